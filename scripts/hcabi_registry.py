@@ -1,0 +1,544 @@
+"""Load, validate and model the HCABI registry (spec/registry/).
+
+The registry is the single source of truth for the ABI. This module is the only
+reader of its TOML files: the generator, the coverage and compatibility tools
+all take the model it builds. Validation happens in two steps: the JSON schema
+(shape and types, via Debian's python3-jsonschema), then cross-checks that a
+schema cannot express (uniqueness, ranges, layouts, references). Every error
+names the file and the entry.
+"""
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_REGISTRY = REPO_ROOT / "spec" / "registry"
+
+# Areas whose requirements bind every implementation, whatever its profile.
+BINDING_AREAS = ("X86", "DISC", "STATUS", "GEN", "VER")
+
+TYPE_SIZES = {"u8": 1, "i8": 1, "u16": 2, "i16": 2, "u32": 4, "i32": 4, "u64": 8, "i64": 8}
+C_TYPES = {
+    "u8": "uint8_t", "i8": "int8_t", "u16": "uint16_t", "i16": "int16_t",
+    "u32": "uint32_t", "i32": "int32_t", "u64": "uint64_t", "i64": "int64_t",
+}
+
+
+class RegistryError(Exception):
+    """A malformed or inconsistent registry. Holds every problem found."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def parse_version(text: str) -> tuple[int, int]:
+    major, minor = text.split(".")
+    return int(major), int(minor)
+
+
+def version_code(text: str) -> int:
+    major, minor = parse_version(text)
+    return (major << 16) | minor
+
+
+@dataclass
+class Requirement:
+    id: str
+    text: str
+    area: str
+    since: str
+    file: str
+    function: str | None = None  # "EXT.FUNC" for function requirements
+    section: str | None = None   # binding requirements: spec fragment name
+
+
+@dataclass
+class ArgField:
+    name: str
+    hi: int
+    lo: int
+    since: str
+    doc: str
+
+    @property
+    def mask(self) -> int:
+        return ((1 << (self.hi - self.lo + 1)) - 1) << self.lo
+
+
+@dataclass
+class Arg:
+    name: str
+    type: str
+    doc: str
+    since: str
+    gpa: bool
+    align: int | None
+    unit: str | None
+    fields: list[ArgField]
+
+    def valid_mask(self, version: str) -> int | None:
+        """Bits that may be set at `version`; None when every bit is meaningful."""
+        if not self.fields:
+            return None
+        mask = 0
+        for f in self.fields:
+            if parse_version(f.since) <= parse_version(version):
+                mask |= f.mask
+        return mask
+
+
+@dataclass
+class StatusUse:
+    name: str
+    when: str
+
+
+@dataclass
+class Function:
+    extension: "Extension"
+    name: str
+    fid: int
+    since: str
+    summary: str
+    returns: str
+    description: str
+    deprecated: str | None
+    batchable: bool
+    returns_on_success: bool
+    args: list[Arg]
+    statuses: list[StatusUse]   # declared plus common, SUCCESS first when it can be returned
+    requirements: list[Requirement]
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.extension.name}.{self.name}"
+
+    @property
+    def function_id(self) -> int:
+        return (self.extension.eid << 16) | self.fid
+
+    @property
+    def macro(self) -> str:
+        return f"HCABI_FID_{self.extension.name}_{self.name}"
+
+
+@dataclass
+class StructField:
+    name: str
+    type: str
+    offset: int
+    count: int
+    reserved: bool
+    doc: str
+
+    @property
+    def size(self) -> int:
+        return TYPE_SIZES[self.type] * self.count
+
+
+@dataclass
+class Struct:
+    name: str
+    since: str
+    size: int
+    doc: str
+    fields: list[StructField]
+    extension: str
+
+
+@dataclass
+class Constant:
+    name: str
+    value: str
+    since: str
+    doc: str
+    extension: str | None
+
+    @property
+    def int_value(self) -> int:
+        return int(self.value, 0)
+
+
+@dataclass
+class Extension:
+    name: str
+    eid: int
+    since: str
+    title: str
+    summary: str
+    description: str
+    versions: list[tuple[int, str]]   # (extension version number, since spec version)
+    file: str
+    functions: list[Function] = field(default_factory=list)
+    structs: list[Struct] = field(default_factory=list)
+    constants: list[Constant] = field(default_factory=list)
+
+    def number_at(self, version: str) -> int:
+        """Extension version number at spec `version`; 0 if absent then."""
+        number = 0
+        for num, since in self.versions:
+            if parse_version(since) <= parse_version(version):
+                number = num
+        return number
+
+
+@dataclass
+class Registry:
+    title: str
+    versions: list[dict[str, Any]]
+    statuses: list[dict[str, Any]]
+    common_status: dict[str, str]
+    implementations: list[dict[str, Any]]
+    profiles: list[dict[str, Any]]
+    constants: list[Constant]
+    requirements: list[Requirement]      # every requirement, binding and function
+    extensions: list[Extension]
+    files: list[str]
+
+    @property
+    def newest_version(self) -> str:
+        return max((v["version"] for v in self.versions), key=parse_version)
+
+    def version_names(self) -> list[str]:
+        return sorted((v["version"] for v in self.versions), key=parse_version)
+
+    def status_value(self, name: str) -> int:
+        return next(s["value"] for s in self.statuses if s["name"] == name)
+
+    def functions(self) -> list[Function]:
+        return [fn for ext in self.extensions for fn in ext.functions]
+
+    def profile_extensions(self, profile: dict[str, Any], version: str) -> list[str]:
+        """Extensions `profile` requires at `version` (latest entry not newer than it)."""
+        best: list[str] = []
+        for since, exts in sorted(profile["extensions"].items(), key=lambda kv: parse_version(kv[0])):
+            if parse_version(since) <= parse_version(version):
+                best = exts
+        return best
+
+
+# ---------------------------------------------------------------------------
+# Loading
+
+def _read_toml(path: Path, problems: list[str]) -> dict[str, Any] | None:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except OSError as e:
+        problems.append(f"{path}: cannot read: {e.strerror}")
+    except tomllib.TOMLDecodeError as e:
+        problems.append(f"{path}: not valid TOML: {e}")
+    return None
+
+
+def load_raw(root: Path = DEFAULT_REGISTRY) -> dict[str, Any]:
+    """Read the TOML files into one document (the schema's shape)."""
+    problems: list[str] = []
+    top = _read_toml(root / "hcabi.toml", problems)
+    ext_dir = root / "extensions"
+    exts: list[dict[str, Any]] = []
+    if not ext_dir.is_dir():
+        problems.append(f"{ext_dir}: missing: the registry has no extensions folder")
+    else:
+        for path in sorted(ext_dir.glob("*.toml")):
+            doc = _read_toml(path, problems)
+            if doc is not None:
+                doc["__file__"] = _rel(path)
+                exts.append(doc)
+    if problems:
+        raise RegistryError(problems)
+    assert top is not None
+    top["extensions"] = exts
+    top["__file__"] = _rel(root / "hcabi.toml")
+    return top
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _schema_errors(doc: dict[str, Any], schema_path: Path) -> list[str]:
+    try:
+        import jsonschema  # Debian: python3-jsonschema
+    except ImportError:
+        return [f"{schema_path}: cannot validate: the python3-jsonschema package is not installed "
+                "(run scripts/setup-debian.sh, and use /usr/bin/python3)"]
+    schema = json.loads(schema_path.read_text())
+    top_file = doc.get("__file__", "spec/registry/hcabi.toml")
+    body = {k: v for k, v in doc.items() if k != "__file__"}
+    validator = jsonschema.Draft202012Validator(schema)
+    out = []
+    for err in sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path)):
+        path = list(err.absolute_path)
+        where = top_file
+        if len(path) >= 2 and path[0] == "extensions" and isinstance(path[1], int):
+            where = doc["extensions"][path[1]].get("__file__", where)
+            path = path[2:]
+        entry = _describe_path(body, list(err.absolute_path))
+        loc = "/".join(str(p) for p in path) or "(top level)"
+        out.append(f"{where}: {entry}{loc}: {err.message}")
+    return out
+
+
+def _describe_path(doc: Any, path: list[Any]) -> str:
+    """Name the entry a schema error sits in, e.g. "function GET_ID: "."""
+    node = doc
+    label = ""
+    for p in path:
+        try:
+            node = node[p]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict):
+            for key in ("id", "name", "version"):
+                if isinstance(node.get(key), str):
+                    label = f"{node[key]}: "
+                    break
+    return label
+
+
+def load(root: Path = DEFAULT_REGISTRY) -> Registry:
+    """Load and validate the registry; raise RegistryError listing every problem."""
+    doc = load_raw(root)
+    problems = _schema_errors(doc, root / "registry.schema.json")
+    if problems:
+        raise RegistryError(problems)
+    reg = _build(doc)
+    problems = check(reg)
+    if problems:
+        raise RegistryError(problems)
+    return reg
+
+
+def _build(doc: dict[str, Any]) -> Registry:
+    top_file = doc["__file__"]
+    requirements: list[Requirement] = []
+    for r in doc["requirement"]:
+        requirements.append(Requirement(id=r["id"], text=r["text"].strip(), area=r["area"],
+                                        since=r["since"], file=top_file, section=r["section"]))
+    constants = [Constant(c["name"], c["value"], c["since"], c["doc"], None) for c in doc.get("constant", [])]
+    common = {k: v for k, v in doc["common_status"].items()}
+    extensions: list[Extension] = []
+    for e in doc["extensions"]:
+        ed = e["extension"]
+        ext = Extension(
+            name=ed["name"], eid=ed["eid"], since=ed["since"], title=ed["title"], summary=ed["summary"],
+            description=ed.get("description", "").strip(),
+            versions=[(v["number"], v["since"]) for v in ed["version"]], file=e["__file__"])
+        for c in e.get("constant", []):
+            ext.constants.append(Constant(c["name"], c["value"], c["since"], c["doc"], ext.name))
+        for s in e.get("struct", []):
+            ext.structs.append(Struct(
+                name=s["name"], since=s["since"], size=s["size"], doc=s["doc"], extension=ext.name,
+                fields=[StructField(f["name"], f["type"], f["offset"], f.get("count", 1),
+                                    f.get("reserved", False), f["doc"]) for f in s["field"]]))
+        for f in e["function"]:
+            args = []
+            for a in f.get("arg", []):
+                fields = []
+                for af in a.get("field", []):
+                    hi, _, lo = af["bits"].partition(":")
+                    fields.append(ArgField(af["name"], int(hi), int(lo or hi), af["since"], af["doc"]))
+                args.append(Arg(a["name"], a["type"], a["doc"], a.get("since", f["since"]),
+                                a.get("gpa", False), a.get("align"), a.get("unit"), fields))
+            declared = [StatusUse(s["name"], s["when"]) for s in f.get("status", [])]
+            names = {s.name for s in declared}
+            statuses = declared + [StatusUse(n, w) for n, w in common.items() if n not in names]
+            fn = Function(
+                extension=ext, name=f["name"], fid=f["fid"], since=f["since"], summary=f["summary"],
+                returns=f["returns"], description=f.get("description", "").strip(),
+                deprecated=f.get("deprecated"), batchable=f.get("batchable", True),
+                returns_on_success=f.get("returns_on_success", True), args=args,
+                statuses=statuses, requirements=[])
+            for r in f["requirement"]:
+                req = Requirement(id=r["id"], text=r["text"].strip(), area=r.get("area", ext.name),
+                                  since=r.get("since", fn.since), file=ext.file, function=fn.qualname)
+                fn.requirements.append(req)
+                requirements.append(req)
+            ext.functions.append(fn)
+        extensions.append(ext)
+    extensions.sort(key=lambda x: x.eid)
+    return Registry(
+        title=doc["registry"]["title"], versions=doc["version"], statuses=doc["status"],
+        common_status=common, implementations=doc["implementation"], profiles=doc["profile"],
+        constants=constants, requirements=requirements, extensions=extensions,
+        files=[top_file] + [e["__file__"] for e in doc["extensions"]])
+
+
+# ---------------------------------------------------------------------------
+# Cross-checks a schema cannot express
+
+def check(reg: Registry) -> list[str]:
+    p: list[str] = []
+    top = reg.files[0]
+    versions = [v["version"] for v in reg.versions]
+    known = set(versions)
+
+    def vcheck(where: str, what: str, v: str) -> None:
+        if v not in known:
+            p.append(f"{where}: {what}: version {v} is not in the registry's version history")
+
+    _dups(p, top, "version", versions)
+    _dups(p, top, "status name", [s["name"] for s in reg.statuses])
+    _dups(p, top, "status value", [str(s["value"]) for s in reg.statuses])
+    if "SUCCESS" not in {s["name"] for s in reg.statuses}:
+        p.append(f"{top}: the status table has no SUCCESS")
+    status_names = {s["name"] for s in reg.statuses}
+    for name in reg.common_status:
+        if name not in status_names:
+            p.append(f"{top}: common_status {name}: not a status in the status table")
+    _dups(p, top, "implementation ID", [str(i["id"]) for i in reg.implementations])
+
+    ext_names = {e.name for e in reg.extensions}
+    _dups(p, "spec/registry/extensions", "extension name", [e.name for e in reg.extensions])
+    _dups(p, "spec/registry/extensions", "EID", [f"0x{e.eid:04X}" for e in reg.extensions])
+    all_consts = reg.constants + [c for e in reg.extensions for c in e.constants]
+    _dups(p, "spec/registry", "constant name", [c.name for c in all_consts])
+    for c in all_consts:
+        vcheck(c.extension or top, f"constant {c.name}", c.since)
+
+    for prof in reg.profiles:
+        vcheck(top, f"profile {prof['name']}", prof["since"])
+        for since, exts in prof["extensions"].items():
+            vcheck(top, f"profile {prof['name']}", since)
+            for en in exts:
+                ext = next((e for e in reg.extensions if e.name == en), None)
+                if ext is None:
+                    p.append(f"{top}: profile {prof['name']} ({since}): unknown extension {en}")
+                elif since in known and parse_version(ext.since) > parse_version(since):
+                    p.append(f"{top}: profile {prof['name']} ({since}): extension {en} appears only in {ext.since}")
+    _dups(p, top, "profile name", [pr["name"] for pr in reg.profiles])
+
+    for ext in reg.extensions:
+        w = ext.file
+        vcheck(w, f"extension {ext.name}", ext.since)
+        if ext.eid > 0x7FFF:
+            p.append(f"{w}: extension {ext.name}: EID 0x{ext.eid:04X} is outside the standard range 0x0000-0x7FFF")
+        nums = [n for n, _ in ext.versions]
+        if nums != list(range(1, len(nums) + 1)):
+            p.append(f"{w}: extension {ext.name}: version numbers must count 1, 2, 3... in order")
+        sinces = [s for _, s in ext.versions]
+        for s in sinces:
+            vcheck(w, f"extension {ext.name} version", s)
+        if sinces and sinces[0] != ext.since:
+            p.append(f"{w}: extension {ext.name}: version 1 must be since {ext.since}, the extension's own version")
+        if all(s in known for s in sinces) and [parse_version(s) for s in sinces] != sorted({parse_version(s) for s in sinces}):
+            p.append(f"{w}: extension {ext.name}: version numbers must map to strictly increasing spec versions")
+        _dups(p, w, f"{ext.name} function name", [f.name for f in ext.functions])
+        _dups(p, w, f"{ext.name} function ID", [f"0x{f.function_id:08X}" for f in ext.functions])
+        for fn in ext.functions:
+            _check_function(p, reg, fn, status_names, vcheck)
+        for st in ext.structs:
+            _check_struct(p, w, st)
+            vcheck(w, f"struct {st.name}", st.since)
+    _dups(p, "spec/registry", "struct name", [s.name for e in reg.extensions for s in e.structs])
+
+    ids = [r.id for r in reg.requirements]
+    _dups(p, "spec/registry", "requirement ID", ids)
+    for r in reg.requirements:
+        vcheck(r.file, f"requirement {r.id}", r.since)
+        prefix = r.id.split("-")[0]
+        if prefix != r.area:
+            p.append(f"{r.file}: requirement {r.id}: its prefix must name its area {r.area}")
+        if r.function is None and r.area not in BINDING_AREAS:
+            p.append(f"{r.file}: requirement {r.id}: area {r.area} is not one of {', '.join(BINDING_AREAS)}")
+        if r.function is not None and r.area not in ext_names:
+            p.append(f"{r.file}: requirement {r.id}: area {r.area} is not an extension")
+        if not re.search(r"\b(MUST|SHALL)\b", r.text):
+            p.append(f"{r.file}: requirement {r.id}: its text states nothing normative (no MUST or SHALL)")
+    return p
+
+
+def _dups(p: list[str], where: str, what: str, values: list[str]) -> None:
+    seen: set[str] = set()
+    for v in values:
+        if v in seen:
+            p.append(f"{where}: duplicate {what} {v}")
+        seen.add(v)
+
+
+def _check_function(p: list[str], reg: Registry, fn: Function, status_names: set[str], vcheck) -> None:
+    w = fn.extension.file
+    where = f"function {fn.qualname}"
+    vcheck(w, where, fn.since)
+    if fn.since in {v["version"] for v in reg.versions} and parse_version(fn.since) < parse_version(fn.extension.since):
+        p.append(f"{w}: {where}: since {fn.since} is older than its extension ({fn.extension.since})")
+    if fn.deprecated:
+        vcheck(w, f"{where} deprecated", fn.deprecated)
+    for s in fn.statuses:
+        if s.name not in status_names:
+            p.append(f"{w}: {where}: status {s.name} is not in the status table")
+    _dups(p, w, f"{where} status", [s.name for s in fn.statuses])
+    if not fn.returns_on_success and any(s.name == "SUCCESS" for s in fn.statuses):
+        p.append(f"{w}: {where}: it does not return on success, so it cannot list SUCCESS")
+    if fn.returns_on_success and not any(s.name == "SUCCESS" for s in fn.statuses):
+        p.append(f"{w}: {where}: it returns on success but lists no SUCCESS status")
+    _dups(p, w, f"{where} argument", [a.name for a in fn.args])
+    for a in fn.args:
+        vcheck(w, f"{where} argument {a.name}", a.since)
+        if a.align is not None and not a.gpa:
+            p.append(f"{w}: {where} argument {a.name}: align is only for guest-physical addresses")
+        taken = 0
+        for f in a.fields:
+            vcheck(w, f"{where} argument {a.name} field {f.name}", f.since)
+            if not (0 <= f.lo <= f.hi <= 63):
+                p.append(f"{w}: {where} argument {a.name} field {f.name}: bits {f.hi}:{f.lo} are not within 63:0")
+                continue
+            if taken & f.mask:
+                p.append(f"{w}: {where} argument {a.name} field {f.name}: overlaps another field")
+            taken |= f.mask
+    for r in fn.requirements:
+        if r.area != fn.extension.name:
+            p.append(f"{w}: {where}: requirement {r.id} must be in area {fn.extension.name}")
+
+
+def _check_struct(p: list[str], w: str, st: Struct) -> None:
+    where = f"struct {st.name}"
+    pos = 0
+    align = 1
+    for f in st.fields:
+        tsize = TYPE_SIZES[f.type]
+        align = max(align, tsize)
+        if f.offset % tsize:
+            p.append(f"{w}: {where} field {f.name}: offset {f.offset} is not aligned to its size {tsize}")
+        if f.offset != pos:
+            p.append(f"{w}: {where} field {f.name}: offset {f.offset} leaves a gap or overlaps (expected {pos}); "
+                     "declare padding as a reserved field")
+        pos = f.offset + f.size
+    if pos != st.size:
+        p.append(f"{w}: {where}: fields end at {pos} but size is {st.size}")
+    if st.size % align:
+        p.append(f"{w}: {where}: size {st.size} is not a multiple of its alignment {align}")
+    _dups(p, w, f"{where} field", [f.name for f in st.fields])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python3 scripts/hcabi_registry.py [DIR]`: validate and summarise."""
+    import argparse
+    import sys
+    ap = argparse.ArgumentParser(description="Validate the HCABI registry.")
+    ap.add_argument("registry", nargs="?", default=str(DEFAULT_REGISTRY), help="registry folder")
+    args = ap.parse_args(argv)
+    try:
+        reg = load(Path(args.registry))
+    except RegistryError as e:
+        for line in e.problems:
+            print(f"registry error: {line}", file=sys.stderr)
+        return 1
+    nfn = len(reg.functions())
+    print(f"registry OK: {len(reg.extensions)} extensions, {nfn} functions, "
+          f"{len(reg.requirements)} requirements, versions {', '.join(reg.version_names())}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
