@@ -136,6 +136,7 @@ class StructField:
     count: int
     reserved: bool
     doc: str
+    since: str | None = None  # version the field got its meaning; the struct's own when not given
 
     @property
     def size(self) -> int:
@@ -340,7 +341,8 @@ def _build(doc: dict[str, Any]) -> Registry:
             ext.structs.append(Struct(
                 name=s["name"], since=s["since"], size=s["size"], doc=s["doc"], extension=ext.name,
                 fields=[StructField(f["name"], f["type"], f["offset"], f.get("count", 1),
-                                    f.get("reserved", False), f["doc"]) for f in s["field"]]))
+                                    f.get("reserved", False), f["doc"], f.get("since", s["since"]))
+                        for f in s["field"]]))
         for f in e["function"]:
             args = []
             for a in f.get("arg", []):
@@ -399,8 +401,8 @@ def check(reg: Registry) -> list[str]:
     _dups(p, top, "implementation ID", [str(i["id"]) for i in reg.implementations])
 
     ext_names = {e.name for e in reg.extensions}
-    _dups(p, "spec/registry/extensions", "extension name", [e.name for e in reg.extensions])
-    _dups(p, "spec/registry/extensions", "EID", [f"0x{e.eid:04X}" for e in reg.extensions])
+    _dups_at(p, "extension name", [(e.name, e.file, f"extension {e.name}") for e in reg.extensions])
+    _dups_at(p, "EID", [(f"0x{e.eid:04X}", e.file, f"extension {e.name}") for e in reg.extensions])
     all_consts = reg.constants + [c for e in reg.extensions for c in e.constants]
     _dups(p, "spec/registry", "constant name", [c.name for c in all_consts])
     for c in all_consts:
@@ -434,16 +436,20 @@ def check(reg: Registry) -> list[str]:
         if all(s in known for s in sinces) and [parse_version(s) for s in sinces] != sorted({parse_version(s) for s in sinces}):
             p.append(f"{w}: extension {ext.name}: version numbers must map to strictly increasing spec versions")
         _dups(p, w, f"{ext.name} function name", [f.name for f in ext.functions])
-        _dups(p, w, f"{ext.name} function ID", [f"0x{f.function_id:08X}" for f in ext.functions])
+        _dups_at(p, "function ID", [(f"0x{f.function_id:08X}", w, f"function {f.qualname}") for f in ext.functions])
         for fn in ext.functions:
             _check_function(p, reg, fn, status_names, vcheck)
         for st in ext.structs:
             _check_struct(p, w, st)
             vcheck(w, f"struct {st.name}", st.since)
-    _dups(p, "spec/registry", "struct name", [s.name for e in reg.extensions for s in e.structs])
+            for f in st.fields:
+                vcheck(w, f"struct {st.name} field {f.name}", f.since)
+                if f.since in known and st.since in known and parse_version(f.since) < parse_version(st.since):
+                    p.append(f"{w}: struct {st.name} field {f.name}: since {f.since} is older than its struct ({st.since})")
+    _dups_at(p, "struct name", [(s.name, e.file, f"struct {s.name}") for e in reg.extensions for s in e.structs])
 
-    ids = [r.id for r in reg.requirements]
-    _dups(p, "spec/registry", "requirement ID", ids)
+    _dups_at(p, "requirement ID", [(r.id, r.file, f"requirement {r.id}" + (f" of function {r.function}" if r.function else ""))
+                                   for r in reg.requirements])
     for r in reg.requirements:
         vcheck(r.file, f"requirement {r.id}", r.since)
         prefix = r.id.split("-")[0]
@@ -456,6 +462,16 @@ def check(reg: Registry) -> list[str]:
         if not re.search(r"\b(MUST|SHALL)\b", r.text):
             p.append(f"{r.file}: requirement {r.id}: its text states nothing normative (no MUST or SHALL)")
     return p
+
+
+def _dups_at(p: list[str], what: str, entries: list[tuple[str, str, str]]) -> None:
+    """Like _dups for (value, file, entry) triples: name both the duplicate and the first use."""
+    first: dict[str, tuple[str, str]] = {}
+    for value, where, entry in entries:
+        if value in first:
+            p.append(f"{where}: {entry}: duplicate {what} {value}, already used by {first[value][1]} in {first[value][0]}")
+        else:
+            first[value] = (where, entry)
 
 
 def _dups(p: list[str], where: str, what: str, values: list[str]) -> None:
