@@ -267,7 +267,8 @@ def _adoc_banner() -> str:
 
 
 def _req_block(r: hr.Requirement) -> str:
-    return f"[[{r.id}]]\n[.requirement]\n*{r.id}* (since {r.since}): {r.text}\n"
+    # The anchor's reftext is the ID, so that <<ID>> anywhere in the spec reads "ID".
+    return f"[[{r.id},{r.id}]]\n[.requirement]\n*{r.id}* (since {r.since}): {r.text}\n"
 
 
 def _prototype(fn: hr.Function) -> str:
@@ -406,6 +407,38 @@ def gen_tables_adoc(reg: hr.Registry) -> dict[str, str]:
     return out
 
 
+def gen_spec_support_adoc(reg: hr.Registry) -> dict[str, str]:
+    """The spec's document attributes (version, date, counts) and its requirements index.
+
+    The index links each ID to its requirement, and says where it is defined: a function's
+    section, or for a binding requirement the hand-written section with ID
+    `req-<fragment>` that includes spec/generated/req/<fragment>.adoc.
+    """
+    out: dict[str, str] = {}
+    newest = next(v for v in reg.versions if v["version"] == reg.newest_version)
+    o = [_adoc_banner().rstrip("\n"),
+         f":hcabi-version: {newest['version']}",
+         f":hcabi-version-date: {newest['date']}",
+         f":hcabi-version-code: 0x{hr.version_code(newest['version']):08X}",
+         f":hcabi-versions: {', '.join(reg.version_names())}",
+         f":hcabi-extension-count: {len(reg.extensions)}",
+         f":hcabi-function-count: {len(reg.functions())}",
+         f":hcabi-requirement-count: {len(reg.requirements)}"]
+    out["attributes"] = "\n".join(o) + "\n"
+
+    o = [_adoc_banner(), "[cols=\"2,1,4\",options=\"header\"]\n|===\n|Requirement |Since |Defined in"]
+    binding = [(r, f"<<req-{r.area.lower()}-{r.section}>>") for r in reg.requirements if r.function is None]
+    per_fn = [(r, f"<<{fn_anchor(fn)},{fn.qualname}>>") for fn in reg.functions() for r in fn.requirements]
+    for r, where in binding + per_fn:
+        o.append(f"|<<{r.id},{r.id}>> |{r.since} |{where}")
+    o.append("|===")
+    out["requirements-index"] = "\n".join(o) + "\n"
+
+    o = [_adoc_banner()] + [f"include::ext-{e.name.lower()}.adoc[]\n" for e in reg.extensions]
+    out["extension-chapters"] = "\n".join(o)
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Requirements manifest
 
@@ -463,6 +496,8 @@ def outputs(reg: hr.Registry) -> dict[str, str]:
     for name, text in gen_req_fragments(reg).items():
         files[f"spec/generated/req/{name}.adoc"] = text
     for name, text in gen_tables_adoc(reg).items():
+        files[f"spec/generated/{name}.adoc"] = text
+    for name, text in gen_spec_support_adoc(reg).items():
         files[f"spec/generated/{name}.adoc"] = text
     return files
 

@@ -1,0 +1,54 @@
+/*
+ * abi_h_check.c - compiled (never run) by the abi_h.* CTest tests.
+ *
+ * abi.h must compile standalone, warning-free under
+ * -Wall -Wextra -pedantic-errors -Werror, as C99 and C11, hosted and
+ * -ffreestanding, and as C++11, with gcc and clang. This translation unit
+ * includes only abi.h, calls wrappers (on x86-64), and expands the X-macro
+ * tables, so that every part of the header is instantiated.
+ */
+#include "abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+int hcabi_abi_h_check(void);
+#ifdef __cplusplus
+}
+#endif
+
+#define COUNT_STATUS(name, value) +1
+#define COUNT_EXTENSION(name, eid, since) +1
+#define FUNCTION_ID(ext, name, id, nargs, since, statuses, flags) id,
+#define ARG_FIELD(ext, name, index, arg, hi, lo, since) +1
+
+static const uint32_t function_ids[] = { HCABI_FOREACH_FUNCTION(FUNCTION_ID) 0u };
+
+HCABI_STATIC_ASSERT(HCABI_FUNCTION_ID(HCABI_EID_CONSOLE, 0) == HCABI_FID_CONSOLE_WRITE,
+		    "function ID layout");
+HCABI_STATIC_ASSERT(sizeof(struct hcabi_ret) == 16, "struct hcabi_ret");
+
+int hcabi_abi_h_check(void)
+{
+	int statuses = 0 HCABI_FOREACH_STATUS(COUNT_STATUS);
+	int extensions = 0 HCABI_FOREACH_EXTENSION(COUNT_EXTENSION);
+	int fields = 0 HCABI_FOREACH_ARG_FIELD(ARG_FIELD);
+	struct hcabi_batch_entry entry;
+	int sum = statuses + extensions + fields + (int)(function_ids[1] & 0xFFu);
+
+	entry.function_id = HCABI_FID_BASE_GET_SPEC_VERSION;
+	entry.status = HCABI_SUCCESS;
+	sum += (int)(entry.function_id >> 16) + (int)entry.status;
+#if defined(__x86_64__) && !defined(HCABI_NO_CALL_WRAPPERS)
+	{
+		struct hcabi_ret version = hcabi_base_get_spec_version();
+		struct hcabi_ret written = hcabi_console_write_byte(0x41u);
+		struct hcabi_ret probed = hcabi_vmmcall1(HCABI_FID_BASE_PROBE_EXTENSION, HCABI_EID_TIME);
+
+		if (version.status != HCABI_SUCCESS || HCABI_VERSION_MAJOR(version.value) < 1u)
+			return -1;
+		sum += (int)written.status + (int)probed.value;
+	}
+#endif
+	return sum;
+}
