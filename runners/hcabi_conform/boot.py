@@ -1,0 +1,340 @@
+"""Turn one boot's serial log and ending into test results.
+
+The guest is the witness and may be the victim: a test that began and never
+ended is a crash (the VM ended) or a timeout (the runner stopped it); a test
+that expected the VM to end (`expect`) passes only if the VMM saw that end.
+Everything the guest says is checked against the tests manifest, so a stale or
+broken build shows up as an `error`, not as a wrong verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+from .manifests import ImageSpec, TestSpec
+from .model import BootRecord, Discovery, Ending, Problem, TestResult
+from .protocol import Garbled, Item, Record, Tail, item_text, read_items
+from .versions import Version
+
+PROTOCOL_VERSION = "1"
+MAX_FAILED_CHECKS = 50
+MAX_MESSAGE = 4000
+GARBLED_SAMPLES = 3
+
+
+@dataclass
+class _OpenTest:
+    """A test between test-begin and test-end."""
+
+    name: str
+    reqs: list[str]
+    lineno: int
+    failed: list[dict[str, str]] = field(default_factory=list)
+    passed: set[str] = field(default_factory=set)
+    expect: Optional[tuple[str, Optional[int]]] = None
+
+
+@dataclass
+class _Outcome:
+    """What the image said (or the runner concluded) about one test."""
+
+    status: str
+    message: str
+    failed: list[dict[str, str]] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
+
+
+def parse_exts(text: str) -> dict[str, int]:
+    """`BASE:1,CONSOLE:1` -> {"BASE": 1, "CONSOLE": 1} (already validated)."""
+    if text in ("", "-"):
+        return {}
+    return {name: int(ver) for name, ver in (item.split(":") for item in text.split(","))}
+
+
+def _parse_code(text: Optional[str]) -> Optional[int]:
+    return None if text is None else int(text, 0)
+
+
+def ending_satisfies(ending: Ending, event: str, code: Optional[int]) -> tuple[bool, str]:
+    """Did the VM end the way an `expect` line announced? Returns (ok, note)."""
+    if ending.kind == "restart":
+        return event == "reboot", " (the VM restarted)"
+    if not ending.verifiable and ending.kind == "exited":
+        return True, f" (this target cannot tell how the VM ended: {ending.detail})"
+    if ending.kind != event:
+        return False, ""
+    # refvmm prints codes unsigned, a guest may print them signed: compare as u64.
+    if code is not None and ending.code is not None and (ending.code - code) % (1 << 64):
+        return False, ""
+    return True, ""
+
+
+class BootInterpreter:
+    """State machine over one boot's protocol lines."""
+
+    def __init__(self, image: ImageSpec, known: dict[str, TestSpec]) -> None:
+        self.image = image
+        self.known = known
+        self.tail = Tail()
+        self.hello: Optional[Record] = None
+        self.restarted = False
+        self.discovery: Optional[Discovery] = None
+        self.current: Optional[_OpenTest] = None
+        self.outcomes: dict[str, _Outcome] = {}
+        self.verdicts: list[str] = []
+        self.suite_end: Optional[dict[str, int]] = None
+        self.garbled = 0
+        self.garbled_samples: list[str] = []
+        self.problems: list[Problem] = []
+        self._unknown_kinds: set[str] = set()
+
+    # -- feeding -------------------------------------------------------------
+
+    def feed_all(self, items: Iterable[Item]) -> None:
+        for item in items:
+            self.feed(item)
+
+    def feed(self, item: Item) -> None:
+        """Consume one log item. After a restart (a second hello) the VM is
+        running the image again: those lines are kept in the log only."""
+        self.tail.add(item_text(item))
+        if self.restarted:
+            return
+        if isinstance(item, Garbled):
+            self.garbled += 1
+            if len(self.garbled_samples) < GARBLED_SAMPLES:
+                self.garbled_samples.append(f"line {item.lineno}: {item.reason}")
+        elif isinstance(item, Record):
+            self._record(item)
+
+    def _record(self, rec: Record) -> None:
+        if not rec.known:
+            if rec.kind not in self._unknown_kinds:
+                self._unknown_kinds.add(rec.kind)
+                self._warn(f"line {rec.lineno}: unknown protocol line type {rec.kind!r} ignored")
+            return
+        handler = getattr(self, "_on_" + rec.kind.replace("-", "_"))
+        handler(rec)
+
+    def _warn(self, message: str) -> None:
+        self.problems.append(Problem("warning", message))
+
+    def _error(self, message: str) -> None:
+        self.problems.append(Problem("error", message))
+
+    def _on_hello(self, rec: Record) -> None:
+        if self.hello is not None:
+            self.restarted = True
+            return
+        self.hello = rec
+        if rec.fields["image"] != self.image.name:
+            self._error(f"the booted image says it is {rec.fields['image']!r}, expected {self.image.name!r}")
+        if rec.fields["protocol"] != PROTOCOL_VERSION:
+            self._error(f"image speaks protocol {rec.fields['protocol']}, this runner speaks {PROTOCOL_VERSION}")
+
+    def _on_discovery(self, rec: Record) -> None:
+        f = rec.fields
+        disc = Discovery(
+            present=f["present"] == "1",
+            spec=f.get("spec"),
+            impl=f.get("impl"),
+            implver=f.get("implver"),
+            signature=f.get("signature"),
+            base=f.get("base"),
+            exts=parse_exts(f.get("exts", "")),
+        )
+        if disc.present and not disc.spec:
+            self._error(f"line {rec.lineno}: discovery present=1 without spec=")
+        if self.discovery is not None and self.discovery != disc:
+            self._warn(f"line {rec.lineno}: a second, different discovery line")
+            return
+        self.discovery = disc
+
+    def _on_test_begin(self, rec: Record) -> None:
+        name = rec.fields["name"]
+        if self.current is not None:
+            self._close(self.current.name, "error", f"test-begin of {name} arrived before its test-end")
+        reqs = [r for r in rec.fields.get("reqs", "").split(",") if r and r != "-"]
+        spec = self.known.get(name)
+        if spec is None or spec.image != self.image.name:
+            self._error(f"line {rec.lineno}: image reported test {name}, which the tests manifest does not list for image {self.image.name}")
+        elif set(reqs) != set(spec.requirements):
+            self._error(
+                f"line {rec.lineno}: test {name} cites {','.join(sorted(reqs)) or '-'} but the tests manifest says "
+                f"{','.join(sorted(spec.requirements)) or '-'} (stale build?)"
+            )
+        self.current = _OpenTest(name, reqs, rec.lineno)
+
+    def _on_check(self, rec: Record) -> None:
+        if self.current is None:
+            self._warn(f"line {rec.lineno}: check outside a test ignored")
+            return
+        req = rec.fields.get("req", "-")
+        if rec.fields["result"] == "pass":
+            if req != "-":
+                self.current.passed.add(req)
+        elif len(self.current.failed) < MAX_FAILED_CHECKS:
+            self.current.failed.append({"req": req, "msg": rec.msg})
+
+    def _on_expect(self, rec: Record) -> None:
+        if self.current is None:
+            self._warn(f"line {rec.lineno}: expect outside a test ignored")
+            return
+        self.current.expect = (rec.fields["event"], _parse_code(rec.fields.get("code")))
+
+    def _on_test_end(self, rec: Record) -> None:
+        name, verdict = rec.fields["name"], rec.fields["verdict"]
+        self.verdicts.append(verdict)
+        if self.current is None or self.current.name != name:
+            self._error(f"line {rec.lineno}: test-end for {name} without its test-begin")
+            return
+        failed = self.current.failed
+        status = verdict
+        message = rec.msg
+        if failed and verdict in ("pass", "skip"):
+            status = "fail"
+            message = f"test-end said {verdict} but {len(failed)} check(s) failed" + (f"; {rec.msg}" if rec.msg else "")
+        self._close(name, status, message)
+
+    def _on_suite_end(self, rec: Record) -> None:
+        if self.current is not None:
+            self._close(self.current.name, "error", "suite-end arrived before this test's test-end")
+        self.suite_end = {k: int(rec.fields[k]) for k in ("pass", "fail", "skip", "error")}
+        seen = {k: self.verdicts.count(k) for k in self.suite_end}
+        if seen != self.suite_end:
+            self._warn(f"suite-end counts {self.suite_end} differ from the test-end lines received {seen}")
+
+    def _close(self, name: str, status: str, message: str) -> None:
+        """Record the current test's outcome with its check details."""
+        cur = self.current
+        failed = cur.failed if cur else []
+        passed = sorted(cur.passed) if cur else []
+        if failed:
+            detail = "; ".join(f"[{c['req']}] {c['msg']}".strip() for c in failed[:5])
+            message = f"{message} (failed checks: {detail})" if message else f"failed checks: {detail}"
+        self.outcomes[name] = _Outcome(status, _clip(message), list(failed), passed)
+        self.current = None
+
+    # -- finishing -----------------------------------------------------------
+
+    def boot_error(self, ending: Ending) -> Optional[str]:
+        """Why the boot as a whole is unusable, if it is."""
+        if ending.kind in ("host-error", "vmm-usage"):
+            return f"the VMM failed: {ending.detail}"
+        if self.hello is None:
+            garbled = f", {self.garbled} garbled line(s)" if self.garbled else ""
+            return f"the image did not start: no hello line ({ending.detail}{garbled})"
+        if self.hello.fields["image"] != self.image.name or self.hello.fields["protocol"] != PROTOCOL_VERSION:
+            return "the booted image does not match the manifest (see the boot's problems)"
+        return None
+
+    def _finish_open(self, ending: Ending) -> None:
+        """Settle a test that began and never ended."""
+        cur = self.current
+        if cur is None:
+            return
+        where = f"test-begin at line {cur.lineno} had no test-end"
+        if cur.expect is not None:
+            event, code = cur.expect
+            ok, note = ending_satisfies(ending, event, code)
+            want = event + ("" if code is None else f" code={code}")
+            if ok:
+                self._close(cur.name, "pass", f"the VMM reported {want} as expected{note}")
+                return
+            # Ending the VM some other orderly way is a wrong behaviour (fail);
+            # a fault, signal, timeout or VMM error keeps its own status.
+            orderly = ending.kind in ("exit", "shutdown", "reboot", "crash", "restart")
+            status = "fail" if orderly else ending.lost_test_status()
+            self._close(cur.name, status, f"expected the VM to end by {want}, but: {ending.detail}. Log tail:\n{self.tail.render()}")
+            return
+        self._close(cur.name, ending.lost_test_status(), f"{ending.detail}; {where}. Log tail:\n{self.tail.render()}")
+
+    def _missing(self, test: TestSpec, ending: Ending, error: Optional[str]) -> _Outcome:
+        """Outcome of a selected test the image never started."""
+        disc = self.discovery
+        if error:
+            return _Outcome("error", _clip(f"{error}. Log tail:\n{self.tail.render()}"))
+        if disc is not None and not disc.present:
+            return _Outcome("fail", "not run: HCABI is not present on this target")
+        if disc is not None and disc.spec and Version.is_valid(disc.spec) and test.since > Version.parse(disc.spec):
+            return _Outcome("fail", f"not run: the implementation claims HCABI {disc.spec}; this test needs {test.since}")
+        if self.suite_end is not None:
+            return _Outcome("error", "the image ended its suite (suite-end) without reporting this test (stale build?)")
+        if self.restarted:
+            return _Outcome("crash", _clip(f"not reached: the VM restarted. Log tail:\n{self.tail.render()}"))
+        status = ending.lost_test_status()
+        return _Outcome(status, _clip(f"not reached: {ending.detail}. Log tail:\n{self.tail.render()}"))
+
+    def finish(self, ending: Ending, selected: list[TestSpec]) -> tuple[list[Problem], list[TestResult]]:
+        """Close the boot: settle open and missing tests, return the boot's
+        problems and a result for every selected test of this image."""
+        error = self.boot_error(ending)
+        effective = Ending("restart", "the VM restarted (a second hello line)") if self.restarted else ending
+        self._finish_open(effective)
+        if error:
+            self._error(error)
+            self.outcomes.clear()  # an unusable boot's results are not evidence
+        elif self.discovery is None:
+            self._error("the image sent no discovery line")
+        if self.suite_end is not None and ending.kind == "timeout":
+            self._warn("the VM did not end after suite-end (timed out)")
+        if self.suite_end is not None and ending.kind in ("fault", "signal"):
+            self.problems.append(Problem("fail", f"the VM crashed after suite-end: {ending.detail}"))
+        if self.garbled:
+            self._warn(f"{self.garbled} garbled line(s) ignored, e.g. {'; '.join(self.garbled_samples)}")
+        results = []
+        for test in selected:
+            out = self.outcomes.get(test.name) or self._missing(test, effective, error)
+            results.append(
+                TestResult(
+                    test=test.name,
+                    image=test.image,
+                    extension=test.extension,
+                    since=str(test.since),
+                    requirements=list(test.requirements),
+                    raw_status=out.status,
+                    raw_message=out.message,
+                    failed_checks=out.failed,
+                    passed_reqs=out.passed,
+                )
+            )
+        return self.problems, results
+
+
+def interpret_boot(
+    image: ImageSpec,
+    serial: Path,
+    ending: Ending,
+    known: dict[str, TestSpec],
+    selected: list[TestSpec],
+) -> tuple[BootRecord, list[TestResult]]:
+    """Read a boot's serial log (streamed; it may be huge or absent) and
+    produce its record and the results of `selected` (this image's tests)."""
+    interp = BootInterpreter(image, known)
+    try:
+        with open(serial, "rb") as stream:
+            interp.feed_all(read_items(stream))
+    except FileNotFoundError:
+        interp.problems.append(Problem("warning", f"no serial log was written ({serial})"))
+    except OSError as exc:
+        interp.problems.append(Problem("error", f"cannot read serial log {serial}: {exc.strerror or exc}"))
+    problems, results = interp.finish(ending, selected)
+    record = BootRecord(
+        image=image.name,
+        file=image.file,
+        ending=ending,
+        hello=interp.hello is not None,
+        discovery=interp.discovery,
+        garbled=interp.garbled,
+        problems=problems,
+        suite_end=interp.suite_end,
+        tail=interp.tail.render(),
+    )
+    return record, results
+

@@ -1,0 +1,301 @@
+"""The two manifests the runner reads: the requirements manifest generated from
+the registry (spec/generated/requirements.json) and the tests manifest generated
+at build time from the guest test sources (BUILD/conformance/tests.json).
+
+Both are validated on load, with the JSON path of the first problem in the
+message, because a malformed manifest means a broken build (exit 4) and the
+person fixing it needs to know where to look.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from .errors import EnvError, UsageError
+from .versions import Version
+
+IMAGE_ENDS = ("exit", "shutdown", "reboot", "crash")
+_IMAGE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_TEST_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+_REQ_ID_RE = re.compile(r"^[A-Z0-9][A-Z0-9_]*-[0-9A-Za-z_-]+$")
+
+
+def load_json(path: Path, what: str) -> tuple[Any, str]:
+    """Read a JSON file; return (data, sha256 of its bytes). Any failure is an
+    EnvError naming the file and the reason, never a traceback."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise EnvError(f"{what} {path} not found") from None
+    except OSError as exc:
+        raise EnvError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise EnvError(f"{what} {path} is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise EnvError(f"{what} {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    return parsed, hashlib.sha256(data).hexdigest()
+
+
+class _Checker:
+    """Typed accessors that raise EnvError with `file: json.path: problem`."""
+
+    def __init__(self, path: Path, what: str) -> None:
+        self.path = path
+        self.what = what
+
+    def fail(self, where: str, problem: str) -> EnvError:
+        return EnvError(f"{self.what} {self.path}: {where}: {problem}")
+
+    def get(self, obj: Any, key: str, kind: type | tuple[type, ...], where: str, optional: bool = False) -> Any:
+        if not isinstance(obj, dict):
+            raise self.fail(where, "expected an object")
+        if key not in obj:
+            if optional:
+                return None
+            raise self.fail(f"{where}.{key}", "missing")
+        value = obj[key]
+        if optional and value is None:
+            return None
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(f"{where}.{key}", f"expected {getattr(kind, '__name__', 'value')}, got {type(value).__name__}")
+        return value
+
+    def version(self, obj: Any, key: str, where: str) -> Version:
+        text = self.get(obj, key, str, where)
+        try:
+            return Version.parse(text)
+        except ValueError as exc:
+            raise self.fail(f"{where}.{key}", str(exc)) from None
+
+    def array(self, obj: Any, key: str, where: str) -> list:
+        return self.get(obj, key, list, where)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One normative statement of the spec."""
+
+    id: str
+    text: str
+    area: str
+    function: Optional[str]
+    since: Version
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named set of required extensions, per version."""
+
+    name: str
+    since: Version
+    extensions: dict[Version, frozenset[str]]
+
+
+@dataclass
+class RequirementsManifest:
+    """What the spec requires, version by version."""
+
+    path: Path
+    sha256: str
+    newest_version: Version
+    versions: list[Version]
+    extensions: dict[str, Version]
+    profiles: dict[str, Profile]
+    requirements: dict[str, Requirement]
+
+    def is_extension(self, area: str) -> bool:
+        """Extensions are optional per profile; every other area (GEN, X86,
+        DISC, STATUS, VER...) is about the binding and required everywhere."""
+        return area in self.extensions
+
+    def profile_extensions(self, profile: str, version: Version) -> frozenset[str]:
+        """Extensions `profile` requires at `version`: the entry for the
+        newest listed version not newer than `version`."""
+        prof = self.profiles[profile]
+        keys = [v for v in prof.extensions if v <= version]
+        return prof.extensions[max(keys)] if keys else frozenset()
+
+    def area_required(self, area: str, profile: str, version: Version) -> bool:
+        """Whether requirements/tests of `area` are required by the profile."""
+        return not self.is_extension(area) or area in self.profile_extensions(profile, version)
+
+    def requirements_of(self, version: Version) -> list[Requirement]:
+        """Requirements that exist at `version`, in ID order."""
+        return sorted((r for r in self.requirements.values() if r.since <= version), key=lambda r: r.id)
+
+    def check_version(self, version: Version) -> None:
+        """A version the suite does not define cannot be tested (usage error)."""
+        if version not in self.versions:
+            known = ", ".join(str(v) for v in self.versions)
+            raise UsageError(f"spec version {version} is not defined by {self.path} (known: {known})")
+
+    def check_profile(self, profile: str, version: Version) -> None:
+        """A profile must exist and exist at the version."""
+        if profile not in self.profiles:
+            raise UsageError(f"unknown profile {profile!r} (known: {', '.join(sorted(self.profiles))})")
+        if self.profiles[profile].since > version:
+            raise UsageError(f"profile {profile!r} does not exist in version {version} (since {self.profiles[profile].since})")
+
+
+def load_requirements(path: Path) -> RequirementsManifest:
+    """Load and validate spec/generated/requirements.json."""
+    data, sha = load_json(path, "requirements manifest")
+    ck = _Checker(path, "requirements manifest")
+    newest = ck.version(data, "newest_version", "$")
+    versions = [ck.version(v, "version", f"$.versions[{i}]") for i, v in enumerate(ck.array(data, "versions", "$"))]
+    if newest not in versions:
+        raise ck.fail("$.newest_version", f"{newest} is not listed in versions")
+    extensions: dict[str, Version] = {}
+    for i, ext in enumerate(ck.array(data, "extensions", "$")):
+        name = ck.get(ext, "name", str, f"$.extensions[{i}]")
+        extensions[name] = ck.version(ext, "since", f"$.extensions[{i}]")
+    profiles: dict[str, Profile] = {}
+    for i, prof in enumerate(ck.array(data, "profiles", "$")):
+        where = f"$.profiles[{i}]"
+        name = ck.get(prof, "name", str, where)
+        per_version: dict[Version, frozenset[str]] = {}
+        for key, names in ck.get(prof, "extensions", dict, where).items():
+            if not Version.is_valid(key) or not isinstance(names, list):
+                raise ck.fail(f"{where}.extensions", f"expected {{\"X.Y\": [names]}}, got key {key!r}")
+            unknown = [n for n in names if n not in extensions]
+            if unknown:
+                raise ck.fail(f"{where}.extensions[{key!r}]", f"unknown extension(s) {', '.join(map(str, unknown))}")
+            per_version[Version.parse(key)] = frozenset(names)
+        profiles[name] = Profile(name, ck.version(prof, "since", where), per_version)
+    requirements: dict[str, Requirement] = {}
+    for i, req in enumerate(ck.array(data, "requirements", "$")):
+        where = f"$.requirements[{i}]"
+        rid = ck.get(req, "id", str, where)
+        if rid in requirements:
+            raise ck.fail(f"{where}.id", f"duplicate requirement ID {rid}")
+        requirements[rid] = Requirement(
+            id=rid,
+            text=ck.get(req, "text", str, where),
+            area=ck.get(req, "area", str, where),
+            function=ck.get(req, "function", str, where, optional=True),
+            since=ck.version(req, "since", where),
+        )
+    return RequirementsManifest(path, sha, newest, sorted(set(versions)), extensions, profiles, requirements)
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """One bootable conformance image and what it needs."""
+
+    name: str
+    file: str
+    vcpus: int
+    memory_mib: int
+    ends: str
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    """One test as the build declared it."""
+
+    __test__ = False  # not a pytest test class
+
+    name: str
+    image: str
+    extension: str
+    requirements: tuple[str, ...]
+    since: Version
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "image": self.image,
+            "extension": self.extension,
+            "requirements": list(self.requirements),
+            "since": str(self.since),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TestSpec":
+        """Inverse of to_dict (used on reports; the caller validates)."""
+        return cls(
+            name=data["name"],
+            image=data["image"],
+            extension=data["extension"],
+            requirements=tuple(data["requirements"]),
+            since=Version.parse(data["since"]),
+        )
+
+
+@dataclass
+class TestsManifest:
+    """The suite as built: images and the tests each contains."""
+
+    path: Path
+    sha256: str
+    images: dict[str, ImageSpec]
+    tests: list[TestSpec]
+
+    def by_name(self) -> dict[str, TestSpec]:
+        return {t.name: t for t in self.tests}
+
+    def image_path(self, images_dir: Path, image: ImageSpec) -> Path:
+        return images_dir / image.file
+
+
+def _load_image(ck: _Checker, img: Any, where: str) -> ImageSpec:
+    name = ck.get(img, "name", str, where)
+    if not _IMAGE_NAME_RE.match(name):
+        raise ck.fail(f"{where}.name", f"invalid image name {name!r}")
+    file = ck.get(img, "file", str, where)
+    if "/" in file or file in ("", ".", ".."):
+        raise ck.fail(f"{where}.file", f"expected a file name inside the images directory, got {file!r}")
+    vcpus = ck.get(img, "vcpus", int, where)
+    memory = ck.get(img, "memory_mib", int, where)
+    if not 1 <= vcpus <= 1024 or not 1 <= memory <= 1 << 20:
+        raise ck.fail(where, f"implausible vcpus={vcpus} / memory_mib={memory}")
+    ends = ck.get(img, "ends", str, where)
+    if ends not in IMAGE_ENDS:
+        raise ck.fail(f"{where}.ends", f"expected one of {'|'.join(IMAGE_ENDS)}, got {ends!r}")
+    return ImageSpec(name, file, vcpus, memory, ends)
+
+
+def _load_test(ck: _Checker, test: Any, where: str, images: dict[str, ImageSpec]) -> TestSpec:
+    name = ck.get(test, "name", str, where)
+    if not _TEST_NAME_RE.match(name):
+        raise ck.fail(f"{where}.name", f"invalid test name {name!r}")
+    image = ck.get(test, "image", str, where)
+    if image not in images:
+        raise ck.fail(f"{where}.image", f"test {name} names unknown image {image!r}")
+    reqs = ck.array(test, "requirements", where)
+    if not all(isinstance(r, str) and _REQ_ID_RE.match(r) for r in reqs):
+        raise ck.fail(f"{where}.requirements", f"expected requirement IDs, got {reqs!r}")
+    return TestSpec(name, image, ck.get(test, "extension", str, where), tuple(reqs), ck.version(test, "since", where))
+
+
+def load_tests(path: Path) -> TestsManifest:
+    """Load and validate BUILD/conformance/tests.json."""
+    data, sha = load_json(path, "tests manifest")
+    ck = _Checker(path, "tests manifest")
+    images: dict[str, ImageSpec] = {}
+    for i, img in enumerate(ck.array(data, "images", "$")):
+        spec = _load_image(ck, img, f"$.images[{i}]")
+        if spec.name in images:
+            raise ck.fail(f"$.images[{i}].name", f"duplicate image {spec.name}")
+        images[spec.name] = spec
+    tests: list[TestSpec] = []
+    seen: set[str] = set()
+    for i, test in enumerate(ck.array(data, "tests", "$")):
+        spec = _load_test(ck, test, f"$.tests[{i}]", images)
+        if spec.name in seen:
+            raise ck.fail(f"$.tests[{i}].name", f"duplicate test {spec.name}")
+        seen.add(spec.name)
+        tests.append(spec)
+    return TestsManifest(path, sha, images, tests)
+
+
+def unknown_requirements(tests: Iterable[TestSpec], manifest: RequirementsManifest) -> list[tuple[str, str]]:
+    """(test, requirement ID) pairs citing IDs the registry does not define."""
+    return [(t.name, r) for t in tests for r in t.requirements if r not in manifest.requirements]

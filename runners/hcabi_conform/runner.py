@@ -1,0 +1,138 @@
+"""Plan a run (which tests, which images, which shard), boot the images on a
+target, and collect boot records and test results.
+
+Selection is by image because an image is the unit that boots: a shard is a
+deterministic slice of the selected images in name order, so `--shard 1/3`
+on any machine picks the same images.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional, TextIO
+
+from .boot import interpret_boot
+from .errors import EnvError, UsageError
+from .manifests import ImageSpec, RequirementsManifest, TestsManifest, TestSpec
+from .model import BootRecord, TestResult
+from .targets import BootJob, BootRun, Target
+from .versions import Version
+
+
+@dataclass
+class Plan:
+    """What a run will boot."""
+
+    images: list[ImageSpec]
+    selected: dict[str, list[TestSpec]]
+    filters: list[str]
+    shard: Optional[tuple[int, int]]
+
+    @property
+    def test_count(self) -> int:
+        return sum(len(v) for v in self.selected.values())
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'i/n' with 1 <= i <= n."""
+    try:
+        i_text, n_text = text.split("/")
+        i, n = int(i_text), int(n_text)
+    except ValueError:
+        raise UsageError(f"--shard: expected i/n (e.g. 1/4), got {text!r}") from None
+    if not 1 <= i <= n:
+        raise UsageError(f"--shard: need 1 <= i <= n, got {text!r}")
+    return i, n
+
+
+def select_tests(tests: list[TestSpec], newest: Version, filters: list[str]) -> list[TestSpec]:
+    """Tests that exist at `newest` and match any of the glob filters."""
+    return [
+        t for t in tests
+        if t.since <= newest and (not filters or any(fnmatch.fnmatchcase(t.name, f) for f in filters))
+    ]  # fmt: skip
+
+
+def make_plan(manifest: TestsManifest, newest: Version, filters: list[str], shard: Optional[tuple[int, int]]) -> Plan:
+    """Choose images and tests; a filter that matches nothing is a usage error
+    (a typo must not produce a green, empty run)."""
+    chosen = select_tests(manifest.tests, newest, filters)
+    if filters and not chosen:
+        raise UsageError(f"--filter {' '.join(filters)}: no test matches")
+    names = sorted({t.image for t in chosen})
+    if shard is not None:
+        index, count = shard
+        names = [name for pos, name in enumerate(names) if pos % count == index - 1]
+    selected = {name: [t for t in chosen if t.image == name] for name in names}
+    return Plan([manifest.images[n] for n in names], selected, filters, shard)
+
+
+def make_jobs(plan: Plan, images_dir: Path, out_dir: Path, timeout: float, spec_version: Optional[Version]) -> list[BootJob]:
+    """One boot per image; a missing image means the suite is not built."""
+    jobs = [
+        BootJob(img, images_dir / img.file, out_dir / f"{img.name}.serial", out_dir / f"{img.name}.stderr", timeout, spec_version)
+        for img in plan.images
+    ]
+    missing = [str(j.image_path) for j in jobs if not j.image_path.is_file()]
+    if missing:
+        raise EnvError(f"conformance image(s) missing: {', '.join(missing)} (build the conformance suite, or pass --build-dir)")
+    return jobs
+
+
+Progress = Callable[[BootRecord, list[TestResult], int, int], None]
+
+
+def progress_printer(stream: TextIO = sys.stderr) -> Progress:
+    """One line per finished boot."""
+
+    def show(record: BootRecord, results: list[TestResult], done: int, total: int) -> None:
+        counts = {s: sum(1 for r in results if r.raw_status == s) for s in ("pass", "fail", "skip", "error", "timeout", "crash")}
+        shown = " ".join(f"{k}={v}" for k, v in counts.items() if v) or "no tests"
+        took = f", {record.duration:.1f} s" if record.duration is not None else ""
+        print(f"hcabi-conform: [{done}/{total}] {record.image}: {shown} ({record.ending.kind}{took})", file=stream, flush=True)
+
+    return show
+
+
+def execute(plan: Plan, tests: TestsManifest, target: Target, jobs: list[BootJob], parallel: int, progress: Progress) -> tuple[list[BootRecord], list[TestResult]]:
+    """Boot every job and interpret each as it finishes."""
+    known = tests.by_name()
+    boots: dict[str, BootRecord] = {}
+    results: dict[str, list[TestResult]] = {}
+    lock = threading.Lock()
+
+    def done(run: BootRun) -> None:
+        image = run.job.image
+        record, res = interpret_boot(image, run.job.serial, run.ending, known, plan.selected[image.name])
+        record.command = run.command
+        record.duration = run.duration
+        record.logs = {"serial": str(run.job.serial), "stderr": str(run.job.stderr)}
+        with lock:
+            boots[image.name] = record
+            results[image.name] = res
+            progress(record, res, len(boots), len(jobs))
+
+    target.run(jobs, parallel, done)
+    order = [img.name for img in plan.images]
+    all_results = [r for name in order for r in results.get(name, [])]
+    return [boots[n] for n in order if n in boots], all_results
+
+
+def decide_tested_version(requested: Optional[Version], boots: list[BootRecord], manifest: RequirementsManifest) -> Version:
+    """The version a run tests: the one asked for; else the newest version the
+    suite knows that the implementation claims (so a 1.0 implementation is
+    tested as 1.0, not failed against 1.1); else the newest."""
+    if requested is not None:
+        return requested
+    claims = {b.discovery.spec for b in boots if b.discovery and b.discovery.present and b.discovery.spec}
+    if len(claims) == 1:
+        claim = claims.pop()
+        if Version.is_valid(claim):
+            known = [v for v in manifest.versions if v <= Version.parse(claim)]
+            return max(known) if known else min(manifest.versions)
+    return manifest.newest_version
+

@@ -1,0 +1,537 @@
+"""Targets: the hypervisors a run can boot the images on.
+
+- `ref`: hcabi-refvmm, straight on /dev/kvm when it is usable, else through the
+  nested launcher (scripts/hcabi-nested), all boots batched into as few nested
+  VMs as --jobs allows (a nested boot costs seconds; a refvmm run inside it
+  costs little).
+- `qemu`: plain QEMU, which has no HCABI; the images must say so and end.
+- `cmd`: any VMM, from a command template with placeholders.
+
+A target only starts VMMs and says how each boot ended (an Ending); reading
+the serial log is boot.py's job, so every target is judged by the same code.
+Each VMM runs in its own session and the whole process group is killed on
+timeout, so a hung VMM (or one that forked) never outlives its boot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import shlex
+import shutil
+import signal
+import string
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional, TypeVar
+
+from .errors import EnvError, UsageError
+from .manifests import ImageSpec
+from .model import Ending
+from .protocol import file_tail_line
+from .versions import Version
+
+KVM_GET_API_VERSION = 0xAE00  # _IO(KVMIO, 0x00)
+KVM_API_VERSION = 12
+REFVMM_PREFIX = "hcabi-refvmm: "
+NESTED_BOOT_OVERHEAD = 240.0  # boot the nested kernel, load kvm, copy images
+NESTED_GRACE = 60.0
+TEMPLATE_FIELDS = ("image", "serial", "vcpus", "memory", "spec_version")
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUTS = {"direct": 60.0, "nested": 300.0, "kvm": 60.0, "tcg": 300.0, "cmd": 60.0}
+
+
+KVM_CHECK_EXTENSION = 0xAE03  # _IO(KVMIO, 0x03)
+KVM_CAP_XEN_HVM = 38
+KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL = 1 << 1
+
+
+@dataclass(frozen=True)
+class KvmProbe:
+    """What this host's /dev/kvm can do. `usable`: it opens read-write and
+    speaks the stable API (enough for QEMU); `hcall_intercept`: it can also
+    hand every VMCALL/VMMCALL to userspace, which hcabi-refvmm needs
+    (KVM_CAP_XEN_HVM with INTERCEPT_HCALL, i.e. CONFIG_KVM_XEN)."""
+
+    usable: bool
+    hcall_intercept: bool
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"usable": self.usable, "hcall_intercept": self.hcall_intercept, "reason": self.reason}
+
+
+def kvm_probe(path: str = "/dev/kvm") -> KvmProbe:
+    """Probe KVM without side effects. A node that exists but cannot be
+    opened, or lacks what refvmm needs, must not select the direct path."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+    except OSError as exc:
+        return KvmProbe(False, False, f"cannot open {path}: {exc.strerror or exc}")
+    try:
+        version = fcntl.ioctl(fd, KVM_GET_API_VERSION)
+        if version != KVM_API_VERSION:
+            return KvmProbe(False, False, f"{path} speaks KVM API {version}, not {KVM_API_VERSION}")
+        flags = fcntl.ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_XEN_HVM)
+        if not flags & KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL:
+            return KvmProbe(True, False, f"{path} lacks KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL (kernel without CONFIG_KVM_XEN?)")
+        return KvmProbe(True, True, f"{path} is usable")
+    except OSError as exc:
+        return KvmProbe(False, False, f"{path}: KVM ioctl failed: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class BootJob:
+    """One image to boot, and where its logs go."""
+
+    image: ImageSpec
+    image_path: Path
+    serial: Path
+    stderr: Path
+    timeout: float
+    spec_version: Optional[Version]
+
+    def clear_logs(self) -> None:
+        """Remove a previous run's logs so a VMM that writes nothing is not
+        judged on stale output."""
+        for path in (self.serial, self.stderr, self.serial.with_suffix(".status")):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+
+
+@dataclass
+class BootRun:
+    """A finished boot, before its log is interpreted."""
+
+    job: BootJob
+    ending: Ending
+    command: list[str]
+    duration: Optional[float]
+
+
+Done = Callable[[BootRun], None]
+
+
+@dataclass
+class _Proc:
+    returncode: Optional[int]
+    timed_out: bool
+    duration: float
+    start_error: Optional[str] = None
+
+
+_LIVE: set[int] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def kill_live_processes() -> None:
+    """Kill every VMM process group still running (on Ctrl-C or SIGTERM):
+    they run in their own sessions, so a terminal's signal does not reach
+    them, and a hung one must not outlive the runner."""
+    with _LIVE_LOCK:
+        for pgid in _LIVE:
+            _kill_group(pgid)
+
+
+def _wait_unreaped(pid: int, timeout: float) -> bool:
+    """Wait for `pid` to exit without reaping it, so its process-group ID
+    cannot be reused by another process before the group's leftovers are
+    killed. Returns False on timeout."""
+    deadline = time.monotonic() + timeout
+    delay = 0.002
+    while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is None:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+    return True
+
+
+def run_parallel(fn: Callable[..., T], items: list[tuple], workers: int, on_result: Callable[[T], None]) -> None:
+    """Run fn(*item) for each item on `workers` threads, handing results to
+    on_result in completion order (in this thread). If anything interrupts
+    the wait, queued work is cancelled and running VMMs are killed first, so
+    the executor's shutdown does not wait for hung boots."""
+    if not items:
+        return
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
+        futures = [pool.submit(fn, *item) for item in items]
+        try:
+            for future in as_completed(futures):
+                on_result(future.result())
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            kill_live_processes()
+            raise
+
+
+def run_process(argv: list[str], stdout: Path, stderr: Path, timeout: float) -> _Proc:
+    """Run argv with output to files; kill its whole process group when the
+    timeout expires (or when the runner is interrupted)."""
+    start = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(open(stdout, "wb"))
+        err = out if stderr == stdout else stack.enter_context(open(stderr, "wb"))
+        try:
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True, close_fds=True
+            )
+        except OSError as exc:
+            return _Proc(None, False, 0.0, f"cannot start {argv[0]}: {exc.strerror or exc}")
+        with _LIVE_LOCK:
+            _LIVE.add(proc.pid)
+        exited = False
+        try:
+            exited = _wait_unreaped(proc.pid, timeout)
+        finally:
+            with _LIVE_LOCK:  # the leader is not reaped yet: its group ID is still ours
+                _kill_group(proc.pid)  # on timeout, and whatever the VMM left behind
+                _LIVE.discard(proc.pid)
+            proc.wait()
+    return _Proc(proc.returncode, not exited, time.monotonic() - start)
+
+
+def _timeout_ending(seconds: float, who: str = "hcabi-conform") -> Ending:
+    return Ending("timeout", f"the boot timed out after {seconds:g} s (stopped by {who})")
+
+
+def _signal_ending(rc: int, stderr: Path) -> Ending:
+    try:
+        name = signal.Signals(-rc).name
+    except ValueError:
+        name = f"signal {-rc}"
+    last = file_tail_line(str(stderr))
+    return Ending("signal", f"the VMM was killed by {name}" + (f" ({last})" if last else ""), status=rc)
+
+
+def classify_refvmm(rc: int, stderr: Path) -> Ending:
+    """Map hcabi-refvmm's exit status (docs/internals.md) to an Ending; its
+    last stderr line says what happened and carries shutdown/crash codes."""
+    if rc < 0:
+        return _signal_ending(rc, stderr)
+    last = file_tail_line(str(stderr), REFVMM_PREFIX)
+    detail = last or f"hcabi-refvmm exited with status {rc}"
+    code_match = re.search(r"code=(-?(?:0[xX][0-9a-fA-F]+|[0-9]+))", last)
+    code = int(code_match.group(1), 0) if code_match else None
+    if rc & 1:
+        return Ending("exit", f"the guest wrote {rc >> 1} to isa-debug-exit ({detail})", status=rc, code=rc >> 1)
+    kinds = {0: "shutdown", 2: "vmm-usage", 4: "host-error", 6: "fault", 8: "timeout", 10: "reboot", 12: "crash"}
+    kind = kinds.get(rc, "fault")
+    if kind == "fault" and rc not in kinds:
+        detail = f"unexpected exit status {rc} ({detail})"
+    return Ending(kind, detail, status=rc, code=code if kind in ("shutdown", "crash") else None)
+
+
+def classify_qemu(rc: int, stderr: Path) -> Ending:
+    """QEMU: isa-debug-exit value v exits (v << 1) | 1; 0 is a power-off or,
+    with -no-reboot, a reset -- QEMU cannot tell us which."""
+    if rc < 0:
+        return _signal_ending(rc, stderr)
+    last = file_tail_line(str(stderr))
+    if rc & 1:
+        note = f"; QEMU said: {last}" if last else ""
+        return Ending("exit", f"the guest wrote {rc >> 1} to isa-debug-exit{note}", status=rc, code=rc >> 1)
+    detail = "QEMU exited: the guest powered off or reset" if rc == 0 else f"QEMU exited with status {rc}"
+    return Ending("exited", detail + (f" ({last})" if last else ""), status=rc, verifiable=False)
+
+
+def classify_generic(rc: int, stderr: Path) -> Ending:
+    """A foreign VMM: its exit status has no agreed meaning."""
+    if rc < 0:
+        return _signal_ending(rc, stderr)
+    last = file_tail_line(str(stderr))
+    return Ending("exited", f"the VMM exited with status {rc}" + (f" ({last})" if last else ""), status=rc, verifiable=False)
+
+
+class Target:
+    """Base: a named way to boot images."""
+
+    name = "?"
+    mode = "?"
+
+    def preflight(self) -> None:
+        """Fail early (EnvError) when the target cannot possibly run."""
+
+    def describe(self) -> dict[str, object]:
+        return {"name": self.name, "mode": self.mode}
+
+    def default_timeout(self) -> float:
+        return DEFAULT_TIMEOUTS[self.mode]
+
+    def run(self, jobs: list[BootJob], parallel: int, done: Done) -> None:
+        raise NotImplementedError
+
+
+class ProcessTarget(Target):
+    """A target that runs one VMM process per boot, `parallel` at a time."""
+
+    serial_on_stdout = True
+
+    def command(self, job: BootJob) -> list[str]:
+        raise NotImplementedError
+
+    def classify(self, rc: int, stderr: Path) -> Ending:
+        raise NotImplementedError
+
+    def process_timeout(self, job: BootJob) -> float:
+        return job.timeout
+
+    def run_one(self, job: BootJob) -> BootRun:
+        argv = self.command(job)
+        job.clear_logs()
+        stdout = job.serial if self.serial_on_stdout else job.stderr
+        proc = run_process(argv, stdout, job.stderr, self.process_timeout(job))
+        if proc.start_error:
+            ending = Ending("host-error", proc.start_error)
+        elif proc.timed_out:
+            ending = _timeout_ending(self.process_timeout(job))
+        else:
+            assert proc.returncode is not None
+            ending = self.classify(proc.returncode, job.stderr)
+        return BootRun(job, ending, argv, proc.duration)
+
+    def run(self, jobs: list[BootJob], parallel: int, done: Done) -> None:
+        run_parallel(self.run_one, [(job,) for job in jobs], parallel, done)
+
+
+def refvmm_grace(timeout: float) -> float:
+    """How long past its own --timeout refvmm may take before it is killed:
+    its own timeout should fire first and say so."""
+    return min(15.0, 1.0 + timeout / 4)
+
+
+def refvmm_args(job: BootJob) -> list[str]:
+    """refvmm's arguments for one boot (also the nested launcher's job)."""
+    args = ["--vcpus", str(job.image.vcpus), "--memory", f"{job.image.memory_mib}M", "--serial", "-"]
+    args += ["--timeout", f"{job.timeout:g}", "--no-reboot"]
+    if job.spec_version is not None:
+        args += ["--spec-version", str(job.spec_version)]
+    return args + [str(job.image_path)]
+
+
+class RefDirect(ProcessTarget):
+    """hcabi-refvmm on this machine's /dev/kvm."""
+
+    name, mode = "ref", "direct"
+
+    def __init__(self, refvmm: Path) -> None:
+        self.refvmm = refvmm
+
+    def preflight(self) -> None:
+        if not os.access(self.refvmm, os.X_OK) or not self.refvmm.is_file():
+            raise EnvError(f"hcabi-refvmm not found or not executable at {self.refvmm} (build it, or pass --build-dir)")
+
+    def describe(self) -> dict[str, object]:
+        return {**super().describe(), "vmm": str(self.refvmm)}
+
+    def command(self, job: BootJob) -> list[str]:
+        return [str(self.refvmm)] + refvmm_args(job)
+
+    def classify(self, rc: int, stderr: Path) -> Ending:
+        return classify_refvmm(rc, stderr)
+
+    def process_timeout(self, job: BootJob) -> float:
+        return job.timeout + refvmm_grace(job.timeout)
+
+
+class RefNested(Target):
+    """hcabi-refvmm inside a nested KVM VM (scripts/hcabi-nested): every boot
+    of a batch runs in one launcher invocation (one nested kernel boot);
+    --jobs N makes N batches, each with its own launcher output directory."""
+
+    name, mode = "ref", "nested"
+
+    def __init__(self, launcher: Path, refvmm: Path, cache: Path, out_dir: Path, why: str = "") -> None:
+        self.why = why  # why not direct: shown to the user, kept in the report
+        self.launcher = launcher
+        self.refvmm = refvmm
+        self.cache = cache
+        self.out_dir = out_dir
+
+    def preflight(self) -> None:
+        if not self.launcher.is_file():
+            raise EnvError(f"no usable /dev/kvm, and the nested launcher {self.launcher} is missing")
+        if not self.refvmm.is_file():
+            raise EnvError(f"hcabi-refvmm not found at {self.refvmm} (build it, or pass --build-dir)")
+
+    def describe(self) -> dict[str, object]:
+        return {**super().describe(), "vmm": str(self.refvmm), "launcher": str(self.launcher), "why": self.why}
+
+    def job_line(self, job: BootJob) -> str:
+        """`NAME<TAB>PROGRAM ARGS...`, shell-quoted (the launcher splits the
+        arguments like shell words and copies host files into the guest)."""
+        argv = [str(self.refvmm)] + refvmm_args(job)
+        bad = [a for a in argv if "\t" in a or "\n" in a or "\0" in a]
+        if bad:
+            raise EnvError(f"the nested launcher cannot take an argument with a tab or newline: {bad[0]!r}")
+        return f"{job.image.name}\t{shlex.join(argv)}"
+
+    def run(self, jobs: list[BootJob], parallel: int, done: Done) -> None:
+        if not jobs:
+            return
+        lines = [self.job_line(job) for job in jobs]  # refuse before booting anything
+        count = max(1, min(parallel, len(jobs)))
+        batches = [(k, jobs[k::count], lines[k::count]) for k in range(count)]
+
+        def batch_done(runs: list[BootRun]) -> None:
+            for run in runs:
+                done(run)
+
+        run_parallel(self._run_batch, batches, count, batch_done)
+
+    def _run_batch(self, index: int, jobs: list[BootJob], lines: list[str]) -> list[BootRun]:
+        batch_dir = self.out_dir / f"nested-{index}"
+        batch_dir.mkdir(parents=True, exist_ok=True)
+        for job in jobs:
+            job.clear_logs()
+        jobfile = batch_dir / "jobs.txt"
+        jobfile.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        job_limit = max(job.timeout + refvmm_grace(job.timeout) for job in jobs)
+        total = NESTED_BOOT_OVERHEAD + sum(job.timeout + refvmm_grace(job.timeout) for job in jobs)
+        argv = [
+            str(self.launcher), "--cache", str(self.cache), "--timeout", f"{total:g}",
+            "--job-timeout", f"{job_limit:g}", "--out", str(batch_dir), str(jobfile),
+        ]  # fmt: skip
+        log = batch_dir / "launcher.log"
+        start = time.monotonic()
+        proc = run_process(argv, log, log, total + NESTED_GRACE)
+        per_boot = (time.monotonic() - start) / len(jobs)
+        runs = []
+        for job in jobs:
+            for suffix in (".serial", ".stderr", ".status"):
+                produced = batch_dir / (job.image.name + suffix)
+                if produced.exists():
+                    os.replace(produced, job.serial.with_suffix(suffix))
+            runs.append(BootRun(job, self._ending(job, proc, log, total), argv, per_boot))
+        return runs
+
+    def _ending(self, job: BootJob, proc: _Proc, log: Path, total: float) -> Ending:
+        """A job's ending: its .status if the launcher wrote one, else why not."""
+        try:
+            rc = int(job.serial.with_suffix(".status").read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            rc = None
+        if rc is not None:
+            # The job ran under the nested guest's shell: 128+N is signal N.
+            return classify_refvmm(-(rc - 128) if 128 < rc < 192 else rc, job.stderr)
+        if "--job-timeout" in file_tail_line(str(job.stderr)):
+            return Ending("timeout", f"hcabi-refvmm did not stop within --timeout {job.timeout:g} s; the nested launcher killed it")
+        if proc.start_error:
+            return Ending("host-error", f"the nested launcher: {proc.start_error}")
+        if proc.timed_out:
+            return _timeout_ending(total + NESTED_GRACE, "hcabi-conform, the whole nested batch")
+        last = file_tail_line(str(log), "hcabi-nested: error")
+        return Ending("host-error", f"the nested launcher (exit {proc.returncode}) has no result for {job.image.name}: {last or 'no output'} (see {log})")
+
+
+class Qemu(ProcessTarget):
+    """Plain QEMU: no HCABI; a check that the images fail cleanly."""
+
+    name = "qemu"
+
+    def __init__(self, binary: str, kvm: bool) -> None:
+        self.binary = binary
+        self.mode = "kvm" if kvm else "tcg"
+
+    def preflight(self) -> None:
+        if shutil.which(self.binary) is None:
+            raise EnvError(f"QEMU binary {self.binary!r} not found")
+
+    def describe(self) -> dict[str, object]:
+        return {**super().describe(), "vmm": self.binary}
+
+    def command(self, job: BootJob) -> list[str]:
+        return [
+            self.binary, "-accel", self.mode, "-machine", "q35", "-cpu", "max",
+            "-smp", str(job.image.vcpus), "-m", str(job.image.memory_mib),
+            "-nographic", "-monitor", "none", "-serial", "stdio", "-no-reboot",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", str(job.image_path),
+        ]  # fmt: skip
+
+    def classify(self, rc: int, stderr: Path) -> Ending:
+        return classify_qemu(rc, stderr)
+
+
+def parse_template(template: str) -> list[str]:
+    """Split a --vmm-cmd template into argv tokens and check its placeholders.
+    Tokens are split first and filled in after, so a path with spaces stays
+    one argument and no shell ever sees the values."""
+    try:
+        tokens = shlex.split(template)
+    except ValueError as exc:
+        raise UsageError(f"--vmm-cmd: cannot split the template: {exc}") from None
+    if not tokens:
+        raise UsageError("--vmm-cmd: empty template")
+    used: set[str] = set()
+    for token in tokens:
+        try:
+            parts = list(string.Formatter().parse(token))
+        except ValueError as exc:
+            raise UsageError(f"--vmm-cmd: bad template token {token!r}: {exc} (write a literal brace as {{{{ or }}}})") from None
+        for _literal, name, spec, conversion in parts:
+            if name is None:
+                continue
+            if name not in TEMPLATE_FIELDS:
+                raise UsageError(f"--vmm-cmd: unknown placeholder {{{name}}} (known: {', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)})")
+            if spec or conversion:
+                raise UsageError(f"--vmm-cmd: placeholder {{{name}}} takes no format or conversion")
+            used.add(name)
+    if "image" not in used:
+        raise UsageError("--vmm-cmd: the template must contain {image}")
+    return tokens
+
+
+class Cmd(ProcessTarget):
+    """Any VMM, from a template. Without {serial} the VMM's stdout is taken
+    as the serial output."""
+
+    name, mode = "cmd", "cmd"
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self.tokens = parse_template(template)
+        self.serial_on_stdout = not any("{serial}" in t for t in self.tokens)
+        self.pins_version = any("{spec_version}" in t for t in self.tokens)
+
+    def preflight(self) -> None:
+        exe = self.tokens[0]
+        if "{" in exe:
+            return
+        if shutil.which(exe) is None:
+            raise EnvError(f"--vmm-cmd: VMM {exe!r} not found or not executable")
+
+    def describe(self) -> dict[str, object]:
+        return {**super().describe(), "template": self.template}
+
+    def command(self, job: BootJob) -> list[str]:
+        values = {
+            "image": str(job.image_path),
+            "serial": str(job.serial),
+            "vcpus": str(job.image.vcpus),
+            "memory": str(job.image.memory_mib),
+            "spec_version": str(job.spec_version) if job.spec_version else "",
+        }
+        return [token.format(**values) for token in self.tokens]
+
+    def classify(self, rc: int, stderr: Path) -> Ending:
+        return classify_generic(rc, stderr)

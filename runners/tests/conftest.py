@@ -1,0 +1,309 @@
+"""Shared fixtures for the hcabi-conform tests.
+
+Everything here is synthetic: a small requirements manifest, a small tests
+manifest, and fake "images" that are JSON scripts a fake VMM (generated into
+tmp_path) plays back onto the serial port. No real image, refvmm, launcher or
+registry is needed, so these tests run before the other parts exist.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+
+RUNNERS = Path(__file__).resolve().parents[1]
+WRAPPER = RUNNERS / "hcabi-conform"
+sys.path.insert(0, str(RUNNERS))
+
+
+def proto(body: str) -> str:
+    """A valid protocol line for `TYPE key=value ...`: CRC-32 (zlib) of the
+    bytes before ' #', 8 lower-case hex digits. Written independently of the
+    runner's own encoder on purpose."""
+    data = ("@hcabi " + body).encode("utf-8")
+    return f"@hcabi {body} #{zlib.crc32(data) & 0xFFFFFFFF:08x}"
+
+
+REQUIREMENTS: dict[str, Any] = {
+    "newest_version": "1.1",
+    "versions": [
+        {"version": "1.0", "date": "2026-01-01", "summary": "first"},
+        {"version": "1.1", "date": "2026-06-01", "summary": "adds TIME-004"},
+    ],
+    "statuses": [{"name": "SUCCESS", "value": 0}],
+    "extensions": [
+        {"name": "BASE", "eid": 0, "since": "1.0", "functions": []},
+        {"name": "TIME", "eid": 2, "since": "1.0", "functions": []},
+        {"name": "TLB", "eid": 5, "since": "1.0", "functions": []},
+        {"name": "SYSTEM", "eid": 9, "since": "1.0", "functions": []},
+    ],
+    "profiles": [
+        {"name": "core", "since": "1.0", "extensions": {"1.0": ["BASE", "TIME", "SYSTEM"]}},
+        {"name": "full", "since": "1.0", "extensions": {"1.0": ["BASE", "TIME", "TLB", "SYSTEM"]}},
+    ],
+    "requirements": [
+        {"id": "BASE-001", "text": "GET_SPEC_VERSION MUST return the version <exposed>.", "area": "BASE", "function": "BASE.GET_SPEC_VERSION", "since": "1.0", "profiles_note": None},
+        {"id": "BASE-002", "text": "PROBE_EXTENSION MUST return 0 for an absent extension.", "area": "BASE", "function": "BASE.PROBE_EXTENSION", "since": "1.0", "profiles_note": None},
+        {"id": "TIME-001", "text": "GET_MONOTONIC MUST never go backwards.", "area": "TIME", "function": "TIME.GET_MONOTONIC", "since": "1.0", "profiles_note": None},
+        {"id": "TIME-002", "text": "GET_MONOTONIC MUST count nanoseconds.", "area": "TIME", "function": "TIME.GET_MONOTONIC", "since": "1.0", "profiles_note": None},
+        {"id": "TIME-004", "text": "SET_TIMER MUST accept a vector of 32 or more.", "area": "TIME", "function": "TIME.SET_TIMER", "since": "1.1", "profiles_note": None},
+        {"id": "TLB-001", "text": "FLUSH MUST flush.", "area": "TLB", "function": "TLB.FLUSH", "since": "1.0", "profiles_note": None},
+        {"id": "SYSTEM-001", "text": "REBOOT MUST reset the VM.", "area": "SYSTEM", "function": "SYSTEM.REBOOT", "since": "1.0", "profiles_note": None},
+        {"id": "X86-001", "text": "VMCALL and VMMCALL MUST both work.", "area": "X86", "function": None, "since": "1.0", "profiles_note": None},
+    ],
+}
+
+IMAGES = [
+    {"name": "base", "file": "hcabi-conf-base.elf", "vcpus": 1, "memory_mib": 64, "ends": "exit"},
+    {"name": "system-reboot", "file": "hcabi-conf-system-reboot.elf", "vcpus": 1, "memory_mib": 64, "ends": "reboot"},
+    {"name": "time", "file": "hcabi-conf-time.elf", "vcpus": 2, "memory_mib": 64, "ends": "exit"},
+    {"name": "tlb", "file": "hcabi-conf-tlb.elf", "vcpus": 2, "memory_mib": 64, "ends": "exit"},
+    {"name": "x86", "file": "hcabi-conf-x86.elf", "vcpus": 1, "memory_mib": 64, "ends": "exit"},
+]
+
+TESTS = [
+    {"name": "BASE.get_spec_version", "image": "base", "extension": "BASE", "requirements": ["BASE-001"], "since": "1.0"},
+    {"name": "BASE.probe_extension", "image": "base", "extension": "BASE", "requirements": ["BASE-002"], "since": "1.0"},
+    {"name": "SYSTEM.reboot", "image": "system-reboot", "extension": "SYSTEM", "requirements": ["SYSTEM-001"], "since": "1.0"},
+    {"name": "TIME.monotonic", "image": "time", "extension": "TIME", "requirements": ["TIME-001", "TIME-002"], "since": "1.0"},
+    {"name": "TIME.timer_vector", "image": "time", "extension": "TIME", "requirements": ["TIME-004"], "since": "1.1"},
+    {"name": "TLB.flush", "image": "tlb", "extension": "TLB", "requirements": ["TLB-001"], "since": "1.0"},
+    {"name": "X86.vmcall", "image": "x86", "extension": "X86", "requirements": ["X86-001"], "since": "1.0"},
+]
+
+ALL_EXTS = "BASE:1,TIME:1,TLB:1,SYSTEM:1"
+
+FAKE_VMM = r'''
+"""Fake VMM: plays back the JSON script that stands in for an image.
+Understands refvmm's options and also `IMAGE [SERIAL]` positionals."""
+import json, os, signal, sys, time, zlib
+
+args = sys.argv[1:]
+opts, pos, i = {}, [], 0
+while i < len(args):
+    if args[i] in ("--vcpus", "--memory", "--serial", "--timeout", "--spec-version"):
+        opts[args[i]] = args[i + 1]; i += 2
+    elif args[i] == "--no-reboot":
+        opts["--no-reboot"] = True; i += 1
+    else:
+        pos.append(args[i]); i += 1
+image = pos[0]
+serial = pos[1] if len(pos) > 1 else opts.get("--serial", "-")
+with open(image + ".argv.json", "w") as f:
+    json.dump(sys.argv[1:], f)
+spec = opts.get("--spec-version") or os.environ.get("FAKE_SPEC", "1.1")
+out = sys.stdout.buffer if serial == "-" else open(serial, "wb")
+
+def ver(s):
+    return tuple(int(x) for x in s.split("."))
+
+def line(body):
+    data = ("@hcabi " + body).encode()
+    out.write(data + b" #" + ("%08x" % (zlib.crc32(data) & 0xffffffff)).encode() + b"\n")
+
+def finish(status, msg):
+    out.flush()
+    if msg:
+        sys.stderr.write(msg + "\n")
+    sys.stderr.flush()
+    os._exit(status)
+
+for step in json.load(open(image))["steps"]:
+    if "min_spec" in step and ver(spec) < ver(step["min_spec"]):
+        continue
+    if "line" in step:
+        line(step["line"].replace("{spec}", spec))
+    elif "badcrc" in step:
+        out.write(("@hcabi " + step["badcrc"] + " #00000000\n").encode())
+    elif "text" in step:
+        out.write(step["text"].encode() + b"\n")
+    elif "raw" in step:
+        out.write(bytes.fromhex(step["raw"]))
+    elif "big" in step:
+        chunk = b"x" * 1023 + b"\n"
+        for _ in range(step["big"] // 1024):
+            out.write(chunk)
+    elif "hang" in step:
+        out.flush()
+        with open(image + ".pid", "w") as f:
+            f.write(str(os.getpid()))
+        if "--timeout" in opts:
+            time.sleep(float(opts["--timeout"]))
+            finish(8, "hcabi-refvmm: timeout: --timeout %s s expired" % opts["--timeout"])
+        time.sleep(3600)
+    elif "signal" in step:
+        out.flush()
+        os.kill(os.getpid(), signal.SIGSEGV)
+    elif "exit" in step:
+        finish(step["exit"], step.get("stderr", ""))
+    out.flush()
+finish(0, "")
+'''
+
+FAKE_LAUNCHER = r'''
+"""Fake scripts/hcabi-nested: runs each job of the JOBFILE on the host."""
+import argparse, json, os, shlex, subprocess, sys
+p = argparse.ArgumentParser()
+p.add_argument("--cache"); p.add_argument("--timeout"); p.add_argument("--job-timeout")
+p.add_argument("--out", required=True); p.add_argument("jobfile")
+a = p.parse_args()
+os.makedirs(a.out, exist_ok=True)
+with open(os.path.join(a.out, "invocation.json"), "w") as f:
+    json.dump({"argv": sys.argv[1:], "jobs": open(a.jobfile).read()}, f)
+if os.environ.get("FAKE_LAUNCHER_FAIL"):
+    print("hcabi-nested: error: KVM could not be brought up inside the nested VM", file=sys.stderr)
+    sys.exit(4)
+for raw in open(a.jobfile):
+    name, rest = raw.rstrip("\n").split("\t", 1)
+    argv = shlex.split(rest)
+    base = os.path.join(a.out, name)
+    with open(base + ".serial", "wb") as so, open(base + ".stderr", "wb") as se:
+        try:
+            rc = subprocess.run(argv, stdout=so, stderr=se, timeout=float(a.job_timeout)).returncode
+        except subprocess.TimeoutExpired:
+            se.write(b"\nhcabi-nested: killed after 1 s (--job-timeout)\n")
+            continue
+    with open(base + ".status", "w") as f:
+        f.write("%d\n" % (128 - rc if rc < 0 else rc))
+'''
+
+
+def passing_steps(image: str, tests: list[dict[str, Any]], exts: str = ALL_EXTS, end: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
+    """Script of an image whose every test passes, ending via isa-debug-exit
+    (refvmm status 1), or with `end`."""
+    steps: list[dict[str, Any]] = [
+        {"text": "PVH boot: hello from the guest runtime"},
+        {"line": f"hello image={image} protocol=1"},
+        {"line": f"discovery present=1 base=0x40000000 signature=HCABIrefvmm0 spec={{spec}} impl=0x1 implver=0x10000 exts={exts}"},
+    ]
+    count = 0
+    for test in tests:
+        if test["image"] != image:
+            continue
+        count += 1
+        cond = {"min_spec": test["since"]} if test["since"] != "1.0" else {}
+        steps.append({"line": f"test-begin name={test['name']} reqs={','.join(test['requirements'])}", **cond})
+        for rid in test["requirements"]:
+            steps.append({"line": f"check result=pass req={rid} msg=ok", **cond})
+        if test["name"] == "SYSTEM.reboot":
+            steps.append({"line": "expect event=reboot code=0", **cond})
+            steps.append({"exit": 10, "stderr": "hcabi-refvmm: reboot (--no-reboot)"})
+            return steps
+        steps.append({"line": f"test-end name={test['name']} verdict=pass msg=all good", **cond})
+    steps.append({"line": f"suite-end pass={count} fail=0 skip=0 error=0"})
+    steps.append(end or {"exit": 1, "stderr": "hcabi-refvmm: isa-debug-exit value 0"})
+    return steps
+
+
+@dataclass
+class Suite:
+    """A synthetic repository: manifests, fake images, fake VMM/launcher."""
+
+    root: Path
+    tests: list[dict[str, Any]] = field(default_factory=lambda: [dict(t) for t in TESTS])
+    images: list[dict[str, Any]] = field(default_factory=lambda: [dict(i) for i in IMAGES])
+    requirements: dict[str, Any] = field(default_factory=lambda: json.loads(json.dumps(REQUIREMENTS)))
+
+    @property
+    def build(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / "requirements.json"
+
+    @property
+    def images_dir(self) -> Path:
+        return self.build / "conformance" / "images"
+
+    @property
+    def fake_vmm(self) -> Path:
+        return self.root / "fakevmm.py"
+
+    @property
+    def out(self) -> Path:
+        return self.root / "out"
+
+    def write(self) -> "Suite":
+        self.images_dir.mkdir(parents=True, exist_ok=True)
+        self.manifest.write_text(json.dumps(self.requirements))
+        (self.build / "conformance" / "tests.json").write_text(json.dumps({"images": self.images, "tests": self.tests}))
+        self.fake_vmm.write_text(FAKE_VMM)
+        for img in self.images:
+            if not (self.images_dir / img["file"]).exists():
+                self.set_image(img["name"], passing_steps(img["name"], self.tests))
+        return self
+
+    def set_image(self, name: str, steps: list[dict[str, Any]]) -> None:
+        file = next(i["file"] for i in self.images if i["name"] == name)
+        (self.images_dir / file).write_text(json.dumps({"steps": steps}))
+
+    def install_refvmm(self) -> Path:
+        """The fake VMM as build/reference-impl/refvmm/hcabi-refvmm."""
+        path = self.build / "reference-impl" / "refvmm" / "hcabi-refvmm"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"#!{sys.executable}\n{FAKE_VMM}")
+        path.chmod(0o755)
+        return path
+
+    def install_launcher(self) -> Path:
+        path = self.root / "fake-hcabi-nested"
+        path.write_text(f"#!{sys.executable}\n{FAKE_LAUNCHER}")
+        path.chmod(0o755)
+        return path
+
+    def vmm_cmd(self, serial: bool = True) -> str:
+        base = f"{shlex.quote(sys.executable)} {shlex.quote(str(self.fake_vmm))} {{image}}"
+        return base + (" {serial}" if serial else "")
+
+    def common(self) -> list[str]:
+        return ["--build-dir", str(self.build), "--manifest", str(self.manifest)]
+
+    def run_args(self, *extra: str, serial: bool = True) -> list[str]:
+        return ["run", "--target", "cmd", "--vmm-cmd", self.vmm_cmd(serial), *self.common(), "--out", str(self.out), *extra]
+
+
+@pytest.fixture
+def suite(tmp_path: Path) -> Suite:
+    return Suite(tmp_path).write()
+
+
+@dataclass
+class Result:
+    rc: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str, env: Optional[dict[str, str]] = None, timeout: float = 120) -> Result:
+    """Run the real wrapper in a subprocess (exit status, no traceback)."""
+    full_env = dict(os.environ, **(env or {}))
+    full_env["PYTHONDONTWRITEBYTECODE"] = "1"
+    proc = subprocess.run([sys.executable, str(WRAPPER), *args], capture_output=True, text=True, env=full_env, timeout=timeout)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def one_line_error(res: Result) -> str:
+    """A user error must be exactly one line on stderr."""
+    lines = [ln for ln in res.err.splitlines() if ln.strip()]
+    assert len(lines) == 1, res.err
+    assert lines[0].startswith("hcabi-conform: "), lines[0]
+    return lines[0]
+
+
+def load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())
+
+
+def by_test(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["test"]: r for r in report["results"]}

@@ -1,0 +1,124 @@
+"""Usage errors (one line, exit 2 or 4, no traceback), `list`, `coverage`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import Suite, one_line_error, run_cli
+
+
+@pytest.mark.parametrize(
+    "args, code, needle",
+    [
+        (["run", "--target", "xen"], 2, "invalid choice: 'xen'"),
+        (["run", "--target", "cmd"], 2, "needs --vmm-cmd"),
+        (["run", "--target", "cmd", "--vmm-cmd", "vmm {kernel}"], 2, "unknown placeholder {kernel}"),
+        (["run", "--target", "cmd", "--vmm-cmd", "vmm {serial}"], 2, "must contain {image}"),
+        (["run", "--target", "cmd", "--vmm-cmd", "vmm {image"], 2, "bad template token"),
+        (["run", "--target", "cmd", "--vmm-cmd", "vmm {image!r}"], 2, "takes no format"),
+        (["run", "--target", "cmd", "--vmm-cmd", "vmm 'unclosed {image}"], 2, "cannot split"),
+        (["run", "--target", "cmd", "--vmm-cmd", "vmm {image} --v={spec_version}"], 2, "give --spec-version"),
+        (["run", "--vmm-cmd", "vmm {image}"], 2, "only for --target cmd"),
+        (["run", "--shard", "3/2"], 2, "--shard"),
+        (["run", "--shard", "x"], 2, "--shard"),
+        (["run", "--jobs", "0"], 2, "positive integer"),
+        (["run", "--timeout", "-1"], 2, "positive number"),
+        (["run", "--spec-version", "9.9"], 2, "not defined"),
+        (["run", "--spec-version", "v1"], 2, "MAJOR.MINOR"),
+        (["run", "--profile", "gold"], 2, "unknown profile"),
+        (["run", "--filter", "NOPE.*"], 2, "no test matches"),
+        (["frobnicate"], 2, "invalid choice"),
+        (["merge", "a.json"], 2, "--json"),
+    ],
+)
+def test_usage_errors(suite: Suite, args: list[str], code: int, needle: str) -> None:
+    res = run_cli(*args, *(suite.common() if args[0] == "run" else []))
+    assert res.rc == code, res.err
+    assert needle in one_line_error(res)
+
+
+def test_missing_image_is_exit_4(suite: Suite) -> None:
+    (suite.images_dir / "hcabi-conf-tlb.elf").unlink()
+    res = run_cli(*suite.run_args())
+    assert res.rc == 4
+    assert "hcabi-conf-tlb.elf" in one_line_error(res)
+
+
+def test_missing_vmm_is_exit_4(suite: Suite) -> None:
+    res = run_cli("run", "--target", "cmd", "--vmm-cmd", "/nonexistent/vmm {image}", *suite.common(), "--out", str(suite.out))
+    assert res.rc == 4 and "not found" in one_line_error(res)
+
+
+def test_missing_refvmm_is_exit_4(suite: Suite) -> None:
+    res = run_cli("run", "--ref-mode", "direct", *suite.common(), "--out", str(suite.out))
+    assert res.rc == 4 and "hcabi-refvmm" in one_line_error(res)
+
+
+def test_missing_manifests_are_exit_4(suite: Suite) -> None:
+    res = run_cli(*suite.run_args()[:-4], "--build-dir", str(suite.root / "nobuild"), "--manifest", str(suite.manifest))
+    assert res.rc == 4 and "tests manifest" in one_line_error(res)
+    res = run_cli("run", "--build-dir", str(suite.build), "--manifest", str(suite.root / "none.json"))
+    assert res.rc == 4 and "requirements manifest" in one_line_error(res)
+
+
+def test_unwritable_report_is_exit_4(suite: Suite) -> None:
+    res = run_cli(*suite.run_args("--json", "/proc/nope/r.json"))
+    assert res.rc == 4 and "cannot write" in one_line_error(res)
+
+
+def test_help_and_version() -> None:
+    assert run_cli("--help").rc == 0
+    assert "hcabi-conform" in run_cli("--version").out
+    assert "--vmm-cmd" in run_cli("run", "--help").out
+
+
+def test_list(suite: Suite) -> None:
+    res = run_cli("list", "--build-dir", str(suite.build))
+    assert res.rc == 0
+    assert "TIME.timer_vector" in res.out and "system-reboot" in res.out and "reboot" in res.out
+    data = json.loads(run_cli("list", "--build-dir", str(suite.build), "--json", "--extension", "TIME").out)
+    assert [t["name"] for t in data["tests"]] == ["TIME.monotonic", "TIME.timer_vector"]
+    assert data["images"] == [{"name": "time", "file": "hcabi-conf-time.elf", "vcpus": 2, "memory_mib": 64, "ends": "exit"}]
+    data = json.loads(run_cli("list", "--build-dir", str(suite.build), "--json", "--requirement", "TIME-004").out)
+    assert [t["name"] for t in data["tests"]] == ["TIME.timer_vector"]
+    data = json.loads(run_cli("list", "--build-dir", str(suite.build), "--json", "--image", "base").out)
+    assert {t["image"] for t in data["tests"]} == {"base"}
+
+
+def test_coverage_complete(suite: Suite) -> None:
+    res = run_cli("coverage", *suite.common())
+    assert res.rc == 0, res.out
+    assert "8/8 requirements" in res.out
+    data = json.loads(run_cli("coverage", *suite.common(), "--json", "--spec-version", "1.0").out)
+    assert "TIME-004" not in data["requirements"]
+    assert data["requirements"]["TIME-001"]["tests"] == ["TIME.monotonic"]
+
+
+def test_coverage_gaps(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    suite = Suite(tmp_path)
+    suite.tests = [t for t in suite.tests if t["name"] != "TLB.flush"]
+    suite.tests[0] = {**suite.tests[0], "requirements": ["BASE-001", "BASE-404"]}
+    suite.write()
+    res = run_cli("coverage", *suite.common())
+    assert res.rc == 3
+    assert "uncovered: TLB-001" in res.out
+    assert "BASE-404" in res.out
+    data = json.loads(run_cli("coverage", *suite.common(), "--json").out)
+    assert data["uncovered"] == ["TLB-001"]
+    assert data["unknown"] == [{"test": "BASE.get_spec_version", "requirement": "BASE-404"}]
+
+
+def test_wrapper_runs_under_path_python3(suite: Suite) -> None:
+    """The wrapper's `#!/usr/bin/env python3` may find a different Python
+    than the one running pytest (here: a separate 3.11.7 without Debian's
+    packages); the harness must work under it too (standard library only)."""
+    import os
+    import subprocess
+
+    from conftest import WRAPPER
+
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    proc = subprocess.run([str(WRAPPER), *suite.run_args("-q")], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "verdict: CONFORMANT" in proc.stdout

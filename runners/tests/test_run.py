@@ -1,0 +1,325 @@
+"""`hcabi-conform run` end to end, with fake VMMs: --target cmd with a fake
+VMM; --target ref with a fake refvmm (direct) and a fake nested launcher."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from conftest import Suite, by_test, load, one_line_error, passing_steps, run_cli
+
+from hcabi_conform.protocol import MAX_LINE
+
+
+def test_pass_everything(suite: Suite) -> None:
+    report_path = suite.root / "r.json"
+    res = run_cli(*suite.run_args("--json", str(report_path), "--jobs", "2"))
+    assert res.rc == 0, res.out + res.err
+    assert "verdict: CONFORMANT" in res.out
+    assert res.err.count("hcabi-conform: [") == 5  # one progress line per boot
+    rep = load(report_path)
+    for key in ("spec_version", "tested_version", "profile", "implementation", "target", "verdict", "results", "requirements", "format_version", "timestamp", "host", "manifest"):
+        assert key in rep
+    assert rep["spec_version"] == "1.1" and rep["tested_version"] == "1.1" and rep["profile"] == "full"
+    assert rep["implementation"] == {"id": "0x1", "version": "0x10000", "signature": "HCABIrefvmm0"}
+    assert rep["manifest"]["sha256"] and rep["target"] == "cmd"
+    assert {r["status"] for r in rep["results"]} == {"pass"}
+    assert rep["requirements"]["TIME-001"] == {**rep["requirements"]["TIME-001"], "status": "pass", "tests": ["TIME.monotonic"]}
+    for r in rep["results"]:
+        assert set(r) >= {"test", "requirements", "status", "message"}
+    # every boot's log is kept under --out
+    for img in ("base", "time", "tlb", "x86", "system-reboot"):
+        assert (suite.out / f"{img}.serial").stat().st_size > 0
+    assert (suite.out / "report.json").exists()
+
+
+def test_serial_on_stdout_without_serial_placeholder(suite: Suite) -> None:
+    res = run_cli(*suite.run_args(serial=False))
+    assert res.rc == 0, res.out + res.err
+
+
+def test_failed_check(suite: Suite) -> None:
+    steps = passing_steps("time", suite.tests)
+    for i, step in enumerate(steps):
+        if step.get("line", "").startswith("check result=pass req=TIME-002"):
+            steps[i] = {"line": "check result=fail req=TIME-002 msg=expected ns, got ms"}
+        if step.get("line", "").startswith("test-end name=TIME.monotonic"):
+            steps[i] = {"line": "test-end name=TIME.monotonic verdict=fail msg=wrong unit"}
+    suite.set_image("time", steps)
+    res = run_cli(*suite.run_args("--json", str(suite.root / "r.json")))
+    assert res.rc == 3, res.out + res.err
+    assert "TIME-002" in res.out and "GET_MONOTONIC MUST count nanoseconds." in res.out
+    rep = load(suite.root / "r.json")
+    assert rep["verdict"] == "non-conformant"
+    assert by_test(rep)["TIME.monotonic"]["status"] == "fail"
+    assert rep["requirements"]["TIME-001"]["status"] == "pass"
+    assert rep["requirements"]["TIME-002"]["status"] == "fail"
+
+
+def test_crash_mid_test_loses_only_that_boot(suite: Suite) -> None:
+    suite.set_image("time", passing_steps("time", suite.tests)[:4] + [{"text": "last words"}, {"exit": 6, "stderr": "hcabi-refvmm: triple fault"}])
+    res = run_cli(*suite.run_args("--json", str(suite.root / "r.json")))
+    assert res.rc == 3, res.out + res.err
+    rep = by_test(load(suite.root / "r.json"))
+    assert rep["TIME.monotonic"]["status"] == "crash"
+    assert "last words" in rep["TIME.monotonic"]["message"]
+    assert rep["TIME.timer_vector"]["status"] == "crash"
+    assert rep["BASE.get_spec_version"]["status"] == "pass"
+    assert rep["X86.vmcall"]["status"] == "pass"
+
+
+def test_hang_times_out_and_run_goes_on(suite: Suite) -> None:
+    suite.set_image("tlb", passing_steps("tlb", suite.tests)[:4] + [{"hang": True}])
+    start = time.monotonic()
+    res = run_cli(*suite.run_args("--json", str(suite.root / "r.json"), "--timeout", "2"))
+    assert time.monotonic() - start < 30
+    assert res.rc == 3, res.out + res.err
+    rep = by_test(load(suite.root / "r.json"))
+    assert rep["TLB.flush"]["status"] == "timeout"
+    assert rep["TIME.monotonic"]["status"] == "pass"
+
+
+def test_vmm_exits_at_once(suite: Suite) -> None:
+    suite.set_image("base", [{"exit": 1, "stderr": "vmm: cannot boot"}])
+    res = run_cli(*suite.run_args("--json", str(suite.root / "r.json")))
+    assert res.rc == 4, res.out + res.err
+    rep = load(suite.root / "r.json")
+    assert rep["verdict"] == "error"
+    assert by_test(rep)["BASE.get_spec_version"]["status"] == "error"
+    assert "no hello" in by_test(rep)["BASE.get_spec_version"]["message"]
+
+
+def test_garbage_output(suite: Suite) -> None:
+    suite.set_image("x86", [{"raw": "00ff13370a" * 200}, {"badcrc": "hello image=x86 protocol=1"}, {"text": "\x1b[31mred"}, {"exit": 0}])
+    res = run_cli(*suite.run_args("--json", str(suite.root / "r.json"), "--junit", str(suite.root / "r.xml"), "--html", str(suite.root / "r.html")))
+    assert res.rc == 4, res.out + res.err
+    rep = load(suite.root / "r.json")
+    assert by_test(rep)["X86.vmcall"]["status"] == "error"
+    boot = next(b for b in rep["boots"] if b["image"] == "x86")
+    assert boot["garbled"] == 1
+    import xml.etree.ElementTree as ET
+
+    ET.parse(suite.root / "r.xml")  # still well-formed
+
+
+def test_enormous_output_before_hello(suite: Suite) -> None:
+    steps = [{"big": 24 * 1024 * 1024}, {"text": "z" * (MAX_LINE * 3)}] + passing_steps("base", suite.tests)
+    suite.set_image("base", steps)
+    res = run_cli(*suite.run_args("--filter", "BASE.*", "--json", str(suite.root / "r.json")))
+    assert res.rc == 0, res.out + res.err
+    assert {r["status"] for r in load(suite.root / "r.json")["results"]} == {"pass"}
+
+
+def test_hcabi_absent(suite: Suite) -> None:
+    for img in suite.images:
+        suite.set_image(img["name"], [
+            {"line": f"hello image={img['name']} protocol=1"},
+            {"line": "discovery present=0 base=0x40000000 signature=TCGTCGTCGTCG"},
+            {"line": "suite-end pass=0 fail=0 skip=0 error=0"},
+            {"exit": 1},
+        ])  # fmt: skip
+    res = run_cli(*suite.run_args())
+    assert res.rc == 3, res.out + res.err
+    assert "HCABI is not present" in res.out
+
+
+def test_required_extension_not_advertised(suite: Suite) -> None:
+    exts = "BASE:1,TIME:1,SYSTEM:1"
+    for img in suite.images:
+        suite.set_image(img["name"], passing_steps(img["name"], suite.tests, exts=exts))
+    suite.set_image("tlb", [
+        {"line": "hello image=tlb protocol=1"},
+        {"line": f"discovery present=1 spec={{spec}} impl=0x1 implver=0x10000 exts={exts}"},
+        {"line": "test-begin name=TLB.flush reqs=TLB-001"},
+        {"line": "test-end name=TLB.flush verdict=skip msg=TLB not advertised"},
+        {"line": "suite-end pass=0 fail=0 skip=1 error=0"},
+        {"exit": 1},
+    ])  # fmt: skip
+    full = run_cli(*suite.run_args("--json", str(suite.root / "full.json")))
+    assert full.rc == 3 and "required extension TLB not advertised" in full.out
+    core = run_cli(*suite.run_args("--profile", "core", "--json", str(suite.root / "core.json")))
+    assert core.rc == 0, core.out
+    assert by_test(load(suite.root / "core.json"))["TLB.flush"]["status"] == "skip"
+
+
+def test_spec_version_pins_and_selects(suite: Suite) -> None:
+    template = suite.vmm_cmd() + " --spec-version {spec_version}"
+    res = run_cli("run", "--target", "cmd", "--vmm-cmd", template, *suite.common(), "--out", str(suite.out), "--spec-version", "1.0", "--json", str(suite.root / "r.json"))
+    assert res.rc == 0, res.out + res.err
+    rep = load(suite.root / "r.json")
+    assert rep["tested_version"] == "1.0" and rep["spec_version"] == "1.0"
+    assert "TIME.timer_vector" not in by_test(rep)
+    assert "TIME-004" not in rep["requirements"]
+    argv = json.loads((suite.images_dir / "hcabi-conf-base.elf.argv.json").read_text())
+    assert argv[-2:] == ["--spec-version", "1.0"]
+
+
+def test_tested_version_follows_the_claim(suite: Suite) -> None:
+    res = run_cli(*suite.run_args("--json", str(suite.root / "r.json")), env={"FAKE_SPEC": "1.0"})
+    assert res.rc == 0, res.out + res.err
+    rep = load(suite.root / "r.json")
+    assert rep["tested_version"] == "1.0" and "TIME.timer_vector" not in by_test(rep)
+
+
+def test_asking_for_newer_version_than_claimed(suite: Suite) -> None:
+    res = run_cli(*suite.run_args("--spec-version", "1.1", "--json", str(suite.root / "r.json")), env={"FAKE_SPEC": "1.0"})
+    assert res.rc == 3, res.out + res.err
+    rep = load(suite.root / "r.json")
+    assert rep["tested_version"] == "1.1" and rep["spec_version"] == "1.0"
+    assert "older than the tested version 1.1" in res.out
+
+
+def test_filter(suite: Suite) -> None:
+    res = run_cli(*suite.run_args("--filter", "TIME.*", "--json", str(suite.root / "r.json")))
+    assert res.rc == 0
+    rep = load(suite.root / "r.json")
+    assert set(by_test(rep)) == {"TIME.monotonic", "TIME.timer_vector"}
+    assert rep["selection"]["partial"] is True
+
+
+def test_shards_and_merge(suite: Suite) -> None:
+    paths = []
+    for i in (1, 2, 3):
+        path = suite.root / f"shard{i}.json"
+        res = run_cli(*suite.run_args("--shard", f"{i}/3", "--json", str(path)))
+        assert res.rc == 0, res.out + res.err
+        paths.append(path)
+    images = [load(p)["selection"]["images"] for p in paths]
+    assert sorted(sum(images, [])) == ["base", "system-reboot", "time", "tlb", "x86"]
+    assert images[0] == ["base", "tlb"]  # deterministic: name order, round robin
+    merged = suite.root / "merged.json"
+    res = run_cli("merge", *map(str, paths), "--json", str(merged), "--junit", str(suite.root / "m.xml"), "--manifest", str(suite.manifest))
+    assert res.rc == 0, res.out + res.err
+    rep = load(merged)
+    assert rep["selection"]["partial"] is False and rep["verdict"] == "conformant"
+    assert len(rep["results"]) == 7
+    gate = run_cli("gate", "--report", str(merged), "--require", "1.1", "--manifest", str(suite.manifest))
+    assert gate.rc == 0, gate.out
+    # two shards of three: still partial, and the gate says so
+    part = suite.root / "part.json"
+    run_cli("merge", str(paths[0]), str(paths[1]), "--json", str(part), "--manifest", str(suite.manifest))
+    gate = run_cli("gate", "--report", str(part), "--require", "1.1", "--manifest", str(suite.manifest))
+    assert gate.rc == 3 and "partial" in gate.out
+
+
+def test_merge_rejects_mismatch(suite: Suite) -> None:
+    a, b = suite.root / "a.json", suite.root / "b.json"
+    run_cli(*suite.run_args("--shard", "1/2", "--json", str(a)))
+    run_cli(*suite.run_args("--shard", "2/2", "--profile", "core", "--json", str(b)))
+    res = run_cli("merge", str(a), str(b), "--json", str(suite.root / "m.json"), "--manifest", str(suite.manifest))
+    assert res.rc == 4
+    assert "different profiles" in one_line_error(res)
+    res = run_cli("merge", str(a), str(a), "--json", str(suite.root / "m.json"), "--manifest", str(suite.manifest))
+    assert res.rc == 4 and "twice" in one_line_error(res)
+
+
+# -- target ref ----------------------------------------------------------------
+
+
+def test_ref_direct_with_fake_refvmm(suite: Suite) -> None:
+    suite.install_refvmm()
+    res = run_cli("run", "--ref-mode", "direct", *suite.common(), "--out", str(suite.out), "--json", str(suite.root / "r.json"))
+    assert res.rc == 0, res.out + res.err
+    rep = load(suite.root / "r.json")
+    assert rep["target"] == "ref" and rep["target_info"]["mode"] == "direct"
+    reboot = by_test(rep)["SYSTEM.reboot"]
+    assert reboot["status"] == "pass" and "as expected" in reboot["message"]
+    argv = json.loads((suite.images_dir / "hcabi-conf-time.elf.argv.json").read_text())
+    assert argv == ["--vcpus", "2", "--memory", "64M", "--serial", "-", "--timeout", "60", "--no-reboot", str(suite.images_dir / "hcabi-conf-time.elf")]
+
+
+def test_ref_direct_refvmm_timeout_and_wrong_end(suite: Suite) -> None:
+    suite.install_refvmm()
+    suite.set_image("tlb", passing_steps("tlb", suite.tests)[:4] + [{"hang": True}])
+    reboot = passing_steps("system-reboot", suite.tests)
+    reboot[-1] = {"exit": 12, "stderr": "hcabi-refvmm: crash code=0"}  # crashed instead of rebooting
+    suite.set_image("system-reboot", reboot)
+    res = run_cli("run", "--ref-mode", "direct", "--timeout", "1", *suite.common(), "--out", str(suite.out), "--json", str(suite.root / "r.json"))
+    assert res.rc == 3, res.out + res.err
+    rep = by_test(load(suite.root / "r.json"))
+    assert rep["TLB.flush"]["status"] == "timeout"
+    assert rep["SYSTEM.reboot"]["status"] == "fail" and "expected the VM to end by reboot" in rep["SYSTEM.reboot"]["message"]
+
+
+def test_ref_nested_with_fake_launcher(suite: Suite) -> None:
+    suite.install_refvmm()
+    launcher = suite.install_launcher()
+    res = run_cli("run", "--ref-mode", "nested", "--launcher", str(launcher), "--spec-version", "1.0", "--jobs", "2", *suite.common(), "--out", str(suite.out), "--json", str(suite.root / "r.json"))
+    assert res.rc == 0, res.out + res.err
+    rep = load(suite.root / "r.json")
+    assert rep["target_info"]["mode"] == "nested" and rep["tested_version"] == "1.0"
+    inv = json.loads((suite.out / "nested-0" / "invocation.json").read_text())
+    assert "--job-timeout" in inv["argv"] and "--out" in inv["argv"]
+    first = inv["jobs"].splitlines()[0]
+    name, args = first.split("\t")
+    assert name == "base"
+    assert args.split()[0].endswith("hcabi-refvmm") and "--spec-version 1.0" in args and "--timeout 300" in args
+    assert (suite.out / "base.serial").exists() and (suite.out / "base.status").exists()
+
+
+def test_ref_nested_launcher_failure_is_error(suite: Suite) -> None:
+    suite.install_refvmm()
+    launcher = suite.install_launcher()
+    res = run_cli("run", "--ref-mode", "nested", "--launcher", str(launcher), *suite.common(), "--out", str(suite.out), env={"FAKE_LAUNCHER_FAIL": "1"})
+    assert res.rc == 4, res.out + res.err
+    assert "KVM could not be brought up" in res.out
+
+
+def test_ref_nested_job_killed_is_timeout(suite: Suite) -> None:
+    suite.install_refvmm()
+    launcher = suite.install_launcher()
+    # A refvmm that ignores its own --timeout: the launcher's --job-timeout kills it.
+    steps = passing_steps("tlb", suite.tests)[:4] + [{"text": "stuck"}, {"raw": ""}]
+    steps.append({"hang": True})
+    suite.set_image("tlb", steps)
+    refvmm = suite.build / "reference-impl" / "refvmm" / "hcabi-refvmm"
+    refvmm.write_text(refvmm.read_text().replace('if "--timeout" in opts:', "if False:"))
+    res = run_cli("run", "--ref-mode", "nested", "--launcher", str(launcher), "--filter", "TLB.*", "--timeout", "1", *suite.common(), "--out", str(suite.out), "--json", str(suite.root / "r.json"))
+    assert res.rc == 3, res.out + res.err
+    assert by_test(load(suite.root / "r.json"))["TLB.flush"]["status"] == "timeout"
+
+
+@pytest.mark.skipif(shutil.which("qemu-system-x86_64") is None, reason="QEMU not installed")
+def test_qemu_target_with_unbootable_image_is_error(suite: Suite) -> None:
+    res = run_cli("run", "--target", "qemu", "--filter", "X86.*", "--timeout", "30", *suite.common(), "--out", str(suite.out), "--json", str(suite.root / "r.json"))
+    assert res.rc == 4, res.out + res.err
+    rep = load(suite.root / "r.json")
+    assert rep["target"] == "qemu" and by_test(rep)["X86.vmcall"]["status"] == "error"
+    assert "-kernel" in rep["boots"][0]["command"] and "isa-debug-exit,iobase=0xf4,iosize=0x04" in rep["boots"][0]["command"]
+
+
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
+def test_interrupt_kills_hung_vmms(suite: Suite, signum: str) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import WRAPPER
+
+    suite.set_image("tlb", passing_steps("tlb", suite.tests)[:4] + [{"hang": True}])
+    pid_file = suite.images_dir / "hcabi-conf-tlb.elf.pid"
+    proc = subprocess.Popen([sys.executable, str(WRAPPER), *suite.run_args("--filter", "TLB.*")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    vmm = int(pid_file.read_text())
+    proc.send_signal(getattr(signal, signum))
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    for _ in range(100):
+        try:
+            os.kill(vmm, 0)
+            state = Path(f"/proc/{vmm}/status").read_text()
+            if "zombie" in state:
+                break
+        except (ProcessLookupError, FileNotFoundError):
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the hung VMM {vmm} survived the runner")
