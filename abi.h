@@ -291,6 +291,13 @@ extern "C" {
 	X(TIME, SET_TIMER, 1, VECTOR, 7, 0, HCABI_VERSION_1_0) \
 	X(IPI, SEND, 2, VECTOR, 7, 0, HCABI_VERSION_1_0) \
 	X(SYSTEM, SHUTDOWN, 0, CODE, 7, 0, HCABI_VERSION_1_0)
+/* X(function ID, since): IDs never assigned; a call to one has an unspecified result (STATUS-003). */
+#define HCABI_FOREACH_RESERVED_FUNCTION(X) \
+	X(0x0000000Fu, HCABI_VERSION_1_0) \
+	X(0x00000011u, HCABI_VERSION_1_0) \
+	X(0x00000018u, HCABI_VERSION_1_0) \
+	X(0x0000001Du, HCABI_VERSION_1_0) \
+	X(0x00000020u, HCABI_VERSION_1_0)
 
 /* ---- Shared structures: little-endian, fixed layout ---- */
 /* The state a vCPU starts in (VCPU.START). The vCPU starts in 64-bit long mode with paging on. (VCPU, since 1.0) */

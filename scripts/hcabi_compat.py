@@ -325,6 +325,21 @@ class _Checker:
                 self.violation(name, f"extension version {num} added with since {self.not_newer(since)}")
             else:
                 self.add(f"extension {name} version {num} (since {since})")
+        # A reserved FID stays reserved for ever: it exists because some
+        # hypervisor answers it outside HCABI.
+        nres = {fid: since for fid, since, _ in n.reserved_fids}
+        for fid, since, _ in o.reserved_fids:
+            if fid not in nres:
+                self.violation(name, f"reserved FID 0x{fid:04X} no longer reserved (reserved FIDs are never assigned)")
+            elif nres[fid] != since:
+                self.violation(name, f"reserved FID 0x{fid:04X}: since changed from {since} to {nres[fid]}")
+        ores = {fid for fid, _, _ in o.reserved_fids}
+        for fid, since, _ in n.reserved_fids:
+            if fid not in ores:
+                if any(f.fid == fid for f in o.functions):
+                    self.violation(name, f"FID 0x{fid:04X} reserved although a released function has it")
+                else:
+                    self.add(f"extension {name} reserved FID 0x{fid:04X} (since {since})")
         self.functions(o, n)
         self.structs(o, n)
 

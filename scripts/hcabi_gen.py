@@ -176,6 +176,10 @@ extern "C" {
             for f in a.fields:
                 rows.append(f"\tX({fn.extension.name}, {fn.name}, {i}, {a.name.upper()}, {f.hi}, {f.lo}, {vmacro(f.since)})")
     o.append(" \\\n".join(rows))
+    o.append("/* X(function ID, since): IDs never assigned; a call to one has an unspecified result (STATUS-003). */")
+    o.append("#define HCABI_FOREACH_RESERVED_FUNCTION(X) \\")
+    o.append(" \\\n".join(f"\tX({_hex((e.eid << 16) | fid)}, {vmacro(since)})"
+                         for e in reg.extensions for fid, since, _ in e.reserved_fids) or "\t/* none */")
     o.append("")
 
     # Structures
@@ -297,8 +301,12 @@ def gen_extension_adoc(reg: hr.Registry, ext: hr.Extension) -> str:
     for n, s in ext.versions:
         o.append(f"|{n} |{s}")
     o.append("|===\n")
-    for c in ext.constants:
-        pass
+    if ext.reserved_fids:
+        o.append(".Reserved function numbers (never assigned; a call has an unspecified result)")
+        o.append("[cols=\"1,1,5\",options=\"header\"]\n|===\n|FID |Since |Why")
+        for fid, since, reason in ext.reserved_fids:
+            o.append(f"|`0x{fid:04X}` |{since} |{_cell(reason)}")
+        o.append("|===\n")
     if ext.constants:
         o.append(".Constants")
         o.append("[cols=\"2,1,4\",options=\"header\"]\n|===\n|Name |Value |Meaning")
@@ -454,6 +462,7 @@ def gen_manifest(reg: hr.Registry) -> str:
         "extensions": [{
             "name": e.name, "eid": e.eid, "since": e.since, "title": e.title,
             "versions": [{"number": n, "since": s} for n, s in e.versions],
+            "reserved_fids": [{"fid": fid, "since": since} for fid, since, _ in e.reserved_fids],
             "functions": [{
                 "name": fn.name, "fid": fn.fid, "function_id": fn.function_id, "since": fn.since,
                 "deprecated": fn.deprecated, "anchor": fn_anchor(fn),

@@ -176,6 +176,8 @@ class Extension:
     description: str
     versions: list[tuple[int, str]]   # (extension version number, since spec version)
     file: str
+    # FIDs never assigned, with the reason (e.g. KVM answers them in-kernel).
+    reserved_fids: list[tuple[int, str, str]] = field(default_factory=list)
     functions: list[Function] = field(default_factory=list)
     structs: list[Struct] = field(default_factory=list)
     constants: list[Constant] = field(default_factory=list)
@@ -334,7 +336,8 @@ def _build(doc: dict[str, Any]) -> Registry:
         ext = Extension(
             name=ed["name"], eid=ed["eid"], since=ed["since"], title=ed["title"], summary=ed["summary"],
             description=ed.get("description", "").strip(),
-            versions=[(v["number"], v["since"]) for v in ed["version"]], file=e["__file__"])
+            versions=[(v["number"], v["since"]) for v in ed["version"]], file=e["__file__"],
+            reserved_fids=[(r["fid"], r["since"], r["reason"].strip()) for r in ed.get("reserved_fid", [])])
         for c in e.get("constant", []):
             ext.constants.append(Constant(c["name"], c["value"], c["since"], c["doc"], ext.name))
         for s in e.get("struct", []):
@@ -437,8 +440,14 @@ def check(reg: Registry) -> list[str]:
             p.append(f"{w}: extension {ext.name}: version numbers must map to strictly increasing spec versions")
         _dups(p, w, f"{ext.name} function name", [f.name for f in ext.functions])
         _dups_at(p, "function ID", [(f"0x{f.function_id:08X}", w, f"function {f.qualname}") for f in ext.functions])
+        reserved = {fid for fid, _, _ in ext.reserved_fids}
+        for fid, since, _ in ext.reserved_fids:
+            vcheck(w, f"extension {ext.name} reserved FID 0x{fid:04X}", since)
+        _dups(p, w, f"{ext.name} reserved FID", [f"0x{fid:04X}" for fid, _, _ in ext.reserved_fids])
         for fn in ext.functions:
             _check_function(p, reg, fn, status_names, vcheck)
+            if fn.fid in reserved:
+                p.append(f"{w}: function {fn.qualname}: FID 0x{fn.fid:04X} is reserved and may never be assigned")
         for st in ext.structs:
             _check_struct(p, w, st)
             vcheck(w, f"struct {st.name}", st.since)

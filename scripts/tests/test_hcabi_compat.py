@@ -282,6 +282,9 @@ BREAKS = {
     "common-status-added": ([], [V11, sub(HCABI, "[common_status]\n", '[common_status]\nDENIED = "Always."\n')],
                             "common status DENIED: added to the statuses every function may return "
                             + MINOR_STATUSES),
+    # reserved function numbers
+    "reserved-fid-unreserved": ([], [V11, sub("extensions/base.toml", "fid = 0x001D\nsince", "fid = 0x001E\nsince")],
+                                "BASE: reserved FID 0x001D no longer reserved (reserved FIDs are never assigned)"),
     # extensions
     "extension-removed": ([], [V11, remove_file("extensions/tlb.toml"), sub(HCABI, '"TLB", ', "")],
                           "TLB: extension removed (minor versions may not remove an extension)"),
