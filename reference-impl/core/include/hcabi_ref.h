@@ -8,10 +8,18 @@
  * vCPU control, interrupts, timers, clocks, console) comes through
  * struct hcabi_platform_ops, which the embedding hypervisor fills in.
  *
- * Threading: hcabi_ref_dispatch() is called by every vCPU thread at once.
+ * Threading: hcabi_ref_dispatch() is called by every vCPU thread at once,
+ * but for one vCPU index by one thread at a time (the vCPU's own thread).
  * The library serialises what must be serialised; platform callbacks may be
  * invoked concurrently from different vCPU threads and must be thread-safe.
- * Callbacks are never invoked with a library lock held except where noted.
+ * Callbacks are never invoked with a library lock held, so a callback may
+ * wait for another vCPU thread (e.g. a TLB flush handshake) without
+ * deadlocking the core. Callbacks must not call back into the library.
+ *
+ * Hostile guests: the core validates every guest value before it has any
+ * effect, reads each guest buffer once into a host copy, checks every GPA
+ * range against the configured RAM without overflow, and writes only fully
+ * initialised bytes to the guest.
  */
 #ifndef HCABI_REF_H
 #define HCABI_REF_H
@@ -46,7 +54,12 @@ enum hcabi_ref_action {
 	HCABI_REF_ACTION_CRASH,        /* SYSTEM.CRASH; action_arg = code */
 };
 
-/* A hypercall as the VMM captured it from the vCPU's registers. */
+/* A hypercall as the VMM captured it from the vCPU's registers. The
+ * register binding is the VMM's part: it treats VMCALL and VMMCALL alike
+ * (X86-001), fills this from RAX, RDI, RSI, RDX, R10, R8, R9 (X86-003),
+ * writes back RAX = status and RDX = value only (X86-004) and preserves
+ * every other register, RFLAGS.DF/IF and x87/SSE/AVX state (X86-006..008);
+ * the core never sees registers. */
 struct hcabi_ref_call {
 	uint64_t function_id;  /* full RAX, upper bits included */
 	uint64_t args[6];      /* RDI, RSI, RDX, R10, R8, R9 */
@@ -90,49 +103,90 @@ struct hcabi_platform_ops {
 	 * and a write makes them ordinary RAM again. */
 	int (*mem_release)(void *ctx, uint64_t gpa, uint64_t npages);
 
-	/* Start a stopped vCPU from `bs` (already validated by the core). */
+	/* Start a stopped vCPU from `bs` (already validated by the core; host
+	 * byte order). Called by another vCPU's thread, possibly a moment
+	 * before the target's own thread has parked after its VCPU.STOP.
+	 * The platform resets the target (local APIC as after reset) and
+	 * discards any kick or wake-up remembered for it. HCABI_REF_POK, or
+	 * an error (the core then leaves the target stopped). */
 	int (*vcpu_start)(void *ctx, uint32_t vcpu, const struct hcabi_vcpu_boot_state *bs);
-	/* Block the calling vCPU's thread until it is kicked, an interrupt is
-	 * injected into it, or the monotonic clock reaches deadline_ns
-	 * (UINT64_MAX: no deadline). A kick that arrives while the vCPU is
-	 * not blocked is remembered and ends the next block at once. */
+	/* Block the calling vCPU's thread (vcpu is the caller) until it is
+	 * kicked, an interrupt is injected into it, or the monotonic clock
+	 * reaches deadline_ns (UINT64_MAX: no deadline). A kick, or an
+	 * inject_irq()/timer interrupt, that arrives while the vCPU is not
+	 * blocked is remembered (several as one) and ends the next block at
+	 * once; that block consumes it. This holds even when deadline_ns has
+	 * already passed (BLOCK with timeout 0): a remembered kick is then
+	 * consumed and reported, otherwise the call returns at once.
+	 * Returns (VCPU-060..062):
+	 *   1 (HCABI_BLOCK_WOKEN)      ended by a kick or an interrupt,
+	 *                              remembered or new;
+	 *   0 (HCABI_BLOCK_TIMED_OUT)  deadline_ns reached, nothing pending;
+	 *   < 0                        host failure (the core reports a
+	 *                              wake-up: a spurious wake is harmless).
+	 * Returning 0 for a kick is wrong: BLOCK(0) after a KICK would then
+	 * report TIMED_OUT (VCPU-061). The core never reports TIMED_OUT before
+	 * its monotonic clock reaches deadline_ns: a 0 returned earlier is
+	 * taken as a spurious wake-up (HCABI_BLOCK_WOKEN), not waited again. */
 	int (*vcpu_block)(void *ctx, uint32_t vcpu, uint64_t deadline_ns);
+	/* Wake `vcpu` from vcpu_block(), or remember the kick if it is not
+	 * blocked (VCPU-061). Never blocks. */
 	int (*vcpu_kick)(void *ctx, uint32_t vcpu);
 	/* Scheduling hint; target is a vCPU index or UINT32_MAX for any. */
 	void (*vcpu_yield)(void *ctx, uint32_t vcpu, uint32_t target);
 
 	/* Make `vector` pending in the target vCPU's local APIC before
-	 * returning (fixed delivery, edge). Also ends a vcpu_block(). */
+	 * returning (fixed delivery, edge). Also ends a vcpu_block(), or is
+	 * remembered like a kick when the target is not blocked. The timer
+	 * of timer_arm() must have the same effect when it fires. The core
+	 * calls it only for targets it believes running; a target that
+	 * stopped meanwhile may return HCABI_REF_PERR_STATE (ignored). */
 	int (*inject_irq)(void *ctx, uint32_t vcpu, uint8_t vector);
 	/* Per-vCPU one-shot timer: inject `vector` into `vcpu` once the
 	 * monotonic clock is >= deadline_ns. Re-arming replaces. */
 	int (*timer_arm)(void *ctx, uint32_t vcpu, uint64_t deadline_ns, uint8_t vector);
-	/* Disarm; *was_pending = true if an armed timer had not yet fired. */
+	/* Disarm; *was_pending = true if an armed timer had not yet fired.
+	 * Also called by VCPU.STOP on the stopping vCPU's own thread. */
 	int (*timer_cancel)(void *ctx, uint32_t vcpu, bool *was_pending);
 	/* Invalidate the target vCPU's TLB entries for the `npages` pages at
-	 * gva (npages 0: all entries) before returning. */
+	 * gva (npages 0: all entries, gva 0) before returning. The target may
+	 * be the caller. A target that stopped meanwhile may return
+	 * HCABI_REF_PERR_STATE (ignored). */
 	int (*tlb_flush)(void *ctx, uint32_t vcpu, uint64_t gva, uint64_t npages);
 
+	/* The VM's monotonic clock; the core also clamps it so that no two
+	 * calls on any vCPUs ever see it decrease (TIME-001/002). */
 	uint64_t (*clock_monotonic_ns)(void *ctx);  /* never decreases */
 	uint64_t (*clock_wall_ns)(void *ctx);       /* since the Unix epoch */
+	/* Time `vcpu` was runnable but not running; the core clamps it so the
+	 * guest never sees it decrease (STEAL-004). Called on vcpu's thread. */
 	uint64_t (*steal_ns)(void *ctx, uint32_t vcpu); /* never decreases */
 
 	/* Console: write up to len bytes / read up to len pending bytes
-	 * without blocking. Return the count (>= 0) or HCABI_REF_PERR_HOST. */
+	 * without blocking. Return the count (>= 0) or HCABI_REF_PERR_HOST.
+	 * One CONSOLE.WRITE passes its whole buffer (<= HCABI_CONSOLE_MAX_XFER
+	 * bytes) in one console_write call, which should write it as one unit;
+	 * after a short count the core calls again with the rest, and reports
+	 * HCABI_ERR_IO after an error or a count of 0. */
 	int64_t (*console_write)(void *ctx, const void *buf, size_t len);
 	int64_t (*console_read)(void *ctx, void *buf, size_t len);
 };
 
 struct hcabi_ref_config {
 	uint32_t vcpu_count;                  /* 1 .. HCABI_REF_MAX_VCPUS */
-	const struct hcabi_ref_ram_range *ram; /* sorted, non-overlapping */
+	/* Sorted, non-overlapping, 4 KiB granular, below 2^64; ranges that
+	 * touch are one range to the guest (MEM.GET_LAYOUT, MEM-011) and a
+	 * buffer may span them (mem_read/mem_write must then cope). Copied at
+	 * creation. */
+	const struct hcabi_ref_ram_range *ram;
 	uint32_t ram_count;
 	/* Version the implementation exposes, as (major << 16) | minor;
 	 * 0 means the newest version the library implements. A pinned
 	 * version behaves exactly as that version of the spec. */
 	uint32_t spec_version;
 	uint64_t impl_version;                /* BASE.GET_IMPL_VERSION */
-	uint32_t cpuid_base;                  /* 0x40000000 (default if 0) */
+	/* 0x40000000 + k * 0x100, k <= 0xFF (DISC-002); 0 means 0x40000000. */
+	uint32_t cpuid_base;
 	const struct hcabi_platform_ops *ops;
 	void *ctx;
 };
@@ -142,7 +196,8 @@ struct hcabi_ref_config {
 struct hcabi_ref;
 
 /* Create/destroy. On error returns NULL and, if err is not NULL, points it
- * at a static message naming the bad field. */
+ * at a static message naming the bad field. Every callback of ops is
+ * required. The instance holds all state: several may coexist. */
 struct hcabi_ref *hcabi_ref_create(const struct hcabi_ref_config *cfg, const char **err);
 void hcabi_ref_destroy(struct hcabi_ref *ref);
 
@@ -155,11 +210,31 @@ uint32_t hcabi_ref_newest_version(void);
 bool hcabi_ref_parse_version(const char *s, uint32_t *out);
 
 /* vCPU 0 is running at creation; all others are stopped. A VMM that boots
- * more vCPUs itself calls this to tell the core. */
+ * more vCPUs itself calls this to tell the core. Marking a vCPU stopped
+ * also unregisters its steal-time record (call it only while that vCPU's
+ * thread is not inside hcabi_ref_dispatch()). Out-of-range: ignored. */
 void hcabi_ref_set_vcpu_running(struct hcabi_ref *ref, uint32_t vcpu, bool running);
 
+/* VM reset (SYSTEM.REBOOT when the VMM reboots): the state as at creation,
+ * vCPU 0 running, every other vCPU stopped, no steal-time record
+ * registered. Faults, stats and the trace hook are kept. Call it only
+ * while no vCPU thread is inside hcabi_ref_dispatch(). Timers are the
+ * platform's: the VMM resets them itself. */
+void hcabi_ref_reset(struct hcabi_ref *ref);
+
 /* Execute one hypercall for `vcpu`. Never fails: every outcome is a spec
- * status in ret->status plus an action for the VMM. */
+ * status in ret->status plus an action for the VMM. ret is written whole.
+ * Order of the checks: CPL > 0 -> RAISE_UD with no effect (X86-009);
+ * RAX[63:32] != 0 -> INVALID_PARAM (X86-002); unknown extension/function
+ * at the exposed version -> NOT_SUPPORTED (STATUS-002/003, VER-001);
+ * reserved argument bits -> INVALID_PARAM (GEN-002); the function itself.
+ * Then: a status its function does not permit is replaced (see stats),
+ * RDX is 0 on any error (X86-005), the caller's steal-time record is
+ * updated (STEAL-003), and test-only faults are applied last.
+ * For an action other than RESUME (and RAISE_UD), status is SUCCESS and
+ * value 0; nothing is to be written to the guest's registers.
+ * A vcpu index not below the vCPU count is a VMM bug: INVALID_PARAM,
+ * counted in internal_bugs. */
 void hcabi_ref_dispatch(struct hcabi_ref *ref, uint32_t vcpu,
 			const struct hcabi_ref_call *call, struct hcabi_ref_ret *ret);
 
@@ -169,11 +244,19 @@ bool hcabi_ref_cpuid(const struct hcabi_ref *ref, uint32_t leaf, uint32_t sublea
 		     uint32_t out[4]);
 
 /* Counters for the host's diagnostics. internal_bugs counts dispatches in
- * which a handler produced a status its function does not permit (the
- * dispatcher replaced it with HCABI_ERR_FAILED). */
+ * which a handler produced a status its function does not permit, or an
+ * action the function cannot have (e.g. a host callback failed where the
+ * spec gives the function no error to report). STATUS-001 is binding, so
+ * the dispatcher never lets such a status reach the guest: it replaces it
+ * with HCABI_ERR_FAILED if the function's status table lists FAILED, and
+ * otherwise with HCABI_ERR_INVALID_PARAM, the status every function may
+ * return (no function of HCABI 1.0 lists FAILED). RDX is 0.
+ * host_errors counts platform callback failures that the core absorbed
+ * (e.g. vcpu_block() failing ends the BLOCK as a wake-up). */
 struct hcabi_ref_stats {
 	uint64_t calls;
 	uint64_t internal_bugs;
+	uint64_t host_errors;
 };
 void hcabi_ref_get_stats(const struct hcabi_ref *ref, struct hcabi_ref_stats *out);
 
@@ -188,9 +271,44 @@ enum hcabi_ref_fault_kind {
 };
 int hcabi_ref_inject_fault(struct hcabi_ref *ref, uint32_t function_id,
 			   enum hcabi_ref_fault_kind kind, uint64_t param);
+/* Returns 0, or -1 if kind/param is invalid (VALUE needs param != 0,
+ * CLOBBER a GPR number 0..15; STATUS takes any (int64_t)param) or the table
+ * (HCABI_REF_MAX_FAULTS entries) is full. One fault per (function, kind);
+ * injecting again replaces it; HCABI_REF_FAULT_NONE removes every fault of
+ * the function. A fault applies to every call of that function (RAX[31:0])
+ * that resumes the guest, batch entries included (CLOBBER only to direct
+ * calls), after every other step of the dispatch. */
+#define HCABI_REF_MAX_FAULTS 32u
 /* Parse "FUNC:KIND[:PARAM]" (FUNC a name like BASE.GET_SPEC_VERSION or a
- * hex ID; KIND status|value|clobber) and apply it. false + *err on error. */
+ * hex ID; KIND status|value|clobber) and apply it. false + *err on error.
+ * Names are case-insensitive. PARAM: an integer (decimal, 0x hex, or
+ * negative decimal); for status also a status name (NOT_SUPPORTED); for
+ * clobber also a register name (rcx). KIND none removes the faults. */
 bool hcabi_ref_inject_fault_spec(struct hcabi_ref *ref, const char *spec, const char **err);
+
+/* ---- Names and tracing ------------------------------------------------ */
+/* "BASE.GET_SPEC_VERSION" for a function of the registry, else NULL. */
+const char *hcabi_ref_function_name(uint32_t function_id);
+/* "NOT_SUPPORTED" for a spec status, else NULL. */
+const char *hcabi_ref_status_name(int64_t status);
+
+/* One executed call, direct or a BATCH.EXECUTE entry, as it completed. */
+struct hcabi_ref_trace_event {
+	uint32_t vcpu;
+	uint64_t function_id;          /* as the guest gave it, all 64 bits */
+	int64_t status;
+	uint64_t value;
+	enum hcabi_ref_action action;
+	bool in_batch;                 /* a BATCH.EXECUTE entry */
+	bool known;                    /* RAX[31:0] names a function of the
+					* exposed version */
+	bool faulted;                  /* a test-only fault changed it */
+};
+/* Install (fn != NULL) or remove an observer called on the calling vCPU's
+ * thread after every call (not for RAISE_UD). Set it before vCPUs run. */
+void hcabi_ref_set_trace(struct hcabi_ref *ref,
+			 void (*fn)(void *arg, const struct hcabi_ref_trace_event *ev),
+			 void *arg);
 
 #ifdef __cplusplus
 }

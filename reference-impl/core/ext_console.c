@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ext_console.c - CONSOLE: the VM's log channel. Each buffer is copied from
+ * guest memory once into a host buffer (no double fetch) before the
+ * platform sees it; input is read into a host buffer and only the bytes
+ * read are written to the guest.
+ */
+#include <string.h>
+
+#include "hcabi_ref_internal.h"
+
+static uint64_t xfer_len(uint64_t len)
+{
+	return len < HCABI_CONSOLE_MAX_XFER ? len : HCABI_CONSOLE_MAX_XFER;
+}
+
+/* Write all of buf; false on a host error or a platform making no progress. */
+static bool write_all(struct hcabi_ref *ref, const uint8_t *buf, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		int64_t r = ref->ops->console_write(ref->ctx, buf + done, n - done);
+		if (r <= 0 || (uint64_t)r > n - done) {
+			hcabi__core_count_host_error(ref);
+			return false;
+		}
+		done += (size_t)r;
+	}
+	return true;
+}
+
+static int64_t console_handler(const struct hcabi__core_req *req, struct hcabi__core_res *res)
+{
+	struct hcabi_ref *ref = req->ref;
+	uint8_t buf[HCABI_CONSOLE_MAX_XFER];
+
+	switch (req->fid) {
+	case HCABI_FID_CONSOLE_WRITE: {
+		uint64_t gpa = req->args[0];
+		uint64_t n = xfer_len(req->args[1]);
+		int64_t st;
+
+		/* CONSOLE-003: len 0 writes nothing and gpa is not checked. */
+		if (n == 0) {
+			res->value = 0;
+			return HCABI_SUCCESS;
+		}
+		/* CONSOLE-003, GEN-001: [gpa, gpa + n) wholly in RAM, no
+		 * overflow; CONSOLE-002: any alignment, may cross pages. */
+		st = hcabi__core_check_gpa(ref, gpa, n, 1, 1);
+		if (st != HCABI_SUCCESS)
+			return st;
+		if (ref->ops->mem_read(ref->ctx, gpa, buf, (size_t)n) != HCABI_REF_POK) {
+			hcabi__core_count_host_error(ref);
+			return HCABI_ERR_INVALID_ADDRESS;
+		}
+		/* CONSOLE-001: the n bytes, in order, as one unit. */
+		if (!write_all(ref, buf, (size_t)n))
+			return HCABI_ERR_IO;
+		res->value = n;
+		return HCABI_SUCCESS;
+	}
+
+	case HCABI_FID_CONSOLE_WRITE_BYTE:
+		/* CONSOLE-010: bits 63:8 are rejected centrally (GEN-002). */
+		buf[0] = (uint8_t)req->args[0];
+		if (!write_all(ref, buf, 1))
+			return HCABI_ERR_IO;
+		res->value = 0;
+		return HCABI_SUCCESS;
+
+	case HCABI_FID_CONSOLE_READ: {
+		uint64_t gpa = req->args[0];
+		uint64_t n = xfer_len(req->args[1]);
+		int64_t st, r;
+
+		/* len 0 reads nothing, consumes nothing, and (as for WRITE,
+		 * CONSOLE-003) does not check gpa. */
+		if (n == 0) {
+			res->value = 0;
+			return HCABI_SUCCESS;
+		}
+		/* CONSOLE-021: checked before any input is consumed. */
+		st = hcabi__core_check_gpa(ref, gpa, n, 1, 1);
+		if (st != HCABI_SUCCESS)
+			return st;
+		/* No uninitialised byte may reach the guest, whatever the
+		 * platform's count claims. */
+		memset(buf, 0, (size_t)n);
+		/* CONSOLE-020: never waits. */
+		r = ref->ops->console_read(ref->ctx, buf, (size_t)n);
+		if (r < 0 || (uint64_t)r > n) {
+			hcabi__core_count_host_error(ref);
+			return HCABI_ERR_IO;
+		}
+		/* CONSOLE-022: only [gpa, gpa + count) is written. */
+		if (r > 0 && ref->ops->mem_write(ref->ctx, gpa, buf, (size_t)r) != HCABI_REF_POK) {
+			hcabi__core_count_host_error(ref);
+			return HCABI_ERR_IO;
+		}
+		res->value = (uint64_t)r;
+		return HCABI_SUCCESS;
+	}
+
+	default:
+		return HCABI_ERR_NOT_SUPPORTED;
+	}
+}
+
+const struct hcabi__ext hcabi__ext_CONSOLE = {
+    .eid = HCABI_EID_CONSOLE,
+    .handler = console_handler,
+};

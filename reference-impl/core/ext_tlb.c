@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ext_tlb.c - TLB.FLUSH: hypervisor-assisted remote TLB invalidation.
+ * Targets and the linear-address range are validated before any flush.
+ */
+#include "hcabi_ref_internal.h"
+
+#define LOWER_HALF_END UINT64_C(0x0000800000000000)   /* first non-canonical */
+#define UPPER_HALF_START UINT64_C(0xFFFF800000000000) /* first upper canonical */
+
+/* TLB-001: [gva, gva + npages * 4096) page aligned, wholly canonical (in one
+ * half of the 48-bit address space) and not overflowing. A range that ends
+ * exactly at 2^64 (its last byte 0xFFFF_FFFF_FFFF_FFFF) does not overflow. */
+static bool range_valid(uint64_t gva, uint64_t npages)
+{
+	uint64_t size, last;
+
+	if (gva & (HCABI_PAGE_SIZE - 1))
+		return false;
+	if (npages > UINT64_MAX / HCABI_PAGE_SIZE)
+		return false;
+	size = npages * HCABI_PAGE_SIZE;
+	if (gva > UINT64_MAX - (size - 1))
+		return false;
+	last = gva + (size - 1);
+	return last < LOWER_HALF_END || gva >= UPPER_HALF_START;
+}
+
+static int64_t tlb_handler(const struct hcabi__core_req *req, struct hcabi__core_res *res)
+{
+	struct hcabi_ref *ref = req->ref;
+
+	switch (req->fid) {
+	case HCABI_FID_TLB_FLUSH: {
+		uint64_t mask = req->args[0], base = req->args[1];
+		uint64_t gva = req->args[2], npages = req->args[3], running;
+		bool failed = false;
+
+		/* TLB-001: targets, then (npages != 0) the range; gva is
+		 * ignored when npages is 0. Checked even when the mask is 0. */
+		if (!hcabi__core_targets_valid(ref, mask, base))
+			return HCABI_ERR_INVALID_PARAM;
+		if (npages != 0 && !range_valid(gva, npages))
+			return HCABI_ERR_INVALID_PARAM;
+		if (npages == 0)
+			gva = 0;
+		res->value = 0;
+		/* TLB-003: mask 0 flushes nothing; stopped targets are
+		 * skipped; the caller may be a target. */
+		running = mask ? hcabi__core_targets_running(ref, mask, base) : 0;
+		for (unsigned i = 0; i < 64; i++) {
+			int r;
+			if (!((running >> i) & 1u))
+				continue;
+			/* TLB-002: flushed before FLUSH returns. */
+			r = ref->ops->tlb_flush(ref->ctx, (uint32_t)(base + i), gva, npages);
+			if (r != HCABI_REF_POK && r != HCABI_REF_PERR_STATE) {
+				hcabi__core_count_host_error(ref);
+				failed = true;
+			}
+		}
+		return failed ? HCABI__CORE_INTERNAL_FAILURE : HCABI_SUCCESS;
+	}
+
+	default:
+		return HCABI_ERR_NOT_SUPPORTED;
+	}
+}
+
+const struct hcabi__ext hcabi__ext_TLB = {
+    .eid = HCABI_EID_TLB,
+    .handler = tlb_handler,
+};

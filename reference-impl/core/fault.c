@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fault.c - test-only fault injection: make calls of one function return a
+ * wrong status or value, or clobber a register, so that a conformance suite
+ * can be shown to catch a wrong implementation. Never enabled by default.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hcabi_ref_internal.h"
+
+int hcabi_ref_inject_fault(struct hcabi_ref *ref, uint32_t function_id,
+			   enum hcabi_ref_fault_kind kind, uint64_t param)
+{
+	uint32_t n;
+	int ret = 0;
+
+	switch (kind) {
+	case HCABI_REF_FAULT_NONE:
+	case HCABI_REF_FAULT_STATUS:
+		break;
+	case HCABI_REF_FAULT_VALUE:
+		if (param == 0)
+			return -1;
+		break;
+	case HCABI_REF_FAULT_CLOBBER:
+		if (param > HCABI_REF_GPR_R15)
+			return -1;
+		break;
+	default:
+		return -1;
+	}
+
+	pthread_mutex_lock(&ref->fault_lock);
+	n = atomic_load(&ref->nfaults);
+	if (kind == HCABI_REF_FAULT_NONE) {
+		uint32_t k = 0;
+		for (uint32_t i = 0; i < n; i++)
+			if (ref->faults[i].function_id != function_id)
+				ref->faults[k++] = ref->faults[i];
+		n = k;
+	} else {
+		uint32_t i;
+		for (i = 0; i < n; i++)
+			if (ref->faults[i].function_id == function_id &&
+			    ref->faults[i].kind == kind)
+				break;
+		if (i == n) {
+			if (n == HCABI_REF_MAX_FAULTS) {
+				ret = -1;
+				goto out;
+			}
+			n++;
+		}
+		ref->faults[i].function_id = function_id;
+		ref->faults[i].kind = kind;
+		ref->faults[i].param = param;
+	}
+out:
+	atomic_store_explicit(&ref->nfaults, n, memory_order_release);
+	pthread_mutex_unlock(&ref->fault_lock);
+	return ret;
+}
+
+bool hcabi__core_fault_apply(struct hcabi_ref *ref, uint32_t function_id, bool in_batch,
+			     struct hcabi__core_res *res, uint32_t *clobber)
+{
+	bool applied = false;
+
+	pthread_mutex_lock(&ref->fault_lock);
+	for (uint32_t i = 0; i < atomic_load_explicit(&ref->nfaults, memory_order_relaxed); i++) {
+		const struct hcabi__core_fault *f = &ref->faults[i];
+		if (f->function_id != function_id)
+			continue;
+		switch (f->kind) {
+		case HCABI_REF_FAULT_STATUS:
+			res->status = (int64_t)f->param;
+			applied = true;
+			break;
+		case HCABI_REF_FAULT_VALUE:
+			res->value ^= f->param;
+			applied = true;
+			break;
+		case HCABI_REF_FAULT_CLOBBER:
+			/* A batch entry has no register of its own. */
+			if (!in_batch && clobber) {
+				*clobber |= UINT32_C(1) << f->param;
+				applied = true;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	pthread_mutex_unlock(&ref->fault_lock);
+	return applied;
+}
+
+/* ---- "FUNC:KIND[:PARAM]" ---------------------------------------------------- */
+
+static const char *const gpr_names[] = {
+    [HCABI_REF_GPR_RAX] = "rax", [HCABI_REF_GPR_RCX] = "rcx", [HCABI_REF_GPR_RDX] = "rdx",
+    [HCABI_REF_GPR_RBX] = "rbx", [HCABI_REF_GPR_RSP] = "rsp", [HCABI_REF_GPR_RBP] = "rbp",
+    [HCABI_REF_GPR_RSI] = "rsi", [HCABI_REF_GPR_RDI] = "rdi", [HCABI_REF_GPR_R8] = "r8",
+    [HCABI_REF_GPR_R9] = "r9",	 [HCABI_REF_GPR_R10] = "r10", [HCABI_REF_GPR_R11] = "r11",
+    [HCABI_REF_GPR_R12] = "r12", [HCABI_REF_GPR_R13] = "r13", [HCABI_REF_GPR_R14] = "r14",
+    [HCABI_REF_GPR_R15] = "r15",
+};
+
+/* Case-insensitive comparison of s[0..n) with the NUL-terminated name. */
+static bool name_eq(const char *s, size_t n, const char *name)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		if (name[i] == '\0' ||
+		    toupper((unsigned char)s[i]) != toupper((unsigned char)name[i]))
+			return false;
+	}
+	return name[i] == '\0';
+}
+
+/* An unsigned integer, decimal or 0x hex, filling s[0..n) exactly. */
+static bool parse_u64(const char *s, size_t n, uint64_t *out)
+{
+	char buf[32];
+	char *end;
+	unsigned long long v;
+
+	if (n == 0 || n >= sizeof(buf) || !isdigit((unsigned char)s[0]))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	errno = 0;
+	v = strtoull(buf, &end, 0);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_function(const char *s, size_t n, uint32_t *out)
+{
+	uint64_t v;
+	for (int i = 0; i < HCABI__CORE_NFN; i++) {
+		if (name_eq(s, n, hcabi__core_fns[i].name)) {
+			*out = hcabi__core_fns[i].id;
+			return true;
+		}
+	}
+	/* A function ID, known or not (to fault an unknown function too). */
+	if (!parse_u64(s, n, &v) || v > UINT32_MAX)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool parse_status(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v;
+#define HCABI__CORE_X(NAME, VALUE)                                                                 \
+	if (name_eq(s, n, #NAME)) {                                                                \
+		*out = (uint64_t)(int64_t)(VALUE);                                                 \
+		return true;                                                                       \
+	}
+	HCABI_FOREACH_STATUS(HCABI__CORE_X)
+#undef HCABI__CORE_X
+	if (n > 1 && s[0] == '-') {
+		if (!parse_u64(s + 1, n - 1, &v) || v > (uint64_t)INT64_MAX + 1)
+			return false;
+		*out = (uint64_t)0 - v;
+		return true;
+	}
+	return parse_u64(s, n, out);
+}
+
+bool hcabi_ref_inject_fault_spec(struct hcabi_ref *ref, const char *spec, const char **err)
+{
+	const char *c1, *c2, *kind_s, *param_s = NULL;
+	size_t kind_n, param_n = 0;
+	enum hcabi_ref_fault_kind kind;
+	uint32_t fid;
+	uint64_t param = 0;
+
+	if (err)
+		*err = NULL;
+	if (!spec || !(c1 = strchr(spec, ':'))) {
+		if (err)
+			*err = "expected FUNC:KIND[:PARAM]";
+		return false;
+	}
+	if (!parse_function(spec, (size_t)(c1 - spec), &fid)) {
+		if (err)
+			*err = "unknown function (a name like BASE.GET_SPEC_VERSION, or a function "
+			       "ID)";
+		return false;
+	}
+	kind_s = c1 + 1;
+	c2 = strchr(kind_s, ':');
+	kind_n = c2 ? (size_t)(c2 - kind_s) : strlen(kind_s);
+	if (c2) {
+		param_s = c2 + 1;
+		param_n = strlen(param_s);
+	}
+	if (name_eq(kind_s, kind_n, "status")) {
+		kind = HCABI_REF_FAULT_STATUS;
+		if (!param_s || !parse_status(param_s, param_n, &param)) {
+			if (err)
+				*err = "status needs a status name or a signed integer";
+			return false;
+		}
+	} else if (name_eq(kind_s, kind_n, "value")) {
+		kind = HCABI_REF_FAULT_VALUE;
+		if (!param_s) {
+			param = 1;
+		} else if (!parse_u64(param_s, param_n, &param) || param == 0) {
+			if (err)
+				*err = "value needs a non-zero integer mask";
+			return false;
+		}
+	} else if (name_eq(kind_s, kind_n, "clobber")) {
+		kind = HCABI_REF_FAULT_CLOBBER;
+		bool found = false;
+		for (unsigned i = 0; param_s && i < sizeof(gpr_names) / sizeof(gpr_names[0]); i++) {
+			if (name_eq(param_s, param_n, gpr_names[i])) {
+				param = i;
+				found = true;
+			}
+		}
+		if (!found && (!param_s || !parse_u64(param_s, param_n, &param) ||
+			       param > HCABI_REF_GPR_R15)) {
+			if (err)
+				*err =
+				    "clobber needs a register (rcx, r11, ...) or its number 0..15";
+			return false;
+		}
+	} else if (name_eq(kind_s, kind_n, "none")) {
+		kind = HCABI_REF_FAULT_NONE;
+		if (param_s) {
+			if (err)
+				*err = "none takes no parameter";
+			return false;
+		}
+	} else {
+		if (err)
+			*err = "unknown kind (status, value, clobber or none)";
+		return false;
+	}
+	if (hcabi_ref_inject_fault(ref, fid, kind, param) != 0) {
+		if (err)
+			*err = "fault table full";
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hcabi_ref_internal.h - private interface between the parts of libhcabi_ref.
+ *
+ * Every table here is built from abi.h's X-macros (HCABI_FOREACH_*), never
+ * copied by hand: a new version of the registry adds functions, argument
+ * fields and extension versions, and the core picks them up on rebuild.
+ * Internal names start with hcabi__core_ (hcabi__ext_<NAME> for the
+ * extension objects) so that they never clash with an embedding VMM's own
+ * hcabi__ names when both are linked statically.
+ */
+#ifndef HCABI_REF_INTERNAL_H
+#define HCABI_REF_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hcabi_ref.h"
+
+/* ---- Tables derived from abi.h ------------------------------------------ */
+
+/* Index of every extension of the registry, in registry order. */
+enum hcabi__core_ext_index {
+#define HCABI__CORE_X(NAME, EID, SINCE) HCABI__CORE_EXT_##NAME,
+	HCABI_FOREACH_EXTENSION(HCABI__CORE_X)
+#undef HCABI__CORE_X
+	    HCABI__CORE_NEXT
+};
+
+/* Index of every function of the registry, in registry order. */
+enum hcabi__core_fn_index {
+#define HCABI__CORE_X(EXT, NAME, ID, NARGS, SINCE, STATUSES, FLAGS) HCABI__CORE_FN_##EXT##_##NAME,
+	HCABI_FOREACH_FUNCTION(HCABI__CORE_X)
+#undef HCABI__CORE_X
+	    HCABI__CORE_NFN
+};
+
+/* Number of versions the library implements (HCABI_FOREACH_VERSION). */
+enum {
+#define HCABI__CORE_X(V) HCABI__CORE_VER_##V,
+	HCABI_FOREACH_VERSION(HCABI__CORE_X)
+#undef HCABI__CORE_X
+	    HCABI__CORE_NVERSION
+};
+
+#define HCABI__CORE_NARGS 6
+
+struct hcabi__core_fn {
+	uint32_t id;	   /* function ID */
+	uint32_t since;	   /* spec version that added it */
+	uint32_t statuses; /* bit n: status -n is permitted (STATUS-001) */
+	uint32_t flags;	   /* HCABI_FN_NO_BATCH, HCABI_FN_NO_RETURN */
+	uint8_t nargs;	   /* argument count (newest version) */
+	uint8_t ext;	   /* enum hcabi__core_ext_index */
+	const char *name;  /* "EXT.NAME" */
+};
+extern const struct hcabi__core_fn hcabi__core_fns[HCABI__CORE_NFN];
+
+struct hcabi__core_extinfo {
+	uint32_t eid;
+	uint32_t since;
+	const char *name;
+};
+extern const struct hcabi__core_extinfo hcabi__core_exts[HCABI__CORE_NEXT];
+
+/* Index of a function ID in hcabi__core_fns, or -1. */
+int hcabi__core_fn_lookup(uint32_t function_id);
+
+/* ---- Extension handlers (OpenSBI's pattern) ----------------------------- */
+
+/* A call as a handler sees it: arguments beyond the function's count are 0
+ * (X86-003), reserved bits are already checked (GEN-002). */
+struct hcabi__core_req {
+	struct hcabi_ref *ref;
+	uint32_t vcpu;	      /* the calling vCPU */
+	uint32_t fid;	      /* function ID (RAX[31:0]) */
+	bool in_batch;	      /* executed as a BATCH.EXECUTE entry */
+	const uint64_t *args; /* HCABI__CORE_NARGS entries */
+};
+
+struct hcabi__core_res {
+	int64_t status;
+	uint64_t value;
+	enum hcabi_ref_action action;
+	uint64_t action_arg;
+};
+
+/* Each ext_<name>.c exports `const struct hcabi__ext hcabi__ext_<NAME>`.
+ * The handler returns the status and fills res->value (and res->action for
+ * the functions that do not return); its switch has
+ * `default: return HCABI_ERR_NOT_SUPPORTED`. */
+struct hcabi__ext {
+	uint32_t eid;
+	int64_t (*handler)(const struct hcabi__core_req *req, struct hcabi__core_res *res);
+};
+
+#define HCABI__CORE_X(NAME, EID, SINCE) extern const struct hcabi__ext hcabi__ext_##NAME;
+HCABI_FOREACH_EXTENSION(HCABI__CORE_X)
+#undef HCABI__CORE_X
+
+/* ---- The instance -------------------------------------------------------- */
+
+enum hcabi__core_vstate {
+	HCABI__CORE_STOPPED = 0,
+	HCABI__CORE_RUNNING,
+	HCABI__CORE_BLOCKED,
+};
+
+struct hcabi__core_vcpu {
+	/* Protected by ref->lock. */
+	enum hcabi__core_vstate state;
+	bool busy; /* in a START/STOP transition: others wait on ref->cv */
+	/* Steal-time record: touched only by this vCPU's own thread (dispatch
+	 * for one vCPU is never concurrent) or with no vCPU in dispatch. */
+	bool steal_on;
+	uint64_t steal_gpa;
+	uint32_t steal_seq;  /* even between updates */
+	uint64_t steal_last; /* last value written: steal_ns never decreases */
+};
+
+struct hcabi__core_fault {
+	uint32_t function_id;
+	enum hcabi_ref_fault_kind kind;
+	uint64_t param;
+};
+
+struct hcabi_ref {
+	const struct hcabi_platform_ops *ops;
+	void *ctx;
+	uint32_t nvcpus;
+	uint32_t version; /* exposed spec version */
+	uint64_t impl_version;
+	uint32_t cpuid_base;
+
+	/* RAM, merged (sorted, neither overlapping nor touching): MEM-011. */
+	struct hcabi_ref_ram_range *ram;
+	uint32_t nram;
+
+	/* What the exposed version provides (VER-001/002). */
+	const struct hcabi__ext *ext[HCABI__CORE_NEXT]; /* NULL: not provided */
+	uint32_t ext_version[HCABI__CORE_NEXT];		/* 0: not provided */
+	bool fn_present[HCABI__CORE_NFN];
+	/* GEN-002: bits of argument i that have a meaning at the exposed
+	 * version, for the arguments that have fields (arg_checked bit i). */
+	uint64_t arg_valid[HCABI__CORE_NFN][HCABI__CORE_NARGS];
+	uint8_t arg_checked[HCABI__CORE_NFN];
+
+	pthread_mutex_t lock; /* vCPU states */
+	pthread_cond_t cv;    /* a transition ended */
+	struct hcabi__core_vcpu *vcpus;
+
+	_Atomic uint64_t mono_last; /* TIME-001/002 clamp */
+	_Atomic uint64_t n_calls, n_bugs, n_host_errors;
+
+	pthread_mutex_t fault_lock;
+	_Atomic uint32_t nfaults;
+	struct hcabi__core_fault faults[HCABI_REF_MAX_FAULTS];
+
+	void (*trace)(void *arg, const struct hcabi_ref_trace_event *ev);
+	void *trace_arg;
+};
+
+/* ---- Shared helpers ------------------------------------------------------ */
+
+/* Execute one call (direct or batch entry) through every central check;
+ * *clobber gets the GPRs of a CLOBBER fault (direct calls only). */
+void hcabi__core_call(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id,
+		      const uint64_t args[HCABI__CORE_NARGS], bool in_batch,
+		      struct hcabi__core_res *res, uint32_t *clobber);
+
+/* After hcabi__core_call (and, for a direct call, the steal update): apply
+ * test-only faults (last), then report the call to the trace hook. */
+void hcabi__core_finish(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id, bool in_batch,
+			struct hcabi__core_res *res, uint32_t *clobber);
+
+/* GPA checks (gpa.c). A range is good if it is non-empty, does not overflow
+ * and lies wholly in one merged RAM range. */
+bool hcabi__core_ram_contains(const struct hcabi_ref *ref, uint64_t gpa, uint64_t len);
+/* HCABI_SUCCESS or HCABI_ERR_INVALID_ADDRESS for [gpa, gpa + count * size)
+ * aligned to `align` (a power of two); count * size must not overflow
+ * (GEN-001). count 0 is the caller's case to decide: here it is an error. */
+int64_t hcabi__core_check_gpa(const struct hcabi_ref *ref, uint64_t gpa, uint64_t count,
+			      uint64_t size, uint64_t align);
+/* Little-endian encoding of the shared structures (no host padding). */
+void hcabi__core_put_le(uint8_t *p, uint64_t v, unsigned bytes);
+uint64_t hcabi__core_get_le(const uint8_t *p, unsigned bytes);
+
+/* Monotonic clock clamped never to decrease across vCPUs (TIME-001/002). */
+uint64_t hcabi__core_now(struct hcabi_ref *ref);
+
+/* Steal time (ext_steal.c): update the record of `vcpu` (STEAL-003). */
+void hcabi__core_steal_update(struct hcabi_ref *ref, uint32_t vcpu);
+void hcabi__core_steal_unregister(struct hcabi_ref *ref, uint32_t vcpu);
+
+/* vCPU state (ext_vcpu.c). With ref->lock held: wait until `vcpu` is not
+ * in a START/STOP transition, then return its state. */
+enum hcabi__core_vstate hcabi__core_vstate_locked(struct hcabi_ref *ref, uint32_t vcpu);
+/* Targets named by (mask, base), as for IPI.SEND and TLB.FLUSH: false if a
+ * bit names an index that overflows or is not below the vCPU count. */
+bool hcabi__core_targets_valid(const struct hcabi_ref *ref, uint64_t mask, uint64_t base);
+/* Of those targets, the ones not stopped now (bit i: base + i). */
+uint64_t hcabi__core_targets_running(struct hcabi_ref *ref, uint64_t mask, uint64_t base);
+
+/* Faults (fault.c): apply the faults of res's function; true if any did. */
+bool hcabi__core_fault_apply(struct hcabi_ref *ref, uint32_t function_id, bool in_batch,
+			     struct hcabi__core_res *res, uint32_t *clobber);
+
+/* Counters. */
+static inline void hcabi__core_count_bug(struct hcabi_ref *ref)
+{
+	atomic_fetch_add_explicit(&ref->n_bugs, 1, memory_order_relaxed);
+}
+static inline void hcabi__core_count_host_error(struct hcabi_ref *ref)
+{
+	atomic_fetch_add_explicit(&ref->n_host_errors, 1, memory_order_relaxed);
+}
+
+/* The permitted status that replaces one the function does not permit
+ * (STATUS-001): FAILED if listed, else INVALID_PARAM (the common status). */
+int64_t hcabi__core_fallback_status(const struct hcabi__core_fn *fn);
+
+/* Status of an internal failure (a platform callback failed where the
+ * function has no spec status for it): the dispatcher replaces it with a
+ * permitted one and counts an internal bug. */
+#define HCABI__CORE_INTERNAL_FAILURE HCABI_ERR_FAILED
+
+/* Test hook: replace the handler of one extension (the EID of `ext`) in this
+ * instance, to check the dispatcher's enforcement against a buggy handler.
+ * Returns false if the EID is not an extension of the registry. */
+bool hcabi__core_test_set_ext(struct hcabi_ref *ref, const struct hcabi__ext *ext);
+
+#endif /* HCABI_REF_INTERNAL_H */
