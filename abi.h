@@ -40,9 +40,11 @@ extern "C" {
 #define HCABI_VERSION_MAJOR(v) ((uint32_t)(v) >> 16)
 #define HCABI_VERSION_MINOR(v) ((uint32_t)(v) & 0xFFFFu)
 #define HCABI_VERSION_1_0 0x00010000u /* HCABI 1.0 */
-#define HCABI_VERSION_NEWEST HCABI_VERSION_1_0
+#define HCABI_VERSION_1_1 0x00010001u /* HCABI 1.1 */
+#define HCABI_VERSION_NEWEST HCABI_VERSION_1_1
 #define HCABI_FOREACH_VERSION(X) \
-	X(HCABI_VERSION_1_0)
+	X(HCABI_VERSION_1_0) \
+	X(HCABI_VERSION_1_1)
 
 /* ---- Status codes (RAX after a call) ---- */
 #define HCABI_SUCCESS (0) /* The call completed; RDX holds its value. */
@@ -93,6 +95,7 @@ extern "C" {
 #define HCABI_EID_VENDOR_FIRST 0xC000u /* First EID of the vendor-specific range. */
 #define HCABI_STATUS_VENDOR_MAX (-4096) /* Vendor-specific statuses are this value and below. */
 #define HCABI_CONSOLE_MAX_XFER 4096u /* Most bytes one CONSOLE.WRITE or CONSOLE.READ transfers. */
+#define HCABI_TIMER_MIN_PERIOD 100000u /* Shortest period, in nanoseconds, TIME.SET_PERIODIC accepts (100 us). */
 #define HCABI_VCPU_STATUS_STOPPED 0u /* VCPU.GET_STATUS: the vCPU is stopped. */
 #define HCABI_VCPU_STATUS_RUNNING 1u /* VCPU.GET_STATUS: the vCPU is running. */
 #define HCABI_VCPU_STATUS_BLOCKED 2u /* VCPU.GET_STATUS: the vCPU is inside VCPU.BLOCK. */
@@ -136,8 +139,10 @@ extern "C" {
 	X(BASE, 1, HCABI_VERSION_1_0) \
 	X(CONSOLE, 1, HCABI_VERSION_1_0) \
 	X(TIME, 1, HCABI_VERSION_1_0) \
+	X(TIME, 2, HCABI_VERSION_1_1) \
 	X(VCPU, 1, HCABI_VERSION_1_0) \
 	X(IPI, 1, HCABI_VERSION_1_0) \
+	X(IPI, 2, HCABI_VERSION_1_1) \
 	X(TLB, 1, HCABI_VERSION_1_0) \
 	X(MEM, 1, HCABI_VERSION_1_0) \
 	X(STEAL, 1, HCABI_VERSION_1_0) \
@@ -200,6 +205,9 @@ extern "C" {
 #define HCABI_FID_TIME_CANCEL_TIMER 0x00020003u /* Disarm the calling vCPU's timer. */
 #define HCABI_FID_TIME_CANCEL_TIMER_SINCE HCABI_VERSION_1_0
 #define HCABI_FID_TIME_CANCEL_TIMER_STATUSES 0x00000009u /* bit n: status -n: SUCCESS, INVALID_PARAM */
+#define HCABI_FID_TIME_SET_PERIODIC 0x00020004u /* Arm the calling vCPU's timer to fire periodically. */
+#define HCABI_FID_TIME_SET_PERIODIC_SINCE HCABI_VERSION_1_1
+#define HCABI_FID_TIME_SET_PERIODIC_STATUSES 0x00000009u /* bit n: status -n: SUCCESS, INVALID_PARAM */
 #define HCABI_FID_VCPU_GET_ID 0x00030000u /* Return the calling vCPU's index. */
 #define HCABI_FID_VCPU_GET_ID_SINCE HCABI_VERSION_1_0
 #define HCABI_FID_VCPU_GET_ID_STATUSES 0x00000009u /* bit n: status -n: SUCCESS, INVALID_PARAM */
@@ -265,6 +273,7 @@ extern "C" {
 	X(TIME, GET_WALLCLOCK, HCABI_FID_TIME_GET_WALLCLOCK, 0, HCABI_FID_TIME_GET_WALLCLOCK_SINCE, HCABI_FID_TIME_GET_WALLCLOCK_STATUSES, 0u) \
 	X(TIME, SET_TIMER, HCABI_FID_TIME_SET_TIMER, 2, HCABI_FID_TIME_SET_TIMER_SINCE, HCABI_FID_TIME_SET_TIMER_STATUSES, 0u) \
 	X(TIME, CANCEL_TIMER, HCABI_FID_TIME_CANCEL_TIMER, 0, HCABI_FID_TIME_CANCEL_TIMER_SINCE, HCABI_FID_TIME_CANCEL_TIMER_STATUSES, 0u) \
+	X(TIME, SET_PERIODIC, HCABI_FID_TIME_SET_PERIODIC, 3, HCABI_FID_TIME_SET_PERIODIC_SINCE, HCABI_FID_TIME_SET_PERIODIC_STATUSES, 0u) \
 	X(VCPU, GET_ID, HCABI_FID_VCPU_GET_ID, 0, HCABI_FID_VCPU_GET_ID_SINCE, HCABI_FID_VCPU_GET_ID_STATUSES, 0u) \
 	X(VCPU, GET_COUNT, HCABI_FID_VCPU_GET_COUNT, 0, HCABI_FID_VCPU_GET_COUNT_SINCE, HCABI_FID_VCPU_GET_COUNT_STATUSES, 0u) \
 	X(VCPU, START, HCABI_FID_VCPU_START, 2, HCABI_FID_VCPU_START_SINCE, HCABI_FID_VCPU_START_STATUSES, 0u) \
@@ -289,7 +298,9 @@ extern "C" {
 	X(BASE, PROBE_FUNCTION, 0, FUNCTION_ID, 31, 0, HCABI_VERSION_1_0) \
 	X(CONSOLE, WRITE_BYTE, 0, BYTE, 7, 0, HCABI_VERSION_1_0) \
 	X(TIME, SET_TIMER, 1, VECTOR, 7, 0, HCABI_VERSION_1_0) \
+	X(TIME, SET_PERIODIC, 2, VECTOR, 7, 0, HCABI_VERSION_1_1) \
 	X(IPI, SEND, 2, VECTOR, 7, 0, HCABI_VERSION_1_0) \
+	X(IPI, SEND, 2, VECTOR, 8, 8, HCABI_VERSION_1_1) \
 	X(SYSTEM, SHUTDOWN, 0, CODE, 7, 0, HCABI_VERSION_1_0)
 /* X(function ID, since): IDs never assigned; a call to one has an unspecified result (STATUS-003). */
 #define HCABI_FOREACH_RESERVED_FUNCTION(X) \
@@ -655,6 +666,10 @@ static inline struct hcabi_ret hcabi_time_set_timer(uint64_t deadline, uint64_t 
 static inline struct hcabi_ret hcabi_time_cancel_timer(void)
 {
 	return hcabi_call0(HCABI_FID_TIME_CANCEL_TIMER);
+}
+static inline struct hcabi_ret hcabi_time_set_periodic(uint64_t first, uint64_t period, uint64_t vector)
+{
+	return hcabi_call3(HCABI_FID_TIME_SET_PERIODIC, first, period, vector);
 }
 static inline struct hcabi_ret hcabi_vcpu_get_id(void)
 {

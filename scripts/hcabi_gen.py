@@ -3,6 +3,8 @@
 Outputs (all committed, all carrying a DO NOT EDIT banner):
   abi.h                            constants, IDs, layouts, call wrappers
   spec/generated/*.adoc            the function reference and tables the spec includes
+                                   (changes-since.adoc: what each version added, from the
+                                   registry's `since` fields)
   spec/generated/requirements.json the manifest the conformance tooling reads
 
 `--check` compares instead of writing and exits 1 naming every stale file, so a
@@ -280,6 +282,10 @@ def _prototype(fn: hr.Function) -> str:
     return f"struct hcabi_ret {_wrapper_name(fn)}({params});"
 
 
+def _bits(f: hr.ArgField) -> str:
+    return f"bits {f.hi}:{f.lo}" if f.hi != f.lo else f"bit {f.hi}"
+
+
 def fn_anchor(fn: hr.Function) -> str:
     return f"fn-{fn.extension.name.lower()}-{fn.name.lower().replace('_', '-')}"
 
@@ -339,8 +345,7 @@ def gen_extension_adoc(reg: hr.Registry, ext: hr.Extension) -> str:
             if a.gpa:
                 extra.append(f"guest-physical, {a.align or 1}-byte aligned")
             for f in a.fields:
-                bits = f"{f.hi}:{f.lo}" if f.hi != f.lo else f"{f.hi}"
-                extra.append(f"bits {bits} `{f.name}` (since {f.since}): {f.doc}")
+                extra.append(f"{_bits(f)} `{f.name}` (since {f.since}): {f.doc}")
             if a.fields:
                 extra.append("every other bit reserved, zero (GEN-002)")
             note = (" " + "; ".join(extra) + ".") if extra else ""
@@ -415,6 +420,97 @@ def gen_tables_adoc(reg: hr.Registry) -> dict[str, str]:
     return out
 
 
+def version_additions(reg: hr.Registry, version: str) -> dict[str, list]:
+    """Everything the registry says `version` added, from the `since` fields alone.
+
+    Keys, each a list of registry objects (or tuples) in registry order:
+    extensions, extension_versions (ext, number), functions, fields (fn, arg, field) of
+    functions older than `version` (new meanings for bits reserved before), new_fn_fields
+    (the same for functions new in `version`), structs, struct_fields (struct, field) of
+    structures older than `version`, constants, requirements, profiles (name, extension
+    list) and deprecated (functions deprecated in `version`).
+    """
+    v = version
+    out: dict[str, list] = {k: [] for k in (
+        "extensions", "extension_versions", "functions", "fields", "new_fn_fields", "structs",
+        "struct_fields", "constants", "requirements", "profiles", "deprecated")}
+    for e in reg.extensions:
+        if e.since == v:
+            out["extensions"].append(e)
+        out["extension_versions"] += [(e, n) for n, since in e.versions if since == v]
+        for fn in e.functions:
+            if fn.since == v:
+                out["functions"].append(fn)
+            if fn.deprecated == v:
+                out["deprecated"].append(fn)
+            for a in fn.args:
+                for f in a.fields:
+                    if f.since == v:
+                        out["new_fn_fields" if fn.since == v else "fields"].append((fn, a, f))
+        for st in e.structs:
+            if st.since == v:
+                out["structs"].append(st)
+            else:
+                out["struct_fields"] += [(st, f) for f in st.fields if f.since == v and not f.reserved]
+    out["constants"] = [c for c in reg.constants + [c for e in reg.extensions for c in e.constants]
+                        if c.since == v]
+    # in the order of the requirements index: the binding areas, then by function
+    ordered = ([r for r in reg.requirements if r.function is None]
+               + [r for fn in reg.functions() for r in fn.requirements])
+    out["requirements"] = [r for r in ordered if r.since == v]
+    for prof in reg.profiles:
+        if v in prof["extensions"]:
+            out["profiles"].append((prof["name"], prof["extensions"][v]))
+    return out
+
+
+def gen_changes_since(reg: hr.Registry) -> str:
+    """The spec's "changes between versions" appendix: per version after the first, what
+    it added, listed from the registry's `since` fields (nothing hand-written)."""
+    names = reg.version_names()
+    o = [_adoc_banner()]
+    if len(names) < 2:
+        o.append(f"HCABI {names[0]} is the first version: nothing has changed yet.\n")
+        return "\n".join(o)
+    ext_anchor = {e.name: f"ext-{e.name.lower()}" for e in reg.extensions}
+    for i in range(len(names) - 1, 0, -1):
+        v, prev = names[i], names[i - 1]
+        add = version_additions(reg, v)
+        entry = next(x for x in reg.versions if x["version"] == v)
+        o.append(f"[[changes-{v.replace('.', '-')}]]")
+        o.append(f"=== HCABI {v} ({entry['date']}), compared with HCABI {prev}\n")
+        rows: list[tuple[str, str]] = []
+
+        def row(label: str, items: list[str]) -> None:
+            rows.append((label, "; ".join(items) if items else "none"))
+
+        row("Extensions", [f"<<{ext_anchor[e.name]},{e.name}>> (EID `0x{e.eid:04X}`)" for e in add["extensions"]])
+        row("Extension versions", [f"<<{ext_anchor[e.name]},{e.name}>> version {n} "
+                                   f"(BASE.PROBE_EXTENSION returns {n})" for e, n in add["extension_versions"]])
+        row("Functions", [f"<<{fn_anchor(fn)},{fn.qualname}>> (`0x{fn.function_id:08X}`, `{fn.macro}`)"
+                          for fn in add["functions"]])
+        row("Argument fields on bits reserved before",
+            [f"<<{fn_anchor(fn)},{fn.qualname}>> `{a.name}` {_bits(f)} `{f.name}`"
+             for fn, a, f in add["fields"]])
+        row("Argument fields of the new functions",
+            [f"<<{fn_anchor(fn)},{fn.qualname}>> `{a.name}` {_bits(f)} `{f.name}`"
+             for fn, a, f in add["new_fn_fields"]])
+        row("Structures", [f"<<struct-{st.name.replace('_', '-')},struct hcabi_{st.name}>>" for st in add["structs"]])
+        row("Structure fields given a meaning",
+            [f"<<struct-{st.name.replace('_', '-')},struct hcabi_{st.name}>> `{f.name}`"
+             for st, f in add["struct_fields"]])
+        row("Constants", [f"`HCABI_{c.name}` = `{c.value}`" for c in add["constants"]])
+        row("Requirements", [f"<<{r.id},{r.id}>>" + (f" ({r.function})" if r.function else f" ({r.area})")
+                             for r in add["requirements"]])
+        row("Profiles", [f"`{name}` requires {', '.join(exts)}" for name, exts in add["profiles"]])
+        row("Deprecated functions", [f"<<{fn_anchor(fn)},{fn.qualname}>>" for fn in add["deprecated"]])
+        o.append("[cols=\"1,4\",options=\"header\"]\n|===\n|Added |What")
+        for label, text in rows:
+            o.append(f"|{label} |{_cell(text)}")
+        o.append("|===\n")
+    return "\n".join(o)
+
+
 def gen_spec_support_adoc(reg: hr.Registry) -> dict[str, str]:
     """The spec's document attributes (version, date, counts) and its requirements index.
 
@@ -444,6 +540,7 @@ def gen_spec_support_adoc(reg: hr.Registry) -> dict[str, str]:
 
     o = [_adoc_banner()] + [f"include::ext-{e.name.lower()}.adoc[]\n" for e in reg.extensions]
     out["extension-chapters"] = "\n".join(o)
+    out["changes-since"] = gen_changes_since(reg)
     return out
 
 

@@ -203,6 +203,13 @@ static const char *check_config(const struct hcabi_ref_config *cfg)
 	}
 	if (cfg->spec_version != 0 && !version_implemented(cfg->spec_version))
 		return "spec_version is not a version this library implements";
+	/* TIME.SET_PERIODIC (1.1) needs the periodic timer; a VMM that pins an
+	 * older version need not provide it. */
+	if (!o->timer_arm_periodic &&
+	    (cfg->spec_version ? cfg->spec_version : hcabi_ref_newest_version()) >=
+		HCABI_FID_TIME_SET_PERIODIC_SINCE)
+		return "ops: timer_arm_periodic is NULL, and the exposed version has "
+		       "TIME.SET_PERIODIC";
 	if (cfg->cpuid_base != 0 &&
 	    (cfg->cpuid_base < HCABI_CPUID_BASE ||
 	     (cfg->cpuid_base - HCABI_CPUID_BASE) % HCABI_CPUID_BASE_STRIDE != 0 ||

@@ -105,7 +105,8 @@ void hcabi__core_call(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id
 		args[i] = args_in[i];
 	/* GEN-002, VER-002: reserved bits of the exposed version, from
 	 * HCABI_FOREACH_ARG_FIELD. This is where BASE-030, BASE-040, CONSOLE-010,
-	 * TIME-020 and IPI-001 (bits 63:8 of the vector) and SYSTEM-001 reject
+	 * TIME-020, TIME-040 and IPI-001 (bits 63:8 of the vector; 63:9 from
+	 * 1.1, whose bit 8 is IPI.SEND's all_but_self) and SYSTEM-001 reject
 	 * the bits above their fields. */
 	for (unsigned i = 0; i < fn->nargs; i++) {
 		if (((ref->arg_checked[idx] >> i) & 1u) && (args[i] & ~ref->arg_valid[idx][i])) {

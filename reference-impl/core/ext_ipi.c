@@ -1,9 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ext_ipi.c - IPI.SEND: one vector to up to 64 vCPUs. Every target is
- * validated before any interrupt is sent.
+ * ext_ipi.c - IPI.SEND: one vector to up to 64 vCPUs, or (since HCABI 1.1,
+ * the `all_but_self` bit of `vector`) to every running vCPU but the caller.
+ * Every target is validated before any interrupt is sent.
  */
 #include "hcabi_ref_internal.h"
+
+/* Bit 8 of IPI.SEND's vector, `all_but_self` (IPI extension version 2). At
+ * an exposed version without it the dispatcher rejects the bit as reserved
+ * (GEN-002) before the handler runs, so seeing it set here means the
+ * exposed version has it. */
+#define IPI_ALL_BUT_SELF (UINT64_C(1) << 8)
+
+/* Inject into every running target of `running` (bit i: vCPU base + i). */
+static bool send_to(struct hcabi_ref *ref, uint64_t running, uint64_t base, uint8_t vector)
+{
+	bool failed = false;
+	for (unsigned i = 0; i < 64; i++) {
+		int r;
+		if (!((running >> i) & 1u))
+			continue;
+		/* IPI-002, IPI-004: pending in the target's LAPIC before SEND
+		 * returns, exactly once. */
+		r = ref->ops->inject_irq(ref->ctx, (uint32_t)(base + i), vector);
+		if (r != HCABI_REF_POK && r != HCABI_REF_PERR_STATE) {
+			hcabi__core_count_host_error(ref);
+			failed = true;
+		}
+	}
+	return !failed;
+}
 
 static int64_t ipi_handler(const struct hcabi__core_req *req, struct hcabi__core_res *res)
 {
@@ -12,32 +38,40 @@ static int64_t ipi_handler(const struct hcabi__core_req *req, struct hcabi__core
 	switch (req->fid) {
 	case HCABI_FID_IPI_SEND: {
 		uint64_t mask = req->args[0], base = req->args[1], running;
-		uint8_t vector = (uint8_t)req->args[2]; /* 63:8: GEN-002, centrally */
-		bool failed = false;
+		uint8_t vector =
+		    (uint8_t)req->args[2]; /* bits 63:9 (63:8 at 1.0): GEN-002, centrally */
+		bool ok = true;
 
 		/* IPI-001: a vector below 32, or a target index that
 		 * overflows or is not below the count: nothing is sent. The
 		 * vector is checked even when the mask is 0. */
 		if (vector < HCABI_VECTOR_MIN)
 			return HCABI_ERR_INVALID_PARAM;
+		if (req->args[2] & IPI_ALL_BUT_SELF) {
+			/* IPI-004: mask and base must be 0; then every running
+			 * vCPU but the caller, in groups of 64, nothing to the
+			 * caller, stopped vCPUs skipped (as IPI-003). */
+			if (mask != 0 || base != 0)
+				return HCABI_ERR_INVALID_PARAM;
+			res->value = 0;
+			for (uint64_t b = 0; b < ref->nvcpus; b += 64) {
+				uint64_t n = ref->nvcpus - b;
+				uint64_t group = n >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1;
+				if (req->vcpu >= b && req->vcpu - b < 64)
+					group &= ~(UINT64_C(1) << (req->vcpu - b));
+				running = group ? hcabi__core_targets_running(ref, group, b) : 0;
+				if (!send_to(ref, running, b, vector))
+					ok = false;
+			}
+			return ok ? HCABI_SUCCESS : HCABI__CORE_INTERNAL_FAILURE;
+		}
 		if (!hcabi__core_targets_valid(ref, mask, base))
 			return HCABI_ERR_INVALID_PARAM;
 		res->value = 0;
 		/* IPI-003: mask 0 sends nothing; stopped targets are skipped. */
 		running = mask ? hcabi__core_targets_running(ref, mask, base) : 0;
-		for (unsigned i = 0; i < 64; i++) {
-			int r;
-			if (!((running >> i) & 1u))
-				continue;
-			/* IPI-002: pending in the target's LAPIC before SEND
-			 * returns, exactly once. */
-			r = ref->ops->inject_irq(ref->ctx, (uint32_t)(base + i), vector);
-			if (r != HCABI_REF_POK && r != HCABI_REF_PERR_STATE) {
-				hcabi__core_count_host_error(ref);
-				failed = true;
-			}
-		}
-		return failed ? HCABI__CORE_INTERNAL_FAILURE : HCABI_SUCCESS;
+		ok = send_to(ref, running, base, vector);
+		return ok ? HCABI_SUCCESS : HCABI__CORE_INTERNAL_FAILURE;
 	}
 
 	default:

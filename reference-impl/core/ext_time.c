@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ext_time.c - TIME: clocks and the per-vCPU one-shot timer. The timer
- * itself (firing once at the deadline, replacing, TIME-021..024) is the
- * platform's timer_arm/timer_cancel.
+ * ext_time.c - TIME: clocks and the per-vCPU timer, one-shot (SET_TIMER)
+ * or, since HCABI 1.1, periodic (SET_PERIODIC). The timer itself (firing
+ * once at the deadline, replacing, TIME-021..024; the periodic grid,
+ * TIME-041/042) is the platform's timer_arm/timer_arm_periodic/
+ * timer_cancel. At an exposed version without SET_PERIODIC the dispatcher
+ * answers NOT_SUPPORTED before this handler runs (VER-001).
  */
 #include "hcabi_ref_internal.h"
 
@@ -52,9 +55,40 @@ static int64_t time_handler(const struct hcabi__core_req *req, struct hcabi__cor
 		return HCABI_SUCCESS;
 	}
 
+	case HCABI_FID_TIME_SET_PERIODIC: {
+		uint64_t first = req->args[0];
+		uint64_t period = req->args[1];
+		uint8_t vector = (uint8_t)req->args[2]; /* 63:8: GEN-002, centrally */
+
+		/* TIME-040: a vector below 32 or a period below the minimum
+		 * leaves the timer unchanged (reserved vector bits: centrally). */
+		if (vector < HCABI_VECTOR_MIN || period < HCABI_TIMER_MIN_PERIOD)
+			return HCABI_ERR_INVALID_PARAM;
+		/* hcabi_ref_create() requires the op at a version with
+		 * SET_PERIODIC; a missing one is the VMM's bug. */
+		if (!ref->ops->timer_arm_periodic) {
+			hcabi__core_count_host_error(ref);
+			return HCABI__CORE_INTERNAL_FAILURE;
+		}
+		/* The platform's periodic timer: TIME-041 (ticks on the grid
+		 * first + k * period, none before its grid point, a first tick
+		 * already due fires at once, coalesced while one is pending),
+		 * TIME-042 (replaces a one-shot or periodic timer; runs until
+		 * SET_TIMER, SET_PERIODIC, CANCEL_TIMER or VCPU.STOP). */
+		if (ref->ops->timer_arm_periodic(ref->ctx, req->vcpu, first, period, vector) !=
+		    HCABI_REF_POK) {
+			hcabi__core_count_host_error(ref);
+			return HCABI__CORE_INTERNAL_FAILURE;
+		}
+		res->value = 0;
+		return HCABI_SUCCESS;
+	}
+
 	case HCABI_FID_TIME_CANCEL_TIMER: {
 		bool was_pending = false;
-		/* TIME-030: 1 if an armed timer had not fired, else 0. */
+		/* TIME-030: 1 if an armed timer had not fired, else 0;
+		 * TIME-042: always 1 while a periodic timer runs (the platform
+		 * reports it pending), and no tick after this returns. */
 		if (ref->ops->timer_cancel(ref->ctx, req->vcpu, &was_pending) != HCABI_REF_POK) {
 			hcabi__core_count_host_error(ref);
 			return HCABI__CORE_INTERNAL_FAILURE;

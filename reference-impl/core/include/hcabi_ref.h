@@ -143,11 +143,39 @@ struct hcabi_platform_ops {
 	 * stopped meanwhile may return HCABI_REF_PERR_STATE (ignored). */
 	int (*inject_irq)(void *ctx, uint32_t vcpu, uint8_t vector);
 	/* Per-vCPU one-shot timer: inject `vector` into `vcpu` once the
-	 * monotonic clock is >= deadline_ns. Re-arming replaces. */
+	 * monotonic clock is >= deadline_ns. Re-arming replaces, whether the
+	 * timer was one-shot or periodic (TIME-024, TIME-042). */
 	int (*timer_arm)(void *ctx, uint32_t vcpu, uint64_t deadline_ns, uint8_t vector);
-	/* Disarm; *was_pending = true if an armed timer had not yet fired.
-	 * Also called by VCPU.STOP on the stopping vCPU's own thread. */
+	/* Disarm, one-shot or periodic; *was_pending = true if a one-shot timer
+	 * was armed and had not yet fired, and always while a periodic timer
+	 * is armed (TIME-030, TIME-042). Once it returns, the timer injects
+	 * nothing more. Also called by VCPU.STOP on the stopping vCPU's own
+	 * thread (TIME-042: STOP cancels a periodic timer too). */
 	int (*timer_cancel)(void *ctx, uint32_t vcpu, bool *was_pending);
+	/* Per-vCPU periodic timer (TIME.SET_PERIODIC, HCABI 1.1), the same
+	 * per-vCPU timer as timer_arm's: arming either replaces the other
+	 * (TIME-042). Arguments are validated by the core: vector >= 32,
+	 * period_ns >= HCABI_TIMER_MIN_PERIOD (TIME-040).
+	 *  - Grid (TIME-041): tick k is due at first_ns + k * period_ns,
+	 *    k = 0, 1, 2, ...; a first_ns already passed makes tick 0 due at
+	 *    once. Grid points beyond 2^64 - 1 never come (the sum does not
+	 *    wrap around).
+	 *  - Never early (TIME-041): tick k is injected (as inject_irq does,
+	 *    into `vcpu` only) only once the monotonic clock is >= its grid
+	 *    point.
+	 *  - Coalescing: at most one tick is outstanding. Ticks that fall due
+	 *    while one is still pending, or while the platform could not inject
+	 *    (a late wake-up, a stall), merge into one injection, as the local
+	 *    APIC merges edge interrupts of one vector already pending in its
+	 *    IRR: after a stall the platform injects once and then continues
+	 *    with the next grid point in the future. The grid is kept: ticks
+	 *    never drift to `injection time + period`.
+	 *  - It fires until timer_arm, timer_arm_periodic or timer_cancel
+	 *    replaces or cancels it (timer_cancel reports was_pending = true).
+	 * Required when the exposed version has TIME.SET_PERIODIC (1.1 and
+	 * later); a VMM that pins an older version may leave it NULL. */
+	int (*timer_arm_periodic)(void *ctx, uint32_t vcpu, uint64_t first_ns, uint64_t period_ns,
+				  uint8_t vector);
 	/* Invalidate the target vCPU's TLB entries for the `npages` pages at
 	 * gva (npages 0: all entries, gva 0) before returning. The target may
 	 * be the caller. A target that stopped meanwhile may return
@@ -197,7 +225,9 @@ struct hcabi_ref;
 
 /* Create/destroy. On error returns NULL and, if err is not NULL, points it
  * at a static message naming the bad field. Every callback of ops is
- * required. The instance holds all state: several may coexist. */
+ * required, except timer_arm_periodic at an exposed version older than
+ * TIME.SET_PERIODIC's (HCABI_FID_TIME_SET_PERIODIC_SINCE). The instance
+ * holds all state: several may coexist. */
 struct hcabi_ref *hcabi_ref_create(const struct hcabi_ref_config *cfg, const char **err);
 void hcabi_ref_destroy(struct hcabi_ref *ref);
 

@@ -72,6 +72,15 @@ static uint64_t arg_valid(uint32_t id, unsigned idx, uint32_t v, bool *has)
 	return m;
 }
 
+/* Arguments that make a call of function id valid apart from the argument
+ * under test: all zero, except where zero is itself invalid (the period of
+ * TIME.SET_PERIODIC, TIME-040). */
+static void baseline_args(uint32_t id, uint64_t args[7])
+{
+	if (id == HCABI_FID_TIME_SET_PERIODIC)
+		args[2] = HCABI_TIMER_MIN_PERIOD;
+}
+
 /* ---- X86-009 ---------------------------------------------------------------- */
 
 static const uint64_t ud_fns[] = {
@@ -125,7 +134,7 @@ END_TEST
 /* ---- STATUS-002, STATUS-003 --------------------------------------------------- */
 
 static const uint64_t unknown_fns[] = {
-    0x00000005, 0x0000FFFF, 0x00010003, 0x00020004, 0x00030008, 0x0003FFFF, 0x00040001,
+    0x00000005, 0x0000FFFF, 0x00010003, 0x00020005, 0x00030008, 0x0003FFFF, 0x00040001,
     0x00050001, 0x00060002, 0x00070001, 0x00080001, 0x00090003, 0x000A0000, 0x7FFF0000,
     0x80000000, 0xBFFFFFFF, 0xC0000000, 0xFFFF0000, 0xFFFFFFFF,
 };
@@ -182,6 +191,7 @@ START_TEST(reserved_bits)
 	struct hcabi_ref_ret r;
 
 	ck_assert(has);
+	baseline_args(f->id, args);
 	args[1 + f->idx] = valid;
 	r = hx_callv(0, args);
 	ck_assert_msg(r.status != HCABI_ERR_INVALID_PARAM || r.action != HCABI_REF_ACTION_RESUME,
@@ -296,11 +306,82 @@ START_TEST(version_pin)
 			uint64_t args[7] = {fns[f].id};
 			if (!has || valid == 0 || later == 0)
 				continue;
-			args[1 + a] = later;
+			/* the same call is accepted without the later bits */
+			baseline_args(fns[f].id, args);
+			args[1 + a] = valid;
+			r = hx_callv(0, args);
+			ck_assert_msg(r.status != HCABI_ERR_INVALID_PARAM,
+				      "%s arg %u: field bits of %u.%u rejected", fns[f].name, a,
+				      HCABI_VERSION_MAJOR(v), HCABI_VERSION_MINOR(v));
+			args[1 + a] = valid | later;
+			fake_clear(hx.fake);
 			r = hx_callv(0, args);
 			CK_STATUS(r, HCABI_ERR_INVALID_PARAM);
+			ck_assert_uint_eq(fake_effects(hx.fake), 0);
 		}
 	}
+}
+END_TEST
+
+/* What HCABI 1.1 added, version by version (VER-001, VER-002, BASE-031,
+ * BASE-041, GEN-002): pinned to 1.0 the implementation is exactly 1.0
+ * (TIME.SET_PERIODIC absent, TIME and IPI at extension version 1, bit 8 of
+ * IPI.SEND's vector reserved); at 1.1 they are there. */
+static const struct {
+	uint32_t version;
+	uint64_t time_ext, ipi_ext;
+	bool periodic, all_but_self;
+} pins[] = {
+    {HCABI_VERSION_1_0, 1, 1, false, false},
+    {HCABI_VERSION_1_1, 2, 2, true, true},
+    {0 /* newest */, 2, 2, true, true},
+};
+START_TEST(version_pin_1_1_features)
+{
+	struct hcabi_ref_ret r;
+	hx_close();
+	hx_open(3, pins[_i].version);
+	hcabi_ref_set_vcpu_running(hx.ref, 1, true);
+	hcabi_ref_set_vcpu_running(hx.ref, 2, true);
+	r = CALL(0, HCABI_FID_BASE_GET_SPEC_VERSION);
+	CK_OK(r, pins[_i].version ? pins[_i].version : HCABI_VERSION_NEWEST);
+	r = CALL(0, HCABI_FID_BASE_PROBE_EXTENSION, HCABI_EID_TIME);
+	CK_OK(r, pins[_i].time_ext);
+	r = CALL(0, HCABI_FID_BASE_PROBE_EXTENSION, HCABI_EID_IPI);
+	CK_OK(r, pins[_i].ipi_ext);
+	r = CALL(0, HCABI_FID_BASE_PROBE_FUNCTION, HCABI_FID_TIME_SET_PERIODIC);
+	CK_OK(r, pins[_i].periodic ? 1 : 0);
+	/* the 1.0 functions are there either way */
+	r = CALL(0, HCABI_FID_BASE_PROBE_FUNCTION, HCABI_FID_TIME_SET_TIMER);
+	CK_OK(r, 1);
+
+	fake_clear(hx.fake);
+	r = CALL(0, HCABI_FID_TIME_SET_PERIODIC, 0, HCABI_TIMER_MIN_PERIOD, 0x40);
+	if (pins[_i].periodic) {
+		CK_OK(r, 0);
+		ck_assert_uint_eq(fake_count(hx.fake, FOP_TIMER_ARM_PERIODIC, 0), 1);
+	} else {
+		CK_STATUS(r, HCABI_ERR_NOT_SUPPORTED);
+		ck_assert_uint_eq(fake_effects(hx.fake), 0);
+		/* NOT_SUPPORTED comes first, whatever the arguments */
+		r = CALL(0, HCABI_FID_TIME_SET_PERIODIC, 0, 0, ~0ull);
+		CK_STATUS(r, HCABI_ERR_NOT_SUPPORTED);
+	}
+
+	fake_clear(hx.fake);
+	r = CALL(0, HCABI_FID_IPI_SEND, 0, 0, 0x100 | 0x40);
+	if (pins[_i].all_but_self) {
+		CK_OK(r, 0);
+		ck_assert_uint_eq(hx.fake->irqs[0][0x40], 0);
+		ck_assert_uint_eq(hx.fake->irqs[1][0x40], 1);
+		ck_assert_uint_eq(hx.fake->irqs[2][0x40], 1);
+	} else {
+		CK_STATUS(r, HCABI_ERR_INVALID_PARAM);
+		ck_assert_uint_eq(fake_effects(hx.fake), 0);
+	}
+	/* bit 9 and above are reserved at every version so far */
+	r = CALL(0, HCABI_FID_IPI_SEND, 0, 0, 0x200 | 0x40);
+	CK_STATUS(r, HCABI_ERR_INVALID_PARAM);
 }
 END_TEST
 
@@ -648,6 +729,7 @@ static const size_t op_offsets[] = {
     offsetof(struct hcabi_platform_ops, inject_irq),
     offsetof(struct hcabi_platform_ops, timer_arm),
     offsetof(struct hcabi_platform_ops, timer_cancel),
+    offsetof(struct hcabi_platform_ops, timer_arm_periodic), /* at the newest version */
     offsetof(struct hcabi_platform_ops, tlb_flush),
     offsetof(struct hcabi_platform_ops, clock_monotonic_ns),
     offsetof(struct hcabi_platform_ops, clock_wall_ns),
@@ -674,6 +756,30 @@ START_TEST(config_missing_op)
 	cfg.ops = &ops;
 	ck_assert_ptr_null(hcabi_ref_create(&cfg, &err));
 	ck_assert_ptr_nonnull(strstr(err, "ops"));
+}
+END_TEST
+
+/* timer_arm_periodic is needed only at a version with TIME.SET_PERIODIC:
+ * a VMM pinned to 1.0 may leave it NULL; at 1.1 it may not. */
+START_TEST(config_periodic_op_by_version)
+{
+	struct hcabi_platform_ops ops = fake_ops;
+	struct hcabi_ref_config cfg;
+	struct hcabi_ref *ref;
+	const char *err = NULL;
+	ops.timer_arm_periodic = NULL;
+	base_cfg(&cfg);
+	cfg.ops = &ops;
+	cfg.spec_version = HCABI_VERSION_1_0;
+	ref = hcabi_ref_create(&cfg, &err);
+	ck_assert_msg(ref != NULL, "pinned 1.0 without timer_arm_periodic: %s", err ? err : "?");
+	hcabi_ref_destroy(ref);
+	cfg.spec_version = HCABI_VERSION_1_1;
+	ck_assert_ptr_null(hcabi_ref_create(&cfg, &err));
+	ck_assert_ptr_nonnull(strstr(err, "timer_arm_periodic"));
+	cfg.spec_version = 0;
+	ck_assert_ptr_null(hcabi_ref_create(&cfg, &err));
+	ck_assert_ptr_nonnull(strstr(err, "timer_arm_periodic"));
 }
 END_TEST
 
@@ -819,6 +925,7 @@ static Suite *dispatch_suite(void)
 			    (int)(sizeof(bad_version_strings) / sizeof(bad_version_strings[0])));
 	tcase_add_test(tc, newest_version);
 	tcase_add_loop_test(tc, version_pin, 0, NVERSIONS);
+	tcase_add_loop_test(tc, version_pin_1_1_features, 0, (int)(sizeof(pins) / sizeof(pins[0])));
 	tcase_add_test(tc, version_unsupported);
 	tc = hx_tcase(s, "enforcement", 10);
 	tcase_add_loop_test(tc, enforce_statuses, 0,
@@ -838,6 +945,7 @@ static Suite *dispatch_suite(void)
 	tcase_add_test(tc, names);
 	tcase_add_loop_test(tc, config_missing_op, 0,
 			    (int)(sizeof(op_offsets) / sizeof(op_offsets[0])));
+	tcase_add_test(tc, config_periodic_op_by_version);
 	tcase_add_test(tc, config_checks);
 	tc = hx_tcase(s, "concurrency", 60);
 	tcase_add_test(tc, concurrent_mix);

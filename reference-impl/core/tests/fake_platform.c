@@ -243,6 +243,26 @@ static int f_timer_arm(void *ctx, uint32_t vcpu, uint64_t deadline, uint8_t vect
 	} else {
 		f->timer_armed[vcpu] = true;
 		f->timer_deadline[vcpu] = deadline;
+		f->timer_period[vcpu] = 0;
+		f->timer_vector[vcpu] = vector;
+	}
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
+static int f_timer_arm_periodic(void *ctx, uint32_t vcpu, uint64_t first, uint64_t period,
+				uint8_t vector)
+{
+	struct fake *f = ctx;
+	int r = HCABI_REF_POK;
+	pthread_mutex_lock(&f->lock);
+	log_event(f, FOP_TIMER_ARM_PERIODIC, vcpu, first, period, vector);
+	if (f->fail_timer_arm_periodic) {
+		r = f->fail_timer_arm_periodic;
+	} else {
+		f->timer_armed[vcpu] = true;
+		f->timer_deadline[vcpu] = first;
+		f->timer_period[vcpu] = period;
 		f->timer_vector[vcpu] = vector;
 	}
 	pthread_mutex_unlock(&f->lock);
@@ -260,6 +280,7 @@ static int f_timer_cancel(void *ctx, uint32_t vcpu, bool *was_pending)
 	} else {
 		*was_pending = f->timer_armed[vcpu];
 		f->timer_armed[vcpu] = false;
+		f->timer_period[vcpu] = 0;
 	}
 	pthread_mutex_unlock(&f->lock);
 	return r;
@@ -369,6 +390,7 @@ const struct hcabi_platform_ops fake_ops = {
     .inject_irq = f_inject_irq,
     .timer_arm = f_timer_arm,
     .timer_cancel = f_timer_cancel,
+    .timer_arm_periodic = f_timer_arm_periodic,
     .tlb_flush = f_tlb_flush,
     .clock_monotonic_ns = f_clock_mono,
     .clock_wall_ns = f_clock_wall,

@@ -33,6 +33,7 @@ enum fake_op {
 	FOP_INJECT_IRQ,
 	FOP_TIMER_ARM,
 	FOP_TIMER_CANCEL,
+	FOP_TIMER_ARM_PERIODIC,
 	FOP_TLB_FLUSH,
 	FOP_CLOCK_MONO,
 	FOP_CLOCK_WALL,
@@ -48,6 +49,7 @@ enum fake_op {
  *  VCPU_START: a = rip, b = cr3, c = arg      VCPU_BLOCK: a = deadline
  *  VCPU_YIELD: a = target                     INJECT_IRQ: a = vector
  *  TIMER_ARM: a = deadline, b = vector        TLB_FLUSH: a = gva, b = npages
+ *  TIMER_ARM_PERIODIC: a = first, b = period, c = vector
  *  CONSOLE_WRITE/READ: a = len */
 struct fake_event {
 	enum fake_op op;
@@ -88,8 +90,12 @@ struct fake {
 	struct hcabi_vcpu_boot_state boot[FAKE_MAX_VCPUS];
 	unsigned irqs[FAKE_MAX_VCPUS][256];
 	unsigned tlb_flushes[FAKE_MAX_VCPUS];
+	/* The per-vCPU timer: armed one-shot (period 0) or periodic
+	 * (deadline = first tick, period > 0). A periodic timer stays armed
+	 * until replaced or cancelled, so cancel reports it pending. */
 	bool timer_armed[FAKE_MAX_VCPUS];
 	uint64_t timer_deadline[FAKE_MAX_VCPUS];
+	uint64_t timer_period[FAKE_MAX_VCPUS];
 	uint8_t timer_vector[FAKE_MAX_VCPUS];
 
 	/* console */
@@ -102,6 +108,7 @@ struct fake {
 	/* injectable failures: the callback returns this (0: works) */
 	int fail_mem_release, fail_vcpu_start, fail_vcpu_block, fail_vcpu_kick;
 	int fail_inject_irq, fail_timer_arm, fail_timer_cancel, fail_tlb_flush;
+	int fail_timer_arm_periodic;
 	bool fail_console_write, fail_console_read;
 	bool console_read_overclaim; /* console_read returns len + 1 */
 	bool console_read_lazy;	     /* claims min(len, 5) bytes, writes none */

@@ -10,7 +10,12 @@
  *    APIC ID = vCPU index; KVM sets the IRR before the ioctl returns;
  *  - timers: one thread, per-vCPU deadline, pthread_cond_timedwait on
  *    CLOCK_MONOTONIC (the clock of clock_monotonic_ns); a timer fires only
- *    once the clock has reached its deadline;
+ *    once the clock has reached its deadline. A periodic timer
+ *    (TIME.SET_PERIODIC) injects at each grid point first + k * period and
+ *    then moves to the first grid point after the current time, so a late
+ *    wake-up (a stall) injects once, not a burst, and the grid never
+ *    drifts; a tick due while the previous one is still pending in the IRR
+ *    merges with it in KVM's LAPIC (an edge vector already set in IRR);
  *  - block/kick: the vCPU thread waits on its condition variable; a kick
  *    and an injected interrupt are remembered until the next block, which
  *    they end at once; an interrupt found pending in the LAPIC IRR (other
@@ -303,6 +308,18 @@ static int op_inject_irq(void *ctx, uint32_t index, uint8_t vector)
 }
 
 /* ---- timers -------------------------------------------------------------------- */
+
+/* The first point of the grid deadline + k * period (k >= 1) after now,
+ * given deadline <= now and period > 0; UINT64_MAX (never) when it lies
+ * beyond 2^64 - 1, where the grid ends. */
+static uint64_t next_grid_point(uint64_t deadline, uint64_t period, uint64_t now)
+{
+	uint64_t k = (now - deadline) / period + 1;
+	if (k > (UINT64_MAX - deadline) / period)
+		return UINT64_MAX;
+	return deadline + k * period;
+}
+
 static void *timer_thread(void *arg)
 {
 	struct hcabi__vm *vm = arg;
@@ -316,11 +333,18 @@ static void *timer_thread(void *arg)
 			if (!v->timer_armed)
 				continue;
 			if (v->timer_deadline <= now) {
-				v->timer_armed = false;
 				(void)hcabi__inject_irq(vm, i, v->timer_vector);
-			} else if (v->timer_deadline < next) {
-				next = v->timer_deadline;
+				if (!v->timer_period) {
+					v->timer_armed = false;
+					continue;
+				}
+				/* TIME-041: the next grid point after now; the
+				 * ones passed meanwhile merge into this injection */
+				v->timer_deadline =
+				    next_grid_point(v->timer_deadline, v->timer_period, now);
 			}
+			if (v->timer_deadline < next)
+				next = v->timer_deadline;
 		}
 		if (next == UINT64_MAX) {
 			pthread_cond_wait(&vm->timer_cv, &vm->timer_lock);
@@ -363,6 +387,30 @@ static int op_timer_arm(void *ctx, uint32_t index, uint64_t deadline_ns, uint8_t
 	pthread_mutex_lock(&vm->timer_lock);
 	t->timer_armed = true;
 	t->timer_deadline = deadline_ns;
+	t->timer_period = 0; /* replaces a periodic timer (TIME-042) */
+	t->timer_vector = vector;
+	pthread_cond_broadcast(&vm->timer_cv);
+	pthread_mutex_unlock(&vm->timer_lock);
+	return HCABI_REF_POK;
+}
+
+/* TIME.SET_PERIODIC (the core validated vector and period, TIME-040): the
+ * same per-vCPU timer, armed on the grid first + k * period. The timer
+ * thread injects with timer_lock held, so once this returns no tick of the
+ * timer it replaced comes any more (TIME-042). */
+static int op_timer_arm_periodic(void *ctx, uint32_t index, uint64_t first_ns, uint64_t period_ns,
+				 uint8_t vector)
+{
+	struct hcabi__vm *vm = ctx;
+	struct hcabi__vcpu *t = vcpu_of(vm, index);
+	if (!t)
+		return HCABI_REF_PERR_STATE;
+	if (period_ns == 0)
+		return HCABI_REF_PERR_HOST; /* never from the core */
+	pthread_mutex_lock(&vm->timer_lock);
+	t->timer_armed = true;
+	t->timer_deadline = first_ns;
+	t->timer_period = period_ns;
 	t->timer_vector = vector;
 	pthread_cond_broadcast(&vm->timer_cv);
 	pthread_mutex_unlock(&vm->timer_lock);
@@ -376,9 +424,13 @@ static int op_timer_cancel(void *ctx, uint32_t index, bool *was_pending)
 	if (!t)
 		return HCABI_REF_PERR_STATE;
 	pthread_mutex_lock(&vm->timer_lock);
+	/* a periodic timer is armed until cancelled: 1 (TIME-042); the timer
+	 * thread injects only with timer_lock held, so nothing comes after
+	 * this returns */
 	if (was_pending)
 		*was_pending = t->timer_armed;
 	t->timer_armed = false;
+	t->timer_period = 0;
 	pthread_mutex_unlock(&vm->timer_lock);
 	return HCABI_REF_POK;
 }
@@ -496,6 +548,7 @@ const struct hcabi_platform_ops hcabi__platform_ops = {
     .inject_irq = op_inject_irq,
     .timer_arm = op_timer_arm,
     .timer_cancel = op_timer_cancel,
+    .timer_arm_periodic = op_timer_arm_periodic,
     .tlb_flush = op_tlb_flush,
     .clock_monotonic_ns = op_clock_monotonic_ns,
     .clock_wall_ns = op_clock_wall_ns,
