@@ -145,9 +145,12 @@ struct hcabi__vcpu {
 
 	uint64_t steal_last; /* steal_ns never decreases (vm->lock) */
 
-	/* timer (vm->timer_lock) */
+	/* timer (vm->timer_lock): one-shot (timer_period 0) or periodic
+	 * (TIME.SET_PERIODIC: timer_deadline is the next grid point
+	 * first + k * period; it stays armed until replaced or cancelled) */
 	bool timer_armed;
 	uint64_t timer_deadline;
+	uint64_t timer_period;
 	uint8_t timer_vector;
 
 	struct kvm_lapic_state lapic_init; /* power-on LAPIC, for restart */
@@ -173,6 +176,7 @@ struct hcabi__vm {
 	struct hcabi__vcpu *vcpus;
 	struct hcabi_ref *ref;	  /* owned by main, lives across reboots */
 	struct kvm_cpuid2 *cpuid; /* base table, APIC IDs patched per vCPU */
+	uint64_t xcr0_init;       /* XCR0 every vCPU starts with, see build_cpuid() */
 	uint64_t start_info_gpa;
 
 	pthread_mutex_t lock;

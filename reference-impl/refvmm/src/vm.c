@@ -194,6 +194,16 @@ static struct kvm_cpuid2 *build_cpuid(struct hcabi__vm *vm, struct kvm_cpuid2 *s
 			continue; /* "KVMKVMKVM" and its feature leaf */
 		if (e.function == 1 && e.index == 0)
 			e.ecx |= 1u << 31; /* hypervisor present */
+		/* XCR0 starts as x87 | SSE | AVX where the guest may have them,
+		 * not at its reset value 1. Under QEMU TCG's nested SVM (how
+		 * refvmm runs where there is no usable /dev/kvm) a guest's
+		 * XSETBV is not intercepted, so KVM never learns the guest's
+		 * XCR0 and reloads its own copy at every entry; starting from
+		 * the value guests set keeps AVX state alive across exits
+		 * there (X86-008). On a real host KVM intercepts XSETBV and a
+		 * guest still sets whatever it wants. */
+		if (e.function == 0xd && e.index == 0)
+			vm->xcr0_init = 1u | (e.eax & 0x6u);
 		c->entries[n++] = e;
 	}
 	for (uint32_t leaf = 0x40000000u; leaf <= 0x400000ffu; leaf++) {
@@ -266,6 +276,17 @@ static void system_segments(struct kvm_sregs *s)
 }
 
 /* PVH entry: 32-bit protected mode, paging off, flat segments. */
+static int set_xcr0(struct hcabi__vcpu *v)
+{
+	struct kvm_xcrs xcrs;
+
+	memset(&xcrs, 0, sizeof(xcrs));
+	xcrs.nr_xcrs = 1;
+	xcrs.xcrs[0].xcr = 0;
+	xcrs.xcrs[0].value = v->vm->xcr0_init ? v->vm->xcr0_init : 1;
+	return xioctl(v->fd, KVM_SET_XCRS, &xcrs);
+}
+
 static int setup_pvh(struct hcabi__vcpu *v, uint32_t entry, uint64_t start_info)
 {
 	struct kvm_sregs s;
@@ -287,7 +308,9 @@ static int setup_pvh(struct hcabi__vcpu *v, uint32_t entry, uint64_t start_info)
 	r.rip = entry;
 	r.rbx = start_info;
 	r.rflags = 0x2;
-	return xioctl(v->fd, KVM_SET_REGS, &r);
+	if (xioctl(v->fd, KVM_SET_REGS, &r) < 0)
+		return -1;
+	return set_xcr0(v);
 }
 
 int hcabi__vcpu_setup_long_mode(struct hcabi__vcpu *v, const struct hcabi_vcpu_boot_state *bs)
@@ -300,7 +323,6 @@ int hcabi__vcpu_setup_long_mode(struct hcabi__vcpu *v, const struct hcabi_vcpu_b
 	struct kvm_sregs s;
 	struct kvm_regs r;
 	struct kvm_fpu fpu;
-	struct kvm_xcrs xcrs;
 	struct kvm_debugregs dr;
 	struct kvm_vcpu_events ev;
 	struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_RUNNABLE};
@@ -344,11 +366,7 @@ int hcabi__vcpu_setup_long_mode(struct hcabi__vcpu *v, const struct hcabi_vcpu_b
 	fpu.fcw = 0x37f;
 	fpu.mxcsr = 0x1f80;
 	(void)xioctl(v->fd, KVM_SET_FPU, &fpu);
-	memset(&xcrs, 0, sizeof(xcrs));
-	xcrs.nr_xcrs = 1;
-	xcrs.xcrs[0].xcr = 0;
-	xcrs.xcrs[0].value = 1;
-	(void)xioctl(v->fd, KVM_SET_XCRS, &xcrs);
+	(void)set_xcr0(v);
 	memset(&dr, 0, sizeof(dr));
 	dr.dr6 = 0xffff0ff0u;
 	dr.dr7 = 0x400u;
