@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cpu.c - per-vCPU setup: GS-based per-CPU data, the shared IDT, one TSS
+ * per vCPU (RSP0 stack for interrupts taken at CPL 3, IST1 stack for #DF,
+ * NMI and #MC), x87/SSE/AVX enable, and the boot of vCPU 0.
+ */
+#include "hcabi_guest.h"
+#include "hcabi_internal.h"
+
+#define STACK_SIZE (32 * 1024)
+#define IST_SIZE (8 * 1024)
+#define RSP0_SIZE (16 * 1024)
+#define USER_STACK_SIZE (16 * 1024)
+
+struct hcabi__tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct hcabi__tss) == 104, "TSS layout");
+
+struct hcabi__idt_entry {
+	uint16_t off0;
+	uint16_t sel;
+	uint8_t ist;
+	uint8_t type;
+	uint16_t off1;
+	uint32_t off2;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct hcabi__idt_entry) == 16, "IDT entry layout");
+
+struct hcabi_cpu hcabi__cpus[HCABI_MAX_CPUS];
+static struct hcabi__tss tss[HCABI_MAX_CPUS] __attribute__((aligned(128)));
+static struct hcabi__idt_entry idt[256] __attribute__((aligned(16)));
+/* vCPU 0 runs on the boot stack of boot.S; the others on these. */
+static uint8_t ap_stacks[HCABI_MAX_CPUS][STACK_SIZE] __attribute__((aligned(16)));
+static uint8_t ist_stacks[HCABI_MAX_CPUS][IST_SIZE] __attribute__((aligned(16)));
+static uint8_t rsp0_stacks[HCABI_MAX_CPUS][RSP0_SIZE] __attribute__((aligned(16)));
+static uint8_t user_stacks[HCABI_MAX_CPUS][USER_STACK_SIZE] __attribute__((aligned(16)));
+
+extern uint64_t hcabi__gdt[];
+extern uint8_t hcabi__trap_stubs[];
+extern uint64_t hcabi__start_info_gpa;
+
+static bool have_xsave, have_avx;
+static uint64_t xcr0_boot;
+
+struct hcabi__dtr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+uint64_t hcabi__gdt_base(void)
+{
+	return (uint64_t)(uintptr_t)hcabi__gdt;
+}
+
+uint16_t hcabi__gdt_limit(void)
+{
+	return (uint16_t)((HCABI_GDT_FIXED + 2 * HCABI_MAX_CPUS) * 8 - 1);
+}
+
+uint64_t hcabi__idt_base(void)
+{
+	return (uint64_t)(uintptr_t)idt;
+}
+
+uint16_t hcabi__idt_limit(void)
+{
+	return (uint16_t)(sizeof(idt) - 1);
+}
+
+uint64_t hcabi_start_info(void)
+{
+	return hcabi__start_info_gpa;
+}
+
+bool hcabi_has_avx(void)
+{
+	return have_avx;
+}
+
+bool hcabi_has_xsave(void)
+{
+	return have_xsave;
+}
+
+uint64_t hcabi_xcr0(void)
+{
+	uint32_t lo, hi;
+	if (!have_xsave)
+		return 0;
+	__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+uint64_t hcabi_xcr0_boot(void)
+{
+	return xcr0_boot;
+}
+
+/* Whether a VEX-encoded instruction runs (AVX enabled for real: CR4.OSXSAVE
+ * and XCR0.YMM as the CPU sees them). */
+static bool vex_works(void)
+{
+	struct hcabi_exc_info info;
+	expect_exception(HCABI_EXC_UD);
+	__asm__ __volatile__(HCABI_ASM_FIXUP("1f") "vzeroupper\n1:" HCABI_ASM_FIXUP_CLEAR ::
+				 : "memory");
+	return !exception_end(&info);
+}
+
+static void set_gate(unsigned v, unsigned dpl, unsigned ist)
+{
+	uint64_t a = (uint64_t)(uintptr_t)(hcabi__trap_stubs + 16 * v);
+	struct hcabi__idt_entry *e = &idt[v];
+	e->off0 = (uint16_t)a;
+	e->sel = HCABI_SEL_KCODE;
+	e->ist = (uint8_t)ist;
+	e->type = (uint8_t)(0x8E | (dpl << 5)); /* present, 64-bit interrupt gate */
+	e->off1 = (uint16_t)(a >> 16);
+	e->off2 = (uint32_t)(a >> 32);
+	e->reserved = 0;
+}
+
+static void build_idt(void)
+{
+	for (unsigned v = 0; v < 256; v++)
+		set_gate(v, 0, 0);
+	set_gate(HCABI_EXC_NMI, 0, 1);
+	set_gate(HCABI_EXC_DF, 0, 1);
+	set_gate(HCABI_EXC_MC, 0, 1);
+	set_gate(HCABI_VEC_USER_RETURN, 3, 0);
+}
+
+static void load_tables(struct hcabi_cpu *c)
+{
+	unsigned i = (unsigned)c->index;
+	struct hcabi__tss *t = &tss[i];
+	uint64_t base = (uint64_t)(uintptr_t)t;
+	uint64_t limit = sizeof(*t) - 1;
+	unsigned slot = HCABI_GDT_FIXED + 2 * i;
+	struct hcabi__dtr gdtr = {hcabi__gdt_limit(), hcabi__gdt_base()};
+	struct hcabi__dtr idtr = {hcabi__idt_limit(), hcabi__idt_base()};
+	uint16_t sel = (uint16_t)(HCABI_SEL_TSS0 + 16 * i);
+
+	memset(t, 0, sizeof(*t));
+	t->rsp[0] = (uint64_t)(uintptr_t)c->rsp0_top;
+	t->ist[0] = (uint64_t)(uintptr_t)c->ist_top;
+	t->iomap_base = sizeof(*t); /* no I/O bitmap: CPL 3 port access faults */
+	/* Available 64-bit TSS (type 9), present; written fresh on every
+	 * start so a restarted vCPU does not LTR a busy descriptor. */
+	hcabi__gdt[slot] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (0x89ull << 40) |
+			   ((limit >> 16 & 0xF) << 48) | ((base >> 24 & 0xFF) << 56);
+	hcabi__gdt[slot + 1] = base >> 32;
+
+	__asm__ __volatile__("lgdt %0" ::"m"(gdtr) : "memory");
+	__asm__ __volatile__("lidt %0" ::"m"(idtr) : "memory");
+	__asm__ __volatile__("mov %0, %%ds\n\t"
+			     "mov %0, %%es\n\t"
+			     "mov %0, %%ss\n\t"
+			     "pushq %1\n\t"
+			     "leaq 1f(%%rip), %%rax\n\t"
+			     "pushq %%rax\n\t"
+			     "lretq\n"
+			     "1:" ::"r"((uint64_t)HCABI_SEL_KDATA),
+			     "i"((uint64_t)HCABI_SEL_KCODE)
+			     : "rax", "memory");
+	__asm__ __volatile__("ltr %0" ::"r"(sel) : "memory");
+}
+
+static void fpu_init(void)
+{
+	struct hcabi_cpuid id1 = hcabi_cpuid(1, 0);
+	uint64_t cr0 = hcabi_read_cr0();
+	uint64_t cr4 = hcabi_read_cr4();
+	uint32_t mxcsr = 0x1F80;
+
+	cr0 &= ~((1ull << 2) | (1ull << 3)); /* EM, TS */
+	cr0 |= (1ull << 1) | (1ull << 5);    /* MP, NE */
+	hcabi_write_cr0(cr0);
+	cr4 |= (1ull << 9) | (1ull << 10); /* OSFXSR, OSXMMEXCPT */
+	if (id1.ecx & (1u << 26)) {	   /* XSAVE */
+		cr4 |= 1ull << 18;	   /* OSXSAVE */
+		hcabi_write_cr4(cr4);
+		struct hcabi_cpuid d = hcabi_cpuid(0xD, 0);
+		uint64_t supported = ((uint64_t)d.edx << 32) | d.eax;
+		uint64_t want = 0x3; /* x87, SSE */
+		if ((id1.ecx & (1u << 28)) && (supported & 0x4))
+			want |= 0x4; /* AVX */
+		want &= supported | 0x3;
+		__asm__ __volatile__("xsetbv" ::"c"(0), "a"((uint32_t)want),
+				     "d"((uint32_t)(want >> 32)));
+		have_xsave = true;
+		xcr0_boot = want;
+		have_avx = (want & 0x4) != 0 && vex_works();
+		if ((want & 0x4) && !have_avx && hcabi_this_cpu()->index == 0)
+			hcabi_printf("warning: XCR0 0x%llx enables AVX, but VEX instructions raise "
+				     "#UD: AVX is not used",
+				     (unsigned long long)hcabi_xcr0());
+	} else {
+		hcabi_write_cr4(cr4);
+	}
+	__asm__ __volatile__("fninit\n\tldmxcsr %0" ::"m"(mxcsr));
+}
+
+/* Fill a vCPU's per-CPU block (before it runs). */
+struct hcabi_cpu *hcabi__cpu_prepare(unsigned index)
+{
+	struct hcabi_cpu *c = &hcabi__cpus[index];
+	memset(c, 0, sizeof(*c));
+	c->self = c;
+	c->index = index;
+	c->expect_vector = -1;
+	c->stack_top = ap_stacks[index] + STACK_SIZE;
+	c->ist_top = ist_stacks[index] + IST_SIZE;
+	c->rsp0_top = rsp0_stacks[index] + RSP0_SIZE;
+	c->user_stack_top = user_stacks[index] + USER_STACK_SIZE;
+	c->tss = &tss[index];
+	return c;
+}
+
+/* Everything a vCPU sets up for itself, vCPU 0 at boot and the others
+ * when VCPU.START enters hcabi__ap_entry. */
+void hcabi__cpu_init(struct hcabi_cpu *c)
+{
+	hcabi_wrmsr(HCABI_MSR_GS_BASE, (uint64_t)(uintptr_t)c);
+	load_tables(c);
+	fpu_init();
+	hcabi_apic_enable();
+}
+
+void hcabi__boot(uint32_t start_info)
+{
+	struct hcabi_cpu *c;
+
+	(void)start_info;
+	c = hcabi__cpu_prepare(0);
+	hcabi_wrmsr(HCABI_MSR_GS_BASE, (uint64_t)(uintptr_t)c);
+	hcabi_serial_init();
+	build_idt();
+	/* The 8259 PICs (present under QEMU, in-kernel under KVM) stay
+	 * masked: interrupts come from the LAPIC only. */
+	hcabi_outb(0x21, 0xFF);
+	hcabi_outb(0xA1, 0xFF);
+	hcabi__cpu_init(c);
+	hcabi__paging_init();
+	hcabi_main();
+	hcabi_exit(HCABI_EXIT_OK);
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * traps.c - exception and interrupt dispatch.
+ *
+ * Exceptions: an exception a test announced with expect_exception() is
+ * recorded and the code resumes at its landing point; any other is an
+ * error of the running test (vector, error code, RIP reported), after which
+ * the vCPU resumes at its abort context (the test runner, or the SMP task
+ * wrapper) instead of hanging. Without an abort context (boot, discovery)
+ * the image ends with HCABI_EXIT_FATAL. #DF, NMI and #MC run on IST1 and
+ * always end the image.
+ *
+ * Interrupts 32..254 go to the handler registered for the vector, then the
+ * LAPIC gets its EOI; 0xFF is the LAPIC spurious vector (no EOI); 0x80 from
+ * CPL 3 is the way back from hcabi_run_user.
+ */
+#include "hcabi_guest.h"
+#include "hcabi_internal.h"
+
+static hcabi_irq_handler volatile handlers[256];
+
+static const char *const exc_names[32] = {
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS",
+    "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE",  "#CP",
+    "#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
+};
+
+const char *hcabi_exception_name(unsigned vector)
+{
+	return vector < 32 ? exc_names[vector] : "IRQ";
+}
+
+void hcabi_irq_register(unsigned vector, hcabi_irq_handler handler)
+{
+	if (vector >= 32 && vector < 256)
+		handlers[vector] = handler;
+}
+
+void hcabi_irq_unregister(unsigned vector)
+{
+	if (vector < 256)
+		handlers[vector] = 0;
+}
+
+uint64_t hcabi_irq_count(unsigned cpu, unsigned vector)
+{
+	if (cpu >= HCABI_MAX_CPUS || vector >= 256)
+		return 0;
+	return hcabi_atomic_load(&hcabi__cpus[cpu].irq_count[vector]);
+}
+
+void expect_exception(unsigned vector)
+{
+	struct hcabi_cpu *c = hcabi_this_cpu();
+	memset(&c->exc, 0, sizeof(c->exc));
+	c->fixup = 0;
+	hcabi_barrier();
+	c->expect_vector = (int)vector;
+	hcabi_barrier();
+}
+
+bool exception_end(struct hcabi_exc_info *info)
+{
+	struct hcabi_cpu *c = hcabi_this_cpu();
+	hcabi_barrier();
+	c->expect_vector = -1;
+	c->fixup = 0;
+	hcabi_barrier();
+	bool happened = c->exc.happened;
+	if (info)
+		*info = c->exc;
+	memset(&c->exc, 0, sizeof(c->exc));
+	return happened;
+}
+
+__attribute__((weak)) void hcabi__on_unexpected_exception(const char *msg)
+{
+	hcabi_printf("%s", msg);
+}
+
+__attribute__((weak)) void hcabi__on_unexpected_irq(unsigned cpu, unsigned vector)
+{
+	hcabi_printf("unexpected interrupt vector %u on vCPU %u", vector, cpu);
+}
+
+/* Make the frame resume in hcabi_longjmp(jb, value) at CPL 0 with
+ * interrupts disabled. */
+static void redirect_longjmp(struct hcabi_frame *f, struct hcabi_jmpbuf *jb, int value)
+{
+	f->rip = (uint64_t)(uintptr_t)hcabi_longjmp;
+	f->rdi = (uint64_t)(uintptr_t)jb;
+	f->rsi = (uint64_t)value;
+	f->cs = HCABI_SEL_KCODE;
+	f->ss = HCABI_SEL_KDATA;
+	f->rsp = (jb->rsp - 256) & ~0xFull; /* below the saved context: free */
+	f->rflags = HCABI_RFLAGS_FIXED;
+}
+
+/* Length of the instruction at rip if it is VMCALL, VMMCALL or UD2. */
+static unsigned skippable_insn(uint64_t rip)
+{
+	const volatile uint8_t *p = (const volatile uint8_t *)(uintptr_t)rip;
+	if (rip < 0x1000 || rip >= (1ull << 32))
+		return 0;
+	if (p[0] == 0x0F && p[1] == 0x01 && (p[2] == 0xC1 || p[2] == 0xD9))
+		return 3;
+	if (p[0] == 0x0F && p[1] == 0x0B)
+		return 2;
+	return 0;
+}
+
+/* Fatal: write straight to the console and end the image. */
+static HCABI_NORETURN void fatal(struct hcabi_frame *f, const char *why)
+{
+	hcabi_printf("FATAL: %s: %s (vector %u) error=0x%llx rip=0x%llx cs=0x%llx rsp=0x%llx "
+		     "rflags=0x%llx cr2=0x%llx vCPU %u",
+		     why, hcabi_exception_name((unsigned)f->vector), (unsigned)f->vector,
+		     (unsigned long long)f->error_code, (unsigned long long)f->rip,
+		     (unsigned long long)f->cs, (unsigned long long)f->rsp,
+		     (unsigned long long)f->rflags, (unsigned long long)hcabi_read_cr2(),
+		     hcabi_cpu_index());
+	hcabi_exit(HCABI_EXIT_FATAL);
+}
+
+static void exception(struct hcabi_cpu *c, struct hcabi_frame *f)
+{
+	unsigned v = (unsigned)f->vector;
+	char msg[256];
+
+	if (v == HCABI_EXC_DF || v == HCABI_EXC_NMI || v == HCABI_EXC_MC)
+		fatal(f, "unrecoverable exception");
+	if (c->trap_depth > 2)
+		fatal(f, "exception while handling an exception");
+
+	if (c->expect_vector == (int)v || c->expect_vector == HCABI_EXC_ANY) {
+		unsigned len;
+		c->expect_vector = -1;
+		c->exc.happened = true;
+		c->exc.vector = v;
+		c->exc.error_code = f->error_code;
+		c->exc.cr2 = v == HCABI_EXC_PF ? hcabi_read_cr2() : 0;
+		c->exc.frame = *f;
+		if (c->fixup) {
+			f->rip = c->fixup;
+			c->fixup = 0;
+			return;
+		}
+		if ((f->cs & 3) == 3 && c->user_ctx) {
+			redirect_longjmp(f, c->user_ctx, 2);
+			return;
+		}
+		len = skippable_insn(f->rip);
+		if (len) {
+			f->rip += len;
+			return;
+		}
+		/* expected, but nowhere to resume: fall through as an error */
+	}
+
+	hcabi_snprintf(
+	    msg, sizeof(msg),
+	    "unexpected exception %s (vector %u) error=0x%llx rip=0x%llx cpl=%u "
+	    "rsp=0x%llx cr2=0x%llx on vCPU %u",
+	    hcabi_exception_name(v), v, (unsigned long long)f->error_code,
+	    (unsigned long long)f->rip, (unsigned)(f->cs & 3), (unsigned long long)f->rsp,
+	    (unsigned long long)(v == HCABI_EXC_PF ? hcabi_read_cr2() : 0), hcabi_cpu_index());
+	if (!c->abort_ctx)
+		fatal(f, "unexpected exception outside a test");
+	c->user_ctx = 0;
+	c->fixup = 0;
+	c->expect_vector = -1;
+	hcabi__on_unexpected_exception(msg);
+	redirect_longjmp(f, c->abort_ctx, 1);
+}
+
+static void interrupt(struct hcabi_cpu *c, struct hcabi_frame *f)
+{
+	unsigned v = (unsigned)f->vector;
+	hcabi_irq_handler h;
+
+	if (v == HCABI_VEC_USER_RETURN && (f->cs & 3) == 3 && c->user_ctx) {
+		c->user_result = f->rdi; /* the CPL 3 function's result */
+		redirect_longjmp(f, c->user_ctx, 1);
+		return;
+	}
+	__atomic_add_fetch(&c->irq_count[v], 1, __ATOMIC_SEQ_CST);
+	if (v == HCABI_VEC_SPURIOUS)
+		return;
+	h = handlers[v];
+	if (h)
+		h(f, v);
+	else
+		hcabi__on_unexpected_irq(hcabi_cpu_index(), v);
+	hcabi_apic_eoi();
+}
+
+void hcabi__trap(struct hcabi_frame *f)
+{
+	struct hcabi_cpu *c = hcabi_this_cpu();
+
+	c->trap_depth++;
+	if (f->vector < 32)
+		exception(c, f);
+	else
+		interrupt(c, f);
+	c->trap_depth--;
+}

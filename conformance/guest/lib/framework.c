@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * framework.c - the test runner of a conformance image.
+ *
+ *   hello -> discovery -> for each linked test: test-begin, checks,
+ *   test-end -> suite-end -> exit
+ *
+ * (docs/internals.md, "The serial result protocol"). Without HCABI the
+ * image runs no test and makes no hypercall: it reports present=0 and ends.
+ * A test runs only if the implementation's exposed version has it; a test
+ * of an extension the implementation does not advertise is skipped.
+ *
+ * A test runs on vCPU 0 with interrupts disabled, inside an abort context:
+ * an unexpected exception ends the test as an error and the image goes on
+ * with the next test. After each test the runner cleans up what a test may
+ * leave behind: interrupt handlers, an armed timer, started vCPUs, pending
+ * interrupts.
+ */
+#include "hcabi_test.h"
+#include "hcabi_internal.h"
+
+extern const struct hcabi_test __hcabi_tests_start[], __hcabi_tests_end[];
+
+#define REASON_MAX 240
+
+static struct {
+	struct hcabi_spinlock lock;
+	const struct hcabi_test *cur;
+	unsigned checks, fails;
+	bool skipped, errored;
+	char reason[REASON_MAX];
+} st;
+
+static struct {
+	unsigned pass, fail, skip, error;
+} totals;
+
+/* ---- recording ---- */
+
+static void set_reason(const char *fmt, va_list ap)
+{
+	hcabi_vsnprintf(st.reason, sizeof(st.reason), fmt, ap);
+}
+
+static bool record_check(bool ok, const char *req, const char *text)
+{
+	uint64_t f = hcabi_spin_lock_irqsave(&st.lock);
+	if (st.cur) {
+		st.checks++;
+		if (!ok)
+			st.fails++;
+	}
+	hcabi_spin_unlock_irqrestore(&st.lock, f);
+	hcabi_proto("check result=%s req=%s msg=%s", ok ? "pass" : "fail",
+		    (req && *req) ? req : "-", text);
+	return ok;
+}
+
+static bool vcheck(bool ok, const char *req, const char *suffix, const char *fmt, va_list ap)
+{
+	char text[320];
+	int n = hcabi_vsnprintf(text, sizeof(text), fmt, ap);
+	if (suffix && n >= 0 && (size_t)n < sizeof(text))
+		hcabi_snprintf(text + n, sizeof(text) - (size_t)n, "%s", suffix);
+	return record_check(ok, req, text);
+}
+
+bool check_true(bool ok, const char *req, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	ok = vcheck(ok, req, 0, fmt, ap);
+	va_end(ap);
+	return ok;
+}
+
+static void describe_ret(char *buf, size_t size, struct hcabi_ret r)
+{
+	hcabi_snprintf(buf, size, "status=%lld(%s) value=0x%llx", (long long)r.status,
+		       hcabi_status_name(r.status), (unsigned long long)r.value);
+}
+
+/* X86-005: every error status comes with RDX = 0. Reported only when
+ * violated, as its own check, so the failure names the right rule. */
+static void check_rdx_zero(struct hcabi_ret r, const char *what)
+{
+	if (r.status != HCABI_SUCCESS && r.value != 0) {
+		char text[320];
+		hcabi_snprintf(text, sizeof(text),
+			       "%s: RDX=0x%llx with error status %lld (must be 0)", what,
+			       (unsigned long long)r.value, (long long)r.status);
+		record_check(false, "X86-005", text);
+	}
+}
+
+bool check_status(struct hcabi_ret r, int64_t status, const char *req, const char *fmt, ...)
+{
+	char what[240], suffix[120];
+	bool ok = r.status == status;
+	va_list ap;
+
+	va_start(ap, fmt);
+	hcabi_vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	describe_ret(suffix, sizeof(suffix), r);
+	if (ok)
+		check_true(true, req, "%s: %s", what, suffix);
+	else
+		check_true(false, req, "%s: got %s, want status=%lld(%s)", what, suffix,
+			   (long long)status, hcabi_status_name(status));
+	check_rdx_zero(r, what);
+	return ok;
+}
+
+bool check_ret(struct hcabi_ret r, int64_t status, uint64_t value, const char *req, const char *fmt,
+	       ...)
+{
+	char what[240], suffix[120];
+	bool ok = r.status == status && r.value == value;
+	va_list ap;
+
+	va_start(ap, fmt);
+	hcabi_vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	describe_ret(suffix, sizeof(suffix), r);
+	if (ok)
+		check_true(true, req, "%s: %s", what, suffix);
+	else
+		check_true(false, req, "%s: got %s, want status=%lld(%s) value=0x%llx", what,
+			   suffix, (long long)status, hcabi_status_name(status),
+			   (unsigned long long)value);
+	check_rdx_zero(r, what);
+	return ok;
+}
+
+bool check_eq_u64(uint64_t got, uint64_t want, const char *req, const char *fmt, ...)
+{
+	char suffix[80];
+	bool ok = got == want;
+	va_list ap;
+
+	if (ok)
+		hcabi_snprintf(suffix, sizeof(suffix), ": 0x%llx", (unsigned long long)got);
+	else
+		hcabi_snprintf(suffix, sizeof(suffix), ": got 0x%llx, want 0x%llx",
+			       (unsigned long long)got, (unsigned long long)want);
+	va_start(ap, fmt);
+	ok = vcheck(ok, req, suffix, fmt, ap);
+	va_end(ap);
+	return ok;
+}
+
+bool check_ge_u64(uint64_t got, uint64_t min, const char *req, const char *fmt, ...)
+{
+	char suffix[80];
+	bool ok = got >= min;
+	va_list ap;
+
+	if (ok)
+		hcabi_snprintf(suffix, sizeof(suffix), ": 0x%llx >= 0x%llx",
+			       (unsigned long long)got, (unsigned long long)min);
+	else
+		hcabi_snprintf(suffix, sizeof(suffix), ": got 0x%llx, want at least 0x%llx",
+			       (unsigned long long)got, (unsigned long long)min);
+	va_start(ap, fmt);
+	ok = vcheck(ok, req, suffix, fmt, ap);
+	va_end(ap);
+	return ok;
+}
+
+bool check_status_allowed(struct hcabi_ret r, uint32_t mask, const char *req, const char *fmt, ...)
+{
+	char what[240], suffix[120];
+	bool ok;
+	va_list ap;
+
+	mask |= 1u << 0;			/* SUCCESS */
+	mask |= 1u << -HCABI_ERR_INVALID_PARAM; /* every function (X86-002) */
+	ok = r.status <= 0 && r.status > -32 && (mask >> -r.status) & 1;
+	va_start(ap, fmt);
+	hcabi_vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	describe_ret(suffix, sizeof(suffix), r);
+	check_true(ok, req, "%s: %s%s (allowed mask 0x%x)", what, suffix,
+		   ok ? " is allowed" : " is not in the function's status table", mask);
+	check_rdx_zero(r, what);
+	return ok;
+}
+
+void test_skip(const char *fmt, ...)
+{
+	va_list ap;
+	uint64_t f = hcabi_spin_lock_irqsave(&st.lock);
+	if (!st.skipped && !st.errored) {
+		va_start(ap, fmt);
+		set_reason(fmt, ap);
+		va_end(ap);
+	}
+	st.skipped = true;
+	hcabi_spin_unlock_irqrestore(&st.lock, f);
+}
+
+static void vtest_error(const char *fmt, va_list ap)
+{
+	char text[REASON_MAX];
+	uint64_t f;
+
+	hcabi_vsnprintf(text, sizeof(text), fmt, ap);
+	hcabi_printf("ERROR: %s", text);
+	f = hcabi_spin_lock_irqsave(&st.lock);
+	if (!st.errored)
+		memcpy(st.reason, text, sizeof(text));
+	st.errored = true;
+	hcabi_spin_unlock_irqrestore(&st.lock, f);
+}
+
+void test_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vtest_error(fmt, ap);
+	va_end(ap);
+}
+
+void test_log(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	hcabi_vprintf(fmt, ap);
+	va_end(ap);
+}
+
+bool test_failed(void)
+{
+	return st.fails != 0;
+}
+
+static void error_str(const char *fmt, ...) HCABI_PRINTF(1, 2);
+static void error_str(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vtest_error(fmt, ap);
+	va_end(ap);
+}
+
+/* traps.c hooks */
+void hcabi__on_unexpected_exception(const char *msg)
+{
+	if (st.cur)
+		error_str("%s", msg);
+	else
+		hcabi_printf("%s (outside a test)", msg);
+}
+
+void hcabi__on_unexpected_irq(unsigned cpu, unsigned vector)
+{
+	if (st.cur)
+		check_true(false, "-",
+			   "unexpected interrupt: vector %u on vCPU %u, which nothing asked for",
+			   vector, cpu);
+	else
+		hcabi_printf("unexpected interrupt vector %u on vCPU %u between tests", vector,
+			     cpu);
+}
+
+/* ---- helpers ---- */
+
+bool test_require_ext(uint32_t eid)
+{
+	if (hcabi_has_ext(eid))
+		return true;
+	const char *name = hcabi_ext_name(eid);
+	test_skip("extension %s not advertised", name ? name : "?");
+	return false;
+}
+
+bool test_require_cpus(unsigned n)
+{
+	if (!test_require_ext(HCABI_EID_VCPU))
+		return false;
+	if (smp_count() < n) {
+		test_skip("needs %u vCPUs, the VM has %u", n, smp_count());
+		return false;
+	}
+	return true;
+}
+
+bool test_run_on_cpu(unsigned cpu, void (*fn)(void *), void *arg)
+{
+	int64_t status = smp_start(cpu, fn, arg);
+	if (status != HCABI_SUCCESS) {
+		error_str("could not start vCPU %u for the test: VCPU.START status %lld(%s)", cpu,
+			  (long long)status, hcabi_status_name(status));
+		return false;
+	}
+	if (!smp_wait(cpu, HCABI_SEC(30))) {
+		error_str("vCPU %u did not finish its part of the test within 30 s", cpu);
+		return false;
+	}
+	if (smp_task_failed(cpu))
+		return false; /* the unexpected exception is already reported */
+	return true;
+}
+
+bool wait_for_u64(volatile uint64_t *counter, uint64_t want, uint64_t timeout_ns)
+{
+	uint64_t start = hcabi_now_ns();
+	for (;;) {
+		if (hcabi_atomic_load(counter) >= want)
+			return true;
+		if (hcabi_now_ns() - start > timeout_ns)
+			return hcabi_atomic_load(counter) >= want;
+		for (int i = 0; i < 100; i++)
+			hcabi_pause();
+	}
+}
+
+void delay_ns(uint64_t ns)
+{
+	uint64_t start = hcabi_now_ns();
+	while (hcabi_now_ns() - start < ns)
+		for (int i = 0; i < 100; i++)
+			hcabi_pause();
+}
+
+void test_expect_end(const char *event, int64_t code)
+{
+	if (code < 0)
+		hcabi_proto("expect event=%s", event);
+	else
+		hcabi_proto("expect event=%s code=%lld", event, (long long)code);
+}
+
+/* ---- the runner ---- */
+
+static bool test_before(const struct hcabi_test *a, const struct hcabi_test *b)
+{
+	int c = strcmp(a->file, b->file);
+	return c < 0 || (c == 0 && a->line < b->line);
+}
+
+static void cleanup_after_test(void)
+{
+	struct hcabi_cpu *c = hcabi_this_cpu();
+
+	hcabi_irq_disable();
+	exception_end(0);
+	c->user_ctx = 0;
+	for (unsigned cpu = 1; cpu < HCABI_MAX_CPUS; cpu++) {
+		if (hcabi_atomic_load(&hcabi__cpus[cpu].task_state) == HCABI__TASK_IDLE)
+			continue;
+		if (!smp_wait(cpu, HCABI_SEC(10)))
+			error_str("vCPU %u still runs its task 10 s after the test ended", cpu);
+		else if (smp_task_failed(cpu))
+			hcabi_printf("vCPU %u: its task ended by an unexpected exception", cpu);
+	}
+	if (hcabi_has_ext(HCABI_EID_TIME))
+		hcabi_time_cancel_timer();
+}
+
+/* Let interrupts a test left pending arrive while no test runs. */
+static void drain_interrupts(void)
+{
+	for (unsigned v = 32; v < 256; v++)
+		hcabi_irq_unregister(v);
+	hcabi_irq_enable();
+	for (int i = 0; i < 1000; i++)
+		hcabi_pause();
+	hcabi_irq_disable();
+}
+
+static void run_test(const struct hcabi_test *t)
+{
+	const char *dot = strchr(t->name, '.');
+	int64_t eid = dot ? hcabi_ext_eid(t->name, (size_t)(dot - t->name)) : -1;
+	struct hcabi_jmpbuf jb;
+	const char *verdict;
+	char msg[REASON_MAX + 40];
+
+	hcabi_proto("test-begin name=%s reqs=%s", t->name, t->reqs);
+	memset(&st.reason, 0, sizeof(st.reason));
+	st.checks = st.fails = 0;
+	st.skipped = st.errored = false;
+	hcabi_barrier();
+	st.cur = t;
+
+	if (eid >= 0 && !hcabi_has_ext((uint32_t)eid)) {
+		test_skip("extension %.*s not advertised", (int)(dot - t->name), t->name);
+	} else {
+		hcabi_irq_disable();
+		hcabi_this_cpu()->abort_ctx = &jb;
+		if (hcabi_setjmp(&jb) == 0)
+			t->fn();
+		hcabi_this_cpu()->abort_ctx = 0;
+		cleanup_after_test();
+	}
+
+	hcabi_barrier();
+	st.cur = 0;
+	drain_interrupts();
+	if (st.errored) {
+		verdict = "error";
+		totals.error++;
+		hcabi_snprintf(msg, sizeof(msg), "%s", st.reason);
+	} else if (st.fails) {
+		verdict = "fail";
+		totals.fail++;
+		hcabi_snprintf(msg, sizeof(msg), "%u of %u checks failed", st.fails, st.checks);
+	} else if (st.skipped) {
+		verdict = "skip";
+		totals.skip++;
+		hcabi_snprintf(msg, sizeof(msg), "%s", st.reason);
+	} else if (st.checks == 0) {
+		verdict = "error";
+		totals.error++;
+		hcabi_snprintf(msg, sizeof(msg), "the test made no check");
+	} else {
+		verdict = "pass";
+		totals.pass++;
+		hcabi_snprintf(msg, sizeof(msg), "%u checks passed", st.checks);
+	}
+	hcabi_proto("test-end name=%s verdict=%s msg=%s", t->name, verdict, msg);
+}
+
+void hcabi_test_run_all(void)
+{
+	const struct hcabi_test *begin = __hcabi_tests_start, *end = __hcabi_tests_end;
+	static const struct hcabi_test *order[512];
+	uint32_t version = hcabi_spec();
+	size_t n = 0;
+
+	if (hcabi_disc.present && HCABI_VERSION_MAJOR(version) == 0) {
+		/* No usable version: run what this suite knows, so that the BASE
+		 * tests report exactly what is wrong. */
+		hcabi_printf("no usable spec version (GET_SPEC_VERSION status %lld value 0x%x): "
+			     "selecting the tests of HCABI %u.%u",
+			     (long long)hcabi_disc.spec_status, version,
+			     HCABI_VERSION_MAJOR(HCABI_VERSION_NEWEST),
+			     HCABI_VERSION_MINOR(HCABI_VERSION_NEWEST));
+		version = HCABI_VERSION_NEWEST;
+	}
+
+	/* file and line order, whatever order the linker chose */
+	for (const struct hcabi_test *t = begin; t < end && n < HCABI_ARRAY_SIZE(order); t++) {
+		size_t i = n++;
+		while (i > 0 && test_before(t, order[i - 1])) {
+			order[i] = order[i - 1];
+			i--;
+		}
+		order[i] = t;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (order[i]->since > version) {
+			hcabi_printf(
+			    "%s: needs HCABI %u.%u, the implementation exposes %u.%u: not run",
+			    order[i]->name, HCABI_VERSION_MAJOR(order[i]->since),
+			    HCABI_VERSION_MINOR(order[i]->since), HCABI_VERSION_MAJOR(version),
+			    HCABI_VERSION_MINOR(version));
+			continue;
+		}
+		run_test(order[i]);
+	}
+}
+
+HCABI_NORETURN void hcabi_test_suite_end(void)
+{
+	hcabi_proto("suite-end pass=%u fail=%u skip=%u error=%u", totals.pass, totals.fail,
+		    totals.skip, totals.error);
+	hcabi_exit(HCABI_EXIT_OK);
+}
+
+__attribute__((weak)) void hcabi_main(void)
+{
+	unsigned count = (unsigned)(__hcabi_tests_end - __hcabi_tests_start);
+
+	hcabi_printf("HCABI conformance image %s: %u test(s), wants %u vCPU(s) and %u MiB",
+		     hcabi_image.name, count, hcabi_image.vcpus, hcabi_image.memory_mib);
+	hcabi_proto("hello image=%s protocol=1", hcabi_image.name);
+	hcabi_discover();
+	if (!hcabi_disc.present) {
+		hcabi_printf("no HCABI signature in CPUID 0x40000000-0x4000FF00: no test runs");
+		hcabi_test_suite_end();
+	}
+	if (smp_count() < hcabi_image.vcpus)
+		hcabi_printf("note: the VM has %u vCPU(s), this image wants %u: tests that need "
+			     "more skip",
+			     smp_count(), hcabi_image.vcpus);
+	hcabi_test_run_all();
+	hcabi_test_suite_end();
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hcabi_calls.h - test support for calling any function of the registry:
+ * raw calls with every register chosen, the registry's function table as
+ * data, harmless arguments for each function, and version arithmetic.
+ */
+#ifndef HCABI_CALLS_H
+#define HCABI_CALLS_H
+
+#include "hcabi_guest.h"
+
+/* One function of the registry (HCABI_FOREACH_FUNCTION). */
+struct hcabi_fn {
+	const char *ext, *name;
+	uint32_t id;
+	unsigned argc;
+	uint32_t since;
+	uint32_t statuses; /* bit n: status -n */
+	uint32_t flags;	   /* HCABI_FN_* */
+};
+extern const struct hcabi_fn hcabi_fns[];
+extern const size_t hcabi_num_fns;
+const struct hcabi_fn *hcabi_fn_by_id(uint32_t id);
+
+/* Whether function ID id is one the registry reserves (never assigned; a
+ * call's result is unspecified, STATUS-003). */
+bool hcabi_fid_reserved(uint32_t id);
+
+/* The highest FID the registry defines in extension eid (-1: none). */
+int hcabi_max_fid(uint32_t eid);
+
+/* A call with RAX = rax (all 64 bits) and RDI, RSI, RDX, R10, R8, R9 =
+ * args[0..5]; VMCALL or VMMCALL. */
+struct hcabi_ret hcabi_raw_call(uint64_t rax, const uint64_t args[6], bool vmmcall);
+
+/* Arguments that make function id harmless to call at any time (valid
+ * where that is harmless, else invalid so that it fails): no output, no
+ * VM exit, no lasting state. Unused argument slots get `poison + slot`. */
+void hcabi_harmless_args(uint32_t id, uint64_t args[6], uint64_t poison);
+
+/* Whether a function's value is the same for identical calls in a row
+ * (BASE, GET_ID, GET_COUNT, GET_STATUS of self, ...), so two calls can be
+ * compared value for value. */
+bool hcabi_fn_deterministic(uint32_t id);
+
+/* The extension version number the registry gives extension eid at spec
+ * version `spec` (0 if it does not exist then). For a spec newer than this
+ * suite, the newest number the suite knows. */
+uint64_t hcabi_registry_ext_version(uint32_t eid, uint32_t spec);
+/* The registry's "since" of extension eid, 0 for an unknown EID. */
+uint32_t hcabi_registry_ext_since(uint32_t eid);
+/* Whether spec is a version the registry lists. */
+bool hcabi_registry_has_version(uint32_t spec);
+
+/* A page-aligned scratch area of 4 pages the call helpers point buffers at. */
+extern uint8_t hcabi_scratch[4 * 4096];
+
+#endif /* HCABI_CALLS_H */

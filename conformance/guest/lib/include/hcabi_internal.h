@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hcabi_internal.h - what the files of the guest runtime share and tests
+ * do not use.
+ */
+#ifndef HCABI_INTERNAL_H
+#define HCABI_INTERNAL_H
+
+#include "hcabi_guest.h"
+
+extern struct hcabi_cpu hcabi__cpus[HCABI_MAX_CPUS];
+
+/* cpu.c */
+struct hcabi_cpu *hcabi__cpu_prepare(unsigned index);
+void hcabi__cpu_init(struct hcabi_cpu *c);
+uint64_t hcabi__gdt_base(void);
+uint16_t hcabi__gdt_limit(void);
+uint64_t hcabi__idt_base(void);
+uint16_t hcabi__idt_limit(void);
+
+/* paging.c */
+void hcabi__paging_init(void);
+
+/* entry.S / boot.S */
+void hcabi__ap_entry(void);
+HCABI_NORETURN void hcabi__enter_user(uint64_t (*fn)(uint64_t), uint64_t arg, uint64_t rsp,
+				      uint64_t rflags);
+
+/* smp.c */
+enum hcabi__task_state {
+	HCABI__TASK_IDLE = 0, /* never started, or stopped and waited for */
+	HCABI__TASK_STARTING, /* VCPU.START called */
+	HCABI__TASK_RUNNING,  /* the task function runs */
+	HCABI__TASK_DONE,     /* the task returned; the vCPU is stopping */
+};
+
+/* Hooks the test framework provides (weak defaults in traps.c): an
+ * unexpected exception (message ready; the runtime then resumes at the
+ * vCPU's abort context, or ends the image when there is none) and an
+ * interrupt on a vector no handler is registered for. */
+void hcabi__on_unexpected_exception(const char *msg);
+void hcabi__on_unexpected_irq(unsigned cpu, unsigned vector);
+
+/* report.c: write raw bytes under the console lock */
+void hcabi__console_lock(uint64_t *flags);
+void hcabi__console_unlock(uint64_t flags);
+
+#endif /* HCABI_INTERNAL_H */

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hcabi_test.h - the conformance test framework.
+ *
+ * A test:
+ *
+ *     HCABI_TEST(base_spec_version, "BASE.get_spec_version", "BASE-001,BASE-002",
+ *                HCABI_FID_BASE_GET_SPEC_VERSION_SINCE)
+ *     {
+ *             struct hcabi_ret r = hcabi_base_get_spec_version();
+ *             check_status(r, HCABI_SUCCESS, "BASE-001", "GET_SPEC_VERSION");
+ *     }
+ *
+ * - The name is "EXT.name": EXT is the registry extension the test belongs
+ *   to (BASE, CONSOLE, ...) or a binding area (X86, DISC, STATUS, GEN, VER).
+ *   A test of an extension that PROBE_EXTENSION reports absent is skipped
+ *   with the reason "extension EXT not advertised"; binding tests always run.
+ * - The requirement IDs it checks, comma-separated, as one string literal.
+ * - `since`: the HCABI version the test needs, as a HCABI_VERSION_* or
+ *   HCABI_FID_*_SINCE macro of abi.h. A test whose version is newer than the
+ *   one the implementation exposes is not run. scripts/hcabi_tests_manifest.py
+ *   checks that it equals the newest `since` of the cited requirements.
+ *
+ * Every HCABI_TEST in the folder conformance/tests/<image>/ is linked into
+ * hcabi-conf-<image>.elf, which runs them all (in file and line order). One
+ * file of the folder declares what the image needs:
+ *
+ *     HCABI_IMAGE(.vcpus = 2, .memory_mib = 64, .ends = HCABI_ENDS_EXIT);
+ *
+ * Checks print one protocol line each and compare exact values. A test's
+ * verdict is the most severe of: error (test_error, or an unexpected
+ * exception: the environment or the test is broken), fail (a check failed:
+ * the hypervisor is wrong), skip (test_skip), pass.
+ */
+#ifndef HCABI_TEST_H
+#define HCABI_TEST_H
+
+#include "hcabi_guest.h"
+
+struct hcabi_test {
+	const char *name;
+	const char *reqs;
+	uint32_t since;
+	void (*fn)(void);
+	const char *file;
+	int line;
+};
+
+#define HCABI_TEST(ident, name, reqs, since)                                                       \
+	static void hcabi__test_body_##ident(void);                                                \
+	static const struct hcabi_test hcabi__test_##ident                                         \
+	    __attribute__((used, section("hcabi_tests"), aligned(8))) = {                          \
+		name, reqs, since, hcabi__test_body_##ident, __FILE__, __LINE__};                  \
+	static void hcabi__test_body_##ident(void)
+
+enum hcabi_image_ends {
+	HCABI_ENDS_EXIT = 0, /* suite-end, then isa-debug-exit */
+	HCABI_ENDS_SHUTDOWN, /* a test ends the VM with SYSTEM.SHUTDOWN */
+	HCABI_ENDS_REBOOT,   /* ... with SYSTEM.REBOOT */
+	HCABI_ENDS_CRASH,    /* ... with SYSTEM.CRASH */
+};
+
+struct hcabi_image_decl {
+	const char *name; /* the folder name, from the build (HCABI_IMAGE_NAME) */
+	unsigned vcpus;
+	unsigned memory_mib;
+	enum hcabi_image_ends ends;
+};
+
+#ifndef HCABI_IMAGE_NAME
+#define HCABI_IMAGE_NAME "unnamed"
+#endif
+#define HCABI_IMAGE(...)                                                                           \
+	const struct hcabi_image_decl hcabi_image = {.name = HCABI_IMAGE_NAME, __VA_ARGS__}
+extern const struct hcabi_image_decl hcabi_image;
+
+/* ---- checks: each prints `@hcabi check result=pass|fail req=ID msg=...` ---- */
+/* req may be NULL or "-" for a check tied to no single requirement. */
+bool check_true(bool ok, const char *req, const char *fmt, ...) HCABI_PRINTF(3, 4);
+/* Exact status. On an error status also RDX == 0 (X86-005: reported as its
+ * own failed check when violated). */
+bool check_status(struct hcabi_ret r, int64_t status, const char *req, const char *fmt, ...)
+    HCABI_PRINTF(4, 5);
+/* Exact status and value. */
+bool check_ret(struct hcabi_ret r, int64_t status, uint64_t value, const char *req, const char *fmt,
+	       ...) HCABI_PRINTF(5, 6);
+bool check_eq_u64(uint64_t got, uint64_t want, const char *req, const char *fmt, ...)
+    HCABI_PRINTF(4, 5);
+bool check_ge_u64(uint64_t got, uint64_t min, const char *req, const char *fmt, ...)
+    HCABI_PRINTF(4, 5);
+/* The status is SUCCESS or one the function's HCABI_FID_*_STATUSES mask lists
+ * (or INVALID_PARAM, which every function may return), STATUS-001. */
+bool check_status_allowed(struct hcabi_ret r, uint32_t mask, const char *req, const char *fmt, ...)
+    HCABI_PRINTF(4, 5);
+
+/* ---- verdicts ---- */
+/* The test cannot run here (a reason is required); the test should return. */
+void test_skip(const char *fmt, ...) HCABI_PRINTF(1, 2);
+/* The test or its environment is broken (not the hypervisor's fault). */
+void test_error(const char *fmt, ...) HCABI_PRINTF(1, 2);
+/* Free-form log line inside the test (not a protocol line). */
+void test_log(const char *fmt, ...) HCABI_PRINTF(1, 2);
+/* Whether a check of the current test failed so far. */
+bool test_failed(void);
+
+/* ---- helpers ---- */
+/* The version the implementation exposes ((major << 16) | minor). */
+static inline uint32_t hcabi_spec(void)
+{
+	return hcabi_disc.spec;
+}
+/* Skip unless extension eid is provided; returns false when skipped. */
+bool test_require_ext(uint32_t eid);
+/* Skip unless the VM has at least n vCPUs and VCPU is provided. */
+bool test_require_cpus(unsigned n);
+/* Run fn(arg) on vCPU cpu (smp_start) and wait for it (30 s); an error of
+ * the test if it cannot start or does not finish. Returns whether it ran to
+ * its end. */
+bool test_run_on_cpu(unsigned cpu, void (*fn)(void *), void *arg);
+/* Wait until *counter reaches want or timeout_ns of monotonic time passed
+ * (interrupts as the caller set them). Returns whether it did. */
+bool wait_for_u64(volatile uint64_t *counter, uint64_t want, uint64_t timeout_ns);
+/* Busy-wait for ns of monotonic time. */
+void delay_ns(uint64_t ns);
+
+/* The "@hcabi expect event=... code=N" line before a call that ends the VM
+ * (event shutdown, reboot or crash; code < 0: no code field). */
+void test_expect_end(const char *event, int64_t code);
+
+/* The runner (hcabi_main of the framework uses them; an image with its own
+ * hcabi_main may too): run every linked test the exposed version has, then
+ * print suite-end and exit. */
+void hcabi_test_run_all(void);
+HCABI_NORETURN void hcabi_test_suite_end(void);
+
+#endif /* HCABI_TEST_H */

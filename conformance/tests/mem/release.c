@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * MEM.RELEASE: MEM-001, MEM-002, MEM-003.
+ *
+ * What:
+ *  - npages 0 is INVALID_PARAM; a gpa that is not 4 KiB aligned, a range
+ *    outside RAM, a range that starts in RAM and ends past its top, a range
+ *    in a hole between RAM ranges (if any), a range that wraps around 2^64
+ *    and a page count whose byte size overflows are INVALID_ADDRESS; RDX is
+ *    0, and no page is released: a page the call names (filled with a
+ *    pattern) keeps its pattern (MEM-001, GEN-001);
+ *  - RELEASE of 3 pages returns SUCCESS with 3; every byte of them then
+ *    reads as zero on vCPU 1 and on vCPU 0, while the neighbouring pages
+ *    keep their patterns; releasing them again is allowed and changes
+ *    nothing (MEM-002);
+ *  - a write to a released page takes it back: the written bytes (at the
+ *    start, the middle and the end of the page) persist and every other byte
+ *    reads as zero, on both vCPUs, whichever vCPU wrote; a page filled
+ *    completely after its release keeps what was written (MEM-003), and
+ *    reads as zero once released again (MEM-002).
+ * Why: a balloon driver hands pages back and may touch them again by
+ * mistake or on purpose; it must find zeroes, never stale data, and a write
+ * must not be lost or kill the VM.
+ */
+#include "hcabi_test.h"
+#include "ext_helpers_ram.h"
+
+#define PG 4096u
+
+/* n contiguous zeroed pages from the runtime's allocator, or 0. */
+static uint64_t alloc_pages(unsigned n)
+{
+	uint64_t first = hcabi_alloc_page(), p = first;
+	for (unsigned i = 1; i < n && first; i++) {
+		uint64_t q = hcabi_alloc_page();
+		if (q != p + PG)
+			return 0;
+		p = q;
+	}
+	return first;
+}
+
+static uint8_t pattern(unsigned page)
+{
+	return (uint8_t)(0x5C + 17 * page);
+}
+
+HCABI_TEST(mem_release_bad_args, "MEM.release_bad_args", "MEM-001,GEN-001",
+	   HCABI_FID_MEM_RELEASE_SINCE)
+{
+	uint64_t top = ext_ram_top(), hole = ext_ram_hole();
+	uint64_t p = alloc_pages(1);
+	bool top_free;
+	struct release_case {
+		uint64_t gpa, npages;
+		int64_t status;
+		const char *what;
+	} cases[20];
+	size_t k = 0;
+
+	if (!p) {
+		test_error("out of pages");
+		return;
+	}
+	top_free = ext_top_page_free();
+	cases[k++] = (struct release_case){p, 0, HCABI_ERR_INVALID_PARAM, "npages 0"};
+	cases[k++] =
+	    (struct release_case){p + 8, 1, HCABI_ERR_INVALID_ADDRESS, "gpa 8 bytes past a page"};
+	cases[k++] =
+	    (struct release_case){p + 0x800, 1, HCABI_ERR_INVALID_ADDRESS, "gpa in mid-page"};
+	cases[k++] =
+	    (struct release_case){p + 1, 2, HCABI_ERR_INVALID_ADDRESS, "gpa 1 byte past a page"};
+	cases[k++] = (struct release_case){p, (top - p) / PG + 1, HCABI_ERR_INVALID_ADDRESS,
+					   "from the test page to one page past the end of RAM"};
+	cases[k++] =
+	    (struct release_case){top, 1, HCABI_ERR_INVALID_ADDRESS, "the page at the end of RAM"};
+	cases[k++] = (struct release_case){top - PG, 2, HCABI_ERR_INVALID_ADDRESS,
+					   "the last page of RAM and the next"};
+	cases[k++] = (struct release_case){1ull << 63, 1, HCABI_ERR_INVALID_ADDRESS, "gpa 2^63"};
+	cases[k++] = (struct release_case){0xFFFFFFFFFFFFF000ull, 1, HCABI_ERR_INVALID_ADDRESS,
+					   "the last page below 2^64"};
+	cases[k++] = (struct release_case){0xFFFFFFFFFFFFF000ull, 2, HCABI_ERR_INVALID_ADDRESS,
+					   "a range wrapping around 2^64"};
+	cases[k++] = (struct release_case){p, 1ull << 52, HCABI_ERR_INVALID_ADDRESS,
+					   "npages 2^52 (npages * 4096 = 2^64)"};
+	cases[k++] = (struct release_case){p, (1ull << 52) + 1, HCABI_ERR_INVALID_ADDRESS,
+					   "npages 2^52+1 (npages * 4096 wraps to 4096)"};
+	cases[k++] = (struct release_case){p, 1ull << 63, HCABI_ERR_INVALID_ADDRESS, "npages 2^63"};
+	cases[k++] = (struct release_case){p, ~0ull, HCABI_ERR_INVALID_ADDRESS, "npages 2^64-1"};
+	if (hole)
+		cases[k++] = (struct release_case){hole, 1, HCABI_ERR_INVALID_ADDRESS,
+						   "a page in a hole between RAM ranges"};
+
+	ext_fill(ext_gpa_ptr(p), pattern(0), PG);
+	if (top_free)
+		ext_fill(ext_gpa_ptr(top - PG), pattern(1), PG);
+	else
+		test_log("the last page of RAM is not free: it is not checked");
+	for (size_t i = 0; i < k; i++) {
+		check_status(hcabi_mem_release(cases[i].gpa, cases[i].npages), cases[i].status,
+			     "MEM-001", "RELEASE(gpa 0x%llx, npages 0x%llx: %s)",
+			     (unsigned long long)cases[i].gpa, (unsigned long long)cases[i].npages,
+			     cases[i].what);
+		check_true(ext_find_not(ext_gpa_ptr(p), pattern(0), PG) < 0, "MEM-001",
+			   "%s: the test page was not released (keeps its pattern)", cases[i].what);
+		if (top_free)
+			check_true(ext_find_not(ext_gpa_ptr(top - PG), pattern(1), PG) < 0,
+				   "MEM-001", "%s: the last page of RAM was not released",
+				   cases[i].what);
+	}
+}
+
+/* ---- released pages read as zero, on every vCPU ---- */
+
+static struct {
+	uint64_t gpa, len;
+	struct {
+		uint64_t off;
+		uint64_t len;
+		uint8_t byte;
+	} writes[4];
+	unsigned nwrites;
+	bool write_here; /* the task makes the writes first */
+	int64_t first_bad;
+} task;
+
+/* Offset of the first byte of [gpa, gpa+len) that differs from what the
+ * writes in task.writes put there (zero elsewhere), or -1. */
+static int64_t first_unexpected(uint64_t gpa, uint64_t len)
+{
+	const volatile uint8_t *b = (const volatile uint8_t *)ext_gpa_ptr(gpa);
+	for (uint64_t i = 0; i < len; i++) {
+		uint8_t want = 0;
+		for (unsigned w = 0; w < task.nwrites; w++)
+			if (i >= task.writes[w].off && i < task.writes[w].off + task.writes[w].len)
+				want = task.writes[w].byte;
+		if (b[i] != want)
+			return (int64_t)i;
+	}
+	return -1;
+}
+
+static void do_writes(uint64_t gpa)
+{
+	volatile uint8_t *b = (volatile uint8_t *)ext_gpa_ptr(gpa);
+	for (unsigned w = 0; w < task.nwrites; w++)
+		for (uint64_t i = 0; i < task.writes[w].len; i++)
+			b[task.writes[w].off + i] = task.writes[w].byte;
+	hcabi_mb();
+}
+
+static void check_task(void *arg)
+{
+	(void)arg;
+	if (task.write_here)
+		do_writes(task.gpa);
+	task.first_bad = first_unexpected(task.gpa, task.len);
+}
+
+HCABI_TEST(mem_release_zero, "MEM.release_reads_zero", "MEM-002", HCABI_FID_MEM_RELEASE_SINCE)
+{
+	uint64_t p = alloc_pages(5), mid;
+	bool other = smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);
+	int64_t off;
+
+	if (!p) {
+		test_error("cannot get 5 contiguous pages");
+		return;
+	}
+	for (unsigned i = 0; i < 5; i++)
+		ext_fill(ext_gpa_ptr(p + i * PG), pattern(i), PG);
+	mid = p + PG;
+	check_ret(hcabi_mem_release(mid, 3), HCABI_SUCCESS, 3, "MEM-002",
+		  "RELEASE(gpa 0x%llx, 3 pages)", (unsigned long long)mid);
+	memset(&task, 0, sizeof(task));
+	task.gpa = mid;
+	task.len = 3 * PG;
+	if (other && test_run_on_cpu(1, check_task, 0)) {
+		check_true(task.first_bad < 0, "MEM-002",
+			   "vCPU 1 reads the 3 released pages as zero (first non-zero byte at "
+			   "offset %lld)",
+			   (long long)task.first_bad);
+	}
+	off = first_unexpected(mid, 3 * PG);
+	check_true(off < 0, "MEM-002",
+		   "vCPU 0 reads the 3 released pages as zero (first non-zero byte at offset %lld)",
+		   (long long)off);
+	check_true(ext_find_not(ext_gpa_ptr(p), pattern(0), PG) < 0 &&
+		       ext_find_not(ext_gpa_ptr(p + 4 * PG), pattern(4), PG) < 0,
+		   "MEM-002", "the pages before and after the released range keep their contents");
+
+	/* a second release of the same pages */
+	check_ret(hcabi_mem_release(mid, 3), HCABI_SUCCESS, 3, "MEM-002",
+		  "RELEASE of the same 3 pages again");
+	off = first_unexpected(mid, 3 * PG);
+	check_true(off < 0, "MEM-002", "they still read as zero (first non-zero at %lld)",
+		   (long long)off);
+	check_ret(hcabi_mem_release(mid + PG, 1), HCABI_SUCCESS, 1, "MEM-002",
+		  "RELEASE of one page inside them");
+	check_true(ext_find_not(ext_gpa_ptr(p), pattern(0), PG) < 0 &&
+		       ext_find_not(ext_gpa_ptr(p + 4 * PG), pattern(4), PG) < 0,
+		   "MEM-002", "the neighbouring pages still keep their contents");
+}
+
+HCABI_TEST(mem_release_write, "MEM.release_write_back", "MEM-003,MEM-002",
+	   HCABI_FID_MEM_RELEASE_SINCE)
+{
+	uint64_t p = alloc_pages(2);
+	bool other = smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);
+	int64_t off;
+
+	if (!p) {
+		test_error("cannot get 2 contiguous pages");
+		return;
+	}
+	ext_fill(ext_gpa_ptr(p), 0xEE, 2 * PG);
+
+	/* vCPU 0 writes a few bytes into a released page */
+	check_ret(hcabi_mem_release(p, 1), HCABI_SUCCESS, 1, "MEM-003", "RELEASE(page A)");
+	memset(&task, 0, sizeof(task));
+	task.gpa = p;
+	task.len = PG;
+	task.writes[0].off = 0;
+	task.writes[0].len = 8;
+	task.writes[0].byte = 0x11;
+	task.writes[1].off = 0x7FF;
+	task.writes[1].len = 1;
+	task.writes[1].byte = 0x22;
+	task.writes[2].off = PG - 4;
+	task.writes[2].len = 4;
+	task.writes[2].byte = 0x33;
+	task.nwrites = 3;
+	do_writes(p);
+	off = first_unexpected(p, PG);
+	check_true(off < 0, "MEM-003",
+		   "page A after 13 bytes were written on vCPU 0: they persist, the rest reads as "
+		   "zero (first wrong byte at offset %lld)",
+		   (long long)off);
+	if (other && test_run_on_cpu(1, check_task, 0))
+		check_true(task.first_bad < 0, "MEM-003",
+			   "vCPU 1 sees the same page A (first wrong byte at offset %lld)",
+			   (long long)task.first_bad);
+
+	/* vCPU 1 writes into a released page, vCPU 0 reads it */
+	if (other) {
+		check_ret(hcabi_mem_release(p + PG, 1), HCABI_SUCCESS, 1, "MEM-003",
+			  "RELEASE(page B)");
+		task.gpa = p + PG;
+		task.writes[0].off = 0x100;
+		task.writes[0].len = 16;
+		task.writes[0].byte = 0x44;
+		task.nwrites = 1;
+		task.write_here = true;
+		if (test_run_on_cpu(1, check_task, 0)) {
+			check_true(
+			    task.first_bad < 0, "MEM-003",
+			    "page B after vCPU 1 wrote 16 bytes into it: vCPU 1 reads them and "
+			    "zero elsewhere (first wrong byte at %lld)",
+			    (long long)task.first_bad);
+			off = first_unexpected(p + PG, PG);
+			check_true(off < 0, "MEM-003",
+				   "vCPU 0 reads page B the same way (first wrong byte at %lld)",
+				   (long long)off);
+		}
+	}
+
+	/* a page filled completely after its release is ordinary RAM again */
+	check_ret(hcabi_mem_release(p, 1), HCABI_SUCCESS, 1, "MEM-003", "RELEASE(page A) again");
+	ext_fill(ext_gpa_ptr(p), 0x77, PG);
+	hcabi_mb();
+	check_true(ext_find_not(ext_gpa_ptr(p), 0x77, PG) < 0, "MEM-003",
+		   "page A filled with 0x77 after its release keeps every byte");
+	check_ret(hcabi_mem_release(p, 1), HCABI_SUCCESS, 1, "MEM-003",
+		  "RELEASE(page A) a third time");
+	check_true(ext_find_not(ext_gpa_ptr(p), 0, PG) < 0, "MEM-002",
+		   "page A, released again, reads as zero");
+}

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Moving and unregistering the record: STEAL-005 (and STEAL-002, STEAL-003
+ * for the record that replaces it, and the per-vCPU ownership).
+ *
+ * What:
+ *  - after SET_SHMEM moves the record from A to B, A (poisoned right after
+ *    the move) is never written again while the vCPU makes calls and time
+ *    passes, and B is the live record (STEAL-005, STEAL-003);
+ *  - after SET_SHMEM(HCABI_STEAL_DISABLE) returns SUCCESS with 0, B
+ *    (poisoned) is never written again; disabling again with nothing
+ *    registered is SUCCESS with 0; registering A again brings it back to
+ *    life (STEAL-005, STEAL-002);
+ *  - records are per vCPU: vCPU 1 registers its own record, sees it
+ *    updated by its calls, disables it, and it goes quiet, while vCPU 0's
+ *    record stays registered and updated (STEAL-003, STEAL-005);
+ *  - VCPU.STOP unregisters the stopped vCPU's record (the STOP description;
+ *    the check cites no requirement ID because none states it): a record
+ *    vCPU 1 left registered when it stopped is not written again, even after
+ *    vCPU 1 is started again and makes calls.
+ * Why: a guest moves or drops a record when it frees or reuses the memory;
+ * a hypervisor that still writes the old place corrupts whatever the guest
+ * put there.
+ */
+#include "steal_common.h"
+
+static struct steal_records recs;
+
+/* Make calls for a while (every call is an occasion to update a record). */
+static void calls_for(uint64_t ns)
+{
+	uint64_t t0 = hcabi_now_ns();
+	unsigned n = 0;
+	while (hcabi_now_ns() - t0 < ns || n < 50) {
+		(void)hcabi_base_get_spec_version();
+		n++;
+	}
+}
+
+HCABI_TEST(steal_move_disable, "STEAL.move_and_disable", "STEAL-005,STEAL-002,STEAL-003",
+	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
+{
+	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0), *b = steal_rec(&recs, 1);
+	uint32_t seq;
+
+	steal_unregister();
+	steal_poison(a);
+	steal_poison(b);
+	if (!check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-002",
+		       "SET_SHMEM(A)"))
+		goto out;
+	calls_for(HCABI_MS(10));
+	check_ret(hcabi_steal_set_shmem(ext_gpa(b)), HCABI_SUCCESS, 0, "STEAL-005",
+		  "SET_SHMEM(B): move the record");
+	steal_poison(a);
+	seq = b->sequence;
+	calls_for(HCABI_MS(100));
+	check_true(steal_is_poison(a), "STEAL-005",
+		   "A, the record before the move, was not written again");
+	check_true(steal_seq_delta(seq, b->sequence) >= 100 && !(b->sequence & 1), "STEAL-003",
+		   "B is the live record: sequence %u -> %u", seq, b->sequence);
+
+	check_ret(hcabi_steal_set_shmem(HCABI_STEAL_DISABLE), HCABI_SUCCESS, 0, "STEAL-005",
+		  "SET_SHMEM(HCABI_STEAL_DISABLE)");
+	steal_poison(b);
+	calls_for(HCABI_MS(100));
+	check_true(steal_is_poison(b), "STEAL-005", "B was not written after DISABLE");
+	check_true(steal_is_poison(a), "STEAL-005", "A was not written either");
+	check_ret(hcabi_steal_set_shmem(HCABI_STEAL_DISABLE), HCABI_SUCCESS, 0, "STEAL-005",
+		  "SET_SHMEM(HCABI_STEAL_DISABLE) with nothing registered");
+
+	/* A registered again */
+	check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-002",
+		  "SET_SHMEM(A) again");
+	check_true(!(a->sequence & 1) && steal_reserved_zero(a) && a->steal_ns != STEAL_POISON_NS,
+		   "STEAL-002", "A written whole again (sequence %u)", a->sequence);
+	seq = a->sequence;
+	calls_for(HCABI_MS(10));
+	check_true(steal_seq_delta(seq, a->sequence) >= 2, "STEAL-003",
+		   "A is updated again: sequence %u -> %u", seq, a->sequence);
+	check_true(steal_is_poison(b), "STEAL-005", "B stays untouched");
+	check_ret(hcabi_steal_set_shmem(HCABI_STEAL_DISABLE), HCABI_SUCCESS, 0, "STEAL-005",
+		  "SET_SHMEM(HCABI_STEAL_DISABLE)");
+	steal_poison(a);
+	calls_for(HCABI_MS(50));
+	check_true(steal_is_poison(a), "STEAL-005", "A was not written after the second DISABLE");
+out:
+	steal_unregister();
+}
+
+/* ---- per vCPU ---- */
+
+static struct {
+	struct hcabi_ret reg, dis;
+	uint32_t seq0, seq1;
+	bool quiet;
+} ap;
+
+static void ap_own_record(void *arg)
+{
+	volatile struct hcabi_steal_time *c = steal_rec(&recs, 4);
+	(void)arg;
+	steal_poison(c);
+	ap.reg = hcabi_steal_set_shmem(ext_gpa(c));
+	ap.seq0 = c->sequence;
+	calls_for(HCABI_MS(20));
+	ap.seq1 = c->sequence;
+	ap.dis = hcabi_steal_set_shmem(HCABI_STEAL_DISABLE);
+	steal_poison(c);
+	calls_for(HCABI_MS(50));
+	ap.quiet = steal_is_poison(c);
+}
+
+HCABI_TEST(steal_per_vcpu, "STEAL.per_vcpu_records", "STEAL-003,STEAL-005",
+	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
+{
+	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0);
+	uint32_t seq;
+
+	if (!test_require_cpus(2))
+		return;
+	steal_unregister();
+	steal_poison(a);
+	if (!check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-003",
+		       "SET_SHMEM(A) on vCPU 0"))
+		goto out;
+	memset(&ap, 0, sizeof(ap));
+	if (!test_run_on_cpu(1, ap_own_record, 0))
+		goto out;
+	check_ret(ap.reg, HCABI_SUCCESS, 0, "STEAL-003", "SET_SHMEM(C) on vCPU 1");
+	check_true(steal_seq_delta(ap.seq0, ap.seq1) >= 2 && !(ap.seq1 & 1), "STEAL-003",
+		   "vCPU 1's calls update its record C: sequence %u -> %u", ap.seq0, ap.seq1);
+	check_ret(ap.dis, HCABI_SUCCESS, 0, "STEAL-005", "SET_SHMEM(DISABLE) on vCPU 1");
+	check_true(ap.quiet, "STEAL-005", "C was not written after vCPU 1 disabled it");
+	seq = a->sequence;
+	calls_for(HCABI_MS(10));
+	check_true(steal_seq_delta(seq, a->sequence) >= 2 && !(a->sequence & 1), "STEAL-003",
+		   "vCPU 0's record A is still registered and updated: sequence %u -> %u", seq,
+		   a->sequence);
+out:
+	steal_unregister();
+}
+
+/* ---- a stopped vCPU's record ---- */
+
+static struct hcabi_ret left_reg;
+
+static void ap_leave_registered(void *arg)
+{
+	volatile struct hcabi_steal_time *d = steal_rec(&recs, 5);
+	(void)arg;
+	steal_poison(d);
+	left_reg = hcabi_steal_set_shmem(ext_gpa(d));
+	calls_for(HCABI_MS(10));
+	/* returns without DISABLE: the runtime stops the vCPU (VCPU.STOP) */
+}
+
+static void ap_calls(void *arg)
+{
+	(void)arg;
+	calls_for(HCABI_MS(100));
+}
+
+HCABI_TEST(steal_stop, "STEAL.stopped_vcpu_record", "STEAL-005", HCABI_FID_STEAL_SET_SHMEM_SINCE)
+{
+	volatile struct hcabi_steal_time *d = steal_rec(&recs, 5);
+
+	if (!test_require_cpus(2))
+		return;
+	if (!test_run_on_cpu(1, ap_leave_registered, 0))
+		return;
+	if (!check_ret(left_reg, HCABI_SUCCESS, 0, "STEAL-005", "SET_SHMEM(D) on vCPU 1"))
+		return;
+	check_true(!(d->sequence & 1) && steal_reserved_zero(d), "STEAL-005",
+		   "vCPU 1's record D was in use (sequence %u)", d->sequence);
+	steal_poison(d);
+	calls_for(HCABI_MS(100));
+	check_true(steal_is_poison(d), "-",
+		   "D is not written while vCPU 1 is stopped (VCPU.STOP unregisters the record)");
+	if (!test_run_on_cpu(1, ap_calls, 0))
+		return;
+	check_true(steal_is_poison(d), "-",
+		   "D is not written after vCPU 1 is started again and makes calls (the record "
+		   "went with the STOP)");
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * time_common.h - shared state of the TIME tests: a timer interrupt
+ * handler that records, per vCPU and vector, how often it ran and what
+ * GET_MONOTONIC said when it did.
+ */
+#ifndef TIME_COMMON_H
+#define TIME_COMMON_H
+
+#include "hcabi_test.h"
+
+#define TIME_WAIT HCABI_SEC(10)	 /* longest wait for an interrupt */
+#define TIME_QUIET HCABI_MS(500) /* how long "no interrupt" is watched */
+#define TV_A 0x50u
+#define TV_B 0x51u
+#define TV_C 0x52u
+
+struct time_hits {
+	volatile uint64_t count;
+	volatile uint64_t at; /* GET_MONOTONIC in the handler, last delivery */
+	volatile uint64_t first_at;
+};
+
+extern struct time_hits time_hits[HCABI_MAX_CPUS][3];
+
+void time_handler(struct hcabi_frame *f, unsigned vector);
+
+/* Register the handler for TV_A..TV_C and clear the records. */
+static inline void time_setup(void)
+{
+	memset((void *)time_hits, 0, sizeof(time_hits));
+	hcabi_irq_register(TV_A, time_handler);
+	hcabi_irq_register(TV_B, time_handler);
+	hcabi_irq_register(TV_C, time_handler);
+}
+
+static inline struct time_hits *hits(unsigned cpu, unsigned vector)
+{
+	return &time_hits[cpu][vector - TV_A];
+}
+
+static inline uint64_t now(void)
+{
+	return hcabi_time_get_monotonic().value;
+}
+
+/* With interrupts enabled, wait until *count >= want or TIME_WAIT. */
+static inline bool wait_hits(volatile uint64_t *count, uint64_t want)
+{
+	bool ok;
+	hcabi_irq_enable();
+	ok = wait_for_u64(count, want, TIME_WAIT);
+	hcabi_irq_disable();
+	return ok;
+}
+
+/* With interrupts enabled, let ns of monotonic time pass. */
+static inline void quiet(uint64_t ns)
+{
+	hcabi_irq_enable();
+	delay_ns(ns);
+	hcabi_irq_disable();
+}
+
+#endif /* TIME_COMMON_H */

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TLB.FLUSH arguments: TLB-001, TLB-003 (mask 0, stopped targets).
+ *
+ * What:
+ *  - a mask naming an index that is not below the vCPU count is
+ *    INVALID_PARAM with RDX = 0, including a base near 2^64 whose base + i
+ *    wraps around to a small index (TLB-001);
+ *  - with npages not zero: a gva with any of bits 11:0 set, a non-canonical
+ *    gva (either side of the hole), a range that runs from the last
+ *    lower-half page into the hole, a range that wraps around 2^64, and a
+ *    page count so large that npages * 4096 overflows are INVALID_PARAM
+ *    (TLB-001);
+ *  - the valid edges are accepted: the last lower-half page, the first
+ *    upper-half page, and, with npages 0, a gva that would be invalid (it is
+ *    ignored then) (TLB-001);
+ *  - mask 0 returns SUCCESS with 0 whatever base says, and a mask naming
+ *    stopped vCPUs (and the caller) returns SUCCESS with 0 and leaves them
+ *    stopped (TLB-003).
+ * Why: a guest's shootdown code computes masks and ranges; an off-by-one
+ * range or a wrapped index accepted silently would flush the wrong thing.
+ * Not checked: that a rejected call "flushes nothing" - a CPU may drop any
+ * TLB entry at any time, so no guest can see that a flush did not happen.
+ * Not checked either: a range ending exactly at 2^64 (gva
+ * 0xFFFFFFFFFFFFF000, npages 1), which the text leaves ambiguous ("overflows"
+ * may or may not include an exclusive end of 2^64).
+ */
+#include "tlb_common.h"
+
+struct flush_case {
+	uint64_t mask, base, gva, npages;
+	const char *what;
+};
+
+HCABI_TEST(tlb_flush_bad_mask, "TLB.flush_bad_mask", "TLB-001", HCABI_FID_TLB_FLUSH_SINCE)
+{
+	unsigned n = tlb_vcpu_count();
+	unsigned me = hcabi_cpu_index();
+	struct flush_case cases[12];
+	size_t k = 0;
+
+	if (n == 0) {
+		test_skip("the vCPU count is unknown without the VCPU extension");
+		return;
+	}
+	if (n < 64) {
+		cases[k++] = (struct flush_case){(1ull << me) | (1ull << n), 0, TLB_VA_SELF, 1,
+						 "the caller and index count"};
+		cases[k++] = (struct flush_case){~0ull, 0, 0, 0, "every bit, base 0, npages 0"};
+		cases[k++] = (struct flush_case){1ull << 63, 0, TLB_VA_SELF, 1, "bit 63, base 0"};
+	}
+	cases[k++] = (struct flush_case){1, n, TLB_VA_SELF, 1, "base = the vCPU count"};
+	cases[k++] = (struct flush_case){3, n - 1, 0, 0, "the last vCPU and the one after it"};
+	cases[k++] = (struct flush_case){1, 1ull << 32, TLB_VA_SELF, 1, "base 2^32"};
+	cases[k++] = (struct flush_case){1, ~0ull, 0, 0, "base 2^64-1"};
+	cases[k++] = (struct flush_case){5, ~0ull - 1, TLB_VA_SELF, 1,
+					 "base 2^64-2, bits 0 and 2 (wraps to 0)"};
+	for (size_t i = 0; i < k; i++)
+		check_status(
+		    hcabi_tlb_flush(cases[i].mask, cases[i].base, cases[i].gva, cases[i].npages),
+		    HCABI_ERR_INVALID_PARAM, "TLB-001",
+		    "FLUSH(mask 0x%llx, base 0x%llx, gva 0x%llx, npages %llu: %s) with %u vCPUs",
+		    (unsigned long long)cases[i].mask, (unsigned long long)cases[i].base,
+		    (unsigned long long)cases[i].gva, (unsigned long long)cases[i].npages,
+		    cases[i].what, n);
+}
+
+HCABI_TEST(tlb_flush_bad_range, "TLB.flush_bad_range", "TLB-001", HCABI_FID_TLB_FLUSH_SINCE)
+{
+	uint64_t self = 1ull << hcabi_cpu_index();
+	const struct flush_case bad[] = {
+	    {self, 0, TLB_VA_SELF + 8, 1, "bits 11:0 of gva = 0x008"},
+	    {self, 0, TLB_VA_SELF + 0x800, 3, "bits 11:0 of gva = 0x800"},
+	    {self, 0, 0x123, 1, "gva 0x123"},
+	    {self, 0, 0xFFF, 1, "gva 0xFFF"},
+	    {self, 0, 0x0000800000000000ull, 1, "the first non-canonical page"},
+	    {self, 0, 0xFFFF7FFFFFFFF000ull, 1, "the last non-canonical page"},
+	    {self, 0, 0x1234000000000000ull, 1, "a non-canonical gva"},
+	    {self, 0, 0x00007FFFFFFFF000ull, 2, "the last lower-half page and the next"},
+	    {self, 0, 0x00007FFFFFFFE000ull, 1ull << 20,
+	     "a range from the lower half into the hole"},
+	    {self, 0, 0xFFFFFFFFFFFFF000ull, 2, "a range wrapping around 2^64"},
+	    {self, 0, 0xFFFF800000000000ull, 1ull << 36, "a range from the upper half past 2^64"},
+	    {self, 0, 0, 1ull << 52, "npages 2^52 (npages * 4096 = 2^64)"},
+	    {self, 0, 0, ~0ull, "npages 2^64-1"},
+	    {self, 0, TLB_VA_SELF, 1ull << 63, "npages 2^63"},
+	};
+	const struct flush_case good[] = {
+	    {self, 0, 0x00007FFFFFFFF000ull, 1, "the last lower-half page"},
+	    {self, 0, 0xFFFF800000000000ull, 1, "the first upper-half page"},
+	    {self, 0, 0, 16, "16 pages from 0"},
+	    {self, 0, TLB_VA_SELF + 8, 0, "a misaligned gva with npages 0 (ignored)"},
+	    {self, 0, 0x0000800000000000ull, 0, "a non-canonical gva with npages 0 (ignored)"},
+	    {self, 0, ~0ull, 0, "gva 2^64-1 with npages 0 (ignored)"},
+	};
+
+	for (size_t i = 0; i < HCABI_ARRAY_SIZE(bad); i++)
+		check_status(hcabi_tlb_flush(bad[i].mask, bad[i].base, bad[i].gva, bad[i].npages),
+			     HCABI_ERR_INVALID_PARAM, "TLB-001",
+			     "FLUSH(the caller, gva 0x%llx, npages 0x%llx: %s)",
+			     (unsigned long long)bad[i].gva, (unsigned long long)bad[i].npages,
+			     bad[i].what);
+	for (size_t i = 0; i < HCABI_ARRAY_SIZE(good); i++)
+		check_ret(hcabi_tlb_flush(good[i].mask, good[i].base, good[i].gva, good[i].npages),
+			  HCABI_SUCCESS, 0, "TLB-001",
+			  "FLUSH(the caller, gva 0x%llx, npages %llu: %s)",
+			  (unsigned long long)good[i].gva, (unsigned long long)good[i].npages,
+			  good[i].what);
+}
+
+HCABI_TEST(tlb_flush_mask_zero, "TLB.flush_mask_zero_and_stopped", "TLB-003",
+	   HCABI_FID_TLB_FLUSH_SINCE)
+{
+	static const uint64_t bases[] = {0, 1, 64, 1ull << 32, ~0ull};
+	unsigned n = tlb_vcpu_count(), me = hcabi_cpu_index();
+	uint64_t all;
+
+	for (size_t i = 0; i < HCABI_ARRAY_SIZE(bases); i++) {
+		check_ret(hcabi_tlb_flush(0, bases[i], TLB_VA_SELF, 1), HCABI_SUCCESS, 0, "TLB-003",
+			  "FLUSH(mask 0, base 0x%llx, one page)", (unsigned long long)bases[i]);
+		check_ret(hcabi_tlb_flush(0, bases[i], 0, 0), HCABI_SUCCESS, 0, "TLB-003",
+			  "FLUSH(mask 0, base 0x%llx, npages 0)", (unsigned long long)bases[i]);
+	}
+	if (n < 2) {
+		test_log("one vCPU (or no VCPU extension): no stopped vCPU to name");
+		return;
+	}
+	for (unsigned cpu = 0; cpu < n && cpu < HCABI_MAX_CPUS; cpu++) {
+		struct hcabi_ret r;
+		if (cpu == me)
+			continue;
+		r = hcabi_vcpu_get_status(cpu);
+		if (r.status != HCABI_SUCCESS || r.value != HCABI_VCPU_STATUS_STOPPED) {
+			test_error("vCPU %u is not stopped at the start of the test", cpu);
+			return;
+		}
+	}
+	all = n >= 64 ? ~0ull : (1ull << n) - 1;
+	check_ret(hcabi_tlb_flush(all, 0, TLB_VA_SELF, 1), HCABI_SUCCESS, 0, "TLB-003",
+		  "FLUSH(mask 0x%llx = the caller and %u stopped vCPUs, one page)",
+		  (unsigned long long)all, n - 1);
+	check_ret(hcabi_tlb_flush(all & ~(1ull << me), 0, 0, 0), HCABI_SUCCESS, 0, "TLB-003",
+		  "FLUSH(mask 0x%llx = only stopped vCPUs, npages 0)",
+		  (unsigned long long)(all & ~(1ull << me)));
+	for (unsigned cpu = 0; cpu < n && cpu < HCABI_MAX_CPUS; cpu++)
+		if (cpu != me)
+			check_ret(hcabi_vcpu_get_status(cpu), HCABI_SUCCESS,
+				  HCABI_VCPU_STATUS_STOPPED, "TLB-003",
+				  "vCPU %u is still stopped after the flushes", cpu);
+}

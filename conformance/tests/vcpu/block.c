@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VCPU.BLOCK and VCPU.KICK: VCPU-060, VCPU-061, VCPU-062, VCPU-063,
+ * VCPU-070.
+ *
+ * What:
+ *  - BLOCK(0) with nothing pending returns SUCCESS with TIMED_OUT; BLOCK(t)
+ *    for t = 1, 10, 100 and 300 ms returns TIMED_OUT, and no earlier than t
+ *    of monotonic time after the call was made (VCPU-062);
+ *  - a KICK of the caller, and a KICK of a running vCPU by another, is
+ *    remembered: the next BLOCK (with a 30 s timeout) returns WOKEN at once
+ *    and consumes it (a following BLOCK(0) times out); three KICKs are
+ *    remembered as one (VCPU-061, VCPU-070);
+ *  - vCPU 0 inside BLOCK(30 s), and inside BLOCK(HCABI_BLOCK_FOREVER) (a TIME
+ *    timer 40 s out as a backstop), is reported BLOCKED by GET_STATUS from
+ *    vCPU 1 and woken by vCPU 1's KICK: WOKEN, not by the backstop; and the
+ *    other way round, vCPU 1 blocked, seen BLOCKED and kicked by vCPU 0
+ *    (VCPU-060, VCPU-063, VCPU-070);
+ *  - with interrupts disabled, an IPI.SEND interrupt that is already pending,
+ *    one sent by vCPU 1 while vCPU 0 is blocked, and a TIME.SET_TIMER
+ *    interrupt each end BLOCK(30 s) with WOKEN; the vector is then pending in
+ *    the IRR and is taken once interrupts are enabled; with interrupts
+ *    enabled, a timer interrupt also ends the wait (VCPU-060);
+ *  - KICK of an index not below the count is INVALID_PARAM, of a stopped
+ *    vCPU INVALID_STATE (RDX = 0), and such a rejected KICK leaves nothing
+ *    behind: the vCPU, started afterwards, does not find a kick
+ *    (VCPU-070, STATUS-004).
+ * Why: BLOCK/KICK is how an idle guest vCPU sleeps without losing wake-ups;
+ * a lost kick hangs the guest, a spurious or early return burns the CPU.
+ * Only lower bounds on time are checked: wake-up latency is not bounded
+ * (nested virtualization is slow).
+ */
+#include "vcpu_common.h"
+
+#define VEC_WAKE 0x71u
+#define VEC_TIMER 0x72u
+#define VEC_BACKSTOP 0x73u
+
+HCABI_TEST(vcpu_block_zero, "VCPU.block_timeout_zero", "VCPU-062", HCABI_FID_VCPU_BLOCK_SINCE)
+{
+	vcpu_drain_kick();
+	for (int i = 0; i < 3; i++)
+		check_ret(hcabi_vcpu_block(0), HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-062",
+			  "BLOCK(0) with nothing pending (call %d)", i + 1);
+}
+
+HCABI_TEST(vcpu_block_timeout, "VCPU.block_timeout", "VCPU-062", HCABI_FID_VCPU_BLOCK_SINCE)
+{
+	static const uint64_t timeouts[] = {HCABI_MS(1), HCABI_MS(10), HCABI_MS(100),
+					    HCABI_MS(300)};
+
+	if (!test_require_ext(HCABI_EID_TIME))
+		return;
+	vcpu_drain_kick();
+	for (size_t i = 0; i < HCABI_ARRAY_SIZE(timeouts); i++) {
+		uint64_t t0 = hcabi_now_ns(), t1;
+		struct hcabi_ret r = hcabi_vcpu_block(timeouts[i]);
+		t1 = hcabi_now_ns();
+		check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-062", "BLOCK(%llu ns)",
+			  (unsigned long long)timeouts[i]);
+		check_ge_u64(t1 - t0, timeouts[i], "VCPU-062",
+			     "monotonic ns from before BLOCK(%llu ns) to its return",
+			     (unsigned long long)timeouts[i]);
+	}
+}
+
+/* ---- remembered kicks ---- */
+
+static struct {
+	uint64_t ready, kicked;
+	struct hcabi_ret first, second;
+} rk;
+
+static void remembered_task(void *arg)
+{
+	(void)arg;
+	vcpu_drain_kick();
+	hcabi_atomic_store(&rk.ready, 1);
+	if (!wait_for_u64(&rk.kicked, 1, HCABI_SEC(30)))
+		return;
+	rk.first = hcabi_vcpu_block(HCABI_SEC(30));
+	rk.second = hcabi_vcpu_block(0);
+}
+
+HCABI_TEST(vcpu_kick_remembered, "VCPU.kick_remembered", "VCPU-061,VCPU-070",
+	   HCABI_FID_VCPU_KICK_SINCE)
+{
+	unsigned me = hcabi_cpu_index();
+
+	vcpu_drain_kick();
+	check_ret(hcabi_vcpu_kick(me), HCABI_SUCCESS, 0, "VCPU-070", "KICK(the caller)");
+	check_ret(hcabi_vcpu_block(HCABI_SEC(30)), HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-061",
+		  "BLOCK(30 s) after a KICK of the caller returns WOKEN");
+	check_ret(hcabi_vcpu_block(0), HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-061",
+		  "the next BLOCK(0): the kick was consumed");
+	for (int i = 0; i < 3; i++)
+		check_ret(hcabi_vcpu_kick(me), HCABI_SUCCESS, 0, "VCPU-070", "KICK(the caller) #%d",
+			  i + 1);
+	check_ret(hcabi_vcpu_block(HCABI_SEC(30)), HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-061",
+		  "BLOCK(30 s) after three KICKs returns WOKEN");
+	check_ret(hcabi_vcpu_block(0), HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-061",
+		  "the next BLOCK(0): three kicks are remembered as one");
+
+	if (smp_count() < 2)
+		return;
+	memset(&rk, 0, sizeof(rk));
+	if (vcpu_start_task(1, remembered_task, 0) != HCABI_SUCCESS) {
+		test_error("cannot start vCPU 1");
+		return;
+	}
+	if (!wait_for_u64(&rk.ready, 1, HCABI_SEC(30)))
+		test_error("vCPU 1 did not get ready");
+	else
+		check_ret(hcabi_vcpu_kick(1), HCABI_SUCCESS, 0, "VCPU-070",
+			  "KICK(1) while vCPU 1 runs (not blocked)");
+	hcabi_atomic_store(&rk.kicked, 1);
+	if (!smp_wait(1, HCABI_SEC(40))) {
+		test_error("vCPU 1 did not finish within 40 s");
+		return;
+	}
+	check_ret(rk.first, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-061",
+		  "vCPU 1's next BLOCK(30 s) returns WOKEN");
+	check_ret(rk.second, HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-061",
+		  "vCPU 1's BLOCK(0) after it: the kick was consumed");
+}
+
+/* ---- KICK ends a BLOCK; GET_STATUS sees BLOCKED ---- */
+
+static struct {
+	unsigned target;
+	bool saw_blocked;
+	struct hcabi_ret kick;
+	uint64_t done;
+} kicker;
+
+static void kicker_task(void *arg)
+{
+	(void)arg;
+	kicker.saw_blocked =
+	    vcpu_wait_state(kicker.target, HCABI_VCPU_STATUS_BLOCKED, HCABI_SEC(20));
+	kicker.kick = hcabi_vcpu_kick(kicker.target);
+	hcabi_atomic_store(&kicker.done, 1);
+}
+
+static struct {
+	uint64_t ready;
+	struct hcabi_ret r;
+} blocker;
+
+static void blocker_task(void *arg)
+{
+	(void)arg;
+	vcpu_drain_kick();
+	hcabi_atomic_store(&blocker.ready, 1);
+	blocker.r = hcabi_vcpu_block(HCABI_SEC(30));
+}
+
+/* vCPU 0 blocks with `timeout`; vCPU 1 waits for BLOCKED and kicks it. */
+static void block_kicked_by_1(uint64_t timeout, const char *what)
+{
+	struct hcabi_ret r;
+	memset(&kicker, 0, sizeof(kicker));
+	kicker.target = hcabi_cpu_index();
+	vcpu_drain_kick();
+	if (vcpu_start_task(1, kicker_task, 0) != HCABI_SUCCESS) {
+		test_error("cannot start vCPU 1");
+		return;
+	}
+	r = hcabi_vcpu_block(timeout);
+	if (!smp_wait(1, HCABI_SEC(40))) {
+		test_error("vCPU 1 did not finish within 40 s");
+		return;
+	}
+	check_true(kicker.saw_blocked, "VCPU-063",
+		   "vCPU 1 saw vCPU 0 BLOCKED (GET_STATUS) while it was inside %s", what);
+	check_ret(kicker.kick, HCABI_SUCCESS, 0, "VCPU-070", "KICK(0) from vCPU 1");
+	check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060", "%s ended by vCPU 1's KICK",
+		  what);
+}
+
+HCABI_TEST(vcpu_kick_wakes, "VCPU.kick_wakes_block", "VCPU-060,VCPU-063,VCPU-070",
+	   HCABI_FID_VCPU_KICK_SINCE)
+{
+	if (!test_require_cpus(2))
+		return;
+
+	/* vCPU 0 blocked, vCPU 1 kicks */
+	block_kicked_by_1(HCABI_SEC(30), "BLOCK(30 s)");
+
+	/* vCPU 1 blocked, vCPU 0 kicks */
+	memset(&blocker, 0, sizeof(blocker));
+	if (vcpu_start_task(1, blocker_task, 0) != HCABI_SUCCESS) {
+		test_error("cannot start vCPU 1");
+		return;
+	}
+	(void)wait_for_u64(&blocker.ready, 1, HCABI_SEC(30));
+	check_true(vcpu_wait_state(1, HCABI_VCPU_STATUS_BLOCKED, HCABI_SEC(20)), "VCPU-063",
+		   "GET_STATUS(1) reports BLOCKED while vCPU 1 is inside BLOCK(30 s)");
+	check_ret(hcabi_vcpu_kick(1), HCABI_SUCCESS, 0, "VCPU-070", "KICK(1)");
+	if (!smp_wait(1, HCABI_SEC(40))) {
+		test_error("vCPU 1 did not finish within 40 s");
+		return;
+	}
+	check_ret(blocker.r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060",
+		  "vCPU 1's BLOCK(30 s) ended by vCPU 0's KICK");
+	check_ret(hcabi_vcpu_get_status(1), HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-063",
+		  "GET_STATUS(1) once vCPU 1 stopped");
+
+	/* BLOCK_FOREVER, with a timer 40 s out as a backstop */
+	if (!hcabi_has_ext(HCABI_EID_TIME)) {
+		test_log("no TIME: BLOCK(HCABI_BLOCK_FOREVER) is not tried (no backstop)");
+		return;
+	}
+	hcabi_irq_register(VEC_BACKSTOP, vcpu_irq_nop);
+	if (hcabi_time_set_timer(hcabi_now_ns() + HCABI_SEC(40), VEC_BACKSTOP).status !=
+	    HCABI_SUCCESS) {
+		test_error("TIME.SET_TIMER failed: BLOCK_FOREVER is not tried");
+		return;
+	}
+	block_kicked_by_1(HCABI_BLOCK_FOREVER, "BLOCK(HCABI_BLOCK_FOREVER)");
+	check_true(!hcabi_apic_irr(VEC_BACKSTOP), "VCPU-060",
+		   "the wake-up was the KICK, not the 40 s backstop timer");
+	(void)hcabi_time_cancel_timer();
+}
+
+/* ---- interrupts end a BLOCK, whatever RFLAGS.IF ---- */
+
+static struct {
+	bool saw_blocked;
+	struct hcabi_ret send;
+} ipier;
+
+static void ipi_task(void *arg)
+{
+	(void)arg;
+	ipier.saw_blocked = vcpu_wait_state(0, HCABI_VCPU_STATUS_BLOCKED, HCABI_SEC(20));
+	ipier.send = hcabi_ipi_send(1, 0, VEC_WAKE);
+}
+
+/* Enable interrupts until vector v was taken once more than `before`. */
+static uint64_t take(unsigned v, uint64_t before)
+{
+	uint64_t t0 = hcabi_now_ns();
+	hcabi_irq_enable();
+	while (hcabi_irq_count(0, v) == before && hcabi_now_ns() - t0 < HCABI_SEC(10))
+		hcabi_pause();
+	delay_ns(HCABI_MS(10));
+	hcabi_irq_disable();
+	return hcabi_irq_count(0, v) - before;
+}
+
+HCABI_TEST(vcpu_block_interrupt, "VCPU.block_woken_by_interrupt", "VCPU-060",
+	   HCABI_FID_VCPU_BLOCK_SINCE)
+{
+	bool ipi = hcabi_has_ext(HCABI_EID_IPI), time = hcabi_has_ext(HCABI_EID_TIME);
+	uint64_t before, deadline;
+	struct hcabi_ret r;
+
+	if (hcabi_cpu_index() != 0) {
+		test_error("the test runs on vCPU 0");
+		return;
+	}
+	if (!ipi && !time) {
+		test_skip("needs IPI or TIME to make an interrupt pending");
+		return;
+	}
+	hcabi_irq_register(VEC_WAKE, vcpu_irq_nop);
+	hcabi_irq_register(VEC_TIMER, vcpu_irq_nop);
+	vcpu_drain_kick();
+
+	if (ipi) {
+		/* already pending when BLOCK is called, interrupts disabled */
+		before = hcabi_irq_count(0, VEC_WAKE);
+		check_ret(hcabi_ipi_send(1, 0, VEC_WAKE), HCABI_SUCCESS, 0, "VCPU-060",
+			  "IPI.SEND(the caller, vector 0x%02x)", VEC_WAKE);
+		r = hcabi_vcpu_block(HCABI_SEC(30));
+		check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060",
+			  "BLOCK(30 s) with an IPI pending and RFLAGS.IF = 0");
+		check_true(hcabi_apic_irr(VEC_WAKE), "VCPU-060",
+			   "the IPI is still pending in the IRR");
+		check_eq_u64(take(VEC_WAKE, before), 1, "VCPU-060", "the IPI taken once enabled");
+
+		/* sent by vCPU 1 while vCPU 0 is blocked */
+		if (smp_count() >= 2) {
+			memset(&ipier, 0, sizeof(ipier));
+			before = hcabi_irq_count(0, VEC_WAKE);
+			if (vcpu_start_task(1, ipi_task, 0) != HCABI_SUCCESS) {
+				test_error("cannot start vCPU 1");
+				return;
+			}
+			r = hcabi_vcpu_block(HCABI_SEC(30));
+			if (!smp_wait(1, HCABI_SEC(40))) {
+				test_error("vCPU 1 did not finish");
+				return;
+			}
+			check_ret(ipier.send, HCABI_SUCCESS, 0, "VCPU-060",
+				  "IPI.SEND(vCPU 0) from vCPU 1");
+			check_true(ipier.saw_blocked, "VCPU-063", "vCPU 1 saw vCPU 0 BLOCKED");
+			check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060",
+				  "BLOCK(30 s) ended by vCPU 1's IPI, RFLAGS.IF = 0");
+			check_true(hcabi_apic_irr(VEC_WAKE), "VCPU-060",
+				   "the IPI is pending in the IRR");
+			check_eq_u64(take(VEC_WAKE, before), 1, "VCPU-060",
+				     "the IPI taken once enabled");
+		}
+	}
+	if (time) {
+		/* a timer interrupt, interrupts disabled */
+		before = hcabi_irq_count(0, VEC_TIMER);
+		deadline = hcabi_now_ns() + HCABI_MS(20);
+		check_ret(hcabi_time_set_timer(deadline, VEC_TIMER), HCABI_SUCCESS, 0, "VCPU-060",
+			  "TIME.SET_TIMER(now + 20 ms, vector 0x%02x)", VEC_TIMER);
+		r = hcabi_vcpu_block(HCABI_SEC(30));
+		check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060",
+			  "BLOCK(30 s) ended by the timer, RFLAGS.IF = 0");
+		check_ge_u64(hcabi_now_ns(), deadline, "VCPU-060",
+			     "the wake-up came after the deadline");
+		check_true(hcabi_apic_irr(VEC_TIMER), "VCPU-060", "the timer's vector is pending");
+		check_eq_u64(take(VEC_TIMER, before), 1, "VCPU-060",
+			     "the timer interrupt taken once");
+
+		/* the same with interrupts enabled */
+		before = hcabi_irq_count(0, VEC_TIMER);
+		check_ret(hcabi_time_set_timer(hcabi_now_ns() + HCABI_MS(20), VEC_TIMER),
+			  HCABI_SUCCESS, 0, "VCPU-060", "TIME.SET_TIMER(now + 20 ms)");
+		hcabi_irq_enable();
+		r = hcabi_vcpu_block(HCABI_SEC(30));
+		hcabi_irq_disable();
+		check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060",
+			  "BLOCK(30 s) ended by the timer, RFLAGS.IF = 1");
+		check_eq_u64(take(VEC_TIMER, before), 1, "VCPU-060",
+			     "the timer interrupt taken once");
+	}
+}
+
+/* ---- KICK arguments ---- */
+
+static struct hcabi_ret after_bad_kick;
+
+static void block0_task(void *arg)
+{
+	(void)arg;
+	after_bad_kick = hcabi_vcpu_block(0);
+}
+
+HCABI_TEST(vcpu_kick_bad_target, "VCPU.kick_bad_target", "VCPU-070,STATUS-004",
+	   HCABI_FID_VCPU_KICK_SINCE)
+{
+	uint64_t n = vcpu_count();
+	const uint64_t idx[] = {n, n + 1, 1ull << 32, 1ull << 63, ~0ull};
+
+	for (size_t i = 0; i < HCABI_ARRAY_SIZE(idx); i++)
+		check_status(hcabi_vcpu_kick(idx[i]), HCABI_ERR_INVALID_PARAM, "VCPU-070",
+			     "KICK(0x%llx) with %llu vCPUs", (unsigned long long)idx[i],
+			     (unsigned long long)n);
+	if (n < 2)
+		return;
+	for (unsigned cpu = 1; cpu < n && cpu < HCABI_MAX_CPUS; cpu++) {
+		struct hcabi_ret st = hcabi_vcpu_get_status(cpu);
+		if (st.status != HCABI_SUCCESS || st.value != HCABI_VCPU_STATUS_STOPPED) {
+			test_error("vCPU %u is not stopped", cpu);
+			return;
+		}
+		check_status(hcabi_vcpu_kick(cpu), HCABI_ERR_INVALID_STATE, "VCPU-070",
+			     "KICK(%u), a stopped vCPU", cpu);
+	}
+	if (!vcpu_run_on(1, block0_task, 0))
+		return;
+	check_ret(after_bad_kick, HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "STATUS-004",
+		  "vCPU 1, started after KICK(1) was rejected, finds no kick: BLOCK(0) times out");
+}

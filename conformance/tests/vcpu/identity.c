@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VCPU.GET_ID and VCPU.GET_COUNT: VCPU-001, VCPU-010.
+ *
+ * What:
+ *  - on vCPU 0 (the boot vCPU) GET_ID returns SUCCESS with 0; on every
+ *    other vCPU, started in turn, it returns the index START named, which is
+ *    below the count, distinct for each vCPU, and equal to the vCPU's
+ *    initial local APIC ID (CPUID.1:EBX[31:24]) (VCPU-001);
+ *  - GET_COUNT returns SUCCESS with a count of at least 1, the same on 50
+ *    calls in a row, on every vCPU, and before and after vCPUs were started
+ *    and stopped (stopped vCPUs count) (VCPU-010).
+ * Why: guests index per-CPU data by this ID and address IPIs (IPI.SEND,
+ * TLB.FLUSH) and the LAPIC by it; a count that changes would make a guest
+ * size its tables wrong.
+ */
+#include "vcpu_common.h"
+
+#define ID_MAX_CPUS 32u
+
+static struct {
+	struct hcabi_ret id, count;
+	uint32_t apic_id;
+	unsigned count_mismatch;
+	bool ran;
+} seen[ID_MAX_CPUS];
+
+static void identify(void)
+{
+	unsigned me = hcabi_cpu_index();
+	struct hcabi_ret c0 = hcabi_vcpu_get_count();
+
+	if (me >= ID_MAX_CPUS)
+		return;
+	seen[me].ran = true;
+	seen[me].id = hcabi_vcpu_get_id();
+	seen[me].apic_id = hcabi_cpuid(1, 0).ebx >> 24;
+	seen[me].count = c0;
+	for (int i = 0; i < 50; i++) {
+		struct hcabi_ret c = hcabi_vcpu_get_count();
+		if (c.status != c0.status || c.value != c0.value)
+			seen[me].count_mismatch++;
+	}
+}
+
+static void identify_task(void *arg)
+{
+	(void)arg;
+	identify();
+}
+
+HCABI_TEST(vcpu_get_id, "VCPU.get_id", "VCPU-001,VCPU-010", HCABI_FID_VCPU_GET_ID_SINCE)
+{
+	uint64_t n, count0;
+	struct hcabi_ret r;
+
+	memset(seen, 0, sizeof(seen));
+	identify();
+	r = seen[0].count;
+	if (!check_status(r, HCABI_SUCCESS, "VCPU-010", "GET_COUNT on vCPU 0"))
+		return;
+	count0 = r.value;
+	check_ge_u64(count0, 1, "VCPU-010", "the vCPU count");
+	if (count0 != hcabi_image.vcpus)
+		test_log("the VM has %llu vCPUs; the image asked for %u",
+			 (unsigned long long)count0, hcabi_image.vcpus);
+	check_eq_u64(seen[0].count_mismatch, 0, "VCPU-010",
+		     "50 more GET_COUNT calls on vCPU 0 that differed");
+	check_ret(seen[0].id, HCABI_SUCCESS, 0, "VCPU-001", "GET_ID on vCPU 0, the boot vCPU");
+	check_eq_u64(seen[0].apic_id, seen[0].id.value, "VCPU-001",
+		     "vCPU 0's initial APIC ID (CPUID.1:EBX[31:24]) = its GET_ID");
+
+	n = count0 < ID_MAX_CPUS ? count0 : ID_MAX_CPUS;
+	for (unsigned cpu = 1; cpu < n && cpu < smp_count(); cpu++) {
+		if (!vcpu_run_on(cpu, identify_task, 0))
+			continue;
+		check_ret(seen[cpu].id, HCABI_SUCCESS, cpu, "VCPU-001",
+			  "GET_ID on the vCPU that START(%u) started", cpu);
+		check_true(seen[cpu].id.value < count0, "VCPU-001",
+			   "vCPU %u's ID is below the count %llu", cpu, (unsigned long long)count0);
+		check_eq_u64(seen[cpu].apic_id, seen[cpu].id.value, "VCPU-001",
+			     "vCPU %u: initial APIC ID (CPUID.1:EBX[31:24]) = GET_ID", cpu);
+		check_ret(seen[cpu].count, HCABI_SUCCESS, count0, "VCPU-010",
+			  "GET_COUNT on vCPU %u = vCPU 0's", cpu);
+		check_eq_u64(seen[cpu].count_mismatch, 0, "VCPU-010",
+			     "50 more GET_COUNT calls on vCPU %u that differed", cpu);
+	}
+	for (unsigned a = 0; a < n; a++)
+		for (unsigned b = a + 1; b < n; b++)
+			if (seen[a].ran && seen[b].ran && seen[a].id.value == seen[b].id.value)
+				check_true(false, "VCPU-001",
+					   "vCPUs %u and %u have the same ID %llu", a, b,
+					   (unsigned long long)seen[a].id.value);
+	check_ret(hcabi_vcpu_get_count(), HCABI_SUCCESS, count0, "VCPU-010",
+		  "GET_COUNT after the other vCPUs started and stopped");
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * raw.c - the C side of the VCPU tests' own vCPU starts (see vcpu_common.h
+ * and raw_entry.S), and the start bookkeeping. No tests here.
+ */
+#include "vcpu_common.h"
+
+uint64_t vcpu_started_mask = 1; /* vCPU 0 runs the boot code */
+
+struct dtr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+/* Entered from raw_entry.S on the started vCPU, RDI = ctx. */
+void vcpu_raw_main(struct vcpu_raw *ctx);
+void vcpu_raw_main(struct vcpu_raw *ctx)
+{
+	struct hcabi_jmpbuf jb;
+	struct hcabi_ret r;
+
+	hcabi_wrmsr(HCABI_MSR_GS_BASE, (uint64_t)(uintptr_t)&ctx->cpu);
+	ctx->cpu.abort_ctx = &jb;
+	if (hcabi_setjmp(&jb) == 0) {
+		/* its own TSS: #DF, NMI and #MC get a stack (IST1) and are
+		 * reported instead of ending in a triple fault */
+		if (ctx->gdt[HCABI_GDT_FIXED])
+			__asm__ __volatile__("ltr %0" ::"r"(VCPU_RAW_SEL_TSS) : "memory");
+		if (ctx->fn)
+			ctx->fn(ctx);
+	} else {
+		ctx->faulted = true;
+	}
+	hcabi_irq_disable();
+	ctx = (struct vcpu_raw *)((uint8_t *)hcabi_this_cpu() -
+				  __builtin_offsetof(struct vcpu_raw, cpu));
+	ctx->cpu.abort_ctx = 0;
+	hcabi_atomic_store(&ctx->before_stop, 1);
+	r = hcabi_vcpu_stop();
+	/* VCPU-030: never here unless STOP failed */
+	ctx->stop_status = r.status;
+	hcabi_atomic_store(&ctx->after_stop, 1);
+	for (;;)
+		__asm__ __volatile__("cli; hlt");
+}
+
+void vcpu_raw_prepare(struct vcpu_raw *ctx, unsigned index, void (*fn)(struct vcpu_raw *))
+{
+	memset(ctx, 0, __builtin_offsetof(struct vcpu_raw, stack));
+	ctx->cpu.self = &ctx->cpu;
+	ctx->cpu.index = index;
+	ctx->cpu.expect_vector = -1;
+	ctx->fn = fn;
+	hcabi_mb();
+}
+
+void vcpu_raw_boot_state(struct hcabi_vcpu_boot_state *bs, struct vcpu_raw *ctx, uint64_t cr3)
+{
+	struct dtr gdtr, idtr;
+	uint64_t tss = (uint64_t)(uintptr_t)&ctx->tss, limit = sizeof(ctx->tss) - 1;
+
+	__asm__ __volatile__("sgdt %0" : "=m"(gdtr));
+	__asm__ __volatile__("sidt %0" : "=m"(idtr));
+	/* the runtime's fixed descriptors, then an available 64-bit TSS */
+	memcpy(ctx->gdt, (const void *)(uintptr_t)gdtr.base, HCABI_GDT_FIXED * 8);
+	memset(&ctx->tss, 0, sizeof(ctx->tss));
+	ctx->tss.ist[0] = (uint64_t)(uintptr_t)(ctx->ist + sizeof(ctx->ist));
+	ctx->tss.rsp[0] = ctx->tss.ist[0];
+	ctx->tss.iomap_base = sizeof(ctx->tss);
+	ctx->gdt[HCABI_GDT_FIXED] = (limit & 0xFFFF) | ((tss & 0xFFFFFF) << 16) | (0x89ull << 40) |
+				    ((limit >> 16 & 0xF) << 48) | ((tss >> 24 & 0xFF) << 56);
+	ctx->gdt[HCABI_GDT_FIXED + 1] = tss >> 32;
+	hcabi_mb();
+
+	memset(bs, 0, sizeof(*bs));
+	bs->rip = (uint64_t)(uintptr_t)vcpu_raw_entry;
+	bs->rsp = (uint64_t)(uintptr_t)(ctx->stack + sizeof(ctx->stack));
+	bs->cr3 = cr3 ? cr3 : (hcabi_read_cr3() & ~0xFFFull);
+	bs->arg = (uint64_t)(uintptr_t)ctx;
+	bs->gdtr_base = (uint64_t)(uintptr_t)ctx->gdt;
+	bs->gdtr_limit = VCPU_RAW_GDT_LIMIT;
+	bs->idtr_base = idtr.base;
+	bs->idtr_limit = idtr.limit;
+	bs->cs = HCABI_SEL_KCODE;
+	bs->ds = HCABI_SEL_KDATA;
+}
+
+bool vcpu_raw_wait_entered(struct vcpu_raw *ctx, uint64_t n, uint64_t timeout_ns)
+{
+	return wait_for_u64(&ctx->entries, n, timeout_ns);
+}
+
+bool vcpu_wait_state(unsigned cpu, uint64_t state, uint64_t timeout_ns)
+{
+	uint64_t t0 = hcabi_now_ns();
+	for (;;) {
+		struct hcabi_ret r = hcabi_vcpu_get_status(cpu);
+		if (r.status == HCABI_SUCCESS && r.value == state)
+			return true;
+		if (hcabi_now_ns() - t0 > timeout_ns)
+			return false;
+		for (int i = 0; i < 200; i++)
+			hcabi_pause();
+	}
+}
+
+bool vcpu_raw_wait_stopped(struct vcpu_raw *ctx, unsigned index, uint64_t timeout_ns)
+{
+	uint64_t t0 = hcabi_now_ns(), spent;
+	if (!wait_for_u64(&ctx->before_stop, 1, timeout_ns))
+		return false;
+	spent = hcabi_now_ns() - t0;
+	return vcpu_wait_state(index, HCABI_VCPU_STATUS_STOPPED,
+			       spent < timeout_ns ? timeout_ns - spent : 0);
+}
+
+void vcpu_raw_wait_release(struct vcpu_raw *ctx)
+{
+	(void)wait_for_u64(&ctx->release, 1, HCABI_SEC(30));
+}
+
+bool vcpu_run_on(unsigned cpu, void (*fn)(void *), void *arg)
+{
+	if (cpu < 64)
+		vcpu_started_mask |= 1ull << cpu;
+	return test_run_on_cpu(cpu, fn, arg);
+}
+
+int64_t vcpu_start_task(unsigned cpu, void (*fn)(void *), void *arg)
+{
+	int64_t st = smp_start(cpu, fn, arg);
+	if (st == HCABI_SUCCESS && cpu < 64)
+		vcpu_started_mask |= 1ull << cpu;
+	return st;
+}
+
+struct hcabi_ret vcpu_start_raw(unsigned cpu, const struct hcabi_vcpu_boot_state *bs)
+{
+	struct hcabi_ret r = hcabi_vcpu_start(cpu, (uint64_t)(uintptr_t)bs);
+	if (r.status == HCABI_SUCCESS && cpu < 64)
+		vcpu_started_mask |= 1ull << cpu;
+	return r;
+}

@@ -1,0 +1,184 @@
+"""Tests of scripts/hcabi_tests_manifest.py (the conformance tests manifest).
+
+Standard library unittest (pytest runs them too). Each test builds a small
+tests/ tree, a requirements manifest and an abi.h in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import tempfile
+import textwrap
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import hcabi_tests_manifest as m  # noqa: E402
+
+REQUIREMENTS = {
+    "binding_areas": ["X86", "GEN"],
+    "extensions": [{"name": "BASE", "since": "1.0"}, {"name": "TIME", "since": "1.0"}],
+    "requirements": [
+        {"id": "X86-001", "area": "X86", "since": "1.0"},
+        {"id": "GEN-001", "area": "GEN", "since": "1.0"},
+        {"id": "BASE-001", "area": "BASE", "since": "1.0"},
+        {"id": "BASE-002", "area": "BASE", "since": "1.0"},
+        {"id": "TIME-001", "area": "TIME", "since": "1.0"},
+        {"id": "TIME-040", "area": "TIME", "since": "1.1"},
+    ],
+}
+
+ABI_H = """
+#define HCABI_VERSION_1_0 0x00010000u /* HCABI 1.0 */
+#define HCABI_VERSION_1_1 0x00010001u /* HCABI 1.1 */
+#define HCABI_VERSION_NEWEST HCABI_VERSION_1_1
+#define HCABI_FID_BASE_GET_SPEC_VERSION_SINCE HCABI_VERSION_1_0
+#define HCABI_FID_TIME_SET_PERIODIC_SINCE HCABI_VERSION_1_1
+"""
+
+IMAGE = "HCABI_IMAGE(.vcpus = 2, .memory_mib = 64, .ends = HCABI_ENDS_EXIT);\n"
+
+
+class ManifestTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.tmp = tempfile.TemporaryDirectory()
+        self.root = Path(self.tmp.name)
+        (self.root / "requirements.json").write_text(json.dumps(REQUIREMENTS))
+        (self.root / "abi.h").write_text(ABI_H)
+        self.tests = self.root / "tests"
+        self.tests.mkdir()
+
+    def tearDown(self) -> None:
+        self.tmp.cleanup()
+
+    def write(self, rel: str, text: str) -> Path:
+        path = self.tests / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    def scan(self):
+        reg = m.load_registry(self.root / "requirements.json", self.root / "abi.h")
+        return m.scan(self.tests, reg), reg
+
+    def error(self) -> str:
+        with self.assertRaises(m.ManifestError) as cm:
+            self.scan()
+        return str(cm.exception)
+
+    def test_generates_the_runner_format(self) -> None:
+        self.write("base/image.c", IMAGE)
+        self.write(
+            "base/a.c",
+            """
+            /* HCABI_TEST(commented, "BASE.no", "BASE-999", HCABI_VERSION_1_0) is not a test */
+            HCABI_TEST(one, "BASE.get_spec_version", "BASE-001,BASE-002",
+                       HCABI_FID_BASE_GET_SPEC_VERSION_SINCE)
+            {
+            }
+            HCABI_TEST(two, "X86.x", "X86-001", HCABI_VERSION(1, 0)) {}
+            """,
+        )
+        self.write("system-shutdown/s.c", 'HCABI_IMAGE(.ends = HCABI_ENDS_SHUTDOWN);\n'
+                   'HCABI_TEST(s, "TIME.p", "TIME-040,TIME-001", HCABI_FID_TIME_SET_PERIODIC_SINCE) {}\n')
+        (images, tests), _ = self.scan()
+        doc = json.loads(m.render(images, tests))
+        self.assertEqual(
+            doc["images"],
+            [
+                {"name": "base", "file": "hcabi-conf-base.elf", "vcpus": 2, "memory_mib": 64, "ends": "exit"},
+                {"name": "system-shutdown", "file": "hcabi-conf-system-shutdown.elf", "vcpus": 1,
+                 "memory_mib": 64, "ends": "shutdown"},
+            ],
+        )
+        self.assertEqual(
+            doc["tests"][0],
+            {"name": "BASE.get_spec_version", "image": "base", "extension": "BASE",
+             "requirements": ["BASE-001", "BASE-002"], "since": "1.0"},
+        )
+        self.assertEqual(doc["tests"][1]["extension"], "X86")
+        self.assertEqual(doc["tests"][2]["since"], "1.1")
+        self.assertEqual(set(doc), {"images", "tests"})
+
+    def test_unknown_requirement(self) -> None:
+        self.write("base/image.c", IMAGE)
+        path = self.write("base/a.c", '\n\nHCABI_TEST(t, "BASE.t", "BASE-001,BASE-777", HCABI_VERSION_1_0) {}\n')
+        msg = self.error()
+        self.assertIn(f"{path}:3", msg)
+        self.assertIn("unknown requirement BASE-777", msg)
+
+    def test_duplicate_names(self) -> None:
+        self.write("base/image.c", IMAGE)
+        self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-001", HCABI_VERSION_1_0) {}\n')
+        self.write("time/image.c", IMAGE)
+        self.write("time/b.c", 'HCABI_TEST(u, "BASE.t", "TIME-001", HCABI_VERSION_1_0) {}\n')
+        msg = self.error()
+        self.assertIn("duplicate test name BASE.t", msg)
+        self.assertIn("a.c:1", msg)
+
+    def test_malformed_declarations(self) -> None:
+        cases = {
+            'HCABI_TEST(t, "BASE.t", "BASE-001") {}': "takes 4 arguments",
+            'HCABI_TEST(t, BASE.t, "BASE-001", HCABI_VERSION_1_0) {}': "must be a string literal",
+            'HCABI_TEST(t, "base", "BASE-001", HCABI_VERSION_1_0) {}': "is malformed",
+            'HCABI_TEST(t, "NOPE.t", "BASE-001", HCABI_VERSION_1_0) {}': "neither a registry extension",
+            'HCABI_TEST(t, "BASE.t", "BASE-001, BASE-002", HCABI_VERSION_1_0) {}': "without spaces",
+            'HCABI_TEST(t, "BASE.t", "", HCABI_VERSION_1_0) {}': "empty requirement",
+            'HCABI_TEST(t, "BASE.t", "BASE-001,BASE-001", HCABI_VERSION_1_0) {}': "twice",
+            'HCABI_TEST(t, "BASE.t", "BASE-001", 0x10000) {}': "is not a HCABI_VERSION_",
+            'HCABI_TEST(t, "TIME.t", "TIME-040", HCABI_VERSION_1_0) {}': "newest requirement it cites is from 1.1",
+            'HCABI_TEST(t, "BASE.t", "BASE-001", HCABI_VERSION_1_0 {}': "no closing parenthesis",
+        }
+        self.write("base/image.c", IMAGE)
+        for decl, want in cases.items():
+            with self.subTest(decl=decl):
+                self.write("base/a.c", decl + "\n")
+                self.assertIn(want, self.error())
+
+    def test_image_declaration(self) -> None:
+        self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-001", HCABI_VERSION_1_0) {}\n')
+        self.assertIn("has no HCABI_IMAGE", self.error())
+        self.write("base/image.c", IMAGE)
+        self.write("base/b.c", IMAGE)
+        self.assertIn("one HCABI_IMAGE per folder", self.error())
+        (self.tests / "base/b.c").unlink()
+        for bad, want in (
+            ("HCABI_IMAGE(.vcpus = 0);", "out of range"),
+            ("HCABI_IMAGE(.cpus = 2);", "has no field .cpus"),
+            ("HCABI_IMAGE(.ends = HCABI_ENDS_NEVER);", ".ends must be one of"),
+            ("HCABI_IMAGE(vcpus = 2);", "is not `.field = value`"),
+        ):
+            with self.subTest(bad=bad):
+                self.write("base/image.c", bad + "\n")
+                self.assertIn(want, self.error())
+
+    def test_coverage(self) -> None:
+        self.write("base/image.c", IMAGE)
+        self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-001,X86-001", HCABI_VERSION_1_0) {}\n')
+        (images, tests), reg = self.scan()
+        out = io.StringIO()
+        self.assertEqual(m.coverage(tests, reg, out), 1)
+        text = out.getvalue()
+        self.assertIn("2 of 6 requirements", text)
+        self.assertIn("untested: BASE-002", text)
+        self.assertNotIn("untested: BASE-001", text)
+
+    def test_main_writes_only_on_change(self) -> None:
+        self.write("base/image.c", IMAGE)
+        self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-001", HCABI_VERSION_1_0) {}\n')
+        out = self.root / "build" / "tests.json"
+        args = ["generate", "--tests-dir", str(self.tests), "--requirements",
+                str(self.root / "requirements.json"), "--abi", str(self.root / "abi.h"), "--out", str(out)]
+        self.assertEqual(m.main(args), 0)
+        first = out.stat().st_mtime_ns
+        self.assertEqual(m.main(args), 0)
+        self.assertEqual(out.stat().st_mtime_ns, first)
+        self.assertEqual(json.loads(out.read_text())["tests"][0]["name"], "BASE.t")
+        self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-404", HCABI_VERSION_1_0) {}\n')
+        self.assertEqual(m.main(args), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
