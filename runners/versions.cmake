@@ -26,7 +26,11 @@
 # The expectations are checked by runners/versions-expect.cmake (cmake -P). The runs
 # boot every image once per version nested (about 2 minutes each on 2 cores) or
 # directly when /dev/kvm is usable; they take the nested lock so that they do not
-# compete with other nested tests for the 2 cores.
+# compete with other nested tests for the 2 cores. Nested, they use the build's
+# launcher cache, HCABI_NESTED_CACHE (scripts/HcabiNested.cmake), through the
+# runner's $HCABI_NESTED_CACHE.
+
+include("${PROJECT_SOURCE_DIR}/scripts/HcabiNested.cmake")
 
 set(HCABI_CONFORM "${CMAKE_CURRENT_LIST_DIR}/hcabi-conform")
 set(HCABI_CONFORM_EXPECT "${CMAKE_CURRENT_LIST_DIR}/versions-expect.cmake")
@@ -72,6 +76,7 @@ foreach(v IN LISTS conform_versions)
   set_tests_properties(conform.v${v}.run PROPERTIES
     FIXTURES_SETUP conform_v${v}
     RESOURCE_LOCK hcabi_nested
+    ENVIRONMENT "HCABI_NESTED_CACHE=${HCABI_NESTED_CACHE}"
     TIMEOUT ${HCABI_CONFORM_TIMEOUT}
     LABELS "nested;conformance;versions")
 endforeach()

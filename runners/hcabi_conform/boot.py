@@ -245,7 +245,10 @@ class BootInterpreter:
             ok, note = ending_satisfies(ending, event, code)
             want = event + ("" if code is None else f" code={code}")
             if ok:
-                self._close(cur.name, "pass", f"the VMM reported {want} as expected{note}")
+                if cur.failed:  # the end came as announced, but the test had already failed
+                    self._close(cur.name, "fail", f"the VMM reported {want} as expected{note}, but {len(cur.failed)} check(s) failed before")
+                else:
+                    self._close(cur.name, "pass", f"the VMM reported {want} as expected{note}")
                 return
             # Ending the VM some other orderly way is a wrong behaviour (fail);
             # a fault, signal, timeout or VMM error keeps its own status.

@@ -26,7 +26,7 @@ from .manifests import RequirementsManifest, TestsManifest, load_requirements, l
 from .report import RunContext, Selection, build_report, host_info, load_report, merge_reports, write_json, write_text
 from .runner import Plan, decide_tested_version, execute, make_jobs, make_plan, parse_shard, progress_printer
 from .summary import render_summary
-from .targets import BootJob, Cmd, Qemu, RefDirect, RefNested, Target, kill_live_processes, kvm_probe
+from .targets import BootJob, Cmd, Qemu, RefDirect, RefNested, Target, kill_live_processes, kvm_probe, qemu_kvm_probe
 from .verdict import evaluate
 from .versions import Version
 
@@ -59,6 +59,11 @@ class Paths:
     @property
     def refvmm(self) -> Path:
         return self.build / "reference-impl" / "refvmm" / "hcabi-refvmm"
+
+    @property
+    def nested_probe(self) -> Path:
+        """The nested launcher's holder, run as `hcabi-nested-probe --hold`."""
+        return self.build / "scripts" / "hcabi-nested-probe"
 
 
 def _paths(args: argparse.Namespace) -> Paths:
@@ -131,8 +136,13 @@ def build_parser() -> Parser:
     run.add_argument("--filter", action="append", default=[], metavar="GLOB", help="only tests whose name matches (repeatable)")
     run.add_argument("--ref-mode", choices=("auto", "direct", "nested"), default="auto", help="for --target ref: auto (direct if /dev/kvm is usable), direct, nested")
     run.add_argument("--launcher", metavar="PATH", help="nested launcher (default: scripts/hcabi-nested)")
+    run.add_argument(
+        "--refvmm-arg", action="append", default=[], metavar="ARG",
+        help="for --target ref: pass ARG to every hcabi-refvmm, before the image (repeatable; "
+        "write --refvmm-arg=--inject-fault=FUNC:KIND:PARAM for a value that starts with '-')",
+    )  # fmt: skip
     run.add_argument("--qemu", default="qemu-system-x86_64", metavar="BINARY", help="QEMU binary for --target qemu")
-    run.add_argument("--qemu-accel", choices=("auto", "kvm", "tcg"), default="auto", help="for --target qemu: auto (kvm if /dev/kvm is usable), kvm, tcg")
+    run.add_argument("--qemu-accel", choices=("auto", "kvm", "tcg"), default="auto", help="for --target qemu: auto (kvm if QEMU can run a VM on /dev/kvm, else tcg), kvm, tcg")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     _common(run)
 
@@ -176,14 +186,25 @@ def make_target(args: argparse.Namespace, paths: Paths, out_dir: Path) -> Target
         if target.pins_version and args.spec_version is None:
             raise UsageError("--vmm-cmd uses {spec_version}: give --spec-version X.Y")
         return target
+    if args.target != "ref" and args.refvmm_arg:
+        raise UsageError("--refvmm-arg is only for --target ref")
     if args.target == "qemu":
-        return Qemu(args.qemu, args.qemu_accel == "kvm" or (args.qemu_accel == "auto" and kvm_probe().usable))
+        if args.qemu_accel != "auto":
+            return Qemu(args.qemu, args.qemu_accel == "kvm")
+        # auto: KVM only if /dev/kvm is usable and QEMU really runs a VM on it
+        kvm = kvm_probe()
+        usable, why = qemu_kvm_probe(args.qemu) if kvm.usable else (False, kvm.reason)
+        return Qemu(args.qemu, usable, "" if usable else why)
     probe = kvm_probe()
     if args.ref_mode == "direct" or (args.ref_mode == "auto" and probe.hcall_intercept):
-        return RefDirect(paths.refvmm)
+        return RefDirect(paths.refvmm, args.refvmm_arg)
     launcher = Path(args.launcher) if args.launcher else REPO_ROOT / "scripts" / "hcabi-nested"
     why = "--ref-mode nested" if args.ref_mode == "nested" else probe.reason
-    return RefNested(launcher, paths.refvmm, paths.build / "nested-cache", out_dir, why)
+    # the holder keeps the nested kernel from patching its static keys at every boot
+    holder = [str(paths.nested_probe), "--hold"] if paths.nested_probe.is_file() else None
+    # the launcher's download cache: $HCABI_NESTED_CACHE (CMake passes its own to tests), else BUILD/nested-cache
+    cache = Path(os.environ["HCABI_NESTED_CACHE"]) if os.environ.get("HCABI_NESTED_CACHE") else paths.build / "nested-cache"
+    return RefNested(launcher, paths.refvmm, cache, out_dir, why, holder, args.refvmm_arg)
 
 
 def check_outputs(args: argparse.Namespace) -> None:
@@ -263,9 +284,11 @@ def _announce(args: argparse.Namespace, run: _RunSetup) -> None:
         print(f"{PROG}: warning: --vmm-cmd has no {{spec_version}}: the VMM is not asked to expose {args.spec_version}", file=sys.stderr)
     if not run.jobs:
         print(f"{PROG}: warning: shard {args.shard} has no images to boot", file=sys.stderr)
+    if args.refvmm_arg:
+        print(f"{PROG}: note: every hcabi-refvmm gets the extra arguments {' '.join(args.refvmm_arg)} (--refvmm-arg)", file=sys.stderr)
     if args.quiet:
         return
-    why = f": {run.target.why}" if isinstance(run.target, RefNested) and run.target.why else ""
+    why = f": {run.target.why}" if isinstance(run.target, (RefNested, Qemu)) and run.target.why else ""
     print(
         f"{PROG}: target {run.target.name} ({run.target.mode}{why}), {len(run.jobs)} boot(s), {run.plan.test_count} test(s), "
         f"timeout {run.timeout:g} s per boot, logs in {run.out_dir}",

@@ -54,12 +54,25 @@ def _check_stored_verdict(rep: LoadedReport, dec: GateDecision) -> None:
 
 
 def _check_consistency(rep: LoadedReport, manifest: RequirementsManifest, dec: GateDecision) -> None:
-    """The stored verdict and statuses must be what the raw results give."""
+    """The stored verdict, statuses and claims must be what the raw results
+    and the boots' discovery lines give; a pass or skip cannot have failing
+    checks."""
     ev = reevaluate(rep, manifest)
     if ev.verdict != rep.data["verdict"]:
         dec.reject(f"the report is inconsistent: it says {rep.data['verdict']}, its own results give {ev.verdict}" + (f" ({ev.reasons[0]})" if ev.reasons else ""))
+    data = rep.data
+    if ev.claimed != data.get("spec_version"):
+        dec.reject(f"the report is inconsistent: it records the claimed version {data.get('spec_version')}, its boots' discovery lines say {ev.claimed}")
+    if ev.present != data.get("hcabi_present"):
+        dec.reject(f"the report is inconsistent: it records hcabi_present {data.get('hcabi_present')}, its boots' discovery lines say {ev.present}")
+    if ev.implementation != (data.get("implementation") or {}):
+        dec.reject(f"the report is inconsistent: it records the implementation {data.get('implementation')}, its boots' discovery lines say {ev.implementation}")
     recomputed = {r.test: r for r in ev.results}
     for stored in rep.results:
+        if stored.raw_status in ("pass", "skip") and stored.failed_checks:
+            # an image's verdict is the most severe of its checks: a failing check makes a failed test
+            n, first = len(stored.failed_checks), stored.failed_checks[0]
+            dec.reject(f"the report is inconsistent: test {stored.test} is '{stored.raw_status}' but it has {n} failing check{'s' if n > 1 else ''} ([{first['req']}] {first['msg']})")
         again = recomputed.get(stored.test)
         if again is not None and again.status != stored.status:
             dec.reject(f"the report is inconsistent: test {stored.test} is '{stored.status}' but its raw result gives '{again.status}' ({again.message.splitlines()[0] if again.message else ''})")

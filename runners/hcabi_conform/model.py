@@ -174,6 +174,7 @@ class BootRecord:
     problems: list[Problem] = field(default_factory=list)
     suite_end: Optional[dict[str, int]] = None
     tail: str = ""
+    timing: dict[str, float] = field(default_factory=dict)  # booting vs testing (timing.py)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -197,4 +198,5 @@ class BootRecord:
             problems=[Problem.from_dict(p) for p in data.get("problems", [])],
             suite_end=data.get("suite_end"),
             tail=str(data.get("tail", "")),
+            timing={str(k): v for k, v in (data.get("timing") or {}).items()},
         )

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from . import REPORT_FORMAT, REPORT_FORMAT_VERSION, __version__
+from . import REPORT_FORMAT, REPORT_FORMAT_VERSION, __version__, timing
 from .errors import EnvError
 from .manifests import RequirementsManifest, TestSpec, load_json
 from .model import STATUSES, BootRecord, TestResult
@@ -119,6 +119,7 @@ def build_report(ev: Evaluation, ctx: RunContext) -> dict[str, Any]:
         "results": [r.to_dict() for r in ev.results],
         "requirements": ev.requirements,
         "boots": [b.to_dict() for b in ctx.boots],
+        "timing": timing.summarize(b.timing for b in ctx.boots),
         "suite": {"tests": [t.to_dict() for t in ctx.suite]},
     }
 

@@ -110,6 +110,7 @@ def execute(plan: Plan, tests: TestsManifest, target: Target, jobs: list[BootJob
         record, res = interpret_boot(image, run.job.serial, run.ending, known, plan.selected[image.name])
         record.command = run.command
         record.duration = run.duration
+        record.timing = dict(run.timing)
         record.logs = {"serial": str(run.job.serial), "stderr": str(run.job.stderr)}
         with lock:
             boots[image.name] = record

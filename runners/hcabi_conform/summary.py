@@ -84,5 +84,6 @@ def render_summary(report: dict[str, Any]) -> str:
     """The whole summary as text."""
     verdict = str(report.get("verdict")).upper()
     lines = _header(report) + _table(report) + _failing_requirements(report) + _reasons(report)
-    lines += ["", f"verdict: {verdict} (HCABI {report.get('tested_version')}, profile {report.get('profile')})"]
+    absent = ": HCABI not present on this target" if report.get("hcabi_present") is False else ""
+    lines += ["", f"verdict: {verdict} (HCABI {report.get('tested_version')}, profile {report.get('profile')}){absent}"]
     return "\n".join(lines) + "\n"

@@ -27,10 +27,11 @@ import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, TypeVar
+from typing import Callable, Optional, Sequence, TypeVar
 
+from . import timing
 from .errors import EnvError, UsageError
 from .manifests import ImageSpec
 from .model import Ending
@@ -119,6 +120,7 @@ class BootRun:
     ending: Ending
     command: list[str]
     duration: Optional[float]
+    timing: dict[str, float] = field(default_factory=dict)  # timing.py: booting vs testing
 
 
 Done = Callable[[BootRun], None]
@@ -300,7 +302,8 @@ class ProcessTarget(Target):
         argv = self.command(job)
         job.clear_logs()
         stdout = job.serial if self.serial_on_stdout else job.stderr
-        proc = run_process(argv, stdout, job.stderr, self.process_timeout(job))
+        with timing.HelloWatch(job.serial) as watch:  # when the image says hello
+            proc = run_process(argv, stdout, job.stderr, self.process_timeout(job))
         if proc.start_error:
             ending = Ending("host-error", proc.start_error)
         elif proc.timed_out:
@@ -308,7 +311,7 @@ class ProcessTarget(Target):
         else:
             assert proc.returncode is not None
             ending = self.classify(proc.returncode, job.stderr)
-        return BootRun(job, ending, argv, proc.duration)
+        return BootRun(job, ending, argv, proc.duration, watch.result(None if proc.start_error else proc.duration))
 
     def run(self, jobs: list[BootJob], parallel: int, done: Done) -> None:
         run_parallel(self.run_one, [(job,) for job in jobs], parallel, done)
@@ -320,13 +323,15 @@ def refvmm_grace(timeout: float) -> float:
     return min(15.0, 1.0 + timeout / 4)
 
 
-def refvmm_args(job: BootJob) -> list[str]:
-    """refvmm's arguments for one boot (also the nested launcher's job)."""
+def refvmm_args(job: BootJob, extra: Sequence[str] = ()) -> list[str]:
+    """refvmm's arguments for one boot (also the nested launcher's job);
+    `extra` (--refvmm-arg) go after the runner's own options, before IMAGE
+    (refvmm stops reading options at the first operand)."""
     args = ["--vcpus", str(job.image.vcpus), "--memory", f"{job.image.memory_mib}M", "--serial", "-"]
     args += ["--timeout", f"{job.timeout:g}", "--no-reboot"]
     if job.spec_version is not None:
         args += ["--spec-version", str(job.spec_version)]
-    return args + [str(job.image_path)]
+    return args + list(extra) + [str(job.image_path)]
 
 
 class RefDirect(ProcessTarget):
@@ -334,18 +339,22 @@ class RefDirect(ProcessTarget):
 
     name, mode = "ref", "direct"
 
-    def __init__(self, refvmm: Path) -> None:
+    def __init__(self, refvmm: Path, extra_args: Sequence[str] = ()) -> None:
         self.refvmm = refvmm
+        self.extra_args = list(extra_args)  # --refvmm-arg
 
     def preflight(self) -> None:
         if not os.access(self.refvmm, os.X_OK) or not self.refvmm.is_file():
             raise EnvError(f"hcabi-refvmm not found or not executable at {self.refvmm} (build it, or pass --build-dir)")
 
     def describe(self) -> dict[str, object]:
-        return {**super().describe(), "vmm": str(self.refvmm)}
+        info = {**super().describe(), "vmm": str(self.refvmm)}
+        if self.extra_args:
+            info["vmm_args"] = list(self.extra_args)
+        return info
 
     def command(self, job: BootJob) -> list[str]:
-        return [str(self.refvmm)] + refvmm_args(job)
+        return [str(self.refvmm)] + refvmm_args(job, self.extra_args)
 
     def classify(self, rc: int, stderr: Path) -> Ending:
         return classify_refvmm(rc, stderr)
@@ -357,16 +366,33 @@ class RefDirect(ProcessTarget):
 class RefNested(Target):
     """hcabi-refvmm inside a nested KVM VM (scripts/hcabi-nested): every boot
     of a batch runs in one launcher invocation (one nested kernel boot);
-    --jobs N makes N batches, each with its own launcher output directory."""
+    --jobs N makes N batches, each with its own launcher output directory.
+
+    `holder` is the launcher's --holder (normally BUILD/scripts/
+    hcabi-nested-probe --hold): an idle KVM VM kept alive for the whole batch,
+    so that the nested kernel does not patch its static keys between boots,
+    which has panicked it under TCG. None leaves the launcher's default
+    ($HCABI_NESTED_HOLDER). `extra_args` (--refvmm-arg) go to every refvmm."""
 
     name, mode = "ref", "nested"
 
-    def __init__(self, launcher: Path, refvmm: Path, cache: Path, out_dir: Path, why: str = "") -> None:
+    def __init__(
+        self,
+        launcher: Path,
+        refvmm: Path,
+        cache: Path,
+        out_dir: Path,
+        why: str = "",
+        holder: Optional[list[str]] = None,
+        extra_args: Sequence[str] = (),
+    ) -> None:
         self.why = why  # why not direct: shown to the user, kept in the report
         self.launcher = launcher
         self.refvmm = refvmm
         self.cache = cache
         self.out_dir = out_dir
+        self.holder = holder
+        self.extra_args = list(extra_args)
 
     def preflight(self) -> None:
         if not self.launcher.is_file():
@@ -375,12 +401,17 @@ class RefNested(Target):
             raise EnvError(f"hcabi-refvmm not found at {self.refvmm} (build it, or pass --build-dir)")
 
     def describe(self) -> dict[str, object]:
-        return {**super().describe(), "vmm": str(self.refvmm), "launcher": str(self.launcher), "why": self.why}
+        info = {**super().describe(), "vmm": str(self.refvmm), "launcher": str(self.launcher), "why": self.why}
+        if self.holder:
+            info["holder"] = shlex.join(self.holder)
+        if self.extra_args:
+            info["vmm_args"] = list(self.extra_args)
+        return info
 
     def job_line(self, job: BootJob) -> str:
         """`NAME<TAB>PROGRAM ARGS...`, shell-quoted (the launcher splits the
         arguments like shell words and copies host files into the guest)."""
-        argv = [str(self.refvmm)] + refvmm_args(job)
+        argv = [str(self.refvmm)] + refvmm_args(job, self.extra_args)
         bad = [a for a in argv if "\t" in a or "\n" in a or "\0" in a]
         if bad:
             raise EnvError(f"the nested launcher cannot take an argument with a tab or newline: {bad[0]!r}")
@@ -412,17 +443,23 @@ class RefNested(Target):
             str(self.launcher), "--cache", str(self.cache), "--timeout", f"{total:g}",
             "--job-timeout", f"{job_limit:g}", "--out", str(batch_dir), str(jobfile),
         ]  # fmt: skip
+        if self.holder:
+            argv[-1:-1] = [f"--holder={shlex.join(self.holder)}"]
         log = batch_dir / "launcher.log"
         start = time.monotonic()
         proc = run_process(argv, log, log, total + NESTED_GRACE)
-        per_boot = (time.monotonic() - start) / len(jobs)
+        wall = time.monotonic() - start
+        per_boot = wall / len(jobs)
+        said = timing.read_launcher_log(log)  # the nested VM's boot and each job's time
         runs = []
         for job in jobs:
             for suffix in (".serial", ".stderr", ".status"):
                 produced = batch_dir / (job.image.name + suffix)
                 if produced.exists():
                     os.replace(produced, job.serial.with_suffix(suffix))
-            runs.append(BootRun(job, self._ending(job, proc, log, total), argv, per_boot))
+            runs.append(
+                BootRun(job, self._ending(job, proc, log, total), argv, per_boot, timing.nested_boot(said, job.image.name, index, wall))
+            )
         return runs
 
     def _ending(self, job: BootJob, proc: _Proc, log: Path, total: float) -> Ending:
@@ -444,25 +481,57 @@ class RefNested(Target):
         return Ending("host-error", f"the nested launcher (exit {proc.returncode}) has no result for {job.image.name}: {last or 'no output'} (see {log})")
 
 
+QEMU_MACHINE = ["-machine", "q35", "-cpu", "max"]
+
+
+def qemu_kvm_probe(binary: str, timeout: float = 30.0) -> tuple[bool, str]:
+    """Can QEMU really run a VM with KVM here? /dev/kvm may open, answer the
+    API and create VMs, yet refuse what QEMU sets up (seen under another
+    hypervisor: "failed to set MSR 0x10a", then QEMU aborts before the guest
+    runs). Start QEMU paused with KVM and the boots' machine and CPU, and
+    quit it on its monitor: exit status 0 means it can. Takes well under a
+    second either way."""
+    argv = [binary, "-accel", "kvm", *QEMU_MACHINE, "-m", "16", "-display", "none", "-monitor", "stdio", "-serial", "none", "-S", "-no-reboot"]
+    try:
+        proc = subprocess.run(argv, input=b"quit\n", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout, start_new_session=True)
+    except subprocess.TimeoutExpired:
+        return False, f"{binary} -accel kvm did not start and quit within {timeout:g} s"
+    except OSError as exc:
+        return False, f"cannot start {binary}: {exc.strerror or exc}"
+    if proc.returncode == 0:
+        return True, f"{binary} runs with KVM"
+    lines = [ln.replace("(qemu)", "").strip() for ln in proc.stdout.decode("utf-8", "replace").splitlines()]
+    lines = [ln for ln in lines if ln]
+    said = next((ln for ln in lines if "error" in ln.lower()), lines[-1] if lines else "no output")
+    rc = proc.returncode
+    how = f"killed by {signal.Signals(-rc).name}" if rc < 0 and -rc in signal.valid_signals() else f"exit status {rc}"
+    return False, f"{binary} -accel kvm fails here ({how}: {said})"
+
+
 class Qemu(ProcessTarget):
-    """Plain QEMU: no HCABI; a check that the images fail cleanly."""
+    """Plain QEMU: no HCABI; a check that the images fail cleanly. `why`
+    says why TCG was chosen, when it was chosen for the user."""
 
     name = "qemu"
 
-    def __init__(self, binary: str, kvm: bool) -> None:
+    def __init__(self, binary: str, kvm: bool, why: str = "") -> None:
         self.binary = binary
         self.mode = "kvm" if kvm else "tcg"
+        self.why = why
 
     def preflight(self) -> None:
         if shutil.which(self.binary) is None:
             raise EnvError(f"QEMU binary {self.binary!r} not found")
 
     def describe(self) -> dict[str, object]:
-        return {**super().describe(), "vmm": self.binary}
+        info = {**super().describe(), "vmm": self.binary}
+        if self.why:
+            info["why"] = self.why
+        return info
 
     def command(self, job: BootJob) -> list[str]:
         return [
-            self.binary, "-accel", self.mode, "-machine", "q35", "-cpu", "max",
+            self.binary, "-accel", self.mode, *QEMU_MACHINE,
             "-smp", str(job.image.vcpus), "-m", str(job.image.memory_mib),
             "-nographic", "-monitor", "none", "-serial", "stdio", "-no-reboot",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", str(job.image_path),

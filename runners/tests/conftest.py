@@ -90,8 +90,10 @@ import json, os, signal, sys, time, zlib
 args = sys.argv[1:]
 opts, pos, i = {}, [], 0
 while i < len(args):
-    if args[i] in ("--vcpus", "--memory", "--serial", "--timeout", "--spec-version"):
+    if args[i] in ("--vcpus", "--memory", "--serial", "--timeout", "--spec-version", "--inject-fault"):
         opts[args[i]] = args[i + 1]; i += 2
+    elif args[i].startswith("--") and "=" in args[i]:
+        opts[args[i].split("=", 1)[0]] = args[i].split("=", 1)[1]; i += 1
     elif args[i] == "--no-reboot":
         opts["--no-reboot"] = True; i += 1
     else:
@@ -153,7 +155,7 @@ FAKE_LAUNCHER = r'''
 """Fake scripts/hcabi-nested: runs each job of the JOBFILE on the host."""
 import argparse, json, os, shlex, subprocess, sys
 p = argparse.ArgumentParser()
-p.add_argument("--cache"); p.add_argument("--timeout"); p.add_argument("--job-timeout")
+p.add_argument("--cache"); p.add_argument("--timeout"); p.add_argument("--job-timeout"); p.add_argument("--holder")
 p.add_argument("--out", required=True); p.add_argument("jobfile")
 a = p.parse_args()
 os.makedirs(a.out, exist_ok=True)

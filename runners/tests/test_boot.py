@@ -138,6 +138,18 @@ def test_expected_reboot_seen(tmp_path: Path) -> None:
     assert res["SYSTEM.reboot"].raw_status == "pass"
 
 
+def test_expected_reboot_after_a_failed_check_fails(tmp_path: Path) -> None:
+    """The VM ending as announced does not undo a check that failed before."""
+    lines = [
+        proto("hello image=system-reboot protocol=1"), HEAD[1], proto("test-begin name=SYSTEM.reboot reqs=SYSTEM-001"),
+        proto("check result=fail req=SYSTEM-001 msg=reserved bits accepted"), proto("expect event=reboot code=0"),
+    ]  # fmt: skip
+    _, res = interpret(tmp_path, lines, Ending("reboot", "reboot", status=10), image=REBOOT_IMAGE)
+    r = res["SYSTEM.reboot"]
+    assert r.raw_status == "fail" and "1 check(s) failed before" in r.raw_message and "reserved bits accepted" in r.raw_message
+    assert r.failed_checks == [{"req": "SYSTEM-001", "msg": "reserved bits accepted"}]
+
+
 def test_expected_reboot_but_vm_faulted(tmp_path: Path) -> None:
     lines = [proto("hello image=system-reboot protocol=1"), HEAD[1], proto("test-begin name=SYSTEM.reboot reqs=SYSTEM-001"), proto("expect event=reboot")]
     _, res = interpret(tmp_path, lines, FAULT, image=REBOOT_IMAGE)

@@ -67,6 +67,36 @@ def test_rejects_failed_test_doctored_into_skip(good_reports: dict[str, Path], t
     assert "TIME-001" in res.out
 
 
+def test_rejects_skip_or_pass_with_failing_checks(good_reports: dict[str, Path], tmp_path: Path) -> None:
+    """A failed test turned into a skip (or a pass) keeps its failing checks:
+    an image's verdict is the most severe of its checks, so that is a forgery
+    even where a skip would be allowed (core profile, optional extension)."""
+    for forged in ("skip", "pass"):
+
+        def edit(d: dict[str, Any]) -> None:
+            r = result(d, "TLB.flush")
+            r.update(status=forged, raw_status=forged, failed_checks=[{"req": "TLB-001", "msg": "stale entry still mapped"}])
+
+        res = gate(doctored(good_reports["1.1"], tmp_path / f"{forged}.json", edit), good_reports["manifest"], "--require", "1.1", "--profile", "core")
+        assert res.rc == 3, res.out
+        assert f"the report is inconsistent: test TLB.flush is '{forged}' but it has 1 failing check ([TLB-001] stale entry still mapped)" in res.out
+
+
+def test_rejects_claims_that_differ_from_discovery(good_reports: dict[str, Path], tmp_path: Path) -> None:
+    """The claimed version, presence and implementation stored in the report
+    must be what its boots' discovery lines say: a 1.1 claim edited to 1.2
+    would otherwise pass the version check unnoticed."""
+    for field, value, why in (
+        ("spec_version", "1.2", "it records the claimed version 1.2, its boots' discovery lines say 1.1"),
+        ("spec_version", "1.0", "it records the claimed version 1.0, its boots' discovery lines say 1.1"),
+        ("hcabi_present", False, "it records hcabi_present False, its boots' discovery lines say True"),
+        ("implementation", {"id": "0x2", "version": "0x10000", "signature": "HCABIrefvmm0"}, "it records the implementation {'id': '0x2'"),
+    ):
+        res = gate(doctored(good_reports["1.1"], tmp_path / "d.json", lambda d: d.update({field: value})), good_reports["manifest"], "--require", "1.1")
+        assert res.rc == 3, res.out
+        assert f"the report is inconsistent: {why}" in res.out
+
+
 def test_rejects_status_edited_without_raw(good_reports: dict[str, Path], tmp_path: Path) -> None:
     def edit(d: dict[str, Any]) -> None:
         r = result(d, "TLB.flush")

@@ -4,6 +4,7 @@ VMM; --target ref with a fake refvmm (direct) and a fake nested launcher."""
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import time
 from pathlib import Path
@@ -260,6 +261,35 @@ def test_ref_nested_with_fake_launcher(suite: Suite) -> None:
     assert (suite.out / "base.serial").exists() and (suite.out / "base.status").exists()
 
 
+def test_ref_nested_passes_the_holder(suite: Suite) -> None:
+    """With BUILD/scripts/hcabi-nested-probe built, every nested batch runs
+    with it as the launcher's holder (--holder 'PROBE --hold')."""
+    suite.install_refvmm()
+    launcher = suite.install_launcher()
+    probe = suite.build / "scripts" / "hcabi-nested-probe"
+    probe.parent.mkdir(parents=True)
+    probe.write_bytes(b"\x7fELF static probe")
+    res = run_cli("run", "--ref-mode", "nested", "--launcher", str(launcher), "--jobs", "2", *suite.common(), "--out", str(suite.out), "--json", str(suite.root / "r.json"))
+    assert res.rc == 0, res.out + res.err
+    for batch in ("nested-0", "nested-1"):
+        argv = json.loads((suite.out / batch / "invocation.json").read_text())["argv"]
+        holder = [a for a in argv if a.startswith("--holder")]
+        assert holder == ["--holder=" + shlex.join([str(probe), "--hold"])], argv
+        assert argv.index(holder[0]) < len(argv) - 1  # an option, before JOBFILE
+    assert load(suite.root / "r.json")["target_info"]["holder"] == shlex.join([str(probe), "--hold"])
+
+
+def test_ref_nested_without_probe_passes_no_holder(suite: Suite) -> None:
+    """No probe in the build: no --holder (the launcher's own default applies)."""
+    suite.install_refvmm()
+    launcher = suite.install_launcher()
+    res = run_cli("run", "--ref-mode", "nested", "--launcher", str(launcher), *suite.common(), "--out", str(suite.out), "--json", str(suite.root / "r.json"))
+    assert res.rc == 0, res.out + res.err
+    argv = json.loads((suite.out / "nested-0" / "invocation.json").read_text())["argv"]
+    assert not any(a.startswith("--holder") for a in argv)
+    assert "holder" not in load(suite.root / "r.json")["target_info"]
+
+
 def test_ref_nested_launcher_failure_is_error(suite: Suite) -> None:
     suite.install_refvmm()
     launcher = suite.install_launcher()
@@ -282,6 +312,52 @@ def test_ref_nested_job_killed_is_timeout(suite: Suite) -> None:
     assert by_test(load(suite.root / "r.json"))["TLB.flush"]["status"] == "timeout"
 
 
+FAULTS = ["--inject-fault=BASE.GET_IMPL_ID:clobber:r11", "--inject-fault", "TIME.GET_WALLCLOCK:value:0x8000000000000000"]
+
+
+def test_ref_direct_passes_refvmm_args(suite: Suite) -> None:
+    """--refvmm-arg (repeatable) reaches every refvmm after the runner's own
+    options and before IMAGE (refvmm stops at its first operand), and the
+    report records it."""
+    suite.install_refvmm()
+    extra = [f"--refvmm-arg={a}" for a in FAULTS]
+    res = run_cli("run", "--ref-mode", "direct", *extra, "--filter", "TIME.*", *suite.common(), "--out", str(suite.out), "--json", str(suite.root / "r.json"))
+    assert res.rc == 0, res.out + res.err
+    assert "--refvmm-arg" in res.err  # the note says the VMM runs with extra arguments
+    argv = json.loads((suite.images_dir / "hcabi-conf-time.elf.argv.json").read_text())
+    assert argv[-4:] == FAULTS + [str(suite.images_dir / "hcabi-conf-time.elf")], argv
+    assert argv[:2] == ["--vcpus", "2"]
+    assert load(suite.root / "r.json")["target_info"]["vmm_args"] == FAULTS
+
+
+def test_ref_nested_passes_refvmm_args_and_cache(suite: Suite) -> None:
+    """Nested: the extra arguments are in every job line, before IMAGE; and
+    $HCABI_NESTED_CACHE, when set, is the launcher's --cache (CMake sets it
+    from -DHCABI_NESTED_CACHE), else BUILD/nested-cache."""
+    suite.install_refvmm()
+    launcher = suite.install_launcher()
+    extra = [f"--refvmm-arg={a}" for a in FAULTS]
+    cache = suite.root / "shared-cache"
+    res = run_cli("run", "--ref-mode", "nested", "--launcher", str(launcher), *extra, *suite.common(), "--out", str(suite.out), "--json", str(suite.root / "r.json"), env={"HCABI_NESTED_CACHE": str(cache)})
+    assert res.rc == 0, res.out + res.err
+    inv = json.loads((suite.out / "nested-0" / "invocation.json").read_text())
+    assert inv["argv"][inv["argv"].index("--cache") + 1] == str(cache)
+    for line in inv["jobs"].splitlines():
+        name, args = line.split("\t")
+        words = shlex.split(args)
+        assert words[-4:-1] == FAULTS and words[-1].endswith(".elf"), words
+    assert load(suite.root / "r.json")["target_info"]["vmm_args"] == FAULTS
+    res = run_cli("run", "--ref-mode", "nested", "--launcher", str(launcher), "--filter", "TLB.*", *suite.common(), "--out", str(suite.out), env={"HCABI_NESTED_CACHE": ""})
+    assert res.rc == 0, res.out + res.err
+    inv = json.loads((suite.out / "nested-0" / "invocation.json").read_text())
+    assert inv["argv"][inv["argv"].index("--cache") + 1] == str(suite.build / "nested-cache")
+
+
+def test_refvmm_arg_only_for_ref(suite: Suite) -> None:
+    res = run_cli("run", "--target", "qemu", "--refvmm-arg=--inject-fault=BASE.GET_IMPL_ID:value:1", *suite.common())
+    assert res.rc == 2 and "--refvmm-arg is only for --target ref" in one_line_error(res)
+
+
 @pytest.mark.skipif(shutil.which("qemu-system-x86_64") is None, reason="QEMU not installed")
 def test_qemu_target_with_unbootable_image_is_error(suite: Suite) -> None:
     res = run_cli("run", "--target", "qemu", "--filter", "X86.*", "--timeout", "30", *suite.common(), "--out", str(suite.out), "--json", str(suite.root / "r.json"))
@@ -289,6 +365,48 @@ def test_qemu_target_with_unbootable_image_is_error(suite: Suite) -> None:
     rep = load(suite.root / "r.json")
     assert rep["target"] == "qemu" and by_test(rep)["X86.vmcall"]["status"] == "error"
     assert "-kernel" in rep["boots"][0]["command"] and "isa-debug-exit,iobase=0xf4,iosize=0x04" in rep["boots"][0]["command"]
+
+
+FAKE_QEMU = """import sys
+if "kvm" in sys.argv and "-S" in sys.argv:  # the KVM probe
+    sys.stdin.read()
+    if {broken}:
+        print("(qemu) qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69", flush=True)
+        import os, signal
+        os.kill(os.getpid(), signal.SIGABRT)
+    sys.exit(0)
+sys.exit(1)
+"""
+
+
+@pytest.mark.parametrize("broken", [True, False])
+def test_qemu_accel_auto_probes_qemu_on_kvm(suite: Suite, monkeypatch: pytest.MonkeyPatch, broken: bool) -> None:
+    """--qemu-accel auto picks KVM only when /dev/kvm is usable *and* QEMU
+    really runs a VM on it: a /dev/kvm that opens but on which QEMU aborts
+    (nested under another hypervisor) means TCG, and the report says why."""
+    import argparse
+    import sys as _sys
+
+    from hcabi_conform import cli
+    from hcabi_conform.targets import KvmProbe, qemu_kvm_probe
+
+    qemu = suite.root / "fake-qemu"
+    qemu.write_text(f"#!{_sys.executable}\n" + FAKE_QEMU.format(broken=broken))
+    qemu.chmod(0o755)
+    ok, why = qemu_kvm_probe(str(qemu))
+    assert ok is not broken, why
+    if broken:
+        assert "killed by SIGABRT" in why and "failed to set MSR 0x10a" in why and "(qemu)" not in why
+    monkeypatch.setattr(cli, "kvm_probe", lambda: KvmProbe(True, False, "usable"))
+    args = cli.build_parser().parse_args(["run", "--target", "qemu", "--qemu", str(qemu)])
+    target = cli.make_target(args, cli._paths(argparse.Namespace(build_dir=str(suite.build), manifest=None)), suite.out)
+    assert target.mode == ("tcg" if broken else "kvm")
+    assert ("why" in target.describe()) is broken
+    monkeypatch.setattr(cli, "kvm_probe", lambda: KvmProbe(False, False, "cannot open /dev/kvm: No such file"))
+    target = cli.make_target(args, cli._paths(argparse.Namespace(build_dir=str(suite.build), manifest=None)), suite.out)
+    assert target.mode == "tcg" and target.describe()["why"] == "cannot open /dev/kvm: No such file"
+    forced = cli.build_parser().parse_args(["run", "--target", "qemu", "--qemu", str(qemu), "--qemu-accel", "kvm"])
+    assert cli.make_target(forced, cli._paths(argparse.Namespace(build_dir=str(suite.build), manifest=None)), suite.out).mode == "kvm"
 
 
 @pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])

@@ -1,0 +1,172 @@
+# runners/integration.cmake: end-to-end tests of the conformance suite and of
+# hcabi-conform, one per "done when" of the issues they close. Included from
+# runners/CMakeLists.txt after versions.cmake, whose fixtures and reports it reuses:
+#
+#   include("${CMAKE_CURRENT_SOURCE_DIR}/integration.cmake")
+#
+# Every check is runners/integration_check.py (standard library only), which runs
+# hcabi-conform and reads its reports; a failure lists what differed.
+#
+# A deliberately wrong implementation fails (refvmm's test-only --inject-fault,
+# passed through hcabi-conform's --refvmm-arg). Each run boots only the image of the
+# function it breaks (one nested boot, --filter on every test of that image), must end
+# NON-CONFORMANT (exit 3) with exactly the expected test failing (status `fail`, not
+# crash or timeout: the fault is caught by the test that checks it, not by the image
+# falling over), on exactly the expected requirement, every other test of the image
+# passing, and the report recording the injected arguments (target_info.vmm_args):
+#
+#   conform.fault.status    CONSOLE.WRITE_BYTE returns NOT_SUPPORTED (-2): CONSOLE.write_byte
+#                           fails CONSOLE-010 (the guest runtime writes to COM1, never
+#                           through WRITE_BYTE, so nothing else is affected)
+#   conform.fault.value     TIME.GET_WALLCLOCK's value XOR bit 63 (a date after 2200):
+#                           TIME.wallclock fails TIME-010 (TIME.monotonic also reads the wall
+#                           clock, but only differences of it, which bit 63 leaves alone)
+#   conform.fault.clobber   TIME.GET_WALLCLOCK clobbers R11 (the classic SYSCALL-path victim):
+#                           X86.preserve_gprs fails X86-006 for both VMCALL and VMMCALL. The
+#                           x86 image calls GET_WALLCLOCK only through hcabi_raw_call (which
+#                           declares RCX, R11 and the argument registers changed) and the
+#                           preserve tests' own assembly, so compiled guest code is not wrecked
+#                           (a callee-saved register such as RBX would be, on the calls the
+#                           guest runtime makes through abi.h's wrappers)
+#
+# Plain QEMU, which has no HCABI:
+#
+#   conform.qemu.absent     `run --target qemu` (accelerator auto: TCG where QEMU cannot use
+#                           /dev/kvm) exits 3, says "HCABI not present", and every image ends
+#                           by itself (isa-debug-exit) within seconds
+#
+# Reports and the gate, on the newest version's full run (conform.vX.Y.run, fixture
+# conform_vX.Y, with --junit) and the failing report of conform.fault.value:
+#
+#   conform.vX.Y.junit          the JUnit XML is valid (integration_check.validate_junit: the
+#                               structure Jenkins and GitLab read; no Debian package ships a
+#                               JUnit XSD) and says what the JSON report says
+#   conform.vX.Y.gate.doctored  `gate --require X.Y` accepts the real report and rejects (exit
+#                               3, with the precise reason) a failed test turned into a skip,
+#                               a wrong claimed version (older; newer), a removed test result,
+#                               and a failing report whose verdict was edited to conformant
+#
+# and, booting nothing:
+#
+#   conform.coverage        `hcabi-conform coverage` exits 0 on the build's manifests and
+#                           lists nothing uncovered, at every version of the registry
+#
+# The README's main job, exactly as the README runs it from the repository root:
+#
+#   conform.readme          `runners/hcabi-conform run` (plus --build-dir when this build is
+#                           not build/) exits 0 and prints a CONFORMANT verdict
+#
+# Nested runs take the nested lock, like versions.cmake's, and use the build's launcher
+# cache (HCABI_NESTED_CACHE) through the runner's $HCABI_NESTED_CACHE.
+
+include("${PROJECT_SOURCE_DIR}/scripts/HcabiNested.cmake")
+
+if(NOT DEFINED conform_versions OR NOT DEFINED HCABI_CONFORM)
+  message(FATAL_ERROR "runners/integration.cmake: include versions.cmake first")
+endif()
+
+set(integ_check "${CMAKE_CURRENT_LIST_DIR}/integration_check.py")
+set(integ_dir "${CMAKE_BINARY_DIR}/conform-integration")
+set(integ_run "${HCABI_PYTHON}" "${HCABI_CONFORM}" run --build-dir "${CMAKE_BINARY_DIR}")
+set(integ_nested_env "HCABI_NESTED_CACHE=${HCABI_NESTED_CACHE}")
+list(GET conform_versions -1 integ_newest)
+# every test of the x86 image (the binding areas)
+set(integ_x86_filters --filter "X86.*" --filter "DISC.*" --filter "GEN.*" --filter "STATUS.*" --filter "VER.*")
+
+# hcabi_conform_fault_test(KIND FAULT FAIL TEST=REQ MESSAGE TEST=TEXT... FILTERS --filter ...)
+function(hcabi_conform_fault_test kind fault)
+  cmake_parse_arguments(PARSE_ARGV 2 F "" "FAIL" "MESSAGE;FILTERS")
+  set(report "${integ_dir}/fault-${kind}.json")
+  set(messages "")
+  foreach(m IN LISTS F_MESSAGE)
+    list(APPEND messages --message "${m}")
+  endforeach()
+  add_test(NAME conform.fault.${kind}
+    COMMAND "${HCABI_PYTHON}" "${integ_check}" fault --report "${report}"
+            --fail "${F_FAIL}" ${messages} "--vmm-arg=--inject-fault=${fault}"
+            -- ${integ_run} --out "${integ_dir}/fault-${kind}" --json "${report}"
+               "--refvmm-arg=--inject-fault=${fault}" ${F_FILTERS})
+  set_tests_properties(conform.fault.${kind} PROPERTIES
+    FIXTURES_SETUP conform_fault_${kind}
+    RESOURCE_LOCK hcabi_nested
+    ENVIRONMENT "${integ_nested_env}"
+    TIMEOUT 1800
+    LABELS "nested;conformance;integration")
+endfunction()
+
+hcabi_conform_fault_test(status "CONSOLE.WRITE_BYTE:status:-2"
+  FAIL "CONSOLE.write_byte=CONSOLE-010"
+  MESSAGE "CONSOLE.write_byte=got status=-2(NOT_SUPPORTED)"
+  FILTERS --filter "CONSOLE.*")
+hcabi_conform_fault_test(value "TIME.GET_WALLCLOCK:value:0x8000000000000000"
+  FAIL "TIME.wallclock=TIME-010"
+  MESSAGE "TIME.wallclock=ns since the epoch is after 2020-01-01 and before 2200-01-01"
+  FILTERS --filter "TIME.*")
+hcabi_conform_fault_test(clobber "TIME.GET_WALLCLOCK:clobber:r11"
+  FAIL "X86.preserve_gprs=X86-006"
+  MESSAGE "X86.preserve_gprs=TIME.GET_WALLCLOCK via VMCALL: R11 was"
+          "X86.preserve_gprs=TIME.GET_WALLCLOCK via VMMCALL: R11 was"
+  FILTERS ${integ_x86_filters})
+
+# Plain QEMU: every image of the suite, each must end by itself within 30 s (about
+# 0.5 s under TCG on 2 cores); --timeout bounds a hang.
+add_test(NAME conform.qemu.absent
+  COMMAND "${HCABI_PYTHON}" "${integ_check}" absent --report "${integ_dir}/qemu.json" --max-seconds 30
+          --tests "${conform_tests_manifest}"
+          -- ${integ_run} --target qemu --timeout 120 --out "${integ_dir}/qemu" --json "${integ_dir}/qemu.json")
+set_tests_properties(conform.qemu.absent PROPERTIES
+  TIMEOUT 1800
+  LABELS "conformance;qemu;integration")
+
+set(integ_report "${conform_dir}/report-${integ_newest}.json")
+add_test(NAME conform.v${integ_newest}.junit
+  COMMAND "${HCABI_PYTHON}" "${integ_check}" junit --report "${integ_report}"
+          --junit "${conform_dir}/report-${integ_newest}.xml")
+set_tests_properties(conform.v${integ_newest}.junit PROPERTIES
+  FIXTURES_REQUIRED conform_v${integ_newest}
+  TIMEOUT 120
+  LABELS "nested;conformance;integration")
+
+add_test(NAME conform.v${integ_newest}.gate.doctored
+  COMMAND "${HCABI_PYTHON}" "${integ_check}" gate
+          --python "${HCABI_PYTHON}" --conform "${HCABI_CONFORM}" --report "${integ_report}"
+          --tests "${conform_tests_manifest}" --require ${integ_newest}
+          --workdir "${integ_dir}/doctored" --failing-report "${integ_dir}/fault-value.json")
+set_tests_properties(conform.v${integ_newest}.gate.doctored PROPERTIES
+  FIXTURES_REQUIRED "conform_v${integ_newest};conform_fault_value"
+  TIMEOUT 300
+  LABELS "nested;conformance;integration")
+
+add_test(NAME conform.coverage
+  COMMAND "${HCABI_PYTHON}" "${integ_check}" coverage
+          --python "${HCABI_PYTHON}" --conform "${HCABI_CONFORM}" --build-dir "${CMAKE_BINARY_DIR}"
+          --manifest "${conform_requirements}")
+set_tests_properties(conform.coverage PROPERTIES
+  TIMEOUT 120
+  LABELS "conformance;integration")
+
+# The README's command, from the repository root, with the interpreter its #! line
+# finds; --build-dir only when this build is not the README's build/.
+# Off by default: it boots the same suite at the same (newest) version on the
+# same target as conform.v<newest>.run, which CI already runs, and every
+# extra nested boot adds CI time and exposure to the rare nested triple fault
+# (see docs/refvmm.md). Turn it on to check the README's exact invocation.
+option(HCABI_TEST_README_RUN "Also run the README's main job as a CTest test" OFF)
+if(HCABI_TEST_README_RUN)
+set(readme_cmd runners/hcabi-conform run)
+get_filename_component(integ_build_real "${CMAKE_BINARY_DIR}" REALPATH)
+get_filename_component(integ_readme_build "${PROJECT_SOURCE_DIR}/build" REALPATH)
+if(NOT integ_build_real STREQUAL integ_readme_build)
+  list(APPEND readme_cmd --build-dir "${CMAKE_BINARY_DIR}")
+endif()
+add_test(NAME conform.readme
+  COMMAND "${HCABI_PYTHON}" "${integ_check}" conformant --cwd "${PROJECT_SOURCE_DIR}"
+          --report "${CMAKE_BINARY_DIR}/conform-out/report.json" --tested ${integ_newest}
+          -- ${readme_cmd}
+  WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
+set_tests_properties(conform.readme PROPERTIES
+  RESOURCE_LOCK hcabi_nested
+  ENVIRONMENT "${integ_nested_env}"
+  TIMEOUT ${HCABI_CONFORM_TIMEOUT}
+  LABELS "nested;conformance;integration")
+endif()
