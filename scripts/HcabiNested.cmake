@@ -15,6 +15,14 @@
 #   HCABI_NESTED_LAUNCHER  path of scripts/hcabi-nested
 #   HCABI_NESTED_CACHE     its download cache (kernel, modules, busybox)
 #   HCABI_NESTED_TIMEOUT   default CTest TIMEOUT of nested tests, seconds
+#   HCABI_NESTED_HOLDER    the launcher's --holder for every nested test:
+#                          "'$<TARGET_FILE:hcabi-nested-probe>' --hold", a
+#                          generator expression (use it in add_test() or
+#                          file(GENERATE) only); "" runs them without one.
+#                          The holder keeps one idle KVM VM alive across the
+#                          batch so that the nested kernel does not patch its
+#                          static keys between jobs, which has panicked it
+#                          under TCG (docs/internals.md, "The nested launcher")
 #
 # hcabi_add_nested_test(NAME <test>
 #     JOBS "<job> <program> [args...]" ...    one boot runs them all, in order
@@ -22,7 +30,8 @@
 #     [EXPECT_SERIAL "<job>=<regex>" ...]     <job>.serial must match (Python re, MULTILINE)
 #     [EXPECT_STDERR "<job>=<regex>" ...]     <job>.stderr must match
 #     [EXPECT_SERIAL_FILE "<job>=<path>" ...] <job>.serial must equal the file
-#     [TIMEOUT <seconds>] [LABELS <label>...])
+#     [TIMEOUT <seconds>] [LABELS <label>...]
+#     [HOLDER "<program> [args...]" | NO_HOLDER])  default: HCABI_NESTED_HOLDER
 # Job arguments are shell words (quote with '...'); generator expressions work
 # ($<TARGET_FILE:...>); any argument that is an existing file is copied into
 # the guest.  Values must not contain ';'.  The test is labelled "nested" and
@@ -37,9 +46,13 @@ set(HCABI_NESTED_CACHE "${PROJECT_SOURCE_DIR}/build/nested-cache" CACHE PATH
     "Download cache of scripts/hcabi-nested (kernel, modules, busybox from Debian's archive)")
 # The nested path is 20-40x slower than hardware; a test checks function, never timing.
 set(HCABI_NESTED_TIMEOUT 1800 CACHE STRING "Default CTest TIMEOUT (seconds) of nested tests")
+# scripts/CMakeLists.txt builds hcabi-nested-probe; the generator expression
+# resolves whatever the order in which the directories are added.
+set(HCABI_NESTED_HOLDER "'$<TARGET_FILE:hcabi-nested-probe>' --hold" CACHE STRING
+    "--holder of scripts/hcabi-nested in nested tests (a generator expression; empty: none)")
 
 function(hcabi_add_nested_test)
-    cmake_parse_arguments(PARSE_ARGV 0 T "" "NAME;TIMEOUT"
+    cmake_parse_arguments(PARSE_ARGV 0 T "NO_HOLDER" "NAME;TIMEOUT;HOLDER"
         "JOBS;EXPECT_STATUS;EXPECT_SERIAL;EXPECT_STDERR;EXPECT_SERIAL_FILE;LABELS")
     if(NOT T_NAME OR NOT T_JOBS)
         message(FATAL_ERROR "hcabi_add_nested_test: NAME and JOBS are required")
@@ -49,6 +62,11 @@ function(hcabi_add_nested_test)
     endif()
     if(NOT T_TIMEOUT)
         set(T_TIMEOUT ${HCABI_NESTED_TIMEOUT})
+    endif()
+    if(T_NO_HOLDER)
+        set(T_HOLDER "")
+    elseif(NOT DEFINED T_HOLDER)
+        set(T_HOLDER "${HCABI_NESTED_HOLDER}")
     endif()
     # the launcher gives up a little before CTest would kill it, so that it can
     # say what hung; the rest is for filling the download cache on first use
@@ -86,6 +104,7 @@ function(hcabi_add_nested_test)
             --launcher "${HCABI_NESTED_LAUNCHER}"
             --cache "${HCABI_NESTED_CACHE}"
             --timeout "${launcher_timeout}"
+            "--holder=${T_HOLDER}"
             --out "${dir}/out"
             --jobs "${dir}/jobs-$<CONFIG>.txt"
             --expect "${dir}/expect-$<CONFIG>.txt")

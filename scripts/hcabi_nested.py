@@ -20,6 +20,7 @@ records (see :class:`ResultDecoder`)::
 
     @@hcabi-nested start protocol=1 jobs=N
     @@hcabi-nested kvm ok vendor=amd           | @@hcabi-nested kvm-fail msg=TEXT
+    @@hcabi-nested holder state=up msg=TEXT    | ... state=failed msg=TEXT  (with --holder)
     @@hcabi-nested job-start name=NAME
     @@hcabi-nested data name=NAME kind=serial size=N crc32=XXXXXXXX
     <exactly N raw bytes>
@@ -29,11 +30,23 @@ records (see :class:`ResultDecoder`)::
     (a newline after the payload)
     @@hcabi-nested status name=NAME status=N elapsed_ms=N killed=0|1
     ...
+    @@hcabi-nested holder state=stopped|lost msg=TEXT                       (with --holder)
     @@hcabi-nested done
 
 Lengths make the payload binary-safe; the CRC-32 (zlib's) catches corruption;
 a job counts as completed only when both payloads and its status arrived
 intact, and only then does the launcher write ``NAME.status``.
+
+The holder (``--holder``, default ``$HCABI_NESTED_HOLDER``): a static program
+started in the background once KVM is up, before the first job, and stopped
+(SIGTERM) after the last.  It keeps one idle KVM VM alive for the whole batch,
+so that the number of live VMs never drops to 0 between jobs: each time it
+goes between 0 and 1 the nested kernel patches its own text (static keys:
+the scheduler's preempt notifiers, KVM's Xen and LAPIC keys), and under
+multi-threaded TCG that patching has been seen to panic the nested kernel
+("Oops: int3" in finish_task_switch, about one boot in seven).  The project's
+holder is ``hcabi-nested-probe --hold`` (scripts/nested-probe.c).  It is a
+mitigation: if it does not come up, the jobs run without it, with a warning.
 """
 
 from __future__ import annotations
@@ -76,6 +89,12 @@ DEFAULT_MEMORY_MIB = 2048
 DEFAULT_SMP = 2
 # After the guest says "done", how long QEMU may take to power off before we kill it.
 POWEROFF_GRACE = 20.0
+# How long the holder may take to print its ready line, and to end on SIGTERM.
+HOLDER_READY_TIMEOUT = 60
+HOLDER_STOP_TIMEOUT = 10
+HOLDER_READY_WORD = "hold=ready"
+HOLDER_ENV = "HCABI_NESTED_HOLDER"
+HOLDER_STATES = ("up", "failed", "stopped", "lost")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CACHE = REPO_ROOT / "build" / "nested-cache"
@@ -203,23 +222,66 @@ def rewrite_args(jobs: Sequence[Job], cwd: Optional[str] = None) -> tuple[list[G
     (a busybox applet such as ``sh``), pass unchanged."""
     cwd = cwd or os.getcwd()
     plan = FilePlan()
-    out: list[GuestJob] = []
-    for job in jobs:
-        argv: list[str] = []
-        for i, arg in enumerate(job.argv):
-            if _is_host_file(arg, cwd):
-                host = os.path.join(cwd, arg)
-                argv.append(plan.guest_path(host))
-                if i == 0:
-                    plan.executables.add(os.path.realpath(host))
-                continue
-            m = re.match(r"^(--?[A-Za-z0-9][A-Za-z0-9_-]*=)(.+)$", arg)
-            if i > 0 and m and _is_host_file(m.group(2), cwd):
-                argv.append(m.group(1) + plan.guest_path(os.path.join(cwd, m.group(2))))
-                continue
-            argv.append(arg)
-        out.append(GuestJob(name=job.name, argv=tuple(argv)))
+    out = [GuestJob(name=job.name, argv=_rewrite_argv(job.argv, plan, cwd)) for job in jobs]
     return out, plan
+
+
+def _rewrite_argv(argv: Sequence[str], plan: FilePlan, cwd: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for i, arg in enumerate(argv):
+        if _is_host_file(arg, cwd):
+            host = os.path.join(cwd, arg)
+            out.append(plan.guest_path(host))
+            if i == 0:
+                plan.executables.add(os.path.realpath(host))
+            continue
+        m = re.match(r"^(--?[A-Za-z0-9][A-Za-z0-9_-]*=)(.+)$", arg)
+        if i > 0 and m and _is_host_file(m.group(2), cwd):
+            out.append(m.group(1) + plan.guest_path(os.path.join(cwd, m.group(2))))
+            continue
+        out.append(arg)
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------
+# The holder
+
+
+def parse_holder(text: Optional[str], source: str = "--holder") -> Optional[tuple[str, ...]]:
+    """``PROGRAM [ARGS...]`` split like the ARGS of a job line; None when the
+    text is missing or blank (no holder).  UsageError when it cannot be split."""
+    if text is None or text.strip() == "":
+        return None
+    if "\0" in text or "\n" in text:
+        raise UsageError(f"{source}: NUL or newline in the holder command")
+    try:
+        argv = shlex.split(text.replace("\t", " "), comments=False, posix=True)
+    except ValueError as exc:
+        raise UsageError(f"{source}: cannot split {text!r}: {exc}") from None
+    return tuple(argv) or None
+
+
+def holder_problem(argv: Sequence[str], cwd: Optional[str] = None) -> Optional[str]:
+    """Why the holder cannot run in the guest, as far as the host can tell
+    (a dynamically linked program, an unreadable one), else None.  A program
+    that is not a host file is left to the guest, like a job's."""
+    cwd = cwd or os.getcwd()
+    if not _is_host_file(argv[0], cwd):
+        return None
+    host = os.path.realpath(os.path.join(cwd, argv[0]))
+    try:
+        with open(host, "rb") as fh:
+            interp = elf_interpreter(fh.read(1 << 20))
+    except (OSError, ValueError) as exc:
+        return f"cannot inspect {host}: {exc}"
+    if interp is not None:
+        return f"{host} is dynamically linked (interpreter {interp}); link it with -static"
+    return None
+
+
+def rewrite_holder(argv: Sequence[str], plan: FilePlan, cwd: Optional[str] = None) -> GuestJob:
+    """The holder's in-guest argv; its files join ``plan`` (shared with the jobs)."""
+    return GuestJob(name="holder", argv=_rewrite_argv(argv, plan, cwd or os.getcwd()))
 
 
 def elf_interpreter(data: bytes) -> Optional[str]:
@@ -793,11 +855,18 @@ def _populate_cache(cache: Path) -> CacheInfo:
 
 
 def render_init(
-    jobs: Sequence[GuestJob], channel_modules: Sequence[str], kvm_modules: dict[str, list[str]], job_timeout: int
+    jobs: Sequence[GuestJob],
+    channel_modules: Sequence[str],
+    kvm_modules: dict[str, list[str]],
+    job_timeout: int,
+    holder: bool = False,
 ) -> str:
-    """The busybox-sh /init of the nested guest."""
+    """The busybox-sh /init of the nested guest.  With ``holder``, /holder.sh
+    runs in the background from before the first job to after the last."""
     q = shlex.quote
     calls = "\n".join(f"run_job {q(j.name)}" for j in jobs)
+    if holder and jobs:
+        calls = f"start_holder\n{calls}\nstop_holder"
     amd = " ".join(kvm_modules.get("amd", []))
     intel = " ".join(kvm_modules.get("intel", []))
     chan = " ".join(channel_modules)
@@ -822,6 +891,7 @@ die() {{
     echo o > /proc/sysrq-trigger
 }}
 emit() {{ printf '@@hcabi-nested %s\\n' "$*" >&3; }}
+oneline() {{ tr -c ' -~' ' ' | cut -c1-300; }}  # one line of printable ASCII
 send() {{ # NAME KIND FILE
     set -- "$1" "$2" "$3" "$(stat -c %s "$3")" "$(crc32 "$3" | cut -d' ' -f1)"
     emit "data name=$1 kind=$2 size=$4 crc32=$5"
@@ -883,6 +953,7 @@ run_job() {{ # NAME
     rm -rf /tmp/out.serial /tmp/out.stderr "/tmp/work/$name"
 }}
 
+{render_holder_functions()}
 {calls}
 
 emit "done"
@@ -895,11 +966,82 @@ echo o > /proc/sysrq-trigger
 """
 
 
+def render_holder_functions(
+    ready_timeout: int = HOLDER_READY_TIMEOUT,
+    stop_timeout: int = HOLDER_STOP_TIMEOUT,
+    workdir: str = "/tmp/holder",
+    script: str = "/holder.sh",
+) -> str:
+    """The guest's start_holder and stop_holder shell functions (they use the
+    init's log, emit and oneline).  The holder runs ``script`` in
+    ``workdir``, its output going to ``workdir``/out; start_holder returns
+    once that has a line with HOLDER_READY_WORD, or the holder ended, or
+    ``ready_timeout`` s passed (then it is killed): the jobs run either way."""
+    return f"""holder_pid=
+holder_dir={shlex.quote(workdir)}
+alive() {{ kill -0 "$1" 2>/dev/null && ! grep -qs '^State:[[:space:]]*Z' "/proc/$1/status"; }}
+start_holder() {{ # the holder in the background; wait for its ready line
+    mkdir -p "$holder_dir"
+    (cd "$holder_dir" && exec sh {shlex.quote(script)}) </dev/null >"$holder_dir/out" 2>&1 &
+    holder_pid=$!
+    log "holder: started (pid $holder_pid)"
+    i=0
+    while :; do
+        ready=$(grep -m1 -F {HOLDER_READY_WORD} "$holder_dir/out")
+        if [ -n "$ready" ]; then
+            log "holder: $ready"
+            emit "holder state=up msg=$(echo "$ready" | oneline)"
+            return
+        fi
+        if ! alive $holder_pid; then
+            wait $holder_pid
+            st=$?
+            sed 's/^/hcabi-nested-init: holder: /' "$holder_dir/out"
+            emit "holder state=failed msg=it ended with status $st before it was ready: $(tail -n 3 "$holder_dir/out" | oneline)"
+            holder_pid=
+            return
+        fi
+        i=$((i + 1))
+        if [ $i -ge {ready_timeout * 10} ]; then
+            kill -KILL $holder_pid 2>/dev/null
+            wait $holder_pid 2>/dev/null
+            sed 's/^/hcabi-nested-init: holder: /' "$holder_dir/out"
+            emit "holder state=failed msg=no {HOLDER_READY_WORD} line after {ready_timeout} s: $(tail -n 3 "$holder_dir/out" | oneline)"
+            holder_pid=
+            return
+        fi
+        sleep 0.1
+    done
+}}
+stop_holder() {{ # SIGTERM, then SIGKILL after {stop_timeout} s
+    [ -n "$holder_pid" ] || return 0
+    if ! alive $holder_pid; then
+        wait $holder_pid
+        st=$?
+        emit "holder state=lost msg=it ended with status $st during the batch: $(tail -n 3 "$holder_dir/out" | oneline)"
+    else
+        kill -TERM $holder_pid 2>/dev/null
+        (sleep {stop_timeout}; kill -KILL $holder_pid 2>/dev/null) </dev/null >/dev/null 2>&1 &
+        wd=$!
+        wait $holder_pid
+        st=$?
+        kill $wd 2>/dev/null
+        wait $wd 2>/dev/null
+        emit "holder state=stopped msg=status $st: $(tail -n 1 "$holder_dir/out" | oneline)"
+    fi
+    sed 's/^/hcabi-nested-init: holder: /' "$holder_dir/out" | tail -n 20
+    holder_pid=
+}}
+"""
+
+
 def render_job_script(job: GuestJob) -> str:
     return "#!/bin/sh\nexec " + " ".join(shlex.quote(a) for a in job.argv) + "\n"
 
 
-def build_initramfs(cache: CacheInfo, jobs: Sequence[GuestJob], plan: FilePlan, job_timeout: int) -> bytes:
+def build_initramfs(
+    cache: CacheInfo, jobs: Sequence[GuestJob], plan: FilePlan, job_timeout: int, holder: Optional[GuestJob] = None
+) -> bytes:
     cpio = CpioWriter()
     for d in ("bin", "dev", "proc", "sys", "tmp", "root", "jobs", "files", "lib/modules"):
         cpio.mkdir(d)
@@ -920,7 +1062,9 @@ def build_initramfs(cache: CacheInfo, jobs: Sequence[GuestJob], plan: FilePlan, 
         cpio.add_file(guest, data, mode)
     for j in jobs:
         cpio.add_file(f"jobs/{j.name}.sh", render_job_script(j).encode(), 0o755)
-    init = render_init(jobs, kmeta["channel_modules"], kmeta["kvm_modules"], job_timeout)
+    if holder is not None:
+        cpio.add_file("holder.sh", render_job_script(holder).encode(), 0o755)
+    init = render_init(jobs, kmeta["channel_modules"], kmeta["kvm_modules"], job_timeout, holder is not None)
     cpio.add_file("init", init.encode(), 0o755)
     return cpio.finish()
 
@@ -941,7 +1085,7 @@ class JobResult:
 
 @dataclasses.dataclass
 class Event:
-    kind: str  # start, kvm-ok, kvm-fail, job-start, result, done, problem
+    kind: str  # start, kvm-ok, kvm-fail, holder-STATE, job-start, result, done, problem
     text: str = ""
     result: Optional[JobResult] = None
 
@@ -1068,6 +1212,12 @@ class ResultDecoder:
                 elif kind == "kvm-fail":
                     msg = line.split("msg=", 1)[1] if "msg=" in line else line
                     events.append(Event("kvm-fail", msg.strip()))
+                elif kind == "holder":
+                    state = _fields(words[1:2]).get("state", "")
+                    if state not in HOLDER_STATES:
+                        raise ValueError(f"unknown holder state {state!r}")
+                    msg = line.split(" msg=", 1)[1] if " msg=" in line else ""
+                    events.append(Event(f"holder-{state}", msg.strip()))
                 elif kind == "job-start":
                     f = _fields(words[1:])
                     self.current, self.parts, self.damaged = f["name"], {}, False
@@ -1126,16 +1276,20 @@ def decode_results(data: bytes) -> list[Event]:
 def qemu_command(
     qemu: str, kernel: Path, initrd: Path, console_log: Path, results: Path, memory_mib: int, smp: int
 ) -> list[str]:
+    # One TCG thread for all vCPUs: multi-threaded TCG's emulation of nested
+    # SVM races here (kernel text-patching int3 oopses, guest triple faults
+    # near vCPU starts); single-threaded runs showed none at about the same
+    # speed on these 2-core machines.
     return [
         qemu,
-        "-accel", "tcg,thread=multi",
+        "-accel", "tcg,thread=single",
         "-cpu", "max",
         "-smp", str(smp),
         "-m", str(memory_mib),
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-kernel", str(kernel),
         "-initrd", str(initrd),
-        "-append", "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off",
+        "-append", "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off no_timer_check",
         "-chardev", f"file,id=con,path={console_log}",
         "-serial", "chardev:con",
         "-chardev", f"file,id=res,path={results}",
@@ -1184,10 +1338,22 @@ def _say(msg: str) -> None:
     print(f"{PROG}: {msg}", flush=True)
 
 
+def _warn(msg: str) -> None:
+    print(f"{PROG}: warning: {msg}", file=sys.stderr, flush=True)
+
+
 def run_batch(args: argparse.Namespace, jobs: list[Job]) -> int:
     out = Path(args.out)
     guest_jobs, plan = rewrite_args(jobs)
     check_programs(plan)
+    holder_argv: Optional[tuple[str, ...]] = getattr(args, "holder_argv", None)
+    guest_holder: Optional[GuestJob] = None
+    if holder_argv and jobs:
+        why = holder_problem(holder_argv)
+        if why:
+            _warn(f"the holder cannot run in the nested VM: {why}; running the jobs without it")
+        else:
+            guest_holder = rewrite_holder(holder_argv, plan)
     qemu = shutil.which(os.environ.get("HCABI_NESTED_QEMU", "qemu-system-x86_64"))
     if not qemu:
         raise EnvError("qemu-system-x86_64 not found; install qemu-system-x86 (scripts/setup-debian.sh)")
@@ -1205,10 +1371,11 @@ def run_batch(args: argparse.Namespace, jobs: list[Job]) -> int:
     with tempfile.TemporaryDirectory(prefix="hcabi-nested-") as tmps:
         tmp = Path(tmps)
         initrd, results = tmp / "initrd.cpio", tmp / "results.bin"
-        initrd.write_bytes(build_initramfs(cache, guest_jobs, plan, job_timeout))
+        initrd.write_bytes(build_initramfs(cache, guest_jobs, plan, job_timeout, guest_holder))
         results.touch()
         cmd = qemu_command(qemu, cache.kernel, initrd, console_log, results, args.memory, DEFAULT_SMP)
-        _say(f"booting kernel {cache.release} under TCG for {len(jobs)} job(s)")
+        with_holder = f" with holder {shlex.join(holder_argv)}" if guest_holder and holder_argv else ""
+        _say(f"booting kernel {cache.release} under TCG for {len(jobs)} job(s){with_holder}")
         t0 = time.monotonic()
         qerr = open(tmp / "qemu.stderr", "w+b")
         try:
@@ -1225,9 +1392,10 @@ def run_batch(args: argparse.Namespace, jobs: list[Job]) -> int:
         running: Optional[str] = None
         timed_out = False
         done_at: Optional[float] = None
+        holder_state = "none" if guest_holder is None else "not started"
 
         def handle(events: list[Event]) -> None:
-            nonlocal kvm_fail, kvm_up_at, running, done_at
+            nonlocal kvm_fail, kvm_up_at, running, done_at, holder_state
             for ev in events:
                 now = time.monotonic() - t0
                 if ev.kind == "kvm-ok":
@@ -1235,6 +1403,17 @@ def run_batch(args: argparse.Namespace, jobs: list[Job]) -> int:
                     _say(f"KVM is up inside after {now:.1f} s ({ev.text})")
                 elif ev.kind == "kvm-fail":
                     kvm_fail = ev.text
+                elif ev.kind == "holder-up":
+                    holder_state = "up"
+                    _say(f"holder is up after {now:.1f} s ({ev.text})")
+                elif ev.kind == "holder-failed":
+                    holder_state = "failed"
+                    _warn(f"the holder did not come up: {ev.text}; running the jobs without it (see {console_log})")
+                elif ev.kind == "holder-lost":
+                    holder_state = "lost"
+                    _warn(f"the holder ended before the last job: {ev.text} (see {console_log})")
+                elif ev.kind == "holder-stopped":
+                    holder_state = "stopped" if holder_state == "up" else holder_state
                 elif ev.kind == "job-start":
                     running = ev.text
                 elif ev.kind == "result" and ev.result:
@@ -1285,7 +1464,9 @@ def run_batch(args: argparse.Namespace, jobs: list[Job]) -> int:
     killed = [n for n, r in completed.items() if r.killed]
     missing = [j.name for j in jobs if j.name not in completed]
     if kvm_fail is None and not missing and not killed and decoder.done:
-        _say(f"{len(jobs)} job(s) ran in {elapsed:.1f} s{boot}; results in {out}")
+        held = {"stopped": ", holder held KVM throughout", "failed": ", WITHOUT the holder (it failed)",
+                "lost": ", holder LOST during the batch"}.get(holder_state, "")  # fmt: skip
+        _say(f"{len(jobs)} job(s) ran in {elapsed:.1f} s{boot}{held}; results in {out}")
         return EXIT_OK
 
     # Something went wrong in the environment: say what, clearly.
@@ -1308,6 +1489,8 @@ def run_batch(args: argparse.Namespace, jobs: list[Job]) -> int:
         print(f"{PROG}: no results for: {', '.join(missing)}", file=sys.stderr)
     for p in problems[:10]:
         print(f"{PROG}: {p}", file=sys.stderr)
+    if guest_holder is not None and holder_state not in ("up", "stopped"):
+        print(f"{PROG}: holder: {holder_state}", file=sys.stderr)
     if qemu_stderr and not timed_out and done_at is None:
         print(f"{PROG}: QEMU said: {qemu_stderr.splitlines()[-1]}", file=sys.stderr)
     tail = _tail(console_log)
@@ -1355,7 +1538,8 @@ def build_parser() -> argparse.ArgumentParser:
         "an existing host file is copied into the guest and replaced by its guest path. For each job: "
         "OUT/NAME.serial (the program's stdout), OUT/NAME.stderr, OUT/NAME.status (exit status). "
         "OUT/hcabi-nested.log keeps the guest console. Exit status: 0 every job ran, 2 usage, 4 environment failure. "
-        "Environment: HCABI_NESTED_QEMU (QEMU binary), HCABI_NESTED_KERNEL_PACKAGE (kernel package to use).",
+        "Environment: HCABI_NESTED_QEMU (QEMU binary), HCABI_NESTED_KERNEL_PACKAGE (kernel package to use), "
+        f"{HOLDER_ENV} (default of --holder).",
     )
     p.add_argument("--cache", default=str(DEFAULT_CACHE), metavar="DIR", help="download cache (default: %(default)s)")
     p.add_argument(
@@ -1375,6 +1559,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--memory", type=_memory, default=DEFAULT_MEMORY_MIB, metavar="MIB", help="RAM of the nested VM (default: %(default)s)"
     )
+    p.add_argument(
+        "--holder",
+        metavar="'PROGRAM [ARGS]'",
+        help="a static program, split like a job's ARGS, that runs in the background from before the first job to "
+        "after the last and keeps a KVM VM alive (normally 'hcabi-nested-probe --hold'), so that the nested kernel "
+        f"does not patch its static keys between jobs; '' for none (default: ${HOLDER_ENV}, else none)",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="directory for the results")
     p.add_argument("jobfile", metavar="JOBFILE", help="the jobs ('-' reads standard input)")
     return p
@@ -1391,6 +1582,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             except (OSError, UnicodeDecodeError) as exc:
                 raise UsageError(f"cannot read JOBFILE {args.jobfile}: {getattr(exc, 'strerror', None) or exc}") from None
         jobs = parse_jobfile(text, source)
+        if args.holder is not None:
+            args.holder_argv = parse_holder(args.holder, "--holder")
+        else:
+            args.holder_argv = parse_holder(os.environ.get(HOLDER_ENV), HOLDER_ENV)
         return run_batch(args, jobs)
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)

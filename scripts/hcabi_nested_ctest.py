@@ -4,6 +4,7 @@ check its results against an expectation file.
 
     hcabi_nested_ctest.py --out DIR --jobs JOBFILE --expect EXPECTFILE
                           [--cache DIR] [--timeout S] [--launcher PATH]
+                          [--holder 'PROGRAM [ARGS]']
 
 EXPECTFILE has one expectation per line, fields separated by a tab:
 
@@ -11,6 +12,9 @@ EXPECTFILE has one expectation per line, fields separated by a tab:
     NAME<TAB>serial<TAB>REGEX      NAME.serial matches REGEX (re.search, MULTILINE)
     NAME<TAB>stderr<TAB>REGEX      NAME.stderr matches REGEX
     NAME<TAB>serial-file<TAB>PATH  NAME.serial is byte for byte the host file PATH
+
+--holder goes to the launcher as is ('' for none); without it the launcher
+uses $HCABI_NESTED_HOLDER.
 
 Exit status: 0 every expectation holds, 1 one does not (or the launcher did
 not exit 0), 2 usage.  scripts/HcabiNested.cmake writes both files for
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -74,6 +79,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--launcher", default=str(HERE / "hcabi-nested"))
     ap.add_argument("--cache")
     ap.add_argument("--timeout")
+    ap.add_argument("--holder")
     ap.add_argument("--out", required=True)
     ap.add_argument("--jobs", required=True)
     ap.add_argument("--expect", required=True)
@@ -88,8 +94,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cmd += ["--cache", args.cache]
     if args.timeout:
         cmd += ["--timeout", args.timeout]
+    if args.holder is not None:
+        cmd.append(f"--holder={args.holder}")
     cmd.append(args.jobs)
-    print("+ " + " ".join(cmd), flush=True)
+    print("+ " + shlex.join(cmd), flush=True)
     rc = subprocess.run(cmd).returncode
     failures = [] if rc == 0 else [f"hcabi-nested exited with status {rc}"]
     failures += check(Path(args.out), expectations)

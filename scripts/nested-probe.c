@@ -24,6 +24,44 @@
  *
  * The last line is "nested-probe: result=ok" (exit status 0) or
  * "nested-probe: result=fail" (exit status 1).
+ *
+ * nested-probe --hold: the holder of scripts/hcabi-nested --holder.  It keeps
+ * one idle KVM VM alive, set up so that it holds every static key a refvmm VM
+ * flips, until SIGTERM, SIGINT or SIGHUP, without using any CPU.  Reason: the
+ * kernel patches its own text whenever one of these keys goes between 0 and
+ * non-zero, i.e. every time the number of live VMs goes between 0 and 1; under
+ * multi-threaded TCG that cross-CPU patching has been seen to leave a stale
+ * int3 behind ("Oops: int3" in finish_task_switch).  With the holder alive,
+ * the counts never drop to 0 between jobs and nothing is patched.
+ *
+ * The keys (Debian 6.12 kernel, read from the call sites of
+ * static_key_slow_inc/dec, __static_key_slow_dec_deferred and
+ * preempt_notifier_inc/dec in its kvm.ko; kvm_amd.ko flips none):
+ *
+ *   preempt_notifier_key  kernel/sched: +1 per live VM (KVM_CREATE_VM), -1 on
+ *                         its destruction; its branches are in
+ *                         __schedule/finish_task_switch
+ *   kvm_xen_enabled       deferred: +1 per VM whose KVM_XEN_HVM_CONFIG has
+ *                         msr != 0 (refvmm's intercept needs one)
+ *   apic_sw_disabled      deferred: +1 per in-kernel LAPIC whose SVR has the
+ *                         enable bit clear: every vCPU is created (and reset
+ *                         by KVM_SET_LAPIC) that way, the guest's SVR write
+ *                         drops it.  The holder's LAPIC stays software-disabled
+ *                         on purpose: a software-ENABLED one would hold nothing
+ *   apic_hw_disabled      deferred: +1 per LAPIC with IA32_APIC_BASE.EN clear
+ *                         (a guest that leaves x2APIC mode passes through that
+ *                         state); the holder clears EN on its vCPU
+ *   kvm_has_noapic_vcpu   +1 per vCPU without an in-kernel LAPIC: refvmm always
+ *                         creates the irqchip first, so it never takes this
+ *                         key, and the holder does not either
+ *
+ * Nothing on the KVM_RUN path flips a key, so the holder's vCPU never runs.
+ * Its output: one "nested-probe: KEY=VALUE" line per step, then
+ * "nested-probe: hold=ready keys=..." once the VM is held (the line
+ * scripts/hcabi-nested waits for), and "nested-probe: hold=released" when a
+ * signal ends it (exit status 0).  If not even the VM can be created it ends
+ * with "nested-probe: result=fail", status 1; a later step that fails is
+ * reported and the keys taken so far are held anyway.
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
@@ -31,6 +69,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,6 +84,10 @@
 #define PROBE_MSR 0x40000200u
 #define GUEST_MEM 0x10000u
 #define GUEST_CODE 0x1000u
+#define MSR_IA32_APICBASE 0x1bu
+#define APICBASE_ENABLE (1ull << 11)
+#define APIC_SPIV 0xf0u
+#define APIC_SPIV_ENABLED (1u << 8)
 
 static int failures;
 
@@ -223,8 +266,129 @@ static int run_hypercall(int kvm, int vm)
 	return 0;
 }
 
-int main(void)
+/* One vCPU 0 with its LAPIC hardware- and software-disabled. */
+static int hold_vcpu(int vm, int *hw_disabled, int *sw_disabled)
 {
+	int vcpu;
+	do {
+		vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	} while (vcpu < 0 && errno == EINTR);
+	report("create_vcpu", vcpu >= 0, "%s", vcpu >= 0 ? "ok" : strerror(errno));
+	if (vcpu < 0)
+		return -1;
+
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} msrs;
+	memset(&msrs, 0, sizeof msrs);
+	msrs.hdr.nmsrs = 1;
+	msrs.e.index = MSR_IA32_APICBASE;
+	if (ioctl(vcpu, KVM_GET_MSRS, &msrs) != 1) {
+		report("apic_hw_disabled", 0, "fail(KVM_GET_MSRS IA32_APIC_BASE: %s)",
+		       strerror(errno));
+	} else {
+		uint64_t base = msrs.e.data;
+		msrs.e.data = base & ~APICBASE_ENABLE;
+		int rc = ioctl(vcpu, KVM_SET_MSRS, &msrs);
+		msrs.e.data = 0;
+		int rd = ioctl(vcpu, KVM_GET_MSRS, &msrs);
+		*hw_disabled = rc == 1 && rd == 1 && !(msrs.e.data & APICBASE_ENABLE);
+		report("apic_hw_disabled", *hw_disabled, "%s(IA32_APIC_BASE 0x%llx -> 0x%llx)",
+		       *hw_disabled ? "ok" : "fail", (unsigned long long)base,
+		       (unsigned long long)msrs.e.data);
+	}
+
+	struct kvm_lapic_state lapic;
+	if (ioctl(vcpu, KVM_GET_LAPIC, &lapic) < 0) {
+		report("apic_sw_disabled", 0, "fail(KVM_GET_LAPIC: %s)", strerror(errno));
+	} else {
+		uint32_t svr;
+		memcpy(&svr, &lapic.regs[APIC_SPIV], sizeof svr);
+		*sw_disabled = !(svr & APIC_SPIV_ENABLED);
+		report("apic_sw_disabled", *sw_disabled, "%s(SVR 0x%x)",
+		       *sw_disabled ? "ok" : "fail", svr);
+	}
+	return vcpu;
+}
+
+/* --hold: take the keys, say so, sleep until a signal (see the header). */
+static int hold(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	/* blocked before anything is held: a signal from now on is taken by
+	 * sigwaitinfo() below, after the VM exists */
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0) {
+		report("open", 0, "fail(/dev/kvm: %s)", strerror(errno));
+		return finish();
+	}
+	int vm;
+	do {
+		vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	} while (vm < 0 && errno == EINTR);
+	report("create_vm", vm >= 0, "%s", vm >= 0 ? "ok" : strerror(errno));
+	if (vm < 0)
+		return finish();
+
+	char keys[128] = "preempt_notifier";
+	int irq = ioctl(vm, KVM_CREATE_IRQCHIP, 0);
+	report("irqchip", irq == 0, "%s", irq == 0 ? "ok" : strerror(errno));
+
+	struct kvm_xen_hvm_config cfg = {.flags = KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL,
+					 .msr = PROBE_MSR};
+	int rc = ioctl(vm, KVM_XEN_HVM_CONFIG, &cfg);
+	report("xen_hvm_config", rc == 0, "%s", rc == 0 ? "ok" : strerror(errno));
+	if (rc == 0)
+		strcat(keys, ",kvm_xen_enabled");
+
+	/* Without an in-kernel irqchip the vCPU would take kvm_has_noapic_vcpu,
+	 * which refvmm never does: no vCPU then. */
+	int hw = 0, sw = 0;
+	if (irq == 0 && hold_vcpu(vm, &hw, &sw) >= 0) {
+		if (sw)
+			strcat(keys, ",apic_sw_disabled");
+		if (hw)
+			strcat(keys, ",apic_hw_disabled");
+	}
+	if (failures)
+		printf("nested-probe: hold=partial failures=%d\n", failures);
+	printf("nested-probe: hold=ready keys=%s\n", keys);
+	fflush(stdout);
+
+	siginfo_t si;
+	int sig;
+	do {
+		sig = sigwaitinfo(&set, &si);
+	} while (sig < 0 && errno == EINTR);
+	printf("nested-probe: hold=released signal=%d\n", sig);
+	fflush(stdout);
+	return 0;
+}
+
+static int usage(const char *arg)
+{
+	fprintf(stderr, "nested-probe: unknown argument '%s' (usage: nested-probe [--hold])\n",
+		arg);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 2)
+		return usage(argv[2]);
+	if (argc == 2) {
+		if (strcmp(argv[1], "--hold") == 0)
+			return hold();
+		return usage(argv[1]);
+	}
+
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0) {
 		report("open", 0, "fail(/dev/kvm: %s)", strerror(errno));

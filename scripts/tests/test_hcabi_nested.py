@@ -662,3 +662,133 @@ def test_stale_results_are_removed_before_a_run(tmp_path: Path) -> None:
     assert r.returncode == 4 and "Traceback" not in r.stderr
     assert not (out / "a.status").exists()
     assert (out / "other.status").exists()
+
+
+# ---------------------------------------------------------------------------
+# the holder (--holder, HCABI_NESTED_HOLDER)
+
+
+def test_parse_holder() -> None:
+    assert hn.parse_holder(None) is None
+    assert hn.parse_holder("") is None and hn.parse_holder("  ") is None
+    assert hn.parse_holder("/b/hcabi-nested-probe --hold") == ("/b/hcabi-nested-probe", "--hold")
+    assert hn.parse_holder("'/a dir/p' --x='1 2'") == ("/a dir/p", "--x=1 2")
+    with pytest.raises(hn.UsageError, match="HCABI_NESTED_HOLDER: cannot split"):
+        hn.parse_holder("'unbalanced", "HCABI_NESTED_HOLDER")
+
+
+def test_holder_shares_the_file_plan(tmp_path: Path) -> None:
+    prog = tmp_path / "probe"
+    prog.write_bytes(_elf64(None))
+    os.chmod(prog, 0o644)
+    gjobs, plan = hn.rewrite_args(hn.parse_jobfile(f"copy\tcat {prog}\n"))
+    holder = hn.rewrite_holder((str(prog), "--hold"), plan)
+    assert holder.argv == ("/files/0/probe", "--hold")  # the same guest copy as the job's argument
+    assert os.path.realpath(prog) in plan.executables
+    entries = hn.read_cpio(hn.build_initramfs(_fake_cache(tmp_path / "c"), gjobs, plan, 30, holder))
+    assert entries["holder.sh"][1] == b"#!/bin/sh\nexec /files/0/probe --hold\n"
+    assert entries["files/0/probe"][0] & 0o111
+    init = entries["init"][1].decode()
+    assert "start_holder\nrun_job copy\nstop_holder\n" in init
+
+
+def test_no_holder_no_holder_calls(tmp_path: Path) -> None:
+    gjobs, plan = hn.rewrite_args(hn.parse_jobfile("a\techo\n"))
+    entries = hn.read_cpio(hn.build_initramfs(_fake_cache(tmp_path / "c"), gjobs, plan, 30))
+    assert "holder.sh" not in entries
+    assert "start_holder\n" not in entries["init"][1].decode()
+
+
+def test_holder_problem(tmp_path: Path) -> None:
+    dyn = tmp_path / "dyn"
+    dyn.write_bytes(_elf64(b"/lib64/ld-linux-x86-64.so.2"))
+    static = tmp_path / "static"
+    static.write_bytes(_elf64(None))
+    assert "dynamically linked" in (hn.holder_problem((str(dyn),)) or "")
+    assert hn.holder_problem((str(static), "--hold")) is None
+    assert hn.holder_problem(("sleep", "1000")) is None  # not a host file: the guest's business
+
+
+def test_decode_holder_records() -> None:
+    stream = (
+        HEAD
+        + rec("holder state=up msg=nested-probe: hold=ready keys=preempt_notifier,kvm_xen_enabled")
+        + job("a", b"x")
+        + rec("holder state=stopped msg=status 0: nested-probe: hold=released signal=15")
+        + rec("done")
+    )
+    ev = hn.decode_results(stream)
+    assert kinds(ev) == ["start", "kvm-ok", "holder-up", "job-start", "result", "holder-stopped", "done"]
+    assert ev[2].text == "nested-probe: hold=ready keys=preempt_notifier,kvm_xen_enabled"
+    ev = hn.decode_results(HEAD + rec("holder state=failed msg=it ended with status 127") + rec("done"))
+    assert kinds(ev) == ["start", "kvm-ok", "holder-failed", "done"]
+    ev = hn.decode_results(HEAD + rec("holder state=bogus msg=x") + rec("holder") + rec("done"))
+    assert kinds(ev) == ["start", "kvm-ok", "problem", "problem", "done"]
+
+
+HOLDER_HARNESS = """
+log() {{ echo "log: $*"; }}
+emit() {{ printf '@@hcabi-nested %s\\n' "$*" >&3; }}
+oneline() {{ tr -c ' -~' ' ' | cut -c1-300; }}
+exec 3>"$1"
+{functions}
+start_holder
+echo "job runs; holder_pid=${{holder_pid:-none}}"
+{between}
+stop_holder
+"""
+
+
+def _shells() -> list[list[str]]:
+    out = []
+    for path in ("/bin/busybox", shutil.which("dash")):
+        if path and os.path.exists(path):
+            out.append([path, "sh"] if path.endswith("busybox") else [path])
+    return out
+
+
+@pytest.mark.parametrize(
+    "holder, between, states, words",
+    [
+        # ready, then stopped by SIGTERM (the trap shows it got TERM)
+        ("trap 'echo got-term; exit 0' TERM; echo 'x: hold=ready keys=k'; while :; do sleep 0.2; done", "", ["up", "stopped"], ["x: hold=ready keys=k", "status 0: got-term"]),
+        # a program that is not there: failed at once, no stop
+        ("exec /no/such/holder --hold", "", ["failed"], ["status 127", "not found"]),
+        # says nothing: killed after the (short) ready timeout
+        ("exec sleep 100", "", ["failed"], ["no hold=ready line after 1 s"]),
+        # ready, then dies before the batch ends
+        ("echo hold=ready; sleep 0.3; exit 3", "sleep 1", ["up", "lost"], ["it ended with status 3 during the batch"]),
+        # ignores SIGTERM: SIGKILL after the stop timeout
+        ("trap '' TERM; echo hold=ready; while :; do sleep 0.2; done", "", ["up", "stopped"], ["status 137"]),
+    ],
+)
+def test_holder_shell_functions(tmp_path: Path, holder: str, between: str, states: list[str], words: list[str]) -> None:
+    shells = _shells()
+    if not shells:
+        pytest.skip("neither busybox nor dash installed")
+    script = tmp_path / "holder.sh"
+    script.write_text(holder + "\n")
+    functions = hn.render_holder_functions(ready_timeout=1, stop_timeout=1, workdir=str(tmp_path / "w"), script=str(script))
+    harness = tmp_path / "harness.sh"
+    harness.write_text(HOLDER_HARNESS.format(functions=functions, between=between))
+    for sh in shells:
+        records = tmp_path / "records"
+        r = subprocess.run([*sh, str(harness), str(records)], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, (sh, r.stdout, r.stderr)
+        ev = hn.decode_results(records.read_bytes())
+        assert [e.kind for e in ev] == [f"holder-{s}" for s in states], (sh, ev, r.stdout)
+        text = " | ".join(e.text for e in ev)
+        for w in words:
+            assert w in text, (sh, text)
+        assert "job runs; holder_pid=" in r.stdout
+
+
+def test_cli_holder_from_environment_must_split(tmp_path: Path) -> None:
+    jobs = tmp_path / "j"
+    jobs.write_text("a\techo\n")
+    env = dict(os.environ, HCABI_NESTED_HOLDER="'unbalanced", HCABI_NESTED_QEMU=str(tmp_path / "no-qemu"))
+    r = subprocess.run([sys.executable, str(SCRIPTS / "hcabi-nested"), "--out", str(tmp_path / "o"), str(jobs)], capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and "HCABI_NESTED_HOLDER: cannot split" in r.stderr
+    # --holder '' overrides the environment: no holder, and the next error is QEMU's
+    r = subprocess.run([sys.executable, str(SCRIPTS / "hcabi-nested"), "--holder", "", "--out", str(tmp_path / "o"), str(jobs)], capture_output=True, text=True, env=env)
+    assert r.returncode == 4 and "qemu-system-x86_64 not found" in r.stderr

@@ -2,7 +2,7 @@
 """Run a batch of hcabi-refvmm jobs where KVM is, and check their results.
 
     refvmm_jobs.py run --refvmm PATH --probe-image ELF --jobs JOBFILE --out DIR
-                       [--holder-image ELF] [--launcher PATH] [--cache DIR]
+                       [--launcher PATH] [--cache DIR] [--holder 'PROGRAM ARGS']
                        [--timeout S] [--job-timeout S]
     refvmm_jobs.py check --out DIR --job NAME --status N [--last-stderr REGEX]
                        [--serial REGEX]... [--stderr REGEX]... [--serial-size N]
@@ -21,14 +21,11 @@ writes them (docs/internals.md), plus DIR/mode.
 
 JOBFILE is the launcher's format: NAME<TAB>PROGRAM ARGS..., shell words.
 
-The holder (nested mode, --holder-image): the nested kernel patches its own
-text (static keys: KVM's preempt notifiers, its deferred Xen and APIC keys)
-whenever the number of live KVM VMs goes from 0 to 1 or back, i.e. at every
-job; under TCG that cross-CPU patching has been seen to hit a stale int3 and
-panic the nested kernel ("Oops: int3" in finish_task_switch). A first job
-starts refvmm on an idle guest (one halted vCPU, no CPU used) in the
-background and a last job stops it, so the count never drops to 0 in
-between.
+--holder (nested mode) goes to the launcher as its --holder ('' for none;
+without it the launcher uses $HCABI_NESTED_HOLDER). The build passes
+'hcabi-nested-probe --hold': an idle KVM VM kept alive for the whole batch,
+so that the nested kernel does not patch its static keys at every job, which
+has panicked it under TCG (docs/internals.md, "The nested launcher").
 
 `check` asserts one job's results; a missing .status (the job did not
 complete) is a failure. `exec` runs one command here (no KVM needed: usage
@@ -126,21 +123,13 @@ def cmd_run(a: argparse.Namespace) -> int:
         print(f"{PROG}: no usable /dev/kvm and no nested launcher (scripts/hcabi-nested)",
               file=sys.stderr)
         return 4
-    jobfile = a.jobs
-    if a.holder_image:
-        jobfile = str(out / "jobs-with-holder.txt")
-        pidfile = "/tmp/refvmm-holder.pid"
-        script = ('"$0" --timeout %g "$1" </dev/null >/dev/null 2>&1 & echo $! > %s; sleep 2'
-                  % (a.timeout, pidfile))
-        start = shlex.join(["sh", "-c", script, a.refvmm, a.holder_image])
-        stop = shlex.join(["sh", "-c", f"kill $(cat {pidfile}) 2>/dev/null; true"])
-        Path(jobfile).write_text(f"refvmm-holder-start\t{start}\n" + Path(a.jobs).read_text()
-                                 + f"refvmm-holder-stop\t{stop}\n")
     cmd = [sys.executable, a.launcher, "--out", str(out), "--timeout", f"{a.timeout:g}",
            "--job-timeout", f"{min(a.job_timeout, a.timeout):g}"]
     if a.cache:
         cmd += ["--cache", a.cache]
-    cmd.append(jobfile)
+    if a.holder is not None:
+        cmd.append(f"--holder={a.holder}")
+    cmd.append(a.jobs)
     print("+ " + shlex.join(cmd), flush=True)
     return subprocess.run(cmd, stdin=subprocess.DEVNULL).returncode
 
@@ -232,7 +221,7 @@ def main(argv=None) -> int:
     r = sub.add_parser("run")
     r.add_argument("--refvmm", required=True)
     r.add_argument("--probe-image", required=True)
-    r.add_argument("--holder-image")
+    r.add_argument("--holder", metavar="'PROGRAM ARGS'")
     r.add_argument("--jobs", required=True)
     r.add_argument("--out", required=True)
     r.add_argument("--launcher")
