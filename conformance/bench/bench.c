@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench.c - hcabi-bench.elf: what an HCABI call costs, measured from the
+ * guest (not a conformance test: no verdict about the hypervisor; run by
+ * `cmake --build BUILD --target bench`, docs/performance.md).
+ *
+ * On one vCPU, in R rounds (interleaved, so that a slow phase of the host
+ * hits every kind alike), each of N iterations:
+ *
+ *   out_port     `outb` to an unused port (0x80 by default): an exit to the
+ *                VMM's userspace that the VMM ignores -- the bare cost of a
+ *                round trip from the guest to userspace and back;
+ *   null_call    BASE.GET_SPEC_VERSION with VMCALL: the same round trip plus
+ *                the VMM's hypercall path (register reads and writes, the
+ *                core's dispatch);
+ *   batch64      one BATCH.EXECUTE of 64 BASE.GET_SPEC_VERSION entries (per
+ *                call: the time / 64);
+ *   separate64   64 separate BASE.GET_SPEC_VERSION calls (per call: the
+ *                time / 64);
+ *   cpuid        CPUID leaf 0: an exit the KVM kernel answers itself, no
+ *                userspace (a reference point);
+ *   get_mono     TIME.GET_MONOTONIC.
+ *
+ * Times come from TIME.GET_MONOTONIC (ns) read around each batch of N
+ * iterations (two extra calls per N, noted in the output), and TSC cycles
+ * from RDTSC. Per kind the median of the R rounds is reported; ratios are
+ * printed in thousandths (no floating point in the guest):
+ *
+ *   hcabi-bench: result name=NAME ns_per_op=X ns_min=Y cycles_per_op=Z iters=N rounds=R
+ *   hcabi-bench: ratio name=null_call/out_port milli=M
+ *   hcabi-bench: ratio name=batch64/separate64 milli=M
+ *   hcabi-bench: done
+ *
+ * Command line (PVH): iters=N (default 2000), rounds=R (default 7, at most
+ * 15), port=P (default 128, i.e. 0x80). Ends through isa-debug-exit 0 (VMM
+ * status 1), or 1 (status 3) when a call fails.
+ */
+#include "hcabi_guest.h"
+#include "ext_helpers_ram.h"
+
+#define MAX_ROUNDS 15u
+#define BATCH_N 64u
+
+enum kind { K_OUT, K_NULL, K_BATCH, K_SEP, K_CPUID, K_MONO, K__N };
+static const char *const kind_name[K__N] = {"out_port", "null_call", "batch64",
+					    "separate64", "cpuid", "get_mono"};
+
+static uint64_t iters = 2000, rounds = 7, port = 0x80;
+static struct hcabi_batch_entry table[BATCH_N] __attribute__((aligned(64)));
+static uint64_t ns[K__N][MAX_ROUNDS], cyc[K__N][MAX_ROUNDS];
+static volatile uint64_t sink;
+static bool failed;
+
+static uint64_t parse_u64(const char *s, bool *ok)
+{
+	uint64_t v = 0;
+	*ok = *s >= '0' && *s <= '9';
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	if (*s && *s != ' ')
+		*ok = false;
+	return v;
+}
+
+static void parse_cmdline(void)
+{
+	uint64_t si_gpa = hcabi_start_info();
+	const struct ext__hvm_start_info *si;
+	const char *cl;
+
+	if (!si_gpa || si_gpa >= (4ull << 30))
+		return;
+	si = (const struct ext__hvm_start_info *)(uintptr_t)si_gpa;
+	if (si->magic != EXT__HVM_START_MAGIC || !si->cmdline_paddr ||
+	    si->cmdline_paddr >= (4ull << 30))
+		return;
+	cl = (const char *)(uintptr_t)si->cmdline_paddr;
+	for (const char *w = cl; *w; w++) {
+		bool ok;
+		uint64_t v;
+		if (w != cl && w[-1] != ' ')
+			continue;
+		if (!strncmp(w, "iters=", 6)) {
+			v = parse_u64(w + 6, &ok);
+			if (ok && v >= 10 && v <= 100000000)
+				iters = v;
+		} else if (!strncmp(w, "rounds=", 7)) {
+			v = parse_u64(w + 7, &ok);
+			if (ok && v >= 1 && v <= MAX_ROUNDS)
+				rounds = v;
+		} else if (!strncmp(w, "port=", 5)) {
+			v = parse_u64(w + 5, &ok);
+			if (ok && v < 0x10000 && v != 0xf4 && (v < 0x3f8 || v > 0x3ff))
+				port = v;
+		}
+	}
+}
+
+static void check(struct hcabi_ret r, uint64_t value, const char *what)
+{
+	if (r.status != HCABI_SUCCESS || r.value != value) {
+		if (!failed)
+			hcabi_printf("hcabi-bench: %s: status %lld value 0x%llx", what,
+				     (long long)r.status, (unsigned long long)r.value);
+		failed = true;
+	}
+}
+
+/* One timed run of `n` iterations of kind k; the cost of the two clock
+ * reads is included (it is 2 calls per n). */
+static void run_kind(enum kind k, uint64_t n, uint64_t *out_ns, uint64_t *out_cyc)
+{
+	uint64_t t0, t1, c0, c1, spec = hcabi_disc.spec;
+	struct hcabi_ret r;
+
+	t0 = hcabi_now_ns();
+	c0 = hcabi_rdtsc();
+	switch (k) {
+	case K_OUT:
+		for (uint64_t i = 0; i < n; i++)
+			__asm__ __volatile__("outb %%al, %%dx" ::"a"((uint8_t)i), "d"((uint16_t)port)
+					     : "memory");
+		break;
+	case K_NULL:
+		for (uint64_t i = 0; i < n; i++) {
+			r = hcabi_vmcall0(HCABI_FID_BASE_GET_SPEC_VERSION);
+			if (r.value != spec)
+				check(r, spec, "GET_SPEC_VERSION");
+		}
+		break;
+	case K_BATCH:
+		for (uint64_t i = 0; i < n; i++) {
+			r = hcabi_batch_execute(ext_gpa(table), BATCH_N);
+			if (r.value != BATCH_N)
+				check(r, BATCH_N, "BATCH.EXECUTE of 64 entries");
+		}
+		break;
+	case K_SEP:
+		for (uint64_t i = 0; i < n; i++)
+			for (unsigned j = 0; j < BATCH_N; j++) {
+				r = hcabi_vmcall0(HCABI_FID_BASE_GET_SPEC_VERSION);
+				if (r.value != spec)
+					check(r, spec, "GET_SPEC_VERSION");
+			}
+		break;
+	case K_CPUID:
+		for (uint64_t i = 0; i < n; i++)
+			sink += hcabi_cpuid(0, 0).eax;
+		break;
+	case K_MONO:
+		for (uint64_t i = 0; i < n; i++)
+			sink += hcabi_time_get_monotonic().value;
+		break;
+	default:
+		break;
+	}
+	c1 = hcabi_rdtsc();
+	t1 = hcabi_now_ns();
+	*out_ns = t1 - t0;
+	*out_cyc = c1 - c0;
+}
+
+static uint64_t median(uint64_t *v, unsigned n)
+{
+	uint64_t s[MAX_ROUNDS];
+	memcpy(s, v, n * sizeof(*v));
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && s[j - 1] > s[j]; j--) {
+			uint64_t t = s[j];
+			s[j] = s[j - 1];
+			s[j - 1] = t;
+		}
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static uint64_t minimum(const uint64_t *v, unsigned n)
+{
+	uint64_t m = v[0];
+	for (unsigned i = 1; i < n; i++)
+		if (v[i] < m)
+			m = v[i];
+	return m;
+}
+
+/* Iterations of kind k per round, and operations per iteration. */
+static uint64_t kind_iters(enum kind k)
+{
+	if (k == K_BATCH)
+		return iters / 8 ? iters / 8 : 1;
+	if (k == K_SEP)
+		return iters / 64 ? iters / 64 : 1;
+	return iters;
+}
+
+static uint64_t kind_ops(enum kind k)
+{
+	return (k == K_BATCH || k == K_SEP) ? kind_iters(k) * BATCH_N : kind_iters(k);
+}
+
+void hcabi_main(void)
+{
+	uint64_t per[K__N];
+
+	hcabi_printf("hcabi-bench: starting");
+	hcabi_proto("hello image=bench protocol=1");
+	hcabi_discover();
+	parse_cmdline();
+	if (!hcabi_disc.present || !hcabi_has_ext(HCABI_EID_TIME) ||
+	    !hcabi_has_ext(HCABI_EID_BATCH)) {
+		hcabi_printf("hcabi-bench: FAIL: HCABI with TIME and BATCH is needed");
+		hcabi_exit(1);
+	}
+	for (unsigned i = 0; i < BATCH_N; i++) {
+		memset(&table[i], 0, sizeof(table[i]));
+		table[i].function_id = HCABI_FID_BASE_GET_SPEC_VERSION;
+	}
+	hcabi_printf("hcabi-bench: iters=%llu rounds=%llu port=0x%llx (per round: %llu batches of "
+		     "64, %llu x 64 separate calls)",
+		     (unsigned long long)iters, (unsigned long long)rounds,
+		     (unsigned long long)port, (unsigned long long)kind_iters(K_BATCH),
+		     (unsigned long long)kind_iters(K_SEP));
+	/* warm up: fault in the pages, let the VMCALL be rewritten if needed */
+	for (unsigned k = 0; k < K__N; k++)
+		run_kind((enum kind)k, 16, &ns[k][0], &cyc[k][0]);
+	for (unsigned r = 0; r < rounds; r++)
+		for (unsigned k = 0; k < K__N; k++)
+			run_kind((enum kind)k, kind_iters((enum kind)k), &ns[k][r], &cyc[k][r]);
+	for (unsigned k = 0; k < K__N; k++) {
+		uint64_t ops = kind_ops((enum kind)k);
+		per[k] = median(ns[k], (unsigned)rounds) / ops;
+		hcabi_printf("hcabi-bench: result name=%s ns_per_op=%llu ns_min=%llu "
+			     "cycles_per_op=%llu iters=%llu rounds=%llu",
+			     kind_name[k], (unsigned long long)per[k],
+			     (unsigned long long)(minimum(ns[k], (unsigned)rounds) / ops),
+			     (unsigned long long)(median(cyc[k], (unsigned)rounds) / ops),
+			     (unsigned long long)ops, (unsigned long long)rounds);
+	}
+	if (per[K_OUT])
+		hcabi_printf("hcabi-bench: ratio name=null_call/out_port milli=%llu",
+			     (unsigned long long)(per[K_NULL] * 1000 / per[K_OUT]));
+	if (per[K_SEP])
+		hcabi_printf("hcabi-bench: ratio name=batch64/separate64 milli=%llu",
+			     (unsigned long long)(per[K_BATCH] * 1000 / per[K_SEP]));
+	if (failed) {
+		hcabi_printf("hcabi-bench: FAIL: a call returned a wrong result");
+		hcabi_exit(1);
+	}
+	hcabi_printf("hcabi-bench: done");
+	hcabi_exit(0);
+}
