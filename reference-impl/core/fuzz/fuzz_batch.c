@@ -56,12 +56,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < FZ_HEADER_SIZE)
 		return 0;
 	fz_open(&in);
-	for (unsigned round = 0; round < FZ_BATCH_ROUNDS && !fz_empty(&in) && !fz_vm_ended(); round++) {
+	for (unsigned round = 0; round < FZ_BATCH_ROUNDS && !fz_empty(&in) && !fz_vm_ended();
+	     round++) {
 		uint8_t ctl = fz_u8(&in), count = fz_u8(&in);
 		uint64_t gpa, args[6] = {0};
 		uint8_t table[(HCABI_BATCH_MAX_ENTRIES + 1) * ENTRY_SIZE];
-		size_t n = (count < HCABI_BATCH_MAX_ENTRIES + 1 ? count : HCABI_BATCH_MAX_ENTRIES + 1) *
-			   ENTRY_SIZE;
+		size_t n =
+		    (count < HCABI_BATCH_MAX_ENTRIES + 1 ? count : HCABI_BATCH_MAX_ENTRIES + 1) *
+		    ENTRY_SIZE;
 		uint8_t kind = 0, skip = 0;
 
 		if (ctl & 0x10) {

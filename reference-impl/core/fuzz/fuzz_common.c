@@ -75,10 +75,11 @@ struct fz_field {
 	uint32_t since;
 };
 static const struct fz_field fields[] = {
-#define X(EXT, NAME, IDX, ARG, HI, LO, SINCE) {HCABI_FID_##EXT##_##NAME, (IDX), (HI), (LO), (SINCE)},
+#define X(EXT, NAME, IDX, ARG, HI, LO, SINCE)                                                      \
+	{HCABI_FID_##EXT##_##NAME, (IDX), (HI), (LO), (SINCE)},
     HCABI_FOREACH_ARG_FIELD(X)
 #undef X
-    {0, 99, 0, 0, 0}, /* end: the registry may have no field */
+	{0, 99, 0, 0, 0}, /* end: the registry may have no field */
 };
 
 static const uint32_t versions[] = {
@@ -92,7 +93,7 @@ static const uint32_t reserved_fns[] = {
 #define X(ID, SINCE) (ID),
     HCABI_FOREACH_RESERVED_FUNCTION(X)
 #undef X
-    HCABI_FUNCTION_ID(0xFFFFu, 0xFFFFu), /* the list may be empty */
+	HCABI_FUNCTION_ID(0xFFFFu, 0xFFFFu), /* the list may be empty */
 };
 #define NRESERVED (sizeof(reserved_fns) / sizeof(reserved_fns[0]))
 
@@ -125,31 +126,31 @@ struct ev {
  * (or a broken clock the core clamps): the invariants stay strict. */
 enum {
 	FK_NONE,
-	FK_MEM_READ,	   /* FAULT */
-	FK_MEM_WRITE,	   /* HOST */
+	FK_MEM_READ,  /* FAULT */
+	FK_MEM_WRITE, /* HOST */
 	FK_RELEASE_FAULT,
 	FK_RELEASE_HOST,
 	FK_START,
-	FK_BLOCK,	   /* < 0 */
+	FK_BLOCK, /* < 0 */
 	FK_KICK,
-	FK_KICK_STATE,	   /* soft */
+	FK_KICK_STATE, /* soft */
 	FK_INJECT,
-	FK_INJECT_STATE,   /* soft */
+	FK_INJECT_STATE, /* soft */
 	FK_TARM,
 	FK_TCANCEL,
 	FK_TLB,
-	FK_TLB_STATE,	   /* soft */
+	FK_TLB_STATE, /* soft */
 	FK_CWRITE_ERR,
 	FK_CWRITE_ZERO,
-	FK_CWRITE_SHORT,   /* soft: returns 1 */
-	FK_CWRITE_OVER,	   /* claims len + 1 */
+	FK_CWRITE_SHORT, /* soft: returns 1 */
+	FK_CWRITE_OVER,	 /* claims len + 1 */
 	FK_CREAD_ERR,
-	FK_CREAD_OVER,	   /* claims len + 1 */
-	FK_CREAD_LAZY,	   /* soft: claims min(len, 5), copies nothing */
-	FK_BLOCK_EARLY,	   /* soft: 0 before the deadline */
-	FK_STEAL_BACK,	   /* soft: steal_ns decreases */
-	FK_MONO_BACK,	   /* soft: the clock goes back */
-	FK_TARMP,	   /* timer_arm_periodic (HCABI 1.1) */
+	FK_CREAD_OVER,	/* claims len + 1 */
+	FK_CREAD_LAZY,	/* soft: claims min(len, 5), copies nothing */
+	FK_BLOCK_EARLY, /* soft: 0 before the deadline */
+	FK_STEAL_BACK,	/* soft: steal_ns decreases */
+	FK_MONO_BACK,	/* soft: the clock goes back */
+	FK_TARMP,	/* timer_arm_periodic (HCABI 1.1) */
 	FK__COUNT
 };
 static bool fk_soft(unsigned k)
@@ -209,7 +210,7 @@ static struct {
 	unsigned ntrace_direct, ntrace_batch;
 	struct ev seg[SEG_MAX];
 	unsigned nseg;
-	bool cancel_was_armed;	/* TIME-030 */
+	bool cancel_was_armed; /* TIME-030 */
 	uint64_t block_deadline;
 	uint8_t tarmp_vector;
 	uint8_t cread_copy[HCABI_CONSOLE_MAX_XFER];
@@ -217,11 +218,11 @@ static struct {
 	uint64_t cwrite_total;
 
 	/* BATCH.EXECUTE of the current direct call */
-	bool batch;		    /* the direct call is a BATCH.EXECUTE that runs entries */
+	bool batch; /* the direct call is a BATCH.EXECUTE that runs entries */
 	uint64_t batch_gpa, batch_count;
 	struct callctx entries[HCABI_BATCH_MAX_ENTRIES];
 	uint8_t table[HCABI_BATCH_MAX_ENTRIES * sizeof(struct hcabi_batch_entry)];
-	bool batch_foreign_write;   /* something other than a status slot wrote the table */
+	bool batch_foreign_write; /* something other than a status slot wrote the table */
 	int64_t entry_status[HCABI_BATCH_MAX_ENTRIES];
 	uint64_t entry_value[HCABI_BATCH_MAX_ENTRIES];
 } S;
@@ -233,8 +234,9 @@ void fz_fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n(version 0x%x, %u vCPUs, %u RAM ranges, call #%llu, caller %u, "
-			"RAX 0x%llx args 0x%llx 0x%llx 0x%llx 0x%llx 0x%llx 0x%llx, failure kind %u)\n",
+	fprintf(stderr,
+		"\n(version 0x%x, %u vCPUs, %u RAM ranges, call #%llu, caller %u, "
+		"RAX 0x%llx args 0x%llx 0x%llx 0x%llx 0x%llx 0x%llx 0x%llx, failure kind %u)\n",
 		S.version, S.nvcpus, S.ncfg, (unsigned long long)S.ncalls, S.caller,
 		(unsigned long long)S.direct.fid, (unsigned long long)S.direct.args[0],
 		(unsigned long long)S.direct.args[1], (unsigned long long)S.direct.args[2],
@@ -327,7 +329,8 @@ static bool has_reserved_bits(const struct fz_fn *f, const uint64_t *args)
 		bool exists = false;
 		uint64_t valid = 0;
 		for (size_t i = 0; fields[i].idx != 99; i++) {
-			if (fields[i].id != f->id || fields[i].idx != a || fields[i].since > S.version)
+			if (fields[i].id != f->id || fields[i].idx != a ||
+			    fields[i].since > S.version)
 				continue;
 			exists = true;
 			valid |= bits(fields[i].hi, fields[i].lo);
@@ -800,7 +803,8 @@ static void check_segment(const struct callctx *c, const struct hcabi_ref_trace_
 	const uint64_t *a = c->args;
 	bool direct = !ev->in_batch;
 	bool effects = ev->status == HCABI_SUCCESS || S.seg_failed;
-	bool runs = f && !(ev->in_batch && (f->flags & HCABI_FN_NO_BATCH)) && !has_reserved_bits(f, a);
+	bool runs =
+	    f && !(ev->in_batch && (f->flags & HCABI_FN_NO_BATCH)) && !has_reserved_bits(f, a);
 	bool seen[FZ_MAX_VCPUS];
 	unsigned n_inject = 0, n_tlb = 0, n_start = 0, n_release = 0, n_tarm = 0;
 	bool wrote_region = false;
@@ -828,18 +832,23 @@ static void check_segment(const struct callctx *c, const struct hcabi_ref_trace_
 				ok = true;
 				wrote_region = true;
 			}
-			CHECK(ok, "%s (status %lld%s) wrote guest memory [0x%llx, +0x%llx) where it may not",
+			CHECK(ok,
+			      "%s (status %lld%s) wrote guest memory [0x%llx, +0x%llx) where it "
+			      "may not",
 			      fname, (long long)ev->status, ev->in_batch ? ", batch entry" : "",
 			      (unsigned long long)e->a, (unsigned long long)e->b);
 			if (S.batch && !batch_slot(e->a, e->b, completed_entries) &&
-			    overlaps(e->a, e->b, S.batch_gpa, S.batch_count * sizeof(struct hcabi_batch_entry)))
+			    overlaps(e->a, e->b, S.batch_gpa,
+				     S.batch_count * sizeof(struct hcabi_batch_entry)))
 				S.batch_foreign_write = true;
 			break;
 		}
 		case EV_RELEASE:
-			CHECK(effects && fid == HCABI_FID_MEM_RELEASE && e->a == a[0] && e->b == a[1],
+			CHECK(effects && fid == HCABI_FID_MEM_RELEASE && e->a == a[0] &&
+				  e->b == a[1],
 			      "%s (status %lld) released [0x%llx, %llu pages)", fname,
-			      (long long)ev->status, (unsigned long long)e->a, (unsigned long long)e->b);
+			      (long long)ev->status, (unsigned long long)e->a,
+			      (unsigned long long)e->b);
 			n_release++;
 			if (S.batch && overlaps(e->a, e->b * HCABI_PAGE_SIZE, S.batch_gpa,
 						S.batch_count * sizeof(struct hcabi_batch_entry)))
@@ -847,7 +856,8 @@ static void check_segment(const struct callctx *c, const struct hcabi_ref_trace_
 			break;
 		case EV_START:
 			CHECK(effects && fid == HCABI_FID_VCPU_START && e->vcpu == a[0],
-			      "%s (status %lld) started vCPU %u", fname, (long long)ev->status, e->vcpu);
+			      "%s (status %lld) started vCPU %u", fname, (long long)ev->status,
+			      e->vcpu);
 			n_start++;
 			break;
 		case EV_BLOCK:
@@ -856,13 +866,14 @@ static void check_segment(const struct callctx *c, const struct hcabi_ref_trace_
 			break;
 		case EV_KICK:
 			CHECK(effects && fid == HCABI_FID_VCPU_KICK && e->vcpu == a[0],
-			      "%s (status %lld) kicked vCPU %u", fname, (long long)ev->status, e->vcpu);
+			      "%s (status %lld) kicked vCPU %u", fname, (long long)ev->status,
+			      e->vcpu);
 			break;
 		case EV_YIELD:
 			CHECK(effects && fid == HCABI_FID_VCPU_YIELD && e->vcpu == S.caller &&
 				  e->a == (a[0] == HCABI_VCPU_ANY ? UINT32_MAX : a[0]),
-			      "%s (status %lld) yielded vCPU %u to %llu", fname, (long long)ev->status,
-			      e->vcpu, (unsigned long long)e->a);
+			      "%s (status %lld) yielded vCPU %u to %llu", fname,
+			      (long long)ev->status, e->vcpu, (unsigned long long)e->a);
 			break;
 		case EV_INJECT:
 			CHECK(effects && HCABI_FUNCTION_EID(fid) == HCABI_EID_IPI,
@@ -872,44 +883,54 @@ static void check_segment(const struct callctx *c, const struct hcabi_ref_trace_
 				/* IPI-002: exactly once, the vector, a named target
 				 * (IPI-004: with a bit above the vector, 1.1's
 				 * all_but_self, any vCPU but the caller). */
-				CHECK(e->a == (a[2] & 0xFFu), "IPI.SEND injected vector %llu, not %llu",
+				CHECK(e->a == (a[2] & 0xFFu),
+				      "IPI.SEND injected vector %llu, not %llu",
 				      (unsigned long long)e->a, (unsigned long long)(a[2] & 0xFFu));
 				if ((a[2] >> 8) == 0)
 					CHECK(named(a[0], a[1], e->vcpu),
-					      "IPI.SEND injected into vCPU %u, which mask 0x%llx base %llu does not name",
-					      e->vcpu, (unsigned long long)a[0], (unsigned long long)a[1]);
+					      "IPI.SEND injected into vCPU %u, which mask 0x%llx "
+					      "base %llu does not name",
+					      e->vcpu, (unsigned long long)a[0],
+					      (unsigned long long)a[1]);
 				else
-					CHECK(e->vcpu != S.caller, "IPI.SEND (all but self) injected into the caller");
-				CHECK(!seen[e->vcpu], "IPI.SEND injected into vCPU %u twice", e->vcpu);
+					CHECK(e->vcpu != S.caller,
+					      "IPI.SEND (all but self) injected into the caller");
+				CHECK(!seen[e->vcpu], "IPI.SEND injected into vCPU %u twice",
+				      e->vcpu);
 			}
 			seen[e->vcpu] = true;
 			n_inject++;
 			break;
 		case EV_TARM:
-			CHECK(effects && HCABI_FUNCTION_EID(fid) == HCABI_EID_TIME && e->vcpu == S.caller,
-			      "%s (status %lld) armed the timer of vCPU %u", fname, (long long)ev->status,
-			      e->vcpu);
+			CHECK(effects && HCABI_FUNCTION_EID(fid) == HCABI_EID_TIME &&
+				  e->vcpu == S.caller,
+			      "%s (status %lld) armed the timer of vCPU %u", fname,
+			      (long long)ev->status, e->vcpu);
 			if (fid == HCABI_FID_TIME_SET_TIMER)
 				CHECK(e->a == a[0] && e->b == (a[1] & 0xFFu),
-				      "SET_TIMER armed deadline %llu vector %llu", (unsigned long long)e->a,
-				      (unsigned long long)e->b);
+				      "SET_TIMER armed deadline %llu vector %llu",
+				      (unsigned long long)e->a, (unsigned long long)e->b);
 			n_tarm++;
 			break;
 		case EV_TARMP:
-			CHECK(effects && HCABI_FUNCTION_EID(fid) == HCABI_EID_TIME && e->vcpu == S.caller,
+			CHECK(effects && HCABI_FUNCTION_EID(fid) == HCABI_EID_TIME &&
+				  e->vcpu == S.caller,
 			      "%s (status %lld) armed the periodic timer of vCPU %u", fname,
 			      (long long)ev->status, e->vcpu);
 #ifdef HCABI_FID_TIME_SET_PERIODIC
 			if (fid == HCABI_FID_TIME_SET_PERIODIC)
-				CHECK(e->a == a[0] && e->b == a[1] && S.tarmp_vector == (a[2] & 0xFFu),
+				CHECK(e->a == a[0] && e->b == a[1] &&
+					  S.tarmp_vector == (a[2] & 0xFFu),
 				      "SET_PERIODIC armed first %llu period %llu vector %u",
-				      (unsigned long long)e->a, (unsigned long long)e->b, S.tarmp_vector);
+				      (unsigned long long)e->a, (unsigned long long)e->b,
+				      S.tarmp_vector);
 #endif
 			n_tarm++;
 			break;
 		case EV_TCANCEL:
 			CHECK(effects &&
-				  (HCABI_FUNCTION_EID(fid) == HCABI_EID_TIME || fid == HCABI_FID_VCPU_STOP) &&
+				  (HCABI_FUNCTION_EID(fid) == HCABI_EID_TIME ||
+				   fid == HCABI_FID_VCPU_STOP) &&
 				  e->vcpu == S.caller,
 			      "%s (status %lld) cancelled the timer of vCPU %u", fname,
 			      (long long)ev->status, e->vcpu);
@@ -926,12 +947,15 @@ static void check_segment(const struct callctx *c, const struct hcabi_ref_trace_
 			break;
 		}
 		case EV_CWRITE:
-			CHECK(effects && (fid == HCABI_FID_CONSOLE_WRITE || fid == HCABI_FID_CONSOLE_WRITE_BYTE),
-			      "%s (status %lld) wrote to the console", fname, (long long)ev->status);
+			CHECK(effects && (fid == HCABI_FID_CONSOLE_WRITE ||
+					  fid == HCABI_FID_CONSOLE_WRITE_BYTE),
+			      "%s (status %lld) wrote to the console", fname,
+			      (long long)ev->status);
 			break;
 		case EV_CREAD:
 			CHECK(effects && fid == HCABI_FID_CONSOLE_READ,
-			      "%s (status %lld) consumed console input", fname, (long long)ev->status);
+			      "%s (status %lld) consumed console input", fname,
+			      (long long)ev->status);
 			break;
 		default:
 			fz_fail("harness: event %u", e->op);
@@ -957,8 +981,8 @@ static void check_segment(const struct callctx *c, const struct hcabi_ref_trace_
 					if (i != S.caller && S.running[i])
 						want++;
 			}
-			CHECK(n_inject == want, "IPI.SEND injected %u interrupts, %u targets run", n_inject,
-			      want);
+			CHECK(n_inject == want, "IPI.SEND injected %u interrupts, %u targets run",
+			      n_inject, want);
 			break;
 		}
 		case HCABI_FID_TLB_FLUSH: {
@@ -966,11 +990,13 @@ static void check_segment(const struct callctx *c, const struct hcabi_ref_trace_
 			for (unsigned i = 0; i < 64; i++)
 				if (((a[0] >> i) & 1u) && S.running[a[1] + i])
 					want++;
-			CHECK(n_tlb == want, "TLB.FLUSH flushed %u vCPUs, %u targets run", n_tlb, want);
+			CHECK(n_tlb == want, "TLB.FLUSH flushed %u vCPUs, %u targets run", n_tlb,
+			      want);
 			break;
 		}
 		case HCABI_FID_VCPU_START:
-			CHECK(n_start == 1 && S.running[a[0]], "VCPU.START succeeded without starting vCPU %llu",
+			CHECK(n_start == 1 && S.running[a[0]],
+			      "VCPU.START succeeded without starting vCPU %llu",
 			      (unsigned long long)a[0]);
 			break;
 		case HCABI_FID_MEM_RELEASE:
@@ -989,7 +1015,6 @@ static void check_segment(const struct callctx *c, const struct hcabi_ref_trace_
 	(void)wrote_region;
 }
 
-
 /* Does the caller's registered steal record overlap [g, g + len)? For a
  * direct call, the steal update comes after the function's own writes. */
 static bool steal_rec_overlaps(bool direct, uint64_t g, uint64_t len)
@@ -1004,20 +1029,22 @@ static void check_status(const struct callctx *c, const struct hcabi_ref_trace_e
 	const struct fz_fn *f = present_fn(c->fid);
 	const char *name = f ? f->name : "(unknown)";
 
-	CHECK(ev->known == (present_fn((uint32_t)c->fid) != NULL),
-	      "trace: known %d for RAX 0x%llx", ev->known, (unsigned long long)c->fid);
+	CHECK(ev->known == (present_fn((uint32_t)c->fid) != NULL), "trace: known %d for RAX 0x%llx",
+	      ev->known, (unsigned long long)c->fid);
 	CHECK(!ev->faulted, "trace: a fault applied with no fault injected");
 	CHECK(ev->status == HCABI_SUCCESS || ev->value == 0,
 	      "X86-005: %s returned status %lld with value 0x%llx", name, (long long)ev->status,
 	      (unsigned long long)ev->value);
 	if (c->fid >> 32) {
-		CHECK(ev->status == HCABI_ERR_INVALID_PARAM && ev->action == HCABI_REF_ACTION_RESUME,
+		CHECK(ev->status == HCABI_ERR_INVALID_PARAM &&
+			  ev->action == HCABI_REF_ACTION_RESUME,
 		      "X86-002: RAX 0x%llx returned %lld", (unsigned long long)c->fid,
 		      (long long)ev->status);
 		return;
 	}
 	if (!f) {
-		CHECK(ev->status == HCABI_ERR_NOT_SUPPORTED && ev->action == HCABI_REF_ACTION_RESUME,
+		CHECK(ev->status == HCABI_ERR_NOT_SUPPORTED &&
+			  ev->action == HCABI_REF_ACTION_RESUME,
 		      "STATUS-002/003: unknown function 0x%llx returned %lld",
 		      (unsigned long long)c->fid, (long long)ev->status);
 		return;
@@ -1028,22 +1055,32 @@ static void check_status(const struct callctx *c, const struct hcabi_ref_trace_e
 		return;
 	}
 	if (has_reserved_bits(f, c->args)) {
-		CHECK(ev->status == HCABI_ERR_INVALID_PARAM && ev->action == HCABI_REF_ACTION_RESUME,
+		CHECK(ev->status == HCABI_ERR_INVALID_PARAM &&
+			  ev->action == HCABI_REF_ACTION_RESUME,
 		      "GEN-002: %s with a reserved bit returned %lld", name, (long long)ev->status);
 		return;
 	}
 	if (ev->action != HCABI_REF_ACTION_RESUME) {
 		enum hcabi_ref_action want = HCABI_REF_ACTION_RESUME;
-		CHECK(!ev->in_batch && (f->flags & HCABI_FN_NO_RETURN) && ev->status == HCABI_SUCCESS &&
-			  ev->value == 0,
+		CHECK(!ev->in_batch && (f->flags & HCABI_FN_NO_RETURN) &&
+			  ev->status == HCABI_SUCCESS && ev->value == 0,
 		      "%s ended with action %d (status %lld, in batch %d)", name, (int)ev->action,
 		      (long long)ev->status, ev->in_batch);
 		switch (f->id) {
-		case HCABI_FID_VCPU_STOP: want = HCABI_REF_ACTION_STOP_VCPU; break;
-		case HCABI_FID_SYSTEM_SHUTDOWN: want = HCABI_REF_ACTION_SHUTDOWN; break;
-		case HCABI_FID_SYSTEM_REBOOT: want = HCABI_REF_ACTION_REBOOT; break;
-		case HCABI_FID_SYSTEM_CRASH: want = HCABI_REF_ACTION_CRASH; break;
-		default: break;
+		case HCABI_FID_VCPU_STOP:
+			want = HCABI_REF_ACTION_STOP_VCPU;
+			break;
+		case HCABI_FID_SYSTEM_SHUTDOWN:
+			want = HCABI_REF_ACTION_SHUTDOWN;
+			break;
+		case HCABI_FID_SYSTEM_REBOOT:
+			want = HCABI_REF_ACTION_REBOOT;
+			break;
+		case HCABI_FID_SYSTEM_CRASH:
+			want = HCABI_REF_ACTION_CRASH;
+			break;
+		default:
+			break;
 		}
 		CHECK(want == HCABI_REF_ACTION_RESUME ? ev->action > HCABI_REF_ACTION_RAISE_UD &&
 							    ev->action <= HCABI_REF_ACTION_CRASH
@@ -1073,11 +1110,13 @@ static void check_values(const struct callctx *c, const struct hcabi_ref_trace_e
 		CHECK(v == S.version, "BASE-001: GET_SPEC_VERSION 0x%llx", (unsigned long long)v);
 		break;
 	case HCABI_FID_BASE_GET_IMPL_VERSION:
-		CHECK(v == S.impl_version, "BASE-020: GET_IMPL_VERSION 0x%llx", (unsigned long long)v);
+		CHECK(v == S.impl_version, "BASE-020: GET_IMPL_VERSION 0x%llx",
+		      (unsigned long long)v);
 		break;
 	case HCABI_FID_BASE_PROBE_EXTENSION:
-		CHECK(v == ext_version_of((uint32_t)a[0]), "BASE-031: PROBE_EXTENSION(0x%llx) = %llu",
-		      (unsigned long long)a[0], (unsigned long long)v);
+		CHECK(v == ext_version_of((uint32_t)a[0]),
+		      "BASE-031: PROBE_EXTENSION(0x%llx) = %llu", (unsigned long long)a[0],
+		      (unsigned long long)v);
 		break;
 	case HCABI_FID_BASE_PROBE_FUNCTION:
 		CHECK(v == (present_fn(a[0]) ? 1u : 0u), "BASE-041: PROBE_FUNCTION(0x%llx) = %llu",
@@ -1092,7 +1131,8 @@ static void check_values(const struct callctx *c, const struct hcabi_ref_trace_e
 	case HCABI_FID_CONSOLE_READ:
 		if (st == HCABI_SUCCESS && a[1] != 0) {
 			uint8_t got[HCABI_CONSOLE_MAX_XFER];
-			CHECK(v == S.cread_n, "CONSOLE-020: READ returned %llu, %zu bytes were read",
+			CHECK(v == S.cread_n,
+			      "CONSOLE-020: READ returned %llu, %zu bytes were read",
 			      (unsigned long long)v, S.cread_n);
 			if (v && !steal_rec_overlaps(!ev->in_batch, a[0], v)) {
 				peek(a[0], got, (size_t)v);
@@ -1103,8 +1143,9 @@ static void check_values(const struct callctx *c, const struct hcabi_ref_trace_e
 		break;
 	case HCABI_FID_TIME_GET_MONOTONIC:
 		CHECK(v >= S.last_monotonic_value && v <= S.mono_max,
-		      "TIME-001: GET_MONOTONIC %llu after %llu (clock max %llu)", (unsigned long long)v,
-		      (unsigned long long)S.last_monotonic_value, (unsigned long long)S.mono_max);
+		      "TIME-001: GET_MONOTONIC %llu after %llu (clock max %llu)",
+		      (unsigned long long)v, (unsigned long long)S.last_monotonic_value,
+		      (unsigned long long)S.mono_max);
 		S.last_monotonic_value = v;
 		break;
 	case HCABI_FID_TIME_GET_WALLCLOCK:
@@ -1115,28 +1156,32 @@ static void check_values(const struct callctx *c, const struct hcabi_ref_trace_e
 		      (unsigned long long)v);
 		break;
 	case HCABI_FID_VCPU_GET_ID:
-		CHECK(v == S.caller, "VCPU-001: GET_ID %llu on vCPU %u", (unsigned long long)v, S.caller);
+		CHECK(v == S.caller, "VCPU-001: GET_ID %llu on vCPU %u", (unsigned long long)v,
+		      S.caller);
 		break;
 	case HCABI_FID_VCPU_GET_COUNT:
 		CHECK(v == S.nvcpus, "VCPU-010: GET_COUNT %llu", (unsigned long long)v);
 		break;
 	case HCABI_FID_VCPU_GET_STATUS:
 		CHECK((st == HCABI_ERR_INVALID_PARAM) == (a[0] >= S.nvcpus),
-		      "VCPU-040: GET_STATUS(%llu) returned %lld", (unsigned long long)a[0], (long long)st);
+		      "VCPU-040: GET_STATUS(%llu) returned %lld", (unsigned long long)a[0],
+		      (long long)st);
 		if (st == HCABI_SUCCESS)
-			CHECK(v == ((a[0] == S.caller || S.running[a[0]]) ? HCABI_VCPU_STATUS_RUNNING
-									  : HCABI_VCPU_STATUS_STOPPED),
+			CHECK(v == ((a[0] == S.caller || S.running[a[0]])
+					? HCABI_VCPU_STATUS_RUNNING
+					: HCABI_VCPU_STATUS_STOPPED),
 			      "VCPU-041: GET_STATUS(%llu) = %llu", (unsigned long long)a[0],
 			      (unsigned long long)v);
 		break;
 	case HCABI_FID_VCPU_YIELD:
-		CHECK((st == HCABI_ERR_INVALID_PARAM) == (a[0] != HCABI_VCPU_ANY && a[0] >= S.nvcpus),
-		      "VCPU-050: YIELD(%llu) returned %lld", (unsigned long long)a[0], (long long)st);
+		CHECK(
+		    (st == HCABI_ERR_INVALID_PARAM) == (a[0] != HCABI_VCPU_ANY && a[0] >= S.nvcpus),
+		    "VCPU-050: YIELD(%llu) returned %lld", (unsigned long long)a[0], (long long)st);
 		break;
 	case HCABI_FID_VCPU_START:
 		if (st == HCABI_ERR_ALREADY_STARTED)
-			CHECK(a[0] < S.nvcpus && S.running[a[0]], "VCPU-023: START(%llu) ALREADY_STARTED",
-			      (unsigned long long)a[0]);
+			CHECK(a[0] < S.nvcpus && S.running[a[0]],
+			      "VCPU-023: START(%llu) ALREADY_STARTED", (unsigned long long)a[0]);
 		if (a[0] >= S.nvcpus)
 			CHECK(st == HCABI_ERR_INVALID_PARAM, "VCPU-020: START(%llu) returned %lld",
 			      (unsigned long long)a[0], (long long)st);
@@ -1146,13 +1191,15 @@ static void check_values(const struct callctx *c, const struct hcabi_ref_trace_e
 			if (i != S.caller && S.running[i])
 				others = true;
 		CHECK((st == HCABI_ERR_DENIED) == !others,
-		      "VCPU-031: STOP returned %lld (other vCPUs running: %d)", (long long)st, others);
+		      "VCPU-031: STOP returned %lld (other vCPUs running: %d)", (long long)st,
+		      others);
 		break;
 	case HCABI_FID_VCPU_BLOCK:
 		CHECK(v == HCABI_BLOCK_WOKEN || v == HCABI_BLOCK_TIMED_OUT, "BLOCK returned %llu",
 		      (unsigned long long)v);
 		CHECK(a[0] != HCABI_BLOCK_FOREVER || S.block_deadline == UINT64_MAX,
-		      "VCPU-062: BLOCK_FOREVER blocked until %llu", (unsigned long long)S.block_deadline);
+		      "VCPU-062: BLOCK_FOREVER blocked until %llu",
+		      (unsigned long long)S.block_deadline);
 		CHECK(S.block_deadline >= a[0], "VCPU-062: BLOCK(%llu) blocked until %llu",
 		      (unsigned long long)a[0], (unsigned long long)S.block_deadline);
 		CHECK(v != HCABI_BLOCK_TIMED_OUT || S.mono_max >= S.block_deadline,
@@ -1175,8 +1222,8 @@ static void check_values(const struct callctx *c, const struct hcabi_ref_trace_e
 	case HCABI_FID_MEM_GET_LAYOUT:
 		if (st == HCABI_SUCCESS) {
 			uint64_t k = a[1] < S.nram ? a[1] : S.nram;
-			CHECK(v == S.nram, "MEM-010: GET_LAYOUT returned %llu of %u", (unsigned long long)v,
-			      S.nram);
+			CHECK(v == S.nram, "MEM-010: GET_LAYOUT returned %llu of %u",
+			      (unsigned long long)v, S.nram);
 			for (uint64_t i = 0; i < k; i++) {
 				uint8_t e[24];
 				uint64_t g = a[0] + i * 24;
@@ -1184,8 +1231,10 @@ static void check_values(const struct callctx *c, const struct hcabi_ref_trace_e
 					continue;
 				peek(g, e, 24);
 				CHECK(le(e, 8) == S.ram[i].base && le(e + 8, 8) == S.ram[i].size &&
-					  le(e + 16, 4) == HCABI_MEM_RANGE_RAM && le(e + 20, 4) == 0,
-				      "MEM-011: GET_LAYOUT entry %llu is wrong", (unsigned long long)i);
+					  le(e + 16, 4) == HCABI_MEM_RANGE_RAM &&
+					  le(e + 20, 4) == 0,
+				      "MEM-011: GET_LAYOUT entry %llu is wrong",
+				      (unsigned long long)i);
 			}
 		}
 		break;
@@ -1201,8 +1250,8 @@ static void check_values(const struct callctx *c, const struct hcabi_ref_trace_e
 			      (long long)st);
 		else
 			CHECK(st == HCABI_SUCCESS && v >= 1 && v <= a[1],
-			      "BATCH: %llu entries returned %lld with %llu", (unsigned long long)a[1],
-			      (long long)st, (unsigned long long)v);
+			      "BATCH: %llu entries returned %lld with %llu",
+			      (unsigned long long)a[1], (long long)st, (unsigned long long)v);
 		break;
 	default:
 		break;
@@ -1240,7 +1289,8 @@ static void on_trace(void *arg, const struct hcabi_ref_trace_event *ev)
 	CHECK(ev->vcpu == S.caller, "trace event for vCPU %u, caller %u", ev->vcpu, S.caller);
 	if (ev->in_batch) {
 		CHECK(S.batch && S.ntrace_batch < S.batch_count && S.ntrace_direct == 0,
-		      "a batch entry ran that the harness did not expect (entry %u)", S.ntrace_batch);
+		      "a batch entry ran that the harness did not expect (entry %u)",
+		      S.ntrace_batch);
 		c = &S.entries[S.ntrace_batch];
 		completed = S.ntrace_batch;
 	} else {
@@ -1400,14 +1450,22 @@ uint64_t fz_slot(unsigned k)
 	const struct hcabi_ref_ram_range *first = &S.cfg[0], *last = &S.cfg[S.ncfg - 1];
 	uint64_t first_end = first->base + first->size, last_end = last->base + last->size;
 	switch (k % FZ_NSLOTS) {
-	case 0: return first->base + 0x1000;
-	case 1: return first->base + 0x2000;
-	case 2: return last_end - HCABI_BATCH_MAX_ENTRIES * sizeof(struct hcabi_batch_entry);
-	case 3: return last_end - 64;
-	case 4: return first_end - 2 * sizeof(struct hcabi_batch_entry);
-	case 5: return first->base + 0x3000;
-	case 6: return first_end - 36;
-	default: return first->base;
+	case 0:
+		return first->base + 0x1000;
+	case 1:
+		return first->base + 0x2000;
+	case 2:
+		return last_end - HCABI_BATCH_MAX_ENTRIES * sizeof(struct hcabi_batch_entry);
+	case 3:
+		return last_end - 64;
+	case 4:
+		return first_end - 2 * sizeof(struct hcabi_batch_entry);
+	case 5:
+		return first->base + 0x3000;
+	case 6:
+		return first_end - 36;
+	default:
+		return first->base;
 	}
 }
 
@@ -1422,14 +1480,30 @@ uint64_t fz_decode_gpa(struct fz_in *in, uint8_t sel)
 	uint64_t end = R->base + R->size;
 
 	switch (sel & 7) {
-	case 0: g = R->base + d; break;
-	case 1: g = end - d; break;
-	case 2: g = end + d; break; /* the hole, or beyond RAM */
-	case 3: g = 0 - d; break;   /* just below 2^64 */
-	case 4: g = R->base + d * 64; break;
-	case 5: g = R->base + d * HCABI_PAGE_SIZE; break;
-	case 6: g = end - d * 8; break;
-	default: g = fz_slot(r); break;
+	case 0:
+		g = R->base + d;
+		break;
+	case 1:
+		g = end - d;
+		break;
+	case 2:
+		g = end + d;
+		break; /* the hole, or beyond RAM */
+	case 3:
+		g = 0 - d;
+		break; /* just below 2^64 */
+	case 4:
+		g = R->base + d * 64;
+		break;
+	case 5:
+		g = R->base + d * HCABI_PAGE_SIZE;
+		break;
+	case 6:
+		g = end - d * 8;
+		break;
+	default:
+		g = fz_slot(r);
+		break;
 	}
 	return g + mis[(sel >> 3) & 7];
 }
@@ -1510,10 +1584,18 @@ uint64_t fz_decode_fid(struct fz_in *in)
 			if (exts[i].eid > max_eid)
 				max_eid = exts[i].eid;
 		switch (s & 3) {
-		case 0: eid = u % HCABI_EID_EXPERIMENTAL_FIRST; break;
-		case 1: eid = HCABI_EID_EXPERIMENTAL_FIRST + u % 0x4000u; break;
-		case 2: eid = HCABI_EID_VENDOR_FIRST + u % 0x4000u; break;
-		default: eid = max_eid + 1 + u % 16u; break;
+		case 0:
+			eid = u % HCABI_EID_EXPERIMENTAL_FIRST;
+			break;
+		case 1:
+			eid = HCABI_EID_EXPERIMENTAL_FIRST + u % 0x4000u;
+			break;
+		case 2:
+			eid = HCABI_EID_VENDOR_FIRST + u % 0x4000u;
+			break;
+		default:
+			eid = max_eid + 1 + u % 16u;
+			break;
 		}
 		return HCABI_FUNCTION_ID(eid, fz_u16(in));
 	}
@@ -1668,14 +1750,17 @@ static void check_batch_memory(uint64_t done)
 		if (i < done) {
 			CHECK(memcmp(e, S.table + i * esz, 56) == 0,
 			      "BATCH-002: entry %llu's call fields changed", (unsigned long long)i);
-			CHECK((int64_t)le(e + 56, 8) == S.entry_status[i] && le(e + 64, 8) == S.entry_value[i],
-			      "BATCH-002: entry %llu holds status %lld value 0x%llx, the call returned %lld 0x%llx",
+			CHECK((int64_t)le(e + 56, 8) == S.entry_status[i] &&
+				  le(e + 64, 8) == S.entry_value[i],
+			      "BATCH-002: entry %llu holds status %lld value 0x%llx, the call "
+			      "returned %lld 0x%llx",
 			      (unsigned long long)i, (long long)le(e + 56, 8),
 			      (unsigned long long)le(e + 64, 8), (long long)S.entry_status[i],
 			      (unsigned long long)S.entry_value[i]);
 		} else {
 			CHECK(memcmp(e, S.table + i * esz, esz) == 0,
-			      "BATCH-003: entry %llu (not executed) was modified", (unsigned long long)i);
+			      "BATCH-003: entry %llu (not executed) was modified",
+			      (unsigned long long)i);
 		}
 	}
 }
@@ -1691,7 +1776,8 @@ static void check_core_state(void)
 		      "vCPU %u: the core says %s, the platform %s", i,
 		      c->state == HCABI__CORE_STOPPED ? "stopped" : "running",
 		      S.running[i] ? "running" : "stopped");
-		CHECK(c->steal_on == S.steal_on[i] && (!c->steal_on || c->steal_gpa == S.steal_gpa[i]),
+		CHECK(c->steal_on == S.steal_on[i] &&
+			  (!c->steal_on || c->steal_gpa == S.steal_gpa[i]),
 		      "vCPU %u: steal record registered %d at 0x%llx, expected %d at 0x%llx", i,
 		      c->steal_on, (unsigned long long)c->steal_gpa, S.steal_on[i],
 		      (unsigned long long)S.steal_gpa[i]);
@@ -1760,25 +1846,28 @@ void fz_call(uint32_t vcpu, uint8_t cpl, uint64_t fid, const uint64_t args[6])
 
 	if (cpl != 0) {
 		/* X86-009: nothing at all happens; #UD. */
-		CHECK(ret.action == HCABI_REF_ACTION_RAISE_UD && ret.status == 0 && ret.value == 0 &&
-			  ret.action_arg == 0,
+		CHECK(ret.action == HCABI_REF_ACTION_RAISE_UD && ret.status == 0 &&
+			  ret.value == 0 && ret.action_arg == 0,
 		      "X86-009: CPL %u: action %d status %lld", cpl, (int)ret.action,
 		      (long long)ret.status);
 		CHECK(S.ncallbacks == 0 && S.ntrace_direct == 0,
 		      "X86-009: CPL %u: %u platform callbacks", cpl, S.ncallbacks);
-		CHECK(after.internal_bugs == before.internal_bugs && after.host_errors == before.host_errors,
+		CHECK(after.internal_bugs == before.internal_bugs &&
+			  after.host_errors == before.host_errors,
 		      "X86-009: counters changed");
 		check_core_state();
 		return;
 	}
 	if (vcpu >= S.nvcpus) {
 		/* The VMM's bug: INVALID_PARAM, counted, nothing else. */
-		CHECK(ret.action == HCABI_REF_ACTION_RESUME && ret.status == HCABI_ERR_INVALID_PARAM &&
-			  ret.value == 0 && ret.action_arg == 0,
+		CHECK(ret.action == HCABI_REF_ACTION_RESUME &&
+			  ret.status == HCABI_ERR_INVALID_PARAM && ret.value == 0 &&
+			  ret.action_arg == 0,
 		      "vCPU %u >= count: status %lld", vcpu, (long long)ret.status);
-		CHECK(after.internal_bugs == before.internal_bugs + 1, "vCPU %u >= count: not counted",
+		CHECK(after.internal_bugs == before.internal_bugs + 1,
+		      "vCPU %u >= count: not counted", vcpu);
+		CHECK(S.ncallbacks == 0 && S.ntrace_direct == 0, "vCPU %u >= count: callbacks",
 		      vcpu);
-		CHECK(S.ncallbacks == 0 && S.ntrace_direct == 0, "vCPU %u >= count: callbacks", vcpu);
 		check_core_state();
 		return;
 	}
@@ -1795,8 +1884,8 @@ void fz_call(uint32_t vcpu, uint8_t cpl, uint64_t fid, const uint64_t args[6])
 	f = present_fn(fid);
 	switch (ret.action) {
 	case HCABI_REF_ACTION_SHUTDOWN:
-		CHECK(ret.action_arg == args[0] && args[0] <= 0xFF, "SYSTEM-001: shutdown code 0x%llx",
-		      (unsigned long long)ret.action_arg);
+		CHECK(ret.action_arg == args[0] && args[0] <= 0xFF,
+		      "SYSTEM-001: shutdown code 0x%llx", (unsigned long long)ret.action_arg);
 		break;
 	case HCABI_REF_ACTION_CRASH:
 		CHECK(ret.action_arg == args[0], "SYSTEM-020: crash code 0x%llx",
@@ -1814,19 +1903,22 @@ void fz_call(uint32_t vcpu, uint8_t cpl, uint64_t fid, const uint64_t args[6])
 	if (!S.call_failed) {
 		CHECK(after.internal_bugs == before.internal_bugs,
 		      "internal_bugs grew (%llu -> %llu) with no host failure: %s returned %lld",
-		      (unsigned long long)before.internal_bugs, (unsigned long long)after.internal_bugs,
-		      f ? f->name : "(unknown)", (long long)ret.status);
+		      (unsigned long long)before.internal_bugs,
+		      (unsigned long long)after.internal_bugs, f ? f->name : "(unknown)",
+		      (long long)ret.status);
 		CHECK(after.host_errors == before.host_errors,
 		      "host_errors grew (%llu -> %llu) with no host failure",
-		      (unsigned long long)before.host_errors, (unsigned long long)after.host_errors);
+		      (unsigned long long)before.host_errors,
+		      (unsigned long long)after.host_errors);
 	}
 
 	if (f && f->id == HCABI_FID_BATCH_EXECUTE) {
 		if (ret.status == HCABI_SUCCESS && S.batch) {
 			uint64_t done = ret.value;
 			CHECK(done == S.ntrace_batch && done >= 1 && done <= S.batch_count,
-			      "BATCH-002: returned %llu, %u entries ran of %llu", (unsigned long long)done,
-			      S.ntrace_batch, (unsigned long long)S.batch_count);
+			      "BATCH-002: returned %llu, %u entries ran of %llu",
+			      (unsigned long long)done, S.ntrace_batch,
+			      (unsigned long long)S.batch_count);
 			for (uint64_t i = 0; i + 1 < done; i++)
 				CHECK(S.entry_status[i] == HCABI_SUCCESS,
 				      "BATCH-003: entry %llu failed (%lld) but later ones ran",
@@ -1837,8 +1929,8 @@ void fz_call(uint32_t vcpu, uint8_t cpl, uint64_t fid, const uint64_t args[6])
 				      (unsigned long long)(done - 1));
 			check_batch_memory(done);
 		} else {
-			CHECK(S.ntrace_batch == 0, "BATCH-001: %u entries ran, status %lld", S.ntrace_batch,
-			      (long long)ret.status);
+			CHECK(S.ntrace_batch == 0, "BATCH-001: %u entries ran, status %lld",
+			      S.ntrace_batch, (long long)ret.status);
 		}
 	}
 

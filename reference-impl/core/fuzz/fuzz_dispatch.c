@@ -87,7 +87,7 @@ static void boot_state(struct fz_in *in)
 		rip = UINT64_C(0x0000800000000000); /* not canonical */
 	cr3 = fz_slot(5) & ~UINT64_C(0xFFF);
 	if (v & 2)
-		cr3 += 8;		     /* misaligned */
+		cr3 += 8; /* misaligned */
 	if (v & 4)
 		cr3 = UINT64_C(0xFFFFFFFFFFFFF000); /* never RAM */
 	memset(b, 0, sizeof(b));
