@@ -38,6 +38,8 @@ from typing import Any, Optional
 
 PROG = "hcabi-bench"
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "runners"))
+from hcabi_conform.timing import parse_launcher_log  # noqa: E402  (the launcher's per-job times)
 GOAL_NULL_RATIO = 1.25
 GOAL_BATCH_RATIO = 1 / 16
 
@@ -70,7 +72,7 @@ def run_dispatch(exe: str, ms: int) -> Optional[dict[str, Any]]:
     return json.loads(p.stdout)
 
 
-def run_guest_jobs(a: argparse.Namespace, out: Path) -> tuple[Optional[str], dict[str, Path]]:
+def run_guest_jobs(a: argparse.Namespace, out: Path) -> tuple[Optional[str], dict[str, Path], dict[str, float]]:
     """The bench guest (and a smoke boot, and the dispatcher where refvmm runs)
     through refvmm_jobs.py: direct or nested, as the refvmm tests decide."""
     jobs_dir = out / "jobs"
@@ -94,11 +96,13 @@ def run_guest_jobs(a: argparse.Namespace, out: Path) -> tuple[Optional[str], dic
         cmd.append(f"--holder={a.holder}")
     say("running the bench guest: " + shlex.join(cmd))
     t0 = time.monotonic()
-    p = subprocess.run(cmd, stdin=subprocess.DEVNULL)
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True, errors="replace")
+    sys.stdout.write(p.stdout)
     say(f"refvmm jobs done in {time.monotonic() - t0:.1f} s (exit {p.returncode})")
     mode_file = jobs_dir / "mode"
     mode = mode_file.read_text().strip() if mode_file.exists() else None
-    return mode, {name: jobs_dir / name for name, _ in lines}
+    # nested: the launcher says how long each job took inside the nested VM
+    return mode, {name: jobs_dir / name for name, _ in lines}, parse_launcher_log(p.stdout).jobs
 
 
 def job_status(base: Path) -> Optional[int]:
@@ -174,7 +178,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     res["dispatch_host_ns"] = host_dispatch["results"] if host_dispatch else None
 
     # (a), (b), and (c) where refvmm runs
-    mode, jobs = run_guest_jobs(a, out)
+    mode, jobs, job_seconds = run_guest_jobs(a, out)
     res["refvmm_mode"] = mode
     bench_serial = jobs["bench"].with_suffix(".serial")
     text = bench_serial.read_text("utf-8", "replace") if bench_serial.exists() else ""
@@ -189,10 +193,17 @@ def main(argv: Optional[list[str]] = None) -> int:
         except (OSError, ValueError, KeyError):
             res["dispatch_nested_ns"] = None
     res["smoke_boot_status"] = job_status(jobs["smoke"])
+    # one refvmm run of the quickest image (boot, discovery, a few calls, exit):
+    # what booting an image costs inside the nested VM
+    res["smoke_job_s"] = job_seconds.get("smoke")
 
     g = {k: v["ns_per_op"] for k, v in guest.items()}
+    gmin = {k: v["ns_min"] for k, v in guest.items()}
     res["ratio_null_over_exit"] = ratio(g.get("null_call"), g.get("out_port"))
     res["ratio_batch64_over_separate"] = ratio(g.get("batch64"), g.get("separate64"))
+    # the fastest round of each: the least disturbed by other work on the host
+    res["ratio_null_over_exit_min"] = ratio(gmin.get("null_call"), gmin.get("out_port"))
+    res["ratio_batch64_over_separate_min"] = ratio(gmin.get("batch64"), gmin.get("separate64"))
 
     # (d)
     if not a.skip_conform:
@@ -211,10 +222,18 @@ def main(argv: Optional[list[str]] = None) -> int:
                 r = guest[name]
                 print(f"  guest  {name:<11} {r['ns_per_op']:>9} ns/op  (min {r['ns_min']}, {r['cycles_per_op']} TSC cycles; median of {r['rounds']} rounds of {r['iters']})")
     rn, rb = res["ratio_null_over_exit"], res["ratio_batch64_over_separate"]
-    if rn is not None:
-        print(f"  (a) null call / bare exit to userspace = {g['null_call']} / {g['out_port']} ns = {rn:.3f}  (goal <= {GOAL_NULL_RATIO}: {'met' if rn <= GOAL_NULL_RATIO else 'NOT met'})")
-    if rb is not None:
-        print(f"  (b) BATCH of 64, per call / separate call = {g['batch64']} / {g['separate64']} ns = {rb:.4f} = 1/{1 / rb:.1f}  (goal < 1/16: {'met' if rb < GOAL_BATCH_RATIO else 'NOT met'})")
+    rnm, rbm = res["ratio_null_over_exit_min"], res["ratio_batch64_over_separate_min"]
+    if rn is not None and rnm is not None:
+        print(
+            f"  (a) null call / bare exit to userspace = {g['null_call']} / {g['out_port']} ns = {rn:.3f} (medians; "
+            f"fastest rounds: {gmin['null_call']} / {gmin['out_port']} = {rnm:.3f})  goal <= {GOAL_NULL_RATIO}: "
+            f"{'met' if max(rn, rnm) <= GOAL_NULL_RATIO else 'NOT met'}"
+        )
+    if rb is not None and rbm is not None:
+        print(
+            f"  (b) BATCH of 64, per call / separate call = {g['batch64']} / {g['separate64']} ns = {rb:.4f} = 1/{1 / rb:.1f} "
+            f"(fastest rounds: 1/{1 / rbm:.1f})  goal < 1/16: {'met' if max(rb, rbm) < GOAL_BATCH_RATIO else 'NOT met'}"
+        )
     for label, key in (("host", "dispatch_host_ns"), ("nested VM (TCG)", "dispatch_nested_ns")):
         d = res.get(key)
         if d:
@@ -223,12 +242,18 @@ def main(argv: Optional[list[str]] = None) -> int:
     c = res.get("conform")
     if c:
         t = c["timing"]
+        smoke = res.get("smoke_job_s")
         print(
             f"  (d) conformance run ({c['mode']}, {c['boots']} boots, verdict {c['verdict']}): wall {c['wall_s']} s = "
             f"booting {t.get('booting')} s + testing {t.get('testing')} s + other {t.get('other')} s"
             + (f" + unsplit {t['unsplit']} s" if t.get("unsplit") else "")
             + f" + the runner's own {max(0.0, c['wall_s'] - sum(float(t.get(k, 0)) for k in ('booting', 'testing', 'other', 'unsplit'))):.1f} s"
         )
+        if smoke is not None and c["mode"] == "nested":
+            print(
+                f"      booting an image inside the nested VM (refvmm start to exit of hcabi-smoke) takes {smoke} s: "
+                f"with {c['boots']} images, about {smoke * c['boots']:.1f} s of the testing time is booting images"
+            )
     return 0 if ok else 1
 
 
