@@ -1381,8 +1381,9 @@ static void final_checks(void)
 	if (sum.n_start != sum.n_reap)
 		fail("%llu pool starts, %llu pool vCPUs seen stopped",
 		     (unsigned long long)sum.n_start, (unsigned long long)sum.n_reap);
-	hcabi_printf("hcabi-stress: IPI.SEND: %llu with a mask (%llu interrupts, each received "
+	hcabi_printf("hcabi-stress: %s: %llu with a mask (%llu interrupts, each received "
 		     "exactly once), %llu all_but_self, %llu invalid",
+		     ON(P_LAPIC) ? "xAPIC ICR sends (lapic=1) and IPI.SEND" : "IPI.SEND",
 		     (unsigned long long)sum.n_ipi, (unsigned long long)tot_sent,
 		     (unsigned long long)sum.n_abs, (unsigned long long)sum.n_bad);
 	hcabi_printf("hcabi-stress: timers: %llu armed, %llu cancelled at once, 0 early",
