@@ -175,6 +175,13 @@ def build_parser() -> Parser:
 # -- run -----------------------------------------------------------------------
 
 
+def _probe_image(paths: Paths) -> Optional[Path]:
+    """An image for qemu_kvm_probe to boot (the first in name order), if the
+    suite is built."""
+    images = sorted(paths.images.glob("hcabi-conf-*.elf")) if paths.images.is_dir() else []
+    return images[0] if images else None
+
+
 def make_target(args: argparse.Namespace, paths: Paths, out_dir: Path) -> Target:
     """The target the options ask for; usage errors for inconsistent ones."""
     if args.target != "cmd" and args.vmm_cmd:
@@ -193,7 +200,7 @@ def make_target(args: argparse.Namespace, paths: Paths, out_dir: Path) -> Target
             return Qemu(args.qemu, args.qemu_accel == "kvm")
         # auto: KVM only if /dev/kvm is usable and QEMU really runs a VM on it
         kvm = kvm_probe()
-        usable, why = qemu_kvm_probe(args.qemu) if kvm.usable else (False, kvm.reason)
+        usable, why = qemu_kvm_probe(args.qemu, _probe_image(paths)) if kvm.usable else (False, kvm.reason)
         return Qemu(args.qemu, usable, "" if usable else why)
     probe = kvm_probe()
     if args.ref_mode == "direct" or (args.ref_mode == "auto" and probe.hcall_intercept):
