@@ -9,12 +9,14 @@ names the file and the entry.
 """
 from __future__ import annotations
 
-import json
 import re
-import tomllib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hcabi_load as hl  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REGISTRY = REPO_ROOT / "spec" / "registry"
@@ -231,23 +233,22 @@ class Registry:
 
 def _read_toml(path: Path, problems: list[str]) -> dict[str, Any] | None:
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except OSError as e:
-        problems.append(f"{path}: cannot read: {e.strerror}")
-    except tomllib.TOMLDecodeError as e:
-        problems.append(f"{path}: not valid TOML: {e}")
+        return hl.read_toml(path, _rel(path))
+    except hl.InputError as e:
+        problems.append(str(e))
     return None
 
 
 def load_raw(root: Path = DEFAULT_REGISTRY) -> dict[str, Any]:
     """Read the TOML files into one document (the schema's shape)."""
+    if not root.is_dir():
+        raise RegistryError([f"{_rel(root)}: " + ("not a folder" if root.exists() else "no such folder")])
     problems: list[str] = []
     top = _read_toml(root / "hcabi.toml", problems)
     ext_dir = root / "extensions"
     exts: list[dict[str, Any]] = []
     if not ext_dir.is_dir():
-        problems.append(f"{ext_dir}: missing: the registry has no extensions folder")
+        problems.append(f"{_rel(ext_dir)}: missing: the registry has no extensions folder")
     else:
         for path in sorted(ext_dir.glob("*.toml")):
             doc = _read_toml(path, problems)
@@ -275,21 +276,59 @@ def _schema_errors(doc: dict[str, Any], schema_path: Path) -> list[str]:
     except ImportError:
         return [f"{schema_path}: cannot validate: the python3-jsonschema package is not installed "
                 "(run scripts/setup-debian.sh, and use /usr/bin/python3)"]
-    schema = json.loads(schema_path.read_text())
+    try:
+        schema = hl.read_json(schema_path, _rel(schema_path))
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except hl.InputError as e:
+        return [str(e)]
+    except jsonschema.SchemaError as e:
+        return [f"{_rel(schema_path)}: {hl.loc(list(e.absolute_path))}: not a valid JSON schema: "
+                f"{hl.one_line(e.message)[:120]}"]
     top_file = doc.get("__file__", "spec/registry/hcabi.toml")
     body = {k: v for k, v in doc.items() if k != "__file__"}
     validator = jsonschema.Draft202012Validator(schema)
     out = []
-    for err in sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path)):
+    for err in sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path]):
         path = list(err.absolute_path)
         where = top_file
         if len(path) >= 2 and path[0] == "extensions" and isinstance(path[1], int):
             where = doc["extensions"][path[1]].get("__file__", where)
             path = path[2:]
         entry = _describe_path(body, list(err.absolute_path))
-        loc = "/".join(str(p) for p in path) or "(top level)"
-        out.append(f"{where}: {entry}{loc}: {err.message}")
+        line = f"{where}: {hl.loc(path)}: {_schema_message(err)}" + (f" (entry {entry.rstrip(': ')})" if entry else "")
+        if line not in out:
+            out.append(line)
     return out
+
+
+def _schema_message(err: Any) -> str:
+    """What a schema error says, in the registry's words and short: a value is cut, never dumped."""
+    v, arg, inst = err.validator, err.validator_value, err.instance
+    if v == "type":
+        want = {"string": "a string", "integer": "an integer", "boolean": "a boolean", "array": "a list",
+                "object": "a table", "number": "a number"}
+        return f"expected {want.get(arg, arg)}, found {hl.type_name(inst)}"
+    if v == "required":
+        missing = [k for k in arg if isinstance(inst, dict) and k not in inst]
+        return f"missing key {', '.join(missing) or arg}"
+    if v == "additionalProperties" and isinstance(inst, dict):
+        allowed = set(err.schema.get("properties", {}))
+        extra = [k for k in inst if k not in allowed]
+        return f"unknown key {', '.join(hl.short(k) for k in extra)}"
+    if v == "enum":
+        return f"{hl.short(inst)} is not one of {', '.join(hl.short(a) for a in arg)}"
+    if v == "const":
+        return f"{hl.short(inst)} is not {hl.short(arg)}"
+    if v == "pattern":
+        return f"{hl.short(inst)} does not match {arg}"
+    if v in ("minimum", "maximum"):
+        return f"{hl.short(inst)} is {'less' if v == 'minimum' else 'greater'} than the {v} of {arg}"
+    if v in ("minItems", "maxItems", "minLength"):
+        what = "item" if v != "minLength" else "character"
+        return f"{'at least' if v.startswith('min') else 'at most'} {arg} {what}{'s' if arg != 1 else ''} expected"
+    if v == "uniqueItems":
+        return "has duplicate items"
+    return hl.one_line(err.message)[:160]
 
 
 def _describe_path(doc: Any, path: list[Any]) -> str:
@@ -549,8 +588,10 @@ def _check_struct(p: list[str], w: str, st: Struct) -> None:
 def main(argv: list[str] | None = None) -> int:
     """`python3 scripts/hcabi_registry.py [DIR]`: validate and summarise."""
     import argparse
-    import sys
-    ap = argparse.ArgumentParser(description="Validate the HCABI registry.")
+    ap = argparse.ArgumentParser(
+        description="Validate the HCABI registry.",
+        epilog="Exit status: 0 valid, 2 usage, 4 the registry cannot be read or is invalid "
+               "(one line per problem, naming the file and the entry).")
     ap.add_argument("registry", nargs="?", default=str(DEFAULT_REGISTRY), help="registry folder")
     args = ap.parse_args(argv)
     try:
@@ -558,7 +599,7 @@ def main(argv: list[str] | None = None) -> int:
     except RegistryError as e:
         for line in e.problems:
             print(f"registry error: {line}", file=sys.stderr)
-        return 1
+        return hl.EXIT_ERROR
     nfn = len(reg.functions())
     print(f"registry OK: {len(reg.extensions)} extensions, {nfn} functions, "
           f"{len(reg.requirements)} requirements, versions {', '.join(reg.version_names())}")
@@ -566,4 +607,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(hl.run_main("hcabi_registry", main))
