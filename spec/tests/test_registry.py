@@ -137,6 +137,7 @@ def test_generator_refuses_a_malformed_registry(reg: Path, tmp_path: Path) -> No
     f = reg / "extensions" / "console.toml"
     edit(f, 'name = "READ"\nfid = 2', 'name = "READ"\nfid = 1')
     out = tmp_path / "out"
+    out.mkdir()
     r = validate(reg, GENERATE, "--root", str(out))
     assert_rejected(r, f, "CONSOLE.READ", "duplicate function ID")
-    assert not out.exists(), "the generator wrote files from a malformed registry"
+    assert not any(out.iterdir()), "the generator wrote files from a malformed registry"
