@@ -142,6 +142,31 @@ def expect(value: Any, want: type | tuple[type, ...], name: str, path: Sequence[
     return value
 
 
+def check_shape(value: Any, shape: Any, name: str, path: Sequence[Any] = ()) -> None:
+    """InputError, naming name: path, unless `value` has `shape`.
+
+    A shape is a type; [S], a list of S; {str: S}, a table of any keys with values S;
+    or {"key": S, "opt?": S}, a table with those keys (a trailing "?": optional; other
+    keys allowed)."""
+    path = list(path)
+    if isinstance(shape, list):
+        for i, item in enumerate(expect(value, list, name, path)):
+            check_shape(item, shape[0], name, path + [i])
+    elif isinstance(shape, dict) and list(shape) == [str]:
+        for k, v in expect(value, dict, name, path).items():
+            check_shape(v, shape[str], name, path + [k])
+    elif isinstance(shape, dict):
+        expect(value, dict, name, path)
+        for key, sub in shape.items():
+            k = key.rstrip("?")
+            if k in value:
+                check_shape(value[k], sub, name, path + [k])
+            elif not key.endswith("?"):
+                raise InputError(f"{name}: {loc(path + [k])}: missing")
+    else:
+        expect(value, shape, name, path)
+
+
 def _os_problem(e: OSError, path: Path, verb: str) -> InputError:
     where = e.filename or path
     if isinstance(e, (FileExistsError, NotADirectoryError)):

@@ -243,6 +243,8 @@ def load_raw(root: Path = DEFAULT_REGISTRY) -> dict[str, Any]:
     """Read the TOML files into one document (the schema's shape)."""
     if not root.is_dir():
         raise RegistryError([f"{_rel(root)}: " + ("not a folder" if root.exists() else "no such folder")])
+    if not (root / "hcabi.toml").exists() and not (root / "extensions").exists():
+        raise RegistryError([f"{_rel(root)}: not a registry folder (it has no hcabi.toml and no extensions/)"])
     problems: list[str] = []
     top = _read_toml(root / "hcabi.toml", problems)
     ext_dir = root / "extensions"
