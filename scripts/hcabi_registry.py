@@ -589,9 +589,8 @@ def _check_struct(p: list[str], w: str, st: Struct) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """`python3 scripts/hcabi_registry.py [DIR]`: validate and summarise."""
-    import argparse
-    ap = argparse.ArgumentParser(
-        description="Validate the HCABI registry.",
+    ap = hl.Parser(
+        prog="hcabi_registry", description="Validate the HCABI registry.",
         epilog="Exit status: 0 valid, 2 usage, 4 the registry cannot be read or is invalid "
                "(one line per problem, naming the file and the entry).")
     ap.add_argument("registry", nargs="?", default=str(DEFAULT_REGISTRY), help="registry folder")
