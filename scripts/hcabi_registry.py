@@ -345,7 +345,8 @@ def _describe_path(doc: Any, path: list[Any]) -> str:
         if isinstance(node, dict):
             for key in ("id", "name", "version"):
                 if isinstance(node.get(key), str):
-                    label = f"{node[key]}: "
+                    name = node[key]
+                    label = f"{name if len(name) <= 40 else name[:37] + '...'}: "
                     break
     return label
 
@@ -434,6 +435,9 @@ def check(reg: Registry) -> list[str]:
             p.append(f"{where}: {what}: version {v} is not in the registry's version history")
 
     _dups(p, top, "version", versions)
+    for v in versions:  # the schema allows 5 digits; VER codes hold 16 bits each
+        if max(parse_version(v)) > 0xFFFF:
+            p.append(f"{top}: version {v}: major and minor must each be at most 65535 (code (major << 16) | minor)")
     _dups(p, top, "status name", [s["name"] for s in reg.statuses])
     _dups(p, top, "status value", [str(s["value"]) for s in reg.statuses])
     if "SUCCESS" not in {s["name"] for s in reg.statuses}:
@@ -449,8 +453,9 @@ def check(reg: Registry) -> list[str]:
     _dups_at(p, "EID", [(f"0x{e.eid:04X}", e.file, f"extension {e.name}") for e in reg.extensions])
     all_consts = reg.constants + [c for e in reg.extensions for c in e.constants]
     _dups(p, "spec/registry", "constant name", [c.name for c in all_consts])
+    ext_files = {e.name: e.file for e in reg.extensions}
     for c in all_consts:
-        vcheck(c.extension or top, f"constant {c.name}", c.since)
+        vcheck(ext_files.get(c.extension or "", top), f"constant {c.name}", c.since)
 
     for prof in reg.profiles:
         vcheck(top, f"profile {prof['name']}", prof["since"])

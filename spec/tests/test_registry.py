@@ -189,6 +189,12 @@ WRONG_ENTRIES = {
                "(entry steal_time)"),
     "struct-field": (STEAL, "offset = 8\n", "offset = -8\n",
                      "struct[0].field[2].offset: -8 is less than the minimum of 0 (entry steal_ns)"),
+    "huge-version": (HCABI, 'version = "1.1"\n', 'version = "1.' + "1" * 5000 + '"\n',
+                     'version[1].version: "1.' + "1" * 34 + '... does not match ^[1-9][0-9]{0,4}\\.(0|[1-9][0-9]{0,4})$ '
+                     "(entry 1." + "1" * 35 + "...)"),
+    "version-over-16-bits": (HCABI, "[common_status]\n", '[[version]]\nversion = "1.70000"\ndate = "2027-01-01"\n'
+                             'summary = "S."\nchanges = ["C."]\n[common_status]\n',
+                             "version 1.70000: major and minor must each be at most 65535 (code (major << 16) | minor)"),
     "huge-integer": (STEAL, "eid = 0x0007", "eid = " + "9" * 60,
                      "extension.eid: an integer of 60 digits is greater than the maximum of 65535 (entry STEAL)"),
 }
