@@ -6,12 +6,15 @@ line on stderr naming the file, the path inside it and what is wrong:
 
     spec/registry/extensions/ipi.toml: function[0].arg[2].field[0].bits: expected a string, found an integer
 
-read_toml/read_json raise InputError (one line) for a missing or unreadable file, a
-folder where a file is expected, bytes that are not UTF-8, a syntax error, a number
-too long to convert, and nesting deeper than MAX_DEPTH (which tomllib and json
-would otherwise meet as a RecursionError). run_main turns the ways a command line
-ends badly (Ctrl-C, a closed pipe, a full disk on stdout, a bug) into one line and
-an exit status each. Standard library only.
+read_text/read_toml/read_json raise InputError (one line) for a missing or unreadable
+file, a folder where a file is expected, bytes that are not UTF-8, a syntax error, a
+number too long to convert, and nesting deeper than MAX_DEPTH (which tomllib and json
+would otherwise meet as a RecursionError); check_shape and expect check what was read;
+schema_message words a jsonschema error the same way. sync_tree writes generated files
+and names the one that cannot be written. Parser is argparse with one-line usage
+errors (exit 2), and run_main turns the ways a command line ends badly into one line
+and an exit status each: Ctrl-C 130, a closed pipe on stdout 141 (silent), a full
+stdout 4, a bug 4 ("internal error: ... (please report)"). Standard library only.
 """
 from __future__ import annotations
 
@@ -165,6 +168,36 @@ def check_shape(value: Any, shape: Any, name: str, path: Sequence[Any] = ()) -> 
                 raise InputError(f"{name}: {loc(path + [k])}: missing")
     else:
         expect(value, shape, name, path)
+
+
+def schema_message(err: Any) -> str:
+    """What a jsonschema error says, in the words of loc() and short(): a value is cut, never dumped."""
+    v, arg, inst = err.validator, err.validator_value, err.instance
+    if v == "type":
+        want = {"string": "a string", "integer": "an integer", "boolean": "a boolean", "array": "a list",
+                "object": "a table", "number": "a number"}
+        return f"expected {want.get(arg, arg)}, found {type_name(inst)}"
+    if v == "required":
+        missing = [k for k in arg if isinstance(inst, dict) and k not in inst]
+        return f"missing key {', '.join(missing) or arg}"
+    if v == "additionalProperties" and isinstance(inst, dict):
+        allowed = set(err.schema.get("properties", {}))
+        extra = [k for k in inst if k not in allowed]
+        return f"unknown key {', '.join(short(k) for k in extra)}"
+    if v == "enum":
+        return f"{short(inst)} is not one of {', '.join(short(a) for a in arg)}"
+    if v == "const":
+        return f"{short(inst)} is not {short(arg)}"
+    if v == "pattern":
+        return f"{short(inst)} does not match {arg}"
+    if v in ("minimum", "maximum"):
+        return f"{short(inst)} is {'less' if v == 'minimum' else 'greater'} than the {v} of {arg}"
+    if v in ("minItems", "maxItems", "minLength"):
+        what = "item" if v != "minLength" else "character"
+        return f"{'at least' if v.startswith('min') else 'at most'} {arg} {what}{'s' if arg != 1 else ''} expected"
+    if v == "uniqueItems":
+        return "has duplicate items"
+    return one_line(err.message)[:160]
 
 
 def _os_problem(e: OSError, path: Path, verb: str) -> InputError:

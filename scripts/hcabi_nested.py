@@ -100,13 +100,9 @@ HOLDER_ENV = "HCABI_NESTED_HOLDER"
 HOLDER_STATES = ("up", "failed", "stopped", "lost")
 
 # What load_cache requires of manifest.json (hcabi_load.check_shape); _populate_cache writes it.
-MANIFEST_SHAPE = {
-    "format": int,
-    "kernel": {"release": str, "vmlinuz": str, "modules_dir": str, "channel_modules": [str],
-               "kvm_modules": {str: [str]}, "package?": str},
-    "busybox": {"binary": str},
-    "sha256": {str: str},
-}
+MANIFEST_SHAPE = {"format": int, "kernel": {"release": str, "vmlinuz": str, "modules_dir": str, "channel_modules": [str],
+                                             "kvm_modules": {str: [str]}, "package?": str},
+                  "busybox": {"binary": str}, "sha256": {str: str}}
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CACHE = REPO_ROOT / "build" / "nested-cache"

@@ -297,40 +297,10 @@ def _schema_errors(doc: dict[str, Any], schema_path: Path) -> list[str]:
             where = doc["extensions"][path[1]].get("__file__", where)
             path = path[2:]
         entry = _describe_path(body, list(err.absolute_path))
-        line = f"{where}: {hl.loc(path)}: {_schema_message(err)}" + (f" (entry {entry.rstrip(': ')})" if entry else "")
+        line = f"{where}: {hl.loc(path)}: {hl.schema_message(err)}" + (f" (entry {entry.rstrip(': ')})" if entry else "")
         if line not in out:
             out.append(line)
     return out
-
-
-def _schema_message(err: Any) -> str:
-    """What a schema error says, in the registry's words and short: a value is cut, never dumped."""
-    v, arg, inst = err.validator, err.validator_value, err.instance
-    if v == "type":
-        want = {"string": "a string", "integer": "an integer", "boolean": "a boolean", "array": "a list",
-                "object": "a table", "number": "a number"}
-        return f"expected {want.get(arg, arg)}, found {hl.type_name(inst)}"
-    if v == "required":
-        missing = [k for k in arg if isinstance(inst, dict) and k not in inst]
-        return f"missing key {', '.join(missing) or arg}"
-    if v == "additionalProperties" and isinstance(inst, dict):
-        allowed = set(err.schema.get("properties", {}))
-        extra = [k for k in inst if k not in allowed]
-        return f"unknown key {', '.join(hl.short(k) for k in extra)}"
-    if v == "enum":
-        return f"{hl.short(inst)} is not one of {', '.join(hl.short(a) for a in arg)}"
-    if v == "const":
-        return f"{hl.short(inst)} is not {hl.short(arg)}"
-    if v == "pattern":
-        return f"{hl.short(inst)} does not match {arg}"
-    if v in ("minimum", "maximum"):
-        return f"{hl.short(inst)} is {'less' if v == 'minimum' else 'greater'} than the {v} of {arg}"
-    if v in ("minItems", "maxItems", "minLength"):
-        what = "item" if v != "minLength" else "character"
-        return f"{'at least' if v.startswith('min') else 'at most'} {arg} {what}{'s' if arg != 1 else ''} expected"
-    if v == "uniqueItems":
-        return "has duplicate items"
-    return hl.one_line(err.message)[:160]
 
 
 def _describe_path(doc: Any, path: list[Any]) -> str:
