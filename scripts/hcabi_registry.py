@@ -24,6 +24,7 @@ DEFAULT_REGISTRY = REPO_ROOT / "spec" / "registry"
 # Areas whose requirements bind every implementation, whatever its profile.
 BINDING_AREAS = ("X86", "DISC", "STATUS", "GEN", "VER")
 
+STRUCT_MAX = 1 << 20  # bytes: no structure of the ABI comes near
 TYPE_SIZES = {"u8": 1, "i8": 1, "u16": 2, "i16": 2, "u32": 4, "i32": 4, "u64": 8, "i64": 8}
 C_TYPES = {
     "u8": "uint8_t", "i8": "int8_t", "u16": "uint16_t", "i16": "int16_t",
@@ -426,6 +427,9 @@ def check(reg: Registry) -> list[str]:
     ext_files = {e.name: e.file for e in reg.extensions}
     for c in all_consts:
         vcheck(ext_files.get(c.extension or "", top), f"constant {c.name}", c.since)
+        if len(c.value) > 24 or not -(1 << 63) <= c.int_value < 1 << 64:  # abi.h writes it as a C literal
+            p.append(f"{ext_files.get(c.extension or '', top)}: constant {c.name}: value {hl.short(c.value)} "
+                     "does not fit in 64 bits")
 
     for prof in reg.profiles:
         vcheck(top, f"profile {prof['name']}", prof["since"])
@@ -544,6 +548,11 @@ def _check_function(p: list[str], reg: Registry, fn: Function, status_names: set
 
 def _check_struct(p: list[str], w: str, st: Struct) -> None:
     where = f"struct {st.name}"
+    big = [f"{k} is {hl.short(v)}" for k, v in [("size", st.size)] + [(f"field {f.name} {k}", getattr(f, k))
+           for f in st.fields for k in ("offset", "count")] if v > STRUCT_MAX]
+    if big:  # a shared-memory record is small; and arithmetic on huge numbers would not print
+        p.append(f"{w}: {where}: {big[0]}, over the limit of {STRUCT_MAX}")
+        return
     pos = 0
     align = 1
     for f in st.fields:

@@ -195,6 +195,12 @@ WRONG_ENTRIES = {
     "version-over-16-bits": (HCABI, "[common_status]\n", '[[version]]\nversion = "1.70000"\ndate = "2027-01-01"\n'
                              'summary = "S."\nchanges = ["C."]\n[common_status]\n',
                              "version 1.70000: major and minor must each be at most 65535 (code (major << 16) | minor)"),
+    "huge-struct": (STEAL, "count = 6\n", "count = " + "9" * 4300 + "\n",
+                    "struct steal_time: field reserved count is an integer of 4300 digits, over the limit of 1048576"),
+    "huge-constant": (HCABI, 'value = "4096"', 'value = "' + "9" * 5000 + '"',
+                      'constant PAGE_SIZE: value "' + "9" * 36 + '... does not fit in 64 bits'),
+    "constant-over-64-bits": (HCABI, 'value = "4096"', 'value = "0x10000000000000000"',
+                              'constant PAGE_SIZE: value "0x10000000000000000" does not fit in 64 bits'),
     "huge-integer": (STEAL, "eid = 0x0007", "eid = " + "9" * 60,
                      "extension.eid: an integer of 60 digits is greater than the maximum of 65535 (entry STEAL)"),
 }
