@@ -961,7 +961,7 @@ def release_main(argv: list[str] | None = None) -> int:
         tmp.rename(dest)
         load(dest, f"released {args.version}")
     except (OSError, LoadError) as e:
-        msg = e.problems if isinstance(e, LoadError) else [str(e)]
+        msg = e.problems if isinstance(e, LoadError) else [str(hl.os_problem(e, dest, "write"))]
         for p in msg:
             print(f"{prog}: error: {p}", file=sys.stderr)
         return EXIT_ERROR

@@ -200,7 +200,7 @@ def schema_message(err: Any) -> str:
     return one_line(err.message)[:160]
 
 
-def _os_problem(e: OSError, path: Path, verb: str) -> InputError:
+def os_problem(e: OSError, path: Path, verb: str) -> InputError:
     where = e.filename or path
     if isinstance(e, (FileExistsError, NotADirectoryError)):
         return InputError(f"{where}: cannot {verb}: a file is in the way of a folder")
@@ -222,7 +222,7 @@ def sync_tree(root: Path, files: dict[str, str], owned: str, check: bool) -> lis
                     path.parent.mkdir(parents=True, exist_ok=True)
                     path.write_bytes(data)
         except OSError as e:
-            raise _os_problem(e, path, "read" if check else "write") from None
+            raise os_problem(e, path, "read" if check else "write") from None
     gen_dir = root / owned
     for path in sorted(gen_dir.rglob("*")) if gen_dir.is_dir() else []:
         rel = str(path.relative_to(root))
@@ -232,7 +232,7 @@ def sync_tree(root: Path, files: dict[str, str], owned: str, check: bool) -> lis
                 if not check:
                     path.unlink()
             except OSError as e:
-                raise _os_problem(e, path, "remove") from None
+                raise os_problem(e, path, "remove") from None
     return stale
 
 

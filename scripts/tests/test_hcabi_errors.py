@@ -150,6 +150,12 @@ def test_release_bad_version_is_one_line() -> None:
     assert one_line(run(RELEASE, "one"), 2) == "hcabi-release: error: one: not a version X.Y (see --help)"
 
 
+def test_release_unwritable_snapshot_is_exit_4(reg: Path) -> None:
+    (reg / "releases").write_text("a file where the snapshots go")
+    assert one_line(run(RELEASE, "1.1", "--registry", reg), 4) == \
+        f"hcabi-release: error: {reg}/releases/.1.1.tmp/extensions: cannot write: a file is in the way of a folder"
+
+
 def test_compat_full_stdout_is_exit_4() -> None:
     with open("/dev/full", "w") as full:
         r = run(COMPAT, "--all", stdout=full)
