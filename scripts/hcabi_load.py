@@ -67,8 +67,11 @@ def short(value: Any, limit: int = 40) -> str:
     if isinstance(value, (dict, list)):
         return type_name(value)
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** limit:
-        return f"an integer of {len(str(abs(value)))} digits"
-    text = json.dumps(value) if isinstance(value, str) else str(value)
+        try:
+            return f"an integer of {len(str(abs(value)))} digits"
+        except ValueError:  # more digits than the interpreter converts (a computed value)
+            return "an integer of thousands of digits"
+    text = json.dumps(value) if isinstance(value, (str, bool)) else str(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 

@@ -324,3 +324,15 @@ def test_run_main_bug_is_one_line(capsys) -> None:
 def test_run_main_passes_the_status_through(capsys) -> None:
     assert hl.run_main("prog", lambda: 3) == 3
     assert capsys.readouterr().err == ""
+
+
+def test_short_never_floods_or_fails() -> None:
+    assert hl.short(10 ** 5000) == "an integer of thousands of digits"  # str() of it would raise
+    assert hl.short(-(10 ** 59)) == "an integer of 60 digits"
+    assert hl.short("x" * 100) == '"' + "x" * 36 + "..."
+    assert (hl.short(True), hl.short(7), hl.short([1]), hl.short({})) == ("true", "7", "a list", "a table")
+
+
+def test_loc_quotes_keys_as_toml_does() -> None:
+    assert hl.loc(["profile", 0, "extensions", "1.0"]) == 'profile[0].extensions."1.0"'
+    assert hl.loc([]) == "(top level)"
