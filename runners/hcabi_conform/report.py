@@ -22,6 +22,7 @@ from . import REPORT_FORMAT, REPORT_FORMAT_VERSION, __version__, timing
 from .errors import EnvError
 from .manifests import RequirementsManifest, TestSpec, load_json
 from .model import STATUSES, BootRecord, TestResult
+from .reportschema import SchemaError, check_report
 from .verdict import Evaluation, evaluate
 from .versions import Version
 
@@ -160,8 +161,9 @@ class LoadedReport:
 
 
 def load_report(path: Path) -> LoadedReport:
-    """Read and structurally validate a report; anything else is a
-    ReportError naming the file and the first problem."""
+    """Read a report strictly (strictjson) and check the type of every field
+    the verdict reads (reportschema); anything else is a ReportError naming
+    the file and the JSON path of the first problem."""
     try:
         data, _sha = load_json(path, "report")
     except EnvError as exc:
@@ -169,24 +171,25 @@ def load_report(path: Path) -> LoadedReport:
     if not isinstance(data, dict) or data.get("format") != REPORT_FORMAT:
         raise ReportError(f"{path} is not an hcabi-conform report (no \"format\": \"{REPORT_FORMAT}\")")
     if data.get("format_version") != REPORT_FORMAT_VERSION:
-        raise ReportError(f"{path}: report format version {data.get('format_version')!r} is not supported (this runner reads {REPORT_FORMAT_VERSION})")
+        raise ReportError(f"{path}: report format version {data.get('format_version')!r:.40} is not supported (this runner reads {REPORT_FORMAT_VERSION})")
     try:
-        if data["verdict"] not in VERDICTS:
-            raise ValueError(f"verdict {data['verdict']!r}")
-        sel = data["selection"]
-        selection = Selection(list(sel.get("filters") or []), sel.get("shards"), list(sel.get("images") or []))
+        check_report(data)
+    except SchemaError as exc:
+        raise ReportError(f"{path} is a malformed report: {exc}") from None
+    sel = data["selection"]
+    try:
         return LoadedReport(
             path=path,
             data=data,
             tested=Version.parse(data["tested_version"]),
-            profile=str(data["profile"]),
-            target=str(data["target"]),
+            profile=data["profile"],
+            target=data["target"],
             suite=[TestSpec.from_dict(t) for t in data["suite"]["tests"]],
             results=[TestResult.from_dict(r) for r in data["results"]],
             boots=[BootRecord.from_dict(b) for b in data["boots"]],
-            selection=selection,
+            selection=Selection(list(sel["filters"]), sel["shards"], list(sel["images"])),
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # the schema should have caught it
         raise ReportError(f"{path} is a malformed report ({type(exc).__name__}: {exc})") from None
 
 
