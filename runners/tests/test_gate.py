@@ -27,7 +27,9 @@ def good_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def gate(report: Path, manifest: Path, *extra: str) -> Any:
-    return run_cli("gate", "--report", str(report), "--manifest", str(manifest), *extra)
+    """The gate judges against the suite build next to the manifest (the
+    synthetic suite's build/), unless --tests says otherwise."""
+    return run_cli("gate", "--report", str(report), "--manifest", str(manifest), "--build-dir", str(manifest.parent / "build"), *extra)
 
 
 def doctored(src: Path, dst: Path, edit: Callable[[dict[str, Any]], None]) -> Path:

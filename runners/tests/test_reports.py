@@ -20,12 +20,12 @@ from hcabi_conform.junit import render_junit
 def mixed_report(suite: Suite) -> dict:  # type: ignore[type-arg]
     """A run with a pass, a fail (with markup in its message), a skip, an
     error and a crash."""
-    steps = passing_steps("time", suite.tests)
+    exts = "BASE:1,TIME:1,SYSTEM:1"  # every boot advertises the same set: TLB is not provided
+    steps = passing_steps("time", suite.tests, exts=exts)
     for i, step in enumerate(steps):
         if step.get("line", "").startswith("test-end name=TIME.monotonic"):
             steps[i] = {"line": "test-end name=TIME.monotonic verdict=fail msg=<script>alert(1)</script> & \"quotes\""}
     suite.set_image("time", steps)
-    exts = "BASE:1,TIME:1,SYSTEM:1"
     suite.set_image("tlb", [
         {"line": "hello image=tlb protocol=1"},
         {"line": f"discovery present=1 spec={{spec}} impl=0x1 implver=0x10000 exts={exts}"},
@@ -34,7 +34,8 @@ def mixed_report(suite: Suite) -> dict:  # type: ignore[type-arg]
         {"line": "suite-end pass=0 fail=0 skip=1 error=0"},
         {"exit": 1},
     ])  # fmt: skip
-    suite.set_image("x86", passing_steps("x86", suite.tests)[:4] + [{"exit": 6}])
+    suite.set_image("x86", passing_steps("x86", suite.tests, exts=exts)[:4] + [{"exit": 6}])
+    suite.set_image("system-reboot", passing_steps("system-reboot", suite.tests, exts=exts))
     suite.set_image("base", [{"line": "hello image=base protocol=1"}, {"line": f"discovery present=1 spec={{spec}} impl=0x1 implver=0x10000 exts={exts}"},
                              {"line": "test-begin name=BASE.get_spec_version reqs=BASE-001"}, {"line": "test-end name=BASE.get_spec_version verdict=error msg=bad test"},
                              {"line": "test-begin name=BASE.probe_extension reqs=BASE-002"}, {"line": "test-end name=BASE.probe_extension verdict=pass msg="},
