@@ -62,7 +62,7 @@ def _depth_path(doc: Any) -> str | None:
     stack: list[tuple[Any, str, int]] = [(doc, "$", 0)]
     while stack:
         value, where, depth = stack.pop()
-        if depth > MAX_DEPTH:
+        if depth >= MAX_DEPTH:  # depth 0 is the first container
             return where
         if isinstance(value, dict):
             stack.extend((v, f"{where}.{k}", depth + 1) for k, v in value.items() if isinstance(v, (dict, list)))
