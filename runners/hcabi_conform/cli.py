@@ -464,6 +464,9 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     if out.is_dir():
         raise UsageError(f"--out {out} is a directory")
     manifest = make_bundle(Path(args.report), out, Path(args.junit) if args.junit else None, Path(args.html) if args.html else None, _paths(args).images)
+    unknown = sorted(image for image, sha in manifest["images"].items() if sha is None)
+    if unknown:
+        print(f"{PROG}: warning: no sha256 for image(s) {', '.join(unknown)} (no evidence in the report, and not found in --build-dir): the gate will reject this bundle", file=sys.stderr)
     print(f"{PROG} bundle: {out}: {len(manifest['members'])} member(s), {len(manifest['boots'])} boot(s)")
     return EXIT_CONFORMANT
 

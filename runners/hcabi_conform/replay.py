@@ -94,8 +94,11 @@ def verify(bundle: Bundle, tests: TestsManifest, images_dir: Path) -> list[str]:
         if build_sha is None:
             reasons.append(f"image {image_path} of this suite build cannot be read (pass --build-dir)")
             continue
-        if bundled_sha != build_sha:
-            reasons.append(f"the bundle was made with other images than this suite build's: image {stored.image} has sha256 {bundled_sha} in the bundle, {build_sha} in {images_dir}")
+        recorded_sha = stored.evidence.get("image_sha256", bundled_sha)
+        if bundled_sha != build_sha or recorded_sha != build_sha:
+            other = bundled_sha if bundled_sha != build_sha else recorded_sha
+            where = "the bundle" if bundled_sha != build_sha else "the report's evidence"
+            reasons.append(f"the bundle was made with other images than this suite build's: image {stored.image} has sha256 {other} in {where}, {build_sha} in {images_dir}")
             continue
         logs = bundle.manifest["boots"].get(stored.image) or {}
         serial_name = logs.get("serial")

@@ -144,6 +144,22 @@ DISCOVERY = obj(
     },
 )
 
+# per-boot evidence (evidence.py): what ties the boot to its logs and image
+EVIDENCE = obj(
+    {},
+    {
+        "nonce": nullable(string),
+        "image_sha256": nullable(string),
+        "serial_sha256": nullable(string),
+        "stderr_sha256": nullable(string),
+        "serial_bytes": nullable(integer),
+        "serial_limit": nullable(integer),
+        "serial_capped": boolean,
+        "verified": boolean,
+        "lines": nullable(integer),
+    },
+)
+
 BOOT = obj(
     {
         "image": string,
@@ -161,7 +177,7 @@ BOOT = obj(
         "suite_end": nullable(mapping(integer)),
         "tail": string,
         "timing": mapping(number),
-        "evidence": mapping(anything),
+        "evidence": EVIDENCE,
     },
 )
 

@@ -246,3 +246,15 @@ def test_bundle_member_caps_and_garbage(tmp_path: Path, made: dict[str, Any]) ->
     assert res.rc == 4 and "too large" in one_line_error(res)
     res = gate_bundle(suite, tmp_path / "missing.tar.gz")
     assert res.rc == 4 and "not found" in one_line_error(res)
+
+
+def test_image_in_evidence_must_be_this_builds(made: dict[str, Any], tmp_path: Path) -> None:
+    """MANIFEST.json edited to this build's image hashes does not help when
+    the report's own evidence names another image."""
+
+    def change(d: dict[str, Any]) -> None:
+        next(b for b in d["boots"] if b["image"] == "x86")["evidence"] = {"image_sha256": "f" * 64}
+
+    res = gate_bundle(made["suite"], rewrite(made["bundle"], tmp_path / "b.tar.gz", edit_report(change)))
+    assert res.rc == 3
+    assert f"image x86 has sha256 {'f' * 64} in the report's evidence" in res.out
