@@ -234,3 +234,23 @@ def test_merge_never_writes_over_an_input(suite: Suite, shards: list, option: st
     res = merge(suite, *shards, *extra, option, shards[0])
     assert res.rc == 2 and "is one of the reports being merged" in one_line_error(res)  # type: ignore[attr-defined]
     assert shards[0].read_bytes() == before
+
+
+def test_provenance_recorded(mixed_report: dict, suite: Suite) -> None:  # type: ignore[type-arg]
+    """Runner version, suite version, source commit (null outside git), the
+    manifests' hashes: enough to trace a report to the code that made it."""
+    prov = mixed_report["provenance"]
+    assert prov["runner_version"] == mixed_report["generator"]["version"]
+    assert prov["tests_manifest_sha256"] == mixed_report["tests_manifest"]["sha256"]
+    assert prov["requirements_manifest_sha256"] == mixed_report["manifest"]["sha256"]
+    assert prov["source_commit"] is None or len(prov["source_commit"]) in (40, 64)
+    assert f"source commit {prov['source_commit'] or 'unknown'}" in (suite.root / "r.html").read_text()
+
+
+def test_source_commit_without_git(tmp_path: Path) -> None:
+    from hcabi_conform import provenance
+
+    assert provenance.source_commit(tmp_path) is None
+    (tmp_path / ".git").mkdir()
+    assert provenance.source_commit(tmp_path) is None  # not a repository: git fails, no exception
+    assert provenance.suite_version(tmp_path) is None
