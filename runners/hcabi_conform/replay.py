@@ -45,7 +45,11 @@ def interpret(
     if evidence is None:
         return boot_mod.interpret_boot(image, serial, ending, known, selected)
     context_type: Callable[..., Any] = getattr(boot_mod, "EvidenceContext", None) or getattr(evidence, "EvidenceContext")
-    context = context_type(str(recorded.get("nonce") or ""), evidence.image_key(image_path))
+    extra: dict[str, Any] = {}
+    limit = recorded.get("serial_limit")
+    if isinstance(limit, int) and not isinstance(limit, bool) and "serial_limit" in inspect.signature(context_type).parameters:
+        extra["serial_limit"] = limit  # read exactly as much of the log as the run did
+    context = context_type(str(recorded.get("nonce") or ""), evidence.image_key(image_path), **extra)
     return boot_mod.interpret_boot(image, serial, ending, known, selected, context)  # type: ignore[call-arg]
 
 
@@ -143,7 +147,10 @@ def _compare_boot(serial_name: str, stored: BootRecord, record: BootRecord) -> l
     theirs = record.discovery.to_dict() if record.discovery else None
     if mine != theirs:
         reasons.append(f"boot of image {stored.image}: the discovery line is {_short(mine)} in the report, but {serial_name} gives {_short(theirs)}")
-    # the runner may add problems of its own (a capped log...): the log's must all be there
+    for name in ("nonce", "verified", "lines", "serial_capped"):
+        if name in stored.evidence and name in record.evidence and stored.evidence[name] != record.evidence[name]:
+            reasons.append(f"boot of image {stored.image}: evidence.{name} is {_short(stored.evidence[name])} in the report, but {serial_name} gives {_short(record.evidence[name])}")
+    # the runner may add problems of its own: the log's must all be there
     kept = [p.to_dict() for p in stored.problems]
     for prob in record.problems:
         if prob.to_dict() not in kept:
