@@ -29,7 +29,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from .manifests import RequirementsManifest, TestsManifest
+from .manifests import RequirementsManifest, TestSpec, TestsManifest
 from .model import REQ_UNTESTED
 from .report import LoadedReport, ReportError, count_statuses
 from .verdict import Evaluation, evaluate, first_line
@@ -71,6 +71,12 @@ def _check_stored_verdict(rep: LoadedReport, dec: GateDecision) -> None:
         dec.reject(f"the report is partial (filters {rep.selection.filters or 'none'}, shards {rep.selection.shards}); merge every shard first")
 
 
+def _defining(test: TestSpec) -> tuple[Any, ...]:
+    """What a report must agree on with the manifest about a test (fields the
+    manifest may add later, e.g. per-test check lists, do not count)."""
+    return (test.name, test.image, test.extension, tuple(test.requirements), test.since)
+
+
 def _check_suite(rep: LoadedReport, tests: TestsManifest, dec: GateDecision) -> None:
     """The report's copy of the suite must be the build's tests manifest: a
     test removed, invented or moved there is named."""
@@ -81,7 +87,7 @@ def _check_suite(rep: LoadedReport, tests: TestsManifest, dec: GateDecision) -> 
     for name in sorted(mine.keys() - theirs.keys()):
         dec.reject(f"the report's suite lists test {name}, which {tests.path} does not define")
     for name in sorted(mine.keys() & theirs.keys()):
-        if mine[name] != theirs[name]:
+        if _defining(mine[name]) != _defining(theirs[name]):
             dec.reject(f"the report's suite defines test {name} as {_short(mine[name].to_dict())}, but {tests.path} says {_short(theirs[name].to_dict())}")
     have = {r.test for r in rep.results}
     for name in sorted(have - theirs.keys()):
