@@ -4,10 +4,13 @@ a report can never say something its own results do not support.
 Rules (docs/internals.md and the product brief):
 - `error` when the environment or the suite is broken: a boot that did not
   start, a garbled or missing hello, a test whose verdict is `error`, a result
-  the suite does not know;
+  the suite does not know, a test with two results, a `pass` from a boot that
+  did not run the image;
 - otherwise `non-conformant` when HCABI is absent, the implementation claims a
   version older than the one tested, any test failed, crashed or timed out, or
-  a test of an extension the profile requires was skipped;
+  a test was skipped that may not be: a binding-area test, a test of an
+  advertised extension (unless it said `needs=` an unadvertised one), a test
+  of an extension the profile requires;
 - otherwise `conformant`.
 """
 
