@@ -205,6 +205,8 @@ REPORT = obj(
     {
         "advertised_extensions": mapping(integer),
         "provenance": mapping(anything),
+        "target_info": obj({}),
+        "host": obj({}),
         "merged_from": _STRINGS,
     },
 )
