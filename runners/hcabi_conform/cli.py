@@ -20,6 +20,7 @@ from typing import Any, NoReturn, Optional, Sequence
 
 from . import __version__, replay
 from .bundle import make_bundle, open_bundle
+from .safeout import GuardedStdout, finish_stdout
 from .errors import EXIT_CONFORMANT, EXIT_ERROR, EXIT_NONCONFORMANT, EXIT_USAGE, VERDICT_EXIT, HcabiError, UsageError
 from .gate import decide
 from .html_report import DEFAULT_SPEC_URL, render_html
@@ -502,61 +503,18 @@ def _sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-class _GuardedStdout:
-    """stdout that never raises: `gate ... | true` (EPIPE) and `> /dev/full`
-    (ENOSPC) must not turn a verdict into a traceback or another exit
-    status. The first failure is kept; later writes are dropped."""
-
-    def __init__(self, stream: Any) -> None:
-        self.stream = stream
-        self.error: Optional[OSError] = None
-
-    def write(self, text: str) -> int:
-        if self.error is None:
-            try:
-                return int(self.stream.write(text))
-            except OSError as exc:
-                self.error = exc
-        return len(text)
-
-    def flush(self) -> None:
-        if self.error is None:
-            try:
-                self.stream.flush()
-            except OSError as exc:
-                self.error = exc
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.stream, name)
-
-
-def _finish_stdout(guard: _GuardedStdout) -> None:
-    """Flush; if stdout failed, say so once (not for a closed pipe: the
-    reader chose to stop) and point fd 1 at /dev/null so that the
-    interpreter's own flush at exit stays quiet."""
-    guard.flush()
-    if guard.error is None:
-        return
-    try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.__stdout__.fileno() if sys.__stdout__ else 1)
-    except OSError:
-        pass
-    if not isinstance(guard.error, BrokenPipeError):
-        print(f"{PROG}: error: cannot write to standard output: {guard.error.strerror or guard.error}", file=sys.stderr)
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point: dispatch, and turn HcabiError into one line + status.
     The exit status is the command's even when stdout cannot be written."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _sigterm)
     original = sys.stdout
-    guard = _GuardedStdout(original)
+    guard = GuardedStdout(original)
     sys.stdout = guard  # type: ignore[assignment]
     try:
         return _dispatch(argv)
     finally:
-        _finish_stdout(guard)
+        finish_stdout(guard, PROG)
         sys.stdout = original
 
 
