@@ -285,9 +285,9 @@ START_TEST(withheld_in_batch)
 			ck_assert_uint_eq(fake_get64(hx.fake, TBL + 144 + 56),
 					  0x5151515151515151ull);
 			/* the table read and the two entries written, nothing else */
-			ck_assert_uint_eq(callbacks(), fake_count(hx.fake, FOP_MEM_READ, UINT32_MAX) +
-							   fake_count(hx.fake, FOP_MEM_WRITE,
-								      UINT32_MAX));
+			ck_assert_uint_eq(callbacks(),
+					  fake_count(hx.fake, FOP_MEM_READ, UINT32_MAX) +
+					      fake_count(hx.fake, FOP_MEM_WRITE, UINT32_MAX));
 			ck_assert_uint_eq(fake_count(hx.fake, FOP_MEM_WRITE, UINT32_MAX), 2);
 		}
 	}
