@@ -224,7 +224,8 @@ static void gen_nothing_written(struct hcabi_ret r, const uint8_t *buf, size_t l
 	}
 }
 
-HCABI_TEST(gen_reserved_fields, "GEN.reserved_fields_written_zero", "GEN-003", HCABI_VERSION_1_0)
+HCABI_TEST(gen_reserved_fields, "GEN.reserved_fields_written_zero", "GEN-003,X86-005",
+	   HCABI_VERSION_1_0)
 {
 	if (!hcabi_has_ext(HCABI_EID_MEM)) {
 		memset(hcabi_scratch, 0xA5, 16 * sizeof(struct hcabi_mem_range));
