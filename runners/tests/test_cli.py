@@ -52,7 +52,7 @@ def test_missing_image_is_exit_4(suite: Suite) -> None:
 
 
 def test_missing_vmm_is_exit_4(suite: Suite) -> None:
-    res = run_cli("run", "--target", "cmd", "--vmm-cmd", "/nonexistent/vmm {image}", *suite.common(), "--out", str(suite.out))
+    res = run_cli("run", "--target", "cmd", "--vmm-cmd", "/nonexistent/vmm {image} {cmdline}", *suite.common(), "--out", str(suite.out))
     assert res.rc == 4 and "not found" in one_line_error(res)
 
 
