@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
-import zlib
 from pathlib import Path
 
 import pytest
