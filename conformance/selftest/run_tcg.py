@@ -42,6 +42,7 @@ SELFTEST_VERDICTS = {
     "SELF.unexpected_exception": "error",
     "SELF.unexpected_irq": "fail",
     "SELF.skip": "skip",
+    "SELF.needs": "skip",
     "SELF.after_error": "pass",
 }
 BOOT_TIMEOUT = 60
@@ -155,6 +156,9 @@ def check_selftest(rc: int, out: str, k: bytes) -> list[str]:
     failed = [r for r in recs if r[0] == "check" and r[1].get("result") == "fail"]
     if [f[2] for f in failed if "unexpected interrupt" not in f[2]]:
         errs.append(f"failed checks: {[f[2] for f in failed]}")
+    needs = {r[1]["name"]: r[1].get("needs") for r in recs if r[0] == "test-end"}
+    if needs.get("SELF.needs") != "TIME" or needs.get("SELF.skip") is not None:
+        errs.append(f"test-end needs=: SELF.needs says {needs.get('SELF.needs')!r} (want 'TIME'), SELF.skip says {needs.get('SELF.skip')!r} (want none)")
     unexpected = [r for r in recs if r[0] == "test-end" and r[1]["name"] == "SELF.unexpected_exception"]
     if unexpected and "#UD" not in unexpected[0][2]:
         errs.append(f"the unexpected-exception report does not name #UD: {unexpected[0][2]!r}")

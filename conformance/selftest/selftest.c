@@ -252,7 +252,7 @@ SELF(sse, "SELF.sse_avx")
 	}
 }
 
-/* The next three end with error, fail and skip on purpose (run_tcg.py). */
+/* The next four end with error, fail and skip on purpose (run_tcg.py). */
 SELF(unexpected_exception, "SELF.unexpected_exception")
 {
 	check_true(true, "-", "before the fault");
@@ -273,6 +273,14 @@ SELF(unexpected_irq, "SELF.unexpected_irq")
 SELF(skip, "SELF.skip")
 {
 	test_skip("skipped on purpose");
+}
+
+/* Without HCABI nothing is advertised: the skip names what it needed. */
+SELF(needs, "SELF.needs")
+{
+	if (!test_require_ext(HCABI_EID_TIME) || !test_require_ext(HCABI_EID_VCPU))
+		return;
+	check_true(false, "-", "TIME and VCPU advertised: run this self-test without HCABI");
 }
 
 SELF(after, "SELF.after_error")
