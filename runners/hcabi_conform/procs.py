@@ -61,7 +61,7 @@ _LIVE: set[int] = set()
 _LIVE_LOCK = threading.Lock()
 
 
-def _kill_group(pgid: int) -> None:
+def kill_group(pgid: int) -> None:
     try:
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -74,7 +74,7 @@ def kill_live_processes() -> None:
     them, and a hung one must not outlive the runner."""
     with _LIVE_LOCK:
         for pgid in _LIVE:
-            _kill_group(pgid)
+            kill_group(pgid)
 
 
 def _wait_unreaped(pid: int, timeout: float, stop: Optional[Callable[[], bool]] = None) -> bool:
@@ -144,7 +144,7 @@ def run_process(
             exited = _wait_unreaped(proc.pid, timeout, stop if limit is not None else None)
         finally:
             with _LIVE_LOCK:  # the leader is not reaped yet: its group ID is still ours
-                _kill_group(proc.pid)  # on timeout, and whatever the VMM left behind
+                kill_group(proc.pid)  # on timeout, and whatever the VMM left behind
                 _LIVE.discard(proc.pid)
             proc.wait()
     if limit is not None:

@@ -35,7 +35,7 @@ from .errors import EnvError, UsageError
 from .evidence import DEFAULT_SERIAL_LIMIT, cmdline_arg
 from .manifests import ImageSpec
 from .model import Ending
-from .procs import _Proc, cap_file, run_parallel, run_process
+from .procs import _Proc, cap_file, kill_group, run_parallel, run_process
 from .procs import kill_live_processes  # noqa: F401  (the CLI takes it from here)
 from .protocol import file_tail_line
 from .versions import Version
@@ -480,7 +480,7 @@ def qemu_kvm_probe(binary: str, image: Optional[Path] = None, timeout: float = 3
     try:
         _out, err = run.communicate(timeout=run_timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(run.pid)
+        kill_group(run.pid)
         _out, err = run.communicate()
         said = _qemu_said(err) if err.strip() else "no output"
         return False, f"{binary} -accel kvm did not run {image.name} to its end within {run_timeout:g} s ({said})"
