@@ -170,6 +170,15 @@ class Bundle:
     members: dict[str, str] = field(default_factory=dict)  # name -> sha256
 
 
+class BundleTampered(ReportError):
+    """A readable bundle whose members do not match its MANIFEST.json: the gate
+    rejects it (exit 3) rather than calling it unreadable."""
+
+
+def _tampered(path: Path, problem: str) -> BundleTampered:
+    return BundleTampered(f"bundle {path}: {problem}")
+
+
 def _bad(path: Path, problem: str) -> ReportError:
     return ReportError(f"bundle {path}: {problem}")
 
@@ -251,11 +260,11 @@ def open_bundle(path: Path, dest: Path) -> Bundle:
     listed = manifest["members"]
     for name in sorted(set(found) - {MANIFEST_NAME}):
         if name not in listed:
-            raise _bad(path, f"member {name} is not listed in {MANIFEST_NAME}")
+            raise _tampered(path, f"member {name} is not listed in {MANIFEST_NAME}")
         if listed[name]["sha256"] != found[name]:
-            raise _bad(path, f"member {name} has sha256 {found[name]}, {MANIFEST_NAME} says {listed[name]['sha256']}: it was edited")
+            raise _tampered(path, f"member {name} has sha256 {found[name]}, {MANIFEST_NAME} says {listed[name]['sha256']}: it was edited")
     for name in sorted(set(listed) - set(found)):
-        raise _bad(path, f"{MANIFEST_NAME} lists {name}, which the bundle does not contain")
+        raise _tampered(path, f"{MANIFEST_NAME} lists {name}, which the bundle does not contain")
     try:
         report = load_report(dest / REPORT_NAME)
     except ReportError as exc:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn, Optional, Sequence
 
 from . import __version__, replay
-from .bundle import make_bundle, open_bundle
+from .bundle import BundleTampered, make_bundle, open_bundle
 from .safeout import GuardedStdout, finish_stdout
 from .errors import EXIT_CONFORMANT, EXIT_ERROR, EXIT_NONCONFORMANT, EXIT_USAGE, VERDICT_EXIT, HcabiError, UsageError
 from .gate import decide
@@ -455,7 +455,12 @@ def cmd_gate(args: argparse.Namespace) -> int:
     paths, manifest, tests = _gate_inputs(args)
     if args.bundle:
         with tempfile.TemporaryDirectory(prefix="hcabi-bundle-") as tmp:
-            opened = open_bundle(Path(args.bundle), Path(tmp))
+            try:
+                opened = open_bundle(Path(args.bundle), Path(tmp))
+            except BundleTampered as exc:
+                print(f"{PROG} gate: REJECTED: {args.bundle} does not prove conformance to HCABI {args.require}:")
+                print(f"  - {exc}")
+                return EXIT_NONCONFORMANT
             rep = opened.report
             dec = decide(rep, manifest, args.require, args.profile, tests)
             for reason in replay.verify(opened, tests, paths.images):

@@ -87,7 +87,9 @@ def test_bundle_accepted_and_deterministic(made: dict[str, Any], tmp_path: Path)
 def test_edited_member_without_manifest(made: dict[str, Any], tmp_path: Path) -> None:
     bad = rewrite(made["bundle"], tmp_path / "b.tar.gz", edit_report(lambda d: d.update(timestamp="x")), fix_manifest=False)
     res = gate_bundle(made["suite"], bad)
-    assert res.rc == 4 and "member report.json has sha256" in one_line_error(res) and "it was edited" in res.err
+    # a tampered bundle is rejected (3), not called unreadable (4)
+    assert res.rc == 3 and "REJECTED" in res.out and "member report.json has sha256" in res.out and "it was edited" in res.out
+    assert "Traceback" not in res.err
 
 
 def test_edited_result_rejected(made: dict[str, Any], tmp_path: Path) -> None:
@@ -233,7 +235,7 @@ def test_bundle_member_caps_and_garbage(tmp_path: Path, made: dict[str, Any]) ->
     suite = made["suite"]
     unlisted = rewrite(made["bundle"], tmp_path / "u.tar.gz", lambda f: f.update({"extra.txt": b"x"}), fix_manifest=False)
     res = gate_bundle(suite, unlisted)
-    assert res.rc == 4 and "member extra.txt is not listed in MANIFEST.json" in one_line_error(res)
+    assert res.rc == 3 and "member extra.txt is not listed in MANIFEST.json" in res.out
     garbage = tmp_path / "g.tar.gz"
     garbage.write_bytes(b"not a tarball at all")
     res = gate_bundle(suite, garbage)

@@ -42,6 +42,18 @@ void hcabi_irq_unregister(unsigned vector)
 		handlers[vector] = 0;
 }
 
+static volatile bool keep_replays;
+
+void hcabi_irq_filter_replays(bool on)
+{
+	keep_replays = !on;
+}
+
+uint64_t hcabi_irq_replays(unsigned cpu)
+{
+	return cpu < HCABI_MAX_CPUS ? hcabi_atomic_load(&hcabi__cpus[cpu].irq_replays) : 0;
+}
+
 uint64_t hcabi_irq_count(unsigned cpu, unsigned vector)
 {
 	if (cpu >= HCABI_MAX_CPUS || vector >= 256)
@@ -186,6 +198,14 @@ static void interrupt(struct hcabi_cpu *c, struct hcabi_frame *f)
 	__atomic_add_fetch(&c->irq_count[v], 1, __ATOMIC_SEQ_CST);
 	if (v == HCABI_VEC_SPURIOUS)
 		return;
+	if (!(f->rflags & HCABI_RFLAGS_IF) && !keep_replays) {
+		/* no LAPIC delivers into IF = 0 code: a platform replay (see
+		 * hcabi_irq_replays); EOI it like the delivery it repeats. Not
+		 * printed here: the interrupted code may hold the console. */
+		__atomic_add_fetch(&c->irq_replays, 1, __ATOMIC_SEQ_CST);
+		hcabi_apic_eoi();
+		return;
+	}
 	h = handlers[v];
 	if (h)
 		h(f, v);
