@@ -36,6 +36,8 @@ SELFTEST_VERDICTS = {
     "SELF.unexpected_exception": "error",
     "SELF.unexpected_irq": "fail",
     "SELF.skip": "skip",
+    "SELF.cited_check": "pass",
+    "SELF.uncited_check": "error",
     "SELF.after_error": "pass",
 }
 BOOT_TIMEOUT = 60
@@ -127,6 +129,12 @@ def check_selftest(rc: int, out: str) -> list[str]:
     failed = [r for r in recs if r[0] == "check" and r[1].get("result") == "fail"]
     if [f[2] for f in failed if "unexpected interrupt" not in f[2]]:
         errs.append(f"failed checks: {[f[2] for f in failed]}")
+    reqs = [r[1].get("req") for r in recs if r[0] == "check" and "requirement the test" in r[2]]
+    if reqs != ["X86-005", "-"]:
+        errs.append(f"checks naming a cited / an uncited requirement show req={reqs}, want X86-005 then -")
+    uncited = [r for r in recs if r[0] == "test-end" and r[1]["name"] == "SELF.uncited_check"]
+    if uncited and "check names X86-005, which the test does not cite (suite bug)" not in uncited[0][2]:
+        errs.append(f"the uncited check's error does not say so: {uncited[0][2]!r}")
     unexpected = [r for r in recs if r[0] == "test-end" and r[1]["name"] == "SELF.unexpected_exception"]
     if unexpected and "#UD" not in unexpected[0][2]:
         errs.append(f"the unexpected-exception report does not name #UD: {unexpected[0][2]!r}")
