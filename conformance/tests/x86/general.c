@@ -49,7 +49,7 @@ static size_t bad_gpas(struct bad_gpa *out, uint64_t len, uint64_t align)
 	return n;
 }
 
-HCABI_TEST(gen_addresses, "GEN.guest_physical_addresses", "GEN-001", HCABI_VERSION_1_0)
+HCABI_TEST(gen_addresses, "GEN.guest_physical_addresses", "GEN-001,X86-005", HCABI_VERSION_1_0)
 {
 	struct bad_gpa bad[8];
 	size_t n;
@@ -121,7 +121,7 @@ HCABI_TEST(gen_addresses, "GEN.guest_physical_addresses", "GEN-001", HCABI_VERSI
 		test_skip("no provided extension takes a guest-physical address");
 }
 
-HCABI_TEST(gen_reserved_bits, "GEN.reserved_argument_bits", "GEN-002", HCABI_VERSION_1_0)
+HCABI_TEST(gen_reserved_bits, "GEN.reserved_argument_bits", "GEN-002,X86-005", HCABI_VERSION_1_0)
 {
 	static const struct {
 		uint32_t id;
@@ -201,7 +201,8 @@ HCABI_TEST(gen_reserved_bits, "GEN.reserved_argument_bits", "GEN-002", HCABI_VER
 		test_skip("no provided function has an argument with reserved bits");
 }
 
-HCABI_TEST(gen_reserved_fields, "GEN.reserved_fields_written_zero", "GEN-003", HCABI_VERSION_1_0)
+HCABI_TEST(gen_reserved_fields, "GEN.reserved_fields_written_zero", "GEN-003,X86-005",
+	   HCABI_VERSION_1_0)
 {
 	bool any = false;
 
