@@ -348,38 +348,65 @@ bool test_require_cpus(unsigned n)
 }
 
 /* What the hypervisor did wrong is a failed check naming the requirement it
- * broke (HCABI_REQ_VCPU_START, HCABI_REQ_VCPU_STOP, which every caller
- * cites); only what no requirement covers (no VCPU, too few vCPUs, a task
- * still running, a task that hangs) is an error of the test. */
+ * broke (HCABI_REQ_VCPU_START, HCABI_REQ_VCPU_STOP, HCABI_REQ_NO_EFFECT,
+ * which every caller cites: HCABI_IMPLIED_test_start_on_cpu); only what no
+ * requirement covers (no VCPU, too few vCPUs, a task still running, a task
+ * that hangs) is an error of the test. */
 bool test_start_on_cpu(unsigned cpu, void (*fn)(void *), void *arg)
 {
 	int64_t status;
+	int state;
+	struct hcabi_ret r;
 
 	if (!hcabi_has_ext(HCABI_EID_VCPU) || cpu == 0 || cpu >= HCABI_MAX_CPUS ||
-	    cpu >= smp_count() ||
-	    hcabi_atomic_load(&hcabi__cpus[cpu].task_state) != HCABI__TASK_IDLE) {
-		error_str("cannot run a task on vCPU %u here (no VCPU, no such vCPU, or it still "
-			  "runs a task): suite bug",
+	    cpu >= smp_count()) {
+		error_str("cannot run a task on vCPU %u here (no VCPU or no such vCPU): suite bug",
 			  cpu);
 		return false;
 	}
-	status = smp_start(cpu, fn, arg);
-	if (status != HCABI_SUCCESS) {
-		check_true(false, HCABI_REQ_VCPU_START,
-			   "VCPU.START(%u) of a stopped vCPU with a valid boot state, to run the "
-			   "test's task: status %lld(%s), want SUCCESS",
-			   cpu, (long long)status, hcabi_status_name(status));
+	state = hcabi_atomic_load(&hcabi__cpus[cpu].task_state);
+	if (state == HCABI__TASK_DONE) {
+		/* its last task returned and called STOP; the runtime waited */
+		check_true(false, HCABI_REQ_VCPU_STOP,
+			   "vCPU %u called VCPU.STOP after its last task, and GET_STATUS still "
+			   "does not report it STOPPED",
+			   cpu);
 		return false;
 	}
-	show_pass_once(SHOWN_VCPU_START, HCABI_REQ_VCPU_START,
-		       "VCPU.START of a stopped vCPU with a valid boot state, to run the test's "
-		       "task: SUCCESS (first start of the test)");
-	return true;
+	if (state != HCABI__TASK_IDLE) {
+		error_str("cannot run a task on vCPU %u: it still runs the last one", cpu);
+		return false;
+	}
+	status = smp_start(cpu, fn, arg);
+	if (status == HCABI_SUCCESS) {
+		show_pass_once(SHOWN_VCPU_START, HCABI_REQ_VCPU_START,
+			       "VCPU.START of a stopped vCPU with a valid boot state, to run the "
+			       "test's task: SUCCESS (first start of the test)");
+		return true;
+	}
+	check_true(false, HCABI_REQ_VCPU_START,
+		   "VCPU.START(%u) of a stopped vCPU with a valid boot state, to run the test's "
+		   "task: status %lld(%s), want SUCCESS",
+		   cpu, (long long)status, hcabi_status_name(status));
+	/* A START that failed and yet started the vCPU breaks STATUS-004 too;
+	 * the vCPU then runs the task, so the test goes on and waits for it
+	 * (else the task would outlive the test). */
+	r = hcabi_vcpu_get_status(cpu);
+	if (r.status == HCABI_SUCCESS && r.value != HCABI_VCPU_STATUS_STOPPED) {
+		int idle = HCABI__TASK_IDLE;
+		check_true(false, HCABI_REQ_NO_EFFECT,
+			   "VCPU.START(%u) returned %s, yet GET_STATUS says the vCPU runs "
+			   "(status %llu): the failed call had an effect",
+			   cpu, hcabi_status_name(status), (unsigned long long)r.value);
+		(void)hcabi_atomic_cas(&hcabi__cpus[cpu].task_state, &idle, HCABI__TASK_STARTING);
+		return true;
+	}
+	return false;
 }
 
 bool test_wait_cpu(unsigned cpu, uint64_t timeout_ns)
 {
-	uint32_t state;
+	int state;
 
 	if (smp_wait(cpu, timeout_ns)) {
 		show_pass_once(SHOWN_VCPU_STOP, HCABI_REQ_VCPU_STOP,
@@ -461,9 +488,18 @@ static void cleanup_after_test(void)
 	for (unsigned cpu = 1; cpu < HCABI_MAX_CPUS; cpu++) {
 		if (hcabi_atomic_load(&hcabi__cpus[cpu].task_state) == HCABI__TASK_IDLE)
 			continue;
-		if (!smp_wait(cpu, HCABI_SEC(10)))
-			error_str("vCPU %u still runs its task 10 s after the test ended", cpu);
-		else if (smp_task_failed(cpu))
+		if (!smp_wait(cpu, HCABI_SEC(10))) {
+			/* A task that returned and called STOP is the hypervisor's to
+			 * stop: test_wait_cpu/test_start_on_cpu fail VCPU-030 for it. */
+			if (hcabi_atomic_load(&hcabi__cpus[cpu].task_state) == HCABI__TASK_DONE)
+				hcabi_printf(
+				    "vCPU %u called VCPU.STOP after its task, but GET_STATUS "
+				    "does not report it STOPPED",
+				    cpu);
+			else
+				error_str("vCPU %u still runs its task 10 s after the test ended",
+					  cpu);
+		} else if (smp_task_failed(cpu))
 			hcabi_printf("vCPU %u: its task ended by an unexpected exception", cpu);
 	}
 	if (hcabi_has_ext(HCABI_EID_TIME))

@@ -97,8 +97,8 @@ static void stop_task(void *arg)
 	hcabi_atomic_store(&stop_on_1.after, 1);
 }
 
-HCABI_TEST(batch_denied_stop, "BATCH.denied_vcpu_stop", "BATCH-004,VCPU-024,VCPU-030,X86-005",
-	   HCABI_FID_BATCH_EXECUTE_SINCE)
+HCABI_TEST(batch_denied_stop, "BATCH.denied_vcpu_stop",
+	   "BATCH-004,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	uint64_t t0;
 	bool done;

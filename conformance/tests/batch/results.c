@@ -107,7 +107,7 @@ static void cpu1_task(void *arg)
 }
 
 HCABI_TEST(batch_same_as_direct, "BATCH.same_results_as_direct",
-	   "BATCH-002,VCPU-024,VCPU-030,X86-005", HCABI_FID_BATCH_EXECUTE_SINCE)
+	   "BATCH-002,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	int mono[2];
 	unsigned n = build_table(mono), mismatches = 0, changed = 0;

@@ -188,8 +188,8 @@ static unsigned abs_cpus(void)
 	return n;
 }
 
-HCABI_TEST(ipi_all_but_self, "IPI.send_all_but_self", "IPI-004,VCPU-024,VCPU-030,X86-005,VCPU-041",
-	   HCABI_VERSION_1_1)
+HCABI_TEST(ipi_all_but_self, "IPI.send_all_but_self",
+	   "IPI-004,VCPU-024,VCPU-030,X86-005,VCPU-041,STATUS-004", HCABI_VERSION_1_1)
 {
 	unsigned n = abs_cpus();
 
@@ -217,7 +217,8 @@ HCABI_TEST(ipi_all_but_self, "IPI.send_all_but_self", "IPI-004,VCPU-024,VCPU-030
 }
 
 HCABI_TEST(ipi_all_but_self_args, "IPI.send_all_but_self_args",
-	   "IPI-004,IPI-001,GEN-002,VCPU-024,VCPU-030,X86-005,VCPU-041", HCABI_VERSION_1_1)
+	   "IPI-004,IPI-001,GEN-002,VCPU-024,VCPU-030,X86-005,VCPU-041,STATUS-004",
+	   HCABI_VERSION_1_1)
 {
 	unsigned n = abs_cpus();
 	uint64_t others, all;
@@ -284,7 +285,7 @@ static void late_task(void *arg)
 }
 
 HCABI_TEST(ipi_all_but_self_stopped, "IPI.send_all_but_self_stopped",
-	   "IPI-004,VCPU-024,VCPU-030,X86-005,VCPU-041", HCABI_VERSION_1_1)
+	   "IPI-004,VCPU-024,VCPU-030,X86-005,VCPU-041,STATUS-004", HCABI_VERSION_1_1)
 {
 	unsigned n = abs_cpus(), running;
 

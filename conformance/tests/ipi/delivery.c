@@ -130,8 +130,8 @@ static void subset_task(void *arg)
 	subset_collect(res);
 }
 
-HCABI_TEST(ipi_send_subset, "IPI.send_subset_exactly_once", "IPI-002,VCPU-024,VCPU-030,X86-005",
-	   HCABI_FID_IPI_SEND_SINCE)
+HCABI_TEST(ipi_send_subset, "IPI.send_subset_exactly_once",
+	   "IPI-002,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned n, started = 0;
 	uint64_t all;
@@ -223,7 +223,7 @@ static void stopped_task(void *arg)
 }
 
 HCABI_TEST(ipi_send_stopped, "IPI.send_stopped_targets",
-	   "IPI-003,VCPU-024,VCPU-030,X86-005,VCPU-041", HCABI_FID_IPI_SEND_SINCE)
+	   "IPI-003,VCPU-024,VCPU-030,X86-005,VCPU-041,STATUS-004", HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned n, me = hcabi_cpu_index();
 	uint64_t all, a;

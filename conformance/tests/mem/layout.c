@@ -102,7 +102,8 @@ static void layout_task(void *arg)
 }
 
 HCABI_TEST(mem_layout_ranges, "MEM.get_layout_ranges",
-	   "MEM-010,MEM-011,GEN-003,VCPU-024,VCPU-030,X86-005", HCABI_FID_MEM_GET_LAYOUT_SINCE)
+	   "MEM-010,MEM-011,GEN-003,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   HCABI_FID_MEM_GET_LAYOUT_SINCE)
 {
 	const struct ext_ram_map *map = ext_ram_map();
 	unsigned n;

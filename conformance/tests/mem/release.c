@@ -157,8 +157,8 @@ static void check_task(void *arg)
 	task.first_bad = first_unexpected(task.gpa, task.len);
 }
 
-HCABI_TEST(mem_release_zero, "MEM.release_reads_zero", "MEM-002,VCPU-024,VCPU-030,X86-005",
-	   HCABI_FID_MEM_RELEASE_SINCE)
+HCABI_TEST(mem_release_zero, "MEM.release_reads_zero",
+	   "MEM-002,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t p = alloc_pages(5), mid;
 	bool other = smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);
@@ -203,8 +203,8 @@ HCABI_TEST(mem_release_zero, "MEM.release_reads_zero", "MEM-002,VCPU-024,VCPU-03
 		   "MEM-002", "the neighbouring pages still keep their contents");
 }
 
-HCABI_TEST(mem_release_write, "MEM.release_write_back", "MEM-003,MEM-002,VCPU-024,VCPU-030,X86-005",
-	   HCABI_FID_MEM_RELEASE_SINCE)
+HCABI_TEST(mem_release_write, "MEM.release_write_back",
+	   "MEM-003,MEM-002,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t p = alloc_pages(2);
 	bool other = smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);

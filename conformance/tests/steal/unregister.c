@@ -112,7 +112,8 @@ static void ap_own_record(void *arg)
 }
 
 HCABI_TEST(steal_per_vcpu, "STEAL.per_vcpu_records",
-	   "STEAL-003,STEAL-005,VCPU-024,VCPU-030,X86-005", HCABI_FID_STEAL_SET_SHMEM_SINCE)
+	   "STEAL-003,STEAL-005,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0);
 	uint32_t seq;
@@ -161,8 +162,8 @@ static void ap_calls(void *arg)
 	calls_for(HCABI_MS(100));
 }
 
-HCABI_TEST(steal_stop, "STEAL.stopped_vcpu_record", "STEAL-005,VCPU-024,VCPU-030,X86-005",
-	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
+HCABI_TEST(steal_stop, "STEAL.stopped_vcpu_record",
+	   "STEAL-005,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *d = steal_rec(&recs, 5);
 

@@ -209,7 +209,8 @@ static void watch_task(void *arg)
 }
 
 HCABI_TEST(time_periodic_grid, "TIME.periodic_ticks_on_grid",
-	   "TIME-041,TIME-042,VCPU-024,VCPU-030,X86-005", HCABI_FID_TIME_SET_PERIODIC_SINCE)
+	   "TIME-041,TIME-042,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	const uint64_t period = HCABI_MS(20);
 	uint64_t first, start, end, n, passed, after;
@@ -399,7 +400,7 @@ static void stop_watch_task(void *arg)
 }
 
 HCABI_TEST(time_periodic_stop, "TIME.periodic_cancelled_by_stop",
-	   "TIME-042,VCPU-024,VCPU-030,X86-005", HCABI_FID_TIME_SET_PERIODIC_SINCE)
+	   "TIME-042,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	if (!test_require_cpus(2))
 		return;

@@ -86,8 +86,8 @@ static void remote_task(void *arg)
 	hcabi_atomic_store(&rem.done, 1);
 }
 
-HCABI_TEST(time_timer_fires, "TIME.timer_fires_once_here", "TIME-021,VCPU-024,VCPU-030,X86-005",
-	   HCABI_FID_TIME_SET_TIMER_SINCE)
+HCABI_TEST(time_timer_fires, "TIME.timer_fires_once_here",
+	   "TIME-021,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_TIME_SET_TIMER_SINCE)
 {
 	uint64_t deadline, start;
 	bool pending = false;

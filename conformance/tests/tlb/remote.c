@@ -76,8 +76,8 @@ static void remote_task(void *arg)
 	hcabi_write_cr4(cr4);
 }
 
-HCABI_TEST(tlb_flush_remote, "TLB.flush_remote", "TLB-002,TLB-003,VCPU-024,VCPU-030,X86-005",
-	   HCABI_FID_TLB_FLUSH_SINCE)
+HCABI_TEST(tlb_flush_remote, "TLB.flush_remote",
+	   "TLB-002,TLB-003,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_TLB_FLUSH_SINCE)
 {
 	uint64_t a, b, pt1, pt2, old, new_, all;
 	volatile uint64_t *pte, *pde, *pte_pt1, *pte_pt2;

@@ -84,7 +84,7 @@ static void remembered_task(void *arg)
 }
 
 HCABI_TEST(vcpu_kick_remembered, "VCPU.kick_remembered",
-	   "VCPU-061,VCPU-070,VCPU-024,VCPU-030,X86-005", HCABI_FID_VCPU_KICK_SINCE)
+	   "VCPU-061,VCPU-070,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_VCPU_KICK_SINCE)
 {
 	unsigned me = hcabi_cpu_index();
 
@@ -175,7 +175,7 @@ static void block_kicked_by_1(uint64_t timeout, const char *what)
 }
 
 HCABI_TEST(vcpu_kick_wakes, "VCPU.kick_wakes_block",
-	   "VCPU-060,VCPU-063,VCPU-070,TIME-021,VCPU-024,VCPU-030,X86-005",
+	   "VCPU-060,VCPU-063,VCPU-070,TIME-021,VCPU-024,VCPU-030,X86-005,STATUS-004",
 	   HCABI_FID_VCPU_KICK_SINCE)
 {
 	if (!test_require_cpus(2))
@@ -246,7 +246,7 @@ static uint64_t take(unsigned v, uint64_t before)
 }
 
 HCABI_TEST(vcpu_block_interrupt, "VCPU.block_woken_by_interrupt",
-	   "VCPU-060,VCPU-024,VCPU-030,VCPU-063,X86-005", HCABI_FID_VCPU_BLOCK_SINCE)
+	   "VCPU-060,VCPU-024,VCPU-030,VCPU-063,X86-005,STATUS-004", HCABI_FID_VCPU_BLOCK_SINCE)
 {
 	bool ipi = hcabi_has_ext(HCABI_EID_IPI), time = hcabi_has_ext(HCABI_EID_TIME);
 	uint64_t before, deadline;

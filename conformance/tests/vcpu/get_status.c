@@ -41,8 +41,8 @@ static void running_task(void *arg)
 	(void)wait_for_u64(&running.release, 1, HCABI_SEC(30));
 }
 
-HCABI_TEST(vcpu_status_states, "VCPU.get_status_states", "VCPU-041,VCPU-024,VCPU-030,X86-005",
-	   HCABI_FID_VCPU_GET_STATUS_SINCE)
+HCABI_TEST(vcpu_status_states, "VCPU.get_status_states",
+	   "VCPU-041,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_VCPU_GET_STATUS_SINCE)
 {
 	uint64_t n = vcpu_count();
 	unsigned me = hcabi_cpu_index(), never = 0;

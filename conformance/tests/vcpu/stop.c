@@ -56,7 +56,7 @@ static void nothing_task(void *arg)
 	(void)arg;
 }
 
-HCABI_TEST(vcpu_stop, "VCPU.stop_and_restart", "VCPU-030,VCPU-032,VCPU-024,X86-005",
+HCABI_TEST(vcpu_stop, "VCPU.stop_and_restart", "VCPU-030,VCPU-032,VCPU-024,X86-005,STATUS-004",
 	   HCABI_FID_VCPU_STOP_SINCE)
 {
 	bool time = hcabi_has_ext(HCABI_EID_TIME);

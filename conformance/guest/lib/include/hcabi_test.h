@@ -83,16 +83,19 @@ extern const struct hcabi_image_decl hcabi_image;
  * Requirements some helpers check on the calling test's behalf. A test that
  * calls the helper cites them, like any requirement its own checks name.
  * scripts/hcabi_tests_manifest.py reads the HCABI_IMPLIED_<helper> lines
- * (string literals and HCABI_REQ_* names only) to require exactly that. */
-#define HCABI_REQ_RDX_ZERO "X86-005"	/* RDX is 0 with any error status */
-#define HCABI_REQ_VCPU_START "VCPU-024" /* START succeeds and the vCPU runs */
-#define HCABI_REQ_VCPU_STOP "VCPU-030"	/* STOP stops the vCPU (GET_STATUS) */
+ * (string literals and names of the macros here, one line each) to require
+ * exactly that. */
+#define HCABI_REQ_RDX_ZERO "X86-005"	 /* RDX is 0 with any error status */
+#define HCABI_REQ_VCPU_START "VCPU-024"	 /* START succeeds and the vCPU runs */
+#define HCABI_REQ_VCPU_STOP "VCPU-030"	 /* STOP stops the vCPU (GET_STATUS) */
+#define HCABI_REQ_NO_EFFECT "STATUS-004" /* a failed START starts nothing */
 #define HCABI_IMPLIED_check_status HCABI_REQ_RDX_ZERO
 #define HCABI_IMPLIED_check_ret HCABI_REQ_RDX_ZERO
 #define HCABI_IMPLIED_check_status_allowed HCABI_REQ_RDX_ZERO
-#define HCABI_IMPLIED_test_run_on_cpu HCABI_REQ_VCPU_START "," HCABI_REQ_VCPU_STOP
-#define HCABI_IMPLIED_test_start_on_cpu HCABI_REQ_VCPU_START
+#define HCABI_REQS_VCPU_TASK HCABI_REQ_VCPU_START "," HCABI_REQ_VCPU_STOP "," HCABI_REQ_NO_EFFECT
+#define HCABI_IMPLIED_test_start_on_cpu HCABI_REQS_VCPU_TASK
 #define HCABI_IMPLIED_test_wait_cpu HCABI_REQ_VCPU_START "," HCABI_REQ_VCPU_STOP
+#define HCABI_IMPLIED_test_run_on_cpu HCABI_REQS_VCPU_TASK
 
 bool check_true(bool ok, const char *req, const char *fmt, ...) HCABI_PRINTF(3, 4);
 /* Exact status. On an error status also RDX == 0 (X86-005: reported as its
@@ -132,9 +135,11 @@ bool test_require_ext(uint32_t eid);
 /* Skip unless the VM has at least n vCPUs and VCPU is provided. */
 bool test_require_cpus(unsigned n);
 /* Start fn(arg) on vCPU cpu (smp_start). A START that fails is a failed
- * check naming HCABI_REQ_VCPU_START; calling it where no vCPU cpu can be
- * started (no VCPU, no such vCPU, a task still running) is an error of the
- * test. Returns whether the vCPU was started. */
+ * check naming HCABI_REQ_VCPU_START (and HCABI_REQ_NO_EFFECT if the vCPU
+ * runs anyway: then it returns true, the task runs); a vCPU whose last task
+ * called STOP but is not reported STOPPED fails HCABI_REQ_VCPU_STOP; calling
+ * it where no vCPU cpu can be started (no VCPU, no such vCPU, a task still
+ * running) is an error of the test. Returns whether the vCPU runs the task. */
 bool test_start_on_cpu(unsigned cpu, void (*fn)(void *), void *arg);
 /* Wait until the task started on cpu returned and the vCPU stopped
  * (smp_wait). A vCPU that never began its task fails HCABI_REQ_VCPU_START,
