@@ -25,13 +25,13 @@ invalid.
 """
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hcabi_load as hl  # noqa: E402
 import hcabi_registry as hr  # noqa: E402
 
 
@@ -49,6 +49,7 @@ class Entry:
     line: int = 0
 
 
+PROG = "hcabi_changelog_check"
 FUNCTIONS_PREFIX = "Functions introduced:"
 XREF_RE = re.compile(r"<<[^,>]+,([^>]+)>>|<<([^,>]+)>>")
 
@@ -71,9 +72,9 @@ def parse_functions(text: str, where: str) -> list[str]:
 
 def _parse(path: Path, heading: re.Pattern[str], bullet: str, functions_as_item: bool) -> list[Entry]:
     try:
-        lines = path.read_text().splitlines()
-    except OSError as e:
-        raise ParseError(f"{path}: cannot read: {e.strerror}") from e
+        lines = hl.read_text(path).splitlines()
+    except hl.InputError as e:
+        raise ParseError(str(e)) from None
     entries: list[Entry] = []
     cur: Entry | None = None
     para: list[str] = []
@@ -149,9 +150,9 @@ def parse_history(path: Path) -> list[Entry]:
 def parse_changes_since(path: Path) -> dict[str, list[str]]:
     """Version -> the functions of its "Functions" row, from the changes-since appendix."""
     try:
-        text = path.read_text()
-    except OSError as e:
-        raise ParseError(f"{path}: cannot read: {e.strerror}") from e
+        text = hl.read_text(path)
+    except hl.InputError as e:
+        raise ParseError(str(e)) from None
     out: dict[str, list[str]] = {}
     cur: str | None = None
     for line in text.splitlines():
@@ -244,7 +245,7 @@ def check(root: Path, registry: Path) -> tuple[int, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Check that CHANGELOG and the spec's version history agree.")
+    ap = hl.Parser(prog=PROG, description="Check that CHANGELOG and the spec's version history agree.")
     ap.add_argument("--root", default=str(hr.REPO_ROOT), help="repository root (default: this checkout)")
     ap.add_argument("--registry", help="registry folder (default: ROOT/spec/registry)")
     args = ap.parse_args(argv)
@@ -263,4 +264,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(hl.run_main(PROG, main))

@@ -7,7 +7,8 @@ released version X.Y. docs/compatibility.md states the rules; in short:
 
 * a minor version only adds: extensions, extension version numbers, functions,
   meanings for reserved bits and reserved structure fields, requirements,
-  constants, statuses in the table (for new functions), profiles for new versions;
+  constants, statuses in the table (for new functions), profiles for new versions
+  (a profile's list for a new version keeps every extension of the list before it);
 * a major version may in addition remove a function that an earlier version
   deprecated (and an extension whose every function was deprecated);
 * nothing released is ever renumbered, renamed, retyped or given a new meaning,
@@ -21,7 +22,6 @@ Exit status: 0 compatible, 1 incompatible (one line per violation), 2 usage,
 """
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 import sys
@@ -31,6 +31,7 @@ from typing import Iterable, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import hcabi_load as hl  # noqa: E402
 import hcabi_registry as hr  # noqa: E402
 
 PROG = "hcabi-compat"
@@ -669,6 +670,17 @@ class _Checker:
                 self.violation(f"profile {name}", f"new profile for {self.not_newer(bad[0])} {frozen}")
             else:
                 self.add(f"profile {name} (since {n['since']})")
+        # A minor version only adds, so the extensions a profile requires never shrink
+        # within a major version (each step of NEW's history after OLD's newest version).
+        for name in sorted(set(op_) & set(np_)):
+            prev, want = self.o_ver, self.old.profile_extensions(op_[name], self.o_ver)
+            for ver in [v for v in self.new.version_names() if self.newer(v)]:
+                have = self.new.profile_extensions(np_[name], ver)
+                if PV(ver)[0] == PV(prev)[0]:
+                    for ext in (e for e in want if e not in have):
+                        self.violation(f"profile {name}", f"{ver} drops extension {ext}, which {prev} requires "
+                                       "(a minor version only adds to a profile)")
+                prev, want = ver, have
 
     def check_extension_numbers(self) -> None:
         ne = {e.name: e for e in self.new.extensions}
@@ -798,8 +810,6 @@ def load(path: Path, role: str) -> hr.Registry:
         return hr.load(path)
     except hr.RegistryError as e:
         raise LoadError([f"{role} registry {_show(path)}: {p}" for p in e.problems]) from None
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise LoadError([f"{role} registry {_show(path)}: cannot load: {e}"]) from None
 
 
 def releases(root: Path) -> list[tuple[str, Path]]:
@@ -857,7 +867,7 @@ def _print_errors(problems: Iterable[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
+    ap = hl.Parser(
         prog=PROG,
         description="Check that a registry keeps the compatibility promises of an older one "
                     "(docs/compatibility.md).",
@@ -902,7 +912,7 @@ def main(argv: list[str] | None = None) -> int:
 def release_main(argv: list[str] | None = None) -> int:
     """`hcabi-release X.Y`: freeze the current registry as released version X.Y."""
     prog = "hcabi-release"
-    ap = argparse.ArgumentParser(
+    ap = hl.Parser(
         prog=prog,
         description="Freeze the current registry as released version X.Y under REGISTRY/releases/X.Y.",
         epilog="Exit status: 0 frozen, 1 refused (not the newest version, already released, or incompatible "
@@ -951,7 +961,7 @@ def release_main(argv: list[str] | None = None) -> int:
         tmp.rename(dest)
         load(dest, f"released {args.version}")
     except (OSError, LoadError) as e:
-        msg = e.problems if isinstance(e, LoadError) else [str(e)]
+        msg = e.problems if isinstance(e, LoadError) else [str(hl.os_problem(e, dest, "write"))]
         for p in msg:
             print(f"{prog}: error: {p}", file=sys.stderr)
         return EXIT_ERROR
@@ -960,4 +970,4 @@ def release_main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(hl.run_main(PROG, main))

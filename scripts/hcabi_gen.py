@@ -9,17 +9,22 @@ Outputs (all committed, all carrying a DO NOT EDIT banner):
 
 `--check` compares instead of writing and exits 1 naming every stale file, so a
 CTest test can fail when the committed files differ from the generator's output.
+
+Exit status: 0 written or up to date, 1 stale (--check), 2 usage (--root not an
+existing folder), 4 the registry is unreadable or invalid, or an output cannot be
+read or written (one line each, naming the file).
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hcabi_load as hl  # noqa: E402
 import hcabi_registry as hr  # noqa: E402
 
+PROG = "hcabi_gen"
 GENERATOR = "scripts/hcabi_gen.py"
 SOURCE = "the registry in spec/registry/ (hcabi.toml and extensions/)"
 
@@ -609,37 +614,30 @@ def outputs(reg: hr.Registry) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Generate abi.h, the spec's reference and the manifest from the registry.")
+    ap = hl.Parser(
+        prog=PROG, description="Generate abi.h, the spec's reference and the manifest from the registry.",
+        epilog="Exit status: 0 written (or up to date), 1 --check found stale files, 2 usage (a bad --root), "
+               "4 the registry cannot be read or is invalid, or an output cannot be read or written.")
     ap.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
     ap.add_argument("--registry", default=str(hr.DEFAULT_REGISTRY), help="registry folder")
-    ap.add_argument("--root", default=str(hr.REPO_ROOT), help="where to write (the repository root)")
+    ap.add_argument("--root", default=str(hr.REPO_ROOT),
+                    help="where to write (the repository root); an existing folder")
     args = ap.parse_args(argv)
+    root = Path(args.root)
+    if not root.is_dir():  # never created: a typo must not scatter a second tree
+        ap.error(f"--root {root}: {'not a folder' if root.exists() else 'no such folder'}")
     try:
         reg = hr.load(Path(args.registry))
     except hr.RegistryError as e:
         for line in e.problems:
             print(f"registry error: {line}", file=sys.stderr)
-        return 1
-    root = Path(args.root)
+        return 4
     files = outputs(reg)
-    gen_dir = root / "spec" / "generated"
-    stale = []
-    for rel, text in files.items():
-        path = root / rel
-        current = path.read_text() if path.exists() else None
-        if current != text:
-            stale.append(rel)
-            if not args.check:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text)
-    # Files under spec/generated/ that the registry no longer produces.
-    if gen_dir.exists():
-        for path in sorted(gen_dir.rglob("*")):
-            rel = str(path.relative_to(root))
-            if path.is_file() and rel not in files:
-                stale.append(rel)
-                if not args.check:
-                    path.unlink()
+    try:
+        stale = hl.sync_tree(root, files, "spec/generated", args.check)
+    except hl.InputError as e:
+        print(f"{PROG}: {e}", file=sys.stderr)
+        return 4
     if args.check:
         if stale:
             for rel in stale:
@@ -652,4 +650,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(hl.run_main(PROG, main))

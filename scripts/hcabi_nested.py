@@ -73,6 +73,9 @@ import zlib
 from pathlib import Path
 from typing import Iterable, NoReturn, Optional, Sequence
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hcabi_load as hl  # noqa: E402
+
 PROG = "hcabi-nested"
 PROTOCOL = 1
 MAGIC = b"@@hcabi-nested "
@@ -95,6 +98,11 @@ HOLDER_STOP_TIMEOUT = 10
 HOLDER_READY_WORD = "hold=ready"
 HOLDER_ENV = "HCABI_NESTED_HOLDER"
 HOLDER_STATES = ("up", "failed", "stopped", "lost")
+
+# What load_cache requires of manifest.json (hcabi_load.check_shape); _populate_cache writes it.
+MANIFEST_SHAPE = {"format": int, "kernel": {"release": str, "vmlinuz": str, "modules_dir": str, "channel_modules": [str],
+                                             "kvm_modules": {str: [str]}, "package?": str},
+                  "busybox": {"binary": str}, "sha256": {str: str}}
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CACHE = REPO_ROOT / "build" / "nested-cache"
@@ -267,7 +275,8 @@ def holder_problem(argv: Sequence[str], cwd: Optional[str] = None) -> Optional[s
     that is not a host file is left to the guest, like a job's."""
     cwd = cwd or os.getcwd()
     if not _is_host_file(argv[0], cwd):
-        return None
+        path = os.path.join(cwd, argv[0])
+        return f"{path} is not a file" if argv[0] and os.path.exists(path) else None
     host = os.path.realpath(os.path.join(cwd, argv[0]))
     try:
         with open(host, "rb") as fh:
@@ -665,22 +674,29 @@ def _log(msg: str) -> None:
 
 
 def load_cache(cache: Path) -> Optional[CacheInfo]:
-    """The cache if it is complete and intact, else None."""
+    """The cache if it is complete and intact; None when it has no manifest yet, one of
+    another format or kernel, or a damaged file (then it is filled again).  EnvError,
+    naming the file and the path in it, for a manifest that cannot be read or has the
+    wrong shape: that is no interrupted download, so the launcher does not overwrite it."""
     mf = cache / "manifest.json"
+    if not os.path.lexists(mf):
+        return None
+    fix = f" (delete the cache {cache} to download it again)"
     try:
-        manifest = json.loads(mf.read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(manifest, dict) or manifest.get("format") != CACHE_FORMAT:
-        return None
+        manifest = hl.expect(hl.read_json(mf), dict, str(mf), [])
+        if manifest.get("format") != CACHE_FORMAT:
+            return None
+        hl.check_shape(manifest, MANIFEST_SHAPE, str(mf))
+    except hl.InputError as exc:
+        raise EnvError(f"{exc}{fix}") from None
     want = os.environ.get("HCABI_NESTED_KERNEL_PACKAGE")
-    if want and manifest.get("kernel", {}).get("package") != want:
+    if want and manifest["kernel"].get("package") != want:
         return None
     try:
         for rel, digest in manifest["sha256"].items():
             if _sha256(cache / rel) != digest:
                 return None
-    except (OSError, KeyError, TypeError, AttributeError):
+    except OSError:
         return None
     return CacheInfo(cache, manifest)
 
@@ -695,7 +711,8 @@ def ensure_cache(cache: Path) -> CacheInfo:
         cache.mkdir(parents=True, exist_ok=True)
         lockfh = open(cache / ".lock", "w")
     except OSError as exc:
-        raise EnvError(f"cannot create the cache {cache}: {exc.strerror}") from None
+        why = "it is not a folder" if cache.exists() and not cache.is_dir() else exc.strerror
+        raise EnvError(f"cannot create the cache {cache}: {why}") from None
     with lockfh:
         fcntl.flock(lockfh, fcntl.LOCK_EX)
         info = load_cache(cache)  # another run may have filled it meanwhile
@@ -1371,7 +1388,10 @@ def run_batch(args: argparse.Namespace, jobs: list[Job]) -> int:
     with tempfile.TemporaryDirectory(prefix="hcabi-nested-") as tmps:
         tmp = Path(tmps)
         initrd, results = tmp / "initrd.cpio", tmp / "results.bin"
-        initrd.write_bytes(build_initramfs(cache, guest_jobs, plan, job_timeout, guest_holder))
+        try:
+            initrd.write_bytes(build_initramfs(cache, guest_jobs, plan, job_timeout, guest_holder))
+        except OSError as exc:
+            raise EnvError(f"cannot build the initramfs: {exc.filename}: {exc.strerror}") from None
         results.touch()
         cmd = qemu_command(qemu, cache.kernel, initrd, console_log, results, args.memory, DEFAULT_SMP)
         with_holder = f" with holder {shlex.join(holder_argv)}" if guest_holder and holder_argv else ""
@@ -1514,8 +1534,8 @@ def _positive(value: str) -> float:
         v = float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {value!r}")
+    if not 0 < v < 1e9:  # also NaN and inf, which no timer takes
+        raise argparse.ArgumentTypeError(f"must be positive and below 1e9: {value!r}")
     return v
 
 
@@ -1524,8 +1544,8 @@ def _memory(value: str) -> int:
         v = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number of MiB: {value!r}") from None
-    if v < 256:
-        raise argparse.ArgumentTypeError("at least 256 MiB")
+    if not 256 <= v <= 1 << 20:
+        raise argparse.ArgumentTypeError(f"{value}: from 256 to 1048576 MiB")
     return v
 
 
@@ -1574,13 +1594,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        if args.jobfile == "-":
-            text, source = sys.stdin.read(), "<stdin>"
-        else:
-            try:
-                text, source = Path(args.jobfile).read_text(encoding="utf-8"), args.jobfile
-            except (OSError, UnicodeDecodeError) as exc:
-                raise UsageError(f"cannot read JOBFILE {args.jobfile}: {getattr(exc, 'strerror', None) or exc}") from None
+        if os.path.exists(args.out) and not os.path.isdir(args.out):
+            raise UsageError(f"--out {args.out}: not a folder")
+        source = "<stdin>" if args.jobfile == "-" else args.jobfile
+        try:
+            text = hl.read_text(Path("/dev/stdin" if args.jobfile == "-" else args.jobfile), f"JOBFILE {source}")
+        except hl.InputError as exc:
+            raise UsageError(str(exc)) from None
         jobs = parse_jobfile(text, source)
         if args.holder is not None:
             args.holder_argv = parse_holder(args.holder, "--holder")
@@ -1599,4 +1619,4 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(hl.run_main(PROG, main))

@@ -9,12 +9,14 @@ names the file and the entry.
 """
 from __future__ import annotations
 
-import json
 import re
-import tomllib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hcabi_load as hl  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REGISTRY = REPO_ROOT / "spec" / "registry"
@@ -22,6 +24,7 @@ DEFAULT_REGISTRY = REPO_ROOT / "spec" / "registry"
 # Areas whose requirements bind every implementation, whatever its profile.
 BINDING_AREAS = ("X86", "DISC", "STATUS", "GEN", "VER")
 
+STRUCT_MAX = 1 << 20  # bytes: no structure of the ABI comes near
 TYPE_SIZES = {"u8": 1, "i8": 1, "u16": 2, "i16": 2, "u32": 4, "i32": 4, "u64": 8, "i64": 8}
 C_TYPES = {
     "u8": "uint8_t", "i8": "int8_t", "u16": "uint16_t", "i16": "int16_t",
@@ -231,23 +234,24 @@ class Registry:
 
 def _read_toml(path: Path, problems: list[str]) -> dict[str, Any] | None:
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except OSError as e:
-        problems.append(f"{path}: cannot read: {e.strerror}")
-    except tomllib.TOMLDecodeError as e:
-        problems.append(f"{path}: not valid TOML: {e}")
+        return hl.read_toml(path, _rel(path))
+    except hl.InputError as e:
+        problems.append(str(e))
     return None
 
 
 def load_raw(root: Path = DEFAULT_REGISTRY) -> dict[str, Any]:
     """Read the TOML files into one document (the schema's shape)."""
+    if not root.is_dir():
+        raise RegistryError([f"{_rel(root)}: " + ("not a folder" if root.exists() else "no such folder")])
+    if not (root / "hcabi.toml").exists() and not (root / "extensions").exists():
+        raise RegistryError([f"{_rel(root)}: not a registry folder (it has no hcabi.toml and no extensions/)"])
     problems: list[str] = []
     top = _read_toml(root / "hcabi.toml", problems)
     ext_dir = root / "extensions"
     exts: list[dict[str, Any]] = []
     if not ext_dir.is_dir():
-        problems.append(f"{ext_dir}: missing: the registry has no extensions folder")
+        problems.append(f"{_rel(ext_dir)}: missing: the registry has no extensions folder")
     else:
         for path in sorted(ext_dir.glob("*.toml")):
             doc = _read_toml(path, problems)
@@ -275,20 +279,28 @@ def _schema_errors(doc: dict[str, Any], schema_path: Path) -> list[str]:
     except ImportError:
         return [f"{schema_path}: cannot validate: the python3-jsonschema package is not installed "
                 "(run scripts/setup-debian.sh, and use /usr/bin/python3)"]
-    schema = json.loads(schema_path.read_text())
+    try:
+        schema = hl.read_json(schema_path, _rel(schema_path))
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except hl.InputError as e:
+        return [str(e)]
+    except jsonschema.SchemaError as e:
+        return [f"{_rel(schema_path)}: {hl.loc(list(e.absolute_path))}: not a valid JSON schema: "
+                f"{hl.one_line(e.message)[:120]}"]
     top_file = doc.get("__file__", "spec/registry/hcabi.toml")
     body = {k: v for k, v in doc.items() if k != "__file__"}
     validator = jsonschema.Draft202012Validator(schema)
     out = []
-    for err in sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path)):
+    for err in sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path]):
         path = list(err.absolute_path)
         where = top_file
         if len(path) >= 2 and path[0] == "extensions" and isinstance(path[1], int):
             where = doc["extensions"][path[1]].get("__file__", where)
             path = path[2:]
         entry = _describe_path(body, list(err.absolute_path))
-        loc = "/".join(str(p) for p in path) or "(top level)"
-        out.append(f"{where}: {entry}{loc}: {err.message}")
+        line = f"{where}: {hl.loc(path)}: {hl.schema_message(err)}" + (f" (entry {entry.rstrip(': ')})" if entry else "")
+        if line not in out:
+            out.append(line)
     return out
 
 
@@ -304,7 +316,8 @@ def _describe_path(doc: Any, path: list[Any]) -> str:
         if isinstance(node, dict):
             for key in ("id", "name", "version"):
                 if isinstance(node.get(key), str):
-                    label = f"{node[key]}: "
+                    name = node[key]
+                    label = f"{name if len(name) <= 40 else name[:37] + '...'}: "
                     break
     return label
 
@@ -393,6 +406,9 @@ def check(reg: Registry) -> list[str]:
             p.append(f"{where}: {what}: version {v} is not in the registry's version history")
 
     _dups(p, top, "version", versions)
+    for v in versions:  # the schema allows 5 digits; VER codes hold 16 bits each
+        if max(parse_version(v)) > 0xFFFF:
+            p.append(f"{top}: version {v}: major and minor must each be at most 65535 (code (major << 16) | minor)")
     _dups(p, top, "status name", [s["name"] for s in reg.statuses])
     _dups(p, top, "status value", [str(s["value"]) for s in reg.statuses])
     if "SUCCESS" not in {s["name"] for s in reg.statuses}:
@@ -408,8 +424,12 @@ def check(reg: Registry) -> list[str]:
     _dups_at(p, "EID", [(f"0x{e.eid:04X}", e.file, f"extension {e.name}") for e in reg.extensions])
     all_consts = reg.constants + [c for e in reg.extensions for c in e.constants]
     _dups(p, "spec/registry", "constant name", [c.name for c in all_consts])
+    ext_files = {e.name: e.file for e in reg.extensions}
     for c in all_consts:
-        vcheck(c.extension or top, f"constant {c.name}", c.since)
+        vcheck(ext_files.get(c.extension or "", top), f"constant {c.name}", c.since)
+        if len(c.value) > 24 or not -(1 << 63) <= c.int_value < 1 << 64:  # abi.h writes it as a C literal
+            p.append(f"{ext_files.get(c.extension or '', top)}: constant {c.name}: value {hl.short(c.value)} "
+                     "does not fit in 64 bits")
 
     for prof in reg.profiles:
         vcheck(top, f"profile {prof['name']}", prof["since"])
@@ -528,6 +548,11 @@ def _check_function(p: list[str], reg: Registry, fn: Function, status_names: set
 
 def _check_struct(p: list[str], w: str, st: Struct) -> None:
     where = f"struct {st.name}"
+    big = [f"{k} is {hl.short(v)}" for k, v in [("size", st.size)] + [(f"field {f.name} {k}", getattr(f, k))
+           for f in st.fields for k in ("offset", "count")] if v > STRUCT_MAX]
+    if big:  # a shared-memory record is small; and arithmetic on huge numbers would not print
+        p.append(f"{w}: {where}: {big[0]}, over the limit of {STRUCT_MAX}")
+        return
     pos = 0
     align = 1
     for f in st.fields:
@@ -548,9 +573,10 @@ def _check_struct(p: list[str], w: str, st: Struct) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """`python3 scripts/hcabi_registry.py [DIR]`: validate and summarise."""
-    import argparse
-    import sys
-    ap = argparse.ArgumentParser(description="Validate the HCABI registry.")
+    ap = hl.Parser(
+        prog="hcabi_registry", description="Validate the HCABI registry.",
+        epilog="Exit status: 0 valid, 2 usage, 4 the registry cannot be read or is invalid "
+               "(one line per problem, naming the file and the entry).")
     ap.add_argument("registry", nargs="?", default=str(DEFAULT_REGISTRY), help="registry folder")
     args = ap.parse_args(argv)
     try:
@@ -558,7 +584,7 @@ def main(argv: list[str] | None = None) -> int:
     except RegistryError as e:
         for line in e.problems:
             print(f"registry error: {line}", file=sys.stderr)
-        return 1
+        return hl.EXIT_ERROR
     nfn = len(reg.functions())
     print(f"registry OK: {len(reg.extensions)} extensions, {nfn} functions, "
           f"{len(reg.requirements)} requirements, versions {', '.join(reg.version_names())}")
@@ -566,4 +592,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(hl.run_main("hcabi_registry", main))

@@ -23,13 +23,13 @@ unreadable input. Every problem names file:line.
 """
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hcabi_load as hl  # noqa: E402
 import hcabi_registry as hr  # noqa: E402  (load_raw needs only tomllib)
 
 REQ_ID = r"[A-Z][A-Z0-9]*-[0-9]{3}"
@@ -110,7 +110,7 @@ def _delim(line: str) -> str | None:
 def scan_file(path: Path) -> FileScan:
     """Split one AsciiDoc file into units and collect its anchors and includes."""
     fs = FileScan(path)
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = hl.read_text(path).splitlines()
     cur: list[tuple[int, str]] = []        # lines of the unit being read
     pending: list[str] = []                # anchors waiting for the next block
     titles: list[tuple[int, str]] = []     # block titles waiting for the next block
@@ -402,27 +402,36 @@ class Checker:
 def check_html(html: Path, manifest: Path) -> list[str]:
     """Problems with a rendered HTML file: every requirement, extension and function of the
     manifest (spec/generated/requirements.json) needs its anchor, and a requirement's only once."""
-    import json
-    try:
-        text = html.read_text(encoding="utf-8")
-        doc = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        return [f"{html}: cannot check: {e}"]
+    text = hl.read_text(html)  # hl.InputError: the caller's exit 2
+    reqs, others = _manifest_anchors(hl.read_json(manifest), str(manifest))
     ids: dict[str, int] = {}
     for m in re.finditer(r'\bid="([^"]+)"', text):
         ids[m.group(1)] = ids.get(m.group(1), 0) + 1
-    wanted = [r["id"] for r in doc["requirements"]]
-    wanted += [f"ext-{e['name'].lower()}" for e in doc["extensions"]]
-    wanted += [fn["anchor"] for e in doc["extensions"] for fn in e["functions"]]
-    out = [f"{html}: no element with id=\"{a}\"" for a in wanted if a not in ids]
-    out += [f"{html}: id=\"{r['id']}\" appears {ids[r['id']]} times" for r in doc["requirements"]
-            if ids.get(r["id"], 0) > 1]
+    out = [f"{html}: no element with id=\"{a}\"" for a in reqs + others if a not in ids]
+    out += [f"{html}: id=\"{r}\" appears {ids[r]} times" for r in reqs if ids.get(r, 0) > 1]
     return out
+
+
+def _manifest_anchors(doc: object, name: str) -> tuple[list, list]:
+    """(requirement IDs, extension and function anchors) of a manifest; InputError on a wrong shape."""
+    def get(node: object, key: str, want: type, path: list) -> object:
+        hl.expect(node, dict, name, path)
+        if key not in node:  # type: ignore[operator]
+            raise hl.InputError(f"{name}: {hl.loc(path + [key])}: missing")
+        return hl.expect(node[key], want, name, path + [key])  # type: ignore[index]
+
+    reqs = [get(r, "id", str, ["requirements", i]) for i, r in enumerate(get(doc, "requirements", list, []))]
+    anchors: list = []
+    for i, e in enumerate(get(doc, "extensions", list, [])):
+        anchors.append(f"ext-{get(e, 'name', str, ['extensions', i]).lower()}")
+        fns = get(e, "functions", list, ["extensions", i])
+        anchors += [get(fn, "anchor", str, ["extensions", i, "functions", j]) for j, fn in enumerate(fns)]
+    return reqs, anchors
 
 
 def main(argv: list[str] | None = None) -> int:
     root = hr.REPO_ROOT
-    ap = argparse.ArgumentParser(description="Check that the spec states requirements only through the registry.")
+    ap = hl.Parser(prog="hcabi_speccheck", description="Check that the spec states requirements only through the registry.")
     ap.add_argument("--spec", default=str(root / "spec"), help="spec folder to scan (default: spec/)")
     ap.add_argument("--main", help="main document (default: SPEC/hcabi-spec.adoc)")
     ap.add_argument("--registry", help="registry folder (default: SPEC/registry)")
@@ -434,7 +443,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.html:
         manifest = Path(args.manifest) if args.manifest else Path(args.spec) / "generated" / "requirements.json"
-        problems = check_html(Path(args.html), manifest)
+        try:
+            problems = check_html(Path(args.html), manifest)
+        except hl.InputError as e:
+            print(f"hcabi_speccheck: {e}", file=sys.stderr)
+            return 2
         for p in problems:
             print(f"hcabi_speccheck: {p}", file=sys.stderr)
         if not problems and not args.quiet:
@@ -452,6 +465,9 @@ def main(argv: list[str] | None = None) -> int:
         for p in e.problems:
             print(f"hcabi_speccheck: registry: {p}", file=sys.stderr)
         return 2
+    except hl.InputError as e:  # an .adoc file that cannot be read or is not UTF-8
+        print(f"hcabi_speccheck: {e}", file=sys.stderr)
+        return 2
     for p in checker.problems:
         print(p, file=sys.stderr)
     warnings = len(checker.problems) - errors
@@ -467,4 +483,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(hl.run_main("hcabi_speccheck", main))

@@ -12,12 +12,15 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, Optional, Sequence
 
-from . import __version__
+from . import __version__, replay
+from .bundle import make_bundle, open_bundle
+from .safeout import GuardedStdout, finish_stdout
 from .errors import EXIT_CONFORMANT, EXIT_ERROR, EXIT_NONCONFORMANT, EXIT_USAGE, VERDICT_EXIT, HcabiError, UsageError
 from .gate import decide
 from .html_report import DEFAULT_SPEC_URL, render_html
@@ -158,21 +161,42 @@ def build_parser() -> Parser:
     cov.add_argument("--json", action="store_true", help="print JSON")
     _common(cov)
 
-    gate = sub.add_parser("gate", help="accept or reject a report for a version and profile", description="Exit 0 only if the report proves conformance to X.Y under the profile.")
-    gate.add_argument("--report", required=True, metavar="FILE")
+    gate = sub.add_parser(
+        "gate", help="accept or reject a report or a bundle for a version and profile",
+        description="Exit 0 only if the report proves conformance to X.Y under the profile. With --bundle, the serial logs "
+        "are re-parsed and must give the report's results; --report alone checks consistency only.",
+    )  # fmt: skip
+    given = gate.add_mutually_exclusive_group(required=True)
+    given.add_argument("--report", metavar="FILE", help="a JSON report (consistency only: not tied to its logs)")
+    given.add_argument("--bundle", metavar="FILE", help="a bundle made by `bundle` (the logs are re-parsed)")
     gate.add_argument("--require", required=True, type=_version, metavar="X.Y")
     gate.add_argument("--profile", metavar="NAME", help="profile (default: the report's)")
-    gate.add_argument("--tests", metavar="FILE", help="also require a result for every test of this tests manifest")
-    gate.add_argument("--manifest", metavar="FILE", help="requirements manifest (default: spec/generated/requirements.json)")
+    gate.add_argument("--tests", metavar="FILE", help="the suite's tests manifest (default: BUILD/conformance/tests.json)")
+    _common(gate)
 
-    merge = sub.add_parser("merge", help="combine shard reports", description="Combine the JSON reports of shards of one run.")
+    bundle = sub.add_parser("bundle", help="pack a report with its logs for `gate --bundle`", description="Pack a report, every boot's serial log and stderr, and optional JUnit/HTML into one .tar.gz with a MANIFEST.json of sha256s.")
+    bundle.add_argument("--report", required=True, metavar="FILE")
+    bundle.add_argument("--out", required=True, metavar="FILE.tar.gz")
+    bundle.add_argument("--junit", metavar="FILE", help="also pack this JUnit file")
+    bundle.add_argument("--html", metavar="FILE", help="also pack this HTML report")
+    _common(bundle, manifest=False)
+
+    merge = sub.add_parser("merge", help="combine shard reports", description="Combine the JSON reports of every shard of one run.")
     merge.add_argument("reports", nargs="+", metavar="REPORT")
     _add_outputs(merge)
+    merge.add_argument("--allow-partial", action="store_true", help="merge an incomplete shard set (the result is partial: the gate rejects it)")
     merge.add_argument("--manifest", metavar="FILE", help="requirements manifest (default: spec/generated/requirements.json)")
     return parser
 
 
 # -- run -----------------------------------------------------------------------
+
+
+def _probe_image(paths: Paths) -> Optional[Path]:
+    """An image for qemu_kvm_probe to boot (the first in name order), if the
+    suite is built."""
+    images = sorted(paths.images.glob("hcabi-conf-*.elf")) if paths.images.is_dir() else []
+    return images[0] if images else None
 
 
 def make_target(args: argparse.Namespace, paths: Paths, out_dir: Path) -> Target:
@@ -193,7 +217,7 @@ def make_target(args: argparse.Namespace, paths: Paths, out_dir: Path) -> Target
             return Qemu(args.qemu, args.qemu_accel == "kvm")
         # auto: KVM only if /dev/kvm is usable and QEMU really runs a VM on it
         kvm = kvm_probe()
-        usable, why = qemu_kvm_probe(args.qemu) if kvm.usable else (False, kvm.reason)
+        usable, why = qemu_kvm_probe(args.qemu, _probe_image(paths)) if kvm.usable else (False, kvm.reason)
         return Qemu(args.qemu, usable, "" if usable else why)
     probe = kvm_probe()
     if args.ref_mode == "direct" or (args.ref_mode == "auto" and probe.hcall_intercept):
@@ -406,39 +430,85 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 # -- gate / merge ----------------------------------------------------------------
 
 
-def cmd_gate(args: argparse.Namespace) -> int:
-    rep = load_report(Path(args.report))
-    paths = _paths(argparse.Namespace(build_dir=None, manifest=args.manifest))
+def _gate_inputs(args: argparse.Namespace) -> tuple[Paths, RequirementsManifest, TestsManifest]:
+    """The registry and the suite the gate judges against; usage errors in
+    --require/--profile before any report is read."""
+    paths = _paths(args)
     manifest = load_requirements(paths.manifest)
-    tests = load_tests(Path(args.tests)) if args.tests else None
-    dec = decide(rep, manifest, args.require, args.profile, tests)
+    manifest.check_version(args.require)
+    if args.profile is not None:
+        manifest.check_profile(args.profile, args.require)
+    tests = load_tests(Path(args.tests) if args.tests else paths.tests_manifest)
+    return paths, manifest, tests
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    paths, manifest, tests = _gate_inputs(args)
+    if args.bundle:
+        with tempfile.TemporaryDirectory(prefix="hcabi-bundle-") as tmp:
+            opened = open_bundle(Path(args.bundle), Path(tmp))
+            rep = opened.report
+            dec = decide(rep, manifest, args.require, args.profile, tests)
+            for reason in replay.verify(opened, tests, paths.images):
+                dec.reject(reason)
+        source = args.bundle
+        if replay.evidence_support() is None:
+            dec.notes.append("this runner has no per-boot evidence (nonce, key): the logs were re-parsed, but not verified as fresh")
+    else:
+        rep = load_report(Path(args.report))
+        dec = decide(rep, manifest, args.require, args.profile, tests)
+        source = args.report
+        dec.notes.append("--report checks the report's consistency with itself, the registry and the suite only, not that its results came from real boots; gate a bundle (hcabi-conform bundle) for that")
     for note in dec.notes:
         print(f"{PROG} gate: note: {note}", file=sys.stderr)
     what = f"HCABI {dec.version}, profile {dec.profile}"
+    scope = "" if args.bundle else " (consistency only)"
     if dec.accepted:
         impl = rep.data.get("implementation") or {}
-        print(f"{PROG} gate: ACCEPTED: {args.report} proves conformance to {what} (implementation {impl.get('id')} version {impl.get('version')}, tested {rep.tested})")
+        print(f"{PROG} gate: ACCEPTED{scope}: {source} proves conformance to {what} (implementation {impl.get('id')} version {impl.get('version')}, tested {rep.tested})")
         return EXIT_CONFORMANT
-    print(f"{PROG} gate: REJECTED: {args.report} does not prove conformance to {what}:")
+    print(f"{PROG} gate: REJECTED: {source} does not prove conformance to {what}:")
     for reason in dec.reasons:
         print(f"  - {reason}")
     return EXIT_NONCONFORMANT
 
 
+def cmd_bundle(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a directory")
+    manifest = make_bundle(Path(args.report), out, Path(args.junit) if args.junit else None, Path(args.html) if args.html else None, _paths(args).images)
+    unknown = sorted(image for image, sha in manifest["images"].items() if sha is None)
+    if unknown:
+        print(f"{PROG}: warning: no sha256 for image(s) {', '.join(unknown)} (no evidence in the report, and not found in --build-dir): the gate will reject this bundle", file=sys.stderr)
+    print(f"{PROG} bundle: {out}: {len(manifest['members'])} member(s), {len(manifest['boots'])} boot(s)")
+    return EXIT_CONFORMANT
+
+
+def _refuse_overwriting_inputs(args: argparse.Namespace) -> None:
+    """merge must never write over one of the reports it reads."""
+    inputs = [Path(p).resolve() for p in args.reports]
+    for option in ("json", "junit", "html"):
+        value = getattr(args, option, None)
+        if value and Path(value).resolve() in inputs:
+            raise UsageError(f"--{option} {value} is one of the reports being merged; refusing to overwrite it")
+
+
 def cmd_merge(args: argparse.Namespace) -> int:
     if not args.json:
         raise UsageError("merge needs --json OUT")
+    _refuse_overwriting_inputs(args)
     check_outputs(args)
     reports = [load_report(Path(p)) for p in args.reports]
     manifest = load_requirements(_paths(argparse.Namespace(build_dir=None, manifest=args.manifest)).manifest)
-    merged = merge_reports(reports, manifest)
+    merged = merge_reports(reports, manifest, args.allow_partial)
     written = write_outputs(merged, args)
     sys.stdout.write(render_summary(merged))
     print(f"reports: {', '.join(written)}")
     return VERDICT_EXIT[merged["verdict"]]
 
 
-COMMANDS = {"run": cmd_run, "list": cmd_list, "coverage": cmd_coverage, "gate": cmd_gate, "merge": cmd_merge}
+COMMANDS = {"run": cmd_run, "list": cmd_list, "coverage": cmd_coverage, "gate": cmd_gate, "bundle": cmd_bundle, "merge": cmd_merge}
 
 
 def _sigterm(signum: int, frame: object) -> None:
@@ -447,9 +517,21 @@ def _sigterm(signum: int, frame: object) -> None:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point: dispatch, and turn HcabiError into one line + status."""
+    """Entry point: dispatch, and turn HcabiError into one line + status.
+    The exit status is the command's even when stdout cannot be written."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _sigterm)
+    original = sys.stdout
+    guard = GuardedStdout(original)
+    sys.stdout = guard  # type: ignore[assignment]
+    try:
+        return _dispatch(argv)
+    finally:
+        finish_stdout(guard, PROG)
+        sys.stdout = original
+
+
+def _dispatch(argv: Optional[Sequence[str]]) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
@@ -461,7 +543,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         kill_live_processes()
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # `hcabi-conform list | head`: not an error; keep Python quiet at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except RecursionError:
+        print(f"{PROG}: error: an input is nested too deeply to read", file=sys.stderr)
         return EXIT_ERROR

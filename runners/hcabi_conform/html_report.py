@@ -54,6 +54,11 @@ def _table(headers: Iterable[str], rows: Iterable[Iterable[str]], numeric: Itera
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _provenance(prov: dict[str, Any]) -> str:
+    """Runner version, suite version and source commit (null when unknown)."""
+    return f"hcabi-conform {prov.get('runner_version', '?')}, suite {prov.get('suite_version') or 'unknown'}, source commit {prov.get('source_commit') or 'unknown'}"
+
+
 def _overview(report: dict[str, Any]) -> str:
     impl = report.get("implementation") or {}
     sel = report.get("selection") or {}
@@ -68,6 +73,7 @@ def _overview(report: dict[str, Any]) -> str:
         ("Timestamp", report.get("timestamp")),
         ("Host", (report.get("host") or {}).get("hostname")),
         ("Requirements manifest", f"{(report.get('manifest') or {}).get('path')} (sha256 {(report.get('manifest') or {}).get('sha256')})"),
+        ("Produced by", _provenance(report.get("provenance") or {})),
     ]
     return "<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items) + "</dl>"
 

@@ -9,13 +9,12 @@ person fixing it needs to know where to look.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+from . import strictjson
 from .errors import EnvError, UsageError
 from .versions import Version
 
@@ -26,21 +25,10 @@ _REQ_ID_RE = re.compile(r"^[A-Z0-9][A-Z0-9_]*-[0-9A-Za-z_-]+$")
 
 
 def load_json(path: Path, what: str) -> tuple[Any, str]:
-    """Read a JSON file; return (data, sha256 of its bytes). Any failure is an
-    EnvError naming the file and the reason, never a traceback."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise EnvError(f"{what} {path} not found") from None
-    except OSError as exc:
-        raise EnvError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
-    try:
-        parsed = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise EnvError(f"{what} {path} is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise EnvError(f"{what} {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    return parsed, hashlib.sha256(data).hexdigest()
+    """Read a JSON file strictly (strictjson: no duplicate keys, NaN, huge
+    numbers, deep nesting, oversized files); return (data, sha256 of its
+    bytes). Any failure is an EnvError naming the file, never a traceback."""
+    return strictjson.load_file(path, what)
 
 
 class _Checker:

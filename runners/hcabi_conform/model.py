@@ -133,6 +133,7 @@ class TestResult:
     message: str = ""
     failed_checks: list[dict[str, str]] = field(default_factory=list)
     passed_reqs: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)  # extensions a skip said it needed (test-end needs=)
 
     def __post_init__(self) -> None:
         self.status = self.status or self.raw_status
@@ -155,6 +156,7 @@ class TestResult:
             message=str(data.get("message", "")),
             failed_checks=[{"req": str(c.get("req", "-")), "msg": str(c.get("msg", ""))} for c in data.get("failed_checks", [])],
             passed_reqs=[str(r) for r in data.get("passed_reqs", [])],
+            needs=[str(e) for e in data.get("needs", [])],
         )
 
 
@@ -175,6 +177,7 @@ class BootRecord:
     suite_end: Optional[dict[str, int]] = None
     tail: str = ""
     timing: dict[str, float] = field(default_factory=dict)  # booting vs testing (timing.py)
+    evidence: dict[str, Any] = field(default_factory=dict)  # nonce, image/serial/stderr sha256, ... (evidence.py)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -199,4 +202,5 @@ class BootRecord:
             suite_end=data.get("suite_end"),
             tail=str(data.get("tail", "")),
             timing={str(k): v for k, v in (data.get("timing") or {}).items()},
+            evidence=dict(data.get("evidence") or {}),
         )

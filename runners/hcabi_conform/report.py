@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from . import REPORT_FORMAT, REPORT_FORMAT_VERSION, __version__, timing
+from . import REPORT_FORMAT, REPORT_FORMAT_VERSION, __version__, provenance, timing
 from .errors import EnvError
 from .manifests import RequirementsManifest, TestSpec, load_json
 from .model import STATUSES, BootRecord, TestResult
+from .reportschema import SchemaError, check_report
 from .verdict import Evaluation, evaluate
 from .versions import Version
 
@@ -100,6 +101,7 @@ def build_report(ev: Evaluation, ctx: RunContext) -> dict[str, Any]:
         "format": REPORT_FORMAT,
         "format_version": REPORT_FORMAT_VERSION,
         "generator": {"name": "hcabi-conform", "version": __version__},
+        "provenance": dict(provenance.collect(), tests_manifest_sha256=ctx.tests_manifest.get("sha256"), requirements_manifest_sha256=ctx.manifest.sha256),
         "timestamp": ctx.timestamp or utc_now(),
         "host": ctx.host,
         "manifest": {"path": str(ctx.manifest.path), "sha256": ctx.manifest.sha256, "newest_version": str(ctx.manifest.newest_version)},
@@ -160,8 +162,9 @@ class LoadedReport:
 
 
 def load_report(path: Path) -> LoadedReport:
-    """Read and structurally validate a report; anything else is a
-    ReportError naming the file and the first problem."""
+    """Read a report strictly (strictjson) and check the type of every field
+    the verdict reads (reportschema); anything else is a ReportError naming
+    the file and the JSON path of the first problem."""
     try:
         data, _sha = load_json(path, "report")
     except EnvError as exc:
@@ -169,33 +172,41 @@ def load_report(path: Path) -> LoadedReport:
     if not isinstance(data, dict) or data.get("format") != REPORT_FORMAT:
         raise ReportError(f"{path} is not an hcabi-conform report (no \"format\": \"{REPORT_FORMAT}\")")
     if data.get("format_version") != REPORT_FORMAT_VERSION:
-        raise ReportError(f"{path}: report format version {data.get('format_version')!r} is not supported (this runner reads {REPORT_FORMAT_VERSION})")
+        raise ReportError(f"{path}: report format version {data.get('format_version')!r:.40} is not supported (this runner reads {REPORT_FORMAT_VERSION})")
     try:
-        if data["verdict"] not in VERDICTS:
-            raise ValueError(f"verdict {data['verdict']!r}")
-        sel = data["selection"]
-        selection = Selection(list(sel.get("filters") or []), sel.get("shards"), list(sel.get("images") or []))
+        check_report(data)
+    except SchemaError as exc:
+        raise ReportError(f"{path} is a malformed report: {exc}") from None
+    sel = data["selection"]
+    try:
         return LoadedReport(
             path=path,
             data=data,
             tested=Version.parse(data["tested_version"]),
-            profile=str(data["profile"]),
-            target=str(data["target"]),
+            profile=data["profile"],
+            target=data["target"],
             suite=[TestSpec.from_dict(t) for t in data["suite"]["tests"]],
             results=[TestResult.from_dict(r) for r in data["results"]],
             boots=[BootRecord.from_dict(b) for b in data["boots"]],
-            selection=selection,
+            selection=Selection(list(sel["filters"]), sel["shards"], list(sel["images"])),
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # the schema should have caught it
         raise ReportError(f"{path} is a malformed report ({type(exc).__name__}: {exc})") from None
 
 
-def reevaluate(rep: LoadedReport, manifest: RequirementsManifest, tested: Optional[Version] = None, profile: Optional[str] = None) -> Evaluation:
+def reevaluate(
+    rep: LoadedReport,
+    manifest: RequirementsManifest,
+    tested: Optional[Version] = None,
+    profile: Optional[str] = None,
+    suite: Optional[list[TestSpec]] = None,
+) -> Evaluation:
     """Re-derive a report's verdict (or the verdict for another version or
-    profile) from its raw results."""
+    profile) from its raw results, against `suite` (the build's tests
+    manifest; by default the report's own copy of it)."""
     return evaluate(
         manifest,
-        rep.suite,
+        suite if suite is not None else rep.suite,
         tested or rep.tested,
         profile or rep.profile,
         [TestResult.from_dict(r.to_dict()) for r in rep.results],
@@ -212,7 +223,45 @@ def _same(reports: list[LoadedReport], what: str, get: Any) -> Any:
     return get(reports[0])
 
 
-def merge_reports(reports: list[LoadedReport], manifest: RequirementsManifest) -> dict[str, Any]:
+def _nonce_scheme(rep: LoadedReport) -> str:
+    """How a report's boots were bound to their logs: every boot with a nonce,
+    none, or a mixture (which no single run produces)."""
+    have = {bool(b.evidence.get("nonce")) for b in rep.boots}
+    return "nonce" if have == {True} else "none" if have == {False} else "mixed" if have else "no boots"
+
+
+def _check_shards(reports: list[LoadedReport], allow_partial: bool) -> list[list[int]]:
+    """The shards must be every i/n of one n, each once, unless the caller
+    accepts a partial result (which the gate then rejects)."""
+    shards: list[list[int]] = []
+    for rep in reports:
+        if rep.selection.shards is None:
+            raise EnvError(f"{rep.path} is not a shard report (run with --shard i/n)")
+        shards += [list(s) for s in rep.selection.shards]
+    if len({tuple(s) for s in shards}) != len(shards):
+        raise EnvError(f"the same shard appears twice: {sorted(shards)}")
+    counts = sorted({n for _, n in shards})
+    if len(counts) != 1:
+        raise EnvError(f"the shards are of different splits ({', '.join(f'{i}/{n}' for i, n in sorted(shards))}): they are not shards of one run")
+    missing = sorted(set(range(1, counts[0] + 1)) - {i for i, _ in shards})
+    if missing and not allow_partial:
+        raise EnvError(f"incomplete shard set: shard(s) {', '.join(f'{i}/{counts[0]}' for i in missing)} missing (pass every shard, or --allow-partial for a partial report the gate rejects)")
+    schemes = {str(r.path): _nonce_scheme(r) for r in reports}
+    if len(set(schemes.values())) != 1 or "mixed" in schemes.values():
+        raise EnvError(f"the shards bind their logs differently (nonce scheme: {', '.join(f'{p}: {s}' for p, s in schemes.items())}): they are not shards of one run")
+    return sorted(shards)
+
+
+def _merged_target(reports: list[LoadedReport]) -> dict[str, Any]:
+    """Keys every shard agrees on, and every shard's own target_info: one
+    shard's fault-injection arguments must not vanish in the merge."""
+    infos = [r.data.get("target_info") if isinstance(r.data.get("target_info"), dict) else {"name": r.target} for r in reports]
+    common = {k: v for k, v in infos[0].items() if k != "per_shard" and all(k in i and i[k] == v for i in infos[1:])}
+    common["per_shard"] = [{"report": str(r.path), "shards": r.selection.shards, "target_info": info} for r, info in zip(reports, infos)]
+    return common
+
+
+def merge_reports(reports: list[LoadedReport], manifest: RequirementsManifest, allow_partial: bool = False) -> dict[str, Any]:
     """Combine shard reports of one run into one report, re-evaluated."""
     _same(reports, "tested versions", lambda r: str(r.tested))
     _same(reports, "profiles", lambda r: r.profile)
@@ -222,25 +271,23 @@ def merge_reports(reports: list[LoadedReport], manifest: RequirementsManifest) -
     sha = _same(reports, "requirements manifests", lambda r: r.data.get("manifest", {}).get("sha256"))
     if sha != manifest.sha256:
         raise EnvError(f"the reports were made with requirements manifest sha256 {sha}, but {manifest.path} has {manifest.sha256} (pass the right --manifest)")
-    shards: list[list[int]] = []
-    for rep in reports:
-        if rep.selection.shards is None:
-            raise EnvError(f"{rep.path} is not a shard report (run with --shard i/n)")
-        shards += [list(s) for s in rep.selection.shards]
-    if len({tuple(s) for s in shards}) != len(shards):
-        raise EnvError(f"the same shard appears twice: {sorted(shards)}")
-    images = [img for rep in reports for img in rep.selection.images]
-    if len(set(images)) != len(images):
-        raise EnvError("two reports booted the same image; they are not shards of one run")
+    if reports[0].profile not in manifest.profiles:
+        raise ReportError(f"{reports[0].path} is a malformed report: $.profile: unknown profile {reports[0].profile!r:.40}")
+    shards = _check_shards(reports, allow_partial)
+    booted = [b.image for rep in reports for b in rep.boots]
+    listed = [img for rep in reports for img in rep.selection.images]
+    dup = sorted({i for i in listed if listed.count(i) > 1} | {i for i in booted if booted.count(i) > 1})
+    if dup:
+        raise EnvError(f"image(s) {', '.join(dup)} appear in more than one report: they are not shards of one run")
     first = reports[0]
-    selection = Selection(first.selection.filters, sorted(shards), sorted(images))
+    selection = Selection(first.selection.filters, shards, sorted(listed))
     boots = [b for rep in reports for b in rep.boots]
     results = [TestResult.from_dict(r.to_dict()) for rep in reports for r in rep.results]
     ev = evaluate(manifest, first.suite, first.tested, first.profile, results, boots, selection.partial)
     ctx = RunContext(
         manifest=manifest,
         tests_manifest=first.data.get("tests_manifest", {}),
-        target=first.data.get("target_info") or {"name": first.target},
+        target=_merged_target(reports),
         tested=first.tested,
         profile=first.profile,
         selection=selection,
@@ -250,4 +297,5 @@ def merge_reports(reports: list[LoadedReport], manifest: RequirementsManifest) -
     )
     merged = build_report(ev, ctx)
     merged["merged_from"] = [str(r.path) for r in reports]
+    merged["merged_provenance"] = [r.data.get("provenance") for r in reports]
     return merged

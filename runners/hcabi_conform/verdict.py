@@ -4,20 +4,23 @@ a report can never say something its own results do not support.
 Rules (docs/internals.md and the product brief):
 - `error` when the environment or the suite is broken: a boot that did not
   start, a garbled or missing hello, a test whose verdict is `error`, a result
-  the suite does not know;
+  the suite does not know, a test with two results, a `pass` from a boot that
+  did not run the image;
 - otherwise `non-conformant` when HCABI is absent, the implementation claims a
   version older than the one tested, any test failed, crashed or timed out, or
-  a test of an extension the profile requires was skipped;
+  a test was skipped that may not be: a binding-area test, a test of an
+  advertised extension (unless it said `needs=` an unadvertised one), a test
+  of an extension the profile requires;
 - otherwise `conformant`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Collection, Optional
 
 from .manifests import RequirementsManifest, TestSpec
-from .model import REQ_NOT_RUN, REQ_UNTESTED, BootRecord, TestResult, worst
+from .model import ERROR_ENDINGS, REQ_NOT_RUN, REQ_UNTESTED, BootRecord, TestResult, worst
 from .versions import Version
 
 FAILING = ("fail", "timeout", "crash")
@@ -73,7 +76,9 @@ def _claims(boots: list[BootRecord], tested: Version, failures: list[str]) -> _C
         return out
     first = present[0]
     out.implementation = {"id": first.impl, "version": first.implver, "signature": first.signature}
-    out.advertised = dict(first.exts)
+    for disc in present:  # an extension advertised in any boot is provided
+        for name, ver in disc.exts.items():
+            out.advertised[name] = max(ver, out.advertised.get(name, ver))
     specs = sorted({d.spec or "?" for d in present})
     if len(specs) > 1:
         failures.append(f"the implementation claimed different spec versions in different boots: {', '.join(specs)}")
@@ -89,43 +94,84 @@ def _claims(boots: list[BootRecord], tested: Version, failures: list[str]) -> _C
 
 
 def _apply_profile(result: TestResult, manifest: RequirementsManifest, profile: str, tested: Version, claims: _Claims) -> None:
-    """Derive status/message from the raw ones: a skip of a test whose
-    extension (or binding area) the profile requires is a failure."""
+    """Derive status/message from the raw ones. A skip is acceptable only for
+    a test of an extension that is not advertised and that the profile does
+    not require, or a test that said (test-end `needs=`) it needed an
+    extension that is not advertised. The spec: an implementation meets every
+    requirement of each extension it provides, whatever the profile; binding
+    areas (X86, DISC, STATUS, GEN, VER...) apply to every implementation."""
     result.status, result.message = result.raw_status, result.raw_message
-    if result.raw_status != "skip" or not manifest.area_required(result.extension, profile, tested):
+    if result.raw_status != "skip":
         return
     ext = result.extension
-    if manifest.is_extension(ext) and claims.present is not False and ext not in claims.advertised:
-        why = f"required extension {ext} not advertised"
-    elif manifest.is_extension(ext):
-        why = f"skipped, but extension {ext} is required by profile {profile}"
-    else:
+    why = ""
+    if not manifest.is_extension(ext):
         why = f"skipped, but {ext} requirements apply to every profile"
-    result.status = "fail"
-    result.message = f"{why}" + (f" (image said: {first_line(result.raw_message)})" if result.raw_message else "")
+    elif claims.present is False:
+        if manifest.area_required(ext, profile, tested):
+            why = f"skipped, but extension {ext} is required by profile {profile}"
+    elif ext in claims.advertised:
+        missing = [n for n in result.needs if n not in claims.advertised]
+        if not missing:
+            said = f" (it said it needed {', '.join(result.needs)}, which the implementation advertises)" if result.needs else ""
+            why = f"extension {ext} is advertised, but test {result.test} was skipped{said}"
+    elif manifest.area_required(ext, profile, tested):
+        why = f"required extension {ext} not advertised"
+    if why:
+        result.status = "fail"
+        result.message = why + (f" (image said: {first_line(result.raw_message)})" if result.raw_message else "")
 
 
-def requirement_contribution(result: TestResult, rid: str) -> str:
-    """What one test says about one of its requirements. A failed test whose
-    failing checks name specific requirements fails only those (and any it did
-    not show passing); otherwise it fails all of its requirements."""
-    if result.status != "fail" or result.raw_status == "skip":
+def failed_requirements(result: TestResult, defined: Collection[str]) -> Optional[set[str]]:
+    """The requirements a failed test's failing checks name, or None when the
+    failure cannot be pinned (no failing check, a check with `req=-`, or one
+    naming a requirement the registry does not define): then the test fails
+    every requirement it cites."""
+    if not result.failed_checks:
+        return None
+    named = {c.get("req", "-") for c in result.failed_checks}
+    if "-" in named or not named <= set(defined):
+        return None
+    return named
+
+
+def requirement_contribution(result: TestResult, rid: str, defined: Collection[str] = ()) -> str:
+    """What one test says about one requirement. A failing check fails
+    exactly the requirement it names (even one the test does not cite, if the
+    registry defines it); a failure that cannot be pinned fails all of the
+    test's requirements; a requirement of a failed test that no failing check
+    names is `pass` if the test showed it passing, else `skip` (not shown
+    either way). Any status other than a plain `fail` applies to all."""
+    if result.status != "fail" or result.raw_status != "fail":
         return result.status
-    specific = {c["req"] for c in result.failed_checks if c.get("req") in result.requirements}
-    if not specific or rid in specific:
+    named = failed_requirements(result, defined)
+    if named is None or rid in named:
         return "fail"
-    return "pass" if rid in result.passed_reqs else "fail"
+    return "pass" if rid in result.passed_reqs else "skip"
+
+
+def combine(contributions: list[str]) -> Optional[str]:
+    """A requirement's status from its tests: the most severe, except that a
+    test that did not run (an acceptable skip) does not hide one that did."""
+    ran = [c for c in contributions if c != "skip"]
+    return worst(ran or contributions)
 
 
 def _requirement_table(
     manifest: RequirementsManifest, suite: list[TestSpec], results: list[TestResult], tested: Version, profile: str
 ) -> dict[str, dict[str, Any]]:
     """Per-requirement status for every requirement that exists at `tested`."""
+    defined = manifest.requirements.keys()
+    # a failing check may name a requirement its test does not cite: it still fails it
+    extra: dict[str, list[TestResult]] = {}
+    for res in results:
+        for rid in sorted((failed_requirements(res, defined) or set()) - set(res.requirements)) if res.status == "fail" else ():
+            extra.setdefault(rid, []).append(res)
     table: dict[str, dict[str, Any]] = {}
     for req in manifest.requirements_of(tested):
-        citing = sorted(t.name for t in suite if t.since <= tested and req.id in t.requirements)
-        contribs = [requirement_contribution(r, req.id) for r in results if req.id in r.requirements]
-        status = worst(contribs) or (REQ_NOT_RUN if citing else REQ_UNTESTED)
+        citing = sorted({t.name for t in suite if t.since <= tested and req.id in t.requirements} | {r.test for r in extra.get(req.id, [])})
+        contribs = [requirement_contribution(r, req.id, defined) for r in results if req.id in r.requirements or r in extra.get(req.id, [])]
+        status = combine(contribs) or (REQ_NOT_RUN if citing else REQ_UNTESTED)
         table[req.id] = {
             "status": status,
             "tests": citing,
@@ -135,6 +181,15 @@ def _requirement_table(
             "text": req.text,
         }
     return table
+
+
+def _boot_consistency(boots: list[BootRecord], results: list[TestResult], errors: list[str]) -> None:
+    """A boot that did not run the image (the VMM failed, no hello) proves
+    nothing: none of its tests can pass."""
+    dead = {b.image: (f"ended in {b.ending.kind}" if b.ending.kind in ERROR_ENDINGS else "sent no hello line") for b in boots if b.ending.kind in ERROR_ENDINGS or not b.hello}
+    for res in results:
+        if res.raw_status == "pass" and res.image in dead:
+            errors.append(f"{res.test}: pass, but the boot of image {res.image} {dead[res.image]}: its results are not evidence")
 
 
 def evaluate(
@@ -166,8 +221,18 @@ def evaluate(
         if spec is None:
             errors.append(f"result for test {res.test}, which the tests manifest does not define")
             continue
-        if (res.extension, list(res.requirements), res.since) != (spec.extension, list(spec.requirements), str(spec.since)):
-            errors.append(f"result for test {res.test} does not match its definition in the tests manifest")
+        differs = [
+            f"{what} {mine} (the manifest says {theirs})"
+            for what, mine, theirs in (
+                ("extension", res.extension, spec.extension),
+                ("image", res.image, spec.image),
+                ("requirements", ",".join(res.requirements), ",".join(spec.requirements)),
+                ("since", res.since, str(spec.since)),
+            )
+            if mine != theirs
+        ]
+        if differs:
+            errors.append(f"result for test {res.test} does not match its definition in the tests manifest: {'; '.join(differs)}")
             continue
         if spec.since > tested:
             continue
@@ -183,8 +248,10 @@ def evaluate(
             errors.append(f"{res.test}: invalid status {res.status!r}")
         kept.append(res)
     names = [r.test for r in kept]
-    if len(set(names)) != len(names):
-        errors.append("some tests have more than one result")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        errors.append(f"test(s) with more than one result: {', '.join(twice[:10])}")
+    _boot_consistency(boots, kept, errors)
     if not partial:
         missing = sorted(t.name for t in suite if t.since <= tested and t.name not in set(names))
         if missing:

@@ -144,3 +144,28 @@ def test_wrapper_runs_under_path_python3(suite: Suite) -> None:
     proc = subprocess.run([str(WRAPPER), *suite.run_args("-q")], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "verdict: CONFORMANT" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["gate", "--require", "1.1"], "one of the arguments --report --bundle is required"),
+        (["gate", "--report", "a.json", "--bundle", "b.tar.gz", "--require", "1.1"], "not allowed with argument"),
+        (["bundle", "--report", "a.json"], "--out"),
+        (["merge", "a.json", "--json", "m.json", "--allow-partial=yes"], "ignored explicit argument"),
+    ],
+)
+def test_gate_bundle_merge_usage(args: list[str], needle: str) -> None:
+    res = run_cli(*args)
+    assert res.rc == 2, res.err
+    assert needle in one_line_error(res)
+
+
+def test_bundle_of_a_missing_or_bad_report_is_exit_4(suite: Suite) -> None:
+    res = run_cli("bundle", "--report", str(suite.root / "nope.json"), "--out", str(suite.root / "b.tar.gz"))
+    assert res.rc == 4 and "not found" in one_line_error(res)
+    bad = suite.root / "bad.json"
+    bad.write_text('{"format": "hcabi-conform-report", "format_version": 1, "results": {}}')
+    res = run_cli("bundle", "--report", str(bad), "--out", str(suite.root / "b.tar.gz"))
+    assert res.rc == 4 and "malformed report" in one_line_error(res)
+    assert not (suite.root / "b.tar.gz").exists()

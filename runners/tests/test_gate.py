@@ -4,11 +4,13 @@ ones with precise reasons; unreadable reports are exit 4."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from conftest import Suite, load, one_line_error, passing_steps, run_cli
+from conftest import WRAPPER, Suite, load, one_line_error, passing_steps, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +29,9 @@ def good_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def gate(report: Path, manifest: Path, *extra: str) -> Any:
-    return run_cli("gate", "--report", str(report), "--manifest", str(manifest), *extra)
+    """The gate judges against the suite build next to the manifest (the
+    synthetic suite's build/), unless --tests says otherwise."""
+    return run_cli("gate", "--report", str(report), "--manifest", str(manifest), "--build-dir", str(manifest.parent / "build"), *extra)
 
 
 def doctored(src: Path, dst: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
@@ -174,3 +178,176 @@ def test_gate_usage(good_reports: dict[str, Path]) -> None:
     assert res.rc == 2
     res = gate(good_reports["1.1"], good_reports["manifest"], "--require", "1.0", "--profile", "gold")
     assert res.rc == 2 and "unknown profile" in one_line_error(res)
+
+
+# -- judged against the suite build, not the report's own suite list ----------------
+
+
+def test_removed_test_is_named_without_tests_option(good_reports: dict[str, Path], tmp_path: Path) -> None:
+    """Removed from the results and from the report's suite list alike: the
+    build's tests manifest (the default --tests) still names it."""
+
+    def edit(d: dict[str, Any]) -> None:
+        d["results"] = [r for r in d["results"] if r["test"] != "X86.vmcall"]
+        d["suite"]["tests"] = [t for t in d["suite"]["tests"] if t["name"] != "X86.vmcall"]
+
+    res = gate(doctored(good_reports["1.1"], tmp_path / "d.json", edit), good_reports["manifest"], "--require", "1.1")
+    assert res.rc == 3
+    assert f"test X86.vmcall (since 1.0) of {good_reports['tests']} has no result in this report" in res.out
+    assert f"test X86.vmcall of {good_reports['tests']} is missing from the report's suite list" in res.out
+
+
+def test_invented_test_is_named(good_reports: dict[str, Path], tmp_path: Path) -> None:
+    def edit(d: dict[str, Any]) -> None:
+        fake = dict(result(d, "BASE.get_spec_version"), test="BASE.invented")
+        d["results"].append(fake)
+        d["suite"]["tests"].append({"name": "BASE.invented", "image": "base", "extension": "BASE", "requirements": ["BASE-001"], "since": "1.0"})
+
+    res = gate(doctored(good_reports["1.1"], tmp_path / "d.json", edit), good_reports["manifest"], "--require", "1.1")
+    assert res.rc == 3
+    assert "the report's suite lists test BASE.invented, which" in res.out
+    assert "the report has a result for test BASE.invented, which" in res.out
+
+
+@pytest.mark.parametrize(
+    "field, value, needle",
+    [
+        ("extension", "TIME", "extension TIME (the manifest says TLB)"),
+        ("requirements", ["TIME-001"], "requirements TIME-001 (the manifest says TLB-001)"),
+        ("image", "time", "image time (the manifest says tlb)"),
+    ],
+)
+def test_moved_or_rewritten_test_is_named(good_reports: dict[str, Path], tmp_path: Path, field: str, value: Any, needle: str) -> None:
+    """Edited in the result and in the report's suite list alike."""
+
+    def edit(d: dict[str, Any]) -> None:
+        result(d, "TLB.flush")[field] = value
+        next(t for t in d["suite"]["tests"] if t["name"] == "TLB.flush")[field] = value
+
+    res = gate(doctored(good_reports["1.1"], tmp_path / "d.json", edit), good_reports["manifest"], "--require", "1.1")
+    assert res.rc == 3, res.out
+    assert "the report's suite defines test TLB.flush as" in res.out
+    assert f"result for test TLB.flush does not match its definition in the tests manifest: {needle}" in res.out
+
+
+# -- versions --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("claim", ["1.2", "2.0", "99999.99999"])
+def test_unknown_claimed_version_rejects(good_reports: dict[str, Path], tmp_path: Path, claim: str) -> None:
+    """Rewritten consistently: the stored claim and every boot's discovery line."""
+
+    def edit(d: dict[str, Any]) -> None:
+        d["spec_version"] = claim
+        for b in d["boots"]:
+            b["discovery"]["spec"] = claim
+
+    res = gate(doctored(good_reports["1.1"], tmp_path / "d.json", edit), good_reports["manifest"], "--require", "1.1")
+    assert res.rc == 3, res.out
+    assert f"the implementation claims HCABI {claim}, which {good_reports['manifest']} does not define" in res.out
+
+
+@pytest.mark.parametrize("tested", ["1.2", "2.0", "99999.99999"])
+def test_unknown_tested_version_rejects(good_reports: dict[str, Path], tmp_path: Path, tested: str) -> None:
+    res = gate(doctored(good_reports["1.1"], tmp_path / "d.json", lambda d: d.update(tested_version=tested)), good_reports["manifest"], "--require", "1.1")
+    assert res.rc == 3, res.out
+    assert f"the report's tested_version {tested} is not a version {good_reports['manifest']} defines" in res.out
+
+
+def test_unknown_required_version_is_usage(good_reports: dict[str, Path]) -> None:
+    for want in ("1.2", "99999.99999"):
+        res = gate(good_reports["1.1"], good_reports["manifest"], "--require", want)
+        assert res.rc == 2 and f"spec version {want} is not defined" in one_line_error(res)
+
+
+# -- contradictions --------------------------------------------------------------------
+
+
+def _boot(d: dict[str, Any], image: str) -> dict[str, Any]:
+    return next(b for b in d["boots"] if b["image"] == image)
+
+
+@pytest.mark.parametrize(
+    "name, edit, needle",
+    [
+        ("partial", lambda d: d["selection"].update(partial=True), "it records selection.partial true, but its filters and shards make it false"),
+        ("partial-false", lambda d: d["selection"].update(filters=["TLB.*"]), "it records selection.partial false, but its filters and shards make it true"),
+        ("host-error", lambda d: _boot(d, "tlb")["ending"].update(kind="host-error"), "TLB.flush: pass, but the boot of image tlb ended in host-error"),
+        ("no-hello", lambda d: _boot(d, "tlb").update(hello=False), "TLB.flush: pass, but the boot of image tlb sent no hello line"),
+        ("row-edited", lambda d: d["requirements"]["TLB-001"].update(tests=[]), "the row of requirement TLB-001 has edited field(s) tests"),
+        ("row-text", lambda d: d["requirements"]["TLB-001"].update(text="anything goes"), "the row of requirement TLB-001 has edited field(s) text"),
+        ("row-deleted", lambda d: d["requirements"].pop("TLB-001"), "requirement TLB-001 of its tested version has no row"),
+        ("row-added", lambda d: d["requirements"].update({"TLB-999": {"status": "pass", "tests": []}}), "the report cites requirement TLB-999, which the registry does not define"),
+        ("summary", lambda d: d["summary"]["total"].update(fail=1), "summary.total says"),
+        ("summary-ext", lambda d: d["summary"]["by_extension"]["TLB"].update(skip=1), "summary.by_extension says"),
+        ("reasons", lambda d: d["reasons"]["warnings"].append("all fine"), "its reasons.warnings are not what its results give"),
+        ("advertised", lambda d: d.update(advertised_extensions={"BASE": 1}), "it records the advertised extensions"),
+        ("message", lambda d: result(d, "TLB.flush").update(message="flushed everything"), "the message of test TLB.flush is not what its raw result gives"),
+        ("two-boots", lambda d: d["boots"].append(dict(_boot(d, "tlb"))), "the report has more than one boot of image tlb"),
+        ("no-boot", lambda d: d.update(boots=[b for b in d["boots"] if b["image"] != "tlb"]), "the report has a result for test TLB.flush of image tlb, but no boot of that image"),
+    ],
+)
+def test_contradictions_reject(good_reports: dict[str, Path], tmp_path: Path, name: str, edit: Callable[[dict[str, Any]], None], needle: str) -> None:
+    res = gate(doctored(good_reports["1.1"], tmp_path / f"{name}.json", edit), good_reports["manifest"], "--require", "1.1")
+    assert res.rc == 3, (name, res.out, res.err)
+    assert needle in res.out, (name, res.out)
+
+
+def test_report_gate_says_consistency_only(good_reports: dict[str, Path]) -> None:
+    res = gate(good_reports["1.1"], good_reports["manifest"], "--require", "1.1")
+    assert res.rc == 0
+    assert "ACCEPTED (consistency only)" in res.out
+    assert "not that its results came from real boots" in res.err
+
+
+def test_untested_advertised_extension_rejects(tmp_path: Path) -> None:
+    """Under --profile core (TLB optional), an implementation that advertises
+    TLB but whose TLB test skipped is not conformant: it provides TLB, so it
+    must meet TLB's requirements."""
+    suite = Suite(tmp_path).write()
+    steps = passing_steps("tlb", suite.tests)
+    for i, step in enumerate(steps):
+        if "check result=pass" in step.get("line", ""):
+            steps[i] = {"text": "(no check)"}
+        elif step.get("line", "").startswith("test-end name=TLB.flush"):
+            steps[i] = {"line": step["line"].replace("verdict=pass", "verdict=skip")}
+    suite.set_image("tlb", steps)
+    path = tmp_path / "r.json"
+    res = run_cli(*suite.run_args("--profile", "core", "--json", str(path)))
+    assert res.rc == 3, res.out + res.err
+    assert "extension TLB is advertised, but test TLB.flush was skipped" in res.out
+    res = gate(path, suite.manifest, "--require", "1.1", "--profile", "core")
+    assert res.rc == 3
+    assert "extension TLB is advertised, but test TLB.flush was skipped" in res.out
+    # forged: the run's verdict and the skip's consequences rewritten; the gate recomputes them
+    data = load(path)
+    result(data, "TLB.flush").update(status="skip", message=result(data, "TLB.flush")["raw_message"])
+    data["verdict"] = "conformant"
+    res = gate(doctored(path, tmp_path / "d.json", lambda d: d.update(data)), suite.manifest, "--require", "1.1", "--profile", "core")
+    assert res.rc == 3 and "extension TLB is advertised, but test TLB.flush was skipped" in res.out
+
+
+# -- exit statuses whatever stdout is ----------------------------------------------------
+
+
+def _shell(cmd: str) -> Any:
+    """Run `cmd` under bash (for PIPESTATUS), CONFORM being the wrapper."""
+    return subprocess.run(["bash", "-c", cmd.replace("CONFORM", f"{sys.executable} {WRAPPER}")], capture_output=True, text=True, timeout=60)
+
+
+def test_rejected_gate_piped_into_true_exits_3(good_reports: dict[str, Path]) -> None:
+    args = f"gate --report {good_reports['1.0']} --require 1.1 --manifest {good_reports['manifest']} --build-dir {good_reports['manifest'].parent / 'build'}"
+    # the reader is gone before the gate writes: EPIPE; the gate's own status is PIPESTATUS[0]
+    proc = _shell(f"CONFORM {args} | true; exit ${{PIPESTATUS[0]}}")
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "note:" in proc.stderr  # nothing but the consistency-only note
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+
+
+def test_gate_to_a_full_device_keeps_its_status(good_reports: dict[str, Path]) -> None:
+    common = f"--manifest {good_reports['manifest']} --build-dir {good_reports['manifest'].parent / 'build'}"
+    for report, want in ((good_reports["1.0"], 3), (good_reports["1.1"], 0)):
+        proc = _shell(f"CONFORM gate --report {report} --require 1.1 {common} > /dev/full")
+        assert proc.returncode == want, proc.stderr
+        assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+        assert "cannot write to standard output: No space left on device" in proc.stderr

@@ -10,7 +10,9 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import Suite, by_test, load, passing_steps, run_cli
+import json
+
+from conftest import Suite, by_test, load, one_line_error, passing_steps, run_cli
 
 from hcabi_conform.html_report import render_html
 from hcabi_conform.junit import render_junit
@@ -20,12 +22,12 @@ from hcabi_conform.junit import render_junit
 def mixed_report(suite: Suite) -> dict:  # type: ignore[type-arg]
     """A run with a pass, a fail (with markup in its message), a skip, an
     error and a crash."""
-    steps = passing_steps("time", suite.tests)
+    exts = "BASE:1,TIME:1,SYSTEM:1"  # every boot advertises the same set: TLB is not provided
+    steps = passing_steps("time", suite.tests, exts=exts)
     for i, step in enumerate(steps):
         if step.get("line", "").startswith("test-end name=TIME.monotonic"):
             steps[i] = {"line": "test-end name=TIME.monotonic verdict=fail msg=<script>alert(1)</script> & \"quotes\""}
     suite.set_image("time", steps)
-    exts = "BASE:1,TIME:1,SYSTEM:1"
     suite.set_image("tlb", [
         {"line": "hello image=tlb protocol=1"},
         {"line": f"discovery present=1 spec={{spec}} impl=0x1 implver=0x10000 exts={exts}"},
@@ -34,7 +36,8 @@ def mixed_report(suite: Suite) -> dict:  # type: ignore[type-arg]
         {"line": "suite-end pass=0 fail=0 skip=1 error=0"},
         {"exit": 1},
     ])  # fmt: skip
-    suite.set_image("x86", passing_steps("x86", suite.tests)[:4] + [{"exit": 6}])
+    suite.set_image("x86", passing_steps("x86", suite.tests, exts=exts)[:4] + [{"exit": 6}])
+    suite.set_image("system-reboot", passing_steps("system-reboot", suite.tests, exts=exts))
     suite.set_image("base", [{"line": "hello image=base protocol=1"}, {"line": f"discovery present=1 spec={{spec}} impl=0x1 implver=0x10000 exts={exts}"},
                              {"line": "test-begin name=BASE.get_spec_version reqs=BASE-001"}, {"line": "test-end name=BASE.get_spec_version verdict=error msg=bad test"},
                              {"line": "test-begin name=BASE.probe_extension reqs=BASE-002"}, {"line": "test-end name=BASE.probe_extension verdict=pass msg="},
@@ -156,3 +159,98 @@ def test_qemu_target_real_guest_without_hcabi(suite: Suite, tmp_path: Path) -> N
     assert rep["hcabi_present"] is False and "HCABI is not present" in res.out
     assert rep["boots"][0]["ending"]["kind"] == "exit" and rep["boots"][0]["ending"]["code"] == 0
     assert by_test(rep)["X86.vmcall"]["status"] == "fail"
+
+
+# -- merge -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def shards(suite: Suite) -> list:  # type: ignore[type-arg]
+    paths = []
+    for i in (1, 2, 3):
+        path = suite.root / f"shard{i}.json"
+        assert run_cli(*suite.run_args("--shard", f"{i}/3", "--json", str(path))).rc == 0
+        paths.append(path)
+    return paths
+
+
+def merge(suite: Suite, *args: object) -> object:
+    return run_cli("merge", *map(str, args), "--manifest", str(suite.manifest))
+
+
+def test_merge_refuses_incomplete_set_unless_allowed(suite: Suite, shards: list) -> None:  # type: ignore[type-arg]
+    out = suite.root / "m.json"
+    res = merge(suite, shards[0], shards[2], "--json", out)
+    assert res.rc == 4 and "incomplete shard set: shard(s) 2/3 missing" in one_line_error(res)  # type: ignore[attr-defined]
+    assert not out.exists()
+    res = merge(suite, shards[0], shards[2], "--allow-partial", "--json", out)
+    assert res.rc == 0 and "[partial run]" in res.out  # type: ignore[attr-defined]  # judged for what ran, and marked
+    rep = load(out)
+    assert rep["selection"]["partial"] is True
+    gate = run_cli("gate", "--report", str(out), "--require", "1.1", *suite.common())
+    assert gate.rc == 3 and "the report is partial" in gate.out
+
+
+def test_merge_refuses_mislabelled_sets(suite: Suite, shards: list) -> None:  # type: ignore[type-arg]
+    out = suite.root / "m.json"
+    wrong_n = suite.root / "wrong-n.json"
+    data = load(shards[1])
+    data["selection"]["shards"] = [[2, 4]]
+    wrong_n.write_text(json.dumps(data))
+    res = merge(suite, shards[0], wrong_n, shards[2], "--json", out)
+    assert res.rc == 4 and "the shards are of different splits" in one_line_error(res)  # type: ignore[attr-defined]
+    dup_image = suite.root / "dup.json"
+    data = load(shards[1])
+    data["selection"]["images"].append("base")
+    dup_image.write_text(json.dumps(data))
+    res = merge(suite, shards[0], dup_image, shards[2], "--json", out)
+    assert res.rc == 4 and "image(s) base appear in more than one report" in one_line_error(res)  # type: ignore[attr-defined]
+    nonce = suite.root / "nonce.json"
+    data = load(shards[1])
+    for boot in data["boots"]:  # the other way round from the other shards, whichever they have
+        boot["evidence"] = {} if boot.get("evidence", {}).get("nonce") else {"nonce": "ab" * 16}
+    nonce.write_text(json.dumps(data))
+    res = merge(suite, shards[0], nonce, shards[2], "--json", out)
+    assert res.rc == 4 and "the shards bind their logs differently (nonce scheme" in one_line_error(res)  # type: ignore[attr-defined]
+
+
+def test_merge_keeps_every_target_info(suite: Suite, shards: list) -> None:  # type: ignore[type-arg]
+    """Fault-injection arguments of one shard must not vanish in the merge."""
+    data = load(shards[2])
+    data["target_info"]["vmm_args"] = ["--inject-fault=TIME.GET_WALLCLOCK:value:1"]
+    shards[2].write_text(json.dumps(data))
+    out = suite.root / "m.json"
+    assert merge(suite, *shards, "--json", out).rc == 0  # type: ignore[attr-defined]
+    info = load(out)["target_info"]
+    assert "vmm_args" not in {k for k in info if k != "per_shard"}
+    assert [s["target_info"].get("vmm_args") for s in info["per_shard"]] == [None, None, ["--inject-fault=TIME.GET_WALLCLOCK:value:1"]]
+    assert info["name"] == "cmd"
+
+
+@pytest.mark.parametrize("option", ["--json", "--junit", "--html"])
+def test_merge_never_writes_over_an_input(suite: Suite, shards: list, option: str) -> None:  # type: ignore[type-arg]
+    before = shards[0].read_bytes()
+    extra = [] if option == "--json" else ["--json", suite.root / "m.json"]
+    res = merge(suite, *shards, *extra, option, shards[0])
+    assert res.rc == 2 and "is one of the reports being merged" in one_line_error(res)  # type: ignore[attr-defined]
+    assert shards[0].read_bytes() == before
+
+
+def test_provenance_recorded(mixed_report: dict, suite: Suite) -> None:  # type: ignore[type-arg]
+    """Runner version, suite version, source commit (null outside git), the
+    manifests' hashes: enough to trace a report to the code that made it."""
+    prov = mixed_report["provenance"]
+    assert prov["runner_version"] == mixed_report["generator"]["version"]
+    assert prov["tests_manifest_sha256"] == mixed_report["tests_manifest"]["sha256"]
+    assert prov["requirements_manifest_sha256"] == mixed_report["manifest"]["sha256"]
+    assert prov["source_commit"] is None or len(prov["source_commit"]) in (40, 64)
+    assert f"source commit {prov['source_commit'] or 'unknown'}" in (suite.root / "r.html").read_text()
+
+
+def test_source_commit_without_git(tmp_path: Path) -> None:
+    from hcabi_conform import provenance
+
+    assert provenance.source_commit(tmp_path) is None
+    (tmp_path / ".git").mkdir()
+    assert provenance.source_commit(tmp_path) is None  # not a repository: git fails, no exception
+    assert provenance.suite_version(tmp_path) is None

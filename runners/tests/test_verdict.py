@@ -185,3 +185,130 @@ def test_version_checks(manifest: RequirementsManifest) -> None:
     with pytest.raises(UsageError):
         manifest.check_profile("gold", V10)
     assert Version.parse("1.10") > Version.parse("1.9")
+
+
+# -- skips: an advertised extension must be tested whatever the profile ----------
+
+
+def _skip(name: str, needs: list[str]) -> list[TestResult]:
+    res = results({name: ("skip", "skipped")})
+    next(r for r in res if r.test == name).needs = needs
+    return res
+
+
+def test_skip_of_advertised_extension_fails_even_when_optional(manifest: RequirementsManifest) -> None:
+    """core does not require TLB, but the implementation advertises it: it
+    must meet TLB's requirements, so TLB.flush may not skip."""
+    e = ev(manifest, _skip("TLB.flush", []), profile="core")
+    tlb = next(r for r in e.results if r.test == "TLB.flush")
+    assert e.verdict == "non-conformant"
+    assert tlb.status == "fail" and tlb.message.startswith("extension TLB is advertised, but test TLB.flush was skipped")
+    assert e.requirements["TLB-001"]["status"] == "fail"
+
+
+def test_skip_needing_an_advertised_extension_fails(manifest: RequirementsManifest) -> None:
+    e = ev(manifest, _skip("TLB.flush", ["TIME"]), profile="core")
+    tlb = next(r for r in e.results if r.test == "TLB.flush")
+    assert tlb.status == "fail" and "it said it needed TIME, which the implementation advertises" in tlb.message
+
+
+def test_skip_needing_an_unadvertised_extension_is_fine(manifest: RequirementsManifest) -> None:
+    """TIME is advertised and required by core; a TIME test that needed TLB
+    for its set-up, and TLB is not advertised, may skip."""
+    exts = {"BASE": 1, "TIME": 1, "SYSTEM": 1}
+    res = _skip("TIME.monotonic", ["TLB"])
+    e = ev(manifest, res, profile="core", boots=[boot(exts=exts)])
+    mono = next(r for r in e.results if r.test == "TIME.monotonic")
+    assert mono.status == "skip", mono.message
+    assert e.verdict == "conformant", e.reasons
+    # TIME-001/002 are shown by no other test: not demonstrated, so not pass
+    assert e.requirements["TIME-001"]["status"] == "skip"
+
+
+def test_binding_skip_fails_even_with_needs(manifest: RequirementsManifest) -> None:
+    exts = {"BASE": 1, "TIME": 1, "SYSTEM": 1}
+    e = ev(manifest, _skip("X86.vmcall", ["TLB"]), profile="core", boots=[boot(exts=exts)])
+    x86 = next(r for r in e.results if r.test == "X86.vmcall")
+    assert x86.status == "fail" and "X86 requirements apply to every profile" in x86.message
+
+
+def test_advertised_is_the_union_of_boots(manifest: RequirementsManifest) -> None:
+    """An implementation cannot hide TLB from the one boot that tests it."""
+    boots = [boot(exts={"BASE": 1, "TIME": 1, "SYSTEM": 1}), boot(exts={"BASE": 1, "TIME": 1, "TLB": 1, "SYSTEM": 1})]
+    e = ev(manifest, _skip("TLB.flush", []), profile="core", boots=boots)
+    assert e.advertised["TLB"] == 1 and e.verdict == "non-conformant"
+
+
+def test_acceptable_skip_does_not_hide_a_pass(manifest: RequirementsManifest) -> None:
+    suite = SUITE + [TestSpec("TIME.monotonic_smp", "time", "TIME", ("TIME-001",), V10)]
+    res = results() + [TestResult("TIME.monotonic_smp", "time", "TIME", "1.0", ["TIME-001"], "skip", "one vCPU", needs=["TLB"])]
+    e = evaluate(manifest, suite, V11, "core", res, [boot(exts={"BASE": 1, "TIME": 1, "SYSTEM": 1})], False)
+    assert e.requirements["TIME-001"]["status"] == "pass"
+    assert e.requirements["TIME-001"]["tests"] == ["TIME.monotonic", "TIME.monotonic_smp"]
+
+
+# -- attribution: a failing check fails the requirement it names -------------------
+
+
+def _failed(checks: list[dict[str, str]], passed: list[str]) -> list[TestResult]:
+    res = results()
+    mono = next(r for r in res if r.test == "TIME.monotonic")
+    mono.raw_status, mono.failed_checks, mono.passed_reqs = "fail", checks, passed
+    return res
+
+
+def test_check_naming_an_uncited_requirement_fails_it(manifest: RequirementsManifest) -> None:
+    """The check names TIME-004, which TIME.monotonic does not cite: TIME-004
+    fails and lists the test; the test's own requirements shown passing pass."""
+    e = ev(manifest, _failed([{"req": "TIME-004", "msg": "x"}], ["TIME-001", "TIME-002"]))
+    assert e.requirements["TIME-004"]["status"] == "fail"
+    assert "TIME.monotonic" in e.requirements["TIME-004"]["tests"]
+    assert e.requirements["TIME-001"]["status"] == "pass"
+    assert e.requirements["TIME-002"]["status"] == "pass"
+
+
+def test_unattributed_check_fails_every_requirement(manifest: RequirementsManifest) -> None:
+    e = ev(manifest, _failed([{"req": "-", "msg": "x"}, {"req": "TIME-002", "msg": "y"}], ["TIME-001"]))
+    assert e.requirements["TIME-001"]["status"] == "fail"
+    assert e.requirements["TIME-002"]["status"] == "fail"
+
+
+def test_check_naming_an_undefined_requirement_fails_every_requirement(manifest: RequirementsManifest) -> None:
+    e = ev(manifest, _failed([{"req": "TIME-999", "msg": "x"}], ["TIME-001", "TIME-002"]))
+    assert e.requirements["TIME-001"]["status"] == "fail" and e.requirements["TIME-002"]["status"] == "fail"
+
+
+def test_requirement_neither_failed_nor_shown_is_not_pass(manifest: RequirementsManifest) -> None:
+    e = ev(manifest, _failed([{"req": "TIME-002", "msg": "x"}], []))
+    assert e.requirements["TIME-002"]["status"] == "fail"
+    assert e.requirements["TIME-001"]["status"] == "skip"
+
+
+def test_failure_without_checks_fails_everything(manifest: RequirementsManifest) -> None:
+    e = ev(manifest, _failed([], ["TIME-001"]))
+    assert e.requirements["TIME-001"]["status"] == "fail" and e.requirements["TIME-002"]["status"] == "fail"
+
+
+# -- per-boot consistency ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind, hello, why", [("host-error", True, "ended in host-error"), ("exit", False, "sent no hello line")])
+def test_pass_from_a_dead_boot_is_error(manifest: RequirementsManifest, kind: str, hello: bool, why: str) -> None:
+    dead = boot()
+    dead.ending, dead.hello = Ending(kind, "x"), hello
+    e = ev(manifest, results(), boots=[dead])
+    assert e.verdict == "error"
+    assert any(f"BASE.get_spec_version: pass, but the boot of image base {why}" in r for r in e.errors)
+
+
+def test_duplicate_result_is_named(manifest: RequirementsManifest) -> None:
+    res = results()
+    e = ev(manifest, res + [TestResult.from_dict(res[0].to_dict())])
+    assert any(f"with more than one result: {res[0].test}" in r for r in e.errors)
+
+
+def test_moved_test_is_named(manifest: RequirementsManifest) -> None:
+    res = results()
+    res[0].extension = "TIME"
+    e = ev(manifest, res)
+    assert any(f"result for test {res[0].test} does not match its definition in the tests manifest: extension TIME (the manifest says BASE)" in r for r in e.errors)

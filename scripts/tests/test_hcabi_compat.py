@@ -220,6 +220,23 @@ text = "READ MUST return `SUCCESS`."
     assert "+ function RNG.READ (0x000A0000, since 1.1)" in lines(out)
 
 
+CORE_10 = '"1.0" = ["BASE", "CONSOLE", "TIME", "SYSTEM"]\n'
+
+
+def test_profile_may_grow_in_a_minor(tmp_path, capsys):
+    grow = sub(HCABI, CORE_10, CORE_10 + '"1.1" = ["BASE", "CONSOLE", "TIME", "SYSTEM", "IPI"]\n')
+    rc, out, _ = compat(tmp_path, capsys, [], [V11, grow])
+    assert rc == 0, out
+    assert "+ profile core for 1.1: [BASE, CONSOLE, TIME, SYSTEM, IPI]" in lines(out)
+
+
+def test_profile_may_drop_an_extension_in_a_major(tmp_path, capsys):
+    shrink = sub(HCABI, CORE_10, CORE_10 + '"2.0" = ["BASE", "TIME", "SYSTEM"]\n')
+    rc, out, _ = compat(tmp_path, capsys, [], [V20, shrink])
+    assert rc == 0, out
+    assert not [ln for ln in lines(out) if "drops extension" in ln], out
+
+
 def test_editorial_change_passes_when_listed(tmp_path, capsys):
     new_returns = sub("extensions/base.toml",
                       'returns = "The implementation ID from the registry\'s table of implementations; never 0."',
@@ -451,6 +468,18 @@ BREAKS = {
                         "profile full: extensions for 1.0 changed from [BASE, CONSOLE, TIME, VCPU, IPI, TLB, MEM, "
                         "STEAL, BATCH, SYSTEM] to [BASE, CONSOLE, TIME, VCPU, IPI, TLB, STEAL, BATCH, SYSTEM] "
                         "(the profiles of a released version are frozen)"),
+    "profile-drops-extension": ([], [V11, sub(HCABI, '"1.0" = ["BASE", "CONSOLE", "TIME", "SYSTEM"]\n',
+                                              '"1.0" = ["BASE", "CONSOLE", "TIME", "SYSTEM"]\n'
+                                              '"1.1" = ["BASE", "TIME", "SYSTEM"]\n')],
+                                "profile core: 1.1 drops extension CONSOLE, which 1.0 requires "
+                                "(a minor version only adds to a profile)"),
+    "profile-drops-extension-later": ([V11], [V11, V12, sub(HCABI, '"1.0" = ["BASE", "CONSOLE", "TIME", "SYSTEM"]\n',
+                                                           '"1.0" = ["BASE", "CONSOLE", "TIME", "SYSTEM"]\n'
+                                                           '"1.2" = ["BASE", "CONSOLE", "SYSTEM", "IPI"]\n')],
+                                      "profile core: 1.2 drops extension TIME, which 1.1 requires "
+                                      "(a minor version only adds to a profile)"),
+    "profile-removed": ([], [V11, sub(HCABI, '[[profile]]\nname = "core"\n', '[[profile]]\nname = "base"\n')],
+                        "profile core: removed (profiles are never removed)"),
     "constant-value": ([], [V11, sub(HCABI, 'value = "4096"', 'value = "8192"')],
                        "constant PAGE_SIZE: value changed from 4096 to 8192"),
     "constant-removed": ([], [V11, drop(HCABI, "constant", "VECTOR_MIN")],
@@ -521,7 +550,7 @@ def test_invalid_registry_is_exit_4(tmp_path):
     assert p.returncode == 4
     assert "Traceback" not in p.stderr
     assert p.stderr.startswith("hcabi-compat: error: NEW registry "), p.stderr
-    assert "extensions/tlb.toml: FLUSH: function/0/fid: -1 is less than the minimum of 0" in p.stderr
+    assert "extensions/tlb.toml: function[0].fid: -1 is less than the minimum of 0 (entry FLUSH)" in p.stderr
 
 
 def test_usage_is_exit_2(tmp_path):

@@ -387,21 +387,53 @@ def test_kconfig() -> None:
     assert cfg == {"CONFIG_KVM": "m", "CONFIG_KVM_XEN": "y", "CONFIG_S": '"a=b"'}
 
 
+def _manifest(**sha: str) -> dict:
+    kernel = {"package": "p", "release": "r", "vmlinuz": "vmlinuz", "modules_dir": "m", "channel_modules": [],
+              "kvm_modules": {"amd": ["kvm"]}}
+    return {"format": hn.CACHE_FORMAT, "kernel": kernel, "busybox": {"binary": "bb"}, "sha256": sha}
+
+
 def test_load_cache_rejects_damage(tmp_path: Path) -> None:
+    """A damaged file of the cache means: fill it again (None)."""
     import hashlib
     import json
 
     (tmp_path / "vmlinuz").write_bytes(b"k")
-    manifest = {"format": hn.CACHE_FORMAT, "kernel": {"package": "p"}, "sha256": {"vmlinuz": hashlib.sha256(b"k").hexdigest()}}
-    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "manifest.json").write_text(json.dumps(_manifest(vmlinuz=hashlib.sha256(b"k").hexdigest())))
     assert hn.load_cache(tmp_path) is not None
     (tmp_path / "vmlinuz").write_bytes(b"K")
     assert hn.load_cache(tmp_path) is None
     (tmp_path / "vmlinuz").unlink()
     assert hn.load_cache(tmp_path) is None
-    (tmp_path / "manifest.json").write_text("{not json")
-    assert hn.load_cache(tmp_path) is None
+    (tmp_path / "manifest.json").write_text(json.dumps(dict(_manifest(), format=hn.CACHE_FORMAT + 1)))
+    assert hn.load_cache(tmp_path) is None  # another format: filled again in this one
     assert hn.load_cache(tmp_path / "nowhere") is None
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{not json", "manifest.json: line 1: not valid JSON: Expecting property name enclosed in double quotes"),
+    ("[" * 5000 + "]" * 5000, "manifest.json: not valid JSON: nested too deeply (at most 32 levels)"),
+    ("[1]", "manifest.json: (top level): expected a table, found a list"),
+    ('{"format": 1, "kernel": {"release": 5}}', "manifest.json: kernel.release: expected a string, found an integer"),
+    ('{"format": 1, "kernel": {"release": "r"}}', "manifest.json: kernel.vmlinuz: missing"),
+])
+def test_load_cache_refuses_a_manifest_it_did_not_write(tmp_path: Path, text: str, message: str) -> None:
+    """Not an interrupted download (the manifest is replaced atomically): an error, and the cache is left alone."""
+    (tmp_path / "manifest.json").write_text(text)
+    with pytest.raises(hn.EnvError) as e:
+        hn.load_cache(tmp_path)
+    assert str(e.value) == f"{tmp_path}/{message} (delete the cache {tmp_path} to download it again)"
+    assert (tmp_path / "manifest.json").read_text() == text
+
+
+def test_load_cache_refuses_an_unreadable_manifest(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").mkdir()
+    with pytest.raises(hn.EnvError, match=r"manifest\.json: cannot read: it is a folder, not a file \(delete"):
+        hn.load_cache(tmp_path)
+    (tmp_path / "manifest.json").rmdir()
+    (tmp_path / "manifest.json").write_bytes(b'{"format": 1, "kernel": "\xff"}')
+    with pytest.raises(hn.EnvError, match=r"manifest\.json: line 1: not UTF-8 text \(byte 0xff at offset 25\)"):
+        hn.load_cache(tmp_path)
 
 
 # ---------------------------------------------------------------------------
@@ -617,7 +649,8 @@ def test_cli_usage_errors(tmp_path: Path) -> None:
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     r = run_cli("--out", str(tmp_path), str(tmp_path / "missing.jobs"))
-    assert r.returncode == 2 and "cannot read JOBFILE" in r.stderr
+    assert r.returncode == 2
+    assert r.stderr == f"hcabi-nested: error: JOBFILE {tmp_path}/missing.jobs: cannot read: No such file or directory\n"
     bad = tmp_path / "bad.jobs"
     bad.write_text("name without tab\n")
     r = run_cli("--out", str(tmp_path), str(bad))

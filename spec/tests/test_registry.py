@@ -137,6 +137,167 @@ def test_generator_refuses_a_malformed_registry(reg: Path, tmp_path: Path) -> No
     f = reg / "extensions" / "console.toml"
     edit(f, 'name = "READ"\nfid = 2', 'name = "READ"\nfid = 1')
     out = tmp_path / "out"
+    out.mkdir()
     r = validate(reg, GENERATE, "--root", str(out))
     assert_rejected(r, f, "CONSOLE.READ", "duplicate function ID")
-    assert not out.exists(), "the generator wrote files from a malformed registry"
+    assert not any(out.iterdir()), "the generator wrote files from a malformed registry"
+
+
+# ---------------------------------------------------------------------------
+# Bad input: exactly one line, "registry error: FILE: PATH: what is wrong", exit 4,
+# never a traceback (the loader reads through scripts/hcabi_load.py).
+
+HCABI, STEAL, IPI, BASE = "hcabi.toml", "extensions/steal.toml", "extensions/ipi.toml", "extensions/base.toml"
+
+# (file, text to replace (exactly once), replacement, the message after "FILE: ")
+WRONG_ENTRIES = {
+    "registry": (HCABI, "format = 1\n", 'format = "1"\n', 'registry.format: "1" is not 1'),
+    "version": (HCABI, 'date = "2026-11-22"\nsummary = "First', 'date = 2026-11-22\nsummary = "First',
+                "version[0].date: expected a string, found a date or time (entry 1.0)"),
+    "status": (HCABI, "value = -16", 'value = "-16"', "status[16].value: expected an integer, found a string "
+               "(entry RETRY)"),
+    "common_status": (HCABI, "[common_status]\n", "[common_status]\nDENIED = 4\n",
+                      "common_status.DENIED: expected a string, found an integer"),
+    "implementation": (HCABI, "[[implementation]]\nid = 1", '[[implementation]]\nid = "1"',
+                       "implementation[0].id: expected an integer, found a string (entry 1)"),
+    "profile": (HCABI, '"1.0" = ["BASE", "CONSOLE", "TIME", "SYSTEM"]', '"1.0" = "BASE"',
+                'profile[0].extensions."1.0": expected a list, found a string (entry core)'),
+    "constant": (HCABI, 'value = "4096"', "value = 4096", "constant[3].value: expected a string, found an integer "
+                 "(entry PAGE_SIZE)"),
+    "requirement": (HCABI, 'id = "X86-001"\narea = "X86"', 'id = "X86-001"\narea = ["X86"]',
+                    "requirement[0].area: expected a string, found a list (entry X86-001)"),
+    "unknown-key": (HCABI, "format = 1\n", 'format = 1\ncolour = "red"\n', 'registry: unknown key "colour"'),
+    "extension": (STEAL, "eid = 0x0007", 'eid = "7"', "extension.eid: expected an integer, found a string "
+                  "(entry STEAL)"),
+    "missing-key": (STEAL, 'title = "Steal time"\n', "", "extension: missing key title (entry STEAL)"),
+    "extension-version": (STEAL, "[[extension.version]]\nnumber = 1", "[[extension.version]]\nnumber = true",
+                          "extension.version[0].number: expected an integer, found a boolean (entry STEAL)"),
+    "reserved-fid": (BASE, "fid = 0x001D\nsince", "fid = [0x001D]\nsince",
+                     "extension.reserved_fid[3].fid: expected an integer, found a list (entry BASE)"),
+    "function": (STEAL, 'name = "SET_SHMEM"\nfid = 0', 'name = "SET_SHMEM"\nfid = 0.5',
+                 "function[0].fid: expected an integer, found a number (entry SET_SHMEM)"),
+    "arg": (STEAL, "gpa = true\nalign = 64", 'gpa = "yes"\nalign = 64',
+            "function[0].arg[0].gpa: expected a boolean, found a string (entry gpa)"),
+    "arg-field": (IPI, 'bits = "7:0"', "bits = [7, 0]",
+                  "function[0].arg[2].field[0].bits: expected a string, found a list (entry vector)"),
+    "function-status": (STEAL, 'when = "The record is registered or unregistered."', "when = {}",
+                        "function[0].status[0].when: expected a string, found a table (entry SUCCESS)"),
+    "function-requirement": (STEAL, 'id = "STEAL-001"', 'id = "STEAL-1"',
+                             'function[0].requirement[0].id: "STEAL-1" does not match ^[A-Z][A-Z0-9]*-[0-9]{3}$ '
+                             "(entry STEAL-1)"),
+    "struct": (STEAL, "size = 64", 'size = "64"', "struct[0].size: expected an integer, found a string "
+               "(entry steal_time)"),
+    "struct-field": (STEAL, "offset = 8\n", "offset = -8\n",
+                     "struct[0].field[2].offset: -8 is less than the minimum of 0 (entry steal_ns)"),
+    "huge-version": (HCABI, 'version = "1.1"\n', 'version = "1.' + "1" * 5000 + '"\n',
+                     'version[1].version: "1.' + "1" * 34 + '... does not match ^[1-9][0-9]{0,4}\\.(0|[1-9][0-9]{0,4})$ '
+                     "(entry 1." + "1" * 35 + "...)"),
+    "version-over-16-bits": (HCABI, "[common_status]\n", '[[version]]\nversion = "1.70000"\ndate = "2027-01-01"\n'
+                             'summary = "S."\nchanges = ["C."]\n[common_status]\n',
+                             "version 1.70000: major and minor must each be at most 65535 (code (major << 16) | minor)"),
+    "huge-struct": (STEAL, "count = 6\n", "count = " + "9" * 4300 + "\n",
+                    "struct steal_time: field reserved count is an integer of 4300 digits, over the limit of 1048576"),
+    "huge-constant": (HCABI, 'value = "4096"', 'value = "' + "9" * 5000 + '"',
+                      'constant PAGE_SIZE: value "' + "9" * 36 + '... does not fit in 64 bits'),
+    "constant-over-64-bits": (HCABI, 'value = "4096"', 'value = "0x10000000000000000"',
+                              'constant PAGE_SIZE: value "0x10000000000000000" does not fit in 64 bits'),
+    "huge-integer": (STEAL, "eid = 0x0007", "eid = " + "9" * 60,
+                     "extension.eid: an integer of 60 digits is greater than the maximum of 65535 (entry STEAL)"),
+}
+
+
+def one_error(r: subprocess.CompletedProcess[str]) -> str:
+    """The one line of stderr, after checking the exit status 4 and that no traceback appeared."""
+    assert "Traceback" not in r.stderr, r.stderr
+    assert r.returncode == 4, f"exit {r.returncode}:\n{r.stdout}{r.stderr}"
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, r.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("case", sorted(WRONG_ENTRIES))
+def test_wrong_entry_is_one_line_naming_file_and_path(reg: Path, case: str) -> None:
+    file, old, new, message = WRONG_ENTRIES[case]
+    edit(reg / file, old, new)
+    assert one_error(validate(reg)) == f"registry error: {reg / file}: {message}"
+
+
+def test_non_utf8_bytes_are_one_line(reg: Path) -> None:
+    f = reg / IPI
+    data = f.read_bytes()
+    f.write_bytes(data + b"# caf\xe9\n")
+    line = data.count(b"\n") + 1
+    assert one_error(validate(reg)) == (f"registry error: {f}: line {line}: not UTF-8 text "
+                                        f"(byte 0xe9 at offset {len(data) + 5})")
+
+
+def test_toml_syntax_error_is_one_line(reg: Path) -> None:
+    f = reg / STEAL
+    edit(f, 'name = "STEAL"', 'name = = "STEAL"')
+    assert re.fullmatch(rf"registry error: {re.escape(str(f))}: not valid TOML: Invalid value \(at line \d+, column \d+\)",
+                        one_error(validate(reg)))
+
+
+@pytest.mark.parametrize("depth, message", [
+    (10000, "not valid TOML: nested too deeply (at most 32 levels)"),  # tomllib: RecursionError
+    (40, "x" + "[0]" * 32 + ": nested more than 32 levels deep"),       # parses, but deeper than any registry
+])
+def test_deep_nesting_is_one_line(reg: Path, depth: int, message: str) -> None:
+    f = reg / "extensions" / "deep.toml"
+    f.write_text("x = " + "[" * depth + "]" * depth + "\n")
+    assert one_error(validate(reg)) == f"registry error: {f}: {message}"
+
+
+def test_integer_too_long_to_convert_is_one_line(reg: Path) -> None:
+    f = reg / STEAL
+    edit(f, "eid = 0x0007", "eid = " + "9" * 5000)
+    assert one_error(validate(reg)) == (f"registry error: {f}: not valid TOML: Exceeds the limit (4300 digits) "
+                                        "for integer string conversion: value has 5000 digits")
+
+
+def _misplace(reg: Path, tmp_path: Path, case: str) -> tuple[Path, Path, str]:
+    """Plant one missing or misplaced file: (folder to validate, path the message names, what it says)."""
+    top, ext, schema = reg / HCABI, reg / "extensions" / "x.toml", reg / "registry.schema.json"
+    if case == "missing":
+        return tmp_path / "nowhere", tmp_path / "nowhere", "no such folder"
+    if case == "file":
+        (tmp_path / "afile").write_text("")
+        return tmp_path / "afile", tmp_path / "afile", "not a folder"
+    if case == "no-registry":
+        (tmp_path / "empty").mkdir()
+        return tmp_path / "empty", tmp_path / "empty", "not a registry folder (it has no hcabi.toml and no extensions/)"
+    if case == "top-missing":
+        top.unlink()
+        return reg, top, "cannot read: No such file or directory"
+    if case == "top-is-folder":
+        top.unlink()
+        top.mkdir()
+        return reg, top, "cannot read: it is a folder, not a file"
+    if case == "extension-is-folder":
+        ext.mkdir()
+        return reg, ext, "cannot read: it is a folder, not a file"
+    if case == "schema-missing":
+        schema.unlink()
+        return reg, schema, "cannot read: No such file or directory"
+    assert case == "schema-not-json"
+    schema.write_text("{\n")
+    return reg, schema, "line 2: not valid JSON: Expecting property name enclosed in double quotes"
+
+
+@pytest.mark.parametrize("case", ["missing", "file", "no-registry", "top-missing", "top-is-folder",
+                                  "extension-is-folder", "schema-missing", "schema-not-json"])
+def test_missing_or_misplaced_files_are_one_line(reg: Path, tmp_path: Path, case: str) -> None:
+    folder, named, what = _misplace(reg, tmp_path, case)
+    assert one_error(validate(folder)) == f"registry error: {named}: {what}"
+
+
+def test_usage_error_is_one_line_exit_2() -> None:
+    r = subprocess.run([sys.executable, str(VALIDATE), "a", "b"], capture_output=True, text=True, timeout=60)
+    assert (r.returncode, r.stderr) == (2, "hcabi_registry: error: unrecognized arguments: b (see --help)\n")
+
+
+def test_full_stdout_is_one_line_exit_4(reg: Path) -> None:
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([sys.executable, str(VALIDATE), str(reg)], stdout=full, stderr=subprocess.PIPE,
+                           text=True, timeout=120)
+    assert one_error(r) == "hcabi_registry: cannot write standard output: No space left on device"
