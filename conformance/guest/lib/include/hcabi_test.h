@@ -15,7 +15,9 @@
  *   to (BASE, CONSOLE, ...) or a binding area (X86, DISC, STATUS, GEN, VER).
  *   A test of an extension that PROBE_EXTENSION reports absent is skipped
  *   with the reason "extension EXT not advertised"; binding tests always run.
- * - The requirement IDs it checks, comma-separated, as one string literal.
+ * - The requirement IDs it checks, comma-separated, as one string literal:
+ *   every requirement a check of the test names, including those the
+ *   helpers it calls check for it (HCABI_IMPLIED_* below).
  * - `since`: the HCABI version the test needs, as a HCABI_VERSION_* or
  *   HCABI_FID_*_SINCE macro of abi.h. A test whose version is newer than the
  *   one the implementation exposes is not run. scripts/hcabi_tests_manifest.py
