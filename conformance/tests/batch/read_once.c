@@ -62,7 +62,19 @@ static void variant_mem(void)
 		}
 	}
 	if (!found) {
-		test_error("no PROBE_EXTENSION argument tells the two tables apart");
+		/* BASE answers non-zero and 0x7FFF (assigned by no version) 0,
+		 * so one of them differs from any answer: unless PROBE_EXTENSION
+		 * breaks BASE-032 or BASE-033, which these checks then show. */
+		struct hcabi_ret b =
+		    direct_probe(HCABI_EID_BASE, 0, 0, 0, 0, 0, HCABI_FID_BASE_PROBE_EXTENSION);
+		check_ret(direct_probe(0x7FFF, 0, 0, 0, 0, 0, HCABI_FID_BASE_PROBE_EXTENSION),
+			  HCABI_SUCCESS, 0, "BASE-032",
+			  "PROBE_EXTENSION(0x7fff), an unassigned EID");
+		check_true(b.status == HCABI_SUCCESS && b.value != 0, "BASE-033",
+			   "PROBE_EXTENSION(BASE): status %lld value 0x%llx, want SUCCESS, not 0",
+			   (long long)b.status, (unsigned long long)b.value);
+		test_log("no PROBE_EXTENSION argument tells the two tables apart: the variant "
+			 "is not tried");
 		return;
 	}
 	batch_set(&table[0], HCABI_FID_MEM_GET_LAYOUT, ext_gpa(&table[1].args[0]), 1, 0, 2);
@@ -140,8 +152,8 @@ static void variant_steal(void)
 	check_ret(batch_result(&table[2]), HCABI_SUCCESS, 0, "BATCH-005", "entry 2: DISABLE");
 }
 
-HCABI_TEST(batch_read_once, "BATCH.table_read_once", "BATCH-005,BATCH-002,MEM-010,X86-005",
-	   HCABI_FID_BATCH_EXECUTE_SINCE)
+HCABI_TEST(batch_read_once, "BATCH.table_read_once",
+	   "BATCH-005,BATCH-002,MEM-010,X86-005,BASE-032,BASE-033", HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	bool mem = hcabi_has_ext(HCABI_EID_MEM), steal = hcabi_has_ext(HCABI_EID_STEAL);
 
