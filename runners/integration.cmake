@@ -46,6 +46,21 @@
 #                               a wrong claimed version (older; newer), a removed test result,
 #                               and a failing report whose verdict was edited to conformant
 #
+# A partial implementation: refvmm providing only the core profile's extensions
+# (--refvmm-arg=--extensions=...), one nested run of the whole suite, judged twice:
+#
+#   conform.profile.core.run    `run --profile core` exits 0, CONFORMANT; discovery
+#                               advertises exactly BASE, CONSOLE, TIME, SYSTEM; every test
+#                               of the binding areas passes (a binding requirement never
+#                               ends as skip); every test of those four passes, or skips
+#                               saying it needs a withheld extension (test-end needs=, e.g.
+#                               TIME.monotonic_across_vcpus needs VCPU); every test of a
+#                               withheld extension skips; every required requirement passes
+#   conform.profile.core.gate   `gate --require NEWEST --profile core` ACCEPTS that report
+#   conform.profile.full.gate   `gate --require NEWEST --profile full` REJECTS it (exit 3),
+#                               naming each missing extension (VCPU, IPI, TLB, MEM, STEAL,
+#                               BATCH) in its reasons: the same report re-judged, no boot
+#
 # and, booting nothing:
 #
 #   conform.coverage        `hcabi-conform coverage` exits 0 on the build's manifests and
@@ -135,6 +150,57 @@ add_test(NAME conform.v${integ_newest}.gate.doctored
 set_tests_properties(conform.v${integ_newest}.gate.doctored PROPERTIES
   FIXTURES_REQUIRED "conform_v${integ_newest};conform_fault_value"
   TIMEOUT 300
+  LABELS "nested;conformance;integration")
+
+# The extension lists come from the registry through abi.h's generated
+# HCABI_FOREACH_PROFILE_EXTENSION, never typed here.
+# (file(READ): its lines end in a backslash, which file(STRINGS) would join)
+file(READ "${PROJECT_SOURCE_DIR}/abi.h" integ_abi)
+string(REGEX MATCHALL "X\\((core|full), [A-Z0-9_]+, [A-Z0-9_]+\\)" integ_profile_rows "${integ_abi}")
+set(integ_core_exts "")
+set(integ_full_exts "")
+foreach(row IN LISTS integ_profile_rows)
+  if(row MATCHES "X\\((core|full), [A-Z0-9_]+, ([A-Z0-9_]+)\\)")
+    list(APPEND integ_${CMAKE_MATCH_1}_exts "${CMAKE_MATCH_2}")
+  endif()
+endforeach()
+list(REMOVE_DUPLICATES integ_core_exts)
+list(REMOVE_DUPLICATES integ_full_exts)
+set(integ_missing "${integ_full_exts}")
+list(REMOVE_ITEM integ_missing ${integ_core_exts})
+if(NOT integ_core_exts OR NOT integ_missing)
+  message(FATAL_ERROR "runners/integration.cmake: no core/full profile lists in abi.h")
+endif()
+string(REPLACE ";" "," integ_core_list "${integ_core_exts}")
+set(integ_core_report "${integ_dir}/profile-core.json")
+add_test(NAME conform.profile.core.run
+  COMMAND "${HCABI_PYTHON}" "${integ_check}" partial --report "${integ_core_report}"
+          --provided "${integ_core_list}" --profile core
+          -- ${integ_run} --profile core --out "${integ_dir}/profile-core" --json "${integ_core_report}"
+             "--refvmm-arg=--extensions=${integ_core_list}")
+set_tests_properties(conform.profile.core.run PROPERTIES
+  FIXTURES_SETUP conform_profile_core
+  RESOURCE_LOCK hcabi_nested
+  ENVIRONMENT "${integ_nested_env}"
+  TIMEOUT ${HCABI_CONFORM_TIMEOUT}
+  LABELS "nested;conformance;integration")
+set(integ_gate "${HCABI_PYTHON}" "${HCABI_CONFORM}" gate --report "${integ_core_report}"
+    --require ${integ_newest} --tests "${conform_tests_manifest}")
+add_test(NAME conform.profile.core.gate
+  COMMAND "${HCABI_PYTHON}" "${integ_check}" expect --status 0
+          --line "^hcabi-conform gate: ACCEPTED: .*profile core"
+          -- ${integ_gate} --profile core)
+set(integ_missing_lines "")
+foreach(ext IN LISTS integ_missing)
+  list(APPEND integ_missing_lines --line "^  - .*extension ${ext}\\b")
+endforeach()
+add_test(NAME conform.profile.full.gate
+  COMMAND "${HCABI_PYTHON}" "${integ_check}" expect --status 3
+          --line "^hcabi-conform gate: REJECTED: .*profile full" ${integ_missing_lines}
+          -- ${integ_gate} --profile full)
+set_tests_properties(conform.profile.core.gate conform.profile.full.gate PROPERTIES
+  FIXTURES_REQUIRED conform_profile_core
+  TIMEOUT 120
   LABELS "nested;conformance;integration")
 
 add_test(NAME conform.coverage

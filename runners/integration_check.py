@@ -18,6 +18,14 @@ like the runner.
                        see validate_junit) and the same results as its JSON report
   gate                 `gate` accepts the real report and rejects doctored copies
                        of it, each with the precise reason
+  partial -- CMD...    a run against refvmm --extensions=LIST (a partial
+                       implementation) judged for the profile LIST satisfies:
+                       CONFORMANT, discovery shows exactly LIST, every test of
+                       the binding areas passes, every test of LIST passes or
+                       skips needing a withheld extension, every test of another
+                       extension skips, every required requirement passes
+  expect -- CMD...     a command (e.g. `gate`) exits with a status and prints
+                       lines matching each --line pattern
 """
 
 from __future__ import annotations
@@ -497,6 +505,61 @@ def cmd_gate(a: argparse.Namespace) -> int:
     return finish(problems, "gate accepts the real report and rejects every doctored copy with its reason")
 
 
+# -- partial / expect ----------------------------------------------------------------
+
+BINDING_AREAS = ("X86", "DISC", "STATUS", "GEN", "VER")
+
+
+def partial_problems(rep: dict[str, Any], provided: Sequence[str], profile: str) -> Problems:
+    """What is wrong with a report of an implementation that provides only
+    `provided` (refvmm --extensions), judged for `profile`."""
+    problems = Problems()
+    problems.check(rep.get("verdict") == "conformant", f"report verdict {rep.get('verdict')!r}, expected 'conformant': {((rep.get('reasons') or {}).get('failures') or [''])[:3]}")
+    problems.check(rep.get("profile") == profile, f"report profile {rep.get('profile')!r}, expected {profile!r}")
+    problems.check(not (rep.get("selection") or {}).get("partial"), "the report is partial")
+    want = f"--extensions={','.join(provided)}"
+    problems.check(want in ((rep.get("target_info") or {}).get("vmm_args") or []), f"target_info.vmm_args lacks {want!r}")
+    for boot in rep.get("boots") or []:
+        exts = sorted(((boot.get("discovery") or {}).get("exts") or {}))
+        problems.check(exts == sorted(provided), f"image {boot.get('image')}: discovery advertises {exts}, expected exactly {sorted(provided)}")
+    results = rep.get("results") or []
+    problems.check(results, "the report has no results")
+    for res in results:
+        ext, raw = res.get("extension"), res.get("raw_status")
+        if ext in BINDING_AREAS:  # a binding test never skips, whatever is provided
+            problems.check(raw == "pass", f"{res['test']} is {raw!r}, expected pass: {res.get('raw_message')}")
+        elif ext in provided:  # it may skip only for a withheld extension it needs (test-end needs=)
+            needs = res.get("needs") or []
+            withheld = raw == "skip" and needs and not set(needs) & set(provided)
+            problems.check(raw == "pass" or withheld, f"{res['test']} is {raw!r} (needs {needs}), expected pass, or skip needing only withheld extensions: {res.get('raw_message')}")
+        else:  # a withheld extension must really be absent
+            problems.check(raw == "skip", f"{res['test']} of withheld {ext} is {raw!r}, expected skip: {res.get('raw_message')}")
+    for rid, row in sorted((rep.get("requirements") or {}).items()):
+        if row.get("required"):
+            problems.check(row.get("status") == "pass", f"required requirement {rid} is {row.get('status')!r} (tests: {row.get('tests')})")
+    return problems
+
+
+def cmd_partial(a: argparse.Namespace) -> int:
+    fresh(a.report)
+    rc, out = run(a.cmd)
+    problems = Problems()
+    problems.check(rc == EXIT_CONFORMANT, f"exit status {rc}, expected {EXIT_CONFORMANT} (conformant)")
+    problems.check("verdict: CONFORMANT" in out, "the summary does not say 'verdict: CONFORMANT'")
+    if problems.check(os.path.isfile(a.report), f"no JSON report {a.report}"):
+        problems.extend(partial_problems(load(a.report), a.provided.split(","), a.profile))
+    return finish(problems, f"only {a.provided}: CONFORMANT for profile {a.profile}, every test of it and of the binding areas passes")
+
+
+def cmd_expect(a: argparse.Namespace) -> int:
+    rc, out = run(a.cmd)
+    problems = Problems()
+    problems.check(rc == a.status, f"exit status {rc}, expected {a.status}")
+    for pattern in a.line:
+        problems.check(re.search(pattern, out, re.M), f"no output line matches {pattern!r}")
+    return finish(problems, f"exit status {a.status}, every expected line printed")
+
+
 # -- main --------------------------------------------------------------------------
 
 
@@ -537,10 +600,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         g.add_argument(opt, required=True)
     g.add_argument("--failing-report")
 
+    pa = sub.add_parser("partial")
+    pa.add_argument("--report", required=True)
+    pa.add_argument("--provided", required=True, metavar="EXT,EXT", help="what refvmm --extensions provides")
+    pa.add_argument("--profile", required=True)
+    pa.add_argument("cmd", nargs="+")
+
+    e = sub.add_parser("expect")
+    e.add_argument("--status", type=int, required=True)
+    e.add_argument("--line", action="append", default=[], metavar="REGEX", help="a line of the output must match (re.M)")
+    e.add_argument("cmd", nargs="+")
+
     a = p.parse_args(argv)
     if a.command == "fault":
         a.status = a.status or ["fail"]
-    return {"fault": cmd_fault, "absent": cmd_absent, "conformant": cmd_conformant, "coverage": cmd_coverage, "junit": cmd_junit, "gate": cmd_gate}[a.command](a)
+    cmds: dict[str, Callable[[argparse.Namespace], int]] = {"fault": cmd_fault, "absent": cmd_absent, "conformant": cmd_conformant, "coverage": cmd_coverage, "junit": cmd_junit, "gate": cmd_gate, "partial": cmd_partial, "expect": cmd_expect}
+    return cmds[a.command](a)
 
 
 if __name__ == "__main__":

@@ -202,7 +202,7 @@ void hcabi_main(void)
 	uint64_t per[K__N];
 
 	hcabi_printf("hcabi-bench: starting");
-	hcabi_proto("hello image=bench protocol=1");
+	hcabi_hello("bench");
 	hcabi_discover();
 	parse_cmdline();
 	if (!hcabi_disc.present || !hcabi_has_ext(HCABI_EID_TIME) ||

@@ -6,7 +6,9 @@ hello and `discovery present=0` lines, make no hypercall, print suite-end and
 leave through isa-debug-exit (QEMU exit status 1), quickly. The smoke guests
 must report "no signature" through their exit value. The runtime self-test
 must end each of its tests with the verdict listed in SELFTEST_VERDICTS.
-Every protocol line's CRC-32 is verified.
+Every boot gets a fresh nonce on its command line (`-append`); every protocol
+line's CRC-32, MAC (keyed with the image's evidence key and that nonce) and
+sequence number are verified (protocol 2, docs/internals.md).
 
 Standard library only.
 """
@@ -14,7 +16,10 @@ Standard library only.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import json
+import secrets
 import subprocess
 import sys
 import time
@@ -24,6 +29,7 @@ from pathlib import Path
 SELFTEST_VERDICTS = {
     "SELF.printf": "pass",
     "SELF.crc32": "pass",
+    "SELF.sha256": "pass",
     "SELF.setjmp": "pass",
     "SELF.expect_ud": "pass",
     "SELF.expect_gp_fixup": "pass",
@@ -38,17 +44,29 @@ SELFTEST_VERDICTS = {
     "SELF.skip": "skip",
     "SELF.cited_check": "pass",
     "SELF.uncited_check": "error",
+    "SELF.needs": "skip",
     "SELF.after_error": "pass",
 }
 BOOT_TIMEOUT = 60
+KEY_MAGIC = b"\x89HCABI-KEY\r\n\x1a\n\x00\x01"
 
 
-def boot(qemu: str, image: Path, extra: list[str]) -> tuple[int, str, float]:
+def line_key(image: Path, nonce: str) -> bytes:
+    """K = SHA-256(the image's evidence key || nonce)."""
+    data = image.read_bytes()
+    at = data.find(KEY_MAGIC)
+    if at < 0:
+        raise SystemExit(f"{image}: no evidence key in the image")
+    key = data[at + len(KEY_MAGIC) : at + len(KEY_MAGIC) + 32]
+    return hashlib.sha256(key + nonce.encode()).digest()
+
+
+def boot(qemu: str, image: Path, extra: list[str], nonce: str) -> tuple[int, str, float]:
     cmd = [
         qemu, "-accel", "tcg", "-cpu", "max", "-m", "64", "-display", "none",
         "-serial", "stdio", "-monitor", "none", "-no-reboot",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-        "-kernel", str(image),
+        "-kernel", str(image), "-append", f"hcabi.nonce={nonce}",
     ] + extra
     start = time.monotonic()
     try:
@@ -59,9 +77,10 @@ def boot(qemu: str, image: Path, extra: list[str]) -> tuple[int, str, float]:
     return p.returncode, p.stdout.decode("utf-8", "replace"), time.monotonic() - start
 
 
-def protocol(out: str) -> tuple[list[tuple[str, dict, str]], list[str]]:
-    """Parse `@hcabi` lines; return (records, problems)."""
+def protocol(out: str, k: bytes) -> tuple[list[tuple[str, dict, str]], list[str]]:
+    """Parse `@hcabi SEQ ... ~MAC #CRC` lines; return (records, problems)."""
     recs, problems = [], []
+    seq = 0
     for line in out.splitlines():
         pos = line.find("@hcabi ")
         if pos < 0:
@@ -75,7 +94,15 @@ def protocol(out: str) -> tuple[list[tuple[str, dict, str]], list[str]]:
         if body[sep + 2:] != want:
             problems.append(f"bad CRC (want {want}): {body!r}")
             continue
-        text = body[len("@hcabi "):sep]
+        mark = body.rfind(" ~", 0, sep)
+        mac = hmac.new(k, body[:mark].encode(), hashlib.sha256).hexdigest()[:16]
+        if mark < 0 or body[mark + 2 : sep] != mac:
+            problems.append(f"bad MAC (want {mac}): {body!r}")
+            continue
+        number, _, text = body[len("@hcabi ") : mark].partition(" ")
+        if number != str(seq):
+            problems.append(f"sequence {number}, want {seq}: {body!r}")
+        seq = int(number) + 1 if number.isdigit() else seq + 1
         msg = ""
         if " msg=" in text:
             text, msg = text.split(" msg=", 1)
@@ -84,17 +111,19 @@ def protocol(out: str) -> tuple[list[tuple[str, dict, str]], list[str]]:
     return recs, problems
 
 
-def check_no_hcabi(name: str, rc: int, out: str, want_rc: int, image_name: str | None) -> list[str]:
+def check_no_hcabi(name: str, rc: int, out: str, want_rc: int, image_name: str | None, k: bytes, nonce: str) -> list[str]:
     errs = []
-    recs, problems = protocol(out)
+    recs, problems = protocol(out, k)
     errs += problems
     if rc != want_rc:
         errs.append(f"QEMU exit status {rc}, want {want_rc}")
     kinds = [r[0] for r in recs]
     if image_name is not None:
         hello = [r for r in recs if r[0] == "hello"]
-        if not hello or hello[0][1].get("image") != image_name or hello[0][1].get("protocol") != "1":
+        if not hello or hello[0][1].get("image") != image_name or hello[0][1].get("protocol") != "2":
             errs.append(f"no hello line for image {image_name}")
+        elif hello[0][1].get("nonce") != nonce:
+            errs.append(f"hello carries nonce={hello[0][1].get('nonce')}, the boot was given {nonce} (-append)")
     disc = [r for r in recs if r[0] == "discovery"]
     if not disc or disc[0][1].get("present") != "0":
         errs.append("no `discovery present=0` line")
@@ -106,9 +135,9 @@ def check_no_hcabi(name: str, rc: int, out: str, want_rc: int, image_name: str |
     return errs
 
 
-def check_selftest(rc: int, out: str) -> list[str]:
+def check_selftest(rc: int, out: str, k: bytes) -> list[str]:
     errs = []
-    recs, problems = protocol(out)
+    recs, problems = protocol(out, k)
     errs += problems
     if rc != 1:
         errs.append(f"QEMU exit status {rc}, want 1")
@@ -135,6 +164,9 @@ def check_selftest(rc: int, out: str) -> list[str]:
     uncited = [r for r in recs if r[0] == "test-end" and r[1]["name"] == "SELF.uncited_check"]
     if uncited and "check names X86-005, which the test does not cite (suite bug)" not in uncited[0][2]:
         errs.append(f"the uncited check's error does not say so: {uncited[0][2]!r}")
+    needs = {r[1]["name"]: r[1].get("needs") for r in recs if r[0] == "test-end"}
+    if needs.get("SELF.needs") != "TIME" or needs.get("SELF.skip") is not None:
+        errs.append(f"test-end needs=: SELF.needs says {needs.get('SELF.needs')!r} (want 'TIME'), SELF.skip says {needs.get('SELF.skip')!r} (want none)")
     unexpected = [r for r in recs if r[0] == "test-end" and r[1]["name"] == "SELF.unexpected_exception"]
     if unexpected and "#UD" not in unexpected[0][2]:
         errs.append(f"the unexpected-exception report does not name #UD: {unexpected[0][2]!r}")
@@ -156,8 +188,9 @@ def main() -> int:
     jobs.append(("smoke-smp", args.images / "hcabi-smoke-smp.elf", (2 << 1) | 1, "smoke-smp", ["-smp", "2"]))
     failures = 0
     for name, path, want_rc, image_name, extra in jobs:
-        rc, out, secs = boot(args.qemu, path, extra)
-        errs = check_no_hcabi(name, rc, out, want_rc, image_name)
+        nonce = secrets.token_hex(16)
+        rc, out, secs = boot(args.qemu, path, extra, nonce)
+        errs = check_no_hcabi(name, rc, out, want_rc, image_name, line_key(path, nonce), nonce)
         print(f"{'FAIL' if errs else 'ok  '} {name:<18} {secs:5.1f} s  exit {rc}")
         for e in errs:
             print(f"     {e}")
@@ -166,8 +199,9 @@ def main() -> int:
         failures += bool(errs)
     if args.selftest:
         for cpu in ("max", "qemu64"):
-            rc, out, secs = boot(args.qemu, args.selftest, ["-cpu", cpu])
-            errs = check_selftest(rc, out)
+            nonce = secrets.token_hex(16)
+            rc, out, secs = boot(args.qemu, args.selftest, ["-cpu", cpu], nonce)
+            errs = check_selftest(rc, out, line_key(args.selftest, nonce))
             print(f"{'FAIL' if errs else 'ok  '} selftest -cpu {cpu:<11} {secs:5.1f} s  exit {rc}")
             for e in errs:
                 print(f"     {e}")

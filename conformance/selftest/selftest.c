@@ -46,6 +46,45 @@ SELF(crc32, "SELF.crc32")
 		     "crc32 in two parts");
 }
 
+static bool digest_is(const uint8_t got[32], const char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (int i = 0; i < 32; i++)
+		if (hex[2 * i] != digits[got[i] >> 4] || hex[2 * i + 1] != digits[got[i] & 15])
+			return false;
+	return true;
+}
+
+/* The protocol lines' MAC (docs/internals.md): SHA-256 against FIPS 180-2's
+ * examples, HMAC-SHA256 against RFC 4231's test cases 1 and 2. */
+SELF(sha256, "SELF.sha256")
+{
+	static const char two[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	uint8_t out[32], key[20];
+	struct hcabi_sha256 s;
+	struct hcabi_hmac h;
+
+	check_true(hcabi_sha256_self_check(), "-", "SHA-256(\"abc\") (the startup self check)");
+	hcabi_sha256(two, sizeof(two) - 1, out);
+	check_true(digest_is(out, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+		   "-", "SHA-256 of the two-block FIPS 180-2 message");
+	hcabi_sha256_init(&s);
+	for (int i = 0; i < 1000; i++)
+		hcabi_sha256_update(&s, "a", 1);
+	hcabi_sha256_final(&s, out);
+	check_true(digest_is(out, "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3"),
+		   "-", "SHA-256 of 1000 'a' fed one byte at a time");
+	memset(key, 0x0b, sizeof(key));
+	hcabi_hmac_sha256_key(&h, key, sizeof(key));
+	hcabi_hmac_sha256(&h, "Hi There", 8, out);
+	check_true(digest_is(out, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+		   "-", "HMAC-SHA256, RFC 4231 test case 1");
+	hcabi_hmac_sha256_key(&h, "Jefe", 4);
+	hcabi_hmac_sha256(&h, "what do ya want for nothing?", 28, out);
+	check_true(digest_is(out, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+		   "-", "HMAC-SHA256, RFC 4231 test case 2");
+}
+
 SELF(setjmp, "SELF.setjmp")
 {
 	struct hcabi_jmpbuf jb;
@@ -213,7 +252,7 @@ SELF(sse, "SELF.sse_avx")
 	}
 }
 
-/* The next three end with error, fail and skip on purpose (run_tcg.py). */
+/* The next four end with error, fail and skip on purpose (run_tcg.py). */
 SELF(unexpected_exception, "SELF.unexpected_exception")
 {
 	check_true(true, "-", "before the fault");
@@ -248,6 +287,14 @@ SELF(uncited, "SELF.uncited_check")
 	check_true(true, "X86-005", "a check naming a requirement the test does not cite");
 }
 
+/* Without HCABI nothing is advertised: the skip names what it needed. */
+SELF(needs, "SELF.needs")
+{
+	if (!test_require_ext(HCABI_EID_TIME) || !test_require_ext(HCABI_EID_VCPU))
+		return;
+	check_true(false, "-", "TIME and VCPU advertised: run this self-test without HCABI");
+}
+
 SELF(after, "SELF.after_error")
 {
 	check_true(true, "-", "tests run on after an unexpected exception");
@@ -256,7 +303,7 @@ SELF(after, "SELF.after_error")
 
 void hcabi_main(void)
 {
-	hcabi_proto("hello image=selftest protocol=1");
+	hcabi_hello("selftest");
 	hcabi_discover();
 	hcabi_test_run_all();
 	hcabi_test_suite_end();

@@ -42,7 +42,7 @@ void hcabi_main(void)
 	struct hcabi_ret r;
 
 	hcabi_printf("hcabi-smoke: starting");
-	hcabi_proto("hello image=smoke protocol=1");
+	hcabi_hello("smoke");
 	hcabi_discover();
 	if (!hcabi_disc.present)
 		finish(SMOKE_NO_SIGNATURE, "no HCABI signature in CPUID 0x40000000-0x4000FF00");

@@ -105,7 +105,7 @@ void hcabi_main(void)
 	int64_t st;
 
 	hcabi_printf("hcabi-smoke-smp: starting");
-	hcabi_proto("hello image=smoke-smp protocol=1");
+	hcabi_hello("smoke-smp");
 	hcabi_discover();
 	if (!hcabi_disc.present)
 		finish(SMP_NO_SIGNATURE, "no HCABI signature in CPUID 0x40000000-0x4000FF00");

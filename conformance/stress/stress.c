@@ -1405,7 +1405,7 @@ void hcabi_main(void)
 	uint64_t start;
 
 	hcabi_printf("hcabi-stress: starting");
-	hcabi_proto("hello image=stress protocol=1");
+	hcabi_hello("stress");
 	hcabi_discover();
 	seed = hcabi_rdtsc();
 	parse_cmdline();

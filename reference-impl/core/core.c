@@ -173,7 +173,8 @@ uint32_t hcabi_ref_spec_version(const struct hcabi_ref *ref)
 
 /* ---- Life cycle ------------------------------------------------------------ */
 
-static const char *check_config(const struct hcabi_ref_config *cfg)
+static const char *check_config(const struct hcabi_ref_config *cfg,
+				bool provide[HCABI__CORE_NEXT])
 {
 	const struct hcabi_platform_ops *o = cfg->ops;
 	if (!o)
@@ -215,7 +216,8 @@ static const char *check_config(const struct hcabi_ref_config *cfg)
 	     (cfg->cpuid_base - HCABI_CPUID_BASE) % HCABI_CPUID_BASE_STRIDE != 0 ||
 	     cfg->cpuid_base > HCABI_CPUID_BASE + 0xFF * HCABI_CPUID_BASE_STRIDE))
 		return "cpuid_base is not one of 0x40000000, 0x40000100, ... 0x4000FF00 (DISC-002)";
-	return NULL;
+	return hcabi__core_select_extensions(
+	    cfg, cfg->spec_version ? cfg->spec_version : hcabi_ref_newest_version(), provide);
 }
 
 /* What the exposed version provides (VER-001, VER-002): extensions and their
@@ -226,7 +228,9 @@ static void apply_version(struct hcabi_ref *ref)
 	uint32_t first_since[HCABI__CORE_NFN][HCABI__CORE_NARGS];
 
 	for (int e = 0; e < HCABI__CORE_NEXT; e++) {
-		ref->ext[e] = hcabi__core_exts[e].since <= v ? ext_impl[e] : NULL;
+		/* A withheld extension is absent, as one the version lacks. */
+		ref->ext[e] = hcabi__core_exts[e].since <= v && ref->ext_selected[e] ? ext_impl[e]
+										     : NULL;
 		ref->ext_version[e] = 0;
 	}
 	for (size_t i = 0; i < sizeof(ext_versions) / sizeof(ext_versions[0]); i++) {
@@ -273,6 +277,7 @@ static void set_initial_vcpu_state(struct hcabi_ref *ref)
 struct hcabi_ref *hcabi_ref_create(const struct hcabi_ref_config *cfg, const char **err)
 {
 	struct hcabi_ref *ref;
+	bool provide[HCABI__CORE_NEXT];
 	const char *e;
 	uint32_t n = 0;
 
@@ -283,7 +288,7 @@ struct hcabi_ref *hcabi_ref_create(const struct hcabi_ref_config *cfg, const cha
 			*err = "cfg is NULL";
 		return NULL;
 	}
-	e = check_config(cfg);
+	e = check_config(cfg, provide);
 	if (e) {
 		if (err)
 			*err = e;
@@ -321,6 +326,7 @@ struct hcabi_ref *hcabi_ref_create(const struct hcabi_ref_config *cfg, const cha
 	}
 	ref->nram = n;
 
+	memcpy(ref->ext_selected, provide, sizeof(ref->ext_selected));
 	apply_version(ref);
 	set_initial_vcpu_state(ref);
 	atomic_init(&ref->mono_last, 0);

@@ -139,7 +139,9 @@ struct hcabi_ref {
 	struct hcabi_ref_ram_range *ram;
 	uint32_t nram;
 
-	/* What the exposed version provides (VER-001/002). */
+	/* Extensions the embedder provides (profiles: extset.c). */
+	bool ext_selected[HCABI__CORE_NEXT];
+	/* What the exposed version provides of them (VER-001/002). */
 	const struct hcabi__ext *ext[HCABI__CORE_NEXT]; /* NULL: not provided */
 	uint32_t ext_version[HCABI__CORE_NEXT];		/* 0: not provided */
 	bool fn_present[HCABI__CORE_NFN];
@@ -187,6 +189,11 @@ int64_t hcabi__core_check_gpa(const struct hcabi_ref *ref, uint64_t gpa, uint64_
 /* Little-endian encoding of the shared structures (no host padding). */
 void hcabi__core_put_le(uint8_t *p, uint64_t v, unsigned bytes);
 uint64_t hcabi__core_get_le(const uint8_t *p, unsigned bytes);
+
+/* Profiles (extset.c): which extensions cfg provides at `version`; an
+ * error message for a bad list, else NULL. */
+const char *hcabi__core_select_extensions(const struct hcabi_ref_config *cfg, uint32_t version,
+					  bool provide[HCABI__CORE_NEXT]);
 
 /* Monotonic clock clamped never to decrease across vCPUs (TIME-001/002). */
 uint64_t hcabi__core_now(struct hcabi_ref *ref);

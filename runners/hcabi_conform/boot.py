@@ -5,20 +5,30 @@ ended is a crash (the VM ended) or a timeout (the runner stopped it); a test
 that expected the VM to end (`expect`) passes only if the VMM saw that end.
 Everything the guest says is checked against the tests manifest, so a stale or
 broken build shows up as an `error`, not as a wrong verdict.
+
+The log must also be *evidence* of this boot (protocol 2, docs/internals.md):
+the hello carries the nonce this boot was given, every line's MAC verifies
+with the boot's key, and sequence numbers run 0, 1, 2, ... without a gap. A
+log that breaks this was printed or replayed by something other than the
+image: its results are discarded and every selected test fails. A gap that
+garbled lines explain is line noise instead: nothing can be concluded, so the
+tests are `error`.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
+from .evidence import EvidenceContext
 from .manifests import ImageSpec, TestSpec
 from .model import BootRecord, Discovery, Ending, Problem, TestResult
-from .protocol import Garbled, Item, Record, Tail, item_text, read_items
+from .protocol import Garbled, Item, Record, Signed, Tail, item_text, read_items
 from .versions import Version
 
-PROTOCOL_VERSION = "1"
+PROTOCOL_VERSION = "2"
 MAX_FAILED_CHECKS = 50
 MAX_MESSAGE = 4000
 GARBLED_SAMPLES = 3
@@ -44,6 +54,7 @@ class _Outcome:
     message: str
     failed: list[dict[str, str]] = field(default_factory=list)
     passed: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
 
 
 def _clip(text: str) -> str:
@@ -66,7 +77,12 @@ def ending_satisfies(ending: Ending, event: str, code: Optional[int]) -> tuple[b
     if ending.kind == "restart":
         return event == "reboot", " (the VM restarted)"
     if not ending.verifiable and ending.kind == "exited":
-        return True, f" (this target cannot tell how the VM ended: {ending.detail})"
+        # Any orderly exit is not proof of a crash (or a shutdown): a VMM that
+        # ignores SYSTEM.CRASH and exits 0 must not pass.
+        return False, (
+            f" (this target cannot tell how the VM ended: {ending.detail}; declare which exit status of the VMM "
+            f"means {event} with --vmm-exit {event}=STATUS, e.g. --vmm-exit crash=12)"
+        )
     if ending.kind != event:
         return False, ""
     # refvmm prints codes unsigned, a guest may print them signed: compare as u64.
@@ -78,9 +94,14 @@ def ending_satisfies(ending: Ending, event: str, code: Optional[int]) -> tuple[b
 class BootInterpreter:
     """State machine over one boot's protocol lines."""
 
-    def __init__(self, image: ImageSpec, known: dict[str, TestSpec]) -> None:
+    def __init__(self, image: ImageSpec, known: dict[str, TestSpec], evidence: EvidenceContext) -> None:
         self.image = image
         self.known = known
+        self.evidence = evidence
+        self.next_seq = 0  # the sequence number the next verified line must carry
+        self.noise = 0  # garbled lines since the last verified one
+        self.verified_lines = 0
+        self.not_evidence: Optional[Problem] = None  # why this log proves nothing
         self.tail = Tail()
         self.hello: Optional[Record] = None
         self.restarted = False
@@ -102,16 +123,79 @@ class BootInterpreter:
 
     def feed(self, item: Item) -> None:
         """Consume one log item. After a restart (a second hello) the VM is
-        running the image again: those lines are kept in the log only."""
+        running the image again: those lines are kept in the log only. Once
+        the log is known not to be evidence, nothing more is interpreted."""
         self.tail.add(item_text(item))
-        if self.restarted:
+        if self.not_evidence is not None:
             return
         if isinstance(item, Garbled):
+            if item.signed is None:
+                self.noise += 1  # line noise: it may have been a protocol line
+            elif not self._bound(item.lineno, item.signed):
+                return
+            if self.restarted:
+                return
             self.garbled += 1
             if len(self.garbled_samples) < GARBLED_SAMPLES:
                 self.garbled_samples.append(f"line {item.lineno}: {item.reason}")
         elif isinstance(item, Record):
-            self._record(item)
+            if item.kind == "hello" and self.hello is None and not self._hello_nonce(item):
+                return
+            if item.signed is None or not self._bound(item.lineno, item.signed, restart=item.kind == "hello" and self.hello is not None):
+                return
+            self.verified_lines += 1
+            if not self.restarted:
+                self._record(item)
+
+    # -- evidence ----------------------------------------------------------------
+
+    def _reject(self, severity: str, message: str) -> None:
+        """This log is not evidence of this boot (the first reason wins)."""
+        if self.not_evidence is None:
+            self.not_evidence = Problem(severity, message)
+
+    def _hello_nonce(self, rec: Record) -> bool:
+        """The first hello must carry the nonce this boot was given."""
+        said = rec.fields.get("nonce", "-")
+        if said == "-":
+            self._reject(
+                "fail",
+                f"line {rec.lineno}: the image was given no nonce (hello says nonce=-): the VMM did not pass the guest "
+                f"command line {'hcabi.nonce=' + self.evidence.nonce!r}, so nothing binds this log to this boot",
+            )
+            return False
+        if said != self.evidence.nonce:
+            self._reject("fail", f"replayed or forged serial log: hello carries nonce {said}, this boot was given {self.evidence.nonce}")
+            return False
+        return True
+
+    def _bound(self, lineno: int, signed: Signed, restart: bool = False) -> bool:
+        """Check one intact line's MAC and sequence number. A second hello
+        (the VM restarted and runs the image again) starts again at 0."""
+        if not self.evidence.verify(signed.data, signed.mac):
+            self._reject("fail", f"line {lineno}: MAC does not match this boot's key (forged or from another run)")
+            return False
+        if restart and signed.seq == 0:
+            self.next_seq, self.noise = 1, 0
+            return True
+        seq, want = signed.seq, self.next_seq
+        after = f"after {want - 1}" if want else "as the first line"
+        if seq > want:
+            missing = seq - want
+            if self.noise >= missing:
+                self._reject(
+                    "error",
+                    f"line {lineno}: sequence {seq} {after}: the {missing} missing line(s) arrived garbled "
+                    f"(a noisy serial line); nothing this boot reported can be relied on",
+                )
+            else:
+                self._reject("fail", f"line {lineno}: sequence {seq} {after} (a line is missing)")
+            return False
+        if seq < want:
+            self._reject("fail", f"line {lineno}: sequence {seq} {after} (a line is duplicated or out of order)")
+            return False
+        self.next_seq, self.noise = seq + 1, 0
+        return True
 
     def _record(self, rec: Record) -> None:
         if not rec.known:
@@ -200,7 +284,8 @@ class BootInterpreter:
         if failed and verdict in ("pass", "skip"):
             status = "fail"
             message = f"test-end said {verdict} but {len(failed)} check(s) failed" + (f"; {rec.msg}" if rec.msg else "")
-        self._close(name, status, message)
+        needs = [n for n in rec.fields.get("needs", "").split(",") if n] if status == "skip" else []
+        self._close(name, status, message, needs)
 
     def _on_suite_end(self, rec: Record) -> None:
         if self.current is not None:
@@ -210,7 +295,7 @@ class BootInterpreter:
         if seen != self.suite_end:
             self._warn(f"suite-end counts {self.suite_end} differ from the test-end lines received {seen}")
 
-    def _close(self, name: str, status: str, message: str) -> None:
+    def _close(self, name: str, status: str, message: str, needs: Optional[list[str]] = None) -> None:
         """Record the current test's outcome with its check details."""
         cur = self.current
         failed = cur.failed if cur else []
@@ -218,7 +303,7 @@ class BootInterpreter:
         if failed:
             detail = "; ".join(f"[{c['req']}] {c['msg']}".strip() for c in failed[:5])
             message = f"{message} (failed checks: {detail})" if message else f"failed checks: {detail}"
-        self.outcomes[name] = _Outcome(status, _clip(message), list(failed), passed)
+        self.outcomes[name] = _Outcome(status, _clip(message), list(failed), passed, list(needs or []))
         self.current = None
 
     # -- finishing -----------------------------------------------------------
@@ -228,7 +313,7 @@ class BootInterpreter:
         if ending.kind in ("host-error", "vmm-usage"):
             return f"the VMM failed: {ending.detail}"
         if self.hello is None:
-            garbled = f", {self.garbled} garbled line(s)" if self.garbled else ""
+            garbled = f", {self.garbled} garbled line(s), e.g. {self.garbled_samples[0]}" if self.garbled else ""
             return f"the image did not start: no hello line ({ending.detail}{garbled})"
         if self.hello.fields["image"] != self.image.name or self.hello.fields["protocol"] != PROTOCOL_VERSION:
             return "the booted image does not match the manifest (see the boot's problems)"
@@ -252,9 +337,9 @@ class BootInterpreter:
                 return
             # Ending the VM some other orderly way is a wrong behaviour (fail);
             # a fault, signal, timeout or VMM error keeps its own status.
-            orderly = ending.kind in ("exit", "shutdown", "reboot", "crash", "restart")
+            orderly = ending.kind in ("exit", "shutdown", "reboot", "crash", "restart", "exited")
             status = "fail" if orderly else ending.lost_test_status()
-            self._close(cur.name, status, f"expected the VM to end by {want}, but: {ending.detail}. Log tail:\n{self.tail.render()}")
+            self._close(cur.name, status, f"expected the VM to end by {want}, but: {ending.detail}{note}. Log tail:\n{self.tail.render()}")
             return
         self._close(cur.name, ending.lost_test_status(), f"{ending.detail}; {where}. Log tail:\n{self.tail.render()}")
 
@@ -277,6 +362,8 @@ class BootInterpreter:
     def finish(self, ending: Ending, selected: list[TestSpec]) -> tuple[list[Problem], list[TestResult]]:
         """Close the boot: settle open and missing tests, return the boot's
         problems and a result for every selected test of this image."""
+        if self.not_evidence is not None:
+            return self._discard(selected)
         error = self.boot_error(ending)
         effective = Ending("restart", "the VM restarted (a second hello line)") if self.restarted else ending
         self._finish_open(effective)
@@ -294,20 +381,34 @@ class BootInterpreter:
         results = []
         for test in selected:
             out = self.outcomes.get(test.name) or self._missing(test, effective, error)
-            results.append(
-                TestResult(
-                    test=test.name,
-                    image=test.image,
-                    extension=test.extension,
-                    since=str(test.since),
-                    requirements=list(test.requirements),
-                    raw_status=out.status,
-                    raw_message=out.message,
-                    failed_checks=out.failed,
-                    passed_reqs=out.passed,
-                )
-            )
+            results.append(self._result(test, out))
         return self.problems, results
+
+    def _discard(self, selected: list[TestSpec]) -> tuple[list[Problem], list[TestResult]]:
+        """The log is not evidence of this boot: nothing it says counts."""
+        assert self.not_evidence is not None
+        why = self.not_evidence
+        self.outcomes.clear()
+        self.discovery = None  # an unverified claim is no claim
+        self.suite_end = None
+        self.problems = [p for p in self.problems if p.severity == "warning"] + [why]
+        out = _Outcome(why.severity, _clip(f"not evidence of this boot: {why.message}"))
+        return self.problems, [self._result(test, out) for test in selected]
+
+    @staticmethod
+    def _result(test: TestSpec, out: _Outcome) -> TestResult:
+        return TestResult(
+            test=test.name,
+            image=test.image,
+            extension=test.extension,
+            since=str(test.since),
+            requirements=list(test.requirements),
+            raw_status=out.status,
+            raw_message=out.message,
+            failed_checks=out.failed,
+            passed_reqs=out.passed,
+            needs=out.needs,
+        )
 
 
 def interpret_boot(
@@ -316,28 +417,50 @@ def interpret_boot(
     ending: Ending,
     known: dict[str, TestSpec],
     selected: list[TestSpec],
+    evidence: EvidenceContext,
 ) -> tuple[BootRecord, list[TestResult]]:
-    """Read a boot's serial log (streamed; it may be huge or absent) and
-    produce its record and the results of `selected` (this image's tests)."""
-    interp = BootInterpreter(image, known)
+    """Read a boot's serial log (streamed, at most `evidence.serial_limit`
+    bytes of it; it may be huge or absent), check that it is evidence of this
+    boot, and produce its record and the results of `selected` (this image's
+    tests). `record.evidence` gets nonce, serial_bytes, serial_limit,
+    serial_capped, verified and lines; the runner adds the checksums."""
+    interp = BootInterpreter(image, known, evidence)
+    size = 0
     try:
+        size = os.stat(serial).st_size
         with open(serial, "rb") as stream:
-            interp.feed_all(read_items(stream))
+            interp.feed_all(read_items(stream, limit=evidence.serial_limit))
     except FileNotFoundError:
         interp.problems.append(Problem("warning", f"no serial log was written ({serial})"))
     except OSError as exc:
         interp.problems.append(Problem("error", f"cannot read serial log {serial}: {exc.strerror or exc}"))
+    capped = size >= evidence.serial_limit
+    if capped:
+        # A conforming image writes far less than the cap: whatever flooded
+        # the serial port, the tests it did not report are lost.
+        severity = "warning" if interp.suite_end is not None else "fail"
+        interp.problems.append(
+            Problem(severity, f"the serial output reached the cap of {evidence.serial_limit} bytes (--serial-limit); the rest was not read")
+        )
     problems, results = interp.finish(ending, selected)
+    verified = interp.not_evidence is None and interp.hello is not None
     record = BootRecord(
         image=image.name,
         file=image.file,
         ending=ending,
-        hello=interp.hello is not None,
+        hello=interp.hello is not None and interp.not_evidence is None,
         discovery=interp.discovery,
         garbled=interp.garbled,
         problems=problems,
         suite_end=interp.suite_end,
         tail=interp.tail.render(),
+        evidence={
+            "nonce": evidence.nonce,
+            "serial_bytes": min(size, evidence.serial_limit),
+            "serial_limit": evidence.serial_limit,
+            "serial_capped": capped,
+            "verified": verified,
+            "lines": interp.verified_lines if verified else 0,
+        },
     )
     return record, results
-

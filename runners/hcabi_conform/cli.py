@@ -29,7 +29,8 @@ from .manifests import RequirementsManifest, TestsManifest, load_requirements, l
 from .report import RunContext, Selection, build_report, host_info, load_report, merge_reports, write_json, write_text
 from .runner import Plan, decide_tested_version, execute, make_jobs, make_plan, parse_shard, progress_printer
 from .summary import render_summary
-from .targets import BootJob, Cmd, Qemu, RefDirect, RefNested, Target, kill_live_processes, kvm_probe, qemu_kvm_probe
+from .evidence import DEFAULT_SERIAL_LIMIT
+from .targets import BootJob, Cmd, Qemu, RefDirect, RefNested, Target, kill_live_processes, kvm_probe, parse_vmm_exits, qemu_kvm_probe
 from .verdict import evaluate
 from .versions import Version
 
@@ -128,7 +129,19 @@ def build_parser() -> Parser:
 
     run = sub.add_parser("run", help="boot the suite on a target and report", description="Boot the suite on a target and report.")
     run.add_argument("--target", choices=("ref", "qemu", "cmd"), default="ref", help="ref (default): hcabi-refvmm, direct or nested; qemu: plain QEMU; cmd: --vmm-cmd")
-    run.add_argument("--vmm-cmd", metavar="TEMPLATE", help="VMM command for --target cmd; placeholders {image} (required), {serial}, {vcpus}, {memory} (MiB), {spec_version}")
+    run.add_argument(
+        "--vmm-cmd", metavar="TEMPLATE",
+        help="VMM command for --target cmd; placeholders {image} and {cmdline} (required), {serial}, {vcpus}, {memory} (MiB), {spec_version}",
+    )  # fmt: skip
+    run.add_argument(
+        "--vmm-exit", action="append", default=[], metavar="EVENT=STATUS",
+        help="for --target cmd: the VMM exits with STATUS when the VM ends by EVENT (shutdown, reboot, crash); repeatable. "
+        "Without it a test that ends the VM cannot pass on that target",
+    )  # fmt: skip
+    run.add_argument(
+        "--serial-limit", type=_positive_int, default=DEFAULT_SERIAL_LIMIT, metavar="BYTES",
+        help=f"most serial output (and VMM stderr) kept and read per boot; a VMM that writes more is stopped (default {DEFAULT_SERIAL_LIMIT})",
+    )  # fmt: skip
     run.add_argument("--spec-version", type=_version, metavar="X.Y", help="ask the target to expose X.Y and test exactly X.Y")
     run.add_argument("--profile", default="full", metavar="NAME", help="profile to judge against (default: full)")
     _add_outputs(run)
@@ -203,10 +216,12 @@ def make_target(args: argparse.Namespace, paths: Paths, out_dir: Path) -> Target
     """The target the options ask for; usage errors for inconsistent ones."""
     if args.target != "cmd" and args.vmm_cmd:
         raise UsageError("--vmm-cmd is only for --target cmd")
+    if args.target != "cmd" and args.vmm_exit:
+        raise UsageError("--vmm-exit is only for --target cmd (the other targets know their VMM's exit statuses)")
     if args.target == "cmd":
         if not args.vmm_cmd:
             raise UsageError("--target cmd needs --vmm-cmd TEMPLATE")
-        target = Cmd(args.vmm_cmd)
+        target = Cmd(args.vmm_cmd, parse_vmm_exits(args.vmm_exit))
         if target.pins_version and args.spec_version is None:
             raise UsageError("--vmm-cmd uses {spec_version}: give --spec-version X.Y")
         return target
@@ -296,7 +311,7 @@ def _prepare_run(args: argparse.Namespace) -> _RunSetup:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise HcabiError(f"cannot create --out directory {out_dir}: {exc.strerror or exc}") from None
-    jobs = make_jobs(plan, paths.images, out_dir, timeout, args.spec_version)
+    jobs = make_jobs(plan, paths.images, out_dir, timeout, args.spec_version, args.serial_limit)
     target.preflight()
     check_outputs(args)
     return _RunSetup(manifest, tests, target, plan, jobs, out_dir, timeout)

@@ -22,6 +22,8 @@ REQ_NOT_RUN = "not-run"
 VM_ENDINGS = ("exit", "shutdown", "reboot", "crash", "fault", "signal", "exited", "restart")
 # The runner or the VMM's own --timeout stopped it:
 TIMEOUT_ENDINGS = ("timeout",)
+# The runner stopped a VMM whose output passed --serial-limit ("flood"): the
+# VM did not end on its own, and its lost tests count as crashed.
 # The VMM never ran the guest properly: the environment is broken.
 ERROR_ENDINGS = ("host-error", "vmm-usage")
 
@@ -36,8 +38,9 @@ class Ending:
     """How a boot ended, as the target observed it.
 
     `verifiable` is False when the target cannot tell a shutdown from a reboot
-    from a crash (a foreign VMM under --target cmd): an `expect` line is then
-    satisfied by any orderly end of the VMM, and the message says so.
+    from a crash (a foreign VMM under --target cmd without a --vmm-exit
+    mapping for its status): an `expect` line is then NOT satisfied, and the
+    message says how to declare the VMM's exit statuses.
     """
 
     kind: str
@@ -133,7 +136,9 @@ class TestResult:
     message: str = ""
     failed_checks: list[dict[str, str]] = field(default_factory=list)
     passed_reqs: list[str] = field(default_factory=list)
-    needs: list[str] = field(default_factory=list)  # extensions a skip said it needed (test-end needs=)
+    # A skip's extensions the image needed and found not advertised (test-end
+    # needs=): a skip is acceptable only for one of those.
+    needs: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.status = self.status or self.raw_status
@@ -156,7 +161,7 @@ class TestResult:
             message=str(data.get("message", "")),
             failed_checks=[{"req": str(c.get("req", "-")), "msg": str(c.get("msg", ""))} for c in data.get("failed_checks", [])],
             passed_reqs=[str(r) for r in data.get("passed_reqs", [])],
-            needs=[str(e) for e in data.get("needs", [])],
+            needs=[str(n) for n in data.get("needs", [])],
         )
 
 
@@ -177,7 +182,10 @@ class BootRecord:
     suite_end: Optional[dict[str, int]] = None
     tail: str = ""
     timing: dict[str, float] = field(default_factory=dict)  # booting vs testing (timing.py)
-    evidence: dict[str, Any] = field(default_factory=dict)  # nonce, image/serial/stderr sha256, ... (evidence.py)
+    # Why this boot's log is (or is not) evidence of this boot (protocol 2):
+    # nonce, image_sha256, serial_sha256, stderr_sha256, serial_bytes,
+    # serial_limit, serial_capped, verified, lines (boot.py and runner.py).
+    evidence: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -202,5 +210,5 @@ class BootRecord:
             suite_end=data.get("suite_end"),
             tail=str(data.get("tail", "")),
             timing={str(k): v for k, v in (data.get("timing") or {}).items()},
-            evidence=dict(data.get("evidence") or {}),
+            evidence={str(k): v for k, v in (data.get("evidence") or {}).items()},
         )

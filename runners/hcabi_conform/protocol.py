@@ -6,9 +6,15 @@ a line, or be gigabytes long. So the log is read in fixed-size chunks, a line is
 capped at MAX_LINE bytes, and nothing here holds more than one line and a short
 tail in memory.
 
-A protocol line is `@hcabi TYPE key=value ... [msg=TEXT] #XXXXXXXX`, the last
-field being the CRC-32 of every byte before the space that precedes `#`. A line
-whose CRC does not match is *garbled*: reported, never interpreted.
+A protocol line (protocol 2) is
+
+    @hcabi SEQ TYPE key=value ... [msg=TEXT] ~MMMMMMMMMMMMMMMM #CCCCCCCC
+
+SEQ the line's sequence number, M the MAC of every byte before ` ~` (checked
+by boot.py with the boot's key: evidence.py), C the CRC-32 of every byte
+before ` #`. A line whose CRC does not match is *garbled* (line noise):
+reported, never interpreted. Parsing here needs no key: a Record carries the
+signed bytes and the MAC for the caller to verify.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ import re
 import zlib
 from collections import deque
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator, Mapping, Union
+from typing import BinaryIO, Iterator, Mapping, Optional, Union
+
+from .evidence import line_mac
 
 PREFIX = b"@hcabi "
 MAX_LINE = 16 * 1024
@@ -26,6 +34,8 @@ TAIL_LINES = 12
 TAIL_LINE_CHARS = 240
 
 _CRC_RE = re.compile(rb"^[0-9a-fA-F]{8}$")
+_MAC_RE = re.compile(rb"^[0-9a-f]{16}$")
+_SEQ_RE = re.compile(rb"^(0|[1-9][0-9]{0,19})$")
 _INT = r"(0|[1-9][0-9]{0,9})"
 _HEX_OR_INT = r"(0[xX][0-9a-fA-F]{1,16}|[0-9]{1,20})"
 _NAME = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}"
@@ -38,7 +48,7 @@ _EXTS = r"(-|[A-Za-z0-9_]+:[0-9]{1,10}(,[A-Za-z0-9_]+:[0-9]{1,10})*)?"
 # treated like a garbled one: its CRC proves it arrived intact, so the image
 # itself is broken, and guessing at its meaning would hide that.
 _SCHEMA: dict[str, tuple[dict[str, str], dict[str, str]]] = {
-    "hello": ({"image": _NAME, "protocol": _INT}, {}),
+    "hello": ({"image": _NAME, "protocol": _INT}, {"nonce": r"-|[0-9a-f]{1,64}"}),
     "discovery": (
         {"present": "[01]"},
         {
@@ -52,7 +62,7 @@ _SCHEMA: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     ),
     "test-begin": ({"name": _NAME}, {"reqs": _LIST}),
     "check": ({"result": "pass|fail"}, {"req": r"(-|" + _NAME + ")"}),
-    "test-end": ({"name": _NAME, "verdict": "pass|fail|skip|error"}, {}),
+    "test-end": ({"name": _NAME, "verdict": "pass|fail|skip|error"}, {"needs": r"[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*"}),
     "expect": ({"event": "shutdown|reboot|crash"}, {"code": r"-?" + _HEX_OR_INT}),
     "suite-end": ({"pass": _INT, "fail": _INT, "skip": _INT, "error": _INT}, {}),
 }
@@ -67,24 +77,39 @@ KNOWN_TYPES = frozenset(_SCHEMA)
 
 
 @dataclass(frozen=True)
+class Signed:
+    """What binds an intact line to a boot: its sequence number, its MAC and
+    the bytes the MAC covers (`@hcabi SEQ ...` up to, not including, ` ~`)."""
+
+    seq: int
+    mac: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Record:
     """A protocol line whose CRC matched. `known` is False for a line type this
-    runner does not know (a newer protocol revision): kept, not interpreted."""
+    runner does not know (a newer protocol revision): kept, not interpreted.
+    Its MAC is not verified yet (boot.py does, with the boot's key)."""
 
     kind: str
     fields: Mapping[str, str]
     msg: str
     lineno: int
     known: bool = True
+    signed: Optional[Signed] = None
 
 
 @dataclass(frozen=True)
 class Garbled:
-    """A line that looked like protocol but cannot be trusted."""
+    """A line that looked like protocol but cannot be trusted. `signed` is
+    set when the line arrived intact (its CRC matched) but its content is
+    invalid: its MAC still says whether the image wrote it."""
 
     lineno: int
     reason: str
     text: str
+    signed: Optional[Signed] = None
 
 
 @dataclass(frozen=True)
@@ -103,10 +128,12 @@ def crc_hex(data: bytes) -> str:
     return f"{zlib.crc32(data) & 0xFFFFFFFF:08x}"
 
 
-def encode_line(body: str) -> bytes:
-    """Build a valid protocol line (without newline) from `TYPE key=v ...`.
-    The runner never sends lines; this exists for tests and fake guests."""
-    data = PREFIX + body.encode("utf-8")
+def encode_line(body: str, seq: int, k: bytes) -> bytes:
+    """Build a valid protocol line (without newline) from `TYPE key=v ...`,
+    its sequence number and the boot's line key K (evidence.line_key). The
+    runner never sends lines; this exists for tests and fake guests."""
+    data = PREFIX + f"{seq} ".encode("ascii") + body.encode("utf-8")
+    data += b" ~" + line_mac(k, data).encode("ascii")
     return data + b" #" + crc_hex(data).encode("ascii")
 
 
@@ -128,17 +155,21 @@ def printable(data: Union[bytes, str], limit: int = TAIL_LINE_CHARS) -> str:
     return rendered
 
 
-def split_lines(stream: BinaryIO, max_line: int = MAX_LINE) -> Iterator[tuple[bytes, bool]]:
+def split_lines(stream: BinaryIO, max_line: int = MAX_LINE, limit: Optional[int] = None) -> Iterator[tuple[bytes, bool]]:
     """Yield (line, truncated) from a binary stream without ever holding more
     than `max_line` bytes of a line; the rest of an overlong line is dropped and
     `truncated` says so. A last line without a newline is still yielded (a VM
-    that died mid-line)."""
+    that died mid-line). With `limit`, no more than that many bytes of the
+    stream are read (the serial cap)."""
     buf = bytearray()
     truncated = False
+    left = limit
     while True:
-        chunk = stream.read(CHUNK)
+        chunk = stream.read(CHUNK if left is None else min(CHUNK, left))
         if not chunk:
             break
+        if left is not None:
+            left -= len(chunk)
         start = 0
         while start <= len(chunk):
             newline = chunk.find(b"\n", start)
@@ -200,30 +231,36 @@ def _validate(kind: str, fields: Mapping[str, str]) -> str | None:
     return None
 
 
-def _parse_protocol(body: bytes, lineno: int) -> Record | str:
-    """Parse `@hcabi ... #crc` (body starts at the prefix); return the record or
-    the reason it is garbled."""
+def _parse_protocol(body: bytes, lineno: int) -> Record | str | tuple[str, Signed]:
+    """Parse `@hcabi SEQ ... ~mac #crc` (body starts at the prefix); return the
+    record, or the reason it is garbled (with what signs it when the line
+    arrived intact)."""
     body = body.rstrip()
     sep = body.rfind(b" #")
     if sep < 0 or not _CRC_RE.match(body[sep + 2 :]):
         return "no CRC field (truncated line?)"
     if crc_hex(body[:sep]) != body[sep + 2 :].decode("ascii").lower():
         return "CRC mismatch"
-    text = body[len(PREFIX) : sep].decode("utf-8", "replace")
+    mark = body.rfind(b" ~", 0, sep)
+    seq_text, _, rest_bytes = body[len(PREFIX) : max(mark, len(PREFIX))].partition(b" ")
+    if mark < 0 or not _MAC_RE.match(body[mark + 2 : sep]) or not _SEQ_RE.match(seq_text):
+        return "no sequence number or MAC: a protocol-1 line? (an image older than this runner: rebuild it)"
+    signed = Signed(int(seq_text), body[mark + 2 : sep].decode("ascii"), body[:mark])
+    text = rest_bytes.decode("utf-8", "replace")
     kind, _, rest = text.partition(" ")
     if not kind:
-        return "empty line type"
+        return "empty line type", signed
     split = _split_fields(rest)
     if isinstance(split, str):
-        return split
+        return split, signed
     fields, msg = split
     msg = printable(msg, MAX_LINE)  # free text reaches terminals, XML and HTML
     if kind not in KNOWN_TYPES:
-        return Record(kind, fields, msg, lineno, known=False)
+        return Record(kind, fields, msg, lineno, known=False, signed=signed)
     problem = _validate(kind, fields)
     if problem:
-        return problem
-    return Record(kind, fields, msg, lineno)
+        return problem, signed
+    return Record(kind, fields, msg, lineno, signed=signed)
 
 
 def parse_line(raw: bytes, lineno: int, truncated: bool = False) -> Item:
@@ -237,19 +274,22 @@ def parse_line(raw: bytes, lineno: int, truncated: bool = False) -> Item:
     if truncated:
         return Garbled(lineno, f"line longer than {MAX_LINE} bytes", printable(line))
     reason = ""
+    signed: Optional[Signed] = None
     pos = first
     while pos >= 0:
         parsed = _parse_protocol(line[pos:], lineno)
         if isinstance(parsed, Record):
             return parsed
+        if isinstance(parsed, tuple):
+            parsed, signed = parsed[0], signed or parsed[1]
         reason = reason or parsed
         pos = line.find(PREFIX, pos + 1)
-    return Garbled(lineno, reason, printable(line))
+    return Garbled(lineno, reason, printable(line), signed)
 
 
-def read_items(stream: BinaryIO, max_line: int = MAX_LINE) -> Iterator[Item]:
-    """Parse a whole serial log lazily."""
-    for lineno, (raw, truncated) in enumerate(split_lines(stream, max_line), start=1):
+def read_items(stream: BinaryIO, max_line: int = MAX_LINE, limit: Optional[int] = None) -> Iterator[Item]:
+    """Parse a whole serial log lazily (at most `limit` bytes of it)."""
+    for lineno, (raw, truncated) in enumerate(split_lines(stream, max_line, limit), start=1):
         yield parse_line(raw, lineno, truncated)
 
 

@@ -17,6 +17,7 @@ from typing import Callable, Optional, TextIO
 
 from .boot import interpret_boot
 from .errors import EnvError, UsageError
+from .evidence import DEFAULT_SERIAL_LIMIT, EvidenceContext, image_key, new_nonce, sha256_file
 from .manifests import ImageSpec, RequirementsManifest, TestsManifest, TestSpec
 from .model import BootRecord, TestResult
 from .targets import BootJob, BootRun, Target
@@ -71,8 +72,11 @@ def make_plan(manifest: TestsManifest, newest: Version, filters: list[str], shar
     return Plan([manifest.images[n] for n in names], selected, filters, shard)
 
 
-def make_jobs(plan: Plan, images_dir: Path, out_dir: Path, timeout: float, spec_version: Optional[Version]) -> list[BootJob]:
-    """One boot per image; a missing image means the suite is not built."""
+def make_jobs(
+    plan: Plan, images_dir: Path, out_dir: Path, timeout: float, spec_version: Optional[Version], serial_limit: int = DEFAULT_SERIAL_LIMIT
+) -> list[BootJob]:
+    """One boot per image, each with a fresh nonce and its image's evidence
+    key; a missing image (or one without a key) means the suite is not built."""
     jobs = [
         BootJob(img, images_dir / img.file, out_dir / f"{img.name}.serial", out_dir / f"{img.name}.stderr", timeout, spec_version)
         for img in plan.images
@@ -80,6 +84,10 @@ def make_jobs(plan: Plan, images_dir: Path, out_dir: Path, timeout: float, spec_
     missing = [str(j.image_path) for j in jobs if not j.image_path.is_file()]
     if missing:
         raise EnvError(f"conformance image(s) missing: {', '.join(missing)} (build the conformance suite, or pass --build-dir)")
+    for job in jobs:
+        job.key = image_key(job.image_path)
+        job.nonce = new_nonce()
+        job.serial_limit = serial_limit
     return jobs
 
 
@@ -106,12 +114,17 @@ def execute(plan: Plan, tests: TestsManifest, target: Target, jobs: list[BootJob
     lock = threading.Lock()
 
     def done(run: BootRun) -> None:
-        image = run.job.image
-        record, res = interpret_boot(image, run.job.serial, run.ending, known, plan.selected[image.name])
+        job = run.job
+        image = job.image
+        evidence = EvidenceContext(job.nonce, job.key, job.serial_limit)
+        record, res = interpret_boot(image, job.serial, run.ending, known, plan.selected[image.name], evidence)
         record.command = run.command
         record.duration = run.duration
         record.timing = dict(run.timing)
-        record.logs = {"serial": str(run.job.serial), "stderr": str(run.job.stderr)}
+        record.logs = {"serial": str(job.serial), "stderr": str(job.stderr)}
+        record.evidence.update(
+            image_sha256=sha256_file(job.image_path), serial_sha256=sha256_file(job.serial), stderr_sha256=sha256_file(job.stderr)
+        )
         with lock:
             boots[image.name] = record
             results[image.name] = res

@@ -10,12 +10,13 @@
 A target only starts VMMs and says how each boot ended (an Ending); reading
 the serial log is boot.py's job, so every target is judged by the same code.
 Each VMM runs in its own session and the whole process group is killed on
-timeout, so a hung VMM (or one that forked) never outlives its boot.
+timeout, so a hung VMM (or one that forked) never outlives its boot; its
+output is bounded likewise (procs.py). Every boot hands the image its nonce
+on the guest command line (refvmm --cmdline, QEMU -append, {cmdline}).
 """
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 import re
@@ -24,17 +25,18 @@ import shutil
 import signal
 import string
 import subprocess
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, Sequence, TypeVar
+from typing import Callable, Optional, Sequence
 
 from . import timing
 from .errors import EnvError, UsageError
+from .evidence import DEFAULT_SERIAL_LIMIT, cmdline_arg
 from .manifests import ImageSpec
 from .model import Ending
+from .procs import _Proc, cap_file, kill_group, run_parallel, run_process
+from .procs import kill_live_processes  # noqa: F401  (the CLI takes it from here)
 from .protocol import file_tail_line
 from .versions import Version
 
@@ -43,9 +45,8 @@ KVM_API_VERSION = 12
 REFVMM_PREFIX = "hcabi-refvmm: "
 NESTED_BOOT_OVERHEAD = 240.0  # boot the nested kernel, load kvm, copy images
 NESTED_GRACE = 60.0
-TEMPLATE_FIELDS = ("image", "serial", "vcpus", "memory", "spec_version")
-
-T = TypeVar("T")
+TEMPLATE_FIELDS = ("image", "serial", "cmdline", "vcpus", "memory", "spec_version")
+VMM_EVENTS = ("shutdown", "reboot", "crash")
 
 DEFAULT_TIMEOUTS = {"direct": 60.0, "nested": 300.0, "kvm": 60.0, "tcg": 300.0, "cmd": 60.0}
 
@@ -101,6 +102,14 @@ class BootJob:
     stderr: Path
     timeout: float
     spec_version: Optional[Version]
+    nonce: str = ""  # this boot's nonce (evidence.new_nonce), on the guest command line
+    key: bytes = b""  # the image's evidence key (evidence.image_key)
+    serial_limit: int = DEFAULT_SERIAL_LIMIT  # bytes of serial output (and stderr) kept
+
+    @property
+    def cmdline(self) -> str:
+        """The guest command line: hands the image its nonce."""
+        return cmdline_arg(self.nonce)
 
     def clear_logs(self) -> None:
         """Remove a previous run's logs so a VMM that writes nothing is not
@@ -126,95 +135,12 @@ class BootRun:
 Done = Callable[[BootRun], None]
 
 
-@dataclass
-class _Proc:
-    returncode: Optional[int]
-    timed_out: bool
-    duration: float
-    start_error: Optional[str] = None
-
-
-_LIVE: set[int] = set()
-_LIVE_LOCK = threading.Lock()
-
-
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def kill_live_processes() -> None:
-    """Kill every VMM process group still running (on Ctrl-C or SIGTERM):
-    they run in their own sessions, so a terminal's signal does not reach
-    them, and a hung one must not outlive the runner."""
-    with _LIVE_LOCK:
-        for pgid in _LIVE:
-            _kill_group(pgid)
-
-
-def _wait_unreaped(pid: int, timeout: float) -> bool:
-    """Wait for `pid` to exit without reaping it, so its process-group ID
-    cannot be reused by another process before the group's leftovers are
-    killed. Returns False on timeout."""
-    deadline = time.monotonic() + timeout
-    delay = 0.002
-    while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is None:
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(delay)
-        delay = min(delay * 2, 0.05)
-    return True
-
-
-def run_parallel(fn: Callable[..., T], items: list[tuple], workers: int, on_result: Callable[[T], None]) -> None:
-    """Run fn(*item) for each item on `workers` threads, handing results to
-    on_result in completion order (in this thread). If anything interrupts
-    the wait, queued work is cancelled and running VMMs are killed first, so
-    the executor's shutdown does not wait for hung boots."""
-    if not items:
-        return
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
-        futures = [pool.submit(fn, *item) for item in items]
-        try:
-            for future in as_completed(futures):
-                on_result(future.result())
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            kill_live_processes()
-            raise
-
-
-def run_process(argv: list[str], stdout: Path, stderr: Path, timeout: float) -> _Proc:
-    """Run argv with output to files; kill its whole process group when the
-    timeout expires (or when the runner is interrupted)."""
-    start = time.monotonic()
-    with contextlib.ExitStack() as stack:
-        out = stack.enter_context(open(stdout, "wb"))
-        err = out if stderr == stdout else stack.enter_context(open(stderr, "wb"))
-        try:
-            proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True, close_fds=True
-            )
-        except OSError as exc:
-            return _Proc(None, False, 0.0, f"cannot start {argv[0]}: {exc.strerror or exc}")
-        with _LIVE_LOCK:
-            _LIVE.add(proc.pid)
-        exited = False
-        try:
-            exited = _wait_unreaped(proc.pid, timeout)
-        finally:
-            with _LIVE_LOCK:  # the leader is not reaped yet: its group ID is still ours
-                _kill_group(proc.pid)  # on timeout, and whatever the VMM left behind
-                _LIVE.discard(proc.pid)
-            proc.wait()
-    return _Proc(proc.returncode, not exited, time.monotonic() - start)
-
-
 def _timeout_ending(seconds: float, who: str = "hcabi-conform") -> Ending:
     return Ending("timeout", f"the boot timed out after {seconds:g} s (stopped by {who})")
+
+
+def _flood_ending(path: Path, limit: int) -> Ending:
+    return Ending("flood", f"the VMM wrote more than {limit} bytes to {path.name} (--serial-limit); hcabi-conform stopped it")
 
 
 def _signal_ending(rc: int, stderr: Path) -> Ending:
@@ -257,12 +183,31 @@ def classify_qemu(rc: int, stderr: Path) -> Ending:
     return Ending("exited", detail + (f" ({last})" if last else ""), status=rc, verifiable=False)
 
 
-def classify_generic(rc: int, stderr: Path) -> Ending:
-    """A foreign VMM: its exit status has no agreed meaning."""
+def classify_generic(rc: int, stderr: Path, exits: Optional[dict[int, str]] = None) -> Ending:
+    """A foreign VMM: its exit status has no agreed meaning, unless the user
+    declared one (--vmm-exit EVENT=STATUS, `exits` = {status: event})."""
     if rc < 0:
         return _signal_ending(rc, stderr)
     last = file_tail_line(str(stderr))
-    return Ending("exited", f"the VMM exited with status {rc}" + (f" ({last})" if last else ""), status=rc, verifiable=False)
+    said = f" ({last})" if last else ""
+    event = (exits or {}).get(rc)
+    if event is not None:
+        return Ending(event, f"the VMM exited with status {rc}, which --vmm-exit {event}={rc} declares a {event}{said}", status=rc)
+    return Ending("exited", f"the VMM exited with status {rc}{said}", status=rc, verifiable=False)
+
+
+def parse_vmm_exits(items: Sequence[str]) -> dict[int, str]:
+    """--vmm-exit EVENT=STATUS (repeatable) -> {status: event}."""
+    exits: dict[int, str] = {}
+    for item in items:
+        event, eq, status = item.partition("=")
+        if not eq or event not in VMM_EVENTS or not status.isdigit() or not 0 <= int(status) <= 255:
+            raise UsageError(f"--vmm-exit {item!r}: expected EVENT=STATUS, EVENT one of {', '.join(VMM_EVENTS)}, STATUS 0-255 (e.g. crash=12)")
+        code = int(status)
+        if exits.get(code, event) != event:
+            raise UsageError(f"--vmm-exit: status {code} cannot mean both {exits[code]} and {event}")
+        exits[code] = event
+    return exits
 
 
 class Target:
@@ -303,9 +248,11 @@ class ProcessTarget(Target):
         job.clear_logs()
         stdout = job.serial if self.serial_on_stdout else job.stderr
         with timing.HelloWatch(job.serial) as watch:  # when the image says hello
-            proc = run_process(argv, stdout, job.stderr, self.process_timeout(job))
+            proc = run_process(argv, stdout, job.stderr, self.process_timeout(job), job.serial_limit, [job.serial])
         if proc.start_error:
             ending = Ending("host-error", proc.start_error)
+        elif proc.flooded is not None:
+            ending = _flood_ending(proc.flooded, job.serial_limit)
         elif proc.timed_out:
             ending = _timeout_ending(self.process_timeout(job))
         else:
@@ -328,7 +275,7 @@ def refvmm_args(job: BootJob, extra: Sequence[str] = ()) -> list[str]:
     `extra` (--refvmm-arg) go after the runner's own options, before IMAGE
     (refvmm stops reading options at the first operand)."""
     args = ["--vcpus", str(job.image.vcpus), "--memory", f"{job.image.memory_mib}M", "--serial", "-"]
-    args += ["--timeout", f"{job.timeout:g}", "--no-reboot"]
+    args += ["--timeout", f"{job.timeout:g}", "--no-reboot", "--cmdline", job.cmdline, "--serial-limit", str(job.serial_limit)]
     if job.spec_version is not None:
         args += ["--spec-version", str(job.spec_version)]
     return args + list(extra) + [str(job.image_path)]
@@ -457,8 +404,12 @@ class RefNested(Target):
                 produced = batch_dir / (job.image.name + suffix)
                 if produced.exists():
                     os.replace(produced, job.serial.with_suffix(suffix))
+            for log_file in (job.serial, job.stderr):  # refvmm's own --serial-limit bounds them already
+                cap_file(log_file, job.serial_limit)
+            # the command that ran this boot (inside the nested VM); the launcher is in target_info
+            command = [str(self.refvmm)] + refvmm_args(job, self.extra_args)
             runs.append(
-                BootRun(job, self._ending(job, proc, log, total), argv, per_boot, timing.nested_boot(said, job.image.name, index, wall))
+                BootRun(job, self._ending(job, proc, log, total), command, per_boot, timing.nested_boot(said, job.image.name, index, wall))
             )
         return runs
 
@@ -529,7 +480,7 @@ def qemu_kvm_probe(binary: str, image: Optional[Path] = None, timeout: float = 3
     try:
         _out, err = run.communicate(timeout=run_timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(run.pid)
+        kill_group(run.pid)
         _out, err = run.communicate()
         said = _qemu_said(err) if err.strip() else "no output"
         return False, f"{binary} -accel kvm did not run {image.name} to its end within {run_timeout:g} s ({said})"
@@ -565,6 +516,7 @@ class Qemu(ProcessTarget):
             "-smp", str(job.image.vcpus), "-m", str(job.image.memory_mib),
             "-nographic", "-monitor", "none", "-serial", "stdio", "-no-reboot",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", str(job.image_path),
+            "-append", job.cmdline,
         ]  # fmt: skip
 
     def classify(self, rc: int, stderr: Path) -> Ending:
@@ -597,16 +549,23 @@ def parse_template(template: str) -> list[str]:
             used.add(name)
     if "image" not in used:
         raise UsageError("--vmm-cmd: the template must contain {image}")
+    if "cmdline" not in used:
+        raise UsageError(
+            "--vmm-cmd: the template must contain {cmdline}, the guest command line (PVH start info) that hands "
+            "each boot its fresh nonce (hcabi.nonce=...): without it the image's results cannot be tied to the boot"
+        )
     return tokens
 
 
 class Cmd(ProcessTarget):
     """Any VMM, from a template. Without {serial} the VMM's stdout is taken
-    as the serial output."""
+    as the serial output. `exits` ({status: event}, --vmm-exit) says which of
+    the VMM's exit statuses mean a shutdown, reboot or crash of the VM."""
 
     name, mode = "cmd", "cmd"
 
-    def __init__(self, template: str) -> None:
+    def __init__(self, template: str, exits: Optional[dict[int, str]] = None) -> None:
+        self.exits = dict(exits or {})
         self.template = template
         self.tokens = parse_template(template)
         self.serial_on_stdout = not any("{serial}" in t for t in self.tokens)
@@ -620,12 +579,16 @@ class Cmd(ProcessTarget):
             raise EnvError(f"--vmm-cmd: VMM {exe!r} not found or not executable")
 
     def describe(self) -> dict[str, object]:
-        return {**super().describe(), "template": self.template}
+        info = {**super().describe(), "template": self.template}
+        if self.exits:
+            info["vmm_exit"] = {event: status for status, event in sorted(self.exits.items())}
+        return info
 
     def command(self, job: BootJob) -> list[str]:
         values = {
             "image": str(job.image_path),
             "serial": str(job.serial),
+            "cmdline": job.cmdline,
             "vcpus": str(job.image.vcpus),
             "memory": str(job.image.memory_mib),
             "spec_version": str(job.spec_version) if job.spec_version else "",
@@ -633,4 +596,4 @@ class Cmd(ProcessTarget):
         return [token.format(**values) for token in self.tokens]
 
     def classify(self, rc: int, stderr: Path) -> Ending:
-        return classify_generic(rc, stderr)
+        return classify_generic(rc, stderr, self.exits)

@@ -5,7 +5,7 @@ target cannot tell):
 
 - a target that runs one VMM per boot here (direct refvmm, QEMU, --vmm-cmd):
   `total` from the VMM's start to its exit, `hello` from the start to the
-  moment the image's `@hcabi hello` line appeared in its serial log (the VMM
+  moment the image's `@hcabi 0 hello` line appeared in its serial log (the VMM
   starting and the image booting), and `tests` = total - hello (what the
   image did after it said hello: its tests and its end). The serial log is
   polled every few milliseconds while the VMM runs; a VMM that buffers its
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-HELLO = b"@hcabi hello "
+HELLO = b"@hcabi 0 hello "  # protocol 2: the hello is always sequence 0
 POLL = 0.005
 MAX_SCAN = 16 << 20  # give up looking for the hello line after this many bytes
 

@@ -4,10 +4,19 @@ Everything here is synthetic: a small requirements manifest, a small tests
 manifest, and fake "images" that are JSON scripts a fake VMM (generated into
 tmp_path) plays back onto the serial port. No real image, refvmm, launcher or
 registry is needed, so these tests run before the other parts exist.
+
+A fake image is its JSON script followed by the evidence key blob (the magic
+and 32 key bytes), like a real image carries it; the fake VMM plays the image
+faithfully: it reads the nonce from the guest command line it is given
+(`--cmdline hcabi.nonce=...`) and writes protocol-2 lines (sequence number,
+MAC keyed with SHA-256(key || nonce), CRC) -- written independently of the
+runner's own encoder on purpose.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import shlex
@@ -25,12 +34,25 @@ WRAPPER = RUNNERS / "hcabi-conform"
 sys.path.insert(0, str(RUNNERS))
 
 
-def proto(body: str) -> str:
-    """A valid protocol line for `TYPE key=value ...`: CRC-32 (zlib) of the
-    bytes before ' #', 8 lower-case hex digits. Written independently of the
+KEY_MAGIC = b"\x89HCABI-KEY\r\n\x1a\n\x00\x01"
+TEST_KEY = bytes(range(32))
+TEST_NONCE = "00112233445566778899aabbccddeeff"
+
+
+def proto(body: str, seq: int, key: bytes = TEST_KEY, nonce: str = TEST_NONCE) -> str:
+    """A valid protocol-2 line for `TYPE key=value ...` with sequence number
+    `seq`: MAC = HMAC-SHA256(SHA-256(key || nonce), bytes before ' ~')[:8] in
+    hex, CRC-32 (zlib) of the bytes before ' #'. Written independently of the
     runner's own encoder on purpose."""
-    data = ("@hcabi " + body).encode("utf-8")
-    return f"@hcabi {body} #{zlib.crc32(data) & 0xFFFFFFFF:08x}"
+    data = f"@hcabi {seq} {body}".encode("utf-8")
+    k = hashlib.sha256(key + nonce.encode()).digest()
+    data += b" ~" + hmac.new(k, data, hashlib.sha256).hexdigest()[:16].encode()
+    return f"{data.decode()} #{zlib.crc32(data) & 0xFFFFFFFF:08x}"
+
+
+def protos(bodies: list[str], start: int = 0, key: bytes = TEST_KEY, nonce: str = TEST_NONCE) -> list[str]:
+    """Consecutive lines numbered from `start`."""
+    return [proto(b, start + i, key, nonce) for i, b in enumerate(bodies)]
 
 
 REQUIREMENTS: dict[str, Any] = {
@@ -83,14 +105,16 @@ TESTS = [
 ALL_EXTS = "BASE:1,TIME:1,TLB:1,SYSTEM:1"
 
 FAKE_VMM = r'''
-"""Fake VMM: plays back the JSON script that stands in for an image.
+"""Fake VMM: plays back the JSON script that stands in for an image, as the
+image would (protocol 2: the nonce from --cmdline, sequence numbers, MACs).
 Understands refvmm's options and also `IMAGE [SERIAL]` positionals."""
-import json, os, signal, sys, time, zlib
+import hashlib, hmac, json, os, signal, sys, time, zlib
 
+MAGIC = b"\x89HCABI-KEY\r\n\x1a\n\x00\x01"
 args = sys.argv[1:]
 opts, pos, i = {}, [], 0
 while i < len(args):
-    if args[i] in ("--vcpus", "--memory", "--serial", "--timeout", "--spec-version", "--inject-fault"):
+    if args[i] in ("--vcpus", "--memory", "--serial", "--timeout", "--spec-version", "--inject-fault", "--cmdline", "--serial-limit"):
         opts[args[i]] = args[i + 1]; i += 2
     elif args[i].startswith("--") and "=" in args[i]:
         opts[args[i].split("=", 1)[0]] = args[i].split("=", 1)[1]; i += 1
@@ -104,13 +128,31 @@ with open(image + ".argv.json", "w") as f:
     json.dump(sys.argv[1:], f)
 spec = opts.get("--spec-version") or os.environ.get("FAKE_SPEC", "1.1")
 out = sys.stdout.buffer if serial == "-" else open(serial, "wb")
+blob = open(image, "rb").read()
+script = json.loads(blob[: blob.index(MAGIC)])
+key = blob[blob.index(MAGIC) + len(MAGIC) :][:32]
+nonce = ""
+for word in opts.get("--cmdline", "").split(" "):
+    if word.startswith("hcabi.nonce="):
+        nonce = word[len("hcabi.nonce="):]
+state = {"seq": 0, "last": b""}
 
 def ver(s):
     return tuple(int(x) for x in s.split("."))
 
-def line(body):
-    data = ("@hcabi " + body).encode()
-    out.write(data + b" #" + ("%08x" % (zlib.crc32(data) & 0xffffffff)).encode() + b"\n")
+def encode(body, seq, k, crc=True):
+    data = ("@hcabi %d %s" % (seq, body)).encode()
+    data += b" ~" + hmac.new(k, data, hashlib.sha256).hexdigest()[:16].encode()
+    return data + b" #" + (("%08x" % (zlib.crc32(data) & 0xffffffff)) if crc else "00000000").encode() + b"\n"
+
+def line(body, step={}):
+    body = body.replace("{nonce}", nonce or "-")
+    k = hashlib.sha256((step.get("forge_key", "").encode() or key) + nonce.encode()).digest()
+    state["seq"] += step.get("seq_skip", 0)
+    data = encode(body, state["seq"], k, crc="badcrc" not in step)
+    state["seq"] += 1
+    state["last"] = data
+    out.write(data)
 
 def finish(status, msg):
     out.flush()
@@ -119,13 +161,19 @@ def finish(status, msg):
     sys.stderr.flush()
     os._exit(status)
 
-for step in json.load(open(image))["steps"]:
+for step in script["steps"]:
     if "min_spec" in step and ver(spec) < ver(step["min_spec"]):
         continue
     if "line" in step:
-        line(step["line"].replace("{spec}", spec))
+        line(step["line"].replace("{spec}", spec), step)
     elif "badcrc" in step:
-        out.write(("@hcabi " + step["badcrc"] + " #00000000\n").encode())
+        line(step["badcrc"], step)
+    elif "repeat" in step:
+        out.write(state["last"])
+    elif "flood" in step:
+        chunk = b"y" * 4095 + b"\n"
+        while True:
+            out.write(chunk)
     elif "text" in step:
         out.write(step["text"].encode() + b"\n")
     elif "raw" in step:
@@ -184,7 +232,7 @@ def passing_steps(image: str, tests: list[dict[str, Any]], exts: str = ALL_EXTS,
     (refvmm status 1), or with `end`."""
     steps: list[dict[str, Any]] = [
         {"text": "PVH boot: hello from the guest runtime"},
-        {"line": f"hello image={image} protocol=1"},
+        {"line": f"hello image={image} protocol=2 nonce={{nonce}}"},
         {"line": f"discovery present=1 base=0x40000000 signature=HCABIrefvmm0 spec={{spec}} impl=0x1 implver=0x10000 exts={exts}"},
     ]
     count = 0
@@ -235,6 +283,8 @@ class Suite:
     def out(self) -> Path:
         return self.root / "out"
 
+    key: bytes = field(default_factory=lambda: os.urandom(32))
+
     def write(self) -> "Suite":
         self.images_dir.mkdir(parents=True, exist_ok=True)
         self.manifest.write_text(json.dumps(self.requirements))
@@ -247,7 +297,7 @@ class Suite:
 
     def set_image(self, name: str, steps: list[dict[str, Any]]) -> None:
         file = next(i["file"] for i in self.images if i["name"] == name)
-        (self.images_dir / file).write_text(json.dumps({"steps": steps}))
+        (self.images_dir / file).write_bytes(json.dumps({"steps": steps}).encode() + b"\n" + KEY_MAGIC + self.key)
 
     def install_refvmm(self) -> Path:
         """The fake VMM as build/reference-impl/refvmm/hcabi-refvmm."""
@@ -264,14 +314,17 @@ class Suite:
         return path
 
     def vmm_cmd(self, serial: bool = True) -> str:
-        base = f"{shlex.quote(sys.executable)} {shlex.quote(str(self.fake_vmm))} {{image}}"
+        base = f"{shlex.quote(sys.executable)} {shlex.quote(str(self.fake_vmm))} --cmdline {{cmdline}} {{image}}"
         return base + (" {serial}" if serial else "")
 
     def common(self) -> list[str]:
         return ["--build-dir", str(self.build), "--manifest", str(self.manifest)]
 
-    def run_args(self, *extra: str, serial: bool = True) -> list[str]:
-        return ["run", "--target", "cmd", "--vmm-cmd", self.vmm_cmd(serial), *self.common(), "--out", str(self.out), *extra]
+    def run_args(self, *extra: str, serial: bool = True, vmm_exit: bool = True) -> list[str]:
+        """`run --target cmd` with the fake VMM; it exits like refvmm, which
+        `vmm_exit` declares (--vmm-exit)."""
+        exits = ["--vmm-exit", "shutdown=0", "--vmm-exit", "reboot=10", "--vmm-exit", "crash=12"] if vmm_exit else []
+        return ["run", "--target", "cmd", "--vmm-cmd", self.vmm_cmd(serial), *exits, *self.common(), "--out", str(self.out), *extra]
 
 
 @pytest.fixture

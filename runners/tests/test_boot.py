@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from conftest import proto
+from conftest import TEST_KEY, TEST_NONCE, proto
 
 from hcabi_conform.boot import interpret_boot
+from hcabi_conform.evidence import EvidenceContext
 from hcabi_conform.manifests import ImageSpec, TestSpec
 from hcabi_conform.model import BootRecord, Ending, TestResult
 from hcabi_conform.targets import classify_refvmm
@@ -26,22 +27,56 @@ EXIT0 = Ending("exit", "the guest wrote 0 to isa-debug-exit", status=1, code=0)
 FAULT = Ending("fault", "hcabi-refvmm: triple fault", status=6)
 TIMEOUT = Ending("timeout", "the boot timed out after 5 s")
 
-HEAD = [proto("hello image=time protocol=1"), proto("discovery present=1 spec=1.0 impl=0x1 implver=0x2 exts=BASE:1,TIME:1")]
+class P(str):
+    """A protocol line's body; `interpret` numbers the lines (0, 1, ...; a
+    second hello starts again at 0) and signs them with this boot's key."""
+
+
+class G(P):
+    """A line that arrives garbled (its CRC does not match)."""
+
+
+def hello(image: str, nonce: str = TEST_NONCE) -> P:
+    return P(f"hello image={image} protocol=2 nonce={nonce}")
+
+
+CTX = EvidenceContext(TEST_NONCE, TEST_KEY)
+
+
+def render(lines: list[str], key: bytes = TEST_KEY, nonce: str = TEST_NONCE) -> list[str]:
+    """Number and sign the P lines; other strings are free text."""
+    out, seq, hellos = [], 0, 0
+    for line in lines:
+        if not isinstance(line, P):
+            out.append(line)
+            continue
+        if line.startswith("hello "):
+            hellos += 1
+            seq = 0 if hellos > 1 else seq
+        text = proto(str(line), seq, key, nonce)
+        seq += 1
+        if isinstance(line, G):
+            text = text[:-1] + ("0" if text[-1] != "0" else "1")
+        out.append(text)
+    return out
+
+
+HEAD = [hello("time"), P("discovery present=1 spec=1.0 impl=0x1 implver=0x2 exts=BASE:1,TIME:1")]
 
 
 def interpret(tmp_path: Path, lines: list[str], ending: Ending, image: ImageSpec = IMAGE, selected: Optional[list[TestSpec]] = None) -> tuple[BootRecord, dict[str, TestResult]]:
     serial = tmp_path / "boot.serial"
-    serial.write_text("\n".join(lines) + "\n")
+    serial.write_text("\n".join(render(lines)) + "\n")
     sel = selected if selected is not None else [t for t in KNOWN.values() if t.image == image.name and t.since <= V10]
-    record, results = interpret_boot(image, serial, ending, KNOWN, sel)
+    record, results = interpret_boot(image, serial, ending, KNOWN, sel, CTX)
     return record, {r.test: r for r in results}
 
 
 def ok_test(test: TestSpec) -> list[str]:
     return [
-        proto(f"test-begin name={test.name} reqs={','.join(test.requirements)}"),
-        *[proto(f"check result=pass req={r} msg=fine") for r in test.requirements],
-        proto(f"test-end name={test.name} verdict=pass msg=fine"),
+        P(f"test-begin name={test.name} reqs={','.join(test.requirements)}"),
+        *[P(f"check result=pass req={r} msg=fine") for r in test.requirements],
+        P(f"test-end name={test.name} verdict=pass msg=fine"),
     ]
 
 
@@ -50,7 +85,7 @@ def problems(record: BootRecord, severity: str) -> list[str]:
 
 
 def test_all_pass(tmp_path: Path) -> None:
-    record, res = interpret(tmp_path, HEAD + ok_test(T1) + ok_test(T2) + [proto("suite-end pass=2 fail=0 skip=0 error=0")], EXIT0)
+    record, res = interpret(tmp_path, HEAD + ok_test(T1) + ok_test(T2) + [P("suite-end pass=2 fail=0 skip=0 error=0")], EXIT0)
     assert {r.raw_status for r in res.values()} == {"pass"}
     assert record.discovery and record.discovery.spec == "1.0" and record.discovery.exts == {"BASE": 1, "TIME": 1}
     assert not problems(record, "error") and not problems(record, "warning")
@@ -58,11 +93,11 @@ def test_all_pass(tmp_path: Path) -> None:
 
 def test_failed_check_is_pinned_to_its_requirement(tmp_path: Path) -> None:
     lines = HEAD + [
-        proto("test-begin name=TIME.a reqs=TIME-001,TIME-002"),
-        proto("check result=pass req=TIME-001 msg=monotonic"),
-        proto("check result=fail req=TIME-002 msg=expected 1000 ns, got 1 ms"),
-        proto("test-end name=TIME.a verdict=fail msg=unit wrong"),
-    ] + ok_test(T2) + [proto("suite-end pass=1 fail=1 skip=0 error=0")]
+        P("test-begin name=TIME.a reqs=TIME-001,TIME-002"),
+        P("check result=pass req=TIME-001 msg=monotonic"),
+        P("check result=fail req=TIME-002 msg=expected 1000 ns, got 1 ms"),
+        P("test-end name=TIME.a verdict=fail msg=unit wrong"),
+    ] + ok_test(T2) + [P("suite-end pass=1 fail=1 skip=0 error=0")]
     _, res = interpret(tmp_path, lines, EXIT0)
     a = res["TIME.a"]
     assert a.raw_status == "fail"
@@ -73,16 +108,16 @@ def test_failed_check_is_pinned_to_its_requirement(tmp_path: Path) -> None:
 
 def test_pass_verdict_with_failed_check_is_a_failure(tmp_path: Path) -> None:
     lines = HEAD + [
-        proto("test-begin name=TIME.a reqs=TIME-001,TIME-002"),
-        proto("check result=fail req=TIME-001 msg=bad"),
-        proto("test-end name=TIME.a verdict=pass msg="),
+        P("test-begin name=TIME.a reqs=TIME-001,TIME-002"),
+        P("check result=fail req=TIME-001 msg=bad"),
+        P("test-end name=TIME.a verdict=pass msg="),
     ]
     _, res = interpret(tmp_path, lines, EXIT0, selected=[T1])
     assert res["TIME.a"].raw_status == "fail"
 
 
 def test_crash_mid_test_loses_the_rest_of_the_boot(tmp_path: Path) -> None:
-    lines = HEAD + [proto("test-begin name=TIME.a reqs=TIME-001,TIME-002"), "about to die"]
+    lines = HEAD + [P("test-begin name=TIME.a reqs=TIME-001,TIME-002"), "about to die"]
     record, res = interpret(tmp_path, lines, FAULT)
     assert res["TIME.a"].raw_status == "crash"
     assert "triple fault" in res["TIME.a"].raw_message and "about to die" in res["TIME.a"].raw_message
@@ -91,7 +126,7 @@ def test_crash_mid_test_loses_the_rest_of_the_boot(tmp_path: Path) -> None:
 
 
 def test_timeout_mid_test(tmp_path: Path) -> None:
-    _, res = interpret(tmp_path, HEAD + ok_test(T1) + [proto("test-begin name=TIME.b reqs=TIME-003")], TIMEOUT)
+    _, res = interpret(tmp_path, HEAD + ok_test(T1) + [P("test-begin name=TIME.b reqs=TIME-003")], TIMEOUT)
     assert res["TIME.a"].raw_status == "pass"
     assert res["TIME.b"].raw_status == "timeout"
 
@@ -103,14 +138,13 @@ def test_no_hello_is_a_boot_error(tmp_path: Path) -> None:
 
 
 def test_garbled_hello_is_a_boot_error(tmp_path: Path) -> None:
-    hello = proto("hello image=time protocol=1").replace("time", "tima")
-    record, res = interpret(tmp_path, [hello] + HEAD[1:] + ok_test(T1), EXIT0, selected=[T1])
+    record, res = interpret(tmp_path, [G(hello("time"))] + HEAD[1:] + ok_test(T1), EXIT0, selected=[T1])
     assert res["TIME.a"].raw_status == "error"
     assert record.garbled == 1
 
 
 def test_wrong_image_is_a_boot_error(tmp_path: Path) -> None:
-    record, res = interpret(tmp_path, [proto("hello image=base protocol=1")] + HEAD[1:] + ok_test(T1), EXIT0, selected=[T1])
+    record, res = interpret(tmp_path, [hello("base")] + HEAD[1:] + ok_test(T1), EXIT0, selected=[T1])
     assert res["TIME.a"].raw_status == "error"
     assert any("expected 'time'" in p for p in problems(record, "error"))
 
@@ -123,17 +157,18 @@ def test_vmm_host_error(tmp_path: Path) -> None:
 
 
 def test_garbled_test_end_with_suite_end_is_error(tmp_path: Path) -> None:
-    end = proto("test-end name=TIME.a verdict=pass msg=ok")
-    lines = HEAD + [proto("test-begin name=TIME.a reqs=TIME-001,TIME-002"), end[:-1] + ("0" if end[-1] != "0" else "1")]
-    lines += [proto("suite-end pass=1 fail=0 skip=0 error=0")]
+    lines = HEAD + [P("test-begin name=TIME.a reqs=TIME-001,TIME-002"), G("test-end name=TIME.a verdict=pass msg=ok")]
+    lines += [P("suite-end pass=1 fail=0 skip=0 error=0")]
     record, res = interpret(tmp_path, lines, EXIT0, selected=[T1])
     assert res["TIME.a"].raw_status == "error"
     assert record.garbled == 1
-    assert any("garbled" in w for w in problems(record, "warning"))
+    # the garbled line explains the gap in the sequence: line noise, not a forgery
+    assert any("arrived garbled" in e for e in problems(record, "error")) and not problems(record, "fail")
+    assert record.evidence["verified"] is False
 
 
 def test_expected_reboot_seen(tmp_path: Path) -> None:
-    lines = [proto("hello image=system-reboot protocol=1"), HEAD[1], proto("test-begin name=SYSTEM.reboot reqs=SYSTEM-001"), proto("expect event=reboot code=0")]
+    lines = [hello("system-reboot"), HEAD[1], P("test-begin name=SYSTEM.reboot reqs=SYSTEM-001"), P("expect event=reboot code=0")]
     _, res = interpret(tmp_path, lines, Ending("reboot", "reboot", status=10), image=REBOOT_IMAGE)
     assert res["SYSTEM.reboot"].raw_status == "pass"
 
@@ -141,8 +176,8 @@ def test_expected_reboot_seen(tmp_path: Path) -> None:
 def test_expected_reboot_after_a_failed_check_fails(tmp_path: Path) -> None:
     """The VM ending as announced does not undo a check that failed before."""
     lines = [
-        proto("hello image=system-reboot protocol=1"), HEAD[1], proto("test-begin name=SYSTEM.reboot reqs=SYSTEM-001"),
-        proto("check result=fail req=SYSTEM-001 msg=reserved bits accepted"), proto("expect event=reboot code=0"),
+        hello("system-reboot"), HEAD[1], P("test-begin name=SYSTEM.reboot reqs=SYSTEM-001"),
+        P("check result=fail req=SYSTEM-001 msg=reserved bits accepted"), P("expect event=reboot code=0"),
     ]  # fmt: skip
     _, res = interpret(tmp_path, lines, Ending("reboot", "reboot", status=10), image=REBOOT_IMAGE)
     r = res["SYSTEM.reboot"]
@@ -151,13 +186,13 @@ def test_expected_reboot_after_a_failed_check_fails(tmp_path: Path) -> None:
 
 
 def test_expected_reboot_but_vm_faulted(tmp_path: Path) -> None:
-    lines = [proto("hello image=system-reboot protocol=1"), HEAD[1], proto("test-begin name=SYSTEM.reboot reqs=SYSTEM-001"), proto("expect event=reboot")]
+    lines = [hello("system-reboot"), HEAD[1], P("test-begin name=SYSTEM.reboot reqs=SYSTEM-001"), P("expect event=reboot")]
     _, res = interpret(tmp_path, lines, FAULT, image=REBOOT_IMAGE)
     assert res["SYSTEM.reboot"].raw_status == "crash"
 
 
 def test_expected_shutdown_with_wrong_code(tmp_path: Path) -> None:
-    lines = [proto("hello image=system-reboot protocol=1"), HEAD[1], proto("test-begin name=SYSTEM.reboot reqs=SYSTEM-001"), proto("expect event=shutdown code=7")]
+    lines = [hello("system-reboot"), HEAD[1], P("test-begin name=SYSTEM.reboot reqs=SYSTEM-001"), P("expect event=shutdown code=7")]
     stderr = tmp_path / "e"
     stderr.write_text("hcabi-refvmm: shutdown code=3\n")
     _, res = interpret(tmp_path, lines, classify_refvmm(0, stderr), image=REBOOT_IMAGE)
@@ -166,7 +201,7 @@ def test_expected_shutdown_with_wrong_code(tmp_path: Path) -> None:
 
 
 def test_shutdown_code_compared_as_u64(tmp_path: Path) -> None:
-    lines = [proto("hello image=system-reboot protocol=1"), HEAD[1], proto("test-begin name=SYSTEM.reboot reqs=SYSTEM-001"), proto("expect event=crash code=-1")]
+    lines = [hello("system-reboot"), HEAD[1], P("test-begin name=SYSTEM.reboot reqs=SYSTEM-001"), P("expect event=crash code=-1")]
     stderr = tmp_path / "e"
     stderr.write_text("hcabi-refvmm: crash code=18446744073709551615\n")
     _, res = interpret(tmp_path, lines, classify_refvmm(12, stderr), image=REBOOT_IMAGE)
@@ -174,15 +209,15 @@ def test_shutdown_code_compared_as_u64(tmp_path: Path) -> None:
 
 
 def test_restart_satisfies_expected_reboot(tmp_path: Path) -> None:
-    lines = [proto("hello image=system-reboot protocol=1"), HEAD[1], proto("test-begin name=SYSTEM.reboot reqs=SYSTEM-001"), proto("expect event=reboot")]
-    lines += [proto("hello image=system-reboot protocol=1"), proto("test-begin name=SYSTEM.reboot reqs=SYSTEM-001")]
+    lines = [hello("system-reboot"), HEAD[1], P("test-begin name=SYSTEM.reboot reqs=SYSTEM-001"), P("expect event=reboot")]
+    lines += [hello("system-reboot"), P("test-begin name=SYSTEM.reboot reqs=SYSTEM-001")]
     _, res = interpret(tmp_path, lines, TIMEOUT, image=REBOOT_IMAGE)
     assert res["SYSTEM.reboot"].raw_status == "pass"
 
 
 def test_unknown_test_and_stale_requirements_are_suite_errors(tmp_path: Path) -> None:
-    lines = HEAD + [proto("test-begin name=TIME.zzz reqs=TIME-009"), proto("test-end name=TIME.zzz verdict=pass msg=")]
-    lines += [proto("test-begin name=TIME.a reqs=TIME-001"), proto("test-end name=TIME.a verdict=pass msg=")]
+    lines = HEAD + [P("test-begin name=TIME.zzz reqs=TIME-009"), P("test-end name=TIME.zzz verdict=pass msg=")]
+    lines += [P("test-begin name=TIME.a reqs=TIME-001"), P("test-end name=TIME.a verdict=pass msg=")]
     record, _ = interpret(tmp_path, lines, EXIT0, selected=[T1])
     errors = problems(record, "error")
     assert any("TIME.zzz" in e for e in errors)
@@ -190,7 +225,7 @@ def test_unknown_test_and_stale_requirements_are_suite_errors(tmp_path: Path) ->
 
 
 def test_hcabi_absent(tmp_path: Path) -> None:
-    lines = [proto("hello image=time protocol=1"), proto("discovery present=0 base=0x40000000 signature=TCGTCGTCGTCG"), proto("suite-end pass=0 fail=0 skip=0 error=0")]
+    lines = [hello("time"), P("discovery present=0 base=0x40000000 signature=TCGTCGTCGTCG"), P("suite-end pass=0 fail=0 skip=0 error=0")]
     record, res = interpret(tmp_path, lines, EXIT0)
     assert record.discovery is not None and not record.discovery.present
     assert {r.raw_status for r in res.values()} == {"fail"}
@@ -198,29 +233,29 @@ def test_hcabi_absent(tmp_path: Path) -> None:
 
 
 def test_test_newer_than_claimed_version_not_run(tmp_path: Path) -> None:
-    _, res = interpret(tmp_path, HEAD + ok_test(T1) + [proto("suite-end pass=1 fail=0 skip=0 error=0")], EXIT0, selected=[T1, T3])
+    _, res = interpret(tmp_path, HEAD + ok_test(T1) + [P("suite-end pass=1 fail=0 skip=0 error=0")], EXIT0, selected=[T1, T3])
     assert res["TIME.new"].raw_status == "fail" and "claims HCABI 1.0" in res["TIME.new"].raw_message
 
 
 def test_suite_end_without_a_selected_test_is_error(tmp_path: Path) -> None:
-    _, res = interpret(tmp_path, HEAD + ok_test(T1) + [proto("suite-end pass=1 fail=0 skip=0 error=0")], EXIT0, selected=[T1, T2])
+    _, res = interpret(tmp_path, HEAD + ok_test(T1) + [P("suite-end pass=1 fail=0 skip=0 error=0")], EXIT0, selected=[T1, T2])
     assert res["TIME.b"].raw_status == "error"
 
 
 def test_suite_end_count_mismatch_warns(tmp_path: Path) -> None:
-    record, _ = interpret(tmp_path, HEAD + ok_test(T1) + [proto("suite-end pass=5 fail=0 skip=0 error=0")], EXIT0, selected=[T1])
+    record, _ = interpret(tmp_path, HEAD + ok_test(T1) + [P("suite-end pass=5 fail=0 skip=0 error=0")], EXIT0, selected=[T1])
     assert any("suite-end counts" in w for w in problems(record, "warning"))
 
 
 def test_vmm_crash_after_suite_end_is_a_failure(tmp_path: Path) -> None:
-    lines = HEAD + ok_test(T1) + ok_test(T2) + [proto("suite-end pass=2 fail=0 skip=0 error=0")]
+    lines = HEAD + ok_test(T1) + ok_test(T2) + [P("suite-end pass=2 fail=0 skip=0 error=0")]
     record, res = interpret(tmp_path, lines, Ending("signal", "the VMM was killed by SIGSEGV", status=-11))
     assert {r.raw_status for r in res.values()} == {"pass"}
     assert problems(record, "fail")
 
 
 def test_missing_serial_file(tmp_path: Path) -> None:
-    record, res = interpret_boot(IMAGE, tmp_path / "nope.serial", EXIT0, KNOWN, [T1])
+    record, res = interpret_boot(IMAGE, tmp_path / "nope.serial", EXIT0, KNOWN, [T1], CTX)
     assert res[0].raw_status == "error"
     assert any("no serial log" in p.message for p in record.problems)
 
@@ -232,3 +267,112 @@ def test_refvmm_status_table(tmp_path: Path) -> None:
     assert classify_refvmm(1, err).kind == "exit" and classify_refvmm(1, err).code == 0
     expected = {0: "shutdown", 2: "vmm-usage", 4: "host-error", 6: "fault", 8: "timeout", 10: "reboot", 14: "fault", -11: "signal"}
     assert {rc: classify_refvmm(rc, err).kind for rc in expected} == expected
+
+
+# -- protocol 2: is the log evidence of this boot? ---------------------------------
+
+
+def interpret_raw(tmp_path: Path, text: list[str], selected: list[TestSpec] = [T1], ending: Ending = EXIT0) -> tuple[BootRecord, dict[str, TestResult]]:
+    serial = tmp_path / "raw.serial"
+    serial.write_text("\n".join(text) + "\n")
+    record, results = interpret_boot(IMAGE, serial, ending, KNOWN, selected, CTX)
+    return record, {r.test: r for r in results}
+
+
+GOOD = HEAD + ok_test(T1) + [P("suite-end pass=1 fail=0 skip=0 error=0")]
+
+
+def test_verified_boot_records_its_evidence(tmp_path: Path) -> None:
+    record, res = interpret_raw(tmp_path, render(GOOD))
+    assert res["TIME.a"].raw_status == "pass"
+    ev = record.evidence
+    assert ev["verified"] is True and ev["lines"] == len(GOOD) and ev["nonce"] == TEST_NONCE
+    assert ev["serial_capped"] is False and ev["serial_bytes"] == (tmp_path / "raw.serial").stat().st_size
+    assert BootRecord.from_dict(record.to_dict()) == record
+
+
+def test_forged_log_with_another_key_fails_every_test(tmp_path: Path) -> None:
+    record, res = interpret_raw(tmp_path, render(GOOD, key=b"\x01" * 32), selected=[T1, T2])
+    assert {r.raw_status for r in res.values()} == {"fail"}
+    assert "line 1: MAC does not match this boot's key (forged or from another run)" in res["TIME.b"].raw_message
+    assert problems(record, "fail") and record.discovery is None and record.evidence["verified"] is False
+
+
+def test_replayed_log_fails_on_the_nonce(tmp_path: Path) -> None:
+    other = "ffeeddccbbaa99887766554433221100"
+    lines = [hello("time", other)] + GOOD[1:]
+    record, res = interpret_raw(tmp_path, render(lines, nonce=other))
+    assert res["TIME.a"].raw_status == "fail"
+    want = f"replayed or forged serial log: hello carries nonce {other}, this boot was given {TEST_NONCE}"
+    assert want in res["TIME.a"].raw_message and want in problems(record, "fail")
+
+
+def test_log_without_a_nonce_fails(tmp_path: Path) -> None:
+    lines = [P("hello image=time protocol=2 nonce=-")] + GOOD[1:]
+    record, res = interpret_raw(tmp_path, render(lines, nonce=""))
+    assert res["TIME.a"].raw_status == "fail" and "given no nonce" in res["TIME.a"].raw_message
+
+
+def test_a_missing_line_fails(tmp_path: Path) -> None:
+    text = render(GOOD)
+    del text[3]  # the check line: a log edited to drop a line
+    record, res = interpret_raw(tmp_path, text)
+    assert res["TIME.a"].raw_status == "fail"
+    assert "line 4: sequence 4 after 2 (a line is missing)" in res["TIME.a"].raw_message
+
+
+def test_a_duplicated_line_fails(tmp_path: Path) -> None:
+    text = render(GOOD)
+    text.insert(4, text[3])
+    _, res = interpret_raw(tmp_path, text)
+    assert res["TIME.a"].raw_status == "fail" and "sequence 3 after 3 (a line is duplicated or out of order)" in res["TIME.a"].raw_message
+
+
+def test_reordered_lines_fail(tmp_path: Path) -> None:
+    text = render(GOOD)
+    text[3], text[4] = text[4], text[3]
+    _, res = interpret_raw(tmp_path, text)
+    assert res["TIME.a"].raw_status == "fail" and "a line is missing" in res["TIME.a"].raw_message
+
+
+def test_a_garbled_last_line_is_only_a_warning(tmp_path: Path) -> None:
+    """A VM that died mid-line leaves a garbled last line and no gap."""
+    text = render(HEAD + ok_test(T1) + [P("test-begin name=TIME.b reqs=TIME-003")])
+    text[-1] = text[-1][:30]
+    record, res = interpret_raw(tmp_path, text, selected=[T1, T2], ending=FAULT)
+    assert res["TIME.a"].raw_status == "pass" and res["TIME.b"].raw_status == "crash"
+    assert record.evidence["verified"] is True and any("garbled" in w for w in problems(record, "warning"))
+
+
+def test_protocol_1_image_is_a_boot_error(tmp_path: Path) -> None:
+    import zlib
+
+    data = b"@hcabi hello image=time protocol=1"
+    record, res = interpret_raw(tmp_path, [f"{data.decode()} #{zlib.crc32(data):08x}"])
+    assert res["TIME.a"].raw_status == "error"
+    assert any("protocol-1 line" in e for e in problems(record, "error"))
+
+
+def test_skip_carries_what_it_needed(tmp_path: Path) -> None:
+    lines = HEAD + [P("test-begin name=TIME.a reqs=TIME-001,TIME-002"), P("test-end name=TIME.a verdict=skip needs=TIME,VCPU msg=extension TIME not advertised")]
+    _, res = interpret(tmp_path, lines, EXIT0, selected=[T1])
+    assert res["TIME.a"].raw_status == "skip" and res["TIME.a"].needs == ["TIME", "VCPU"]
+    assert TestResult.from_dict(res["TIME.a"].to_dict()).needs == ["TIME", "VCPU"]
+
+
+def test_serial_beyond_the_limit_is_not_read(tmp_path: Path) -> None:
+    serial = tmp_path / "big.serial"
+    serial.write_bytes(("\n".join(render(HEAD)) + "\n").encode() + b"y" * 100_000 + b"\n" + "\n".join(render(ok_test(T1))).encode())
+    limit = len(serial.read_bytes()) - 5000
+    record, results = interpret_boot(IMAGE, serial, EXIT0, KNOWN, [T1], EvidenceContext(TEST_NONCE, TEST_KEY, limit))
+    assert record.evidence["serial_capped"] is True and record.evidence["serial_bytes"] == limit
+    assert any("reached the cap" in p for p in problems(record, "fail"))
+    assert results[0].raw_status != "pass"  # its lines lie past the cap
+
+
+def test_unverifiable_end_does_not_satisfy_expect(tmp_path: Path) -> None:
+    lines = [hello("system-reboot"), HEAD[1], P("test-begin name=SYSTEM.reboot reqs=SYSTEM-001"), P("expect event=crash code=3")]
+    ending = Ending("exited", "the VMM exited with status 0", status=0, verifiable=False)
+    _, res = interpret(tmp_path, lines, ending, image=REBOOT_IMAGE)
+    r = res["SYSTEM.reboot"]
+    assert r.raw_status == "fail" and "cannot tell how the VM ended" in r.raw_message and "--vmm-exit crash=12" in r.raw_message

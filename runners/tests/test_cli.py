@@ -18,7 +18,13 @@ from conftest import Suite, one_line_error, run_cli
         (["run", "--target", "cmd", "--vmm-cmd", "vmm {image"], 2, "bad template token"),
         (["run", "--target", "cmd", "--vmm-cmd", "vmm {image!r}"], 2, "takes no format"),
         (["run", "--target", "cmd", "--vmm-cmd", "vmm 'unclosed {image}"], 2, "cannot split"),
-        (["run", "--target", "cmd", "--vmm-cmd", "vmm {image} --v={spec_version}"], 2, "give --spec-version"),
+        (["run", "--target", "cmd", "--vmm-cmd", "vmm {image} {cmdline} --v={spec_version}"], 2, "give --spec-version"),
+        (["run", "--target", "cmd", "--vmm-cmd", "vmm {image}"], 2, "must contain {cmdline}, the guest command line"),
+        (["run", "--target", "cmd", "--vmm-cmd", "vmm {image} {cmdline}", "--vmm-exit", "halt=3"], 2, "--vmm-exit 'halt=3': expected EVENT=STATUS"),
+        (["run", "--target", "cmd", "--vmm-cmd", "vmm {image} {cmdline}", "--vmm-exit", "crash=256"], 2, "STATUS 0-255"),
+        (["run", "--target", "cmd", "--vmm-cmd", "vmm {image} {cmdline}", "--vmm-exit", "crash=3", "--vmm-exit", "reboot=3"], 2, "cannot mean both"),
+        (["run", "--vmm-exit", "crash=12"], 2, "--vmm-exit is only for --target cmd"),
+        (["run", "--serial-limit", "0"], 2, "positive integer"),
         (["run", "--vmm-cmd", "vmm {image}"], 2, "only for --target cmd"),
         (["run", "--shard", "3/2"], 2, "--shard"),
         (["run", "--shard", "x"], 2, "--shard"),
@@ -46,7 +52,7 @@ def test_missing_image_is_exit_4(suite: Suite) -> None:
 
 
 def test_missing_vmm_is_exit_4(suite: Suite) -> None:
-    res = run_cli("run", "--target", "cmd", "--vmm-cmd", "/nonexistent/vmm {image}", *suite.common(), "--out", str(suite.out))
+    res = run_cli("run", "--target", "cmd", "--vmm-cmd", "/nonexistent/vmm {image} {cmdline}", *suite.common(), "--out", str(suite.out))
     assert res.rc == 4 and "not found" in one_line_error(res)
 
 

@@ -1,6 +1,7 @@
 """runners/integration_check.py's JUnit validator (used by the CTest test
 conform.vX.Y.junit on a real run): it accepts what `render_junit` writes for
-every status and rejects documents that Jenkins or GitLab would misread."""
+every status and rejects documents that Jenkins or GitLab would misread; and
+its check of a partial implementation's report (conform.profile.core.run)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from hcabi_conform.junit import render_junit
-from integration_check import validate_junit
+from integration_check import partial_problems, validate_junit
 
 
 def result(test: str, status: str, message: str = "") -> dict[str, Any]:
@@ -73,3 +74,45 @@ def test_broken_junit_is_rejected(good: str, edit: Any, expect: str) -> None:
     assert bad != good
     problems, _ = validate_junit(bad)
     assert any(expect in p for p in problems), problems
+
+
+# -- partial_problems: a report of refvmm --extensions (conform.profile.core.run) --
+
+CORE = ["BASE", "CONSOLE", "TIME", "SYSTEM"]
+
+
+def partial_report() -> dict[str, Any]:
+    def res(test: str, raw: str, needs: list[str] | None = None) -> dict[str, Any]:
+        return dict(result(test, raw, "x"), needs=needs or [])
+
+    return {
+        "verdict": "conformant", "profile": "core", "selection": {"partial": False},
+        "target_info": {"vmm_args": ["--extensions=BASE,CONSOLE,TIME,SYSTEM"]},
+        "boots": [{"image": "time", "discovery": {"exts": {"BASE": 1, "CONSOLE": 1, "TIME": 2, "SYSTEM": 1}}}],
+        "results": [res("X86.regs", "pass"), res("TIME.clock", "pass"), res("TIME.smp", "skip", ["VCPU"]), res("VCPU.start", "skip")],
+        "requirements": {"TIME-002": {"status": "pass", "required": True, "tests": []}, "VCPU-001": {"status": "skip", "required": False, "tests": []}},
+    }  # fmt: skip
+
+
+def test_partial_report_accepted() -> None:
+    assert partial_problems(partial_report(), CORE, "core") == []
+
+
+@pytest.mark.parametrize(
+    "edit, expect",
+    [
+        (lambda r: r["results"][0].update(raw_status="skip", needs=["VCPU"]), "X86.regs is 'skip', expected pass"),
+        (lambda r: r["results"][2].update(needs=[]), "TIME.smp is 'skip' (needs [])"),
+        (lambda r: r["results"][2].update(needs=["VCPU", "TIME"]), "TIME.smp is 'skip' (needs ['VCPU', 'TIME'])"),
+        (lambda r: r["results"][3].update(raw_status="pass"), "VCPU.start of withheld VCPU is 'pass'"),
+        (lambda r: r["boots"][0]["discovery"]["exts"].update(VCPU=1), "image time: discovery advertises"),
+        (lambda r: r["requirements"]["TIME-002"].update(status="skip"), "required requirement TIME-002 is 'skip'"),
+        (lambda r: r["target_info"].update(vmm_args=[]), "target_info.vmm_args lacks '--extensions=BASE,CONSOLE,TIME,SYSTEM'"),
+        (lambda r: r.update(verdict="non-conformant"), "report verdict 'non-conformant'"),
+    ],
+)
+def test_partial_report_problems(edit: Any, expect: str) -> None:
+    rep = partial_report()
+    edit(rep)
+    problems = partial_problems(rep, CORE, "core")
+    assert len(problems) == 1 and problems[0].startswith(expect), problems

@@ -1,5 +1,6 @@
-"""The serial protocol parser: every line type, CRC checks, truncation,
-garbage, enormous logs and interleaving (docs/internals.md)."""
+"""The serial protocol parser: every line type, CRC checks, sequence numbers
+and MAC fields, truncation, garbage, enormous logs and interleaving
+(docs/internals.md). MACs are verified by boot.py (test_boot.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import io
 import tracemalloc
 
 import pytest
-from conftest import proto
+from conftest import TEST_KEY, TEST_NONCE
+from conftest import proto as signed_proto
 
 from hcabi_conform.protocol import (
     MAX_LINE,
@@ -19,6 +21,11 @@ from hcabi_conform.protocol import (
     read_items,
     split_lines,
 )
+from hcabi_conform.evidence import line_key
+
+
+def proto(body: str, seq: int = 0) -> str:
+    return signed_proto(body, seq)
 
 
 def parse(text: str) -> object:
@@ -26,13 +33,44 @@ def parse(text: str) -> object:
 
 
 def test_helper_matches_runner_encoder() -> None:
-    assert proto("hello image=base protocol=1").encode() == encode_line("hello image=base protocol=1")
+    body = f"hello image=base protocol=2 nonce={TEST_NONCE}"
+    assert proto(body, 7).encode() == encode_line(body, 7, line_key(TEST_KEY, TEST_NONCE))
+
+
+def test_record_carries_what_signs_it() -> None:
+    line = proto("check result=pass req=BASE-001 msg=a ~0123456789abcdef in the text", 41)
+    item = parse(line)
+    assert isinstance(item, Record) and item.signed is not None
+    assert item.signed.seq == 41 and item.msg == "a ~0123456789abcdef in the text"
+    assert item.signed.data == line[: line.rfind(" ~")].encode() and line.endswith(item.signed.mac + " #" + line[-8:])
+
+
+def test_protocol_1_line_is_garbled_and_says_so() -> None:
+    import zlib
+
+    data = b"@hcabi hello image=base protocol=1"
+    item = parse(f"{data.decode()} #{zlib.crc32(data):08x}")
+    assert isinstance(item, Garbled) and "protocol-1" in item.reason and item.signed is None
+
+
+def test_intact_line_with_bad_fields_keeps_its_signature() -> None:
+    item = parse(proto("check result=maybe req=X-1", 3))
+    assert isinstance(item, Garbled) and item.signed is not None and item.signed.seq == 3
+
+
+def test_read_items_stops_at_the_limit() -> None:
+    data = ("\n".join(proto(f"check result=pass req=X-{i} msg=ok", i) for i in range(100)) + "\n").encode()
+    first = len(proto("check result=pass req=X-0 msg=ok", 0)) + 1
+    items = list(read_items(io.BytesIO(data), limit=first * 3 + 10))
+    assert [type(i).__name__ for i in items] == ["Record", "Record", "Record", "Garbled"]
 
 
 @pytest.mark.parametrize(
     "body, kind, fields, msg",
     [
-        ("hello image=base protocol=1", "hello", {"image": "base", "protocol": "1"}, ""),
+        ("hello image=base protocol=2 nonce=-", "hello", {"image": "base", "protocol": "2", "nonce": "-"}, ""),
+        (f"hello image=base protocol=2 nonce={TEST_NONCE}", "hello", {"image": "base", "protocol": "2", "nonce": TEST_NONCE}, ""),
+        ("test-end name=TIME.x verdict=skip needs=TIME,VCPU msg=no", "test-end", {"name": "TIME.x", "verdict": "skip", "needs": "TIME,VCPU"}, "no"),
         (
             "discovery present=1 base=0x40000000 signature=HCABIrefvmm0 spec=1.0 impl=0x1 implver=0x10000 exts=BASE:1,CONSOLE:1",
             "discovery",
@@ -72,7 +110,7 @@ def test_crc_mismatch_is_garbled() -> None:
 
 
 def test_one_flipped_crc_digit_is_garbled() -> None:
-    good = proto("hello image=base protocol=1")
+    good = proto("hello image=base protocol=2")
     last = good[-1]
     bad = good[:-1] + ("0" if last != "0" else "1")
     assert isinstance(parse(bad), Garbled)
@@ -86,7 +124,7 @@ def test_truncated_line_is_garbled() -> None:
 
 
 def test_uppercase_crc_accepted_and_crlf_stripped() -> None:
-    line = proto("hello image=base protocol=1")
+    line = proto("hello image=base protocol=2")
     head, crc = line.rsplit("#", 1)
     item = parse_line((head + "#" + crc.upper() + "\r\n").encode(), 1)
     assert isinstance(item, Record) and item.kind == "hello"
@@ -105,7 +143,7 @@ def test_unknown_type_is_kept_not_interpreted() -> None:
 
 def test_free_text_and_prefix_junk() -> None:
     assert isinstance(parse("SeaBIOS (version 1.16)"), Text)
-    junk = "\x1b[2J\x1b[01;01H" + proto("hello image=base protocol=1")
+    junk = "\x1b[2J\x1b[01;01H" + proto("hello image=base protocol=2")
     item = parse(junk)
     assert isinstance(item, Record) and item.kind == "hello"
 
@@ -135,14 +173,14 @@ def test_garbage_containing_prefix_is_garbled_not_text() -> None:
 
 
 def test_split_lines_final_line_without_newline() -> None:
-    data = b"one\r\ntwo\n" + proto("hello image=a protocol=1").encode()
-    assert [ln for ln, _ in split_lines(io.BytesIO(data))] == [b"one\r", b"two", proto("hello image=a protocol=1").encode()]
+    data = b"one\r\ntwo\n" + proto("hello image=a protocol=2").encode()
+    assert [ln for ln, _ in split_lines(io.BytesIO(data))] == [b"one\r", b"two", proto("hello image=a protocol=2").encode()]
 
 
 def test_lines_interleaved_with_free_text() -> None:
     lines = [
         "boot: paging on",
-        proto("hello image=base protocol=1"),
+        proto("hello image=base protocol=2"),
         "cpu1: online",
         proto("test-begin name=BASE.a reqs=BASE-001"),
         "some log line with @ and # characters",

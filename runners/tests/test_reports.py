@@ -6,13 +6,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
-import zlib
 from pathlib import Path
 
 import pytest
 import json
 
-from conftest import Suite, by_test, load, one_line_error, passing_steps, run_cli
+from conftest import KEY_MAGIC, Suite, by_test, load, one_line_error, passing_steps, proto, run_cli
 
 from hcabi_conform.html_report import render_html
 from hcabi_conform.junit import render_junit
@@ -29,7 +28,7 @@ def mixed_report(suite: Suite) -> dict:  # type: ignore[type-arg]
             steps[i] = {"line": "test-end name=TIME.monotonic verdict=fail msg=<script>alert(1)</script> & \"quotes\""}
     suite.set_image("time", steps)
     suite.set_image("tlb", [
-        {"line": "hello image=tlb protocol=1"},
+        {"line": "hello image=tlb protocol=2 nonce={nonce}"},
         {"line": f"discovery present=1 spec={{spec}} impl=0x1 implver=0x10000 exts={exts}"},
         {"line": "test-begin name=TLB.flush reqs=TLB-001"},
         {"line": "test-end name=TLB.flush verdict=skip msg=not advertised"},
@@ -38,7 +37,7 @@ def mixed_report(suite: Suite) -> dict:  # type: ignore[type-arg]
     ])  # fmt: skip
     suite.set_image("x86", passing_steps("x86", suite.tests, exts=exts)[:4] + [{"exit": 6}])
     suite.set_image("system-reboot", passing_steps("system-reboot", suite.tests, exts=exts))
-    suite.set_image("base", [{"line": "hello image=base protocol=1"}, {"line": f"discovery present=1 spec={{spec}} impl=0x1 implver=0x10000 exts={exts}"},
+    suite.set_image("base", [{"line": "hello image=base protocol=2 nonce={nonce}"}, {"line": f"discovery present=1 spec={{spec}} impl=0x1 implver=0x10000 exts={exts}"},
                              {"line": "test-begin name=BASE.get_spec_version reqs=BASE-001"}, {"line": "test-end name=BASE.get_spec_version verdict=error msg=bad test"},
                              {"line": "test-begin name=BASE.probe_extension reqs=BASE-002"}, {"line": "test-end name=BASE.probe_extension verdict=pass msg="},
                              {"line": "suite-end pass=1 fail=0 skip=0 error=1"}, {"exit": 1}])  # fmt: skip
@@ -102,35 +101,41 @@ def test_html_default_spec_link(mixed_report: dict) -> None:  # type: ignore[typ
     assert 'href="../spec/hcabi-spec.html#BASE-001"' in render_html(mixed_report)
 
 
-def _pvh_guest(tmp: Path, lines: list[str]) -> Path:
-    """A real 32-bit PVH ELF that prints `lines` on COM1 and leaves through
-    isa-debug-exit: enough to drive the qemu target for real."""
-
-    def proto(body: str) -> bytes:
-        data = ("@hcabi " + body).encode()
-        return data + b" #" + f"{zlib.crc32(data) & 0xFFFFFFFF:08x}".encode() + b"\n"
-
-    msg = b"".join(proto(line) for line in lines)
+def _pvh_guest(tmp: Path, lines: list[str], key: bytes) -> Path:
+    """A real 32-bit PVH ELF that prints its command line (from the PVH start
+    info), then fixed protocol lines (signed with `key` and no nonce: it
+    cannot compute MACs), on COM1 and leaves through isa-debug-exit: enough
+    to drive the qemu target for real. It carries `key` like an image."""
+    msg = b"".join(proto(line, seq, key, "").encode() + b"\n" for seq, line in enumerate(lines))
     asm = f"""
 .code32
 .section .text
 .globl _start
 _start:
+  mov $pre, %esi
+  call puts
+  mov 24(%ebx), %esi  /* start_info.cmdline_paddr */
+  call puts
   mov $msg, %esi
-1: lodsb
-  test %al, %al
-  jz 2f
-  mov $0x3f8, %dx
-  out %al, %dx
-  jmp 1b
-2: mov $0xf4, %dx
+  call puts
+  mov $0xf4, %dx
   xor %eax, %eax
   out %eax, %dx
 3: cli
   hlt
   jmp 3b
+puts:
+  mov $0x3f8, %dx
+1: lodsb
+  test %al, %al
+  jz 2f
+  out %al, %dx
+  jmp 1b
+2: ret
 .section .data
-msg: .byte {",".join(str(b) for b in msg)},0
+pre: .asciz "cmdline="
+msg: .byte 10,{",".join(str(b) for b in msg)},0
+key: .byte {",".join(str(b) for b in KEY_MAGIC + key)}
 .section .note.Xen, "a"
   .align 4
   .long 4, 4, 18
@@ -145,20 +150,26 @@ msg: .byte {",".join(str(b) for b in msg)},0
 
 @pytest.mark.skipif(not (shutil.which("qemu-system-x86_64") and shutil.which("as") and shutil.which("ld")), reason="needs QEMU and binutils")
 def test_qemu_target_real_guest_without_hcabi(suite: Suite, tmp_path: Path) -> None:
+    """A fixed log cannot pass as evidence: the guest below prints lines it
+    could not have bound to the boot (no nonce). QEMU hands it the nonce on
+    its command line (-append) all the same."""
     elf = _pvh_guest(tmp_path, [
-        "hello image=x86 protocol=1",
+        "hello image=x86 protocol=2 nonce=-",
         "discovery present=0 base=0x40000000 signature=TCGTCGTCGTCG",
         "test-begin name=X86.vmcall reqs=X86-001",
         "test-end name=X86.vmcall verdict=skip msg=HCABI not present",
         "suite-end pass=0 fail=0 skip=1 error=0",
-    ])  # fmt: skip
+    ], suite.key)  # fmt: skip
     shutil.copy(elf, suite.images_dir / "hcabi-conf-x86.elf")
     res = run_cli("run", "--target", "qemu", "--qemu-accel", "tcg", "--filter", "X86.*", "--timeout", "60", *suite.common(), "--out", str(suite.out), "--json", str(suite.root / "q.json"))
     assert res.rc == 3, res.out + res.err
     rep = load(suite.root / "q.json")
-    assert rep["hcabi_present"] is False and "HCABI is not present" in res.out
-    assert rep["boots"][0]["ending"]["kind"] == "exit" and rep["boots"][0]["ending"]["code"] == 0
-    assert by_test(rep)["X86.vmcall"]["status"] == "fail"
+    boot = rep["boots"][0]
+    assert f"cmdline=hcabi.nonce={boot['evidence']['nonce']}\n" in (suite.out / "x86.serial").read_text(errors="replace")
+    assert boot["ending"]["kind"] == "exit" and boot["ending"]["code"] == 0
+    assert boot["evidence"]["verified"] is False and boot["discovery"] is None
+    x86 = by_test(rep)["X86.vmcall"]
+    assert x86["status"] == "fail" and "the image was given no nonce (hello says nonce=-)" in x86["message"]
 
 
 # -- merge -----------------------------------------------------------------------------

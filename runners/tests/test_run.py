@@ -94,7 +94,7 @@ def test_vmm_exits_at_once(suite: Suite) -> None:
 
 
 def test_garbage_output(suite: Suite) -> None:
-    suite.set_image("x86", [{"raw": "00ff13370a" * 200}, {"badcrc": "hello image=x86 protocol=1"}, {"text": "\x1b[31mred"}, {"exit": 0}])
+    suite.set_image("x86", [{"raw": "00ff13370a" * 200}, {"badcrc": "hello image=x86 protocol=2 nonce={nonce}"}, {"text": "\x1b[31mred"}, {"exit": 0}])
     res = run_cli(*suite.run_args("--json", str(suite.root / "r.json"), "--junit", str(suite.root / "r.xml"), "--html", str(suite.root / "r.html")))
     assert res.rc == 4, res.out + res.err
     rep = load(suite.root / "r.json")
@@ -107,7 +107,7 @@ def test_garbage_output(suite: Suite) -> None:
 
 
 def test_enormous_output_before_hello(suite: Suite) -> None:
-    steps = [{"big": 24 * 1024 * 1024}, {"text": "z" * (MAX_LINE * 3)}] + passing_steps("base", suite.tests)
+    steps = [{"big": 12 * 1024 * 1024}, {"text": "z" * (MAX_LINE * 3)}] + passing_steps("base", suite.tests)
     suite.set_image("base", steps)
     res = run_cli(*suite.run_args("--filter", "BASE.*", "--json", str(suite.root / "r.json")))
     assert res.rc == 0, res.out + res.err
@@ -117,7 +117,7 @@ def test_enormous_output_before_hello(suite: Suite) -> None:
 def test_hcabi_absent(suite: Suite) -> None:
     for img in suite.images:
         suite.set_image(img["name"], [
-            {"line": f"hello image={img['name']} protocol=1"},
+            {"line": f"hello image={img['name']} protocol=2 nonce={{nonce}}"},
             {"line": "discovery present=0 base=0x40000000 signature=TCGTCGTCGTCG"},
             {"line": "suite-end pass=0 fail=0 skip=0 error=0"},
             {"exit": 1},
@@ -132,7 +132,7 @@ def test_required_extension_not_advertised(suite: Suite) -> None:
     for img in suite.images:
         suite.set_image(img["name"], passing_steps(img["name"], suite.tests, exts=exts))
     suite.set_image("tlb", [
-        {"line": "hello image=tlb protocol=1"},
+        {"line": "hello image=tlb protocol=2 nonce={nonce}"},
         {"line": f"discovery present=1 spec={{spec}} impl=0x1 implver=0x10000 exts={exts}"},
         {"line": "test-begin name=TLB.flush reqs=TLB-001"},
         {"line": "test-end name=TLB.flush verdict=skip msg=TLB not advertised"},
@@ -148,7 +148,10 @@ def test_required_extension_not_advertised(suite: Suite) -> None:
 
 def test_spec_version_pins_and_selects(suite: Suite) -> None:
     template = suite.vmm_cmd() + " --spec-version {spec_version}"
-    res = run_cli("run", "--target", "cmd", "--vmm-cmd", template, *suite.common(), "--out", str(suite.out), "--spec-version", "1.0", "--json", str(suite.root / "r.json"))
+    res = run_cli(
+        "run", "--target", "cmd", "--vmm-cmd", template, "--vmm-exit", "reboot=10", *suite.common(), "--out", str(suite.out),
+        "--spec-version", "1.0", "--json", str(suite.root / "r.json"),
+    )  # fmt: skip
     assert res.rc == 0, res.out + res.err
     rep = load(suite.root / "r.json")
     assert rep["tested_version"] == "1.0" and rep["spec_version"] == "1.0"
@@ -229,7 +232,11 @@ def test_ref_direct_with_fake_refvmm(suite: Suite) -> None:
     reboot = by_test(rep)["SYSTEM.reboot"]
     assert reboot["status"] == "pass" and "as expected" in reboot["message"]
     argv = json.loads((suite.images_dir / "hcabi-conf-time.elf.argv.json").read_text())
-    assert argv == ["--vcpus", "2", "--memory", "64M", "--serial", "-", "--timeout", "60", "--no-reboot", str(suite.images_dir / "hcabi-conf-time.elf")]
+    nonce = next(b for b in rep["boots"] if b["image"] == "time")["evidence"]["nonce"]
+    assert argv == [
+        "--vcpus", "2", "--memory", "64M", "--serial", "-", "--timeout", "60", "--no-reboot",
+        "--cmdline", f"hcabi.nonce={nonce}", "--serial-limit", str(16 << 20), str(suite.images_dir / "hcabi-conf-time.elf"),
+    ]  # fmt: skip
 
 
 def test_ref_direct_refvmm_timeout_and_wrong_end(suite: Suite) -> None:

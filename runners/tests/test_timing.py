@@ -60,9 +60,9 @@ def test_hello_watch_sees_the_hello_line_as_it_comes(tmp_path: Path) -> None:
         f"""
         import time
         with open({str(serial)!r}, "wb", buffering=0) as f:
-            f.write(b"PVH boot noise @hcabi hello not at a line start\\n")
+            f.write(b"PVH boot noise @hcabi 0 hello not at a line start\\n")
             time.sleep(0.4)
-            f.write(b"@hcabi hello image=base protocol=1 #00000000\\n")
+            f.write(b"@hcabi 0 hello image=base protocol=2 nonce=- ~0000000000000000 #00000000\\n")
             time.sleep(0.4)
         """,
     )

@@ -87,34 +87,45 @@ void hcabi_printf(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Room before the body for "@hcabi " and a 20-digit sequence number. */
+#define PROTO_HEAD 32
+
 void hcabi_proto(const char *fmt, ...)
 {
-	char line[LINE_MAX + 16];
-	static const char prefix[] = "@hcabi ";
-	size_t p = sizeof(prefix) - 1;
+	static uint64_t seq; /* protected by the console lock */
+	char line[PROTO_HEAD + LINE_MAX + 32];
+	char head[PROTO_HEAD], mac[17];
+	char *body = line + PROTO_HEAD, *start;
+	size_t n, h;
 	uint64_t flags;
 	va_list ap;
-	int n;
+	int r;
 
-	memcpy(line, prefix, p);
 	va_start(ap, fmt);
-	n = hcabi_vsnprintf(line + p, LINE_MAX - p, fmt, ap);
+	r = hcabi_vsnprintf(body, LINE_MAX, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n > LINE_MAX - p - 1)
-		n = (int)(LINE_MAX - p - 1); /* truncated: still a valid line */
-	p += (size_t)n;
-	for (size_t i = 0; i < p; i++) {
-		unsigned char ch = (unsigned char)line[i];
+	n = r < 0 ? 0 : (size_t)r;
+	if (n > LINE_MAX - 1)
+		n = LINE_MAX - 1; /* truncated: still a valid line */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)body[i];
 		if (ch < 0x20 || ch >= 0x7F)
-			line[i] = '?';
+			body[i] = '?';
 	}
-	while (p > sizeof(prefix) - 1 && line[p - 1] == ' ')
-		p--; /* the CRC field follows exactly one space */
-	p += (size_t)hcabi_snprintf(line + p, 16, " #%08x\n", hcabi_crc32(0, line, p));
+	while (n > 0 && body[n - 1] == ' ')
+		n--; /* the MAC field follows exactly one space */
+
 	hcabi__console_lock(&flags);
-	hcabi_serial_write(line, p);
+	/* The number is taken and the line written under one lock: the
+	 * runner sees 0, 1, 2, ... in order, whichever vCPU printed. */
+	h = (size_t)hcabi_snprintf(head, sizeof(head), "@hcabi %llu ", (unsigned long long)seq++);
+	start = body - h;
+	memcpy(start, head, h);
+	n += h;
+	hcabi__line_mac(start, n, mac);
+	n += (size_t)hcabi_snprintf(start + n, 20, " ~%s", mac);
+	n += (size_t)hcabi_snprintf(start + n, 12, " #%08x\n", hcabi_crc32(0, start, n));
+	hcabi_serial_write(start, n);
 	hcabi__console_unlock(flags);
 }
 

@@ -22,6 +22,7 @@
 extern const struct hcabi_test __hcabi_tests_start[], __hcabi_tests_end[];
 
 #define REASON_MAX 240
+#define NEEDS_MAX 120
 
 static struct {
 	struct hcabi_spinlock lock;
@@ -29,6 +30,7 @@ static struct {
 	unsigned checks, fails;
 	bool skipped, errored;
 	char reason[REASON_MAX];
+	char needs[NEEDS_MAX]; /* extensions it needed and found not advertised */
 } st;
 
 static struct {
@@ -327,11 +329,38 @@ void hcabi__on_unexpected_irq(unsigned cpu, unsigned vector)
 
 /* ---- helpers ---- */
 
+/* Remember that the test needed extension `name` (len chars), which is not
+ * advertised: test-end says `needs=NAME,...` when the test skips, so the
+ * runner can tell an acceptable skip from one that hides a missing
+ * required extension. */
+static void note_need(const char *name, size_t len)
+{
+	size_t used = strlen(st.needs);
+	for (const char *p = st.needs; *p;) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n == len && !strncmp(p, name, len))
+			return;
+		p += n + (end ? 1 : 0);
+	}
+	if (used + len + 2 > sizeof(st.needs))
+		return;
+	if (used)
+		st.needs[used++] = ',';
+	memcpy(st.needs + used, name, len);
+	st.needs[used + len] = 0;
+}
+
 bool test_require_ext(uint32_t eid)
 {
 	if (hcabi_has_ext(eid))
 		return true;
 	const char *name = hcabi_ext_name(eid);
+	if (name) { /* an EID the registry does not name cannot be listed */
+		uint64_t f = hcabi_spin_lock_irqsave(&st.lock);
+		note_need(name, strlen(name));
+		hcabi_spin_unlock_irqrestore(&st.lock, f);
+	}
 	test_skip("extension %s not advertised", name ? name : "?");
 	return false;
 }
@@ -527,12 +556,14 @@ static void run_test(const struct hcabi_test *t)
 
 	hcabi_proto("test-begin name=%s reqs=%s", t->name, t->reqs);
 	memset(&st.reason, 0, sizeof(st.reason));
+	memset(&st.needs, 0, sizeof(st.needs));
 	st.checks = st.fails = 0;
 	st.skipped = st.errored = false;
 	hcabi_barrier();
 	st.cur = t;
 
 	if (eid >= 0 && !hcabi_has_ext((uint32_t)eid)) {
+		note_need(t->name, (size_t)(dot - t->name));
 		test_skip("extension %.*s not advertised", (int)(dot - t->name), t->name);
 	} else {
 		hcabi_irq_disable();
@@ -567,7 +598,10 @@ static void run_test(const struct hcabi_test *t)
 		totals.pass++;
 		hcabi_snprintf(msg, sizeof(msg), "%u checks passed", st.checks);
 	}
-	hcabi_proto("test-end name=%s verdict=%s msg=%s", t->name, verdict, msg);
+	if (!strcmp(verdict, "skip") && st.needs[0])
+		hcabi_proto("test-end name=%s verdict=skip needs=%s msg=%s", t->name, st.needs, msg);
+	else
+		hcabi_proto("test-end name=%s verdict=%s msg=%s", t->name, verdict, msg);
 }
 
 void hcabi_test_run_all(void)
@@ -623,7 +657,7 @@ __attribute__((weak)) void hcabi_main(void)
 
 	hcabi_printf("HCABI conformance image %s: %u test(s), wants %u vCPU(s) and %u MiB",
 		     hcabi_image.name, count, hcabi_image.vcpus, hcabi_image.memory_mib);
-	hcabi_proto("hello image=%s protocol=1", hcabi_image.name);
+	hcabi_hello(hcabi_image.name);
 	hcabi_discover();
 	if (!hcabi_disc.present) {
 		hcabi_printf("no HCABI signature in CPUID 0x40000000-0x4000FF00: no test runs");

@@ -212,7 +212,13 @@ HCABI_TEST(batch_same_effects, "BATCH.same_effects_as_direct", "BATCH-002,X86-00
 		batch_set(&table[n++], HCABI_FID_STEAL_SET_SHMEM, HCABI_STEAL_DISABLE, 0, 0, 1);
 	}
 	if (n == 0) {
-		test_skip("no extension with an effect to batch (VCPU, MEM, TIME, IPI, STEAL)");
+		/* no extension with an effect to batch: the skip names them all
+		 * (test-end needs=VCPU,TIME,IPI,MEM,STEAL) */
+		test_require_ext(HCABI_EID_VCPU);
+		test_require_ext(HCABI_EID_TIME);
+		test_require_ext(HCABI_EID_IPI);
+		test_require_ext(HCABI_EID_MEM);
+		test_require_ext(HCABI_EID_STEAL);
 		return;
 	}
 	r = hcabi_batch_execute(ext_gpa(table), n);

@@ -8,7 +8,12 @@
  *    over 200 ms its advance agrees with the wall clock's within 20 % plus
  *    50 ms (a clock in microseconds or TSC ticks fails that by far);
  *  - TIME-002: vCPU 1 reads the clock and publishes the value; vCPU 0 sees
- *    the store, then reads: its value is not smaller; 200 rounds each way;
+ *    the store, then reads: its value is not smaller; 200 rounds each way
+ *    (needs VCPU and two vCPUs: skipped without them). Without them too
+ *    (TIME.monotonic_after_observed, TIME alone, e.g. the core profile): a
+ *    timer interrupt's handler reads the clock and publishes the value; the
+ *    interrupted code sees the store, then reads: not smaller; 50 rounds,
+ *    deadlines already passed and 1 ms away;
  *  - TIME-010: GET_WALLCLOCK returns SUCCESS with nanoseconds since the Unix
  *    epoch: after 2020-01-01 and before 2200-01-01.
  * Why: a guest builds its timekeeping on these: a monotonic clock that goes
@@ -150,6 +155,42 @@ HCABI_TEST(time_monotonic_smp, "TIME.monotonic_across_vcpus",
 		   "(%llu were; first: %llu after %llu)",
 		   2 * ROUNDS, (unsigned long long)pp.bad, (unsigned long long)pp.bad_b,
 		   (unsigned long long)pp.bad_a);
+}
+
+#define OBS_ROUNDS 50
+
+/* TIME-002 on the one vCPU every implementation lets the guest run: the
+ * reading is made in one context (the timer interrupt's handler) and
+ * observed through memory in another (the code it interrupted). */
+HCABI_TEST(time_monotonic_observed, "TIME.monotonic_after_observed", "TIME-002,X86-005",
+	   HCABI_FID_TIME_GET_MONOTONIC_SINCE)
+{
+	uint64_t i, bad = 0, bad_a = 0, bad_b = 0;
+
+	time_setup();
+	for (i = 0; i < OBS_ROUNDS; i++) {
+		uint64_t deadline = (i & 1) ? now() + HCABI_MS(1) : 0, a, b;
+		struct hcabi_ret r = hcabi_time_set_timer(deadline, TV_A);
+		if (!check_status(r, HCABI_SUCCESS, "TIME-002", "round %llu: SET_TIMER(%s)",
+				  (unsigned long long)i, deadline ? "+1 ms" : "0, passed"))
+			return;
+		if (!check_true(wait_hits(&hits(0, TV_A)->count, i + 1), "TIME-002",
+				"round %llu: the timer interrupt whose reading is observed arrived",
+				(unsigned long long)i))
+			return;
+		/* the handler's reading, seen through the store it made */
+		a = hits(0, TV_A)->at;
+		b = now();
+		if (b < a && !bad++) {
+			bad_a = a;
+			bad_b = b;
+		}
+	}
+	check_true(!bad, "TIME-002",
+		   "%u rounds: a reading made after seeing the interrupt handler's reading is "
+		   "never smaller (%llu were; first: %llu after %llu)",
+		   OBS_ROUNDS, (unsigned long long)bad, (unsigned long long)bad_b,
+		   (unsigned long long)bad_a);
 }
 
 HCABI_TEST(time_wallclock, "TIME.wallclock", "TIME-010,X86-005", HCABI_FID_TIME_GET_WALLCLOCK_SINCE)

@@ -10,7 +10,9 @@
  *    (checked where an effect is visible: TIME.SET_TIMER with a deadline in
  *    the past must not fire);
  *  - X86-003: arguments come from RDI, RSI, RDX, R10 in that order (each
- *    shown by a call whose result depends on that register alone), and the
+ *    shown by a call whose result depends on that register alone: RDX by
+ *    IPI.SEND, or TIME.SET_PERIODIC without IPI as under the core profile;
+ *    R10 by TLB.FLUSH, so not under the core profile), and the
  *    registers past a function's argument count are ignored: poisoning them
  *    changes nothing;
  *  - X86-004: the status is a signed 64-bit value in RAX (an error status
@@ -139,6 +141,24 @@ HCABI_TEST(x86_arg_registers, "X86.argument_registers", "X86-003,X86-005", HCABI
 		s[3] = s[4] = s[5] = 0x40;
 		check_status(hcabi_raw_call(HCABI_FID_IPI_SEND, s, false), HCABI_ERR_INVALID_PARAM,
 			     "X86-003", "IPI.SEND(vector 0x10 in RDX; 0x40 in R10, R8, R9)");
+	} else if (hcabi_has_ext(HCABI_EID_TIME) &&
+		   hcabi_spec() >= HCABI_FID_TIME_SET_PERIODIC_SINCE) {
+		/* without IPI (the core profile): TIME.SET_PERIODIC's vector; its
+		 * first tick at 2^64 - 1 ns never comes */
+		uint64_t p[6] = {~0ull, HCABI_TIMER_MIN_PERIOD, 0x40, 0x10, 0x10, 0x10};
+		check_ret(hcabi_raw_call(HCABI_FID_TIME_SET_PERIODIC, p, false), HCABI_SUCCESS, 0,
+			  "X86-003",
+			  "TIME.SET_PERIODIC(never, minimum period, vector 0x40 in RDX; 0x10 in "
+			  "R10, R8, R9)");
+		check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 1, "X86-003",
+			  "CANCEL_TIMER finds that periodic timer armed");
+		p[2] = 0x10;
+		p[3] = p[4] = p[5] = 0x40;
+		check_status(hcabi_raw_call(HCABI_FID_TIME_SET_PERIODIC, p, false),
+			     HCABI_ERR_INVALID_PARAM, "X86-003",
+			     "TIME.SET_PERIODIC(vector 0x10 in RDX; 0x40 in R10, R8, R9)");
+	} else {
+		test_log("neither IPI nor TIME.SET_PERIODIC: RDX as the third argument is not shown");
 	}
 	/* R10: TLB.FLUSH's page count (0: every address, the misaligned gva ignored) */
 	if (hcabi_has_ext(HCABI_EID_TLB)) {

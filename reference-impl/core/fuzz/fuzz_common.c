@@ -174,6 +174,9 @@ struct callctx {
 static struct {
 	struct hcabi_ref *ref;
 	uint32_t version; /* exposed */
+	uint64_t withheld; /* bit i: exts[i] withheld by the embedder (profiles) */
+	uint32_t provide[NEXTS]; /* hcabi_ref_config.extensions when withholding */
+	uint32_t nprovide;
 	uint32_t nvcpus;
 	uint64_t impl_version;
 	struct hcabi_ref_ram_range cfg[FZ_MAX_RANGES];
@@ -292,7 +295,7 @@ static bool ext_present(uint32_t eid)
 {
 	for (size_t i = 0; i < NEXTS; i++)
 		if (exts[i].eid == eid)
-			return exts[i].since <= S.version;
+			return exts[i].since <= S.version && !((S.withheld >> i) & 1u);
 	return false;
 }
 
@@ -1386,10 +1389,25 @@ void fz_open(struct fz_in *in)
 	cpuid_base = h3 ? HCABI_CPUID_BASE + h3 * HCABI_CPUID_BASE_STRIDE : 0;
 
 	memset(&cfg, 0, sizeof(cfg));
+	cfg.spec_version = vi == 0 ? 0 : versions[vi - 1];
+	/* Profiles: one input in four withholds the optional extensions named
+	 * by bits of h1 >> 4 and h3 (exts[] order, BASE never); the model
+	 * then expects them absent exactly as unknown ones (ext_present). */
+	if ((h0 / (NVERSIONS + 1)) % 4 == 3) {
+		uint32_t v = cfg.spec_version ? cfg.spec_version : hcabi_ref_newest_version();
+		uint64_t pick = (uint64_t)(h1 >> 4) | ((uint64_t)h3 << 4);
+		for (size_t i = 0; i < NEXTS; i++) {
+			if (exts[i].eid != HCABI_EID_BASE && ((pick >> (i % 12)) & 1u))
+				S.withheld |= UINT64_C(1) << i;
+			else if (exts[i].since <= v)
+				S.provide[S.nprovide++] = exts[i].eid;
+		}
+		cfg.extensions = S.provide;
+		cfg.extension_count = S.nprovide;
+	}
 	cfg.vcpu_count = S.nvcpus;
 	cfg.ram = S.cfg;
 	cfg.ram_count = S.ncfg;
-	cfg.spec_version = vi == 0 ? 0 : versions[vi - 1];
 	cfg.impl_version = S.impl_version;
 	cfg.cpuid_base = cpuid_base;
 	cfg.ops = &fz_ops;

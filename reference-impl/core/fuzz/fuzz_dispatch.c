@@ -9,7 +9,10 @@
  *
  *   header, 4 bytes
  *     [0] version pin: i % (number of versions + 1); 0 = newest, i = the
- *         i-th of HCABI_FOREACH_VERSION
+ *         i-th of HCABI_FOREACH_VERSION. When (b / (number of versions + 1))
+ *         % 4 == 3, the embedder withholds optional extensions (profiles):
+ *         extension k of HCABI_FOREACH_EXTENSION (BASE excepted) when bit
+ *         k % 12 of ([1] >> 4) | ([3] << 4) is set
  *     [1] vCPU count: {1,2,2,3,3,4,4,4,5,8,16,63,64,65,128,256}[b % 16]
  *     [2] RAM layout: b % 5 (fuzz_common.c's layouts[]: 0 = [0,64K) +
  *         [128K,160K) with a hole, 1 = two touching ranges, 2 = one range

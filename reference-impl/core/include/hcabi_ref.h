@@ -215,6 +215,19 @@ struct hcabi_ref_config {
 	uint64_t impl_version;                /* BASE.GET_IMPL_VERSION */
 	/* 0x40000000 + k * 0x100, k <= 0xFF (DISC-002); 0 means 0x40000000. */
 	uint32_t cpuid_base;
+	/* Profiles: the EIDs of the extensions to provide, `extension_count`
+	 * of them (order and repeats do not matter); NULL with count 0
+	 * provides every extension of the exposed version. BASE must be
+	 * listed (it is mandatory); every EID must be an extension of the
+	 * exposed version. A withheld extension is absent exactly as one the
+	 * library does not implement: PROBE_EXTENSION returns 0 for it,
+	 * PROBE_FUNCTION 0 for its functions, its functions return
+	 * NOT_SUPPORTED, directly or as BATCH.EXECUTE entries, and nothing of
+	 * it is reachable (no timer, no steal-time record, no IPI, ...).
+	 * Copied at creation. hcabi_ref_parse_extensions() builds the list
+	 * from names. */
+	const uint32_t *extensions;
+	uint32_t extension_count;
 	const struct hcabi_platform_ops *ops;
 	void *ctx;
 };
@@ -238,6 +251,24 @@ uint32_t hcabi_ref_newest_version(void);
 /* Parse "MAJOR.MINOR" into (major << 16) | minor; false if malformed or not
  * a version this library implements. */
 bool hcabi_ref_parse_version(const char *s, uint32_t *out);
+
+/* Most EIDs hcabi_ref_parse_extensions() returns: one per extension of
+ * the registry. */
+#define HCABI_REF_MAX_EXTENSIONS 64u
+/* Parse a comma-separated list of extension names (BASE,CONSOLE,TIME, as in
+ * the registry) and profile names (core, full: the extensions the profile
+ * requires at `version`, from the registry), case-insensitive, into the
+ * EIDs of hcabi_ref_config.extensions (no repeats, registry order).
+ * `version` is the exposed version, (major << 16) | minor, 0 for the
+ * newest. Returns false with *err a static message, and *bad (if not NULL)
+ * the offset in `list` of the item it names, for an empty item, an unknown
+ * name, an extension newer than `version`, or a list without BASE. */
+bool hcabi_ref_parse_extensions(const char *list, uint32_t version,
+				uint32_t eids[HCABI_REF_MAX_EXTENSIONS], uint32_t *count,
+				const char **err, size_t *bad);
+/* Whether the instance provides extension `eid` (at its exposed version,
+ * not withheld). */
+bool hcabi_ref_provides(const struct hcabi_ref *ref, uint32_t eid);
 
 /* vCPU 0 is running at creation; all others are stopped. A VMM that boots
  * more vCPUs itself calls this to tell the core. Marking a vCPU stopped

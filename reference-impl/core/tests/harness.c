@@ -87,8 +87,8 @@ static void record(void *arg, const struct hcabi_ref_trace_event *ev)
 
 /* ---- fixture ----------------------------------------------------------------- */
 
-void hx_open_ram(uint32_t nvcpus, uint32_t version, const struct hcabi_ref_ram_range *ram,
-		 unsigned n)
+static void open_with(uint32_t nvcpus, uint32_t version, const struct hcabi_ref_ram_range *ram,
+		      unsigned n, const uint32_t *eids, unsigned neids)
 {
 	struct hcabi_ref_config cfg;
 	const char *err = NULL;
@@ -105,11 +105,24 @@ void hx_open_ram(uint32_t nvcpus, uint32_t version, const struct hcabi_ref_ram_r
 	cfg.impl_version = 0x00020003;
 	cfg.ops = &fake_ops;
 	cfg.ctx = hx.fake;
+	cfg.extensions = eids;
+	cfg.extension_count = neids;
 	hx.ref = hcabi_ref_create(&cfg, &err);
 	ck_assert_msg(hx.ref != NULL, "hcabi_ref_create: %s", err ? err : "?");
 	hx.nvcpus = nvcpus;
 	hcabi_ref_set_trace(hx.ref, record, NULL);
 	atomic_store(&violations, 0);
+}
+
+void hx_open_ram(uint32_t nvcpus, uint32_t version, const struct hcabi_ref_ram_range *ram,
+		 unsigned n)
+{
+	open_with(nvcpus, version, ram, n, NULL, 0);
+}
+
+void hx_open_ext(uint32_t nvcpus, uint32_t version, const uint32_t *eids, unsigned n)
+{
+	open_with(nvcpus, version, NULL, 0, eids, n);
 }
 
 void hx_open(uint32_t nvcpus, uint32_t version)

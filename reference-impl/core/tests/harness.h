@@ -33,6 +33,8 @@ extern struct hx hx;
 void hx_open(uint32_t nvcpus, uint32_t version);
 void hx_open_ram(uint32_t nvcpus, uint32_t version, const struct hcabi_ref_ram_range *ram,
 		 unsigned n);
+/* The same providing only the `n` extensions `eids` (profiles). */
+void hx_open_ext(uint32_t nvcpus, uint32_t version, const uint32_t *eids, unsigned n);
 void hx_close(void);
 /* Check fixtures: 4 vCPUs at the newest version. */
 void hx_setup(void);

@@ -41,6 +41,13 @@ static const char usage_text[] =
     "                        (default 0: never)\n"
     "  --no-reboot           SYSTEM.REBOOT ends refvmm (status 10) instead of\n"
     "                        rebooting the guest\n"
+    "  --extensions LIST     provide only these extensions: comma-separated,\n"
+    "                        case-insensitive names as in the registry (e.g.\n"
+    "                        BASE,CONSOLE,TIME,SYSTEM) or profile names (core,\n"
+    "                        full: what the profile requires at the exposed\n"
+    "                        version); the others are absent, as on a\n"
+    "                        hypervisor without them. BASE is mandatory.\n"
+    "                        Default: every extension\n"
     "  --inject-fault FUNC:KIND[:PARAM]\n"
     "                        TEST ONLY: make the reference implementation\n"
     "                        misbehave for FUNC (a name like BASE.GET_SPEC_VERSION\n"
@@ -102,6 +109,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_NO_REBOOT,
 	OPT_FAULT,
+	OPT_EXTENSIONS,
 	OPT_HELP,
 };
 
@@ -115,12 +123,35 @@ static const struct option long_opts[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
     {"inject-fault", required_argument, NULL, OPT_FAULT},
+    {"extensions", required_argument, NULL, OPT_EXTENSIONS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
 
+/* --extensions, once the exposed version is known (--spec-version may come
+ * after it): a profile's list depends on the version. */
+static void parse_extensions(const char *list, struct hcabi__opts *o)
+{
+	static uint32_t eids[HCABI_REF_MAX_EXTENSIONS];
+	const char *err = NULL;
+	size_t bad = 0;
+	uint32_t v = o->spec_version ? o->spec_version : hcabi_ref_newest_version();
+
+	if (!hcabi_ref_parse_extensions(list, v, eids, &o->extension_count, &err, &bad)) {
+		size_t len = strcspn(list + bad, ",");
+		/* an item it names ('FOO' is not ...), else the list's fault */
+		if (len == 0 || strncmp(err, "BASE", 4) == 0)
+			usage_error("--extensions '%s': %s", list, err);
+		usage_error("--extensions '%s': '%.*s' is %s (extensions: BASE,CONSOLE,...; "
+			    "profiles: core, full)",
+			    list, (int)(len > 40 ? 40 : len), list + bad, err);
+	}
+	o->extensions = eids;
+}
+
 static void parse_args(int argc, char **argv, struct hcabi__opts *o)
 {
+	const char *extensions = NULL;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -202,6 +233,9 @@ static void parse_args(int argc, char **argv, struct hcabi__opts *o)
 		case OPT_FAULT:
 			o->faults[o->nfaults++] = optarg;
 			break;
+		case OPT_EXTENSIONS:
+			extensions = optarg;
+			break;
 		case OPT_HELP:
 			fputs(usage_text, stdout);
 			fflush(stdout);
@@ -219,6 +253,8 @@ static void parse_args(int argc, char **argv, struct hcabi__opts *o)
 	if (optind + 1 < argc)
 		usage_error("unexpected argument '%s' after the image", argv[optind + 1]);
 	o->image_path = argv[optind];
+	if (extensions)
+		parse_extensions(extensions, o);
 }
 
 int main(int argc, char **argv)

@@ -65,6 +65,9 @@ struct hcabi__opts {
 	uint64_t serial_limit;
 	const char **faults;
 	size_t nfaults;
+	/* --extensions: the EIDs to provide (profiles); NULL: all */
+	const uint32_t *extensions;
+	uint32_t extension_count;
 	const char *image_path;
 };
 

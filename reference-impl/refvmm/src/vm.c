@@ -817,6 +817,8 @@ struct hcabi_ref *hcabi__core_create(struct hcabi__vm *vm, const struct hcabi__o
 	cfg.spec_version = opts->spec_version;
 	cfg.impl_version = HCABI_REFVMM_IMPL_VERSION;
 	cfg.cpuid_base = 0x40000000u;
+	cfg.extensions = opts->extensions;
+	cfg.extension_count = opts->extension_count;
 	cfg.ops = &hcabi__platform_ops;
 	cfg.ctx = vm;
 	ref = hcabi_ref_create(&cfg, &cerr);

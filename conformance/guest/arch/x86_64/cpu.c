@@ -243,6 +243,7 @@ void hcabi__boot(uint32_t start_info)
 	c = hcabi__cpu_prepare(0);
 	hcabi_wrmsr(HCABI_MSR_GS_BASE, (uint64_t)(uintptr_t)c);
 	hcabi_serial_init();
+	hcabi__evidence_init(); /* before the first protocol line */
 	build_idt();
 	/* The 8259 PICs (present under QEMU, in-kernel under KVM) stay
 	 * masked: interrupts come from the LAPIC only. */

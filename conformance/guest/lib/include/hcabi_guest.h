@@ -40,15 +40,43 @@ int hcabi_snprintf(char *buf, size_t size, const char *fmt, ...) HCABI_PRINTF(3,
 /* CRC-32 as zlib's crc32 (IEEE 802.3, reflected polynomial 0xEDB88320). */
 uint32_t hcabi_crc32(uint32_t crc, const void *data, size_t len);
 
+/* SHA-256 and HMAC-SHA256 (sha256.c): the protocol lines' MAC. */
+struct hcabi_sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	size_t fill;
+	uint8_t buf[64];
+};
+void hcabi_sha256_init(struct hcabi_sha256 *s);
+void hcabi_sha256_update(struct hcabi_sha256 *s, const void *data, size_t len);
+void hcabi_sha256_final(struct hcabi_sha256 *s, uint8_t out[32]);
+void hcabi_sha256(const void *data, size_t len, uint8_t out[32]);
+/* HMAC keeps the keyed inner and outer states: a MAC costs the data's blocks
+ * plus two. */
+struct hcabi_hmac {
+	struct hcabi_sha256 inner, outer;
+};
+void hcabi_hmac_sha256_key(struct hcabi_hmac *h, const void *key, size_t len);
+void hcabi_hmac_sha256(const struct hcabi_hmac *h, const void *data, size_t len, uint8_t out[32]);
+/* SHA-256("abc") against FIPS 180-2's known answer. */
+bool hcabi_sha256_self_check(void);
+
 /* ---- console (COM1, polled 16550) ---- */
 void hcabi_serial_init(void);
 void hcabi_serial_write(const char *s, size_t len);
 /* Free-form log text (not a protocol line); a newline is added. */
 void hcabi_printf(const char *fmt, ...) HCABI_PRINTF(1, 2);
 void hcabi_vprintf(const char *fmt, va_list ap);
-/* One protocol line: "@hcabi " + the formatted body + " #CRC\n". Control
- * characters in the body become '?'. Thread- and interrupt-safe. */
+/* One protocol line: "@hcabi SEQ " + the formatted body + " ~MAC #CRC\n"
+ * (docs/internals.md). Control characters in the body become '?'. The
+ * sequence number is taken under the console lock, so lines of different
+ * vCPUs never share or swap numbers. Thread- and interrupt-safe. */
 void hcabi_proto(const char *fmt, ...) HCABI_PRINTF(1, 2);
+/* The first protocol line of an image: `hello image=NAME protocol=2
+ * nonce=HEX|-` (sequence 0). */
+void hcabi_hello(const char *image);
+/* This boot's nonce from the PVH command line (hcabi.nonce=), or "-". */
+const char *hcabi_nonce(void);
 
 /* ---- how an image ends ---- */
 /* isa-debug-exit (port 0xf4) with value v (QEMU/refvmm exit status

@@ -41,7 +41,12 @@ enum hcabi__task_state {
 void hcabi__on_unexpected_exception(const char *msg);
 void hcabi__on_unexpected_irq(unsigned cpu, unsigned vector);
 
-/* report.c: write raw bytes under the console lock */
+/* evidence.c: read the nonce, derive the line key (before any protocol
+ * line); the 16-hex-digit MAC of one line */
+void hcabi__evidence_init(void);
+void hcabi__line_mac(const char *line, size_t len, char out[17]);
+
+/* console.c: write raw bytes under the console lock */
 void hcabi__console_lock(uint64_t *flags);
 void hcabi__console_unlock(uint64_t flags);
 

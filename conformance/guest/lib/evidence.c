@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * evidence.c - what binds every protocol line to one boot of this build's
+ * image (docs/internals.md, "The serial result protocol"):
+ *
+ * - the nonce: `hcabi.nonce=<32 lower-case hex>` on the PVH command line,
+ *   fresh for every boot (the runner makes it); "" when none was given;
+ * - the image key: 32 random bytes of the build, compiled in after a fixed
+ *   16-byte magic (evidence_key.c, generated at configure time), so the
+ *   runner can read it back from the image file;
+ * - K = SHA-256(image key || nonce as its ASCII hex), and each line's MAC,
+ *   the first 8 bytes of HMAC-SHA256(K, line), as 16 lower-case hex digits.
+ *
+ * A VMM that runs the image faithfully produces these; one that prints or
+ * replays lines cannot, unless its author pulls the key out of this file's
+ * blob in the image binary.
+ */
+#include "hcabi_guest.h"
+#include "hcabi_internal.h"
+
+#define HVM_START_MAGIC 0x336ec578u
+#define IDENTITY_END (4ull << 30)
+#define NONCE_OPT "hcabi.nonce="
+#define NONCE_LEN 32
+
+/* evidence_key.c: 16 bytes of magic, then the 32-byte key */
+extern const uint8_t hcabi__evidence_blob[48];
+
+struct pvh_start_info {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t flags;
+	uint32_t nr_modules;
+	uint64_t modlist_paddr;
+	uint64_t cmdline_paddr;
+};
+
+static char nonce[NONCE_LEN + 1];
+static struct hcabi_hmac line_key;
+
+const char *hcabi_nonce(void)
+{
+	return nonce[0] ? nonce : "-";
+}
+
+static const char *command_line(void)
+{
+	uint64_t gpa = hcabi_start_info();
+	const struct pvh_start_info *si = (const struct pvh_start_info *)(uintptr_t)gpa;
+
+	if (!gpa || gpa >= IDENTITY_END || si->magic != HVM_START_MAGIC || !si->cmdline_paddr ||
+	    si->cmdline_paddr >= IDENTITY_END)
+		return "";
+	return (const char *)(uintptr_t)si->cmdline_paddr;
+}
+
+/* The value of the first `hcabi.nonce=` word, if it is exactly 32 lower-case
+ * hex digits; anything else counts as no nonce (the hello says nonce=-). */
+static void parse_nonce(const char *cl)
+{
+	for (const char *w = cl; *w; w++) {
+		if ((w != cl && w[-1] != ' ') || strncmp(w, NONCE_OPT, sizeof(NONCE_OPT) - 1))
+			continue;
+		const char *v = w + sizeof(NONCE_OPT) - 1;
+		size_t n = 0;
+		while (n <= NONCE_LEN && ((v[n] >= '0' && v[n] <= '9') || (v[n] >= 'a' && v[n] <= 'f')))
+			n++;
+		if (n == NONCE_LEN && (v[n] == 0 || v[n] == ' '))
+			memcpy(nonce, v, NONCE_LEN);
+		return;
+	}
+}
+
+void hcabi__evidence_init(void)
+{
+	struct hcabi_sha256 s;
+	uint8_t k[32];
+
+	nonce[0] = 0;
+	parse_nonce(command_line());
+	hcabi_sha256_init(&s);
+	hcabi_sha256_update(&s, hcabi__evidence_blob + 16, 32);
+	hcabi_sha256_update(&s, nonce, strlen(nonce));
+	hcabi_sha256_final(&s, k);
+	hcabi_hmac_sha256_key(&line_key, k, sizeof(k));
+	if (!hcabi_sha256_self_check())
+		hcabi_printf("FATAL: SHA-256 fails its known-answer check: no line will verify");
+}
+
+void hcabi__line_mac(const char *line, size_t len, char out[17])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t mac[32];
+
+	hcabi_hmac_sha256(&line_key, line, len, mac);
+	for (int i = 0; i < 8; i++) {
+		out[2 * i] = hex[mac[i] >> 4];
+		out[2 * i + 1] = hex[mac[i] & 15];
+	}
+	out[16] = 0;
+}
+
+void hcabi_hello(const char *image)
+{
+	hcabi_proto("hello image=%s protocol=2 nonce=%s", image, hcabi_nonce());
+}
