@@ -13,7 +13,16 @@ and writes BUILD/conformance/tests.json, which the runner reads::
                  "memory_mib": 64, "ends": "exit"}, ...],
      "tests": [{"name": "BASE.get_spec_version", "image": "base",
                 "extension": "BASE", "requirements": ["BASE-001", "BASE-002"],
-                "since": "1.0"}, ...]}
+                "since": "1.0", "checks": ["BASE-001", "X86-005"]}, ...]}
+
+`checks` lists the requirements the test's checks can name, per test
+(scripts/hcabi_test_checks.py: the requirement-ID literals of the code its
+body reaches in its folder, and what the framework's helpers it calls check
+for it, HCABI_IMPLIED_* in hcabi_test.h). A check names one requirement and
+only that one passes or fails by it, so every one of them must be cited:
+`check` and `coverage` report each `test T checks REQ but does not cite it`
+(exit 1); `generate` writes the manifest anyway and warns, so that
+`hcabi-conform coverage` can report it too.
 
 Each folder directly under conformance/tests/ is one image, named after the
 folder, and declares it with exactly one HCABI_IMAGE. A test's extension is the
@@ -29,8 +38,9 @@ binding area, a `since` that does not match.
 
 Modes:
   generate  write the manifest (default)
-  check     validate only
-  coverage  list registry requirements that no test cites; exit 1 if any
+  check     validate only (and every check's requirement is cited)
+  coverage  list registry requirements that no test cites, and checks that
+            name a requirement their test does not cite; exit 1 if any
 
 Standard library only (runs under any Python 3.9+).
 """
@@ -45,6 +55,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hcabi_test_checks import ChecksError, checks_per_test, read_implied  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ENDS = {
@@ -104,6 +117,8 @@ class Test:
     requirements: list
     since: str
     loc: Loc
+    ident: str = ""
+    checks: list = field(default_factory=list)  # requirement IDs its checks can name
 
     def to_json(self) -> dict:
         return {
@@ -112,7 +127,11 @@ class Test:
             "extension": self.extension,
             "requirements": list(self.requirements),
             "since": self.since,
+            "checks": list(self.checks),
         }
+
+    def uncited(self) -> list:
+        return [r for r in self.checks if r not in self.requirements]
 
 
 @dataclass
@@ -297,7 +316,7 @@ def parse_test(args: list, image: str, loc: Loc, reg: Registry) -> Test:
             f"{loc}: test {name}: since argument {since_arg} is HCABI {declared}, but the "
             f"newest requirement it cites is from {since}: use a macro of version {since}"
         )
-    return Test(name, image, ext, reqs, since, loc)
+    return Test(name, image, ext, reqs, since, loc, ident)
 
 
 VERSION_CALL_RE = re.compile(r"^HCABI_VERSION\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
@@ -402,7 +421,9 @@ def read_abi_versions(abi: Path) -> tuple[dict, dict]:
     return versions, aliases
 
 
-def scan(tests_dir: Path, reg: Registry) -> tuple[list, list]:
+def scan(tests_dir: Path, reg: Registry, implied: Optional[dict] = None) -> tuple[list, list]:
+    """Images and tests of tests_dir; `implied` maps a framework helper to the
+    requirements it checks for its caller (read_implied; None: no helper)."""
     images: dict = {}
     tests: list = []
     if not tests_dir.is_dir():
@@ -414,8 +435,10 @@ def scan(tests_dir: Path, reg: Registry) -> tuple[list, list]:
             continue
         if not IMAGE_NAME_RE.match(image):
             raise ManifestError(f"{folder}: {image!r} is not a valid image name (lower case, digits, . _ -)")
+        first = len(tests)
         for src in sources:
             scan_file(src, image, reg, images, tests)
+        attach_checks(folder, tests[first:], implied or {})
         if image not in images:
             raise ManifestError(
                 f"{folder}: image {image!r} has no HCABI_IMAGE(...) declaration "
@@ -429,6 +452,29 @@ def scan(tests_dir: Path, reg: Registry) -> tuple[list, list]:
     imgs = [images[k] for k in sorted(images)]
     tests.sort(key=lambda t: (t.image, str(t.loc.path), t.loc.line))
     return imgs, tests
+
+
+def attach_checks(folder: Path, tests: list, implied: dict) -> None:
+    """Fill each test's `checks` from the sources and headers of its folder."""
+    texts = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".c", ".h")):
+        try:
+            texts[path] = strip_comments(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ManifestError(f"{path}: cannot read: {exc}") from None
+    found = checks_per_test(texts, implied)
+    for t in tests:
+        t.checks = found.get((t.loc.path, t.ident), [])
+
+
+def uncited_checks(tests: list, out) -> int:
+    """Print every check requirement a test does not cite; the number of them."""
+    n = 0
+    for t in tests:
+        for r in t.uncited():
+            print(f"{t.loc}: test {t.name} checks {r} but does not cite it", file=out)
+            n += 1
+    return n
 
 
 def render(images: list, tests: list) -> str:
@@ -455,7 +501,8 @@ def coverage(tests: list, reg: Registry, out) -> int:
     print(f"{total - len(missing)} of {total} requirements are cited by at least one test", file=out)
     for r in missing:
         print(f"  untested: {r} (since {reg.requirements[r]})", file=out)
-    return 1 if missing else 0
+    bad = uncited_checks(tests, out)
+    return 1 if missing or bad else 0
 
 
 def req_sort_key(rid: str) -> tuple:
@@ -470,12 +517,15 @@ def main(argv: Optional[list] = None) -> int:
     ap.add_argument("--tests-dir", type=Path, default=ROOT / "conformance" / "tests")
     ap.add_argument("--requirements", type=Path, default=ROOT / "spec" / "generated" / "requirements.json")
     ap.add_argument("--abi", type=Path, default=ROOT / "abi.h")
+    ap.add_argument("--framework-header", type=Path,
+                    default=ROOT / "conformance" / "guest" / "lib" / "include" / "hcabi_test.h",
+                    help="the guest framework header whose HCABI_IMPLIED_* macros name what helpers check")
     ap.add_argument("--out", type=Path, help="manifest to write (generate); default BUILD is ./build")
     args = ap.parse_args(argv)
     try:
         reg = load_registry(args.requirements, args.abi)
-        images, tests = scan(args.tests_dir, reg)
-    except ManifestError as exc:
+        images, tests = scan(args.tests_dir, reg, read_implied(args.framework_header))
+    except (ManifestError, ChecksError) as exc:
         print(f"hcabi_tests_manifest: error: {exc}", file=sys.stderr)
         return 1
     if args.mode == "coverage":
@@ -483,6 +533,11 @@ def main(argv: Optional[list] = None) -> int:
     if args.mode == "generate":
         out = args.out or (ROOT / "build" / "conformance" / "tests.json")
         write_if_changed(out, render(images, tests))
+        if uncited_checks(tests, sys.stderr):
+            print("hcabi_tests_manifest: warning: the checks above name requirements their test "
+                  "does not cite (hcabi-conform coverage fails)", file=sys.stderr)
+    elif uncited_checks(tests, sys.stderr):
+        return 1
     print(f"hcabi_tests_manifest: {len(images)} image(s), {len(tests)} test(s)", file=sys.stderr)
     return 0
 

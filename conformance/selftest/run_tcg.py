@@ -42,6 +42,8 @@ SELFTEST_VERDICTS = {
     "SELF.unexpected_exception": "error",
     "SELF.unexpected_irq": "fail",
     "SELF.skip": "skip",
+    "SELF.cited_check": "pass",
+    "SELF.uncited_check": "error",
     "SELF.needs": "skip",
     "SELF.after_error": "pass",
 }
@@ -156,6 +158,12 @@ def check_selftest(rc: int, out: str, k: bytes) -> list[str]:
     failed = [r for r in recs if r[0] == "check" and r[1].get("result") == "fail"]
     if [f[2] for f in failed if "unexpected interrupt" not in f[2]]:
         errs.append(f"failed checks: {[f[2] for f in failed]}")
+    reqs = [r[1].get("req") for r in recs if r[0] == "check" and "requirement the test" in r[2]]
+    if reqs != ["X86-005", "-"]:
+        errs.append(f"checks naming a cited / an uncited requirement show req={reqs}, want X86-005 then -")
+    uncited = [r for r in recs if r[0] == "test-end" and r[1]["name"] == "SELF.uncited_check"]
+    if uncited and "check names X86-005, which the test does not cite (suite bug)" not in uncited[0][2]:
+        errs.append(f"the uncited check's error does not say so: {uncited[0][2]!r}")
     needs = {r[1]["name"]: r[1].get("needs") for r in recs if r[0] == "test-end"}
     if needs.get("SELF.needs") != "TIME" or needs.get("SELF.skip") is not None:
         errs.append(f"test-end needs=: SELF.needs says {needs.get('SELF.needs')!r} (want 'TIME'), SELF.skip says {needs.get('SELF.skip')!r} (want none)")

@@ -275,6 +275,18 @@ SELF(skip, "SELF.skip")
 	test_skip("skipped on purpose");
 }
 
+/* A check must name a requirement its test cites: one that names another is
+ * shown with req=- and ends the test as an error of the suite (run_tcg.py). */
+HCABI_TEST(self_cited, "SELF.cited_check", "X86-004,X86-005", 0)
+{
+	check_true(true, "X86-005", "a check naming a requirement the test cites");
+}
+
+SELF(uncited, "SELF.uncited_check")
+{
+	check_true(true, "X86-005", "a check naming a requirement the test does not cite");
+}
+
 /* Without HCABI nothing is advertised: the skip names what it needed. */
 SELF(needs, "SELF.needs")
 {

@@ -169,7 +169,7 @@ def build_parser() -> Parser:
     lst.add_argument("--json", action="store_true", help="print JSON")
     _common(lst, manifest=False)
 
-    cov = sub.add_parser("coverage", help="requirement -> tests; exit 3 on gaps", description="Map requirements to tests; exit 3 if a requirement is untested or a test cites an unknown requirement.")
+    cov = sub.add_parser("coverage", help="requirement -> tests; exit 3 on gaps", description="Map requirements to tests; exit 3 if a requirement is untested, a test cites an unknown requirement, or a test has checks naming a requirement it does not cite.")
     cov.add_argument("--spec-version", type=_version, metavar="X.Y", help="version to check (default: newest)")
     cov.add_argument("--json", action="store_true", help="print JSON")
     _common(cov)
@@ -404,12 +404,16 @@ def coverage_data(manifest: RequirementsManifest, tests: TestsManifest, version:
         for t in live for r in t.requirements
         if r in manifest.requirements and manifest.requirements[r].since > t.since
     ]  # fmt: skip
+    # A check fails or passes only the requirement it names, so every
+    # requirement a test's checks name must be one it cites.
+    uncited = [{"test": t.name, "requirement": r} for t in live for r in (t.checks or ()) if r not in t.requirements]
     return {
         "version": str(version),
         "requirements": table,
         "uncovered": [rid for rid, row in table.items() if not row["tests"]],
         "unknown": [{"test": t, "requirement": r} for t, r in unknown_requirements(tests.tests, manifest)],
         "newer": newer,
+        "uncited": uncited,
     }
 
 
@@ -419,7 +423,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     version = args.spec_version or manifest.newest_version
     manifest.check_version(version)
     data = coverage_data(manifest, load_tests(paths.tests_manifest), version)
-    bad = bool(data["uncovered"] or data["unknown"] or data["newer"])
+    bad = bool(data["uncovered"] or data["unknown"] or data["newer"] or data["uncited"])
     if args.json:
         print(json.dumps(data, indent=2))
         return EXIT_NONCONFORMANT if bad else EXIT_CONFORMANT
@@ -433,6 +437,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         print(f"unknown: test {item['test']} cites {item['requirement']}, which the registry does not define")
     for item in data["newer"]:
         print(f"newer: test {item['test']} (since {item['test_since']}) cites {item['requirement']} (since {item['requirement_since']})")
+    for item in data["uncited"]:
+        print(f"uncited: test {item['test']} checks {item['requirement']} but does not cite it")
     return EXIT_NONCONFORMANT if bad else EXIT_CONFORMANT
 
 

@@ -195,25 +195,33 @@ class TestSpec:
     extension: str
     requirements: tuple[str, ...]
     since: Version
+    # The requirements its checks can name (tests manifest `checks`, optional;
+    # None when the manifest predates it): each must be in `requirements`.
+    checks: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "name": self.name,
             "image": self.image,
             "extension": self.extension,
             "requirements": list(self.requirements),
             "since": str(self.since),
         }
+        if self.checks is not None:
+            out["checks"] = list(self.checks)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TestSpec":
         """Inverse of to_dict (used on reports; the caller validates)."""
+        checks = data.get("checks")
         return cls(
             name=data["name"],
             image=data["image"],
             extension=data["extension"],
             requirements=tuple(data["requirements"]),
             since=Version.parse(data["since"]),
+            checks=tuple(checks) if isinstance(checks, list) else None,
         )
 
 
@@ -260,7 +268,13 @@ def _load_test(ck: _Checker, test: Any, where: str, images: dict[str, ImageSpec]
     reqs = ck.array(test, "requirements", where)
     if not all(isinstance(r, str) and _REQ_ID_RE.match(r) for r in reqs):
         raise ck.fail(f"{where}.requirements", f"expected requirement IDs, got {reqs!r}")
-    return TestSpec(name, image, ck.get(test, "extension", str, where), tuple(reqs), ck.version(test, "since", where))
+    checks = None
+    if isinstance(test, dict) and "checks" in test:
+        checks = ck.array(test, "checks", where)
+        if not all(isinstance(r, str) and _REQ_ID_RE.match(r) for r in checks):
+            raise ck.fail(f"{where}.checks", f"expected requirement IDs, got {checks!r}")
+        checks = tuple(checks)
+    return TestSpec(name, image, ck.get(test, "extension", str, where), tuple(reqs), ck.version(test, "since", where), checks)
 
 
 def load_tests(path: Path) -> TestsManifest:

@@ -115,6 +115,28 @@ def test_coverage_gaps(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert data["unknown"] == [{"test": "BASE.get_spec_version", "requirement": "BASE-404"}]
 
 
+def test_coverage_uncited_checks(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A check names the requirement it passes or fails, so a test whose
+    checks (tests manifest `checks`) name a requirement it does not cite is
+    a gap; a manifest without `checks` is still accepted."""
+    suite = Suite(tmp_path)
+    suite.tests[0] = {**suite.tests[0], "checks": ["BASE-001", "TIME-001"]}
+    suite.tests[1] = {**suite.tests[1], "checks": list(suite.tests[1]["requirements"])}
+    suite.write()
+    res = run_cli("coverage", *suite.common())
+    assert res.rc == 3, res.out
+    assert "uncited: test BASE.get_spec_version checks TIME-001 but does not cite it" in res.out
+    data = json.loads(run_cli("coverage", *suite.common(), "--json").out)
+    assert data["uncited"] == [{"test": "BASE.get_spec_version", "requirement": "TIME-001"}]
+    suite.tests[0] = {**suite.tests[0], "checks": ["BASE-001"]}
+    suite.write()
+    assert run_cli("coverage", *suite.common()).rc == 0
+    suite.tests[0] = {**suite.tests[0], "checks": ["not an id"]}
+    suite.write()
+    res = run_cli("coverage", *suite.common())
+    assert res.rc == 4 and "checks" in res.err, res.out + res.err
+
+
 def test_wrapper_runs_under_path_python3(suite: Suite) -> None:
     """The wrapper's `#!/usr/bin/env python3` may find a different Python
     than the one running pytest (here: a separate 3.11.7 without Debian's

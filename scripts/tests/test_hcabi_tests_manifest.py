@@ -12,6 +12,7 @@ import sys
 import tempfile
 import textwrap
 import unittest
+import unittest.mock
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -96,7 +97,7 @@ class ManifestTest(unittest.TestCase):
         self.assertEqual(
             doc["tests"][0],
             {"name": "BASE.get_spec_version", "image": "base", "extension": "BASE",
-             "requirements": ["BASE-001", "BASE-002"], "since": "1.0"},
+             "requirements": ["BASE-001", "BASE-002"], "since": "1.0", "checks": []},
         )
         self.assertEqual(doc["tests"][1]["extension"], "X86")
         self.assertEqual(doc["tests"][2]["since"], "1.1")
@@ -164,6 +165,81 @@ class ManifestTest(unittest.TestCase):
         self.assertIn("2 of 6 requirements", text)
         self.assertIn("untested: BASE-002", text)
         self.assertNotIn("untested: BASE-001", text)
+
+    def test_checks_per_test_follow_helpers_tables_and_implied(self) -> None:
+        self.write("base/image.c", IMAGE)
+        self.write("base/common.h", """
+            static inline void shared_helper(void) { check_true(1, "GEN-001", "x"); }
+            """)
+        self.write("base/a.c", """
+            #include "common.h"
+            static const struct { const char *req; } cases[] = {{"BASE-002"}};
+            static void task(void *arg) { check_status(r, 0, "TIME-001", "y"); }
+            static void unused(void) { check_true(1, "X86-001", "never reached"); }
+            /* "BASE-999" in a comment is no check */
+            HCABI_TEST(one, "BASE.one", "BASE-001", HCABI_VERSION_1_0)
+            {
+                check_true(1, "BASE-001", "a");
+                check_true(1, cases[0].req, "b");
+                shared_helper();
+            }
+            HCABI_TEST(two, "BASE.two", "BASE-001,TIME-001,X86-001,GEN-001", HCABI_VERSION_1_0)
+            {
+                test_run_on_cpu(1, task, 0);
+            }
+            """)
+        reg = m.load_registry(self.root / "requirements.json", self.root / "abi.h")
+        implied = {"check_status": ["X86-001"], "test_run_on_cpu": ["GEN-001"]}
+        _, tests = m.scan(self.tests, reg, implied)
+        by = {t.name: t for t in tests}
+        # a table it reads and a helper of an included header count; an
+        # unreached function and a comment do not; the test's own cited list
+        # is not a check
+        self.assertEqual(by["BASE.one"].checks, ["BASE-001", "BASE-002", "GEN-001"])
+        self.assertEqual(by["BASE.one"].uncited(), ["BASE-002", "GEN-001"])
+        # a task passed by name, and what the helpers it calls imply
+        self.assertEqual(by["BASE.two"].checks, ["GEN-001", "TIME-001", "X86-001"])
+        self.assertEqual(by["BASE.two"].uncited(), [])
+        self.assertEqual(json.loads(m.render([], tests))["tests"][0]["checks"],
+                         ["BASE-001", "BASE-002", "GEN-001"])
+        out = io.StringIO()
+        self.assertEqual(m.coverage(tests, reg, out), 1)
+        self.assertIn("test BASE.one checks BASE-002 but does not cite it", out.getvalue())
+
+    def test_implied_requirements_from_the_framework_header(self) -> None:
+        header = self.root / "hcabi_test.h"
+        header.write_text(textwrap.dedent("""
+            #define HCABI_REQ_A "X86-005" /* why */
+            #define HCABI_REQ_B "VCPU-024"
+            #define HCABI_IMPLIED_check_status HCABI_REQ_A
+            #define HCABI_IMPLIED_test_run_on_cpu HCABI_REQ_B "," "VCPU-030"
+            """))
+        self.assertEqual(m.read_implied(header),
+                         {"check_status": ["X86-005"], "test_run_on_cpu": ["VCPU-024", "VCPU-030"]})
+        header.write_text('#define HCABI_IMPLIED_check_ret HCABI_NOPE\n')
+        with self.assertRaises(m.ChecksError) as cm:
+            m.read_implied(header)
+        self.assertIn("HCABI_IMPLIED_check_ret", str(cm.exception))
+        header.write_text("/* nothing */\n")
+        with self.assertRaises(m.ChecksError):
+            m.read_implied(header)
+
+    def test_main_check_fails_on_an_uncited_check(self) -> None:
+        self.write("base/image.c", IMAGE)
+        self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-001", HCABI_VERSION_1_0) '
+                               '{ check_true(1, "BASE-002", "x"); }\n')
+        header = self.root / "hcabi_test.h"
+        header.write_text('#define HCABI_IMPLIED_check_status "X86-001"\n')
+        out = self.root / "build" / "tests.json"
+        common = ["--tests-dir", str(self.tests), "--requirements", str(self.root / "requirements.json"),
+                  "--abi", str(self.root / "abi.h"), "--framework-header", str(header)]
+        err = io.StringIO()
+        with unittest.mock.patch("sys.stderr", err):
+            self.assertEqual(m.main(["check"] + common), 1)
+            # generate still writes, so that hcabi-conform coverage can tell
+            self.assertEqual(m.main(["generate", "--out", str(out)] + common), 0)
+        self.assertIn("a.c:1: test BASE.t checks BASE-002 but does not cite it", err.getvalue())
+        self.assertEqual(json.loads(out.read_text())["tests"][0]["checks"], ["BASE-002"])
 
     def test_main_writes_only_on_change(self) -> None:
         self.write("base/image.c", IMAGE)

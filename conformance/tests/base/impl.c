@@ -11,7 +11,8 @@
  */
 #include "base_common.h"
 
-HCABI_TEST(base_impl_id, "BASE.get_impl_id", "BASE-010", HCABI_FID_BASE_GET_IMPL_ID_SINCE)
+HCABI_TEST(base_impl_id, "BASE.get_impl_id", "BASE-010,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   HCABI_FID_BASE_GET_IMPL_ID_SINCE)
 {
 	struct base_repeat rep = {.function_id = HCABI_FID_BASE_GET_IMPL_ID};
 	struct hcabi_ret r = hcabi_base_get_impl_id();
@@ -32,8 +33,8 @@ HCABI_TEST(base_impl_id, "BASE.get_impl_id", "BASE-010", HCABI_FID_BASE_GET_IMPL
 	base_check_stable(&rep, "BASE-010", "GET_IMPL_ID");
 }
 
-HCABI_TEST(base_impl_version, "BASE.get_impl_version", "BASE-020",
-	   HCABI_FID_BASE_GET_IMPL_VERSION_SINCE)
+HCABI_TEST(base_impl_version, "BASE.get_impl_version",
+	   "BASE-020,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_BASE_GET_IMPL_VERSION_SINCE)
 {
 	struct base_repeat rep = {.function_id = HCABI_FID_BASE_GET_IMPL_VERSION};
 	struct hcabi_ret r = hcabi_base_get_impl_version();

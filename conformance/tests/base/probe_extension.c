@@ -20,7 +20,7 @@
  */
 #include "base_common.h"
 
-HCABI_TEST(base_probe_ext_reserved, "BASE.probe_extension_reserved_bits", "BASE-030",
+HCABI_TEST(base_probe_ext_reserved, "BASE.probe_extension_reserved_bits", "BASE-030,X86-005",
 	   HCABI_FID_BASE_PROBE_EXTENSION_SINCE)
 {
 	static const uint64_t eids[] = {
@@ -48,7 +48,7 @@ static const struct {
 #undef EXT
 };
 
-HCABI_TEST(base_probe_ext_registry, "BASE.probe_extension_registry", "BASE-031,BASE-033",
+HCABI_TEST(base_probe_ext_registry, "BASE.probe_extension_registry", "BASE-031,BASE-033,X86-005",
 	   HCABI_FID_BASE_PROBE_EXTENSION_SINCE)
 {
 	uint32_t spec = hcabi_spec();
@@ -86,7 +86,7 @@ HCABI_TEST(base_probe_ext_registry, "BASE.probe_extension_registry", "BASE-031,B
 	}
 }
 
-HCABI_TEST(base_probe_ext_unknown, "BASE.probe_extension_unknown", "BASE-032",
+HCABI_TEST(base_probe_ext_unknown, "BASE.probe_extension_unknown", "BASE-032,X86-005",
 	   HCABI_FID_BASE_PROBE_EXTENSION_SINCE)
 {
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(base_unknown_standard); i++) {
@@ -111,8 +111,8 @@ HCABI_TEST(base_probe_ext_unknown, "BASE.probe_extension_unknown", "BASE-032",
 	}
 }
 
-HCABI_TEST(base_probe_ext_stable, "BASE.probe_extension_stable", "BASE-033",
-	   HCABI_FID_BASE_PROBE_EXTENSION_SINCE)
+HCABI_TEST(base_probe_ext_stable, "BASE.probe_extension_stable",
+	   "BASE-033,VCPU-024,VCPU-030,STATUS-004", HCABI_FID_BASE_PROBE_EXTENSION_SINCE)
 {
 	static struct base_repeat reps[HCABI_ARRAY_SIZE(registry_exts) + 2];
 	size_t n = 0;

@@ -15,7 +15,7 @@
  */
 #include "base_common.h"
 
-HCABI_TEST(base_probe_fn_reserved, "BASE.probe_function_reserved_bits", "BASE-040",
+HCABI_TEST(base_probe_fn_reserved, "BASE.probe_function_reserved_bits", "BASE-040,X86-005",
 	   HCABI_FID_BASE_PROBE_FUNCTION_SINCE)
 {
 	static const uint64_t ids[] = {
@@ -31,7 +31,7 @@ HCABI_TEST(base_probe_fn_reserved, "BASE.probe_function_reserved_bits", "BASE-04
 			     "PROBE_FUNCTION(0x%llx)", (unsigned long long)ids[i]);
 }
 
-HCABI_TEST(base_probe_fn_registry, "BASE.probe_function_registry", "BASE-041",
+HCABI_TEST(base_probe_fn_registry, "BASE.probe_function_registry", "BASE-041,X86-005",
 	   HCABI_FID_BASE_PROBE_FUNCTION_SINCE)
 {
 	uint32_t spec = hcabi_spec();
@@ -46,7 +46,7 @@ HCABI_TEST(base_probe_fn_registry, "BASE.probe_function_registry", "BASE-041",
 	}
 }
 
-HCABI_TEST(base_probe_fn_unknown, "BASE.probe_function_unknown", "BASE-041",
+HCABI_TEST(base_probe_fn_unknown, "BASE.probe_function_unknown", "BASE-041,X86-005",
 	   HCABI_FID_BASE_PROBE_FUNCTION_SINCE)
 {
 	static const uint32_t registry_eids[] = {

@@ -13,7 +13,7 @@
  */
 #include "base_common.h"
 
-HCABI_TEST(base_spec_version, "BASE.get_spec_version", "BASE-001",
+HCABI_TEST(base_spec_version, "BASE.get_spec_version", "BASE-001,X86-005",
 	   HCABI_FID_BASE_GET_SPEC_VERSION_SINCE)
 {
 	struct hcabi_ret r = hcabi_base_get_spec_version();
@@ -37,8 +37,8 @@ HCABI_TEST(base_spec_version, "BASE.get_spec_version", "BASE-001",
 		   HCABI_VERSION_MAJOR(v), HCABI_VERSION_MINOR(v));
 }
 
-HCABI_TEST(base_spec_version_stable, "BASE.get_spec_version_stable", "BASE-002",
-	   HCABI_FID_BASE_GET_SPEC_VERSION_SINCE)
+HCABI_TEST(base_spec_version_stable, "BASE.get_spec_version_stable",
+	   "BASE-002,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_BASE_GET_SPEC_VERSION_SINCE)
 {
 	struct base_repeat rep = {.function_id = HCABI_FID_BASE_GET_SPEC_VERSION};
 

@@ -40,7 +40,7 @@ static void run_denied(uint64_t fn, uint64_t a0, uint64_t a1, unsigned argc, con
 	check_true(batch_untouched(&table[2]), "BATCH-004", "entry 2 was not executed");
 }
 
-HCABI_TEST(batch_denied_block, "BATCH.denied_vcpu_block", "BATCH-004",
+HCABI_TEST(batch_denied_block, "BATCH.denied_vcpu_block", "BATCH-004,X86-005",
 	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	static const uint64_t timeouts[] = {HCABI_SEC(30), HCABI_BLOCK_FOREVER, 0};
@@ -60,7 +60,7 @@ HCABI_TEST(batch_denied_block, "BATCH.denied_vcpu_block", "BATCH-004",
 	}
 }
 
-HCABI_TEST(batch_denied_nested, "BATCH.denied_nested_execute", "BATCH-004",
+HCABI_TEST(batch_denied_nested, "BATCH.denied_nested_execute", "BATCH-004,X86-005",
 	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	static const uint64_t counts[] = {1, 0};
@@ -97,7 +97,8 @@ static void stop_task(void *arg)
 	hcabi_atomic_store(&stop_on_1.after, 1);
 }
 
-HCABI_TEST(batch_denied_stop, "BATCH.denied_vcpu_stop", "BATCH-004", HCABI_FID_BATCH_EXECUTE_SINCE)
+HCABI_TEST(batch_denied_stop, "BATCH.denied_vcpu_stop",
+	   "BATCH-004,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	uint64_t t0;
 	bool done;
@@ -105,8 +106,7 @@ HCABI_TEST(batch_denied_stop, "BATCH.denied_vcpu_stop", "BATCH-004", HCABI_FID_B
 	if (!test_require_cpus(2))
 		return;
 	memset(&stop_on_1, 0, sizeof(stop_on_1));
-	if (smp_start(1, stop_task, 0) != HCABI_SUCCESS) {
-		test_error("cannot start vCPU 1");
+	if (!test_start_on_cpu(1, stop_task, 0)) {
 		return;
 	}
 	t0 = hcabi_now_ns();
@@ -123,8 +123,8 @@ HCABI_TEST(batch_denied_stop, "BATCH.denied_vcpu_stop", "BATCH-004", HCABI_FID_B
 		   "(a STOP that ran would have stopped it there)");
 	if (!done)
 		return;
-	if (!smp_wait(1, HCABI_SEC(30)))
-		test_error("vCPU 1 did not stop at the end of its task");
+	if (!test_wait_cpu(1, HCABI_SEC(30)))
+		return;
 	check_ret(stop_on_1.r, HCABI_SUCCESS, 2, "BATCH-004", "EXECUTE on vCPU 1");
 	check_ret(batch_result(&stop_on_1.e[1]), HCABI_ERR_DENIED, 0, "BATCH-004",
 		  "entry 1: VCPU.STOP");

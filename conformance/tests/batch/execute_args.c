@@ -39,7 +39,8 @@ static bool table_untouched(void)
 	return true;
 }
 
-HCABI_TEST(batch_count_zero, "BATCH.execute_count_zero", "BATCH-001", HCABI_FID_BATCH_EXECUTE_SINCE)
+HCABI_TEST(batch_count_zero, "BATCH.execute_count_zero", "BATCH-001,X86-005",
+	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	const uint64_t gpas[] = {ext_gpa(table), 0, ext_gpa(table) + 1, ext_ram_top(), ~0ull};
 
@@ -52,7 +53,8 @@ HCABI_TEST(batch_count_zero, "BATCH.execute_count_zero", "BATCH-001", HCABI_FID_
 	check_true(!batch_kick_pending(), "BATCH-001", "count 0 executed nothing (no kick)");
 }
 
-HCABI_TEST(batch_count_max, "BATCH.execute_count_max", "BATCH-001", HCABI_FID_BATCH_EXECUTE_SINCE)
+HCABI_TEST(batch_count_max, "BATCH.execute_count_max", "BATCH-001,X86-005",
+	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	static const uint64_t counts[] = {HCABI_BATCH_MAX_ENTRIES + 1, 128, 1ull << 32, 1ull << 63,
 					  ~0ull};
@@ -89,7 +91,7 @@ HCABI_TEST(batch_count_max, "BATCH.execute_count_max", "BATCH-001", HCABI_FID_BA
 		   "the entry after the table is untouched");
 }
 
-HCABI_TEST(batch_bad_address, "BATCH.execute_bad_address", "BATCH-001,GEN-001",
+HCABI_TEST(batch_bad_address, "BATCH.execute_bad_address", "BATCH-001,GEN-001,X86-005",
 	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	uint64_t top = ext_ram_top(), hole = ext_ram_hole();

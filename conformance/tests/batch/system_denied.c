@@ -17,7 +17,8 @@
 
 static struct hcabi_batch_entry table[3] __attribute__((aligned(64)));
 
-HCABI_TEST(batch_denied_system, "BATCH.denied_system", "BATCH-004", HCABI_FID_BATCH_EXECUTE_SINCE)
+HCABI_TEST(batch_denied_system, "BATCH.denied_system", "BATCH-004,X86-005",
+	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	static const struct {
 		uint32_t fn;

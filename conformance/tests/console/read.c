@@ -58,7 +58,7 @@ static void read_into(const char *what, uint8_t *p, uint64_t len, uint64_t guard
 		   bad < 0 ? "" : " (a poisoned byte changed)");
 }
 
-HCABI_TEST(console_read, "CONSOLE.read_no_wait", "CONSOLE-020,CONSOLE-022",
+HCABI_TEST(console_read, "CONSOLE.read_no_wait", "CONSOLE-020,CONSOLE-022,X86-005",
 	   HCABI_FID_CONSOLE_READ_SINCE)
 {
 	uint64_t end = hcabi_ram_end();
@@ -87,7 +87,7 @@ HCABI_TEST(console_read, "CONSOLE.read_no_wait", "CONSOLE-020,CONSOLE-022",
 			 (unsigned long long)(hcabi_now_ns() - t0));
 }
 
-HCABI_TEST(console_read_addresses, "CONSOLE.read_bad_addresses", "CONSOLE-021",
+HCABI_TEST(console_read_addresses, "CONSOLE.read_bad_addresses", "CONSOLE-021,X86-005",
 	   HCABI_FID_CONSOLE_READ_SINCE)
 {
 	uint64_t end = hcabi_ram_end();

@@ -39,7 +39,7 @@ static void fill_text(char *p, size_t n, const char *tag)
 		p[n - 1] = '\n';
 }
 
-HCABI_TEST(console_write_counts, "CONSOLE.write_counts", "CONSOLE-001",
+HCABI_TEST(console_write_counts, "CONSOLE.write_counts", "CONSOLE-001,X86-005",
 	   HCABI_FID_CONSOLE_WRITE_SINCE)
 {
 	static const char line[] = "hcabi-console-test: one line through CONSOLE.WRITE\n";
@@ -69,7 +69,7 @@ HCABI_TEST(console_write_counts, "CONSOLE.write_counts", "CONSOLE-001",
 	}
 }
 
-HCABI_TEST(console_write_pages, "CONSOLE.write_page_crossing", "CONSOLE-002",
+HCABI_TEST(console_write_pages, "CONSOLE.write_page_crossing", "CONSOLE-002,X86-005",
 	   HCABI_FID_CONSOLE_WRITE_SINCE)
 {
 	static const struct {
@@ -95,7 +95,7 @@ HCABI_TEST(console_write_pages, "CONSOLE.write_page_crossing", "CONSOLE-002",
 		  "WRITE of the last 33 bytes of RAM (0x%llx)", (unsigned long long)(end - 33));
 }
 
-HCABI_TEST(console_write_addresses, "CONSOLE.write_bad_addresses", "CONSOLE-003",
+HCABI_TEST(console_write_addresses, "CONSOLE.write_bad_addresses", "CONSOLE-003,X86-005",
 	   HCABI_FID_CONSOLE_WRITE_SINCE)
 {
 	uint64_t end = hcabi_ram_end();

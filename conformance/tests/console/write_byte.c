@@ -12,7 +12,7 @@
  */
 #include "hcabi_test.h"
 
-HCABI_TEST(console_write_byte, "CONSOLE.write_byte", "CONSOLE-010",
+HCABI_TEST(console_write_byte, "CONSOLE.write_byte", "CONSOLE-010,X86-005",
 	   HCABI_FID_CONSOLE_WRITE_BYTE_SINCE)
 {
 	static const char line[] = "hcabi-console-test: byte by byte\n";

@@ -26,7 +26,7 @@
  */
 #include "ipi_common.h"
 
-HCABI_TEST(ipi_send_self, "IPI.send_self_pending", "IPI-002", HCABI_FID_IPI_SEND_SINCE)
+HCABI_TEST(ipi_send_self, "IPI.send_self_pending", "IPI-002,X86-005", HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned me = hcabi_cpu_index();
 	uint64_t a, b;
@@ -130,7 +130,8 @@ static void subset_task(void *arg)
 	subset_collect(res);
 }
 
-HCABI_TEST(ipi_send_subset, "IPI.send_subset_exactly_once", "IPI-002", HCABI_FID_IPI_SEND_SINCE)
+HCABI_TEST(ipi_send_subset, "IPI.send_subset_exactly_once",
+	   "IPI-002,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned n, started = 0;
 	uint64_t all;
@@ -157,17 +158,15 @@ HCABI_TEST(ipi_send_subset, "IPI.send_subset_exactly_once", "IPI-002", HCABI_FID
 		hcabi_irq_register(subset_vec[k], ipi_count_handler);
 
 	for (unsigned cpu = 1; cpu < n && cpu < HCABI_MAX_CPUS; cpu++) {
-		int64_t st = smp_start(cpu, subset_task, 0);
-		if (st != HCABI_SUCCESS) {
-			test_error("cannot start vCPU %u: VCPU.START status %lld", cpu,
-				   (long long)st);
+		if (!test_start_on_cpu(cpu, subset_task, 0))
 			break;
-		}
 		started++;
 	}
 	if (started == n - 1 && !wait_for_u64(&subset.ready, n - 1, HCABI_SEC(30)))
-		test_error("only %llu of %u vCPUs got ready within 30 s",
-			   (unsigned long long)subset.ready, n - 1);
+		check_true(
+		    false, "VCPU-024",
+		    "only %llu of the %u vCPUs started with SUCCESS ran their task within 30 s",
+		    (unsigned long long)subset.ready, n - 1);
 	if (started == n - 1 && subset.ready == n - 1) {
 		for (unsigned k = 0; k < SUBSET_SENDS; k++)
 			check_ret(
@@ -180,8 +179,7 @@ HCABI_TEST(ipi_send_subset, "IPI.send_subset_exactly_once", "IPI-002", HCABI_FID
 	hcabi_atomic_store(&subset.sent, 1);
 	subset_collect(&subset.res[0]);
 	for (unsigned cpu = 1; cpu <= started; cpu++)
-		if (!smp_wait(cpu, HCABI_SEC(30)))
-			test_error("vCPU %u did not finish within 30 s", cpu);
+		(void)test_wait_cpu(cpu, HCABI_SEC(30));
 	if (started != n - 1)
 		return;
 
@@ -224,7 +222,8 @@ static void stopped_task(void *arg)
 	stopped_res.got = ipi_take(IPI_VEC_A, before, 1, HCABI_MS(200), 0);
 }
 
-HCABI_TEST(ipi_send_stopped, "IPI.send_stopped_targets", "IPI-003", HCABI_FID_IPI_SEND_SINCE)
+HCABI_TEST(ipi_send_stopped, "IPI.send_stopped_targets",
+	   "IPI-003,VCPU-024,VCPU-030,X86-005,VCPU-041,STATUS-004", HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned n, me = hcabi_cpu_index();
 	uint64_t all, a;
@@ -239,13 +238,14 @@ HCABI_TEST(ipi_send_stopped, "IPI.send_stopped_targets", "IPI-003", HCABI_FID_IP
 		if (cpu == me)
 			continue;
 		r = hcabi_vcpu_get_status(cpu);
-		if (r.status != HCABI_SUCCESS || r.value != HCABI_VCPU_STATUS_STOPPED)
+		/* the runtime leaves every vCPU it started stopped (it waits for that
+		 * after each test): GET_STATUS must say so (VCPU-041) */
+		if (!check_ret(r, HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041",
+			       "GET_STATUS(%u) of a vCPU stopped before the test", cpu))
 			others_stopped = false;
 	}
-	if (!others_stopped) {
-		test_error("a vCPU other than the caller is not stopped at the start of the test");
+	if (!others_stopped)
 		return;
-	}
 	hcabi_irq_register(IPI_VEC_A, ipi_count_handler);
 	a = hcabi_irq_count(me, IPI_VEC_A);
 	check_ret(hcabi_ipi_send(all, 0, IPI_VEC_A), HCABI_SUCCESS, 0, "IPI-003",

@@ -34,7 +34,8 @@ static bool nothing_pending(unsigned v)
 	return !hcabi_apic_irr(v);
 }
 
-HCABI_TEST(ipi_send_bad_vector, "IPI.send_bad_vector", "IPI-001,GEN-002", HCABI_FID_IPI_SEND_SINCE)
+HCABI_TEST(ipi_send_bad_vector, "IPI.send_bad_vector", "IPI-001,GEN-002,X86-005",
+	   HCABI_FID_IPI_SEND_SINCE)
 {
 	static const uint64_t low[] = {0, 1, 2, 15, 16, 31};
 	static const uint64_t high[] = {
@@ -67,7 +68,7 @@ HCABI_TEST(ipi_send_bad_vector, "IPI.send_bad_vector", "IPI-001,GEN-002", HCABI_
 		     "interrupts of vector 0x%02x taken after the rejected sends", IPI_VEC_A);
 }
 
-HCABI_TEST(ipi_send_bad_mask, "IPI.send_bad_mask", "IPI-001", HCABI_FID_IPI_SEND_SINCE)
+HCABI_TEST(ipi_send_bad_mask, "IPI.send_bad_mask", "IPI-001,X86-005", HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned n = ipi_vcpu_count();
 	unsigned me = hcabi_cpu_index();
@@ -118,7 +119,7 @@ HCABI_TEST(ipi_send_bad_mask, "IPI.send_bad_mask", "IPI-001", HCABI_FID_IPI_SEND
 		     "interrupts of vector 0x%02x taken after the rejected sends", IPI_VEC_A);
 }
 
-HCABI_TEST(ipi_send_mask_zero, "IPI.send_mask_zero", "IPI-003", HCABI_FID_IPI_SEND_SINCE)
+HCABI_TEST(ipi_send_mask_zero, "IPI.send_mask_zero", "IPI-003,X86-005", HCABI_FID_IPI_SEND_SINCE)
 {
 	static const uint64_t bases[] = {0, 1, 63, 64, 1ull << 32, 1ull << 63, ~0ull};
 	unsigned me = hcabi_cpu_index();

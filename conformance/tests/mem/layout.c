@@ -40,11 +40,12 @@ static bool read_full(void)
 	struct hcabi_ret r;
 	ext_fill(buf, POISON, sizeof(buf));
 	r = hcabi_mem_get_layout(ext_gpa(buf), LAYOUT_MAX);
-	if (r.status != HCABI_SUCCESS || r.value == 0) {
-		test_error("GET_LAYOUT(buffer, %u) failed: status %lld value %llu", LAYOUT_MAX,
-			   (long long)r.status, (unsigned long long)r.value);
+	/* a GET_LAYOUT that fails, or finds no RAM, breaks MEM-010/MEM-011 */
+	if (!check_status(r, HCABI_SUCCESS, "MEM-010", "GET_LAYOUT(buffer, %u)", LAYOUT_MAX) ||
+	    !check_true(r.value != 0, "MEM-011",
+			"GET_LAYOUT: %llu RAM ranges (the guest runs in some)",
+			(unsigned long long)r.value))
 		return false;
-	}
 	full_total = r.value;
 	memcpy(full, buf, sizeof(full));
 	if (full_total > LAYOUT_MAX)
@@ -58,7 +59,8 @@ static unsigned full_n(void)
 	return full_total < LAYOUT_MAX ? (unsigned)full_total : LAYOUT_MAX;
 }
 
-HCABI_TEST(mem_layout_count, "MEM.get_layout_count_only", "MEM-010", HCABI_FID_MEM_GET_LAYOUT_SINCE)
+HCABI_TEST(mem_layout_count, "MEM.get_layout_count_only", "MEM-010,X86-005",
+	   HCABI_FID_MEM_GET_LAYOUT_SINCE)
 {
 	const uint64_t gpas[] = {
 	    ext_gpa(buf) + 1,
@@ -99,7 +101,8 @@ static void layout_task(void *arg)
 	other_cpu.ret = hcabi_mem_get_layout(ext_gpa(other_cpu.r), LAYOUT_MAX);
 }
 
-HCABI_TEST(mem_layout_ranges, "MEM.get_layout_ranges", "MEM-010,MEM-011,GEN-003",
+HCABI_TEST(mem_layout_ranges, "MEM.get_layout_ranges",
+	   "MEM-010,MEM-011,GEN-003,VCPU-024,VCPU-030,X86-005,STATUS-004",
 	   HCABI_FID_MEM_GET_LAYOUT_SINCE)
 {
 	const struct ext_ram_map *map = ext_ram_map();
@@ -168,7 +171,8 @@ HCABI_TEST(mem_layout_ranges, "MEM.get_layout_ranges", "MEM-010,MEM-011,GEN-003"
 	}
 }
 
-HCABI_TEST(mem_layout_partial, "MEM.get_layout_partial", "MEM-010", HCABI_FID_MEM_GET_LAYOUT_SINCE)
+HCABI_TEST(mem_layout_partial, "MEM.get_layout_partial", "MEM-010,MEM-011,X86-005",
+	   HCABI_FID_MEM_GET_LAYOUT_SINCE)
 {
 	uint64_t maxes[8];
 	size_t k = 0;
@@ -206,7 +210,7 @@ HCABI_TEST(mem_layout_partial, "MEM.get_layout_partial", "MEM-010", HCABI_FID_ME
 	}
 }
 
-HCABI_TEST(mem_layout_bad_address, "MEM.get_layout_bad_address", "MEM-012,GEN-001",
+HCABI_TEST(mem_layout_bad_address, "MEM.get_layout_bad_address", "MEM-012,GEN-001,X86-005",
 	   HCABI_FID_MEM_GET_LAYOUT_SINCE)
 {
 	uint64_t top = ext_ram_top(), hole = ext_ram_hole();

@@ -45,7 +45,7 @@ static uint8_t pattern(unsigned page)
 	return (uint8_t)(0x5C + 17 * page);
 }
 
-HCABI_TEST(mem_release_bad_args, "MEM.release_bad_args", "MEM-001,GEN-001",
+HCABI_TEST(mem_release_bad_args, "MEM.release_bad_args", "MEM-001,GEN-001,X86-005",
 	   HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t top = ext_ram_top(), hole = ext_ram_hole();
@@ -157,7 +157,8 @@ static void check_task(void *arg)
 	task.first_bad = first_unexpected(task.gpa, task.len);
 }
 
-HCABI_TEST(mem_release_zero, "MEM.release_reads_zero", "MEM-002", HCABI_FID_MEM_RELEASE_SINCE)
+HCABI_TEST(mem_release_zero, "MEM.release_reads_zero",
+	   "MEM-002,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t p = alloc_pages(5), mid;
 	bool other = smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);
@@ -202,8 +203,8 @@ HCABI_TEST(mem_release_zero, "MEM.release_reads_zero", "MEM-002", HCABI_FID_MEM_
 		   "MEM-002", "the neighbouring pages still keep their contents");
 }
 
-HCABI_TEST(mem_release_write, "MEM.release_write_back", "MEM-003,MEM-002",
-	   HCABI_FID_MEM_RELEASE_SINCE)
+HCABI_TEST(mem_release_write, "MEM.release_write_back",
+	   "MEM-003,MEM-002,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t p = alloc_pages(2);
 	bool other = smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);

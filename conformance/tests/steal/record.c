@@ -53,7 +53,7 @@ static bool snap_reserved_zero(const struct steal_snap *s)
 	return any == 0;
 }
 
-HCABI_TEST(steal_register, "STEAL.set_shmem_initialises", "STEAL-002,STEAL-004,GEN-003",
+HCABI_TEST(steal_register, "STEAL.set_shmem_initialises", "STEAL-002,STEAL-004,GEN-003,X86-005",
 	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0), *b = steal_rec(&recs, 2);
@@ -110,7 +110,7 @@ struct call_kind {
 	uint32_t bad_from, bad_to;
 };
 
-HCABI_TEST(steal_update_every_call, "STEAL.update_every_call", "STEAL-003,STEAL-004",
+HCABI_TEST(steal_update_every_call, "STEAL.update_every_call", "STEAL-003,STEAL-004,X86-005",
 	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0);
@@ -228,7 +228,8 @@ static void reader_task(void *arg)
 	hcabi_atomic_store(&rd.done, 1);
 }
 
-HCABI_TEST(steal_concurrent_reader, "STEAL.concurrent_reader", "STEAL-003,STEAL-004",
+HCABI_TEST(steal_concurrent_reader, "STEAL.concurrent_reader",
+	   "STEAL-003,STEAL-004,VCPU-024,VCPU-030,X86-005,STATUS-004",
 	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0);
@@ -245,8 +246,7 @@ HCABI_TEST(steal_concurrent_reader, "STEAL.concurrent_reader", "STEAL-003,STEAL-
 	seq0 = a->sequence;
 	memset(&rd, 0, sizeof(rd));
 	rd.rec = a;
-	if (smp_start(1, reader_task, 0) != HCABI_SUCCESS) {
-		test_error("cannot start vCPU 1");
+	if (!test_start_on_cpu(1, reader_task, 0)) {
 		goto out;
 	}
 	t0 = hcabi_now_ns();
@@ -255,8 +255,7 @@ HCABI_TEST(steal_concurrent_reader, "STEAL.concurrent_reader", "STEAL-003,STEAL-
 		(void)hcabi_base_get_spec_version();
 		calls++;
 	}
-	if (!smp_wait(1, HCABI_SEC(30))) {
-		test_error("the reader on vCPU 1 did not finish");
+	if (!test_wait_cpu(1, HCABI_SEC(30))) {
 		goto out;
 	}
 	test_log("vCPU 1 read the record %llu times consistently, %llu times mid-update (%llu odd "

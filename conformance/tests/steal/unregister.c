@@ -37,7 +37,7 @@ static void calls_for(uint64_t ns)
 	}
 }
 
-HCABI_TEST(steal_move_disable, "STEAL.move_and_disable", "STEAL-005,STEAL-002,STEAL-003",
+HCABI_TEST(steal_move_disable, "STEAL.move_and_disable", "STEAL-005,STEAL-002,STEAL-003,X86-005",
 	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0), *b = steal_rec(&recs, 1);
@@ -111,7 +111,8 @@ static void ap_own_record(void *arg)
 	ap.quiet = steal_is_poison(c);
 }
 
-HCABI_TEST(steal_per_vcpu, "STEAL.per_vcpu_records", "STEAL-003,STEAL-005",
+HCABI_TEST(steal_per_vcpu, "STEAL.per_vcpu_records",
+	   "STEAL-003,STEAL-005,VCPU-024,VCPU-030,X86-005,STATUS-004",
 	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0);
@@ -161,7 +162,8 @@ static void ap_calls(void *arg)
 	calls_for(HCABI_MS(100));
 }
 
-HCABI_TEST(steal_stop, "STEAL.stopped_vcpu_record", "STEAL-005", HCABI_FID_STEAL_SET_SHMEM_SINCE)
+HCABI_TEST(steal_stop, "STEAL.stopped_vcpu_record",
+	   "STEAL-005,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *d = steal_rec(&recs, 5);
 

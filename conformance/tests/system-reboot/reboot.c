@@ -27,7 +27,8 @@ static void blocked_task(void *arg)
 		(void)hcabi_vcpu_block(HCABI_SEC(5));
 }
 
-HCABI_TEST(system_reboot, "SYSTEM.reboot", "SYSTEM-010", HCABI_FID_SYSTEM_REBOOT_SINCE)
+HCABI_TEST(system_reboot, "SYSTEM.reboot", "SYSTEM-010,VCPU-024,VCPU-030",
+	   HCABI_FID_SYSTEM_REBOOT_SINCE)
 {
 	struct hcabi_ret r;
 	bool other = false;
@@ -53,7 +54,7 @@ HCABI_TEST(system_reboot, "SYSTEM.reboot", "SYSTEM-010", HCABI_FID_SYSTEM_REBOOT
 	hcabi_atomic_store(&blocked_stop, 1);
 	if (other) {
 		(void)hcabi_vcpu_kick(1);
-		if (!smp_wait(1, HCABI_SEC(70)))
-			test_error("vCPU 1 did not stop");
+		if (!test_wait_cpu(1, HCABI_SEC(70)))
+			return;
 	}
 }

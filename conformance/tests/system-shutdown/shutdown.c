@@ -31,7 +31,7 @@ static void busy_task(void *arg)
 		(void)hcabi_base_get_spec_version();
 }
 
-HCABI_TEST(system_shutdown_reserved, "SYSTEM.shutdown_reserved_bits", "SYSTEM-001,GEN-002",
+HCABI_TEST(system_shutdown_reserved, "SYSTEM.shutdown_reserved_bits", "SYSTEM-001,GEN-002,X86-005",
 	   HCABI_FID_SYSTEM_SHUTDOWN_SINCE)
 {
 	static const uint64_t codes[] = {
@@ -42,7 +42,8 @@ HCABI_TEST(system_shutdown_reserved, "SYSTEM.shutdown_reserved_bits", "SYSTEM-00
 			     "SHUTDOWN(0x%llx) returned", (unsigned long long)codes[i]);
 }
 
-HCABI_TEST(system_shutdown, "SYSTEM.shutdown", "SYSTEM-001", HCABI_FID_SYSTEM_SHUTDOWN_SINCE)
+HCABI_TEST(system_shutdown, "SYSTEM.shutdown", "SYSTEM-001,VCPU-024,VCPU-030",
+	   HCABI_FID_SYSTEM_SHUTDOWN_SINCE)
 {
 	struct hcabi_ret r;
 	bool busy = false;
@@ -60,6 +61,6 @@ HCABI_TEST(system_shutdown, "SYSTEM.shutdown", "SYSTEM-001", HCABI_FID_SYSTEM_SH
 	check_true(false, "SYSTEM-001", "SHUTDOWN(0x%x) returned: status %lld value 0x%llx",
 		   SHUTDOWN_CODE, (long long)r.status, (unsigned long long)r.value);
 	hcabi_atomic_store(&busy_stop, 1);
-	if (busy && !smp_wait(1, HCABI_SEC(70)))
-		test_error("vCPU 1 did not stop");
+	if (busy && !test_wait_cpu(1, HCABI_SEC(70)))
+		return;
 }

@@ -24,7 +24,7 @@
 #define Y2020_NS 1577836800000000000ull
 #define Y2200_NS 7258118400000000000ull
 
-HCABI_TEST(time_monotonic, "TIME.monotonic", "TIME-001", HCABI_FID_TIME_GET_MONOTONIC_SINCE)
+HCABI_TEST(time_monotonic, "TIME.monotonic", "TIME-001,X86-005", HCABI_FID_TIME_GET_MONOTONIC_SINCE)
 {
 	struct hcabi_ret r = hcabi_time_get_monotonic();
 	uint64_t prev, backwards = 0, worst = 0, first;
@@ -112,16 +112,15 @@ static void pong(void *arg)
 	}
 }
 
-HCABI_TEST(time_monotonic_smp, "TIME.monotonic_across_vcpus", "TIME-002",
-	   HCABI_FID_TIME_GET_MONOTONIC_SINCE)
+HCABI_TEST(time_monotonic_smp, "TIME.monotonic_across_vcpus",
+	   "TIME-002,VCPU-024,VCPU-030,STATUS-004", HCABI_FID_TIME_GET_MONOTONIC_SINCE)
 {
 	uint64_t i;
 
 	if (!test_require_cpus(2))
 		return;
 	memset((void *)&pp, 0, sizeof(pp));
-	if (smp_start(1, pong, 0) != HCABI_SUCCESS) {
-		test_error("VCPU.START(1) failed");
+	if (!test_start_on_cpu(1, pong, 0)) {
 		return;
 	}
 	for (i = 0; i < ROUNDS; i++) {
@@ -144,7 +143,9 @@ HCABI_TEST(time_monotonic_smp, "TIME.monotonic_across_vcpus", "TIME-002",
 		pp.value = now();
 		hcabi_atomic_store(&pp.turn, want + 1);
 	}
-	if (!smp_wait(1, TIME_WAIT) || i < ROUNDS) {
+	if (!test_wait_cpu(1, TIME_WAIT))
+		return;
+	if (i < ROUNDS) {
 		test_error("the ping-pong with vCPU 1 stopped after %llu of %u rounds",
 			   (unsigned long long)i, ROUNDS);
 		return;
@@ -192,7 +193,7 @@ HCABI_TEST(time_monotonic_observed, "TIME.monotonic_after_observed", "TIME-002,X
 		   (unsigned long long)bad_a);
 }
 
-HCABI_TEST(time_wallclock, "TIME.wallclock", "TIME-010", HCABI_FID_TIME_GET_WALLCLOCK_SINCE)
+HCABI_TEST(time_wallclock, "TIME.wallclock", "TIME-010,X86-005", HCABI_FID_TIME_GET_WALLCLOCK_SINCE)
 {
 	struct hcabi_ret r = hcabi_time_get_wallclock();
 

@@ -122,7 +122,7 @@ static uint64_t pv_cancel(unsigned vector, const char *what)
 
 /* ---- TIME-040 ---------------------------------------------------------------------- */
 
-HCABI_TEST(time_periodic_args, "TIME.set_periodic_validation", "TIME-040,TIME-042",
+HCABI_TEST(time_periodic_args, "TIME.set_periodic_validation", "TIME-040,TIME-042,X86-005",
 	   HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	static const uint64_t bad_vectors[] = {
@@ -208,7 +208,8 @@ static void watch_task(void *arg)
 	hcabi_atomic_store(&watcher.done, 1);
 }
 
-HCABI_TEST(time_periodic_grid, "TIME.periodic_ticks_on_grid", "TIME-041,TIME-042",
+HCABI_TEST(time_periodic_grid, "TIME.periodic_ticks_on_grid",
+	   "TIME-041,TIME-042,VCPU-024,VCPU-030,X86-005,STATUS-004",
 	   HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	const uint64_t period = HCABI_MS(20);
@@ -218,8 +219,7 @@ HCABI_TEST(time_periodic_grid, "TIME.periodic_ticks_on_grid", "TIME-041,TIME-042
 	pv_setup();
 	if (smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
 		memset((void *)&watcher, 0, sizeof(watcher));
-		if (smp_start(1, watch_task, 0) != HCABI_SUCCESS) {
-			test_error("VCPU.START(1) failed");
+		if (!test_start_on_cpu(1, watch_task, 0)) {
 			return;
 		}
 		watching = true;
@@ -281,8 +281,7 @@ HCABI_TEST(time_periodic_grid, "TIME.periodic_ticks_on_grid", "TIME-041,TIME-042
 out:
 	if (watching) {
 		hcabi_atomic_store(&watcher.stop, 1);
-		if (!smp_wait(1, PV_WAIT)) {
-			test_error("vCPU 1 did not finish");
+		if (!test_wait_cpu(1, PV_WAIT)) {
 			return;
 		}
 		check_eq_u64(*pv_count(1, PV_GRID) + *pv_count(1, PV_A), 0, "TIME-041",
@@ -292,7 +291,7 @@ out:
 
 /* ---- TIME-042: runs until cancelled or replaced ------------------------------------- */
 
-HCABI_TEST(time_periodic_cancel, "TIME.periodic_until_cancel", "TIME-042",
+HCABI_TEST(time_periodic_cancel, "TIME.periodic_until_cancel", "TIME-042,X86-005",
 	   HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	uint64_t most;
@@ -317,7 +316,7 @@ HCABI_TEST(time_periodic_cancel, "TIME.periodic_until_cancel", "TIME-042",
 	check_true(!hcabi_apic_irr(PV_A), "TIME-042", "nothing pending in IRR after the watch");
 }
 
-HCABI_TEST(time_periodic_replaced, "TIME.periodic_replaced", "TIME-042",
+HCABI_TEST(time_periodic_replaced, "TIME.periodic_replaced", "TIME-042,X86-005",
 	   HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	uint64_t a_most, deadline;
@@ -400,8 +399,8 @@ static void stop_watch_task(void *arg)
 	stopper.ticks_after = *pv_count(1, PV_B) - before;
 }
 
-HCABI_TEST(time_periodic_stop, "TIME.periodic_cancelled_by_stop", "TIME-042",
-	   HCABI_FID_TIME_SET_PERIODIC_SINCE)
+HCABI_TEST(time_periodic_stop, "TIME.periodic_cancelled_by_stop",
+	   "TIME-042,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	if (!test_require_cpus(2))
 		return;

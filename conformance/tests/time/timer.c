@@ -28,7 +28,7 @@
  */
 #include "time_common.h"
 
-HCABI_TEST(time_timer_vectors, "TIME.set_timer_vector_validation", "TIME-020",
+HCABI_TEST(time_timer_vectors, "TIME.set_timer_vector_validation", "TIME-020,X86-005",
 	   HCABI_FID_TIME_SET_TIMER_SINCE)
 {
 	static const uint64_t bad[] = {
@@ -86,8 +86,8 @@ static void remote_task(void *arg)
 	hcabi_atomic_store(&rem.done, 1);
 }
 
-HCABI_TEST(time_timer_fires, "TIME.timer_fires_once_here", "TIME-021",
-	   HCABI_FID_TIME_SET_TIMER_SINCE)
+HCABI_TEST(time_timer_fires, "TIME.timer_fires_once_here",
+	   "TIME-021,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_TIME_SET_TIMER_SINCE)
 {
 	uint64_t deadline, start;
 	bool pending = false;
@@ -116,15 +116,13 @@ HCABI_TEST(time_timer_fires, "TIME.timer_fires_once_here", "TIME-021",
 	memset(&rem, 0, sizeof(rem));
 	rem.arm = true;
 	rem.deadline = now() + HCABI_MS(30);
-	if (smp_start(1, remote_task, 0) != HCABI_SUCCESS) {
-		test_error("VCPU.START(1) failed");
+	if (!test_start_on_cpu(1, remote_task, 0)) {
 		return;
 	}
 	hcabi_irq_enable();
 	wait_for_u64(&rem.done, 1, 3 * TIME_WAIT);
 	hcabi_irq_disable();
-	if (!smp_wait(1, TIME_WAIT)) {
-		test_error("vCPU 1 did not finish");
+	if (!test_wait_cpu(1, TIME_WAIT)) {
 		return;
 	}
 	check_eq_u64((uint64_t)rem.status, HCABI_SUCCESS, "TIME-021", "SET_TIMER on vCPU 1");
@@ -134,8 +132,7 @@ HCABI_TEST(time_timer_fires, "TIME.timer_fires_once_here", "TIME-021",
 	/* vCPU 0 arms; vCPU 1 watches with interrupts enabled */
 	memset(&rem, 0, sizeof(rem));
 	rem.arm = false;
-	if (smp_start(1, remote_task, 0) != HCABI_SUCCESS) {
-		test_error("VCPU.START(1) failed");
+	if (!test_start_on_cpu(1, remote_task, 0)) {
 		return;
 	}
 	check_status(hcabi_time_set_timer(now() + HCABI_MS(30), TV_B), HCABI_SUCCESS, "TIME-021",
@@ -143,14 +140,13 @@ HCABI_TEST(time_timer_fires, "TIME.timer_fires_once_here", "TIME-021",
 	check_true(wait_hits(&hits(0, TV_B)->count, 1), "TIME-021", "it fired on vCPU 0");
 	quiet(HCABI_MS(200));
 	hcabi_atomic_store(&rem.stop, 1);
-	if (!smp_wait(1, TIME_WAIT)) {
-		test_error("vCPU 1 did not finish");
+	if (!test_wait_cpu(1, TIME_WAIT)) {
 		return;
 	}
 	check_eq_u64(hits(1, TV_B)->count, 0, "TIME-021", "vCPU 0's timer did not fire on vCPU 1");
 }
 
-HCABI_TEST(time_timer_not_early, "TIME.timer_not_before_deadline", "TIME-022",
+HCABI_TEST(time_timer_not_early, "TIME.timer_not_before_deadline", "TIME-022,X86-005",
 	   HCABI_FID_TIME_SET_TIMER_SINCE)
 {
 	static const uint64_t delays[] = {HCABI_MS(1), HCABI_MS(20), HCABI_MS(100)};
@@ -172,7 +168,8 @@ HCABI_TEST(time_timer_not_early, "TIME.timer_not_before_deadline", "TIME-022",
 	}
 }
 
-HCABI_TEST(time_timer_past, "TIME.timer_past_deadline", "TIME-023", HCABI_FID_TIME_SET_TIMER_SINCE)
+HCABI_TEST(time_timer_past, "TIME.timer_past_deadline", "TIME-023,X86-005",
+	   HCABI_FID_TIME_SET_TIMER_SINCE)
 {
 	uint64_t t = now();
 	const uint64_t deadlines[] = {0, 1, t > HCABI_SEC(1) ? t - HCABI_SEC(1) : 2};
@@ -210,7 +207,8 @@ static bool arm_then_rearm(uint64_t first_ns, unsigned v1, uint64_t second_ns, u
 		r2 = hcabi_time_set_timer(t + second_ns, v2);
 		if (now() < t + first_ns || r1.status != HCABI_SUCCESS ||
 		    r2.status != HCABI_SUCCESS) {
-			check_status(r1, HCABI_SUCCESS, "TIME-024", "SET_TIMER of the first setting");
+			check_status(r1, HCABI_SUCCESS, "TIME-024",
+				     "SET_TIMER of the first setting");
 			check_status(r2, HCABI_SUCCESS, "TIME-024",
 				     "SET_TIMER of the second setting replaces it");
 			*deadline = t + second_ns;
@@ -222,7 +220,7 @@ static bool arm_then_rearm(uint64_t first_ns, unsigned v1, uint64_t second_ns, u
 	return false;
 }
 
-HCABI_TEST(time_timer_rearm, "TIME.timer_rearm_replaces", "TIME-024",
+HCABI_TEST(time_timer_rearm, "TIME.timer_rearm_replaces", "TIME-024,X86-005",
 	   HCABI_FID_TIME_SET_TIMER_SINCE)
 {
 	uint64_t late;
@@ -248,7 +246,7 @@ HCABI_TEST(time_timer_rearm, "TIME.timer_rearm_replaces", "TIME-024",
 	check_eq_u64(hits(0, TV_C)->count, 1, "TIME-024", "C fired once");
 }
 
-HCABI_TEST(time_cancel, "TIME.cancel_timer", "TIME-030", HCABI_FID_TIME_CANCEL_TIMER_SINCE)
+HCABI_TEST(time_cancel, "TIME.cancel_timer", "TIME-030,X86-005", HCABI_FID_TIME_CANCEL_TIMER_SINCE)
 {
 	uint64_t deadline, start;
 	bool pending = false;

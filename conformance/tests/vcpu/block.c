@@ -36,7 +36,8 @@
 #define VEC_TIMER 0x72u
 #define VEC_BACKSTOP 0x73u
 
-HCABI_TEST(vcpu_block_zero, "VCPU.block_timeout_zero", "VCPU-062", HCABI_FID_VCPU_BLOCK_SINCE)
+HCABI_TEST(vcpu_block_zero, "VCPU.block_timeout_zero", "VCPU-062,X86-005",
+	   HCABI_FID_VCPU_BLOCK_SINCE)
 {
 	vcpu_drain_kick();
 	for (int i = 0; i < 3; i++)
@@ -44,7 +45,7 @@ HCABI_TEST(vcpu_block_zero, "VCPU.block_timeout_zero", "VCPU-062", HCABI_FID_VCP
 			  "BLOCK(0) with nothing pending (call %d)", i + 1);
 }
 
-HCABI_TEST(vcpu_block_timeout, "VCPU.block_timeout", "VCPU-062", HCABI_FID_VCPU_BLOCK_SINCE)
+HCABI_TEST(vcpu_block_timeout, "VCPU.block_timeout", "VCPU-062,X86-005", HCABI_FID_VCPU_BLOCK_SINCE)
 {
 	static const uint64_t timeouts[] = {HCABI_MS(1), HCABI_MS(10), HCABI_MS(100),
 					    HCABI_MS(300)};
@@ -82,8 +83,8 @@ static void remembered_task(void *arg)
 	rk.second = hcabi_vcpu_block(0);
 }
 
-HCABI_TEST(vcpu_kick_remembered, "VCPU.kick_remembered", "VCPU-061,VCPU-070",
-	   HCABI_FID_VCPU_KICK_SINCE)
+HCABI_TEST(vcpu_kick_remembered, "VCPU.kick_remembered",
+	   "VCPU-061,VCPU-070,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_VCPU_KICK_SINCE)
 {
 	unsigned me = hcabi_cpu_index();
 
@@ -104,18 +105,15 @@ HCABI_TEST(vcpu_kick_remembered, "VCPU.kick_remembered", "VCPU-061,VCPU-070",
 	if (smp_count() < 2)
 		return;
 	memset(&rk, 0, sizeof(rk));
-	if (vcpu_start_task(1, remembered_task, 0) != HCABI_SUCCESS) {
-		test_error("cannot start vCPU 1");
+	if (!vcpu_start_task(1, remembered_task, 0)) {
 		return;
 	}
-	if (!wait_for_u64(&rk.ready, 1, HCABI_SEC(30)))
-		test_error("vCPU 1 did not get ready");
-	else
+	if (check_true(wait_for_u64(&rk.ready, 1, HCABI_SEC(30)), "VCPU-024",
+		       "vCPU 1, started, ran its task within 30 s"))
 		check_ret(hcabi_vcpu_kick(1), HCABI_SUCCESS, 0, "VCPU-070",
 			  "KICK(1) while vCPU 1 runs (not blocked)");
 	hcabi_atomic_store(&rk.kicked, 1);
-	if (!smp_wait(1, HCABI_SEC(40))) {
-		test_error("vCPU 1 did not finish within 40 s");
+	if (!test_wait_cpu(1, HCABI_SEC(40))) {
 		return;
 	}
 	check_ret(rk.first, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-061",
@@ -162,13 +160,11 @@ static void block_kicked_by_1(uint64_t timeout, const char *what)
 	memset(&kicker, 0, sizeof(kicker));
 	kicker.target = hcabi_cpu_index();
 	vcpu_drain_kick();
-	if (vcpu_start_task(1, kicker_task, 0) != HCABI_SUCCESS) {
-		test_error("cannot start vCPU 1");
+	if (!vcpu_start_task(1, kicker_task, 0)) {
 		return;
 	}
 	r = hcabi_vcpu_block(timeout);
-	if (!smp_wait(1, HCABI_SEC(40))) {
-		test_error("vCPU 1 did not finish within 40 s");
+	if (!test_wait_cpu(1, HCABI_SEC(40))) {
 		return;
 	}
 	check_true(kicker.saw_blocked, "VCPU-063",
@@ -178,7 +174,8 @@ static void block_kicked_by_1(uint64_t timeout, const char *what)
 		  what);
 }
 
-HCABI_TEST(vcpu_kick_wakes, "VCPU.kick_wakes_block", "VCPU-060,VCPU-063,VCPU-070",
+HCABI_TEST(vcpu_kick_wakes, "VCPU.kick_wakes_block",
+	   "VCPU-060,VCPU-063,VCPU-070,TIME-021,VCPU-024,VCPU-030,X86-005,STATUS-004",
 	   HCABI_FID_VCPU_KICK_SINCE)
 {
 	if (!test_require_cpus(2))
@@ -189,16 +186,14 @@ HCABI_TEST(vcpu_kick_wakes, "VCPU.kick_wakes_block", "VCPU-060,VCPU-063,VCPU-070
 
 	/* vCPU 1 blocked, vCPU 0 kicks */
 	memset(&blocker, 0, sizeof(blocker));
-	if (vcpu_start_task(1, blocker_task, 0) != HCABI_SUCCESS) {
-		test_error("cannot start vCPU 1");
+	if (!vcpu_start_task(1, blocker_task, 0)) {
 		return;
 	}
 	(void)wait_for_u64(&blocker.ready, 1, HCABI_SEC(30));
 	check_true(vcpu_wait_state(1, HCABI_VCPU_STATUS_BLOCKED, HCABI_SEC(20)), "VCPU-063",
 		   "GET_STATUS(1) reports BLOCKED while vCPU 1 is inside BLOCK(30 s)");
 	check_ret(hcabi_vcpu_kick(1), HCABI_SUCCESS, 0, "VCPU-070", "KICK(1)");
-	if (!smp_wait(1, HCABI_SEC(40))) {
-		test_error("vCPU 1 did not finish within 40 s");
+	if (!test_wait_cpu(1, HCABI_SEC(40))) {
 		return;
 	}
 	check_ret(blocker.r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060",
@@ -212,11 +207,12 @@ HCABI_TEST(vcpu_kick_wakes, "VCPU.kick_wakes_block", "VCPU-060,VCPU-063,VCPU-070
 		return;
 	}
 	hcabi_irq_register(VEC_BACKSTOP, vcpu_irq_nop);
-	if (hcabi_time_set_timer(hcabi_now_ns() + HCABI_SEC(40), VEC_BACKSTOP).status !=
-	    HCABI_SUCCESS) {
-		test_error("TIME.SET_TIMER failed: BLOCK_FOREVER is not tried");
+	if (!check_status(
+		hcabi_time_set_timer(hcabi_now_ns() + HCABI_SEC(40), VEC_BACKSTOP), HCABI_SUCCESS,
+		"TIME-021",
+		"TIME.SET_TIMER(now + 40 s, vector 0x%02x), the backstop of BLOCK_FOREVER",
+		VEC_BACKSTOP))
 		return;
-	}
 	block_kicked_by_1(HCABI_BLOCK_FOREVER, "BLOCK(HCABI_BLOCK_FOREVER)");
 	check_true(!hcabi_apic_irr(VEC_BACKSTOP), "VCPU-060",
 		   "the wake-up was the KICK, not the 40 s backstop timer");
@@ -249,8 +245,8 @@ static uint64_t take(unsigned v, uint64_t before)
 	return hcabi_irq_count(0, v) - before;
 }
 
-HCABI_TEST(vcpu_block_interrupt, "VCPU.block_woken_by_interrupt", "VCPU-060",
-	   HCABI_FID_VCPU_BLOCK_SINCE)
+HCABI_TEST(vcpu_block_interrupt, "VCPU.block_woken_by_interrupt",
+	   "VCPU-060,VCPU-024,VCPU-030,VCPU-063,X86-005,STATUS-004", HCABI_FID_VCPU_BLOCK_SINCE)
 {
 	bool ipi = hcabi_has_ext(HCABI_EID_IPI), time = hcabi_has_ext(HCABI_EID_TIME);
 	uint64_t before, deadline;
@@ -286,13 +282,11 @@ HCABI_TEST(vcpu_block_interrupt, "VCPU.block_woken_by_interrupt", "VCPU-060",
 		if (smp_count() >= 2) {
 			memset(&ipier, 0, sizeof(ipier));
 			before = hcabi_irq_count(0, VEC_WAKE);
-			if (vcpu_start_task(1, ipi_task, 0) != HCABI_SUCCESS) {
-				test_error("cannot start vCPU 1");
+			if (!vcpu_start_task(1, ipi_task, 0)) {
 				return;
 			}
 			r = hcabi_vcpu_block(HCABI_SEC(30));
-			if (!smp_wait(1, HCABI_SEC(40))) {
-				test_error("vCPU 1 did not finish");
+			if (!test_wait_cpu(1, HCABI_SEC(40))) {
 				return;
 			}
 			check_ret(ipier.send, HCABI_SUCCESS, 0, "VCPU-060",
@@ -345,8 +339,8 @@ static void block0_task(void *arg)
 	after_bad_kick = hcabi_vcpu_block(0);
 }
 
-HCABI_TEST(vcpu_kick_bad_target, "VCPU.kick_bad_target", "VCPU-070,STATUS-004",
-	   HCABI_FID_VCPU_KICK_SINCE)
+HCABI_TEST(vcpu_kick_bad_target, "VCPU.kick_bad_target",
+	   "VCPU-070,STATUS-004,VCPU-024,VCPU-030,X86-005,VCPU-041", HCABI_FID_VCPU_KICK_SINCE)
 {
 	uint64_t n = vcpu_count();
 	const uint64_t idx[] = {n, n + 1, 1ull << 32, 1ull << 63, ~0ull};
@@ -358,11 +352,11 @@ HCABI_TEST(vcpu_kick_bad_target, "VCPU.kick_bad_target", "VCPU-070,STATUS-004",
 	if (n < 2)
 		return;
 	for (unsigned cpu = 1; cpu < n && cpu < HCABI_MAX_CPUS; cpu++) {
-		struct hcabi_ret st = hcabi_vcpu_get_status(cpu);
-		if (st.status != HCABI_SUCCESS || st.value != HCABI_VCPU_STATUS_STOPPED) {
-			test_error("vCPU %u is not stopped", cpu);
+		/* the runtime leaves every vCPU it started stopped (it waits for that
+		 * after each test): GET_STATUS must say so (VCPU-041) */
+		if (!check_ret(hcabi_vcpu_get_status(cpu), HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED,
+			       "VCPU-041", "GET_STATUS(%u) of a vCPU stopped before the test", cpu))
 			return;
-		}
 		check_status(hcabi_vcpu_kick(cpu), HCABI_ERR_INVALID_STATE, "VCPU-070",
 			     "KICK(%u), a stopped vCPU", cpu);
 	}

@@ -15,7 +15,7 @@
  */
 #include "vcpu_common.h"
 
-HCABI_TEST(vcpu_status_bad_index, "VCPU.get_status_bad_index", "VCPU-040",
+HCABI_TEST(vcpu_status_bad_index, "VCPU.get_status_bad_index", "VCPU-040,X86-005",
 	   HCABI_FID_VCPU_GET_STATUS_SINCE)
 {
 	uint64_t n = vcpu_count();
@@ -41,8 +41,8 @@ static void running_task(void *arg)
 	(void)wait_for_u64(&running.release, 1, HCABI_SEC(30));
 }
 
-HCABI_TEST(vcpu_status_states, "VCPU.get_status_states", "VCPU-041",
-	   HCABI_FID_VCPU_GET_STATUS_SINCE)
+HCABI_TEST(vcpu_status_states, "VCPU.get_status_states",
+	   "VCPU-041,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_VCPU_GET_STATUS_SINCE)
 {
 	uint64_t n = vcpu_count();
 	unsigned me = hcabi_cpu_index(), never = 0;
@@ -64,18 +64,15 @@ HCABI_TEST(vcpu_status_states, "VCPU.get_status_states", "VCPU-041",
 		return;
 
 	memset(&running, 0, sizeof(running));
-	if (vcpu_start_task(1, running_task, 0) != HCABI_SUCCESS) {
-		test_error("cannot start vCPU 1");
+	if (!vcpu_start_task(1, running_task, 0)) {
 		return;
 	}
-	if (!wait_for_u64(&running.ready, 1, HCABI_SEC(30)))
-		test_error("vCPU 1 did not run its task");
-	else
+	if (check_true(wait_for_u64(&running.ready, 1, HCABI_SEC(30)), "VCPU-024",
+		       "vCPU 1, started, ran its task within 30 s"))
 		check_ret(hcabi_vcpu_get_status(1), HCABI_SUCCESS, HCABI_VCPU_STATUS_RUNNING,
 			  "VCPU-041", "GET_STATUS(1) while vCPU 1 runs its task");
 	hcabi_atomic_store(&running.release, 1);
-	if (!smp_wait(1, HCABI_SEC(30))) {
-		test_error("vCPU 1 did not stop");
+	if (!test_wait_cpu(1, HCABI_SEC(30))) {
 		return;
 	}
 	check_ret(running.self, HCABI_SUCCESS, HCABI_VCPU_STATUS_RUNNING, "VCPU-041",

@@ -49,7 +49,8 @@ static void identify_task(void *arg)
 	identify();
 }
 
-HCABI_TEST(vcpu_get_id, "VCPU.get_id", "VCPU-001,VCPU-010", HCABI_FID_VCPU_GET_ID_SINCE)
+HCABI_TEST(vcpu_get_id, "VCPU.get_id", "VCPU-001,VCPU-010,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   HCABI_FID_VCPU_GET_ID_SINCE)
 {
 	uint64_t n, count0;
 	struct hcabi_ret r;

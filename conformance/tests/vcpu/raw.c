@@ -126,12 +126,12 @@ bool vcpu_run_on(unsigned cpu, void (*fn)(void *), void *arg)
 	return test_run_on_cpu(cpu, fn, arg);
 }
 
-int64_t vcpu_start_task(unsigned cpu, void (*fn)(void *), void *arg)
+bool vcpu_start_task(unsigned cpu, void (*fn)(void *), void *arg)
 {
-	int64_t st = smp_start(cpu, fn, arg);
-	if (st == HCABI_SUCCESS && cpu < 64)
+	bool ok = test_start_on_cpu(cpu, fn, arg);
+	if (ok && cpu < 64)
 		vcpu_started_mask |= 1ull << cpu;
-	return st;
+	return ok;
 }
 
 struct hcabi_ret vcpu_start_raw(unsigned cpu, const struct hcabi_vcpu_boot_state *bs)

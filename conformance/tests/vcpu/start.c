@@ -70,13 +70,17 @@ static bool not_started(unsigned cpu, struct vcpu_raw *ctx, const char *req, con
 	check_true(ok, req, "%s: vCPU %u was not started (status %llu, entries %llu)", what, cpu,
 		   (unsigned long long)r.value, (unsigned long long)ctx->entries);
 	if (!ok && !vcpu_wait_state(cpu, HCABI_VCPU_STATUS_STOPPED, HCABI_SEC(10))) {
-		test_error("vCPU %u, started by a call that should have failed, did not stop", cpu);
+		check_true(false, "VCPU-030",
+			   "vCPU %u, started by a call that should have failed, did not stop with "
+			   "VCPU.STOP within 10 s",
+			   cpu);
 		return false;
 	}
 	return true;
 }
 
-HCABI_TEST(vcpu_start_bad_index, "VCPU.start_bad_index", "VCPU-020", HCABI_FID_VCPU_START_SINCE)
+HCABI_TEST(vcpu_start_bad_index, "VCPU.start_bad_index", "VCPU-020,X86-005",
+	   HCABI_FID_VCPU_START_SINCE)
 {
 	uint64_t n = vcpu_count();
 	const uint64_t idx[] = {n, n + 1, 1ull << 32, 1ull << 63, ~0ull};
@@ -94,7 +98,7 @@ HCABI_TEST(vcpu_start_bad_index, "VCPU.start_bad_index", "VCPU-020", HCABI_FID_V
 			  "VCPU-020", "vCPU %u is still stopped", cpu);
 }
 
-HCABI_TEST(vcpu_start_bad_address, "VCPU.start_bad_address", "VCPU-021,GEN-001",
+HCABI_TEST(vcpu_start_bad_address, "VCPU.start_bad_address", "VCPU-021,GEN-001,VCPU-030,X86-005",
 	   HCABI_FID_VCPU_START_SINCE)
 {
 	uint64_t top = ext_ram_top(), hole = ext_ram_hole();
@@ -135,7 +139,7 @@ HCABI_TEST(vcpu_start_bad_address, "VCPU.start_bad_address", "VCPU-021,GEN-001",
 	}
 }
 
-HCABI_TEST(vcpu_start_bad_state, "VCPU.start_bad_state", "VCPU-022,GEN-002",
+HCABI_TEST(vcpu_start_bad_state, "VCPU.start_bad_state", "VCPU-022,GEN-002,VCPU-030,X86-005",
 	   HCABI_FID_VCPU_START_SINCE)
 {
 	enum { F_FLAGS, F_RES0, F_CS, F_DS, F_CR3, F_RIP };
@@ -202,7 +206,7 @@ HCABI_TEST(vcpu_start_bad_state, "VCPU.start_bad_state", "VCPU-022,GEN-002",
 	}
 }
 
-HCABI_TEST(vcpu_start_state, "VCPU.start_register_state", "VCPU-024,VCPU-041",
+HCABI_TEST(vcpu_start_state, "VCPU.start_register_state", "VCPU-024,VCPU-041,VCPU-030,X86-005",
 	   HCABI_FID_VCPU_START_SINCE)
 {
 	static const char *const names[16] = {"RAX", "RBX", "RCX", "RDX", "RSI", "RDI",
@@ -269,7 +273,8 @@ HCABI_TEST(vcpu_start_state, "VCPU.start_register_state", "VCPU-024,VCPU-041",
 
 	hcabi_atomic_store(&raw_a.release, 1);
 	if (!vcpu_raw_wait_stopped(&raw_a, 1, HCABI_SEC(30))) {
-		test_error("vCPU 1 did not stop within 30 s");
+		check_true(false, "VCPU-030",
+			   "vCPU 1 called VCPU.STOP and was not STOPPED within 30 s");
 		return;
 	}
 	check_ret(hcabi_vcpu_get_status(1), HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041",
@@ -277,7 +282,7 @@ HCABI_TEST(vcpu_start_state, "VCPU.start_register_state", "VCPU-024,VCPU-041",
 	check_true(!raw_a.faulted, "VCPU-024", "vCPU 1 ran its code without an exception");
 }
 
-HCABI_TEST(vcpu_start_read_once, "VCPU.start_reads_boot_state_once", "VCPU-025",
+HCABI_TEST(vcpu_start_read_once, "VCPU.start_reads_boot_state_once", "VCPU-025,VCPU-030,X86-005",
 	   HCABI_FID_VCPU_START_SINCE)
 {
 	uint64_t cr3copy = hcabi_alloc_page(), want_rsp;
@@ -319,10 +324,12 @@ HCABI_TEST(vcpu_start_read_once, "VCPU.start_reads_boot_state_once", "VCPU-025",
 	check_eq_u64(raw_a.cr3, cr3copy, "VCPU-025", "CR3 = the cr3 START was given");
 	hcabi_atomic_store(&raw_a.release, 1);
 	if (!vcpu_raw_wait_stopped(&raw_a, 1, HCABI_SEC(30)))
-		test_error("vCPU 1 did not stop within 30 s");
+		check_true(false, "VCPU-030",
+			   "vCPU 1 called VCPU.STOP and was not STOPPED within 30 s");
 }
 
-HCABI_TEST(vcpu_start_already, "VCPU.start_already_started", "VCPU-023", HCABI_FID_VCPU_START_SINCE)
+HCABI_TEST(vcpu_start_already, "VCPU.start_already_started", "VCPU-023,VCPU-024,VCPU-030,X86-005",
+	   HCABI_FID_VCPU_START_SINCE)
 {
 	struct hcabi_ret r;
 
@@ -340,11 +347,11 @@ HCABI_TEST(vcpu_start_already, "VCPU.start_already_started", "VCPU-023", HCABI_F
 	vcpu_raw_prepare(&raw_b, 1, 0);
 	vcpu_raw_boot_state(&bs2, &raw_b, 0);
 	r = vcpu_start_raw(1, &bs);
-	if (!check_ret(r, HCABI_SUCCESS, 0, "VCPU-023", "START(1)") ||
-	    !vcpu_raw_wait_entered(&raw_a, 1, HCABI_SEC(10))) {
-		test_error("vCPU 1 did not start");
+	if (!check_ret(r, HCABI_SUCCESS, 0, "VCPU-024", "START(1) of the stopped vCPU 1"))
 		return;
-	}
+	if (!check_true(vcpu_raw_wait_entered(&raw_a, 1, HCABI_SEC(10)), "VCPU-024",
+			"vCPU 1 began executing at the boot state's rip within 10 s"))
+		return;
 	check_status(hcabi_vcpu_start(1, ext_gpa(&bs2)), HCABI_ERR_ALREADY_STARTED, "VCPU-023",
 		     "START(1) while vCPU 1 runs");
 	delay_ns(HCABI_MS(20));
@@ -353,7 +360,8 @@ HCABI_TEST(vcpu_start_already, "VCPU.start_already_started", "VCPU-023", HCABI_F
 		   (unsigned long long)raw_a.entries, (unsigned long long)raw_b.entries);
 	hcabi_atomic_store(&raw_a.release, 1);
 	if (!vcpu_raw_wait_stopped(&raw_a, 1, HCABI_SEC(30))) {
-		test_error("vCPU 1 did not stop within 30 s");
+		check_true(false, "VCPU-030",
+			   "vCPU 1 called VCPU.STOP and was not STOPPED within 30 s");
 		return;
 	}
 	check_true(!raw_a.after_stop && !raw_a.faulted, "VCPU-023", "vCPU 1 finished undisturbed");
@@ -361,10 +369,9 @@ HCABI_TEST(vcpu_start_already, "VCPU.start_already_started", "VCPU-023", HCABI_F
 	/* a vCPU inside BLOCK */
 	vcpu_raw_prepare(&raw_a, 1, fn_block);
 	vcpu_raw_boot_state(&bs, &raw_a, 0);
-	if (vcpu_start_raw(1, &bs).status != HCABI_SUCCESS) {
-		test_error("vCPU 1 did not start");
+	if (!check_ret(vcpu_start_raw(1, &bs), HCABI_SUCCESS, 0, "VCPU-024",
+		       "START(1) of the stopped vCPU 1, to BLOCK"))
 		return;
-	}
 	if (!vcpu_wait_state(1, HCABI_VCPU_STATUS_BLOCKED, HCABI_SEC(20))) {
 		test_log(
 		    "vCPU 1 was never seen BLOCKED within 20 s: the BLOCKED case is not tried");
@@ -374,7 +381,8 @@ HCABI_TEST(vcpu_start_already, "VCPU.start_already_started", "VCPU-023", HCABI_F
 	}
 	(void)hcabi_vcpu_kick(1);
 	if (!vcpu_raw_wait_stopped(&raw_a, 1, HCABI_SEC(40))) {
-		test_error("vCPU 1 did not stop within 40 s");
+		check_true(false, "VCPU-030",
+			   "vCPU 1 called VCPU.STOP and was not STOPPED within 40 s");
 		return;
 	}
 	check_true(raw_a.entries == 1 && raw_b.entries == 0, "VCPU-023",

@@ -56,7 +56,8 @@ static void nothing_task(void *arg)
 	(void)arg;
 }
 
-HCABI_TEST(vcpu_stop, "VCPU.stop_and_restart", "VCPU-030,VCPU-032", HCABI_FID_VCPU_STOP_SINCE)
+HCABI_TEST(vcpu_stop, "VCPU.stop_and_restart", "VCPU-030,VCPU-032,VCPU-024,X86-005,STATUS-004",
+	   HCABI_FID_VCPU_STOP_SINCE)
 {
 	bool time = hcabi_has_ext(HCABI_EID_TIME);
 	struct hcabi_ret r;
@@ -99,7 +100,8 @@ HCABI_TEST(vcpu_stop, "VCPU.stop_and_restart", "VCPU-030,VCPU-032", HCABI_FID_VC
 		return;
 	check_eq_u64(raw_b.gpr[R_RDI], ext_gpa(&raw_b), "VCPU-032", "RDI = the new arg");
 	if (!vcpu_raw_wait_stopped(&raw_b, 1, HCABI_SEC(30))) {
-		test_error("vCPU 1 did not stop again within 30 s");
+		check_true(false, "VCPU-030",
+			   "vCPU 1 called VCPU.STOP again and was not STOPPED within 30 s");
 		return;
 	}
 	check_eq_u64(raw_a.entries, 1, "VCPU-032", "the first boot state was not entered again");
@@ -119,7 +121,8 @@ HCABI_TEST(vcpu_stop, "VCPU.stop_and_restart", "VCPU-030,VCPU-032", HCABI_FID_VC
 		   "the runtime's start path starts vCPU 1 a third time");
 }
 
-HCABI_TEST(vcpu_stop_last, "VCPU.stop_last_running_denied", "VCPU-031", HCABI_FID_VCPU_STOP_SINCE)
+HCABI_TEST(vcpu_stop_last, "VCPU.stop_last_running_denied", "VCPU-031,X86-005,VCPU-041",
+	   HCABI_FID_VCPU_STOP_SINCE)
 {
 	uint64_t n = vcpu_count();
 	unsigned me = hcabi_cpu_index();
@@ -127,8 +130,12 @@ HCABI_TEST(vcpu_stop_last, "VCPU.stop_last_running_denied", "VCPU-031", HCABI_FI
 	for (unsigned cpu = 0; cpu < n && cpu < HCABI_MAX_CPUS; cpu++) {
 		if (cpu == me)
 			continue;
+		/* the runtime leaves every vCPU it started stopped (VCPU-041) */
 		if (!vcpu_wait_state(cpu, HCABI_VCPU_STATUS_STOPPED, HCABI_SEC(10))) {
-			test_error("vCPU %u is not stopped: STOP would not be the last one's", cpu);
+			check_true(false, "VCPU-041",
+				   "GET_STATUS(%u) of a vCPU stopped before the test did not say "
+				   "STOPPED within 10 s",
+				   cpu);
 			return;
 		}
 	}

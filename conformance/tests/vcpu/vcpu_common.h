@@ -95,9 +95,9 @@ void vcpu_raw_wait_release(struct vcpu_raw *ctx);
 
 /* Starts made by this image (bit i: vCPU i was started at least once). */
 extern uint64_t vcpu_started_mask;
-/* test_run_on_cpu / smp_start, recording the start. */
+/* test_run_on_cpu / test_start_on_cpu, recording the start. */
 bool vcpu_run_on(unsigned cpu, void (*fn)(void *), void *arg);
-int64_t vcpu_start_task(unsigned cpu, void (*fn)(void *), void *arg);
+bool vcpu_start_task(unsigned cpu, void (*fn)(void *), void *arg);
 /* VCPU.START, recording a successful start. */
 struct hcabi_ret vcpu_start_raw(unsigned cpu, const struct hcabi_vcpu_boot_state *bs);
 

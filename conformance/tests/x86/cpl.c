@@ -137,7 +137,7 @@ static void one(bool vmmcall, bool have_time)
 		    insn);
 }
 
-HCABI_TEST(x86_cpl3, "X86.cpl3_ud", "X86-009", HCABI_VERSION_1_0)
+HCABI_TEST(x86_cpl3, "X86.cpl3_ud", "X86-009,X86-005", HCABI_VERSION_1_0)
 {
 	bool have_time = hcabi_has_ext(HCABI_EID_TIME);
 

@@ -54,7 +54,7 @@ static size_t bad_gpas(struct bad_gpa *out, uint64_t len, uint64_t align)
 	return n;
 }
 
-HCABI_TEST(gen_addresses, "GEN.guest_physical_addresses", "GEN-001", HCABI_VERSION_1_0)
+HCABI_TEST(gen_addresses, "GEN.guest_physical_addresses", "GEN-001,X86-005", HCABI_VERSION_1_0)
 {
 	struct bad_gpa bad[8];
 	size_t n;
@@ -126,7 +126,7 @@ HCABI_TEST(gen_addresses, "GEN.guest_physical_addresses", "GEN-001", HCABI_VERSI
 		test_skip("no provided extension takes a guest-physical address");
 }
 
-HCABI_TEST(gen_reserved_bits, "GEN.reserved_argument_bits", "GEN-002", HCABI_VERSION_1_0)
+HCABI_TEST(gen_reserved_bits, "GEN.reserved_argument_bits", "GEN-002,X86-005", HCABI_VERSION_1_0)
 {
 	static const struct {
 		uint32_t id;

@@ -124,9 +124,8 @@ static const char *fpu_diff(char *buf, size_t size)
 }
 
 static void one_call(const struct hcabi_fn *fn, bool vmmcall, bool irq, unsigned round,
-		     enum aspect what)
+		     enum aspect what, const char *req)
 {
-	static const char *const req[] = {"X86-006", "X86-007", "X86-008"};
 	const char *insn = vmmcall ? "VMMCALL" : "VMCALL";
 	uint64_t args[6];
 	char diff[96];
@@ -167,17 +166,16 @@ static void one_call(const struct hcabi_fn *fn, bool vmmcall, bool irq, unsigned
 				break;
 			}
 		if (bad >= 0)
-			check_true(false, req[what], "%s.%s via %s: %s was 0x%llx, is 0x%llx after",
+			check_true(false, req, "%s.%s via %s: %s was 0x%llx, is 0x%llx after",
 				   fn->ext, fn->name, insn, reg_names[bad],
 				   (unsigned long long)ctx.in[bad],
 				   (unsigned long long)ctx.out[bad]);
 		else if (ctx.rsp_after != ctx.rsp_before)
-			check_true(false, req[what],
-				   "%s.%s via %s: RSP was 0x%llx, is 0x%llx after", fn->ext,
-				   fn->name, insn, (unsigned long long)ctx.rsp_before,
+			check_true(false, req, "%s.%s via %s: RSP was 0x%llx, is 0x%llx after",
+				   fn->ext, fn->name, insn, (unsigned long long)ctx.rsp_before,
 				   (unsigned long long)ctx.rsp_after);
 		else
-			check_true(true, req[what],
+			check_true(true, req,
 				   "%s.%s via %s%s: RBX RCX RSI RDI RBP RSP R8-R15 preserved, "
 				   "execution continued after the instruction (status %lld)",
 				   fn->ext, fn->name, insn, irq ? " (IF=1)" : "",
@@ -186,7 +184,7 @@ static void one_call(const struct hcabi_fn *fn, bool vmmcall, bool irq, unsigned
 	}
 	case RFLAGS: {
 		uint64_t changed = (ctx.out[R_RFLAGS] ^ ctx.in[R_RFLAGS]) & ~HCABI_RFLAGS_ARITH;
-		check_true(!changed, req[what],
+		check_true(!changed, req,
 			   "%s.%s via %s: RFLAGS 0x%llx before, 0x%llx after (non-arithmetic bits "
 			   "changed: 0x%llx)",
 			   fn->ext, fn->name, insn, (unsigned long long)ctx.in[R_RFLAGS],
@@ -195,14 +193,16 @@ static void one_call(const struct hcabi_fn *fn, bool vmmcall, bool irq, unsigned
 	}
 	case FPU: {
 		const char *d = fpu_diff(diff, sizeof(diff));
-		check_true(!d, req[what], "%s.%s via %s: x87/SSE%s state %s", fn->ext, fn->name,
-			   insn, ctx.use_avx ? "/AVX" : "", d ? d : "preserved");
+		check_true(!d, req, "%s.%s via %s: x87/SSE%s state %s", fn->ext, fn->name, insn,
+			   ctx.use_avx ? "/AVX" : "", d ? d : "preserved");
 		break;
 	}
 	}
 }
 
-static void every_function(enum aspect what)
+/* req: the requirement of `what`, given by each test so that the tests
+ * manifest sees which test checks which requirement. */
+static void every_function(enum aspect what, const char *req)
 {
 	unsigned round = 0;
 
@@ -211,27 +211,27 @@ static void every_function(enum aspect what)
 		const struct hcabi_fn *fn = &hcabi_fns[i];
 		if (fn->flags & HCABI_FN_NO_RETURN)
 			continue;
-		one_call(fn, false, false, ++round, what);
-		one_call(fn, true, false, ++round, what);
+		one_call(fn, false, false, ++round, what, req);
+		one_call(fn, true, false, ++round, what, req);
 	}
 	/* Interrupts enabled around the call (IF is preserved too) */
-	one_call(hcabi_fn_by_id(HCABI_FID_BASE_GET_SPEC_VERSION), false, true, ++round, what);
-	one_call(hcabi_fn_by_id(HCABI_FID_BASE_PROBE_EXTENSION), true, true, ++round, what);
+	one_call(hcabi_fn_by_id(HCABI_FID_BASE_GET_SPEC_VERSION), false, true, ++round, what, req);
+	one_call(hcabi_fn_by_id(HCABI_FID_BASE_PROBE_EXTENSION), true, true, ++round, what, req);
 }
 
 HCABI_TEST(x86_preserve_gprs, "X86.preserve_gprs", "X86-006", HCABI_VERSION_1_0)
 {
-	every_function(GPRS);
+	every_function(GPRS, "X86-006");
 }
 
 HCABI_TEST(x86_preserve_rflags, "X86.preserve_rflags", "X86-007", HCABI_VERSION_1_0)
 {
-	every_function(RFLAGS);
+	every_function(RFLAGS, "X86-007");
 }
 
 HCABI_TEST(x86_preserve_fpu, "X86.preserve_fpu", "X86-008", HCABI_VERSION_1_0)
 {
 	if (!hcabi_has_avx())
 		test_log("no AVX on this CPU: x87 and SSE state only");
-	every_function(FPU);
+	every_function(FPU, "X86-008");
 }

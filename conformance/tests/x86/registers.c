@@ -38,7 +38,7 @@ static void on_timer(struct hcabi_frame *f, unsigned v)
 	timer_hits++;
 }
 
-HCABI_TEST(x86_rax_upper, "X86.rax_upper_bits", "X86-002", HCABI_VERSION_1_0)
+HCABI_TEST(x86_rax_upper, "X86.rax_upper_bits", "X86-002,X86-005", HCABI_VERSION_1_0)
 {
 	static const uint64_t highs[] = {1ull << 32, 1ull << 63, 0xFFFFFFFF00000000ull};
 
@@ -88,7 +88,7 @@ HCABI_TEST(x86_rax_upper, "X86.rax_upper_bits", "X86-002", HCABI_VERSION_1_0)
 		  "CANCEL_TIMER finds no timer armed by it");
 }
 
-HCABI_TEST(x86_arg_registers, "X86.argument_registers", "X86-003", HCABI_VERSION_1_0)
+HCABI_TEST(x86_arg_registers, "X86.argument_registers", "X86-003,X86-005", HCABI_VERSION_1_0)
 {
 	uint64_t a[6];
 
@@ -174,7 +174,7 @@ HCABI_TEST(x86_arg_registers, "X86.argument_registers", "X86-003", HCABI_VERSION
 	}
 }
 
-HCABI_TEST(x86_result_registers, "X86.result_registers", "X86-004", HCABI_VERSION_1_0)
+HCABI_TEST(x86_result_registers, "X86.result_registers", "X86-004,X86-005", HCABI_VERSION_1_0)
 {
 	uint64_t a[6] = {1ull << 16, 0, 0, 0, 0, 0};
 	struct hcabi_ret r = hcabi_raw_call(HCABI_FID_BASE_PROBE_EXTENSION, a, false);

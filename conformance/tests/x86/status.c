@@ -91,7 +91,7 @@ static bool invalid_args(uint32_t id, uint64_t a[6])
 	}
 }
 
-HCABI_TEST(status_tables, "STATUS.function_status_tables", "STATUS-001", HCABI_VERSION_1_0)
+HCABI_TEST(status_tables, "STATUS.function_status_tables", "STATUS-001,X86-005", HCABI_VERSION_1_0)
 {
 	for (size_t i = 0; i < hcabi_num_fns; i++) {
 		const struct hcabi_fn *fn = &hcabi_fns[i];
@@ -114,7 +114,7 @@ HCABI_TEST(status_tables, "STATUS.function_status_tables", "STATUS-001", HCABI_V
 		hcabi_steal_set_shmem(HCABI_STEAL_DISABLE);
 }
 
-HCABI_TEST(status_unknown_eid, "STATUS.unknown_extension", "STATUS-002", HCABI_VERSION_1_0)
+HCABI_TEST(status_unknown_eid, "STATUS.unknown_extension", "STATUS-002,X86-005", HCABI_VERSION_1_0)
 {
 	static const uint32_t eids[] = {0x00FF, 0x0100, 0x7FFF, 0x8000, 0xA5A5,
 					0xBFFF, 0xC000, 0xE123, 0xFFFF};
@@ -146,7 +146,7 @@ HCABI_TEST(status_unknown_eid, "STATUS.unknown_extension", "STATUS-002", HCABI_V
 	}
 }
 
-HCABI_TEST(status_unknown_fid, "STATUS.unknown_function", "STATUS-003", HCABI_VERSION_1_0)
+HCABI_TEST(status_unknown_fid, "STATUS.unknown_function", "STATUS-003,X86-005", HCABI_VERSION_1_0)
 {
 	static const uint32_t eids[] = {
 #define EXT(name, eid, since) eid,
@@ -184,7 +184,8 @@ static void on_timer(struct hcabi_frame *f, unsigned v)
 	timer_hits++;
 }
 
-HCABI_TEST(status_no_effect, "STATUS.failed_calls_no_effect", "STATUS-004", HCABI_VERSION_1_0)
+HCABI_TEST(status_no_effect, "STATUS.failed_calls_no_effect", "STATUS-004,X86-005",
+	   HCABI_VERSION_1_0)
 {
 	bool any = false;
 

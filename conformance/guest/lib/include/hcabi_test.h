@@ -15,7 +15,9 @@
  *   to (BASE, CONSOLE, ...) or a binding area (X86, DISC, STATUS, GEN, VER).
  *   A test of an extension that PROBE_EXTENSION reports absent is skipped
  *   with the reason "extension EXT not advertised"; binding tests always run.
- * - The requirement IDs it checks, comma-separated, as one string literal.
+ * - The requirement IDs it checks, comma-separated, as one string literal:
+ *   every requirement a check of the test names, including those the
+ *   helpers it calls check for it (HCABI_IMPLIED_* below).
  * - `since`: the HCABI version the test needs, as a HCABI_VERSION_* or
  *   HCABI_FID_*_SINCE macro of abi.h. A test whose version is newer than the
  *   one the implementation exposes is not run. scripts/hcabi_tests_manifest.py
@@ -75,7 +77,28 @@ struct hcabi_image_decl {
 extern const struct hcabi_image_decl hcabi_image;
 
 /* ---- checks: each prints `@hcabi check result=pass|fail req=ID msg=...` ---- */
-/* req may be NULL or "-" for a check tied to no single requirement. */
+/* req may be NULL or "-" for a check tied to no single requirement; any other
+ * req must be one the test cites, else the check is shown with req=- and the
+ * test ends `error` ("check names REQ, which the test does not cite (suite
+ * bug)").
+ *
+ * Requirements some helpers check on the calling test's behalf. A test that
+ * calls the helper cites them, like any requirement its own checks name.
+ * scripts/hcabi_tests_manifest.py reads the HCABI_IMPLIED_<helper> lines
+ * (string literals and names of the macros here, one line each) to require
+ * exactly that. */
+#define HCABI_REQ_RDX_ZERO "X86-005"	 /* RDX is 0 with any error status */
+#define HCABI_REQ_VCPU_START "VCPU-024"	 /* START succeeds and the vCPU runs */
+#define HCABI_REQ_VCPU_STOP "VCPU-030"	 /* STOP stops the vCPU (GET_STATUS) */
+#define HCABI_REQ_NO_EFFECT "STATUS-004" /* a failed START starts nothing */
+#define HCABI_IMPLIED_check_status HCABI_REQ_RDX_ZERO
+#define HCABI_IMPLIED_check_ret HCABI_REQ_RDX_ZERO
+#define HCABI_IMPLIED_check_status_allowed HCABI_REQ_RDX_ZERO
+#define HCABI_REQS_VCPU_TASK HCABI_REQ_VCPU_START "," HCABI_REQ_VCPU_STOP "," HCABI_REQ_NO_EFFECT
+#define HCABI_IMPLIED_test_start_on_cpu HCABI_REQS_VCPU_TASK
+#define HCABI_IMPLIED_test_wait_cpu HCABI_REQ_VCPU_START "," HCABI_REQ_VCPU_STOP
+#define HCABI_IMPLIED_test_run_on_cpu HCABI_REQS_VCPU_TASK
+
 bool check_true(bool ok, const char *req, const char *fmt, ...) HCABI_PRINTF(3, 4);
 /* Exact status. On an error status also RDX == 0 (X86-005: reported as its
  * own failed check when violated). */
@@ -113,9 +136,20 @@ static inline uint32_t hcabi_spec(void)
 bool test_require_ext(uint32_t eid);
 /* Skip unless the VM has at least n vCPUs and VCPU is provided. */
 bool test_require_cpus(unsigned n);
-/* Run fn(arg) on vCPU cpu (smp_start) and wait for it (30 s); an error of
- * the test if it cannot start or does not finish. Returns whether it ran to
- * its end. */
+/* Start fn(arg) on vCPU cpu (smp_start). A START that fails is a failed
+ * check naming HCABI_REQ_VCPU_START (and HCABI_REQ_NO_EFFECT if the vCPU
+ * runs anyway: then it returns true, the task runs); a vCPU whose last task
+ * called STOP but is not reported STOPPED fails HCABI_REQ_VCPU_STOP; calling
+ * it where no vCPU cpu can be started (no VCPU, no such vCPU, a task still
+ * running) is an error of the test. Returns whether the vCPU runs the task. */
+bool test_start_on_cpu(unsigned cpu, void (*fn)(void *), void *arg);
+/* Wait until the task started on cpu returned and the vCPU stopped
+ * (smp_wait). A vCPU that never began its task fails HCABI_REQ_VCPU_START,
+ * one that called STOP and is not reported STOPPED fails
+ * HCABI_REQ_VCPU_STOP; a task still running is an error of the test. */
+bool test_wait_cpu(unsigned cpu, uint64_t timeout_ns);
+/* test_start_on_cpu, then test_wait_cpu (30 s). Returns whether the task
+ * ran to its end (an unexpected exception in it is already reported). */
 bool test_run_on_cpu(unsigned cpu, void (*fn)(void *), void *arg);
 /* Wait until *counter reaches want or timeout_ns of monotonic time passed
  * (interrupts as the caller set them). Returns whether it did. */
