@@ -123,6 +123,7 @@ static int64_t vcpu_start(struct hcabi_ref *ref, uint64_t target, uint64_t gpa)
 {
 	struct hcabi_vcpu_boot_state bs;
 	uint8_t raw[sizeof(bs)];
+	uint64_t delay;
 	int64_t st;
 	int r;
 
@@ -143,6 +144,14 @@ static int64_t vcpu_start(struct hcabi_ref *ref, uint64_t target, uint64_t gpa)
 	/* VCPU-022 */
 	if (!boot_state_valid(ref, &bs))
 		return HCABI_ERR_INVALID_PARAM;
+	/* Test-only fault "reread": read the boot state again after the
+	 * check (a double fetch) and start from that copy (fault.c). */
+	if (hcabi__core_fault_behaviour(ref, HCABI_FID_VCPU_START, HCABI_REF_FAULT_REREAD,
+					&delay)) {
+		hcabi__core_fault_delay(delay);
+		if (ref->ops->mem_read(ref->ctx, gpa, raw, sizeof(raw)) == HCABI_REF_POK)
+			decode_boot_state(raw, &bs);
+	}
 
 	pthread_mutex_lock(&ref->lock);
 	/* VCPU-023: the target must be stopped (a transition in progress
