@@ -33,6 +33,7 @@ int hcabi_ref_inject_fault(struct hcabi_ref *ref, uint32_t function_id,
 		break;
 	case HCABI_REF_FAULT_TWICE:
 	case HCABI_REF_FAULT_REREAD:
+	case HCABI_REF_FAULT_RACY:
 		if (param > UINT64_C(10000000)) /* at most 10 s */
 			return -1;
 		break;
@@ -107,7 +108,7 @@ bool hcabi__core_fault_apply(struct hcabi_ref *ref, uint32_t function_id, bool i
 
 /* ---- behaviour faults (limits-races) -----------------------------------------
  * Faults no status or value change can express: the handler asks whether one
- * is set and misbehaves itself (ext_ipi.c: twice; ext_vcpu.c: reread). */
+ * is set and misbehaves itself (ext_ipi.c: twice; ext_vcpu.c: reread, racy). */
 
 bool hcabi__core_fault_behaviour(struct hcabi_ref *ref, uint32_t function_id,
 				 enum hcabi_ref_fault_kind kind, uint64_t *usec)
@@ -214,7 +215,7 @@ static bool parse_status(const char *s, size_t n, uint64_t *out)
 	return parse_u64(s, n, out);
 }
 
-/* A behaviour kind's name: "twice" or "reread", PARAM an optional delay. */
+/* A behaviour kind's name: "twice", "reread" or "racy", PARAM an optional delay. */
 static bool parse_behaviour(const char *kind_s, size_t kind_n, const char *param_s,
 			    size_t param_n, enum hcabi_ref_fault_kind *kind, uint64_t *param,
 			    const char **err)
@@ -223,13 +224,15 @@ static bool parse_behaviour(const char *kind_s, size_t kind_n, const char *param
 		*kind = HCABI_REF_FAULT_TWICE;
 	else if (name_eq(kind_s, kind_n, "reread"))
 		*kind = HCABI_REF_FAULT_REREAD;
+	else if (name_eq(kind_s, kind_n, "racy"))
+		*kind = HCABI_REF_FAULT_RACY;
 	else
 		return false;
 	*param = 0;
 	if (param_s && (!parse_u64(param_s, param_n, param) || *param > UINT64_C(10000000))) {
 		*param = UINT64_MAX;
 		if (err)
-			*err = "twice/reread take an optional delay in microseconds, at most "
+			*err = "twice/reread/racy take an optional delay in microseconds, at most "
 			       "10000000";
 	}
 	return true;
@@ -307,7 +310,7 @@ bool hcabi_ref_inject_fault_spec(struct hcabi_ref *ref, const char *spec, const 
 			return false;
 	} else {
 		if (err)
-			*err = "unknown kind (status, value, clobber, none, twice or reread)";
+			*err = "unknown kind (status, value, clobber, none, twice, reread or racy)";
 		return false;
 	}
 	if (hcabi_ref_inject_fault(ref, fid, kind, param) != 0) {

@@ -113,6 +113,7 @@ struct hcabi__core_vcpu {
 	/* Protected by ref->lock. */
 	enum hcabi__core_vstate state;
 	bool busy; /* in a START/STOP transition: others wait on ref->cv */
+	bool fault_stopping; /* test-only fault "racy" (VCPU.STOP): deciding */
 	/* Steal-time record: touched only by this vCPU's own thread (dispatch
 	 * for one vCPU is never concurrent) or with no vCPU in dispatch. */
 	bool steal_on;

@@ -333,6 +333,7 @@ enum hcabi_ref_fault_kind {
 	 * is a delay in microseconds (0: 20000). */
 	HCABI_REF_FAULT_TWICE,    /* IPI.SEND: inject each interrupt a second time */
 	HCABI_REF_FAULT_REREAD,   /* VCPU.START: read the boot state again after validating it */
+	HCABI_REF_FAULT_RACY,     /* VCPU.STOP: a vCPU deciding its own STOP counts as stopped */
 };
 int hcabi_ref_inject_fault(struct hcabi_ref *ref, uint32_t function_id,
 			   enum hcabi_ref_fault_kind kind, uint64_t param);
@@ -353,7 +354,10 @@ int hcabi_ref_inject_fault(struct hcabi_ref *ref, uint32_t function_id,
  * (IPI.SEND injects every interrupt again PARAM us after the first,
  * breaking IPI-002/IPI-004 "exactly once"), reread (VCPU.START reads the
  * boot state a second time PARAM us after validating it and starts the
- * vCPU from that copy, breaking VCPU-025). */
+ * vCPU from that copy, breaking VCPU-025), racy (VCPU.STOP marks its
+ * caller "stopping", waits PARAM us with no lock held, and then counts
+ * every other "stopping" vCPU as stopped: two last vCPUs stopping together
+ * both get DENIED, breaking VCPU-030). */
 bool hcabi_ref_inject_fault_spec(struct hcabi_ref *ref, const char *spec, const char **err);
 
 /* ---- Names and tracing ------------------------------------------------ */

@@ -682,6 +682,7 @@ static const char *const good_specs[] = {
     "IPI.SEND:twice",
     "IPI.SEND:twice:1",
     "VCPU.START:reread:10000000",
+    "VCPU.STOP:racy:100",
 };
 START_TEST(fault_spec_good)
 {
