@@ -37,6 +37,13 @@ static struct {
 	uint64_t rdx[SR_ROUNDS][2];
 } sr;
 
+/* vCPU 3 stays running until vCPU 0 has both STARTs' statuses: a target
+ * that stopped at once could be started twice legitimately. */
+static void sr_hold(struct vcpu_raw *ctx)
+{
+	vcpu_raw_wait_release(ctx);
+}
+
 /* On vCPUs 1 and 2: START(3) together with the other, every round. */
 static void sr_task(void *arg)
 {
@@ -70,7 +77,7 @@ HCABI_TEST(vcpu_start_race, "VCPU.start_raced_from_two_vcpus", "VCPU-023,VCPU-02
 	}
 	vcpu_started_mask |= 1ull << 3;
 	for (unsigned r = 0; r < SR_ROUNDS; r++) {
-		vcpu_raw_prepare(&race_ctx, 3, 0);
+		vcpu_raw_prepare(&race_ctx, 3, sr_hold);
 		vcpu_raw_boot_state(&race_bs, &race_ctx, 0);
 		if (!wait_for_u64(&sr.ready[r], 2, HCABI_SEC(30))) {
 			test_error("round %u: the two starters did not get ready", r);
@@ -81,6 +88,7 @@ HCABI_TEST(vcpu_start_race, "VCPU.start_raced_from_two_vcpus", "VCPU-023,VCPU-02
 			test_error("round %u: a START did not return within 30 s", r);
 			break;
 		}
+		hcabi_atomic_store(&race_ctx.release, 1);
 		bool one = (sr.st[r][0] == HCABI_SUCCESS) != (sr.st[r][1] == HCABI_SUCCESS);
 		bool other_already = sr.st[r][0] == HCABI_ERR_ALREADY_STARTED ||
 				     sr.st[r][1] == HCABI_ERR_ALREADY_STARTED;

@@ -102,8 +102,9 @@ static void str_racer(struct vcpu_raw *ctx)
 			struct hcabi_ret g = hcabi_vcpu_get_status(other);
 			if (g.status == HCABI_SUCCESS && g.value == HCABI_VCPU_STATUS_STOPPED) {
 				st.winner[r] = other;
-				st.restart_st[r] = str_restart(other);
+				/* the round moves on first: the restarted racer reads it */
 				hcabi_atomic_store(&st.round, r + 1);
+				st.restart_st[r] = str_restart(other);
 				if (st.restart_st[r] != HCABI_SUCCESS)
 					hcabi_atomic_store(&st.abort, 1);
 				break;
