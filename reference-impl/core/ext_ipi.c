@@ -16,6 +16,7 @@
 static bool send_to(struct hcabi_ref *ref, uint64_t running, uint64_t base, uint8_t vector)
 {
 	bool failed = false;
+	uint64_t delay;
 	for (unsigned i = 0; i < 64; i++) {
 		int r;
 		if (!((running >> i) & 1u))
@@ -27,6 +28,14 @@ static bool send_to(struct hcabi_ref *ref, uint64_t running, uint64_t base, uint
 			hcabi__core_count_host_error(ref);
 			failed = true;
 		}
+	}
+	/* Test-only fault "twice": every interrupt again, once the first
+	 * delivery had time to complete (fault.c). */
+	if (hcabi__core_fault_behaviour(ref, HCABI_FID_IPI_SEND, HCABI_REF_FAULT_TWICE, &delay)) {
+		hcabi__core_fault_delay(delay);
+		for (unsigned i = 0; i < 64; i++)
+			if ((running >> i) & 1u)
+				(void)ref->ops->inject_irq(ref->ctx, (uint32_t)(base + i), vector);
 	}
 	return !failed;
 }

@@ -123,6 +123,7 @@ static int64_t vcpu_start(struct hcabi_ref *ref, uint64_t target, uint64_t gpa)
 {
 	struct hcabi_vcpu_boot_state bs;
 	uint8_t raw[sizeof(bs)];
+	uint64_t delay;
 	int64_t st;
 	int r;
 
@@ -143,6 +144,14 @@ static int64_t vcpu_start(struct hcabi_ref *ref, uint64_t target, uint64_t gpa)
 	/* VCPU-022 */
 	if (!boot_state_valid(ref, &bs))
 		return HCABI_ERR_INVALID_PARAM;
+	/* Test-only fault "reread": read the boot state again after the
+	 * check (a double fetch) and start from that copy (fault.c). */
+	if (hcabi__core_fault_behaviour(ref, HCABI_FID_VCPU_START, HCABI_REF_FAULT_REREAD,
+					&delay)) {
+		hcabi__core_fault_delay(delay);
+		if (ref->ops->mem_read(ref->ctx, gpa, raw, sizeof(raw)) == HCABI_REF_POK)
+			decode_boot_state(raw, &bs);
+	}
 
 	pthread_mutex_lock(&ref->lock);
 	/* VCPU-023: the target must be stopped (a transition in progress
@@ -177,21 +186,40 @@ static bool any_busy_locked(const struct hcabi_ref *ref)
 static int64_t vcpu_stop(struct hcabi_ref *ref, uint32_t self, struct hcabi__core_res *res)
 {
 	bool others = false;
-	bool was_pending;
+	bool was_pending, racy;
+	uint64_t delay;
 
+	/* Test-only fault "racy" (fault.c): announce the STOP, leave a window
+	 * with no lock held, then take the others' announcements for done
+	 * STOPs, the check-then-act bug VCPU-030/031 rule out. */
+	racy = hcabi__core_fault_behaviour(ref, HCABI_FID_VCPU_STOP, HCABI_REF_FAULT_RACY, &delay);
+	if (racy) {
+		pthread_mutex_lock(&ref->lock);
+		ref->vcpus[self].fault_stopping = true;
+		pthread_mutex_unlock(&ref->lock);
+		hcabi__core_fault_delay(delay);
+	}
 	pthread_mutex_lock(&ref->lock);
 	/* Let every transition end, so the count below is exact; the caller's
 	 * own too: the START that woke it may still be completing. */
 	while (any_busy_locked(ref))
 		pthread_cond_wait(&ref->cv, &ref->lock);
 	for (uint32_t i = 0; i < ref->nvcpus; i++)
-		if (i != self && ref->vcpus[i].state != HCABI__CORE_STOPPED)
+		if (i != self && ref->vcpus[i].state != HCABI__CORE_STOPPED &&
+		    !(racy && ref->vcpus[i].fault_stopping))
 			others = true;
 	/* VCPU-031: the last vCPU that is not stopped cannot stop. */
 	if (!others) {
 		pthread_mutex_unlock(&ref->lock);
+		if (racy) { /* the announcement outlives the decision */
+			hcabi__core_fault_delay(delay);
+			pthread_mutex_lock(&ref->lock);
+			ref->vcpus[self].fault_stopping = false;
+			pthread_mutex_unlock(&ref->lock);
+		}
 		return HCABI_ERR_DENIED;
 	}
+	ref->vcpus[self].fault_stopping = false;
 	ref->vcpus[self].state = HCABI__CORE_STOPPED;
 	ref->vcpus[self].busy = true;
 	pthread_mutex_unlock(&ref->lock);

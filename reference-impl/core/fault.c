@@ -4,10 +4,12 @@
  * wrong status or value, or clobber a register, so that a conformance suite
  * can be shown to catch a wrong implementation. Never enabled by default.
  */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hcabi_ref_internal.h"
 
@@ -27,6 +29,12 @@ int hcabi_ref_inject_fault(struct hcabi_ref *ref, uint32_t function_id,
 		break;
 	case HCABI_REF_FAULT_CLOBBER:
 		if (param > HCABI_REF_GPR_R15)
+			return -1;
+		break;
+	case HCABI_REF_FAULT_TWICE:
+	case HCABI_REF_FAULT_REREAD:
+	case HCABI_REF_FAULT_RACY:
+		if (param > UINT64_C(10000000)) /* at most 10 s */
 			return -1;
 		break;
 	default:
@@ -96,6 +104,38 @@ bool hcabi__core_fault_apply(struct hcabi_ref *ref, uint32_t function_id, bool i
 	}
 	pthread_mutex_unlock(&ref->fault_lock);
 	return applied;
+}
+
+/* ---- behaviour faults (limits-races) -----------------------------------------
+ * Faults no status or value change can express: the handler asks whether one
+ * is set and misbehaves itself (ext_ipi.c: twice; ext_vcpu.c: reread, racy). */
+
+bool hcabi__core_fault_behaviour(struct hcabi_ref *ref, uint32_t function_id,
+				 enum hcabi_ref_fault_kind kind, uint64_t *usec)
+{
+	bool set = false;
+
+	if (atomic_load_explicit(&ref->nfaults, memory_order_acquire) == 0)
+		return false;
+	pthread_mutex_lock(&ref->fault_lock);
+	for (uint32_t i = 0; i < atomic_load_explicit(&ref->nfaults, memory_order_relaxed); i++) {
+		const struct hcabi__core_fault *f = &ref->faults[i];
+		if (f->function_id == function_id && f->kind == kind) {
+			set = true;
+			if (usec)
+				*usec = f->param ? f->param : UINT64_C(20000);
+		}
+	}
+	pthread_mutex_unlock(&ref->fault_lock);
+	return set;
+}
+
+void hcabi__core_fault_delay(uint64_t usec)
+{
+	struct timespec ts = {.tv_sec = (time_t)(usec / 1000000u),
+			      .tv_nsec = (long)(usec % 1000000u) * 1000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
 /* ---- "FUNC:KIND[:PARAM]" ---------------------------------------------------- */
@@ -175,6 +215,29 @@ static bool parse_status(const char *s, size_t n, uint64_t *out)
 	return parse_u64(s, n, out);
 }
 
+/* A behaviour kind's name: "twice", "reread" or "racy", PARAM an optional delay. */
+static bool parse_behaviour(const char *kind_s, size_t kind_n, const char *param_s,
+			    size_t param_n, enum hcabi_ref_fault_kind *kind, uint64_t *param,
+			    const char **err)
+{
+	if (name_eq(kind_s, kind_n, "twice"))
+		*kind = HCABI_REF_FAULT_TWICE;
+	else if (name_eq(kind_s, kind_n, "reread"))
+		*kind = HCABI_REF_FAULT_REREAD;
+	else if (name_eq(kind_s, kind_n, "racy"))
+		*kind = HCABI_REF_FAULT_RACY;
+	else
+		return false;
+	*param = 0;
+	if (param_s && (!parse_u64(param_s, param_n, param) || *param > UINT64_C(10000000))) {
+		*param = UINT64_MAX;
+		if (err)
+			*err = "twice/reread/racy take an optional delay in microseconds, at most "
+			       "10000000";
+	}
+	return true;
+}
+
 bool hcabi_ref_inject_fault_spec(struct hcabi_ref *ref, const char *spec, const char **err)
 {
 	const char *c1, *c2, *kind_s, *param_s = NULL;
@@ -242,9 +305,12 @@ bool hcabi_ref_inject_fault_spec(struct hcabi_ref *ref, const char *spec, const 
 				*err = "none takes no parameter";
 			return false;
 		}
+	} else if (parse_behaviour(kind_s, kind_n, param_s, param_n, &kind, &param, err)) {
+		if (param == UINT64_MAX)
+			return false;
 	} else {
 		if (err)
-			*err = "unknown kind (status, value, clobber or none)";
+			*err = "unknown kind (status, value, clobber, none, twice, reread or racy)";
 		return false;
 	}
 	if (hcabi_ref_inject_fault(ref, fid, kind, param) != 0) {

@@ -113,6 +113,7 @@ struct hcabi__core_vcpu {
 	/* Protected by ref->lock. */
 	enum hcabi__core_vstate state;
 	bool busy; /* in a START/STOP transition: others wait on ref->cv */
+	bool fault_stopping; /* test-only fault "racy" (VCPU.STOP): deciding */
 	/* Steal-time record: touched only by this vCPU's own thread (dispatch
 	 * for one vCPU is never concurrent) or with no vCPU in dispatch. */
 	bool steal_on;
@@ -214,6 +215,12 @@ uint64_t hcabi__core_targets_running(struct hcabi_ref *ref, uint64_t mask, uint6
 /* Faults (fault.c): apply the faults of res's function; true if any did. */
 bool hcabi__core_fault_apply(struct hcabi_ref *ref, uint32_t function_id, bool in_batch,
 			     struct hcabi__core_res *res, uint32_t *clobber);
+/* Behaviour faults (fault.c): whether a fault of `kind` is set for the
+ * function; *usec gets its delay (20000 when its param is 0). */
+bool hcabi__core_fault_behaviour(struct hcabi_ref *ref, uint32_t function_id,
+				 enum hcabi_ref_fault_kind kind, uint64_t *usec);
+/* Sleep usec microseconds (a behaviour fault's window). */
+void hcabi__core_fault_delay(uint64_t usec);
 
 /* Counters. */
 static inline void hcabi__core_count_bug(struct hcabi_ref *ref)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VCPU.STOP: VCPU-030, VCPU-031, VCPU-032. The last file of the image: the
+ * VCPU.STOP: VCPU-030, VCPU-031, VCPU-032. Near the end of the image (only
+ * stop_race.c, which also ends in a hang on such a hypervisor, follows): the
  * last test makes vCPU 0 call STOP while every other vCPU is stopped, and a
  * hypervisor that wrongly obeys leaves nothing running (the runner then
  * reports a timeout).

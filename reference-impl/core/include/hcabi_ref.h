@@ -329,6 +329,11 @@ enum hcabi_ref_fault_kind {
 	HCABI_REF_FAULT_STATUS,   /* return status `param` instead */
 	HCABI_REF_FAULT_VALUE,    /* return value XOR `param` (param != 0) */
 	HCABI_REF_FAULT_CLOBBER,  /* clobber GPR number `param` (enum hcabi_ref_gpr) */
+	/* Behaviour faults (limits-races): the call itself misbehaves; `param`
+	 * is a delay in microseconds (0: 20000). */
+	HCABI_REF_FAULT_TWICE,    /* IPI.SEND: inject each interrupt a second time */
+	HCABI_REF_FAULT_REREAD,   /* VCPU.START: read the boot state again after validating it */
+	HCABI_REF_FAULT_RACY,     /* VCPU.STOP: a vCPU deciding its own STOP counts as stopped */
 };
 int hcabi_ref_inject_fault(struct hcabi_ref *ref, uint32_t function_id,
 			   enum hcabi_ref_fault_kind kind, uint64_t param);
@@ -344,7 +349,15 @@ int hcabi_ref_inject_fault(struct hcabi_ref *ref, uint32_t function_id,
  * hex ID; KIND status|value|clobber) and apply it. false + *err on error.
  * Names are case-insensitive. PARAM: an integer (decimal, 0x hex, or
  * negative decimal); for status also a status name (NOT_SUPPORTED); for
- * clobber also a register name (rcx). KIND none removes the faults. */
+ * clobber also a register name (rcx). KIND none removes the faults.
+ * Behaviour faults, PARAM an optional delay in microseconds: twice
+ * (IPI.SEND injects every interrupt again PARAM us after the first,
+ * breaking IPI-002/IPI-004 "exactly once"), reread (VCPU.START reads the
+ * boot state a second time PARAM us after validating it and starts the
+ * vCPU from that copy, breaking VCPU-025), racy (VCPU.STOP marks its
+ * caller "stopping", waits PARAM us with no lock held, and then counts
+ * every other "stopping" vCPU as stopped: two last vCPUs stopping together
+ * both get DENIED, breaking VCPU-030). */
 bool hcabi_ref_inject_fault_spec(struct hcabi_ref *ref, const char *spec, const char **err);
 
 /* ---- Names and tracing ------------------------------------------------ */

@@ -645,6 +645,29 @@ START_TEST(fault_bad_params)
 }
 END_TEST
 
+/* Behaviour faults (limits-races): IPI.SEND "twice" injects every
+ * interrupt a second time; VCPU.START "reread" starts the vCPU from a
+ * second read of the boot state, made after validation. */
+START_TEST(fault_behaviour)
+{
+	struct hcabi_ref_ret r;
+	ck_assert(hcabi_ref_inject_fault_spec(hx.ref, "IPI.SEND:twice:1", NULL));
+	r = CALL(0, HCABI_FID_IPI_SEND, 1, 0, 0x40);
+	CK_OK(r, 0);
+	ck_assert_uint_eq(hx.fake->irqs[0][0x40], 2);
+	ck_assert_int_eq(hcabi_ref_inject_fault(hx.ref, HCABI_FID_IPI_SEND, HCABI_REF_FAULT_NONE, 0),
+			 0);
+	r = CALL(0, HCABI_FID_IPI_SEND, 1, 0, 0x40);
+	CK_OK(r, 0);
+	ck_assert_uint_eq(hx.fake->irqs[0][0x40], 3);
+	/* kinds the handlers ask for are not applied to the result */
+	ck_assert(hcabi_ref_inject_fault_spec(hx.ref, "BASE.GET_IMPL_ID:reread", NULL));
+	r = CALL(0, HCABI_FID_BASE_GET_IMPL_ID);
+	CK_OK(r, HCABI_IMPL_ID_1);
+	ck_assert_int_eq(hcabi_ref_inject_fault(hx.ref, 0, HCABI_REF_FAULT_TWICE, 10000001), -1);
+}
+END_TEST
+
 static const char *const good_specs[] = {
     "BASE.GET_SPEC_VERSION:status:-2",
     "base.get_spec_version:STATUS:not_supported",
@@ -656,6 +679,10 @@ static const char *const good_specs[] = {
     "BASE.GET_IMPL_ID:none",
     "BASE.GET_IMPL_ID:status:0xffffffffffffffff",
     "BASE.GET_IMPL_ID:status:-9223372036854775808",
+    "IPI.SEND:twice",
+    "IPI.SEND:twice:1",
+    "VCPU.START:reread:10000000",
+    "VCPU.STOP:racy:100",
 };
 START_TEST(fault_spec_good)
 {
@@ -687,6 +714,8 @@ static const char *const bad_specs[] = {
     "BASE.GET_SPEC_VERSION:none:1",
     "BASE.GET_SPEC_VERSION.:status:0",
     "-1:status:0",
+    "IPI.SEND:twice:10000001",
+    "VCPU.START:reread:x",
 };
 START_TEST(fault_spec_bad)
 {
@@ -938,6 +967,7 @@ static Suite *dispatch_suite(void)
 	tcase_add_test(tc, fault_kinds);
 	tcase_add_test(tc, fault_scope);
 	tcase_add_test(tc, fault_bad_params);
+	tcase_add_test(tc, fault_behaviour);
 	tcase_add_loop_test(tc, fault_spec_good, 0,
 			    (int)(sizeof(good_specs) / sizeof(good_specs[0])));
 	tcase_add_loop_test(tc, fault_spec_bad, 0, (int)(sizeof(bad_specs) / sizeof(bad_specs[0])));
