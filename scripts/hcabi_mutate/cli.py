@@ -43,6 +43,7 @@ def parse_args(argv: Optional[list[str]]) -> object:
     p.add_argument("--list", action="store_true", help="print the mutants (ID and edit) and exit")
     p.add_argument("--report", action="store_true", help="print the table of the results file and exit")
     p.add_argument("--jobs-per-batch", type=int, default=30, help="refvmm boots per nested launcher invocation (default 30)")
+    p.add_argument("--shared-images", help="comma-separated images for the files every call goes through (all but core/ext_*.c; default: every image)")
     p.add_argument("--lock", type=Path, help="flock this file around each nested boot (none by default)")
     p.add_argument("--timeout", type=float, default=30.0, help="refvmm --timeout per boot, seconds (default 30)")
     p.add_argument("--cache", type=Path, help="nested kernel cache (default: $HCABI_NESTED_CACHE, else BUILD/nested-cache)")
@@ -165,6 +166,10 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
         manifest = load_tests(a.build_dir / "conformance" / "tests.json")
     except Exception as e:  # noqa: BLE001 - the runner's loader raises its own one-line errors
         raise R.EnvFailure(f"{a.build_dir / 'conformance' / 'tests.json'}: {e}") from None
+    shared = a.shared_images.split(",") if a.shared_images else None
+    unknown = [i for i in shared or [] if i not in manifest.images]
+    if unknown:
+        raise UsageFailure(f"--shared-images: no image {unknown[0]!r} in {manifest.path}")
     a.work.mkdir(parents=True, exist_ok=True)
     scratch = R.Scratch(a.work)
     print(f"{PROG}: {len(chosen)} mutant(s) to run; preparing the scratch build in {scratch.build}", file=sys.stderr)
@@ -188,7 +193,7 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
             data["mutants"][m.id] = R.entry_for(m, status="identical", when=R.now())
             binary.unlink()
         else:
-            pending.append((m, binary, R.relevant_images(m.file, a.source, manifest)))
+            pending.append((m, binary, R.relevant_images(m.file, a.source, manifest, shared)))
         print(f"{PROG}: [{n}/{len(chosen)}] {m.id}: {status if status == 'stillborn' else data['mutants'].get(m.id, {}).get('status', 'built')}", file=sys.stderr)
     R.save_results(a.results, data)
     print(f"{PROG}: built {len(chosen)} mutant(s) in {R.time.monotonic() - started:.0f} s", file=sys.stderr)

@@ -46,16 +46,17 @@ class EnvFailure(Exception):
 # ---- which images judge which file -------------------------------------------------
 
 
-def relevant_images(rel: str, source: Path, manifest: TestsManifest) -> list[str]:
+def relevant_images(rel: str, source: Path, manifest: TestsManifest, shared: Optional[list[str]] = None) -> list[str]:
     """Images that exercise `rel`. For core/ext_X.c: the images whose test
     sources (conformance/tests/IMAGE/*.c) name extension X (HCABI_FID_X_,
     HCABI_EID_X, hcabi_x_...), so ext_ipi.c gets ipi and any other image
     that sends IPIs. Every other file (the dispatcher, the core's shared
-    code, all of refvmm) is on every call's path: every image."""
+    code, all of refvmm) is on every call's path: every image, or the
+    `shared` subset (--shared-images) when given."""
     names = sorted(manifest.images)
     m = re.fullmatch(r"reference-impl/core/ext_([a-z]+)\.c", rel)
     if not m:
-        return names
+        return [n for n in names if n in shared] if shared else names
     ext = m.group(1)
     pattern = re.compile(rf"HCABI_(?:FID|EID)_{ext.upper()}\b|HCABI_FID_{ext.upper()}_|\bhcabi_{ext}_")
     out = []

@@ -237,6 +237,9 @@ def test_relevant_images_come_from_the_test_sources() -> None:
     got = R.relevant_images("reference-impl/core/ext_ipi.c", ROOT, _Manifest())  # type: ignore[arg-type]
     assert "ipi" in got and "console" not in got
     assert R.relevant_images("reference-impl/refvmm/src/vm.c", ROOT, _Manifest()) == sorted(_Manifest.images)  # type: ignore[arg-type]
+    # --shared-images narrows the files every call goes through, not ext_*.c
+    assert R.relevant_images("reference-impl/refvmm/src/vm.c", ROOT, _Manifest(), ["x86", "base"]) == ["base", "x86"]  # type: ignore[arg-type]
+    assert R.relevant_images("reference-impl/core/ext_ipi.c", ROOT, _Manifest(), ["base"]) == got  # type: ignore[arg-type]
 
 
 def test_build_mutant_restores_the_file_when_it_does_not_compile(tmp_path: Path) -> None:
