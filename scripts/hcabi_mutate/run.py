@@ -218,7 +218,9 @@ class Nested:
         out.mkdir(parents=True, exist_ok=True)
         jobfile = out / "jobs.txt"
         jobfile.write_text("".join(f"{j.name}\t{shlex.join(self.argv(j))}\n" for j in jobs), encoding="utf-8")
-        per_job = self.timeout + 15
+        # refvmm's own --timeout should end a hung mutant; a mutant that
+        # breaks that timeout too is stopped by the launcher soon after.
+        per_job = max(self.job_timeout(j.image.name) for j in jobs) + 10
         total = 240 + per_job * len(jobs)
         argv = [sys.executable, str(self.launcher), "--cache", str(self.cache), "--timeout", f"{total:g}",
                 "--job-timeout", f"{per_job:g}", "--out", str(out)]  # fmt: skip
