@@ -272,7 +272,9 @@ def judge_job(out: Path, job: Job, manifest: TestsManifest, images_dir: Path) ->
     selected = [t for t in manifest.tests if t.image == job.image.name]
     evidence = EvidenceContext(job.nonce, image_key(images_dir / job.image.file))
     record, results = interpret_boot(job.image, out / f"{job.name}.serial", ending, manifest.by_name(), selected, evidence)
+    ran = (out / f"{job.name}.status").exists() or ending.kind == "timeout"
     return {
+        "ran": ran,  # False: the launcher has no result (the nested VM died), not the mutant's doing
         "ending": ending.kind,
         "verified": bool(record.evidence.get("verified")),
         "tests": {r.test: r.raw_status for r in results},
@@ -299,7 +301,10 @@ def verdict(boots: dict[str, dict], baseline: dict[str, dict]) -> dict:
 
 
 def host_failed(boots: dict[str, dict]) -> bool:
-    return any(b["ending"] == "host-error" for b in boots.values())
+    """True when the launcher gave no result for one of the boots. refvmm's
+    own exit status 4 (it could not set the VM up) is a result: the runner
+    would report every test of that boot as `error`."""
+    return any(not b.get("ran", b["ending"] != "host-error") for b in boots.values())
 
 
 def plan_batches(items: list[tuple[str, list[str]]], limit: int) -> list[list[tuple[str, list[str]]]]:

@@ -221,6 +221,11 @@ def test_verdict_kill_kinds() -> None:
     assert skipped["status"] == "survived" and skipped["pass_to_skip"] == ["A"]
 
 
+def test_refvmm_host_error_is_a_result_but_no_launcher_result_is_not() -> None:
+    assert not R.host_failed({"a": {**boot({"A": "error"}, False, "host-error"), "ran": True}})
+    assert R.host_failed({"a": {**boot({"A": "error"}, False, "host-error"), "ran": False}})
+
+
 def test_batches_respect_the_limit() -> None:
     items = [("baseline", ["a"] * 13), ("m1", ["a"] * 4), ("m2", ["a"] * 13), ("m3", ["a"] * 2)]
     batches = R.plan_batches(items, 17)
