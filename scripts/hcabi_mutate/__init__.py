@@ -1,0 +1,1 @@
+"""Mutation testing of the reference implementation (docs/mutation.md)."""
