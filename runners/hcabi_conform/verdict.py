@@ -86,6 +86,10 @@ def _claims(boots: list[BootRecord], tested: Version, failures: list[str]) -> _C
     out.claimed = specs[0]
     if not Version.is_valid(out.claimed):
         failures.append(f"the implementation claims an invalid spec version {out.claimed!r}")
+    elif Version.parse(out.claimed).major != tested.major:
+        # a minor version only adds, so a 1.x suite can judge any 1.y; another
+        # major is another ABI, and GET_SPEC_VERSION must say the version served
+        failures.append(f"the implementation claims HCABI {out.claimed}, another major version than the tested version {tested}")
     elif Version.parse(out.claimed) < tested:
         failures.append(f"the implementation claims HCABI {out.claimed}, older than the tested version {tested}")
     if len({(d.impl, d.implver) for d in present}) > 1:

@@ -82,6 +82,22 @@ def test_claim_older_than_tested(manifest: RequirementsManifest) -> None:
     assert any("older than the tested version 1.1" in r for r in e.failures)
 
 
+@pytest.mark.parametrize("claim", ["8307.28783", "2.0", "0.9"])
+def test_claim_of_another_major_is_failure(manifest: RequirementsManifest, claim: str) -> None:
+    """A 1.x suite cannot pass an implementation that says it serves another
+    major version (found by mutating the reference's GET_SPEC_VERSION: it
+    passed, tested as 1.1)."""
+    e = ev(manifest, results(upto=V11), tested=V11, boots=[boot(spec=claim)], partial=True)
+    assert e.verdict == "non-conformant"
+    assert any(f"claims HCABI {claim}, another major version than the tested version 1.1" in r for r in e.failures), e.failures
+
+
+def test_claim_of_a_newer_minor_is_fine(manifest: RequirementsManifest) -> None:
+    """A minor version only adds: a 1.7 implementation is judged at 1.1."""
+    e = ev(manifest, results(upto=V11), tested=V11, boots=[boot(spec="1.7")])
+    assert e.verdict == "conformant", e.reasons
+
+
 def test_error_wins_over_failure(manifest: RequirementsManifest) -> None:
     e = ev(manifest, results({"BASE.probe_extension": ("error", "test bug"), "TLB.flush": ("fail", "bad")}))
     assert e.verdict == "error"
