@@ -228,7 +228,8 @@ void hcabi__diag_fault(struct hcabi__vcpu *v)
 		static const char *const what[4] = {"rip", "rsp-8", "gdt", "idt"};
 		uint64_t va[4] = {bs->rip, bs->rsp - 8, bs->gdtr_base, bs->idtr_base};
 
-		hcabi__log("diag: vcpu %u: start %llu by VCPU.START, %llu exits since: rip=0x%llx "
+		hcabi__log("diag: vcpu %u: start %llu by VCPU.START, %llu exits since (the fault's "
+			   "included): rip=0x%llx "
 			   "rsp=0x%llx cr3=0x%llx arg=0x%llx gdtr=0x%llx/0x%x idtr=0x%llx/0x%x "
 			   "cs=0x%x ds=0x%x",
 			   v->index, (unsigned long long)d->starts,
