@@ -14,10 +14,8 @@ import fcntl
 import importlib.util
 import io
 import json
-import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
