@@ -247,9 +247,10 @@ def target_for(args: argparse.Namespace, paths: Paths, out_dir: Path) -> Target:
 
 def run_batch(
     args: argparse.Namespace, paths: Paths, plan: Plan, known: dict[str, TestSpec], out: Path, run_numbers: list[int], index: int
-) -> list[RunOutcome]:
+) -> tuple[list[RunOutcome], float]:
     """Boot every image of every run in `run_numbers` in one target call
-    (one nested launcher invocation), then judge each boot."""
+    (one nested launcher invocation), then judge each boot. Also returns the
+    seconds the boots took (not counting the wait for --lock)."""
     target = target_for(args, paths, out / f"batch-{index:03d}")
     target.preflight()
     timeout = args.timeout or target.default_timeout()
@@ -275,8 +276,10 @@ def run_batch(
         o.env_failure = o.env_failure or env
 
     with held(args.lock, args.quiet):
+        start = time.monotonic()
         target.run(jobs, 1, done)
-    return [outcomes[n] for n in run_numbers]
+        took = time.monotonic() - start
+    return [outcomes[n] for n in run_numbers], took
 
 
 def write_json(path: Path, outcomes: Sequence[RunOutcome], argv: Sequence[str], plan: Plan) -> None:
@@ -312,14 +315,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"{PROG}: {args.runs} run(s) of {plan.test_count} test(s) in {names}; {per_batch} run(s) per batch; logs in {out}", file=sys.stderr, flush=True)
         outcomes: list[RunOutcome] = []
         for index, numbers in enumerate(batches(args.runs, per_batch)):
-            start = time.monotonic()
-            got = run_batch(args, paths, plan, known, out, numbers, index)
+            got, took = run_batch(args, paths, plan, known, out, numbers, index)
             outcomes += got
             write_json(out / "repeat.json", outcomes, argv, plan)
             if not args.quiet:
                 bad = [o.run for o in got if not o.clean]
                 said = f"non-pass in run(s) {', '.join(map(str, bad))}" if bad else "all passed"
-                print(f"{PROG}: runs {numbers[0]}-{numbers[-1]}: {said} ({time.monotonic() - start:.0f} s)", file=sys.stderr, flush=True)
+                print(f"{PROG}: runs {numbers[0]}-{numbers[-1]}: {said} ({took:.0f} s)", file=sys.stderr, flush=True)
         report(outcomes, sys.stdout)
         return exit_status(outcomes)
     except UsageError as exc:
