@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "refvmm.h"
 
 #define KICK_SIGNAL SIGUSR1
@@ -389,6 +390,7 @@ int hcabi__vcpu_setup_long_mode(struct hcabi__vcpu *v, const struct hcabi_vcpu_b
 		return -1;
 	if (xioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0)
 		return -1;
+	hcabi__diag_started(v, bs);
 	/* Same CR3/CR0/CR4/EFER as before a stop would keep stale entries. */
 	return hcabi__vcpu_flush_tlb_self(v);
 }
@@ -659,6 +661,7 @@ static void guest_fault(struct hcabi__vcpu *v, const char *what)
 	struct kvm_sregs s;
 	uint64_t rip = vcpu_rip(v);
 	hcabi__serial_flush();
+	hcabi__diag_fault(v);
 	/* On AMD hosts KVM INITs the vCPU on a shutdown intercept (the VMCB is
 	 * undefined after it), so the state is the reset state. */
 	if (rip == 0xfff0 && xioctl(v->fd, KVM_GET_SREGS, &s) == 0 && s.cs.selector == 0xf000)
@@ -693,10 +696,18 @@ static void run_loop(struct hcabi__vcpu *v)
 				      v->index, strerror(errno));
 			return;
 		}
+		hcabi__diag_exit(v);
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
 			hcabi__handle_io(v);
 			break;
+		case KVM_EXIT_DEBUG:
+			if (hcabi__diag_debug_exit(v))
+				break;
+			snprintf(what, sizeof(what), "unhandled KVM exit reason %u",
+				 run->exit_reason);
+			guest_fault(v, what);
+			return;
 		case KVM_EXIT_MMIO:
 			hcabi__handle_mmio(v);
 			break;
@@ -859,6 +870,7 @@ int hcabi__vm_create(struct hcabi__vm *vm, const struct hcabi__opts *opts,
 	pthread_mutex_init(&vm->timer_lock, NULL);
 	init_cond(&vm->timer_cv);
 	install_kick_handler();
+	hcabi__diag_init();
 
 	vm->kvm_fd = open_kvm(err, errlen);
 	if (vm->kvm_fd < 0)
