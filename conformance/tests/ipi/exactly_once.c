@@ -138,7 +138,7 @@ static bool eo_named_mask(unsigned cpu, unsigned round)
 	return round == 1 ? cpu == eo.n - 1 : true;
 }
 
-HCABI_TEST(ipi_send_counted, "IPI.send_exactly_once_counted", "IPI-002", HCABI_FID_IPI_SEND_SINCE)
+HCABI_TEST(ipi_send_counted, "IPI.send_exactly_once_counted", "IPI-002,X86-005", HCABI_FID_IPI_SEND_SINCE)
 {
 	uint64_t all;
 
@@ -167,7 +167,7 @@ static bool eo_named_abs(unsigned cpu, unsigned round)
 	return cpu != 0;
 }
 
-HCABI_TEST(ipi_abs_counted, "IPI.send_all_but_self_exactly_once_counted", "IPI-004",
+HCABI_TEST(ipi_abs_counted, "IPI.send_all_but_self_exactly_once_counted", "IPI-004,X86-005",
 	   HCABI_VERSION_1_1)
 {
 	if (!test_require_cpus(2))

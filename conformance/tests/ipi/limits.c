@@ -15,7 +15,7 @@
  */
 #include "ipi_common.h"
 
-HCABI_TEST(ipi_vector_edges, "IPI.send_vector_edges", "IPI-001,IPI-002,IPI-003",
+HCABI_TEST(ipi_vector_edges, "IPI.send_vector_edges", "IPI-001,IPI-002,IPI-003,X86-005",
 	   HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned me = hcabi_cpu_index(), n = ipi_vcpu_count();

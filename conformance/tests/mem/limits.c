@@ -17,7 +17,7 @@
 #include "hcabi_test.h"
 #include "ext_helpers_ram.h"
 
-HCABI_TEST(mem_end_of_ram, "MEM.end_of_ram_valid", "MEM-001,MEM-002,MEM-012",
+HCABI_TEST(mem_end_of_ram, "MEM.end_of_ram_valid", "MEM-001,MEM-002,MEM-012,X86-005",
 	   HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t top = ext_ram_top(), total, gpa;

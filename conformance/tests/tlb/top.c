@@ -45,7 +45,7 @@ static bool top_stage(volatile uint64_t *pte, uint64_t va, uint64_t old, uint64_
 	return true;
 }
 
-HCABI_TEST(tlb_flush_top, "TLB.flush_top_of_address_space", "TLB-001,TLB-002",
+HCABI_TEST(tlb_flush_top, "TLB.flush_top_of_address_space", "TLB-001,TLB-002,X86-005",
 	   HCABI_FID_TLB_FLUSH_SINCE)
 {
 	uint64_t self = 1ull << hcabi_cpu_index(), a, b;

@@ -22,7 +22,7 @@
 static struct vcpu_raw lim_ctx;
 
 HCABI_TEST(vcpu_index_limits, "VCPU.index_and_address_limits",
-	   "VCPU-020,VCPU-021,VCPU-040,VCPU-070", HCABI_FID_VCPU_START_SINCE)
+	   "VCPU-020,VCPU-021,VCPU-040,VCPU-070,X86-005", HCABI_FID_VCPU_START_SINCE)
 {
 	uint64_t n = vcpu_count(), last = n - 1, top = ext_ram_top();
 	struct hcabi_vcpu_boot_state bs;

@@ -59,7 +59,7 @@ static void sr_task(void *arg)
 	}
 }
 
-HCABI_TEST(vcpu_start_race, "VCPU.start_raced_from_two_vcpus", "VCPU-023,VCPU-024",
+HCABI_TEST(vcpu_start_race, "VCPU.start_raced_from_two_vcpus", "VCPU-023,VCPU-024,VCPU-030,STATUS-004",
 	   HCABI_FID_VCPU_START_SINCE)
 {
 	unsigned wins_1 = 0, wins_2 = 0;
@@ -149,7 +149,7 @@ static void rr_task(void *arg)
 }
 
 HCABI_TEST(vcpu_start_read_once_raced, "VCPU.start_boot_state_changed_during_call",
-	   "VCPU-025,VCPU-022", HCABI_FID_VCPU_START_SINCE)
+	   "VCPU-025,VCPU-022,VCPU-024,VCPU-030,STATUS-004,X86-005", HCABI_FID_VCPU_START_SINCE)
 {
 	static const uint64_t delays_us[] = {0, 20, 100, 500, 2000, 5000};
 	unsigned ok = 0, rejected = 0;
