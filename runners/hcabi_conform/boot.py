@@ -140,6 +140,7 @@ class BootInterpreter:
                 # the guest writes no protocol line inside a region: what
                 # arrived there was not the announced bytes
                 self.region.interrupted = f"line {item.lineno} looks like a protocol line"
+                self.region.own_line = isinstance(item, Record) and item.signed is not None and self.evidence.verify(item.signed.data, item.signed.mac)
                 self.region = None
         if isinstance(item, Garbled):
             if item.signed is None:
