@@ -191,3 +191,29 @@ def test_each_boot_gets_its_input_file(suite) -> None:  # type: ignore[no-untype
         assert path.read_bytes() == console_input(suite.key, boot["evidence"]["nonce"])
         assert f"--console-input={path}" in boot["command"]
         assert f"hcabi.console_input=200" in " ".join(boot["command"])
+
+
+def _with_region(suite, mode: str) -> None:  # type: ignore[no-untyped-def]
+    from conftest import passing_steps
+
+    steps = passing_steps("base", suite.tests)
+    at = next(i for i, s in enumerate(steps) if "test-begin name=BASE.get_spec_version" in s.get("line", ""))
+    steps.insert(at + 1, {"console": {"label": "out-write", "len": 1000, "req": "BASE-001", "mode": mode}})
+    suite.set_image("base", steps)
+
+
+def test_fake_vmm_region_end_to_end(suite) -> None:  # type: ignore[no-untyped-def]
+    from conftest import by_test, load, run_cli
+
+    _with_region(suite, "ok")
+    res = run_cli(*suite.run_args("--filter", "BASE.*", "--json", str(suite.root / "ok.json")))
+    assert res.rc == 0, res.out + res.err
+    for mode, said in (("reverse", "first differ at byte 0"), ("drop", "only 0 of 1000"), ("truncate", "only 500 of 1000"), ("extra", "1 extra byte")):
+        _with_region(suite, mode)
+        res = run_cli(*suite.run_args("--filter", "BASE.*", "--json", str(suite.root / f"{mode}.json")))
+        assert res.rc == 3, (mode, res.out + res.err)
+        rep = load(suite.root / f"{mode}.json")
+        test = by_test(rep)["BASE.get_spec_version"]
+        assert test["status"] == "fail" and said in test["message"], (mode, test["message"])
+        assert by_test(rep)["BASE.probe_extension"]["status"] == "pass"
+        assert "BASE-001" in res.out and "BASE-002 [fail]" not in res.out
