@@ -90,7 +90,7 @@ int hcabi__console_input_open(const char *path, const char **err);
 /* Append guest output; drops what is past the limit. Thread-safe. */
 void hcabi__serial_write(const void *buf, size_t len);
 void hcabi__serial_flush(void);
-/* Console input for CONSOLE.READ: non-blocking, stdin when not a tty. */
+/* Console input for CONSOLE.READ: the next bytes of --console-input, never blocking. */
 int64_t hcabi__console_read(void *buf, size_t len);
 
 /* ---- the guest image (pvh.c) ------------------------------------------ */
