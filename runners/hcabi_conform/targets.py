@@ -12,10 +12,8 @@ the serial log is boot.py's job, so every target is judged by the same code.
 Each VMM runs in its own session and the whole process group is killed on
 timeout, so a hung VMM (or one that forked) never outlives its boot; its
 output is bounded likewise (procs.py). Every boot hands the image its nonce
-on the guest command line (refvmm --cmdline, QEMU -append, {cmdline}), and,
-where the target can take it, console input derived from the boot's key
-(refvmm --console-input, {console_input}; docs/internals.md, "Console data
-paths"), whose length the image finds on its command line.
+on the guest command line (refvmm --cmdline, QEMU -append, {cmdline}) and,
+where it can take it, its console input (docs/internals.md, "Console data paths").
 """
 
 from __future__ import annotations
