@@ -54,6 +54,18 @@ static int64_t console_handler(const struct hcabi__core_req *req, struct hcabi__
 			hcabi__core_count_host_error(ref);
 			return HCABI_ERR_INVALID_ADDRESS;
 		}
+		/* test-only faults: the suite must see these (CONSOLE-001) */
+		if (hcabi__core_fault_has(ref, req->fid, HCABI_REF_FAULT_CONSOLE_REVERSE)) {
+			for (size_t i = 0, j = (size_t)n - 1; i < j; i++, j--) {
+				uint8_t t = buf[i];
+				buf[i] = buf[j];
+				buf[j] = t;
+			}
+		}
+		if (hcabi__core_fault_has(ref, req->fid, HCABI_REF_FAULT_CONSOLE_DROP)) {
+			res->value = n;
+			return HCABI_SUCCESS;
+		}
 		/* CONSOLE-001: the n bytes, in order, as one unit. */
 		if (!write_all(ref, buf, (size_t)n))
 			return HCABI_ERR_IO;
@@ -64,6 +76,10 @@ static int64_t console_handler(const struct hcabi__core_req *req, struct hcabi__
 	case HCABI_FID_CONSOLE_WRITE_BYTE:
 		/* CONSOLE-010: bits 63:8 are rejected centrally (GEN-002). */
 		buf[0] = (uint8_t)req->args[0];
+		if (hcabi__core_fault_has(ref, req->fid, HCABI_REF_FAULT_CONSOLE_DROP)) {
+			res->value = 0; /* test-only fault: nothing written */
+			return HCABI_SUCCESS;
+		}
 		if (!write_all(ref, buf, 1))
 			return HCABI_ERR_IO;
 		res->value = 0;
@@ -82,8 +98,12 @@ static int64_t console_handler(const struct hcabi__core_req *req, struct hcabi__
 		}
 		/* CONSOLE-021: checked before any input is consumed. */
 		st = hcabi__core_check_gpa(ref, gpa, n, 1, 1);
-		if (st != HCABI_SUCCESS)
+		if (st != HCABI_SUCCESS) {
+			/* test-only fault: consume the input anyway (CONSOLE-021) */
+			if (hcabi__core_fault_has(ref, req->fid, HCABI_REF_FAULT_CONSOLE_EAGER))
+				(void)ref->ops->console_read(ref->ctx, buf, (size_t)n);
 			return st;
+		}
 		/* No uninitialised byte may reach the guest, whatever the
 		 * platform's count claims. */
 		memset(buf, 0, (size_t)n);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fault.c - test-only fault injection: make calls of one function return a
- * wrong status or value, or clobber a register, so that a conformance suite
- * can be shown to catch a wrong implementation. Never enabled by default.
+ * wrong status or value, or clobber a register, or (CONSOLE) drop, reverse
+ * or eagerly consume console data, so that a conformance suite can be shown
+ * to catch a wrong implementation. Never enabled by default.
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <ctype.h>
@@ -35,6 +36,12 @@ int hcabi_ref_inject_fault(struct hcabi_ref *ref, uint32_t function_id,
 	case HCABI_REF_FAULT_REREAD:
 	case HCABI_REF_FAULT_RACY:
 		if (param > UINT64_C(10000000)) /* at most 10 s */
+			return -1;
+		break;
+	case HCABI_REF_FAULT_CONSOLE_DROP:
+	case HCABI_REF_FAULT_CONSOLE_REVERSE:
+	case HCABI_REF_FAULT_CONSOLE_EAGER:
+		if (param != 0)
 			return -1;
 		break;
 	default:
@@ -70,6 +77,21 @@ out:
 	atomic_store_explicit(&ref->nfaults, n, memory_order_release);
 	pthread_mutex_unlock(&ref->fault_lock);
 	return ret;
+}
+
+bool hcabi__core_fault_has(struct hcabi_ref *ref, uint32_t function_id,
+			   enum hcabi_ref_fault_kind kind)
+{
+	bool found = false;
+
+	if (!atomic_load_explicit(&ref->nfaults, memory_order_acquire))
+		return false;
+	pthread_mutex_lock(&ref->fault_lock);
+	for (uint32_t i = 0; i < atomic_load_explicit(&ref->nfaults, memory_order_relaxed); i++)
+		if (ref->faults[i].function_id == function_id && ref->faults[i].kind == kind)
+			found = true;
+	pthread_mutex_unlock(&ref->fault_lock);
+	return found;
 }
 
 bool hcabi__core_fault_apply(struct hcabi_ref *ref, uint32_t function_id, bool in_batch,
@@ -298,6 +320,27 @@ bool hcabi_ref_inject_fault_spec(struct hcabi_ref *ref, const char *spec, const 
 				    "clobber needs a register (rcx, r11, ...) or its number 0..15";
 			return false;
 		}
+	} else if (name_eq(kind_s, kind_n, "drop") || name_eq(kind_s, kind_n, "reverse") ||
+		   name_eq(kind_s, kind_n, "eager")) {
+		/* CONSOLE data paths; which function each applies to is
+		 * checked so that a typo does not silently do nothing */
+		bool drop = name_eq(kind_s, kind_n, "drop");
+		bool reverse = name_eq(kind_s, kind_n, "reverse");
+		kind = drop ? HCABI_REF_FAULT_CONSOLE_DROP
+			    : reverse ? HCABI_REF_FAULT_CONSOLE_REVERSE : HCABI_REF_FAULT_CONSOLE_EAGER;
+		if (param_s) {
+			if (err)
+				*err = "drop, reverse and eager take no parameter";
+			return false;
+		}
+		if ((drop && fid != HCABI_FID_CONSOLE_WRITE && fid != HCABI_FID_CONSOLE_WRITE_BYTE) ||
+		    (reverse && fid != HCABI_FID_CONSOLE_WRITE) ||
+		    (!drop && !reverse && fid != HCABI_FID_CONSOLE_READ)) {
+			if (err)
+				*err = "drop is for CONSOLE.WRITE and CONSOLE.WRITE_BYTE, reverse for "
+				       "CONSOLE.WRITE, eager for CONSOLE.READ";
+			return false;
+		}
 	} else if (name_eq(kind_s, kind_n, "none")) {
 		kind = HCABI_REF_FAULT_NONE;
 		if (param_s) {
@@ -310,7 +353,7 @@ bool hcabi_ref_inject_fault_spec(struct hcabi_ref *ref, const char *spec, const 
 			return false;
 	} else {
 		if (err)
-			*err = "unknown kind (status, value, clobber, none, twice, reread or racy)";
+			*err = "unknown kind (status, value, clobber, none, twice, reread, racy, drop, reverse or eager)";
 		return false;
 	}
 	if (hcabi_ref_inject_fault(ref, fid, kind, param) != 0) {

@@ -212,6 +212,10 @@ bool hcabi__core_targets_valid(const struct hcabi_ref *ref, uint64_t mask, uint6
 /* Of those targets, the ones not stopped now (bit i: base + i). */
 uint64_t hcabi__core_targets_running(struct hcabi_ref *ref, uint64_t mask, uint64_t base);
 
+/* Faults (fault.c): is a fault of `kind` set for `function_id` (the
+ * CONSOLE data-path kinds, applied by ext_console.c)? */
+bool hcabi__core_fault_has(struct hcabi_ref *ref, uint32_t function_id,
+			   enum hcabi_ref_fault_kind kind);
 /* Faults (fault.c): apply the faults of res's function; true if any did. */
 bool hcabi__core_fault_apply(struct hcabi_ref *ref, uint32_t function_id, bool in_batch,
 			     struct hcabi__core_res *res, uint32_t *clobber);

@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
+from .console import ConsoleRegion, judge_file, judge_serial
 from .evidence import EvidenceContext
 from .manifests import ImageSpec, TestSpec
 from .model import BootRecord, Discovery, Ending, Problem, TestResult
-from .protocol import Garbled, Item, Record, Signed, Tail, item_text, read_items
+from .protocol import Garbled, Item, Record, Signed, Tail, Text, item_text, read_items
 from .versions import Version
 
 PROTOCOL_VERSION = "2"
@@ -114,6 +115,9 @@ class BootInterpreter:
         self.garbled_samples: list[str] = []
         self.problems: list[Problem] = []
         self._unknown_kinds: set[str] = set()
+        self.console_file: Optional[Path] = None  # {console}: CONSOLE output goes there, not to the serial log
+        self.regions: list[ConsoleRegion] = []  # console-expect .. console-end, in order
+        self.region: Optional[ConsoleRegion] = None  # the open one
 
     # -- feeding -------------------------------------------------------------
 
@@ -128,6 +132,16 @@ class BootInterpreter:
         self.tail.add(item_text(item))
         if self.not_evidence is not None:
             return
+        if self.region is not None and not self.restarted:
+            if isinstance(item, Text):
+                self.region.take(item)
+                return
+            if not (isinstance(item, Record) and item.kind == "console-end"):
+                # the guest writes no protocol line inside a region: what
+                # arrived there was not the announced bytes
+                self.region.interrupted = f"line {item.lineno} looks like a protocol line"
+                self.region.own_line = isinstance(item, Record) and item.signed is not None and self.evidence.verify(item.signed.data, item.signed.mac)
+                self.region = None
         if isinstance(item, Garbled):
             if item.signed is None:
                 self.noise += 1  # line noise: it may have been a protocol line
@@ -287,6 +301,49 @@ class BootInterpreter:
         needs = [n for n in rec.fields.get("needs", "").split(",") if n] if status == "skip" else []
         self._close(name, status, message, needs)
 
+    def _on_console_expect(self, rec: Record) -> None:
+        f = rec.fields
+        if self.current is None:
+            self._warn(f"line {rec.lineno}: console-expect outside a test ignored")
+            return
+        self.region = ConsoleRegion(
+            self.current.name, f["label"], int(f["len"]), f["sha256"], f["how"], f["req"], rec.lineno, self.console_file is None
+        )
+        self.regions.append(self.region)
+
+    def _on_console_end(self, rec: Record) -> None:
+        region = self.region
+        if region is None or region.label != rec.fields["label"]:
+            self._warn(f"line {rec.lineno}: console-end label={rec.fields['label']} without its console-expect")
+            return
+        region.closed = True
+        self.region = None
+
+    def _judge_console(self) -> None:
+        """Compare what reached the console with what each region announced;
+        a mismatch is a failing check of the test that wrote it."""
+        if not self.regions:
+            return
+        k = self.evidence.k
+        if self.console_file is None:
+            verdicts = [judge_serial(r, k) for r in self.regions]
+        else:
+            verdicts = judge_file(self.regions, k, self.console_file, self.evidence.serial_limit)
+        for region, problem in zip(self.regions, verdicts):
+            if problem is None:
+                continue
+            if problem.startswith("error: "):
+                self._error(f"line {region.lineno}: {problem[7:]}")
+                continue
+            out = self.outcomes.get(region.test)
+            if out is None:
+                continue
+            if len(out.failed) < MAX_FAILED_CHECKS:
+                out.failed.append({"req": region.req, "msg": problem})
+            if out.status in ("pass", "skip"):
+                out.status = "fail"
+                out.message = _clip(f"{out.message + '; ' if out.message else ''}runner check failed: [{region.req}] {problem}")
+
     def _on_suite_end(self, rec: Record) -> None:
         if self.current is not None:
             self._close(self.current.name, "error", "suite-end arrived before this test's test-end")
@@ -367,6 +424,7 @@ class BootInterpreter:
         error = self.boot_error(ending)
         effective = Ending("restart", "the VM restarted (a second hello line)") if self.restarted else ending
         self._finish_open(effective)
+        self._judge_console()
         if error:
             self._error(error)
             self.outcomes.clear()  # an unusable boot's results are not evidence
@@ -418,13 +476,17 @@ def interpret_boot(
     known: dict[str, TestSpec],
     selected: list[TestSpec],
     evidence: EvidenceContext,
+    console: Optional[Path] = None,
 ) -> tuple[BootRecord, list[TestResult]]:
     """Read a boot's serial log (streamed, at most `evidence.serial_limit`
     bytes of it; it may be huge or absent), check that it is evidence of this
     boot, and produce its record and the results of `selected` (this image's
     tests). `record.evidence` gets nonce, serial_bytes, serial_limit,
-    serial_capped, verified and lines; the runner adds the checksums."""
+    serial_capped, verified and lines; the runner adds the checksums.
+    `console`: the file the VMM writes CONSOLE output to ({console} of
+    --target cmd), when not the serial log."""
     interp = BootInterpreter(image, known, evidence)
+    interp.console_file = console
     size = 0
     try:
         size = os.stat(serial).st_size

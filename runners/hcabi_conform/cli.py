@@ -131,7 +131,7 @@ def build_parser() -> Parser:
     run.add_argument("--target", choices=("ref", "qemu", "cmd"), default="ref", help="ref (default): hcabi-refvmm, direct or nested; qemu: plain QEMU; cmd: --vmm-cmd")
     run.add_argument(
         "--vmm-cmd", metavar="TEMPLATE",
-        help="VMM command for --target cmd; placeholders {image} and {cmdline} (required), {serial}, {vcpus}, {memory} (MiB), {spec_version}",
+        help="VMM command for --target cmd; placeholders {image} and {cmdline} (required), {serial}, {vcpus}, {memory} (MiB), {spec_version}, {console_input}, {console}",
     )  # fmt: skip
     run.add_argument(
         "--vmm-exit", action="append", default=[], metavar="EVENT=STATUS",

@@ -80,6 +80,32 @@ def line_key(key: bytes, nonce: str) -> bytes:
     return hashlib.sha256(key + nonce.encode("ascii")).digest()
 
 
+CONSOLE_ALPHABET = b"abcdefghijklmnopqrstuvwxyz234567"
+CONSOLE_LINE = 48
+CONSOLE_INPUT_LABEL = "console-input"
+CONSOLE_INPUT_BYTES = 200
+
+
+def console_bytes(k: bytes, label: str, length: int) -> bytes:
+    """The console data-path stream `label` of a boot whose line key is `k`
+    (docs/internals.md, "Console data paths"; the guest's console_data.c):
+    raw = HMAC(K, "LABEL:0") || HMAC(K, "LABEL:1") || ...; byte i is a newline
+    when i % 48 == 47, else ALPHABET[raw[i] % 32]. Unpredictable without the
+    key, printable, line-structured, and never containing '@'."""
+    out = bytearray()
+    for block in range((length + 31) // 32):
+        raw = hmac.new(k, f"{label}:{block}".encode("ascii"), hashlib.sha256).digest()
+        for j, byte in enumerate(raw[: length - 32 * block]):
+            i = 32 * block + j
+            out.append(10 if i % CONSOLE_LINE == CONSOLE_LINE - 1 else CONSOLE_ALPHABET[byte % 32])
+    return bytes(out)
+
+
+def console_input(key: bytes, nonce: str, length: int = CONSOLE_INPUT_BYTES) -> bytes:
+    """The console input a boot is fed (refvmm --console-input, {console_input})."""
+    return console_bytes(line_key(key, nonce), CONSOLE_INPUT_LABEL, length)
+
+
 def line_mac(k: bytes, data: bytes) -> str:
     """The MAC field of a line whose bytes before ` ~` are `data`."""
     return hmac.new(k, data, hashlib.sha256).hexdigest()[:MAC_HEX]

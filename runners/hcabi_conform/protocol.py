@@ -65,6 +65,13 @@ _SCHEMA: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "test-end": ({"name": _NAME, "verdict": "pass|fail|skip|error"}, {"needs": r"[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*"}),
     "expect": ({"event": "shutdown|reboot|crash"}, {"code": r"-?" + _HEX_OR_INT}),
     "suite-end": ({"pass": _INT, "fail": _INT, "skip": _INT, "error": _INT}, {}),
+    # Console data paths: the bytes between these two lines are compared
+    # with the announced stream (boot.py, docs/internals.md).
+    "console-expect": (
+        {"label": _NAME, "len": _INT, "sha256": r"[0-9a-f]{64}", "how": "write|pieces|bytes|rejected", "req": _NAME},
+        {},
+    ),
+    "console-end": ({"label": _NAME}, {}),
 }
 _COMPILED = {
     kind: (
@@ -114,10 +121,14 @@ class Garbled:
 
 @dataclass(frozen=True)
 class Text:
-    """Free-form log text."""
+    """Free-form log text; `raw` its bytes (without the newline), for the
+    console data-path comparison; `truncated` when the line was cut at
+    MAX_LINE."""
 
     lineno: int
     text: str
+    raw: bytes = b""
+    truncated: bool = False
 
 
 Item = Union[Record, Garbled, Text]
@@ -267,10 +278,10 @@ def parse_line(raw: bytes, lineno: int, truncated: bool = False) -> Item:
     """Classify one serial line. `@hcabi ` may follow junk on the same line (a
     partial line the guest or firmware printed without a newline): each
     occurrence is tried and the first one whose CRC verifies wins."""
-    line = raw.rstrip(b"\r\n")
-    first = line.find(PREFIX)
+    first = raw.find(PREFIX)
     if first < 0:
-        return Text(lineno, printable(line))
+        return Text(lineno, printable(raw.rstrip(b"\r\n")), raw, truncated)
+    line = raw.rstrip(b"\r\n")
     if truncated:
         return Garbled(lineno, f"line longer than {MAX_LINE} bytes", printable(line))
     reason = ""

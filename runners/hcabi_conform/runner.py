@@ -17,7 +17,7 @@ from typing import Callable, Optional, TextIO
 
 from .boot import interpret_boot
 from .errors import EnvError, UsageError
-from .evidence import DEFAULT_SERIAL_LIMIT, EvidenceContext, image_key, new_nonce, sha256_file
+from .evidence import DEFAULT_SERIAL_LIMIT, EvidenceContext, console_input, image_key, new_nonce, sha256_file
 from .manifests import ImageSpec, RequirementsManifest, TestsManifest, TestSpec
 from .model import BootRecord, TestResult
 from .targets import BootJob, BootRun, Target
@@ -75,8 +75,9 @@ def make_plan(manifest: TestsManifest, newest: Version, filters: list[str], shar
 def make_jobs(
     plan: Plan, images_dir: Path, out_dir: Path, timeout: float, spec_version: Optional[Version], serial_limit: int = DEFAULT_SERIAL_LIMIT
 ) -> list[BootJob]:
-    """One boot per image, each with a fresh nonce and its image's evidence
-    key; a missing image (or one without a key) means the suite is not built."""
+    """One boot per image, each with a fresh nonce, its image's evidence key
+    and its console input (derived from both, written next to its serial
+    log); a missing image (or one without a key) means the suite is not built."""
     jobs = [
         BootJob(img, images_dir / img.file, out_dir / f"{img.name}.serial", out_dir / f"{img.name}.stderr", timeout, spec_version)
         for img in plan.images
@@ -88,6 +89,11 @@ def make_jobs(
         job.key = image_key(job.image_path)
         job.nonce = new_nonce()
         job.serial_limit = serial_limit
+        job.console_input = out_dir / f"{job.image.name}.console-in"
+        try:
+            job.console_input.write_bytes(console_input(job.key, job.nonce))
+        except OSError as exc:
+            raise EnvError(f"cannot write console input {job.console_input}: {exc.strerror or exc}") from None
     return jobs
 
 
@@ -117,11 +123,15 @@ def execute(plan: Plan, tests: TestsManifest, target: Target, jobs: list[BootJob
         job = run.job
         image = job.image
         evidence = EvidenceContext(job.nonce, job.key, job.serial_limit)
-        record, res = interpret_boot(image, job.serial, run.ending, known, plan.selected[image.name], evidence)
+        record, res = interpret_boot(image, job.serial, run.ending, known, plan.selected[image.name], evidence, job.console_out)
         record.command = run.command
         record.duration = run.duration
         record.timing = dict(run.timing)
         record.logs = {"serial": str(job.serial), "stderr": str(job.stderr)}
+        if job.feed_input and job.console_input is not None:
+            record.logs["console_input"] = str(job.console_input)
+        if job.console_out is not None:
+            record.logs["console"] = str(job.console_out)
         record.evidence.update(
             image_sha256=sha256_file(job.image_path), serial_sha256=sha256_file(job.serial), stderr_sha256=sha256_file(job.stderr)
         )
@@ -130,6 +140,8 @@ def execute(plan: Plan, tests: TestsManifest, target: Target, jobs: list[BootJob
             results[image.name] = res
             progress(record, res, len(boots), len(jobs))
 
+    for job in jobs:
+        target.prepare(job)
     target.run(jobs, parallel, done)
     order = [img.name for img in plan.images]
     all_results = [r for name in order for r in results.get(name, [])]

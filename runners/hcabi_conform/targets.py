@@ -12,7 +12,8 @@ the serial log is boot.py's job, so every target is judged by the same code.
 Each VMM runs in its own session and the whole process group is killed on
 timeout, so a hung VMM (or one that forked) never outlives its boot; its
 output is bounded likewise (procs.py). Every boot hands the image its nonce
-on the guest command line (refvmm --cmdline, QEMU -append, {cmdline}).
+on the guest command line (refvmm --cmdline, QEMU -append, {cmdline}) and,
+where it can take it, its console input (docs/internals.md, "Console data paths").
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Callable, Optional, Sequence
 
 from . import timing
 from .errors import EnvError, UsageError
-from .evidence import DEFAULT_SERIAL_LIMIT, cmdline_arg
+from .evidence import CONSOLE_INPUT_BYTES, DEFAULT_SERIAL_LIMIT, cmdline_arg
 from .manifests import ImageSpec
 from .model import Ending
 from .procs import _Proc, cap_file, kill_group, run_parallel, run_process
@@ -45,7 +46,8 @@ KVM_API_VERSION = 12
 REFVMM_PREFIX = "hcabi-refvmm: "
 NESTED_BOOT_OVERHEAD = 240.0  # boot the nested kernel, load kvm, copy images
 NESTED_GRACE = 60.0
-TEMPLATE_FIELDS = ("image", "serial", "cmdline", "vcpus", "memory", "spec_version")
+TEMPLATE_FIELDS = ("image", "serial", "cmdline", "vcpus", "memory", "spec_version", "console", "console_input")
+CONSOLE_INPUT_ARG = "hcabi.console_input="
 VMM_EVENTS = ("shutdown", "reboot", "crash")
 
 DEFAULT_TIMEOUTS = {"direct": 60.0, "nested": 300.0, "kvm": 60.0, "tcg": 300.0, "cmd": 60.0}
@@ -105,16 +107,25 @@ class BootJob:
     nonce: str = ""  # this boot's nonce (evidence.new_nonce), on the guest command line
     key: bytes = b""  # the image's evidence key (evidence.image_key)
     serial_limit: int = DEFAULT_SERIAL_LIMIT  # bytes of serial output (and stderr) kept
+    console_input: Optional[Path] = None  # this boot's console input (runner.make_jobs writes it)
+    feed_input: bool = False  # the target feeds console_input to CONSOLE.READ (Target.prepare)
+    console_out: Optional[Path] = None  # where the VMM writes CONSOLE output, when not the serial log ({console})
 
     @property
     def cmdline(self) -> str:
-        """The guest command line: hands the image its nonce."""
-        return cmdline_arg(self.nonce)
+        """The guest command line: hands the image its nonce and, when the
+        target feeds console input, how many bytes of it."""
+        line = cmdline_arg(self.nonce)
+        if self.feed_input and self.console_input is not None:
+            line += f" {CONSOLE_INPUT_ARG}{CONSOLE_INPUT_BYTES}"
+        return line
 
     def clear_logs(self) -> None:
         """Remove a previous run's logs so a VMM that writes nothing is not
         judged on stale output."""
-        for path in (self.serial, self.stderr, self.serial.with_suffix(".status")):
+        for path in (self.serial, self.stderr, self.serial.with_suffix(".status"), self.console_out):
+            if path is None:
+                continue
             try:
                 path.unlink()
             except FileNotFoundError:
@@ -215,6 +226,11 @@ class Target:
 
     name = "?"
     mode = "?"
+    feeds_input = False  # can give each boot its console input
+
+    def prepare(self, job: BootJob) -> None:
+        """Settle what this target does with a job's console data."""
+        job.feed_input = self.feeds_input and job.console_input is not None
 
     def preflight(self) -> None:
         """Fail early (EnvError) when the target cannot possibly run."""
@@ -278,6 +294,8 @@ def refvmm_args(job: BootJob, extra: Sequence[str] = ()) -> list[str]:
     args += ["--timeout", f"{job.timeout:g}", "--no-reboot", "--cmdline", job.cmdline, "--serial-limit", str(job.serial_limit)]
     if job.spec_version is not None:
         args += ["--spec-version", str(job.spec_version)]
+    if job.feed_input and job.console_input is not None:
+        args.append(f"--console-input={job.console_input}")  # --opt=PATH: the nested launcher copies it in
     return args + list(extra) + [str(job.image_path)]
 
 
@@ -285,6 +303,7 @@ class RefDirect(ProcessTarget):
     """hcabi-refvmm on this machine's /dev/kvm."""
 
     name, mode = "ref", "direct"
+    feeds_input = True
 
     def __init__(self, refvmm: Path, extra_args: Sequence[str] = ()) -> None:
         self.refvmm = refvmm
@@ -322,6 +341,7 @@ class RefNested(Target):
     ($HCABI_NESTED_HOLDER). `extra_args` (--refvmm-arg) go to every refvmm."""
 
     name, mode = "ref", "nested"
+    feeds_input = True
 
     def __init__(
         self,
@@ -559,7 +579,9 @@ def parse_template(template: str) -> list[str]:
 
 class Cmd(ProcessTarget):
     """Any VMM, from a template. Without {serial} the VMM's stdout is taken
-    as the serial output. `exits` ({status: event}, --vmm-exit) says which of
+    as the serial output. {console_input}: a file whose bytes CONSOLE.READ
+    must return (without it the input tests skip); {console}: a file the VMM
+    writes CONSOLE output to, when that is not the serial output. `exits` ({status: event}, --vmm-exit) says which of
     the VMM's exit statuses mean a shutdown, reboot or crash of the VM."""
 
     name, mode = "cmd", "cmd"
@@ -570,6 +592,12 @@ class Cmd(ProcessTarget):
         self.tokens = parse_template(template)
         self.serial_on_stdout = not any("{serial}" in t for t in self.tokens)
         self.pins_version = any("{spec_version}" in t for t in self.tokens)
+        self.feeds_input = any("{console_input}" in t for t in self.tokens)
+        self.console_apart = any("{console}" in t for t in self.tokens)
+
+    def prepare(self, job: BootJob) -> None:
+        super().prepare(job)
+        job.console_out = job.serial.with_suffix(".console") if self.console_apart else None
 
     def preflight(self) -> None:
         exe = self.tokens[0]
@@ -592,6 +620,8 @@ class Cmd(ProcessTarget):
             "vcpus": str(job.image.vcpus),
             "memory": str(job.image.memory_mib),
             "spec_version": str(job.spec_version) if job.spec_version else "",
+            "console": str(job.console_out or ""),
+            "console_input": str(job.console_input or ""),
         }
         return [token.format(**values) for token in self.tokens]
 

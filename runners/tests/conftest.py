@@ -174,6 +174,17 @@ for step in script["steps"]:
         chunk = b"y" * 4095 + b"\n"
         while True:
             out.write(chunk)
+    elif "console" in step:
+        # a console data-path region (docs/internals.md): the stream derived
+        # from K independently of the runner; "mode" breaks it like a VMM could
+        c = step["console"]
+        k = hashlib.sha256(key + nonce.encode()).digest()
+        raw = b"".join(hmac.new(k, ("%s:%d" % (c["label"], b)).encode(), hashlib.sha256).digest() for b in range(c["len"] // 32 + 1))
+        data = bytes(10 if i % 48 == 47 else b"abcdefghijklmnopqrstuvwxyz234567"[raw[i] % 32] for i in range(c["len"]))
+        line("console-expect label=%s len=%d sha256=%s how=write req=%s" % (c["label"], c["len"], hashlib.sha256(data).hexdigest(), c["req"]))
+        mode = c.get("mode", "ok")
+        out.write({"ok": data, "reverse": data[::-1], "drop": b"", "truncate": data[: len(data) // 2], "extra": data + b"!"}[mode] + b"\n")
+        line("console-end label=%s" % c["label"])
     elif "text" in step:
         out.write(step["text"].encode() + b"\n")
     elif "raw" in step:

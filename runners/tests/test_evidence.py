@@ -188,5 +188,6 @@ def test_nested_jobs_carry_the_nonce_and_limit(suite: Suite) -> None:
     assert res.rc == 0, res.out + res.err
     boot = load(suite.root / "r.json")["boots"][0]
     jobs = json.loads((suite.out / "nested-0" / "invocation.json").read_text())["jobs"]
-    assert f"--cmdline hcabi.nonce={boot['evidence']['nonce']} --serial-limit {16 << 20}" in jobs
-    assert boot["evidence"]["verified"] is True and f"hcabi.nonce={boot['evidence']['nonce']}" in boot["command"]
+    assert f"--cmdline 'hcabi.nonce={boot['evidence']['nonce']} hcabi.console_input=200' --serial-limit {16 << 20}" in jobs
+    assert f"--console-input={suite.out / 'base.console-in'}" in jobs
+    assert boot["evidence"]["verified"] is True and f"hcabi.nonce={boot['evidence']['nonce']} hcabi.console_input=200" in boot["command"]

@@ -235,7 +235,8 @@ def test_ref_direct_with_fake_refvmm(suite: Suite) -> None:
     nonce = next(b for b in rep["boots"] if b["image"] == "time")["evidence"]["nonce"]
     assert argv == [
         "--vcpus", "2", "--memory", "64M", "--serial", "-", "--timeout", "60", "--no-reboot",
-        "--cmdline", f"hcabi.nonce={nonce}", "--serial-limit", str(16 << 20), str(suite.images_dir / "hcabi-conf-time.elf"),
+        "--cmdline", f"hcabi.nonce={nonce} hcabi.console_input=200", "--serial-limit", str(16 << 20),
+        f"--console-input={suite.out / 'time.console-in'}", str(suite.images_dir / "hcabi-conf-time.elf"),
     ]  # fmt: skip
 
 

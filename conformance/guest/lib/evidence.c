@@ -43,7 +43,7 @@ const char *hcabi_nonce(void)
 	return nonce[0] ? nonce : "-";
 }
 
-static const char *command_line(void)
+const char *hcabi_command_line(void)
 {
 	uint64_t gpa = hcabi_start_info();
 	const struct pvh_start_info *si = (const struct pvh_start_info *)(uintptr_t)gpa;
@@ -77,7 +77,7 @@ void hcabi__evidence_init(void)
 	uint8_t k[32];
 
 	nonce[0] = 0;
-	parse_nonce(command_line());
+	parse_nonce(hcabi_command_line());
 	hcabi_sha256_init(&s);
 	hcabi_sha256_update(&s, hcabi__evidence_blob + 16, 32);
 	hcabi_sha256_update(&s, nonce, strlen(nonce));

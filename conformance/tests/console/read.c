@@ -4,9 +4,10 @@
  *
  * What:
  *  - CONSOLE-020: READ never waits and returns SUCCESS with a count of at
- *    most min(len, MAX_XFER); with no input pending (the usual case under a
- *    test harness) that count is 0. Pending input is accepted, logged, and
- *    checked against the limits. len 0 returns 0.
+ *    most min(len, MAX_XFER); with no input pending (these run after
+ *    input.c's test has read all the supplied input) that count is 0.
+ *    Pending input is accepted, logged, and checked against the limits.
+ *    len 0 returns 0.
  *  - CONSOLE-021: buffers partly or wholly outside RAM, in the LAPIC page,
  *    or whose end overflows return INVALID_ADDRESS (whether input was
  *    consumed is not visible without input);

@@ -13,8 +13,9 @@
  *    outside RAM or at 2^64 - 1); buffers partly or wholly outside RAM, in
  *    the LAPIC page, or whose end overflows 64 bits return INVALID_ADDRESS
  *    (RDX 0).
- * That the bytes reach the console in order is visible in the boot log
- * only (lines starting "hcabi-console-test:").
+ * That the bytes reach the console in order is checked by output.c (with
+ * the runner); here it is visible in the boot log only (lines starting
+ * "hcabi-console-test:").
  * Why: WRITE is the first thing an early kernel uses; the exact count makes
  * a writer's loop correct, and the address checks keep a guest from making
  * the host read beyond its memory.

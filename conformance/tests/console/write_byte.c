@@ -5,8 +5,8 @@
  * What: WRITE_BYTE of each byte of a short line returns SUCCESS with 0 (the
  * line shows in the boot log: "hcabi-console-test: byte by byte");
  * arguments with any of bits 63:8 set (bit 8, bit 31, bit 63, all ones) are
- * INVALID_PARAM with RDX 0 (nothing may be written: visible in the log
- * only).
+ * INVALID_PARAM with RDX 0 (that nothing is written, and that the bytes
+ * arrive, is checked by output.c with the runner).
  * Why: the one-byte form is what a panic path or an early boot stub uses;
  * its reserved bits are where a later version could add flags.
  */

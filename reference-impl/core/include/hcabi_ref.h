@@ -334,6 +334,12 @@ enum hcabi_ref_fault_kind {
 	HCABI_REF_FAULT_TWICE,    /* IPI.SEND: inject each interrupt a second time */
 	HCABI_REF_FAULT_REREAD,   /* VCPU.START: read the boot state again after validating it */
 	HCABI_REF_FAULT_RACY,     /* VCPU.STOP: a vCPU deciding its own STOP counts as stopped */
+	/* CONSOLE data paths (param 0): WRITE/WRITE_BYTE return success but
+	 * write nothing; WRITE writes each buffer reversed; READ with a bad
+	 * address consumes the input it would have read, then fails. */
+	HCABI_REF_FAULT_CONSOLE_DROP,
+	HCABI_REF_FAULT_CONSOLE_REVERSE,
+	HCABI_REF_FAULT_CONSOLE_EAGER,
 };
 int hcabi_ref_inject_fault(struct hcabi_ref *ref, uint32_t function_id,
 			   enum hcabi_ref_fault_kind kind, uint64_t param);
@@ -346,7 +352,9 @@ int hcabi_ref_inject_fault(struct hcabi_ref *ref, uint32_t function_id,
  * calls), after every other step of the dispatch. */
 #define HCABI_REF_MAX_FAULTS 32u
 /* Parse "FUNC:KIND[:PARAM]" (FUNC a name like BASE.GET_SPEC_VERSION or a
- * hex ID; KIND status|value|clobber) and apply it. false + *err on error.
+ * hex ID; KIND status|value|clobber, or for CONSOLE drop|reverse|eager:
+ * CONSOLE.WRITE:drop, CONSOLE.WRITE_BYTE:drop, CONSOLE.WRITE:reverse,
+ * CONSOLE.READ:eager) and apply it. false + *err on error.
  * Names are case-insensitive. PARAM: an integer (decimal, 0x hex, or
  * negative decimal); for status also a status name (NOT_SUPPORTED); for
  * clobber also a register name (rcx). KIND none removes the faults.

@@ -106,6 +106,39 @@ START_TEST(read_bad_range)
 }
 END_TEST
 
+/* The test-only CONSOLE faults (fault.c) break exactly what they say:
+ * the conformance suite is shown to catch each. */
+START_TEST(console_faults)
+{
+	struct hcabi_ref_ret r;
+	const char *err = NULL;
+
+	fill(0x1000, "abcdef");
+	ck_assert(hcabi_ref_inject_fault_spec(hx.ref, "CONSOLE.WRITE:reverse", &err));
+	r = CALL(0, HCABI_FID_CONSOLE_WRITE, 0x1000, 6);
+	CK_OK(r, 6);
+	ck_assert_mem_eq(hx.fake->out, "fedcba", 6);
+	ck_assert(hcabi_ref_inject_fault_spec(hx.ref, "CONSOLE.WRITE:drop", &err));
+	ck_assert(hcabi_ref_inject_fault_spec(hx.ref, "console.write_byte:DROP", &err));
+	CK_OK(CALL(0, HCABI_FID_CONSOLE_WRITE, 0x1000, 6), 6);
+	CK_OK(CALL(0, HCABI_FID_CONSOLE_WRITE_BYTE, 'x'), 0);
+	ck_assert_uint_eq(hx.fake->nout, 6);
+
+	fake_console_input(hx.fake, "pending", 7);
+	ck_assert(hcabi_ref_inject_fault_spec(hx.ref, "CONSOLE.READ:eager", &err));
+	CK_STATUS(CALL(0, HCABI_FID_CONSOLE_READ, 0xFFFFFFFFFFFFFFF0ull, 32),
+		  HCABI_ERR_INVALID_ADDRESS);
+	ck_assert_uint_eq(hx.fake->in_pos, 7);
+	ck_assert_uint_eq(fake_count(hx.fake, FOP_MEM_WRITE, UINT32_MAX), 0);
+
+	/* a kind on the wrong function, or with a parameter, is refused */
+	ck_assert(!hcabi_ref_inject_fault_spec(hx.ref, "CONSOLE.READ:reverse", &err));
+	ck_assert_ptr_nonnull(strstr(err, "reverse for CONSOLE.WRITE"));
+	ck_assert(!hcabi_ref_inject_fault_spec(hx.ref, "BASE.GET_SPEC_VERSION:drop", &err));
+	ck_assert(!hcabi_ref_inject_fault_spec(hx.ref, "CONSOLE.WRITE:drop:1", &err));
+}
+END_TEST
+
 /* CONSOLE-001: a platform that takes a few bytes at a time gets them all,
  * in order. */
 START_TEST(write_short_host_writes)
@@ -326,6 +359,8 @@ static Suite *console_suite(void)
 	tcase_add_test(tc, read_overclaim);
 	tcase_add_test(tc, read_never_leaks_host_bytes);
 	tcase_add_loop_test(tc, read_bad_range, 0, NBAD);
+	tc = hx_tcase(s, "faults", 10);
+	tcase_add_test(tc, console_faults);
 	tc = hx_tcase(s, "concurrency", 30);
 	tcase_add_test(tc, concurrent_writes_not_interleaved);
 	return s;

@@ -17,7 +17,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,34 +153,65 @@ void hcabi__serial_flush(void)
 	pthread_mutex_unlock(&sink.lock);
 }
 
+/* ---- console input (--console-input) -------------------------------------
+ * The whole file is read at start: CONSOLE.READ returns its bytes in order,
+ * as many as asked (CONSOLE-020: never waits), each exactly once, across
+ * reboots. Without --console-input there is no input: stdin is not read, so
+ * that what a guest reads never depends on how refvmm was started (a pipe or
+ * a terminal a test harness happened to leave open). */
 static pthread_mutex_t input_lock = PTHREAD_MUTEX_INITIALIZER;
-static int input_state = -1; /* -1 unknown, 0 none, 1 stdin usable */
+static uint8_t *input_buf;
+static size_t input_len, input_pos;
+
+int hcabi__console_input_open(const char *path, const char **err)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	size_t n;
+
+	if (!f) {
+		*err = strerror(errno);
+		return -1;
+	}
+	buf = malloc(HCABI__CONSOLE_INPUT_MAX + 1);
+	if (!buf) {
+		fclose(f);
+		*err = "out of memory";
+		return -1;
+	}
+	n = fread(buf, 1, HCABI__CONSOLE_INPUT_MAX + 1, f);
+	if (ferror(f)) {
+		*err = strerror(errno ? errno : EIO);
+		fclose(f);
+		free(buf);
+		return -1;
+	}
+	fclose(f);
+	if (n > HCABI__CONSOLE_INPUT_MAX) {
+		*err = "larger than 1 MiB";
+		free(buf);
+		return -1;
+	}
+	pthread_mutex_lock(&input_lock);
+	free(input_buf);
+	input_buf = buf;
+	input_len = n;
+	input_pos = 0;
+	pthread_mutex_unlock(&input_lock);
+	return 0;
+}
 
 int64_t hcabi__console_read(void *buf, size_t len)
 {
-	int64_t got = 0;
+	size_t n;
 
 	pthread_mutex_lock(&input_lock);
-	if (input_state < 0)
-		input_state = isatty(0) ? 0 : (fcntl(0, F_GETFL) >= 0 ? 1 : 0);
-	while (input_state == 1 && (size_t)got < len) {
-		struct pollfd pfd = {.fd = 0, .events = POLLIN};
-		ssize_t n;
-		if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & (POLLIN | POLLHUP)))
-			break;
-		n = read(0, (uint8_t *)buf + got, len - (size_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				input_state = 0; /* end of input */
-			break;
-		}
-		got += n;
-		break; /* what was pending; do not wait for more */
-	}
+	n = input_len - input_pos < len ? input_len - input_pos : len;
+	if (n)
+		memcpy(buf, input_buf + input_pos, n);
+	input_pos += n;
 	pthread_mutex_unlock(&input_lock);
-	return got;
+	return (int64_t)n;
 }
 
 /* ---- COM1 ----------------------------------------------------------------- */

@@ -35,6 +35,8 @@ static const char usage_text[] =
     "                        (default 64M, at least 1M, at most 3G)\n"
     "  --serial FILE|-       where COM1 and CONSOLE output go (default -: stdout)\n"
     "  --serial-limit BYTES  drop serial output past BYTES (default 16M)\n"
+    "  --console-input FILE  bytes CONSOLE.READ returns, in order, each once\n"
+    "                        (default: no console input)\n"
     "  --cmdline STR         command line in the PVH start info\n"
     "  --spec-version X.Y    HCABI version to expose (default: the newest)\n"
     "  --timeout SECONDS     stop the guest after SECONDS of wall-clock time\n"
@@ -104,6 +106,7 @@ enum {
 	OPT_MEMORY,
 	OPT_SERIAL,
 	OPT_SERIAL_LIMIT,
+	OPT_CONSOLE_INPUT,
 	OPT_CMDLINE,
 	OPT_SPEC,
 	OPT_TIMEOUT,
@@ -118,6 +121,7 @@ static const struct option long_opts[] = {
     {"memory", required_argument, NULL, OPT_MEMORY},
     {"serial", required_argument, NULL, OPT_SERIAL},
     {"serial-limit", required_argument, NULL, OPT_SERIAL_LIMIT},
+    {"console-input", required_argument, NULL, OPT_CONSOLE_INPUT},
     {"cmdline", required_argument, NULL, OPT_CMDLINE},
     {"spec-version", required_argument, NULL, OPT_SPEC},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -195,6 +199,11 @@ static void parse_args(int argc, char **argv, struct hcabi__opts *o)
 			if (!*optarg)
 				usage_error("--serial wants a file name or -");
 			o->serial_path = optarg;
+			break;
+		case OPT_CONSOLE_INPUT:
+			if (!*optarg)
+				usage_error("--console-input wants a file name");
+			o->console_input_path = optarg;
 			break;
 		case OPT_SERIAL_LIMIT:
 			if (!hcabi__parse_size(optarg, &o->serial_limit))
@@ -287,6 +296,10 @@ int main(int argc, char **argv)
 	ref = hcabi__core_create(&vm, &opts, &status, err, sizeof(err));
 	if (!ref)
 		die(status, "%s%s", status == HCABI__EXIT_USAGE ? "" : "error: ", err);
+	if (opts.console_input_path &&
+	    hcabi__console_input_open(opts.console_input_path, &serr) != 0)
+		die(HCABI__EXIT_HOST, "error: cannot read --console-input %s: %s",
+		    opts.console_input_path, serr);
 	if (hcabi__image_load_file(&image, opts.image_path, opts.mem_size, err, sizeof(err)) != 0)
 		die(HCABI__EXIT_HOST, "error: %s", err);
 	if (hcabi__kvm_probe(&max_vcpus, err, sizeof(err)) != 0)

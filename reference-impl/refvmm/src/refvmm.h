@@ -63,6 +63,7 @@ struct hcabi__opts {
 	double timeout_s;      /* 0 = none */
 	bool no_reboot;
 	uint64_t serial_limit;
+	const char *console_input_path; /* --console-input; NULL: no input */
 	const char **faults;
 	size_t nfaults;
 	/* --extensions: the EIDs to provide (profiles); NULL: all */
@@ -81,10 +82,15 @@ void hcabi__log_final(const char *msg);
 
 /* ---- the serial sink (devices.c), lives across reboots ---------------- */
 int hcabi__serial_open(const char *path, uint64_t limit, const char **err);
+/* --console-input: read FILE (at most HCABI__CONSOLE_INPUT_MAX bytes) whole;
+ * CONSOLE.READ then returns its bytes in order, each once, across reboots.
+ * Without it there is no console input. 0, or -1 with *err. */
+#define HCABI__CONSOLE_INPUT_MAX (1u << 20)
+int hcabi__console_input_open(const char *path, const char **err);
 /* Append guest output; drops what is past the limit. Thread-safe. */
 void hcabi__serial_write(const void *buf, size_t len);
 void hcabi__serial_flush(void);
-/* Console input for CONSOLE.READ: non-blocking, stdin when not a tty. */
+/* Console input for CONSOLE.READ: the next bytes of --console-input, never blocking. */
 int64_t hcabi__console_read(void *buf, size_t len);
 
 /* ---- the guest image (pvh.c) ------------------------------------------ */

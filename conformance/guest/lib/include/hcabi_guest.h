@@ -77,6 +77,14 @@ void hcabi_proto(const char *fmt, ...) HCABI_PRINTF(1, 2);
 void hcabi_hello(const char *image);
 /* This boot's nonce from the PVH command line (hcabi.nonce=), or "-". */
 const char *hcabi_nonce(void);
+/* The PVH command line ("" when none). */
+const char *hcabi_command_line(void);
+/* console_data.c: n bytes of the console data-path stream LABEL, derived
+ * from this boot's line key (docs/internals.md, "Console data paths"). */
+void hcabi_console_bytes(const char *label, uint8_t *out, size_t n);
+/* The unsigned decimal value of the first NAME= word of the command line,
+ * or -1. */
+long long hcabi_cmdline_number(const char *name);
 
 /* ---- how an image ends ---- */
 /* isa-debug-exit (port 0xf4) with value v (QEMU/refvmm exit status

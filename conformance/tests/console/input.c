@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CONSOLE.READ of supplied input, end to end: CONSOLE-020 .. CONSOLE-022.
+ *
+ * The runner feeds every boot's console input (refvmm --console-input, the
+ * `{console_input}` file of --target cmd) and says how many bytes on the
+ * command line (`hcabi.console_input=N`); the bytes are derived from this
+ * boot's key (console_data.c), so the guest knows what it must read without
+ * trusting the VMM. Without the word the target cannot supply input: the
+ * test skips and says so.
+ *
+ * What:
+ *  - CONSOLE-020: READ of len 0 returns SUCCESS 0 and consumes nothing;
+ *    READs of different lengths (1, 7, 30, 2, 64, ...) each return at most
+ *    len bytes, and together return exactly the supplied bytes in order,
+ *    none lost or repeated (a READ may return fewer than are pending, so the
+ *    guest polls, up to a bound of empty READs, until all have arrived);
+ *    once they are all read, READ returns SUCCESS 0 (twice);
+ *  - CONSOLE-021: a READ at a bad address (straddling the end of RAM; end
+ *    overflowing 2^64) in the middle of the input returns INVALID_ADDRESS
+ *    and consumes nothing: the next good READ still gets the next byte;
+ *  - CONSOLE-022: the bytes past each READ's count keep their poison.
+ * Why: a READ that never returns pending input, loses or repeats bytes, or
+ * consumes input before rejecting a bad buffer passes every test that runs
+ * without input.
+ */
+#include "hcabi_test.h"
+
+#define POISON 0xA5
+#define MAX_INPUT 4096
+#define EMPTY_POLLS 20000
+
+static uint8_t want[MAX_INPUT];
+static uint8_t got[MAX_INPUT];
+static uint8_t buf[128];
+
+HCABI_TEST(console_read_input, "CONSOLE.read_input", "CONSOLE-020,CONSOLE-021,CONSOLE-022",
+	   HCABI_FID_CONSOLE_READ_SINCE)
+{
+	static const uint64_t lens[] = {1, 7, 30, 2, 64, 13, 100};
+	long long supplied = hcabi_cmdline_number("hcabi.console_input");
+	uint64_t end = hcabi_ram_end();
+	size_t n, have = 0, step = 0, bad_at = 0;
+	unsigned empty = 0;
+	bool bad_done = false;
+
+	if (supplied < 0) {
+		test_skip("no console input was supplied (no hcabi.console_input= on the command "
+			  "line): this target cannot feed CONSOLE.READ");
+		return;
+	}
+	if (supplied > MAX_INPUT) {
+		test_error("hcabi.console_input=%lld is more than this test handles (%u)", supplied,
+			   MAX_INPUT);
+		return;
+	}
+	n = (size_t)supplied;
+	hcabi_console_bytes("console-input", want, n);
+
+	check_ret(hcabi_console_read((uint64_t)(uintptr_t)buf, 0), HCABI_SUCCESS, 0, "CONSOLE-020",
+		  "READ(buffer, 0) reads nothing");
+	while (have < n && empty < EMPTY_POLLS) {
+		uint64_t len = lens[step++ % HCABI_ARRAY_SIZE(lens)];
+		struct hcabi_ret r;
+
+		if (!bad_done && have >= n / 3 && have > 0) {
+			/* CONSOLE-021: rejected, and nothing consumed (checked by
+			 * the next good READ continuing at byte `have`) */
+			check_status(hcabi_console_read(end - 8, 16), HCABI_ERR_INVALID_ADDRESS,
+				     "CONSOLE-021", "READ straddling the end of RAM after %llu of "
+				     "%llu input bytes", (unsigned long long)have,
+				     (unsigned long long)n);
+			check_status(hcabi_console_read(0xFFFFFFFFFFFFFFF0ull, 32),
+				     HCABI_ERR_INVALID_ADDRESS, "CONSOLE-021",
+				     "READ whose end overflows, after %llu input bytes",
+				     (unsigned long long)have);
+			bad_done = true;
+			bad_at = have;
+		}
+		memset(buf, POISON, sizeof(buf));
+		r = hcabi_console_read((uint64_t)(uintptr_t)buf, len);
+		if (!check_status(r, HCABI_SUCCESS, "CONSOLE-020", "READ(buffer, %llu) after %llu "
+				  "input bytes", (unsigned long long)len, (unsigned long long)have))
+			return;
+		if (!check_true(r.value <= len, "CONSOLE-020", "READ(buffer, %llu) count %llu <= len",
+				(unsigned long long)len, (unsigned long long)r.value))
+			return;
+		for (size_t i = (size_t)r.value; i < sizeof(buf); i++) {
+			if (buf[i] != POISON) {
+				check_true(false, "CONSOLE-022", "READ(buffer, %llu) returned %llu but "
+					   "changed byte %u of the buffer",
+					   (unsigned long long)len, (unsigned long long)r.value,
+					   (unsigned)i);
+				return;
+			}
+		}
+		if (!r.value) {
+			empty++;
+			continue;
+		}
+		if (!check_true(have + r.value <= n, "CONSOLE-020",
+				"READ returned %llu byte(s) after %llu: more than the %llu supplied",
+				(unsigned long long)r.value, (unsigned long long)have,
+				(unsigned long long)n))
+			return;
+		memcpy(got + have, buf, (size_t)r.value);
+		have += (size_t)r.value;
+	}
+	for (size_t i = 0; i < have; i++) {
+		if (got[i] != want[i]) {
+			bool after_bad = bad_done && i == bad_at;
+			check_true(false, after_bad ? "CONSOLE-021" : "CONSOLE-020",
+				   "input byte %u read as 0x%02x, supplied 0x%02x (lost, repeated or "
+				   "reordered input)%s",
+				   (unsigned)i, got[i], want[i],
+				   after_bad ? ": a rejected READ consumed input" : "");
+			return;
+		}
+	}
+	check_true(have == n, "CONSOLE-020",
+		   "all %llu supplied input bytes read, in order (got %llu; %u empty READs)",
+		   (unsigned long long)n, (unsigned long long)have, empty);
+	check_ret(hcabi_console_read((uint64_t)(uintptr_t)buf, sizeof(buf)), HCABI_SUCCESS, 0,
+		  "CONSOLE-020", "READ after the input is exhausted returns 0");
+	check_ret(hcabi_console_read((uint64_t)(uintptr_t)buf, 1), HCABI_SUCCESS, 0, "CONSOLE-020",
+		  "READ(1) after the input is exhausted returns 0");
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CONSOLE output, end to end: the bytes reach the hypervisor's console, in
+ * order (CONSOLE-001 for WRITE, CONSOLE-010 for WRITE_BYTE) and rejected
+ * calls write nothing (CONSOLE-003, CONSOLE-010).
+ *
+ * What: each region announces with a `console-expect` protocol line what it
+ * will write (a stream derived from this boot's key, so a VMM cannot print a
+ * canned answer: console_data.c), writes it through CONSOLE, and closes with
+ * `console-end`; the runner compares the bytes that arrived between the two
+ * lines with the announced ones, byte for byte, and fails the `req=` of the
+ * expect line where they differ (docs/internals.md, "Console data paths").
+ * Regions: WRITE of 1000 bytes in one call; 3000 bytes in pieces of unequal
+ * lengths from an odd address across page boundaries; calls WRITE rejects
+ * (bad addresses; len 0) between which nothing may appear; 150 bytes by
+ * WRITE_BYTE, with rejected WRITE_BYTEs (bits 63:8 set) between them.
+ * Here the guest checks statuses and counts; the runner checks the bytes.
+ * Why: an implementation that returns the right count but writes nothing,
+ * or the bytes reversed, passes every check a guest can make by itself.
+ */
+#include "hcabi_test.h"
+
+static uint8_t data[3 * 4096] __attribute__((aligned(4096)));
+
+/* Announce a region: the runner derives the same bytes from `label`. */
+static void expect(const char *label, const uint8_t *p, size_t n, const char *how, const char *req)
+{
+	static const char hex[] = "0123456789abcdef";
+	char sum[65];
+	uint8_t d[32];
+
+	hcabi_sha256(p, n, d);
+	for (int i = 0; i < 32; i++) {
+		sum[2 * i] = hex[d[i] >> 4];
+		sum[2 * i + 1] = hex[d[i] & 15];
+	}
+	sum[64] = 0;
+	hcabi_proto("console-expect label=%s len=%llu sha256=%s how=%s req=%s", label,
+		    (unsigned long long)n, sum, how, req);
+}
+
+/* Close a region: one newline through COM1 first, so the closing line
+ * starts a line whatever the payload's last byte was (the runner drops it). */
+static void expect_end(const char *label)
+{
+	hcabi_serial_write("\n", 1);
+	hcabi_proto("console-end label=%s", label);
+}
+
+HCABI_TEST(console_write_output, "CONSOLE.write_output", "CONSOLE-001,CONSOLE-003",
+	   HCABI_FID_CONSOLE_WRITE_SINCE)
+{
+	static const unsigned pieces[] = {1, 7, 100, 513, 2, 1024, 33, 320};
+	uint64_t end = hcabi_ram_end();
+	uint8_t *p = data + 4096 - 5; /* odd, crosses page boundaries */
+	size_t off = 0;
+	struct hcabi_ret r, bad = {0, 0}, rj[3];
+
+	/* No protocol line (a check) may come between console-expect and
+	 * console-end: results are kept and checked after the region. */
+	hcabi_console_bytes("out-write", data, 1000);
+	expect("out-write", data, 1000, "write", "CONSOLE-001");
+	r = hcabi_console_write((uint64_t)(uintptr_t)data, 1000);
+	expect_end("out-write");
+	check_ret(r, HCABI_SUCCESS, 1000, "CONSOLE-001", "WRITE of 1000 announced bytes in one call");
+
+	hcabi_console_bytes("out-pieces", p, 3000);
+	expect("out-pieces", p, 3000, "pieces", "CONSOLE-001");
+	for (size_t i = 0; off < 3000; i = (i + 1) % HCABI_ARRAY_SIZE(pieces)) {
+		size_t n = pieces[i] < 3000 - off ? pieces[i] : 3000 - off;
+		r = hcabi_console_write((uint64_t)(uintptr_t)(p + off), n);
+		if (r.status != HCABI_SUCCESS || r.value != n) {
+			bad = r;
+			break;
+		}
+		off += n;
+	}
+	expect_end("out-pieces");
+	check_true(off == 3000, "CONSOLE-001",
+		   "3000 announced bytes written by WRITEs of 1 to 1024 bytes (stopped at %llu: "
+		   "status=%lld value=%llu)",
+		   (unsigned long long)off, (long long)bad.status, (unsigned long long)bad.value);
+
+	/* Rejected and empty writes: nothing may arrive between the lines. */
+	expect("out-rejected", data, 0, "rejected", "CONSOLE-003");
+	rj[0] = hcabi_console_write(end - 8, 16);
+	rj[1] = hcabi_console_write(0xFFFFFFFFFFFFFFF0ull, 32);
+	rj[2] = hcabi_console_write((uint64_t)(uintptr_t)data, 0);
+	expect_end("out-rejected");
+	check_status(rj[0], HCABI_ERR_INVALID_ADDRESS, "CONSOLE-003",
+		     "WRITE straddling the end of RAM");
+	check_status(rj[1], HCABI_ERR_INVALID_ADDRESS, "CONSOLE-003", "WRITE whose end overflows");
+	check_ret(rj[2], HCABI_SUCCESS, 0, "CONSOLE-003", "WRITE of len 0");
+}
+
+HCABI_TEST(console_write_byte_output, "CONSOLE.write_byte_output", "CONSOLE-010",
+	   HCABI_FID_CONSOLE_WRITE_BYTE_SINCE)
+{
+	unsigned ok = 0, rejected = 0, tried = 0;
+
+	hcabi_console_bytes("out-bytes", data, 150);
+	expect("out-bytes", data, 150, "bytes", "CONSOLE-010");
+	for (size_t i = 0; i < 150; i++) {
+		struct hcabi_ret r = hcabi_console_write_byte(data[i]);
+		ok += r.status == HCABI_SUCCESS && r.value == 0;
+		if (i % 37 == 5) {
+			/* bits 63:8 set: INVALID_PARAM and nothing written */
+			r = hcabi_console_write_byte(0x100ull | 'X');
+			tried++;
+			rejected += r.status == HCABI_ERR_INVALID_PARAM;
+		}
+	}
+	expect_end("out-bytes");
+	check_true(ok == 150, "CONSOLE-010", "%u of 150 WRITE_BYTE calls returned SUCCESS with 0",
+		   ok);
+	check_true(rejected == tried, "CONSOLE-010",
+		   "%u of %u WRITE_BYTE(0x158) calls returned INVALID_PARAM", rejected, tried);
+}
