@@ -34,7 +34,7 @@ static uint8_t want[MAX_INPUT];
 static uint8_t got[MAX_INPUT];
 static uint8_t buf[128];
 
-HCABI_TEST(console_read_input, "CONSOLE.read_input", "CONSOLE-020,CONSOLE-021,CONSOLE-022",
+HCABI_TEST(console_read_input, "CONSOLE.read_input", "CONSOLE-020,CONSOLE-021,CONSOLE-022,X86-005",
 	   HCABI_FID_CONSOLE_READ_SINCE)
 {
 	static const uint64_t lens[] = {1, 7, 30, 2, 64, 13, 100};

@@ -47,7 +47,7 @@ static void expect_end(const char *label)
 	hcabi_proto("console-end label=%s", label);
 }
 
-HCABI_TEST(console_write_output, "CONSOLE.write_output", "CONSOLE-001,CONSOLE-003",
+HCABI_TEST(console_write_output, "CONSOLE.write_output", "CONSOLE-001,CONSOLE-003,X86-005",
 	   HCABI_FID_CONSOLE_WRITE_SINCE)
 {
 	static const unsigned pieces[] = {1, 7, 100, 513, 2, 1024, 33, 320};
