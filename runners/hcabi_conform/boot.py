@@ -25,7 +25,7 @@ from typing import Iterable, Optional
 from .console import ConsoleRegion, judge_file, judge_serial
 from .evidence import EvidenceContext
 from .manifests import ImageSpec, TestSpec
-from .model import BootRecord, Discovery, Ending, Problem, TestResult
+from .model import SEVERITY, BootRecord, Discovery, Ending, Problem, TestResult
 from .protocol import Garbled, Item, Record, Signed, Tail, Text, item_text, read_items
 from .versions import Version
 
@@ -259,6 +259,10 @@ class BootInterpreter:
         if self.current is not None:
             self._close(self.current.name, "error", f"test-begin of {name} arrived before its test-end")
         reqs = [r for r in rec.fields.get("reqs", "").split(",") if r and r != "-"]
+        if name in self.outcomes:
+            # a log that says fail and then pass must not end as pass: the image
+            # runs each test once, so a second report is a broken image or a forgery
+            self._error(f"line {rec.lineno}: test {name} is reported a second time in one boot (first result: {self.outcomes[name].status})")
         spec = self.known.get(name)
         if spec is None or spec.image != self.image.name:
             self._error(f"line {rec.lineno}: image reported test {name}, which the tests manifest does not list for image {self.image.name}")
@@ -360,6 +364,10 @@ class BootInterpreter:
         if failed:
             detail = "; ".join(f"[{c['req']}] {c['msg']}".strip() for c in failed[:5])
             message = f"{message} (failed checks: {detail})" if message else f"failed checks: {detail}"
+        earlier = self.outcomes.get(name)
+        if earlier is not None and SEVERITY.get(earlier.status, 0) > SEVERITY.get(status, 0):
+            self.current = None  # reported twice (an error already): the worse result stays
+            return
         self.outcomes[name] = _Outcome(status, _clip(message), list(failed), passed, list(needs or []))
         self.current = None
 

@@ -376,3 +376,16 @@ def test_unverifiable_end_does_not_satisfy_expect(tmp_path: Path) -> None:
     _, res = interpret(tmp_path, lines, ending, image=REBOOT_IMAGE)
     r = res["SYSTEM.reboot"]
     assert r.raw_status == "fail" and "cannot tell how the VM ended" in r.raw_message and "--vmm-exit crash=12" in r.raw_message
+
+
+def test_test_reported_twice_in_one_boot(tmp_path: Path) -> None:
+    """A log that says fail and then pass for one test must not end as pass:
+    the boot gets an error naming the test, and the worse result stays."""
+    lines = HEAD + [
+        P("test-begin name=TIME.a reqs=TIME-001,TIME-002"),
+        P("check result=fail req=TIME-001 msg=bad"),
+        P("test-end name=TIME.a verdict=fail msg=1 of 1 checks failed"),
+    ] + ok_test(T1) + ok_test(T2) + [P("suite-end pass=2 fail=1 skip=0 error=0")]
+    record, res = interpret(tmp_path, lines, EXIT0)
+    assert res["TIME.a"].raw_status == "fail"
+    assert any("test TIME.a is reported a second time in one boot (first result: fail)" in m for m in problems(record, "error"))
