@@ -18,22 +18,11 @@
 #include "hcabi_guest.h"
 #include "hcabi_internal.h"
 
-#define HVM_START_MAGIC 0x336ec578u
-#define IDENTITY_END (4ull << 30)
 #define NONCE_OPT "hcabi.nonce="
 #define NONCE_LEN 32
 
 /* evidence_key.c: 16 bytes of magic, then the 32-byte key */
 extern const uint8_t hcabi__evidence_blob[48];
-
-struct pvh_start_info {
-	uint32_t magic;
-	uint32_t version;
-	uint32_t flags;
-	uint32_t nr_modules;
-	uint64_t modlist_paddr;
-	uint64_t cmdline_paddr;
-};
 
 static char nonce[NONCE_LEN + 1];
 static struct hcabi_hmac line_key;
@@ -41,17 +30,6 @@ static struct hcabi_hmac line_key;
 const char *hcabi_nonce(void)
 {
 	return nonce[0] ? nonce : "-";
-}
-
-const char *hcabi_command_line(void)
-{
-	uint64_t gpa = hcabi_start_info();
-	const struct pvh_start_info *si = (const struct pvh_start_info *)(uintptr_t)gpa;
-
-	if (!gpa || gpa >= IDENTITY_END || si->magic != HVM_START_MAGIC || !si->cmdline_paddr ||
-	    si->cmdline_paddr >= IDENTITY_END)
-		return "";
-	return (const char *)(uintptr_t)si->cmdline_paddr;
 }
 
 /* The value of the first `hcabi.nonce=` word, if it is exactly 32 lower-case

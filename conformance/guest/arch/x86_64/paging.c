@@ -86,6 +86,19 @@ void hcabi__paging_init(void)
 	ram_end &= ~4095ull;
 }
 
+/* The boot protocol's command line (the PVH start info's cmdline_paddr), or
+ * "" without one: where the runner puts the boot's nonce (evidence.c). */
+const char *hcabi_command_line(void)
+{
+	uint64_t gpa = hcabi_start_info();
+	const struct hvm_start_info *si = (const struct hvm_start_info *)(uintptr_t)gpa;
+
+	if (!gpa || gpa >= IDENTITY_END || si->magic != HVM_START_MAGIC || !si->cmdline_paddr ||
+	    si->cmdline_paddr >= IDENTITY_END)
+		return "";
+	return (const char *)(uintptr_t)si->cmdline_paddr;
+}
+
 uint64_t hcabi_alloc_page(void)
 {
 	uint64_t flags = hcabi_spin_lock_irqsave(&page_lock);
