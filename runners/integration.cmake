@@ -91,17 +91,21 @@ list(GET conform_versions -1 integ_newest)
 # every test of the x86 image (the binding areas)
 set(integ_x86_filters --filter "X86.*" --filter "DISC.*" --filter "GEN.*" --filter "STATUS.*" --filter "VER.*")
 
-# hcabi_conform_fault_test(KIND FAULT FAIL TEST=REQ MESSAGE TEST=TEXT... FILTERS --filter ...)
+# hcabi_conform_fault_test(KIND FAULT FAIL TEST=REQ... MESSAGE TEST=TEXT... FILTERS --filter ...)
 function(hcabi_conform_fault_test kind fault)
-  cmake_parse_arguments(PARSE_ARGV 2 F "" "FAIL" "MESSAGE;FILTERS")
+  cmake_parse_arguments(PARSE_ARGV 2 F "" "" "FAIL;MESSAGE;FILTERS")
   set(report "${integ_dir}/fault-${kind}.json")
   set(messages "")
   foreach(m IN LISTS F_MESSAGE)
     list(APPEND messages --message "${m}")
   endforeach()
+  set(fails "")
+  foreach(f IN LISTS F_FAIL)
+    list(APPEND fails --fail "${f}")
+  endforeach()
   add_test(NAME conform.fault.${kind}
     COMMAND "${HCABI_PYTHON}" "${integ_check}" fault --report "${report}"
-            --fail "${F_FAIL}" ${messages} "--vmm-arg=--inject-fault=${fault}"
+            ${fails} ${messages} "--vmm-arg=--inject-fault=${fault}"
             -- ${integ_run} --out "${integ_dir}/fault-${kind}" --json "${report}"
                "--refvmm-arg=--inject-fault=${fault}" ${F_FILTERS})
   set_tests_properties(conform.fault.${kind} PROPERTIES
@@ -113,7 +117,7 @@ function(hcabi_conform_fault_test kind fault)
 endfunction()
 
 hcabi_conform_fault_test(status "CONSOLE.WRITE_BYTE:status:-2"
-  FAIL "CONSOLE.write_byte=CONSOLE-010"
+  FAIL "CONSOLE.write_byte=CONSOLE-010" "CONSOLE.write_byte_output=CONSOLE-010"
   MESSAGE "CONSOLE.write_byte=got status=-2(NOT_SUPPORTED)"
   FILTERS --filter "CONSOLE.*")
 hcabi_conform_fault_test(value "TIME.GET_WALLCLOCK:value:0x8000000000000000"
