@@ -383,6 +383,8 @@ def parse_image(args: list, image: str, loc: Loc) -> Image:
 def load_registry(requirements: Path, abi: Path) -> Registry:
     try:
         data = json.loads(requirements.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ManifestError(f"{requirements}: cannot read the requirements manifest: JSON nested too deeply") from None
     except (OSError, ValueError) as exc:
         raise ManifestError(f"{requirements}: cannot read the requirements manifest: {exc}") from None
     try:
@@ -543,4 +545,6 @@ def main(argv: Optional[list] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from hcabi_load import run_main  # noqa: E402  (the last resort: never a traceback)
+
+    sys.exit(run_main("hcabi_tests_manifest", main))

@@ -241,6 +241,15 @@ class ManifestTest(unittest.TestCase):
         self.assertIn("a.c:1: test BASE.t checks BASE-002 but does not cite it", err.getvalue())
         self.assertEqual(json.loads(out.read_text())["tests"][0]["checks"], ["BASE-002"])
 
+    def test_deeply_nested_requirements_is_one_line(self) -> None:
+        """A requirements manifest nested past the parser's limit is a message
+        naming the file, never a RecursionError traceback."""
+        deep = self.root / "deep.json"
+        deep.write_text('{"requirements": ' + "[" * 100000 + "]" * 100000 + "}")
+        with self.assertRaises(m.ManifestError) as caught:
+            m.load_registry(deep, self.root / "abi.h")
+        self.assertIn("deep.json: cannot read the requirements manifest: JSON nested too deeply", str(caught.exception))
+
     def test_main_writes_only_on_change(self) -> None:
         self.write("base/image.c", IMAGE)
         self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-001", HCABI_VERSION_1_0) {}\n')
