@@ -34,13 +34,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, NoReturn, Optional, Sequence, TextIO
+from typing import Any, Iterator, Optional, Sequence, TextIO
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "runners"))
 
 from hcabi_conform.boot import interpret_boot  # noqa: E402
-from hcabi_conform.cli import Paths, make_target  # noqa: E402
+from hcabi_conform.cli import Parser, Paths, make_target  # noqa: E402
+from hcabi_conform.cli import _positive_float, _positive_int  # noqa: E402  (the runner's own option types)
 from hcabi_conform.errors import EXIT_ERROR, EXIT_NONCONFORMANT, EXIT_USAGE, HcabiError, UsageError  # noqa: E402
 from hcabi_conform.evidence import EvidenceContext  # noqa: E402
 from hcabi_conform.manifests import ImageSpec, TestSpec, load_requirements, load_tests  # noqa: E402
@@ -50,33 +51,6 @@ from hcabi_conform.targets import BootJob, BootRun, RefNested, Target  # noqa: E
 PROG = "hcabi-repeat"
 # Boot endings that say the environment, not the implementation, failed.
 ENV_ENDINGS = ("host-error", "vmm-usage")
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and exit 2."""
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see {self.prog} --help)")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
 
 
 def build_parser() -> Parser:

@@ -220,9 +220,9 @@ def checks_per_test(files: dict[Path, str], implied: dict[str, list[str]]) -> di
     for test in (it for it in items if it.test_ident):
         reqs: set[str] = set()
         seen: set[int] = set()
-        todo = [test]
-        while todo:
-            item = todo.pop()
+        to_visit = [test]
+        while to_visit:
+            item = to_visit.pop()
             if id(item) in seen:
                 continue
             seen.add(id(item))
@@ -232,6 +232,6 @@ def checks_per_test(files: dict[Path, str], implied: dict[str, list[str]]) -> di
                     reqs.add(helper_req)
                 targets = by_name.get(ref, [])
                 local = [t for t in targets if t.path == item.path]
-                todo.extend(local or targets)
+                to_visit.extend(local or targets)
         result[(test.path, test.test_ident)] = sorted(reqs)
     return result

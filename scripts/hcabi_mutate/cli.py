@@ -84,8 +84,8 @@ def select(mutants: list[gen.Mutant], a: object, done: dict) -> list[gen.Mutant]
         chosen = [chosen[int(k * step)] for k in range(min(a.sample, len(chosen)))]
     if a.list:
         return chosen
-    todo = [m for m in chosen if not R.still_valid(done.get(m.id), m)]
-    return todo[: a.max] if a.max is not None else todo
+    unjudged = [m for m in chosen if not R.still_valid(done.get(m.id), m)]
+    return unjudged[: a.max] if a.max is not None else unjudged
 
 
 class UsageFailure(Exception):
