@@ -234,6 +234,7 @@ def run_batch(
         run_dir = out / f"run-{run_no:04d}"
         run_dir.mkdir(parents=True, exist_ok=True)
         for job in make_jobs(plan, paths.images, run_dir, timeout, None):
+            target.prepare(job)  # as the runner does: the ref target feeds console input
             owner[id(job)] = (run_no, job.image)
             if isinstance(target, RefNested):
                 job.image = dataclasses.replace(job.image, name=job_name(run_no, job.image.name))

@@ -14,6 +14,7 @@ import fcntl
 import importlib.util
 import io
 import json
+import re
 import subprocess
 import sys
 import time
@@ -111,9 +112,13 @@ def test_all_runs_pass_in_batches_with_unique_job_names(suite: "fx.Suite", capsy
     second = json.loads((suite.out / "batch-001" / "nested-0" / "invocation.json").read_text())
     assert [line.split("\t")[0] for line in second["jobs"].splitlines()] == ["r0003.base", "r0003.time"]
     # each boot got a nonce of its own, and its logs are under its run
-    nonces = [w for line in first["jobs"].splitlines() for w in line.split() if w.startswith("hcabi.nonce=")]
+    nonces = [m for line in first["jobs"].splitlines() for m in re.findall(r"hcabi\.nonce=(\w+)", line)]
     assert len(set(nonces)) == 4
     assert (suite.out / "run-0003" / "time.serial").is_file()
+    # and, as in a conformance run, each boot is fed its own console input
+    for line in first["jobs"].splitlines():
+        assert "hcabi.console_input=" in line and "--console-input=" in line, line
+    assert (suite.out / "run-0001" / "base.console-in").stat().st_size > 0
     rep = json.loads((suite.out / "repeat.json").read_text())
     assert rep["runs"] == 3 and rep["runs_with_non_pass"] == [] and rep["longest_clean_streak"] == 3
 
