@@ -166,6 +166,16 @@ def _check_consistency(rep: LoadedReport, manifest: RequirementsManifest, tests:
     _compare_claims(rep, ev, dec)
     _compare_results(rep, ev, dec)
     _compare_tables(rep, ev, manifest, dec)
+    _check_evidence(rep, dec)
+
+
+def _check_evidence(rep: LoadedReport, dec: GateDecision) -> None:
+    """A boot the runner could not verify (its log did not carry this boot's
+    nonce and MACs) proves nothing, whatever results are stored beside it; an
+    honest runner never writes one into a conformant report."""
+    for boot in rep.boots:
+        if boot.evidence.get("nonce") and boot.evidence.get("verified") is False:
+            dec.reject(f"the boot of image {boot.image} is not verified evidence: its serial log did not carry that boot's nonce and MACs")
 
 
 def _check_version(rep: LoadedReport, manifest: RequirementsManifest, dec: GateDecision) -> bool:

@@ -274,6 +274,7 @@ def _boot(d: dict[str, Any], image: str) -> dict[str, Any]:
         ("partial-false", lambda d: d["selection"].update(filters=["TLB.*"]), "it records selection.partial false, but its filters and shards make it true"),
         ("host-error", lambda d: _boot(d, "tlb")["ending"].update(kind="host-error"), "TLB.flush: pass, but the boot of image tlb ended in host-error"),
         ("no-hello", lambda d: _boot(d, "tlb").update(hello=False), "TLB.flush: pass, but the boot of image tlb sent no hello line"),
+        ("unverified", lambda d: _boot(d, "tlb")["evidence"].update(verified=False), "the boot of image tlb is not verified evidence"),
         ("row-edited", lambda d: d["requirements"]["TLB-001"].update(tests=[]), "the row of requirement TLB-001 has edited field(s) tests"),
         ("row-text", lambda d: d["requirements"]["TLB-001"].update(text="anything goes"), "the row of requirement TLB-001 has edited field(s) text"),
         ("row-deleted", lambda d: d["requirements"].pop("TLB-001"), "requirement TLB-001 of its tested version has no row"),
