@@ -2,7 +2,7 @@
 /*
  * fuzz_dispatch.c - libFuzzer harness of hcabi_ref_dispatch(): the input is
  * a VM configuration and a program of hypercalls, guest memory writes and
- * platform events; every call is checked by fuzz_common.c's invariants.
+ * platform events; every call is checked by the harness's invariants (fz_oracle.c, fz_call.c).
  *
  * Input format (make_corpus.py writes the same; every read past the end
  * gives 0, so any byte string is a valid input):
@@ -14,7 +14,7 @@
  *         extension k of HCABI_FOREACH_EXTENSION (BASE excepted) when bit
  *         k % 12 of ([1] >> 4) | ([3] << 4) is set
  *     [1] vCPU count: {1,2,2,3,3,4,4,4,5,8,16,63,64,65,128,256}[b % 16]
- *     [2] RAM layout: b % 5 (fuzz_common.c's layouts[]: 0 = [0,64K) +
+ *     [2] RAM layout: b % 5 (fz_vm.c's layouts[]: 0 = [0,64K) +
  *         [128K,160K) with a hole, 1 = two touching ranges, 2 = one range
  *         from 4K, 3 = a range ending one page below 2^64, 4 = four ranges)
  *     [3] CPUID base: 0x40000000 + b * 0x100 (0: the default)
