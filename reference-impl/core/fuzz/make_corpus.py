@@ -189,7 +189,7 @@ GENERIC = [("0", 0), ("1", 1), ("all", U64)]
 BOOT_VARIANTS = [("noncanonical-rip", 1), ("cr3-misaligned", 2), ("cr3-outside", 4), ("cs-rpl", 8),
                  ("ds-null", 16), ("flags", 32), ("reserved0", 64), ("upper-rip", 128)]
 
-# Host failures worth injecting into a function: the numbers of fz_platform.c's
+# Host failures worth injecting into a function: the numbers of fz_model.h's
 # enum (FK_MEM_READ = 1 ... FK_TARMP = 25).
 FAILURES = {
     "CONSOLE.WRITE": [1, 15, 16, 17, 18],
