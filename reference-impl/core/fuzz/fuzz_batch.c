@@ -5,7 +5,7 @@
  * hcabi_batch_entry, every field fuzzed: RAX with any upper bits, reserved
  * argument bits, the status and value slots), executed by a BATCH.EXECUTE
  * call with a fuzzed count and table address. The same invariants as
- * fuzz_dispatch (fz_oracle.c, fz_call.c) check every entry and the call.
+ * fuzz_dispatch (oracle/, fz_call.c) check every entry and the call.
  *
  * Input format (any byte string is valid; reads past the end give 0):
  *   header, 4 bytes: as fuzz_dispatch.c (version, vCPUs, RAM layout, CPUID)

@@ -2,7 +2,7 @@
 /*
  * fuzz_dispatch.c - libFuzzer harness of hcabi_ref_dispatch(): the input is
  * a VM configuration and a program of hypercalls, guest memory writes and
- * platform events; every call is checked by the harness's invariants (fz_oracle.c, fz_call.c).
+ * platform events; every call is checked by the harness's invariants (oracle/, fz_call.c).
  *
  * Input format (make_corpus.py writes the same; every read past the end
  * gives 0, so any byte string is a valid input):

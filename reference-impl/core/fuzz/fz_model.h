@@ -6,7 +6,7 @@
  * failure, the call being checked), guest RAM access, and the checks.
  *
  * The parts: fz_tables.c (registry tables and lookups), fz_ram.c (guest
- * RAM), fz_platform.c (the fake platform and its knobs), fz_oracle.c (the
+ * RAM), fz_platform.c (the fake platform and its knobs), oracle/ (the
  * checks of each executed call, from the core's trace hook), fz_vm.c (one
  * input's VM), fz_call.c (one call and the checks after it), fz_decode.c
  * (fuzz bytes into IDs, arguments and addresses).
@@ -233,7 +233,7 @@ extern const struct hcabi_platform_ops fz_ops;
 /* SYSTEM.REBOOT's reset, done by the VMM: the core's and the shadow's. */
 void fz_reset_vm(void);
 
-/* ---- The checks (fz_oracle.c) --------------------------------------------------- */
+/* ---- The checks (oracle/) -------------------------------------------------------- */
 /* The core's trace hook: checks each executed call (direct or batch entry). */
 void fz_on_trace(void *arg, const struct hcabi_ref_trace_event *ev);
 /* The direct call's trace event, as fz_on_trace saw it. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fz_platform.c - the fake platform: every callback the core makes is
- * checked for its arguments, logged into the current segment (fz_oracle.c
+ * checked for its arguments, logged into the current segment (oracle/fz_oracle.c
  * attributes it to the call that caused it), and may be failed on purpose
  * (fz_set_failure); and the knobs the input turns (clocks, steal time,
  * console input, vCPUs the VMM starts or parks, resets, CPUID).
@@ -205,7 +205,6 @@ static int p_timer_arm(void *ctx, uint32_t vcpu, uint64_t deadline, uint8_t vect
 	return HCABI_REF_POK;
 }
 
-#ifdef HCABI_FID_TIME_SET_PERIODIC
 static int p_timer_arm_periodic(void *ctx, uint32_t vcpu, uint64_t first, uint64_t period,
 				uint8_t vector)
 {
@@ -221,7 +220,6 @@ static int p_timer_arm_periodic(void *ctx, uint32_t vcpu, uint64_t first, uint64
 	fz.timer_armed[vcpu] = true; /* a periodic timer stays armed */
 	return HCABI_REF_POK;
 }
-#endif
 
 static int p_timer_cancel(void *ctx, uint32_t vcpu, bool *was_pending)
 {
@@ -341,9 +339,7 @@ const struct hcabi_platform_ops fz_ops = {
     .inject_irq = p_inject_irq,
     .timer_arm = p_timer_arm,
     .timer_cancel = p_timer_cancel,
-#ifdef HCABI_FID_TIME_SET_PERIODIC
     .timer_arm_periodic = p_timer_arm_periodic,
-#endif
     .tlb_flush = p_tlb_flush,
     .clock_monotonic_ns = p_clock_mono,
     .clock_wall_ns = p_clock_wall,
