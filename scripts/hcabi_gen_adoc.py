@@ -45,6 +45,30 @@ def mark(view: View, since: str | None, text: str) -> str:
     return added(text) if view.new(since) else text
 
 
+def row(view: View, since: str | None, *cells: str) -> str:
+    """A table row, every cell marked when the row is new."""
+    return "|" + " |".join(mark(view, since, c) for c in cells)
+
+
+def text(view: View, key: str, now: str) -> str:
+    """Inline text with its IDs linked; in a comparison with a released version whose text
+    under `key` differed, that text struck through before the new one."""
+    before = view.old_text(key, now)
+    if before is None:
+        return view.link_ids(now)
+    return f"{removed(view.link_ids(before))} {added(view.link_ids(now))}"
+
+
+def block_text(view: View, key: str, now: str) -> str:
+    """Like text(), for prose of several paragraphs: each old paragraph struck as a block."""
+    before = view.old_text(key, now)
+    if before is None:
+        return view.link_ids(now)
+    old = [f"[.hcabi-removed]\n{view.link_ids(p.strip())}" for p in before.split("\n\n") if p.strip()]
+    new = [f"[.hcabi-added]\n{view.link_ids(p.strip())}" for p in now.split("\n\n") if p.strip()]
+    return "\n\n".join(old + new)
+
+
 def fn_anchor(fn: hr.Function) -> str:
     return f"fn-{fn.extension.name.lower()}-{fn.name.lower().replace('_', '-')}"
 
@@ -86,11 +110,11 @@ def reserved_ranges(fields: list[hr.ArgField]) -> list[tuple[int, int]]:
 # ---------------------------------------------------------------------------
 # Requirements
 
-def _tested(view: View, tests: list[TestRef] | None) -> str:
+def _tested(view: View, tests: list[TestRef] | None, label: str = "Tested by") -> str:
     if tests is None:
         return ""
     names = ", ".join(f"`{t.name}`" for t in tests) if tests else "no test cites it"
-    return f" +\n[.hcabi-tested-by]##Tested by: {names}.##"
+    return f" +\n[.hcabi-tested-by]##{label}: {names}.##"
 
 
 def req_block(view: View, r: hr.Requirement) -> str:
@@ -99,7 +123,7 @@ def req_block(view: View, r: hr.Requirement) -> str:
     roles = ".requirement" + (".hcabi-added" if view.new(r.since) else "")
     head = f"[[{r.id},{r.id}]]\n[{roles}]\n*<<{r.id},{r.id}>>* (since {r.since})"
     if not view.split(r):
-        return f"{head}: {view.link_ids(r.text)}{_tested(view, view.tests(r.id, r))}\n"
+        return f"{head}: {text(view, r.id, r.text)}{_tested(view, view.tests(r.id, r))}\n"
     parts = parts_of(r)
     if view.split_is_new(r):
         intro = (f": {removed(view.link_ids(r.text))} "
@@ -107,7 +131,9 @@ def req_block(view: View, r: hr.Requirement) -> str:
     else:
         intro = f", stated as {len(parts)} parts:"
     parent_tests = view.tests(r.id, r)
-    o = [head + intro + (_tested(view, parent_tests) if parent_tests else "") + "\n"]
+    # a test that cites the whole covers none of the parts: say so, apart from the parts' lists
+    o = [head + intro + (_tested(view, parent_tests, "Cited as a whole, which covers no part, by")
+                         if parent_tests else "") + "\n"]
     part_roles = ".requirement.hcabi-part" + (".hcabi-added" if view.new(r.since) or view.split_is_new(r) else "")
     for p in parts:
         o.append(f"[[{p['id']},{p['id']}]]\n[{part_roles}]\n*<<{p['id']},{p['id']}>>*: "
@@ -148,30 +174,32 @@ def _register_rows(view: View, fn: hr.Function) -> list[str]:
             extra.append(f"Unit: {a.unit}.")
         if a.gpa:
             extra.append(f"Guest-physical, {a.align or 1}-byte aligned.")
-        text = " ".join([view.link_ids(a.doc)] + extra)
+        doc = " ".join([text(view, f"{fn.qualname}.arg.{a.name}", a.doc)] + extra)
         reg = ARG_REGS[i]
-        o.append(f"|{mark(view, a.since, f'{reg} (in)')} |`{a.name}` |{cell(text)}")
+        o.append(row(view, a.since, f"{reg} (in)", f"`{a.name}`", cell(doc)))
         if not a.fields:
             continue
         shown = [f for f in a.fields if view.has(f.since)]
         for f in sorted(shown, key=lambda f: f.lo):
             since = f" Since HCABI {f.since}." if f.since != fn.since else ""
-            o.append(f"|{mark(view, f.since, f'{reg}[{_range(f.hi, f.lo)}]')} |`{f.name}` "
-                     f"|{cell(view.link_ids(f.doc) + since)}")
+            o.append(row(view, f.since, f"{reg}[{_range(f.hi, f.lo)}]", f"`{f.name}`",
+                         cell(text(view, f"{fn.qualname}.arg.{a.name}.field.{f.name}", f.doc) + since)))
         now = ", ".join(_range(hi, lo) for hi, lo in reserved_ranges(shown))
         where = f"{reg}[{now}]"
-        if view.diff:
+        if view.diff and not view.new(fn.since) and not view.new(a.since):
             before = ", ".join(_range(hi, lo) for hi, lo in
                                reserved_ranges([f for f in shown if not view.new(f.since)]))
             if before != now:
-                where = f"{reg}[{removed(before)}{added(now)}]"
+                where = f"{removed(f'{reg}[{before}]')} {added(where)}"
         if now:
             o.append(f"|{where} |reserved |{cell(view.link_ids('Zero. A call with one of these bits set gets `INVALID_PARAM` (GEN-002).'))}")
     o.append("|RAX (out) |status |See the status table.")
     ret = fn.returns.strip()
-    if fn.returns_on_success and ret.rstrip(".") == "0":
-        ret = "0: the function returns no value."
-    o.append(f"|RDX (out) |value |{cell(view.link_ids(ret))}")
+    if fn.returns_on_success and ret.rstrip(".") == "0" and view.old_text(f"{fn.qualname}.returns", ret) is None:
+        shown = "0: the function returns no value."
+    else:
+        shown = text(view, f"{fn.qualname}.returns", ret)
+    o.append(f"|RDX (out) |value |{cell(shown)}")
     return o
 
 
@@ -182,6 +210,7 @@ def _function(view: View, reg: hr.Registry, fn: hr.Function) -> list[str]:
     o.append(f"=== {fn.qualname}\n")
     if view.new(fn.since):
         o.append(added(f"Added in HCABI {fn.since}.") + "\n")
+        view = view.unmarked()  # the section is marked as a whole, not line by line
     dep = f" Deprecated in {fn.deprecated}." if fn.deprecated and view.has(fn.deprecated) else ""
     o.append(f"{fn.summary} Function ID `0x{fn.function_id:08X}` (`{fn.macro}`); "
              f"[.since]#since HCABI {fn.since}#.{mark(view, fn.deprecated, dep) if dep else ''}\n")
@@ -191,15 +220,16 @@ def _function(view: View, reg: hr.Registry, fn: hr.Function) -> list[str]:
     o += _register_rows(view, fn)
     o.append("|===\n")
     if fn.description:
-        o.append(view.link_ids(fn.description) + "\n")
+        o.append(block_text(view, f"{fn.qualname}.description", fn.description) + "\n")
     reqs = view.fn_requirements(fn)
     if reqs:
-        o.append(".Requirements")
+        o.append("[.hcabi-requirements]\n.Requirements\n--")
         o += [req_block(view, r) for r in reqs]
+        o.append("--\n")
     o.append(".Statuses")
     o.append("[cols=\"2,1,5\",options=\"header\"]\n|===\n|Status |Value |When")
     for s in fn.statuses:
-        o.append(f"|`{s.name}` |{reg.status_value(s.name)} |{cell(view.link_ids(s.when))}")
+        o.append(f"|`{s.name}` |{reg.status_value(s.name)} |{cell(text(view, f'{fn.qualname}.status.{s.name}', s.when))}")
     o.append("|===\n")
     return o
 
@@ -212,24 +242,25 @@ def gen_extension_adoc(view: View, ext: hr.Extension) -> str:
     o.append(f"== {ext.name}: {ext.title}\n")
     if view.new(ext.since):
         o.append(added(f"Added in HCABI {ext.since}.") + "\n")
+        view = view.unmarked()
     o.append(f"EID `0x{ext.eid:04X}` (`HCABI_EID_{ext.name}`), since HCABI {ext.since}. {ext.summary}\n")
     if ext.description:
         o.append(view.link_ids(ext.description) + "\n")
     o.append(".Extension versions (the value of BASE.PROBE_EXTENSION)")
     o.append("[cols=\"1,1\",options=\"header\"]\n|===\n|Extension version |Spec version")
-    o += [f"|{mark(view, s, str(n))} |{s}" for n, s in ext.versions if view.has(s)]
+    o += [row(view, s, str(n), s) for n, s in ext.versions if view.has(s)]
     o.append("|===\n")
     fids = [x for x in ext.reserved_fids if view.has(x[1])]
     if fids:
         o.append(".Reserved function numbers (never assigned; a call has an unspecified result)")
         o.append("[cols=\"1,1,5\",options=\"header\"]\n|===\n|FID |Since |Why")
-        o += [f"|{mark(view, since, f'`0x{fid:04X}`')} |{since} |{cell(view.link_ids(why))}" for fid, since, why in fids]
+        o += [row(view, since, f"`0x{fid:04X}`", since, cell(view.link_ids(why))) for fid, since, why in fids]
         o.append("|===\n")
     consts = [c for c in ext.constants if view.has(c.since)]
     if consts:
         o.append(".Constants")
         o.append("[cols=\"2,1,4\",options=\"header\"]\n|===\n|Name |Value |Meaning")
-        o += [f"|{mark(view, c.since, f'`HCABI_{c.name}`')} |`{c.value}` |{cell(view.link_ids(c.doc))}" for c in consts]
+        o += [row(view, c.since, f"`HCABI_{c.name}`", f"`{c.value}`", cell(view.link_ids(c.doc))) for c in consts]
         o.append("|===\n")
     for st in ext.structs:
         if not view.has(st.since):
@@ -243,7 +274,8 @@ def gen_extension_adoc(view: View, ext: hr.Extension) -> str:
         for f in st.fields:
             t = f"{f.type}[{f.count}]" if f.count > 1 else f.type
             if view.has(f.since):
-                o.append(f"|{f.offset} |`{t}` |{mark(view, f.since, f'`{f.name}`')} |{cell(view.link_ids(f.doc))}")
+                o.append(row(view, f.since, str(f.offset), f"`{t}`", f"`{f.name}`",
+                             cell(text(view, f"struct.{st.name}.{f.name}", f.doc))))
             else:  # given a meaning by a later version: reserved here
                 o.append(f"|{f.offset} |`{t}` |reserved |Zero.")
         o.append("|===\n")

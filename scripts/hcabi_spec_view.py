@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,9 @@ class View:
     version: str
     prev: str | None = None                      # the version compared with (a change-marked document)
     tested_by: dict[str, list[TestRef]] | None = None  # requirement or part ID -> tests; None: no lists
+    old: hr.Registry | None = None               # the older version as released (its frozen snapshot)
     _ids: dict[str, str] = field(default_factory=dict, init=False)
+    _old_texts: dict[str, str] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         names = self.reg.version_names()
@@ -76,6 +78,16 @@ class View:
             self._ids[r.id] = r.id
             for p in parts_of(r):
                 self._ids[p["id"]] = p["id"] if self.split(r) else r.id
+        if self.old is not None:
+            self._old_texts = texts(self.old)
+
+    def old_text(self, key: str, now: str) -> str | None:
+        """In a comparison with a released version: what that version said under `key`
+        (a key of texts()) when it differs from `now`; None when unchanged or new."""
+        before = self._old_texts.get(key)
+        if before is None or " ".join(before.split()) == " ".join(now.split()):
+            return None
+        return before
 
     # -- versions -----------------------------------------------------------------
     @property
@@ -85,6 +97,11 @@ class View:
     @property
     def diff(self) -> bool:
         return self.prev is not None
+
+    def unmarked(self) -> "View":
+        """The same document without change marks: for the inside of a section that is
+        new as a whole, where marking every line would only repeat the section's mark."""
+        return replace(self, prev=None, old=None)
 
     def has(self, since: str | None) -> bool:
         """The item exists in this document's version."""
@@ -172,3 +189,27 @@ class View:
                 return f"<<{target},{m.group(1)}>>"
             out.append(CITED_ID_RE.sub(sub, chunk))
         return "".join(out)
+
+
+def texts(reg: hr.Registry) -> dict[str, str]:
+    """Every text of the registry that states meaning, by the keys the compatibility
+    checker's `editorial` lists use (EXT.FN.returns, EXT.FN.arg.A, EXT.FN.arg.A.field.F,
+    EXT.FN.status.S, a requirement's ID, struct.S.F), and EXT.FN.description."""
+    out: dict[str, str] = {}
+    for fn in reg.functions():
+        q = fn.qualname
+        out[f"{q}.returns"] = fn.returns
+        out[f"{q}.description"] = fn.description
+        for a in fn.args:
+            out[f"{q}.arg.{a.name}"] = a.doc
+            for f in a.fields:
+                out[f"{q}.arg.{a.name}.field.{f.name}"] = f.doc
+        for s in fn.statuses:
+            out[f"{q}.status.{s.name}"] = s.when
+    for r in reg.requirements:
+        out[r.id] = r.text
+    for e in reg.extensions:
+        for st in e.structs:
+            for f in st.fields:
+                out[f"struct.{st.name}.{f.name}"] = f.doc
+    return out
