@@ -188,7 +188,23 @@ class View:
                     return m.group(1)
                 return f"<<{target},{m.group(1)}>>"
             out.append(CITED_ID_RE.sub(sub, chunk))
-        return "".join(out)
+        return escape_open_brackets("".join(out))
+
+
+def escape_open_brackets(text: str) -> str:
+    """Write each `[` that no `]` closes (a half-open range, `[gpa, gpa + n)`) as
+    {startsb}: AsciiDoc would otherwise read it as the start of the attribute list of
+    the next inline role (`[.hcabi-added]##...##`) and swallow the text between. The
+    attribute is replaced after inline formatting, so the reader sees `[`."""
+    out = []
+    for i, ch in enumerate(text):
+        if ch == "[":
+            close, reopen = text.find("]", i + 1), text.find("[", i + 1)
+            if close == -1 or (reopen != -1 and reopen < close):
+                out.append("{startsb}")
+                continue
+        out.append(ch)
+    return "".join(out)
 
 
 def texts(reg: hr.Registry) -> dict[str, str]:

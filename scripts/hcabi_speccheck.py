@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hcabi_load as hl  # noqa: E402
 import hcabi_registry as hr  # noqa: E402  (load_raw needs only tomllib)
 from hcabi_spec_view import PARTS_FROM  # noqa: E402
+from hcabi_status_check import status_mentions  # noqa: E402
 
 REQ_ID = r"[A-Z][A-Z0-9]*-[0-9]{3}(?:\.[0-9]{1,2})?"  # a requirement, or one of its parts
 REQ_ID_RE = re.compile(rf"^{REQ_ID}$")
@@ -303,46 +304,6 @@ def registry_requirement_ids(registry: Path, version: str | None = None) -> list
     return out
 
 
-def status_mentions(registry: Path) -> list[str]:
-    """What a function's status table misses of its requirements (and their parts), one
-    line each ("FILE: requirement ID of EXT.FN ..."):
-
-    - a status the requirement names that the table does not list;
-    - a bit field of an argument the requirement names beside a status that the status's
-      row ("when") does not name: the row misses the case (IPI.SEND's `all_but_self`).
-
-    A status named as the value of something else ("status `DENIED`", "whose status is
-    not `SUCCESS`": a BATCH entry's) is not one the function returns, and is skipped."""
-    reg = hr.load(registry)
-    names = sorted((s["name"] for s in reg.statuses), key=len, reverse=True)
-    named = re.compile(r"(?<![A-Z0-9_])(" + "|".join(map(re.escape, names)) + r")(?![A-Z0-9_])")
-    other = re.compile(r"\bstatus(?: is)?(?: not)? `?$")
-    out = []
-    for fn in reg.functions():
-        when = {s.name: s.when for s in fn.statuses}
-        fields = {f.name for a in fn.args for f in a.fields} - {a.name for a in fn.args}
-        for r in fn.requirements:
-            texts = [(r.id, r.text)] + [(p["id"], p["text"]) for p in _parts(r)]
-            for rid, text in texts:
-                cited = [f for f in sorted(fields) if f"`{f}`" in text]
-                returned = [m.group(1) for m in named.finditer(text) if not other.search(text[:m.start()])]
-                for name in dict.fromkeys(returned):
-                    where = f"{r.file}: requirement {rid} of {fn.qualname}"
-                    if name not in when:
-                        out.append(f"{where} names `{name}`, which the function's status table does not list: "
-                                   "add a [[function.status]] row saying when")
-                        continue
-                    for f in cited:
-                        if f"`{f}`" not in when[name] and name != "SUCCESS":
-                            out.append(f"{where} says when `{name}` is returned with `{f}`, but the status "
-                                       f"table's `{name}` row does not name `{f}`: add that case to the row")
-    return out
-
-
-def _parts(r: hr.Requirement) -> list[dict]:
-    return [p if isinstance(p, dict) else {"id": p.id, "text": p.text} for p in getattr(r, "parts", None) or []]
-
-
 class Checker:
     def __init__(self, spec_dir: Path, main: Path, registry: Path, strict: bool = False,
                  version: str | None = None):
@@ -397,7 +358,11 @@ class Checker:
                                              "generated fragment instead")
         self.check_duplicate_sources()
         self.check_rendered()
-        for line in status_mentions(self.registry):
+        try:
+            reg = hr.load(self.registry)
+        except hr.RegistryError:
+            reg = None  # an invalid registry is the registry check's to report (spec.registry_valid)
+        for line in status_mentions(reg) if reg else []:
             path, _, message = line.partition(": ")
             self.add(path, 0, message)
         return len([p for p in self.problems if p.severity == "error"])
