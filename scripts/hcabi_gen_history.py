@@ -128,8 +128,9 @@ def gen_history(view: View) -> str:
 def gen_attributes(view: View, released: set[str]) -> str:
     """The document attributes: its version, status and counts, and one attribute
     `hcabi-since-X-Y` per version it includes, which hand-written prose tests with
-    ifdef::hcabi-since-X-Y[] where it differs by version. A comparison also sets
-    `hcabi-diff-from` (the older version)."""
+    ifdef::hcabi-since-X-Y[] where it differs by version. `hcabi-parts` is set when the
+    document shows requirements as their parts. A comparison also sets `hcabi-diff-from`
+    (the older version), and `hcabi-parts-new` when the parts are new in it."""
     entry = view.version_entry()
     reqs = view.requirements()
     o = [banner().rstrip("\n"),
@@ -143,8 +144,12 @@ def gen_attributes(view: View, released: set[str]) -> str:
          f":hcabi-requirement-count: {len(reqs)}",
          f":hcabi-atomic-count: {len(view.atomic_ids())}"]
     o += [f":hcabi-since-{v.replace('.', '-')}:" for v in view.versions()]
+    if any(view.split(r) for r in view.requirements()):
+        o.append(":hcabi-parts:")  # requirements with parts are shown as their parts
     if view.prev:
         o.append(f":hcabi-diff-from: {view.prev}")
+        if any(view.split_is_new(r) for r in view.requirements()):
+            o.append(":hcabi-parts-new:")
     return "\n".join(o) + "\n"
 
 
