@@ -15,7 +15,8 @@ through the generated files. This check enforces that on the AsciiDoc sources:
 4. a hand-written .adoc file (anything outside spec/generated/) never defines
    a requirement anchor: requirements come only from the generated files;
 5. no text outside code uses (C), (R) or (TM), which AsciiDoc replaces with a
-   symbol (a title "Finding the base (C)" would read "Finding the base ©");
+   symbol (a title "Finding the base (C)" would read "Finding the base ©"), and a
+   hand-written file cites a requirement ID only as a link (<<IPI-001>>);
 6. every status a function's requirement names is in that function's status
    table (the registry, read with its loader).
 
@@ -39,7 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hcabi_load as hl  # noqa: E402
 import hcabi_registry as hr  # noqa: E402  (load_raw needs only tomllib)
-from hcabi_spec_view import PARTS_FROM  # noqa: E402
+from hcabi_spec_view import CITED_ID_RE, PARTS_FROM  # noqa: E402
 from hcabi_status_check import status_mentions  # noqa: E402
 
 REQ_ID = r"[A-Z][A-Z0-9]*-[0-9]{3}(?:\.[0-9]{1,2})?"  # a requirement, or one of its parts
@@ -57,6 +58,7 @@ BLOCK_ATTR_RE = re.compile(r"^\[.*\]\s*$")
 BLOCK_TITLE_RE = re.compile(r"^\.[^.\s]")
 LIST_ITEM_RE = re.compile(r"^\s*(\*{1,5}|-|\.{1,5}|\d+\.|[a-zA-Z]\.|<\d+>)\s+\S")
 DLIST_RE = re.compile(r"^(?!\s*//).*?\S(::|;;|:::|::::)(\s+\S.*)?$")
+XREF_RE = re.compile(r"<<[^>\n]*>>|\[\[[^\]\n]*\]\]|xref:\S+\[[^\]\n]*\]")
 REPLACEMENT_RE = re.compile(r"(?<![\\+])\((C|R|TM)\)")
 DIRECTIVE_RE = re.compile(r"^(ifdef|ifndef|ifeval|endif)::")
 # Delimited blocks: verbatim ones hold text as is; compound ones hold blocks.
@@ -374,6 +376,11 @@ class Checker:
                 if rm:
                     self.add(fs.path, line, f"{rm.group(0)} renders as a symbol (AsciiDoc replaces it): write "
                                             f"it otherwise, or escape it as \\{rm.group(0)}")
+                bare = CITED_ID_RE.search(XREF_RE.sub(" ", _strip_code(text))) \
+                    if line not in fs.verbatim and not self.is_generated(fs.path) else None
+                if bare:
+                    self.add(fs.path, line, f"requirement {bare.group(1)} is cited as plain text: write "
+                                            f"<<{bare.group(1)}>> so that it links to the requirement")
             if unit.has_requirement_anchor():
                 continue
             for line, text in unit.lines:

@@ -273,6 +273,15 @@ def test_replacement_symbol_escaped_or_in_code_passes(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
 
 
+def test_a_bare_cited_id_in_a_hand_written_file_fails(tmp_path: Path) -> None:
+    spec = plant(tmp_path, {"chapters/intro.adoc": INTRO + "\nAs X86-001 says.\n"})
+    r = check(spec)
+    assert r.returncode == 1
+    assert "chapters/intro.adoc:12: error: requirement X86-001 is cited as plain text" in r.stderr
+    linked = plant(tmp_path, {"chapters/intro.adoc": INTRO + "\nAs <<X86-001>> and <<X86-001,it>> say; `X86-001`.\n"})
+    assert check(linked).returncode == 0
+
+
 VERSIONED_TOP = REGISTRY_TOP + '''
 [[version]]
 version = "1.0"
