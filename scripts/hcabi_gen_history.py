@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hcabi_registry as hr  # noqa: E402
 from hcabi_gen_adoc import GENERATOR, SOURCE, banner, bits, cell, fn_anchor, struct_anchor  # noqa: E402
-from hcabi_spec_view import View, parts_of  # noqa: E402
+from hcabi_spec_view import PARTS_FROM, View, parts_of  # noqa: E402
 
 
 def version_additions(reg: hr.Registry, version: str) -> dict[str, list]:
@@ -103,11 +103,30 @@ def gen_changes_since(reg: hr.Registry, names: list[str] | None = None) -> str:
                              for r in add["requirements"]])
         row("Profiles", [f"`{name}` requires {', '.join(exts)}" for name, exts in add["profiles"]])
         row("Deprecated functions", [f"<<{fn_anchor(fn)},{fn.qualname}>>" for fn in add["deprecated"]])
-        o.append("[cols=\"1,4\",options=\"header\"]\n|===\n|Added |What")
+        row("Requirements stated as parts",
+            [f"<<{r.id},{r.id}>> ({len(parts_of(r))} parts)" for r in reg.requirements
+             if v == PARTS_FROM and parts_of(r) and hr.parse_version(r.since) < hr.parse_version(v)])
+        row("Texts reworded, meaning unchanged", [_editorial(reg, key) for key in entry.get("editorial", [])])
+        o.append("[cols=\"1,4\",options=\"header\"]\n|===\n|Change |What")
         for label, text in rows:
             o.append(f"|{label} |{cell(text)}")
         o.append("|===\n")
     return "\n".join(o)
+
+
+def _editorial(reg: hr.Registry, key: str) -> str:
+    """An `editorial` key (the compatibility checker's) as a reader reads it, linked."""
+    if key in {r.id for r in reg.requirements}:
+        return f"<<{key},{key}>> (text)"
+    if key.startswith("struct."):
+        _, st, fld = key.split(".", 2)
+        return f"<<{struct_anchor(st)},struct hcabi_{st}>> `{fld}`"
+    fns = {fn.qualname: fn for fn in reg.functions()}
+    head = ".".join(key.split(".")[:2])
+    if head in fns:
+        what = key[len(head) + 1:].replace(".field.", " field ").replace("arg.", "argument ").replace(".", " ")
+        return f"<<{fn_anchor(fns[head])},{head}>>: {what}"
+    return f"`{key}`"
 
 
 def gen_history(view: View) -> str:

@@ -164,6 +164,20 @@ def test_attributes_say_what_the_prose_may_depend_on(reg: hr.Registry) -> None:
     assert ":hcabi-parts" not in ghist.gen_attributes(View(bare, PARTS_FROM), set())  # no parts, no split
 
 
+def test_changes_appendix_lists_rewordings_and_splits(reg: hr.Registry) -> None:
+    parted = with_parts(reg)
+    if PARTS_FROM not in parted.version_names():
+        pytest.skip(f"the registry has no version {PARTS_FROM}")
+    entry = next(v for v in parted.versions if v["version"] == PARTS_FROM)
+    entry["editorial"] = ["IPI.SEND.arg.vector.field.all_but_self", "IPI-002"]
+    text = ghist.gen_changes_since(parted)
+    section = text[text.index(f"=== HCABI {PARTS_FROM} "):]
+    section = section[:section.index("|===\n", section.index("|===") + 4)]
+    assert "|Requirements stated as parts |<<IPI-001,IPI-001>> (2 parts)" in section
+    assert ("|Texts reworded, meaning unchanged |<<fn-ipi-send,IPI.SEND>>: argument vector field "
+            "all_but_self; <<IPI-002,IPI-002>> (text)") in section
+
+
 # ---------------------------------------------------------------------------
 # change marks
 
