@@ -172,8 +172,10 @@ def _register_rows(view: View, fn: hr.Function) -> list[str]:
         extra = []
         if a.unit:
             extra.append(f"Unit: {a.unit}.")
-        if a.gpa:
-            extra.append(f"Guest-physical, {a.align or 1}-byte aligned.")
+        if a.gpa and "guest-physical" not in a.doc.lower():
+            extra.append("Guest-physical.")
+        if a.gpa and (a.align or 1) > 1:
+            extra.append(f"Aligned to {a.align} bytes.")
         doc = " ".join([text(view, f"{fn.qualname}.arg.{a.name}", a.doc)] + extra)
         reg = ARG_REGS[i]
         o.append(row(view, a.since, f"{reg} (in)", f"`{a.name}`", cell(doc)))
