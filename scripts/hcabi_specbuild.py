@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     spec, registry = root / "spec", root / "spec" / "registry"
     if not (spec / "hcabi-spec.adoc").is_file():
         ap.error(f"--root {root}: no spec/hcabi-spec.adoc there")
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        ap.error(f"--out {args.out}: not a folder")
     try:
         reg = hr.load(registry)
     except hr.RegistryError as e:

@@ -294,6 +294,18 @@ def test_build_fails_in_one_line_when_asciidoctor_fails(tmp_path: Path, reg: hr.
     assert not list(tmp_path.glob("*.html"))
 
 
+@pytest.mark.parametrize("args, line", [
+    (["--root", "/nonexistent"], "hcabi_specbuild: error: --root /nonexistent: no spec/hcabi-spec.adoc there (see --help)"),
+    (["--out", "FILE"], "hcabi_specbuild: error: --out FILE: not a folder (see --help)"),
+])
+def test_build_usage_errors_are_one_line_exit_2(tmp_path: Path, args: list[str], line: str) -> None:
+    (tmp_path / "f").write_text("")
+    args = [a.replace("FILE", str(tmp_path / "f")) for a in args]
+    r = subprocess.run([sys.executable, str(BUILD), "--out", str(tmp_path / "out"), *args],
+                       capture_output=True, text=True, timeout=60)
+    assert (r.returncode, r.stderr) == (2, line.replace("FILE", str(tmp_path / "f")) + "\n")
+
+
 def test_html_check_wants_the_parts_from_their_version(tmp_path: Path) -> None:
     manifest = tmp_path / "m.json"
     manifest.write_text('{"versions": [{"version": "1.1"}, {"version": "%s"}], "extensions": [], '
