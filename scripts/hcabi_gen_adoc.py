@@ -231,7 +231,12 @@ def _function(view: View, reg: hr.Registry, fn: hr.Function) -> list[str]:
     o.append(".Statuses")
     o.append("[cols=\"2,1,5\",options=\"header\"]\n|===\n|Status |Value |When")
     for s in fn.statuses:
-        o.append(f"|`{s.name}` |{reg.status_value(s.name)} |{cell(text(view, f'{fn.qualname}.status.{s.name}', s.when))}")
+        since = getattr(s, "since", None)  # a status added to the function after it (loaders that know it)
+        if not view.has(since):
+            continue
+        note = f" (since {since})" if since else ""
+        o.append(row(view, since, f"`{s.name}`{note}", str(reg.status_value(s.name)),
+                     cell(text(view, f"{fn.qualname}.status.{s.name}", s.when))))
     o.append("|===\n")
     return o
 
