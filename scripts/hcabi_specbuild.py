@@ -22,6 +22,7 @@ or written (one line).
 """
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -95,19 +96,36 @@ def check_tree(tree: Path, registry: Path, version: str) -> None:
         raise BuildError(f"{tree.name}: the normative check failed ({errors} error(s) above)")
 
 
-def render(asciidoctor: str, tree: Path, out: Path, version: str, pdf: bool = False) -> None:
+def newer_citations(messages: str, reg: hr.Registry, version: str) -> list[str]:
+    """Hints for asciidoctor's unresolved references that are requirements of a later
+    version: hand-written prose that cites them needs a conditional."""
+    since = {r.id: r.since for r in reg.requirements}
+    out = []
+    for rid in dict.fromkeys(re.findall(r"possible invalid reference: (\S+)", messages)):
+        if rid in since and hr.parse_version(since[rid]) > hr.parse_version(version):
+            flag = "hcabi-since-" + since[rid].replace(".", "-")
+            out.append(f"{PROG}: {rid} is a requirement of {since[rid]}, which the {version} document does "
+                       f"not have: put the prose that cites it between ifdef::{flag}[] and endif::[]")
+    return out
+
+
+def render(asciidoctor: str, tree: Path, out: Path, version: str, pdf: bool = False,
+           reg: hr.Registry | None = None) -> None:
     # keep the suffix: asciidoctor picks docinfo.<suffix of -o> (the document's styles)
     tmp = out.with_name(out.stem + ".tmp" + out.suffix)
     cmd = [asciidoctor] + ([] if pdf else ["-v"]) + [
         "--failure-level", "WARN" if pdf else "INFO", "-a", "attribute-missing=warn",
         "-o", str(tmp), str(tree / "hcabi-spec.adoc")]
     try:
-        rc = subprocess.run(cmd, check=False).returncode
+        done = subprocess.run(cmd, check=False, stderr=subprocess.PIPE, text=True, errors="replace")
     except OSError as e:
         raise BuildError(f"{out.name}: cannot run {asciidoctor}: {e.strerror or e}") from None
-    if rc != 0:
+    sys.stderr.write(done.stderr)
+    if done.returncode != 0:
         tmp.unlink(missing_ok=True)
-        raise BuildError(f"{out.name}: {Path(asciidoctor).name} failed (exit {rc}, messages above)")
+        for hint in newer_citations(done.stderr, reg, version) if reg else []:
+            print(hint, file=sys.stderr)
+        raise BuildError(f"{out.name}: {Path(asciidoctor).name} failed (exit {done.returncode}, messages above)")
     if not pdf:
         problems = sc.check_html(tmp, tree / "generated" / "requirements.json", version)
         if problems:
@@ -129,7 +147,7 @@ def build(reg: hr.Registry, registry: Path, spec: Path, out: Path, asciidoctor: 
         write_tree(tree, spec, view, released)
         check_tree(tree, registry, version)
         html = out / f"{name}.html"
-        render(asciidoctor, tree, html, version)
+        render(asciidoctor, tree, html, version, reg=reg)
         built.append(html)
     newest = f"hcabi-spec-{reg.newest_version}"
     shutil.copyfile(out / f"{newest}.html", out / "hcabi-spec.html")

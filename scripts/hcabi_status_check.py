@@ -25,10 +25,11 @@ def status_mentions(reg: hr.Registry) -> list[str]:
       row ("when") does not name: the row misses the case (IPI.SEND's `all_but_self`).
 
     A status named as the value of something else ("status `DENIED`", "whose status is
-    not `SUCCESS`": a BATCH entry's) is not one the function returns, and is skipped."""
+    not `SUCCESS`", "MUST get `DENIED`": a BATCH entry's) is not one the function
+    returns, and is skipped."""
     names = sorted((s["name"] for s in reg.statuses), key=len, reverse=True)
     named = re.compile(r"(?<![A-Z0-9_])(" + "|".join(map(re.escape, names)) + r")(?![A-Z0-9_])")
-    other = re.compile(r"\bstatus(?: is)?(?: not)? `?$")
+    other = re.compile(r"\b(?:status(?: is)?(?: not)?|gets?) `?$")
     out = []
     for fn in reg.functions():
         when = {s.name: s.when for s in fn.statuses}

@@ -254,6 +254,12 @@ def test_status_check_skips_a_status_that_is_not_returned(reg: hr.Registry) -> N
     assert "DENIED" not in [s.name for s in batch.statuses]
     assert any("status `DENIED`" in r.text for r in batch.requirements)  # an entry's status
     assert not [line for line in status_mentions(reg) if "BATCH" in line]
+    entry = copy.deepcopy(reg)
+    fn = next(fn for fn in ext(entry, "BATCH").functions if fn.name == "EXECUTE")
+    fn.requirements[0].text += " An entry MUST get `DENIED` then; EXECUTE MUST return `DENIED` too."
+    assert [line.split(": ", 1)[1] for line in status_mentions(entry)] == [
+        f"requirement {fn.requirements[0].id} of BATCH.EXECUTE names `DENIED`, which the function's status "
+        "table does not list: add a [[function.status]] row saying when"]
 
 
 # ---------------------------------------------------------------------------
@@ -304,6 +310,14 @@ def test_build_usage_errors_are_one_line_exit_2(tmp_path: Path, args: list[str],
     r = subprocess.run([sys.executable, str(BUILD), "--out", str(tmp_path / "out"), *args],
                        capture_output=True, text=True, timeout=60)
     assert (r.returncode, r.stderr) == (2, line.replace("FILE", str(tmp_path / "f")) + "\n")
+
+
+def test_a_citation_of_a_newer_requirement_gets_a_hint(reg: hr.Registry) -> None:
+    msgs = "asciidoctor: INFO: possible invalid reference: IPI-004\nasciidoctor: INFO: possible invalid reference: x\n"
+    assert sb.newer_citations(msgs, reg, "1.0") == [
+        "hcabi_specbuild: IPI-004 is a requirement of 1.1, which the 1.0 document does not have: put the "
+        "prose that cites it between ifdef::hcabi-since-1-1[] and endif::[]"]
+    assert sb.newer_citations(msgs, reg, "1.1") == []
 
 
 def test_html_check_wants_the_parts_from_their_version(tmp_path: Path) -> None:
