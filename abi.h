@@ -41,10 +41,12 @@ extern "C" {
 #define HCABI_VERSION_MINOR(v) ((uint32_t)(v) & 0xFFFFu)
 #define HCABI_VERSION_1_0 0x00010000u /* HCABI 1.0 */
 #define HCABI_VERSION_1_1 0x00010001u /* HCABI 1.1 */
-#define HCABI_VERSION_NEWEST HCABI_VERSION_1_1
+#define HCABI_VERSION_1_2 0x00010002u /* HCABI 1.2 */
+#define HCABI_VERSION_NEWEST HCABI_VERSION_1_2
 #define HCABI_FOREACH_VERSION(X) \
 	X(HCABI_VERSION_1_0) \
-	X(HCABI_VERSION_1_1)
+	X(HCABI_VERSION_1_1) \
+	X(HCABI_VERSION_1_2)
 
 /* ---- Status codes (RAX after a call) ---- */
 #define HCABI_SUCCESS (0) /* The call completed; RDX holds its value. */
@@ -291,6 +293,11 @@ extern "C" {
 	X(SYSTEM, SHUTDOWN, HCABI_FID_SYSTEM_SHUTDOWN, 1, HCABI_FID_SYSTEM_SHUTDOWN_SINCE, HCABI_FID_SYSTEM_SHUTDOWN_STATUSES, HCABI_FN_NO_BATCH | HCABI_FN_NO_RETURN) \
 	X(SYSTEM, REBOOT, HCABI_FID_SYSTEM_REBOOT, 0, HCABI_FID_SYSTEM_REBOOT_SINCE, HCABI_FID_SYSTEM_REBOOT_STATUSES, HCABI_FN_NO_BATCH | HCABI_FN_NO_RETURN) \
 	X(SYSTEM, CRASH, HCABI_FID_SYSTEM_CRASH, 1, HCABI_FID_SYSTEM_CRASH_SINCE, HCABI_FID_SYSTEM_CRASH_STATUSES, HCABI_FN_NO_BATCH | HCABI_FN_NO_RETURN)
+/* X(function ID, STATUS, since): a status added to a function after the function itself;
+ * at an exposed version older than `since` the function may not return it (STATUS-001).
+ * The function's _STATUSES mask includes it. */
+#define HCABI_FOREACH_LATE_STATUS(X) \
+	/* none */
 /* X(EXT, NAME, argument index, ARG, high bit, low bit, since): the bits of an argument that
  * have a meaning from a version on; every other bit of that argument is reserved (GEN-002). */
 #define HCABI_FOREACH_ARG_FIELD(X) \

@@ -13,7 +13,16 @@ through the generated files. This check enforces that on the AsciiDoc sources:
    that the main file includes, and the document renders no requirement that
    the registry does not have;
 4. a hand-written .adoc file (anything outside spec/generated/) never defines
-   a requirement anchor: requirements come only from the generated files.
+   a requirement anchor: requirements come only from the generated files;
+5. no text outside code uses (C), (R) or (TM), which AsciiDoc replaces with a
+   symbol (a title "Finding the base (C)" would read "Finding the base ©"), and a
+   hand-written file cites a requirement ID only as a link (<<IPI-001>>);
+6. every status a function's requirement names is in that function's status
+   table (the registry, read with its loader).
+
+A document is written for one version (--version, default the newest): check 3
+expects exactly the requirements of that version, and from 1.2 on (PARTS_FROM) the
+parts of a requirement that has parts, each rendered once too.
 
 SHOULD, SHOULD NOT, RECOMMENDED, NOT RECOMMENDED, MAY and OPTIONAL outside a
 requirement are reported as warnings (errors with --strict).
@@ -31,8 +40,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hcabi_load as hl  # noqa: E402
 import hcabi_registry as hr  # noqa: E402  (load_raw needs only tomllib)
+from hcabi_spec_view import CITED_ID_RE, PARTS_FROM  # noqa: E402
+from hcabi_status_check import status_mentions  # noqa: E402
 
-REQ_ID = r"[A-Z][A-Z0-9]*-[0-9]{3}"
+REQ_ID = r"[A-Z][A-Z0-9]*-[0-9]{3}(?:\.[0-9]{1,2})?"  # a requirement, or one of its parts
 REQ_ID_RE = re.compile(rf"^{REQ_ID}$")
 NORMATIVE_RE = re.compile(r"\b(MUST NOT|MUST|SHALL NOT|SHALL|REQUIRED)\b")
 SOFT_RE = re.compile(r"\b(SHOULD NOT|SHOULD|NOT RECOMMENDED|RECOMMENDED|MAY|OPTIONAL)\b")
@@ -47,6 +58,8 @@ BLOCK_ATTR_RE = re.compile(r"^\[.*\]\s*$")
 BLOCK_TITLE_RE = re.compile(r"^\.[^.\s]")
 LIST_ITEM_RE = re.compile(r"^\s*(\*{1,5}|-|\.{1,5}|\d+\.|[a-zA-Z]\.|<\d+>)\s+\S")
 DLIST_RE = re.compile(r"^(?!\s*//).*?\S(::|;;|:::|::::)(\s+\S.*)?$")
+XREF_RE = re.compile(r"<<[^>\n]*>>|\[\[[^\]\n]*\]\]|xref:\S+\[[^\]\n]*\]")
+REPLACEMENT_RE = re.compile(r"(?<![\\+])\((C|R|TM)\)")
 DIRECTIVE_RE = re.compile(r"^(ifdef|ifndef|ifeval|endif)::")
 # Delimited blocks: verbatim ones hold text as is; compound ones hold blocks.
 VERBATIM_DELIMS = ("----", "....", "++++")
@@ -84,6 +97,7 @@ class FileScan:
     anchors: list[tuple[int, str]] = field(default_factory=list)   # every anchor defined, (line, id)
     includes: list[tuple[int, str]] = field(default_factory=list)  # (line, raw target)
     attributes: dict[str, str] = field(default_factory=dict)
+    verbatim: set[int] = field(default_factory=set)               # lines inside verbatim blocks
 
 
 def _anchor_ids(text: str) -> list[str]:
@@ -168,6 +182,7 @@ def scan_file(path: Path) -> FileScan:
             while i < len(lines) and lines[i].rstrip() != d:
                 if not include_at(i + 1, lines[i]):
                     body.append((i + 1, lines[i]))
+                    fs.verbatim.add(i + 1)
                 i += 1
             i += 1
             emit(body)
@@ -249,24 +264,56 @@ def scan_file(path: Path) -> FileScan:
 
 # ---------------------------------------------------------------------------
 
-def registry_requirement_ids(registry: Path) -> list[tuple[str, str]]:
-    """(ID, file) of every requirement, read with the registry's own reader."""
+def _vkey(text: object) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in str(text).split("."))
+    except ValueError:
+        return (0,)
+
+
+def newest_version(doc: dict) -> str | None:
+    names = [v.get("version") for v in doc.get("version", []) if isinstance(v, dict) and v.get("version")]
+    return max(names, key=_vkey) if names else None
+
+
+def registry_requirement_ids(registry: Path, version: str | None = None) -> list[tuple[str, str]]:
+    """(ID, file) of every requirement a document of `version` (default: the newest)
+    renders, read with the registry's own reader: those with `since` <= version, and
+    from PARTS_FROM on the parts of those that have parts."""
     doc = hr.load_raw(registry)
-    out = [(r["id"], doc["__file__"]) for r in doc.get("requirement", []) if isinstance(r, dict) and "id" in r]
+    version = version or newest_version(doc)
+
+    def shown(since: object) -> bool:
+        return version is None or since is None or _vkey(since) <= _vkey(version)
+
+    def ids(r: object, since: object, where: str) -> list[tuple[str, str]]:
+        if not isinstance(r, dict) or "id" not in r or not shown(r.get("since", since)):
+            return []
+        out = [(r["id"], where)]
+        if version is not None and _vkey(version) >= _vkey(PARTS_FROM):
+            out += [(p["id"], where) for p in r.get("part", []) if isinstance(p, dict) and "id" in p]
+        return out
+
+    out = [x for r in doc.get("requirement", []) for x in ids(r, None, doc["__file__"])]
     for ext in doc.get("extensions", []):
+        if not shown((ext.get("extension") or {}).get("since")):
+            continue
         for fn in ext.get("function", []):
-            for r in fn.get("requirement", []) if isinstance(fn, dict) else []:
-                if isinstance(r, dict) and "id" in r:
-                    out.append((r["id"], ext.get("__file__", "?")))
+            if not isinstance(fn, dict) or not shown(fn.get("since")):
+                continue
+            for r in fn.get("requirement", []):
+                out += ids(r, fn.get("since"), ext.get("__file__", "?"))
     return out
 
 
 class Checker:
-    def __init__(self, spec_dir: Path, main: Path, registry: Path, strict: bool = False):
+    def __init__(self, spec_dir: Path, main: Path, registry: Path, strict: bool = False,
+                 version: str | None = None):
         self.spec_dir = spec_dir.resolve()
         self.main = main.resolve()
         self.registry = registry
         self.strict = strict
+        self.version = version  # the document's version; None: the registry's newest
         self.generated_dir = self.spec_dir / "generated"
         self.problems: list[Problem] = []
         self.scans: dict[Path, FileScan] = {}
@@ -313,10 +360,27 @@ class Checker:
                                              "generated fragment instead")
         self.check_duplicate_sources()
         self.check_rendered()
+        try:
+            reg = hr.load(self.registry)
+        except hr.RegistryError:
+            reg = None  # an invalid registry is the registry check's to report (spec.registry_valid)
+        for line in status_mentions(reg) if reg else []:
+            path, _, message = line.partition(": ")
+            self.add(path, 0, message)
         return len([p for p in self.problems if p.severity == "error"])
 
     def check_units(self, fs: FileScan) -> None:
         for unit in fs.units:
+            for line, text in unit.lines:
+                rm = REPLACEMENT_RE.search(_strip_code(text)) if line not in fs.verbatim else None
+                if rm:
+                    self.add(fs.path, line, f"{rm.group(0)} renders as a symbol (AsciiDoc replaces it): write "
+                                            f"it otherwise, or escape it as \\{rm.group(0)}")
+                bare = CITED_ID_RE.search(XREF_RE.sub(" ", _strip_code(text))) \
+                    if line not in fs.verbatim and not self.is_generated(fs.path) else None
+                if bare:
+                    self.add(fs.path, line, f"requirement {bare.group(1)} is cited as plain text: write "
+                                            f"<<{bare.group(1)}>> so that it links to the requirement")
             if unit.has_requirement_anchor():
                 continue
             for line, text in unit.lines:
@@ -374,7 +438,7 @@ class Checker:
         counts: dict[str, list[str]] = {}
         self.expand(self.main, [self.main], counts, {})
         try:
-            reg = registry_requirement_ids(self.registry)
+            reg = registry_requirement_ids(self.registry, self.version)
         except hr.RegistryError as e:
             for p in e.problems:
                 self.add(str(self.registry), 0, f"cannot read the registry: {p}")
@@ -394,16 +458,26 @@ class Checker:
             if rid not in known:
                 path, line = where[0].rsplit(":", 1)
                 self.add(path, int(line), f"requirement anchor [[{rid}]] is not a requirement of the registry "
-                                          "(a stale generated file? run the generator)")
+                                          f"at version {self.version or 'newest'} (a stale generated file? run "
+                                          "the generator)")
         self.rendered = sum(len(v) for k, v in counts.items() if k in known)
         self.registry_count = len(reg)
 
 
-def check_html(html: Path, manifest: Path) -> list[str]:
+def check_html(html: Path, manifest: Path, version: str | None = None) -> list[str]:
     """Problems with a rendered HTML file: every requirement, extension and function of the
-    manifest (spec/generated/requirements.json) needs its anchor, and a requirement's only once."""
+    manifest (spec/generated/requirements.json) needs its anchor, and a requirement's only once;
+    so do the parts of a requirement in a document of PARTS_FROM or later. The document's
+    version is `version`, else the newest of the manifest's versions."""
     text = hl.read_text(html)  # hl.InputError: the caller's exit 2
-    reqs, others = _manifest_anchors(hl.read_json(manifest), str(manifest))
+    doc = hl.read_json(manifest)
+    reqs, others = _manifest_anchors(doc, str(manifest))
+    if version is None and isinstance(doc, dict) and isinstance(doc.get("versions"), list):
+        version = max((str(v.get("version")) for v in doc["versions"] if isinstance(v, dict)),
+                      key=_vkey, default=None)
+    if version is not None and _vkey(version) >= _vkey(PARTS_FROM):
+        reqs += [p["id"] for r in doc["requirements"] for p in (r.get("parts") or [])
+                 if isinstance(p, dict) and isinstance(p.get("id"), str)]
     ids: dict[str, int] = {}
     for m in re.finditer(r'\bid="([^"]+)"', text):
         ids[m.group(1)] = ids.get(m.group(1), 0) + 1
@@ -439,12 +513,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-q", "--quiet", action="store_true", help="print problems only")
     ap.add_argument("--html", metavar="FILE", help="instead, check that a rendered HTML file has an anchor "
                     "for every requirement, extension and function of the manifest")
+    ap.add_argument("--version", help="the version the document is written for (default: the registry's newest; "
+                    "with --html, the manifest's newest)")
     ap.add_argument("--manifest", help="requirements manifest for --html (default: SPEC/generated/requirements.json)")
     args = ap.parse_args(argv)
     if args.html:
         manifest = Path(args.manifest) if args.manifest else Path(args.spec) / "generated" / "requirements.json"
         try:
-            problems = check_html(Path(args.html), manifest)
+            problems = check_html(Path(args.html), manifest, args.version)
         except hl.InputError as e:
             print(f"hcabi_speccheck: {e}", file=sys.stderr)
             return 2
@@ -458,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hcabi_speccheck: {spec}: not a folder", file=sys.stderr)
         return 2
     checker = Checker(spec, Path(args.main) if args.main else spec / "hcabi-spec.adoc",
-                      Path(args.registry) if args.registry else spec / "registry", args.strict)
+                      Path(args.registry) if args.registry else spec / "registry", args.strict, args.version)
     try:
         errors = checker.run()
     except hr.RegistryError as e:

@@ -6,6 +6,7 @@ check on it, as CTest and the spec build do.
 """
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -256,6 +257,78 @@ def test_html_check_finds_missing_and_repeated_anchors(tmp_path: Path) -> None:
     assert 'no element with id="DEMO-001"' in r.stderr
     assert 'no element with id="fn-demo-ping"' in r.stderr
     assert 'id="X86-001" appears 2 times' in r.stderr
+
+
+@pytest.mark.parametrize("symbol", ["(C)", "(R)", "(TM)"])
+def test_replacement_symbol_in_a_title_fails(tmp_path: Path, symbol: str) -> None:
+    spec = plant(tmp_path, {"chapters/intro.adoc": INTRO + f"\n.Finding it {symbol}\n[source,c]\n----\nx;\n----\n"})
+    r = check(spec)
+    assert r.returncode == 1
+    assert f"chapters/intro.adoc:12: error: {symbol} renders as a symbol" in r.stderr
+
+
+def test_replacement_symbol_escaped_or_in_code_passes(tmp_path: Path) -> None:
+    spec = plant(tmp_path, {"chapters/intro.adoc": INTRO + "\nEscaped \\(C), code `(C)`.\n\n----\nf(C);\n----\n"})
+    r = check(spec)
+    assert r.returncode == 0, r.stderr
+
+
+def test_a_bare_cited_id_in_a_hand_written_file_fails(tmp_path: Path) -> None:
+    spec = plant(tmp_path, {"chapters/intro.adoc": INTRO + "\nAs X86-001 says.\n"})
+    r = check(spec)
+    assert r.returncode == 1
+    assert "chapters/intro.adoc:12: error: requirement X86-001 is cited as plain text" in r.stderr
+    linked = plant(tmp_path, {"chapters/intro.adoc": INTRO + "\nAs <<X86-001>> and <<X86-001,it>> say; `X86-001`.\n"})
+    assert check(linked).returncode == 0
+
+
+VERSIONED_TOP = REGISTRY_TOP + '''
+[[version]]
+version = "1.0"
+[[version]]
+version = "1.1"
+
+[[requirement]]
+id = "X86-002"
+area = "X86"
+section = "registers"
+since = "1.1"
+text = "The hypervisor MUST do more."
+'''
+FRAG_X86_11 = FRAG_X86 + '''
+[[X86-002]]
+[.requirement]
+*X86-002* (since 1.1): The hypervisor MUST do more.
+'''
+
+
+def test_a_document_renders_exactly_the_requirements_of_its_version(tmp_path: Path) -> None:
+    spec = plant(tmp_path, {"registry/hcabi.toml": VERSIONED_TOP, "generated/req/x86-registers.adoc": FRAG_X86_11})
+    assert check(spec).returncode == 0  # the newest, 1.1, by default
+    r = check(spec, "--version", "1.0")
+    assert r.returncode == 1
+    assert "requirement anchor [[X86-002]] is not a requirement of the registry at version 1.0" in r.stderr
+    spec = plant(tmp_path, {"registry/hcabi.toml": VERSIONED_TOP})
+    assert check(spec, "--version", "1.0").returncode == 0
+    assert re.search(r"requirement X86-002 \(\S+\) is not rendered", check(spec).stderr)
+
+
+def test_parts_must_be_rendered_from_their_version(tmp_path: Path) -> None:
+    top = VERSIONED_TOP.replace('text = "The hypervisor MUST do it."', '''text = "The hypervisor MUST do it."
+[[requirement.part]]
+id = "X86-001.1"
+text = "The hypervisor MUST do it."''') + '''
+[[version]]
+version = "1.2"
+'''
+    spec = plant(tmp_path, {"registry/hcabi.toml": top, "generated/req/x86-registers.adoc": FRAG_X86_11})
+    assert check(spec, "--version", "1.1").returncode == 0
+    r = check(spec, "--version", "1.2")
+    assert r.returncode == 1 and "requirement X86-001.1 (" in r.stderr and "is not rendered" in r.stderr
+    parts = FRAG_X86_11 + "\n[[X86-001.1]]\n[.requirement]\n*X86-001.1*: The hypervisor MUST do it.\n"
+    spec = plant(tmp_path, {"registry/hcabi.toml": top, "generated/req/x86-registers.adoc": parts})
+    assert check(spec, "--version", "1.2").returncode == 0
+    assert "[[X86-001.1]] is not a requirement of the registry at version 1.1" in check(spec, "--version", "1.1").stderr
 
 
 def test_the_real_specification_passes() -> None:
