@@ -576,7 +576,8 @@ def gen_manifest(reg: hr.Registry) -> str:
                       "extensions": dict(sorted(p["extensions"].items(), key=lambda kv: hr.parse_version(kv[0])))}
                      for p in reg.profiles],
         "requirements": [{"id": r.id, "text": r.text, "area": r.area, "function": r.function,
-                          "since": r.since} for r in reg.requirements],
+                          "since": r.since, "parts": [{"id": p.id, "text": p.text} for p in r.parts]}
+                         for r in reg.requirements],
     }
     return json.dumps(doc, indent=1, sort_keys=False) + "\n"
 

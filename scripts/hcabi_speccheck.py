@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hcabi_load as hl  # noqa: E402
 import hcabi_registry as hr  # noqa: E402  (load_raw needs only tomllib)
 
-REQ_ID = r"[A-Z][A-Z0-9]*-[0-9]{3}"
+REQ_ID = r"[A-Z][A-Z0-9]*-[0-9]{3}(?:\.[1-9][0-9]?)?"  # a requirement, or a part of one (ID.N)
 REQ_ID_RE = re.compile(rf"^{REQ_ID}$")
 NORMATIVE_RE = re.compile(r"\b(MUST NOT|MUST|SHALL NOT|SHALL|REQUIRED)\b")
 SOFT_RE = re.compile(r"\b(SHOULD NOT|SHOULD|NOT RECOMMENDED|RECOMMENDED|MAY|OPTIONAL)\b")
@@ -251,13 +251,26 @@ def scan_file(path: Path) -> FileScan:
 
 def registry_requirement_ids(registry: Path) -> list[tuple[str, str]]:
     """(ID, file) of every requirement, read with the registry's own reader."""
+    return [(rid, f) for rid, f, part in _registry_ids(registry) if not part]
+
+
+def registry_part_ids(registry: Path) -> set[str]:
+    """The IDs of the parts of compound requirements (ID.N): a document may
+    render each once (from the version that shows the split on)."""
+    return {rid for rid, _, part in _registry_ids(registry) if part}
+
+
+def _registry_ids(registry: Path) -> list[tuple[str, str, bool]]:
     doc = hr.load_raw(registry)
-    out = [(r["id"], doc["__file__"]) for r in doc.get("requirement", []) if isinstance(r, dict) and "id" in r]
+    reqs = [(r, doc["__file__"]) for r in doc.get("requirement", [])]
     for ext in doc.get("extensions", []):
         for fn in ext.get("function", []):
-            for r in fn.get("requirement", []) if isinstance(fn, dict) else []:
-                if isinstance(r, dict) and "id" in r:
-                    out.append((r["id"], ext.get("__file__", "?")))
+            reqs += [(r, ext.get("__file__", "?")) for r in (fn.get("requirement", []) if isinstance(fn, dict) else [])]
+    out = []
+    for r, where in reqs:
+        if isinstance(r, dict) and "id" in r:
+            out.append((r["id"], where, False))
+            out += [(p["id"], where, True) for p in r.get("part", []) if isinstance(p, dict) and "id" in p]
     return out
 
 
@@ -379,6 +392,7 @@ class Checker:
             for p in e.problems:
                 self.add(str(self.registry), 0, f"cannot read the registry: {p}")
             return
+        parts = registry_part_ids(self.registry)
         known = {rid for rid, _ in reg}
         main = self.rel(self.main)
         for rid, regfile in reg:
@@ -391,7 +405,10 @@ class Checker:
                          f"requirement {rid} is rendered {len(where)} times ({', '.join(where)}): "
                          "a fragment is included more than once")
         for rid, where in sorted(counts.items()):
-            if rid not in known:
+            if rid in parts and len(where) > 1:
+                self.add(where[1].rsplit(":", 1)[0], int(where[1].rsplit(":", 1)[1]),
+                         f"requirement part {rid} is rendered {len(where)} times ({', '.join(where)})")
+            elif rid not in known and rid not in parts:
                 path, line = where[0].rsplit(":", 1)
                 self.add(path, int(line), f"requirement anchor [[{rid}]] is not a requirement of the registry "
                                           "(a stale generated file? run the generator)")

@@ -301,3 +301,61 @@ def test_full_stdout_is_one_line_exit_4(reg: Path) -> None:
         r = subprocess.run([sys.executable, str(VALIDATE), str(reg)], stdout=full, stderr=subprocess.PIPE,
                            text=True, timeout=120)
     assert one_error(r) == "hcabi_registry: cannot write standard output: No space left on device"
+
+
+# Parts of a compound requirement (atomic requirements, from 1.2 on)
+PARTED = ('[[function.requirement]]\nid = "IPI-003"\n'
+          'text = "SEND MUST ignore targets that are stopped and MUST return `SUCCESS` with 0 when `mask` is 0."\n')
+
+
+def with_parts(reg: Path, *parts: tuple[str, str]) -> Path:
+    f = reg / "extensions" / "ipi.toml"
+    edit(f, PARTED, PARTED + "".join(f'[[function.requirement.part]]\nid = "{i}"\ntext = "{t}"\n' for i, t in parts))
+    return f
+
+
+def test_parts_are_loaded_and_exported(reg: Path, tmp_path: Path) -> None:
+    with_parts(reg, ("IPI-003.1", "SEND MUST ignore targets that are stopped."),
+               ("IPI-003.2", "SEND MUST return `SUCCESS` with 0 when `mask` is 0."))
+    r = validate(reg)
+    assert r.returncode == 0, r.stderr
+    assert "95 requirements (96 atomic)" in r.stdout
+    sys.path.insert(0, str(REPO / "scripts"))
+    import hcabi_registry as hr
+    import hcabi_gen
+    loaded = hr.load(reg)
+    req = next(x for x in loaded.requirements if x.id == "IPI-003")
+    assert [p.id for p in req.parts] == ["IPI-003.1", "IPI-003.2"]
+    assert req.atomic_ids == ["IPI-003.1", "IPI-003.2"]
+    other = next(x for x in loaded.requirements if x.id == "IPI-002")
+    assert other.parts == [] and other.atomic_ids == ["IPI-002"]
+    import json
+    doc = json.loads(hcabi_gen.gen_manifest(loaded))
+    row = next(x for x in doc["requirements"] if x["id"] == "IPI-003")
+    assert row["parts"] == [{"id": "IPI-003.1", "text": "SEND MUST ignore targets that are stopped."},
+                            {"id": "IPI-003.2", "text": "SEND MUST return `SUCCESS` with 0 when `mask` is 0."}]
+    assert next(x for x in doc["requirements"] if x["id"] == "IPI-002")["parts"] == []
+
+
+@pytest.mark.parametrize("parts,names", [
+    ((("IPI-002.1", "SEND MUST ignore stopped targets."), ("IPI-003.2", "SEND MUST return 0.")),
+     ("IPI-003", "part IPI-002.1", "IPI-003.N")),
+    ((("IPI-003.2", "SEND MUST ignore stopped targets."), ("IPI-003.1", "SEND MUST return 0.")),
+     ("IPI-003", "part IPI-003.1", "must grow")),
+    ((("IPI-003.1", "SEND ignores stopped targets."), ("IPI-003.2", "SEND MUST return 0.")),
+     ("IPI-003", "part IPI-003.1", "nothing normative")),
+])
+def test_rejects_malformed_parts(reg: Path, parts: tuple, names: tuple) -> None:
+    f = with_parts(reg, *parts)
+    assert_rejected(validate(reg), f, *names)
+
+
+@pytest.mark.parametrize("part_id", ["IPI-003.0", "IPI-003.100", "IPI-003-1", "IPI-003.01"])
+def test_rejects_part_id_of_wrong_shape(reg: Path, part_id: str) -> None:
+    f = with_parts(reg, (part_id, "SEND MUST ignore stopped targets."), ("IPI-003.2", "SEND MUST return 0."))
+    assert_rejected(validate(reg), f, part_id, "does not match")
+
+
+def test_rejects_a_single_part(reg: Path) -> None:
+    f = with_parts(reg, ("IPI-003.1", "SEND MUST ignore stopped targets."))
+    assert_rejected(validate(reg), f, "requirement[2].part", "at least 2 items", "IPI-003")
