@@ -279,7 +279,7 @@ HCABI_TEST(batch_same_effects, "BATCH.same_effects_as_direct", "BATCH-002,X86-00
 
 HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
 	   "BATCH-002,BASE-030,IPI-001.3,MEM-001,MEM-012,STATUS-002,STATUS-003,STEAL-001,TIME-020,"
-	   "TLB-001,VCPU-040,VCPU-070,X86-002,X86-005",
+	   "TLB-001.2,VCPU-040,VCPU-070,X86-002,X86-005",
 	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	/* Each direct call must fail with `status` by requirement `req`; a
@@ -320,7 +320,7 @@ HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
 		    "VCPU-070", "VCPU.KICK(stopped vCPU 1)");
 	ERR(HCABI_FID_IPI_SEND, 1ull << hcabi_cpu_index(), 0, 0x8041, 3, HCABI_EID_IPI,
 	    HCABI_ERR_INVALID_PARAM, "IPI-001.3", "IPI.SEND(vector 0x8041: reserved bit 15)");
-	ERR(HCABI_FID_TLB_FLUSH, 1, 0, 8, 4, HCABI_EID_TLB, HCABI_ERR_INVALID_PARAM, "TLB-001",
+	ERR(HCABI_FID_TLB_FLUSH, 1, 0, 8, 4, HCABI_EID_TLB, HCABI_ERR_INVALID_PARAM, "TLB-001.2",
 	    "TLB.FLUSH(misaligned gva)");
 	ERR(HCABI_FID_STEAL_SET_SHMEM, ext_gpa(&steal_rec) + 8, 0, 0, 1, HCABI_EID_STEAL,
 	    HCABI_ERR_INVALID_ADDRESS, "STEAL-001", "STEAL.SET_SHMEM(misaligned)");

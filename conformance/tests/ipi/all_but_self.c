@@ -191,7 +191,8 @@ static unsigned abs_cpus(void)
 }
 
 HCABI_TEST(ipi_all_but_self, "IPI.send_all_but_self",
-	   "IPI-004.3,IPI-004.4,IPI-004.5,VCPU-024,VCPU-030,X86-005,VCPU-041,STATUS-004", HCABI_VERSION_1_1)
+	   "IPI-004.3,IPI-004.4,IPI-004.5,VCPU-024,VCPU-030,X86-005,VCPU-041,STATUS-004",
+	   HCABI_VERSION_1_1)
 {
 	unsigned n = abs_cpus();
 
@@ -219,7 +220,8 @@ HCABI_TEST(ipi_all_but_self, "IPI.send_all_but_self",
 }
 
 HCABI_TEST(ipi_all_but_self_args, "IPI.send_all_but_self_args",
-	   "IPI-004.1,IPI-004.2,IPI-001.1,IPI-001.2,IPI-001.4,GEN-002,VCPU-024,VCPU-030,X86-005,VCPU-041,STATUS-004",
+	   "IPI-004.1,IPI-004.2,IPI-001.1,IPI-001.2,IPI-001.4,GEN-002,VCPU-024,VCPU-030,X86-005,"
+	   "VCPU-041,STATUS-004",
 	   HCABI_VERSION_1_1)
 {
 	unsigned n = abs_cpus();
@@ -235,21 +237,27 @@ HCABI_TEST(ipi_all_but_self_args, "IPI.send_all_but_self_args",
 		return;
 	all = (1ull << n) - 1;
 	others = all & ~1ull;
-	cases[k++] = (struct bad_case){1, 0, ABS_BIT | ABS_VEC, "IPI-004.1", "IPI-004.2", "mask = the caller"};
-	cases[k++] =
-	    (struct bad_case){others, 0, ABS_BIT | ABS_VEC, "IPI-004.1", "IPI-004.2", "mask = the others"};
-	cases[k++] = (struct bad_case){~0ull, 0, ABS_BIT | ABS_VEC, "IPI-004.1", "IPI-004.2", "every mask bit"};
-	cases[k++] = (struct bad_case){1ull << 63, 0, ABS_BIT | ABS_VEC, "IPI-004.1", "IPI-004.2", "mask bit 63"};
+	cases[k++] = (struct bad_case){1,	    0,		 ABS_BIT | ABS_VEC,
+				       "IPI-004.1", "IPI-004.2", "mask = the caller"};
+	cases[k++] = (struct bad_case){others,	    0,		 ABS_BIT | ABS_VEC,
+				       "IPI-004.1", "IPI-004.2", "mask = the others"};
+	cases[k++] = (struct bad_case){~0ull,	    0,		 ABS_BIT | ABS_VEC,
+				       "IPI-004.1", "IPI-004.2", "every mask bit"};
+	cases[k++] = (struct bad_case){1ull << 63,  0,		 ABS_BIT | ABS_VEC,
+				       "IPI-004.1", "IPI-004.2", "mask bit 63"};
 	cases[k++] = (struct bad_case){0, 1, ABS_BIT | ABS_VEC, "IPI-004.1", "IPI-004.2", "base 1"};
-	cases[k++] = (struct bad_case){0, 64, ABS_BIT | ABS_VEC, "IPI-004.1", "IPI-004.2", "base 64"};
-	cases[k++] = (struct bad_case){0, ~0ull, ABS_BIT | ABS_VEC, "IPI-004.1", "IPI-004.2", "base 2^64-1"};
-	cases[k++] = (struct bad_case){1, 1, ABS_BIT | ABS_VEC, "IPI-004.1", "IPI-004.2", "mask 1, base 1"};
+	cases[k++] =
+	    (struct bad_case){0, 64, ABS_BIT | ABS_VEC, "IPI-004.1", "IPI-004.2", "base 64"};
+	cases[k++] =
+	    (struct bad_case){0, ~0ull, ABS_BIT | ABS_VEC, "IPI-004.1", "IPI-004.2", "base 2^64-1"};
+	cases[k++] =
+	    (struct bad_case){1, 1, ABS_BIT | ABS_VEC, "IPI-004.1", "IPI-004.2", "mask 1, base 1"};
 	cases[k++] = (struct bad_case){0, 0, ABS_BIT | 31, "IPI-001.1", "IPI-001.2", "vector 31"};
 	cases[k++] = (struct bad_case){0, 0, ABS_BIT, "IPI-001.1", "IPI-001.2", "vector 0"};
-	cases[k++] =
-	    (struct bad_case){0, 0, (1ull << 9) | ABS_BIT | ABS_VEC, "GEN-002", "IPI-001.4", "reserved bit 9"};
-	cases[k++] =
-	    (struct bad_case){0, 0, (1ull << 63) | ABS_BIT | ABS_VEC, "GEN-002", "IPI-001.4", "reserved bit 63"};
+	cases[k++] = (struct bad_case){0,	  0,	       (1ull << 9) | ABS_BIT | ABS_VEC,
+				       "GEN-002", "IPI-001.4", "reserved bit 9"};
+	cases[k++] = (struct bad_case){0,	  0,	       (1ull << 63) | ABS_BIT | ABS_VEC,
+				       "GEN-002", "IPI-001.4", "reserved bit 63"};
 
 	for (size_t i = 0; i < k && ran; i++) {
 		/* the others watch with interrupts disabled; vCPU 0 sends */
@@ -287,7 +295,8 @@ static void late_task(void *arg)
 }
 
 HCABI_TEST(ipi_all_but_self_stopped, "IPI.send_all_but_self_stopped",
-	   "IPI-004.3,IPI-004.4,IPI-004.5,IPI-003.1,VCPU-024,VCPU-030,X86-005,VCPU-041,STATUS-004", HCABI_VERSION_1_1)
+	   "IPI-004.3,IPI-004.4,IPI-004.5,IPI-003.1,VCPU-024,VCPU-030,X86-005,VCPU-041,STATUS-004",
+	   HCABI_VERSION_1_1)
 {
 	unsigned n = abs_cpus(), running;
 

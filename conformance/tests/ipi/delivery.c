@@ -28,7 +28,8 @@
  */
 #include "ipi_common.h"
 
-HCABI_TEST(ipi_send_self, "IPI.send_self_pending", "IPI-002.1,IPI-002.2,X86-005", HCABI_FID_IPI_SEND_SINCE)
+HCABI_TEST(ipi_send_self, "IPI.send_self_pending", "IPI-002.1,IPI-002.2,X86-005",
+	   HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned me = hcabi_cpu_index();
 	uint64_t a, b;
@@ -133,7 +134,8 @@ static void subset_task(void *arg)
 }
 
 HCABI_TEST(ipi_send_subset, "IPI.send_subset_exactly_once",
-	   "IPI-002.1,IPI-002.2,IPI-002.3,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_IPI_SEND_SINCE)
+	   "IPI-002.1,IPI-002.2,IPI-002.3,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned n, started = 0;
 	uint64_t all;

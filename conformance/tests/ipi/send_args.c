@@ -35,8 +35,8 @@ static bool nothing_pending(unsigned v)
 	return !hcabi_apic_irr(v);
 }
 
-HCABI_TEST(ipi_send_bad_vector, "IPI.send_bad_vector", "IPI-001.1,IPI-001.2,IPI-001.3,IPI-001.4,X86-005",
-	   HCABI_FID_IPI_SEND_SINCE)
+HCABI_TEST(ipi_send_bad_vector, "IPI.send_bad_vector",
+	   "IPI-001.1,IPI-001.2,IPI-001.3,IPI-001.4,X86-005", HCABI_FID_IPI_SEND_SINCE)
 {
 	static const uint64_t low[] = {0, 1, 2, 15, 16, 31};
 	static const uint64_t high[] = {
@@ -69,7 +69,8 @@ HCABI_TEST(ipi_send_bad_vector, "IPI.send_bad_vector", "IPI-001.1,IPI-001.2,IPI-
 		     "interrupts of vector 0x%02x taken after the rejected sends", IPI_VEC_A);
 }
 
-HCABI_TEST(ipi_send_bad_mask, "IPI.send_bad_mask", "IPI-001.5,IPI-001.6,X86-005", HCABI_FID_IPI_SEND_SINCE)
+HCABI_TEST(ipi_send_bad_mask, "IPI.send_bad_mask", "IPI-001.5,IPI-001.6,X86-005",
+	   HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned n = ipi_vcpu_count();
 	unsigned me = hcabi_cpu_index();
@@ -120,7 +121,8 @@ HCABI_TEST(ipi_send_bad_mask, "IPI.send_bad_mask", "IPI-001.5,IPI-001.6,X86-005"
 		     "interrupts of vector 0x%02x taken after the rejected sends", IPI_VEC_A);
 }
 
-HCABI_TEST(ipi_send_mask_zero, "IPI.send_mask_zero", "IPI-003.2,IPI-002.3,X86-005", HCABI_FID_IPI_SEND_SINCE)
+HCABI_TEST(ipi_send_mask_zero, "IPI.send_mask_zero", "IPI-003.2,IPI-002.3,X86-005",
+	   HCABI_FID_IPI_SEND_SINCE)
 {
 	static const uint64_t bases[] = {0, 1, 63, 64, 1ull << 32, 1ull << 63, ~0ull};
 	unsigned me = hcabi_cpu_index();
