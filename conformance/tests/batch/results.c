@@ -277,10 +277,11 @@ HCABI_TEST(batch_same_effects, "BATCH.same_effects_as_direct", "BATCH-002,X86-00
 
 /* ---- failing calls, one per table ---- */
 
-HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
-	   "BATCH-002,BASE-030,IPI-001.3,MEM-001,MEM-012,STATUS-002,STATUS-003,STEAL-001,TIME-020,"
-	   "TLB-001.2,VCPU-040,VCPU-070,X86-002,X86-005",
-	   HCABI_FID_BATCH_EXECUTE_SINCE)
+HCABI_TEST(
+    batch_same_errors, "BATCH.same_errors_as_direct",
+    "BATCH-002,BASE-030,IPI-001.3,MEM-001,MEM-012,STATUS-002,STATUS-003,STEAL-001.1,TIME-020,"
+    "TLB-001.2,VCPU-040,VCPU-070,X86-002,X86-005",
+    HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	/* Each direct call must fail with `status` by requirement `req`; a
 	 * direct call that does not is that requirement failing, not an error
@@ -323,7 +324,7 @@ HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
 	ERR(HCABI_FID_TLB_FLUSH, 1, 0, 8, 4, HCABI_EID_TLB, HCABI_ERR_INVALID_PARAM, "TLB-001.2",
 	    "TLB.FLUSH(misaligned gva)");
 	ERR(HCABI_FID_STEAL_SET_SHMEM, ext_gpa(&steal_rec) + 8, 0, 0, 1, HCABI_EID_STEAL,
-	    HCABI_ERR_INVALID_ADDRESS, "STEAL-001", "STEAL.SET_SHMEM(misaligned)");
+	    HCABI_ERR_INVALID_ADDRESS, "STEAL-001.1", "STEAL.SET_SHMEM(misaligned)");
 	ERR(HCABI_FID_TIME_SET_TIMER, ~0ull, 0x8041, 0, 2, HCABI_EID_TIME, HCABI_ERR_INVALID_PARAM,
 	    "TIME-020", "TIME.SET_TIMER(vector 0x8041: reserved bit 15)");
 #undef ERR
