@@ -17,7 +17,8 @@
  */
 #include "ipi_common.h"
 
-HCABI_TEST(ipi_vector_edges, "IPI.send_vector_edges", "IPI-001.1,IPI-001.3,IPI-002.1,IPI-002.2,IPI-003.1,X86-005",
+HCABI_TEST(ipi_vector_edges, "IPI.send_vector_edges",
+	   "IPI-001.1,IPI-001.3,IPI-002.1,IPI-002.2,IPI-003.1,X86-005",
 	   HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned me = hcabi_cpu_index(), n = ipi_vcpu_count();
