@@ -283,7 +283,7 @@ HCABI_TEST(batch_same_effects, "BATCH.same_effects_as_direct",
 
 HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
 	   "BATCH-002.3,BATCH-003.3,BASE-030,IPI-001.3,MEM-001.1,MEM-012.1,STATUS-002,STATUS-003,"
-	   "STEAL-001.1,TIME-020,"
+	   "STEAL-001.1,TIME-020.2,"
 	   "TLB-001.2,VCPU-040,VCPU-070,X86-002,X86-005",
 	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
@@ -330,7 +330,7 @@ HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
 	ERR(HCABI_FID_STEAL_SET_SHMEM, ext_gpa(&steal_rec) + 8, 0, 0, 1, HCABI_EID_STEAL,
 	    HCABI_ERR_INVALID_ADDRESS, "STEAL-001.1", "STEAL.SET_SHMEM(misaligned)");
 	ERR(HCABI_FID_TIME_SET_TIMER, ~0ull, 0x8041, 0, 2, HCABI_EID_TIME, HCABI_ERR_INVALID_PARAM,
-	    "TIME-020", "TIME.SET_TIMER(vector 0x8041: reserved bit 15)");
+	    "TIME-020.2", "TIME.SET_TIMER(vector 0x8041: reserved bit 15)");
 #undef ERR
 
 	for (size_t i = 0; i < k; i++) {

@@ -175,7 +175,7 @@ static void block_kicked_by_1(uint64_t timeout, const char *what)
 }
 
 HCABI_TEST(vcpu_kick_wakes, "VCPU.kick_wakes_block",
-	   "VCPU-060,VCPU-063,VCPU-070,TIME-021,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   "VCPU-060,VCPU-063,VCPU-070,TIME-021.1,VCPU-024,VCPU-030,X86-005,STATUS-004",
 	   HCABI_FID_VCPU_KICK_SINCE)
 {
 	if (!test_require_cpus(2))
@@ -209,7 +209,7 @@ HCABI_TEST(vcpu_kick_wakes, "VCPU.kick_wakes_block",
 	hcabi_irq_register(VEC_BACKSTOP, vcpu_irq_nop);
 	if (!check_status(
 		hcabi_time_set_timer(hcabi_now_ns() + HCABI_SEC(40), VEC_BACKSTOP), HCABI_SUCCESS,
-		"TIME-021",
+		"TIME-021.1",
 		"TIME.SET_TIMER(now + 40 s, vector 0x%02x), the backstop of BLOCK_FOREVER",
 		VEC_BACKSTOP))
 		return;
