@@ -70,7 +70,7 @@ static void variant_mem(void)
 		check_ret(direct_probe(0x7FFF, 0, 0, 0, 0, 0, HCABI_FID_BASE_PROBE_EXTENSION),
 			  HCABI_SUCCESS, 0, "BASE-032",
 			  "PROBE_EXTENSION(0x7fff), an unassigned EID");
-		check_true(b.status == HCABI_SUCCESS && b.value != 0, "BASE-033",
+		check_true(b.status == HCABI_SUCCESS && b.value != 0, "BASE-033.1",
 			   "PROBE_EXTENSION(BASE): status %lld value 0x%llx, want SUCCESS, not 0",
 			   (long long)b.status, (unsigned long long)b.value);
 		test_log("no PROBE_EXTENSION argument tells the two tables apart: the variant "
@@ -153,7 +153,7 @@ static void variant_steal(void)
 }
 
 HCABI_TEST(batch_read_once, "BATCH.table_read_once",
-	   "BATCH-005,BATCH-002.2,MEM-010.2,X86-005,BASE-032,BASE-033",
+	   "BATCH-005,BATCH-002.2,MEM-010.2,X86-005,BASE-032,BASE-033.1",
 	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	bool mem = hcabi_has_ext(HCABI_EID_MEM), steal = hcabi_has_ext(HCABI_EID_STEAL);
