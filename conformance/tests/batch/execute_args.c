@@ -93,7 +93,7 @@ HCABI_TEST(batch_count_max, "BATCH.execute_count_max", "BATCH-001.1,BATCH-001.4,
 }
 
 HCABI_TEST(batch_bad_address, "BATCH.execute_bad_address",
-	   "BATCH-001.2,BATCH-001.3,BATCH-001.4,GEN-001,X86-005", HCABI_FID_BATCH_EXECUTE_SINCE)
+	   "BATCH-001.2,BATCH-001.3,BATCH-001.4,X86-005", HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	uint64_t top = ext_ram_top(), hole = ext_ram_hole();
 	uint64_t base = ext_gpa(table);

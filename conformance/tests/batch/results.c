@@ -284,7 +284,7 @@ HCABI_TEST(batch_same_effects, "BATCH.same_effects_as_direct",
 HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
 	   "BATCH-002.3,BATCH-003.3,BASE-030,IPI-001.3,MEM-001.1,MEM-012.1,STATUS-002,STATUS-003,"
 	   "STEAL-001.1,TIME-020.2,"
-	   "TLB-001.2,VCPU-040,VCPU-070,X86-002,X86-005",
+	   "TLB-001.2,VCPU-040,VCPU-070,X86-002.1,X86-005",
 	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	/* Each direct call must fail with `status` by requirement `req`; a
@@ -309,9 +309,9 @@ HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
 	ERR(0x0000FFFFu, 0, 0, 0, 0, HCABI_EID_BASE, HCABI_ERR_NOT_SUPPORTED, "STATUS-003",
 	    "an unknown BASE function");
 	ERR((1ull << 32) | HCABI_FID_BASE_GET_SPEC_VERSION, 0, 0, 0, 0, HCABI_EID_BASE,
-	    HCABI_ERR_INVALID_PARAM, "X86-002", "function_id with bit 32 set");
+	    HCABI_ERR_INVALID_PARAM, "X86-002.1", "function_id with bit 32 set");
 	ERR((1ull << 63) | HCABI_FID_BASE_PROBE_EXTENSION, HCABI_EID_BASE, 0, 0, 1, HCABI_EID_BASE,
-	    HCABI_ERR_INVALID_PARAM, "X86-002", "function_id with bit 63 set");
+	    HCABI_ERR_INVALID_PARAM, "X86-002.1", "function_id with bit 63 set");
 	ERR(HCABI_FID_BASE_PROBE_EXTENSION, 1ull << 16, 0, 0, 1, HCABI_EID_BASE,
 	    HCABI_ERR_INVALID_PARAM, "BASE-030", "PROBE_EXTENSION(2^16)");
 	ERR(HCABI_FID_MEM_GET_LAYOUT, ext_gpa(layout_a) + 4, 1, 0, 2, HCABI_EID_MEM,

@@ -24,7 +24,7 @@
 static struct steal_records recs;
 
 HCABI_TEST(steal_bad_address, "STEAL.set_shmem_bad_address",
-	   "STEAL-001.1,STEAL-001.2,STEAL-001.3,GEN-001,X86-005", HCABI_FID_STEAL_SET_SHMEM_SINCE)
+	   "STEAL-001.1,STEAL-001.2,STEAL-001.3,X86-005", HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	uint64_t b = ext_gpa(steal_rec(&recs, 1)), top = ext_ram_top(), hole = ext_ram_hole();
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0);

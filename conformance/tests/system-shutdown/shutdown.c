@@ -31,7 +31,7 @@ static void busy_task(void *arg)
 		(void)hcabi_base_get_spec_version();
 }
 
-HCABI_TEST(system_shutdown_reserved, "SYSTEM.shutdown_reserved_bits", "SYSTEM-001,GEN-002,X86-005",
+HCABI_TEST(system_shutdown_reserved, "SYSTEM.shutdown_reserved_bits", "SYSTEM-001,X86-005",
 	   HCABI_FID_SYSTEM_SHUTDOWN_SINCE)
 {
 	static const uint64_t codes[] = {

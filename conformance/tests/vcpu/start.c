@@ -98,7 +98,7 @@ HCABI_TEST(vcpu_start_bad_index, "VCPU.start_bad_index", "VCPU-020,X86-005",
 			  "VCPU-020", "vCPU %u is still stopped", cpu);
 }
 
-HCABI_TEST(vcpu_start_bad_address, "VCPU.start_bad_address", "VCPU-021,GEN-001,VCPU-030,X86-005",
+HCABI_TEST(vcpu_start_bad_address, "VCPU.start_bad_address", "VCPU-021,VCPU-030,X86-005",
 	   HCABI_FID_VCPU_START_SINCE)
 {
 	uint64_t top = ext_ram_top(), hole = ext_ram_hole();
@@ -139,7 +139,7 @@ HCABI_TEST(vcpu_start_bad_address, "VCPU.start_bad_address", "VCPU-021,GEN-001,V
 	}
 }
 
-HCABI_TEST(vcpu_start_bad_state, "VCPU.start_bad_state", "VCPU-022,GEN-002,VCPU-030,X86-005",
+HCABI_TEST(vcpu_start_bad_state, "VCPU.start_bad_state", "VCPU-022,GEN-002.2,VCPU-030,X86-005",
 	   HCABI_FID_VCPU_START_SINCE)
 {
 	enum { F_FLAGS, F_RES0, F_CS, F_DS, F_CR3, F_RIP };
@@ -148,10 +148,10 @@ HCABI_TEST(vcpu_start_bad_state, "VCPU.start_bad_state", "VCPU-022,GEN-002,VCPU-
 		uint64_t v;
 		const char *req, *what;
 	} cases[] = {
-	    {F_FLAGS, 1, "GEN-002", "flags = 1"},
-	    {F_FLAGS, 0x80000000u, "GEN-002", "flags = 0x80000000"},
-	    {F_RES0, 1, "GEN-002", "reserved0 = 1"},
-	    {F_RES0, 0x80000000u, "GEN-002", "reserved0 = 0x80000000"},
+	    {F_FLAGS, 1, "GEN-002.2", "flags = 1"},
+	    {F_FLAGS, 0x80000000u, "GEN-002.2", "flags = 0x80000000"},
+	    {F_RES0, 1, "GEN-002.2", "reserved0 = 1"},
+	    {F_RES0, 0x80000000u, "GEN-002.2", "reserved0 = 0x80000000"},
 	    {F_CS, HCABI_SEL_KCODE | 1, "VCPU-022", "cs with RPL 1"},
 	    {F_CS, HCABI_SEL_KCODE | 3, "VCPU-022", "cs with RPL 3"},
 	    {F_CS, HCABI_SEL_KCODE | 4, "VCPU-022", "cs with TI (LDT) set"},
