@@ -112,7 +112,7 @@ HCABI_TEST(base_probe_ext_unknown, "BASE.probe_extension_unknown", "BASE-032,X86
 }
 
 HCABI_TEST(base_probe_ext_stable, "BASE.probe_extension_stable",
-	   "BASE-033.2,VCPU-024,VCPU-030,STATUS-004", HCABI_FID_BASE_PROBE_EXTENSION_SINCE)
+	   "BASE-033.2,VCPU-024.2,VCPU-030.2,STATUS-004", HCABI_FID_BASE_PROBE_EXTENSION_SINCE)
 {
 	static struct base_repeat reps[HCABI_ARRAY_SIZE(registry_exts) + 2];
 	size_t n = 0;

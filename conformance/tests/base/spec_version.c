@@ -38,7 +38,7 @@ HCABI_TEST(base_spec_version, "BASE.get_spec_version", "BASE-001.1,BASE-001.2,BA
 }
 
 HCABI_TEST(base_spec_version_stable, "BASE.get_spec_version_stable",
-	   "BASE-002,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_BASE_GET_SPEC_VERSION_SINCE)
+	   "BASE-002,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004", HCABI_FID_BASE_GET_SPEC_VERSION_SINCE)
 {
 	struct base_repeat rep = {.function_id = HCABI_FID_BASE_GET_SPEC_VERSION};
 

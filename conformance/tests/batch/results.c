@@ -109,7 +109,7 @@ static void cpu1_task(void *arg)
 }
 
 HCABI_TEST(batch_same_as_direct, "BATCH.same_results_as_direct",
-	   "BATCH-002.1,BATCH-002.3,BATCH-002.4,BATCH-003.3,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   "BATCH-002.1,BATCH-002.3,BATCH-002.4,BATCH-003.3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
 	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	int mono[2];
@@ -284,7 +284,7 @@ HCABI_TEST(batch_same_effects, "BATCH.same_effects_as_direct",
 HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
 	   "BATCH-002.3,BATCH-003.3,BASE-030,IPI-001.3,MEM-001.1,MEM-012.1,STATUS-002,STATUS-003,"
 	   "STEAL-001.1,TIME-020.2,"
-	   "TLB-001.2,VCPU-040,VCPU-070,X86-002.1,X86-005",
+	   "TLB-001.2,VCPU-040,VCPU-070.2,X86-002.1,X86-005",
 	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	/* Each direct call must fail with `status` by requirement `req`; a
@@ -322,7 +322,7 @@ HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
 	    "VCPU-040", "VCPU.GET_STATUS(the vCPU count)");
 	if (cpus >= 2)
 		ERR(HCABI_FID_VCPU_KICK, 1, 0, 0, 1, HCABI_EID_VCPU, HCABI_ERR_INVALID_STATE,
-		    "VCPU-070", "VCPU.KICK(stopped vCPU 1)");
+		    "VCPU-070.2", "VCPU.KICK(stopped vCPU 1)");
 	ERR(HCABI_FID_IPI_SEND, 1ull << hcabi_cpu_index(), 0, 0x8041, 3, HCABI_EID_IPI,
 	    HCABI_ERR_INVALID_PARAM, "IPI-001.3", "IPI.SEND(vector 0x8041: reserved bit 15)");
 	ERR(HCABI_FID_TLB_FLUSH, 1, 0, 8, 4, HCABI_EID_TLB, HCABI_ERR_INVALID_PARAM, "TLB-001.2",

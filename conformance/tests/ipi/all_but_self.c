@@ -176,7 +176,7 @@ static unsigned abs_cpus(void)
 		struct hcabi_ret r = hcabi_vcpu_get_status(cpu);
 		/* the runtime leaves every vCPU it started stopped (it waits for that
 		 * after each test): GET_STATUS must say so (VCPU-041) */
-		if (!check_ret(r, HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041",
+		if (!check_ret(r, HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041.1",
 			       "GET_STATUS(%u) of a vCPU stopped before the test", cpu))
 			return 0;
 	}
@@ -191,7 +191,7 @@ static unsigned abs_cpus(void)
 }
 
 HCABI_TEST(ipi_all_but_self, "IPI.send_all_but_self",
-	   "IPI-004.3,IPI-004.4,IPI-004.5,VCPU-024,VCPU-030,X86-005,VCPU-041,STATUS-004",
+	   "IPI-004.3,IPI-004.4,IPI-004.5,VCPU-024.2,VCPU-030.2,X86-005,VCPU-041.1,STATUS-004",
 	   HCABI_VERSION_1_1)
 {
 	unsigned n = abs_cpus();
@@ -220,8 +220,8 @@ HCABI_TEST(ipi_all_but_self, "IPI.send_all_but_self",
 }
 
 HCABI_TEST(ipi_all_but_self_args, "IPI.send_all_but_self_args",
-	   "IPI-004.1,IPI-004.2,IPI-001.1,IPI-001.2,IPI-001.4,GEN-002.1,VCPU-024,VCPU-030,X86-005,"
-	   "VCPU-041,STATUS-004",
+	   "IPI-004.1,IPI-004.2,IPI-001.1,IPI-001.2,IPI-001.4,GEN-002.1,VCPU-024.2,VCPU-030.2,X86-005,"
+	   "VCPU-041.1,STATUS-004",
 	   HCABI_VERSION_1_1)
 {
 	unsigned n = abs_cpus();
@@ -295,7 +295,7 @@ static void late_task(void *arg)
 }
 
 HCABI_TEST(ipi_all_but_self_stopped, "IPI.send_all_but_self_stopped",
-	   "IPI-004.3,IPI-004.4,IPI-004.5,IPI-003.1,VCPU-024,VCPU-030,X86-005,VCPU-041,STATUS-004",
+	   "IPI-004.3,IPI-004.4,IPI-004.5,IPI-003.1,VCPU-024.2,VCPU-030.2,X86-005,VCPU-041.1,STATUS-004",
 	   HCABI_VERSION_1_1)
 {
 	unsigned n = abs_cpus(), running;

@@ -134,7 +134,7 @@ static void subset_task(void *arg)
 }
 
 HCABI_TEST(ipi_send_subset, "IPI.send_subset_exactly_once",
-	   "IPI-002.1,IPI-002.2,IPI-002.3,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   "IPI-002.1,IPI-002.2,IPI-002.3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
 	   HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned n, started = 0;
@@ -168,7 +168,7 @@ HCABI_TEST(ipi_send_subset, "IPI.send_subset_exactly_once",
 	}
 	if (started == n - 1 && !wait_for_u64(&subset.ready, n - 1, HCABI_SEC(30)))
 		check_true(
-		    false, "VCPU-024",
+		    false, "VCPU-024.2",
 		    "only %llu of the %u vCPUs started with SUCCESS ran their task within 30 s",
 		    (unsigned long long)subset.ready, n - 1);
 	if (started == n - 1 && subset.ready == n - 1) {
@@ -227,7 +227,7 @@ static void stopped_task(void *arg)
 }
 
 HCABI_TEST(ipi_send_stopped, "IPI.send_stopped_targets",
-	   "IPI-003.1,VCPU-024,VCPU-030,X86-005,VCPU-041,STATUS-004", HCABI_FID_IPI_SEND_SINCE)
+	   "IPI-003.1,VCPU-024.2,VCPU-030.2,X86-005,VCPU-041.1,STATUS-004", HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned n, me = hcabi_cpu_index();
 	uint64_t all, a;
@@ -244,7 +244,7 @@ HCABI_TEST(ipi_send_stopped, "IPI.send_stopped_targets",
 		r = hcabi_vcpu_get_status(cpu);
 		/* the runtime leaves every vCPU it started stopped (it waits for that
 		 * after each test): GET_STATUS must say so (VCPU-041) */
-		if (!check_ret(r, HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041",
+		if (!check_ret(r, HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041.1",
 			       "GET_STATUS(%u) of a vCPU stopped before the test", cpu))
 			others_stopped = false;
 	}

@@ -104,7 +104,7 @@ static void layout_task(void *arg)
 
 HCABI_TEST(mem_layout_ranges, "MEM.get_layout_ranges",
 	   "MEM-010.1,MEM-010.2,MEM-011.1,MEM-011.2,MEM-011.3,MEM-011.4,MEM-011.5,MEM-011.6,"
-	   "MEM-011.7,GEN-003,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   "MEM-011.7,GEN-003,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
 	   HCABI_FID_MEM_GET_LAYOUT_SINCE)
 {
 	const struct ext_ram_map *map = ext_ram_map();

@@ -182,7 +182,7 @@ static void check_task(void *arg)
 }
 
 HCABI_TEST(mem_release_zero, "MEM.release_reads_zero",
-	   "MEM-002,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_MEM_RELEASE_SINCE)
+	   "MEM-002,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004", HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t p = alloc_pages(5), mid;
 	bool other = smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);
@@ -228,7 +228,7 @@ HCABI_TEST(mem_release_zero, "MEM.release_reads_zero",
 }
 
 HCABI_TEST(mem_release_write, "MEM.release_write_back",
-	   "MEM-003.1,MEM-003.2,MEM-002,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   "MEM-003.1,MEM-003.2,MEM-002,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
 	   HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t p = alloc_pages(2);

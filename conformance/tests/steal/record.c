@@ -238,7 +238,7 @@ static void reader_task(void *arg)
 }
 
 HCABI_TEST(steal_concurrent_reader, "STEAL.concurrent_reader",
-	   "STEAL-003.1,STEAL-003.2,GEN-003,STEAL-004,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   "STEAL-003.1,STEAL-003.2,GEN-003,STEAL-004,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
 	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0);

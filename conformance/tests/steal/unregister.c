@@ -120,7 +120,7 @@ static void ap_own_record(void *arg)
 }
 
 HCABI_TEST(steal_per_vcpu, "STEAL.per_vcpu_records",
-	   "STEAL-003.1,STEAL-003.3,STEAL-005.1,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   "STEAL-003.1,STEAL-003.3,STEAL-005.1,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
 	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0);
@@ -174,7 +174,7 @@ static void ap_calls(void *arg)
 }
 
 HCABI_TEST(steal_stop, "STEAL.stopped_vcpu_record",
-	   "STEAL-002.1,STEAL-002.2,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   "STEAL-002.1,STEAL-002.2,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
 	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *d = steal_rec(&recs, 5);

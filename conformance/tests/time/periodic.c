@@ -215,7 +215,7 @@ static void watch_task(void *arg)
 }
 
 HCABI_TEST(time_periodic_grid, "TIME.periodic_ticks_on_grid",
-	   "TIME-041.1,TIME-041.2,TIME-042.2,TIME-042.3,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   "TIME-041.1,TIME-041.2,TIME-042.2,TIME-042.3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
 	   HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	const uint64_t period = HCABI_MS(20);
@@ -406,7 +406,7 @@ static void stop_watch_task(void *arg)
 }
 
 HCABI_TEST(time_periodic_stop, "TIME.periodic_cancelled_by_stop",
-	   "TIME-042.1,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_TIME_SET_PERIODIC_SINCE)
+	   "TIME-042.1,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004", HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	if (!test_require_cpus(2))
 		return;

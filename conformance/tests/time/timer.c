@@ -89,7 +89,7 @@ static void remote_task(void *arg)
 }
 
 HCABI_TEST(time_timer_fires, "TIME.timer_fires_once_here",
-	   "TIME-021.1,TIME-021.2,TIME-021.3,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   "TIME-021.1,TIME-021.2,TIME-021.3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
 	   HCABI_FID_TIME_SET_TIMER_SINCE)
 {
 	uint64_t deadline, start;

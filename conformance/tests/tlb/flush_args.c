@@ -119,7 +119,7 @@ HCABI_TEST(tlb_flush_bad_range, "TLB.flush_bad_range", "TLB-001.2,TLB-001.3,TLB-
 }
 
 HCABI_TEST(tlb_flush_mask_zero, "TLB.flush_mask_zero_and_stopped",
-	   "TLB-003.1,TLB-003.3,X86-005,VCPU-041", HCABI_FID_TLB_FLUSH_SINCE)
+	   "TLB-003.1,TLB-003.3,X86-005,VCPU-041.1", HCABI_FID_TLB_FLUSH_SINCE)
 {
 	static const uint64_t bases[] = {0, 1, 64, 1ull << 32, ~0ull};
 	unsigned n = tlb_vcpu_count(), me = hcabi_cpu_index();
@@ -143,7 +143,7 @@ HCABI_TEST(tlb_flush_mask_zero, "TLB.flush_mask_zero_and_stopped",
 		r = hcabi_vcpu_get_status(cpu);
 		/* the runtime leaves every vCPU it started stopped (it waits for that
 		 * after each test): GET_STATUS must say so (VCPU-041) */
-		if (!check_ret(r, HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041",
+		if (!check_ret(r, HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041.1",
 			       "GET_STATUS(%u) of a vCPU stopped before the test", cpu))
 			return;
 	}

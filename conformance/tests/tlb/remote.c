@@ -78,7 +78,7 @@ static void remote_task(void *arg)
 }
 
 HCABI_TEST(tlb_flush_remote, "TLB.flush_remote",
-	   "TLB-002.1,TLB-002.2,TLB-003.1,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   "TLB-002.1,TLB-002.2,TLB-003.1,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
 	   HCABI_FID_TLB_FLUSH_SINCE)
 {
 	uint64_t a, b, pt1, pt2, old, new_, all;
@@ -166,7 +166,7 @@ HCABI_TEST(tlb_flush_remote, "TLB.flush_remote",
 		if (!wait_for_u64(&rt.ack, 2 * r + 1, HCABI_SEC(30))) {
 			/* a started vCPU runs (round 0); a FLUSH leaves its targets
 			 * running (later rounds) */
-			check_true(false, r == 0 ? "VCPU-024" : "TLB-002.1",
+			check_true(false, r == 0 ? "VCPU-024.2" : "TLB-002.1",
 				   "round %u: vCPU 1 did not read the page within 30 s", r);
 			break;
 		}
