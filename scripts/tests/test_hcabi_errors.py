@@ -12,6 +12,7 @@ Run with Debian's interpreter: /usr/bin/python3 -m pytest scripts/tests/test_hca
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -151,9 +152,11 @@ def test_release_bad_version_is_one_line() -> None:
 
 
 def test_release_unwritable_snapshot_is_exit_4(reg: Path) -> None:
+    newest = max(re.findall(r'^version = "(\d+\.\d+)"', (reg / "hcabi.toml").read_text(), re.M),
+                 key=lambda v: tuple(map(int, v.split("."))))  # only the newest version can be released
     (reg / "releases").write_text("a file where the snapshots go")
-    assert one_line(run(RELEASE, "1.1", "--registry", reg), 4) == \
-        f"hcabi-release: error: {reg}/releases/.1.1.tmp/extensions: cannot write: a file is in the way of a folder"
+    assert one_line(run(RELEASE, newest, "--registry", reg), 4) == \
+        f"hcabi-release: error: {reg}/releases/.{newest}.tmp/extensions: cannot write: a file is in the way of a folder"
 
 
 def test_compat_full_stdout_is_exit_4() -> None:
