@@ -324,6 +324,29 @@ class ManifestTest(unittest.TestCase):
         self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-404", HCABI_VERSION_1_0) {}\n')
         self.assertEqual(m.main(args), 1)
 
+    def test_main_check_fails_on_a_whole_citation_of_a_requirement_with_parts(self) -> None:
+        self.parted()
+        self.write("base/image.c", IMAGE)
+        self.write("base/a.c", '''HCABI_TEST(t, "BASE.t", "BASE-002", HCABI_VERSION_1_0)
+            { check_true(1, "BASE-002", "x"); }\n''')
+        header = self.root / "hcabi_test.h"
+        header.write_text('#define HCABI_IMPLIED_check_status "X86-001"\n')
+        out = self.root / "build" / "tests.json"
+        common = ["--tests-dir", str(self.tests), "--requirements", str(self.root / "requirements.json"),
+                  "--abi", str(self.root / "abi.h"), "--framework-header", str(header)]
+        err, stdout = io.StringIO(), io.StringIO()
+        with unittest.mock.patch("sys.stderr", err), unittest.mock.patch("sys.stdout", stdout):
+            self.assertEqual(m.main(["check"] + common), 1)
+            self.assertEqual(m.main(["generate", "--out", str(out)] + common), 0)  # a warning only
+            self.assertEqual(m.main(["coverage", "--report"] + common), 1)
+        self.assertIn("a.c:1: test BASE.t cites BASE-002, which has parts (BASE-002.1, BASE-002.2)",
+                      err.getvalue())
+        self.assertIn("BASE-002.1 (part of BASE-002, since 1.0): UNCOVERED", stdout.getvalue())
+        # --report belongs to coverage: elsewhere a usage error (exit 2)
+        with unittest.mock.patch("sys.stderr", io.StringIO()), self.assertRaises(SystemExit) as cm:
+            m.main(["check", "--report"] + common)
+        self.assertEqual(cm.exception.code, 2)
+
 
 if __name__ == "__main__":
     unittest.main()
