@@ -527,58 +527,6 @@ def write_if_changed(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def checks_by_requirement(tests: list, reg: Registry) -> dict:
-    """Atomic requirement -> [(test, Site)]: the checks of a test that cites
-    the requirement and whose code names it (its own literal, or a helper that
-    checks it for the test)."""
-    table: dict = {r: [] for r in reg.atomic()}
-    for t in tests:
-        for site in t.sites:
-            if site.req in table and site.req in t.requirements:
-                table[site.req].append((t, site))
-    return table
-
-
-def describe(rid: str, reg: Registry) -> str:
-    parent = reg.parent.get(rid)
-    return f"{rid} ({'part of ' + parent + ', ' if parent else ''}since {reg.requirements[rid]})"
-
-
-def coverage(tests: list, reg: Registry, out, report: bool = False, json_out: Optional[Path] = None) -> int:
-    """Per atomic requirement, the checks that exercise it; 1 if one has none,
-    a check names a requirement its test does not cite, or a test cites a
-    requirement that has parts."""
-    table = checks_by_requirement(tests, reg)
-    missing = sorted((r for r, rows in table.items() if not rows), key=req_sort_key)
-    if report:
-        for rid in sorted(table, key=req_sort_key):
-            rows = table[rid]
-            print(f"{describe(rid, reg)}: {len(rows)} check(s)" if rows else f"{describe(rid, reg)}: UNCOVERED",
-                  file=out)
-            for t, site in rows:
-                print(f"    {t.name}  {Loc(site.path, site.line)}  {site.message or '-'}", file=out)
-    if json_out is not None:
-        doc = {"requirements": {rid: {
-            "parent": reg.parent.get(rid), "since": reg.requirements[rid],
-            "checks": [{"test": t.name, "location": str(Loc(site.path, site.line)), "message": site.message}
-                       for t, site in table[rid]]} for rid in sorted(table, key=req_sort_key)}}
-        write_if_changed(json_out, json.dumps(doc, indent=1) + "\n")
-    total = len(table)
-    nparts = len(reg.parent)
-    print(f"{total - len(missing)} of {total} atomic requirements are checked by at least one test "
-          f"({len(reg.requirements) - nparts} requirements, {len(reg.groups)} of them in {nparts} parts)", file=out)
-    for r in missing:
-        print(f"  uncovered: {describe(r, reg)}: no check of a test that cites it names it", file=out)
-    bad = uncited_checks(tests, out) + grouped_citations(tests, reg, out)
-    return 1 if missing or bad else 0
-
-
-def req_sort_key(rid: str) -> tuple:
-    area, _, num = rid.rpartition("-")
-    base, _, part = num.partition(".")
-    return (area, int(base) if base.isdigit() else 0, int(part) if part.isdigit() else 0, num)
-
-
 def main(argv: Optional[list] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -603,8 +551,12 @@ def main(argv: Optional[list] = None) -> int:
         print(f"hcabi_tests_manifest: error: {exc}", file=sys.stderr)
         return 1
     if args.mode == "coverage":
+        from hcabi_coverage import coverage  # noqa: E402  (it imports this module)
+
         try:
             return coverage(tests, reg, sys.stdout, args.report, args.json)
+        except BrokenPipeError:
+            raise  # a reader that went away: run_main's silent exit
         except OSError as exc:
             print(f"hcabi_tests_manifest: error: {args.json}: cannot write: {exc.strerror or exc}", file=sys.stderr)
             return 1

@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import hcabi_tests_manifest as m  # noqa: E402
+import hcabi_coverage as cov  # noqa: E402
 
 REQUIREMENTS = {
     "binding_areas": ["X86", "GEN"],
@@ -162,7 +163,7 @@ class ManifestTest(unittest.TestCase):
             { check_true(1, "BASE-001", "a"); }\n''')
         (images, tests), reg = self.scan()
         out = io.StringIO()
-        self.assertEqual(m.coverage(tests, reg, out), 1)
+        self.assertEqual(cov.coverage(tests, reg, out), 1)
         text = out.getvalue()
         self.assertIn("1 of 6 atomic requirements", text)
         self.assertIn("uncovered: BASE-002 (since 1.0)", text)
@@ -197,7 +198,7 @@ class ManifestTest(unittest.TestCase):
         self.assertNotIn("BASE-002", reg.atomic())
         out = io.StringIO()
         json_path = self.root / "coverage.json"
-        self.assertEqual(m.coverage(tests, reg, out, report=True, json_out=json_path), 1)
+        self.assertEqual(cov.coverage(tests, reg, out, report=True, json_out=json_path), 1)
         text = out.getvalue()
         self.assertIn("3 of 7 atomic requirements are checked by at least one test "
                       "(6 requirements, 1 of them in 2 parts)", text)
@@ -218,7 +219,7 @@ class ManifestTest(unittest.TestCase):
             { check_true(1, "BASE-002", "whole"); check_true(1, "BASE-002.1", "part"); }\n''')
         (images, tests), reg = self.scan()
         out = io.StringIO()
-        self.assertEqual(m.coverage(tests, reg, out), 1)
+        self.assertEqual(cov.coverage(tests, reg, out), 1)
         text = out.getvalue()
         self.assertIn("test BASE.t cites BASE-002, which has parts (BASE-002.1, BASE-002.2): "
                       "cite the parts its checks check", text)
@@ -263,7 +264,7 @@ class ManifestTest(unittest.TestCase):
         self.assertEqual(json.loads(m.render([], tests))["tests"][0]["checks"],
                          ["BASE-001", "BASE-002", "GEN-001"])
         out = io.StringIO()
-        self.assertEqual(m.coverage(tests, reg, out), 1)
+        self.assertEqual(cov.coverage(tests, reg, out), 1)
         self.assertIn("test BASE.one checks BASE-002 but does not cite it", out.getvalue())
 
     def test_implied_requirements_from_the_framework_header(self) -> None:
