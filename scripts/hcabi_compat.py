@@ -39,7 +39,7 @@ EXIT_OK, EXIT_INCOMPATIBLE, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 4
 RELEASES = "releases"
 REGISTERS = ("RDI", "RSI", "RDX", "R10", "R8", "R9")
 VERSION_RE = re.compile(r"^[1-9][0-9]*\.(0|[1-9][0-9]*)$")
-REQ_RE = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{3}$")
+REQ_RE = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{3}(\.[1-9][0-9]?)?$")  # a requirement or a part of one
 
 PV = hr.parse_version
 
@@ -628,6 +628,7 @@ class _Checker:
                 self.violation(r.id, f"since changed from {r.since} to {s.since}")
             if r.function != s.function:
                 self.violation(r.id, f"moved from {r.function or 'the binding'} to {s.function or 'the binding'}")
+            self.check_parts(r, s)
         for s in self.new.requirements:
             if s.id in orq:
                 continue
@@ -636,6 +637,29 @@ class _Checker:
                                "(a requirement added to a released version)")
             else:
                 self.add(f"requirement {s.id} (since {s.since})")
+                self.add_parts(s, s.parts)
+
+    def check_parts(self, r: hr.Requirement, s: hr.Requirement) -> None:
+        """Parts restate their requirement: once released, a part is kept with
+        its text like a requirement; a part added later is an addition, made
+        only with a new version (the split shows from that version on)."""
+        new_parts = {p.id: p for p in s.parts}
+        old_ids = {p.id for p in r.parts}
+        for p in r.parts:
+            q = new_parts.get(p.id)
+            if q is None:
+                self.violation(p.id, f"part of {r.id} removed (requirement IDs are never removed or reused)")
+            else:
+                self.text_change(p.id, "text", p.id, p.text, q.text)
+        self.add_parts(s, [p for p in s.parts if p.id not in old_ids])
+
+    def add_parts(self, s: hr.Requirement, parts: list) -> None:
+        for p in parts:
+            if self.newer(self.new.newest_version):
+                self.add(f"part {p.id} of requirement {s.id}")
+            else:
+                self.violation(p.id, f"new part of {s.id} in {self.new.newest_version}, which is not newer than "
+                               f"{self.o_ver} (a part is shown from the version that adds it: add it with a new version)")
 
     def check_profiles(self) -> None:
         np_ = {p["name"]: p for p in self.new.profiles}
@@ -701,7 +725,7 @@ class _Checker:
         for key, ver in self.editorial.items():
             ok = False
             if REQ_RE.match(key):
-                ok = key in reqs
+                ok = key in reqs or any(p.id == key for r in new.requirements for p in r.parts)
             elif key.startswith("implementation."):
                 ok = key.split(".", 1)[1] in impls
             elif key.startswith("common_status."):
@@ -763,6 +787,14 @@ class _Checker:
             if prev is not None:
                 self.violation(r.id, f"requirement ID reused (it was a requirement of "
                                f"{prev.function or 'the binding'} in {hv}; requirement IDs are never reused)")
+        old_parts = {p.id for r in self.old.requirements for p in r.parts}
+        for r in self.new.requirements:
+            for p in r.parts:
+                if p.id in old_parts:
+                    continue
+                hv, prev = first(lambda h: [x for q in h.requirements for x in q.parts], lambda x, p=p: x.id == p.id)
+                if prev is not None:
+                    self.violation(p.id, f"part ID reused (it was a part in {hv}; requirement IDs are never reused)")
         old_impls = {i["id"] for i in self.old.implementations}
         for i in self.new.implementations:
             if i["id"] in old_impls:

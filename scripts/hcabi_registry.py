@@ -51,6 +51,13 @@ def version_code(text: str) -> int:
 
 
 @dataclass
+class Part:
+    """One condition of a compound requirement; it holds from its parent's `since`."""
+    id: str    # the parent's ID, a dot, a number from 1
+    text: str
+
+
+@dataclass
 class Requirement:
     id: str
     text: str
@@ -59,6 +66,12 @@ class Requirement:
     file: str
     function: str | None = None  # "EXT.FUNC" for function requirements
     section: str | None = None   # binding requirements: spec fragment name
+    parts: list[Part] = field(default_factory=list)  # empty: the requirement is atomic itself
+
+    @property
+    def atomic_ids(self) -> list[str]:
+        """The IDs tests cite for it: its parts', else its own."""
+        return [p.id for p in self.parts] or [self.id]
 
 
 @dataclass
@@ -340,7 +353,8 @@ def _build(doc: dict[str, Any]) -> Registry:
     requirements: list[Requirement] = []
     for r in doc["requirement"]:
         requirements.append(Requirement(id=r["id"], text=r["text"].strip(), area=r["area"],
-                                        since=r["since"], file=top_file, section=r["section"]))
+                                        since=r["since"], file=top_file, section=r["section"],
+                                        parts=_parts(r)))
     constants = [Constant(c["name"], c["value"], c["since"], c["doc"], None) for c in doc.get("constant", [])]
     common = {k: v for k, v in doc["common_status"].items()}
     extensions: list[Extension] = []
@@ -379,7 +393,8 @@ def _build(doc: dict[str, Any]) -> Registry:
                 statuses=statuses, requirements=[])
             for r in f["requirement"]:
                 req = Requirement(id=r["id"], text=r["text"].strip(), area=r.get("area", ext.name),
-                                  since=r.get("since", fn.since), file=ext.file, function=fn.qualname)
+                                  since=r.get("since", fn.since), file=ext.file, function=fn.qualname,
+                                  parts=_parts(r))
                 fn.requirements.append(req)
                 requirements.append(req)
             ext.functions.append(fn)
@@ -390,6 +405,10 @@ def _build(doc: dict[str, Any]) -> Registry:
         common_status=common, implementations=doc["implementation"], profiles=doc["profile"],
         constants=constants, requirements=requirements, extensions=extensions,
         files=[top_file] + [e["__file__"] for e in doc["extensions"]])
+
+
+def _parts(r: dict[str, Any]) -> list[Part]:
+    return [Part(p["id"], p["text"].strip()) for p in r.get("part", [])]
 
 
 # ---------------------------------------------------------------------------
@@ -490,7 +509,27 @@ def check(reg: Registry) -> list[str]:
             p.append(f"{r.file}: requirement {r.id}: area {r.area} is not an extension")
         if not re.search(r"\b(MUST|SHALL)\b", r.text):
             p.append(f"{r.file}: requirement {r.id}: its text states nothing normative (no MUST or SHALL)")
+        _check_parts(p, r)
     return p
+
+
+def _check_parts(p: list[str], r: Requirement) -> None:
+    """A part's ID is its parent's, a dot and a number; numbers grow in file
+    order (a removed part's number is never given again, so gaps are fine)."""
+    last = 0
+    for part in r.parts:
+        head, dot, num = part.id.rpartition(".")
+        if head != r.id or not dot or not num.isdigit():
+            p.append(f"{r.file}: requirement {r.id}: part {part.id}: a part's ID is {r.id}.N (its parent's ID, "
+                     "a dot, a number from 1)")
+            continue
+        if int(num) <= last:
+            p.append(f"{r.file}: requirement {r.id}: part {part.id}: part numbers must grow in file order "
+                     f"(after {r.id}.{last})")
+        last = max(last, int(num))
+        if not re.search(r"\b(MUST|SHALL)\b", part.text):
+            p.append(f"{r.file}: requirement {r.id}: part {part.id}: its text states nothing normative "
+                     "(no MUST or SHALL)")
 
 
 def _dups_at(p: list[str], what: str, entries: list[tuple[str, str, str]]) -> None:
@@ -587,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
         return hl.EXIT_ERROR
     nfn = len(reg.functions())
     print(f"registry OK: {len(reg.extensions)} extensions, {nfn} functions, "
-          f"{len(reg.requirements)} requirements, versions {', '.join(reg.version_names())}")
+          f"{len(reg.requirements)} requirements ({sum(len(r.atomic_ids) for r in reg.requirements)} atomic), versions {', '.join(reg.version_names())}")
     return 0
 
 

@@ -29,13 +29,27 @@ from pathlib import Path
 
 IDENT_RE = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 STRING_RE = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
-REQ_LITERAL_RE = re.compile(r"^[A-Z][A-Z0-9_]*-[0-9][0-9A-Za-z_]*$")
+# a requirement ID, or a part of one (IPI-001.2)
+REQ_LITERAL_RE = re.compile(r"^[A-Z][A-Z0-9_]*-[0-9][0-9A-Za-z_]*(\.[0-9]+)?$")
+# a requirement literal and the message format right after it: check_*(..., "REQ", "fmt" ...)
+SITE_RE = re.compile(r'"((?:[^"\\\n]|\\.)*)"(?=((?:\s*,\s*(?:"(?:[^"\\\n]|\\.)*"\s*)+)?))')
 DEFINE_RE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+(HCABI_\w+)[ \t]+([^\n]*)$", re.M)
 IMPLIED_PREFIX = "HCABI_IMPLIED_"
 
 
 class ChecksError(Exception):
     """The framework header cannot be read or its implied lists are malformed."""
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where a test's check names a requirement: the literal (and the message
+    format that follows it), or the call of a helper that checks it."""
+
+    req: str
+    path: Path
+    line: int
+    message: str  # the check's message format, "through HELPER()", or ""
 
 
 @dataclass
@@ -46,8 +60,23 @@ class Item:
     name: str | None
     body: str  # the text searched for literals and names (a test: its body only)
     test_ident: str | None = None
+    line: int = 1  # the line `body` starts on
     refs: set = field(default_factory=set)
     literals: set = field(default_factory=set)
+
+    def sites(self) -> list[Site]:
+        """The requirement literals of the body, each with its line and message."""
+        out = []
+        for m in SITE_RE.finditer(self.body):
+            if REQ_LITERAL_RE.match(m.group(1)):
+                after = STRING_RE.findall(m.group(2))
+                msg = "" if after and REQ_LITERAL_RE.match(after[0]) else "".join(after)
+                out.append(Site(m.group(1), self.path, self.line + self.body.count("\n", 0, m.start()), msg))
+        return out
+
+    def call_line(self, name: str) -> int:
+        m = re.search(rf"\b{re.escape(name)}\b", STRING_RE.sub('""', self.body))
+        return self.line + (self.body.count("\n", 0, m.start()) if m else 0)
 
 
 def blank_preprocessor(text: str) -> str:
@@ -142,12 +171,14 @@ def split_items(path: Path, text: str) -> list[Item]:
         elif c == "}":
             depth -= 1
             if depth == 0 and body_start >= 0:
-                items.append(_function_item(path, text[start:body_start], text[body_start : i + 1]))
+                item = _function_item(path, text[start:body_start], text[body_start : i + 1])
+                item.line = text.count("\n", 0, body_start) + 1
+                items.append(item)
                 start, body_start = i + 1, -1
         elif c == ";" and depth == 0:
             chunk = text[start : i + 1]
             if chunk.strip():
-                items.append(Item(path, _data_name(chunk), chunk))
+                items.append(Item(path, _data_name(chunk), chunk, line=text.count("\n", 0, start) + 1))
             start = i + 1
         elif c in "()[]":
             pass
@@ -209,6 +240,12 @@ def read_implied(header: Path) -> dict[str, list[str]]:
 def checks_per_test(files: dict[Path, str], implied: dict[str, list[str]]) -> dict[tuple[Path, str], list[str]]:
     """For the comment-stripped files of one image folder: (file, test
     identifier) -> sorted requirement IDs its checks can name."""
+    return {key: sorted({s.req for s in sites}) for key, sites in sites_per_test(files, implied).items()}
+
+
+def sites_per_test(files: dict[Path, str], implied: dict[str, list[str]]) -> dict[tuple[Path, str], list[Site]]:
+    """For the comment-stripped files of one image folder: (file, test
+    identifier) -> the sites of the checks it can reach, in file order."""
     items: list[Item] = []
     for path, text in files.items():
         items.extend(split_items(path, text))
@@ -216,9 +253,9 @@ def checks_per_test(files: dict[Path, str], implied: dict[str, list[str]]) -> di
     for item in items:
         if item.name:
             by_name.setdefault(item.name, []).append(item)
-    result: dict[tuple[Path, str], list[str]] = {}
+    result: dict[tuple[Path, str], list[Site]] = {}
     for test in (it for it in items if it.test_ident):
-        reqs: set[str] = set()
+        sites: set[Site] = set()
         seen: set[int] = set()
         to_visit = [test]
         while to_visit:
@@ -226,12 +263,12 @@ def checks_per_test(files: dict[Path, str], implied: dict[str, list[str]]) -> di
             if id(item) in seen:
                 continue
             seen.add(id(item))
-            reqs |= item.literals
-            for ref in item.refs:
+            sites.update(item.sites())
+            for ref in sorted(item.refs):
                 for helper_req in implied.get(ref, ()):
-                    reqs.add(helper_req)
+                    sites.add(Site(helper_req, item.path, item.call_line(ref), f"through {ref}()"))
                 targets = by_name.get(ref, [])
                 local = [t for t in targets if t.path == item.path]
                 to_visit.extend(local or targets)
-        result[(test.path, test.test_ident)] = sorted(reqs)
+        result[(test.path, test.test_ident)] = sorted(sites, key=lambda s: (str(s.path), s.line, s.req, s.message))
     return result

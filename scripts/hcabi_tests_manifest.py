@@ -39,8 +39,13 @@ binding area, a `since` that does not match.
 Modes:
   generate  write the manifest (default)
   check     validate only (and every check's requirement is cited)
-  coverage  list registry requirements that no test cites, and checks that
-            name a requirement their test does not cite; exit 1 if any
+  coverage  per atomic requirement (a part of a requirement, or a requirement
+            without parts), the checks that exercise it: a check of a test
+            citing it whose code names it. Exit 1 if one has none, a check
+            names a requirement its test does not cite, or a test cites a
+            requirement that has parts (tests cite the parts). --report
+            prints the table (test, file:line, message format); --json FILE
+            writes it.
 
 Standard library only (runs under any Python 3.9+).
 """
@@ -57,7 +62,7 @@ from pathlib import Path
 from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hcabi_test_checks import ChecksError, checks_per_test, read_implied  # noqa: E402
+from hcabi_test_checks import ChecksError, Site, read_implied, sites_per_test  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ENDS = {
@@ -70,7 +75,7 @@ IMAGE_DEFAULTS = {"vcpus": 1, "memory_mib": 64, "ends": "exit"}
 IMAGE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 TEST_NAME_RE = re.compile(r"^([A-Z][A-Z0-9_]*)\.([A-Za-z0-9_][A-Za-z0-9_.:-]{0,110})$")
 IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-REQ_ID_RE = re.compile(r"^[A-Z][A-Z0-9_]*-[0-9A-Za-z_-]+$")
+REQ_ID_RE = re.compile(r"^[A-Z][A-Z0-9_]*-[0-9A-Za-z_-]+(\.[0-9]+)?$")  # a requirement or a part (ID.N)
 VERSION_RE = re.compile(r"^(\d+)\.(\d+)$")
 
 
@@ -119,6 +124,7 @@ class Test:
     loc: Loc
     ident: str = ""
     checks: list = field(default_factory=list)  # requirement IDs its checks can name
+    sites: list = field(default_factory=list)  # Site: where its checks name them
 
     def to_json(self) -> dict:
         return {
@@ -136,11 +142,17 @@ class Test:
 
 @dataclass
 class Registry:
-    requirements: dict  # id -> since "X.Y"
+    requirements: dict  # id -> since "X.Y", for requirements and their parts (a part: its parent's)
     extensions: set
     areas: set
     versions: dict = field(default_factory=dict)  # abi.h macro -> "X.Y" (None: an alias)
     aliases: dict = field(default_factory=dict)  # abi.h macro -> the macro it names
+    groups: dict = field(default_factory=dict)  # a requirement with parts -> its part IDs
+    parent: dict = field(default_factory=dict)  # a part -> its requirement
+
+    def atomic(self) -> list:
+        """What tests must check: every part, and every requirement without parts."""
+        return [r for r in self.requirements if r not in self.groups]
 
 
 def vkey(text: str) -> tuple:
@@ -388,14 +400,22 @@ def load_registry(requirements: Path, abi: Path) -> Registry:
     except (OSError, ValueError) as exc:
         raise ManifestError(f"{requirements}: cannot read the requirements manifest: {exc}") from None
     try:
-        reqs = {r["id"]: r["since"] for r in data["requirements"]}
+        reqs: dict = {}
+        groups: dict = {}
+        parent: dict = {}
+        for r in data["requirements"]:
+            reqs[r["id"]] = r["since"]
+            for p in r.get("parts") or []:
+                reqs[p["id"]] = r["since"]  # a part restates its parent: it holds from the parent's since
+                parent[p["id"]] = r["id"]
+                groups.setdefault(r["id"], []).append(p["id"])
         exts = {e["name"] for e in data["extensions"]}
         areas = set(data.get("binding_areas") or [])
         if not areas:
             areas = {r["area"] for r in data["requirements"]} - exts
     except (KeyError, TypeError) as exc:
         raise ManifestError(f"{requirements}: unexpected structure ({exc})") from None
-    reg = Registry(reqs, exts, areas)
+    reg = Registry(reqs, exts, areas, groups=groups, parent=parent)
     reg.versions, reg.aliases = read_abi_versions(abi)
     return reg
 
@@ -464,9 +484,10 @@ def attach_checks(folder: Path, tests: list, implied: dict) -> None:
             texts[path] = strip_comments(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
             raise ManifestError(f"{path}: cannot read: {exc}") from None
-    found = checks_per_test(texts, implied)
+    found = sites_per_test(texts, implied)
     for t in tests:
-        t.checks = found.get((t.loc.path, t.ident), [])
+        t.sites = found.get((t.loc.path, t.ident), [])
+        t.checks = sorted({s.req for s in t.sites})
 
 
 def uncited_checks(tests: list, out) -> int:
@@ -475,6 +496,19 @@ def uncited_checks(tests: list, out) -> int:
     for t in tests:
         for r in t.uncited():
             print(f"{t.loc}: test {t.name} checks {r} but does not cite it", file=out)
+            n += 1
+    return n
+
+
+def grouped_citations(tests: list, reg: Registry, out) -> int:
+    """Print every citation of a requirement that has parts (tests cite the
+    atomic parts: citing the whole says nothing about which condition a
+    check checks); the number of them."""
+    n = 0
+    for t in tests:
+        for r in (x for x in t.requirements if x in reg.groups):
+            print(f"{t.loc}: test {t.name} cites {r}, which has parts ({', '.join(reg.groups[r])}): "
+                  "cite the parts its checks check", file=out)
             n += 1
     return n
 
@@ -493,25 +527,6 @@ def write_if_changed(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def coverage(tests: list, reg: Registry, out) -> int:
-    cited: dict = {}
-    for t in tests:
-        for r in t.requirements:
-            cited.setdefault(r, []).append(t.name)
-    missing = sorted((r for r in reg.requirements if r not in cited), key=req_sort_key)
-    total = len(reg.requirements)
-    print(f"{total - len(missing)} of {total} requirements are cited by at least one test", file=out)
-    for r in missing:
-        print(f"  untested: {r} (since {reg.requirements[r]})", file=out)
-    bad = uncited_checks(tests, out)
-    return 1 if missing or bad else 0
-
-
-def req_sort_key(rid: str) -> tuple:
-    area, _, num = rid.rpartition("-")
-    return (area, int(num) if num.isdigit() else 0, num)
-
-
 def main(argv: Optional[list] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -523,7 +538,12 @@ def main(argv: Optional[list] = None) -> int:
                     default=ROOT / "conformance" / "guest" / "lib" / "include" / "hcabi_test.h",
                     help="the guest framework header whose HCABI_IMPLIED_* macros name what helpers check")
     ap.add_argument("--out", type=Path, help="manifest to write (generate); default BUILD is ./build")
+    ap.add_argument("--report", action="store_true",
+                    help="coverage: print, per atomic requirement, the checks that cite it (test, file:line, message)")
+    ap.add_argument("--json", type=Path, metavar="FILE", help="coverage: write that table as JSON to FILE")
     args = ap.parse_args(argv)
+    if (args.report or args.json) and args.mode != "coverage":
+        ap.error("--report and --json are options of the coverage mode")
     try:
         reg = load_registry(args.requirements, args.abi)
         images, tests = scan(args.tests_dir, reg, read_implied(args.framework_header))
@@ -531,14 +551,22 @@ def main(argv: Optional[list] = None) -> int:
         print(f"hcabi_tests_manifest: error: {exc}", file=sys.stderr)
         return 1
     if args.mode == "coverage":
-        return coverage(tests, reg, sys.stdout)
+        from hcabi_coverage import coverage  # noqa: E402  (it imports this module)
+
+        try:
+            return coverage(tests, reg, sys.stdout, args.report, args.json)
+        except BrokenPipeError:
+            raise  # a reader that went away: run_main's silent exit
+        except OSError as exc:
+            print(f"hcabi_tests_manifest: error: {args.json}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+            return 1
     if args.mode == "generate":
         out = args.out or (ROOT / "build" / "conformance" / "tests.json")
         write_if_changed(out, render(images, tests))
-        if uncited_checks(tests, sys.stderr):
-            print("hcabi_tests_manifest: warning: the checks above name requirements their test "
-                  "does not cite (hcabi-conform coverage fails)", file=sys.stderr)
-    elif uncited_checks(tests, sys.stderr):
+        if uncited_checks(tests, sys.stderr) + grouped_citations(tests, reg, sys.stderr):
+            print("hcabi_tests_manifest: warning: the citations above are wrong "
+                  "(coverage and hcabi-conform coverage fail)", file=sys.stderr)
+    elif uncited_checks(tests, sys.stderr) + grouped_citations(tests, reg, sys.stderr):
         return 1
     print(f"hcabi_tests_manifest: {len(images)} image(s), {len(tests)} test(s)", file=sys.stderr)
     return 0

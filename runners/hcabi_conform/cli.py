@@ -25,7 +25,7 @@ from .errors import EXIT_CONFORMANT, EXIT_ERROR, EXIT_NONCONFORMANT, EXIT_USAGE,
 from .gate import decide
 from .html_report import DEFAULT_SPEC_URL, render_html
 from .junit import render_junit
-from .manifests import RequirementsManifest, TestsManifest, load_requirements, load_tests, unknown_requirements
+from .manifests import RequirementsManifest, TestsManifest, load_requirements, load_tests, unknown_requirements, why_unknown
 from .report import RunContext, Selection, build_report, host_info, load_report, merge_reports, write_json, write_text
 from .runner import Plan, decide_tested_version, execute, make_jobs, make_plan, parse_shard, progress_printer
 from .summary import render_summary
@@ -397,6 +397,7 @@ def coverage_data(manifest: RequirementsManifest, tests: TestsManifest, version:
     live = [t for t in tests.tests if t.since <= version]
     table = {
         req.id: {"since": str(req.since), "area": req.area, "tests": [t.name for t in live if req.id in t.requirements]}
+        | ({"parent": req.parent} if req.parent else {})
         for req in manifest.requirements_of(version)
     }
     newer = [
@@ -428,13 +429,13 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2))
         return EXIT_NONCONFORMANT if bad else EXIT_CONFORMANT
     for rid, row in data["requirements"].items():
-        print(f"{rid:<16} {row['since']:<5} {', '.join(row['tests']) or '-- NOT TESTED --'}")
+        print(f"{rid:<16} {row['since']:<5} {', '.join(row['tests']) or '-- NOT TESTED --'}" + (f"  (part of {row['parent']})" if "parent" in row else ""))
     total = len(data["requirements"])
-    print(f"\nHCABI {version}: {total - len(data['uncovered'])}/{total} requirements cited by at least one test")
+    print(f"\nHCABI {version}: {total - len(data['uncovered'])}/{total} atomic requirements cited by at least one test")
     for rid in data["uncovered"]:
         print(f"uncovered: {rid} is cited by no test")
     for item in data["unknown"]:
-        print(f"unknown: test {item['test']} cites {item['requirement']}, which the registry does not define")
+        print(f"unknown: test {item['test']} cites {item['requirement']}, {why_unknown(item['requirement'], manifest)}")
     for item in data["newer"]:
         print(f"newer: test {item['test']} (since {item['test_since']}) cites {item['requirement']} (since {item['requirement_since']})")
     for item in data["uncited"]:

@@ -10,7 +10,7 @@ person fixing it needs to know where to look.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -21,7 +21,7 @@ from .versions import Version
 IMAGE_ENDS = ("exit", "shutdown", "reboot", "crash")
 _IMAGE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _TEST_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
-_REQ_ID_RE = re.compile(r"^[A-Z0-9][A-Z0-9_]*-[0-9A-Za-z_-]+$")
+_REQ_ID_RE = re.compile(r"^[A-Z0-9][A-Z0-9_]*-[0-9A-Za-z_-]+(\.[0-9]+)?$")  # a requirement or a part (ID.N)
 
 
 def load_json(path: Path, what: str) -> tuple[Any, str]:
@@ -68,13 +68,15 @@ class _Checker:
 
 @dataclass(frozen=True)
 class Requirement:
-    """One normative statement of the spec."""
+    """One atomic normative statement of the spec: a part of a compound
+    requirement (`parent` names that), or a requirement without parts."""
 
     id: str
     text: str
     area: str
     function: Optional[str]
     since: Version
+    parent: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,9 @@ class RequirementsManifest:
     versions: list[Version]
     extensions: dict[str, Version]
     profiles: dict[str, Profile]
-    requirements: dict[str, Requirement]
+    requirements: dict[str, Requirement]  # the atomic ones: tests cite and reports judge these
+    # a requirement split into parts -> its part IDs; citing it names no one condition
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def is_extension(self, area: str) -> bool:
         """Extensions are optional per profile; every other area (GEN, X86,
@@ -158,19 +162,35 @@ def load_requirements(path: Path) -> RequirementsManifest:
             per_version[Version.parse(key)] = frozenset(names)
         profiles[name] = Profile(name, ck.version(prof, "since", where), per_version)
     requirements: dict[str, Requirement] = {}
+    groups: dict[str, tuple[str, ...]] = {}
     for i, req in enumerate(ck.array(data, "requirements", "$")):
         where = f"$.requirements[{i}]"
         rid = ck.get(req, "id", str, where)
-        if rid in requirements:
+        if rid in requirements or rid in groups:
             raise ck.fail(f"{where}.id", f"duplicate requirement ID {rid}")
-        requirements[rid] = Requirement(
+        whole = Requirement(
             id=rid,
             text=ck.get(req, "text", str, where),
             area=ck.get(req, "area", str, where),
             function=ck.get(req, "function", str, where, optional=True),
             since=ck.version(req, "since", where),
         )
-    return RequirementsManifest(path, sha, newest, sorted(set(versions)), extensions, profiles, requirements)
+        # manifests before atomic requirements have no `parts`
+        parts = ck.get(req, "parts", list, where, optional=True) or []
+        if not parts:
+            requirements[rid] = whole
+            continue
+        ids = []
+        for j, part in enumerate(parts):
+            pid = ck.get(part, "id", str, f"{where}.parts[{j}]")
+            if not pid.startswith(rid + ".") or not _REQ_ID_RE.match(pid) or pid in requirements:
+                raise ck.fail(f"{where}.parts[{j}].id", f"expected a new part ID {rid}.N, got {pid!r}")
+            # a part restates its parent: it holds from the parent's since
+            requirements[pid] = Requirement(pid, ck.get(part, "text", str, f"{where}.parts[{j}]"), whole.area,
+                                            whole.function, whole.since, parent=rid)
+            ids.append(pid)
+        groups[rid] = tuple(ids)
+    return RequirementsManifest(path, sha, newest, sorted(set(versions)), extensions, profiles, requirements, groups)
 
 
 @dataclass(frozen=True)
@@ -299,5 +319,13 @@ def load_tests(path: Path) -> TestsManifest:
 
 
 def unknown_requirements(tests: Iterable[TestSpec], manifest: RequirementsManifest) -> list[tuple[str, str]]:
-    """(test, requirement ID) pairs citing IDs the registry does not define."""
+    """(test, requirement ID) pairs citing IDs that are no atomic requirement
+    (not in the registry, or a requirement that has parts: see why_unknown)."""
     return [(t.name, r) for t in tests for r in t.requirements if r not in manifest.requirements]
+
+
+def why_unknown(rid: str, manifest: RequirementsManifest) -> str:
+    """Why a cited ID is no atomic requirement, as the end of a sentence."""
+    if rid in manifest.groups:
+        return f"which has parts ({', '.join(manifest.groups[rid])}): tests cite the parts"
+    return "which the registry does not define"

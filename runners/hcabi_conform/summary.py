@@ -56,7 +56,8 @@ def _failing_requirements(report: dict[str, Any]) -> list[str]:
         return []
     out = ["", f"failing requirements ({len(bad)}):"]
     for rid, row in bad[:MAX_LISTED]:
-        out.append(f"  {rid} [{row.get('status')}] (since {row.get('since')})")
+        part_of = f"part of {row['parent']}, " if row.get("parent") else ""
+        out.append(f"  {rid} [{row.get('status')}] ({part_of}since {row.get('since')})")
         out.append(_wrap(str(row.get("text", "")), "      "))
         for test in row.get("tests", []):
             res = results.get(test)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Collection, Optional
 
-from .manifests import RequirementsManifest, TestSpec
+from .manifests import RequirementsManifest, TestSpec, why_unknown
 from .model import ERROR_ENDINGS, REQ_NOT_RUN, REQ_UNTESTED, BootRecord, TestResult, worst
 from .versions import Version
 
@@ -183,7 +183,7 @@ def _requirement_table(
             "area": req.area,
             "required": manifest.area_required(req.area, profile, tested),
             "text": req.text,
-        }
+        } | ({"parent": req.parent} if req.parent else {})
     return table
 
 
@@ -242,7 +242,7 @@ def evaluate(
             continue
         for rid in res.requirements:
             if rid not in manifest.requirements:
-                errors.append(f"test {res.test} cites unknown requirement {rid}")
+                errors.append(f"test {res.test} cites unknown requirement {rid}" + (f", {why_unknown(rid, manifest)}" if rid in manifest.groups else ""))
         _apply_profile(res, manifest, profile, tested, claims)
         if res.status in FAILING:
             failures.append(f"{res.test}: {res.status}: {first_line(res.message) or 'no message'}")

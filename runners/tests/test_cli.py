@@ -95,7 +95,7 @@ def test_list(suite: Suite) -> None:
 def test_coverage_complete(suite: Suite) -> None:
     res = run_cli("coverage", *suite.common())
     assert res.rc == 0, res.out
-    assert "8/8 requirements" in res.out
+    assert "8/8 atomic requirements" in res.out
     data = json.loads(run_cli("coverage", *suite.common(), "--json", "--spec-version", "1.0").out)
     assert "TIME-004" not in data["requirements"]
     assert data["requirements"]["TIME-001"]["tests"] == ["TIME.monotonic"]
@@ -175,3 +175,27 @@ def test_bundle_of_a_missing_or_bad_report_is_exit_4(suite: Suite) -> None:
     res = run_cli("bundle", "--report", str(bad), "--out", str(suite.root / "b.tar.gz"))
     assert res.rc == 4 and "malformed report" in one_line_error(res)
     assert not (suite.root / "b.tar.gz").exists()
+
+
+def test_coverage_of_parts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A requirement with parts is covered part by part; citing it whole is
+    named as such."""
+    suite = Suite(tmp_path)
+    tlb = next(r for r in suite.requirements["requirements"] if r["id"] == "TLB-001")
+    tlb["parts"] = [{"id": "TLB-001.1", "text": "FLUSH MUST flush one page."},
+                    {"id": "TLB-001.2", "text": "FLUSH MUST flush everything."}]
+    flush = next(i for i, t in enumerate(suite.tests) if t["name"] == "TLB.flush")
+    suite.tests[flush] = {**suite.tests[flush], "requirements": ["TLB-001.1"]}
+    suite.write()
+    res = run_cli("coverage", *suite.common())
+    assert res.rc == 3, res.out
+    assert "TLB-001.1        1.0   TLB.flush  (part of TLB-001)" in res.out
+    assert "uncovered: TLB-001.2 is cited by no test" in res.out
+    assert "8/9 atomic requirements" in res.out
+    suite.tests[flush] = {**suite.tests[flush], "requirements": ["TLB-001", "TLB-001.2"]}
+    suite.write()
+    res = run_cli("coverage", *suite.common())
+    assert "unknown: test TLB.flush cites TLB-001, which has parts (TLB-001.1, TLB-001.2): tests cite the parts" in res.out
+    data = json.loads(run_cli("coverage", *suite.common(), "--json").out)
+    assert data["requirements"]["TLB-001.2"]["parent"] == "TLB-001"
+    assert "TLB-001" not in data["requirements"]

@@ -328,3 +328,76 @@ def test_moved_test_is_named(manifest: RequirementsManifest) -> None:
     res[0].extension = "TIME"
     e = ev(manifest, res)
     assert any(f"result for test {res[0].test} does not match its definition in the tests manifest: extension TIME (the manifest says BASE)" in r for r in e.errors)
+
+
+# -- atomic requirements: a requirement with parts is judged by its parts ------
+
+
+def parted_manifest(tmp_path: Path) -> RequirementsManifest:
+    doc = json.loads(json.dumps(REQUIREMENTS))
+    mono = next(r for r in doc["requirements"] if r["id"] == "TIME-001")
+    mono["parts"] = [{"id": "TIME-001.1", "text": "GET_MONOTONIC MUST never go backwards on one vCPU."},
+                     {"id": "TIME-001.2", "text": "GET_MONOTONIC MUST never go backwards across vCPUs."}]
+    path = tmp_path / "req.json"
+    path.write_text(json.dumps(doc))
+    return load_requirements(path)
+
+
+def test_parts_replace_their_requirement(tmp_path: Path) -> None:
+    m = parted_manifest(tmp_path)
+    assert "TIME-001" not in m.requirements
+    assert m.groups == {"TIME-001": ("TIME-001.1", "TIME-001.2")}
+    part = m.requirements["TIME-001.2"]
+    assert (part.parent, part.since, part.area, part.function) == ("TIME-001", V10, "TIME", "TIME.GET_MONOTONIC")
+    assert m.requirements["TIME-002"].parent is None
+
+
+def test_a_failed_check_fails_the_part_it_names(tmp_path: Path) -> None:
+    m = parted_manifest(tmp_path)
+    spec = TestSpec("TIME.monotonic", "time", "TIME", ("TIME-001.1", "TIME-001.2", "TIME-002"), V10)
+    suite = [spec if t.name == "TIME.monotonic" else t for t in SUITE]
+    res = results()
+    mono = next(r for r in res if r.test == "TIME.monotonic")
+    mono.requirements = list(spec.requirements)
+    mono.raw_status = mono.status = "fail"
+    mono.failed_checks = [{"req": "TIME-001.2", "msg": "went backwards across vCPUs"}]
+    mono.passed_reqs = ["TIME-001.1", "TIME-002"]
+    e = evaluate(m, suite, V11, "full", res, [boot()], False)
+    assert e.verdict == "non-conformant"
+    assert e.requirements["TIME-001.2"]["status"] == "fail"
+    assert e.requirements["TIME-001.2"]["parent"] == "TIME-001"
+    assert e.requirements["TIME-001.1"]["status"] == "pass"
+    assert "parent" not in e.requirements["TIME-002"]
+    assert "TIME-001" not in e.requirements
+
+
+def test_citing_a_requirement_that_has_parts_is_an_error(tmp_path: Path) -> None:
+    e = ev(parted_manifest(tmp_path), results())  # TIME.monotonic still cites TIME-001
+    assert e.verdict == "error"
+    assert any("TIME-001, which has parts (TIME-001.1, TIME-001.2): tests cite the parts" in r for r in e.errors), e.errors
+
+
+def test_a_part_must_be_numbered_under_its_parent(tmp_path: Path) -> None:
+    doc = json.loads(json.dumps(REQUIREMENTS))
+    doc["requirements"][0]["parts"] = [{"id": "BASE-002.1", "text": "x MUST."}, {"id": "BASE-001.2", "text": "y MUST."}]
+    path = tmp_path / "req.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(EnvError, match=r"\$\.requirements\[0\]\.parts\[0\]\.id: expected a new part ID BASE-001\.N, got 'BASE-002\.1'"):
+        load_requirements(path)
+
+
+def test_summary_names_a_failing_part_and_its_parent() -> None:
+    from hcabi_conform.summary import render_summary
+
+    report = {
+        "verdict": "non-conformant", "tested_version": "1.2", "profile": "full",
+        "results": [{"test": "IPI.send_bad_vector", "status": "fail", "message": "SEND(self, vector 0): got SUCCESS"}],
+        "requirements": {
+            "IPI-001.1": {"status": "fail", "tests": ["IPI.send_bad_vector"], "since": "1.0", "parent": "IPI-001",
+                          "text": "SEND MUST return `INVALID_PARAM` if the vector is below 32."},
+            "IPI-002": {"status": "pass", "tests": ["IPI.delivery"], "since": "1.0", "text": "..."},
+        },
+    }
+    text = render_summary(report)
+    assert "  IPI-001.1 [fail] (part of IPI-001, since 1.0)" in text
+    assert "IPI-002" not in text

@@ -634,3 +634,65 @@ def test_release_refuses_an_incompatible_registry(tmp_path, capsys):
     assert hc.release_main(["1.1", "--registry", str(root)]) == 1
     assert "TIME.CANCEL_TIMER: function removed" in capsys.readouterr().err
     assert not (root / "releases" / "1.1").exists()
+
+
+# ---------------------------------------------------------------------------
+# Parts of a compound requirement (atomic requirements)
+
+CURRENT_SCHEMA = SCRIPTS.parent / "spec" / "registry" / "registry.schema.json"
+IPI_003 = ('text = "SEND MUST ignore targets that are stopped and MUST return `SUCCESS` with 0 '
+           'when `mask` is 0."\n')
+
+
+def schema_with_parts(root: Path) -> None:
+    """The 1.0 snapshot's schema predates parts; the current one allows them."""
+    shutil.copyfile(CURRENT_SCHEMA, root / "registry.schema.json")
+
+
+def parts(*texts: str) -> Edit:
+    body = "".join(f'[[function.requirement.part]]\nid = "IPI-003.{i}"\ntext = "{t}"\n'
+                   for i, t in enumerate(texts, 1))
+    return sub("extensions/ipi.toml", IPI_003, IPI_003 + body)
+
+
+STOPPED = "SEND MUST ignore targets that are stopped."
+MASK0 = "SEND MUST return `SUCCESS` with 0 when `mask` is 0."
+
+
+def test_parts_added_with_a_version_are_additions(tmp_path, capsys):
+    rc, out, err = compat(tmp_path, capsys, [], [schema_with_parts, V11, parts(STOPPED, MASK0)])
+    assert (rc, err) == (0, ""), out
+    assert set(lines(out)[1:]) == {"+ version 1.1", "+ part IPI-003.1 of requirement IPI-003",
+                                   "+ part IPI-003.2 of requirement IPI-003"}
+
+
+@pytest.mark.parametrize("case", ["added-in-place", "removed", "re-texted"])
+def test_part_changes_are_reported(tmp_path, capsys, case):
+    old = [schema_with_parts, V11, parts(STOPPED, MASK0)]
+    new, message = {
+        "added-in-place": ([schema_with_parts, parts(STOPPED, MASK0)],
+                           "IPI-003.1: new part of IPI-003 in 1.0, which is not newer than 1.0 (a part is shown "
+                           "from the version that adds it: add it with a new version)"),
+        # IPI-003.2 renumbered to .3: .2 is gone
+        "removed": ([schema_with_parts, V11, V12,
+                     sub("extensions/ipi.toml", IPI_003, IPI_003 + f'[[function.requirement.part]]\nid = "IPI-003.1"\n'
+                         f'text = "{STOPPED}"\n[[function.requirement.part]]\nid = "IPI-003.3"\ntext = "{MASK0}"\n')],
+                    "IPI-003.2: part of IPI-003 removed (requirement IDs are never removed or reused)"),
+        "re-texted": ([schema_with_parts, V11, V12, parts(STOPPED, "SEND MUST return 0 when `mask` is 0.")],
+                      'IPI-003.2: text changed (a change of meaning; if it is only editorial, list "IPI-003.2" in '
+                      'the editorial list of version 1.2)'),
+    }[case]
+    if case == "added-in-place":
+        old = []
+    rc, out, err = compat(tmp_path, capsys, old, new)
+    assert err == ""
+    assert rc == 1, out
+    assert message in lines(out)[1:], out
+
+
+def test_part_text_change_listed_as_editorial_passes(tmp_path, capsys):
+    rc, out, err = compat(tmp_path, capsys, [schema_with_parts, V11, parts(STOPPED, MASK0)],
+                          [schema_with_parts, V11, version("1.2", ["IPI-003.2"]),
+                           parts(STOPPED, "SEND MUST return `SUCCESS` and 0 when `mask` is 0.")])
+    assert (rc, err) == (0, ""), out
+    assert "~ editorial change: IPI-003.2 (version 1.2)" in lines(out)

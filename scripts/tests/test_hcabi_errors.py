@@ -152,10 +152,9 @@ def test_release_bad_version_is_one_line() -> None:
 
 
 def test_release_unwritable_snapshot_is_exit_4(reg: Path) -> None:
+    newest = max(re.findall(r'^version = "(\d+\.\d+)"', (reg / "hcabi.toml").read_text(), re.M),
+                 key=lambda v: tuple(map(int, v.split("."))))  # only the newest version can be released
     (reg / "releases").write_text("a file where the snapshots go")
-    # only the newest version can be released: take it from the registry, not a literal
-    newest = max(re.findall(r'^version = "([0-9.]+)"', (reg / "hcabi.toml").read_text(), re.M),
-                 key=lambda v: tuple(map(int, v.split("."))))
     assert one_line(run(RELEASE, newest, "--registry", reg), 4) == \
         f"hcabi-release: error: {reg}/releases/.{newest}.tmp/extensions: cannot write: a file is in the way of a folder"
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import hcabi_tests_manifest as m  # noqa: E402
+import hcabi_coverage as cov  # noqa: E402
 
 REQUIREMENTS = {
     "binding_areas": ["X86", "GEN"],
@@ -157,14 +158,74 @@ class ManifestTest(unittest.TestCase):
 
     def test_coverage(self) -> None:
         self.write("base/image.c", IMAGE)
-        self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-001,X86-001", HCABI_VERSION_1_0) {}\n')
+        # X86-001 is cited but no check names it: citing alone covers nothing
+        self.write("base/a.c", '''HCABI_TEST(t, "BASE.t", "BASE-001,X86-001", HCABI_VERSION_1_0)
+            { check_true(1, "BASE-001", "a"); }\n''')
         (images, tests), reg = self.scan()
         out = io.StringIO()
-        self.assertEqual(m.coverage(tests, reg, out), 1)
+        self.assertEqual(cov.coverage(tests, reg, out), 1)
         text = out.getvalue()
-        self.assertIn("2 of 6 requirements", text)
-        self.assertIn("untested: BASE-002", text)
-        self.assertNotIn("untested: BASE-001", text)
+        self.assertIn("1 of 6 atomic requirements", text)
+        self.assertIn("uncovered: BASE-002 (since 1.0)", text)
+        self.assertIn("uncovered: X86-001 (since 1.0)", text)
+        self.assertNotIn("uncovered: BASE-001", text)
+
+    def parted(self) -> None:
+        """BASE-002 gets two parts."""
+        doc = json.loads(json.dumps(REQUIREMENTS))
+        doc["requirements"][3]["parts"] = [{"id": "BASE-002.1", "text": "A MUST."}, {"id": "BASE-002.2", "text": "B MUST."}]
+        (self.root / "requirements.json").write_text(json.dumps(doc))
+
+    def test_coverage_per_part_with_sites(self) -> None:
+        self.parted()
+        self.write("base/image.c", IMAGE)
+        self.write("base/a.c", """
+            static const struct { const char *req, *what; } cases[] = {
+                {"BASE-002.2", "case two"},
+            };
+            HCABI_TEST(t, "BASE.t", "BASE-001,BASE-002.1,BASE-002.2", HCABI_VERSION_1_0)
+            {
+                check_true(1, "BASE-001", "first %d", 1);
+                check_eq_u64(1, 1, "BASE-002.1",
+                             "second " "joined");
+                check_true(1, cases[0].req, "%s", cases[0].what);
+            }
+            """)
+        (images, tests), reg = self.scan()
+        self.assertEqual(tests[0].checks, ["BASE-001", "BASE-002.1", "BASE-002.2"])
+        self.assertEqual(reg.requirements["BASE-002.2"], "1.0")
+        self.assertEqual(reg.parent["BASE-002.2"], "BASE-002")
+        self.assertNotIn("BASE-002", reg.atomic())
+        out = io.StringIO()
+        json_path = self.root / "coverage.json"
+        self.assertEqual(cov.coverage(tests, reg, out, report=True, json_out=json_path), 1)
+        text = out.getvalue()
+        self.assertIn("3 of 7 atomic requirements are checked by at least one test "
+                      "(6 requirements, 1 of them in 2 parts)", text)
+        self.assertIn("BASE-002.1 (part of BASE-002, since 1.0): 1 check(s)", text)
+        self.assertRegex(text, r"\n    BASE\.t  \S*base/a\.c:8  second joined\n")
+        self.assertRegex(text, r"\n    BASE\.t  \S*base/a\.c:3  case two\n")
+        self.assertIn("TIME-001 (since 1.0): UNCOVERED", text)
+        self.assertNotIn("uncovered: BASE-002 ", text)  # a requirement with parts is covered by its parts
+        doc = json.loads(json_path.read_text())
+        self.assertEqual(doc["requirements"]["BASE-002.2"]["parent"], "BASE-002")
+        self.assertEqual([c["message"] for c in doc["requirements"]["BASE-001"]["checks"]], ["first %d"])
+        self.assertNotIn("BASE-002", doc["requirements"])
+
+    def test_citing_a_requirement_that_has_parts_fails_coverage(self) -> None:
+        self.parted()
+        self.write("base/image.c", IMAGE)
+        self.write("base/a.c", '''HCABI_TEST(t, "BASE.t", "BASE-002,BASE-002.1", HCABI_VERSION_1_0)
+            { check_true(1, "BASE-002", "whole"); check_true(1, "BASE-002.1", "part"); }\n''')
+        (images, tests), reg = self.scan()
+        out = io.StringIO()
+        self.assertEqual(cov.coverage(tests, reg, out), 1)
+        text = out.getvalue()
+        self.assertIn("test BASE.t cites BASE-002, which has parts (BASE-002.1, BASE-002.2): "
+                      "cite the parts its checks check", text)
+        # the whole's check does not cover the part it did not name
+        self.assertIn("uncovered: BASE-002.2 (part of BASE-002, since 1.0)", text)
+        self.assertNotIn("uncovered: BASE-002.1", text)
 
     def test_checks_per_test_follow_helpers_tables_and_implied(self) -> None:
         self.write("base/image.c", IMAGE)
@@ -203,7 +264,7 @@ class ManifestTest(unittest.TestCase):
         self.assertEqual(json.loads(m.render([], tests))["tests"][0]["checks"],
                          ["BASE-001", "BASE-002", "GEN-001"])
         out = io.StringIO()
-        self.assertEqual(m.coverage(tests, reg, out), 1)
+        self.assertEqual(cov.coverage(tests, reg, out), 1)
         self.assertIn("test BASE.one checks BASE-002 but does not cite it", out.getvalue())
 
     def test_implied_requirements_from_the_framework_header(self) -> None:
@@ -263,6 +324,29 @@ class ManifestTest(unittest.TestCase):
         self.assertEqual(json.loads(out.read_text())["tests"][0]["name"], "BASE.t")
         self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-404", HCABI_VERSION_1_0) {}\n')
         self.assertEqual(m.main(args), 1)
+
+    def test_main_check_fails_on_a_whole_citation_of_a_requirement_with_parts(self) -> None:
+        self.parted()
+        self.write("base/image.c", IMAGE)
+        self.write("base/a.c", '''HCABI_TEST(t, "BASE.t", "BASE-002", HCABI_VERSION_1_0)
+            { check_true(1, "BASE-002", "x"); }\n''')
+        header = self.root / "hcabi_test.h"
+        header.write_text('#define HCABI_IMPLIED_check_status "X86-001"\n')
+        out = self.root / "build" / "tests.json"
+        common = ["--tests-dir", str(self.tests), "--requirements", str(self.root / "requirements.json"),
+                  "--abi", str(self.root / "abi.h"), "--framework-header", str(header)]
+        err, stdout = io.StringIO(), io.StringIO()
+        with unittest.mock.patch("sys.stderr", err), unittest.mock.patch("sys.stdout", stdout):
+            self.assertEqual(m.main(["check"] + common), 1)
+            self.assertEqual(m.main(["generate", "--out", str(out)] + common), 0)  # a warning only
+            self.assertEqual(m.main(["coverage", "--report"] + common), 1)
+        self.assertIn("a.c:1: test BASE.t cites BASE-002, which has parts (BASE-002.1, BASE-002.2)",
+                      err.getvalue())
+        self.assertIn("BASE-002.1 (part of BASE-002, since 1.0): UNCOVERED", stdout.getvalue())
+        # --report belongs to coverage: elsewhere a usage error (exit 2)
+        with unittest.mock.patch("sys.stderr", io.StringIO()), self.assertRaises(SystemExit) as cm:
+            m.main(["check", "--report"] + common)
+        self.assertEqual(cm.exception.code, 2)
 
 
 if __name__ == "__main__":

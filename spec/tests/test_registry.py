@@ -301,3 +301,70 @@ def test_full_stdout_is_one_line_exit_4(reg: Path) -> None:
         r = subprocess.run([sys.executable, str(VALIDATE), str(reg)], stdout=full, stderr=subprocess.PIPE,
                            text=True, timeout=120)
     assert one_error(r) == "hcabi_registry: cannot write standard output: No space left on device"
+
+
+# Parts of a compound requirement (atomic requirements, from 1.2 on). STEAL-004
+# is atomic in the registry (no parts), so the tests give it some.
+PARTED = ('[[function.requirement]]\nid = "STEAL-004"\n'
+          'text = "`steal_ns` MUST NOT decrease between updates of a vCPU\'s record."\n')
+
+
+def with_parts(reg: Path, *parts: tuple[str, str]) -> Path:
+    f = reg / "extensions" / "steal.toml"
+    edit(f, PARTED, PARTED + "".join(f'[[function.requirement.part]]\nid = "{i}"\ntext = "{t}"\n' for i, t in parts))
+    return f
+
+
+def atomic_count(out: str) -> int:
+    m = re.search(r"requirements \((\d+) atomic\)", out)
+    assert m, out
+    return int(m.group(1))
+
+
+def test_parts_are_loaded_and_exported(reg: Path, tmp_path: Path) -> None:
+    before = atomic_count(validate(reg).stdout)
+    with_parts(reg, ("STEAL-004.1", "`steal_ns` MUST NOT decrease on one vCPU."),
+               ("STEAL-004.2", "`steal_ns` MUST NOT decrease across updates."))
+    r = validate(reg)
+    assert r.returncode == 0, r.stderr
+    assert atomic_count(r.stdout) == before + 1  # one requirement became two parts
+    sys.path.insert(0, str(REPO / "scripts"))
+    import hcabi_registry as hr
+    import hcabi_gen_history
+    from hcabi_spec_view import View
+    loaded = hr.load(reg)
+    req = next(x for x in loaded.requirements if x.id == "STEAL-004")
+    assert [p.id for p in req.parts] == ["STEAL-004.1", "STEAL-004.2"]
+    assert req.atomic_ids == ["STEAL-004.1", "STEAL-004.2"]
+    other = next(x for x in loaded.requirements if x.id == "TIME-010")
+    assert other.parts == [] and other.atomic_ids == ["TIME-010"]
+    import json
+    doc = json.loads(hcabi_gen_history.gen_manifest(View(loaded, loaded.newest_version)))
+    row = next(x for x in doc["requirements"] if x["id"] == "STEAL-004")
+    assert row["parts"] == [{"id": "STEAL-004.1", "text": "`steal_ns` MUST NOT decrease on one vCPU."},
+                            {"id": "STEAL-004.2", "text": "`steal_ns` MUST NOT decrease across updates."}]
+    assert next(x for x in doc["requirements"] if x["id"] == "TIME-010")["parts"] == []
+
+
+@pytest.mark.parametrize("parts,names", [
+    ((("STEAL-003.1", "It MUST hold."), ("STEAL-004.2", "It MUST hold.")),
+     ("STEAL-004", "part STEAL-003.1", "STEAL-004.N")),
+    ((("STEAL-004.2", "It MUST hold."), ("STEAL-004.1", "It MUST hold.")),
+     ("STEAL-004", "part STEAL-004.1", "must grow")),
+    ((("STEAL-004.1", "It holds."), ("STEAL-004.2", "It MUST hold.")),
+     ("STEAL-004", "part STEAL-004.1", "nothing normative")),
+])
+def test_rejects_malformed_parts(reg: Path, parts: tuple, names: tuple) -> None:
+    f = with_parts(reg, *parts)
+    assert_rejected(validate(reg), f, *names)
+
+
+@pytest.mark.parametrize("part_id", ["STEAL-004.0", "STEAL-004.100", "STEAL-004-1", "STEAL-004.01"])
+def test_rejects_part_id_of_wrong_shape(reg: Path, part_id: str) -> None:
+    f = with_parts(reg, (part_id, "It MUST hold."), ("STEAL-004.2", "It MUST hold."))
+    assert_rejected(validate(reg), f, part_id, "does not match")
+
+
+def test_rejects_a_single_part(reg: Path) -> None:
+    f = with_parts(reg, ("STEAL-004.1", "It MUST hold."))
+    assert_rejected(validate(reg), f, "part", "at least 2 items", "STEAL-004")

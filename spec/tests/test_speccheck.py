@@ -334,3 +334,27 @@ version = "1.2"
 def test_the_real_specification_passes() -> None:
     r = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
+
+
+# Parts of a compound requirement (ID.N): known to the check, rendered at most once.
+REGISTRY_EXT_PARTS = REGISTRY_EXT + '''[[function.requirement.part]]
+id = "DEMO-001.1"
+text = "PING MUST return."
+[[function.requirement.part]]
+id = "DEMO-001.2"
+text = "PING MUST return SUCCESS."
+'''
+PART_BLOCK = "\n[[DEMO-001.1,DEMO-001.1]]\n[.requirement]\n*DEMO-001.1*: PING MUST return.\n"
+
+
+def test_part_rendered_twice_or_unknown_fails(tmp_path: Path) -> None:
+    spec = plant(tmp_path, {"registry/extensions/demo.toml": REGISTRY_EXT_PARTS,
+                            "generated/ext-demo.adoc": FRAG_DEMO + PART_BLOCK,
+                            "generated/req/x86-registers.adoc": FRAG_X86 + PART_BLOCK.replace("[[DEMO-001.1,DEMO-001.1]]", "[[DEMO-001.1]]")})
+    r = check(spec)
+    assert r.returncode == 1
+    assert "requirement anchor [[DEMO-001.1]] is defined again" in r.stderr
+    spec = plant(tmp_path, {"generated/ext-demo.adoc": FRAG_DEMO + PART_BLOCK})  # the registry has no parts
+    r = check(spec)
+    assert r.returncode == 1
+    assert "[[DEMO-001.1]] is not a requirement of the registry" in r.stderr

@@ -11,17 +11,18 @@
  */
 #include "base_common.h"
 
-HCABI_TEST(base_impl_id, "BASE.get_impl_id", "BASE-010,VCPU-024,VCPU-030,X86-005,STATUS-004",
+HCABI_TEST(base_impl_id, "BASE.get_impl_id",
+	   "BASE-010.1,BASE-010.2,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
 	   HCABI_FID_BASE_GET_IMPL_ID_SINCE)
 {
 	struct base_repeat rep = {.function_id = HCABI_FID_BASE_GET_IMPL_ID};
 	struct hcabi_ret r = hcabi_base_get_impl_id();
 
-	if (!check_status(r, HCABI_SUCCESS, "BASE-010", "GET_IMPL_ID"))
+	if (!check_status(r, HCABI_SUCCESS, "BASE-010.1", "GET_IMPL_ID"))
 		return;
-	check_true(r.value != 0, "BASE-010", "the implementation ID 0x%llx is not zero",
+	check_true(r.value != 0, "BASE-010.1", "the implementation ID 0x%llx is not zero",
 		   (unsigned long long)r.value);
-	check_eq_u64(r.value, hcabi_disc.impl_id, "BASE-010", "the same ID as at discovery");
+	check_eq_u64(r.value, hcabi_disc.impl_id, "BASE-010.2", "the same ID as at discovery");
 	if (r.value == HCABI_IMPL_ID_1)
 		test_log("implementation ID 0x%llx: the HCABI reference implementation",
 			 (unsigned long long)r.value);
@@ -30,11 +31,11 @@ HCABI_TEST(base_impl_id, "BASE.get_impl_id", "BASE-010,VCPU-024,VCPU-030,X86-005
 			 "suite knows",
 			 (unsigned long long)r.value);
 	rep.want = r;
-	base_check_stable(&rep, "BASE-010", "GET_IMPL_ID");
+	base_check_stable(&rep, "BASE-010.2", "GET_IMPL_ID");
 }
 
 HCABI_TEST(base_impl_version, "BASE.get_impl_version",
-	   "BASE-020,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_BASE_GET_IMPL_VERSION_SINCE)
+	   "BASE-020,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004", HCABI_FID_BASE_GET_IMPL_VERSION_SINCE)
 {
 	struct base_repeat rep = {.function_id = HCABI_FID_BASE_GET_IMPL_VERSION};
 	struct hcabi_ret r = hcabi_base_get_impl_version();

@@ -48,14 +48,14 @@ static const struct {
 #undef EXT
 };
 
-HCABI_TEST(base_probe_ext_registry, "BASE.probe_extension_registry", "BASE-031,BASE-033,X86-005",
-	   HCABI_FID_BASE_PROBE_EXTENSION_SINCE)
+HCABI_TEST(base_probe_ext_registry, "BASE.probe_extension_registry",
+	   "BASE-031,BASE-033.1,BASE-033.2,X86-005", HCABI_FID_BASE_PROBE_EXTENSION_SINCE)
 {
 	uint32_t spec = hcabi_spec();
 	struct hcabi_ret r = hcabi_base_probe_extension(HCABI_EID_BASE);
 
-	check_status(r, HCABI_SUCCESS, "BASE-033", "PROBE_EXTENSION(BASE)");
-	check_true(r.value != 0, "BASE-033", "BASE is provided: PROBE_EXTENSION(BASE) = %llu",
+	check_status(r, HCABI_SUCCESS, "BASE-033.1", "PROBE_EXTENSION(BASE)");
+	check_true(r.value != 0, "BASE-033.1", "BASE is provided: PROBE_EXTENSION(BASE) = %llu",
 		   (unsigned long long)r.value);
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(registry_exts); i++) {
 		uint32_t eid = registry_exts[i].eid;
@@ -81,7 +81,7 @@ HCABI_TEST(base_probe_ext_registry, "BASE.probe_extension_registry", "BASE-031,B
 				     registry_exts[i].name, HCABI_VERSION_MAJOR(spec),
 				     HCABI_VERSION_MINOR(spec));
 		}
-		check_eq_u64(r.value, hcabi_ext_version(eid), "BASE-033",
+		check_eq_u64(r.value, hcabi_ext_version(eid), "BASE-033.2",
 			     "%s: the same answer as at discovery", registry_exts[i].name);
 	}
 }
@@ -112,7 +112,7 @@ HCABI_TEST(base_probe_ext_unknown, "BASE.probe_extension_unknown", "BASE-032,X86
 }
 
 HCABI_TEST(base_probe_ext_stable, "BASE.probe_extension_stable",
-	   "BASE-033,VCPU-024,VCPU-030,STATUS-004", HCABI_FID_BASE_PROBE_EXTENSION_SINCE)
+	   "BASE-033.2,VCPU-024.2,VCPU-030.2,STATUS-004", HCABI_FID_BASE_PROBE_EXTENSION_SINCE)
 {
 	static struct base_repeat reps[HCABI_ARRAY_SIZE(registry_exts) + 2];
 	size_t n = 0;
@@ -127,6 +127,6 @@ HCABI_TEST(base_probe_ext_stable, "BASE.probe_extension_stable",
 		reps[i].want = hcabi_base_probe_extension(reps[i].arg);
 		hcabi_snprintf(what, sizeof(what), "PROBE_EXTENSION(0x%04llx)",
 			       (unsigned long long)reps[i].arg);
-		base_check_stable(&reps[i], "BASE-033", what);
+		base_check_stable(&reps[i], "BASE-033.2", what);
 	}
 }

@@ -31,7 +31,7 @@ HCABI_TEST(base_probe_fn_reserved, "BASE.probe_function_reserved_bits", "BASE-04
 			     "PROBE_FUNCTION(0x%llx)", (unsigned long long)ids[i]);
 }
 
-HCABI_TEST(base_probe_fn_registry, "BASE.probe_function_registry", "BASE-041,X86-005",
+HCABI_TEST(base_probe_fn_registry, "BASE.probe_function_registry", "BASE-041.1,BASE-041.2,X86-005",
 	   HCABI_FID_BASE_PROBE_FUNCTION_SINCE)
 {
 	uint32_t spec = hcabi_spec();
@@ -40,13 +40,13 @@ HCABI_TEST(base_probe_fn_registry, "BASE.probe_function_registry", "BASE-041,X86
 		const struct hcabi_fn *fn = &hcabi_fns[i];
 		bool provided = hcabi_has_ext(HCABI_FUNCTION_EID(fn->id));
 		uint64_t want = provided && fn->since <= spec;
-		check_ret(hcabi_base_probe_function(fn->id), HCABI_SUCCESS, want, "BASE-041",
-			  "PROBE_FUNCTION(%s.%s)%s", fn->ext, fn->name,
-			  provided ? "" : " of an extension that is not provided");
+		check_ret(hcabi_base_probe_function(fn->id), HCABI_SUCCESS, want,
+			  want ? "BASE-041.1" : "BASE-041.2", "PROBE_FUNCTION(%s.%s)%s", fn->ext,
+			  fn->name, provided ? "" : " of an extension that is not provided");
 	}
 }
 
-HCABI_TEST(base_probe_fn_unknown, "BASE.probe_function_unknown", "BASE-041,X86-005",
+HCABI_TEST(base_probe_fn_unknown, "BASE.probe_function_unknown", "BASE-041.2,X86-005",
 	   HCABI_FID_BASE_PROBE_FUNCTION_SINCE)
 {
 	static const uint32_t registry_eids[] = {
@@ -66,19 +66,19 @@ HCABI_TEST(base_probe_fn_unknown, "BASE.probe_function_unknown", "BASE-041,X86-0
 			uint32_t id = HCABI_FUNCTION_ID(eid, fids[k]);
 			struct hcabi_ret r = hcabi_base_probe_function(id);
 			if (known || !hcabi_has_ext(eid))
-				check_ret(r, HCABI_SUCCESS, 0, "BASE-041",
+				check_ret(r, HCABI_SUCCESS, 0, "BASE-041.2",
 					  "PROBE_FUNCTION(0x%08x): %s FID 0x%x the registry does "
 					  "not define",
 					  id, hcabi_ext_name(eid), fids[k]);
 			else
-				check_status(r, HCABI_SUCCESS, "BASE-041",
+				check_status(r, HCABI_SUCCESS, "BASE-041.2",
 					     "PROBE_FUNCTION(0x%08x) (newer spec: may exist)", id);
 		}
 	}
 	/* FIDs the registry reserves are no function: they probe to 0 */
 #ifdef HCABI_FOREACH_RESERVED_FUNCTION
 #define RESERVED(id, since)                                                                        \
-	check_ret(hcabi_base_probe_function(id), HCABI_SUCCESS, 0, "BASE-041",                     \
+	check_ret(hcabi_base_probe_function(id), HCABI_SUCCESS, 0, "BASE-041.2",                   \
 		  "PROBE_FUNCTION(0x%08x): a reserved function ID", (unsigned)(id));
 	HCABI_FOREACH_RESERVED_FUNCTION(RESERVED)
 #undef RESERVED
@@ -89,12 +89,12 @@ HCABI_TEST(base_probe_fn_unknown, "BASE.probe_function_unknown", "BASE-041,X86-0
 		for (uint32_t fid = 0; fid < 2; fid++) {
 			struct hcabi_ret r = hcabi_base_probe_function(HCABI_FUNCTION_ID(eid, fid));
 			if (known)
-				check_ret(r, HCABI_SUCCESS, 0, "BASE-041",
+				check_ret(r, HCABI_SUCCESS, 0, "BASE-041.2",
 					  "PROBE_FUNCTION(0x%08x): unassigned standard EID",
 					  HCABI_FUNCTION_ID(eid, fid));
 			else
-				check_status(r, HCABI_SUCCESS, "BASE-041", "PROBE_FUNCTION(0x%08x)",
-					     HCABI_FUNCTION_ID(eid, fid));
+				check_status(r, HCABI_SUCCESS, "BASE-041.2",
+					     "PROBE_FUNCTION(0x%08x)", HCABI_FUNCTION_ID(eid, fid));
 		}
 	}
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(base_unknown_other); i++) {
@@ -109,7 +109,7 @@ HCABI_TEST(base_probe_fn_unknown, "BASE.probe_function_unknown", "BASE-041,X86-0
 		const uint32_t fids[] = {0, 1, 0xFFFF};
 		for (size_t k = 0; k < HCABI_ARRAY_SIZE(fids); k++)
 			check_ret(hcabi_base_probe_function(HCABI_FUNCTION_ID(eid, fids[k])),
-				  HCABI_SUCCESS, 0, "BASE-041",
+				  HCABI_SUCCESS, 0, "BASE-041.2",
 				  "PROBE_FUNCTION(0x%08x): EID not provided",
 				  HCABI_FUNCTION_ID(eid, fids[k]));
 	}

@@ -13,16 +13,16 @@
  */
 #include "base_common.h"
 
-HCABI_TEST(base_spec_version, "BASE.get_spec_version", "BASE-001,X86-005",
+HCABI_TEST(base_spec_version, "BASE.get_spec_version", "BASE-001.1,BASE-001.2,BASE-001.3,X86-005",
 	   HCABI_FID_BASE_GET_SPEC_VERSION_SINCE)
 {
 	struct hcabi_ret r = hcabi_base_get_spec_version();
 	uint32_t v = (uint32_t)r.value;
 
-	if (!check_status(r, HCABI_SUCCESS, "BASE-001", "GET_SPEC_VERSION"))
+	if (!check_status(r, HCABI_SUCCESS, "BASE-001.1", "GET_SPEC_VERSION"))
 		return;
-	check_eq_u64(r.value >> 32, 0, "BASE-001", "bits 63:32 of the value");
-	check_ge_u64(HCABI_VERSION_MAJOR(v), 1, "BASE-001", "major version of %u.%u",
+	check_eq_u64(r.value >> 32, 0, "BASE-001.2", "bits 63:32 of the value");
+	check_ge_u64(HCABI_VERSION_MAJOR(v), 1, "BASE-001.3", "major version of %u.%u",
 		     HCABI_VERSION_MAJOR(v), HCABI_VERSION_MINOR(v));
 	if (v > HCABI_VERSION_NEWEST)
 		test_log("the implementation exposes HCABI %u.%u, newer than this suite (%u.%u): "
@@ -32,13 +32,13 @@ HCABI_TEST(base_spec_version, "BASE.get_spec_version", "BASE-001,X86-005",
 			 HCABI_VERSION_MINOR(HCABI_VERSION_NEWEST),
 			 HCABI_VERSION_MAJOR(HCABI_VERSION_NEWEST),
 			 HCABI_VERSION_MINOR(HCABI_VERSION_NEWEST));
-	check_true(hcabi_registry_has_version(v) || v > HCABI_VERSION_NEWEST, "BASE-001",
+	check_true(hcabi_registry_has_version(v) || v > HCABI_VERSION_NEWEST, "BASE-001.1",
 		   "%u.%u is a version the registry defines (or a newer one)",
 		   HCABI_VERSION_MAJOR(v), HCABI_VERSION_MINOR(v));
 }
 
 HCABI_TEST(base_spec_version_stable, "BASE.get_spec_version_stable",
-	   "BASE-002,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_BASE_GET_SPEC_VERSION_SINCE)
+	   "BASE-002,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004", HCABI_FID_BASE_GET_SPEC_VERSION_SINCE)
 {
 	struct base_repeat rep = {.function_id = HCABI_FID_BASE_GET_SPEC_VERSION};
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Functions that cannot be batched: BATCH-004 (VCPU.STOP, VCPU.BLOCK,
+ * Functions that cannot be batched: BATCH-004.1, .2 (VCPU.STOP, VCPU.BLOCK,
  * BATCH.EXECUTE; the SYSTEM functions are in system_denied.c, the last file
  * of the image, since one wrongly executed ends the VM).
  *
@@ -33,14 +33,15 @@ static void run_denied(uint64_t fn, uint64_t a0, uint64_t a1, unsigned argc, con
 	batch_set(&table[1], fn, a0, a1, 0, argc);
 	batch_set(&table[2], HCABI_FID_BASE_GET_SPEC_VERSION, 0, 0, 0, 0);
 	r = hcabi_batch_execute(ext_gpa(table), 3);
-	check_ret(r, HCABI_SUCCESS, 2, "BATCH-004",
+	check_ret(r, HCABI_SUCCESS, 2, "BATCH-003.3",
 		  "EXECUTE([GET_SPEC_VERSION, %s, GET_SPEC_VERSION])", what);
-	check_status(batch_result(&table[0]), HCABI_SUCCESS, "BATCH-004", "entry 0");
-	check_ret(batch_result(&table[1]), HCABI_ERR_DENIED, 0, "BATCH-004", "entry 1: %s", what);
-	check_true(batch_untouched(&table[2]), "BATCH-004", "entry 2 was not executed");
+	check_status(batch_result(&table[0]), HCABI_SUCCESS, "BATCH-002.3", "entry 0");
+	check_ret(batch_result(&table[1]), HCABI_ERR_DENIED, 0, "BATCH-004.1", "entry 1: %s", what);
+	check_true(batch_untouched(&table[2]), "BATCH-003.1", "entry 2 was not executed");
 }
 
-HCABI_TEST(batch_denied_block, "BATCH.denied_vcpu_block", "BATCH-004,X86-005",
+HCABI_TEST(batch_denied_block, "BATCH.denied_vcpu_block",
+	   "BATCH-004.1,BATCH-004.2,BATCH-002.3,BATCH-003.1,BATCH-003.3,X86-005",
 	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	static const uint64_t timeouts[] = {HCABI_SEC(30), HCABI_BLOCK_FOREVER, 0};
@@ -50,17 +51,18 @@ HCABI_TEST(batch_denied_block, "BATCH.denied_vcpu_block", "BATCH-004,X86-005",
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(timeouts); i++) {
 		char what[64];
 		(void)batch_kick_pending();
-		check_ret(hcabi_vcpu_kick(hcabi_cpu_index()), HCABI_SUCCESS, 0, "BATCH-004",
+		check_ret(hcabi_vcpu_kick(hcabi_cpu_index()), HCABI_SUCCESS, 0, "BATCH-004.2",
 			  "VCPU.KICK(the caller), directly");
 		hcabi_snprintf(what, sizeof(what), "VCPU.BLOCK(0x%llx)",
 			       (unsigned long long)timeouts[i]);
 		run_denied(HCABI_FID_VCPU_BLOCK, timeouts[i], 0, 1, what);
-		check_true(batch_kick_pending(), "BATCH-004",
+		check_true(batch_kick_pending(), "BATCH-004.2",
 			   "%s had no effect: the remembered kick is still there", what);
 	}
 }
 
-HCABI_TEST(batch_denied_nested, "BATCH.denied_nested_execute", "BATCH-004,X86-005",
+HCABI_TEST(batch_denied_nested, "BATCH.denied_nested_execute",
+	   "BATCH-004.1,BATCH-004.2,BATCH-002.3,BATCH-003.1,BATCH-003.3,X86-005",
 	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	static const uint64_t counts[] = {1, 0};
@@ -72,9 +74,9 @@ HCABI_TEST(batch_denied_nested, "BATCH.denied_nested_execute", "BATCH-004,X86-00
 		hcabi_snprintf(what, sizeof(what), "BATCH.EXECUTE(inner table, %llu)",
 			       (unsigned long long)counts[i]);
 		run_denied(HCABI_FID_BATCH_EXECUTE, ext_gpa(inner), counts[i], 2, what);
-		check_true(batch_untouched(&inner[0]), "BATCH-004",
+		check_true(batch_untouched(&inner[0]), "BATCH-004.2",
 			   "%s had no effect: the inner entry was not executed", what);
-		check_true(!batch_kick_pending(), "BATCH-004", "%s: no kick was left", what);
+		check_true(!batch_kick_pending(), "BATCH-004.2", "%s: no kick was left", what);
 	}
 }
 
@@ -98,7 +100,8 @@ static void stop_task(void *arg)
 }
 
 HCABI_TEST(batch_denied_stop, "BATCH.denied_vcpu_stop",
-	   "BATCH-004,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_BATCH_EXECUTE_SINCE)
+	   "BATCH-004.1,BATCH-004.2,BATCH-003.1,BATCH-003.3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	uint64_t t0;
 	bool done;
@@ -118,15 +121,15 @@ HCABI_TEST(batch_denied_stop, "BATCH.denied_vcpu_stop",
 		delay_ns(HCABI_MS(1));
 	}
 	done = hcabi_atomic_load(&stop_on_1.after) != 0;
-	check_true(done, "BATCH-004",
+	check_true(done, "BATCH-004.2",
 		   "vCPU 1 went on after EXECUTE([GET_SPEC_VERSION, VCPU.STOP, GET_SPEC_VERSION]) "
 		   "(a STOP that ran would have stopped it there)");
 	if (!done)
 		return;
 	if (!test_wait_cpu(1, HCABI_SEC(30)))
 		return;
-	check_ret(stop_on_1.r, HCABI_SUCCESS, 2, "BATCH-004", "EXECUTE on vCPU 1");
-	check_ret(batch_result(&stop_on_1.e[1]), HCABI_ERR_DENIED, 0, "BATCH-004",
+	check_ret(stop_on_1.r, HCABI_SUCCESS, 2, "BATCH-003.3", "EXECUTE on vCPU 1");
+	check_ret(batch_result(&stop_on_1.e[1]), HCABI_ERR_DENIED, 0, "BATCH-004.1",
 		  "entry 1: VCPU.STOP");
-	check_true(batch_untouched(&stop_on_1.e[2]), "BATCH-004", "entry 2 was not executed");
+	check_true(batch_untouched(&stop_on_1.e[2]), "BATCH-003.1", "entry 2 was not executed");
 }

@@ -45,7 +45,7 @@ static void variant_mem(void)
 	bool found = false;
 
 	r = hcabi_mem_get_layout(ext_gpa(first), 1);
-	if (!check_status(r, HCABI_SUCCESS, "MEM-010",
+	if (!check_status(r, HCABI_SUCCESS, "MEM-010.2",
 			  "MEM.GET_LAYOUT(buffer, 1), called directly"))
 		return;
 	base = first[0].base;
@@ -70,7 +70,7 @@ static void variant_mem(void)
 		check_ret(direct_probe(0x7FFF, 0, 0, 0, 0, 0, HCABI_FID_BASE_PROBE_EXTENSION),
 			  HCABI_SUCCESS, 0, "BASE-032",
 			  "PROBE_EXTENSION(0x7fff), an unassigned EID");
-		check_true(b.status == HCABI_SUCCESS && b.value != 0, "BASE-033",
+		check_true(b.status == HCABI_SUCCESS && b.value != 0, "BASE-033.1",
 			   "PROBE_EXTENSION(BASE): status %lld value 0x%llx, want SUCCESS, not 0",
 			   (long long)b.status, (unsigned long long)b.value);
 		test_log("no PROBE_EXTENSION argument tells the two tables apart: the variant "
@@ -88,7 +88,7 @@ static void variant_mem(void)
 	check_status(batch_result(&table[0]), HCABI_SUCCESS, "BATCH-005",
 		     "entry 0: MEM.GET_LAYOUT");
 	/* GET_LAYOUT in a batch writes what it writes when called directly */
-	if (!check_true(table[1].args[0] == base && table[1].args[1] == size, "BATCH-002",
+	if (!check_true(table[1].args[0] == base && table[1].args[1] == size, "BATCH-002.2",
 			"entry 0, MEM.GET_LAYOUT, wrote the first RAM range into entry 1 as the "
 			"direct call does (args 0x%llx 0x%llx, want 0x%llx 0x%llx)",
 			(unsigned long long)table[1].args[0], (unsigned long long)table[1].args[1],
@@ -124,7 +124,7 @@ static void variant_steal(void)
 	/* SET_SHMEM in a batch writes the record as the direct call does (STEAL-002) */
 	if (!check_true(table[1].function_id != HCABI_FID_BASE_PROBE_EXTENSION ||
 			    table[1].args[0] != HCABI_EID_BASE,
-			"BATCH-002",
+			"BATCH-002.2",
 			"entry 0, STEAL.SET_SHMEM with SUCCESS, wrote its record over entry 1"))
 		return;
 	fn = hcabi_fn_by_id((uint32_t)table[1].function_id);
@@ -153,7 +153,8 @@ static void variant_steal(void)
 }
 
 HCABI_TEST(batch_read_once, "BATCH.table_read_once",
-	   "BATCH-005,BATCH-002,MEM-010,X86-005,BASE-032,BASE-033", HCABI_FID_BATCH_EXECUTE_SINCE)
+	   "BATCH-005,BATCH-002.2,MEM-010.2,X86-005,BASE-032,BASE-033.1",
+	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	bool mem = hcabi_has_ext(HCABI_EID_MEM), steal = hcabi_has_ext(HCABI_EID_STEAL);
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * BATCH.EXECUTE results: BATCH-002, BATCH-003.
+ * BATCH.EXECUTE results: BATCH-002.1 (order), .2 (effects), .3 (status and
+ * value), .4 (only they are written); BATCH-003.1 to .3 (stop at the first
+ * failure).
  *
  * What:
  *  - a table of up to 64 successful calls - BASE (GET_SPEC_VERSION,
@@ -12,20 +14,20 @@
  *    directly (junk in the unused argument slots included), the monotonic
  *    readings lie between direct readings before and after and in order,
  *    and nothing but status and value was written. Made on vCPU 1, GET_ID
- *    answers 1: the calls are the calling vCPU's (BATCH-002);
+ *    answers 1: the calls are the calling vCPU's (BATCH-002.1, .3, .4);
  *  - effects are those of direct calls: a VCPU.KICK of the caller is
  *    remembered, MEM.GET_LAYOUT writes the same ranges, TIME.SET_TIMER
  *    fires, IPI.SEND to the caller leaves the vector pending, STEAL.SET_SHMEM
  *    registers (and DISABLE, later in the same table, unregisters) a record
- *    (BATCH-002);
+ *    (BATCH-002.2);
  *  - failing calls get, one per table, the status a direct call gets
  *    (NOT_SUPPORTED, INVALID_PARAM, INVALID_ADDRESS, INVALID_STATE), with
  *    value 0; an entry whose function_id has bits 63:32 set gets
- *    INVALID_PARAM (BATCH-002);
+ *    INVALID_PARAM (BATCH-002.3);
  *  - execution stops after the first failing entry: the count returned
  *    includes it, later entries keep their poisoned status and value, and a
  *    later KICK did not run; with the failure first, last, or at entry 64
- *    (BATCH-003).
+ *    (BATCH-003.1 to .3).
  * Why: a guest batches calls to save exits only if a batched call means
  * exactly what the direct one means, and it must know how far a batch got.
  */
@@ -107,7 +109,8 @@ static void cpu1_task(void *arg)
 }
 
 HCABI_TEST(batch_same_as_direct, "BATCH.same_results_as_direct",
-	   "BATCH-002,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_BATCH_EXECUTE_SINCE)
+	   "BATCH-002.1,BATCH-002.3,BATCH-002.4,BATCH-003.3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	int mono[2];
 	unsigned n = build_table(mono), mismatches = 0, changed = 0;
@@ -120,7 +123,7 @@ HCABI_TEST(batch_same_as_direct, "BATCH.same_results_as_direct",
 	r = hcabi_batch_execute(ext_gpa(table), n);
 	if (mono[0] >= 0)
 		t1 = hcabi_time_get_monotonic().value;
-	if (!check_ret(r, HCABI_SUCCESS, n, "BATCH-002", "EXECUTE(a table of %u calls)", n))
+	if (!check_ret(r, HCABI_SUCCESS, n, "BATCH-003.3", "EXECUTE(a table of %u calls)", n))
 		return;
 	for (unsigned i = 0; i < n; i++) {
 		const struct hcabi_fn *fn = hcabi_fn_by_id((uint32_t)copy[i].function_id);
@@ -130,7 +133,7 @@ HCABI_TEST(batch_same_as_direct, "BATCH.same_results_as_direct",
 		d = batch_direct(&copy[i]);
 		if (d.status != table[i].status || d.value != table[i].value) {
 			mismatches++;
-			check_ret(batch_result(&table[i]), d.status, d.value, "BATCH-002",
+			check_ret(batch_result(&table[i]), d.status, d.value, "BATCH-002.3",
 				  "entry %u, %s.%s(0x%llx): the direct call's result", i,
 				  fn ? fn->ext : "?", fn ? fn->name : "?",
 				  (unsigned long long)copy[i].args[0]);
@@ -139,20 +142,20 @@ HCABI_TEST(batch_same_as_direct, "BATCH.same_results_as_direct",
 		    memcmp(copy[i].args, table[i].args, sizeof(copy[i].args)) != 0)
 			changed++;
 	}
-	check_eq_u64(mismatches, 0, "BATCH-002",
+	check_eq_u64(mismatches, 0, "BATCH-002.3",
 		     "entries whose status or value differ from the direct call's");
-	check_eq_u64(changed, 0, "BATCH-002",
+	check_eq_u64(changed, 0, "BATCH-002.4",
 		     "entries whose function_id or arguments were written by the hypervisor");
-	check_true(batch_untouched(&table[n]), "BATCH-002",
+	check_true(batch_untouched(&table[n]), "BATCH-002.4",
 		   "the entry after the table is untouched");
 	if (mono[0] >= 0) {
 		check_true(table[mono[0]].status == HCABI_SUCCESS &&
 			       table[mono[1]].status == HCABI_SUCCESS,
-			   "BATCH-002", "both TIME.GET_MONOTONIC entries succeeded");
+			   "BATCH-002.3", "both TIME.GET_MONOTONIC entries succeeded");
 		check_true(
 		    t0 <= table[mono[0]].value && table[mono[0]].value <= table[mono[1]].value &&
 			table[mono[1]].value <= t1,
-		    "BATCH-002",
+		    "BATCH-002.1",
 		    "monotonic readings in order: direct %llu <= batch %llu <= batch %llu <= "
 		    "direct %llu",
 		    (unsigned long long)t0, (unsigned long long)table[mono[0]].value,
@@ -162,16 +165,16 @@ HCABI_TEST(batch_same_as_direct, "BATCH.same_results_as_direct",
 	if (smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
 		memset(&on_cpu1, 0, sizeof(on_cpu1));
 		if (test_run_on_cpu(1, cpu1_task, 0)) {
-			check_ret(on_cpu1.ret, HCABI_SUCCESS, on_cpu1.n, "BATCH-002",
+			check_ret(on_cpu1.ret, HCABI_SUCCESS, on_cpu1.n, "BATCH-003.3",
 				  "the same table on vCPU 1");
-			check_eq_u64(on_cpu1.id, 1, "BATCH-002",
+			check_eq_u64(on_cpu1.id, 1, "BATCH-002.3",
 				     "VCPU.GET_ID in vCPU 1's batch answers vCPU 1");
 		}
 	}
 }
 
-HCABI_TEST(batch_same_effects, "BATCH.same_effects_as_direct", "BATCH-002,X86-005",
-	   HCABI_FID_BATCH_EXECUTE_SINCE)
+HCABI_TEST(batch_same_effects, "BATCH.same_effects_as_direct",
+	   "BATCH-002.2,BATCH-002.3,BATCH-003.3,X86-005", HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	unsigned me = hcabi_cpu_index(), n = 0;
 	int kick = -1, layout = -1, timer = -1, ipi = -1, steal_on = -1, steal_off = -1;
@@ -222,50 +225,51 @@ HCABI_TEST(batch_same_effects, "BATCH.same_effects_as_direct", "BATCH-002,X86-00
 		return;
 	}
 	r = hcabi_batch_execute(ext_gpa(table), n);
-	check_ret(r, HCABI_SUCCESS, n, "BATCH-002", "EXECUTE(a table of %u calls with effects)", n);
+	check_ret(r, HCABI_SUCCESS, n, "BATCH-003.3", "EXECUTE(a table of %u calls with effects)",
+		  n);
 	if (kick >= 0) {
-		check_ret(batch_result(&table[kick]), HCABI_SUCCESS, 0, "BATCH-002",
+		check_ret(batch_result(&table[kick]), HCABI_SUCCESS, 0, "BATCH-002.3",
 			  "VCPU.KICK(the caller)");
-		check_true(batch_kick_pending(), "BATCH-002",
+		check_true(batch_kick_pending(), "BATCH-002.2",
 			   "the kick is remembered: BLOCK(0) returns WOKEN");
 	}
 	if (layout >= 0) {
 		check_ret(batch_result(&table[layout]), direct_layout.status, direct_layout.value,
-			  "BATCH-002", "MEM.GET_LAYOUT: the direct call's result");
-		check_true(memcmp(layout_a, layout_b, sizeof(layout_a)) == 0, "BATCH-002",
+			  "BATCH-002.3", "MEM.GET_LAYOUT: the direct call's result");
+		check_true(memcmp(layout_a, layout_b, sizeof(layout_a)) == 0, "BATCH-002.2",
 			   "MEM.GET_LAYOUT wrote the same bytes as the direct call");
 	}
 	if (ipi >= 0) {
-		check_ret(batch_result(&table[ipi]), HCABI_SUCCESS, 0, "BATCH-002",
+		check_ret(batch_result(&table[ipi]), HCABI_SUCCESS, 0, "BATCH-002.3",
 			  "IPI.SEND(the caller)");
-		check_true(hcabi_apic_irr(VEC_IPI), "BATCH-002",
+		check_true(hcabi_apic_irr(VEC_IPI), "BATCH-002.2",
 			   "vector 0x%02x is pending when EXECUTE returns", VEC_IPI);
 	}
 	if (steal_on >= 0) {
-		check_ret(batch_result(&table[steal_on]), HCABI_SUCCESS, 0, "BATCH-002",
+		check_ret(batch_result(&table[steal_on]), HCABI_SUCCESS, 0, "BATCH-002.3",
 			  "STEAL.SET_SHMEM(a record)");
-		check_ret(batch_result(&table[steal_off]), HCABI_SUCCESS, 0, "BATCH-002",
+		check_ret(batch_result(&table[steal_off]), HCABI_SUCCESS, 0, "BATCH-002.3",
 			  "STEAL.SET_SHMEM(DISABLE)");
 		check_true(!(steal_rec.sequence & 1) && steal_rec.flags == 0 &&
 			       steal_rec.steal_ns != 0xA5A5A5A5A5A5A5A5ull,
-			   "BATCH-002", "the record was registered and written (sequence %u)",
+			   "BATCH-002.2", "the record was registered and written (sequence %u)",
 			   steal_rec.sequence);
 		ext_fill(&steal_rec, 0xA5, sizeof(steal_rec));
 		for (int i = 0; i < 20; i++)
 			(void)hcabi_base_get_spec_version();
-		check_true(ext_find_not(&steal_rec, 0xA5, sizeof(steal_rec)) < 0, "BATCH-002",
+		check_true(ext_find_not(&steal_rec, 0xA5, sizeof(steal_rec)) < 0, "BATCH-002.2",
 			   "DISABLE in the batch unregistered it: not written by later calls");
 	}
 	if (timer >= 0) {
 		uint64_t t0 = hcabi_now_ns();
-		check_ret(batch_result(&table[timer]), HCABI_SUCCESS, 0, "BATCH-002",
+		check_ret(batch_result(&table[timer]), HCABI_SUCCESS, 0, "BATCH-002.3",
 			  "TIME.SET_TIMER");
 		hcabi_irq_enable();
 		while (hcabi_irq_count(me, VEC_TIMER) == timer_before &&
 		       hcabi_now_ns() - t0 < HCABI_SEC(10))
 			hcabi_pause();
 		hcabi_irq_disable();
-		check_eq_u64(hcabi_irq_count(me, VEC_TIMER) - timer_before, 1, "BATCH-002",
+		check_eq_u64(hcabi_irq_count(me, VEC_TIMER) - timer_before, 1, "BATCH-002.2",
 			     "the timer armed in the batch fired once");
 	}
 	if (ipi >= 0) {
@@ -278,8 +282,9 @@ HCABI_TEST(batch_same_effects, "BATCH.same_effects_as_direct", "BATCH-002,X86-00
 /* ---- failing calls, one per table ---- */
 
 HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
-	   "BATCH-002,BASE-030,IPI-001,MEM-001,MEM-012,STATUS-002,STATUS-003,STEAL-001,TIME-020,"
-	   "TLB-001,VCPU-040,VCPU-070,X86-002,X86-005",
+	   "BATCH-002.3,BATCH-003.3,BASE-030,IPI-001.3,MEM-001.1,MEM-012.1,STATUS-002,STATUS-003,"
+	   "STEAL-001.1,TIME-020.2,"
+	   "TLB-001.2,VCPU-040,VCPU-070.2,X86-002.1,X86-005",
 	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	/* Each direct call must fail with `status` by requirement `req`; a
@@ -304,28 +309,28 @@ HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
 	ERR(0x0000FFFFu, 0, 0, 0, 0, HCABI_EID_BASE, HCABI_ERR_NOT_SUPPORTED, "STATUS-003",
 	    "an unknown BASE function");
 	ERR((1ull << 32) | HCABI_FID_BASE_GET_SPEC_VERSION, 0, 0, 0, 0, HCABI_EID_BASE,
-	    HCABI_ERR_INVALID_PARAM, "X86-002", "function_id with bit 32 set");
+	    HCABI_ERR_INVALID_PARAM, "X86-002.1", "function_id with bit 32 set");
 	ERR((1ull << 63) | HCABI_FID_BASE_PROBE_EXTENSION, HCABI_EID_BASE, 0, 0, 1, HCABI_EID_BASE,
-	    HCABI_ERR_INVALID_PARAM, "X86-002", "function_id with bit 63 set");
+	    HCABI_ERR_INVALID_PARAM, "X86-002.1", "function_id with bit 63 set");
 	ERR(HCABI_FID_BASE_PROBE_EXTENSION, 1ull << 16, 0, 0, 1, HCABI_EID_BASE,
 	    HCABI_ERR_INVALID_PARAM, "BASE-030", "PROBE_EXTENSION(2^16)");
 	ERR(HCABI_FID_MEM_GET_LAYOUT, ext_gpa(layout_a) + 4, 1, 0, 2, HCABI_EID_MEM,
-	    HCABI_ERR_INVALID_ADDRESS, "MEM-012", "MEM.GET_LAYOUT(misaligned)");
+	    HCABI_ERR_INVALID_ADDRESS, "MEM-012.1", "MEM.GET_LAYOUT(misaligned)");
 	ERR(HCABI_FID_MEM_RELEASE, ext_gpa(layout_a), 0, 0, 2, HCABI_EID_MEM,
-	    HCABI_ERR_INVALID_PARAM, "MEM-001", "MEM.RELEASE(npages 0)");
+	    HCABI_ERR_INVALID_PARAM, "MEM-001.1", "MEM.RELEASE(npages 0)");
 	ERR(HCABI_FID_VCPU_GET_STATUS, cpus, 0, 0, 1, HCABI_EID_VCPU, HCABI_ERR_INVALID_PARAM,
 	    "VCPU-040", "VCPU.GET_STATUS(the vCPU count)");
 	if (cpus >= 2)
 		ERR(HCABI_FID_VCPU_KICK, 1, 0, 0, 1, HCABI_EID_VCPU, HCABI_ERR_INVALID_STATE,
-		    "VCPU-070", "VCPU.KICK(stopped vCPU 1)");
+		    "VCPU-070.2", "VCPU.KICK(stopped vCPU 1)");
 	ERR(HCABI_FID_IPI_SEND, 1ull << hcabi_cpu_index(), 0, 0x8041, 3, HCABI_EID_IPI,
-	    HCABI_ERR_INVALID_PARAM, "IPI-001", "IPI.SEND(vector 0x8041: reserved bit 15)");
-	ERR(HCABI_FID_TLB_FLUSH, 1, 0, 8, 4, HCABI_EID_TLB, HCABI_ERR_INVALID_PARAM, "TLB-001",
+	    HCABI_ERR_INVALID_PARAM, "IPI-001.3", "IPI.SEND(vector 0x8041: reserved bit 15)");
+	ERR(HCABI_FID_TLB_FLUSH, 1, 0, 8, 4, HCABI_EID_TLB, HCABI_ERR_INVALID_PARAM, "TLB-001.2",
 	    "TLB.FLUSH(misaligned gva)");
 	ERR(HCABI_FID_STEAL_SET_SHMEM, ext_gpa(&steal_rec) + 8, 0, 0, 1, HCABI_EID_STEAL,
-	    HCABI_ERR_INVALID_ADDRESS, "STEAL-001", "STEAL.SET_SHMEM(misaligned)");
+	    HCABI_ERR_INVALID_ADDRESS, "STEAL-001.1", "STEAL.SET_SHMEM(misaligned)");
 	ERR(HCABI_FID_TIME_SET_TIMER, ~0ull, 0x8041, 0, 2, HCABI_EID_TIME, HCABI_ERR_INVALID_PARAM,
-	    "TIME-020", "TIME.SET_TIMER(vector 0x8041: reserved bit 15)");
+	    "TIME-020.2", "TIME.SET_TIMER(vector 0x8041: reserved bit 15)");
 #undef ERR
 
 	for (size_t i = 0; i < k; i++) {
@@ -343,16 +348,16 @@ HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
 		if (d.status == HCABI_SUCCESS)
 			continue; /* nothing to compare the batch's error with */
 		r = hcabi_batch_execute(ext_gpa(table), 1);
-		check_ret(r, HCABI_SUCCESS, 1, "BATCH-002", "EXECUTE([%s])", cases[i].what);
-		check_ret(batch_result(&table[0]), d.status, 0, "BATCH-002",
+		check_ret(r, HCABI_SUCCESS, 1, "BATCH-003.3", "EXECUTE([%s])", cases[i].what);
+		check_ret(batch_result(&table[0]), d.status, 0, "BATCH-002.3",
 			  "%s in a batch: the direct call's status, value 0", cases[i].what);
 	}
 }
 
 /* ---- stop at the first failure ---- */
 
-HCABI_TEST(batch_stop_first_failure, "BATCH.stop_at_first_failure", "BATCH-003,X86-005",
-	   HCABI_FID_BATCH_EXECUTE_SINCE)
+HCABI_TEST(batch_stop_first_failure, "BATCH.stop_at_first_failure",
+	   "BATCH-003.1,BATCH-003.2,BATCH-003.3,BATCH-002.3,X86-005", HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	struct hcabi_ret spec = hcabi_base_get_spec_version();
 	/* (length, failing index) */
@@ -376,26 +381,26 @@ HCABI_TEST(batch_stop_first_failure, "BATCH.stop_at_first_failure", "BATCH-003,X
 		memcpy(copy, table, sizeof(table));
 		r = hcabi_batch_execute(ext_gpa(table), len);
 		check_ret(
-		    r, HCABI_SUCCESS, fail + 1, "BATCH-003",
+		    r, HCABI_SUCCESS, fail + 1, "BATCH-003.3",
 		    "EXECUTE(%u entries, entry %u fails): the count executed, the failing one "
 		    "included",
 		    len, fail);
 		for (unsigned i = 0; i < fail; i++)
 			if (table[i].status != spec.status || table[i].value != spec.value)
 				bad_before++;
-		check_eq_u64(bad_before, 0, "BATCH-003",
+		check_eq_u64(bad_before, 0, "BATCH-002.3",
 			     "entries before the failure without GET_SPEC_VERSION's result");
 		check_ret(batch_result(&table[fail]),
 			  fid_high ? HCABI_ERR_INVALID_PARAM : HCABI_ERR_NOT_SUPPORTED, 0,
-			  "BATCH-003", "the failing entry %u (%s)", fail,
+			  "BATCH-002.3", "the failing entry %u (%s)", fail,
 			  fid_high ? "function_id bit 32 set" : "an unknown function");
 		for (unsigned i = fail + 1; i < HCABI_ARRAY_SIZE(table); i++)
 			if (memcmp(&copy[i], &table[i], sizeof(table[i])) == 0)
 				untouched++;
-		check_eq_u64(untouched, HCABI_ARRAY_SIZE(table) - fail - 1, "BATCH-003",
+		check_eq_u64(untouched, HCABI_ARRAY_SIZE(table) - fail - 1, "BATCH-003.2",
 			     "entries after the failing one left exactly as they were");
 		if (fail + 1 < len)
-			check_true(!batch_kick_pending(), "BATCH-003",
+			check_true(!batch_kick_pending(), "BATCH-003.1",
 				   "the last entry (a KICK of the caller) did not run");
 	}
 }

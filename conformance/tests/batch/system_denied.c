@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SYSTEM functions in a batch: BATCH-004. The last file of the image: a
- * SYSTEM function that wrongly runs ends the VM, and the runner then
- * reports this test as crashed (no test-end) rather than losing others.
+ * SYSTEM functions in a batch: BATCH-004.1 (DENIED), BATCH-004.2 (no effect:
+ * the VM goes on). The last file of the image: a SYSTEM function that wrongly
+ * runs ends the VM, and the runner then reports this test as crashed (no test-end) rather than
+ * losing others.
  *
  * What: in a table [GET_SPEC_VERSION, F, GET_SPEC_VERSION], F = SYSTEM.SHUTDOWN(0),
  * SYSTEM.REBOOT and SYSTEM.CRASH(code) each get DENIED with value 0, the
@@ -17,8 +18,8 @@
 
 static struct hcabi_batch_entry table[3] __attribute__((aligned(64)));
 
-HCABI_TEST(batch_denied_system, "BATCH.denied_system", "BATCH-004,X86-005",
-	   HCABI_FID_BATCH_EXECUTE_SINCE)
+HCABI_TEST(batch_denied_system, "BATCH.denied_system",
+	   "BATCH-004.1,BATCH-004.2,BATCH-003.1,X86-005", HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	static const struct {
 		uint32_t fn;
@@ -39,11 +40,11 @@ HCABI_TEST(batch_denied_system, "BATCH.denied_system", "BATCH-004,X86-005",
 		batch_set(&table[2], HCABI_FID_BASE_GET_SPEC_VERSION, 0, 0, 0, 0);
 		r = hcabi_batch_execute(ext_gpa(table), 3);
 		check_ret(
-		    r, HCABI_SUCCESS, 2, "BATCH-004",
+		    r, HCABI_SUCCESS, 2, "BATCH-004.2",
 		    "EXECUTE([GET_SPEC_VERSION, %s, GET_SPEC_VERSION]) returned: the VM goes on",
 		    fns[i].what);
-		check_ret(batch_result(&table[1]), HCABI_ERR_DENIED, 0, "BATCH-004", "entry 1: %s",
-			  fns[i].what);
-		check_true(batch_untouched(&table[2]), "BATCH-004", "entry 2 was not executed");
+		check_ret(batch_result(&table[1]), HCABI_ERR_DENIED, 0, "BATCH-004.1",
+			  "entry 1: %s", fns[i].what);
+		check_true(batch_untouched(&table[2]), "BATCH-003.1", "entry 2 was not executed");
 	}
 }

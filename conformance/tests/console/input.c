@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * CONSOLE.READ of supplied input, end to end: CONSOLE-020 .. CONSOLE-022.
+ * CONSOLE.READ of supplied input, end to end: the parts of CONSOLE-020 and
+ * CONSOLE-021, and CONSOLE-022.
  *
  * The runner feeds every boot's console input (refvmm --console-input, the
  * `{console_input}` file of --target cmd) and says how many bytes on the
@@ -10,15 +11,17 @@
  * test skips and says so.
  *
  * What:
- *  - CONSOLE-020: READ of len 0 returns SUCCESS 0 and consumes nothing;
- *    READs of different lengths (1, 7, 30, 2, 64, ...) each return at most
- *    len bytes, and together return exactly the supplied bytes in order,
- *    none lost or repeated (a READ may return fewer than are pending, so the
- *    guest polls, up to a bound of empty READs, until all have arrived);
- *    once they are all read, READ returns SUCCESS 0 (twice);
- *  - CONSOLE-021: a READ at a bad address (straddling the end of RAM; end
- *    overflowing 2^64) in the middle of the input returns INVALID_ADDRESS
- *    and consumes nothing: the next good READ still gets the next byte;
+ *  - CONSOLE-020.2, .3: READ of len 0 returns SUCCESS 0 and consumes
+ *    nothing; READs of different lengths (1, 7, 30, 2, 64, ...) each return
+ *    SUCCESS with at most len bytes, and together return exactly the
+ *    supplied bytes in order, none lost or repeated (a READ may return fewer
+ *    than are pending, so the guest polls, up to a bound of empty READs,
+ *    until all have arrived); CONSOLE-020.1: once they are all read, READ
+ *    returns SUCCESS 0 at once (twice);
+ *  - CONSOLE-021.1, .2: a READ at a bad address (straddling the end of RAM;
+ *    end overflowing 2^64) in the middle of the input returns
+ *    INVALID_ADDRESS, and CONSOLE-021.3: it consumes nothing: the next good
+ *    READ still gets the next byte;
  *  - CONSOLE-022: the bytes past each READ's count keep their poison.
  * Why: a READ that never returns pending input, loses or repeats bytes, or
  * consumes input before rejecting a bad buffer passes every test that runs
@@ -34,7 +37,9 @@ static uint8_t want[MAX_INPUT];
 static uint8_t got[MAX_INPUT];
 static uint8_t buf[128];
 
-HCABI_TEST(console_read_input, "CONSOLE.read_input", "CONSOLE-020,CONSOLE-021,CONSOLE-022,X86-005",
+HCABI_TEST(console_read_input, "CONSOLE.read_input",
+	   "CONSOLE-020.1,CONSOLE-020.2,CONSOLE-020.3,CONSOLE-021.1,CONSOLE-021.2,CONSOLE-021.3,"
+	   "CONSOLE-022,X86-005",
 	   HCABI_FID_CONSOLE_READ_SINCE)
 {
 	static const uint64_t lens[] = {1, 7, 30, 2, 64, 13, 100};
@@ -57,7 +62,7 @@ HCABI_TEST(console_read_input, "CONSOLE.read_input", "CONSOLE-020,CONSOLE-021,CO
 	n = (size_t)supplied;
 	hcabi_console_bytes("console-input", want, n);
 
-	check_ret(hcabi_console_read((uint64_t)(uintptr_t)buf, 0), HCABI_SUCCESS, 0, "CONSOLE-020",
+	check_ret(hcabi_console_read((uint64_t)(uintptr_t)buf, 0), HCABI_SUCCESS, 0, "CONSOLE-020.2",
 		  "READ(buffer, 0) reads nothing");
 	while (have < n && empty < EMPTY_POLLS) {
 		uint64_t len = lens[step++ % HCABI_ARRAY_SIZE(lens)];
@@ -67,11 +72,11 @@ HCABI_TEST(console_read_input, "CONSOLE.read_input", "CONSOLE-020,CONSOLE-021,CO
 			/* CONSOLE-021: rejected, and nothing consumed (checked by
 			 * the next good READ continuing at byte `have`) */
 			check_status(hcabi_console_read(end - 8, 16), HCABI_ERR_INVALID_ADDRESS,
-				     "CONSOLE-021", "READ straddling the end of RAM after %llu of "
+				     "CONSOLE-021.1", "READ straddling the end of RAM after %llu of "
 				     "%llu input bytes", (unsigned long long)have,
 				     (unsigned long long)n);
 			check_status(hcabi_console_read(0xFFFFFFFFFFFFFFF0ull, 32),
-				     HCABI_ERR_INVALID_ADDRESS, "CONSOLE-021",
+				     HCABI_ERR_INVALID_ADDRESS, "CONSOLE-021.2",
 				     "READ whose end overflows, after %llu input bytes",
 				     (unsigned long long)have);
 			bad_done = true;
@@ -79,10 +84,10 @@ HCABI_TEST(console_read_input, "CONSOLE.read_input", "CONSOLE-020,CONSOLE-021,CO
 		}
 		memset(buf, POISON, sizeof(buf));
 		r = hcabi_console_read((uint64_t)(uintptr_t)buf, len);
-		if (!check_status(r, HCABI_SUCCESS, "CONSOLE-020", "READ(buffer, %llu) after %llu "
+		if (!check_status(r, HCABI_SUCCESS, "CONSOLE-020.3", "READ(buffer, %llu) after %llu "
 				  "input bytes", (unsigned long long)len, (unsigned long long)have))
 			return;
-		if (!check_true(r.value <= len, "CONSOLE-020", "READ(buffer, %llu) count %llu <= len",
+		if (!check_true(r.value <= len, "CONSOLE-020.2", "READ(buffer, %llu) count %llu <= len",
 				(unsigned long long)len, (unsigned long long)r.value))
 			return;
 		for (size_t i = (size_t)r.value; i < sizeof(buf); i++) {
@@ -98,7 +103,7 @@ HCABI_TEST(console_read_input, "CONSOLE.read_input", "CONSOLE-020,CONSOLE-021,CO
 			empty++;
 			continue;
 		}
-		if (!check_true(have + r.value <= n, "CONSOLE-020",
+		if (!check_true(have + r.value <= n, "CONSOLE-020.2",
 				"READ returned %llu byte(s) after %llu: more than the %llu supplied",
 				(unsigned long long)r.value, (unsigned long long)have,
 				(unsigned long long)n))
@@ -109,7 +114,7 @@ HCABI_TEST(console_read_input, "CONSOLE.read_input", "CONSOLE-020,CONSOLE-021,CO
 	for (size_t i = 0; i < have; i++) {
 		if (got[i] != want[i]) {
 			bool after_bad = bad_done && i == bad_at;
-			check_true(false, after_bad ? "CONSOLE-021" : "CONSOLE-020",
+			check_true(false, after_bad ? "CONSOLE-021.3" : "CONSOLE-020.2",
 				   "input byte %u read as 0x%02x, supplied 0x%02x (lost, repeated or "
 				   "reordered input)%s",
 				   (unsigned)i, got[i], want[i],
@@ -117,11 +122,11 @@ HCABI_TEST(console_read_input, "CONSOLE.read_input", "CONSOLE-020,CONSOLE-021,CO
 			return;
 		}
 	}
-	check_true(have == n, "CONSOLE-020",
+	check_true(have == n, "CONSOLE-020.2",
 		   "all %llu supplied input bytes read, in order (got %llu; %u empty READs)",
 		   (unsigned long long)n, (unsigned long long)have, empty);
 	check_ret(hcabi_console_read((uint64_t)(uintptr_t)buf, sizeof(buf)), HCABI_SUCCESS, 0,
-		  "CONSOLE-020", "READ after the input is exhausted returns 0");
-	check_ret(hcabi_console_read((uint64_t)(uintptr_t)buf, 1), HCABI_SUCCESS, 0, "CONSOLE-020",
+		  "CONSOLE-020.1", "READ after the input is exhausted returns 0");
+	check_ret(hcabi_console_read((uint64_t)(uintptr_t)buf, 1), HCABI_SUCCESS, 0, "CONSOLE-020.1",
 		  "READ(1) after the input is exhausted returns 0");
 }

@@ -40,7 +40,7 @@ static void fill_text(char *p, size_t n, const char *tag)
 		p[n - 1] = '\n';
 }
 
-HCABI_TEST(console_write_counts, "CONSOLE.write_counts", "CONSOLE-001,X86-005",
+HCABI_TEST(console_write_counts, "CONSOLE.write_counts", "CONSOLE-001.2,X86-005",
 	   HCABI_FID_CONSOLE_WRITE_SINCE)
 {
 	static const char line[] = "hcabi-console-test: one line through CONSOLE.WRITE\n";
@@ -48,14 +48,14 @@ HCABI_TEST(console_write_counts, "CONSOLE.write_counts", "CONSOLE-001,X86-005",
 	uint64_t gpa = (uint64_t)(uintptr_t)buf;
 
 	check_ret(hcabi_console_write((uint64_t)(uintptr_t)line, sizeof(line) - 1), HCABI_SUCCESS,
-		  sizeof(line) - 1, "CONSOLE-001", "WRITE of a %u-byte line",
+		  sizeof(line) - 1, "CONSOLE-001.2", "WRITE of a %u-byte line",
 		  (unsigned)(sizeof(line) - 1));
 	fill_text(buf, MAX, "max");
-	check_ret(hcabi_console_write(gpa, MAX), HCABI_SUCCESS, MAX, "CONSOLE-001",
+	check_ret(hcabi_console_write(gpa, MAX), HCABI_SUCCESS, MAX, "CONSOLE-001.2",
 		  "WRITE of exactly HCABI_CONSOLE_MAX_XFER (%u) bytes", MAX);
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(lens); i++) {
 		fill_text(buf, MAX, "over");
-		check_ret(hcabi_console_write(gpa, lens[i]), HCABI_SUCCESS, MAX, "CONSOLE-001",
+		check_ret(hcabi_console_write(gpa, lens[i]), HCABI_SUCCESS, MAX, "CONSOLE-001.2",
 			  "WRITE with len 0x%llx writes exactly MAX_XFER",
 			  (unsigned long long)lens[i]);
 	}
@@ -65,7 +65,7 @@ HCABI_TEST(console_write_counts, "CONSOLE.write_counts", "CONSOLE-001,X86-005",
 		char *p = (char *)(uintptr_t)(end - MAX);
 		fill_text(p, MAX, "ramend");
 		check_ret(hcabi_console_write(end - MAX, MAX + 4096), HCABI_SUCCESS, MAX,
-			  "CONSOLE-001",
+			  "CONSOLE-001.2",
 			  "WRITE of the last MAX_XFER bytes of RAM with len MAX_XFER + 4096");
 	}
 }
@@ -96,31 +96,30 @@ HCABI_TEST(console_write_pages, "CONSOLE.write_page_crossing", "CONSOLE-002,X86-
 		  "WRITE of the last 33 bytes of RAM (0x%llx)", (unsigned long long)(end - 33));
 }
 
-HCABI_TEST(console_write_addresses, "CONSOLE.write_bad_addresses", "CONSOLE-003,X86-005",
-	   HCABI_FID_CONSOLE_WRITE_SINCE)
+HCABI_TEST(console_write_addresses, "CONSOLE.write_bad_addresses",
+	   "CONSOLE-003.1,CONSOLE-003.2,CONSOLE-003.4,X86-005", HCABI_FID_CONSOLE_WRITE_SINCE)
 {
 	uint64_t end = hcabi_ram_end();
 	const struct {
 		uint64_t gpa, len;
-		const char *why;
+		const char *why, *req; /* outside RAM: CONSOLE-003.1; overflows: .2 */
 	} bad[] = {
-	    {end, 1, "first byte past the end of RAM"},
-	    {end - 8, 16, "straddling the end of RAM"},
-	    {end - 100, MAX, "MAX_XFER bytes from 100 before the end of RAM"},
-	    {1ull << 46, 16, "64 TiB"},
-	    {0xFEE00000ull, 16, "the LAPIC page"},
-	    {0xFFFFFFFFFFFFFFF0ull, 32, "end overflows 2^64"},
-	    {~0ull, 2, "end overflows 2^64 (gpa 2^64 - 1)"},
+	    {end, 1, "first byte past the end of RAM", "CONSOLE-003.1"},
+	    {end - 8, 16, "straddling the end of RAM", "CONSOLE-003.1"},
+	    {end - 100, MAX, "MAX_XFER bytes from 100 before the end of RAM", "CONSOLE-003.1"},
+	    {1ull << 46, 16, "64 TiB", "CONSOLE-003.1"},
+	    {0xFEE00000ull, 16, "the LAPIC page", "CONSOLE-003.1"},
+	    {0xFFFFFFFFFFFFFFF0ull, 32, "end overflows 2^64", "CONSOLE-003.2"},
+	    {~0ull, 2, "end overflows 2^64 (gpa 2^64 - 1)", "CONSOLE-003.2"},
 	};
 	const uint64_t zero_len[] = {0, (uint64_t)(uintptr_t)buf, end, 1ull << 46, ~0ull};
 
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(bad); i++)
 		check_status(hcabi_console_write(bad[i].gpa, bad[i].len), HCABI_ERR_INVALID_ADDRESS,
-			     "CONSOLE-003", "WRITE(0x%llx, %llu): %s",
-			     (unsigned long long)bad[i].gpa, (unsigned long long)bad[i].len,
-			     bad[i].why);
+			     bad[i].req, "WRITE(0x%llx, %llu): %s", (unsigned long long)bad[i].gpa,
+			     (unsigned long long)bad[i].len, bad[i].why);
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(zero_len); i++)
-		check_ret(hcabi_console_write(zero_len[i], 0), HCABI_SUCCESS, 0, "CONSOLE-003",
+		check_ret(hcabi_console_write(zero_len[i], 0), HCABI_SUCCESS, 0, "CONSOLE-003.4",
 			  "WRITE(0x%llx, 0): len 0 succeeds without checking gpa",
 			  (unsigned long long)zero_len[i]);
 }

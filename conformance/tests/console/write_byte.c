@@ -12,7 +12,7 @@
  */
 #include "hcabi_test.h"
 
-HCABI_TEST(console_write_byte, "CONSOLE.write_byte", "CONSOLE-010,X86-005",
+HCABI_TEST(console_write_byte, "CONSOLE.write_byte", "CONSOLE-010.2,CONSOLE-010.3,X86-005",
 	   HCABI_FID_CONSOLE_WRITE_BYTE_SINCE)
 {
 	static const char line[] = "hcabi-console-test: byte by byte\n";
@@ -28,17 +28,17 @@ HCABI_TEST(console_write_byte, "CONSOLE.write_byte", "CONSOLE-010,X86-005",
 		else if (!first_bad.status)
 			first_bad = r;
 	}
-	check_true(ok == sizeof(line) - 1, "CONSOLE-010",
+	check_true(ok == sizeof(line) - 1, "CONSOLE-010.2",
 		   "%u of %u WRITE_BYTE calls returned SUCCESS with 0 (first other: status=%lld "
 		   "value=0x%llx)",
 		   ok, (unsigned)(sizeof(line) - 1), (long long)first_bad.status,
 		   (unsigned long long)first_bad.value);
-	check_ret(hcabi_console_write_byte(0xFF), HCABI_SUCCESS, 0, "CONSOLE-010",
+	check_ret(hcabi_console_write_byte(0xFF), HCABI_SUCCESS, 0, "CONSOLE-010.2",
 		  "WRITE_BYTE(0xff): every value of bits 7:0 is a byte");
-	check_ret(hcabi_console_write_byte('\n'), HCABI_SUCCESS, 0, "CONSOLE-010",
+	check_ret(hcabi_console_write_byte('\n'), HCABI_SUCCESS, 0, "CONSOLE-010.2",
 		  "WRITE_BYTE('\\n')");
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(bad); i++)
 		check_status(hcabi_console_write_byte(bad[i]), HCABI_ERR_INVALID_PARAM,
-			     "CONSOLE-010", "WRITE_BYTE(0x%llx): bits 63:8 not zero",
+			     "CONSOLE-010.3", "WRITE_BYTE(0x%llx): bits 63:8 not zero",
 			     (unsigned long long)bad[i]);
 }

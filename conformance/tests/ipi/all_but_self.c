@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * IPI.SEND with the all_but_self bit of `vector` (HCABI 1.1): IPI-004.
+ * IPI.SEND with the all_but_self bit of `vector` (HCABI 1.1): IPI-004.1 to
+ * IPI-004.5; IPI-003.1 for the stopped vCPUs.
  *
  * What:
  *  - with every vCPU of the VM running (2 to 4; interrupts disabled, waiting
@@ -15,8 +16,9 @@
  *    and sends nothing, not even to the vCPUs such a mask names validly (the
  *    caller, the others): mask = the caller, mask = the others, every bit,
  *    bit 63; base 1, base 64, base 2^64-1; both. A vector below 32 with the
- *    bit (IPI-001) and a reserved bit above it (bit 9, bit 63; GEN-002) are
- *    INVALID_PARAM as well. Every vCPU watches: nothing arrives anywhere;
+ *    bit (IPI-001.1, .2) and a reserved bit above it (bit 9, bit 63; GEN-002,
+ *    IPI-001.4) are INVALID_PARAM as well. Every vCPU watches: nothing
+ *    arrives anywhere (IPI-004.2);
  *  - stopped vCPUs get nothing: with vCPU 1 running and every other vCPU but
  *    the caller stopped, only vCPU 1 takes the vector; the stopped vCPUs stay
  *    stopped and, started afterwards, have nothing pending and take nothing.
@@ -174,7 +176,7 @@ static unsigned abs_cpus(void)
 		struct hcabi_ret r = hcabi_vcpu_get_status(cpu);
 		/* the runtime leaves every vCPU it started stopped (it waits for that
 		 * after each test): GET_STATUS must say so (VCPU-041) */
-		if (!check_ret(r, HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041",
+		if (!check_ret(r, HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041.1",
 			       "GET_STATUS(%u) of a vCPU stopped before the test", cpu))
 			return 0;
 	}
@@ -189,7 +191,8 @@ static unsigned abs_cpus(void)
 }
 
 HCABI_TEST(ipi_all_but_self, "IPI.send_all_but_self",
-	   "IPI-004,VCPU-024,VCPU-030,X86-005,VCPU-041,STATUS-004", HCABI_VERSION_1_1)
+	   "IPI-004.3,IPI-004.4,IPI-004.5,VCPU-024.2,VCPU-030.2,X86-005,VCPU-041.1,STATUS-004",
+	   HCABI_VERSION_1_1)
 {
 	unsigned n = abs_cpus();
 
@@ -198,18 +201,18 @@ HCABI_TEST(ipi_all_but_self, "IPI.send_all_but_self",
 	for (unsigned sender = 0; sender < 2; sender++) {
 		if (!abs_round(n, sender, 0, 0, ABS_BIT | ABS_VEC, true))
 			return;
-		check_ret((struct hcabi_ret){abs.status, abs.value}, HCABI_SUCCESS, 0, "IPI-004",
+		check_ret((struct hcabi_ret){abs.status, abs.value}, HCABI_SUCCESS, 0, "IPI-004.3",
 			  "SEND(mask 0, base 0, vector 0x%llx) on vCPU %u with %u vCPUs running",
 			  (unsigned long long)(ABS_BIT | ABS_VEC), sender, n);
 		for (unsigned cpu = 0; cpu < n; cpu++) {
 			struct abs_result *res = &abs.res[cpu];
 			bool target = cpu != sender;
 			check_true(
-			    res->irr == target, "IPI-004",
+			    res->irr == target, target ? "IPI-004.3" : "IPI-004.5",
 			    "vCPU %u (caller %u): vector 0x%02x %s pending when the caller's "
 			    "flag was seen (IRR bit %d)",
 			    cpu, sender, ABS_VEC, target ? "is" : "is not", res->irr);
-			check_eq_u64(res->got, target ? 1 : 0, "IPI-004",
+			check_eq_u64(res->got, target ? 1 : 0, target ? "IPI-004.4" : "IPI-004.5",
 				     "vCPU %u (caller %u): interrupts of vector 0x%02x taken", cpu,
 				     sender, ABS_VEC);
 		}
@@ -217,14 +220,15 @@ HCABI_TEST(ipi_all_but_self, "IPI.send_all_but_self",
 }
 
 HCABI_TEST(ipi_all_but_self_args, "IPI.send_all_but_self_args",
-	   "IPI-004,IPI-001,GEN-002,VCPU-024,VCPU-030,X86-005,VCPU-041,STATUS-004",
+	   "IPI-004.1,IPI-004.2,IPI-001.1,IPI-001.2,IPI-001.4,GEN-002.1,VCPU-024.2,VCPU-030.2,X86-005,"
+	   "VCPU-041.1,STATUS-004",
 	   HCABI_VERSION_1_1)
 {
 	unsigned n = abs_cpus();
 	uint64_t others, all;
 	struct bad_case {
 		uint64_t mask, base, vector;
-		const char *req, *what;
+		const char *req, *none_req, *what; /* the status's part, nothing sent's */
 	} cases[16];
 	size_t k = 0;
 	bool ran = true;
@@ -233,21 +237,27 @@ HCABI_TEST(ipi_all_but_self_args, "IPI.send_all_but_self_args",
 		return;
 	all = (1ull << n) - 1;
 	others = all & ~1ull;
-	cases[k++] = (struct bad_case){1, 0, ABS_BIT | ABS_VEC, "IPI-004", "mask = the caller"};
+	cases[k++] = (struct bad_case){1,	    0,		 ABS_BIT | ABS_VEC,
+				       "IPI-004.1", "IPI-004.2", "mask = the caller"};
+	cases[k++] = (struct bad_case){others,	    0,		 ABS_BIT | ABS_VEC,
+				       "IPI-004.1", "IPI-004.2", "mask = the others"};
+	cases[k++] = (struct bad_case){~0ull,	    0,		 ABS_BIT | ABS_VEC,
+				       "IPI-004.1", "IPI-004.2", "every mask bit"};
+	cases[k++] = (struct bad_case){1ull << 63,  0,		 ABS_BIT | ABS_VEC,
+				       "IPI-004.1", "IPI-004.2", "mask bit 63"};
+	cases[k++] = (struct bad_case){0, 1, ABS_BIT | ABS_VEC, "IPI-004.1", "IPI-004.2", "base 1"};
 	cases[k++] =
-	    (struct bad_case){others, 0, ABS_BIT | ABS_VEC, "IPI-004", "mask = the others"};
-	cases[k++] = (struct bad_case){~0ull, 0, ABS_BIT | ABS_VEC, "IPI-004", "every mask bit"};
-	cases[k++] = (struct bad_case){1ull << 63, 0, ABS_BIT | ABS_VEC, "IPI-004", "mask bit 63"};
-	cases[k++] = (struct bad_case){0, 1, ABS_BIT | ABS_VEC, "IPI-004", "base 1"};
-	cases[k++] = (struct bad_case){0, 64, ABS_BIT | ABS_VEC, "IPI-004", "base 64"};
-	cases[k++] = (struct bad_case){0, ~0ull, ABS_BIT | ABS_VEC, "IPI-004", "base 2^64-1"};
-	cases[k++] = (struct bad_case){1, 1, ABS_BIT | ABS_VEC, "IPI-004", "mask 1, base 1"};
-	cases[k++] = (struct bad_case){0, 0, ABS_BIT | 31, "IPI-001", "vector 31"};
-	cases[k++] = (struct bad_case){0, 0, ABS_BIT, "IPI-001", "vector 0"};
+	    (struct bad_case){0, 64, ABS_BIT | ABS_VEC, "IPI-004.1", "IPI-004.2", "base 64"};
 	cases[k++] =
-	    (struct bad_case){0, 0, (1ull << 9) | ABS_BIT | ABS_VEC, "GEN-002", "reserved bit 9"};
+	    (struct bad_case){0, ~0ull, ABS_BIT | ABS_VEC, "IPI-004.1", "IPI-004.2", "base 2^64-1"};
 	cases[k++] =
-	    (struct bad_case){0, 0, (1ull << 63) | ABS_BIT | ABS_VEC, "GEN-002", "reserved bit 63"};
+	    (struct bad_case){1, 1, ABS_BIT | ABS_VEC, "IPI-004.1", "IPI-004.2", "mask 1, base 1"};
+	cases[k++] = (struct bad_case){0, 0, ABS_BIT | 31, "IPI-001.1", "IPI-001.2", "vector 31"};
+	cases[k++] = (struct bad_case){0, 0, ABS_BIT, "IPI-001.1", "IPI-001.2", "vector 0"};
+	cases[k++] = (struct bad_case){0,	    0,		 (1ull << 9) | ABS_BIT | ABS_VEC,
+				       "GEN-002.1", "IPI-001.4", "reserved bit 9"};
+	cases[k++] = (struct bad_case){0,	    0,		 (1ull << 63) | ABS_BIT | ABS_VEC,
+				       "GEN-002.1", "IPI-001.4", "reserved bit 63"};
 
 	for (size_t i = 0; i < k && ran; i++) {
 		/* the others watch with interrupts disabled; vCPU 0 sends */
@@ -260,7 +270,7 @@ HCABI_TEST(ipi_all_but_self_args, "IPI.send_all_but_self_args",
 			     (unsigned long long)cases[i].mask, (unsigned long long)cases[i].base,
 			     (unsigned long long)cases[i].vector, cases[i].what);
 		for (unsigned cpu = 0; cpu < n; cpu++)
-			check_true(!abs.res[cpu].irr && abs.res[cpu].got == 0, cases[i].req,
+			check_true(!abs.res[cpu].irr && abs.res[cpu].got == 0, cases[i].none_req,
 				   "nothing was sent to vCPU %u (IRR bit %d, %llu taken) by the "
 				   "rejected SEND with %s",
 				   cpu, abs.res[cpu].irr, (unsigned long long)abs.res[cpu].got,
@@ -285,7 +295,8 @@ static void late_task(void *arg)
 }
 
 HCABI_TEST(ipi_all_but_self_stopped, "IPI.send_all_but_self_stopped",
-	   "IPI-004,VCPU-024,VCPU-030,X86-005,VCPU-041,STATUS-004", HCABI_VERSION_1_1)
+	   "IPI-004.3,IPI-004.4,IPI-004.5,IPI-003.1,VCPU-024.2,VCPU-030.2,X86-005,VCPU-041.1,STATUS-004",
+	   HCABI_VERSION_1_1)
 {
 	unsigned n = abs_cpus(), running;
 
@@ -296,28 +307,30 @@ HCABI_TEST(ipi_all_but_self_stopped, "IPI.send_all_but_self_stopped",
 	running = n >= 3 ? 2 : 1;
 	if (!abs_round(running, 0, 0, 0, ABS_BIT | ABS_VEC, true))
 		return;
-	check_ret((struct hcabi_ret){abs.status, abs.value}, HCABI_SUCCESS, 0, "IPI-004",
+	check_ret((struct hcabi_ret){abs.status, abs.value}, HCABI_SUCCESS, 0, "IPI-004.3",
 		  "SEND(mask 0, base 0, vector 0x%llx) with %u of %u vCPUs running",
 		  (unsigned long long)(ABS_BIT | ABS_VEC), running, n);
-	check_true(!abs.res[0].irr && abs.res[0].got == 0, "IPI-004",
+	check_true(!abs.res[0].irr && abs.res[0].got == 0, "IPI-004.5",
 		   "the caller got nothing (IRR bit %d, %llu taken)", abs.res[0].irr,
 		   (unsigned long long)abs.res[0].got);
-	if (running == 2)
-		check_true(abs.res[1].irr && abs.res[1].got == 1, "IPI-004",
-			   "running vCPU 1 got it once (IRR bit %d, %llu taken)", abs.res[1].irr,
-			   (unsigned long long)abs.res[1].got);
+	if (running == 2) {
+		check_true(abs.res[1].irr, "IPI-004.3",
+			   "running vCPU 1 has the vector pending when the caller's flag was seen");
+		check_eq_u64(abs.res[1].got, 1, "IPI-004.4",
+			     "running vCPU 1: interrupts of vector 0x%02x taken", ABS_VEC);
+	}
 	for (unsigned cpu = running; cpu < n; cpu++)
 		check_ret(hcabi_vcpu_get_status(cpu), HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED,
-			  "IPI-004", "vCPU %u, stopped during the send, is still stopped", cpu);
+			  "IPI-003.1", "vCPU %u, stopped during the send, is still stopped", cpu);
 	for (unsigned cpu = running; cpu < n; cpu++) {
 		memset(&late, 0, sizeof(late));
 		if (!test_run_on_cpu(cpu, late_task, 0))
 			return;
-		check_true(!late.irr, "IPI-004",
+		check_true(!late.irr, "IPI-003.1",
 			   "vCPU %u, stopped during the send and started after it, has vector "
 			   "0x%02x pending: %d",
 			   cpu, ABS_VEC, late.irr);
-		check_eq_u64(late.got, 0, "IPI-004",
+		check_eq_u64(late.got, 0, "IPI-003.1",
 			     "vCPU %u took no interrupt of vector 0x%02x after its start", cpu,
 			     ABS_VEC);
 	}

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * IPI.SEND delivery: IPI-002, IPI-003.
+ * IPI.SEND delivery: IPI-002.1 (pending in every named running vCPU when
+ * SEND returns), IPI-002.2 (once), IPI-002.3 (nowhere else), IPI-003.1
+ * (stopped targets are ignored).
  *
  * What:
  *  - a send to the caller itself, made with interrupts disabled, is pending
@@ -26,7 +28,8 @@
  */
 #include "ipi_common.h"
 
-HCABI_TEST(ipi_send_self, "IPI.send_self_pending", "IPI-002,X86-005", HCABI_FID_IPI_SEND_SINCE)
+HCABI_TEST(ipi_send_self, "IPI.send_self_pending", "IPI-002.1,IPI-002.2,X86-005",
+	   HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned me = hcabi_cpu_index();
 	uint64_t a, b;
@@ -36,28 +39,28 @@ HCABI_TEST(ipi_send_self, "IPI.send_self_pending", "IPI-002,X86-005", HCABI_FID_
 
 	/* the caller through the mask */
 	a = hcabi_irq_count(me, IPI_VEC_A);
-	check_ret(hcabi_ipi_send(1ull << me, 0, IPI_VEC_A), HCABI_SUCCESS, 0, "IPI-002",
+	check_ret(hcabi_ipi_send(1ull << me, 0, IPI_VEC_A), HCABI_SUCCESS, 0, "IPI-002.1",
 		  "SEND(mask = the caller, base 0, vector 0x%02x)", IPI_VEC_A);
-	check_true(hcabi_apic_irr(IPI_VEC_A), "IPI-002",
+	check_true(hcabi_apic_irr(IPI_VEC_A), "IPI-002.1",
 		   "vector 0x%02x is pending in the caller's IRR when SEND returns", IPI_VEC_A);
-	check_eq_u64(hcabi_irq_count(me, IPI_VEC_A) - a, 0, "IPI-002",
+	check_eq_u64(hcabi_irq_count(me, IPI_VEC_A) - a, 0, "IPI-002.1",
 		     "not taken while interrupts are disabled");
-	check_eq_u64(ipi_take(IPI_VEC_A, a, 1, HCABI_SEC(10), HCABI_MS(50)), 1, "IPI-002",
+	check_eq_u64(ipi_take(IPI_VEC_A, a, 1, HCABI_SEC(10), HCABI_MS(50)), 1, "IPI-002.2",
 		     "interrupts of vector 0x%02x taken once enabled", IPI_VEC_A);
 
 	/* the caller through base, and two vectors pending at once */
 	a = hcabi_irq_count(me, IPI_VEC_A);
 	b = hcabi_irq_count(me, IPI_VEC_B);
-	check_ret(hcabi_ipi_send(1, me, IPI_VEC_B), HCABI_SUCCESS, 0, "IPI-002",
+	check_ret(hcabi_ipi_send(1, me, IPI_VEC_B), HCABI_SUCCESS, 0, "IPI-002.1",
 		  "SEND(mask 1, base = the caller, vector 0x%02x)", IPI_VEC_B);
-	check_ret(hcabi_ipi_send(1ull << me, 0, IPI_VEC_A), HCABI_SUCCESS, 0, "IPI-002",
+	check_ret(hcabi_ipi_send(1ull << me, 0, IPI_VEC_A), HCABI_SUCCESS, 0, "IPI-002.1",
 		  "SEND(mask = the caller, base 0, vector 0x%02x)", IPI_VEC_A);
-	check_true(hcabi_apic_irr(IPI_VEC_A) && hcabi_apic_irr(IPI_VEC_B), "IPI-002",
+	check_true(hcabi_apic_irr(IPI_VEC_A) && hcabi_apic_irr(IPI_VEC_B), "IPI-002.1",
 		   "vectors 0x%02x and 0x%02x are both pending (IRR %d, %d)", IPI_VEC_A, IPI_VEC_B,
 		   hcabi_apic_irr(IPI_VEC_A), hcabi_apic_irr(IPI_VEC_B));
-	check_eq_u64(ipi_take(IPI_VEC_B, b, 1, HCABI_SEC(10), HCABI_MS(50)), 1, "IPI-002",
+	check_eq_u64(ipi_take(IPI_VEC_B, b, 1, HCABI_SEC(10), HCABI_MS(50)), 1, "IPI-002.2",
 		     "interrupts of vector 0x%02x taken", IPI_VEC_B);
-	check_eq_u64(hcabi_irq_count(me, IPI_VEC_A) - a, 1, "IPI-002",
+	check_eq_u64(hcabi_irq_count(me, IPI_VEC_A) - a, 1, "IPI-002.2",
 		     "interrupts of vector 0x%02x taken", IPI_VEC_A);
 }
 
@@ -131,7 +134,8 @@ static void subset_task(void *arg)
 }
 
 HCABI_TEST(ipi_send_subset, "IPI.send_subset_exactly_once",
-	   "IPI-002,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_IPI_SEND_SINCE)
+	   "IPI-002.1,IPI-002.2,IPI-002.3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned n, started = 0;
 	uint64_t all;
@@ -164,14 +168,14 @@ HCABI_TEST(ipi_send_subset, "IPI.send_subset_exactly_once",
 	}
 	if (started == n - 1 && !wait_for_u64(&subset.ready, n - 1, HCABI_SEC(30)))
 		check_true(
-		    false, "VCPU-024",
+		    false, "VCPU-024.2",
 		    "only %llu of the %u vCPUs started with SUCCESS ran their task within 30 s",
 		    (unsigned long long)subset.ready, n - 1);
 	if (started == n - 1 && subset.ready == n - 1) {
 		for (unsigned k = 0; k < SUBSET_SENDS; k++)
 			check_ret(
 			    hcabi_ipi_send(subset.mask[k], subset.base[k], subset_vec[k]),
-			    HCABI_SUCCESS, 0, "IPI-002",
+			    HCABI_SUCCESS, 0, "IPI-002.1",
 			    "SEND(mask 0x%llx, base %llu, vector 0x%02x) with %u vCPUs running",
 			    (unsigned long long)subset.mask[k], (unsigned long long)subset.base[k],
 			    subset_vec[k], n);
@@ -192,13 +196,13 @@ HCABI_TEST(ipi_send_subset, "IPI.send_subset_exactly_once",
 		for (unsigned k = 0; k < SUBSET_SENDS; k++) {
 			bool named = subset_named(cpu, k);
 			check_true(
-			    res->irr[k] == named, "IPI-002",
+			    res->irr[k] == named, named ? "IPI-002.1" : "IPI-002.3",
 			    "vCPU %u: vector 0x%02x %s pending when the sender's flag was seen "
 			    "(IRR bit %d; send %u names it: %s)",
 			    cpu, subset_vec[k], named ? "is" : "is not", res->irr[k], k,
 			    named ? "yes" : "no");
 			check_eq_u64(
-			    res->got[k], named ? 1 : 0, "IPI-002",
+			    res->got[k], named ? 1 : 0, named ? "IPI-002.2" : "IPI-002.3",
 			    "vCPU %u: interrupts of vector 0x%02x taken (mask 0x%llx, base %llu)",
 			    cpu, subset_vec[k], (unsigned long long)subset.mask[k],
 			    (unsigned long long)subset.base[k]);
@@ -223,7 +227,7 @@ static void stopped_task(void *arg)
 }
 
 HCABI_TEST(ipi_send_stopped, "IPI.send_stopped_targets",
-	   "IPI-003,VCPU-024,VCPU-030,X86-005,VCPU-041,STATUS-004", HCABI_FID_IPI_SEND_SINCE)
+	   "IPI-003.1,VCPU-024.2,VCPU-030.2,X86-005,VCPU-041.1,STATUS-004", HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned n, me = hcabi_cpu_index();
 	uint64_t all, a;
@@ -240,7 +244,7 @@ HCABI_TEST(ipi_send_stopped, "IPI.send_stopped_targets",
 		r = hcabi_vcpu_get_status(cpu);
 		/* the runtime leaves every vCPU it started stopped (it waits for that
 		 * after each test): GET_STATUS must say so (VCPU-041) */
-		if (!check_ret(r, HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041",
+		if (!check_ret(r, HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041.1",
 			       "GET_STATUS(%u) of a vCPU stopped before the test", cpu))
 			others_stopped = false;
 	}
@@ -248,30 +252,30 @@ HCABI_TEST(ipi_send_stopped, "IPI.send_stopped_targets",
 		return;
 	hcabi_irq_register(IPI_VEC_A, ipi_count_handler);
 	a = hcabi_irq_count(me, IPI_VEC_A);
-	check_ret(hcabi_ipi_send(all, 0, IPI_VEC_A), HCABI_SUCCESS, 0, "IPI-003",
+	check_ret(hcabi_ipi_send(all, 0, IPI_VEC_A), HCABI_SUCCESS, 0, "IPI-003.1",
 		  "SEND(mask 0x%llx = every vCPU, all but the caller stopped)",
 		  (unsigned long long)all);
-	check_true(hcabi_apic_irr(IPI_VEC_A), "IPI-003",
+	check_true(hcabi_apic_irr(IPI_VEC_A), "IPI-003.1",
 		   "the running caller has vector 0x%02x pending", IPI_VEC_A);
-	check_eq_u64(ipi_take(IPI_VEC_A, a, 1, HCABI_SEC(10), HCABI_MS(50)), 1, "IPI-003",
+	check_eq_u64(ipi_take(IPI_VEC_A, a, 1, HCABI_SEC(10), HCABI_MS(50)), 1, "IPI-003.1",
 		     "the caller took vector 0x%02x once", IPI_VEC_A);
-	check_ret(hcabi_ipi_send(all & ~(1ull << me), 0, IPI_VEC_A), HCABI_SUCCESS, 0, "IPI-003",
+	check_ret(hcabi_ipi_send(all & ~(1ull << me), 0, IPI_VEC_A), HCABI_SUCCESS, 0, "IPI-003.1",
 		  "SEND(mask 0x%llx = every stopped vCPU)",
 		  (unsigned long long)(all & ~(1ull << me)));
 	for (unsigned cpu = 0; cpu < n && cpu < HCABI_MAX_CPUS; cpu++) {
 		if (cpu == me)
 			continue;
 		check_ret(hcabi_vcpu_get_status(cpu), HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED,
-			  "IPI-003", "vCPU %u is still stopped after the sends", cpu);
+			  "IPI-003.1", "vCPU %u is still stopped after the sends", cpu);
 	}
 	/* A stopped vCPU received nothing: started now, it has nothing pending. */
 	memset(&stopped_res, 0, sizeof(stopped_res));
 	if (!test_run_on_cpu(1, stopped_task, 0))
 		return;
-	check_true(!stopped_res.irr, "IPI-003",
+	check_true(!stopped_res.irr, "IPI-003.1",
 		   "vCPU 1, stopped during the sends and started after them, has vector 0x%02x "
 		   "pending: %d",
 		   IPI_VEC_A, stopped_res.irr);
-	check_eq_u64(stopped_res.got, 0, "IPI-003",
+	check_eq_u64(stopped_res.got, 0, "IPI-003.1",
 		     "vCPU 1 took no interrupt of vector 0x%02x after its start", IPI_VEC_A);
 }

@@ -1,22 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * IPI.SEND arguments: IPI-001, IPI-003 (mask 0).
+ * IPI.SEND arguments: IPI-001.1 to IPI-001.6, IPI-003.2 (mask 0), IPI-002.3.
  *
  * What:
- *  - a vector below HCABI_VECTOR_MIN (0, 1, 2, 15, 16, 31), or a vector with
- *    any of its reserved bits set (bits 63:8 at 1.0; 63:9 from 1.1, where
- *    bit 8 is all_but_self, tested with IPI-004), is INVALID_PARAM with
- *    RDX = 0, and nothing is sent: the calls name the calling vCPU, whose
- *    LAPIC IRR must stay clear and which must take no interrupt afterwards
- *    (IPI-001, GEN-002);
+ *  - a vector below HCABI_VECTOR_MIN (0, 1, 2, 15, 16, 31) is INVALID_PARAM
+ *    with RDX = 0 (IPI-001.1), and so is a vector with any of its reserved
+ *    bits set (bits 63:8 at 1.0; 63:9 from 1.1, where bit 8 is all_but_self,
+ *    tested with IPI-004; IPI-001.3); nothing is sent: the calls name the
+ *    calling vCPU, whose LAPIC IRR must stay clear and which must take no
+ *    interrupt afterwards (IPI-001.2, IPI-001.4);
  *  - a mask naming an index that is not below the vCPU count is
- *    INVALID_PARAM and nothing is sent, even to the valid targets it names
- *    as well (the caller among them): one bit past the count, every bit,
- *    bit 63, a base equal to the count, a base near 2^64 so that base + i
- *    wraps around to a small, valid-looking index (IPI-001); the count
- *    comes from VCPU.GET_COUNT, so this needs VCPU (skipped without it);
- *  - mask 0 returns SUCCESS with 0 and sends nothing, whatever base says:
- *    no index is named, so none is out of range (IPI-003).
+ *    INVALID_PARAM (IPI-001.5) and nothing is sent (IPI-001.6), even to the
+ *    valid targets it names as well (the caller among them): one bit past
+ *    the count, every bit, bit 63, a base equal to the count, a base near
+ *    2^64 so that base + i wraps around to a small, valid-looking index; the
+ *    count comes from VCPU.GET_COUNT, so this needs VCPU (skipped without it);
+ *  - mask 0 returns SUCCESS with 0 (IPI-003.2) and sends nothing, whatever
+ *    base says: no index is named, so none is out of range, and no vCPU
+ *    gets the vector (IPI-002.3).
  * Why: an IPI with an exception vector would be taken as a CPU exception by
  * the guest, and a bad index must not turn into a partial broadcast; a guest
  * that computes its masks relies on the all-or-nothing rule. A combination
@@ -34,8 +35,8 @@ static bool nothing_pending(unsigned v)
 	return !hcabi_apic_irr(v);
 }
 
-HCABI_TEST(ipi_send_bad_vector, "IPI.send_bad_vector", "IPI-001,GEN-002,X86-005",
-	   HCABI_FID_IPI_SEND_SINCE)
+HCABI_TEST(ipi_send_bad_vector, "IPI.send_bad_vector",
+	   "IPI-001.1,IPI-001.2,IPI-001.3,IPI-001.4,X86-005", HCABI_FID_IPI_SEND_SINCE)
 {
 	static const uint64_t low[] = {0, 1, 2, 15, 16, 31};
 	static const uint64_t high[] = {
@@ -48,8 +49,8 @@ HCABI_TEST(ipi_send_bad_vector, "IPI.send_bad_vector", "IPI-001,GEN-002,X86-005"
 	before = hcabi_irq_count(me, IPI_VEC_A);
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(low); i++) {
 		check_status(hcabi_ipi_send(1ull << me, 0, low[i]), HCABI_ERR_INVALID_PARAM,
-			     "IPI-001", "SEND(self, vector %llu)", (unsigned long long)low[i]);
-		check_true(nothing_pending(IPI_VEC_A), "IPI-001",
+			     "IPI-001.1", "SEND(self, vector %llu)", (unsigned long long)low[i]);
+		check_true(nothing_pending(IPI_VEC_A), "IPI-001.2",
 			   "nothing became pending after SEND with vector %llu",
 			   (unsigned long long)low[i]);
 	}
@@ -58,17 +59,18 @@ HCABI_TEST(ipi_send_bad_vector, "IPI.send_bad_vector", "IPI-001,GEN-002,X86-005"
 		/* bit 8 is reserved only before 1.1 (then all_but_self, IPI-004) */
 		if (high[i] == 0x100ull && hcabi_spec() >= HCABI_VERSION(1, 1))
 			continue;
-		check_status(hcabi_ipi_send(1ull << me, 0, v), HCABI_ERR_INVALID_PARAM, "GEN-002",
+		check_status(hcabi_ipi_send(1ull << me, 0, v), HCABI_ERR_INVALID_PARAM, "IPI-001.3",
 			     "SEND(self, vector 0x%llx: reserved bits set)", (unsigned long long)v);
-		check_true(nothing_pending(IPI_VEC_A), "IPI-001",
+		check_true(nothing_pending(IPI_VEC_A), "IPI-001.4",
 			   "vector 0x%02x is not pending after SEND with vector 0x%llx", IPI_VEC_A,
 			   (unsigned long long)v);
 	}
-	check_eq_u64(ipi_take(IPI_VEC_A, before, 1, HCABI_MS(50), HCABI_MS(20)), 0, "IPI-001",
+	check_eq_u64(ipi_take(IPI_VEC_A, before, 1, HCABI_MS(50), HCABI_MS(20)), 0, "IPI-001.4",
 		     "interrupts of vector 0x%02x taken after the rejected sends", IPI_VEC_A);
 }
 
-HCABI_TEST(ipi_send_bad_mask, "IPI.send_bad_mask", "IPI-001,X86-005", HCABI_FID_IPI_SEND_SINCE)
+HCABI_TEST(ipi_send_bad_mask, "IPI.send_bad_mask", "IPI-001.5,IPI-001.6,X86-005",
+	   HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned n = ipi_vcpu_count();
 	unsigned me = hcabi_cpu_index();
@@ -107,19 +109,20 @@ HCABI_TEST(ipi_send_bad_mask, "IPI.send_bad_mask", "IPI-001,X86-005", HCABI_FID_
 	before = hcabi_irq_count(me, IPI_VEC_A);
 	for (size_t i = 0; i < k; i++) {
 		check_status(hcabi_ipi_send(cases[i].mask, cases[i].base, IPI_VEC_A),
-			     HCABI_ERR_INVALID_PARAM, "IPI-001",
+			     HCABI_ERR_INVALID_PARAM, "IPI-001.5",
 			     "SEND(mask 0x%llx, base 0x%llx: %s) with %u vCPUs",
 			     (unsigned long long)cases[i].mask, (unsigned long long)cases[i].base,
 			     cases[i].what, n);
-		check_true(!hcabi_apic_irr(IPI_VEC_A), "IPI-001",
+		check_true(!hcabi_apic_irr(IPI_VEC_A), "IPI-001.6",
 			   "nothing was sent to the caller (IRR of vector 0x%02x clear) after %s",
 			   IPI_VEC_A, cases[i].what);
 	}
-	check_eq_u64(ipi_take(IPI_VEC_A, before, 1, HCABI_MS(50), HCABI_MS(20)), 0, "IPI-001",
+	check_eq_u64(ipi_take(IPI_VEC_A, before, 1, HCABI_MS(50), HCABI_MS(20)), 0, "IPI-001.6",
 		     "interrupts of vector 0x%02x taken after the rejected sends", IPI_VEC_A);
 }
 
-HCABI_TEST(ipi_send_mask_zero, "IPI.send_mask_zero", "IPI-003,X86-005", HCABI_FID_IPI_SEND_SINCE)
+HCABI_TEST(ipi_send_mask_zero, "IPI.send_mask_zero", "IPI-003.2,IPI-002.3,X86-005",
+	   HCABI_FID_IPI_SEND_SINCE)
 {
 	static const uint64_t bases[] = {0, 1, 63, 64, 1ull << 32, 1ull << 63, ~0ull};
 	unsigned me = hcabi_cpu_index();
@@ -128,11 +131,11 @@ HCABI_TEST(ipi_send_mask_zero, "IPI.send_mask_zero", "IPI-003,X86-005", HCABI_FI
 	hcabi_irq_register(IPI_VEC_A, ipi_count_handler);
 	before = hcabi_irq_count(me, IPI_VEC_A);
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(bases); i++)
-		check_ret(hcabi_ipi_send(0, bases[i], IPI_VEC_A), HCABI_SUCCESS, 0, "IPI-003",
+		check_ret(hcabi_ipi_send(0, bases[i], IPI_VEC_A), HCABI_SUCCESS, 0, "IPI-003.2",
 			  "SEND(mask 0, base 0x%llx, vector 0x%02x)", (unsigned long long)bases[i],
 			  IPI_VEC_A);
-	check_true(!hcabi_apic_irr(IPI_VEC_A), "IPI-003",
+	check_true(!hcabi_apic_irr(IPI_VEC_A), "IPI-002.3",
 		   "mask 0 sent nothing to the caller (IRR of vector 0x%02x clear)", IPI_VEC_A);
-	check_eq_u64(ipi_take(IPI_VEC_A, before, 1, HCABI_MS(50), HCABI_MS(20)), 0, "IPI-003",
+	check_eq_u64(ipi_take(IPI_VEC_A, before, 1, HCABI_MS(50), HCABI_MS(20)), 0, "IPI-002.3",
 		     "interrupts of vector 0x%02x taken after sends with mask 0", IPI_VEC_A);
 }

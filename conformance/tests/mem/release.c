@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * MEM.RELEASE: MEM-001, MEM-002, MEM-003.
+ * MEM.RELEASE: MEM-001.1 to .4, MEM-002, MEM-003.1 (written bytes persist),
+ * MEM-003.2 (the rest of the page reads as zero).
  *
  * What:
  *  - npages 0 is INVALID_PARAM; a gpa that is not 4 KiB aligned, a range
@@ -8,7 +9,7 @@
  *    in a hole between RAM ranges (if any), a range that wraps around 2^64
  *    and a page count whose byte size overflows are INVALID_ADDRESS; RDX is
  *    0, and no page is released: a page the call names (filled with a
- *    pattern) keeps its pattern (MEM-001, GEN-001);
+ *    pattern) keeps its pattern (MEM-001.1 to .4, GEN-001);
  *  - RELEASE of 3 pages returns SUCCESS with 3; every byte of them then
  *    reads as zero on vCPU 1 and on vCPU 0, while the neighbouring pages
  *    keep their patterns; releasing them again is allowed and changes
@@ -45,8 +46,8 @@ static uint8_t pattern(unsigned page)
 	return (uint8_t)(0x5C + 17 * page);
 }
 
-HCABI_TEST(mem_release_bad_args, "MEM.release_bad_args", "MEM-001,GEN-001,X86-005",
-	   HCABI_FID_MEM_RELEASE_SINCE)
+HCABI_TEST(mem_release_bad_args, "MEM.release_bad_args",
+	   "MEM-001.1,MEM-001.2,MEM-001.3,MEM-001.4,X86-005", HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t top = ext_ram_top(), hole = ext_ram_hole();
 	uint64_t p = alloc_pages(1);
@@ -55,6 +56,7 @@ HCABI_TEST(mem_release_bad_args, "MEM.release_bad_args", "MEM-001,GEN-001,X86-00
 		uint64_t gpa, npages;
 		int64_t status;
 		const char *what;
+		const char *req; /* MEM-001.1 npages 0, .2 misaligned, .3 outside RAM */
 	} cases[20];
 	size_t k = 0;
 
@@ -63,33 +65,39 @@ HCABI_TEST(mem_release_bad_args, "MEM.release_bad_args", "MEM-001,GEN-001,X86-00
 		return;
 	}
 	top_free = ext_top_page_free();
-	cases[k++] = (struct release_case){p, 0, HCABI_ERR_INVALID_PARAM, "npages 0"};
-	cases[k++] =
-	    (struct release_case){p + 8, 1, HCABI_ERR_INVALID_ADDRESS, "gpa 8 bytes past a page"};
-	cases[k++] =
-	    (struct release_case){p + 0x800, 1, HCABI_ERR_INVALID_ADDRESS, "gpa in mid-page"};
-	cases[k++] =
-	    (struct release_case){p + 1, 2, HCABI_ERR_INVALID_ADDRESS, "gpa 1 byte past a page"};
+	cases[k++] = (struct release_case){p, 0, HCABI_ERR_INVALID_PARAM, "npages 0", "MEM-001.1"};
+	cases[k++] = (struct release_case){p + 8, 1, HCABI_ERR_INVALID_ADDRESS,
+					   "gpa 8 bytes past a page", "MEM-001.2"};
+	cases[k++] = (struct release_case){p + 0x800, 1, HCABI_ERR_INVALID_ADDRESS,
+					   "gpa in mid-page", "MEM-001.2"};
+	cases[k++] = (struct release_case){p + 1, 2, HCABI_ERR_INVALID_ADDRESS,
+					   "gpa 1 byte past a page", "MEM-001.2"};
 	cases[k++] = (struct release_case){p, (top - p) / PG + 1, HCABI_ERR_INVALID_ADDRESS,
-					   "from the test page to one page past the end of RAM"};
-	cases[k++] =
-	    (struct release_case){top, 1, HCABI_ERR_INVALID_ADDRESS, "the page at the end of RAM"};
+					   "from the test page to one page past the end of RAM",
+					   "MEM-001.3"};
+	cases[k++] = (struct release_case){top, 1, HCABI_ERR_INVALID_ADDRESS,
+					   "the page at the end of RAM", "MEM-001.3"};
 	cases[k++] = (struct release_case){top - PG, 2, HCABI_ERR_INVALID_ADDRESS,
-					   "the last page of RAM and the next"};
-	cases[k++] = (struct release_case){1ull << 63, 1, HCABI_ERR_INVALID_ADDRESS, "gpa 2^63"};
+					   "the last page of RAM and the next", "MEM-001.3"};
+	cases[k++] = (struct release_case){1ull << 63, 1, HCABI_ERR_INVALID_ADDRESS, "gpa 2^63",
+					   "MEM-001.3"};
 	cases[k++] = (struct release_case){0xFFFFFFFFFFFFF000ull, 1, HCABI_ERR_INVALID_ADDRESS,
-					   "the last page below 2^64"};
+					   "the last page below 2^64", "MEM-001.3"};
 	cases[k++] = (struct release_case){0xFFFFFFFFFFFFF000ull, 2, HCABI_ERR_INVALID_ADDRESS,
-					   "a range wrapping around 2^64"};
+					   "a range wrapping around 2^64", "MEM-001.3"};
 	cases[k++] = (struct release_case){p, 1ull << 52, HCABI_ERR_INVALID_ADDRESS,
-					   "npages 2^52 (npages * 4096 = 2^64)"};
-	cases[k++] = (struct release_case){p, (1ull << 52) + 1, HCABI_ERR_INVALID_ADDRESS,
-					   "npages 2^52+1 (npages * 4096 wraps to 4096)"};
-	cases[k++] = (struct release_case){p, 1ull << 63, HCABI_ERR_INVALID_ADDRESS, "npages 2^63"};
-	cases[k++] = (struct release_case){p, ~0ull, HCABI_ERR_INVALID_ADDRESS, "npages 2^64-1"};
+					   "npages 2^52 (npages * 4096 = 2^64)", "MEM-001.3"};
+	cases[k++] =
+	    (struct release_case){p, (1ull << 52) + 1, HCABI_ERR_INVALID_ADDRESS,
+				  "npages 2^52+1 (npages * 4096 wraps to 4096)", "MEM-001.3"};
+	cases[k++] = (struct release_case){p, 1ull << 63, HCABI_ERR_INVALID_ADDRESS, "npages 2^63",
+					   "MEM-001.3"};
+	cases[k++] = (struct release_case){p, ~0ull, HCABI_ERR_INVALID_ADDRESS, "npages 2^64-1",
+					   "MEM-001.3"};
 	if (hole)
-		cases[k++] = (struct release_case){hole, 1, HCABI_ERR_INVALID_ADDRESS,
-						   "a page in a hole between RAM ranges"};
+		cases[k++] =
+		    (struct release_case){hole, 1, HCABI_ERR_INVALID_ADDRESS,
+					  "a page in a hole between RAM ranges", "MEM-001.3"};
 
 	ext_fill(ext_gpa_ptr(p), pattern(0), PG);
 	if (top_free)
@@ -98,14 +106,14 @@ HCABI_TEST(mem_release_bad_args, "MEM.release_bad_args", "MEM-001,GEN-001,X86-00
 		test_log("the last page of RAM is not free: it is not checked");
 	for (size_t i = 0; i < k; i++) {
 		check_status(hcabi_mem_release(cases[i].gpa, cases[i].npages), cases[i].status,
-			     "MEM-001", "RELEASE(gpa 0x%llx, npages 0x%llx: %s)",
+			     cases[i].req, "RELEASE(gpa 0x%llx, npages 0x%llx: %s)",
 			     (unsigned long long)cases[i].gpa, (unsigned long long)cases[i].npages,
 			     cases[i].what);
-		check_true(ext_find_not(ext_gpa_ptr(p), pattern(0), PG) < 0, "MEM-001",
+		check_true(ext_find_not(ext_gpa_ptr(p), pattern(0), PG) < 0, "MEM-001.4",
 			   "%s: the test page was not released (keeps its pattern)", cases[i].what);
 		if (top_free)
 			check_true(ext_find_not(ext_gpa_ptr(top - PG), pattern(1), PG) < 0,
-				   "MEM-001", "%s: the last page of RAM was not released",
+				   "MEM-001.4", "%s: the last page of RAM was not released",
 				   cases[i].what);
 	}
 }
@@ -120,24 +128,38 @@ static struct {
 		uint8_t byte;
 	} writes[4];
 	unsigned nwrites;
-	bool write_here; /* the task makes the writes first */
-	int64_t first_bad;
+	bool write_here;	   /* the task makes the writes first */
+	int64_t first_bad;	   /* any byte */
+	int64_t first_bad_written; /* a byte the writes put there (MEM-003.1) */
+	int64_t first_bad_zero;	   /* a byte they did not, which reads as zero (MEM-003.2) */
 } task;
 
 /* Offset of the first byte of [gpa, gpa+len) that differs from what the
- * writes in task.writes put there (zero elsewhere), or -1. */
-static int64_t first_unexpected(uint64_t gpa, uint64_t len)
+ * writes in task.writes put there (zero elsewhere), or -1; only the written
+ * bytes (written = 1), only the others (0), or every byte (-1). */
+static int64_t first_unexpected_of(uint64_t gpa, uint64_t len, int written)
 {
 	const volatile uint8_t *b = (const volatile uint8_t *)ext_gpa_ptr(gpa);
 	for (uint64_t i = 0; i < len; i++) {
 		uint8_t want = 0;
+		bool hit = false;
 		for (unsigned w = 0; w < task.nwrites; w++)
-			if (i >= task.writes[w].off && i < task.writes[w].off + task.writes[w].len)
+			if (i >= task.writes[w].off &&
+			    i < task.writes[w].off + task.writes[w].len) {
 				want = task.writes[w].byte;
+				hit = true;
+			}
+		if (written >= 0 && hit != (written == 1))
+			continue;
 		if (b[i] != want)
 			return (int64_t)i;
 	}
 	return -1;
+}
+
+static int64_t first_unexpected(uint64_t gpa, uint64_t len)
+{
+	return first_unexpected_of(gpa, len, -1);
 }
 
 static void do_writes(uint64_t gpa)
@@ -155,10 +177,12 @@ static void check_task(void *arg)
 	if (task.write_here)
 		do_writes(task.gpa);
 	task.first_bad = first_unexpected(task.gpa, task.len);
+	task.first_bad_written = first_unexpected_of(task.gpa, task.len, 1);
+	task.first_bad_zero = first_unexpected_of(task.gpa, task.len, 0);
 }
 
 HCABI_TEST(mem_release_zero, "MEM.release_reads_zero",
-	   "MEM-002,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_MEM_RELEASE_SINCE)
+	   "MEM-002,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004", HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t p = alloc_pages(5), mid;
 	bool other = smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);
@@ -204,7 +228,8 @@ HCABI_TEST(mem_release_zero, "MEM.release_reads_zero",
 }
 
 HCABI_TEST(mem_release_write, "MEM.release_write_back",
-	   "MEM-003,MEM-002,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_MEM_RELEASE_SINCE)
+	   "MEM-003.1,MEM-003.2,MEM-002,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t p = alloc_pages(2);
 	bool other = smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);
@@ -217,7 +242,7 @@ HCABI_TEST(mem_release_write, "MEM.release_write_back",
 	ext_fill(ext_gpa_ptr(p), 0xEE, 2 * PG);
 
 	/* vCPU 0 writes a few bytes into a released page */
-	check_ret(hcabi_mem_release(p, 1), HCABI_SUCCESS, 1, "MEM-003", "RELEASE(page A)");
+	check_ret(hcabi_mem_release(p, 1), HCABI_SUCCESS, 1, "MEM-003.1", "RELEASE(page A)");
 	memset(&task, 0, sizeof(task));
 	task.gpa = p;
 	task.len = PG;
@@ -232,19 +257,30 @@ HCABI_TEST(mem_release_write, "MEM.release_write_back",
 	task.writes[2].byte = 0x33;
 	task.nwrites = 3;
 	do_writes(p);
-	off = first_unexpected(p, PG);
-	check_true(off < 0, "MEM-003",
-		   "page A after 13 bytes were written on vCPU 0: they persist, the rest reads as "
-		   "zero (first wrong byte at offset %lld)",
+	off = first_unexpected_of(p, PG, 1);
+	check_true(off < 0, "MEM-003.1",
+		   "page A after 13 bytes were written on vCPU 0: they persist (first wrong byte "
+		   "at offset %lld)",
 		   (long long)off);
-	if (other && test_run_on_cpu(1, check_task, 0))
-		check_true(task.first_bad < 0, "MEM-003",
-			   "vCPU 1 sees the same page A (first wrong byte at offset %lld)",
-			   (long long)task.first_bad);
+	off = first_unexpected_of(p, PG, 0);
+	check_true(off < 0, "MEM-003.2",
+		   "page A after 13 bytes were written on vCPU 0: the rest reads as zero (first "
+		   "wrong byte at offset %lld)",
+		   (long long)off);
+	if (other && test_run_on_cpu(1, check_task, 0)) {
+		check_true(task.first_bad_written < 0, "MEM-003.1",
+			   "vCPU 1 sees the written bytes of page A (first wrong byte at offset "
+			   "%lld)",
+			   (long long)task.first_bad_written);
+		check_true(
+		    task.first_bad_zero < 0, "MEM-003.2",
+		    "vCPU 1 sees the rest of page A as zero (first wrong byte at offset %lld)",
+		    (long long)task.first_bad_zero);
+	}
 
 	/* vCPU 1 writes into a released page, vCPU 0 reads it */
 	if (other) {
-		check_ret(hcabi_mem_release(p + PG, 1), HCABI_SUCCESS, 1, "MEM-003",
+		check_ret(hcabi_mem_release(p + PG, 1), HCABI_SUCCESS, 1, "MEM-003.1",
 			  "RELEASE(page B)");
 		task.gpa = p + PG;
 		task.writes[0].off = 0x100;
@@ -253,25 +289,34 @@ HCABI_TEST(mem_release_write, "MEM.release_write_back",
 		task.nwrites = 1;
 		task.write_here = true;
 		if (test_run_on_cpu(1, check_task, 0)) {
-			check_true(
-			    task.first_bad < 0, "MEM-003",
-			    "page B after vCPU 1 wrote 16 bytes into it: vCPU 1 reads them and "
-			    "zero elsewhere (first wrong byte at %lld)",
-			    (long long)task.first_bad);
-			off = first_unexpected(p + PG, PG);
-			check_true(off < 0, "MEM-003",
-				   "vCPU 0 reads page B the same way (first wrong byte at %lld)",
+			check_true(task.first_bad_written < 0, "MEM-003.1",
+				   "page B after vCPU 1 wrote 16 bytes into it: vCPU 1 reads them "
+				   "(first wrong byte at %lld)",
+				   (long long)task.first_bad_written);
+			check_true(task.first_bad_zero < 0, "MEM-003.2",
+				   "page B after vCPU 1 wrote 16 bytes into it: vCPU 1 reads zero "
+				   "elsewhere (first wrong byte at %lld)",
+				   (long long)task.first_bad_zero);
+			off = first_unexpected_of(p + PG, PG, 1);
+			check_true(off < 0, "MEM-003.1",
+				   "vCPU 0 reads the written bytes of page B (first wrong byte at "
+				   "%lld)",
 				   (long long)off);
+			off = first_unexpected_of(p + PG, PG, 0);
+			check_true(
+			    off < 0, "MEM-003.2",
+			    "vCPU 0 reads the rest of page B as zero (first wrong byte at %lld)",
+			    (long long)off);
 		}
 	}
 
 	/* a page filled completely after its release is ordinary RAM again */
-	check_ret(hcabi_mem_release(p, 1), HCABI_SUCCESS, 1, "MEM-003", "RELEASE(page A) again");
+	check_ret(hcabi_mem_release(p, 1), HCABI_SUCCESS, 1, "MEM-003.1", "RELEASE(page A) again");
 	ext_fill(ext_gpa_ptr(p), 0x77, PG);
 	hcabi_mb();
-	check_true(ext_find_not(ext_gpa_ptr(p), 0x77, PG) < 0, "MEM-003",
+	check_true(ext_find_not(ext_gpa_ptr(p), 0x77, PG) < 0, "MEM-003.1",
 		   "page A filled with 0x77 after its release keeps every byte");
-	check_ret(hcabi_mem_release(p, 1), HCABI_SUCCESS, 1, "MEM-003",
+	check_ret(hcabi_mem_release(p, 1), HCABI_SUCCESS, 1, "MEM-002",
 		  "RELEASE(page A) a third time");
 	check_true(ext_find_not(ext_gpa_ptr(p), 0, PG) < 0, "MEM-002",
 		   "page A, released again, reads as zero");

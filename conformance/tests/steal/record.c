@@ -1,23 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The steal-time record: STEAL-002, STEAL-003, STEAL-004.
+ * The steal-time record: STEAL-002.1 to .3 (written whole on registration),
+ * STEAL-003.1 (an update at every return), STEAL-003.2 and .3 (the sequence
+ * protocol), STEAL-004.
  *
  * What:
  *  - a poisoned record is written whole before SET_SHMEM returns SUCCESS
  *    with 0: sequence even, flags and the six reserved words zero, steal_ns
  *    no longer the poison; registering the same record again, and moving it
  *    to another poisoned record, does the same, and steal_ns does not go
- *    back across the move (STEAL-002, GEN-003, STEAL-004);
+ *    back across the move (STEAL-002.1 to .3, STEAL-004);
  *  - after each return of a call of the vCPU - successful or not: BASE,
  *    TIME, VCPU.YIELD, a short VCPU.BLOCK, an INVALID_PARAM call, an
  *    unknown function, a call with RAX[63:32] set - the sequence is even
  *    and at least 2 more than before (one odd step and the next even one per
- *    update), and steal_ns never decreased (STEAL-003, STEAL-004);
+ *    update), and steal_ns never decreased (STEAL-003.1, .3, STEAL-004);
  *  - vCPU 1 reads vCPU 0's record with the sequence protocol while vCPU 0
  *    makes calls: every consistent read (same even sequence before and
- *    after) has zero flags and reserved words, the sequence of consistent
- *    reads never goes back, and neither does steal_ns (STEAL-003,
- *    STEAL-004).
+ *    after) has zero flags and reserved words (GEN-003), the sequence of
+ *    consistent reads never goes back (STEAL-003.2), and neither does
+ *    steal_ns (STEAL-004).
  * Why: the record is read without an exit; a guest trusts it only through
  * the sequence protocol, so an update that skips the odd step or a
  * steal_ns that jumps back makes its CPU-time accounting wrong.
@@ -53,8 +55,8 @@ static bool snap_reserved_zero(const struct steal_snap *s)
 	return any == 0;
 }
 
-HCABI_TEST(steal_register, "STEAL.set_shmem_initialises", "STEAL-002,STEAL-004,GEN-003,X86-005",
-	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
+HCABI_TEST(steal_register, "STEAL.set_shmem_initialises",
+	   "STEAL-002.1,STEAL-002.2,STEAL-002.3,STEAL-004,X86-005", HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0), *b = steal_rec(&recs, 2);
 	struct hcabi_ret r;
@@ -64,20 +66,22 @@ HCABI_TEST(steal_register, "STEAL.set_shmem_initialises", "STEAL-002,STEAL-004,G
 	steal_poison(a);
 	r = hcabi_steal_set_shmem(ext_gpa(a));
 	s = snap(a); /* before any other call */
-	if (!check_ret(r, HCABI_SUCCESS, 0, "STEAL-002", "SET_SHMEM(a poisoned record)"))
+	if (!check_ret(r, HCABI_SUCCESS, 0, "STEAL-002.1", "SET_SHMEM(a poisoned record)"))
 		goto out;
-	check_true(!(s.sequence & 1), "STEAL-002", "sequence %u is even", s.sequence);
-	check_true(snap_reserved_zero(&s), "GEN-003", "flags and reserved words are zero");
-	check_true(s.steal_ns != STEAL_POISON_NS, "STEAL-002", "steal_ns was written (0x%llx)",
+	check_true(!(s.sequence & 1), "STEAL-002.1", "sequence %u is even", s.sequence);
+	check_true(snap_reserved_zero(&s), "STEAL-002.2", "flags and reserved words are zero");
+	check_true(s.steal_ns != STEAL_POISON_NS, "STEAL-002.3", "steal_ns was written (0x%llx)",
 		   (unsigned long long)s.steal_ns);
 
 	/* the same record again */
 	steal_poison(a);
 	r = hcabi_steal_set_shmem(ext_gpa(a));
 	t = snap(a);
-	check_ret(r, HCABI_SUCCESS, 0, "STEAL-002", "SET_SHMEM(the same record, poisoned again)");
-	check_true(!(t.sequence & 1) && snap_reserved_zero(&t) && t.steal_ns != STEAL_POISON_NS,
-		   "STEAL-002", "rewritten whole: sequence %u, steal_ns 0x%llx", t.sequence,
+	check_ret(r, HCABI_SUCCESS, 0, "STEAL-002.1", "SET_SHMEM(the same record, poisoned again)");
+	check_true(!(t.sequence & 1), "STEAL-002.1", "rewritten: sequence %u is even", t.sequence);
+	check_true(snap_reserved_zero(&t), "STEAL-002.2",
+		   "rewritten: flags and reserved words are zero");
+	check_true(t.steal_ns != STEAL_POISON_NS, "STEAL-002.3", "rewritten: steal_ns 0x%llx",
 		   (unsigned long long)t.steal_ns);
 	check_ge_u64(t.steal_ns, s.steal_ns, "STEAL-004", "steal_ns did not decrease");
 	s = t;
@@ -86,12 +90,12 @@ HCABI_TEST(steal_register, "STEAL.set_shmem_initialises", "STEAL-002,STEAL-004,G
 	steal_poison(b);
 	r = hcabi_steal_set_shmem(ext_gpa(b));
 	t = snap(b);
-	check_ret(r, HCABI_SUCCESS, 0, "STEAL-002", "SET_SHMEM(another poisoned record)");
-	check_true(!(t.sequence & 1), "STEAL-002", "the new record's sequence %u is even",
+	check_ret(r, HCABI_SUCCESS, 0, "STEAL-002.1", "SET_SHMEM(another poisoned record)");
+	check_true(!(t.sequence & 1), "STEAL-002.1", "the new record's sequence %u is even",
 		   t.sequence);
-	check_true(snap_reserved_zero(&t), "GEN-003",
+	check_true(snap_reserved_zero(&t), "STEAL-002.2",
 		   "the new record's flags and reserved words are zero");
-	check_true(t.steal_ns != STEAL_POISON_NS, "STEAL-002",
+	check_true(t.steal_ns != STEAL_POISON_NS, "STEAL-002.3",
 		   "the new record's steal_ns was written");
 	check_ge_u64(t.steal_ns, s.steal_ns, "STEAL-004",
 		     "steal_ns in the new record is not below the old record's");
@@ -107,11 +111,12 @@ struct call_kind {
 	uint64_t args[6];
 	uint32_t needs_eid;
 	unsigned updates_ok, calls;
+	unsigned even_ok; /* returns after which the sequence was even */
 	uint32_t bad_from, bad_to;
 };
 
-HCABI_TEST(steal_update_every_call, "STEAL.update_every_call", "STEAL-003,STEAL-004,X86-005",
-	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
+HCABI_TEST(steal_update_every_call, "STEAL.update_every_call",
+	   "STEAL-003.1,STEAL-003.3,STEAL-004,X86-005", HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0);
 #define KIND(w, r, a0, e)                                                                          \
@@ -137,7 +142,7 @@ HCABI_TEST(steal_update_every_call, "STEAL.update_every_call", "STEAL-003,STEAL-
 
 	steal_unregister();
 	steal_poison(a);
-	if (!check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-003",
+	if (!check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-003.1",
 		       "SET_SHMEM(a record)"))
 		goto out;
 	prev = snap(a);
@@ -151,7 +156,9 @@ HCABI_TEST(steal_update_every_call, "STEAL.update_every_call", "STEAL-003,STEAL-
 			cur = snap(a);
 			d = steal_seq_delta(prev.sequence, cur.sequence);
 			k->calls++;
-			if (d >= 2 && d < 0x80000000u && !(cur.sequence & 1)) {
+			if (!(cur.sequence & 1))
+				k->even_ok++;
+			if (d >= 2 && d < 0x80000000u) {
 				k->updates_ok++;
 			} else if (k->updates_ok + 1 == k->calls) {
 				k->bad_from = prev.sequence;
@@ -165,11 +172,13 @@ HCABI_TEST(steal_update_every_call, "STEAL.update_every_call", "STEAL-003,STEAL-
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(kinds); i++) {
 		if (!kinds[i].calls)
 			continue;
-		check_eq_u64(
-		    kinds[i].updates_ok, kinds[i].calls, "STEAL-003",
-		    "after %s: an update (sequence even, advanced by at least 2) at each of "
-		    "%u returns (first miss: %u -> %u)",
-		    kinds[i].what, kinds[i].calls, kinds[i].bad_from, kinds[i].bad_to);
+		check_eq_u64(kinds[i].updates_ok, kinds[i].calls, "STEAL-003.1",
+			     "after %s: an update (sequence advanced by at least 2) at each of "
+			     "%u returns (first miss: %u -> %u)",
+			     kinds[i].what, kinds[i].calls, kinds[i].bad_from, kinds[i].bad_to);
+		check_eq_u64(kinds[i].even_ok, kinds[i].calls, "STEAL-003.3",
+			     "after %s: sequence even at each of %u returns", kinds[i].what,
+			     kinds[i].calls);
 	}
 	check_eq_u64(ns_back, 0, "STEAL-004", "times steal_ns decreased from one call to the next");
 out:
@@ -229,7 +238,7 @@ static void reader_task(void *arg)
 }
 
 HCABI_TEST(steal_concurrent_reader, "STEAL.concurrent_reader",
-	   "STEAL-003,STEAL-004,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   "STEAL-003.1,STEAL-003.2,GEN-003,STEAL-004,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
 	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0);
@@ -240,7 +249,7 @@ HCABI_TEST(steal_concurrent_reader, "STEAL.concurrent_reader",
 		return;
 	steal_unregister();
 	steal_poison(a);
-	if (!check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-003",
+	if (!check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-003.1",
 		       "SET_SHMEM(a record) on vCPU 0"))
 		goto out;
 	seq0 = a->sequence;
@@ -262,13 +271,13 @@ HCABI_TEST(steal_concurrent_reader, "STEAL.concurrent_reader",
 		 "sequences) while vCPU 0 made %llu calls",
 		 (unsigned long long)rd.stable, (unsigned long long)rd.unstable,
 		 (unsigned long long)rd.odd, (unsigned long long)calls);
-	check_true(steal_seq_delta(seq0, a->sequence) >= 2 * calls, "STEAL-003",
+	check_true(steal_seq_delta(seq0, a->sequence) >= 2 * calls, "STEAL-003.1",
 		   "vCPU 0's sequence advanced by at least 2 per call (%u -> %u, %llu calls)", seq0,
 		   a->sequence, (unsigned long long)calls);
-	check_ge_u64(rd.stable, 1, "STEAL-003", "consistent reads by vCPU 1");
-	check_eq_u64(rd.reserved_bad, 0, "STEAL-003",
+	check_ge_u64(rd.stable, 1, "STEAL-003.2", "consistent reads by vCPU 1");
+	check_eq_u64(rd.reserved_bad, 0, "GEN-003",
 		     "consistent reads with non-zero flags or reserved words");
-	check_eq_u64(rd.seq_back, 0, "STEAL-003", "consistent reads whose sequence went back");
+	check_eq_u64(rd.seq_back, 0, "STEAL-003.2", "consistent reads whose sequence went back");
 	check_eq_u64(rd.ns_back, 0, "STEAL-004", "consistent reads whose steal_ns went back");
 out:
 	steal_unregister();

@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Moving and unregistering the record: STEAL-005 (and STEAL-002, STEAL-003
- * for the record that replaces it, and the per-vCPU ownership).
+ * Moving and unregistering the record: STEAL-005.1 (DISABLE), STEAL-005.2
+ * (another address), and STEAL-002, STEAL-003 parts for the record that
+ * replaces it and for the per-vCPU ownership.
  *
  * What:
  *  - after SET_SHMEM moves the record from A to B, A (poisoned right after
  *    the move) is never written again while the vCPU makes calls and time
- *    passes, and B is the live record (STEAL-005, STEAL-003);
+ *    passes, and B is the live record (STEAL-005.2, STEAL-003.1, .3);
  *  - after SET_SHMEM(HCABI_STEAL_DISABLE) returns SUCCESS with 0, B
  *    (poisoned) is never written again; disabling again with nothing
  *    registered is SUCCESS with 0; registering A again brings it back to
- *    life (STEAL-005, STEAL-002);
+ *    life (STEAL-005.1, STEAL-002.1 to .3);
  *  - records are per vCPU: vCPU 1 registers its own record, sees it
  *    updated by its calls, disables it, and it goes quiet, while vCPU 0's
- *    record stays registered and updated (STEAL-003, STEAL-005);
+ *    record stays registered and updated (STEAL-003.1, .3, STEAL-005.1);
  *  - VCPU.STOP unregisters the stopped vCPU's record (the STOP description;
  *    the check cites no requirement ID because none states it): a record
  *    vCPU 1 left registered when it stopped is not written again, even after
@@ -37,7 +38,9 @@ static void calls_for(uint64_t ns)
 	}
 }
 
-HCABI_TEST(steal_move_disable, "STEAL.move_and_disable", "STEAL-005,STEAL-002,STEAL-003,X86-005",
+HCABI_TEST(steal_move_disable, "STEAL.move_and_disable",
+	   "STEAL-005.1,STEAL-005.2,STEAL-002.1,STEAL-002.2,STEAL-002.3,STEAL-003.1,STEAL-003.3,"
+	   "X86-005",
 	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0), *b = steal_rec(&recs, 1);
@@ -46,44 +49,49 @@ HCABI_TEST(steal_move_disable, "STEAL.move_and_disable", "STEAL-005,STEAL-002,ST
 	steal_unregister();
 	steal_poison(a);
 	steal_poison(b);
-	if (!check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-002",
+	if (!check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-002.1",
 		       "SET_SHMEM(A)"))
 		goto out;
 	calls_for(HCABI_MS(10));
-	check_ret(hcabi_steal_set_shmem(ext_gpa(b)), HCABI_SUCCESS, 0, "STEAL-005",
+	check_ret(hcabi_steal_set_shmem(ext_gpa(b)), HCABI_SUCCESS, 0, "STEAL-005.2",
 		  "SET_SHMEM(B): move the record");
 	steal_poison(a);
 	seq = b->sequence;
 	calls_for(HCABI_MS(100));
-	check_true(steal_is_poison(a), "STEAL-005",
+	check_true(steal_is_poison(a), "STEAL-005.2",
 		   "A, the record before the move, was not written again");
-	check_true(steal_seq_delta(seq, b->sequence) >= 100 && !(b->sequence & 1), "STEAL-003",
+	check_true(steal_seq_delta(seq, b->sequence) >= 100, "STEAL-003.1",
 		   "B is the live record: sequence %u -> %u", seq, b->sequence);
+	check_true(!(b->sequence & 1), "STEAL-003.3", "B's sequence %u is even after a call",
+		   b->sequence);
 
-	check_ret(hcabi_steal_set_shmem(HCABI_STEAL_DISABLE), HCABI_SUCCESS, 0, "STEAL-005",
+	check_ret(hcabi_steal_set_shmem(HCABI_STEAL_DISABLE), HCABI_SUCCESS, 0, "STEAL-005.1",
 		  "SET_SHMEM(HCABI_STEAL_DISABLE)");
 	steal_poison(b);
 	calls_for(HCABI_MS(100));
-	check_true(steal_is_poison(b), "STEAL-005", "B was not written after DISABLE");
-	check_true(steal_is_poison(a), "STEAL-005", "A was not written either");
-	check_ret(hcabi_steal_set_shmem(HCABI_STEAL_DISABLE), HCABI_SUCCESS, 0, "STEAL-005",
+	check_true(steal_is_poison(b), "STEAL-005.1", "B was not written after DISABLE");
+	check_true(steal_is_poison(a), "STEAL-005.2", "A was not written either");
+	check_ret(hcabi_steal_set_shmem(HCABI_STEAL_DISABLE), HCABI_SUCCESS, 0, "STEAL-005.1",
 		  "SET_SHMEM(HCABI_STEAL_DISABLE) with nothing registered");
 
 	/* A registered again */
-	check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-002",
+	check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-002.1",
 		  "SET_SHMEM(A) again");
-	check_true(!(a->sequence & 1) && steal_reserved_zero(a) && a->steal_ns != STEAL_POISON_NS,
-		   "STEAL-002", "A written whole again (sequence %u)", a->sequence);
+	check_true(!(a->sequence & 1), "STEAL-002.1", "A written again: sequence %u is even",
+		   a->sequence);
+	check_true(steal_reserved_zero(a), "STEAL-002.2",
+		   "A written again: flags and reserved words are zero");
+	check_true(a->steal_ns != STEAL_POISON_NS, "STEAL-002.3", "A written again: steal_ns");
 	seq = a->sequence;
 	calls_for(HCABI_MS(10));
-	check_true(steal_seq_delta(seq, a->sequence) >= 2, "STEAL-003",
+	check_true(steal_seq_delta(seq, a->sequence) >= 2, "STEAL-003.1",
 		   "A is updated again: sequence %u -> %u", seq, a->sequence);
-	check_true(steal_is_poison(b), "STEAL-005", "B stays untouched");
-	check_ret(hcabi_steal_set_shmem(HCABI_STEAL_DISABLE), HCABI_SUCCESS, 0, "STEAL-005",
+	check_true(steal_is_poison(b), "STEAL-005.1", "B stays untouched");
+	check_ret(hcabi_steal_set_shmem(HCABI_STEAL_DISABLE), HCABI_SUCCESS, 0, "STEAL-005.1",
 		  "SET_SHMEM(HCABI_STEAL_DISABLE)");
 	steal_poison(a);
 	calls_for(HCABI_MS(50));
-	check_true(steal_is_poison(a), "STEAL-005", "A was not written after the second DISABLE");
+	check_true(steal_is_poison(a), "STEAL-005.1", "A was not written after the second DISABLE");
 out:
 	steal_unregister();
 }
@@ -112,7 +120,7 @@ static void ap_own_record(void *arg)
 }
 
 HCABI_TEST(steal_per_vcpu, "STEAL.per_vcpu_records",
-	   "STEAL-003,STEAL-005,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   "STEAL-003.1,STEAL-003.3,STEAL-005.1,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
 	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0);
@@ -122,21 +130,24 @@ HCABI_TEST(steal_per_vcpu, "STEAL.per_vcpu_records",
 		return;
 	steal_unregister();
 	steal_poison(a);
-	if (!check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-003",
+	if (!check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-003.1",
 		       "SET_SHMEM(A) on vCPU 0"))
 		goto out;
 	memset(&ap, 0, sizeof(ap));
 	if (!test_run_on_cpu(1, ap_own_record, 0))
 		goto out;
-	check_ret(ap.reg, HCABI_SUCCESS, 0, "STEAL-003", "SET_SHMEM(C) on vCPU 1");
-	check_true(steal_seq_delta(ap.seq0, ap.seq1) >= 2 && !(ap.seq1 & 1), "STEAL-003",
+	check_ret(ap.reg, HCABI_SUCCESS, 0, "STEAL-003.1", "SET_SHMEM(C) on vCPU 1");
+	check_true(steal_seq_delta(ap.seq0, ap.seq1) >= 2, "STEAL-003.1",
 		   "vCPU 1's calls update its record C: sequence %u -> %u", ap.seq0, ap.seq1);
-	check_ret(ap.dis, HCABI_SUCCESS, 0, "STEAL-005", "SET_SHMEM(DISABLE) on vCPU 1");
-	check_true(ap.quiet, "STEAL-005", "C was not written after vCPU 1 disabled it");
+	check_true(!(ap.seq1 & 1), "STEAL-003.3", "C's sequence %u is even after a call", ap.seq1);
+	check_ret(ap.dis, HCABI_SUCCESS, 0, "STEAL-005.1", "SET_SHMEM(DISABLE) on vCPU 1");
+	check_true(ap.quiet, "STEAL-005.1", "C was not written after vCPU 1 disabled it");
 	seq = a->sequence;
 	calls_for(HCABI_MS(10));
-	check_true(steal_seq_delta(seq, a->sequence) >= 2 && !(a->sequence & 1), "STEAL-003",
+	check_true(steal_seq_delta(seq, a->sequence) >= 2, "STEAL-003.1",
 		   "vCPU 0's record A is still registered and updated: sequence %u -> %u", seq,
+		   a->sequence);
+	check_true(!(a->sequence & 1), "STEAL-003.3", "A's sequence %u is even after a call",
 		   a->sequence);
 out:
 	steal_unregister();
@@ -163,7 +174,8 @@ static void ap_calls(void *arg)
 }
 
 HCABI_TEST(steal_stop, "STEAL.stopped_vcpu_record",
-	   "STEAL-005,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_STEAL_SET_SHMEM_SINCE)
+	   "STEAL-002.1,STEAL-002.2,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *d = steal_rec(&recs, 5);
 
@@ -171,10 +183,12 @@ HCABI_TEST(steal_stop, "STEAL.stopped_vcpu_record",
 		return;
 	if (!test_run_on_cpu(1, ap_leave_registered, 0))
 		return;
-	if (!check_ret(left_reg, HCABI_SUCCESS, 0, "STEAL-005", "SET_SHMEM(D) on vCPU 1"))
+	if (!check_ret(left_reg, HCABI_SUCCESS, 0, "STEAL-002.1", "SET_SHMEM(D) on vCPU 1"))
 		return;
-	check_true(!(d->sequence & 1) && steal_reserved_zero(d), "STEAL-005",
-		   "vCPU 1's record D was in use (sequence %u)", d->sequence);
+	check_true(!(d->sequence & 1), "STEAL-002.1", "vCPU 1's record D was in use (sequence %u)",
+		   d->sequence);
+	check_true(steal_reserved_zero(d), "STEAL-002.2",
+		   "vCPU 1's record D has zero flags and reserved words");
 	steal_poison(d);
 	calls_for(HCABI_MS(100));
 	check_true(steal_is_poison(d), "-",

@@ -33,7 +33,7 @@ static void spin_task(void *arg)
 	}
 }
 
-HCABI_TEST(system_crash, "SYSTEM.crash", "SYSTEM-020,VCPU-024,VCPU-030",
+HCABI_TEST(system_crash, "SYSTEM.crash", "SYSTEM-020,VCPU-024.2,VCPU-030.2",
 	   HCABI_FID_SYSTEM_CRASH_SINCE)
 {
 	struct hcabi_ret r;

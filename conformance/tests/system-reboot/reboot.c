@@ -27,7 +27,7 @@ static void blocked_task(void *arg)
 		(void)hcabi_vcpu_block(HCABI_SEC(5));
 }
 
-HCABI_TEST(system_reboot, "SYSTEM.reboot", "SYSTEM-010,VCPU-024,VCPU-030",
+HCABI_TEST(system_reboot, "SYSTEM.reboot", "SYSTEM-010,VCPU-024.2,VCPU-030.2",
 	   HCABI_FID_SYSTEM_REBOOT_SINCE)
 {
 	struct hcabi_ret r;

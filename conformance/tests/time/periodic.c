@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * TIME.SET_PERIODIC (HCABI 1.1): TIME-040, TIME-041, TIME-042.
+ * TIME.SET_PERIODIC (HCABI 1.1): TIME-040, TIME-041, TIME-042 (each check
+ * names the part it checks).
  *
  * What:
  *  - TIME-040: a vector below 32 (0, 1, 31), a vector with a reserved bit set
@@ -116,13 +117,15 @@ static uint64_t pv_cancel(unsigned vector, const char *what)
 	struct hcabi_ret r = hcabi_time_cancel_timer();
 	bool pending = hcabi_apic_irr(vector);
 
-	check_ret(r, HCABI_SUCCESS, 1, "TIME-042", "CANCEL_TIMER of the periodic timer (%s)", what);
+	check_ret(r, HCABI_SUCCESS, 1, "TIME-042.2", "CANCEL_TIMER of the periodic timer (%s)",
+		  what);
 	return c + (pending ? 1 : 0);
 }
 
-/* ---- TIME-040 ---------------------------------------------------------------------- */
+/* ---- TIME-040.1 to .4 -------------------------------------------------------------------- */
 
-HCABI_TEST(time_periodic_args, "TIME.set_periodic_validation", "TIME-040,TIME-042,X86-005",
+HCABI_TEST(time_periodic_args, "TIME.set_periodic_validation",
+	   "TIME-040.1,TIME-040.2,TIME-040.3,TIME-040.4,TIME-042.2,X86-005",
 	   HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	static const uint64_t bad_vectors[] = {
@@ -134,62 +137,65 @@ HCABI_TEST(time_periodic_args, "TIME.set_periodic_validation", "TIME-040,TIME-04
 
 	/* a one-shot timer armed before stays as it was */
 	deadline = pv_now() + HCABI_MS(300);
-	if (!check_status(hcabi_time_set_timer(deadline, PV_A), HCABI_SUCCESS, "TIME-040",
+	if (!check_status(hcabi_time_set_timer(deadline, PV_A), HCABI_SUCCESS, "TIME-040.4",
 			  "SET_TIMER(+300 ms, vector 0x%x) before the invalid calls", PV_A))
 		return;
 	first = pv_now() + HCABI_MS(1);
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(bad_vectors); i++)
-		check_status(hcabi_time_set_periodic(first, HCABI_MS(10), bad_vectors[i]),
-			     HCABI_ERR_INVALID_PARAM, "TIME-040",
-			     "SET_PERIODIC(+1 ms, 10 ms, vector 0x%llx)",
-			     (unsigned long long)bad_vectors[i]);
+		check_status(
+		    hcabi_time_set_periodic(first, HCABI_MS(10), bad_vectors[i]),
+		    HCABI_ERR_INVALID_PARAM,
+		    (bad_vectors[i] >> 8) ? "TIME-040.2" /* a reserved bit */ : "TIME-040.1",
+		    "SET_PERIODIC(+1 ms, 10 ms, vector 0x%llx)",
+		    (unsigned long long)bad_vectors[i]);
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(bad_periods); i++)
 		check_status(
 		    hcabi_time_set_periodic(first, bad_periods[i], PV_B), HCABI_ERR_INVALID_PARAM,
-		    "TIME-040",
+		    "TIME-040.3",
 		    "SET_PERIODIC(+1 ms, period %llu ns < HCABI_TIMER_MIN_PERIOD, vector 0x%x)",
 		    (unsigned long long)bad_periods[i], PV_B);
-	check_status(hcabi_time_set_periodic(first, 0, 0x100), HCABI_ERR_INVALID_PARAM, "TIME-040",
-		     "SET_PERIODIC(+1 ms, period 0, vector 0x100)");
-	check_true(pv_wait(pv_count(0, PV_A), 1), "TIME-040",
+	check_status(hcabi_time_set_periodic(first, 0, 0x100), HCABI_ERR_INVALID_PARAM,
+		     "TIME-040.3", "SET_PERIODIC(+1 ms, period 0, vector 0x100)");
+	check_true(pv_wait(pv_count(0, PV_A), 1), "TIME-040.4",
 		   "the one-shot timer armed before the invalid calls still fired");
 	pv_quiet(HCABI_MS(200));
-	check_eq_u64(*pv_count(0, PV_A), 1, "TIME-040", "it fired once: it was not made periodic");
-	check_ge_u64(pv.last_at[0][PV_A - PV_A], deadline, "TIME-040",
+	check_eq_u64(*pv_count(0, PV_A), 1, "TIME-040.4",
+		     "it fired once: it was not made periodic");
+	check_ge_u64(pv.last_at[0][PV_A - PV_A], deadline, "TIME-040.4",
 		     "its deadline was left unchanged (fired at or after it)");
-	check_eq_u64(*pv_count(0, PV_B), 0, "TIME-040",
+	check_eq_u64(*pv_count(0, PV_B), 0, "TIME-040.4",
 		     "nothing arrived on vector 0x%x of the rejected calls", PV_B);
 
 	/* a periodic timer armed before keeps ticking on its own vector */
 	pv_setup();
 	if (!check_status(hcabi_time_set_periodic(pv_now() + HCABI_MS(20), HCABI_MS(20), PV_A),
-			  HCABI_SUCCESS, "TIME-040", "SET_PERIODIC(+20 ms, 20 ms, vector 0x%x)",
+			  HCABI_SUCCESS, "TIME-040.4", "SET_PERIODIC(+20 ms, 20 ms, vector 0x%x)",
 			  PV_A))
 		return;
 	first = pv_now() + HCABI_MS(1);
 	check_status(hcabi_time_set_periodic(first, HCABI_MS(10), 31), HCABI_ERR_INVALID_PARAM,
-		     "TIME-040", "SET_PERIODIC(+1 ms, 10 ms, vector 31) while periodic");
+		     "TIME-040.1", "SET_PERIODIC(+1 ms, 10 ms, vector 31) while periodic");
 	check_status(hcabi_time_set_periodic(first, HCABI_MS(10), 0x100 | PV_B),
-		     HCABI_ERR_INVALID_PARAM, "TIME-040",
+		     HCABI_ERR_INVALID_PARAM, "TIME-040.2",
 		     "SET_PERIODIC(+1 ms, 10 ms, vector 0x%x) while periodic", 0x100 | PV_B);
 	check_status(hcabi_time_set_periodic(first, HCABI_TIMER_MIN_PERIOD - 1, PV_B),
-		     HCABI_ERR_INVALID_PARAM, "TIME-040",
+		     HCABI_ERR_INVALID_PARAM, "TIME-040.3",
 		     "SET_PERIODIC(+1 ms, HCABI_TIMER_MIN_PERIOD - 1, vector 0x%x) while periodic",
 		     PV_B);
-	check_true(pv_wait(pv_count(0, PV_A), 2), "TIME-040",
+	check_true(pv_wait(pv_count(0, PV_A), 2), "TIME-040.4",
 		   "the periodic timer armed before the invalid calls kept ticking (2 ticks)");
-	check_eq_u64(*pv_count(0, PV_B), 0, "TIME-040",
+	check_eq_u64(*pv_count(0, PV_B), 0, "TIME-040.4",
 		     "nothing arrived on vector 0x%x of the rejected calls", PV_B);
 	pv_cancel(PV_A, "after the rejected calls");
 
 	/* boundaries: vectors 32 and 255, the shortest and the longest period
 	 * (first tick never: nothing fires) */
 	check_status(hcabi_time_set_periodic(~0ull, HCABI_TIMER_MIN_PERIOD, HCABI_VECTOR_MIN),
-		     HCABI_SUCCESS, "TIME-040",
+		     HCABI_SUCCESS, "TIME-040.1",
 		     "SET_PERIODIC(never, HCABI_TIMER_MIN_PERIOD, vector 32)");
-	check_status(hcabi_time_set_periodic(~0ull, ~0ull, 255), HCABI_SUCCESS, "TIME-040",
+	check_status(hcabi_time_set_periodic(~0ull, ~0ull, 255), HCABI_SUCCESS, "TIME-040.2",
 		     "SET_PERIODIC(never, 2^64-1 ns, vector 255)");
-	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 1, "TIME-042",
+	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 1, "TIME-042.2",
 		  "CANCEL_TIMER of that periodic timer");
 }
 
@@ -209,7 +215,7 @@ static void watch_task(void *arg)
 }
 
 HCABI_TEST(time_periodic_grid, "TIME.periodic_ticks_on_grid",
-	   "TIME-041,TIME-042,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   "TIME-041.1,TIME-041.2,TIME-042.2,TIME-042.3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
 	   HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	const uint64_t period = HCABI_MS(20);
@@ -229,7 +235,7 @@ HCABI_TEST(time_periodic_grid, "TIME.periodic_ticks_on_grid",
 
 	first = pv_now() + period;
 	if (!check_status(hcabi_time_set_periodic(first, period, PV_GRID), HCABI_SUCCESS,
-			  "TIME-041",
+			  "TIME-041.1",
 			  "SET_PERIODIC(first = now + 20 ms, period 20 ms, vector 0x%x)", PV_GRID))
 		goto out;
 	/* at least ten periods, and until three ticks came (at most PV_WAIT) */
@@ -246,19 +252,19 @@ HCABI_TEST(time_periodic_grid, "TIME.periodic_ticks_on_grid",
 
 	n = *pv_count(0, PV_GRID);
 	passed = end >= first ? (end - first) / period + 1 : 0;
-	check_ge_u64(n, 1, "TIME-041", "ticks delivered (%llu grid points passed)",
+	check_ge_u64(n, 1, "TIME-041.1", "ticks delivered (%llu grid points passed)",
 		     (unsigned long long)passed);
-	check_true(n <= passed, "TIME-041",
+	check_true(n <= passed, "TIME-041.2",
 		   "%llu ticks delivered, no more than the %llu grid points passed before "
 		   "CANCEL_TIMER returned",
 		   (unsigned long long)n, (unsigned long long)passed);
-	check_true(n <= after, "TIME-042",
+	check_true(n <= after, "TIME-042.3",
 		   "%llu ticks delivered, no more than the %llu counted or pending when "
 		   "CANCEL_TIMER returned",
 		   (unsigned long long)n, (unsigned long long)after);
 	for (uint64_t i = 0; i < n && i < PV_MAX_TICKS; i++) {
 		if (pv.grid_at[i] < first + i * period) {
-			check_ge_u64(pv.grid_at[i], first + i * period, "TIME-041",
+			check_ge_u64(pv.grid_at[i], first + i * period, "TIME-041.2",
 				     "GET_MONOTONIC in the handler of tick %llu vs its grid point "
 				     "first + %llu * period",
 				     (unsigned long long)i, (unsigned long long)i);
@@ -266,15 +272,15 @@ HCABI_TEST(time_periodic_grid, "TIME.periodic_ticks_on_grid",
 		}
 	}
 	if (!early)
-		check_true(true, "TIME-041",
+		check_true(true, "TIME-041.2",
 			   "every one of the %llu ticks saw GET_MONOTONIC >= first + i * period",
 			   (unsigned long long)n);
 
 	/* a first tick in the past fires at once */
 	pv_setup();
 	if (check_status(hcabi_time_set_periodic(0, HCABI_SEC(3600), PV_A), HCABI_SUCCESS,
-			 "TIME-041", "SET_PERIODIC(first = 0, in the past; period 1 h)"))
-		check_true(pv_wait(pv_count(0, PV_A), 1), "TIME-041",
+			 "TIME-041.1", "SET_PERIODIC(first = 0, in the past; period 1 h)"))
+		check_true(pv_wait(pv_count(0, PV_A), 1), "TIME-041.1",
 			   "its first tick, already due, fired");
 	pv_cancel(PV_A, "first tick in the past");
 
@@ -284,40 +290,40 @@ out:
 		if (!test_wait_cpu(1, PV_WAIT)) {
 			return;
 		}
-		check_eq_u64(*pv_count(1, PV_GRID) + *pv_count(1, PV_A), 0, "TIME-041",
+		check_eq_u64(*pv_count(1, PV_GRID) + *pv_count(1, PV_A), 0, "TIME-041.1",
 			     "vCPU 0's periodic ticks did not arrive on vCPU 1");
 	}
 }
 
 /* ---- TIME-042: runs until cancelled or replaced ------------------------------------- */
 
-HCABI_TEST(time_periodic_cancel, "TIME.periodic_until_cancel", "TIME-042,X86-005",
-	   HCABI_FID_TIME_SET_PERIODIC_SINCE)
+HCABI_TEST(time_periodic_cancel, "TIME.periodic_until_cancel",
+	   "TIME-042.1,TIME-042.2,TIME-042.3,TIME-030.3,X86-005", HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	uint64_t most;
 	bool ok;
 
 	pv_setup();
 	if (!check_status(hcabi_time_set_periodic(pv_now() + HCABI_MS(20), HCABI_MS(20), PV_A),
-			  HCABI_SUCCESS, "TIME-042", "SET_PERIODIC(+20 ms, 20 ms, vector 0x%x)",
+			  HCABI_SUCCESS, "TIME-042.1", "SET_PERIODIC(+20 ms, 20 ms, vector 0x%x)",
 			  PV_A))
 		return;
 	ok = pv_wait(pv_count(0, PV_A), 2);
-	check_true(ok, "TIME-042", "it keeps firing: %llu ticks (2 wanted)",
+	check_true(ok, "TIME-042.1", "it keeps firing: %llu ticks (2 wanted)",
 		   (unsigned long long)*pv_count(0, PV_A));
 	most = pv_cancel(PV_A, "after two ticks");
-	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 0, "TIME-042",
+	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 0, "TIME-030.3",
 		  "a second CANCEL_TIMER: nothing is armed");
 	pv_quiet(PV_QUIET);
-	check_eq_u64(*pv_count(0, PV_A), most, "TIME-042",
+	check_eq_u64(*pv_count(0, PV_A), most, "TIME-042.3",
 		     "ticks after %llu ms with interrupts enabled: those counted or pending when "
 		     "CANCEL_TIMER returned, none later",
 		     (unsigned long long)(PV_QUIET / 1000000));
-	check_true(!hcabi_apic_irr(PV_A), "TIME-042", "nothing pending in IRR after the watch");
+	check_true(!hcabi_apic_irr(PV_A), "TIME-042.3", "nothing pending in IRR after the watch");
 }
 
-HCABI_TEST(time_periodic_replaced, "TIME.periodic_replaced", "TIME-042,X86-005",
-	   HCABI_FID_TIME_SET_PERIODIC_SINCE)
+HCABI_TEST(time_periodic_replaced, "TIME.periodic_replaced",
+	   "TIME-042.1,TIME-042.2,TIME-030.3,X86-005", HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	uint64_t a_most, deadline;
 	uint64_t a_count;
@@ -326,45 +332,45 @@ HCABI_TEST(time_periodic_replaced, "TIME.periodic_replaced", "TIME-042,X86-005",
 	/* SET_TIMER replaces a periodic timer */
 	pv_setup();
 	if (!check_status(hcabi_time_set_periodic(pv_now() + HCABI_MS(10), HCABI_MS(10), PV_A),
-			  HCABI_SUCCESS, "TIME-042", "SET_PERIODIC(+10 ms, 10 ms, vector 0x%x)",
+			  HCABI_SUCCESS, "TIME-042.1", "SET_PERIODIC(+10 ms, 10 ms, vector 0x%x)",
 			  PV_A))
 		return;
-	check_true(pv_wait(pv_count(0, PV_A), 1), "TIME-042", "it ticked");
+	check_true(pv_wait(pv_count(0, PV_A), 1), "TIME-042.1", "it ticked");
 	a_count = *pv_count(0, PV_A);
 	deadline = pv_now() + HCABI_MS(100);
-	check_status(hcabi_time_set_timer(deadline, PV_B), HCABI_SUCCESS, "TIME-042",
+	check_status(hcabi_time_set_timer(deadline, PV_B), HCABI_SUCCESS, "TIME-042.1",
 		     "SET_TIMER(+100 ms, vector 0x%x) replaces it", PV_B);
 	a_pending = hcabi_apic_irr(PV_A);
 	a_most = a_count + (a_pending ? 1 : 0);
-	check_true(pv_wait(pv_count(0, PV_B), 1), "TIME-042", "the one-shot timer fired");
+	check_true(pv_wait(pv_count(0, PV_B), 1), "TIME-042.1", "the one-shot timer fired");
 	pv_quiet(HCABI_MS(300));
-	check_eq_u64(*pv_count(0, PV_B), 1, "TIME-042", "the one-shot timer fired once");
-	check_ge_u64(pv.last_at[0][PV_B - PV_A], deadline, "TIME-042",
+	check_eq_u64(*pv_count(0, PV_B), 1, "TIME-042.1", "the one-shot timer fired once");
+	check_ge_u64(pv.last_at[0][PV_B - PV_A], deadline, "TIME-042.1",
 		     "the one-shot timer fired at or after its deadline");
-	check_eq_u64(*pv_count(0, PV_A), a_most, "TIME-042",
+	check_eq_u64(*pv_count(0, PV_A), a_most, "TIME-042.1",
 		     "the periodic vector 0x%x stopped when SET_TIMER returned", PV_A);
-	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 0, "TIME-042",
+	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 0, "TIME-030.3",
 		  "CANCEL_TIMER after the one-shot timer fired");
 
 	/* SET_PERIODIC replaces a periodic timer */
 	pv_setup();
 	if (!check_status(hcabi_time_set_periodic(pv_now() + HCABI_MS(10), HCABI_MS(10), PV_A),
-			  HCABI_SUCCESS, "TIME-042", "SET_PERIODIC(+10 ms, 10 ms, vector 0x%x)",
+			  HCABI_SUCCESS, "TIME-042.1", "SET_PERIODIC(+10 ms, 10 ms, vector 0x%x)",
 			  PV_A))
 		return;
-	check_true(pv_wait(pv_count(0, PV_A), 1), "TIME-042", "it ticked");
+	check_true(pv_wait(pv_count(0, PV_A), 1), "TIME-042.1", "it ticked");
 	a_count = *pv_count(0, PV_A);
 	check_status(hcabi_time_set_periodic(pv_now() + HCABI_MS(30), HCABI_MS(30), PV_B),
-		     HCABI_SUCCESS, "TIME-042",
+		     HCABI_SUCCESS, "TIME-042.1",
 		     "SET_PERIODIC(+30 ms, 30 ms, vector 0x%x) replaces it", PV_B);
 	a_pending = hcabi_apic_irr(PV_A);
 	a_most = a_count + (a_pending ? 1 : 0);
 	ok = pv_wait(pv_count(0, PV_B), 3);
-	check_true(ok, "TIME-042", "the new periodic timer ticks: %llu ticks (3 wanted)",
+	check_true(ok, "TIME-042.1", "the new periodic timer ticks: %llu ticks (3 wanted)",
 		   (unsigned long long)*pv_count(0, PV_B));
 	pv_cancel(PV_B, "the replacing timer");
 	pv_quiet(HCABI_MS(200));
-	check_eq_u64(*pv_count(0, PV_A), a_most, "TIME-042",
+	check_eq_u64(*pv_count(0, PV_A), a_most, "TIME-042.1",
 		     "the replaced vector 0x%x stopped when SET_PERIODIC returned", PV_A);
 }
 
@@ -400,7 +406,7 @@ static void stop_watch_task(void *arg)
 }
 
 HCABI_TEST(time_periodic_stop, "TIME.periodic_cancelled_by_stop",
-	   "TIME-042,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_TIME_SET_PERIODIC_SINCE)
+	   "TIME-042.1,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004", HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	if (!test_require_cpus(2))
 		return;
@@ -408,18 +414,18 @@ HCABI_TEST(time_periodic_stop, "TIME.periodic_cancelled_by_stop",
 	memset((void *)&stopper, 0, sizeof(stopper));
 	if (!test_run_on_cpu(1, stop_arm_task, 0))
 		return;
-	if (!check_eq_u64((uint64_t)stopper.status, HCABI_SUCCESS, "TIME-042",
+	if (!check_eq_u64((uint64_t)stopper.status, HCABI_SUCCESS, "TIME-042.1",
 			  "SET_PERIODIC(+10 ms, 10 ms) on vCPU 1"))
 		return;
-	check_ge_u64(stopper.ticks_before, 2, "TIME-042", "vCPU 1's periodic timer ticked");
-	check_ret(hcabi_vcpu_get_status(1), HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "TIME-042",
+	check_ge_u64(stopper.ticks_before, 2, "TIME-042.1", "vCPU 1's periodic timer ticked");
+	check_ret(hcabi_vcpu_get_status(1), HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "TIME-042.1",
 		  "vCPU 1 stopped itself with its periodic timer armed");
 	delay_ns(HCABI_MS(100)); /* ten periods while stopped */
 	if (!test_run_on_cpu(1, stop_watch_task, 0))
 		return;
-	check_true(!stopper.irr_after, "TIME-042",
+	check_true(!stopper.irr_after, "TIME-042.1",
 		   "restarted vCPU 1 has nothing pending on vector 0x%x", PV_B);
-	check_eq_u64(stopper.ticks_after, 0, "TIME-042",
+	check_eq_u64(stopper.ticks_after, 0, "TIME-042.1",
 		     "restarted vCPU 1 took no tick in 300 ms: VCPU.STOP cancelled the timer");
-	check_eq_u64(*pv_count(0, PV_B), 0, "TIME-042", "and vCPU 0 took none either");
+	check_eq_u64(*pv_count(0, PV_B), 0, "TIME-042.1", "and vCPU 0 took none either");
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * TIME.SET_TIMER and TIME.CANCEL_TIMER: TIME-020 .. TIME-024, TIME-030.
+ * TIME.SET_TIMER and TIME.CANCEL_TIMER: TIME-020 .. TIME-024, TIME-030 (each
+ * check names the part it checks).
  *
  * What:
  *  - TIME-020: vectors 0, 31 and with any of bits 63:8 set are
@@ -28,8 +29,8 @@
  */
 #include "time_common.h"
 
-HCABI_TEST(time_timer_vectors, "TIME.set_timer_vector_validation", "TIME-020,X86-005",
-	   HCABI_FID_TIME_SET_TIMER_SINCE)
+HCABI_TEST(time_timer_vectors, "TIME.set_timer_vector_validation",
+	   "TIME-020.1,TIME-020.2,TIME-020.3,TIME-030.2,X86-005", HCABI_FID_TIME_SET_TIMER_SINCE)
 {
 	static const uint64_t bad[] = {
 	    0, 1, 31, 0x100 | TV_B, (1ull << 63) | TV_B, ~0ull, 0xFFFFFFFF00000000ull | TV_B};
@@ -37,27 +38,28 @@ HCABI_TEST(time_timer_vectors, "TIME.set_timer_vector_validation", "TIME-020,X86
 
 	time_setup();
 	deadline = now() + HCABI_MS(200);
-	if (!check_status(hcabi_time_set_timer(deadline, TV_A), HCABI_SUCCESS, "TIME-020",
+	if (!check_status(hcabi_time_set_timer(deadline, TV_A), HCABI_SUCCESS, "TIME-020.3",
 			  "SET_TIMER(+200 ms, vector 0x%x)", TV_A))
 		return;
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(bad); i++)
 		check_status(hcabi_time_set_timer(now() + HCABI_MS(1), bad[i]),
-			     HCABI_ERR_INVALID_PARAM, "TIME-020", "SET_TIMER(+1 ms, vector 0x%llx)",
-			     (unsigned long long)bad[i]);
-	check_true(wait_hits(&hits(0, TV_A)->count, 1), "TIME-020",
+			     HCABI_ERR_INVALID_PARAM,
+			     (bad[i] >> 8) ? "TIME-020.2" /* a reserved bit */ : "TIME-020.1",
+			     "SET_TIMER(+1 ms, vector 0x%llx)", (unsigned long long)bad[i]);
+	check_true(wait_hits(&hits(0, TV_A)->count, 1), "TIME-020.3",
 		   "the timer armed before the invalid calls still fired");
 	quiet(HCABI_MS(100));
-	check_eq_u64(hits(0, TV_A)->count, 1, "TIME-020", "it fired once");
-	check_ge_u64(hits(0, TV_A)->first_at, deadline, "TIME-020",
+	check_eq_u64(hits(0, TV_A)->count, 1, "TIME-020.3", "it fired once");
+	check_ge_u64(hits(0, TV_A)->first_at, deadline, "TIME-020.3",
 		     "its deadline was left unchanged (fired at or after it)");
-	check_eq_u64(hits(0, TV_B)->count, 0, "TIME-020", "nothing arrived on vector 0x%x", TV_B);
+	check_eq_u64(hits(0, TV_B)->count, 0, "TIME-020.3", "nothing arrived on vector 0x%x", TV_B);
 
 	/* boundaries 32 and 255 are valid vectors */
-	check_status(hcabi_time_set_timer(~0ull, HCABI_VECTOR_MIN), HCABI_SUCCESS, "TIME-020",
+	check_status(hcabi_time_set_timer(~0ull, HCABI_VECTOR_MIN), HCABI_SUCCESS, "TIME-020.1",
 		     "SET_TIMER(never, vector 32)");
-	check_status(hcabi_time_set_timer(~0ull, 255), HCABI_SUCCESS, "TIME-020",
+	check_status(hcabi_time_set_timer(~0ull, 255), HCABI_SUCCESS, "TIME-020.2",
 		     "SET_TIMER(never, vector 255)");
-	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 1, "TIME-020",
+	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 1, "TIME-030.2",
 		  "CANCEL_TIMER of that far-future timer");
 }
 
@@ -87,25 +89,26 @@ static void remote_task(void *arg)
 }
 
 HCABI_TEST(time_timer_fires, "TIME.timer_fires_once_here",
-	   "TIME-021,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_TIME_SET_TIMER_SINCE)
+	   "TIME-021.1,TIME-021.2,TIME-021.3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   HCABI_FID_TIME_SET_TIMER_SINCE)
 {
 	uint64_t deadline, start;
 	bool pending = false;
 
 	time_setup();
 	deadline = now() + HCABI_MS(20);
-	if (!check_status(hcabi_time_set_timer(deadline, TV_A), HCABI_SUCCESS, "TIME-021",
+	if (!check_status(hcabi_time_set_timer(deadline, TV_A), HCABI_SUCCESS, "TIME-021.1",
 			  "SET_TIMER(+20 ms, vector 0x%x)", TV_A))
 		return;
 	/* interrupts disabled: it must become pending in this vCPU's LAPIC */
 	start = now();
 	while (!(pending = hcabi_apic_irr(TV_A)) && now() - start < TIME_WAIT)
 		hcabi_pause();
-	check_true(pending, "TIME-021", "vector 0x%x pending in the LAPIC IRR (IF=0)", TV_A);
-	check_eq_u64(hits(0, TV_A)->count, 0, "TIME-021", "not delivered while IF=0");
-	check_true(wait_hits(&hits(0, TV_A)->count, 1), "TIME-021", "delivered once IF=1");
+	check_true(pending, "TIME-021.1", "vector 0x%x pending in the LAPIC IRR (IF=0)", TV_A);
+	check_eq_u64(hits(0, TV_A)->count, 0, "TIME-021.1", "not delivered while IF=0");
+	check_true(wait_hits(&hits(0, TV_A)->count, 1), "TIME-021.1", "delivered once IF=1");
 	quiet(TIME_QUIET);
-	check_eq_u64(hits(0, TV_A)->count, 1, "TIME-021", "delivered exactly once in %llu ms",
+	check_eq_u64(hits(0, TV_A)->count, 1, "TIME-021.2", "delivered exactly once in %llu ms",
 		     (unsigned long long)(TIME_QUIET / 1000000));
 
 	if (smp_count() < 2 || !hcabi_has_ext(HCABI_EID_VCPU)) {
@@ -125,9 +128,9 @@ HCABI_TEST(time_timer_fires, "TIME.timer_fires_once_here",
 	if (!test_wait_cpu(1, TIME_WAIT)) {
 		return;
 	}
-	check_eq_u64((uint64_t)rem.status, HCABI_SUCCESS, "TIME-021", "SET_TIMER on vCPU 1");
-	check_eq_u64(hits(1, TV_C)->count, 1, "TIME-021", "vCPU 1's timer fired once on vCPU 1");
-	check_eq_u64(hits(0, TV_C)->count, 0, "TIME-021", "and not on vCPU 0");
+	check_eq_u64((uint64_t)rem.status, HCABI_SUCCESS, "TIME-021.1", "SET_TIMER on vCPU 1");
+	check_eq_u64(hits(1, TV_C)->count, 1, "TIME-021.2", "vCPU 1's timer fired once on vCPU 1");
+	check_eq_u64(hits(0, TV_C)->count, 0, "TIME-021.3", "and not on vCPU 0");
 
 	/* vCPU 0 arms; vCPU 1 watches with interrupts enabled */
 	memset(&rem, 0, sizeof(rem));
@@ -135,15 +138,16 @@ HCABI_TEST(time_timer_fires, "TIME.timer_fires_once_here",
 	if (!test_start_on_cpu(1, remote_task, 0)) {
 		return;
 	}
-	check_status(hcabi_time_set_timer(now() + HCABI_MS(30), TV_B), HCABI_SUCCESS, "TIME-021",
+	check_status(hcabi_time_set_timer(now() + HCABI_MS(30), TV_B), HCABI_SUCCESS, "TIME-021.1",
 		     "SET_TIMER(+30 ms, vector 0x%x) on vCPU 0", TV_B);
-	check_true(wait_hits(&hits(0, TV_B)->count, 1), "TIME-021", "it fired on vCPU 0");
+	check_true(wait_hits(&hits(0, TV_B)->count, 1), "TIME-021.1", "it fired on vCPU 0");
 	quiet(HCABI_MS(200));
 	hcabi_atomic_store(&rem.stop, 1);
 	if (!test_wait_cpu(1, TIME_WAIT)) {
 		return;
 	}
-	check_eq_u64(hits(1, TV_B)->count, 0, "TIME-021", "vCPU 0's timer did not fire on vCPU 1");
+	check_eq_u64(hits(1, TV_B)->count, 0, "TIME-021.3",
+		     "vCPU 0's timer did not fire on vCPU 1");
 }
 
 HCABI_TEST(time_timer_not_early, "TIME.timer_not_before_deadline", "TIME-022,X86-005",
@@ -207,9 +211,9 @@ static bool arm_then_rearm(uint64_t first_ns, unsigned v1, uint64_t second_ns, u
 		r2 = hcabi_time_set_timer(t + second_ns, v2);
 		if (now() < t + first_ns || r1.status != HCABI_SUCCESS ||
 		    r2.status != HCABI_SUCCESS) {
-			check_status(r1, HCABI_SUCCESS, "TIME-024",
+			check_status(r1, HCABI_SUCCESS, "TIME-024.1",
 				     "SET_TIMER of the first setting");
-			check_status(r2, HCABI_SUCCESS, "TIME-024",
+			check_status(r2, HCABI_SUCCESS, "TIME-024.1",
 				     "SET_TIMER of the second setting replaces it");
 			*deadline = t + second_ns;
 			return r1.status == HCABI_SUCCESS && r2.status == HCABI_SUCCESS;
@@ -220,7 +224,7 @@ static bool arm_then_rearm(uint64_t first_ns, unsigned v1, uint64_t second_ns, u
 	return false;
 }
 
-HCABI_TEST(time_timer_rearm, "TIME.timer_rearm_replaces", "TIME-024,X86-005",
+HCABI_TEST(time_timer_rearm, "TIME.timer_rearm_replaces", "TIME-024.1,TIME-024.2,X86-005",
 	   HCABI_FID_TIME_SET_TIMER_SINCE)
 {
 	uint64_t late;
@@ -229,64 +233,67 @@ HCABI_TEST(time_timer_rearm, "TIME.timer_rearm_replaces", "TIME-024,X86-005",
 		test_skip("the guest was paused past the first deadline in 5 attempts");
 		return;
 	}
-	check_true(wait_hits(&hits(0, TV_B)->count, 1), "TIME-024", "B fired");
+	check_true(wait_hits(&hits(0, TV_B)->count, 1), "TIME-024.1", "B fired");
 	quiet(HCABI_MS(200));
-	check_eq_u64(hits(0, TV_A)->count, 0, "TIME-024",
+	check_eq_u64(hits(0, TV_A)->count, 0, "TIME-024.2",
 		     "A, whose deadline came first, never fired");
-	check_eq_u64(hits(0, TV_B)->count, 1, "TIME-024", "B fired once");
+	check_eq_u64(hits(0, TV_B)->count, 1, "TIME-024.1", "B fired once");
 
 	if (!arm_then_rearm(HCABI_MS(50), TV_C, HCABI_MS(400), TV_C, &late)) {
 		test_skip("the guest was paused past the first deadline in 5 attempts");
 		return;
 	}
-	check_true(wait_hits(&hits(0, TV_C)->count, 1), "TIME-024", "C fired");
-	check_ge_u64(hits(0, TV_C)->first_at, late, "TIME-024",
+	check_true(wait_hits(&hits(0, TV_C)->count, 1), "TIME-024.1", "C fired");
+	check_ge_u64(hits(0, TV_C)->first_at, late, "TIME-024.2",
 		     "C fired at the new deadline, not the old one");
 	quiet(HCABI_MS(200));
-	check_eq_u64(hits(0, TV_C)->count, 1, "TIME-024", "C fired once");
+	check_eq_u64(hits(0, TV_C)->count, 1, "TIME-024.2", "C fired once");
 }
 
-HCABI_TEST(time_cancel, "TIME.cancel_timer", "TIME-030,X86-005", HCABI_FID_TIME_CANCEL_TIMER_SINCE)
+HCABI_TEST(time_cancel, "TIME.cancel_timer", "TIME-030.1,TIME-030.2,TIME-030.3,X86-005",
+	   HCABI_FID_TIME_CANCEL_TIMER_SINCE)
 {
 	uint64_t deadline, start;
 	bool pending = false;
 
 	time_setup();
 	hcabi_time_cancel_timer();
-	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 0, "TIME-030",
+	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 0, "TIME-030.3",
 		  "CANCEL_TIMER with nothing armed");
 
 	deadline = now() + HCABI_MS(200);
-	check_status(hcabi_time_set_timer(deadline, TV_A), HCABI_SUCCESS, "TIME-030",
+	check_status(hcabi_time_set_timer(deadline, TV_A), HCABI_SUCCESS, "TIME-030.2",
 		     "SET_TIMER(+200 ms)");
-	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 1, "TIME-030",
+	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 1, "TIME-030.2",
 		  "CANCEL_TIMER of the armed timer");
-	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 0, "TIME-030", "a second CANCEL_TIMER");
+	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 0, "TIME-030.3",
+		  "a second CANCEL_TIMER");
 	hcabi_irq_enable();
 	while (now() < deadline + TIME_QUIET)
 		hcabi_pause();
 	hcabi_irq_disable();
-	check_eq_u64(hits(0, TV_A)->count, 0, "TIME-030",
+	check_eq_u64(hits(0, TV_A)->count, 0, "TIME-030.1",
 		     "the cancelled timer did not fire (watched until 500 ms past its deadline)");
 
 	/* after it fired */
-	check_status(hcabi_time_set_timer(now() + HCABI_MS(5), TV_B), HCABI_SUCCESS, "TIME-030",
+	check_status(hcabi_time_set_timer(now() + HCABI_MS(5), TV_B), HCABI_SUCCESS, "TIME-030.3",
 		     "SET_TIMER(+5 ms)");
-	if (check_true(wait_hits(&hits(0, TV_B)->count, 1), "TIME-030", "it fired"))
-		check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 0, "TIME-030",
+	if (check_true(wait_hits(&hits(0, TV_B)->count, 1), "TIME-030.3", "it fired"))
+		check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 0, "TIME-030.3",
 			  "CANCEL_TIMER after the timer fired");
 
 	/* fired while IF=0: stays pending through the cancel */
-	check_status(hcabi_time_set_timer(0, TV_C), HCABI_SUCCESS, "TIME-030",
+	check_status(hcabi_time_set_timer(0, TV_C), HCABI_SUCCESS, "TIME-030.3",
 		     "SET_TIMER(past deadline) with IF=0");
 	start = now();
 	while (!(pending = hcabi_apic_irr(TV_C)) && now() - start < TIME_WAIT)
 		hcabi_pause();
-	if (!check_true(pending, "TIME-030", "its vector became pending in IRR"))
+	if (!check_true(pending, "TIME-030.3", "its vector became pending in IRR"))
 		return;
-	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 0, "TIME-030",
+	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 0, "TIME-030.3",
 		  "CANCEL_TIMER of a timer that has already made its interrupt pending");
-	check_true(hcabi_apic_irr(TV_C), "TIME-030", "the interrupt is still pending after CANCEL");
-	check_true(wait_hits(&hits(0, TV_C)->count, 1), "TIME-030",
+	check_true(hcabi_apic_irr(TV_C), "TIME-030.3",
+		   "the interrupt is still pending after CANCEL");
+	check_true(wait_hits(&hits(0, TV_C)->count, 1), "TIME-030.3",
 		   "and is delivered once interrupts are enabled");
 }

@@ -1,23 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * TLB.FLUSH arguments: TLB-001, TLB-003 (mask 0, stopped targets).
+ * TLB.FLUSH arguments: TLB-001.1 to TLB-001.4, TLB-003.1 (stopped targets),
+ * TLB-003.3 (mask 0).
  *
  * What:
  *  - a mask naming an index that is not below the vCPU count is
  *    INVALID_PARAM with RDX = 0, including a base near 2^64 whose base + i
- *    wraps around to a small index (TLB-001); the count comes from
+ *    wraps around to a small index (TLB-001.1); the count comes from
  *    VCPU.GET_COUNT, so this needs VCPU (skipped without it);
- *  - with npages not zero: a gva with any of bits 11:0 set, a non-canonical
- *    gva (either side of the hole), a range that runs from the last
- *    lower-half page into the hole, a range that wraps around 2^64, and a
- *    page count so large that npages * 4096 overflows are INVALID_PARAM
- *    (TLB-001);
+ *  - with npages not zero: a gva with any of bits 11:0 set (TLB-001.2), a
+ *    non-canonical gva (either side of the hole), a range that runs from the
+ *    last lower-half page into the hole (TLB-001.3), a range that wraps
+ *    around 2^64, and a page count so large that npages * 4096 overflows
+ *    (TLB-001.4) are INVALID_PARAM;
  *  - the valid edges are accepted: the last lower-half page, the first
  *    upper-half page, and, with npages 0, a gva that would be invalid (it is
- *    ignored then) (TLB-001);
- *  - mask 0 returns SUCCESS with 0 whatever base says, and a mask naming
- *    stopped vCPUs (and the caller) returns SUCCESS with 0 and leaves them
- *    stopped (TLB-003).
+ *    ignored then), each citing the part whose edge it is;
+ *  - mask 0 returns SUCCESS with 0 whatever base says (TLB-003.3), and a
+ *    mask naming stopped vCPUs (and the caller) returns SUCCESS with 0 and
+ *    leaves them stopped (TLB-003.1).
  * Why: a guest's shootdown code computes masks and ranges; an off-by-one
  * range or a wrapped index accepted silently would flush the wrong thing.
  * Not checked: that a rejected call "flushes nothing" - a CPU may drop any
@@ -33,7 +34,7 @@ struct flush_case {
 	const char *what;
 };
 
-HCABI_TEST(tlb_flush_bad_mask, "TLB.flush_bad_mask", "TLB-001,X86-005", HCABI_FID_TLB_FLUSH_SINCE)
+HCABI_TEST(tlb_flush_bad_mask, "TLB.flush_bad_mask", "TLB-001.1,X86-005", HCABI_FID_TLB_FLUSH_SINCE)
 {
 	unsigned n = tlb_vcpu_count();
 	unsigned me = hcabi_cpu_index();
@@ -63,67 +64,72 @@ HCABI_TEST(tlb_flush_bad_mask, "TLB.flush_bad_mask", "TLB-001,X86-005", HCABI_FI
 	for (size_t i = 0; i < k; i++)
 		check_status(
 		    hcabi_tlb_flush(cases[i].mask, cases[i].base, cases[i].gva, cases[i].npages),
-		    HCABI_ERR_INVALID_PARAM, "TLB-001",
+		    HCABI_ERR_INVALID_PARAM, "TLB-001.1",
 		    "FLUSH(mask 0x%llx, base 0x%llx, gva 0x%llx, npages %llu: %s) with %u vCPUs",
 		    (unsigned long long)cases[i].mask, (unsigned long long)cases[i].base,
 		    (unsigned long long)cases[i].gva, (unsigned long long)cases[i].npages,
 		    cases[i].what, n);
 }
 
-HCABI_TEST(tlb_flush_bad_range, "TLB.flush_bad_range", "TLB-001,X86-005", HCABI_FID_TLB_FLUSH_SINCE)
+HCABI_TEST(tlb_flush_bad_range, "TLB.flush_bad_range", "TLB-001.2,TLB-001.3,TLB-001.4,X86-005",
+	   HCABI_FID_TLB_FLUSH_SINCE)
 {
 	uint64_t self = 1ull << hcabi_cpu_index();
-	const struct flush_case bad[] = {
-	    {self, 0, TLB_VA_SELF + 8, 1, "bits 11:0 of gva = 0x008"},
-	    {self, 0, TLB_VA_SELF + 0x800, 3, "bits 11:0 of gva = 0x800"},
-	    {self, 0, 0x123, 1, "gva 0x123"},
-	    {self, 0, 0xFFF, 1, "gva 0xFFF"},
-	    {self, 0, 0x0000800000000000ull, 1, "the first non-canonical page"},
-	    {self, 0, 0xFFFF7FFFFFFFF000ull, 1, "the last non-canonical page"},
-	    {self, 0, 0x1234000000000000ull, 1, "a non-canonical gva"},
-	    {self, 0, 0x00007FFFFFFFF000ull, 2, "the last lower-half page and the next"},
-	    {self, 0, 0x00007FFFFFFFE000ull, 1ull << 20,
+	const struct range_case {
+		uint64_t gva, npages;
+		const char *req, *what;
+	} bad[] = {
+	    {TLB_VA_SELF + 8, 1, "TLB-001.2", "bits 11:0 of gva = 0x008"},
+	    {TLB_VA_SELF + 0x800, 3, "TLB-001.2", "bits 11:0 of gva = 0x800"},
+	    {0x123, 1, "TLB-001.2", "gva 0x123"},
+	    {0xFFF, 1, "TLB-001.2", "gva 0xFFF"},
+	    {0x0000800000000000ull, 1, "TLB-001.3", "the first non-canonical page"},
+	    {0xFFFF7FFFFFFFF000ull, 1, "TLB-001.3", "the last non-canonical page"},
+	    {0x1234000000000000ull, 1, "TLB-001.3", "a non-canonical gva"},
+	    {0x00007FFFFFFFF000ull, 2, "TLB-001.3", "the last lower-half page and the next"},
+	    {0x00007FFFFFFFE000ull, 1ull << 20, "TLB-001.3",
 	     "a range from the lower half into the hole"},
-	    {self, 0, 0xFFFFFFFFFFFFF000ull, 2, "a range wrapping around 2^64"},
-	    {self, 0, 0xFFFF800000000000ull, 1ull << 36, "a range from the upper half past 2^64"},
-	    {self, 0, 0, 1ull << 52, "npages 2^52 (npages * 4096 = 2^64)"},
-	    {self, 0, 0, ~0ull, "npages 2^64-1"},
-	    {self, 0, TLB_VA_SELF, 1ull << 63, "npages 2^63"},
+	    {0xFFFFFFFFFFFFF000ull, 2, "TLB-001.4", "a range wrapping around 2^64"},
+	    {0xFFFF800000000000ull, 1ull << 36, "TLB-001.4",
+	     "a range from the upper half past 2^64"},
+	    {0, 1ull << 52, "TLB-001.4", "npages 2^52 (npages * 4096 = 2^64)"},
+	    {0, ~0ull, "TLB-001.4", "npages 2^64-1"},
+	    {TLB_VA_SELF, 1ull << 63, "TLB-001.4", "npages 2^63"},
 	};
-	const struct flush_case good[] = {
-	    {self, 0, 0x00007FFFFFFFF000ull, 1, "the last lower-half page"},
-	    {self, 0, 0xFFFF800000000000ull, 1, "the first upper-half page"},
-	    {self, 0, 0, 16, "16 pages from 0"},
-	    {self, 0, TLB_VA_SELF + 8, 0, "a misaligned gva with npages 0 (ignored)"},
-	    {self, 0, 0x0000800000000000ull, 0, "a non-canonical gva with npages 0 (ignored)"},
-	    {self, 0, ~0ull, 0, "gva 2^64-1 with npages 0 (ignored)"},
+	/* the valid edge of each rule */
+	const struct range_case good[] = {
+	    {0x00007FFFFFFFF000ull, 1, "TLB-001.3", "the last lower-half page"},
+	    {0xFFFF800000000000ull, 1, "TLB-001.3", "the first upper-half page"},
+	    {0, 16, "TLB-001.4", "16 pages from 0"},
+	    {TLB_VA_SELF + 8, 0, "TLB-001.2", "a misaligned gva with npages 0 (ignored)"},
+	    {0x0000800000000000ull, 0, "TLB-001.3", "a non-canonical gva with npages 0 (ignored)"},
+	    {~0ull, 0, "TLB-001.2", "gva 2^64-1 with npages 0 (ignored)"},
 	};
 
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(bad); i++)
-		check_status(hcabi_tlb_flush(bad[i].mask, bad[i].base, bad[i].gva, bad[i].npages),
-			     HCABI_ERR_INVALID_PARAM, "TLB-001",
-			     "FLUSH(the caller, gva 0x%llx, npages 0x%llx: %s)",
-			     (unsigned long long)bad[i].gva, (unsigned long long)bad[i].npages,
-			     bad[i].what);
+		check_status(
+		    hcabi_tlb_flush(self, 0, bad[i].gva, bad[i].npages), HCABI_ERR_INVALID_PARAM,
+		    bad[i].req, "FLUSH(the caller, gva 0x%llx, npages 0x%llx: %s)",
+		    (unsigned long long)bad[i].gva, (unsigned long long)bad[i].npages, bad[i].what);
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(good); i++)
-		check_ret(hcabi_tlb_flush(good[i].mask, good[i].base, good[i].gva, good[i].npages),
-			  HCABI_SUCCESS, 0, "TLB-001",
-			  "FLUSH(the caller, gva 0x%llx, npages %llu: %s)",
+		check_ret(hcabi_tlb_flush(self, 0, good[i].gva, good[i].npages), HCABI_SUCCESS, 0,
+			  good[i].req, "FLUSH(the caller, gva 0x%llx, npages %llu: %s)",
 			  (unsigned long long)good[i].gva, (unsigned long long)good[i].npages,
 			  good[i].what);
 }
 
-HCABI_TEST(tlb_flush_mask_zero, "TLB.flush_mask_zero_and_stopped", "TLB-003,X86-005,VCPU-041",
-	   HCABI_FID_TLB_FLUSH_SINCE)
+HCABI_TEST(tlb_flush_mask_zero, "TLB.flush_mask_zero_and_stopped",
+	   "TLB-003.1,TLB-003.3,X86-005,VCPU-041.1", HCABI_FID_TLB_FLUSH_SINCE)
 {
 	static const uint64_t bases[] = {0, 1, 64, 1ull << 32, ~0ull};
 	unsigned n = tlb_vcpu_count(), me = hcabi_cpu_index();
 	uint64_t all;
 
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(bases); i++) {
-		check_ret(hcabi_tlb_flush(0, bases[i], TLB_VA_SELF, 1), HCABI_SUCCESS, 0, "TLB-003",
-			  "FLUSH(mask 0, base 0x%llx, one page)", (unsigned long long)bases[i]);
-		check_ret(hcabi_tlb_flush(0, bases[i], 0, 0), HCABI_SUCCESS, 0, "TLB-003",
+		check_ret(hcabi_tlb_flush(0, bases[i], TLB_VA_SELF, 1), HCABI_SUCCESS, 0,
+			  "TLB-003.3", "FLUSH(mask 0, base 0x%llx, one page)",
+			  (unsigned long long)bases[i]);
+		check_ret(hcabi_tlb_flush(0, bases[i], 0, 0), HCABI_SUCCESS, 0, "TLB-003.3",
 			  "FLUSH(mask 0, base 0x%llx, npages 0)", (unsigned long long)bases[i]);
 	}
 	if (n < 2) {
@@ -137,20 +143,20 @@ HCABI_TEST(tlb_flush_mask_zero, "TLB.flush_mask_zero_and_stopped", "TLB-003,X86-
 		r = hcabi_vcpu_get_status(cpu);
 		/* the runtime leaves every vCPU it started stopped (it waits for that
 		 * after each test): GET_STATUS must say so (VCPU-041) */
-		if (!check_ret(r, HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041",
+		if (!check_ret(r, HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041.1",
 			       "GET_STATUS(%u) of a vCPU stopped before the test", cpu))
 			return;
 	}
 	all = n >= 64 ? ~0ull : (1ull << n) - 1;
-	check_ret(hcabi_tlb_flush(all, 0, TLB_VA_SELF, 1), HCABI_SUCCESS, 0, "TLB-003",
+	check_ret(hcabi_tlb_flush(all, 0, TLB_VA_SELF, 1), HCABI_SUCCESS, 0, "TLB-003.1",
 		  "FLUSH(mask 0x%llx = the caller and %u stopped vCPUs, one page)",
 		  (unsigned long long)all, n - 1);
-	check_ret(hcabi_tlb_flush(all & ~(1ull << me), 0, 0, 0), HCABI_SUCCESS, 0, "TLB-003",
+	check_ret(hcabi_tlb_flush(all & ~(1ull << me), 0, 0, 0), HCABI_SUCCESS, 0, "TLB-003.1",
 		  "FLUSH(mask 0x%llx = only stopped vCPUs, npages 0)",
 		  (unsigned long long)(all & ~(1ull << me)));
 	for (unsigned cpu = 0; cpu < n && cpu < HCABI_MAX_CPUS; cpu++)
 		if (cpu != me)
 			check_ret(hcabi_vcpu_get_status(cpu), HCABI_SUCCESS,
-				  HCABI_VCPU_STATUS_STOPPED, "TLB-003",
+				  HCABI_VCPU_STATUS_STOPPED, "TLB-003.1",
 				  "vCPU %u is still stopped after the flushes", cpu);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * TLB.FLUSH effect: TLB-002, TLB-003 (the caller as a target).
+ * TLB.FLUSH effect: TLB-002.1 (by page), TLB-002.2 (npages 0), TLB-003.1
+ * (a stopped target in the mask), TLB-003.2 (the caller as a target).
  *
  * What:
  *  - remote: vCPU 1 reads a linear page, mapped to frame A, over and over
@@ -77,7 +78,8 @@ static void remote_task(void *arg)
 }
 
 HCABI_TEST(tlb_flush_remote, "TLB.flush_remote",
-	   "TLB-002,TLB-003,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_TLB_FLUSH_SINCE)
+	   "TLB-002.1,TLB-002.2,TLB-003.1,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   HCABI_FID_TLB_FLUSH_SINCE)
 {
 	uint64_t a, b, pt1, pt2, old, new_, all;
 	volatile uint64_t *pte, *pde, *pte_pt1, *pte_pt2;
@@ -164,7 +166,7 @@ HCABI_TEST(tlb_flush_remote, "TLB.flush_remote",
 		if (!wait_for_u64(&rt.ack, 2 * r + 1, HCABI_SEC(30))) {
 			/* a started vCPU runs (round 0); a FLUSH leaves its targets
 			 * running (later rounds) */
-			check_true(false, r == 0 ? "VCPU-024" : "TLB-002",
+			check_true(false, r == 0 ? "VCPU-024.2" : "TLB-002.1",
 				   "round %u: vCPU 1 did not read the page within 30 s", r);
 			break;
 		}
@@ -175,13 +177,13 @@ HCABI_TEST(tlb_flush_remote, "TLB.flush_remote",
 			*pte = new_ | flags;
 		hcabi_mb();
 		check_ret(hcabi_tlb_flush(R->mask, R->base, gva, R->npages), HCABI_SUCCESS, 0,
-			  "TLB-002",
+			  R->npages ? "TLB-002.1" : "TLB-002.2",
 			  "round %u (%s): FLUSH(mask 0x%llx, base %llu, gva 0x%llx, npages %llu)",
 			  r, R->what, (unsigned long long)R->mask, (unsigned long long)R->base,
 			  (unsigned long long)gva, (unsigned long long)R->npages);
 		hcabi_atomic_store(&rt.phase, 2 * r + 2);
 		if (!wait_for_u64(&rt.ack, 2 * r + 2, HCABI_SEC(30))) {
-			check_true(false, "TLB-002",
+			check_true(false, "TLB-002.1",
 				   "round %u: vCPU 1 did not read the page again within 30 s after "
 				   "the FLUSH returned",
 				   r);
@@ -194,7 +196,9 @@ HCABI_TEST(tlb_flush_remote, "TLB.flush_remote",
 			continue;
 		}
 		check_eq_u64(rt.seen_new[r], *(volatile uint64_t *)(uintptr_t)new_,
-			     R->mask == all ? "TLB-003" : "TLB-002",
+			     R->mask == all ? "TLB-003.1"
+			     : R->npages    ? "TLB-002.1"
+					    : "TLB-002.2",
 			     "round %u (%s): vCPU 1 reads the new frame after FLUSH", r, R->what);
 	}
 	if (!test_wait_cpu(1, HCABI_SEC(30)))
@@ -203,7 +207,8 @@ HCABI_TEST(tlb_flush_remote, "TLB.flush_remote",
 		test_error("vCPU 1 timed out waiting for vCPU 0");
 }
 
-HCABI_TEST(tlb_flush_self, "TLB.flush_self", "TLB-002,TLB-003,X86-005", HCABI_FID_TLB_FLUSH_SINCE)
+HCABI_TEST(tlb_flush_self, "TLB.flush_self", "TLB-002.1,TLB-002.2,TLB-003.2,X86-005",
+	   HCABI_FID_TLB_FLUSH_SINCE)
 {
 	unsigned me = hcabi_cpu_index();
 	volatile uint64_t *pte;
@@ -237,9 +242,9 @@ HCABI_TEST(tlb_flush_self, "TLB.flush_self", "TLB-002,TLB-003,X86-005", HCABI_FI
 		*pte = new_ | HCABI_PTE_P | HCABI_PTE_W; /* no INVLPG */
 		hcabi_mb();
 		check_ret(hcabi_tlb_flush(ways[i].mask, ways[i].base, ways[i].gva, ways[i].npages),
-			  HCABI_SUCCESS, 0, "TLB-003", "FLUSH(%s)", ways[i].what);
+			  HCABI_SUCCESS, 0, "TLB-003.2", "FLUSH(%s)", ways[i].what);
 		check_eq_u64(tlb_read(TLB_VA_SELF), *(volatile uint64_t *)(uintptr_t)new_,
-			     "TLB-002", "%s: the caller reads the new frame after FLUSH",
-			     ways[i].what);
+			     ways[i].npages ? "TLB-002.1" : "TLB-002.2",
+			     "%s: the caller reads the new frame after FLUSH", ways[i].what);
 	}
 }

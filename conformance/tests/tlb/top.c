@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * TLB.FLUSH at the top of the address space: TLB-001, TLB-002.
+ * TLB.FLUSH at the top of the address space: TLB-001.4, TLB-002.1.
  *
  * What: the last two pages of the linear address space (0xFFFFFFFFFFFFE000
  * and 0xFFFFFFFFFFFFF000) are mapped to a test frame; the PTE is then
@@ -45,7 +45,7 @@ static bool top_stage(volatile uint64_t *pte, uint64_t va, uint64_t old, uint64_
 	return true;
 }
 
-HCABI_TEST(tlb_flush_top, "TLB.flush_top_of_address_space", "TLB-001,TLB-002,X86-005",
+HCABI_TEST(tlb_flush_top, "TLB.flush_top_of_address_space", "TLB-001.4,TLB-002.1,X86-005",
 	   HCABI_FID_TLB_FLUSH_SINCE)
 {
 	uint64_t self = 1ull << hcabi_cpu_index(), a, b;
@@ -70,12 +70,12 @@ HCABI_TEST(tlb_flush_top, "TLB.flush_top_of_address_space", "TLB-001,TLB-002,X86
 		if (!top_stage(pte2, TOP_VA2, old, new_))
 			return;
 		check_ret(hcabi_tlb_flush(self, 0, ways[i].gva, ways[i].npages), HCABI_SUCCESS, 0,
-			  "TLB-001", "FLUSH(the caller, %s)", ways[i].what);
-		check_eq_u64(tlb_read(TOP_VA2), *(volatile uint64_t *)(uintptr_t)new_, "TLB-002",
+			  "TLB-001.4", "FLUSH(the caller, %s)", ways[i].what);
+		check_eq_u64(tlb_read(TOP_VA2), *(volatile uint64_t *)(uintptr_t)new_, "TLB-002.1",
 			     "%s: page 2^64-8 KiB reads the new frame after FLUSH", ways[i].what);
 	}
 
-	check_status(hcabi_tlb_flush(self, 0, TOP_VA2, 3), HCABI_ERR_INVALID_PARAM, "TLB-001",
+	check_status(hcabi_tlb_flush(self, 0, TOP_VA2, 3), HCABI_ERR_INVALID_PARAM, "TLB-001.4",
 		     "FLUSH(the caller, gva 2^64-8 KiB, npages 3: wraps past 2^64)");
 
 	/* the last page: ends exactly at 2^64 (ambiguous in 1.0/1.1) */
@@ -83,16 +83,16 @@ HCABI_TEST(tlb_flush_top, "TLB.flush_top_of_address_space", "TLB-001,TLB-002,X86
 		return;
 	r = hcabi_tlb_flush(self, 0, TOP_VA1, 1);
 	if (r.status == HCABI_ERR_INVALID_PARAM) {
-		check_status(r, HCABI_ERR_INVALID_PARAM, "TLB-001",
+		check_status(r, HCABI_ERR_INVALID_PARAM, "TLB-001.4",
 			     "FLUSH(the caller, gva 2^64-4 KiB, npages 1: ends at 2^64) rejected "
 			     "(a reading the text allows)");
 	} else {
-		check_ret(r, HCABI_SUCCESS, 0, "TLB-001",
+		check_ret(r, HCABI_SUCCESS, 0, "TLB-001.4",
 			  "FLUSH(the caller, gva 2^64-4 KiB, npages 1: ends at 2^64): SUCCESS/0 "
 			  "or INVALID_PARAM");
 		if (r.status == HCABI_SUCCESS)
 			check_eq_u64(tlb_read(TOP_VA1), *(volatile uint64_t *)(uintptr_t)b,
-				     "TLB-002",
+				     "TLB-002.1",
 				     "the last page reads the new frame after a FLUSH that "
 				     "returned SUCCESS");
 	}

@@ -36,16 +36,17 @@
 #define VEC_TIMER 0x72u
 #define VEC_BACKSTOP 0x73u
 
-HCABI_TEST(vcpu_block_zero, "VCPU.block_timeout_zero", "VCPU-062,X86-005",
+HCABI_TEST(vcpu_block_zero, "VCPU.block_timeout_zero", "VCPU-062.3,X86-005",
 	   HCABI_FID_VCPU_BLOCK_SINCE)
 {
 	vcpu_drain_kick();
 	for (int i = 0; i < 3; i++)
-		check_ret(hcabi_vcpu_block(0), HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-062",
+		check_ret(hcabi_vcpu_block(0), HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-062.3",
 			  "BLOCK(0) with nothing pending (call %d)", i + 1);
 }
 
-HCABI_TEST(vcpu_block_timeout, "VCPU.block_timeout", "VCPU-062,X86-005", HCABI_FID_VCPU_BLOCK_SINCE)
+HCABI_TEST(vcpu_block_timeout, "VCPU.block_timeout", "VCPU-062.1,VCPU-062.2,X86-005",
+	   HCABI_FID_VCPU_BLOCK_SINCE)
 {
 	static const uint64_t timeouts[] = {HCABI_MS(1), HCABI_MS(10), HCABI_MS(100),
 					    HCABI_MS(300)};
@@ -57,9 +58,9 @@ HCABI_TEST(vcpu_block_timeout, "VCPU.block_timeout", "VCPU-062,X86-005", HCABI_F
 		uint64_t t0 = hcabi_now_ns(), t1;
 		struct hcabi_ret r = hcabi_vcpu_block(timeouts[i]);
 		t1 = hcabi_now_ns();
-		check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-062", "BLOCK(%llu ns)",
+		check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-062.2", "BLOCK(%llu ns)",
 			  (unsigned long long)timeouts[i]);
-		check_ge_u64(t1 - t0, timeouts[i], "VCPU-062",
+		check_ge_u64(t1 - t0, timeouts[i], "VCPU-062.1",
 			     "monotonic ns from before BLOCK(%llu ns) to its return",
 			     (unsigned long long)timeouts[i]);
 	}
@@ -84,22 +85,23 @@ static void remembered_task(void *arg)
 }
 
 HCABI_TEST(vcpu_kick_remembered, "VCPU.kick_remembered",
-	   "VCPU-061,VCPU-070,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_VCPU_KICK_SINCE)
+	   "VCPU-061.1,VCPU-061.2,VCPU-061.3,VCPU-070.3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   HCABI_FID_VCPU_KICK_SINCE)
 {
 	unsigned me = hcabi_cpu_index();
 
 	vcpu_drain_kick();
-	check_ret(hcabi_vcpu_kick(me), HCABI_SUCCESS, 0, "VCPU-070", "KICK(the caller)");
-	check_ret(hcabi_vcpu_block(HCABI_SEC(30)), HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-061",
+	check_ret(hcabi_vcpu_kick(me), HCABI_SUCCESS, 0, "VCPU-070.3", "KICK(the caller)");
+	check_ret(hcabi_vcpu_block(HCABI_SEC(30)), HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-061.1",
 		  "BLOCK(30 s) after a KICK of the caller returns WOKEN");
-	check_ret(hcabi_vcpu_block(0), HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-061",
+	check_ret(hcabi_vcpu_block(0), HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-061.2",
 		  "the next BLOCK(0): the kick was consumed");
 	for (int i = 0; i < 3; i++)
-		check_ret(hcabi_vcpu_kick(me), HCABI_SUCCESS, 0, "VCPU-070", "KICK(the caller) #%d",
-			  i + 1);
-	check_ret(hcabi_vcpu_block(HCABI_SEC(30)), HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-061",
+		check_ret(hcabi_vcpu_kick(me), HCABI_SUCCESS, 0, "VCPU-070.3",
+			  "KICK(the caller) #%d", i + 1);
+	check_ret(hcabi_vcpu_block(HCABI_SEC(30)), HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-061.1",
 		  "BLOCK(30 s) after three KICKs returns WOKEN");
-	check_ret(hcabi_vcpu_block(0), HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-061",
+	check_ret(hcabi_vcpu_block(0), HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-061.3",
 		  "the next BLOCK(0): three kicks are remembered as one");
 
 	if (smp_count() < 2)
@@ -108,17 +110,17 @@ HCABI_TEST(vcpu_kick_remembered, "VCPU.kick_remembered",
 	if (!vcpu_start_task(1, remembered_task, 0)) {
 		return;
 	}
-	if (check_true(wait_for_u64(&rk.ready, 1, HCABI_SEC(30)), "VCPU-024",
+	if (check_true(wait_for_u64(&rk.ready, 1, HCABI_SEC(30)), "VCPU-024.2",
 		       "vCPU 1, started, ran its task within 30 s"))
-		check_ret(hcabi_vcpu_kick(1), HCABI_SUCCESS, 0, "VCPU-070",
+		check_ret(hcabi_vcpu_kick(1), HCABI_SUCCESS, 0, "VCPU-070.3",
 			  "KICK(1) while vCPU 1 runs (not blocked)");
 	hcabi_atomic_store(&rk.kicked, 1);
 	if (!test_wait_cpu(1, HCABI_SEC(40))) {
 		return;
 	}
-	check_ret(rk.first, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-061",
+	check_ret(rk.first, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-061.1",
 		  "vCPU 1's next BLOCK(30 s) returns WOKEN");
-	check_ret(rk.second, HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-061",
+	check_ret(rk.second, HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-061.2",
 		  "vCPU 1's BLOCK(0) after it: the kick was consumed");
 }
 
@@ -167,15 +169,16 @@ static void block_kicked_by_1(uint64_t timeout, const char *what)
 	if (!test_wait_cpu(1, HCABI_SEC(40))) {
 		return;
 	}
-	check_true(kicker.saw_blocked, "VCPU-063",
+	check_true(kicker.saw_blocked, "VCPU-041.2",
 		   "vCPU 1 saw vCPU 0 BLOCKED (GET_STATUS) while it was inside %s", what);
-	check_ret(kicker.kick, HCABI_SUCCESS, 0, "VCPU-070", "KICK(0) from vCPU 1");
-	check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060", "%s ended by vCPU 1's KICK",
+	check_ret(kicker.kick, HCABI_SUCCESS, 0, "VCPU-070.3", "KICK(0) from vCPU 1");
+	check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060.1", "%s ended by vCPU 1's KICK",
 		  what);
 }
 
 HCABI_TEST(vcpu_kick_wakes, "VCPU.kick_wakes_block",
-	   "VCPU-060,VCPU-063,VCPU-070,TIME-021,VCPU-024,VCPU-030,X86-005,STATUS-004",
+	   "VCPU-060.1,VCPU-063,VCPU-041.1,VCPU-041.2,VCPU-070.3,TIME-021.1,VCPU-024.2,VCPU-030.2,"
+	   "X86-005,STATUS-004",
 	   HCABI_FID_VCPU_KICK_SINCE)
 {
 	if (!test_require_cpus(2))
@@ -192,13 +195,13 @@ HCABI_TEST(vcpu_kick_wakes, "VCPU.kick_wakes_block",
 	(void)wait_for_u64(&blocker.ready, 1, HCABI_SEC(30));
 	check_true(vcpu_wait_state(1, HCABI_VCPU_STATUS_BLOCKED, HCABI_SEC(20)), "VCPU-063",
 		   "GET_STATUS(1) reports BLOCKED while vCPU 1 is inside BLOCK(30 s)");
-	check_ret(hcabi_vcpu_kick(1), HCABI_SUCCESS, 0, "VCPU-070", "KICK(1)");
+	check_ret(hcabi_vcpu_kick(1), HCABI_SUCCESS, 0, "VCPU-070.3", "KICK(1)");
 	if (!test_wait_cpu(1, HCABI_SEC(40))) {
 		return;
 	}
-	check_ret(blocker.r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060",
+	check_ret(blocker.r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060.1",
 		  "vCPU 1's BLOCK(30 s) ended by vCPU 0's KICK");
-	check_ret(hcabi_vcpu_get_status(1), HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-063",
+	check_ret(hcabi_vcpu_get_status(1), HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041.1",
 		  "GET_STATUS(1) once vCPU 1 stopped");
 
 	/* BLOCK_FOREVER, with a timer 40 s out as a backstop */
@@ -209,12 +212,12 @@ HCABI_TEST(vcpu_kick_wakes, "VCPU.kick_wakes_block",
 	hcabi_irq_register(VEC_BACKSTOP, vcpu_irq_nop);
 	if (!check_status(
 		hcabi_time_set_timer(hcabi_now_ns() + HCABI_SEC(40), VEC_BACKSTOP), HCABI_SUCCESS,
-		"TIME-021",
+		"TIME-021.1",
 		"TIME.SET_TIMER(now + 40 s, vector 0x%02x), the backstop of BLOCK_FOREVER",
 		VEC_BACKSTOP))
 		return;
 	block_kicked_by_1(HCABI_BLOCK_FOREVER, "BLOCK(HCABI_BLOCK_FOREVER)");
-	check_true(!hcabi_apic_irr(VEC_BACKSTOP), "VCPU-060",
+	check_true(!hcabi_apic_irr(VEC_BACKSTOP), "VCPU-060.1",
 		   "the wake-up was the KICK, not the 40 s backstop timer");
 	(void)hcabi_time_cancel_timer();
 }
@@ -246,7 +249,8 @@ static uint64_t take(unsigned v, uint64_t before)
 }
 
 HCABI_TEST(vcpu_block_interrupt, "VCPU.block_woken_by_interrupt",
-	   "VCPU-060,VCPU-024,VCPU-030,VCPU-063,X86-005,STATUS-004", HCABI_FID_VCPU_BLOCK_SINCE)
+	   "VCPU-060.2,VCPU-060.3,VCPU-024.2,VCPU-030.2,VCPU-063,X86-005,STATUS-004",
+	   HCABI_FID_VCPU_BLOCK_SINCE)
 {
 	bool ipi = hcabi_has_ext(HCABI_EID_IPI), time = hcabi_has_ext(HCABI_EID_TIME);
 	uint64_t before, deadline;
@@ -269,14 +273,14 @@ HCABI_TEST(vcpu_block_interrupt, "VCPU.block_woken_by_interrupt",
 	if (ipi) {
 		/* already pending when BLOCK is called, interrupts disabled */
 		before = hcabi_irq_count(0, VEC_WAKE);
-		check_ret(hcabi_ipi_send(1, 0, VEC_WAKE), HCABI_SUCCESS, 0, "VCPU-060",
+		check_ret(hcabi_ipi_send(1, 0, VEC_WAKE), HCABI_SUCCESS, 0, "VCPU-060.2",
 			  "IPI.SEND(the caller, vector 0x%02x)", VEC_WAKE);
 		r = hcabi_vcpu_block(HCABI_SEC(30));
-		check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060",
+		check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060.2",
 			  "BLOCK(30 s) with an IPI pending and RFLAGS.IF = 0");
-		check_true(hcabi_apic_irr(VEC_WAKE), "VCPU-060",
+		check_true(hcabi_apic_irr(VEC_WAKE), "VCPU-060.2",
 			   "the IPI is still pending in the IRR");
-		check_eq_u64(take(VEC_WAKE, before), 1, "VCPU-060", "the IPI taken once enabled");
+		check_eq_u64(take(VEC_WAKE, before), 1, "VCPU-060.2", "the IPI taken once enabled");
 
 		/* sent by vCPU 1 while vCPU 0 is blocked */
 		if (smp_count() >= 2) {
@@ -289,14 +293,14 @@ HCABI_TEST(vcpu_block_interrupt, "VCPU.block_woken_by_interrupt",
 			if (!test_wait_cpu(1, HCABI_SEC(40))) {
 				return;
 			}
-			check_ret(ipier.send, HCABI_SUCCESS, 0, "VCPU-060",
+			check_ret(ipier.send, HCABI_SUCCESS, 0, "VCPU-060.2",
 				  "IPI.SEND(vCPU 0) from vCPU 1");
 			check_true(ipier.saw_blocked, "VCPU-063", "vCPU 1 saw vCPU 0 BLOCKED");
-			check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060",
+			check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060.2",
 				  "BLOCK(30 s) ended by vCPU 1's IPI, RFLAGS.IF = 0");
-			check_true(hcabi_apic_irr(VEC_WAKE), "VCPU-060",
+			check_true(hcabi_apic_irr(VEC_WAKE), "VCPU-060.2",
 				   "the IPI is pending in the IRR");
-			check_eq_u64(take(VEC_WAKE, before), 1, "VCPU-060",
+			check_eq_u64(take(VEC_WAKE, before), 1, "VCPU-060.2",
 				     "the IPI taken once enabled");
 		}
 	}
@@ -304,27 +308,28 @@ HCABI_TEST(vcpu_block_interrupt, "VCPU.block_woken_by_interrupt",
 		/* a timer interrupt, interrupts disabled */
 		before = hcabi_irq_count(0, VEC_TIMER);
 		deadline = hcabi_now_ns() + HCABI_MS(20);
-		check_ret(hcabi_time_set_timer(deadline, VEC_TIMER), HCABI_SUCCESS, 0, "VCPU-060",
+		check_ret(hcabi_time_set_timer(deadline, VEC_TIMER), HCABI_SUCCESS, 0, "VCPU-060.3",
 			  "TIME.SET_TIMER(now + 20 ms, vector 0x%02x)", VEC_TIMER);
 		r = hcabi_vcpu_block(HCABI_SEC(30));
-		check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060",
+		check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060.3",
 			  "BLOCK(30 s) ended by the timer, RFLAGS.IF = 0");
-		check_ge_u64(hcabi_now_ns(), deadline, "VCPU-060",
+		check_ge_u64(hcabi_now_ns(), deadline, "VCPU-060.3",
 			     "the wake-up came after the deadline");
-		check_true(hcabi_apic_irr(VEC_TIMER), "VCPU-060", "the timer's vector is pending");
-		check_eq_u64(take(VEC_TIMER, before), 1, "VCPU-060",
+		check_true(hcabi_apic_irr(VEC_TIMER), "VCPU-060.3",
+			   "the timer's vector is pending");
+		check_eq_u64(take(VEC_TIMER, before), 1, "VCPU-060.3",
 			     "the timer interrupt taken once");
 
 		/* the same with interrupts enabled */
 		before = hcabi_irq_count(0, VEC_TIMER);
 		check_ret(hcabi_time_set_timer(hcabi_now_ns() + HCABI_MS(20), VEC_TIMER),
-			  HCABI_SUCCESS, 0, "VCPU-060", "TIME.SET_TIMER(now + 20 ms)");
+			  HCABI_SUCCESS, 0, "VCPU-060.3", "TIME.SET_TIMER(now + 20 ms)");
 		hcabi_irq_enable();
 		r = hcabi_vcpu_block(HCABI_SEC(30));
 		hcabi_irq_disable();
-		check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060",
+		check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060.3",
 			  "BLOCK(30 s) ended by the timer, RFLAGS.IF = 1");
-		check_eq_u64(take(VEC_TIMER, before), 1, "VCPU-060",
+		check_eq_u64(take(VEC_TIMER, before), 1, "VCPU-060.3",
 			     "the timer interrupt taken once");
 	}
 }
@@ -340,13 +345,14 @@ static void block0_task(void *arg)
 }
 
 HCABI_TEST(vcpu_kick_bad_target, "VCPU.kick_bad_target",
-	   "VCPU-070,STATUS-004,VCPU-024,VCPU-030,X86-005,VCPU-041", HCABI_FID_VCPU_KICK_SINCE)
+	   "VCPU-070.1,VCPU-070.2,STATUS-004,VCPU-024.2,VCPU-030.2,X86-005,VCPU-041.1",
+	   HCABI_FID_VCPU_KICK_SINCE)
 {
 	uint64_t n = vcpu_count();
 	const uint64_t idx[] = {n, n + 1, 1ull << 32, 1ull << 63, ~0ull};
 
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(idx); i++)
-		check_status(hcabi_vcpu_kick(idx[i]), HCABI_ERR_INVALID_PARAM, "VCPU-070",
+		check_status(hcabi_vcpu_kick(idx[i]), HCABI_ERR_INVALID_PARAM, "VCPU-070.1",
 			     "KICK(0x%llx) with %llu vCPUs", (unsigned long long)idx[i],
 			     (unsigned long long)n);
 	if (n < 2)
@@ -355,9 +361,10 @@ HCABI_TEST(vcpu_kick_bad_target, "VCPU.kick_bad_target",
 		/* the runtime leaves every vCPU it started stopped (it waits for that
 		 * after each test): GET_STATUS must say so (VCPU-041) */
 		if (!check_ret(hcabi_vcpu_get_status(cpu), HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED,
-			       "VCPU-041", "GET_STATUS(%u) of a vCPU stopped before the test", cpu))
+			       "VCPU-041.1", "GET_STATUS(%u) of a vCPU stopped before the test",
+			       cpu))
 			return;
-		check_status(hcabi_vcpu_kick(cpu), HCABI_ERR_INVALID_STATE, "VCPU-070",
+		check_status(hcabi_vcpu_kick(cpu), HCABI_ERR_INVALID_STATE, "VCPU-070.2",
 			     "KICK(%u), a stopped vCPU", cpu);
 	}
 	if (!vcpu_run_on(1, block0_task, 0))

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VCPU.GET_STATUS: VCPU-040, VCPU-041 (BLOCKED, VCPU-063, is in block.c).
+ * VCPU.GET_STATUS: VCPU-040, VCPU-041.1, .3, .4 (BLOCKED, VCPU-041.2 and VCPU-063, is in block.c).
  *
  * What:
  *  - an index not below the count (the count, count + 1, 2^32, 2^64 - 1) is
@@ -42,12 +42,13 @@ static void running_task(void *arg)
 }
 
 HCABI_TEST(vcpu_status_states, "VCPU.get_status_states",
-	   "VCPU-041,VCPU-024,VCPU-030,X86-005,STATUS-004", HCABI_FID_VCPU_GET_STATUS_SINCE)
+	   "VCPU-041.1,VCPU-041.3,VCPU-041.4,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   HCABI_FID_VCPU_GET_STATUS_SINCE)
 {
 	uint64_t n = vcpu_count();
 	unsigned me = hcabi_cpu_index(), never = 0;
 
-	check_ret(hcabi_vcpu_get_status(me), HCABI_SUCCESS, HCABI_VCPU_STATUS_RUNNING, "VCPU-041",
+	check_ret(hcabi_vcpu_get_status(me), HCABI_SUCCESS, HCABI_VCPU_STATUS_RUNNING, "VCPU-041.4",
 		  "GET_STATUS of the caller (vCPU %u)", me);
 	for (unsigned cpu = 0; cpu < n && cpu < HCABI_MAX_CPUS; cpu++) {
 		if (cpu == me)
@@ -55,7 +56,7 @@ HCABI_TEST(vcpu_status_states, "VCPU.get_status_states",
 		bool started = (vcpu_started_mask >> cpu) & 1;
 		never += !started;
 		check_ret(hcabi_vcpu_get_status(cpu), HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED,
-			  "VCPU-041", "GET_STATUS(%u), a vCPU that %s", cpu,
+			  "VCPU-041.1", "GET_STATUS(%u), a vCPU that %s", cpu,
 			  started ? "ran and executed STOP" : "was never started");
 	}
 	if (!never)
@@ -67,18 +68,18 @@ HCABI_TEST(vcpu_status_states, "VCPU.get_status_states",
 	if (!vcpu_start_task(1, running_task, 0)) {
 		return;
 	}
-	if (check_true(wait_for_u64(&running.ready, 1, HCABI_SEC(30)), "VCPU-024",
+	if (check_true(wait_for_u64(&running.ready, 1, HCABI_SEC(30)), "VCPU-024.2",
 		       "vCPU 1, started, ran its task within 30 s"))
 		check_ret(hcabi_vcpu_get_status(1), HCABI_SUCCESS, HCABI_VCPU_STATUS_RUNNING,
-			  "VCPU-041", "GET_STATUS(1) while vCPU 1 runs its task");
+			  "VCPU-041.3", "GET_STATUS(1) while vCPU 1 runs its task");
 	hcabi_atomic_store(&running.release, 1);
 	if (!test_wait_cpu(1, HCABI_SEC(30))) {
 		return;
 	}
-	check_ret(running.self, HCABI_SUCCESS, HCABI_VCPU_STATUS_RUNNING, "VCPU-041",
+	check_ret(running.self, HCABI_SUCCESS, HCABI_VCPU_STATUS_RUNNING, "VCPU-041.4",
 		  "vCPU 1 asking about itself");
-	check_ret(running.of0, HCABI_SUCCESS, HCABI_VCPU_STATUS_RUNNING, "VCPU-041",
+	check_ret(running.of0, HCABI_SUCCESS, HCABI_VCPU_STATUS_RUNNING, "VCPU-041.3",
 		  "vCPU 1 asking about vCPU 0, which is running");
-	check_ret(hcabi_vcpu_get_status(1), HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041",
+	check_ret(hcabi_vcpu_get_status(1), HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041.1",
 		  "GET_STATUS(1) after its STOP");
 }

@@ -49,7 +49,9 @@ static void identify_task(void *arg)
 	identify();
 }
 
-HCABI_TEST(vcpu_get_id, "VCPU.get_id", "VCPU-001,VCPU-010,VCPU-024,VCPU-030,X86-005,STATUS-004",
+HCABI_TEST(vcpu_get_id, "VCPU.get_id",
+	   "VCPU-001.1,VCPU-001.2,VCPU-001.3,VCPU-001.4,VCPU-001.5,VCPU-010.1,VCPU-010.2,VCPU-010."
+	   "3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
 	   HCABI_FID_VCPU_GET_ID_SINCE)
 {
 	uint64_t n, count0;
@@ -58,40 +60,40 @@ HCABI_TEST(vcpu_get_id, "VCPU.get_id", "VCPU-001,VCPU-010,VCPU-024,VCPU-030,X86-
 	memset(seen, 0, sizeof(seen));
 	identify();
 	r = seen[0].count;
-	if (!check_status(r, HCABI_SUCCESS, "VCPU-010", "GET_COUNT on vCPU 0"))
+	if (!check_status(r, HCABI_SUCCESS, "VCPU-010.1", "GET_COUNT on vCPU 0"))
 		return;
 	count0 = r.value;
-	check_ge_u64(count0, 1, "VCPU-010", "the vCPU count");
+	check_ge_u64(count0, 1, "VCPU-010.2", "the vCPU count");
 	if (count0 != hcabi_image.vcpus)
 		test_log("the VM has %llu vCPUs; the image asked for %u",
 			 (unsigned long long)count0, hcabi_image.vcpus);
-	check_eq_u64(seen[0].count_mismatch, 0, "VCPU-010",
+	check_eq_u64(seen[0].count_mismatch, 0, "VCPU-010.3",
 		     "50 more GET_COUNT calls on vCPU 0 that differed");
-	check_ret(seen[0].id, HCABI_SUCCESS, 0, "VCPU-001", "GET_ID on vCPU 0, the boot vCPU");
-	check_eq_u64(seen[0].apic_id, seen[0].id.value, "VCPU-001",
+	check_ret(seen[0].id, HCABI_SUCCESS, 0, "VCPU-001.4", "GET_ID on vCPU 0, the boot vCPU");
+	check_eq_u64(seen[0].apic_id, seen[0].id.value, "VCPU-001.5",
 		     "vCPU 0's initial APIC ID (CPUID.1:EBX[31:24]) = its GET_ID");
 
 	n = count0 < ID_MAX_CPUS ? count0 : ID_MAX_CPUS;
 	for (unsigned cpu = 1; cpu < n && cpu < smp_count(); cpu++) {
 		if (!vcpu_run_on(cpu, identify_task, 0))
 			continue;
-		check_ret(seen[cpu].id, HCABI_SUCCESS, cpu, "VCPU-001",
+		check_ret(seen[cpu].id, HCABI_SUCCESS, cpu, "VCPU-001.1",
 			  "GET_ID on the vCPU that START(%u) started", cpu);
-		check_true(seen[cpu].id.value < count0, "VCPU-001",
+		check_true(seen[cpu].id.value < count0, "VCPU-001.2",
 			   "vCPU %u's ID is below the count %llu", cpu, (unsigned long long)count0);
-		check_eq_u64(seen[cpu].apic_id, seen[cpu].id.value, "VCPU-001",
+		check_eq_u64(seen[cpu].apic_id, seen[cpu].id.value, "VCPU-001.5",
 			     "vCPU %u: initial APIC ID (CPUID.1:EBX[31:24]) = GET_ID", cpu);
-		check_ret(seen[cpu].count, HCABI_SUCCESS, count0, "VCPU-010",
+		check_ret(seen[cpu].count, HCABI_SUCCESS, count0, "VCPU-010.3",
 			  "GET_COUNT on vCPU %u = vCPU 0's", cpu);
-		check_eq_u64(seen[cpu].count_mismatch, 0, "VCPU-010",
+		check_eq_u64(seen[cpu].count_mismatch, 0, "VCPU-010.3",
 			     "50 more GET_COUNT calls on vCPU %u that differed", cpu);
 	}
 	for (unsigned a = 0; a < n; a++)
 		for (unsigned b = a + 1; b < n; b++)
 			if (seen[a].ran && seen[b].ran && seen[a].id.value == seen[b].id.value)
-				check_true(false, "VCPU-001",
+				check_true(false, "VCPU-001.3",
 					   "vCPUs %u and %u have the same ID %llu", a, b,
 					   (unsigned long long)seen[a].id.value);
-	check_ret(hcabi_vcpu_get_count(), HCABI_SUCCESS, count0, "VCPU-010",
+	check_ret(hcabi_vcpu_get_count(), HCABI_SUCCESS, count0, "VCPU-010.3",
 		  "GET_COUNT after the other vCPUs started and stopped");
 }

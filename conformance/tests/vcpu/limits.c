@@ -22,7 +22,7 @@
 static struct vcpu_raw lim_ctx;
 
 HCABI_TEST(vcpu_index_limits, "VCPU.index_and_address_limits",
-	   "VCPU-020,VCPU-021,VCPU-040,VCPU-070,X86-005", HCABI_FID_VCPU_START_SINCE)
+	   "VCPU-020,VCPU-021.2,VCPU-040,VCPU-070.1,VCPU-070.2,X86-005", HCABI_FID_VCPU_START_SINCE)
 {
 	uint64_t n = vcpu_count(), last = n - 1, top = ext_ram_top();
 	struct hcabi_vcpu_boot_state bs;
@@ -39,9 +39,9 @@ HCABI_TEST(vcpu_index_limits, "VCPU.index_and_address_limits",
 		  (unsigned long long)last);
 	check_status(hcabi_vcpu_get_status(n), HCABI_ERR_INVALID_PARAM, "VCPU-040",
 		     "GET_STATUS(%llu = count)", (unsigned long long)n);
-	check_status(hcabi_vcpu_kick(last), HCABI_ERR_INVALID_STATE, "VCPU-070",
+	check_status(hcabi_vcpu_kick(last), HCABI_ERR_INVALID_STATE, "VCPU-070.2",
 		     "KICK(%llu = count - 1), stopped: a valid index", (unsigned long long)last);
-	check_status(hcabi_vcpu_kick(n), HCABI_ERR_INVALID_PARAM, "VCPU-070",
+	check_status(hcabi_vcpu_kick(n), HCABI_ERR_INVALID_PARAM, "VCPU-070.1",
 		     "KICK(%llu = count)", (unsigned long long)n);
 
 	vcpu_raw_prepare(&lim_ctx, (unsigned)last, 0);
@@ -60,7 +60,7 @@ HCABI_TEST(vcpu_index_limits, "VCPU.index_and_address_limits",
 		r = hcabi_vcpu_start(last, top - sizeof(bs));
 		if (r.status == HCABI_SUCCESS && last < 64)
 			vcpu_started_mask |= 1ull << last;
-		check_ret(r, HCABI_SUCCESS, 0, "VCPU-021",
+		check_ret(r, HCABI_SUCCESS, 0, "VCPU-021.2",
 			  "START(%llu = count - 1, the boot state in the last 64 bytes of RAM)",
 			  (unsigned long long)last);
 	}

@@ -12,7 +12,7 @@
  */
 #include "vcpu_common.h"
 
-HCABI_TEST(vcpu_yield, "VCPU.yield", "VCPU-050,X86-005", HCABI_FID_VCPU_YIELD_SINCE)
+HCABI_TEST(vcpu_yield, "VCPU.yield", "VCPU-050.1,VCPU-050.2,X86-005", HCABI_FID_VCPU_YIELD_SINCE)
 {
 	uint64_t n = vcpu_count();
 	const uint64_t good[] = {HCABI_VCPU_ANY, hcabi_cpu_index(), n - 1, n > 1 ? 1 : 0};
@@ -20,16 +20,16 @@ HCABI_TEST(vcpu_yield, "VCPU.yield", "VCPU-050,X86-005", HCABI_FID_VCPU_YIELD_SI
 	unsigned fails = 0;
 
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(good); i++)
-		check_ret(hcabi_vcpu_yield(good[i]), HCABI_SUCCESS, 0, "VCPU-050", "YIELD(0x%llx)",
-			  (unsigned long long)good[i]);
+		check_ret(hcabi_vcpu_yield(good[i]), HCABI_SUCCESS, 0, "VCPU-050.2",
+			  "YIELD(0x%llx)", (unsigned long long)good[i]);
 	for (int i = 0; i < 100; i++) {
 		struct hcabi_ret r = hcabi_vcpu_yield(i & 1 ? HCABI_VCPU_ANY : 0);
 		if (r.status != HCABI_SUCCESS || r.value != 0)
 			fails++;
 	}
-	check_eq_u64(fails, 0, "VCPU-050", "of 100 YIELDs in a row, not SUCCESS with 0");
+	check_eq_u64(fails, 0, "VCPU-050.2", "of 100 YIELDs in a row, not SUCCESS with 0");
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(bad); i++)
-		check_status(hcabi_vcpu_yield(bad[i]), HCABI_ERR_INVALID_PARAM, "VCPU-050",
+		check_status(hcabi_vcpu_yield(bad[i]), HCABI_ERR_INVALID_PARAM, "VCPU-050.1",
 			     "YIELD(0x%llx) with %llu vCPUs", (unsigned long long)bad[i],
 			     (unsigned long long)n);
 }

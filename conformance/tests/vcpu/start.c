@@ -70,7 +70,7 @@ static bool not_started(unsigned cpu, struct vcpu_raw *ctx, const char *req, con
 	check_true(ok, req, "%s: vCPU %u was not started (status %llu, entries %llu)", what, cpu,
 		   (unsigned long long)r.value, (unsigned long long)ctx->entries);
 	if (!ok && !vcpu_wait_state(cpu, HCABI_VCPU_STATUS_STOPPED, HCABI_SEC(10))) {
-		check_true(false, "VCPU-030",
+		check_true(false, "VCPU-030.2",
 			   "vCPU %u, started by a call that should have failed, did not stop with "
 			   "VCPU.STOP within 10 s",
 			   cpu);
@@ -98,13 +98,14 @@ HCABI_TEST(vcpu_start_bad_index, "VCPU.start_bad_index", "VCPU-020,X86-005",
 			  "VCPU-020", "vCPU %u is still stopped", cpu);
 }
 
-HCABI_TEST(vcpu_start_bad_address, "VCPU.start_bad_address", "VCPU-021,GEN-001,VCPU-030,X86-005",
-	   HCABI_FID_VCPU_START_SINCE)
+HCABI_TEST(vcpu_start_bad_address, "VCPU.start_bad_address",
+	   "VCPU-021.1,VCPU-021.2,VCPU-030.2,STATUS-004,X86-005", HCABI_FID_VCPU_START_SINCE)
 {
 	uint64_t top = ext_ram_top(), hole = ext_ram_hole();
 	struct addr_case {
 		uint64_t gpa;
 		const char *what;
+		const char *req; /* misaligned: VCPU-021.1; not wholly in RAM: .2 */
 	} cases[12];
 	size_t k = 0;
 
@@ -116,30 +117,34 @@ HCABI_TEST(vcpu_start_bad_address, "VCPU.start_bad_address", "VCPU-021,GEN-001,V
 	for (unsigned m = 0; m < 3; m++) {
 		static const unsigned off[] = {1, 4, 7};
 		memcpy(bs_mis + 64 * m + off[m], &bs, sizeof(bs));
-		cases[k++] = (struct addr_case){ext_gpa(bs_mis) + 64 * m + off[m],
-						"a boot state misaligned by 1, 4 or 7 bytes"};
+		cases[k++] =
+		    (struct addr_case){ext_gpa(bs_mis) + 64 * m + off[m],
+				       "a boot state misaligned by 1, 4 or 7 bytes", "VCPU-021.1"};
 	}
-	cases[k++] = (struct addr_case){top, "the end of RAM"};
+	cases[k++] = (struct addr_case){top, "the end of RAM", "VCPU-021.2"};
 	if (ext_top_page_free()) {
 		memcpy(ext_gpa_ptr(top - 32), &bs, 32);
-		cases[k++] =
-		    (struct addr_case){top - 32, "32 bytes below the end of RAM (straddling)"};
+		cases[k++] = (struct addr_case){
+		    top - 32, "32 bytes below the end of RAM (straddling)", "VCPU-021.2"};
 	}
-	cases[k++] = (struct addr_case){1ull << 63, "2^63"};
-	cases[k++] = (struct addr_case){0xFFFFFFFFFFFFFFF8ull, "2^64-8 (wraps)"};
-	cases[k++] = (struct addr_case){0xFFFFFFFFFFFFFFC0ull, "2^64-64 (ends at 2^64)"};
+	cases[k++] = (struct addr_case){1ull << 63, "2^63", "VCPU-021.2"};
+	cases[k++] = (struct addr_case){0xFFFFFFFFFFFFFFF8ull, "2^64-8 (wraps)", "VCPU-021.2"};
+	cases[k++] =
+	    (struct addr_case){0xFFFFFFFFFFFFFFC0ull, "2^64-64 (ends at 2^64)", "VCPU-021.2"};
 	if (hole)
-		cases[k++] = (struct addr_case){hole, "a hole between RAM ranges"};
+		cases[k++] = (struct addr_case){hole, "a hole between RAM ranges", "VCPU-021.2"};
 	for (size_t i = 0; i < k; i++) {
 		check_status(hcabi_vcpu_start(1, cases[i].gpa), HCABI_ERR_INVALID_ADDRESS,
-			     "VCPU-021", "START(1, boot state at 0x%llx: %s)",
+			     cases[i].req, "START(1, boot state at 0x%llx: %s)",
 			     (unsigned long long)cases[i].gpa, cases[i].what);
-		if (!not_started(1, &raw_a, "VCPU-021", cases[i].what))
+		if (!not_started(1, &raw_a, "STATUS-004", cases[i].what))
 			return;
 	}
 }
 
-HCABI_TEST(vcpu_start_bad_state, "VCPU.start_bad_state", "VCPU-022,GEN-002,VCPU-030,X86-005",
+HCABI_TEST(vcpu_start_bad_state, "VCPU.start_bad_state",
+	   "VCPU-022.1,VCPU-022.2,VCPU-022.3,VCPU-022.4,VCPU-022.5,VCPU-022.6,GEN-002.2,VCPU-030.2,"
+	   "STATUS-004,X86-005",
 	   HCABI_FID_VCPU_START_SINCE)
 {
 	enum { F_FLAGS, F_RES0, F_CS, F_DS, F_CR3, F_RIP };
@@ -148,25 +153,25 @@ HCABI_TEST(vcpu_start_bad_state, "VCPU.start_bad_state", "VCPU-022,GEN-002,VCPU-
 		uint64_t v;
 		const char *req, *what;
 	} cases[] = {
-	    {F_FLAGS, 1, "GEN-002", "flags = 1"},
-	    {F_FLAGS, 0x80000000u, "GEN-002", "flags = 0x80000000"},
-	    {F_RES0, 1, "GEN-002", "reserved0 = 1"},
-	    {F_RES0, 0x80000000u, "GEN-002", "reserved0 = 0x80000000"},
-	    {F_CS, HCABI_SEL_KCODE | 1, "VCPU-022", "cs with RPL 1"},
-	    {F_CS, HCABI_SEL_KCODE | 3, "VCPU-022", "cs with RPL 3"},
-	    {F_CS, HCABI_SEL_KCODE | 4, "VCPU-022", "cs with TI (LDT) set"},
-	    {F_DS, HCABI_SEL_KDATA | 2, "VCPU-022", "ds with RPL 2"},
-	    {F_DS, HCABI_SEL_KDATA | 4, "VCPU-022", "ds with TI (LDT) set"},
-	    {F_CS, 0, "VCPU-022", "the null selector in cs"},
-	    {F_DS, 0, "VCPU-022", "the null selector in ds"},
-	    {F_CR3, 0x8, "VCPU-022", "cr3 with bit 3 (PWT) set"},
-	    {F_CR3, 0x1, "VCPU-022", "cr3 with bit 0 set"},
-	    {F_CR3, 0x800, "VCPU-022", "cr3 with bit 11 set"},
-	    {F_CR3, 0, "VCPU-022", "cr3 = the end of RAM"},
-	    {F_CR3, 1, "VCPU-022", "cr3 = 2^52 - 4096 (outside RAM)"},
-	    {F_RIP, 0x0000800000000000ull, "VCPU-022", "rip 0x0000800000000000 (non-canonical)"},
-	    {F_RIP, 0x8000000000000000ull, "VCPU-022", "rip 0x8000000000000000 (non-canonical)"},
-	    {F_RIP, 0xFFFF7FFFFFFFFFFFull, "VCPU-022", "rip 0xFFFF7FFFFFFFFFFF (non-canonical)"},
+	    {F_FLAGS, 1, "VCPU-022.1", "flags = 1"},
+	    {F_FLAGS, 0x80000000u, "GEN-002.2", "flags = 0x80000000"},
+	    {F_RES0, 1, "VCPU-022.1", "reserved0 = 1"},
+	    {F_RES0, 0x80000000u, "GEN-002.2", "reserved0 = 0x80000000"},
+	    {F_CS, HCABI_SEL_KCODE | 1, "VCPU-022.5", "cs with RPL 1"},
+	    {F_CS, HCABI_SEL_KCODE | 3, "VCPU-022.5", "cs with RPL 3"},
+	    {F_CS, HCABI_SEL_KCODE | 4, "VCPU-022.5", "cs with TI (LDT) set"},
+	    {F_DS, HCABI_SEL_KDATA | 2, "VCPU-022.5", "ds with RPL 2"},
+	    {F_DS, HCABI_SEL_KDATA | 4, "VCPU-022.5", "ds with TI (LDT) set"},
+	    {F_CS, 0, "VCPU-022.6", "the null selector in cs"},
+	    {F_DS, 0, "VCPU-022.6", "the null selector in ds"},
+	    {F_CR3, 0x8, "VCPU-022.3", "cr3 with bit 3 (PWT) set"},
+	    {F_CR3, 0x1, "VCPU-022.3", "cr3 with bit 0 set"},
+	    {F_CR3, 0x800, "VCPU-022.3", "cr3 with bit 11 set"},
+	    {F_CR3, 0, "VCPU-022.4", "cr3 = the end of RAM"},
+	    {F_CR3, 1, "VCPU-022.4", "cr3 = 2^52 - 4096 (outside RAM)"},
+	    {F_RIP, 0x0000800000000000ull, "VCPU-022.2", "rip 0x0000800000000000 (non-canonical)"},
+	    {F_RIP, 0x8000000000000000ull, "VCPU-022.2", "rip 0x8000000000000000 (non-canonical)"},
+	    {F_RIP, 0xFFFF7FFFFFFFFFFFull, "VCPU-022.2", "rip 0xFFFF7FFFFFFFFFFF (non-canonical)"},
 	};
 
 	if (!test_require_cpus(2))
@@ -201,12 +206,13 @@ HCABI_TEST(vcpu_start_bad_state, "VCPU.start_bad_state", "VCPU-022,GEN-002,VCPU-
 		}
 		check_status(hcabi_vcpu_start(1, ext_gpa(&bs)), HCABI_ERR_INVALID_PARAM,
 			     cases[i].req, "START(1, a boot state with %s)", cases[i].what);
-		if (!not_started(1, &raw_a, "VCPU-022", cases[i].what))
+		if (!not_started(1, &raw_a, "STATUS-004", cases[i].what))
 			return;
 	}
 }
 
-HCABI_TEST(vcpu_start_state, "VCPU.start_register_state", "VCPU-024,VCPU-041,VCPU-030,X86-005",
+HCABI_TEST(vcpu_start_state, "VCPU.start_register_state",
+	   "VCPU-024.1,VCPU-024.2,VCPU-024.3,VCPU-024.4,VCPU-041.1,VCPU-030.2,X86-005",
 	   HCABI_FID_VCPU_START_SINCE)
 {
 	static const char *const names[16] = {"RAX", "RBX", "RCX", "RDX", "RSI", "RDI",
@@ -229,60 +235,60 @@ HCABI_TEST(vcpu_start_state, "VCPU.start_register_state", "VCPU-024,VCPU-041,VCP
 	vcpu_raw_boot_state(&bs, &raw_a, cr3copy);
 	r = vcpu_start_raw(1, &bs);
 	st = hcabi_vcpu_get_status(1);
-	if (!check_ret(r, HCABI_SUCCESS, 0, "VCPU-024", "START(1, a valid boot state)"))
+	if (!check_ret(r, HCABI_SUCCESS, 0, "VCPU-024.2", "START(1, a valid boot state)"))
 		return;
-	check_ret(st, HCABI_SUCCESS, HCABI_VCPU_STATUS_RUNNING, "VCPU-024",
+	check_ret(st, HCABI_SUCCESS, HCABI_VCPU_STATUS_RUNNING, "VCPU-024.1",
 		  "GET_STATUS(1) right after START returned");
-	if (!check_true(vcpu_raw_wait_entered(&raw_a, 1, HCABI_SEC(10)), "VCPU-024",
+	if (!check_true(vcpu_raw_wait_entered(&raw_a, 1, HCABI_SEC(10)), "VCPU-024.2",
 			"vCPU 1 began executing at rip with RDI = arg (within 10 s)"))
 		return;
 
-	check_eq_u64(raw_a.gpr[R_RDI], bs.arg, "VCPU-024", "RDI = arg");
-	check_eq_u64(raw_a.gpr[R_RSP], bs.rsp, "VCPU-024", "RSP = rsp");
+	check_eq_u64(raw_a.gpr[R_RDI], bs.arg, "VCPU-024.4", "RDI = arg");
+	check_eq_u64(raw_a.gpr[R_RSP], bs.rsp, "VCPU-024.3", "RSP = rsp");
 	for (unsigned i = 0; i < 16; i++)
 		if (i != R_RDI && i != R_RSP)
-			check_eq_u64(raw_a.gpr[i], 0, "VCPU-024", "%s is zero", names[i]);
-	check_eq_u64(raw_a.rflags, 0x2, "VCPU-024", "RFLAGS = 0x2 (interrupts disabled)");
-	check_eq_u64(raw_a.cr0 & CR0_BITS, CR0_BITS, "VCPU-024",
+			check_eq_u64(raw_a.gpr[i], 0, "VCPU-024.3", "%s is zero", names[i]);
+	check_eq_u64(raw_a.rflags, 0x2, "VCPU-024.3", "RFLAGS = 0x2 (interrupts disabled)");
+	check_eq_u64(raw_a.cr0 & CR0_BITS, CR0_BITS, "VCPU-024.3",
 		     "CR0 has PE, MP, ET, NE, WP, PG (CR0 0x%llx)", (unsigned long long)raw_a.cr0);
-	check_eq_u64(raw_a.cr3, bs.cr3, "VCPU-024", "CR3 = cr3 (a copy of the page tables)");
-	check_eq_u64(raw_a.cr4 & CR4_BITS, CR4_BITS, "VCPU-024",
+	check_eq_u64(raw_a.cr3, bs.cr3, "VCPU-024.3", "CR3 = cr3 (a copy of the page tables)");
+	check_eq_u64(raw_a.cr4 & CR4_BITS, CR4_BITS, "VCPU-024.3",
 		     "CR4 has PAE, OSFXSR, OSXMMEXCPT (CR4 0x%llx)", (unsigned long long)raw_a.cr4);
-	check_eq_u64(raw_a.efer & EFER_BITS, EFER_BITS, "VCPU-024",
+	check_eq_u64(raw_a.efer & EFER_BITS, EFER_BITS, "VCPU-024.3",
 		     "EFER has LME, LMA, NXE (EFER 0x%llx)", (unsigned long long)raw_a.efer);
-	check_eq_u64(raw_a.sel[0], bs.cs, "VCPU-024", "CS = cs");
+	check_eq_u64(raw_a.sel[0], bs.cs, "VCPU-024.3", "CS = cs");
 	for (unsigned i = 1; i < 6; i++)
-		check_eq_u64(raw_a.sel[i], bs.ds, "VCPU-024", "%s = ds", segs[i]);
+		check_eq_u64(raw_a.sel[i], bs.ds, "VCPU-024.3", "%s = ds", segs[i]);
 	memcpy(&limit, raw_a.gdtr, 2);
 	memcpy(&base, raw_a.gdtr + 2, 8);
-	check_true(limit == bs.gdtr_limit && base == bs.gdtr_base, "VCPU-024",
+	check_true(limit == bs.gdtr_limit && base == bs.gdtr_base, "VCPU-024.3",
 		   "GDTR = (0x%llx, 0x%x) as given: got (0x%llx, 0x%x)",
 		   (unsigned long long)bs.gdtr_base, bs.gdtr_limit, (unsigned long long)base,
 		   limit);
 	memcpy(&limit, raw_a.idtr, 2);
 	memcpy(&base, raw_a.idtr + 2, 8);
-	check_true(limit == bs.idtr_limit && base == bs.idtr_base, "VCPU-024",
+	check_true(limit == bs.idtr_limit && base == bs.idtr_base, "VCPU-024.3",
 		   "IDTR = (0x%llx, 0x%x) as given: got (0x%llx, 0x%x)",
 		   (unsigned long long)bs.idtr_base, bs.idtr_limit, (unsigned long long)base,
 		   limit);
-	check_true(raw_a.apic_base & APIC_BASE_EN, "VCPU-024",
+	check_true(raw_a.apic_base & APIC_BASE_EN, "VCPU-024.3",
 		   "the local APIC is globally enabled (IA32_APIC_BASE 0x%llx)",
 		   (unsigned long long)raw_a.apic_base);
-	check_eq_u64(raw_a.mxcsr, 0x1F80, "VCPU-024", "MXCSR as after reset");
+	check_eq_u64(raw_a.mxcsr, 0x1F80, "VCPU-024.3", "MXCSR as after reset");
 	test_log("x87 control word at start: 0x%04x", raw_a.fcw);
 
 	hcabi_atomic_store(&raw_a.release, 1);
 	if (!vcpu_raw_wait_stopped(&raw_a, 1, HCABI_SEC(30))) {
-		check_true(false, "VCPU-030",
+		check_true(false, "VCPU-030.2",
 			   "vCPU 1 called VCPU.STOP and was not STOPPED within 30 s");
 		return;
 	}
-	check_ret(hcabi_vcpu_get_status(1), HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041",
+	check_ret(hcabi_vcpu_get_status(1), HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-041.1",
 		  "GET_STATUS(1) after vCPU 1 executed STOP");
-	check_true(!raw_a.faulted, "VCPU-024", "vCPU 1 ran its code without an exception");
+	check_true(!raw_a.faulted, "VCPU-024.3", "vCPU 1 ran its code without an exception");
 }
 
-HCABI_TEST(vcpu_start_read_once, "VCPU.start_reads_boot_state_once", "VCPU-025,VCPU-030,X86-005",
+HCABI_TEST(vcpu_start_read_once, "VCPU.start_reads_boot_state_once", "VCPU-025,VCPU-030.2,X86-005",
 	   HCABI_FID_VCPU_START_SINCE)
 {
 	uint64_t cr3copy = hcabi_alloc_page(), want_rsp;
@@ -324,12 +330,12 @@ HCABI_TEST(vcpu_start_read_once, "VCPU.start_reads_boot_state_once", "VCPU-025,V
 	check_eq_u64(raw_a.cr3, cr3copy, "VCPU-025", "CR3 = the cr3 START was given");
 	hcabi_atomic_store(&raw_a.release, 1);
 	if (!vcpu_raw_wait_stopped(&raw_a, 1, HCABI_SEC(30)))
-		check_true(false, "VCPU-030",
+		check_true(false, "VCPU-030.2",
 			   "vCPU 1 called VCPU.STOP and was not STOPPED within 30 s");
 }
 
-HCABI_TEST(vcpu_start_already, "VCPU.start_already_started", "VCPU-023,VCPU-024,VCPU-030,X86-005",
-	   HCABI_FID_VCPU_START_SINCE)
+HCABI_TEST(vcpu_start_already, "VCPU.start_already_started",
+	   "VCPU-023,VCPU-024.2,VCPU-030.2,X86-005", HCABI_FID_VCPU_START_SINCE)
 {
 	struct hcabi_ret r;
 
@@ -347,9 +353,9 @@ HCABI_TEST(vcpu_start_already, "VCPU.start_already_started", "VCPU-023,VCPU-024,
 	vcpu_raw_prepare(&raw_b, 1, 0);
 	vcpu_raw_boot_state(&bs2, &raw_b, 0);
 	r = vcpu_start_raw(1, &bs);
-	if (!check_ret(r, HCABI_SUCCESS, 0, "VCPU-024", "START(1) of the stopped vCPU 1"))
+	if (!check_ret(r, HCABI_SUCCESS, 0, "VCPU-024.2", "START(1) of the stopped vCPU 1"))
 		return;
-	if (!check_true(vcpu_raw_wait_entered(&raw_a, 1, HCABI_SEC(10)), "VCPU-024",
+	if (!check_true(vcpu_raw_wait_entered(&raw_a, 1, HCABI_SEC(10)), "VCPU-024.2",
 			"vCPU 1 began executing at the boot state's rip within 10 s"))
 		return;
 	check_status(hcabi_vcpu_start(1, ext_gpa(&bs2)), HCABI_ERR_ALREADY_STARTED, "VCPU-023",
@@ -360,7 +366,7 @@ HCABI_TEST(vcpu_start_already, "VCPU.start_already_started", "VCPU-023,VCPU-024,
 		   (unsigned long long)raw_a.entries, (unsigned long long)raw_b.entries);
 	hcabi_atomic_store(&raw_a.release, 1);
 	if (!vcpu_raw_wait_stopped(&raw_a, 1, HCABI_SEC(30))) {
-		check_true(false, "VCPU-030",
+		check_true(false, "VCPU-030.2",
 			   "vCPU 1 called VCPU.STOP and was not STOPPED within 30 s");
 		return;
 	}
@@ -369,7 +375,7 @@ HCABI_TEST(vcpu_start_already, "VCPU.start_already_started", "VCPU-023,VCPU-024,
 	/* a vCPU inside BLOCK */
 	vcpu_raw_prepare(&raw_a, 1, fn_block);
 	vcpu_raw_boot_state(&bs, &raw_a, 0);
-	if (!check_ret(vcpu_start_raw(1, &bs), HCABI_SUCCESS, 0, "VCPU-024",
+	if (!check_ret(vcpu_start_raw(1, &bs), HCABI_SUCCESS, 0, "VCPU-024.2",
 		       "START(1) of the stopped vCPU 1, to BLOCK"))
 		return;
 	if (!vcpu_wait_state(1, HCABI_VCPU_STATUS_BLOCKED, HCABI_SEC(20))) {
@@ -381,7 +387,7 @@ HCABI_TEST(vcpu_start_already, "VCPU.start_already_started", "VCPU-023,VCPU-024,
 	}
 	(void)hcabi_vcpu_kick(1);
 	if (!vcpu_raw_wait_stopped(&raw_a, 1, HCABI_SEC(40))) {
-		check_true(false, "VCPU-030",
+		check_true(false, "VCPU-030.2",
 			   "vCPU 1 called VCPU.STOP and was not STOPPED within 40 s");
 		return;
 	}

@@ -59,7 +59,8 @@ static void sr_task(void *arg)
 	}
 }
 
-HCABI_TEST(vcpu_start_race, "VCPU.start_raced_from_two_vcpus", "VCPU-023,VCPU-024,VCPU-030,STATUS-004",
+HCABI_TEST(vcpu_start_race, "VCPU.start_raced_from_two_vcpus",
+	   "VCPU-023,VCPU-024.2,VCPU-030.2,STATUS-004",
 	   HCABI_FID_VCPU_START_SINCE)
 {
 	unsigned wins_1 = 0, wins_2 = 0;
@@ -109,7 +110,7 @@ HCABI_TEST(vcpu_start_race, "VCPU.start_raced_from_two_vcpus", "VCPU-023,VCPU-02
 			break;
 		}
 		if (race_ctx.entries != 1) {
-			check_eq_u64(race_ctx.entries, 1, "VCPU-024",
+			check_eq_u64(race_ctx.entries, 1, "VCPU-024.2",
 				     "round %u: vCPU 3 entered its boot state this many times", r);
 			break;
 		}
@@ -148,7 +149,7 @@ static void rr_task(void *arg)
 }
 
 HCABI_TEST(vcpu_start_read_once_raced, "VCPU.start_boot_state_changed_during_call",
-	   "VCPU-025,VCPU-022,VCPU-024,VCPU-030,STATUS-004,X86-005", HCABI_FID_VCPU_START_SINCE)
+	   "VCPU-025,VCPU-022.1,VCPU-024.2,VCPU-030.2,STATUS-004,X86-005", HCABI_FID_VCPU_START_SINCE)
 {
 	static const uint64_t delays_us[] = {0, 20, 100, 500, 2000, 5000};
 	unsigned ok = 0, rejected = 0;
@@ -200,11 +201,11 @@ HCABI_TEST(vcpu_start_read_once_raced, "VCPU.start_boot_state_changed_during_cal
 			rejected++;
 			if (ret.status != HCABI_ERR_INVALID_PARAM || ret.value != 0 ||
 			    r == RR_ROUNDS - 1)
-				check_ret(ret, HCABI_ERR_INVALID_PARAM, 0, "VCPU-022",
+				check_ret(ret, HCABI_ERR_INVALID_PARAM, 0, "VCPU-022.1",
 					  "round %u: START read the changed (invalid) boot state",
 					  r);
 			delay_ns(HCABI_MS(50));
-			check_true(race_ctx.entries == 0 && race_other.entries == 0, "VCPU-022",
+			check_true(race_ctx.entries == 0 && race_other.entries == 0, "STATUS-004",
 				   "round %u: a rejected START started nothing", r);
 		}
 	}

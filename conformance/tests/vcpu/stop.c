@@ -57,7 +57,8 @@ static void nothing_task(void *arg)
 	(void)arg;
 }
 
-HCABI_TEST(vcpu_stop, "VCPU.stop_and_restart", "VCPU-030,VCPU-032,VCPU-024,X86-005,STATUS-004",
+HCABI_TEST(vcpu_stop, "VCPU.stop_and_restart",
+	   "VCPU-030.1,VCPU-030.2,VCPU-030.3,VCPU-032,VCPU-024.2,X86-005,STATUS-004",
 	   HCABI_FID_VCPU_STOP_SINCE)
 {
 	bool time = hcabi_has_ext(HCABI_EID_TIME);
@@ -73,21 +74,21 @@ HCABI_TEST(vcpu_stop, "VCPU.stop_and_restart", "VCPU-030,VCPU-032,VCPU-024,X86-0
 	if (!check_ret(r, HCABI_SUCCESS, 0, "VCPU-032", "START(1)"))
 		return;
 	if (!vcpu_raw_wait_stopped(&raw_a, 1, HCABI_SEC(30))) {
-		check_true(false, "VCPU-030",
+		check_true(false, "VCPU-030.2",
 			   "vCPU 1 executed STOP and is reported STOPPED (within 30 s)");
 		return;
 	}
-	check_true(true, "VCPU-030", "vCPU 1 executed STOP and GET_STATUS reports it STOPPED");
+	check_true(true, "VCPU-030.2", "vCPU 1 executed STOP and GET_STATUS reports it STOPPED");
 	if (time)
-		check_eq_u64(raw_a.data[1], HCABI_SUCCESS, "VCPU-030",
+		check_eq_u64(raw_a.data[1], HCABI_SUCCESS, "VCPU-030.3",
 			     "vCPU 1 armed its timer before STOP (TIME.SET_TIMER status)");
 	delay_ns(HCABI_MS(300));
-	check_true(!hcabi_atomic_load(&raw_a.after_stop), "VCPU-030",
+	check_true(!hcabi_atomic_load(&raw_a.after_stop), "VCPU-030.1",
 		   "STOP did not return (status it would have returned: %lld)",
 		   (long long)raw_a.stop_status);
-	check_ret(hcabi_vcpu_get_status(1), HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-030",
+	check_ret(hcabi_vcpu_get_status(1), HCABI_SUCCESS, HCABI_VCPU_STATUS_STOPPED, "VCPU-030.2",
 		  "vCPU 1 is still STOPPED 300 ms later");
-	check_eq_u64(raw_a.entries, 1, "VCPU-030", "vCPU 1 ran its entry point once");
+	check_eq_u64(raw_a.entries, 1, "VCPU-030.1", "vCPU 1 ran its entry point once");
 
 	/* started again, from a new boot state */
 	vcpu_raw_prepare(&raw_b, 1, fn_watch_timer);
@@ -101,7 +102,7 @@ HCABI_TEST(vcpu_stop, "VCPU.stop_and_restart", "VCPU-030,VCPU-032,VCPU-024,X86-0
 		return;
 	check_eq_u64(raw_b.gpr[R_RDI], ext_gpa(&raw_b), "VCPU-032", "RDI = the new arg");
 	if (!vcpu_raw_wait_stopped(&raw_b, 1, HCABI_SEC(30))) {
-		check_true(false, "VCPU-030",
+		check_true(false, "VCPU-030.2",
 			   "vCPU 1 called VCPU.STOP again and was not STOPPED within 30 s");
 		return;
 	}
@@ -111,10 +112,10 @@ HCABI_TEST(vcpu_stop, "VCPU.stop_and_restart", "VCPU-030,VCPU-032,VCPU-024,X86-0
 			test_log(
 			    "the restart came after the old deadline: a timer that fired while "
 			    "vCPU 1 was stopped cannot be seen");
-		check_eq_u64(raw_b.data[2], 0, "VCPU-030",
+		check_eq_u64(raw_b.data[2], 0, "VCPU-030.3",
 			     "interrupts of the timer vCPU 1 armed before its STOP, taken after "
 			     "its restart");
-		check_eq_u64(hcabi_irq_count(0, VEC_OLD_TIMER), 0, "VCPU-030",
+		check_eq_u64(hcabi_irq_count(0, VEC_OLD_TIMER), 0, "VCPU-030.3",
 			     "interrupts of that timer on vCPU 0");
 	}
 	check_true(!raw_b.faulted, "VCPU-032", "vCPU 1's second run had no exception");
@@ -122,8 +123,8 @@ HCABI_TEST(vcpu_stop, "VCPU.stop_and_restart", "VCPU-030,VCPU-032,VCPU-024,X86-0
 		   "the runtime's start path starts vCPU 1 a third time");
 }
 
-HCABI_TEST(vcpu_stop_last, "VCPU.stop_last_running_denied", "VCPU-031,X86-005,VCPU-041",
-	   HCABI_FID_VCPU_STOP_SINCE)
+HCABI_TEST(vcpu_stop_last, "VCPU.stop_last_running_denied",
+	   "VCPU-031.1,VCPU-031.2,X86-005,VCPU-041.1", HCABI_FID_VCPU_STOP_SINCE)
 {
 	uint64_t n = vcpu_count();
 	unsigned me = hcabi_cpu_index();
@@ -133,15 +134,15 @@ HCABI_TEST(vcpu_stop_last, "VCPU.stop_last_running_denied", "VCPU-031,X86-005,VC
 			continue;
 		/* the runtime leaves every vCPU it started stopped (VCPU-041) */
 		if (!vcpu_wait_state(cpu, HCABI_VCPU_STATUS_STOPPED, HCABI_SEC(10))) {
-			check_true(false, "VCPU-041",
+			check_true(false, "VCPU-041.1",
 				   "GET_STATUS(%u) of a vCPU stopped before the test did not say "
 				   "STOPPED within 10 s",
 				   cpu);
 			return;
 		}
 	}
-	check_status(hcabi_vcpu_stop(), HCABI_ERR_DENIED, "VCPU-031",
+	check_status(hcabi_vcpu_stop(), HCABI_ERR_DENIED, "VCPU-031.1",
 		     "STOP on vCPU %u with every other vCPU stopped", me);
-	check_ret(hcabi_vcpu_get_status(me), HCABI_SUCCESS, HCABI_VCPU_STATUS_RUNNING, "VCPU-031",
+	check_ret(hcabi_vcpu_get_status(me), HCABI_SUCCESS, HCABI_VCPU_STATUS_RUNNING, "VCPU-031.2",
 		  "the caller still runs");
 }

@@ -131,7 +131,7 @@ static void str_report(void)
 		bool r1 = st.returned[r][0], r2 = st.returned[r][1];
 		if (r1 && r2) {
 			bad++;
-			if (!check_true(false, "VCPU-030",
+			if (!check_true(false, "VCPU-030.1",
 					"round %u: STOP returned to both last running vCPUs (%lld "
 					"and %lld): the first to be performed had another vCPU "
 					"running and must have stopped its caller",
@@ -148,7 +148,7 @@ static void str_report(void)
 		if (st.st[r][s] != HCABI_ERR_DENIED || st.rdx[r][s] != 0 ||
 		    st.winner[r] != 2 - s || st.restart_st[r] != HCABI_SUCCESS) {
 			bad++;
-			check_true(false, "VCPU-031",
+			check_true(false, "VCPU-031.1",
 				   "round %u: vCPU %u's STOP returned %lld/%llu (want DENIED/0), "
 				   "the other vCPU stopped: %s, its restart: %lld",
 				   r, s + 1, (long long)st.st[r][s], (unsigned long long)st.rdx[r][s],
@@ -162,13 +162,14 @@ static void str_report(void)
 		test_error("the race ended early after %llu rounds (a racer timed out)",
 			   (unsigned long long)st.round);
 	if (!bad)
-		check_eq_u64(w1 + w2, STR_ROUNDS, "VCPU-031",
+		check_eq_u64(w1 + w2, STR_ROUNDS, "VCPU-031.1",
 			     "rounds where exactly one of the last two vCPUs stopped and the "
 			     "other got DENIED (vCPU 1 stopped %u times, vCPU 2 %u times)",
 			     w1, w2);
 }
 
-HCABI_TEST(vcpu_stop_race, "VCPU.stop_raced_by_last_two", "VCPU-030,VCPU-031,VCPU-032",
+HCABI_TEST(vcpu_stop_race, "VCPU.stop_raced_by_last_two",
+	   "VCPU-030.1,VCPU-030.2,VCPU-031.1,VCPU-032",
 	   HCABI_FID_VCPU_STOP_SINCE)
 {
 	volatile bool resumed = false;
@@ -198,7 +199,7 @@ HCABI_TEST(vcpu_stop_race, "VCPU.stop_raced_by_last_two", "VCPU-030,VCPU-031,VCP
 		struct hcabi_ret r = hcabi_vcpu_stop();
 		/* VCPU-030: two other vCPUs run; STOP must not return */
 		hcabi_atomic_store(&st.abort, 1);
-		check_true(false, "VCPU-030",
+		check_true(false, "VCPU-030.1",
 			   "STOP on vCPU 0 with vCPUs 1 and 2 running returned %lld",
 			   (long long)r.status);
 		(void)vcpu_wait_state(1, HCABI_VCPU_STATUS_STOPPED, HCABI_SEC(30));
@@ -208,7 +209,7 @@ HCABI_TEST(vcpu_stop_race, "VCPU.stop_raced_by_last_two", "VCPU-030,VCPU-031,VCP
 	resumed = true;
 	check_true(resumed, "VCPU-032", "vCPU 0 was started again after its STOP (status %lld)",
 		   (long long)st.resume_st);
-	check_eq_u64(st.racers_saw_cpu0_stopped, 2, "VCPU-030",
+	check_eq_u64(st.racers_saw_cpu0_stopped, 2, "VCPU-030.2",
 		     "both racers saw vCPU 0 STOPPED before the first round");
 	str_report();
 	for (unsigned cpu = 1; cpu <= 2; cpu++)

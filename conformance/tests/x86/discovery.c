@@ -20,7 +20,7 @@ HCABI_TEST(disc_hypervisor_bit, "DISC.hypervisor_bit", "DISC-001", HCABI_VERSION
 	check_true(hcabi_cpuid(1, 0).ecx >> 31, "DISC-001", "CPUID.1:ECX[31] (hypervisor present)");
 }
 
-HCABI_TEST(disc_base, "DISC.cpuid_base", "DISC-002", HCABI_VERSION_1_0)
+HCABI_TEST(disc_base, "DISC.cpuid_base", "DISC-002.1,DISC-002.2", HCABI_VERSION_1_0)
 {
 	uint32_t found = 0, first = 0;
 	uint32_t b = hcabi_disc.base;
@@ -35,23 +35,23 @@ HCABI_TEST(disc_base, "DISC.cpuid_base", "DISC-002", HCABI_VERSION_1_0)
 				test_log("HCABI signature also at base 0x%x", base);
 		}
 	}
-	check_eq_u64(found, 1, "DISC-002", "number of CPUID bases with the HCABI signature");
-	check_eq_u64(first, b, "DISC-002", "the base is the one discovery found");
+	check_eq_u64(found, 1, "DISC-002.1", "number of CPUID bases with the HCABI signature");
+	check_eq_u64(first, b, "DISC-002.1", "the base is the one discovery found");
 	r = hcabi_cpuid(b, 0);
-	check_true(r.eax >= b + 1 && r.eax < b + HCABI_CPUID_BASE_STRIDE, "DISC-002",
+	check_true(r.eax >= b + 1 && r.eax < b + HCABI_CPUID_BASE_STRIDE, "DISC-002.2",
 		   "leaf 0x%x EAX (highest leaf) = 0x%x: at least B + 1, inside the block", b,
 		   r.eax);
 	test_log("vendor signature at leaf 0x%x: %.12s (EBX 0x%08x ECX 0x%08x EDX 0x%08x)", b,
 		 hcabi_disc.signature, r.ebx, r.ecx, r.edx);
 }
 
-HCABI_TEST(disc_interface_leaf, "DISC.interface_leaf", "DISC-003", HCABI_VERSION_1_0)
+HCABI_TEST(disc_interface_leaf, "DISC.interface_leaf", "DISC-003.1,DISC-003.2", HCABI_VERSION_1_0)
 {
 	uint32_t b = hcabi_disc.base;
 	struct hcabi_cpuid r = hcabi_cpuid(b + 1, 0);
 
-	check_eq_u64(r.eax, HCABI_CPUID_INTERFACE_SIGNATURE, "DISC-003", "leaf 0x%x EAX", b + 1);
-	check_eq_u64(r.ebx, 0, "DISC-003", "leaf 0x%x EBX (reserved)", b + 1);
-	check_eq_u64(r.ecx, 0, "DISC-003", "leaf 0x%x ECX (reserved)", b + 1);
-	check_eq_u64(r.edx, 0, "DISC-003", "leaf 0x%x EDX (reserved)", b + 1);
+	check_eq_u64(r.eax, HCABI_CPUID_INTERFACE_SIGNATURE, "DISC-003.1", "leaf 0x%x EAX", b + 1);
+	check_eq_u64(r.ebx, 0, "DISC-003.2", "leaf 0x%x EBX (reserved)", b + 1);
+	check_eq_u64(r.ecx, 0, "DISC-003.2", "leaf 0x%x ECX (reserved)", b + 1);
+	check_eq_u64(r.edx, 0, "DISC-003.2", "leaf 0x%x EDX (reserved)", b + 1);
 }

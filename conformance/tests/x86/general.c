@@ -5,11 +5,11 @@
  * What:
  *  - GEN-001: every guest-physical buffer argument of the provided
  *    extensions' functions is refused with INVALID_ADDRESS when the buffer
- *    lies outside guest RAM (beyond its end, far beyond, in the LAPIC page),
- *    when its end overflows 64 bits, or when it is not aligned as the
- *    function requires (MEM.RELEASE 4 KiB, MEM.GET_LAYOUT and BATCH.EXECUTE
+ *    lies outside guest RAM (beyond its end, far beyond, in the LAPIC page;
+ *    GEN-001.1), when its end overflows 64 bits (.2), or when it is not
+ *    aligned as the function requires (.3) (MEM.RELEASE 4 KiB, MEM.GET_LAYOUT and BATCH.EXECUTE
  *    8 bytes, STEAL.SET_SHMEM 64 bytes);
- *  - GEN-002: every argument field of HCABI_FOREACH_ARG_FIELD, for the
+ *  - GEN-002.1: every argument field of HCABI_FOREACH_ARG_FIELD, for the
  *    functions that return, is refused with INVALID_PARAM when a bit outside
  *    the fields defined at the exposed version is set (the lowest such bit
  *    and bit 63), other arguments valid. SYSTEM.SHUTDOWN's code is checked in
@@ -33,6 +33,7 @@
 struct bad_gpa {
 	uint64_t gpa;
 	const char *why;
+	const char *req; /* outside RAM: GEN-001.1; the end overflows: GEN-001.2 */
 };
 
 /* Bad addresses for a buffer of len bytes aligned to align (a power of
@@ -44,17 +45,18 @@ static size_t bad_gpas(struct bad_gpa *out, uint64_t len, uint64_t align)
 	uint64_t overflow = (~0ull - len / 2) & ~(align - 1);
 	size_t n = 0;
 
-	out[n++] = (struct bad_gpa){end, "the first byte past the end of RAM"};
+	out[n++] = (struct bad_gpa){end, "the first byte past the end of RAM", "GEN-001.1"};
 	if (straddle < end && straddle + len > end)
-		out[n++] = (struct bad_gpa){straddle, "straddling the end of RAM"};
-	out[n++] = (struct bad_gpa){1ull << 46, "far beyond RAM (64 TiB)"};
-	out[n++] = (struct bad_gpa){0xFEE00000ull, "the LAPIC page"};
+		out[n++] = (struct bad_gpa){straddle, "straddling the end of RAM", "GEN-001.1"};
+	out[n++] = (struct bad_gpa){1ull << 46, "far beyond RAM (64 TiB)", "GEN-001.1"};
+	out[n++] = (struct bad_gpa){0xFEE00000ull, "the LAPIC page", "GEN-001.1"};
 	if (overflow + len < overflow)
-		out[n++] = (struct bad_gpa){overflow, "ending past 2^64 (overflow)"};
+		out[n++] = (struct bad_gpa){overflow, "ending past 2^64 (overflow)", "GEN-001.2"};
 	return n;
 }
 
-HCABI_TEST(gen_addresses, "GEN.guest_physical_addresses", "GEN-001,X86-005", HCABI_VERSION_1_0)
+HCABI_TEST(gen_addresses, "GEN.guest_physical_addresses", "GEN-001.1,GEN-001.2,GEN-001.3,X86-005",
+	   HCABI_VERSION_1_0)
 {
 	struct bad_gpa bad[8];
 	size_t n;
@@ -65,10 +67,10 @@ HCABI_TEST(gen_addresses, "GEN.guest_physical_addresses", "GEN-001,X86-005", HCA
 		n = bad_gpas(bad, 64, 1);
 		for (size_t i = 0; i < n; i++) {
 			check_status(hcabi_console_write(bad[i].gpa, 64), HCABI_ERR_INVALID_ADDRESS,
-				     "GEN-001", "CONSOLE.WRITE(0x%llx, 64): %s",
+				     bad[i].req, "CONSOLE.WRITE(0x%llx, 64): %s",
 				     (unsigned long long)bad[i].gpa, bad[i].why);
 			check_status(hcabi_console_read(bad[i].gpa, 64), HCABI_ERR_INVALID_ADDRESS,
-				     "GEN-001", "CONSOLE.READ(0x%llx, 64): %s",
+				     bad[i].req, "CONSOLE.READ(0x%llx, 64): %s",
 				     (unsigned long long)bad[i].gpa, bad[i].why);
 		}
 	}
@@ -80,15 +82,15 @@ HCABI_TEST(gen_addresses, "GEN.guest_physical_addresses", "GEN-001,X86-005", HCA
 		n = bad_gpas(bad, sizeof(struct hcabi_mem_range), 8);
 		for (size_t i = 0; i < n; i++)
 			check_status(hcabi_mem_get_layout(bad[i].gpa, 1), HCABI_ERR_INVALID_ADDRESS,
-				     "GEN-001", "MEM.GET_LAYOUT(0x%llx, 1 entry): %s",
+				     bad[i].req, "MEM.GET_LAYOUT(0x%llx, 1 entry): %s",
 				     (unsigned long long)bad[i].gpa, bad[i].why);
-		check_status(hcabi_mem_get_layout(buf + 4, 1), HCABI_ERR_INVALID_ADDRESS, "GEN-001",
+		check_status(hcabi_mem_get_layout(buf + 4, 1), HCABI_ERR_INVALID_ADDRESS, "GEN-001.3",
 			     "MEM.GET_LAYOUT: 4-byte aligned array (8 required)");
 		check_status(hcabi_mem_release(hcabi_ram_end(), 1), HCABI_ERR_INVALID_ADDRESS,
-			     "GEN-001", "MEM.RELEASE of the page past the end of RAM");
+			     "GEN-001.1", "MEM.RELEASE of the page past the end of RAM");
 		check_status(hcabi_mem_release(0xFFFFFFFFFFFFF000ull, 2), HCABI_ERR_INVALID_ADDRESS,
-			     "GEN-001", "MEM.RELEASE whose range overflows");
-		check_status(hcabi_mem_release(buf + 2048, 1), HCABI_ERR_INVALID_ADDRESS, "GEN-001",
+			     "GEN-001.2", "MEM.RELEASE whose range overflows");
+		check_status(hcabi_mem_release(buf + 2048, 1), HCABI_ERR_INVALID_ADDRESS, "GEN-001.3",
 			     "MEM.RELEASE: 2 KiB aligned page (4 KiB required)");
 	}
 	if (hcabi_has_ext(HCABI_EID_STEAL)) {
@@ -97,9 +99,9 @@ HCABI_TEST(gen_addresses, "GEN.guest_physical_addresses", "GEN-001,X86-005", HCA
 		n = bad_gpas(bad, sizeof(struct hcabi_steal_time), 64);
 		for (size_t i = 0; i < n; i++)
 			check_status(hcabi_steal_set_shmem(bad[i].gpa), HCABI_ERR_INVALID_ADDRESS,
-				     "GEN-001", "STEAL.SET_SHMEM(0x%llx): %s",
+				     bad[i].req, "STEAL.SET_SHMEM(0x%llx): %s",
 				     (unsigned long long)bad[i].gpa, bad[i].why);
-		check_status(hcabi_steal_set_shmem(buf + 32), HCABI_ERR_INVALID_ADDRESS, "GEN-001",
+		check_status(hcabi_steal_set_shmem(buf + 32), HCABI_ERR_INVALID_ADDRESS, "GEN-001.3",
 			     "STEAL.SET_SHMEM: 32-byte aligned record (64 required)");
 		hcabi_steal_set_shmem(HCABI_STEAL_DISABLE);
 	}
@@ -109,24 +111,24 @@ HCABI_TEST(gen_addresses, "GEN.guest_physical_addresses", "GEN-001,X86-005", HCA
 		n = bad_gpas(bad, 2 * sizeof(struct hcabi_batch_entry), 8);
 		for (size_t i = 0; i < n; i++)
 			check_status(hcabi_batch_execute(bad[i].gpa, 2), HCABI_ERR_INVALID_ADDRESS,
-				     "GEN-001", "BATCH.EXECUTE(0x%llx, 2 entries): %s",
+				     bad[i].req, "BATCH.EXECUTE(0x%llx, 2 entries): %s",
 				     (unsigned long long)bad[i].gpa, bad[i].why);
-		check_status(hcabi_batch_execute(buf + 4, 1), HCABI_ERR_INVALID_ADDRESS, "GEN-001",
+		check_status(hcabi_batch_execute(buf + 4, 1), HCABI_ERR_INVALID_ADDRESS, "GEN-001.3",
 			     "BATCH.EXECUTE: 4-byte aligned table (8 required)");
 	}
 	if (hcabi_has_ext(HCABI_EID_VCPU) && smp_count() >= 2) {
 		uint64_t buf = (uint64_t)(uintptr_t)hcabi_scratch;
 		any = true;
 		check_status(hcabi_vcpu_start(1, hcabi_ram_end() - 32), HCABI_ERR_INVALID_ADDRESS,
-			     "GEN-001", "VCPU.START(1, boot state straddling the end of RAM)");
-		check_status(hcabi_vcpu_start(1, buf + 4), HCABI_ERR_INVALID_ADDRESS, "GEN-001",
+			     "GEN-001.1", "VCPU.START(1, boot state straddling the end of RAM)");
+		check_status(hcabi_vcpu_start(1, buf + 4), HCABI_ERR_INVALID_ADDRESS, "GEN-001.3",
 			     "VCPU.START(1, 4-byte aligned boot state)");
 	}
 	if (!any)
 		test_skip("no provided extension takes a guest-physical address");
 }
 
-HCABI_TEST(gen_reserved_bits, "GEN.reserved_argument_bits", "GEN-002,X86-005", HCABI_VERSION_1_0)
+HCABI_TEST(gen_reserved_bits, "GEN.reserved_argument_bits", "GEN-002.1,X86-005", HCABI_VERSION_1_0)
 {
 	static const struct {
 		uint32_t id;
@@ -188,12 +190,12 @@ HCABI_TEST(gen_reserved_bits, "GEN.reserved_argument_bits", "GEN-002,X86-005", H
 			any = true;
 			a[fields[i].arg] = saved | lowest;
 			check_status(hcabi_raw_call(fn->id, a, false), HCABI_ERR_INVALID_PARAM,
-				     "GEN-002", "%s.%s argument %u with reserved bit %d set",
+				     "GEN-002.1", "%s.%s argument %u with reserved bit %d set",
 				     fn->ext, fn->name, fields[i].arg, b);
 			a[fields[i].arg] = saved | (1ull << 63);
 			if (b != 63)
 				check_status(hcabi_raw_call(fn->id, a, true),
-					     HCABI_ERR_INVALID_PARAM, "GEN-002",
+					     HCABI_ERR_INVALID_PARAM, "GEN-002.1",
 					     "%s.%s argument %u with reserved bit 63 set", fn->ext,
 					     fn->name, fields[i].arg);
 			a[fields[i].arg] = saved;

@@ -38,7 +38,7 @@ static void on_timer(struct hcabi_frame *f, unsigned v)
 	timer_hits++;
 }
 
-HCABI_TEST(x86_rax_upper, "X86.rax_upper_bits", "X86-002,X86-005", HCABI_VERSION_1_0)
+HCABI_TEST(x86_rax_upper, "X86.rax_upper_bits", "X86-002.1,X86-002.2,X86-005", HCABI_VERSION_1_0)
 {
 	static const uint64_t highs[] = {1ull << 32, 1ull << 63, 0xFFFFFFFF00000000ull};
 
@@ -54,14 +54,14 @@ HCABI_TEST(x86_rax_upper, "X86.rax_upper_bits", "X86-002,X86-005", HCABI_VERSION
 		hcabi_harmless_args(fn->id, args, 0);
 		for (size_t h = 0; h < HCABI_ARRAY_SIZE(highs); h++)
 			check_status(hcabi_raw_call(highs[h] | fn->id, args, h & 1),
-				     HCABI_ERR_INVALID_PARAM, "X86-002", "RAX=0x%016llx (%s.%s)",
+				     HCABI_ERR_INVALID_PARAM, "X86-002.1", "RAX=0x%016llx (%s.%s)",
 				     (unsigned long long)(highs[h] | fn->id), fn->ext, fn->name);
 	}
 	/* an unknown function ID with high bits is still INVALID_PARAM */
 	{
 		uint64_t args[6] = {0};
 		check_status(hcabi_raw_call((1ull << 40) | 0x7FFF0000u, args, false),
-			     HCABI_ERR_INVALID_PARAM, "X86-002", "RAX=0x%016llx (unknown function)",
+			     HCABI_ERR_INVALID_PARAM, "X86-002.1", "RAX=0x%016llx (unknown function)",
 			     (unsigned long long)((1ull << 40) | 0x7FFF0000u));
 	}
 	if (!hcabi_has_ext(HCABI_EID_TIME)) {
@@ -75,20 +75,21 @@ HCABI_TEST(x86_rax_upper, "X86.rax_upper_bits", "X86-002,X86-005", HCABI_VERSION
 	{
 		uint64_t args[6] = {0, TIMER_VECTOR, 0, 0, 0, 0};
 		check_status(hcabi_raw_call((1ull << 32) | HCABI_FID_TIME_SET_TIMER, args, false),
-			     HCABI_ERR_INVALID_PARAM, "X86-002",
+			     HCABI_ERR_INVALID_PARAM, "X86-002.1",
 			     "TIME.SET_TIMER(deadline 0, vector 0x%x) with RAX[32] set",
 			     TIMER_VECTOR);
 	}
 	hcabi_irq_enable();
 	delay_ns(HCABI_MS(500));
 	hcabi_irq_disable();
-	check_eq_u64(timer_hits, 0, "X86-002",
+	check_eq_u64(timer_hits, 0, "X86-002.2",
 		     "interrupts from that call within 500 ms (it must have had no effect)");
-	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 0, "X86-002",
+	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 0, "X86-002.2",
 		  "CANCEL_TIMER finds no timer armed by it");
 }
 
-HCABI_TEST(x86_arg_registers, "X86.argument_registers", "X86-003,X86-005", HCABI_VERSION_1_0)
+HCABI_TEST(x86_arg_registers, "X86.argument_registers", "X86-003.1,X86-003.2,X86-005",
+	   HCABI_VERSION_1_0)
 {
 	uint64_t a[6];
 
@@ -97,12 +98,12 @@ HCABI_TEST(x86_arg_registers, "X86.argument_registers", "X86-003,X86-005", HCABI
 		a[i] = 0xDEAD0000DEAD0000ull + i;
 	a[0] = HCABI_EID_BASE;
 	check_ret(hcabi_raw_call(HCABI_FID_BASE_PROBE_EXTENSION, a, false), HCABI_SUCCESS,
-		  hcabi_ext_version(HCABI_EID_BASE), "X86-003",
+		  hcabi_ext_version(HCABI_EID_BASE), "X86-003.2",
 		  "PROBE_EXTENSION(BASE) with RSI, RDX, R10, R8, R9 poisoned");
 	a[0] = 1ull << 16;
 	a[1] = HCABI_EID_BASE;
 	check_status(hcabi_raw_call(HCABI_FID_BASE_PROBE_EXTENSION, a, false),
-		     HCABI_ERR_INVALID_PARAM, "X86-003",
+		     HCABI_ERR_INVALID_PARAM, "X86-003.1",
 		     "PROBE_EXTENSION: the EID is RDI (invalid), not RSI (valid)");
 
 	/* no-argument functions ignore all six */
@@ -116,7 +117,7 @@ HCABI_TEST(x86_arg_registers, "X86.argument_registers", "X86-003,X86-005", HCABI
 		hcabi_harmless_args(fn->id, dirty, 0xF00DF00D00000000ull);
 		r1 = hcabi_raw_call(fn->id, clean, false);
 		r2 = hcabi_raw_call(fn->id, dirty, false);
-		check_true(r1.status == r2.status && r1.value == r2.value, "X86-003",
+		check_true(r1.status == r2.status && r1.value == r2.value, "X86-003.2",
 			   "%s.%s (%u argument%s): registers past the count zero or poisoned give "
 			   "the same result (status %lld/%lld value 0x%llx/0x%llx)",
 			   fn->ext, fn->name, fn->argc, fn->argc == 1 ? "" : "s",
@@ -130,32 +131,32 @@ HCABI_TEST(x86_arg_registers, "X86.argument_registers", "X86-003,X86-005", HCABI
 		    "x86 argument registers: CONSOLE.WRITE with its length in RSI\n";
 		uint64_t w[6] = {(uint64_t)(uintptr_t)line, sizeof(line) - 1, 1, 2, 3, 4};
 		check_ret(hcabi_raw_call(HCABI_FID_CONSOLE_WRITE, w, false), HCABI_SUCCESS,
-			  sizeof(line) - 1, "X86-003", "CONSOLE.WRITE: the length is RSI");
+			  sizeof(line) - 1, "X86-003.1", "CONSOLE.WRITE: the length is RSI");
 	}
 	/* RDX: IPI.SEND's vector (mask 0 sends nothing, but the vector is checked) */
 	if (hcabi_has_ext(HCABI_EID_IPI)) {
 		uint64_t s[6] = {0, 0, 0x40, 0x10, 0x10, 0x10};
-		check_ret(hcabi_raw_call(HCABI_FID_IPI_SEND, s, false), HCABI_SUCCESS, 0, "X86-003",
+		check_ret(hcabi_raw_call(HCABI_FID_IPI_SEND, s, false), HCABI_SUCCESS, 0, "X86-003.2",
 			  "IPI.SEND(mask 0, base 0, vector 0x40 in RDX; 0x10 in R10, R8, R9)");
 		s[2] = 0x10;
 		s[3] = s[4] = s[5] = 0x40;
 		check_status(hcabi_raw_call(HCABI_FID_IPI_SEND, s, false), HCABI_ERR_INVALID_PARAM,
-			     "X86-003", "IPI.SEND(vector 0x10 in RDX; 0x40 in R10, R8, R9)");
+			     "X86-003.1", "IPI.SEND(vector 0x10 in RDX; 0x40 in R10, R8, R9)");
 	} else if (hcabi_has_ext(HCABI_EID_TIME) &&
 		   hcabi_spec() >= HCABI_FID_TIME_SET_PERIODIC_SINCE) {
 		/* without IPI (the core profile): TIME.SET_PERIODIC's vector; its
 		 * first tick at 2^64 - 1 ns never comes */
 		uint64_t p[6] = {~0ull, HCABI_TIMER_MIN_PERIOD, 0x40, 0x10, 0x10, 0x10};
 		check_ret(hcabi_raw_call(HCABI_FID_TIME_SET_PERIODIC, p, false), HCABI_SUCCESS, 0,
-			  "X86-003",
+			  "X86-003.2",
 			  "TIME.SET_PERIODIC(never, minimum period, vector 0x40 in RDX; 0x10 in "
 			  "R10, R8, R9)");
-		check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 1, "X86-003",
+		check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 1, "X86-003.2",
 			  "CANCEL_TIMER finds that periodic timer armed");
 		p[2] = 0x10;
 		p[3] = p[4] = p[5] = 0x40;
 		check_status(hcabi_raw_call(HCABI_FID_TIME_SET_PERIODIC, p, false),
-			     HCABI_ERR_INVALID_PARAM, "X86-003",
+			     HCABI_ERR_INVALID_PARAM, "X86-003.1",
 			     "TIME.SET_PERIODIC(vector 0x10 in RDX; 0x40 in R10, R8, R9)");
 	} else {
 		test_log("neither IPI nor TIME.SET_PERIODIC: RDX as the third argument is not shown");
@@ -164,33 +165,34 @@ HCABI_TEST(x86_arg_registers, "X86.argument_registers", "X86-003,X86-005", HCABI
 	if (hcabi_has_ext(HCABI_EID_TLB)) {
 		uint64_t t[6] = {0, 0, 0x1001, 0, 1, 1};
 		check_ret(hcabi_raw_call(HCABI_FID_TLB_FLUSH, t, false), HCABI_SUCCESS, 0,
-			  "X86-003", "TLB.FLUSH(mask 0, gva 0x1001, npages 0 in R10; 1 in R8, R9)");
+			  "X86-003.2", "TLB.FLUSH(mask 0, gva 0x1001, npages 0 in R10; 1 in R8, R9)");
 		t[3] = 1;
 		t[4] = t[5] = 0;
 		check_status(hcabi_raw_call(HCABI_FID_TLB_FLUSH, t, false), HCABI_ERR_INVALID_PARAM,
-			     "X86-003", "TLB.FLUSH(mask 0, gva 0x1001, npages 1 in R10)");
+			     "X86-003.1", "TLB.FLUSH(mask 0, gva 0x1001, npages 1 in R10)");
 	} else {
 		test_log("TLB not provided: R10 as the fourth argument is not shown");
 	}
 }
 
-HCABI_TEST(x86_result_registers, "X86.result_registers", "X86-004,X86-005", HCABI_VERSION_1_0)
+HCABI_TEST(x86_result_registers, "X86.result_registers", "X86-004.1,X86-004.2,X86-005",
+	   HCABI_VERSION_1_0)
 {
 	uint64_t a[6] = {1ull << 16, 0, 0, 0, 0, 0};
 	struct hcabi_ret r = hcabi_raw_call(HCABI_FID_BASE_PROBE_EXTENSION, a, false);
 
-	check_eq_u64((uint64_t)r.status, 0xFFFFFFFFFFFFFFFDull, "X86-004",
+	check_eq_u64((uint64_t)r.status, 0xFFFFFFFFFFFFFFFDull, "X86-004.1",
 		     "RAX after an INVALID_PARAM call (sign-extended -3)");
 	a[0] = 0;
 	r = hcabi_raw_call(HCABI_FUNCTION_ID(0x7FFF, 0), a, false);
-	check_eq_u64((uint64_t)r.status, (uint64_t)(int64_t)HCABI_ERR_NOT_SUPPORTED, "X86-004",
+	check_eq_u64((uint64_t)r.status, (uint64_t)(int64_t)HCABI_ERR_NOT_SUPPORTED, "X86-004.1",
 		     "RAX after a call of an unknown function (sign-extended -2)");
 	r = hcabi_raw_call(HCABI_FID_BASE_GET_SPEC_VERSION, a, false);
-	check_ret(r, HCABI_SUCCESS, hcabi_disc.spec, "X86-004",
+	check_ret(r, HCABI_SUCCESS, hcabi_disc.spec, "X86-004.2",
 		  "GET_SPEC_VERSION: RAX 0, RDX the version");
 	a[0] = HCABI_FID_BASE_PROBE_FUNCTION;
 	check_ret(hcabi_raw_call(HCABI_FID_BASE_PROBE_FUNCTION, a, false), HCABI_SUCCESS, 1,
-		  "X86-004", "PROBE_FUNCTION(PROBE_FUNCTION): RAX 0, RDX 1");
+		  "X86-004.2", "PROBE_FUNCTION(PROBE_FUNCTION): RAX 0, RDX 1");
 }
 
 HCABI_TEST(x86_rdx_zero, "X86.rdx_zero_on_error", "X86-005", HCABI_VERSION_1_0)

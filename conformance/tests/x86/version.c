@@ -23,7 +23,8 @@
 #include "hcabi_test.h"
 #include "hcabi_calls.h"
 
-HCABI_TEST(ver_functions, "VER.functions_of_version", "VER-001,X86-005", HCABI_VERSION_1_0)
+HCABI_TEST(ver_functions, "VER.functions_of_version", "VER-001.1,VER-001.2,X86-005",
+	   HCABI_VERSION_1_0)
 {
 	uint32_t spec = hcabi_spec();
 
@@ -36,18 +37,18 @@ HCABI_TEST(ver_functions, "VER.functions_of_version", "VER-001,X86-005", HCABI_V
 		if (fn->since > spec) {
 			hcabi_harmless_args(fn->id, a, 0);
 			check_status(hcabi_raw_call(fn->id, a, false), HCABI_ERR_NOT_SUPPORTED,
-				     "VER-001", "%s.%s is newer than the exposed version", fn->ext,
-				     fn->name);
+				     "VER-001.2", "%s.%s is newer than the exposed version",
+				     fn->ext, fn->name);
 			continue;
 		}
 		if (fn->flags & HCABI_FN_NO_RETURN) {
-			check_ret(hcabi_base_probe_function(fn->id), HCABI_SUCCESS, 1, "VER-001",
+			check_ret(hcabi_base_probe_function(fn->id), HCABI_SUCCESS, 1, "VER-001.1",
 				  "%s.%s (does not return: probed, not called)", fn->ext, fn->name);
 			continue;
 		}
 		hcabi_harmless_args(fn->id, a, 0);
 		r = hcabi_raw_call(fn->id, a, false);
-		check_true(r.status != HCABI_ERR_NOT_SUPPORTED, "VER-001",
+		check_true(r.status != HCABI_ERR_NOT_SUPPORTED, "VER-001.1",
 			   "%s.%s is implemented: status %lld(%s)", fn->ext, fn->name,
 			   (long long)r.status, hcabi_status_name(r.status));
 	}
@@ -60,7 +61,7 @@ HCABI_TEST(ver_functions, "VER.functions_of_version", "VER-001,X86-005", HCABI_V
 		if (hcabi_fid_reserved(HCABI_FUNCTION_ID(eid, (uint32_t)(max + 1))))
 			continue;
 		check_status(hcabi_raw_call(HCABI_FUNCTION_ID(eid, (uint32_t)(max + 1)), a, false),
-			     HCABI_ERR_NOT_SUPPORTED, "VER-001",
+			     HCABI_ERR_NOT_SUPPORTED, "VER-001.2",
 			     "%s FID 0x%x: not defined by the exposed version", hcabi_ext_name(eid),
 			     max + 1);
 	}

@@ -88,8 +88,8 @@ extern const struct hcabi_image_decl hcabi_image;
  * (string literals and names of the macros here, one line each) to require
  * exactly that. */
 #define HCABI_REQ_RDX_ZERO "X86-005"	 /* RDX is 0 with any error status */
-#define HCABI_REQ_VCPU_START "VCPU-024"	 /* START succeeds and the vCPU runs */
-#define HCABI_REQ_VCPU_STOP "VCPU-030"	 /* STOP stops the vCPU (GET_STATUS) */
+#define HCABI_REQ_VCPU_START "VCPU-024.2"	 /* START succeeds and the vCPU runs */
+#define HCABI_REQ_VCPU_STOP "VCPU-030.2"	 /* STOP stops the vCPU (GET_STATUS) */
 #define HCABI_REQ_NO_EFFECT "STATUS-004" /* a failed START starts nothing */
 #define HCABI_IMPLIED_check_status HCABI_REQ_RDX_ZERO
 #define HCABI_IMPLIED_check_ret HCABI_REQ_RDX_ZERO
