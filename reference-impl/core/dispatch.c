@@ -95,8 +95,11 @@ void hcabi__core_call(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id
 	}
 	fn = &hcabi__core_fns[idx];
 	/* BATCH-004: functions that do not return or that wait are DENIED in a
-	 * batch, with no effect. */
-	if (in_batch && (fn->flags & HCABI_FN_NO_BATCH)) {
+	 * batch, with no effect; BATCH-006 (since 1.2): before their reserved
+	 * bits are checked, where the test-only fault "other" checks those
+	 * first, as 1.1 allowed. */
+	if (in_batch && (fn->flags & HCABI_FN_NO_BATCH) &&
+	    !hcabi__core_fault_has(ref, HCABI_FID_BATCH_EXECUTE, HCABI_REF_FAULT_OTHER_READING)) {
 		res->status = HCABI_ERR_DENIED;
 		goto out;
 	}
@@ -113,6 +116,10 @@ void hcabi__core_call(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id
 			res->status = HCABI_ERR_INVALID_PARAM;
 			goto out;
 		}
+	}
+	if (in_batch && (fn->flags & HCABI_FN_NO_BATCH)) {
+		res->status = HCABI_ERR_DENIED; /* BATCH-004 under the fault "other" */
+		goto out;
 	}
 	req.ref = ref;
 	req.vcpu = vcpu;

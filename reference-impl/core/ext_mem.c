@@ -50,8 +50,14 @@ static int64_t mem_handler(const struct hcabi__core_req *req, struct hcabi__core
 			return HCABI_SUCCESS;
 		}
 		k = max < ref->nram ? max : ref->nram;
-		/* MEM-012, GEN-001: checked whole before anything is written. */
-		st = hcabi__core_check_gpa(ref, gpa, k, MEM_RANGE_SIZE, 8);
+		/* MEM-012, GEN-001: checked whole before anything is written;
+		 * MEM-013 (since 1.2): only the k entries written, where the
+		 * test-only fault "other" checks all max_entries, as 1.1
+		 * allowed. */
+		st = hcabi__core_check_gpa(
+		    ref, gpa,
+		    hcabi__core_fault_has(ref, req->fid, HCABI_REF_FAULT_OTHER_READING) ? max : k,
+		    MEM_RANGE_SIZE, 8);
 		if (st != HCABI_SUCCESS)
 			return st;
 		for (uint64_t i = 0; i < k; i++) {
