@@ -69,7 +69,7 @@ START_TEST(tlb_mask_zero_and_top_page)
 	other("TLB.FLUSH");
 	OK(CALL(0, HCABI_FID_TLB_FLUSH, 0, 0, 0x1001, 1), 0);
 	STATUS(CALL(0, HCABI_FID_TLB_FLUSH, 1, 0, 0xFFFFFFFFFFFFF000ull, 1),
-		  HCABI_ERR_INVALID_PARAM);
+	       HCABI_ERR_INVALID_PARAM);
 	/* the one below the top is valid in both readings */
 	OK(CALL(0, HCABI_FID_TLB_FLUSH, 1, 0, 0xFFFFFFFFFFFFE000ull, 1), 0);
 	ck_assert_uint_eq(fake_count(hx.fake, FOP_TLB_FLUSH, UINT32_MAX) - before, 1);
@@ -82,7 +82,7 @@ START_TEST(console_read_len_zero)
 	OK(CALL(0, HCABI_FID_CONSOLE_READ, 0xFFFFFFFFFFFFFFF0ull, 0), 0);
 	other("CONSOLE.READ");
 	STATUS(CALL(0, HCABI_FID_CONSOLE_READ, 0xFFFFFFFFFFFFFFF0ull, 0),
-		  HCABI_ERR_INVALID_ADDRESS);
+	       HCABI_ERR_INVALID_ADDRESS);
 	OK(CALL(0, HCABI_FID_CONSOLE_READ, 0x1000, 0), 0);
 	ck_assert_uint_eq(fake_count(hx.fake, FOP_CONSOLE_READ, UINT32_MAX), 0);
 }
