@@ -4,8 +4,8 @@
  *
  * What (when the last page of RAM is free for the test): a buffer whose
  * `total` entries end exactly at the end of RAM, with max_entries total + 1,
- * total + 1000 and 2^32 (the capacity reaching past the end of RAM, as far
- * as past 2^64 for the last), returns SUCCESS with the total and writes the
+ * total + 1000 and 2^62 (the capacity reaching past the end of RAM, and
+ * for the last, max_entries * 24 past 2^64), returns SUCCESS with the total and writes the
  * entries (MEM-013).
  * Why: MEM-012 says "the entries it would write", which 1.0 and 1.1 let an
  * implementation read as the whole capacity; a guest that passes a generous
@@ -18,7 +18,7 @@
 HCABI_TEST(mem_layout_capacity, "MEM.get_layout_checks_written_entries", "MEM-013,X86-005",
 	   HCABI_VERSION_1_2)
 {
-	static const uint64_t extra[] = {1, 1000, (1ull << 32)};
+	static const uint64_t extra[] = {1, 1000, (1ull << 62)};
 	uint64_t top = ext_ram_top(), total, gpa;
 	struct hcabi_ret r;
 
@@ -39,7 +39,7 @@ HCABI_TEST(mem_layout_capacity, "MEM.get_layout_checks_written_entries", "MEM-01
 		return;
 	}
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(extra); i++) {
-		uint64_t max = extra[i] == (1ull << 32) ? extra[i] : total + extra[i];
+		uint64_t max = extra[i] == (1ull << 62) ? extra[i] : total + extra[i];
 		ext_fill(ext_gpa_ptr(gpa), 0xA5, (size_t)(top - gpa));
 		check_ret(
 		    hcabi_mem_get_layout(gpa, max), HCABI_SUCCESS, total, "MEM-013",
