@@ -174,6 +174,12 @@ extern "C" {
         rows.append(f"\tX({fn.extension.name}, {fn.name}, {fn.macro}, {len(fn.args)}, {fn.macro}_SINCE, "
                     f"{fn.macro}_STATUSES, {' | '.join(flags) or '0u'})")
     o.append(" \\\n".join(rows))
+    o.append("/* X(function ID, STATUS, since): a status added to a function after the function itself;\n"
+             " * at an exposed version older than `since` the function may not return it (STATUS-001).\n"
+             " * The function's _STATUSES mask includes it. */")
+    o.append("#define HCABI_FOREACH_LATE_STATUS(X) \\")
+    o.append(" \\\n".join(f"\tX({fn.macro}, {s.name}, {vmacro(s.since)})"
+                         for fn in reg.functions() for s in fn.statuses if s.since) or "\t/* none */")
     o.append("/* X(EXT, NAME, argument index, ARG, high bit, low bit, since): the bits of an argument that\n"
              " * have a meaning from a version on; every other bit of that argument is reserved (GEN-002). */")
     o.append("#define HCABI_FOREACH_ARG_FIELD(X) \\")
@@ -369,7 +375,8 @@ def gen_extension_adoc(reg: hr.Registry, ext: hr.Extension) -> str:
         o.append(".Statuses")
         o.append("[cols=\"2,1,5\",options=\"header\"]\n|===\n|Status |Value |When")
         for s in fn.statuses:
-            o.append(f"|`{s.name}` |{reg.status_value(s.name)} |{_cell(s.when)}")
+            since = f" (since {s.since})" if s.since else ""
+            o.append(f"|`{s.name}`{since} |{reg.status_value(s.name)} |{_cell(s.when)}")
         o.append("|===\n")
     return "\n".join(o)
 

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -152,8 +153,10 @@ def test_release_bad_version_is_one_line() -> None:
 
 def test_release_unwritable_snapshot_is_exit_4(reg: Path) -> None:
     (reg / "releases").write_text("a file where the snapshots go")
-    assert one_line(run(RELEASE, "1.1", "--registry", reg), 4) == \
-        f"hcabi-release: error: {reg}/releases/.1.1.tmp/extensions: cannot write: a file is in the way of a folder"
+    # the newest version, the only one hcabi-release snapshots
+    newest = tomllib.loads((reg / "hcabi.toml").read_text())["version"][-1]["version"]
+    assert one_line(run(RELEASE, newest, "--registry", reg), 4) == \
+        f"hcabi-release: error: {reg}/releases/.{newest}.tmp/extensions: cannot write: a file is in the way of a folder"
 
 
 def test_compat_full_stdout_is_exit_4() -> None:

@@ -141,6 +141,44 @@ START_TEST(batch_denied_before_reserved)
 }
 END_TEST
 
+/* STATUS-005: a host failure of a call with valid arguments is FAILED from
+ * 1.2, and INVALID_PARAM (the only status 1.1's tables allow) at 1.1. */
+START_TEST(host_failure_failed_from_1_2)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		int64_t want = pass ? HCABI_ERR_INVALID_PARAM : HCABI_ERR_FAILED;
+		if (pass) {
+			hx_close();
+			hx_open(4, HCABI_VERSION_1_1);
+		}
+		hx_start(0, 1);
+		hx.fake->fail_inject_irq = HCABI_REF_PERR_HOST;
+		STATUS(CALL(0, HCABI_FID_IPI_SEND, 2, 0, 0x40), want);
+		hx.fake->fail_tlb_flush = HCABI_REF_PERR_HOST;
+		STATUS(CALL(0, HCABI_FID_TLB_FLUSH, 2, 0, 0, 0), want);
+		hx.fake->fail_timer_arm = HCABI_REF_PERR_HOST;
+		STATUS(CALL(0, HCABI_FID_TIME_SET_TIMER, 1, 40), want);
+		hx.fake->fail_timer_arm_periodic = HCABI_REF_PERR_HOST;
+		STATUS(CALL(0, HCABI_FID_TIME_SET_PERIODIC, 1, HCABI_TIMER_MIN_PERIOD, 40), want);
+		hx.fake->fail_timer_cancel = HCABI_REF_PERR_HOST;
+		STATUS(CALL(0, HCABI_FID_TIME_CANCEL_TIMER), want);
+		hx.fake->fail_vcpu_kick = HCABI_REF_PERR_HOST;
+		STATUS(CALL(0, HCABI_FID_VCPU_KICK, 1), want);
+		hx_boot_state(BS, 0x1000, 0x4000, 0);
+		hx.fake->fail_vcpu_start = HCABI_REF_PERR_HOST;
+		STATUS(CALL(0, HCABI_FID_VCPU_START, 2, BS), want);
+		/* FAILED is no bug where the table lists it; INVALID_PARAM at
+		 * 1.1 is a fallback, counted */
+		{
+			struct hcabi_ref_stats st;
+			hcabi_ref_get_stats(hx.ref, &st);
+			ck_assert_uint_eq(st.internal_bugs, pass ? 7 : 0);
+			ck_assert_uint_eq(st.host_errors, 7);
+		}
+	}
+}
+END_TEST
+
 /* "other" is refused where no 1.2 decision applies, or with a parameter. */
 START_TEST(other_parse)
 {
@@ -165,6 +203,7 @@ static Suite *decisions_suite(void)
 	tcase_add_test(tc, layout_checks_written_entries);
 	tcase_add_test(tc, batch_denied_before_reserved);
 	tcase_add_test(tc, other_parse);
+	tcase_add_test(tc, host_failure_failed_from_1_2);
 	return s;
 }
 
