@@ -24,7 +24,9 @@
 #               CONSOLE.read_len_zero_any_address (CONSOLE-023)
 #   vcpu        VCPU.START:other: ALREADY_STARTED before the arguments:
 #               VCPU.start_arguments_before_state (VCPU-026)
-#   mem         MEM.GET_LAYOUT:other: the whole max_entries capacity is checked:
+#   mem         MEM.GET_LAYOUT:other: the max_entries capacity is checked, up to 1024
+#               entries (a capacity that overflows 64 bits MEM-010's test already
+#               required to be valid in 1.0):
 #               MEM.get_layout_checks_written_entries (MEM-013)
 #   batch       BATCH.EXECUTE:other: a denied entry's reserved bits first:
 #               BATCH.denied_before_reserved_bits (BATCH-006)

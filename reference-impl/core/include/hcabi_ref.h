@@ -346,8 +346,8 @@ enum hcabi_ref_fault_kind {
 	 * vector or range (IPI-005, TLB-004), and TLB.FLUSH takes a range
 	 * ending at 2^64 as overflowing (TLB-005); CONSOLE.READ checks gpa
 	 * even with len 0 (CONSOLE-023); VCPU.START checks the target's state
-	 * before its arguments (VCPU-026); MEM.GET_LAYOUT checks the whole
-	 * max_entries capacity (MEM-013); BATCH.EXECUTE checks an entry's
+	 * before its arguments (VCPU-026); MEM.GET_LAYOUT checks the
+	 * max_entries capacity, up to 1024 entries (MEM-013); BATCH.EXECUTE checks an entry's
 	 * reserved bits before denying it (BATCH-006). */
 	HCABI_REF_FAULT_OTHER_READING,
 };
