@@ -7,7 +7,9 @@ released version X.Y. docs/compatibility.md states the rules; in short:
 
 * a minor version only adds: extensions, extension version numbers, functions,
   meanings for reserved bits and reserved structure fields, requirements,
-  constants, statuses in the table (for new functions), profiles for new versions
+  constants, statuses in the table (for new functions), a status of an existing
+  function with the new version as its `since` (returned only from that version on),
+  profiles for new versions
   (a profile's list for a new version keeps every extension of the list before it);
 * a major version may in addition remove a function that an earlier version
   deprecated (and an extension whose every function was deprecated);
@@ -496,12 +498,27 @@ class _Checker:
         oc, nc = self.old.common_status, self.new.common_status
         os_ = {s.name: s.when for s in f.statuses}
         ns_ = {s.name: s.when for s in g.statuses}
+        osince = {s.name: s.since for s in f.statuses}
+        nsince = {s.name: s.since for s in g.statuses}
         for name in os_:
             if name not in ns_ and not (name in oc and name not in nc):
                 self.violation(q, f"status {name} removed from an existing function {why}")
         for name in ns_:
             if name not in os_ and not (name in nc and name not in oc):
-                self.violation(q, f"status {name} added to an existing function {why}")
+                # A status the function may return only from a new version on
+                # (its own `since`): a host pinned to an older version never
+                # returns it, so every older version's promise holds.
+                if nsince[name] is not None and self.newer(nsince[name]):
+                    self.add(f"status {name} of {q} (since {nsince[name]})")
+                elif nsince[name] is not None:
+                    self.violation(q, f"status {name} added to an existing function with since "
+                                   f"{self.not_newer(nsince[name])} {why}")
+                else:
+                    self.violation(q, f"status {name} added to an existing function {why}")
+        for name in os_:
+            if name in ns_ and osince[name] != nsince[name]:
+                self.violation(q, f"status {name}: since changed from {osince[name] or 'the function'} "
+                               f"to {nsince[name] or 'the function'} {why}")
         for name in os_:
             if name in ns_:
                 common_both = name in oc and name in nc and os_[name] == oc[name] and ns_[name] == nc[name]

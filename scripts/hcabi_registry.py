@@ -113,6 +113,11 @@ class Arg:
 class StatusUse:
     name: str
     when: str
+    since: str | None = None  # a status added after its function: from this version on
+
+    def present(self, fn_since: str, version: str) -> bool:
+        """Whether the function may return this status at `version`."""
+        return parse_version(self.since or fn_since) <= parse_version(version)
 
 
 @dataclass
@@ -382,7 +387,7 @@ def _build(doc: dict[str, Any]) -> Registry:
                     fields.append(ArgField(af["name"], int(hi), int(lo or hi), af["since"], af["doc"]))
                 args.append(Arg(a["name"], a["type"], a["doc"], a.get("since", f["since"]),
                                 a.get("gpa", False), a.get("align"), a.get("unit"), fields))
-            declared = [StatusUse(s["name"], s["when"]) for s in f.get("status", [])]
+            declared = [StatusUse(s["name"], s["when"], s.get("since")) for s in f.get("status", [])]
             names = {s.name for s in declared}
             statuses = declared + [StatusUse(n, w) for n, w in common.items() if n not in names]
             fn = Function(
@@ -562,6 +567,13 @@ def _check_function(p: list[str], reg: Registry, fn: Function, status_names: set
         if s.name not in status_names:
             p.append(f"{w}: {where}: status {s.name} is not in the status table")
     _dups(p, w, f"{where} status", [s.name for s in fn.statuses])
+    for s in fn.statuses:
+        if s.since is not None:
+            vcheck(w, f"{where} status {s.name}", s.since)
+            if s.since in {v["version"] for v in reg.versions} and parse_version(s.since) <= parse_version(fn.since):
+                p.append(f"{w}: {where}: status {s.name}: since {s.since} is not newer than the function ({fn.since}); leave it out")
+            if s.name == "SUCCESS":
+                p.append(f"{w}: {where}: SUCCESS cannot be added later")
     if not fn.returns_on_success and any(s.name == "SUCCESS" for s in fn.statuses):
         p.append(f"{w}: {where}: it does not return on success, so it cannot list SUCCESS")
     if fn.returns_on_success and not any(s.name == "SUCCESS" for s in fn.statuses):

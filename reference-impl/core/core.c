@@ -173,8 +173,7 @@ uint32_t hcabi_ref_spec_version(const struct hcabi_ref *ref)
 
 /* ---- Life cycle ------------------------------------------------------------ */
 
-static const char *check_config(const struct hcabi_ref_config *cfg,
-				bool provide[HCABI__CORE_NEXT])
+static const char *check_config(const struct hcabi_ref_config *cfg, bool provide[HCABI__CORE_NEXT])
 {
 	const struct hcabi_platform_ops *o = cfg->ops;
 	if (!o)
@@ -229,8 +228,8 @@ static void apply_version(struct hcabi_ref *ref)
 
 	for (int e = 0; e < HCABI__CORE_NEXT; e++) {
 		/* A withheld extension is absent, as one the version lacks. */
-		ref->ext[e] = hcabi__core_exts[e].since <= v && ref->ext_selected[e] ? ext_impl[e]
-										     : NULL;
+		ref->ext[e] =
+		    hcabi__core_exts[e].since <= v && ref->ext_selected[e] ? ext_impl[e] : NULL;
 		ref->ext_version[e] = 0;
 	}
 	for (size_t i = 0; i < sizeof(ext_versions) / sizeof(ext_versions[0]); i++) {
@@ -241,12 +240,24 @@ static void apply_version(struct hcabi_ref *ref)
 	for (int f = 0; f < HCABI__CORE_NFN; f++) {
 		const struct hcabi__core_fn *fn = &hcabi__core_fns[f];
 		ref->fn_present[f] = fn->since <= v && ref->ext[fn->ext] != NULL;
+		ref->fn_statuses[f] = fn->statuses;
 		ref->arg_checked[f] = 0;
 		for (int a = 0; a < HCABI__CORE_NARGS; a++) {
 			ref->arg_valid[f][a] = 0;
 			first_since[f][a] = UINT32_MAX;
 		}
 	}
+	/* STATUS-001, STATUS-005: a status added to a function after the
+	 * exposed version is not one it may return (a host failure then
+	 * falls back to INVALID_PARAM, as that version's table says). */
+#define HCABI__CORE_X(ID, STATUS, SINCE)                                                           \
+	if ((SINCE) > v) {                                                                         \
+		int f_ = hcabi__core_fn_lookup(ID);                                                \
+		if (f_ >= 0)                                                                       \
+			ref->fn_statuses[f_] &= ~(UINT32_C(1) << (unsigned)-(HCABI_ERR_##STATUS)); \
+	}
+	HCABI_FOREACH_LATE_STATUS(HCABI__CORE_X)
+#undef HCABI__CORE_X
 	/* GEN-002: an argument that has fields has exactly the bits of the
 	 * fields of the exposed version; every other bit is reserved. An
 	 * argument whose first field comes after the exposed version does not

@@ -15,33 +15,42 @@
 
 #include "hcabi_ref_internal.h"
 
-static bool status_permitted(const struct hcabi__core_fn *fn, int64_t status)
+static bool status_permitted(uint32_t statuses, int64_t status)
 {
 	if (status > 0 || status <= -32)
 		return false;
-	return (fn->statuses >> (unsigned)(-status)) & 1u;
+	return (statuses >> (unsigned)(-status)) & 1u;
 }
 
 /* The status that replaces one a function does not permit. STATUS-001 is
  * binding, so it must be one the function permits: FAILED where the status
  * table lists it, else INVALID_PARAM, which every function may return
  * (the registry's common status), else the first status listed. */
-int64_t hcabi__core_fallback_status(const struct hcabi__core_fn *fn)
+int64_t hcabi__core_fallback_status_mask(uint32_t statuses)
 {
-	if (status_permitted(fn, HCABI_ERR_FAILED))
+	if (status_permitted(statuses, HCABI_ERR_FAILED))
 		return HCABI_ERR_FAILED;
-	if (status_permitted(fn, HCABI_ERR_INVALID_PARAM))
+	if (status_permitted(statuses, HCABI_ERR_INVALID_PARAM))
 		return HCABI_ERR_INVALID_PARAM;
 	for (int n = 1; n < 32; n++)
-		if ((fn->statuses >> n) & 1u)
+		if ((statuses >> n) & 1u)
 			return -n;
 	return HCABI_ERR_INVALID_PARAM;
+}
+
+int64_t hcabi__core_fallback_status(const struct hcabi__core_fn *fn)
+{
+	return hcabi__core_fallback_status_mask(fn->statuses);
 }
 
 /* After the handler: what it produced must be what its function may produce. */
 static void enforce(struct hcabi_ref *ref, const struct hcabi__core_fn *fn, bool in_batch,
 		    struct hcabi__core_res *res)
 {
+	/* the statuses of the exposed version (STATUS-005: FAILED for a host
+	 * failure only from 1.2; before, INVALID_PARAM) */
+	uint32_t statuses = ref->fn_statuses[fn - hcabi__core_fns];
+
 	if (res->action != HCABI_REF_ACTION_RESUME) {
 		/* Only a function that does not return on success ends the call
 		 * with an action, only on success, and never inside a batch. */
@@ -54,16 +63,16 @@ static void enforce(struct hcabi_ref *ref, const struct hcabi__core_fn *fn, bool
 		hcabi__core_count_bug(ref);
 		res->action = HCABI_REF_ACTION_RESUME;
 		res->action_arg = 0;
-		res->status = hcabi__core_fallback_status(fn);
+		res->status = hcabi__core_fallback_status_mask(statuses);
 		return;
 	}
 	res->action_arg = 0;
 	/* STATUS-001: only SUCCESS or a status of the function's table (the
 	 * mask holds the common statuses too). SUCCESS is not in the table of a
 	 * function that does not return on success. */
-	if (!status_permitted(fn, res->status)) {
+	if (!status_permitted(statuses, res->status)) {
 		hcabi__core_count_bug(ref);
-		res->status = hcabi__core_fallback_status(fn);
+		res->status = hcabi__core_fallback_status_mask(statuses);
 	}
 }
 
@@ -95,8 +104,11 @@ void hcabi__core_call(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id
 	}
 	fn = &hcabi__core_fns[idx];
 	/* BATCH-004: functions that do not return or that wait are DENIED in a
-	 * batch, with no effect. */
-	if (in_batch && (fn->flags & HCABI_FN_NO_BATCH)) {
+	 * batch, with no effect; BATCH-006 (since 1.2): before their reserved
+	 * bits are checked, where the test-only fault "other" checks those
+	 * first, as 1.1 allowed. */
+	if (in_batch && (fn->flags & HCABI_FN_NO_BATCH) &&
+	    !hcabi__core_fault_has(ref, HCABI_FID_BATCH_EXECUTE, HCABI_REF_FAULT_OTHER_READING)) {
 		res->status = HCABI_ERR_DENIED;
 		goto out;
 	}
@@ -113,6 +125,10 @@ void hcabi__core_call(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id
 			res->status = HCABI_ERR_INVALID_PARAM;
 			goto out;
 		}
+	}
+	if (in_batch && (fn->flags & HCABI_FN_NO_BATCH)) {
+		res->status = HCABI_ERR_DENIED; /* BATCH-004 under the fault "other" */
+		goto out;
 	}
 	req.ref = ref;
 	req.vcpu = vcpu;

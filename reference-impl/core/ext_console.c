@@ -90,8 +90,14 @@ static int64_t console_handler(const struct hcabi__core_req *req, struct hcabi__
 		uint64_t n = xfer_len(req->args[1]);
 		int64_t st, r;
 
-		/* len 0 reads nothing, consumes nothing, and (as for WRITE,
-		 * CONSOLE-003) does not check gpa. */
+		/* CONSOLE-023: len 0 reads nothing, consumes nothing, and (as
+		 * for WRITE, CONSOLE-003) does not check gpa; the test-only
+		 * fault "other" checks one byte at gpa, as 1.1 allowed. */
+		if (n == 0 && hcabi__core_fault_has(ref, req->fid, HCABI_REF_FAULT_OTHER_READING)) {
+			st = hcabi__core_check_gpa(ref, gpa, 1, 1, 1);
+			if (st != HCABI_SUCCESS)
+				return st;
+		}
 		if (n == 0) {
 			res->value = 0;
 			return HCABI_SUCCESS;

@@ -53,7 +53,14 @@ static int64_t ipi_handler(const struct hcabi__core_req *req, struct hcabi__core
 
 		/* IPI-001: a vector below 32, or a target index that
 		 * overflows or is not below the count: nothing is sent. The
-		 * vector is checked even when the mask is 0. */
+		 * vector is checked even when the mask is 0 (IPI-005, since
+		 * 1.2; 1.1 allowed either order, and the test-only fault
+		 * "other" takes the other one). */
+		if (mask == 0 && !(req->args[2] & IPI_ALL_BUT_SELF) &&
+		    hcabi__core_fault_has(ref, req->fid, HCABI_REF_FAULT_OTHER_READING)) {
+			res->value = 0;
+			return HCABI_SUCCESS;
+		}
 		if (vector < HCABI_VECTOR_MIN)
 			return HCABI_ERR_INVALID_PARAM;
 		if (req->args[2] & IPI_ALL_BUT_SELF) {

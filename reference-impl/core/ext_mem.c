@@ -50,8 +50,17 @@ static int64_t mem_handler(const struct hcabi__core_req *req, struct hcabi__core
 			return HCABI_SUCCESS;
 		}
 		k = max < ref->nram ? max : ref->nram;
-		/* MEM-012, GEN-001: checked whole before anything is written. */
-		st = hcabi__core_check_gpa(ref, gpa, k, MEM_RANGE_SIZE, 8);
+		/* MEM-012, GEN-001: checked whole before anything is written;
+		 * MEM-013 (since 1.2): only the k entries written. The
+		 * test-only fault "other" checks the capacity up to 1024
+		 * entries (a host buffer's worth), as 1.1 allowed; a capacity
+		 * that overflows was already valid in 1.0 (MEM-010). */
+		st = hcabi__core_check_gpa(
+		    ref, gpa,
+		    hcabi__core_fault_has(ref, req->fid, HCABI_REF_FAULT_OTHER_READING)
+			? (max < 1024 ? max : 1024)
+			: k,
+		    MEM_RANGE_SIZE, 8);
 		if (st != HCABI_SUCCESS)
 			return st;
 		for (uint64_t i = 0; i < k; i++) {

@@ -11,7 +11,7 @@
 /* TLB-001: [gva, gva + npages * 4096) page aligned, wholly canonical (in one
  * half of the 48-bit address space) and not overflowing. A range that ends
  * exactly at 2^64 (its last byte 0xFFFF_FFFF_FFFF_FFFF) does not overflow. */
-static bool range_valid(uint64_t gva, uint64_t npages)
+static bool range_valid(uint64_t gva, uint64_t npages, bool end_overflows)
 {
 	uint64_t size, last;
 
@@ -23,6 +23,10 @@ static bool range_valid(uint64_t gva, uint64_t npages)
 	if (gva > UINT64_MAX - (size - 1))
 		return false;
 	last = gva + (size - 1);
+	/* TLB-005 (since 1.2): ending at 2^64 is no overflow; the test-only
+	 * fault "other" reads it as one. */
+	if (end_overflows && last == UINT64_MAX)
+		return false;
 	return last < LOWER_HALF_END || gva >= UPPER_HALF_START;
 }
 
@@ -35,12 +39,18 @@ static int64_t tlb_handler(const struct hcabi__core_req *req, struct hcabi__core
 		uint64_t mask = req->args[0], base = req->args[1];
 		uint64_t gva = req->args[2], npages = req->args[3], running;
 		bool failed = false;
+		bool other = hcabi__core_fault_has(ref, req->fid, HCABI_REF_FAULT_OTHER_READING);
 
 		/* TLB-001: targets, then (npages != 0) the range; gva is
-		 * ignored when npages is 0. Checked even when the mask is 0. */
+		 * ignored when npages is 0. Checked even when the mask is 0
+		 * (TLB-004, since 1.2; the fault "other" returns first). */
+		if (other && mask == 0) {
+			res->value = 0;
+			return HCABI_SUCCESS;
+		}
 		if (!hcabi__core_targets_valid(ref, mask, base))
 			return HCABI_ERR_INVALID_PARAM;
-		if (npages != 0 && !range_valid(gva, npages))
+		if (npages != 0 && !range_valid(gva, npages, other))
 			return HCABI_ERR_INVALID_PARAM;
 		if (npages == 0)
 			gva = 0;

@@ -130,6 +130,12 @@ static int64_t vcpu_start(struct hcabi_ref *ref, uint64_t target, uint64_t gpa)
 	/* VCPU-020 */
 	if (target >= ref->nvcpus)
 		return HCABI_ERR_INVALID_PARAM;
+	/* VCPU-026 (since 1.2): the arguments before the target's state
+	 * (VCPU-023, below); the test-only fault "other" checks the state
+	 * first, as 1.1 allowed. */
+	if (hcabi__core_fault_has(ref, HCABI_FID_VCPU_START, HCABI_REF_FAULT_OTHER_READING) &&
+	    vstate(ref, (uint32_t)target) != HCABI__CORE_STOPPED)
+		return HCABI_ERR_ALREADY_STARTED;
 	/* VCPU-021, GEN-001: 8-byte aligned, 64 bytes wholly in RAM. */
 	st = hcabi__core_check_gpa(ref, gpa, 1, sizeof(raw), 8);
 	if (st != HCABI_SUCCESS)

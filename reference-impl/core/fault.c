@@ -41,6 +41,7 @@ int hcabi_ref_inject_fault(struct hcabi_ref *ref, uint32_t function_id,
 	case HCABI_REF_FAULT_CONSOLE_DROP:
 	case HCABI_REF_FAULT_CONSOLE_REVERSE:
 	case HCABI_REF_FAULT_CONSOLE_EAGER:
+	case HCABI_REF_FAULT_OTHER_READING:
 		if (param != 0)
 			return -1;
 		break;
@@ -341,6 +342,23 @@ bool hcabi_ref_inject_fault_spec(struct hcabi_ref *ref, const char *spec, const 
 				       "CONSOLE.WRITE, eager for CONSOLE.READ";
 			return false;
 		}
+	} else if (name_eq(kind_s, kind_n, "other")) {
+		/* the 1.2 decisions a fault can show; each handler (and, for
+		 * BATCH, the dispatcher) asks for it */
+		kind = HCABI_REF_FAULT_OTHER_READING;
+		if (param_s) {
+			if (err)
+				*err = "other takes no parameter";
+			return false;
+		}
+		if (fid != HCABI_FID_IPI_SEND && fid != HCABI_FID_TLB_FLUSH &&
+		    fid != HCABI_FID_CONSOLE_READ && fid != HCABI_FID_VCPU_START &&
+		    fid != HCABI_FID_MEM_GET_LAYOUT && fid != HCABI_FID_BATCH_EXECUTE) {
+			if (err)
+				*err = "other is for IPI.SEND, TLB.FLUSH, CONSOLE.READ, VCPU.START, "
+				       "MEM.GET_LAYOUT and BATCH.EXECUTE";
+			return false;
+		}
 	} else if (name_eq(kind_s, kind_n, "none")) {
 		kind = HCABI_REF_FAULT_NONE;
 		if (param_s) {
@@ -353,7 +371,7 @@ bool hcabi_ref_inject_fault_spec(struct hcabi_ref *ref, const char *spec, const 
 			return false;
 	} else {
 		if (err)
-			*err = "unknown kind (status, value, clobber, none, twice, reread, racy, drop, reverse or eager)";
+			*err = "unknown kind (status, value, clobber, none, twice, reread, racy, drop, reverse, eager or other)";
 		return false;
 	}
 	if (hcabi_ref_inject_fault(ref, fid, kind, param) != 0) {

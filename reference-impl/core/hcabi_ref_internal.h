@@ -146,6 +146,10 @@ struct hcabi_ref {
 	const struct hcabi__ext *ext[HCABI__CORE_NEXT]; /* NULL: not provided */
 	uint32_t ext_version[HCABI__CORE_NEXT];		/* 0: not provided */
 	bool fn_present[HCABI__CORE_NFN];
+	/* STATUS-001 at the exposed version: the function's status mask
+	 * without the statuses added after that version (abi.h's
+	 * HCABI_FOREACH_LATE_STATUS, e.g. FAILED from 1.2, STATUS-005). */
+	uint32_t fn_statuses[HCABI__CORE_NFN];
 	/* GEN-002: bits of argument i that have a meaning at the exposed
 	 * version, for the arguments that have fields (arg_checked bit i). */
 	uint64_t arg_valid[HCABI__CORE_NFN][HCABI__CORE_NARGS];
@@ -239,10 +243,13 @@ static inline void hcabi__core_count_host_error(struct hcabi_ref *ref)
 /* The permitted status that replaces one the function does not permit
  * (STATUS-001): FAILED if listed, else INVALID_PARAM (the common status). */
 int64_t hcabi__core_fallback_status(const struct hcabi__core_fn *fn);
+/* The same for a status mask (bit n: status -n). */
+int64_t hcabi__core_fallback_status_mask(uint32_t statuses);
 
-/* Status of an internal failure (a platform callback failed where the
- * function has no spec status for it): the dispatcher replaces it with a
- * permitted one and counts an internal bug. */
+/* Status of an internal failure (a platform callback failed): FAILED where
+ * the function's table lists it at the exposed version (STATUS-005, from
+ * 1.2); elsewhere the dispatcher replaces it with a permitted status and
+ * counts an internal bug. */
 #define HCABI__CORE_INTERNAL_FAILURE HCABI_ERR_FAILED
 
 /* Test hook: replace the handler of one extension (the EID of `ext`) in this

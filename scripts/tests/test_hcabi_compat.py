@@ -276,6 +276,21 @@ HCABI = "hcabi.toml"
 EDITORIAL_HINT = 'a change of meaning; if it is only editorial, list "{}" in the editorial list of version 1.1'
 MINOR_STATUSES = "(minor versions may not change a function's statuses)"
 
+# A function status with its own `since` (schema of 1.2 and later), and FAILED
+# added to BASE.PROBE_FUNCTION from 1.1 on.
+STATUS_SINCE_SCHEMA = sub("registry.schema.json", '"when": {"$ref": "#/$defs/text"}\n',
+                          '"when": {"$ref": "#/$defs/text"},\n"since": {"$ref": "#/$defs/version"}\n')
+LATE_FAILED = sub("extensions/base.toml", 'when = "`function_id` has a bit set above bit 31."\n',
+                  'when = "`function_id` has a bit set above bit 31."\n'
+                  '[[function.status]]\nname = "FAILED"\nsince = "1.1"\nwhen = "The host failed."\n')
+
+
+def test_status_added_with_the_new_version_passes(tmp_path, capsys):
+    rc, out, err = compat(tmp_path, capsys, [], [V11, STATUS_SINCE_SCHEMA, LATE_FAILED])
+    assert (rc, err) == (0, ""), out
+    assert "+ status FAILED of BASE.PROBE_FUNCTION (since 1.1)" in lines(out)
+
+
 BREAKS = {
     # the version history is append-only
     "history-date": ([], [V11, sub(HCABI, 'date = "2026-11-22"', 'date = "2026-11-23"')],
@@ -420,6 +435,12 @@ BREAKS = {
                                             'bit 31."\n', 'when = "`function_id` has a bit set above bit 31."\n'
                                             '[[function.status]]\nname = "DENIED"\nwhen = "Never."\n')],
                               "BASE.PROBE_FUNCTION: status DENIED added to an existing function " + MINOR_STATUSES),
+    "function-status-added-old-since": ([V11], [V11, V12, STATUS_SINCE_SCHEMA, LATE_FAILED],
+        "BASE.PROBE_FUNCTION: status FAILED added to an existing function with since 1.1, which is not "
+        "newer than 1.1 " + MINOR_STATUSES),
+    "function-status-since-changed": ([V11, STATUS_SINCE_SCHEMA, LATE_FAILED], [V11, V12, STATUS_SINCE_SCHEMA, LATE_FAILED, sub(
+        "extensions/base.toml", 'name = "FAILED"\nsince = "1.1"\n', 'name = "FAILED"\nsince = "1.2"\n')],
+        "BASE.PROBE_FUNCTION: status FAILED: since changed from 1.1 to 1.2 " + MINOR_STATUSES),
     "function-status-removed": ([], [V11, sub("extensions/console.toml", 'RAM or overflows."\n[[function.status]]\n'
                                               'name = "IO"\nwhen = "The host could not write to its console."\n',
                                               'RAM or overflows."\n')],

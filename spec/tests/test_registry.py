@@ -77,6 +77,13 @@ def test_rejects_unknown_status_in_function(reg: Path) -> None:
     assert_rejected(validate(reg), f, "CONSOLE.READ", "IO_FAILURE", "not in the status table")
 
 
+def test_rejects_late_status_not_newer_than_its_function(reg: Path) -> None:
+    f = reg / "extensions" / "console.toml"
+    edit(f, 'name = "IO"\nwhen = "The host could not read from its console."',
+         'name = "IO"\nsince = "1.0"\nwhen = "The host could not read from its console."')
+    assert_rejected(validate(reg), f, "CONSOLE.READ", "IO", "not newer than the function")
+
+
 def test_rejects_requirement_with_empty_text(reg: Path) -> None:
     f = reg / "extensions" / "console.toml"
     edit_re(f, r'^(id = "CONSOLE-002"\ntext = )".*"$', r'\1""')

@@ -24,6 +24,17 @@ const struct hcabi_fn *hcabi_fn_by_id(uint32_t id)
 	return 0;
 }
 
+uint32_t hcabi_fn_statuses_at(const struct hcabi_fn *fn, uint32_t version)
+{
+	uint32_t mask = fn->statuses;
+#define HCABI__LATE(ID, STATUS, SINCE)                                                             \
+	if ((ID) == fn->id && version < (SINCE))                                                   \
+		mask &= ~(1u << (unsigned)-(HCABI_ERR_##STATUS));
+	HCABI_FOREACH_LATE_STATUS(HCABI__LATE)
+#undef HCABI__LATE
+	return mask;
+}
+
 int hcabi_max_fid(uint32_t eid)
 {
 	int max = -1;

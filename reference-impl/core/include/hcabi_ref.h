@@ -340,6 +340,16 @@ enum hcabi_ref_fault_kind {
 	HCABI_REF_FAULT_CONSOLE_DROP,
 	HCABI_REF_FAULT_CONSOLE_REVERSE,
 	HCABI_REF_FAULT_CONSOLE_EAGER,
+	/* The reading of a 1.1 ambiguity that HCABI 1.2 rejects (param 0),
+	 * so that a suite can be shown to pass it at 1.1 and fail it at 1.2:
+	 * IPI.SEND and TLB.FLUSH with mask 0 succeed before checking the
+	 * vector or range (IPI-005, TLB-004), and TLB.FLUSH takes a range
+	 * ending at 2^64 as overflowing (TLB-005); CONSOLE.READ checks gpa
+	 * even with len 0 (CONSOLE-023); VCPU.START checks the target's state
+	 * before its arguments (VCPU-026); MEM.GET_LAYOUT checks the
+	 * max_entries capacity, up to 1024 entries (MEM-013); BATCH.EXECUTE checks an entry's
+	 * reserved bits before denying it (BATCH-006). */
+	HCABI_REF_FAULT_OTHER_READING,
 };
 int hcabi_ref_inject_fault(struct hcabi_ref *ref, uint32_t function_id,
 			   enum hcabi_ref_fault_kind kind, uint64_t param);
@@ -365,7 +375,9 @@ int hcabi_ref_inject_fault(struct hcabi_ref *ref, uint32_t function_id,
  * vCPU from that copy, breaking VCPU-025), racy (VCPU.STOP marks its
  * caller "stopping", waits PARAM us with no lock held, and then counts
  * every other "stopping" vCPU as stopped: two last vCPUs stopping together
- * both get DENIED, breaking VCPU-030). */
+ * both get DENIED, breaking VCPU-030). KIND other (no PARAM; IPI.SEND,
+ * TLB.FLUSH, CONSOLE.READ, VCPU.START, MEM.GET_LAYOUT or BATCH.EXECUTE):
+ * HCABI_REF_FAULT_OTHER_READING, the reading HCABI 1.2 rejects. */
 bool hcabi_ref_inject_fault_spec(struct hcabi_ref *ref, const char *spec, const char **err);
 
 /* ---- Names and tracing ------------------------------------------------ */

@@ -44,6 +44,13 @@ int hx_permitted(uint32_t function_id, int64_t status, int in_batch)
 	int i = fn_index(function_id);
 	if (i < 0 || status > 0 || status <= -32)
 		return 0;
+		/* STATUS-005: a status added after the exposed version is not one */
+#define HX_LATE(ID, STATUS, SINCE)                                                                 \
+	if ((ID) == function_id && status == HCABI_ERR_##STATUS && hx.ref &&                       \
+	    hcabi_ref_spec_version(hx.ref) < (SINCE))                                              \
+		return 0;
+	HCABI_FOREACH_LATE_STATUS(HX_LATE)
+#undef HX_LATE
 	if ((fn_rows[i].statuses >> (unsigned)(-status)) & 1u)
 		return 1;
 	/* BATCH-004 */

@@ -18,6 +18,9 @@ struct hcabi_fn {
 	uint32_t statuses; /* bit n: status -n */
 	uint32_t flags;	   /* HCABI_FN_* */
 };
+/* fn->statuses at exposed version `version`: without the statuses added to
+ * the function after that version (abi.h's HCABI_FOREACH_LATE_STATUS). */
+uint32_t hcabi_fn_statuses_at(const struct hcabi_fn *fn, uint32_t version);
 extern const struct hcabi_fn hcabi_fns[];
 extern const size_t hcabi_num_fns;
 const struct hcabi_fn *hcabi_fn_by_id(uint32_t id);
