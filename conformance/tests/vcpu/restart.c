@@ -82,10 +82,34 @@ static uint64_t rs_xmm[16]; /* low quadwords at the restart */
 #define RS_XMM_SET(n) __asm__ __volatile__("movq %0, %%xmm" #n ::"r"(0x5A5A000000000000ull | n));
 #define RS_XMM_GET(n) __asm__ __volatile__("movq %%xmm" #n ", %0" : "=r"(rs_xmm[n]));
 
+/* MSR access that survives a #GP: a hypervisor need not implement every one
+ * of these (CSTAR on Intel hosts, for one), and they are only logged. */
+#define RS_NO_MSR 0xDEAD00000000DEADull
+
+static uint64_t rs_rdmsr(uint32_t msr)
+{
+	uint32_t lo = 0, hi = 0;
+	expect_exception(HCABI_EXC_GP);
+	__asm__ __volatile__(HCABI_ASM_FIXUP("1f") "rdmsr\n1:" HCABI_ASM_FIXUP_CLEAR
+			     : "+a"(lo), "+d"(hi)
+			     : "c"(msr)
+			     : "memory");
+	return exception_end(0) ? RS_NO_MSR : ((uint64_t)hi << 32) | lo;
+}
+
+static void rs_wrmsr(uint32_t msr, uint64_t v)
+{
+	expect_exception(HCABI_EXC_GP);
+	__asm__ __volatile__(HCABI_ASM_FIXUP("1f") "wrmsr\n1:" HCABI_ASM_FIXUP_CLEAR ::"c"(msr),
+			     "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			     : "memory");
+	(void)exception_end(0);
+}
+
 static void rs_read_msrs(uint64_t *out)
 {
 	for (size_t i = 0; i < RS_NMSRS; i++)
-		out[i] = hcabi_rdmsr(rs_msrs[i].msr);
+		out[i] = rs_rdmsr(rs_msrs[i].msr);
 }
 
 /* The first run: record, then change what a restart must set again. */
@@ -96,7 +120,7 @@ static void rs_dirty(struct vcpu_raw *ctx)
 
 	rs_read_msrs(rs_seen[0]);
 	for (size_t i = 0; i < RS_NMSRS; i++)
-		hcabi_wrmsr(rs_msrs[i].msr, rs_msrs[i].dirty);
+		rs_wrmsr(rs_msrs[i].msr, rs_msrs[i].dirty);
 	__asm__ __volatile__("ldmxcsr %0" ::"m"(mxcsr));
 	__asm__ __volatile__("fldcw %0" ::"m"(fcw));
 	RS_XMM(RS_XMM_SET)
