@@ -16,10 +16,11 @@
  *    the selectors as given, and x87 and SSE state as after reset: MXCSR
  *    0x1F80, XMM registers zero, an x87 control word of 0x0040 (after RESET)
  *    or 0x037F (after FNINIT), either accepted, the value it left not
- *    (VCPU-024, VCPU-032). The MSRs are only logged, at both starts: the
- *    START description does not say what they hold (refvmm resets them: 0,
- *    and PAT 0x0007040600070406), so a hypervisor that keeps them, as INIT
- *    keeps PAT, conforms; a requirement would make these lines checks;
+ *    (VCPU-024, VCPU-032). The MSRs are only logged, at both starts (an
+ *    access that raises #GP is logged as 0xDEAD00000000DEAD): the START
+ *    description does not say what they hold (refvmm resets them: 0, and PAT
+ *    0x0007040600070406), so a hypervisor that keeps them, as INIT keeps
+ *    PAT, conforms; a requirement would make these lines checks;
  *  - restart_stress: 300 rounds on vCPU 2. vCPU 0 prepares round r's boot
  *    state while round r - 1 runs, spins on memory until vCPU 2 is a few
  *    instructions from its VCPU.STOP, then calls START(2) over and over:
