@@ -288,6 +288,42 @@ static int set_xcr0(struct hcabi__vcpu *v)
 	return xioctl(v->fd, KVM_SET_XCRS, &xcrs);
 }
 
+/* VCPU-024 ("x87 and SSE state are as after reset") on every START, a
+ * restart included. KVM_SET_FPU does not reset MXCSR (KVM copies every other
+ * kvm_fpu field into the guest's FPU state, but not mxcsr), nor any XSAVE
+ * component beyond SSE: a vCPU started again would keep the MXCSR (and the
+ * upper YMM halves) it had at its STOP. So the whole state is written as an
+ * XSAVE image: x87 and SSE present with FCW 0x37F, MXCSR 0x1F80 and zero
+ * registers, every other user component in its initial state. */
+static int reset_fpu_xsave(struct hcabi__vcpu *v)
+{
+	int size = ioctl(v->vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
+	uint8_t *img;
+	uint16_t fcw = 0x37f;
+	uint32_t mxcsr = 0x1f80, mxcsr_mask;
+	uint64_t xstate_bv = 0x3; /* x87 | SSE */
+	int r = -1;
+
+	if (size < (int)sizeof(struct kvm_xsave))
+		size = (int)sizeof(struct kvm_xsave);
+	img = calloc(1, (size_t)size);
+	if (!img)
+		return -1;
+	/* MXCSR_MASK as the CPU reports it (offset 28 of the legacy area) */
+	if (xioctl(v->fd, KVM_GET_XSAVE, img) < 0)
+		goto out;
+	memcpy(&mxcsr_mask, img + 28, 4);
+	memset(img, 0, (size_t)size);
+	memcpy(img + 0, &fcw, 2);
+	memcpy(img + 24, &mxcsr, 4);
+	memcpy(img + 28, &mxcsr_mask, 4);
+	memcpy(img + 512, &xstate_bv, 8); /* XSAVE header: XSTATE_BV */
+	r = xioctl(v->fd, KVM_SET_XSAVE, img);
+out:
+	free(img);
+	return r;
+}
+
 static int setup_pvh(struct hcabi__vcpu *v, uint32_t entry, uint64_t start_info)
 {
 	struct kvm_sregs s;
@@ -368,6 +404,7 @@ int hcabi__vcpu_setup_long_mode(struct hcabi__vcpu *v, const struct hcabi_vcpu_b
 	fpu.mxcsr = 0x1f80;
 	(void)xioctl(v->fd, KVM_SET_FPU, &fpu);
 	(void)set_xcr0(v);
+	(void)reset_fpu_xsave(v);
 	memset(&dr, 0, sizeof(dr));
 	dr.dr6 = 0xffff0ff0u;
 	dr.dr7 = 0x400u;

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VCPU.START of a vCPU that stopped itself: VCPU-024, VCPU-032 (and
+ * VCPU-023, VCPU-030 on the way).
+ *
+ * What:
+ *  - restart_register_state: vCPU 1 is started, changes state a START
+ *    defines (clears CR0.WP and CR4.OSXMMEXCPT, sets MXCSR to 0x7F80, the
+ *    x87 control word to 0x027F and XMM0..15 to non-zero values) and MSRs
+ *    no HCABI requirement names (STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE,
+ *    SYSENTER_*, PAT), then stops with VCPU.STOP. Started again (with other
+ *    page tables, GDT and stack), it must begin with the state VCPU-024
+ *    gives, not the one it left: RDI = arg, RSP as given, every other
+ *    general-purpose register zero, RFLAGS 0x2, CR0 with PE MP ET NE WP PG,
+ *    CR4 with PAE OSFXSR OSXMMEXCPT, EFER with LME LMA NXE, CR3/GDTR/IDTR and
+ *    the selectors as given, and x87 and SSE state as after reset: MXCSR
+ *    0x1F80, XMM registers zero, an x87 control word of 0x0040 (after RESET)
+ *    or 0x037F (after FNINIT), either accepted, the value it left not
+ *    (VCPU-024, VCPU-032). The MSRs are only logged, at both starts (an
+ *    access that raises #GP is logged as 0xDEAD00000000DEAD): the START
+ *    description does not say what they hold (refvmm resets them: 0, and PAT
+ *    0x0007040600070406), so a hypervisor that keeps them, as INIT keeps
+ *    PAT, conforms; a requirement would make these lines checks;
+ *  - restart_stress: 600 rounds on vCPU 2. vCPU 0 prepares round r's boot
+ *    state while round r - 1 runs, spins on memory until vCPU 2 is a few
+ *    instructions from its VCPU.STOP, then calls START(2) over and over:
+ *    while vCPU 2 has not stopped, START must say ALREADY_STARTED with
+ *    RDX = 0 (VCPU-023); the first other answer must be SUCCESS with 0
+ *    (VCPU-032: a vCPU stopped by STOP is startable, also while the
+ *    hypervisor is still taking it down), and vCPU 2 must then run the
+ *    round's entry point exactly once, report the round's number and its own
+ *    index (GET_ID) (VCPU-024).
+ * Why: a guest offlines and onlines CPUs (suspend, hotplug, a CPU parked by
+ * its idle loop) and reuses the same CPU at once; a hypervisor that restores
+ * only part of a vCPU's state, or whose START fails while the stopped vCPU
+ * is still being taken down (the survivor "START's wait for a parking
+ * thread gives up at once" of docs/mutation.md), breaks that. Every START
+ * right after the target stopped is such a race; the loop makes hundreds.
+ * Latency is never bounded; only statuses, counts and values are compared.
+ */
+#include "vcpu_common.h"
+
+#define CR0_WP (1ull << 16)
+#define CR0_BITS ((1ull << 0) | (1ull << 1) | (1ull << 4) | (1ull << 5) | CR0_WP | (1ull << 31))
+#define CR4_OSXMMEXCPT (1ull << 10)
+#define CR4_BITS ((1ull << 5) | (1ull << 9) | CR4_OSXMMEXCPT)
+#define EFER_BITS ((1ull << 8) | (1ull << 10) | (1ull << 11))
+
+/* ---- restart_register_state ----------------------------------------------------- */
+
+/* MSRs a restart may or may not reset (logged), and what the first run
+ * writes to them: valid values (canonical addresses, SFMASK's reserved high
+ * half clear, 32-bit SYSENTER values, a PAT whose entry 5, which nothing
+ * here uses, is WC instead of WT). */
+static const struct {
+	uint32_t msr;
+	const char *name;
+	uint64_t dirty;
+} rs_msrs[] = {
+    {0xC0000081u, "STAR", 0x0023000800001234ull},
+    {0xC0000082u, "LSTAR", 0xFFFFFFFF81000000ull},
+    {0xC0000083u, "CSTAR", 0xFFFFFFFF81000040ull},
+    {0xC0000084u, "SFMASK", 0x47700ull},
+    {0xC0000102u, "KERNEL_GS_BASE", 0xFFFF888000001000ull},
+    {0x174u, "SYSENTER_CS", 0x10ull},
+    {0x175u, "SYSENTER_ESP", 0x12345000ull},
+    {0x176u, "SYSENTER_EIP", 0x12346000ull},
+    {0x277u, "PAT", 0x0007010600070406ull},
+};
+#define RS_NMSRS HCABI_ARRAY_SIZE(rs_msrs)
+
+static struct vcpu_raw rs_a, rs_b;
+static struct hcabi_vcpu_boot_state rs_bs __attribute__((aligned(64)));
+static uint64_t rs_seen[2][RS_NMSRS]; /* at the first start, at the restart */
+
+static uint64_t rs_xmm[16]; /* low quadwords at the restart */
+
+/* XMM0..15 low quadwords (the guest's C code never touches XMM registers:
+ * -mgeneral-regs-only). */
+#define RS_XMM(op)                                                                                 \
+	op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) op(8) op(9) op(10) op(11) op(12) op(13)    \
+	    op(14) op(15)
+#define RS_XMM_SET(n) __asm__ __volatile__("movq %0, %%xmm" #n ::"r"(0x5A5A000000000000ull | n));
+#define RS_XMM_GET(n) __asm__ __volatile__("movq %%xmm" #n ", %0" : "=r"(rs_xmm[n]));
+
+/* MSR access that survives a #GP: a hypervisor need not implement every one
+ * of these (CSTAR on Intel hosts, for one), and they are only logged. */
+#define RS_NO_MSR 0xDEAD00000000DEADull
+
+static uint64_t rs_rdmsr(uint32_t msr)
+{
+	uint32_t lo = 0, hi = 0;
+	expect_exception(HCABI_EXC_GP);
+	__asm__ __volatile__(HCABI_ASM_FIXUP("1f") "rdmsr\n1:" HCABI_ASM_FIXUP_CLEAR
+			     : "+a"(lo), "+d"(hi)
+			     : "c"(msr)
+			     : "memory");
+	return exception_end(0) ? RS_NO_MSR : ((uint64_t)hi << 32) | lo;
+}
+
+static void rs_wrmsr(uint32_t msr, uint64_t v)
+{
+	expect_exception(HCABI_EXC_GP);
+	__asm__ __volatile__(HCABI_ASM_FIXUP("1f") "wrmsr\n1:" HCABI_ASM_FIXUP_CLEAR ::"c"(msr),
+			     "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			     : "memory");
+	(void)exception_end(0);
+}
+
+static void rs_read_msrs(uint64_t *out)
+{
+	for (size_t i = 0; i < RS_NMSRS; i++)
+		out[i] = rs_rdmsr(rs_msrs[i].msr);
+}
+
+/* The first run: record, then change what a restart must set again. */
+static void rs_dirty(struct vcpu_raw *ctx)
+{
+	uint32_t mxcsr = 0x7F80; /* round toward zero, every exception masked */
+	uint16_t fcw = 0x027F;	 /* double precision */
+
+	rs_read_msrs(rs_seen[0]);
+	for (size_t i = 0; i < RS_NMSRS; i++)
+		rs_wrmsr(rs_msrs[i].msr, rs_msrs[i].dirty);
+	__asm__ __volatile__("ldmxcsr %0" ::"m"(mxcsr));
+	__asm__ __volatile__("fldcw %0" ::"m"(fcw));
+	RS_XMM(RS_XMM_SET)
+	hcabi_write_cr0(hcabi_read_cr0() & ~CR0_WP);
+	hcabi_write_cr4(hcabi_read_cr4() & ~CR4_OSXMMEXCPT);
+	ctx->data[0] = 1;
+	/* returning stops the vCPU (VCPU.STOP) in this state */
+}
+
+static void rs_record(struct vcpu_raw *ctx)
+{
+	RS_XMM(RS_XMM_GET)
+	rs_read_msrs(rs_seen[1]);
+	ctx->data[0] = 1;
+}
+
+static void rs_log_msrs(const char *when, const uint64_t *v)
+{
+	test_log("MSRs %s: STAR 0x%llx LSTAR 0x%llx CSTAR 0x%llx SFMASK 0x%llx "
+		 "KERNEL_GS_BASE 0x%llx SYSENTER_CS/ESP/EIP 0x%llx/0x%llx/0x%llx PAT 0x%llx",
+		 when, (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[2],
+		 (unsigned long long)v[3], (unsigned long long)v[4], (unsigned long long)v[5],
+		 (unsigned long long)v[6], (unsigned long long)v[7], (unsigned long long)v[8]);
+}
+
+static bool rs_run(struct vcpu_raw *ctx, uint64_t cr3, const char *what)
+{
+	vcpu_raw_boot_state(&rs_bs, ctx, cr3);
+	if (!check_ret(vcpu_start_raw(1, &rs_bs), HCABI_SUCCESS, 0, "VCPU-032", "START(1) %s",
+		       what))
+		return false;
+	if (!check_true(vcpu_raw_wait_entered(ctx, 1, HCABI_SEC(10)), "VCPU-024",
+			"vCPU 1 began executing at rip (%s) within 10 s", what))
+		return false;
+	if (!vcpu_raw_wait_stopped(ctx, 1, HCABI_SEC(30))) {
+		check_true(false, "VCPU-030",
+			   "vCPU 1 called VCPU.STOP (%s) and was not STOPPED within 30 s", what);
+		return false;
+	}
+	return check_true(ctx->data[0] == 1 && !ctx->faulted, "VCPU-024",
+			  "vCPU 1 ran its code (%s) without an exception", what);
+}
+
+HCABI_TEST(vcpu_restart_state, "VCPU.restart_register_state", "VCPU-024,VCPU-032,VCPU-030,X86-005",
+	   HCABI_FID_VCPU_START_SINCE)
+{
+	static const char *const names[16] = {"RAX", "RBX", "RCX", "RDX", "RSI", "RDI",
+					      "RBP", "RSP", "R8",  "R9",  "R10", "R11",
+					      "R12", "R13", "R14", "R15"};
+	uint64_t cr3copy = hcabi_alloc_page();
+	struct vcpu_raw *b = &rs_b;
+	uint16_t limit;
+	uint64_t base;
+
+	if (!test_require_cpus(2))
+		return;
+	if (!cr3copy) {
+		test_error("out of pages");
+		return;
+	}
+	memcpy(ext_gpa_ptr(cr3copy), ext_gpa_ptr(hcabi_pml4()), 4096);
+	if (!vcpu_wait_state(1, HCABI_VCPU_STATUS_STOPPED, HCABI_SEC(10))) {
+		test_error("vCPU 1 is not stopped at the start of the test");
+		return;
+	}
+	vcpu_raw_prepare(&rs_a, 1, rs_dirty);
+	if (!rs_run(&rs_a, 0, "to change its state"))
+		return;
+	rs_log_msrs("at the first start", rs_seen[0]);
+
+	vcpu_raw_prepare(b, 1, rs_record);
+	if (!rs_run(b, cr3copy, "again, after it stopped itself in the changed state"))
+		return;
+	check_eq_u64(b->gpr[R_RDI], ext_gpa(b), "VCPU-024", "restart: RDI = arg");
+	check_eq_u64(b->gpr[R_RSP], (uint64_t)(uintptr_t)(b->stack + sizeof(b->stack)), "VCPU-024",
+		     "restart: RSP = rsp");
+	for (unsigned i = 0; i < 16; i++)
+		if (i != R_RDI && i != R_RSP)
+			check_eq_u64(b->gpr[i], 0, "VCPU-024", "restart: %s is zero", names[i]);
+	check_eq_u64(b->rflags, 0x2, "VCPU-024", "restart: RFLAGS = 0x2");
+	check_eq_u64(b->cr0 & CR0_BITS, CR0_BITS, "VCPU-024",
+		     "restart: CR0 has PE, MP, ET, NE, WP (cleared before the STOP), PG "
+		     "(CR0 0x%llx)",
+		     (unsigned long long)b->cr0);
+	check_eq_u64(b->cr3, cr3copy, "VCPU-024", "restart: CR3 = cr3 (not the first start's)");
+	check_eq_u64(b->cr4 & CR4_BITS, CR4_BITS, "VCPU-024",
+		     "restart: CR4 has PAE, OSFXSR, OSXMMEXCPT (cleared before the STOP) "
+		     "(CR4 0x%llx)",
+		     (unsigned long long)b->cr4);
+	check_eq_u64(b->efer & EFER_BITS, EFER_BITS, "VCPU-024",
+		     "restart: EFER has LME, LMA, NXE (EFER 0x%llx)", (unsigned long long)b->efer);
+	check_eq_u64(b->sel[0], rs_bs.cs, "VCPU-024", "restart: CS = cs");
+	for (unsigned i = 1; i < 6; i++)
+		check_eq_u64(b->sel[i], rs_bs.ds, "VCPU-024", "restart: segment %u = ds", i);
+	memcpy(&limit, b->gdtr, 2);
+	memcpy(&base, b->gdtr + 2, 8);
+	check_true(limit == rs_bs.gdtr_limit && base == (uint64_t)(uintptr_t)b->gdt, "VCPU-024",
+		   "restart: GDTR = the restart's (0x%llx, 0x%x): got (0x%llx, 0x%x)",
+		   (unsigned long long)rs_bs.gdtr_base, rs_bs.gdtr_limit, (unsigned long long)base,
+		   limit);
+	memcpy(&limit, b->idtr, 2);
+	memcpy(&base, b->idtr + 2, 8);
+	check_true(limit == rs_bs.idtr_limit && base == rs_bs.idtr_base, "VCPU-024",
+		   "restart: IDTR as given");
+	check_eq_u64(b->mxcsr, 0x1F80, "VCPU-024",
+		     "restart: MXCSR as after reset (0x7F80 before the STOP)");
+	check_true(b->fcw == 0x0040 || b->fcw == 0x037F, "VCPU-024",
+		   "restart: x87 control word as after reset (0x0040 or 0x037F; 0x027F before "
+		   "the STOP): 0x%04x",
+		   b->fcw);
+	for (unsigned i = 0; i < 16; i++)
+		check_eq_u64(rs_xmm[i], 0, "VCPU-024",
+			     "restart: XMM%u as after reset (0x5A5A00000000000%x before the STOP)",
+			     i, i);
+	rs_log_msrs("at the restart", rs_seen[1]);
+	for (size_t i = 0; i < RS_NMSRS; i++)
+		if (rs_seen[1][i] == rs_msrs[i].dirty && rs_seen[0][i] != rs_msrs[i].dirty)
+			test_log("%s kept the value the vCPU wrote before its STOP (0x%llx); no "
+				 "requirement says START resets it",
+				 rs_msrs[i].name, (unsigned long long)rs_seen[1][i]);
+}
+
+/* ---- restart_stress --------------------------------------------------------------- */
+
+/* Under nested KVM on TCG, a START timed this way caught a START that gives
+ * up on a thread still parking (the mutant) in 4 of 5 boots of 300 rounds
+ * and in 5 of 5 boots of 600 (at rounds 1, 17, 44, 59, 538); calling START
+ * over and over while the target runs caught it in none of 5 boots, so the
+ * trigger is the target's last store before STOP. */
+#define RST_ROUNDS 600u
+#define RST_CPU 2u
+
+static struct vcpu_raw rst_ctx[2]; /* round r uses rst_ctx[r % 2] */
+static struct hcabi_vcpu_boot_state rst_bs[2] __attribute__((aligned(64)));
+
+/* Report the round (data[1], set by vCPU 0) and GET_ID; vcpu_raw_main then
+ * sets before_stop and calls VCPU.STOP a few instructions later. */
+static void rst_report(struct vcpu_raw *ctx)
+{
+	struct hcabi_ret id = hcabi_vcpu_get_id();
+	ctx->data[2] = id.status == HCABI_SUCCESS ? id.value : ~0ull;
+	ctx->data[0] = ctx->data[1];
+}
+
+static void rst_prepare(unsigned r)
+{
+	struct vcpu_raw *c = &rst_ctx[r % 2];
+
+	vcpu_raw_prepare(c, RST_CPU, rst_report);
+	c->data[1] = r + 1;
+	vcpu_raw_boot_state(&rst_bs[r % 2], c, 0);
+}
+
+/* Spin on memory (no hypercall per poll, so the START that follows comes
+ * as soon as possible after the target's STOP) until *p is non-zero; the
+ * clock is read every 4096 polls. */
+static bool rst_spin(volatile uint64_t *p, uint64_t timeout_ns)
+{
+	uint64_t t0 = hcabi_now_ns();
+	for (unsigned i = 1;; i++) {
+		if (hcabi_atomic_load(p))
+			return true;
+		hcabi_pause();
+		if (!(i & 4095) && hcabi_now_ns() - t0 > timeout_ns)
+			return hcabi_atomic_load(p) != 0;
+	}
+}
+
+HCABI_TEST(vcpu_restart_stress, "VCPU.restart_stress",
+	   "VCPU-032,VCPU-023,VCPU-024,VCPU-030,X86-005", HCABI_FID_VCPU_START_SINCE)
+{
+	uint64_t raced = 0, busy_max = 0;
+	struct hcabi_ret ret;
+
+	if (!test_require_cpus(RST_CPU + 1))
+		return;
+	if (!vcpu_wait_state(RST_CPU, HCABI_VCPU_STATUS_STOPPED, HCABI_SEC(10))) {
+		test_error("vCPU %u is not stopped at the start of the test", RST_CPU);
+		return;
+	}
+	rst_prepare(0);
+	for (unsigned r = 0; r < RST_ROUNDS; r++) {
+		struct vcpu_raw *c = &rst_ctx[r % 2];
+		uint64_t busy = 0, t0 = hcabi_now_ns();
+
+		/* START from the moment the previous round's vCPU is about to
+		 * STOP: ALREADY_STARTED while it runs, then SUCCESS */
+		for (;;) {
+			ret = vcpu_start_raw(RST_CPU, &rst_bs[r % 2]);
+			if (ret.status != HCABI_ERR_ALREADY_STARTED)
+				break;
+			if (ret.value != 0) {
+				check_status(ret, HCABI_ERR_ALREADY_STARTED, "VCPU-023",
+					     "round %u: START(%u) while it still runs", r, RST_CPU);
+				return;
+			}
+			busy++;
+			if (hcabi_now_ns() - t0 > HCABI_SEC(30)) {
+				check_true(false, "VCPU-030",
+					   "round %u: vCPU %u, which called VCPU.STOP, was still "
+					   "not stopped (START said ALREADY_STARTED) after 30 s",
+					   r, RST_CPU);
+				return;
+			}
+		}
+		if (busy) {
+			raced++;
+			if (busy > busy_max)
+				busy_max = busy;
+		}
+		if (ret.status != HCABI_SUCCESS || ret.value != 0) {
+			check_ret(ret, HCABI_SUCCESS, 0, "VCPU-032",
+				  "round %u: START(%u) right after it stopped itself (after %llu "
+				  "ALREADY_STARTED)",
+				  r, RST_CPU, (unsigned long long)busy);
+			return;
+		}
+		/* the next round's context last ran in round r - 1, which had
+		 * stopped: START(r) succeeded */
+		if (r + 1 < RST_ROUNDS)
+			rst_prepare(r + 1);
+		if (!rst_spin(&c->before_stop, HCABI_SEC(10))) {
+			check_true(false, "VCPU-024",
+				   "round %u: restarted vCPU %u did not run its entry point and "
+				   "reach its STOP within 10 s (entries %llu)",
+				   r, RST_CPU, (unsigned long long)hcabi_atomic_load(&c->entries));
+			return;
+		}
+		if (c->entries != 1 || c->data[0] != r + 1 || c->data[2] != RST_CPU || c->faulted) {
+			check_true(
+			    false, "VCPU-024",
+			    "round %u: vCPU %u entered %llu time(s) (want 1), reported round "
+			    "%llu (want %u), GET_ID %lld (want %u), exception: %s",
+			    r, RST_CPU, (unsigned long long)c->entries,
+			    (unsigned long long)c->data[0], r + 1, (long long)c->data[2], RST_CPU,
+			    c->faulted ? "yes" : "no");
+			return;
+		}
+	}
+	if (!vcpu_wait_state(RST_CPU, HCABI_VCPU_STATUS_STOPPED, HCABI_SEC(30))) {
+		check_true(false, "VCPU-030", "vCPU %u did not stop after the last round", RST_CPU);
+		return;
+	}
+	check_true(true, "VCPU-032",
+		   "%u restarts of vCPU %u, each START made at once after it stopped itself, "
+		   "returned SUCCESS with 0",
+		   RST_ROUNDS, RST_CPU);
+	check_true(true, "VCPU-023",
+		   "in %llu of them START came while vCPU %u was still running and said "
+		   "ALREADY_STARTED with RDX = 0 (up to %llu times in a row) until it stopped",
+		   (unsigned long long)raced, RST_CPU, (unsigned long long)busy_max);
+	check_true(true, "VCPU-024",
+		   "each restart ran its entry point once, as vCPU %u, and reported its round",
+		   RST_CPU);
+}
