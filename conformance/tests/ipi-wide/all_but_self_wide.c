@@ -101,14 +101,14 @@ static bool w_start(struct vcpu_raw *ctx, struct hcabi_vcpu_boot_state *bs, unsi
 {
 	vcpu_raw_prepare(ctx, cpu, fn);
 	vcpu_raw_boot_state(bs, ctx, 0);
-	if (!check_ret(vcpu_start_raw(cpu, bs), HCABI_SUCCESS, 0, "VCPU-024", "START(%u)", cpu))
+	if (!check_ret(vcpu_start_raw(cpu, bs), HCABI_SUCCESS, 0, "VCPU-024.2", "START(%u)", cpu))
 		return false;
-	return check_true(wait_for_u64(&ctx->data[D_READY], 1, W_WAIT), "VCPU-024",
+	return check_true(wait_for_u64(&ctx->data[D_READY], 1, W_WAIT), "VCPU-024.2",
 			  "vCPU %u ran its entry point and enabled its LAPIC", cpu);
 }
 
 HCABI_TEST(ipi_all_but_self_wide, "IPI.send_all_but_self_second_group",
-	   "IPI-004,VCPU-024,VCPU-030,X86-005", HCABI_VERSION_1_1)
+	   "IPI-004.3,IPI-004.4,IPI-004.5,VCPU-024.2,VCPU-030.2,X86-005", HCABI_VERSION_1_1)
 {
 	uint64_t irr0, taken0;
 	bool started = false;
@@ -140,7 +140,7 @@ HCABI_TEST(ipi_all_but_self_wide, "IPI.send_all_but_self_second_group",
 		goto out;
 
 	hcabi_atomic_store(&w_sender.release, 1);
-	if (!check_true(wait_for_u64(&w_sender.data[D_SENT], 1, W_WAIT), "IPI-004",
+	if (!check_true(wait_for_u64(&w_sender.data[D_SENT], 1, W_WAIT), "IPI-004.3",
 			"SEND on vCPU %u returned within 20 s", W_SENDER))
 		goto out;
 	irr0 = hcabi_apic_irr(W_VEC);
@@ -148,33 +148,33 @@ HCABI_TEST(ipi_all_but_self_wide, "IPI.send_all_but_self_second_group",
 	taken0 = w_watch();
 	if (!check_true(wait_for_u64(&w_sender.data[D_DONE], 1, W_WAIT) &&
 			    wait_for_u64(&w_receiver.data[D_DONE], 1, W_WAIT),
-			"IPI-004", "vCPUs %u and %u finished their 100 ms watch", W_SENDER,
+			"IPI-004.4", "vCPUs %u and %u finished their 100 ms watch", W_SENDER,
 			W_RECEIVER))
 		goto out;
 
 	check_ret((struct hcabi_ret){(int64_t)w_sender.data[D_STATUS], w_sender.data[D_VALUE]},
-		  HCABI_SUCCESS, 0, "IPI-004",
+		  HCABI_SUCCESS, 0, "IPI-004.3",
 		  "SEND(mask 0, base 0, vector 0x100 | 0x%x) on vCPU %u of %llu", W_VEC, W_SENDER,
 		  (unsigned long long)vcpu_count());
-	check_true(!w_sender.data[D_IRR], "IPI-004",
+	check_true(!w_sender.data[D_IRR], "IPI-004.5",
 		   "nothing pending in the caller's (vCPU %u) IRR when SEND returned", W_SENDER);
-	check_eq_u64(w_sender.data[D_TAKEN], 0, "IPI-004",
+	check_eq_u64(w_sender.data[D_TAKEN], 0, "IPI-004.5",
 		     "interrupts the caller (vCPU %u, second group) took: none", W_SENDER);
-	check_true(irr0, "IPI-004",
+	check_true(irr0, "IPI-004.3",
 		   "vCPU 0 (first group) had vector 0x%x pending once SEND had returned", W_VEC);
-	check_eq_u64(taken0, 1, "IPI-004", "vCPU 0 (first group) took it exactly once");
-	check_true(w_receiver.data[D_IRR], "IPI-004",
+	check_eq_u64(taken0, 1, "IPI-004.4", "vCPU 0 (first group) took it exactly once");
+	check_true(w_receiver.data[D_IRR], "IPI-004.3",
 		   "vCPU %u (the caller's group) had vector 0x%x pending once SEND had returned",
 		   W_RECEIVER, W_VEC);
-	check_eq_u64(w_receiver.data[D_TAKEN], 1, "IPI-004",
+	check_eq_u64(w_receiver.data[D_TAKEN], 1, "IPI-004.4",
 		     "vCPU %u (the caller's group) took it exactly once", W_RECEIVER);
 out:
 	hcabi_atomic_store(&w_sender.release, 1);
 	hcabi_atomic_store(&w_receiver.release, 1);
 	if (started && !vcpu_raw_wait_stopped(&w_receiver, W_RECEIVER, HCABI_SEC(30)))
-		check_true(false, "VCPU-030", "vCPU %u called VCPU.STOP and was not STOPPED",
+		check_true(false, "VCPU-030.2", "vCPU %u called VCPU.STOP and was not STOPPED",
 			   W_RECEIVER);
 	if (w_sender.entries && !vcpu_raw_wait_stopped(&w_sender, W_SENDER, HCABI_SEC(30)))
-		check_true(false, "VCPU-030", "vCPU %u called VCPU.STOP and was not STOPPED",
+		check_true(false, "VCPU-030.2", "vCPU %u called VCPU.STOP and was not STOPPED",
 			   W_SENDER);
 }

@@ -36,7 +36,7 @@ static void pr_handler(struct hcabi_frame *f, unsigned vector)
 }
 
 HCABI_TEST(time_periodic_reserved_bits, "TIME.set_periodic_reserved_vector_bits",
-	   "TIME-040,GEN-002,TIME-041,TIME-042,X86-005", HCABI_FID_TIME_SET_PERIODIC_SINCE)
+	   "TIME-040.2,TIME-040.4,GEN-002.1,TIME-041.1,TIME-042.2,X86-005", HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	unsigned rejected = 0, unarmed = 0;
 	struct hcabi_ret r;
@@ -56,7 +56,7 @@ HCABI_TEST(time_periodic_reserved_bits, "TIME.set_periodic_reserved_vector_bits"
 			rejected++;
 		else
 			check_status(
-			    r, HCABI_ERR_INVALID_PARAM, "TIME-040",
+			    r, HCABI_ERR_INVALID_PARAM, "TIME-040.2",
 			    "SET_PERIODIC(+1 ms, 1 ms, vector 0x%llx: reserved bit %u set)",
 			    (unsigned long long)vector, b);
 		r = hcabi_time_cancel_timer();
@@ -64,35 +64,35 @@ HCABI_TEST(time_periodic_reserved_bits, "TIME.set_periodic_reserved_vector_bits"
 			unarmed++;
 		else
 			check_ret(
-			    r, HCABI_SUCCESS, 0, "TIME-040",
+			    r, HCABI_SUCCESS, 0, "TIME-040.4",
 			    "CANCEL_TIMER right after SET_PERIODIC with bit %u of vector set: "
 			    "the rejected call must have armed nothing",
 			    b);
 	}
-	check_eq_u64(rejected, 56, "GEN-002",
+	check_eq_u64(rejected, 56, "GEN-002.1",
 		     "SET_PERIODIC calls with one reserved bit of vector (8..63) set that returned "
 		     "INVALID_PARAM with RDX = 0");
-	check_eq_u64(unarmed, 56, "TIME-040",
+	check_eq_u64(unarmed, 56, "TIME-040.4",
 		     "CANCEL_TIMER after each of them returned SUCCESS with 0 (nothing was armed)");
 
 	hcabi_irq_enable();
 	delay_ns(HCABI_MS(50));
 	hcabi_irq_disable();
-	check_eq_u64(hcabi_atomic_load(&pr_ticks), 0, "TIME-040",
+	check_eq_u64(hcabi_atomic_load(&pr_ticks), 0, "TIME-040.4",
 		     "nothing arrived on vector 0x%x in 50 ms after the rejected calls", PR_VEC);
 
 	/* the same call without the reserved bit is accepted and ticks */
 	r = hcabi_time_set_periodic(hcabi_time_get_monotonic().value + HCABI_MS(1), HCABI_MS(1),
 				    PR_VEC);
-	if (!check_ret(r, HCABI_SUCCESS, 0, "TIME-040",
+	if (!check_ret(r, HCABI_SUCCESS, 0, "TIME-041.1",
 		       "SET_PERIODIC(+1 ms, 1 ms, vector 0x%x), bits 63:8 clear", PR_VEC))
 		return;
 	hcabi_irq_enable();
 	ok = wait_for_u64(&pr_ticks, 2, PR_WAIT);
 	hcabi_irq_disable();
-	check_true(ok, "TIME-041", "the valid periodic timer ticked (%llu ticks, 2 wanted)",
+	check_true(ok, "TIME-041.1", "the valid periodic timer ticked (%llu ticks, 2 wanted)",
 		   (unsigned long long)hcabi_atomic_load(&pr_ticks));
-	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 1, "TIME-042",
+	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 1, "TIME-042.2",
 		  "CANCEL_TIMER of the valid periodic timer");
 	/* the handler stays registered: a tick pending at the cancel may
 	 * still be taken when a later test enables interrupts */

@@ -153,19 +153,19 @@ static bool rs_run(struct vcpu_raw *ctx, uint64_t cr3, const char *what)
 	if (!check_ret(vcpu_start_raw(1, &rs_bs), HCABI_SUCCESS, 0, "VCPU-032", "START(1) %s",
 		       what))
 		return false;
-	if (!check_true(vcpu_raw_wait_entered(ctx, 1, HCABI_SEC(10)), "VCPU-024",
+	if (!check_true(vcpu_raw_wait_entered(ctx, 1, HCABI_SEC(10)), "VCPU-024.2",
 			"vCPU 1 began executing at rip (%s) within 10 s", what))
 		return false;
 	if (!vcpu_raw_wait_stopped(ctx, 1, HCABI_SEC(30))) {
-		check_true(false, "VCPU-030",
+		check_true(false, "VCPU-030.2",
 			   "vCPU 1 called VCPU.STOP (%s) and was not STOPPED within 30 s", what);
 		return false;
 	}
-	return check_true(ctx->data[0] == 1 && !ctx->faulted, "VCPU-024",
+	return check_true(ctx->data[0] == 1 && !ctx->faulted, "VCPU-024.2",
 			  "vCPU 1 ran its code (%s) without an exception", what);
 }
 
-HCABI_TEST(vcpu_restart_state, "VCPU.restart_register_state", "VCPU-024,VCPU-032,VCPU-030,X86-005",
+HCABI_TEST(vcpu_restart_state, "VCPU.restart_register_state", "VCPU-024.2,VCPU-024.3,VCPU-024.4,VCPU-032,VCPU-030.2,X86-005",
 	   HCABI_FID_VCPU_START_SINCE)
 {
 	static const char *const names[16] = {"RAX", "RBX", "RCX", "RDX", "RSI", "RDI",
@@ -195,45 +195,45 @@ HCABI_TEST(vcpu_restart_state, "VCPU.restart_register_state", "VCPU-024,VCPU-032
 	vcpu_raw_prepare(b, 1, rs_record);
 	if (!rs_run(b, cr3copy, "again, after it stopped itself in the changed state"))
 		return;
-	check_eq_u64(b->gpr[R_RDI], ext_gpa(b), "VCPU-024", "restart: RDI = arg");
-	check_eq_u64(b->gpr[R_RSP], (uint64_t)(uintptr_t)(b->stack + sizeof(b->stack)), "VCPU-024",
+	check_eq_u64(b->gpr[R_RDI], ext_gpa(b), "VCPU-024.4", "restart: RDI = arg");
+	check_eq_u64(b->gpr[R_RSP], (uint64_t)(uintptr_t)(b->stack + sizeof(b->stack)), "VCPU-024.3",
 		     "restart: RSP = rsp");
 	for (unsigned i = 0; i < 16; i++)
 		if (i != R_RDI && i != R_RSP)
-			check_eq_u64(b->gpr[i], 0, "VCPU-024", "restart: %s is zero", names[i]);
-	check_eq_u64(b->rflags, 0x2, "VCPU-024", "restart: RFLAGS = 0x2");
-	check_eq_u64(b->cr0 & CR0_BITS, CR0_BITS, "VCPU-024",
+			check_eq_u64(b->gpr[i], 0, "VCPU-024.3", "restart: %s is zero", names[i]);
+	check_eq_u64(b->rflags, 0x2, "VCPU-024.3", "restart: RFLAGS = 0x2");
+	check_eq_u64(b->cr0 & CR0_BITS, CR0_BITS, "VCPU-024.3",
 		     "restart: CR0 has PE, MP, ET, NE, WP (cleared before the STOP), PG "
 		     "(CR0 0x%llx)",
 		     (unsigned long long)b->cr0);
-	check_eq_u64(b->cr3, cr3copy, "VCPU-024", "restart: CR3 = cr3 (not the first start's)");
-	check_eq_u64(b->cr4 & CR4_BITS, CR4_BITS, "VCPU-024",
+	check_eq_u64(b->cr3, cr3copy, "VCPU-024.3", "restart: CR3 = cr3 (not the first start's)");
+	check_eq_u64(b->cr4 & CR4_BITS, CR4_BITS, "VCPU-024.3",
 		     "restart: CR4 has PAE, OSFXSR, OSXMMEXCPT (cleared before the STOP) "
 		     "(CR4 0x%llx)",
 		     (unsigned long long)b->cr4);
-	check_eq_u64(b->efer & EFER_BITS, EFER_BITS, "VCPU-024",
+	check_eq_u64(b->efer & EFER_BITS, EFER_BITS, "VCPU-024.3",
 		     "restart: EFER has LME, LMA, NXE (EFER 0x%llx)", (unsigned long long)b->efer);
-	check_eq_u64(b->sel[0], rs_bs.cs, "VCPU-024", "restart: CS = cs");
+	check_eq_u64(b->sel[0], rs_bs.cs, "VCPU-024.3", "restart: CS = cs");
 	for (unsigned i = 1; i < 6; i++)
-		check_eq_u64(b->sel[i], rs_bs.ds, "VCPU-024", "restart: segment %u = ds", i);
+		check_eq_u64(b->sel[i], rs_bs.ds, "VCPU-024.3", "restart: segment %u = ds", i);
 	memcpy(&limit, b->gdtr, 2);
 	memcpy(&base, b->gdtr + 2, 8);
-	check_true(limit == rs_bs.gdtr_limit && base == (uint64_t)(uintptr_t)b->gdt, "VCPU-024",
+	check_true(limit == rs_bs.gdtr_limit && base == (uint64_t)(uintptr_t)b->gdt, "VCPU-024.3",
 		   "restart: GDTR = the restart's (0x%llx, 0x%x): got (0x%llx, 0x%x)",
 		   (unsigned long long)rs_bs.gdtr_base, rs_bs.gdtr_limit, (unsigned long long)base,
 		   limit);
 	memcpy(&limit, b->idtr, 2);
 	memcpy(&base, b->idtr + 2, 8);
-	check_true(limit == rs_bs.idtr_limit && base == rs_bs.idtr_base, "VCPU-024",
+	check_true(limit == rs_bs.idtr_limit && base == rs_bs.idtr_base, "VCPU-024.3",
 		   "restart: IDTR as given");
-	check_eq_u64(b->mxcsr, 0x1F80, "VCPU-024",
+	check_eq_u64(b->mxcsr, 0x1F80, "VCPU-024.3",
 		     "restart: MXCSR as after reset (0x7F80 before the STOP)");
-	check_true(b->fcw == 0x0040 || b->fcw == 0x037F, "VCPU-024",
+	check_true(b->fcw == 0x0040 || b->fcw == 0x037F, "VCPU-024.3",
 		   "restart: x87 control word as after reset (0x0040 or 0x037F; 0x027F before "
 		   "the STOP): 0x%04x",
 		   b->fcw);
 	for (unsigned i = 0; i < 16; i++)
-		check_eq_u64(rs_xmm[i], 0, "VCPU-024",
+		check_eq_u64(rs_xmm[i], 0, "VCPU-024.3",
 			     "restart: XMM%u as after reset (0x5A5A00000000000%x before the STOP)",
 			     i, i);
 	rs_log_msrs("at the restart", rs_seen[1]);
@@ -291,7 +291,7 @@ static bool rst_spin(volatile uint64_t *p, uint64_t timeout_ns)
 }
 
 HCABI_TEST(vcpu_restart_stress, "VCPU.restart_stress",
-	   "VCPU-032,VCPU-023,VCPU-024,VCPU-030,X86-005", HCABI_FID_VCPU_START_SINCE)
+	   "VCPU-032,VCPU-023,VCPU-024.2,VCPU-030.2,X86-005", HCABI_FID_VCPU_START_SINCE)
 {
 	uint64_t raced = 0, busy_max = 0;
 	struct hcabi_ret ret;
@@ -320,7 +320,7 @@ HCABI_TEST(vcpu_restart_stress, "VCPU.restart_stress",
 			}
 			busy++;
 			if (hcabi_now_ns() - t0 > HCABI_SEC(30)) {
-				check_true(false, "VCPU-030",
+				check_true(false, "VCPU-030.2",
 					   "round %u: vCPU %u, which called VCPU.STOP, was still "
 					   "not stopped (START said ALREADY_STARTED) after 30 s",
 					   r, RST_CPU);
@@ -344,7 +344,7 @@ HCABI_TEST(vcpu_restart_stress, "VCPU.restart_stress",
 		if (r + 1 < RST_ROUNDS)
 			rst_prepare(r + 1);
 		if (!rst_spin(&c->before_stop, HCABI_SEC(10))) {
-			check_true(false, "VCPU-024",
+			check_true(false, "VCPU-024.2",
 				   "round %u: restarted vCPU %u did not run its entry point and "
 				   "reach its STOP within 10 s (entries %llu)",
 				   r, RST_CPU, (unsigned long long)hcabi_atomic_load(&c->entries));
@@ -352,7 +352,7 @@ HCABI_TEST(vcpu_restart_stress, "VCPU.restart_stress",
 		}
 		if (c->entries != 1 || c->data[0] != r + 1 || c->data[2] != RST_CPU || c->faulted) {
 			check_true(
-			    false, "VCPU-024",
+			    false, "VCPU-024.2",
 			    "round %u: vCPU %u entered %llu time(s) (want 1), reported round "
 			    "%llu (want %u), GET_ID %lld (want %u), exception: %s",
 			    r, RST_CPU, (unsigned long long)c->entries,
@@ -362,7 +362,7 @@ HCABI_TEST(vcpu_restart_stress, "VCPU.restart_stress",
 		}
 	}
 	if (!vcpu_wait_state(RST_CPU, HCABI_VCPU_STATUS_STOPPED, HCABI_SEC(30))) {
-		check_true(false, "VCPU-030", "vCPU %u did not stop after the last round", RST_CPU);
+		check_true(false, "VCPU-030.2", "vCPU %u did not stop after the last round", RST_CPU);
 		return;
 	}
 	check_true(true, "VCPU-032",
@@ -373,7 +373,7 @@ HCABI_TEST(vcpu_restart_stress, "VCPU.restart_stress",
 		   "in %llu of them START came while vCPU %u was still running and said "
 		   "ALREADY_STARTED with RDX = 0 (up to %llu times in a row) until it stopped",
 		   (unsigned long long)raced, RST_CPU, (unsigned long long)busy_max);
-	check_true(true, "VCPU-024",
+	check_true(true, "VCPU-024.2",
 		   "each restart ran its entry point once, as vCPU %u, and reported its round",
 		   RST_CPU);
 }
