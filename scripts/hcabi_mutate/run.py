@@ -32,6 +32,7 @@ from hcabi_conform.manifests import ImageSpec, TestsManifest
 from hcabi_conform.model import Ending
 from hcabi_conform.targets import classify_refvmm
 
+from . import cover
 from .gen import Mutant
 
 BAD = ("fail", "crash", "timeout", "error")
@@ -46,15 +47,18 @@ class EnvFailure(Exception):
 # ---- which images judge which file -------------------------------------------------
 
 
-def relevant_images(rel: str, source: Path, manifest: TestsManifest, shared: Optional[list[str]] = None) -> list[str]:
+def relevant_images(rel: str, source: Path, manifest: TestsManifest, shared: Optional[list[str]] = None, covered: bool = False) -> list[str]:
     """Images that exercise `rel`. For core/ext_X.c: the images whose test
     sources (conformance/tests/IMAGE/*.c) name extension X (HCABI_FID_X_,
     HCABI_EID_X, hcabi_x_...), so ext_ipi.c gets ipi and any other image
     that sends IPIs. Every other file (the dispatcher, the core's shared
     code, all of refvmm) is on every call's path: every image, or the
-    `shared` subset (--shared-images) when given."""
+    `shared` subset (--shared-images) when given. With a coverage map
+    (`covered`) the names do not narrow ext_X.c: the map does (cover.choose)."""
     names = sorted(manifest.images)
     m = re.fullmatch(r"reference-impl/core/ext_([a-z]+)\.c", rel)
+    if covered and m:
+        return names
     if not m:
         return [n for n in names if n in shared] if shared else names
     ext = m.group(1)
@@ -171,6 +175,7 @@ class Job:
     image: ImageSpec
     binary: Path
     nonce: str = field(default_factory=new_nonce)
+    coverage: bool = False  # the coverage build: wrapped to send its .gcda files back (cover.py)
 
 
 @contextmanager
@@ -207,11 +212,13 @@ class Nested:
 
     def argv(self, job: Job) -> list[str]:
         img = job.image
-        return [
+        timeout = self.timeout if job.coverage else self.job_timeout(img.name)
+        argv = [
             str(job.binary), "--vcpus", str(img.vcpus), "--memory", f"{img.memory_mib}M", "--serial", "-",
-            "--timeout", f"{self.job_timeout(img.name):g}", "--no-reboot", "--cmdline", cmdline_arg(job.nonce),
+            "--timeout", f"{timeout:g}", "--no-reboot", "--cmdline", cmdline_arg(job.nonce),
             str(self.images_dir / img.file),
         ]  # fmt: skip
+        return cover.guest_argv(argv) if job.coverage else argv
 
     def run(self, jobs: list[Job], out: Path) -> Path:
         """One launcher invocation for every job; returns its log."""
@@ -220,7 +227,7 @@ class Nested:
         jobfile.write_text("".join(f"{j.name}\t{shlex.join(self.argv(j))}\n" for j in jobs), encoding="utf-8")
         # refvmm's own --timeout should end a hung mutant; a mutant that
         # breaks that timeout too is stopped by the launcher soon after.
-        per_job = max(self.job_timeout(j.image.name) for j in jobs) + 10
+        per_job = max(self.timeout if j.coverage else self.job_timeout(j.image.name) for j in jobs) + 10
         total = 240 + per_job * len(jobs)
         argv = [sys.executable, str(self.launcher), "--cache", str(self.cache), "--timeout", f"{total:g}",
                 "--job-timeout", f"{per_job:g}", "--out", str(out)]  # fmt: skip
@@ -230,7 +237,7 @@ class Nested:
         log = out / "launcher.log"
         with locked(self.lock), open(log, "wb") as f:
             try:
-                subprocess.run(argv, stdout=f, stderr=subprocess.STDOUT, timeout=total + 60, check=False)
+                subprocess.run(argv, stdout=f, stderr=subprocess.STDOUT, timeout=total + 60, check=False, cwd=out)
             except subprocess.TimeoutExpired:
                 f.write(b"hcabi-mutate: the launcher did not finish in time\n")
         return log
