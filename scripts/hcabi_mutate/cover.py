@@ -84,10 +84,11 @@ def split_stderr(text: str) -> tuple[str, dict[str, bytes]]:
     return "\n".join(own), files
 
 
-def source_key(source: Path, image_files: list[Path]) -> str:
+def source_key(source: Path, image_files: list[Path], salt: str = "") -> str:
     """Hash of everything the map depends on: refvmm's and the core's
-    sources and headers, the public header, and the image files."""
-    h = hashlib.sha256()
+    sources and headers, the public header, the image files, and `salt`
+    (how the boots are made)."""
+    h = hashlib.sha256(salt.encode())
     paths = sorted(p for d in ("reference-impl/core", "reference-impl/refvmm", "reference-impl/include")
                    for p in (source / d).rglob("*") if p.is_file() and p.suffix in (".c", ".h", ".txt"))  # fmt: skip
     paths += [source / "abi.h"] if (source / "abi.h").is_file() else []

@@ -27,7 +27,7 @@ def coverage_map(a: object, scratch: R.Scratch, manifest: object, nested: R.Nest
     if a.no_coverage:
         return None
     files = [images_dir / manifest.images[i].file for i in sorted(manifest.images)]
-    key = cover.source_key(scratch.src, files)
+    key = cover.source_key(scratch.src, files, f"boot-args-{R.BOOT_ARGS}")
     path = a.work / "coverage" / f"{key}.json.gz"
     cmap = cover.load(path)
     if cmap is not None and sorted(cmap.get("images", [])) == sorted(manifest.images):
@@ -89,7 +89,8 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
                       images_dir, a.lock, a.timeout)  # fmt: skip
     cmap = coverage_map(a, scratch, manifest, nested, images_dir) if chosen else None
     base = data.get("baseline")
-    if isinstance(base, dict) and base.get("sha256") == original_sha:
+    base_ok = isinstance(base, dict) and base.get("sha256") == original_sha and base.get("boot_args") == R.BOOT_ARGS
+    if base_ok:
         nested.took = {i: b["seconds"] for i, b in base["images"].items() if "seconds" in b}
     # Which images, before building: a mutant nothing reaches is not built.
     plans: list[tuple[gen.Mutant, cover.Choice]] = []
@@ -130,7 +131,7 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
         log(f"[{n}/{len(plans)}] {m.id}: {data['mutants'][m.id]['status'] if m.id in data['mutants'] and m.id not in by_id else status}")
     R.save_results(a.results, data)
     log(f"built {len(plans)} mutant(s) in {R.time.monotonic() - started:.0f} s")
-    if pending and not (isinstance(base, dict) and base.get("sha256") == original_sha):
+    if pending and not base_ok:
         boot_baseline(a, nested, manifest, images_dir, original, original_sha, data)
     active = []
     for p in pending:
@@ -197,7 +198,7 @@ def boot_baseline(a: object, nested: R.Nested, manifest: object, images_dir: Pat
             boots[job.image.name]["seconds"] = took[job.name]
     if R.host_failed(boots):
         raise R.EnvFailure(f"the baseline batch did not run (see {out / 'launcher.log'})")
-    data["baseline"] = {"sha256": sha, "images": boots, "when": R.now()}
+    data["baseline"] = {"sha256": sha, "boot_args": R.BOOT_ARGS, "images": boots, "when": R.now()}
     nested.took = {i: b["seconds"] for i, b in boots.items() if "seconds" in b}
     bad = [f"{t} {s}" for b in boots.values() for t, s in b["tests"].items() if s in R.BAD]
     if bad:

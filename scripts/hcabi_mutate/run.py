@@ -27,15 +27,19 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from hcabi_conform.boot import interpret_boot
-from hcabi_conform.evidence import EvidenceContext, cmdline_arg, image_key, new_nonce
+from hcabi_conform.evidence import EvidenceContext, console_input, image_key, new_nonce
 from hcabi_conform.manifests import ImageSpec, TestsManifest
 from hcabi_conform.model import Ending
-from hcabi_conform.targets import classify_refvmm
+from hcabi_conform.targets import BootJob, classify_refvmm, refvmm_args
 
 from . import cover
 from .gen import Mutant
 
 BAD = ("fail", "crash", "timeout", "error")
+# How boots are made (the arguments refvmm gets); a stored baseline or
+# coverage map made another way is not reused. 2: the runner's own
+# arguments, console input included.
+BOOT_ARGS = 2
 REFVMM_REL = "reference-impl/refvmm/hcabi-refvmm"
 IGNORED = shutil.ignore_patterns(".git", "build", "__pycache__", "*.pyc", ".pytest_cache")
 
@@ -202,6 +206,7 @@ class Nested:
     lock: Optional[Path]
     timeout: float  # refvmm's --timeout per boot, at most
     took: dict[str, float] = field(default_factory=dict)  # image -> the baseline boot's seconds
+    _keys: dict[str, bytes] = field(default_factory=dict)  # image -> its evidence key
 
     def job_timeout(self, image: str) -> float:
         """A hung mutant must not cost the full --timeout on every image:
@@ -210,21 +215,26 @@ class Nested:
             return self.timeout
         return min(self.timeout, round(3 * self.took[image] + 5, 1))
 
-    def argv(self, job: Job) -> list[str]:
+    def argv(self, job: Job, out: Path) -> list[str]:
+        """The runner's own refvmm arguments (targets.refvmm_args): the
+        nonce, the serial limit and the console input CONSOLE.READ's tests
+        check, written next to the job's logs."""
         img = job.image
         timeout = self.timeout if job.coverage else self.job_timeout(img.name)
-        argv = [
-            str(job.binary), "--vcpus", str(img.vcpus), "--memory", f"{img.memory_mib}M", "--serial", "-",
-            "--timeout", f"{timeout:g}", "--no-reboot", "--cmdline", cmdline_arg(job.nonce),
-            str(self.images_dir / img.file),
-        ]  # fmt: skip
+        boot = BootJob(img, self.images_dir / img.file, out / f"{job.name}.serial", out / f"{job.name}.stderr", timeout, None)
+        boot.nonce, boot.feed_input = job.nonce, True
+        boot.console_input = out / f"{job.name}.console-in"
+        if img.name not in self._keys:
+            self._keys[img.name] = image_key(boot.image_path)
+        boot.console_input.write_bytes(console_input(self._keys[img.name], job.nonce))
+        argv = [str(job.binary), *refvmm_args(boot)]
         return cover.guest_argv(argv) if job.coverage else argv
 
     def run(self, jobs: list[Job], out: Path) -> Path:
         """One launcher invocation for every job; returns its log."""
         out.mkdir(parents=True, exist_ok=True)
         jobfile = out / "jobs.txt"
-        jobfile.write_text("".join(f"{j.name}\t{shlex.join(self.argv(j))}\n" for j in jobs), encoding="utf-8")
+        jobfile.write_text("".join(f"{j.name}\t{shlex.join(self.argv(j, out))}\n" for j in jobs), encoding="utf-8")
         # refvmm's own --timeout should end a hung mutant; a mutant that
         # breaks that timeout too is stopped by the launcher soon after.
         per_job = max(self.timeout if j.coverage else self.job_timeout(j.image.name) for j in jobs) + 10

@@ -221,3 +221,27 @@ def test_not_reached_counts_against_the_score_and_is_listed_by_function() -> Non
     assert "| f.c | 1 | 0 | 0 | 2 | 1 | 0 | 33.3% |" in out
     assert "- f.c `g`: 2: 2:ror:0, 3:obo:0" in out
     assert cli.score(Counter({"not-reached": 1})) == "0.0%"
+
+
+# ---- the boots' arguments ----------------------------------------------------------------------
+
+
+def test_boots_take_the_runners_arguments_with_console_input(tmp_path: Path) -> None:
+    from hcabi_conform.evidence import console_input
+    from hcabi_conform.manifests import ImageSpec
+
+    img = ImageSpec("console", "hcabi-conf-console.elf", 2, 64, "exit")
+    nested = R.Nested(tmp_path / "launcher", tmp_path, None, tmp_path / "images", None, 30.0, {"console": 2.0})
+    nested._keys["console"] = b"k" * 32  # no real image here
+    job = R.Job("j000.console", "m", img, tmp_path / "refvmm")
+    argv = nested.argv(job, tmp_path)
+    assert argv[0] == str(tmp_path / "refvmm") and argv[-1] == str(tmp_path / "images" / "hcabi-conf-console.elf")
+    assert argv[argv.index("--timeout") + 1] == "11"  # 3 x the baseline's 2 s + 5
+    assert f"--console-input={tmp_path / 'j000.console.console-in'}" in argv
+    assert (tmp_path / "j000.console.console-in").read_bytes() == console_input(b"k" * 32, job.nonce)
+    cmdline = argv[argv.index("--cmdline") + 1]
+    assert job.nonce in cmdline and "--serial-limit" in argv and "--no-reboot" in argv
+    cov = R.Job("cov.console", "coverage", img, tmp_path / "refvmm", coverage=True)
+    wrapped = nested.argv(cov, tmp_path)
+    assert wrapped[:4] == ["sh", "-c", cover.GUEST_SCRIPT, "sh"] and wrapped[4] == str(tmp_path / "refvmm")
+    assert wrapped[wrapped.index("--timeout") + 1] == "30"  # the coverage build is not held to the baseline's times
