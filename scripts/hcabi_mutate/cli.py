@@ -41,6 +41,7 @@ def parse_args(argv: Optional[list[str]]) -> object:
     p.add_argument("--sample", type=int, help="N mutants spread evenly over the selection (deterministic)")
     p.add_argument("--list", action="store_true", help="print the mutants (ID and edit) and exit")
     p.add_argument("--report", action="store_true", help="print the table of the results file and exit")
+    p.add_argument("--plan", action="store_true", help="what a run of the selection would boot (cached coverage map, baseline times), no build or boot")
     p.add_argument("--jobs-per-batch", type=int, default=30, help="refvmm boots per nested launcher invocation (default 30)")
     p.add_argument("--shared-images", help="comma-separated images for the files every call goes through (all but core/ext_*.c; default: every image)")
     p.add_argument("--lock", type=Path, help="flock this file around each nested boot (none by default)")
@@ -168,6 +169,11 @@ def _main(a: object) -> int:
         for m in chosen:
             print(f"{m.id}\t{m.describe()}")
         print(f"{len(chosen)} mutant(s) of {len(files)} file(s)", file=sys.stderr)
+        return 0
+    if a.plan:
+        from .execute import plan
+
+        print(plan(a, chosen, data))
         return 0
     from .execute import execute
 

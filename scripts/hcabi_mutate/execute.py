@@ -62,16 +62,60 @@ def coverage_map(a: object, scratch: R.Scratch, manifest: object, nested: R.Nest
     return cmap
 
 
-def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
+def load_manifest(a: object) -> object:
     from hcabi_conform.manifests import load_tests
 
+    try:
+        return load_tests(a.build_dir / "conformance" / "tests.json")
+    except Exception as e:  # noqa: BLE001 - the runner's loader raises its own one-line errors
+        raise R.EnvFailure(f"{a.build_dir / 'conformance' / 'tests.json'}: {e}") from None
+
+
+def choice_for(m: gen.Mutant, a: object, manifest: object, shared: Optional[list[str]], cmap: Optional[dict], took: dict[str, float]) -> cover.Choice:
+    choice = cover.choose(cmap, m.file, m.line, R.relevant_images(m.file, a.source, manifest, shared, cmap is not None), took)
+    if choice.kind == "unknown":  # no line record: the images the file's name selects
+        choice = cover.choose(None, m.file, m.line, R.relevant_images(m.file, a.source, manifest, shared), took)
+    return choice
+
+
+def plan(a: object, chosen: list[gen.Mutant], data: dict) -> str:
+    """--plan: per file, the mutants without a result, how many no image
+    reaches, and the seconds of refvmm boots of their first images (every
+    mutant boots it) and of all of them (what survivors cost), from the
+    cached map and the stored baseline's times; no build, no boot."""
+    manifest = load_manifest(a)
+    images_dir = a.build_dir / "conformance" / "images"
+    shared = a.shared_images.split(",") if a.shared_images else None
+    key = cover.source_key(a.source, [images_dir / manifest.images[i].file for i in sorted(manifest.images)], f"boot-args-{R.BOOT_ARGS}")
+    cmap = None if a.no_coverage else cover.load(a.work / "coverage" / f"{key}.json.gz")
+    base = data.get("baseline") or {}
+    took = {i: b["seconds"] for i, b in base.get("images", {}).items() if "seconds" in b}
+    rows: dict[str, list[float]] = {}
+    for m in chosen:
+        c = choice_for(m, a, manifest, shared, cmap, took)
+        r = rows.setdefault(m.file, [0, 0, 0.0, 0.0])
+        r[0] += 1
+        if c.kind == "not-reached":
+            r[1] += 1
+        elif c.images:
+            r[2] += took.get(c.images[0], 0.0)
+            r[3] += sum(took.get(i, 0.0) for i in c.images)
+    lines = ["coverage map: " + ("none (--no-coverage, or not built yet: a run builds it)" if cmap is None else f"{key}"),
+             "baseline times: " + ("none yet (seconds below are 0)" if not took else f"{len(took)} image(s)"),
+             "| file | mutants | not reached | first images, s | all images, s |", "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    total = [0, 0, 0.0, 0.0]
+    for f, r in sorted(rows.items()):
+        total = [x + y for x, y in zip(total, r)]
+        lines.append(f"| {f} | {r[0]} | {r[1]} | {r[2]:.0f} | {r[3]:.0f} |")
+    lines.append(f"| **all** | {total[0]} | {total[1]} | {total[2]:.0f} | {total[3]:.0f} |")
+    return "\n".join(lines)
+
+
+def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
     from .cli import UsageFailure, table
 
     images_dir = a.build_dir / "conformance" / "images"
-    try:
-        manifest = load_tests(a.build_dir / "conformance" / "tests.json")
-    except Exception as e:  # noqa: BLE001 - the runner's loader raises its own one-line errors
-        raise R.EnvFailure(f"{a.build_dir / 'conformance' / 'tests.json'}: {e}") from None
+    manifest = load_manifest(a)
     shared = a.shared_images.split(",") if a.shared_images else None
     unknown = [i for i in shared or [] if i not in manifest.images]
     if unknown:
@@ -95,9 +139,7 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
     # Which images, before building: a mutant nothing reaches is not built.
     plans: list[tuple[gen.Mutant, cover.Choice]] = []
     for m in chosen:
-        choice = cover.choose(cmap, m.file, m.line, R.relevant_images(m.file, a.source, manifest, shared, cmap is not None), nested.took)
-        if choice.kind == "unknown":  # no line record: the images the file's name selects
-            choice = cover.choose(None, m.file, m.line, R.relevant_images(m.file, a.source, manifest, shared), nested.took)
+        choice = choice_for(m, a, manifest, shared, cmap, nested.took)
         if choice.kind == "not-reached":
             data["mutants"][m.id] = R.entry_for(m, status="not-reached", function=choice.function, when=R.now())
             data.get("partial", {}).pop(m.id, None)
