@@ -34,6 +34,7 @@ GUEST_SCRIPT = (
     'echo "@@gcda-end" >&2; exit $st'
 )
 MARK = "@@gcda "
+BOOT_OVERHEAD = 0.5  # seconds a boot costs beyond refvmm's own run (launcher, log transfer)
 END = "@@gcda-end"
 
 # _exit() skips gcov's exit handler, and refvmm ends through _exit (main.c's
@@ -203,10 +204,13 @@ def enclosing_function(entry: dict, line: int) -> Optional[tuple[str, dict]]:
 def choose(cmap: Optional[dict], rel: str, line: int, candidates: list[str], took: Optional[dict[str, float]] = None) -> Choice:
     """The images that judge a mutant on `rel`:`line`, in boot order.
 
-    - The line has a coverage record: the candidates that executed it, most
-      specific first: those that ran it most often relative to how much of
-      the file they ran at all (an image that lives in this code beats one
-      that passes through), then the quicker boot. None: "not reached".
+    - The line has a coverage record: the candidates that executed it, the
+      likeliest kill per second of boot first: the share of the image's
+      executions of the file's lines that fall on this line (an image that
+      lives in this code beats one that passes through; the proxy for the
+      chance it kills) over its baseline boot's seconds (plus the
+      launcher's per-boot overhead), then the quicker boot. None: "not
+      reached".
     - No record for the line (a continuation line of a statement, a macro
       body, an initializer) but inside a function: the candidates that ran
       the function; none: "not reached".
@@ -228,7 +232,7 @@ def choose(cmap: Optional[dict], rel: str, line: int, candidates: list[str], too
     if not ran:
         return Choice("not-reached", (), fname)
     volume = {i: sum(s.get(i, 0) for s in entry["lines"].values()) or 1 for i in ran}
-    ran.sort(key=lambda i: (-hits[i] / volume[i], took.get(i, 0.0), i))
+    ran.sort(key=lambda i: (-hits[i] / volume[i] / (took.get(i, 0.0) + BOOT_OVERHEAD), took.get(i, 0.0), i))
     return Choice("reached", tuple(ran), fname)
 
 
