@@ -133,7 +133,9 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
                       images_dir, a.lock, a.timeout)  # fmt: skip
     cmap = coverage_map(a, scratch, manifest, nested, images_dir) if chosen else None
     base = data.get("baseline")
-    base_ok = isinstance(base, dict) and base.get("sha256") == original_sha and base.get("boot_args") == R.BOOT_ARGS
+    digest = R.images_digest(images_dir, manifest)
+    base_ok = (isinstance(base, dict) and base.get("sha256") == original_sha and base.get("boot_args") == R.BOOT_ARGS
+               and base.get("images_digest") == digest)  # fmt: skip
     if base_ok:
         nested.took = {i: b["seconds"] for i, b in base["images"].items() if "seconds" in b}
     # Which images, before building: a mutant nothing reaches is not built.
@@ -175,6 +177,8 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
     log(f"built {len(plans)} mutant(s) in {R.time.monotonic() - started:.0f} s")
     if pending and not base_ok:
         boot_baseline(a, nested, manifest, images_dir, original, original_sha, data)
+        data["baseline"]["images_digest"] = digest
+        R.save_results(a.results, data)
     active = []
     for p in pending:
         if p.images:
@@ -190,6 +194,8 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
         out = a.work / "batches" / f"{R.now().replace(':', '')}-{k}"
         log(f"nested batch {k}: {len(batch)} mutant(s), {len(jobs)} boot(s), {len(active)} active -> {out}")
         took = R.durations(nested.run(jobs, out))
+        if R.images_digest(images_dir, manifest) != digest:
+            raise R.EnvFailure(f"the images in {images_dir} changed during the run (rebuilt?): this batch is not judged; run again")
         boots: dict[str, dict[str, dict]] = {}
         for job in jobs:
             b = boots.setdefault(job.owner, {})[job.image.name] = R.judge_job(out, job, manifest, images_dir)

@@ -150,6 +150,16 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def images_digest(images_dir: Path, manifest: TestsManifest) -> str:
+    """One hash of every image file: a baseline is valid only for the images
+    it booted, and a build directory rebuilt under a run must stop it."""
+    h = hashlib.sha256()
+    for name in sorted(manifest.images):
+        f = images_dir / manifest.images[name].file
+        h.update(name.encode() + b"\0" + (f.read_bytes() if f.is_file() else b""))
+    return h.hexdigest()
+
+
 def build_mutant(scratch: Scratch, mutant: Mutant, out: Path) -> tuple[str, Optional[Path]]:
     """Apply `mutant` to its file in the scratch copy, rebuild, keep the
     binary as `out`, and put the original back whatever happens.

@@ -254,3 +254,17 @@ def test_a_cheap_boot_goes_first_unless_the_other_is_much_more_specific() -> Non
     cover.merge_image(cmap, "small", {F: {"lines": {"5": 1, "6": 3}, "functions": [["h", 1, 9, 1]]}})
     assert cover.choose(cmap, F, 5, ["big", "small"], {"big": 10.0, "small": 0.5}).images == ("small", "big")
     assert cover.choose(cmap, F, 5, ["big", "small"], {"big": 1.0, "small": 0.5}).images == ("big", "small")
+
+
+def test_the_images_digest_follows_every_image(tmp_path: Path) -> None:
+    from hcabi_conform.manifests import ImageSpec
+
+    class M:
+        images = {n: ImageSpec(n, f"{n}.elf", 1, 64, "exit") for n in ("a", "b")}
+
+    (tmp_path / "a.elf").write_bytes(b"1")
+    (tmp_path / "b.elf").write_bytes(b"2")
+    d = R.images_digest(tmp_path, M())  # type: ignore[arg-type]
+    assert R.images_digest(tmp_path, M()) == d  # type: ignore[arg-type]
+    (tmp_path / "b.elf").write_bytes(b"3")
+    assert R.images_digest(tmp_path, M()) != d  # type: ignore[arg-type]
