@@ -27,14 +27,19 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from hcabi_conform.boot import interpret_boot
-from hcabi_conform.evidence import EvidenceContext, cmdline_arg, image_key, new_nonce
+from hcabi_conform.evidence import EvidenceContext, console_input, image_key, new_nonce
 from hcabi_conform.manifests import ImageSpec, TestsManifest
 from hcabi_conform.model import Ending
-from hcabi_conform.targets import classify_refvmm
+from hcabi_conform.targets import BootJob, classify_refvmm, refvmm_args
 
+from . import cover
 from .gen import Mutant
 
 BAD = ("fail", "crash", "timeout", "error")
+# How boots are made (the arguments refvmm gets); a stored baseline or
+# coverage map made another way is not reused. 2: the runner's own
+# arguments, console input included.
+BOOT_ARGS = 2
 REFVMM_REL = "reference-impl/refvmm/hcabi-refvmm"
 IGNORED = shutil.ignore_patterns(".git", "build", "__pycache__", "*.pyc", ".pytest_cache")
 
@@ -46,15 +51,18 @@ class EnvFailure(Exception):
 # ---- which images judge which file -------------------------------------------------
 
 
-def relevant_images(rel: str, source: Path, manifest: TestsManifest, shared: Optional[list[str]] = None) -> list[str]:
+def relevant_images(rel: str, source: Path, manifest: TestsManifest, shared: Optional[list[str]] = None, covered: bool = False) -> list[str]:
     """Images that exercise `rel`. For core/ext_X.c: the images whose test
     sources (conformance/tests/IMAGE/*.c) name extension X (HCABI_FID_X_,
     HCABI_EID_X, hcabi_x_...), so ext_ipi.c gets ipi and any other image
     that sends IPIs. Every other file (the dispatcher, the core's shared
     code, all of refvmm) is on every call's path: every image, or the
-    `shared` subset (--shared-images) when given."""
+    `shared` subset (--shared-images) when given. With a coverage map
+    (`covered`) the names do not narrow ext_X.c: the map does (cover.choose)."""
     names = sorted(manifest.images)
     m = re.fullmatch(r"reference-impl/core/ext_([a-z]+)\.c", rel)
+    if covered and m:
+        return names
     if not m:
         return [n for n in names if n in shared] if shared else names
     ext = m.group(1)
@@ -142,6 +150,16 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def images_digest(images_dir: Path, manifest: TestsManifest) -> str:
+    """One hash of every image file: a baseline is valid only for the images
+    it booted, and a build directory rebuilt under a run must stop it."""
+    h = hashlib.sha256()
+    for name in sorted(manifest.images):
+        f = images_dir / manifest.images[name].file
+        h.update(name.encode() + b"\0" + (f.read_bytes() if f.is_file() else b""))
+    return h.hexdigest()
+
+
 def build_mutant(scratch: Scratch, mutant: Mutant, out: Path) -> tuple[str, Optional[Path]]:
     """Apply `mutant` to its file in the scratch copy, rebuild, keep the
     binary as `out`, and put the original back whatever happens.
@@ -171,6 +189,7 @@ class Job:
     image: ImageSpec
     binary: Path
     nonce: str = field(default_factory=new_nonce)
+    coverage: bool = False  # the coverage build: wrapped to send its .gcda files back (cover.py)
 
 
 @contextmanager
@@ -197,6 +216,7 @@ class Nested:
     lock: Optional[Path]
     timeout: float  # refvmm's --timeout per boot, at most
     took: dict[str, float] = field(default_factory=dict)  # image -> the baseline boot's seconds
+    _keys: dict[str, bytes] = field(default_factory=dict)  # image -> its evidence key
 
     def job_timeout(self, image: str) -> float:
         """A hung mutant must not cost the full --timeout on every image:
@@ -205,22 +225,29 @@ class Nested:
             return self.timeout
         return min(self.timeout, round(3 * self.took[image] + 5, 1))
 
-    def argv(self, job: Job) -> list[str]:
+    def argv(self, job: Job, out: Path) -> list[str]:
+        """The runner's own refvmm arguments (targets.refvmm_args): the
+        nonce, the serial limit and the console input CONSOLE.READ's tests
+        check, written next to the job's logs."""
         img = job.image
-        return [
-            str(job.binary), "--vcpus", str(img.vcpus), "--memory", f"{img.memory_mib}M", "--serial", "-",
-            "--timeout", f"{self.job_timeout(img.name):g}", "--no-reboot", "--cmdline", cmdline_arg(job.nonce),
-            str(self.images_dir / img.file),
-        ]  # fmt: skip
+        timeout = self.timeout if job.coverage else self.job_timeout(img.name)
+        boot = BootJob(img, self.images_dir / img.file, out / f"{job.name}.serial", out / f"{job.name}.stderr", timeout, None)
+        boot.nonce, boot.feed_input = job.nonce, True
+        boot.console_input = out / f"{job.name}.console-in"
+        if img.name not in self._keys:
+            self._keys[img.name] = image_key(boot.image_path)
+        boot.console_input.write_bytes(console_input(self._keys[img.name], job.nonce))
+        argv = [str(job.binary), *refvmm_args(boot)]
+        return cover.guest_argv(argv) if job.coverage else argv
 
     def run(self, jobs: list[Job], out: Path) -> Path:
         """One launcher invocation for every job; returns its log."""
         out.mkdir(parents=True, exist_ok=True)
         jobfile = out / "jobs.txt"
-        jobfile.write_text("".join(f"{j.name}\t{shlex.join(self.argv(j))}\n" for j in jobs), encoding="utf-8")
+        jobfile.write_text("".join(f"{j.name}\t{shlex.join(self.argv(j, out))}\n" for j in jobs), encoding="utf-8")
         # refvmm's own --timeout should end a hung mutant; a mutant that
         # breaks that timeout too is stopped by the launcher soon after.
-        per_job = max(self.job_timeout(j.image.name) for j in jobs) + 10
+        per_job = max(self.timeout if j.coverage else self.job_timeout(j.image.name) for j in jobs) + 10
         total = 240 + per_job * len(jobs)
         argv = [sys.executable, str(self.launcher), "--cache", str(self.cache), "--timeout", f"{total:g}",
                 "--job-timeout", f"{per_job:g}", "--out", str(out)]  # fmt: skip
@@ -230,7 +257,7 @@ class Nested:
         log = out / "launcher.log"
         with locked(self.lock), open(log, "wb") as f:
             try:
-                subprocess.run(argv, stdout=f, stderr=subprocess.STDOUT, timeout=total + 60, check=False)
+                subprocess.run(argv, stdout=f, stderr=subprocess.STDOUT, timeout=total + 60, check=False, cwd=out)
             except subprocess.TimeoutExpired:
                 f.write(b"hcabi-mutate: the launcher did not finish in time\n")
         return log
