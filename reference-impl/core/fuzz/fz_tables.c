@@ -114,5 +114,12 @@ bool fz_permitted(const struct fz_fn *f, int64_t status)
 {
 	if (status > 0 || status <= -32)
 		return false;
+	/* STATUS-001: a status added to the function later (FAILED in 1.2)
+	 * is not permitted at an older exposed version */
+#define X(FID, STATUS, SINCE)                                                                      \
+	if (f->id == (FID) && status == HCABI_ERR_##STATUS && fz.version < (SINCE))                \
+		return false;
+	HCABI_FOREACH_LATE_STATUS(X)
+#undef X
 	return (f->statuses >> (unsigned)(-status)) & 1u;
 }
