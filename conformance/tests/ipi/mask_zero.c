@@ -4,7 +4,7 @@
  *
  * What: with mask 0 (base 0 and base 5), a vector below HCABI_VECTOR_MIN
  * (0, 2, 31) is INVALID_PARAM with RDX = 0, and nothing becomes pending in
- * the caller (IPI-005).
+ * the caller (IPI-006).
  * Why: IPI-001 rejects such a vector and IPI-003 makes mask 0 a successful
  * no-op; 1.0 and 1.1 do not say which wins, so send_args.c does not test
  * the combination. From 1.2 the vector is checked first: a guest that
@@ -12,7 +12,7 @@
  */
 #include "ipi_common.h"
 
-HCABI_TEST(ipi_mask_zero_bad_vector, "IPI.send_mask_zero_bad_vector", "IPI-005,X86-005",
+HCABI_TEST(ipi_mask_zero_bad_vector, "IPI.send_mask_zero_bad_vector", "IPI-005,IPI-006,X86-005",
 	   HCABI_VERSION_1_2)
 {
 	static const uint64_t vectors[] = {0, 2, 31};
@@ -25,6 +25,6 @@ HCABI_TEST(ipi_mask_zero_bad_vector, "IPI.send_mask_zero_bad_vector", "IPI-005,X
 				     "SEND(mask 0, base %llu, vector %llu)",
 				     (unsigned long long)bases[b], (unsigned long long)vectors[v]);
 	for (unsigned x = 16; x < 32; x++)
-		check_true(!hcabi_apic_irr(x), "IPI-005",
+		check_true(!hcabi_apic_irr(x), "IPI-006",
 			   "vector %u is not pending after the rejected sends", x);
 }
