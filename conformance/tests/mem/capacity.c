@@ -12,28 +12,16 @@
  * max_entries with a buffer sized for the total it got from a count-only
  * call would then fail.
  */
-#include "hcabi_test.h"
-#include "ext_helpers_ram.h"
+#include "mem_common.h"
 
 HCABI_TEST(mem_layout_capacity, "MEM.get_layout_checks_written_entries", "MEM-013,X86-005",
 	   HCABI_VERSION_1_2)
 {
 	static const uint64_t extra[] = {1, 1000, (1ull << 62)};
 	uint64_t top = ext_ram_top(), total, gpa;
-	struct hcabi_ret r;
 
-	if (!ext_top_page_free()) {
-		test_skip("the last page of RAM is not free for the test");
+	if (!mem_layout_at_end_of_ram(&total, &gpa))
 		return;
-	}
-	r = hcabi_mem_get_layout(0, 0);
-	if (r.status != HCABI_SUCCESS || r.value == 0 || r.value > 64) {
-		test_error("GET_LAYOUT(count only) gave status %lld, total %llu",
-			   (long long)r.status, (unsigned long long)r.value);
-		return;
-	}
-	total = r.value;
-	gpa = top - total * sizeof(struct hcabi_mem_range);
 	if (gpa & 7) {
 		test_skip("the entries cannot end exactly at the end of RAM 8-byte aligned");
 		return;

@@ -15,28 +15,16 @@
  * rejects the last bytes of RAM, which a guest's allocator hands out like
  * any other.
  */
-#include "hcabi_test.h"
-#include "ext_helpers_ram.h"
+#include "mem_common.h"
 
 HCABI_TEST(mem_end_of_ram, "MEM.end_of_ram_valid", "MEM-001.3,MEM-001.4,MEM-002,MEM-012.2,X86-005",
 	   HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t top = ext_ram_top(), total, gpa;
-	struct hcabi_ret r;
 	uint8_t *page;
 
-	if (!ext_top_page_free()) {
-		test_skip("the last page of RAM is not free for the test");
+	if (!mem_layout_at_end_of_ram(&total, &gpa))
 		return;
-	}
-	r = hcabi_mem_get_layout(0, 0);
-	if (r.status != HCABI_SUCCESS || r.value == 0 || r.value > 64) {
-		test_error("GET_LAYOUT(count only) gave status %lld, total %llu",
-			   (long long)r.status, (unsigned long long)r.value);
-		return;
-	}
-	total = r.value;
-	gpa = top - total * sizeof(struct hcabi_mem_range);
 	gpa &= ~7ull;
 	ext_fill(ext_gpa_ptr(gpa), 0xA5, (size_t)(top - gpa));
 	check_ret(hcabi_mem_get_layout(gpa, (top - gpa) / sizeof(struct hcabi_mem_range)),
