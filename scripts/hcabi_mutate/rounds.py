@@ -30,13 +30,13 @@ class Pending:
 def next_batch(active: list[Pending], limit: int) -> list[tuple[str, list[str]]]:
     """(owner, images) for one launcher invocation of at most `limit` boots
     (at least one boot whatever `limit`)."""
-    todo = sorted((p for p in active if p.images), key=lambda p: (len(p.boots), p.order))
-    if not todo:
+    waiting = sorted((p for p in active if p.images), key=lambda p: (len(p.boots), p.order))
+    if not waiting:
         return []
-    per = max(1, limit // len(todo))
+    per = max(1, limit // len(waiting))
     out: list[tuple[str, list[str]]] = []
     used = 0
-    for p in todo:
+    for p in waiting:
         room = limit - used
         if room <= 0:
             break
