@@ -315,6 +315,31 @@ extern "C" {
 	X(IPI, SEND, 2, VECTOR, 7, 0, HCABI_VERSION_1_0) \
 	X(IPI, SEND, 2, VECTOR, 8, 8, HCABI_VERSION_1_1) \
 	X(SYSTEM, SHUTDOWN, 0, CODE, 7, 0, HCABI_VERSION_1_0)
+/* Argument bit fields: _SHIFT is the field's lowest bit, _MASK its bits in place. */
+/* BASE.PROBE_EXTENSION `eid` bits 15:0 (since 1.0): The EID. */
+#define HCABI_BASE_PROBE_EXTENSION_EID_EID_SHIFT 0u
+#define HCABI_BASE_PROBE_EXTENSION_EID_EID_MASK UINT64_C(0xFFFF)
+/* BASE.PROBE_FUNCTION `function_id` bits 31:0 (since 1.0): The function ID. */
+#define HCABI_BASE_PROBE_FUNCTION_FUNCTION_ID_FUNCTION_ID_SHIFT 0u
+#define HCABI_BASE_PROBE_FUNCTION_FUNCTION_ID_FUNCTION_ID_MASK UINT64_C(0xFFFFFFFF)
+/* CONSOLE.WRITE_BYTE `byte` bits 7:0 (since 1.0): The byte to write. */
+#define HCABI_CONSOLE_WRITE_BYTE_BYTE_BYTE_SHIFT 0u
+#define HCABI_CONSOLE_WRITE_BYTE_BYTE_BYTE_MASK UINT64_C(0xFF)
+/* TIME.SET_TIMER `vector` bits 7:0 (since 1.0): The vector; values below 32 are invalid. */
+#define HCABI_TIME_SET_TIMER_VECTOR_VECTOR_SHIFT 0u
+#define HCABI_TIME_SET_TIMER_VECTOR_VECTOR_MASK UINT64_C(0xFF)
+/* TIME.SET_PERIODIC `vector` bits 7:0 (since 1.1): The vector; values below 32 are invalid. */
+#define HCABI_TIME_SET_PERIODIC_VECTOR_VECTOR_SHIFT 0u
+#define HCABI_TIME_SET_PERIODIC_VECTOR_VECTOR_MASK UINT64_C(0xFF)
+/* IPI.SEND `vector` bits 7:0 (since 1.0): The vector; values below 32 are invalid. */
+#define HCABI_IPI_SEND_VECTOR_VECTOR_SHIFT 0u
+#define HCABI_IPI_SEND_VECTOR_VECTOR_MASK UINT64_C(0xFF)
+/* IPI.SEND `vector` bits 8 (since 1.1): Send to every running vCPU except the caller; `mask` and `base` must then be 0. */
+#define HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_SHIFT 8u
+#define HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK UINT64_C(0x100)
+/* SYSTEM.SHUTDOWN `code` bits 7:0 (since 1.0): The exit code; 0 means success. */
+#define HCABI_SYSTEM_SHUTDOWN_CODE_CODE_SHIFT 0u
+#define HCABI_SYSTEM_SHUTDOWN_CODE_CODE_MASK UINT64_C(0xFF)
 /* X(function ID, since): IDs never assigned; a call to one has an unspecified result (STATUS-003). */
 #define HCABI_FOREACH_RESERVED_FUNCTION(X) \
 	X(0x0000000Fu, HCABI_VERSION_1_0) \

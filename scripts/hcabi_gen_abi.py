@@ -53,6 +53,23 @@ def _wrapper_name(fn: hr.Function) -> str:
     return f"hcabi_{fn.extension.name.lower()}_{fn.name.lower()}"
 
 
+def _arg_field_constants(reg: hr.Registry) -> list[str]:
+    """HCABI_<EXT>_<FUNC>_<ARG>_<FIELD>_SHIFT and _MASK for every argument bit field, so that no
+    caller or hypervisor types a field's bits by hand. Like every other constant here they are
+    not guarded by version: the comment and HCABI_FOREACH_ARG_FIELD say since when a field has
+    its meaning; at an older version its bits are reserved (GEN-002)."""
+    o = ["/* Argument bit fields: _SHIFT is the field's lowest bit, _MASK its bits in place. */"]
+    for fn in reg.functions():
+        for a in fn.args:
+            for f in a.fields:
+                name = f"HCABI_{fn.extension.name}_{fn.name}_{a.name}_{f.name}".upper()
+                bits = f"{f.hi}:{f.lo}" if f.hi != f.lo else f"{f.lo}"
+                o.append(f"/* {fn.qualname} `{a.name}` bits {bits} (since {f.since}): {f.doc} */")
+                o.append(f"#define {name}_SHIFT {f.lo}u")
+                o.append(f"#define {name}_MASK UINT64_C(0x{f.mask:X})")
+    return o
+
+
 def gen_abi_h(reg: hr.Registry) -> str:
     o: list[str] = [_c_banner()]
     o.append("""/*
@@ -175,6 +192,7 @@ extern "C" {
             for f in a.fields:
                 rows.append(f"\tX({fn.extension.name}, {fn.name}, {i}, {a.name.upper()}, {f.hi}, {f.lo}, {vmacro(f.since)})")
     o.append(" \\\n".join(rows))
+    o += _arg_field_constants(reg)
     o.append("/* X(function ID, since): IDs never assigned; a call to one has an unspecified result (STATUS-003). */")
     o.append("#define HCABI_FOREACH_RESERVED_FUNCTION(X) \\")
     o.append(" \\\n".join(f"\tX({_hex((e.eid << 16) | fid)}, {vmacro(since)})"

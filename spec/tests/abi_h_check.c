@@ -27,6 +27,13 @@ static const uint32_t function_ids[] = { HCABI_FOREACH_FUNCTION(FUNCTION_ID) 0u 
 HCABI_STATIC_ASSERT(HCABI_FUNCTION_ID(HCABI_EID_CONSOLE, 0) == HCABI_FID_CONSOLE_WRITE,
 		    "function ID layout");
 HCABI_STATIC_ASSERT(sizeof(struct hcabi_ret) == 16, "struct hcabi_ret");
+/* The argument bit-field constants are constant expressions in every mode; a field's
+ * mask starts at its shift, and two fields of one argument do not overlap. The values
+ * themselves are checked against the registry by spec/tests/test_registry.py. */
+HCABI_STATIC_ASSERT(((HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK >> HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_SHIFT) & 1u) == 1u,
+		    "a field's mask starts at its shift");
+HCABI_STATIC_ASSERT((HCABI_IPI_SEND_VECTOR_VECTOR_MASK & HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK) == 0u,
+		    "the fields of IPI.SEND's vector do not overlap");
 
 int hcabi_abi_h_check(void)
 {

@@ -375,3 +375,56 @@ def test_rejects_part_id_of_wrong_shape(reg: Path, part_id: str) -> None:
 def test_rejects_a_single_part(reg: Path) -> None:
     f = with_parts(reg, ("STEAL-004.1", "It MUST hold."))
     assert_rejected(validate(reg), f, "part", "at least 2 items", "STEAL-004")
+
+
+# ---------------------------------------------------------------------------
+# abi.h names every argument bit field (issue 14): the expected shift and mask are
+# computed here from the TOML's `bits` text, not from the generator's model, so a
+# generator that emitted a wrong or missing constant fails.
+
+ABI_H = REPO / "abi.h"
+FIELD_DEFINE = re.compile(r"^#define (HCABI_\w+)_(SHIFT|MASK) (?:(\d+)u|UINT64_C\((0x[0-9A-F]+)\))$", re.M)
+
+
+def registry_fields(reg: Path) -> dict[str, tuple[int, int]]:
+    """NAME -> (shift, mask) for every [[function.arg.field]] of the registry at `reg`."""
+    import tomllib
+    want: dict[str, tuple[int, int]] = {}
+    for path in sorted((reg / "extensions").glob("*.toml")):
+        doc = tomllib.loads(path.read_text())
+        ext = doc["extension"]["name"]
+        for fn in doc.get("function", []):
+            for arg in fn.get("arg", []):
+                for f in arg.get("field", []):
+                    hi, _, lo = f["bits"].partition(":")
+                    top, low = int(hi), int(lo or hi)
+                    name = f"HCABI_{ext}_{fn['name']}_{arg['name']}_{f['name']}".upper()
+                    want[name] = (low, sum(1 << b for b in range(low, top + 1)))
+    return want
+
+
+def abi_h_fields(text: str) -> dict[str, tuple[int, int]]:
+    """NAME -> (shift, mask) for every _SHIFT/_MASK pair that `text` (an abi.h) defines."""
+    parts: dict[str, dict[str, int]] = {}
+    for name, kind, dec, hexa in FIELD_DEFINE.findall(text):
+        parts.setdefault(name, {})[kind] = int(dec) if kind == "SHIFT" else int(hexa, 16)
+    assert all(len(p) == 2 for p in parts.values()), f"a _SHIFT without its _MASK or back: {parts}"
+    return {name: (p["SHIFT"], p["MASK"]) for name, p in parts.items()}
+
+
+def test_abi_h_defines_every_argument_field_of_the_registry() -> None:
+    want = registry_fields(REGISTRY)
+    assert want["HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF"] == (8, 0x100)  # the issue's example, since 1.1
+    assert abi_h_fields(ABI_H.read_text()) == want
+
+
+def test_argument_field_constants_follow_the_registry(reg: Path, tmp_path: Path) -> None:
+    """Moving a field in the registry moves its constants: nothing is typed in the generator."""
+    edit(reg / "extensions" / "ipi.toml", 'bits = "8"\nname = "all_but_self"', 'bits = "10:9"\nname = "all_but_self"')
+    out = tmp_path / "out"
+    out.mkdir()
+    r = validate(reg, GENERATE, "--root", str(out))
+    assert r.returncode == 0, r.stderr
+    got = abi_h_fields((out / "abi.h").read_text())
+    assert got["HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF"] == (9, 0x600)
+    assert got == registry_fields(reg)
