@@ -6,12 +6,6 @@
  */
 #include "hcabi_ref_internal.h"
 
-/* Bit 8 of IPI.SEND's vector, `all_but_self` (IPI extension version 2). At
- * an exposed version without it the dispatcher rejects the bit as reserved
- * (GEN-002) before the handler runs, so seeing it set here means the
- * exposed version has it. */
-#define IPI_ALL_BUT_SELF (UINT64_C(1) << 8)
-
 /* Inject into every running target of `running` (bit i: vCPU base + i). */
 static bool send_to(struct hcabi_ref *ref, uint64_t running, uint64_t base, uint8_t vector)
 {
@@ -47,8 +41,12 @@ static int64_t ipi_handler(const struct hcabi__core_req *req, struct hcabi__core
 	switch (req->fid) {
 	case HCABI_FID_IPI_SEND: {
 		uint64_t mask = req->args[0], base = req->args[1], running;
-		uint8_t vector =
-		    (uint8_t)req->args[2]; /* bits 63:9 (63:8 at 1.0): GEN-002, centrally */
+		/* The other bits of `vector` are reserved and rejected centrally
+		 * (GEN-002), all_but_self too at an exposed version without it
+		 * (1.0): seeing it set here means the exposed version has it. */
+		uint8_t vector = (uint8_t)((req->args[2] & HCABI_IPI_SEND_VECTOR_VECTOR_MASK) >>
+					   HCABI_IPI_SEND_VECTOR_VECTOR_SHIFT);
+		bool all_but_self = (req->args[2] & HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK) != 0;
 		bool ok = true;
 
 		/* IPI-001: a vector below 32, or a target index that
@@ -56,14 +54,14 @@ static int64_t ipi_handler(const struct hcabi__core_req *req, struct hcabi__core
 		 * vector is checked even when the mask is 0 (IPI-005, since
 		 * 1.2; 1.1 allowed either order, and the test-only fault
 		 * "other" takes the other one). */
-		if (mask == 0 && !(req->args[2] & IPI_ALL_BUT_SELF) &&
+		if (mask == 0 && !all_but_self &&
 		    hcabi__core_fault_has(ref, req->fid, HCABI_REF_FAULT_OTHER_READING)) {
 			res->value = 0;
 			return HCABI_SUCCESS;
 		}
 		if (vector < HCABI_VECTOR_MIN)
 			return HCABI_ERR_INVALID_PARAM;
-		if (req->args[2] & IPI_ALL_BUT_SELF) {
+		if (all_but_self) {
 			/* IPI-004: mask and base must be 0; then every running
 			 * vCPU but the caller, in groups of 64, nothing to the
 			 * caller, stopped vCPUs skipped (as IPI-003). */

@@ -32,7 +32,7 @@
  */
 #include "hcabi_test.h"
 
-#define ABS_BIT 0x100ull
+#define ABS_BIT HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK /* IPI-004 */
 #define ABS_VEC 0x46u	/* the vector sent (the other IPI tests use 0x41..0x53) */
 #define ABS_MAX_CPUS 4u /* the test uses at most this many vCPUs */
 #define ABS_WAIT HCABI_SEC(10)

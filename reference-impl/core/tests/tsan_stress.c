@@ -47,7 +47,6 @@
 #define NVCPU 8u
 #define NHAM 6u
 #define VEC 0x40u
-#define ALL_BUT_SELF 0x100u
 #define BS_GPA(v) (0x10000ull + 0x100ull * (v))  /* boot states */
 #define STEAL_GPA(v) (0x20000ull + 0x40ull * (v)) /* steal records */
 #define TABLE_GPA(v) (0x40000ull + 0x1400ull * (v)) /* batch tables (64 x 72 bytes) */
@@ -201,7 +200,8 @@ static void *hammer(void *arg)
 			expect(r, HCABI_SUCCESS, me, "IPI.SEND");
 			break;
 		case 1:
-			r = call(me, HCABI_FID_IPI_SEND, 0, 0, ALL_BUT_SELF | (VEC + me), 0);
+			r = call(me, HCABI_FID_IPI_SEND, 0, 0,
+				 HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK | (VEC + me), 0);
 			expect(r, HCABI_SUCCESS, me, "IPI.SEND all_but_self");
 			break;
 		case 2:

@@ -2,6 +2,13 @@
 /* oracle/ext_ipi.c - IPI.SEND's interrupts (mirrors core/ext_ipi.c). */
 #include "fz_oracle.h"
 
+/* The call succeeded (or failed on the host after its checks), so every
+ * reserved bit of `vector` was clear: a set all_but_self bit means 1.1. */
+static bool all_but_self(const uint64_t *a)
+{
+	return (a[2] & HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK) != 0;
+}
+
 /* IPI-002: exactly once, the call's vector, into a named target (IPI-004,
  * 1.1's all_but_self: any vCPU but the caller). */
 static bool ipi_event(struct fz_seg *s, const struct ev *e)
@@ -11,9 +18,12 @@ static bool ipi_event(struct fz_seg *s, const struct ev *e)
 	if (e->op != EV_INJECT || !s->effects)
 		return false;
 	if (s->f->id == HCABI_FID_IPI_SEND) {
-		CHECK(e->a == (a[2] & 0xFFu), "IPI.SEND injected vector %llu, not %llu",
-		      (unsigned long long)e->a, (unsigned long long)(a[2] & 0xFFu));
-		if ((a[2] >> 8) == 0)
+		uint64_t vector = (a[2] & HCABI_IPI_SEND_VECTOR_VECTOR_MASK) >>
+				  HCABI_IPI_SEND_VECTOR_VECTOR_SHIFT;
+
+		CHECK(e->a == vector, "IPI.SEND injected vector %llu, not %llu",
+		      (unsigned long long)e->a, (unsigned long long)vector);
+		if (!all_but_self(a))
 			CHECK(fz_named(a[0], a[1], e->vcpu),
 			      "IPI.SEND injected into vCPU %u, which mask 0x%llx base %llu does "
 			      "not name",
@@ -35,7 +45,7 @@ static void ipi_complete(const struct fz_seg *s)
 
 	if (s->f->id != HCABI_FID_IPI_SEND)
 		return;
-	if ((a[2] >> 8) == 0) {
+	if (!all_but_self(a)) {
 		for (unsigned i = 0; i < 64; i++)
 			if (((a[0] >> i) & 1u) && fz.running[a[1] + i])
 				want++;
