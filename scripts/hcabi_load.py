@@ -105,36 +105,37 @@ def check_depth(doc: Any, name: str, limit: int = MAX_DEPTH) -> None:
                 stack.append((v, path + [k]))
 
 
-def read_toml(path: Path, show: str | None = None) -> dict[str, Any]:
-    """Parse a TOML file strictly (see the module docstring)."""
+def _parse(path: Path, show: str | None, what: str, parse: Callable[[str], Any],
+           syntax_error: type[ValueError], syntax: Callable[[Any], str]) -> Any:
+    """Read `path` and parse it with `parse`; every failure is one InputError line.
+
+    `syntax` words a `syntax_error` (TOML and JSON say where differently); the
+    other failures read the same for both formats."""
     name = show or str(path)
     text = read_text(path, name)
     try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(f"{name}: not valid TOML: {e}") from None
+        doc = parse(text)
+    except syntax_error as e:
+        raise InputError(f"{name}: {syntax(e)}") from None
     except RecursionError:
-        raise InputError(f"{name}: not valid TOML: nested too deeply (at most {MAX_DEPTH} levels)") from None
+        raise InputError(f"{name}: not valid {what}: nested too deeply (at most {MAX_DEPTH} levels)") from None
     except ValueError as e:  # an integer longer than the interpreter converts
-        raise InputError(f"{name}: not valid TOML: {str(e).split(';')[0]}") from None
+        raise InputError(f"{name}: not valid {what}: {str(e).split(';')[0]}") from None
     check_depth(doc, name)
+    return doc
+
+
+def read_toml(path: Path, show: str | None = None) -> dict[str, Any]:
+    """Parse a TOML file strictly (see the module docstring)."""
+    doc: dict[str, Any] = _parse(path, show, "TOML", tomllib.loads, tomllib.TOMLDecodeError,
+                                 lambda e: f"not valid TOML: {e}")
     return doc
 
 
 def read_json(path: Path, show: str | None = None) -> Any:
     """Parse a JSON file strictly (see the module docstring)."""
-    name = show or str(path)
-    text = read_text(path, name)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputError(f"{name}: line {e.lineno}: not valid JSON: {e.msg}") from None
-    except RecursionError:
-        raise InputError(f"{name}: not valid JSON: nested too deeply (at most {MAX_DEPTH} levels)") from None
-    except ValueError as e:
-        raise InputError(f"{name}: not valid JSON: {str(e).split(';')[0]}") from None
-    check_depth(doc, name)
-    return doc
+    return _parse(path, show, "JSON", json.loads, json.JSONDecodeError,
+                  lambda e: f"line {e.lineno}: not valid JSON: {e.msg}")
 
 
 def expect(value: Any, want: type | tuple[type, ...], name: str, path: Sequence[Any]) -> Any:
