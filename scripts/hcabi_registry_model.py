@@ -1,0 +1,236 @@
+"""The HCABI registry's model: the dataclasses the loader builds and every tool reads.
+
+One job: say what a registry holds (extensions, functions, arguments and their bit
+fields, structures, constants, requirements, versions) and answer questions about it
+that need no file (a version's code, an argument's valid bits at a version). Reading
+and validating the TOML is scripts/hcabi_registry.py's job, which re-exports these
+names: the tools import hcabi_registry only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Areas whose requirements bind every implementation, whatever its profile.
+BINDING_AREAS = ("X86", "DISC", "STATUS", "GEN", "VER")
+
+TYPE_SIZES = {"u8": 1, "i8": 1, "u16": 2, "i16": 2, "u32": 4, "i32": 4, "u64": 8, "i64": 8}
+C_TYPES = {
+    "u8": "uint8_t", "i8": "int8_t", "u16": "uint16_t", "i16": "int16_t",
+    "u32": "uint32_t", "i32": "int32_t", "u64": "uint64_t", "i64": "int64_t",
+}
+
+
+class RegistryError(Exception):
+    """A malformed or inconsistent registry. Holds every problem found."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def parse_version(text: str) -> tuple[int, int]:
+    major, minor = text.split(".")
+    return int(major), int(minor)
+
+
+def version_code(text: str) -> int:
+    major, minor = parse_version(text)
+    return (major << 16) | minor
+
+
+@dataclass
+class Part:
+    """One condition of a compound requirement; it holds from its parent's `since`."""
+    id: str    # the parent's ID, a dot, a number from 1
+    text: str
+
+
+@dataclass
+class Requirement:
+    id: str
+    text: str
+    area: str
+    since: str
+    file: str
+    function: str | None = None  # "EXT.FUNC" for function requirements
+    section: str | None = None   # binding requirements: spec fragment name
+    parts: list[Part] = field(default_factory=list)  # empty: the requirement is atomic itself
+
+    @property
+    def atomic_ids(self) -> list[str]:
+        """The IDs tests cite for it: its parts', else its own."""
+        return [p.id for p in self.parts] or [self.id]
+
+
+@dataclass
+class ArgField:
+    name: str
+    hi: int
+    lo: int
+    since: str
+    doc: str
+
+    @property
+    def mask(self) -> int:
+        return ((1 << (self.hi - self.lo + 1)) - 1) << self.lo
+
+
+@dataclass
+class Arg:
+    name: str
+    type: str
+    doc: str
+    since: str
+    gpa: bool
+    align: int | None
+    unit: str | None
+    fields: list[ArgField]
+
+    def valid_mask(self, version: str) -> int | None:
+        """Bits that may be set at `version`; None when every bit is meaningful."""
+        if not self.fields:
+            return None
+        mask = 0
+        for f in self.fields:
+            if parse_version(f.since) <= parse_version(version):
+                mask |= f.mask
+        return mask
+
+
+@dataclass
+class StatusUse:
+    name: str
+    when: str
+    since: str | None = None  # a status added after its function: from this version on
+
+    def present(self, fn_since: str, version: str) -> bool:
+        """Whether the function may return this status at `version`."""
+        return parse_version(self.since or fn_since) <= parse_version(version)
+
+
+@dataclass
+class Function:
+    extension: "Extension"
+    name: str
+    fid: int
+    since: str
+    summary: str
+    returns: str
+    description: str
+    deprecated: str | None
+    batchable: bool
+    returns_on_success: bool
+    args: list[Arg]
+    statuses: list[StatusUse]   # declared plus common, SUCCESS first when it can be returned
+    requirements: list[Requirement]
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.extension.name}.{self.name}"
+
+    @property
+    def function_id(self) -> int:
+        return (self.extension.eid << 16) | self.fid
+
+    @property
+    def macro(self) -> str:
+        return f"HCABI_FID_{self.extension.name}_{self.name}"
+
+
+@dataclass
+class StructField:
+    name: str
+    type: str
+    offset: int
+    count: int
+    reserved: bool
+    doc: str
+    since: str | None = None  # version the field got its meaning; the struct's own when not given
+
+    @property
+    def size(self) -> int:
+        return TYPE_SIZES[self.type] * self.count
+
+
+@dataclass
+class Struct:
+    name: str
+    since: str
+    size: int
+    doc: str
+    fields: list[StructField]
+    extension: str
+
+
+@dataclass
+class Constant:
+    name: str
+    value: str
+    since: str
+    doc: str
+    extension: str | None
+
+    @property
+    def int_value(self) -> int:
+        return int(self.value, 0)
+
+
+@dataclass
+class Extension:
+    name: str
+    eid: int
+    since: str
+    title: str
+    summary: str
+    description: str
+    versions: list[tuple[int, str]]   # (extension version number, since spec version)
+    file: str
+    # FIDs never assigned, with the reason (e.g. KVM answers them in-kernel).
+    reserved_fids: list[tuple[int, str, str]] = field(default_factory=list)
+    functions: list[Function] = field(default_factory=list)
+    structs: list[Struct] = field(default_factory=list)
+    constants: list[Constant] = field(default_factory=list)
+
+    def number_at(self, version: str) -> int:
+        """Extension version number at spec `version`; 0 if absent then."""
+        number = 0
+        for num, since in self.versions:
+            if parse_version(since) <= parse_version(version):
+                number = num
+        return number
+
+
+@dataclass
+class Registry:
+    title: str
+    versions: list[dict[str, Any]]
+    statuses: list[dict[str, Any]]
+    common_status: dict[str, str]
+    implementations: list[dict[str, Any]]
+    profiles: list[dict[str, Any]]
+    constants: list[Constant]
+    requirements: list[Requirement]      # every requirement, binding and function
+    extensions: list[Extension]
+    files: list[str]
+
+    @property
+    def newest_version(self) -> str:
+        return max((v["version"] for v in self.versions), key=parse_version)
+
+    def version_names(self) -> list[str]:
+        return sorted((v["version"] for v in self.versions), key=parse_version)
+
+    def status_value(self, name: str) -> int:
+        return next(s["value"] for s in self.statuses if s["name"] == name)
+
+    def functions(self) -> list[Function]:
+        return [fn for ext in self.extensions for fn in ext.functions]
+
+    def profile_extensions(self, profile: dict[str, Any], version: str) -> list[str]:
+        """Extensions `profile` requires at `version` (latest entry not newer than it)."""
+        best: list[str] = []
+        for since, exts in sorted(profile["extensions"].items(), key=lambda kv: parse_version(kv[0])):
+            if parse_version(since) <= parse_version(version):
+                best = exts
+        return best
