@@ -8,7 +8,7 @@ with the others; hcabi_compat_step.py holds the state and helpers they share.
 from __future__ import annotations
 
 import hcabi_registry as hr
-from hcabi_compat_step import REGISTERS, Step, _bits, _flag
+from hcabi_compat_step import REGISTERS, Step, _bits, _flag, _or_none
 
 
 class ExtensionRules(Step):
@@ -45,9 +45,7 @@ class ExtensionRules(Step):
                 if prev.name in ne or prev.name in self.removed_exts or prev.since != n.since:
                     self.violation(name, f"EID 0x{n.eid:04X} reused (it was {prev.name}; EIDs are never reused)")
                 continue  # else a rename, reported above
-            if not self.newer(n.since):
-                self.violation(name, f"new extension with since {self.not_newer(n.since)} "
-                               "(an extension added without a version bump)")
+            if not self.fresh(name, "extension", n.since, "(an extension added without a version bump)"):
                 continue
             self.add(f"extension {name} (EID 0x{n.eid:04X}, since {n.since})")
             for fn in n.functions:
@@ -57,10 +55,8 @@ class ExtensionRules(Step):
 
     def extension(self, o: hr.Extension, n: hr.Extension) -> None:
         name = o.name
-        if n.eid != o.eid:
-            self.violation(name, f"EID changed from 0x{o.eid:04X} to 0x{n.eid:04X} (EIDs are never renumbered)")
-        if n.since != o.since:
-            self.violation(name, f"since changed from {o.since} to {n.since}")
+        self.differ(name, "EID", o.eid, n.eid, "(EIDs are never renumbered)", show=lambda v: f"0x{v:04X}")
+        self.differ(name, "since", o.since, n.since)
         nvers = dict(n.versions)
         overs = dict(o.versions)
         for num, since in o.versions:
@@ -126,19 +122,15 @@ class ExtensionRules(Step):
                     self.violation(g.qualname, f"function ID 0x{g.function_id:08X} reused (it was {prev.qualname}; "
                                    "function IDs are never reused)")
                 continue  # else a rename, reported above
-            if not self.newer(g.since):
-                self.violation(g.qualname, f"new function with since {self.not_newer(g.since)} "
-                               "(a function added without a version bump)")
+            if not self.fresh(g.qualname, "function", g.since, "(a function added without a version bump)"):
                 continue
             self.add(f"function {g.qualname} (0x{g.function_id:08X}, since {g.since})")
             self.ext_add(n.name, g.since, f"function {g.name}")
 
     def function(self, f: hr.Function, g: hr.Function) -> None:
         q = f.qualname
-        if g.fid != f.fid:
-            self.violation(q, f"FID changed from {f.fid} to {g.fid} (function IDs are never renumbered)")
-        if g.since != f.since:
-            self.violation(q, f"since changed from {f.since} to {g.since}")
+        self.differ(q, "FID", f.fid, g.fid, "(function IDs are never renumbered)")
+        self.differ(q, "since", f.since, g.since)
         if f.deprecated:
             if g.deprecated != f.deprecated:
                 self.violation(q, f"deprecated changed from {f.deprecated} to {g.deprecated or '(none)'} "
@@ -148,11 +140,8 @@ class ExtensionRules(Step):
                 self.violation(q, f"deprecated in {self.not_newer(g.deprecated)} (a deprecation needs a new version)")
             else:
                 self.note(f"~ function {q} deprecated in {g.deprecated}")
-        if g.batchable != f.batchable:
-            self.violation(q, f"batchable changed from {_flag(f.batchable)} to {_flag(g.batchable)}")
-        if g.returns_on_success != f.returns_on_success:
-            self.violation(q, f"returns_on_success changed from {_flag(f.returns_on_success)} "
-                           f"to {_flag(g.returns_on_success)}")
+        self.differ(q, "batchable", f.batchable, g.batchable, show=_flag)
+        self.differ(q, "returns_on_success", f.returns_on_success, g.returns_on_success, show=_flag)
         self.text_change(q, "returns", f"{q}.returns", f.returns, g.returns)
         self.arguments(f, g)
         self.function_statuses(f, g)
@@ -194,16 +183,11 @@ class ExtensionRules(Step):
     def argument(self, f: hr.Function, a: hr.Arg, b: hr.Arg) -> None:
         q = f.qualname
         ent = f"argument {a.name}"  # as OLD names it; a rename is reported on its own
-        if a.type != b.type:
-            self.violation(q, f"{ent}: type changed from {a.type} to {b.type}")
-        if a.since != b.since:
-            self.violation(q, f"{ent}: since changed from {a.since} to {b.since}")
-        if a.gpa != b.gpa:
-            self.violation(q, f"{ent}: gpa changed from {_flag(a.gpa)} to {_flag(b.gpa)}")
-        if a.align != b.align:
-            self.violation(q, f"{ent}: alignment changed from {a.align or 'none'} to {b.align or 'none'}")
-        if a.unit != b.unit:
-            self.violation(q, f"{ent}: unit changed from {a.unit or 'none'} to {b.unit or 'none'}")
+        self.differ(q, f"{ent}: type", a.type, b.type)
+        self.differ(q, f"{ent}: since", a.since, b.since)
+        self.differ(q, f"{ent}: gpa", a.gpa, b.gpa, show=_flag)
+        self.differ(q, f"{ent}: alignment", a.align, b.align, show=_or_none)
+        self.differ(q, f"{ent}: unit", a.unit, b.unit, show=_or_none)
         self.text_change(q, f"{ent}: doc", f"{q}.arg.{b.name}", a.doc, b.doc)
         if not a.fields and b.fields:
             self.violation(q, f"{ent}: bit fields added ({', '.join(x.name for x in b.fields)}), but in "
@@ -226,8 +210,7 @@ class ExtensionRules(Step):
             if (x.hi, x.lo) != (y.hi, y.lo):
                 self.violation(q, f"{ent}: field {x.name}: bits changed from {_bits(x.hi, x.lo)} "
                                f"to {_bits(y.hi, y.lo)}")
-            if x.since != y.since:
-                self.violation(q, f"{ent}: field {x.name}: since changed from {x.since} to {y.since}")
+            self.differ(q, f"{ent}: field {x.name}: since", x.since, y.since)
             self.text_change(q, f"{ent}: field {x.name}: doc", f"{q}.arg.{b.name}.field.{x.name}", x.doc, y.doc)
         for y in b.fields:
             if y.name in of or y.name in renamed_to:
@@ -283,18 +266,14 @@ class ExtensionRules(Step):
         for name, t in ns_.items():
             if name in os_:
                 continue
-            if not self.newer(t.since):
-                self.violation(f"struct {name}", f"new structure with since {self.not_newer(t.since)}")
-            else:
+            if self.fresh(f"struct {name}", "structure", t.since):
                 self.add(f"struct {name} (since {t.since})")
                 self.ext_add(n.name, t.since, f"struct {name}")
 
     def struct(self, ext: str, s: hr.Struct, t: hr.Struct) -> None:
         ent = f"struct {s.name}"
-        if s.size != t.size:
-            self.violation(ent, f"size changed from {s.size} to {t.size} (a structure's layout is fixed)")
-        if s.since != t.since:
-            self.violation(ent, f"since changed from {s.since} to {t.since}")
+        self.differ(ent, "size", s.size, t.size, "(a structure's layout is fixed)")
+        self.differ(ent, "since", s.since, t.since)
         old_meaningful = {f.name for f in s.fields if not f.reserved}
         nf = {f.name: f for f in t.fields}
         for o in s.fields:
@@ -309,16 +288,11 @@ class ExtensionRules(Step):
                     else:
                         self.violation(ent, f"field {o.name} removed (a field's meaning is never removed)")
                     continue
-                if n.offset != o.offset:
-                    self.violation(ent, f"field {o.name}: offset changed from {o.offset} to {n.offset}")
-                if n.type != o.type:
-                    self.violation(ent, f"field {o.name}: type changed from {o.type} to {n.type}")
-                if n.count != o.count:
-                    self.violation(ent, f"field {o.name}: count changed from {o.count} to {n.count}")
+                for what in ("offset", "type", "count"):
+                    self.differ(ent, f"field {o.name}: {what}", getattr(o, what), getattr(n, what))
                 if n.reserved:
                     self.violation(ent, f"field {o.name}: became reserved (a field's meaning is never removed)")
-                if n.since != o.since:
-                    self.violation(ent, f"field {o.name}: since changed from {o.since} to {n.since}")
+                self.differ(ent, f"field {o.name}: since", o.since, n.since)
                 self.text_change(ent, f"field {o.name}: doc", f"struct.{s.name}.{o.name}", o.doc, n.doc)
                 continue
             # A reserved field: its bytes may be split and may take meaning, with a version.

@@ -47,8 +47,7 @@ class Checker(ExtensionRules):
             if nv is None:
                 self.violation(ent, "removed from the history (released versions are never removed)")
                 continue
-            if ov["date"] != nv["date"]:
-                self.violation(ent, f"date changed from {ov['date']} to {nv['date']} {why}")
+            self.differ(ent, "date", ov["date"], nv["date"], why)
             if _norm(ov["summary"]) != _norm(nv["summary"]):
                 self.violation(ent, f"summary changed {why}")
             if [_norm(c) for c in ov["changes"]] != [_norm(c) for c in nv["changes"]]:
@@ -138,14 +137,11 @@ class Checker(ExtensionRules):
                 continue
             if c.int_value != d.int_value:
                 self.violation(ent, f"value changed from {c.value} to {d.value}")
-            if c.since != d.since:
-                self.violation(ent, f"since changed from {c.since} to {d.since}")
+            self.differ(ent, "since", c.since, d.since)
         for name, d in nc.items():
             if name in oc:
                 continue
-            if not self.newer(d.since):
-                self.violation(f"constant {name}", f"new constant with since {self.not_newer(d.since)}")
-            else:
+            if self.fresh(f"constant {name}", "constant", d.since):
                 self.add(f"constant {name} = {d.value} (since {d.since})")
 
     def check_requirements(self) -> None:
@@ -160,18 +156,14 @@ class Checker(ExtensionRules):
                     self.violation(r.id, "removed (requirement IDs are never removed or reused)")
                 continue
             self.text_change(r.id, "text", r.id, r.text, s.text)
-            if r.since != s.since:
-                self.violation(r.id, f"since changed from {r.since} to {s.since}")
+            self.differ(r.id, "since", r.since, s.since)
             if r.function != s.function:
                 self.violation(r.id, f"moved from {r.function or 'the binding'} to {s.function or 'the binding'}")
             self.check_parts(r, s)
         for s in self.new.requirements:
             if s.id in orq:
                 continue
-            if not self.newer(s.since):
-                self.violation(s.id, f"new requirement with since {self.not_newer(s.since)} "
-                               "(a requirement added to a released version)")
-            else:
+            if self.fresh(s.id, "requirement", s.since, "(a requirement added to a released version)"):
                 self.add(f"requirement {s.id} (since {s.since})")
                 self.add_parts(s, s.parts)
 
@@ -207,8 +199,7 @@ class Checker(ExtensionRules):
             if n is None:
                 self.violation(ent, "removed (profiles are never removed)")
                 continue
-            if p["since"] != n["since"]:
-                self.violation(ent, f"since changed from {p['since']} to {n['since']}")
+            self.differ(ent, "since", p["since"], n["since"])
             for ver, exts in p["extensions"].items():
                 if ver not in n["extensions"]:
                     self.violation(ent, f"extensions for {ver} removed {frozen}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import hcabi_registry as hr
 
@@ -31,6 +31,10 @@ def _bits(hi: int, lo: int) -> str:
 
 def _flag(value: bool) -> str:
     return "true" if value else "false"
+
+
+def _or_none(value: object) -> object:
+    return value or "none"
 
 
 @dataclass
@@ -131,6 +135,19 @@ class Step:
             self.note(f"~ editorial change: {key} (version {self.editorial[key]})")
             return
         self.violation(entity, f"{what} changed ({self.hint(key)})")
+
+    def differ(self, entity: str, what: str, a: object, b: object, why: str = "",
+               show: Callable[[Any], object] = str) -> None:
+        """If `a` (OLD's) and `b` (NEW's) differ: "WHAT changed from A to B", then `why`."""
+        if a != b:
+            self.violation(entity, f"{what} changed from {show(a)} to {show(b)}" + (f" {why}" if why else ""))
+
+    def fresh(self, entity: str, what: str, since: str, why: str = "") -> bool:
+        """Whether an entry that NEW adds comes with a version newer than OLD's; if not, a violation."""
+        if self.newer(since):
+            return True
+        self.violation(entity, f"new {what} with since {self.not_newer(since)}" + (f" {why}" if why else ""))
+        return False
 
     def ext_add(self, ext: str, version: str, what: str) -> None:
         self.ext_additions.setdefault(ext, {}).setdefault(version, []).append(what)
