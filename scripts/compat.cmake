@@ -18,6 +18,7 @@ add_test(NAME compat.released
 add_test(NAME compat.tests
          COMMAND "${HCABI_PYTHON}" -m pytest -q -p no:cacheprovider
                  "${_hcabi_compat_dir}/tests/test_hcabi_compat.py"
+                 "${_hcabi_compat_dir}/tests/test_hcabi_compat_breaks.py"
          WORKING_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}")
 set_tests_properties(compat.released PROPERTIES LABELS "python;compat" TIMEOUT 120)
 set_tests_properties(compat.tests PROPERTIES LABELS "python;unit;compat" TIMEOUT 600
