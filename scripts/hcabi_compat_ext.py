@@ -15,16 +15,12 @@ class ExtensionRules(Step):
     """The rules for the extensions' contents; each a method, each violation naming its entity."""
 
     def check_extensions(self) -> None:
-        oe = {e.name: e for e in self.old.extensions}
-        ne = {e.name: e for e in self.new.extensions}
-        ne_eid = {e.eid: e for e in self.new.extensions}
-        oe_eid = {e.eid: e for e in self.old.extensions}
-        for name, o in oe.items():
-            n = ne.get(name)
+        old_side, new_side = self.by_name(self.old.extensions, self.new.extensions, lambda e: e.eid)
+        for o, n, renamed in old_side:
+            name = o.name
             if n is None:
-                other = ne_eid.get(o.eid)
-                if other is not None and other.name not in oe and other.since == o.since:
-                    self.violation(name, f"extension renamed to {other.name} (EID 0x{o.eid:04X}; "
+                if renamed is not None:
+                    self.violation(name, f"extension renamed to {renamed.name} (EID 0x{o.eid:04X}; "
                                    "extension names are never changed)")
                 elif self.kind == "major" and all(f.deprecated for f in o.functions):
                     self.note(f"- extension {name} removed (every function of it was deprecated)")
@@ -37,14 +33,11 @@ class ExtensionRules(Step):
                     self.violation(name, f"extension removed ({self.may_not} remove an extension)")
                 continue
             self.extension(o, n)
-        for name, n in ne.items():
-            if name in oe:
-                continue
-            prev = oe_eid.get(n.eid)
+        for n, prev in new_side:
+            name = n.name
             if prev is not None:
-                if prev.name in ne or prev.name in self.removed_exts or prev.since != n.since:
-                    self.violation(name, f"EID 0x{n.eid:04X} reused (it was {prev.name}; EIDs are never reused)")
-                continue  # else a rename, reported above
+                self.violation(name, f"EID 0x{n.eid:04X} reused (it was {prev.name}; EIDs are never reused)")
+                continue
             if not self.fresh(name, "extension", n.since, "(an extension added without a version bump)"):
                 continue
             self.add(f"extension {name} (EID 0x{n.eid:04X}, since {n.since})")
@@ -90,19 +83,14 @@ class ExtensionRules(Step):
         self.structs(o, n)
 
     def functions(self, o: hr.Extension, n: hr.Extension) -> None:
-        of = {f.name: f for f in o.functions}
-        nf = {f.name: f for f in n.functions}
-        of_fid = {f.fid: f for f in o.functions}
-        nf_fid = {f.fid: f for f in n.functions}
-        for fname, f in of.items():
+        old_side, new_side = self.by_name(o.functions, n.functions, lambda f: f.fid)
+        for f, g, renamed in old_side:
             q = f.qualname
-            g = nf.get(fname)
             if g is not None:
                 self.function(f, g)
                 continue
-            other = nf_fid.get(f.fid)
-            if other is not None and other.name not in of and other.since == f.since:
-                self.violation(q, f"renamed to {other.qualname} (function ID 0x{f.function_id:08X}; "
+            if renamed is not None:
+                self.violation(q, f"renamed to {renamed.qualname} (function ID 0x{f.function_id:08X}; "
                                "function names are never changed)")
             elif self.kind == "major" and f.deprecated:
                 self.note(f"- function {q} removed (deprecated in {f.deprecated})")
@@ -113,15 +101,11 @@ class ExtensionRules(Step):
             else:
                 extra = "; being deprecated, it may go in the next major version" if f.deprecated else ""
                 self.violation(q, f"function removed ({self.may_not} remove a function{extra})")
-        for fname, g in nf.items():
-            if fname in of:
-                continue
-            prev = of_fid.get(g.fid)
+        for g, prev in new_side:
             if prev is not None:
-                if prev.name in nf or prev.qualname in self.removed_fns or prev.since != g.since:
-                    self.violation(g.qualname, f"function ID 0x{g.function_id:08X} reused (it was {prev.qualname}; "
-                                   "function IDs are never reused)")
-                continue  # else a rename, reported above
+                self.violation(g.qualname, f"function ID 0x{g.function_id:08X} reused (it was {prev.qualname}; "
+                               "function IDs are never reused)")
+                continue
             if not self.fresh(g.qualname, "function", g.since, "(a function added without a version bump)"):
                 continue
             self.add(f"function {g.qualname} (0x{g.function_id:08X}, since {g.since})")

@@ -149,5 +149,32 @@ class Step:
         self.violation(entity, f"new {what} with since {self.not_newer(since)}" + (f" {why}" if why else ""))
         return False
 
+    @staticmethod
+    def by_name(olds: list[Any], news: list[Any], number: Callable[[Any], int]) -> tuple[list[tuple[Any, Any, Any]],
+                                                                                         list[tuple[Any, Any]]]:
+        """Match OLD's and NEW's entries of one kind that have a name and a number (extensions, functions).
+
+        An entry is renamed when NEW's entry with its number has a name OLD lacks and the same
+        `since`. Returns, for each OLD entry in order, (it, NEW's entry of that name or None,
+        NEW's entry that is it renamed or None); and for each NEW entry of a name OLD lacks that
+        is no rename, (it, OLD's entry whose number it takes or None)."""
+        on, nn = {x.name: x for x in olds}, {x.name: x for x in news}
+        o_num, n_num = {number(x): x for x in olds}, {number(x): x for x in news}
+
+        def rename(o: Any, n: Any) -> bool:
+            return o.name not in nn and n.name not in on and o.since == n.since
+
+        old_side = []
+        for o in on.values():
+            n = nn.get(o.name)
+            other = n_num.get(number(o)) if n is None else None
+            old_side.append((o, n, other if other is not None and rename(o, other) else None))
+        new_side = []
+        for n in nn.values():
+            prev = o_num.get(number(n))
+            if n.name not in on and not (prev is not None and rename(prev, n)):
+                new_side.append((n, prev))
+        return old_side, new_side
+
     def ext_add(self, ext: str, version: str, what: str) -> None:
         self.ext_additions.setdefault(ext, {}).setdefault(version, []).append(what)
