@@ -334,7 +334,7 @@ extern "C" {
 /* IPI.SEND `vector` bits 7:0 (since 1.0): The vector; values below 32 are invalid. */
 #define HCABI_IPI_SEND_VECTOR_VECTOR_SHIFT 0u
 #define HCABI_IPI_SEND_VECTOR_VECTOR_MASK UINT64_C(0xFF)
-/* IPI.SEND `vector` bits 8 (since 1.1): Send to every running vCPU except the caller; `mask` and `base` must then be 0. */
+/* IPI.SEND `vector` bit 8 (since 1.1): Send to every running vCPU except the caller; `mask` and `base` must then be 0. */
 #define HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_SHIFT 8u
 #define HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK UINT64_C(0x100)
 /* SYSTEM.SHUTDOWN `code` bits 7:0 (since 1.0): The exit code; 0 means success. */

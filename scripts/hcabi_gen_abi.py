@@ -63,8 +63,8 @@ def _arg_field_constants(reg: hr.Registry) -> list[str]:
         for a in fn.args:
             for f in a.fields:
                 name = f"HCABI_{fn.extension.name}_{fn.name}_{a.name}_{f.name}".upper()
-                bits = f"{f.hi}:{f.lo}" if f.hi != f.lo else f"{f.lo}"
-                o.append(f"/* {fn.qualname} `{a.name}` bits {bits} (since {f.since}): {f.doc} */")
+                bits = f"bits {f.hi}:{f.lo}" if f.hi != f.lo else f"bit {f.lo}"
+                o.append(f"/* {fn.qualname} `{a.name}` {bits} (since {f.since}): {f.doc} */")
                 o.append(f"#define {name}_SHIFT {f.lo}u")
                 o.append(f"#define {name}_MASK UINT64_C(0x{f.mask:X})")
     return o
