@@ -55,6 +55,10 @@ class Part:
     """One condition of a compound requirement; it holds from its parent's `since`."""
     id: str    # the parent's ID, a dot, a number from 1
     text: str
+    # the part applies only to an implementation that provides one of these
+    # extensions (e.g. a rule about input structures, which only their
+    # functions take); empty: it applies to every implementation
+    applies_with: tuple[str, ...] = ()
 
 
 @dataclass
@@ -413,7 +417,7 @@ def _build(doc: dict[str, Any]) -> Registry:
 
 
 def _parts(r: dict[str, Any]) -> list[Part]:
-    return [Part(p["id"], p["text"].strip()) for p in r.get("part", [])]
+    return [Part(p["id"], p["text"].strip(), tuple(p.get("applies_with", []))) for p in r.get("part", [])]
 
 
 # ---------------------------------------------------------------------------
@@ -515,6 +519,14 @@ def check(reg: Registry) -> list[str]:
         if not re.search(r"\b(MUST|SHALL)\b", r.text):
             p.append(f"{r.file}: requirement {r.id}: its text states nothing normative (no MUST or SHALL)")
         _check_parts(p, r)
+        for part in r.parts:
+            for name in part.applies_with:
+                if name not in ext_names:
+                    p.append(f"{r.file}: requirement {r.id}: part {part.id}: applies_with names {name!r}, "
+                             "which is not an extension")
+            if part.applies_with and r.area in part.applies_with:
+                p.append(f"{r.file}: requirement {r.id}: part {part.id}: applies_with names its own extension "
+                         f"{r.area}, whose requirements apply only where it is provided anyway")
     return p
 
 

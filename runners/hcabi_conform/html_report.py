@@ -23,7 +23,7 @@ th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .verdict{display:inline-block;padding:.3em .8em;border-radius:.3em;font-weight:bold;color:#fff}
 .v-conformant{background:#1a7f37}.v-non-conformant{background:#cf222e}.v-error{background:#9a6700}
 .s-pass{color:#1a7f37}.s-fail,.s-timeout,.s-crash{color:#cf222e;font-weight:bold}.s-error{color:#9a6700;font-weight:bold}
-.s-skip,.s-untested,.s-not-run{color:#57606a}
+.s-skip,.s-untested,.s-not-run,.s-not-applicable{color:#57606a}
 pre{white-space:pre-wrap;word-break:break-word;margin:0;font-size:.85em}
 dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:bold}dd{margin:0}
 """

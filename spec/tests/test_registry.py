@@ -375,3 +375,9 @@ def test_rejects_part_id_of_wrong_shape(reg: Path, part_id: str) -> None:
 def test_rejects_a_single_part(reg: Path) -> None:
     f = with_parts(reg, ("STEAL-004.1", "It MUST hold."))
     assert_rejected(validate(reg), f, "part", "at least 2 items", "STEAL-004")
+
+
+def test_rejects_applies_with_naming_no_extension(reg: Path) -> None:
+    f = reg / "hcabi.toml"
+    edit(f, 'applies_with = ["VCPU"]', 'applies_with = ["FRAMEBUFFER"]')
+    assert_rejected(validate(reg), f, "requirement GEN-002", "part GEN-002.2", "applies_with names 'FRAMEBUFFER'")
