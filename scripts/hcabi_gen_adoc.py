@@ -117,6 +117,15 @@ def _tested(view: View, tests: list[TestRef] | None, label: str = "Tested by") -
     return f" +\n[.hcabi-tested-by]##{label}: {names}.##"
 
 
+def _applies(part: dict) -> str:
+    """The extensions a part is limited to (the registry's `applies_with`), in words."""
+    within = part.get("applies_with") or []
+    if not within:
+        return ""
+    names = " or ".join(", ".join(within[:-1]) and [", ".join(within[:-1]), within[-1]]) if len(within) > 1 else within[0]
+    return f" (This part applies only to an implementation that provides {names}.)"
+
+
 def req_block(view: View, r: hr.Requirement) -> str:
     """A requirement: its anchor, its ID as a link to itself, its text (or its parts) and
     the tests that cite it."""
@@ -137,7 +146,7 @@ def req_block(view: View, r: hr.Requirement) -> str:
     part_roles = ".requirement.hcabi-part" + (".hcabi-added" if view.new(r.since) or view.split_is_new(r) else "")
     for p in parts:
         o.append(f"[[{p['id']},{p['id']}]]\n[{part_roles}]\n*<<{p['id']},{p['id']}>>*: "
-                 f"{view.link_ids(p['text'])}{_tested(view, view.tests(p['id']))}\n")
+                 f"{view.link_ids(p['text'])}{_applies(p)}{_tested(view, view.tests(p['id']))}\n")
     return "\n".join(o)
 
 

@@ -190,7 +190,7 @@ def _build(doc: dict[str, Any]) -> Registry:
 
 
 def _parts(r: dict[str, Any]) -> list[Part]:
-    return [Part(p["id"], p["text"].strip()) for p in r.get("part", [])]
+    return [Part(p["id"], p["text"].strip(), tuple(p.get("applies_with", []))) for p in r.get("part", [])]
 
 
 def main(argv: list[str] | None = None) -> int:

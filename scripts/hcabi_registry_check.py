@@ -111,6 +111,14 @@ def check(reg: Registry) -> list[str]:
         if not re.search(r"\b(MUST|SHALL)\b", r.text):
             p.append(f"{r.file}: requirement {r.id}: its text states nothing normative (no MUST or SHALL)")
         _check_parts(p, r)
+        for part in r.parts:
+            for name in part.applies_with:
+                if name not in ext_names:
+                    p.append(f"{r.file}: requirement {r.id}: part {part.id}: applies_with names {name!r}, "
+                             "which is not an extension")
+            if part.applies_with and r.area in part.applies_with:
+                p.append(f"{r.file}: requirement {r.id}: part {part.id}: applies_with names its own extension "
+                         f"{r.area}, whose requirements apply only where it is provided anyway")
     return p
 
 

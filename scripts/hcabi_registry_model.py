@@ -44,6 +44,10 @@ class Part:
     """One condition of a compound requirement; it holds from its parent's `since`."""
     id: str    # the parent's ID, a dot, a number from 1
     text: str
+    # the part applies only to an implementation that provides one of these
+    # extensions (e.g. a rule about input structures, which only their
+    # functions take); empty: it applies to every implementation
+    applies_with: tuple[str, ...] = ()
 
 
 @dataclass

@@ -37,16 +37,21 @@ def vkey(version: str) -> tuple[int, int]:
     return hr.parse_version(version)
 
 
-def parts_of(r: hr.Requirement) -> list[dict[str, str]]:
+def parts_of(r: hr.Requirement) -> list[dict[str, Any]]:
     """The parts of a requirement as {"id", "text"}; empty when it is atomic itself.
 
     Read defensively so that this works with a loader that predates parts."""
-    out = []
+    out: list[dict[str, Any]] = []
     for p in getattr(r, "parts", None) or []:
         if isinstance(p, dict):
-            out.append({"id": str(p["id"]), "text": str(p["text"]).strip()})
+            part: dict[str, Any] = {"id": str(p["id"]), "text": str(p["text"]).strip()}
+            within = list(p.get("applies_with") or [])
         else:
-            out.append({"id": str(p.id), "text": str(p.text).strip()})
+            part = {"id": str(p.id), "text": str(p.text).strip()}
+            within = list(getattr(p, "applies_with", ()) or [])
+        if within:
+            part["applies_with"] = within
+        out.append(part)
     return out
 
 

@@ -119,7 +119,7 @@ def _add_outputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", metavar="FILE", help="write the JSON report here")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report here")
     p.add_argument("--html", metavar="FILE", help="write a self-contained HTML report here")
-    p.add_argument("--spec-url", metavar="URL", default=DEFAULT_SPEC_URL, help=f"rendered spec, for requirement links in HTML (default: {DEFAULT_SPEC_URL})")
+    p.add_argument("--spec-url", metavar="URL", default=DEFAULT_SPEC_URL, help=f"rendered spec, for requirement links in HTML; {{version}} is the tested version (default: {DEFAULT_SPEC_URL})")
 
 
 def build_parser() -> Parser:

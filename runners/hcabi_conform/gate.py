@@ -13,10 +13,11 @@ results with verdict.evaluate (the function `run` used) and compared:
 - it tested X.Y or a later minor of the same major (a minor version only adds,
   so X.Y's requirements are a subset); the tested and claimed versions are
   versions the registry defines; the implementation claims >= X.Y;
-- every requirement of X.Y the profile requires has status `pass`, and no
-  requirement of an extension the implementation advertises failed (the
-  spec: an implementation meets every requirement of each extension it
-  provides).
+- every requirement of X.Y the profile requires has status `pass` (or
+  `not-applicable`: limited to extensions the implementation does not
+  provide), and no requirement of an extension the implementation
+  advertises failed (the spec: an implementation meets every requirement
+  of each extension it provides).
 
 This proves the report consistent with itself, the registry and the suite;
 whether its results came from real boots is what a bundle adds (bundle.py:
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .manifests import RequirementsManifest, TestSpec, TestsManifest
-from .model import REQ_UNTESTED
+from .model import REQ_NOT_APPLICABLE, REQ_UNTESTED
 from .report import LoadedReport, ReportError, count_statuses
 from .verdict import Evaluation, evaluate, first_line
 from .versions import Version
@@ -215,6 +216,8 @@ def _check_requirements(rep: LoadedReport, manifest: RequirementsManifest, tests
         if manifest.area_required(req.area, dec.profile, dec.version):
             if status == REQ_UNTESTED:
                 dec.reject(f"requirement {req.id} (since {req.since}) is cited by no test in this report")
+            elif status == REQ_NOT_APPLICABLE and req.applies_with and not req.applies_with & set(ev.advertised):
+                continue  # it applies only with extensions the implementation does not provide
             elif status != "pass":
                 dec.reject(f"requirement {req.id} (since {req.since}) has status {status} (tests: {', '.join(row.get('tests', [])) or 'none'})")
         elif req.area in ev.advertised and status in BAD_REQ_STATUSES:

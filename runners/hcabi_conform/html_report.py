@@ -7,13 +7,26 @@ rendered spec at `SPEC_URL#ID`.
 from __future__ import annotations
 
 import html
+import re
 import urllib.parse
 from typing import Any, Iterable
 
 from .model import STATUSES, TestResult
 from .report import count_statuses
 
-DEFAULT_SPEC_URL = "../spec/hcabi-spec.html"
+# the document of the version a report tested (the build renders one per version)
+DEFAULT_SPEC_URL = "../spec/hcabi-spec-{version}.html"
+
+
+def spec_url_for(report: dict[str, Any], template: str = DEFAULT_SPEC_URL) -> str:
+    """`template` with `{version}` replaced by the report's tested version;
+    the newest document's name when the report names no valid version."""
+    version = str(report.get("tested_version") or "")
+    if "{version}" not in template:
+        return template
+    if not re.fullmatch(r"[0-9]{1,5}\.[0-9]{1,5}", version):
+        return template.replace("-{version}", "").replace("{version}", "")
+    return template.replace("{version}", version)
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em;color:#1d1d1f;max-width:80em}
@@ -23,7 +36,7 @@ th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .verdict{display:inline-block;padding:.3em .8em;border-radius:.3em;font-weight:bold;color:#fff}
 .v-conformant{background:#1a7f37}.v-non-conformant{background:#cf222e}.v-error{background:#9a6700}
 .s-pass{color:#1a7f37}.s-fail,.s-timeout,.s-crash{color:#cf222e;font-weight:bold}.s-error{color:#9a6700;font-weight:bold}
-.s-skip,.s-untested,.s-not-run{color:#57606a}
+.s-skip,.s-untested,.s-not-run,.s-not-applicable{color:#57606a}
 pre{white-space:pre-wrap;word-break:break-word;margin:0;font-size:.85em}
 dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:bold}dd{margin:0}
 """
@@ -125,7 +138,9 @@ def _boots(report: dict[str, Any]) -> str:
 
 
 def render_html(report: dict[str, Any], spec_url: str = DEFAULT_SPEC_URL) -> str:
-    """The report as one HTML document."""
+    """The report as one HTML document; requirement links go to `spec_url`
+    (`{version}` in it: the tested version)."""
+    spec_url = spec_url_for(report, spec_url)
     results = [TestResult.from_dict(r) for r in report.get("results") or []]
     verdict = str(report.get("verdict"))
     title = f"HCABI {report.get('tested_version')} conformance ({report.get('profile')}): {verdict}"

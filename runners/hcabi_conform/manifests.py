@@ -77,6 +77,8 @@ class Requirement:
     function: Optional[str]
     since: Version
     parent: Optional[str] = None
+    # the requirement applies only where one of these extensions is provided
+    applies_with: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -186,8 +188,12 @@ def load_requirements(path: Path) -> RequirementsManifest:
             if not pid.startswith(rid + ".") or not _REQ_ID_RE.match(pid) or pid in requirements:
                 raise ck.fail(f"{where}.parts[{j}].id", f"expected a new part ID {rid}.N, got {pid!r}")
             # a part restates its parent: it holds from the parent's since
+            within = ck.get(part, "applies_with", list, f"{where}.parts[{j}]", optional=True) or []
+            for k, name in enumerate(within):
+                if name not in extensions:
+                    raise ck.fail(f"{where}.parts[{j}].applies_with[{k}]", f"expected an extension name, got {name!r:.40}")
             requirements[pid] = Requirement(pid, ck.get(part, "text", str, f"{where}.parts[{j}]"), whole.area,
-                                            whole.function, whole.since, parent=rid)
+                                            whole.function, whole.since, parent=rid, applies_with=frozenset(within))
             ids.append(pid)
         groups[rid] = tuple(ids)
     return RequirementsManifest(path, sha, newest, sorted(set(versions)), extensions, profiles, requirements, groups)

@@ -17,6 +17,9 @@ SEVERITY = {name: rank for rank, name in enumerate(STATUSES)}
 # Requirement-only statuses: nothing in the suite cites it / not selected.
 REQ_UNTESTED = "untested"
 REQ_NOT_RUN = "not-run"
+# every test of a part limited to some extensions (`applies_with`) skipped
+# because the implementation provides none of them: the part has nothing to apply to
+REQ_NOT_APPLICABLE = "not-applicable"
 
 # How a boot can end (Ending.kind). The VM ended on its own in one of these:
 VM_ENDINGS = ("exit", "shutdown", "reboot", "crash", "fault", "signal", "exited", "restart")

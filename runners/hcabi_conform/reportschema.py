@@ -181,7 +181,7 @@ BOOT = obj(
     },
 )
 
-REQUIREMENT_ROW = obj({"status": string, "tests": _STRINGS}, {"since": string, "area": string, "required": boolean, "text": string, "parent": string})
+REQUIREMENT_ROW = obj({"status": string, "tests": _STRINGS}, {"since": string, "area": string, "required": boolean, "text": string, "parent": string, "applies_with": _STRINGS})
 
 REPORT = obj(
     {

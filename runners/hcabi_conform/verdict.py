@@ -10,8 +10,12 @@ Rules (docs/internals.md and the product brief):
   version older than the one tested, any test failed, crashed or timed out, or
   a test was skipped that may not be: a binding-area test, a test of an
   advertised extension (unless it said `needs=` an unadvertised one), a test
-  of an extension the profile requires;
+  of an extension the profile requires; or a requirement the profile
+  requires has only skipped tests (and is not `not-applicable`);
 - otherwise `conformant`.
+A requirement limited to extensions the implementation does not provide
+(`applies_with`) is `not-applicable` in the requirement table, which the gate
+accepts where the profile requires the requirement.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Collection, Optional
 
 from .manifests import RequirementsManifest, TestSpec, why_unknown
-from .model import ERROR_ENDINGS, REQ_NOT_RUN, REQ_UNTESTED, BootRecord, TestResult, worst
+from .model import ERROR_ENDINGS, REQ_NOT_APPLICABLE, REQ_NOT_RUN, REQ_UNTESTED, BootRecord, TestResult, worst
 from .versions import Version
 
 FAILING = ("fail", "timeout", "crash")
@@ -162,9 +166,14 @@ def combine(contributions: list[str]) -> Optional[str]:
 
 
 def _requirement_table(
-    manifest: RequirementsManifest, suite: list[TestSpec], results: list[TestResult], tested: Version, profile: str
+    manifest: RequirementsManifest, suite: list[TestSpec], results: list[TestResult], tested: Version, profile: str,
+    advertised: Collection[str] = (),
 ) -> dict[str, dict[str, Any]]:
-    """Per-requirement status for every requirement that exists at `tested`."""
+    """Per-requirement status for every requirement that exists at `tested`.
+    A requirement limited to some extensions (`applies_with`) whose every
+    test was (acceptably) skipped, and none of whose extensions is
+    advertised, is `not-applicable`: it has nothing to apply to, so a
+    profile that requires it is still met. Any other skip stays a skip."""
     defined = manifest.requirements.keys()
     # a failing check may name a requirement its test does not cite: it still fails it
     extra: dict[str, list[TestResult]] = {}
@@ -176,6 +185,8 @@ def _requirement_table(
         citing = sorted({t.name for t in suite if t.since <= tested and req.id in t.requirements} | {r.test for r in extra.get(req.id, [])})
         contribs = [requirement_contribution(r, req.id, defined) for r in results if req.id in r.requirements or r in extra.get(req.id, [])]
         status = combine(contribs) or (REQ_NOT_RUN if citing else REQ_UNTESTED)
+        if status == "skip" and req.applies_with and not req.applies_with & set(advertised):
+            status = REQ_NOT_APPLICABLE
         table[req.id] = {
             "status": status,
             "tests": citing,
@@ -183,7 +194,7 @@ def _requirement_table(
             "area": req.area,
             "required": manifest.area_required(req.area, profile, tested),
             "text": req.text,
-        } | ({"parent": req.parent} if req.parent else {})
+        } | ({"parent": req.parent} if req.parent else {}) | ({"applies_with": sorted(req.applies_with)} if req.applies_with else {})
     return table
 
 
@@ -260,7 +271,12 @@ def evaluate(
         missing = sorted(t.name for t in suite if t.since <= tested and t.name not in set(names))
         if missing:
             errors.append(f"no result for {len(missing)} test(s): {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}")
-    table = _requirement_table(manifest, suite, kept, tested, profile)
+    table = _requirement_table(manifest, suite, kept, tested, profile, claims.advertised)
+    for rid, row in table.items():
+        # every test of a required requirement skipped (for an extension the
+        # profile does not require): nothing showed it met; the gate says the same
+        if row["required"] and row["status"] == "skip":
+            failures.append(f"requirement {rid} is required by profile {profile}, but every test of it was skipped: {', '.join(row['tests'])}")
     untested = [rid for rid, row in table.items() if row["required"] and row["status"] == REQ_UNTESTED]
     if untested:
         warnings.append(f"{len(untested)} required requirement(s) are cited by no test: {', '.join(untested[:10])}{' ...' if len(untested) > 10 else ''}")

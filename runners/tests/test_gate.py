@@ -352,3 +352,42 @@ def test_gate_to_a_full_device_keeps_its_status(good_reports: dict[str, Path]) -
         assert proc.returncode == want, proc.stderr
         assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
         assert "cannot write to standard output: No space left on device" in proc.stderr
+
+
+@pytest.mark.parametrize("limited", [True, False])
+def test_part_limited_to_an_absent_extension(tmp_path: Path, limited: bool) -> None:
+    """A required binding part checked only by a TLB test: under --profile core
+    with TLB not advertised, `applies_with = [TLB]` makes it not-applicable and
+    the run and gate accept; without it, nothing showed it met and both reject."""
+    suite = Suite(tmp_path)
+    x86 = next(r for r in suite.requirements["requirements"] if r["id"] == "X86-001")
+    second: dict[str, Any] = {"id": "X86-001.2", "text": "A flush MUST check reserved fields."}
+    if limited:
+        second["applies_with"] = ["TLB"]
+    x86["parts"] = [{"id": "X86-001.1", "text": "VMCALL MUST work."}, second]
+    for t in suite.tests:
+        if t["name"] == "X86.vmcall":
+            t["requirements"] = ["X86-001.1"]
+        elif t["name"] == "TLB.flush":
+            t["requirements"] = ["TLB-001", "X86-001.2"]
+    suite.write()
+    no_tlb = "BASE:1,TIME:1,SYSTEM:1"
+    for img in suite.images:
+        steps = passing_steps(img["name"], suite.tests, exts=no_tlb)
+        if img["name"] == "tlb":
+            steps = [s for s in steps if "check result=pass" not in s.get("line", "")]
+            steps = [{"line": s["line"].replace("verdict=pass msg=all good", "verdict=skip msg=TLB not advertised")} if s.get("line", "").startswith("test-end") else s for s in steps]
+        suite.set_image(img["name"], steps)
+    path = tmp_path / "r.json"
+    res = run_cli(*suite.run_args("--profile", "core", "--json", str(path)))
+    row = load(path)["requirements"]["X86-001.2"]
+    res_gate = gate(path, suite.manifest, "--require", "1.1", "--profile", "core")
+    if limited:
+        assert res.rc == 0, res.out + res.err
+        assert row["status"] == "not-applicable" and row["applies_with"] == ["TLB"]
+        assert res_gate.rc == 0 and "ACCEPTED" in res_gate.out, res_gate.out
+    else:
+        assert res.rc == 3, res.out + res.err
+        assert row["status"] == "skip"
+        assert "requirement X86-001.2 is required by profile core, but every test of it was skipped: TLB.flush" in res.out
+        assert res_gate.rc == 3 and "requirement X86-001.2 (since 1.0) has status skip (tests: TLB.flush)" in res_gate.out, res_gate.out

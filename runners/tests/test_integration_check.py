@@ -90,7 +90,8 @@ def partial_report() -> dict[str, Any]:
         "target_info": {"vmm_args": ["--extensions=BASE,CONSOLE,TIME,SYSTEM"]},
         "boots": [{"image": "time", "discovery": {"exts": {"BASE": 1, "CONSOLE": 1, "TIME": 2, "SYSTEM": 1}}}],
         "results": [res("X86.regs", "pass"), res("TIME.clock", "pass"), res("TIME.smp", "skip", ["VCPU"]), res("VCPU.start", "skip")],
-        "requirements": {"TIME-002": {"status": "pass", "required": True, "tests": []}, "VCPU-001": {"status": "skip", "required": False, "tests": []}},
+        "requirements": {"TIME-002": {"status": "pass", "required": True, "tests": []}, "VCPU-001": {"status": "skip", "required": False, "tests": []},
+                         "GEN-002.2": {"status": "not-applicable", "required": True, "tests": ["VCPU.start"], "applies_with": ["VCPU"]}},
     }  # fmt: skip
 
 
@@ -107,6 +108,8 @@ def test_partial_report_accepted() -> None:
         (lambda r: r["results"][3].update(raw_status="pass"), "VCPU.start of withheld VCPU is 'pass'"),
         (lambda r: r["boots"][0]["discovery"]["exts"].update(VCPU=1), "image time: discovery advertises"),
         (lambda r: r["requirements"]["TIME-002"].update(status="skip"), "required requirement TIME-002 is 'skip'"),
+        (lambda r: r["requirements"]["GEN-002.2"].update(applies_with=["TIME"]), "required requirement GEN-002.2 is 'not-applicable'"),
+        (lambda r: r["requirements"]["GEN-002.2"].pop("applies_with"), "required requirement GEN-002.2 is 'not-applicable'"),
         (lambda r: r["target_info"].update(vmm_args=[]), "target_info.vmm_args lacks '--extensions=BASE,CONSOLE,TIME,SYSTEM'"),
         (lambda r: r.update(verdict="non-conformant"), "report verdict 'non-conformant'"),
     ],

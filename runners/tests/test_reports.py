@@ -98,7 +98,11 @@ def test_html_self_contained_and_escaped(mixed_report: dict, suite: Suite) -> No
 
 
 def test_html_default_spec_link(mixed_report: dict) -> None:  # type: ignore[type-arg]
-    assert 'href="../spec/hcabi-spec.html#BASE-001"' in render_html(mixed_report)
+    version = mixed_report["tested_version"]
+    assert f'href="../spec/hcabi-spec-{version}.html#BASE-001"' in render_html(mixed_report)
+    assert 'href="https://x/s-1.0.html#BASE-001"' in render_html(dict(mixed_report, tested_version="1.0"), "https://x/s-{version}.html")
+    assert 'href="https://x/s.html#BASE-001"' in render_html(mixed_report, "https://x/s.html")
+    assert 'href="../spec/hcabi-spec.html#BASE-001"' in render_html(dict(mixed_report, tested_version="<b>"))
 
 
 def _pvh_guest(tmp: Path, lines: list[str], key: bytes) -> Path:

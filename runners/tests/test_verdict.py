@@ -230,15 +230,19 @@ def test_skip_needing_an_advertised_extension_fails(manifest: RequirementsManife
 
 def test_skip_needing_an_unadvertised_extension_is_fine(manifest: RequirementsManifest) -> None:
     """TIME is advertised and required by core; a TIME test that needed TLB
-    for its set-up, and TLB is not advertised, may skip."""
+    for its set-up, and TLB is not advertised, may skip: the test is not a
+    failure. But TIME-001/002 are shown by no other test, so the profile's
+    requirements are not demonstrated: non-conformant, naming them (as the
+    gate would)."""
     exts = {"BASE": 1, "TIME": 1, "SYSTEM": 1}
     res = _skip("TIME.monotonic", ["TLB"])
     e = ev(manifest, res, profile="core", boots=[boot(exts=exts)])
     mono = next(r for r in e.results if r.test == "TIME.monotonic")
     assert mono.status == "skip", mono.message
-    assert e.verdict == "conformant", e.reasons
-    # TIME-001/002 are shown by no other test: not demonstrated, so not pass
     assert e.requirements["TIME-001"]["status"] == "skip"
+    assert e.verdict == "non-conformant"
+    assert e.failures == [f"requirement {rid} is required by profile core, but every test of it was skipped: TIME.monotonic"
+                          for rid in ("TIME-001", "TIME-002")]
 
 
 def test_binding_skip_fails_even_with_needs(manifest: RequirementsManifest) -> None:
@@ -401,3 +405,71 @@ def test_summary_names_a_failing_part_and_its_parent() -> None:
     text = render_summary(report)
     assert "  IPI-001.1 [fail] (part of IPI-001, since 1.0)" in text
     assert "IPI-002" not in text
+
+
+# -- a part that applies only with some extensions (`applies_with`) -----------
+
+
+def limited_manifest(tmp_path: Path, applies_with: Optional[list[str]]) -> RequirementsManifest:
+    """X86-001 split in two; the second part is checked only by the TLB test
+    and (when `applies_with` is given) applies only to implementations with TLB."""
+    doc = json.loads(json.dumps(REQUIREMENTS))
+    x86 = next(r for r in doc["requirements"] if r["id"] == "X86-001")
+    second: dict[str, Any] = {"id": "X86-001.2", "text": "A flush of a structure MUST check its reserved fields."}
+    if applies_with is not None:
+        second["applies_with"] = applies_with
+    x86["parts"] = [{"id": "X86-001.1", "text": "VMCALL MUST work."}, second]
+    path = tmp_path / "req.json"
+    path.write_text(json.dumps(doc))
+    return load_requirements(path)
+
+
+LIMITED_SUITE = [
+    TestSpec("X86.vmcall", "x86", "X86", ("X86-001.1",), V10) if t.name == "X86.vmcall"
+    else TestSpec("TLB.flush", "tlb", "TLB", ("TLB-001", "X86-001.2"), V10) if t.name == "TLB.flush" else t
+    for t in SUITE
+]
+NO_TLB = {"BASE": 1, "TIME": 1, "SYSTEM": 1}
+
+
+def limited_results(tlb: str) -> list[TestResult]:
+    res = results({"TLB.flush": (tlb, "TLB not advertised" if tlb == "skip" else "ok")})
+    for r in res:
+        r.requirements = r.passed_reqs = list(next(t for t in LIMITED_SUITE if t.name == r.test).requirements)
+    return res
+
+
+def test_applies_with_is_loaded_and_checked(tmp_path: Path) -> None:
+    assert limited_manifest(tmp_path, ["TLB"]).requirements["X86-001.2"].applies_with == frozenset({"TLB"})
+    assert limited_manifest(tmp_path, None).requirements["X86-001.2"].applies_with == frozenset()
+    with pytest.raises(EnvError, match=r"parts\[1\]\.applies_with\[0\]: expected an extension name, got 'NOPE'"):
+        limited_manifest(tmp_path, ["NOPE"])
+
+
+def test_limited_part_without_its_extension_is_not_applicable(tmp_path: Path) -> None:
+    m = limited_manifest(tmp_path, ["TLB"])
+    e = evaluate(m, LIMITED_SUITE, V11, "core", limited_results("skip"), [boot(exts=NO_TLB)], False)
+    assert e.verdict == "conformant", e.reasons
+    assert e.requirements["X86-001.2"]["status"] == "not-applicable"
+    assert e.requirements["X86-001.2"]["required"] is True
+    assert e.requirements["X86-001.2"]["applies_with"] == ["TLB"]
+    assert e.requirements["X86-001.1"]["status"] == "pass"
+
+
+def test_unlimited_required_requirement_with_only_skips_fails(tmp_path: Path) -> None:
+    """The same skip without `applies_with`: a binding requirement nothing showed met."""
+    m = limited_manifest(tmp_path, None)
+    e = evaluate(m, LIMITED_SUITE, V11, "core", limited_results("skip"), [boot(exts=NO_TLB)], False)
+    assert e.verdict == "non-conformant"
+    assert e.requirements["X86-001.2"]["status"] == "skip"
+    assert "requirement X86-001.2 is required by profile core, but every test of it was skipped: TLB.flush" in e.failures
+
+
+def test_limited_part_with_its_extension_is_judged(tmp_path: Path) -> None:
+    m = limited_manifest(tmp_path, ["TLB"])
+    e = evaluate(m, LIMITED_SUITE, V11, "core", limited_results("pass"), [boot()], False)
+    assert e.verdict == "conformant", e.reasons
+    assert e.requirements["X86-001.2"]["status"] == "pass"
+    e = evaluate(m, LIMITED_SUITE, V11, "core", limited_results("skip"), [boot()], False)
+    assert e.verdict == "non-conformant"  # TLB advertised: its test may not skip
+    assert e.requirements["X86-001.2"]["status"] == "fail"

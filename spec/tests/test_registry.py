@@ -428,3 +428,8 @@ def test_argument_field_constants_follow_the_registry(reg: Path, tmp_path: Path)
     got = abi_h_fields((out / "abi.h").read_text())
     assert got["HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF"] == (9, 0x600)
     assert got == registry_fields(reg)
+
+def test_rejects_applies_with_naming_no_extension(reg: Path) -> None:
+    f = reg / "hcabi.toml"
+    edit(f, 'applies_with = ["VCPU"]', 'applies_with = ["FRAMEBUFFER"]')
+    assert_rejected(validate(reg), f, "requirement GEN-002", "part GEN-002.2", "applies_with names 'FRAMEBUFFER'")

@@ -8,7 +8,7 @@
  * GET_SPEC_VERSION], the second entry gets DENIED with value 0, not
  * INVALID_PARAM for the reserved bit 8 of `code`, the batch stops there
  * (count 2) and the third entry is untouched (BATCH-006).
- * Why: 1.0 and 1.1 give both BATCH-004 (DENIED) and GEN-002 (INVALID_PARAM)
+ * Why: 1.0 and 1.1 give both BATCH-004 (DENIED) and GEN-002.1 (INVALID_PARAM)
  * for such an entry without saying which wins; from 1.2 an entry that can
  * never run in a batch is DENIED whatever its arguments.
  */

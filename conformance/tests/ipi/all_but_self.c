@@ -16,7 +16,7 @@
  *    and sends nothing, not even to the vCPUs such a mask names validly (the
  *    caller, the others): mask = the caller, mask = the others, every bit,
  *    bit 63; base 1, base 64, base 2^64-1; both. A vector below 32 with the
- *    bit (IPI-001.1, .2) and a reserved bit above it (bit 9, bit 63; GEN-002,
+ *    bit (IPI-001.1, .2) and a reserved bit above it (bit 9, bit 63; GEN-002.1,
  *    IPI-001.4) are INVALID_PARAM as well. Every vCPU watches: nothing
  *    arrives anywhere (IPI-004.2);
  *  - stopped vCPUs get nothing: with vCPU 1 running and every other vCPU but
@@ -220,7 +220,7 @@ HCABI_TEST(ipi_all_but_self, "IPI.send_all_but_self",
 }
 
 HCABI_TEST(ipi_all_but_self_args, "IPI.send_all_but_self_args",
-	   "IPI-004.1,IPI-004.2,IPI-001.1,IPI-001.2,IPI-001.4,GEN-002,VCPU-024.2,VCPU-030.2,X86-005,"
+	   "IPI-004.1,IPI-004.2,IPI-001.1,IPI-001.2,IPI-001.4,GEN-002.1,VCPU-024.2,VCPU-030.2,X86-005,"
 	   "VCPU-041.1,STATUS-004",
 	   HCABI_VERSION_1_1)
 {
@@ -255,9 +255,9 @@ HCABI_TEST(ipi_all_but_self_args, "IPI.send_all_but_self_args",
 	cases[k++] = (struct bad_case){0, 0, ABS_BIT | 31, "IPI-001.1", "IPI-001.2", "vector 31"};
 	cases[k++] = (struct bad_case){0, 0, ABS_BIT, "IPI-001.1", "IPI-001.2", "vector 0"};
 	cases[k++] = (struct bad_case){0,	    0,		 (1ull << 9) | ABS_BIT | ABS_VEC,
-				       "GEN-002", "IPI-001.4", "reserved bit 9"};
+				       "GEN-002.1", "IPI-001.4", "reserved bit 9"};
 	cases[k++] = (struct bad_case){0,	    0,		 (1ull << 63) | ABS_BIT | ABS_VEC,
-				       "GEN-002", "IPI-001.4", "reserved bit 63"};
+				       "GEN-002.1", "IPI-001.4", "reserved bit 63"};
 
 	for (size_t i = 0; i < k && ran; i++) {
 		/* the others watch with interrupts disabled; vCPU 0 sends */

@@ -5,7 +5,7 @@
  * What:
  *  - a code with any of bits 63:8 set (0x100, 0x1FF, 0x8000, 2^32, 2^63,
  *    2^64 - 1, 0xFFFFFFFFFFFFFF2A) is INVALID_PARAM with RDX = 0, and the
- *    call returns: the VM goes on (SYSTEM-001, GEN-002);
+ *    call returns: the VM goes on (SYSTEM-001, GEN-002.1);
  *  - SHUTDOWN(0xA5), with vCPU 1 busy making calls, does not return and
  *    ends the VM as powered off with code 0xA5: the test prints
  *    "@hcabi expect event=shutdown code=165" first and the runner checks

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * TIME.SET_PERIODIC's reserved vector bits, one at a time (HCABI 1.1):
- * TIME-040, GEN-002 (and TIME-041, TIME-042 for the valid call).
+ * TIME-040, GEN-002.1 (and TIME-041, TIME-042 for the valid call).
  *
  * What: with nothing armed (CANCEL_TIMER first), SET_PERIODIC(first = now +
  * 1 ms, period 1 ms, vector 0x5B | 1 << b) for every reserved bit b of
  * `vector`, 8 through 63, alone: each is INVALID_PARAM with RDX = 0 (TIME-040,
- * GEN-002), and right after it CANCEL_TIMER returns SUCCESS with 0: the call
+ * GEN-002.1), and right after it CANCEL_TIMER returns SUCCESS with 0: the call
  * armed nothing (it would return 1 for an armed timer, TIME-030, TIME-042). Then,
  * with interrupts enabled for 50 ms (fifty periods of what a wrong call would
  * have armed), nothing arrives on vector 0x5B. A valid call with the same
@@ -36,7 +36,7 @@ static void pr_handler(struct hcabi_frame *f, unsigned vector)
 }
 
 HCABI_TEST(time_periodic_reserved_bits, "TIME.set_periodic_reserved_vector_bits",
-	   "TIME-040.2,TIME-040.4,GEN-002,TIME-041.1,TIME-042.2,X86-005", HCABI_FID_TIME_SET_PERIODIC_SINCE)
+	   "TIME-040.2,TIME-040.4,GEN-002.1,TIME-041.1,TIME-042.2,X86-005", HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	unsigned rejected = 0, unarmed = 0;
 	struct hcabi_ret r;
@@ -69,7 +69,7 @@ HCABI_TEST(time_periodic_reserved_bits, "TIME.set_periodic_reserved_vector_bits"
 			    "the rejected call must have armed nothing",
 			    b);
 	}
-	check_eq_u64(rejected, 56, "GEN-002",
+	check_eq_u64(rejected, 56, "GEN-002.1",
 		     "SET_PERIODIC calls with one reserved bit of vector (8..63) set that returned "
 		     "INVALID_PARAM with RDX = 0");
 	check_eq_u64(unarmed, 56, "TIME-040.4",

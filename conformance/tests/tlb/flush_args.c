@@ -93,6 +93,9 @@ HCABI_TEST(tlb_flush_bad_range, "TLB.flush_bad_range", "TLB-001.2,TLB-001.3,TLB-
 	    {0xFFFF800000000000ull, 1ull << 36, "TLB-001.4",
 	     "a range from the upper half past 2^64"},
 	    {0, 1ull << 52, "TLB-001.4", "npages 2^52 (npages * 4096 = 2^64)"},
+	    /* the byte size 2^64 + 4096 wraps to one page: a range check made
+	       after the multiplication alone would accept [0, 4096) */
+	    {0, (1ull << 52) + 1, "TLB-001.4", "npages 2^52+1 (npages * 4096 wraps to 4096)"},
 	    {0, ~0ull, "TLB-001.4", "npages 2^64-1"},
 	    {TLB_VA_SELF, 1ull << 63, "TLB-001.4", "npages 2^63"},
 	};

@@ -12,7 +12,7 @@
  *  - a boot state with flags or reserved0 not zero, a non-canonical rip,
  *    cr3 with any of bits 11:0 set or outside RAM, cs or ds with RPL or TI
  *    set, or a null cs or ds is INVALID_PARAM and starts nothing (VCPU-022,
- *    GEN-002);
+ *    GEN-002.2);
  *  - starting vCPU 0 (the caller), a vCPU that is running, or one that is
  *    inside BLOCK is ALREADY_STARTED, and the running vCPU is not disturbed
  *    (it does not re-enter its entry point) (VCPU-023);
@@ -143,7 +143,7 @@ HCABI_TEST(vcpu_start_bad_address, "VCPU.start_bad_address",
 }
 
 HCABI_TEST(vcpu_start_bad_state, "VCPU.start_bad_state",
-	   "VCPU-022.1,VCPU-022.2,VCPU-022.3,VCPU-022.4,VCPU-022.5,VCPU-022.6,GEN-002,VCPU-030.2,"
+	   "VCPU-022.1,VCPU-022.2,VCPU-022.3,VCPU-022.4,VCPU-022.5,VCPU-022.6,GEN-002.2,VCPU-030.2,"
 	   "STATUS-004,X86-005",
 	   HCABI_FID_VCPU_START_SINCE)
 {
@@ -154,9 +154,9 @@ HCABI_TEST(vcpu_start_bad_state, "VCPU.start_bad_state",
 		const char *req, *what;
 	} cases[] = {
 	    {F_FLAGS, 1, "VCPU-022.1", "flags = 1"},
-	    {F_FLAGS, 0x80000000u, "GEN-002", "flags = 0x80000000"},
+	    {F_FLAGS, 0x80000000u, "GEN-002.2", "flags = 0x80000000"},
 	    {F_RES0, 1, "VCPU-022.1", "reserved0 = 1"},
-	    {F_RES0, 0x80000000u, "GEN-002", "reserved0 = 0x80000000"},
+	    {F_RES0, 0x80000000u, "GEN-002.2", "reserved0 = 0x80000000"},
 	    {F_CS, HCABI_SEL_KCODE | 1, "VCPU-022.5", "cs with RPL 1"},
 	    {F_CS, HCABI_SEL_KCODE | 3, "VCPU-022.5", "cs with RPL 3"},
 	    {F_CS, HCABI_SEL_KCODE | 4, "VCPU-022.5", "cs with TI (LDT) set"},

@@ -9,7 +9,7 @@
  *    GEN-001.1), when its end overflows 64 bits (.2), or when it is not
  *    aligned as the function requires (.3) (MEM.RELEASE 4 KiB, MEM.GET_LAYOUT and BATCH.EXECUTE
  *    8 bytes, STEAL.SET_SHMEM 64 bytes);
- *  - GEN-002: every argument field of HCABI_FOREACH_ARG_FIELD, for the
+ *  - GEN-002.1: every argument field of HCABI_FOREACH_ARG_FIELD, for the
  *    functions that return, is refused with INVALID_PARAM when a bit outside
  *    the fields defined at the exposed version is set (the lowest such bit
  *    and bit 63), other arguments valid. SYSTEM.SHUTDOWN's code is checked in
@@ -128,7 +128,7 @@ HCABI_TEST(gen_addresses, "GEN.guest_physical_addresses", "GEN-001.1,GEN-001.2,G
 		test_skip("no provided extension takes a guest-physical address");
 }
 
-HCABI_TEST(gen_reserved_bits, "GEN.reserved_argument_bits", "GEN-002,X86-005", HCABI_VERSION_1_0)
+HCABI_TEST(gen_reserved_bits, "GEN.reserved_argument_bits", "GEN-002.1,X86-005", HCABI_VERSION_1_0)
 {
 	static const struct {
 		uint32_t id;
@@ -190,12 +190,12 @@ HCABI_TEST(gen_reserved_bits, "GEN.reserved_argument_bits", "GEN-002,X86-005", H
 			any = true;
 			a[fields[i].arg] = saved | lowest;
 			check_status(hcabi_raw_call(fn->id, a, false), HCABI_ERR_INVALID_PARAM,
-				     "GEN-002", "%s.%s argument %u with reserved bit %d set",
+				     "GEN-002.1", "%s.%s argument %u with reserved bit %d set",
 				     fn->ext, fn->name, fields[i].arg, b);
 			a[fields[i].arg] = saved | (1ull << 63);
 			if (b != 63)
 				check_status(hcabi_raw_call(fn->id, a, true),
-					     HCABI_ERR_INVALID_PARAM, "GEN-002",
+					     HCABI_ERR_INVALID_PARAM, "GEN-002.1",
 					     "%s.%s argument %u with reserved bit 63 set", fn->ext,
 					     fn->name, fields[i].arg);
 			a[fields[i].arg] = saved;
