@@ -9,10 +9,12 @@
  *    GET_IMPL_ID, GET_IMPL_VERSION, PROBE_EXTENSION of every registry
  *    extension and of unassigned EIDs, PROBE_FUNCTION of registry
  *    functions), VCPU.GET_ID, GET_COUNT, GET_STATUS, MEM.GET_LAYOUT with
- *    max_entries 0, two TIME.GET_MONOTONIC - returns SUCCESS with the count;
- *    each entry holds exactly the status and value of the same call made
- *    directly (junk in the unused argument slots included), the monotonic
- *    readings lie between direct readings before and after and in order,
+ *    max_entries 0, two TIME.GET_MONOTONIC and a GET_WALLCLOCK - returns
+ *    SUCCESS with the count; each entry holds exactly the status and value of
+ *    the same call made directly (junk in the unused argument slots
+ *    included), the monotonic readings lie between direct readings before and
+ *    after and in order, the wall clock (a value using all 64 bits) between
+ *    direct readings,
  *    and nothing but status and value was written. Made on vCPU 1, GET_ID
  *    answers 1: the calls are the calling vCPU's (BATCH-002.1, .3, .4);
  *  - effects are those of direct calls: a VCPU.KICK of the caller is
@@ -48,6 +50,11 @@ static void irq_nop(struct hcabi_frame *f, unsigned v)
 	(void)v;
 }
 
+/* The index of the TIME.GET_WALLCLOCK entry of the table (-1 without TIME):
+ * its value needs all 64 bits (nanoseconds since 1970 have a top byte of
+ * 0x18), where every other entry's value fits in far fewer. */
+static int wall_entry = -1;
+
 /* The deterministic table: returns its length; the two GET_MONOTONIC
  * entries are `mono[0]` and `mono[1]` (-1 without TIME). */
 static unsigned build_table(int mono[2])
@@ -62,10 +69,12 @@ static unsigned build_table(int mono[2])
 	};
 	unsigned n = 0;
 
-	mono[0] = mono[1] = -1;
+	mono[0] = mono[1] = wall_entry = -1;
 	if (hcabi_has_ext(HCABI_EID_TIME)) {
 		mono[0] = (int)n;
 		batch_set(&table[n++], HCABI_FID_TIME_GET_MONOTONIC, 0, 0, 0, 0);
+		wall_entry = (int)n;
+		batch_set(&table[n++], HCABI_FID_TIME_GET_WALLCLOCK, 0, 0, 0, 0);
 	}
 	batch_set(&table[n++], HCABI_FID_BASE_GET_SPEC_VERSION, 0, 0, 0, 0);
 	batch_set(&table[n++], HCABI_FID_BASE_GET_IMPL_ID, 0, 0, 0, 0);
@@ -114,21 +123,25 @@ HCABI_TEST(batch_same_as_direct, "BATCH.same_results_as_direct",
 {
 	int mono[2];
 	unsigned n = build_table(mono), mismatches = 0, changed = 0;
-	uint64_t t0 = 0, t1 = 0;
+	uint64_t t0 = 0, t1 = 0, w0 = 0, w1 = 0;
 	struct hcabi_ret r;
 
 	memcpy(copy, table, sizeof(table));
-	if (mono[0] >= 0)
+	if (mono[0] >= 0) {
+		w0 = hcabi_time_get_wallclock().value;
 		t0 = hcabi_time_get_monotonic().value;
+	}
 	r = hcabi_batch_execute(ext_gpa(table), n);
-	if (mono[0] >= 0)
+	if (mono[0] >= 0) {
 		t1 = hcabi_time_get_monotonic().value;
+		w1 = hcabi_time_get_wallclock().value;
+	}
 	if (!check_ret(r, HCABI_SUCCESS, n, "BATCH-003.3", "EXECUTE(a table of %u calls)", n))
 		return;
 	for (unsigned i = 0; i < n; i++) {
 		const struct hcabi_fn *fn = hcabi_fn_by_id((uint32_t)copy[i].function_id);
 		struct hcabi_ret d;
-		if ((int)i == mono[0] || (int)i == mono[1])
+		if ((int)i == mono[0] || (int)i == mono[1] || (int)i == wall_entry)
 			continue;
 		d = batch_direct(&copy[i]);
 		if (d.status != table[i].status || d.value != table[i].value) {
@@ -160,6 +173,17 @@ HCABI_TEST(batch_same_as_direct, "BATCH.same_results_as_direct",
 		    "direct %llu",
 		    (unsigned long long)t0, (unsigned long long)table[mono[0]].value,
 		    (unsigned long long)table[mono[1]].value, (unsigned long long)t1);
+		/* all 64 bits of the value reach the entry: the batched wall clock
+		 * lies between direct readings (a second of slack either side for a
+		 * host clock that is being set) */
+		check_true(table[wall_entry].status == HCABI_SUCCESS &&
+			       table[wall_entry].value + HCABI_MS(1000) >= w0 &&
+			       table[wall_entry].value <= w1 + HCABI_MS(1000),
+			   "BATCH-002.3",
+			   "TIME.GET_WALLCLOCK entry: status %lld value %llu, direct readings %llu and %llu",
+			   (long long)table[wall_entry].status,
+			   (unsigned long long)table[wall_entry].value, (unsigned long long)w0,
+			   (unsigned long long)w1);
 	}
 
 	if (smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
