@@ -39,7 +39,7 @@ from typing import Any, Optional
 PROG = "hcabi-bench"
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "runners"))
-from hcabi_conform.timing import parse_launcher_log  # noqa: E402  (the launcher's per-job times)
+from hcabi_conform.launcher_log import parse_launcher_log  # noqa: E402  (the launcher's per-job times)
 GOAL_NULL_RATIO = 1.25
 GOAL_BATCH_RATIO = 1 / 16
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from . import timing
+from . import launcher_log, timing
 from .errors import EnvError
 from .evidence import CONSOLE_INPUT_BYTES, DEFAULT_SERIAL_LIMIT, cmdline_arg
 from .manifests import ImageSpec
@@ -377,7 +377,7 @@ class RefNested(Target):
         proc = run_process(argv, log, log, total + NESTED_GRACE)
         wall = time.monotonic() - start
         per_boot = wall / len(jobs)
-        said = timing.read_launcher_log(log)  # the nested VM's boot and each job's time
+        said = launcher_log.read_launcher_log(log)  # the nested VM's boot and each job's time
         runs = []
         for job in jobs:
             for suffix in (".serial", ".stderr", ".status"):
@@ -402,11 +402,11 @@ class RefNested(Target):
         if rc is not None:
             # The job ran under the nested guest's shell: 128+N is signal N.
             return classify_refvmm(-(rc - 128) if 128 < rc < 192 else rc, job.stderr)
-        if "--job-timeout" in file_tail_line(str(job.stderr)):
+        if launcher_log.JOB_TIMEOUT_OPTION in file_tail_line(str(job.stderr)):
             return Ending("timeout", f"hcabi-refvmm did not stop within --timeout {job.timeout:g} s; the nested launcher killed it")
         if proc.start_error:
             return Ending("host-error", f"the nested launcher: {proc.start_error}")
         if proc.timed_out:
             return _timeout_ending(total + NESTED_GRACE, "hcabi-conform, the whole nested batch")
-        last = file_tail_line(str(log), "hcabi-nested: error")
+        last = file_tail_line(str(log), launcher_log.ERROR_PREFIX)
         return Ending("host-error", f"the nested launcher (exit {proc.returncode}) has no result for {job.image.name}: {last or 'no output'} (see {log})")
