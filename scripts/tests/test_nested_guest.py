@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from nested_testlib import elf64  # first: it puts the package roots on sys.path
 from hcabi_nested.cache import CacheInfo
 from hcabi_nested.cpio import CpioWriter, read_cpio
 from hcabi_nested.holder import render_holder_functions, rewrite_holder
@@ -18,7 +19,6 @@ from hcabi_nested.initramfs import build_initramfs, render_init
 from hcabi_nested.jobs import GuestJob, parse_jobfile, rewrite_args
 from hcabi_nested.results import decode_results
 
-from conftest import elf64
 
 # ---------------------------------------------------------------------------
 # initramfs

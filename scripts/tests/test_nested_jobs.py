@@ -10,13 +10,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from nested_testlib import elf64  # first: it puts the package roots on sys.path
 from hcabi_conform.errors import UsageError
 from hcabi_nested.elf import elf_interpreter
 from hcabi_nested.holder import holder_problem, parse_holder
 from hcabi_nested.initramfs import render_job_script
 from hcabi_nested.jobs import GuestJob, check_programs, parse_jobfile, rewrite_args
 
-from conftest import elf64
 
 # ---------------------------------------------------------------------------
 # job file

@@ -1,8 +1,11 @@
-"""Shared set-up of the tests of the tools in scripts/.
+"""What the nested launcher's tests share: the package roots and a tiny ELF.
 
-The tools import the runner's package (hcabi_conform, in runners/) and the
-shared input reader (hcabi_load, in scripts/); their entry scripts set those
-roots, and so does this file for the tests, once.
+The launcher's package (scripts/hcabi_nested) imports the runner's package
+(hcabi_conform, in runners/) and the shared input reader (hcabi_load, in
+scripts/); its entry script sets those roots, and importing this module does
+the same for a test, once. (Not a conftest.py: runners/tests has one whose
+names its tests import, and two modules named conftest cannot both be
+imported in one pytest run.)
 """
 
 from __future__ import annotations
