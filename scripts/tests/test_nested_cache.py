@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import nested_testlib  # noqa: F401  (first: it puts the package roots on sys.path)
+import harness_testlib  # noqa: F401  (first: it puts the package roots on sys.path)
 from hcabi_conform.errors import EnvError
 from hcabi_nested.cache import CACHE_FORMAT, load_cache
 from hcabi_nested.debian import Candidate, choose_kernel, compare_debian_versions, module_order, parse_kconfig, parse_madison

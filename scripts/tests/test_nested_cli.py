@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nested_testlib import SCRIPTS  # first: it puts the package roots on sys.path
+from harness_testlib import SCRIPTS  # first: it puts the package roots on sys.path
 from hcabi_nested.results import JobResult, PORT_NAME
 from hcabi_nested.vm import qemu_command, write_result
 

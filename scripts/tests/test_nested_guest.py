@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from nested_testlib import elf64  # first: it puts the package roots on sys.path
+from harness_testlib import elf64  # first: it puts the package roots on sys.path
 from hcabi_nested.cache import CacheInfo
 from hcabi_nested.cpio import CpioWriter, read_cpio
 from hcabi_nested.holder import render_holder_functions, rewrite_holder

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from nested_testlib import elf64  # first: it puts the package roots on sys.path
+from harness_testlib import elf64  # first: it puts the package roots on sys.path
 from hcabi_conform.errors import UsageError
 from hcabi_nested.elf import elf_interpreter
 from hcabi_nested.holder import holder_problem, parse_holder

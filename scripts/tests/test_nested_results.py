@@ -7,7 +7,7 @@ import os
 import zlib
 
 import pytest
-import nested_testlib  # noqa: F401  (first: it puts the package roots on sys.path)
+import harness_testlib  # noqa: F401  (first: it puts the package roots on sys.path)
 from hcabi_nested.results import Event, JobResult, ResultDecoder, decode_results
 
 # ---------------------------------------------------------------------------

@@ -1,10 +1,11 @@
-"""What the nested launcher's tests share: the package roots and a tiny ELF.
+"""What the tests of the harness tools in scripts/ share: the package roots,
+and the tiny ELF the nested launcher's job and guest tests build.
 
-The launcher's package (scripts/hcabi_nested) imports the runner's package
-(hcabi_conform, in runners/) and the shared input reader (hcabi_load, in
-scripts/); its entry script sets those roots, and importing this module does
-the same for a test, once. (Not a conftest.py: runners/tests has one whose
-names its tests import, and two modules named conftest cannot both be
+The tools (hcabi_nested, hcabi_repeat, hcabi_mutate) import the runner's
+package (hcabi_conform, in runners/) and the shared input reader (hcabi_load,
+in scripts/); their entry scripts set those roots, and importing this module
+does the same for a test, once. (Not a conftest.py: runners/tests has one
+whose names its tests import, and two modules named conftest cannot both be
 imported in one pytest run.)
 """
 
