@@ -6,9 +6,10 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn, Optional, Sequence
+from typing import Optional, Sequence
 
 import hcabi_load as hl
+from hcabi_conform.cli import _positive_float  # the runner's own: seconds, positive, finite
 from hcabi_conform.errors import HcabiError, UsageError
 
 from . import PROG
@@ -24,21 +25,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE = REPO_ROOT / "build" / "nested-cache"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see --help)")
-
-
-def _positive(value: str) -> float:
-    try:
-        v = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not 0 < v < 1e9:  # also NaN and inf, which no timer takes
-        raise argparse.ArgumentTypeError(f"must be positive and below 1e9: {value!r}")
-    return v
-
-
 def _memory(value: str) -> int:
     try:
         v = int(value)
@@ -50,7 +36,7 @@ def _memory(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = hl.Parser(
         prog=PROG,
         description="Run a batch of static programs (normally hcabi-refvmm) under KVM inside one nested "
         "QEMU/TCG boot of a Debian 6.12 kernel, for hosts without a usable /dev/kvm.",
@@ -64,14 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", default=str(DEFAULT_CACHE), metavar="DIR", help="download cache (default: %(default)s)")
     p.add_argument(
         "--timeout",
-        type=_positive,
+        type=_positive_float,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help="wall-clock limit for the whole boot and every job (default: %(default)g)",
     )
     p.add_argument(
         "--job-timeout",
-        type=_positive,
+        type=_positive_float,
         default=DEFAULT_JOB_TIMEOUT,
         metavar="SECONDS",
         help="limit for each job inside the guest; a job killed by it gets no .status (default: %(default)g)",

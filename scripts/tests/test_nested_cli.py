@@ -50,7 +50,7 @@ def test_cli_usage_errors(tmp_path: Path) -> None:
     r = run_cli("--out", str(tmp_path), str(bad))
     assert r.returncode == 2 and f"{bad}:1:" in r.stderr and "Traceback" not in r.stderr
     r = run_cli("--timeout", "-3", "--out", str(tmp_path), str(bad))
-    assert r.returncode == 2 and "must be positive" in r.stderr
+    assert r.returncode == 2 and "expected a positive number of seconds" in r.stderr
 
 
 def test_cli_help() -> None:
