@@ -15,7 +15,7 @@ from .cache import CacheInfo
 from .cpio import CpioWriter
 from .holder import render_holder_functions
 from .jobs import FilePlan, GuestJob
-from .results import PORT_NAME, PROTOCOL
+from .results import MAGIC, PORT_NAME, PROTOCOL
 
 
 def render_init(
@@ -54,7 +54,7 @@ die() {{
     sleep 5
     echo o > /proc/sysrq-trigger
 }}
-emit() {{ printf '@@hcabi-nested %s\\n' "$*" >&3; }}
+emit() {{ printf '{MAGIC.decode()}%s\\n' "$*" >&3; }}
 oneline() {{ tr -c ' -~' ' ' | cut -c1-300; }}  # one line of printable ASCII
 send() {{ # NAME KIND FILE
     set -- "$1" "$2" "$3" "$(stat -c %s "$3")" "$(crc32 "$3" | cut -d' ' -f1)"
