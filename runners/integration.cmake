@@ -40,7 +40,7 @@
 # Reports and the gate, on the newest version's full run (conform.vX.Y.run, fixture
 # conform_vX.Y, with --junit) and the failing report of conform.fault.value:
 #
-#   conform.vX.Y.junit          the JUnit XML is valid (integration_check.validate_junit: the
+#   conform.vX.Y.junit          the JUnit XML is valid (integration_junit.validate_junit: the
 #                               structure Jenkins and GitLab read; no Debian package ships a
 #                               JUnit XSD) and says what the JSON report says
 #   conform.vX.Y.gate.doctored  `gate --require X.Y` accepts the real report and rejects (exit

@@ -38,8 +38,11 @@ from typing import Any, Optional
 
 PROG = "hcabi-bench"
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "runners"))
-from hcabi_conform.timing import parse_launcher_log  # noqa: E402  (the launcher's per-job times)
+# This file is its own entry script (CMake's `bench` target runs it): Python
+# puts scripts/ on sys.path, and this one line adds the runner's root, as the
+# other entry scripts (hcabi-nested, hcabi-repeat, runners/hcabi-conform) do.
+sys.path.insert(1, str(REPO / "runners"))
+from hcabi_conform.launcher_log import parse_launcher_log  # noqa: E402  (the launcher's per-job times)
 GOAL_NULL_RATIO = 1.25
 GOAL_BATCH_RATIO = 1 / 16
 
@@ -65,7 +68,11 @@ def parse_bench_serial(text: str) -> dict[str, dict[str, int]]:
 
 
 def run_dispatch(exe: str, ms: int) -> Optional[dict[str, Any]]:
-    p = subprocess.run([exe, "--json", "--ms", str(ms)], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+    try:
+        p = subprocess.run([exe, "--json", "--ms", str(ms)], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        say(f"error: cannot run {exe}: {getattr(exc, 'strerror', None) or exc}")
+        return None
     if p.returncode != 0:
         say(f"error: {exe} exited with {p.returncode}: {p.stderr.strip()}")
         return None
@@ -258,4 +265,6 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from hcabi_load import run_main  # the last resort: one line, never a traceback
+
+    sys.exit(run_main(PROG, main))

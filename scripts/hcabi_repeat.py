@@ -36,17 +36,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence, TextIO
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT / "runners"))
+from hcabi_conform.boot import interpret_boot
+from hcabi_conform.cli import Parser, Paths, make_target
+from hcabi_conform.cli import _positive_float, _positive_int  # the runner's own option types
+from hcabi_conform.errors import EXIT_ERROR, EXIT_NONCONFORMANT, EXIT_USAGE, HcabiError, UsageError
+from hcabi_conform.evidence import EvidenceContext
+from hcabi_conform.manifests import ImageSpec, TestSpec, load_requirements, load_tests
+from hcabi_conform.runner import Plan, make_jobs, make_plan
+from hcabi_conform.targets import BootJob, BootRun, RefNested, Target
 
-from hcabi_conform.boot import interpret_boot  # noqa: E402
-from hcabi_conform.cli import Parser, Paths, make_target  # noqa: E402
-from hcabi_conform.cli import _positive_float, _positive_int  # noqa: E402  (the runner's own option types)
-from hcabi_conform.errors import EXIT_ERROR, EXIT_NONCONFORMANT, EXIT_USAGE, HcabiError, UsageError  # noqa: E402
-from hcabi_conform.evidence import EvidenceContext  # noqa: E402
-from hcabi_conform.manifests import ImageSpec, TestSpec, load_requirements, load_tests  # noqa: E402
-from hcabi_conform.runner import Plan, make_jobs, make_plan  # noqa: E402
-from hcabi_conform.targets import BootJob, BootRun, RefNested, Target  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 PROG = "hcabi-repeat"
 # Boot endings that say the environment, not the implementation, failed.

@@ -93,11 +93,13 @@ fi
 if [ -n "${HCABI_SETUP_NESTED_CACHE:-}" ]; then
     here=$(cd "$(dirname "$0")" && pwd)
     say "filling the nested launcher's cache in $HCABI_SETUP_NESTED_CACHE"
-    /usr/bin/python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import hcabi_nested as h
+    /usr/bin/python3 -c 'import sys; sys.path[:0] = [sys.argv[1], sys.argv[1] + "/../runners"]
 from pathlib import Path
+from hcabi_conform.errors import EnvError
+from hcabi_nested.cache import ensure_cache
 try:
-    info = h.ensure_cache(Path(sys.argv[2]))
-except h.EnvError as e:
+    info = ensure_cache(Path(sys.argv[2]))
+except EnvError as e:
     sys.exit("setup-debian: error: %s" % e)
 print("setup-debian: nested kernel %s (%s %s)" % (info.release, info.manifest["kernel"]["package"], info.manifest["kernel"]["version"]))' \
         "$here" "$HCABI_SETUP_NESTED_CACHE" || exit 4

@@ -30,7 +30,9 @@ from .report import RunContext, Selection, build_report, host_info, load_report,
 from .runner import Plan, decide_tested_version, execute, make_jobs, make_plan, parse_shard, progress_printer
 from .summary import render_summary
 from .evidence import DEFAULT_SERIAL_LIMIT
-from .targets import BootJob, Cmd, Qemu, RefDirect, RefNested, Target, kill_live_processes, kvm_probe, parse_vmm_exits, qemu_kvm_probe
+from .target_cmd import Cmd, parse_vmm_exits
+from .target_qemu import Qemu, qemu_kvm_probe
+from .targets import BootJob, RefDirect, RefNested, Target, kill_live_processes, kvm_probe
 from .verdict import evaluate
 from .versions import Version
 

@@ -4,8 +4,13 @@
   nested launcher (scripts/hcabi-nested), all boots batched into as few nested
   VMs as --jobs allows (a nested boot costs seconds; a refvmm run inside it
   costs little).
-- `qemu`: plain QEMU, which has no HCABI; the images must say so and end.
-- `cmd`: any VMM, from a command template with placeholders.
+- `qemu`: plain QEMU, which has no HCABI; the images must say so and end
+  (target_qemu.py).
+- `cmd`: any VMM, from a command template with placeholders (target_cmd.py).
+
+This file holds what every target shares (a boot job, a finished boot, the
+base classes, the endings every VMM can have) and the `ref` target; the
+other two import it, never the other way round.
 
 A target only starts VMMs and says how each boot ended (an Ending); reading
 the serial log is boot.py's job, so every target is judged by the same code.
@@ -22,21 +27,18 @@ import fcntl
 import os
 import re
 import shlex
-import shutil
 import signal
-import string
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from . import timing
-from .errors import EnvError, UsageError
+from . import launcher_log, timing
+from .errors import EnvError
 from .evidence import CONSOLE_INPUT_BYTES, DEFAULT_SERIAL_LIMIT, cmdline_arg
 from .manifests import ImageSpec
 from .model import Ending
-from .procs import _Proc, cap_file, kill_group, run_parallel, run_process
+from .procs import _Proc, cap_file, run_parallel, run_process
 from .procs import kill_live_processes  # noqa: F401  (the CLI takes it from here)
 from .protocol import file_tail_line
 from .versions import Version
@@ -46,9 +48,7 @@ KVM_API_VERSION = 12
 REFVMM_PREFIX = "hcabi-refvmm: "
 NESTED_BOOT_OVERHEAD = 240.0  # boot the nested kernel, load kvm, copy images
 NESTED_GRACE = 60.0
-TEMPLATE_FIELDS = ("image", "serial", "cmdline", "vcpus", "memory", "spec_version", "console", "console_input")
 CONSOLE_INPUT_ARG = "hcabi.console_input="
-VMM_EVENTS = ("shutdown", "reboot", "crash")
 
 DEFAULT_TIMEOUTS = {"direct": 60.0, "nested": 300.0, "kvm": 60.0, "tcg": 300.0, "cmd": 60.0}
 
@@ -179,46 +179,6 @@ def classify_refvmm(rc: int, stderr: Path) -> Ending:
     if kind == "fault" and rc not in kinds:
         detail = f"unexpected exit status {rc} ({detail})"
     return Ending(kind, detail, status=rc, code=code if kind in ("shutdown", "crash") else None)
-
-
-def classify_qemu(rc: int, stderr: Path) -> Ending:
-    """QEMU: isa-debug-exit value v exits (v << 1) | 1; 0 is a power-off or,
-    with -no-reboot, a reset -- QEMU cannot tell us which."""
-    if rc < 0:
-        return _signal_ending(rc, stderr)
-    last = file_tail_line(str(stderr))
-    if rc & 1:
-        note = f"; QEMU said: {last}" if last else ""
-        return Ending("exit", f"the guest wrote {rc >> 1} to isa-debug-exit{note}", status=rc, code=rc >> 1)
-    detail = "QEMU exited: the guest powered off or reset" if rc == 0 else f"QEMU exited with status {rc}"
-    return Ending("exited", detail + (f" ({last})" if last else ""), status=rc, verifiable=False)
-
-
-def classify_generic(rc: int, stderr: Path, exits: Optional[dict[int, str]] = None) -> Ending:
-    """A foreign VMM: its exit status has no agreed meaning, unless the user
-    declared one (--vmm-exit EVENT=STATUS, `exits` = {status: event})."""
-    if rc < 0:
-        return _signal_ending(rc, stderr)
-    last = file_tail_line(str(stderr))
-    said = f" ({last})" if last else ""
-    event = (exits or {}).get(rc)
-    if event is not None:
-        return Ending(event, f"the VMM exited with status {rc}, which --vmm-exit {event}={rc} declares a {event}{said}", status=rc)
-    return Ending("exited", f"the VMM exited with status {rc}{said}", status=rc, verifiable=False)
-
-
-def parse_vmm_exits(items: Sequence[str]) -> dict[int, str]:
-    """--vmm-exit EVENT=STATUS (repeatable) -> {status: event}."""
-    exits: dict[int, str] = {}
-    for item in items:
-        event, eq, status = item.partition("=")
-        if not eq or event not in VMM_EVENTS or not status.isdigit() or not 0 <= int(status) <= 255:
-            raise UsageError(f"--vmm-exit {item!r}: expected EVENT=STATUS, EVENT one of {', '.join(VMM_EVENTS)}, STATUS 0-255 (e.g. crash=12)")
-        code = int(status)
-        if exits.get(code, event) != event:
-            raise UsageError(f"--vmm-exit: status {code} cannot mean both {exits[code]} and {event}")
-        exits[code] = event
-    return exits
 
 
 class Target:
@@ -417,7 +377,7 @@ class RefNested(Target):
         proc = run_process(argv, log, log, total + NESTED_GRACE)
         wall = time.monotonic() - start
         per_boot = wall / len(jobs)
-        said = timing.read_launcher_log(log)  # the nested VM's boot and each job's time
+        said = launcher_log.read_launcher_log(log)  # the nested VM's boot and each job's time
         runs = []
         for job in jobs:
             for suffix in (".serial", ".stderr", ".status"):
@@ -442,188 +402,11 @@ class RefNested(Target):
         if rc is not None:
             # The job ran under the nested guest's shell: 128+N is signal N.
             return classify_refvmm(-(rc - 128) if 128 < rc < 192 else rc, job.stderr)
-        if "--job-timeout" in file_tail_line(str(job.stderr)):
+        if launcher_log.JOB_TIMEOUT_OPTION in file_tail_line(str(job.stderr)):
             return Ending("timeout", f"hcabi-refvmm did not stop within --timeout {job.timeout:g} s; the nested launcher killed it")
         if proc.start_error:
             return Ending("host-error", f"the nested launcher: {proc.start_error}")
         if proc.timed_out:
             return _timeout_ending(total + NESTED_GRACE, "hcabi-conform, the whole nested batch")
-        last = file_tail_line(str(log), "hcabi-nested: error")
+        last = file_tail_line(str(log), launcher_log.ERROR_PREFIX)
         return Ending("host-error", f"the nested launcher (exit {proc.returncode}) has no result for {job.image.name}: {last or 'no output'} (see {log})")
-
-
-QEMU_MACHINE = ["-machine", "q35", "-cpu", "max"]
-
-
-def _qemu_said(output: bytes) -> str:
-    """The line of QEMU's output that explains a failure."""
-    lines = [ln.replace("(qemu)", "").strip() for ln in output.decode("utf-8", "replace").splitlines()]
-    lines = [ln for ln in lines if ln]
-    return next((ln for ln in lines if "error" in ln.lower()), lines[-1] if lines else "no output")
-
-
-def _qemu_how(rc: int) -> str:
-    return f"killed by {signal.Signals(-rc).name}" if rc < 0 and -rc in signal.valid_signals() else f"exit status {rc}"
-
-
-def qemu_kvm_probe(binary: str, image: Optional[Path] = None, timeout: float = 30.0, run_timeout: float = 15.0) -> tuple[bool, str]:
-    """Can QEMU really run a VM with KVM here? /dev/kvm may open, answer the
-    API and create VMs, yet refuse what QEMU sets up (seen under another
-    hypervisor: "failed to set MSR 0x10a", then QEMU aborts before the guest
-    runs), or start the VM and then fail to emulate an instruction the guest
-    runs (seen on a PVM-style KVM: "KVM internal error. Suberror: 1" at an
-    AVX instruction, after which QEMU sits paused until it is killed, so
-    every boot would cost its whole timeout). So: start QEMU paused with KVM
-    and the boots' machine and CPU and quit it on its monitor; then, when
-    `image` is given, boot it with KVM and require that the guest runs to
-    its end (its isa-debug-exit gives an odd exit status) within
-    `run_timeout`. Both take about a second where KVM works."""
-    argv = [binary, "-accel", "kvm", *QEMU_MACHINE, "-m", "16", "-display", "none", "-monitor", "stdio", "-serial", "none", "-S", "-no-reboot"]
-    try:
-        proc = subprocess.run(argv, input=b"quit\n", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout, start_new_session=True)
-    except subprocess.TimeoutExpired:
-        return False, f"{binary} -accel kvm did not start and quit within {timeout:g} s"
-    except OSError as exc:
-        return False, f"cannot start {binary}: {exc.strerror or exc}"
-    if proc.returncode != 0:
-        return False, f"{binary} -accel kvm fails here ({_qemu_how(proc.returncode)}: {_qemu_said(proc.stdout)})"
-    if image is None:
-        return True, f"{binary} runs with KVM"
-    argv = [
-        binary, "-accel", "kvm", *QEMU_MACHINE, "-m", "64", "-display", "none", "-monitor", "none",
-        "-serial", "null", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", str(image),
-    ]  # fmt: skip
-    try:
-        run = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    except OSError as exc:
-        return False, f"cannot start {binary}: {exc.strerror or exc}"
-    try:
-        _out, err = run.communicate(timeout=run_timeout)
-    except subprocess.TimeoutExpired:
-        kill_group(run.pid)
-        _out, err = run.communicate()
-        said = _qemu_said(err) if err.strip() else "no output"
-        return False, f"{binary} -accel kvm did not run {image.name} to its end within {run_timeout:g} s ({said})"
-    if run.returncode < 0 or not run.returncode & 1:
-        return False, f"{binary} -accel kvm did not run {image.name} to its end ({_qemu_how(run.returncode)}: {_qemu_said(err)})"
-    return True, f"{binary} runs {image.name} with KVM"
-
-
-class Qemu(ProcessTarget):
-    """Plain QEMU: no HCABI; a check that the images fail cleanly. `why`
-    says why TCG was chosen, when it was chosen for the user."""
-
-    name = "qemu"
-
-    def __init__(self, binary: str, kvm: bool, why: str = "") -> None:
-        self.binary = binary
-        self.mode = "kvm" if kvm else "tcg"
-        self.why = why
-
-    def preflight(self) -> None:
-        if shutil.which(self.binary) is None:
-            raise EnvError(f"QEMU binary {self.binary!r} not found")
-
-    def describe(self) -> dict[str, object]:
-        info = {**super().describe(), "vmm": self.binary}
-        if self.why:
-            info["why"] = self.why
-        return info
-
-    def command(self, job: BootJob) -> list[str]:
-        return [
-            self.binary, "-accel", self.mode, *QEMU_MACHINE,
-            "-smp", str(job.image.vcpus), "-m", str(job.image.memory_mib),
-            "-nographic", "-monitor", "none", "-serial", "stdio", "-no-reboot",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", str(job.image_path),
-            "-append", job.cmdline,
-        ]  # fmt: skip
-
-    def classify(self, rc: int, stderr: Path) -> Ending:
-        return classify_qemu(rc, stderr)
-
-
-def parse_template(template: str) -> list[str]:
-    """Split a --vmm-cmd template into argv tokens and check its placeholders.
-    Tokens are split first and filled in after, so a path with spaces stays
-    one argument and no shell ever sees the values."""
-    try:
-        tokens = shlex.split(template)
-    except ValueError as exc:
-        raise UsageError(f"--vmm-cmd: cannot split the template: {exc}") from None
-    if not tokens:
-        raise UsageError("--vmm-cmd: empty template")
-    used: set[str] = set()
-    for token in tokens:
-        try:
-            parts = list(string.Formatter().parse(token))
-        except ValueError as exc:
-            raise UsageError(f"--vmm-cmd: bad template token {token!r}: {exc} (write a literal brace as {{{{ or }}}})") from None
-        for _literal, name, spec, conversion in parts:
-            if name is None:
-                continue
-            if name not in TEMPLATE_FIELDS:
-                raise UsageError(f"--vmm-cmd: unknown placeholder {{{name}}} (known: {', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)})")
-            if spec or conversion:
-                raise UsageError(f"--vmm-cmd: placeholder {{{name}}} takes no format or conversion")
-            used.add(name)
-    if "image" not in used:
-        raise UsageError("--vmm-cmd: the template must contain {image}")
-    if "cmdline" not in used:
-        raise UsageError(
-            "--vmm-cmd: the template must contain {cmdline}, the guest command line (PVH start info) that hands "
-            "each boot its fresh nonce (hcabi.nonce=...): without it the image's results cannot be tied to the boot"
-        )
-    return tokens
-
-
-class Cmd(ProcessTarget):
-    """Any VMM, from a template. Without {serial} the VMM's stdout is taken
-    as the serial output. {console_input}: a file whose bytes CONSOLE.READ
-    must return (without it the input tests skip); {console}: a file the VMM
-    writes CONSOLE output to, when that is not the serial output. `exits` ({status: event}, --vmm-exit) says which of
-    the VMM's exit statuses mean a shutdown, reboot or crash of the VM."""
-
-    name, mode = "cmd", "cmd"
-
-    def __init__(self, template: str, exits: Optional[dict[int, str]] = None) -> None:
-        self.exits = dict(exits or {})
-        self.template = template
-        self.tokens = parse_template(template)
-        self.serial_on_stdout = not any("{serial}" in t for t in self.tokens)
-        self.pins_version = any("{spec_version}" in t for t in self.tokens)
-        self.feeds_input = any("{console_input}" in t for t in self.tokens)
-        self.console_apart = any("{console}" in t for t in self.tokens)
-
-    def prepare(self, job: BootJob) -> None:
-        super().prepare(job)
-        job.console_out = job.serial.with_suffix(".console") if self.console_apart else None
-
-    def preflight(self) -> None:
-        exe = self.tokens[0]
-        if "{" in exe:
-            return
-        if shutil.which(exe) is None:
-            raise EnvError(f"--vmm-cmd: VMM {exe!r} not found or not executable")
-
-    def describe(self) -> dict[str, object]:
-        info = {**super().describe(), "template": self.template}
-        if self.exits:
-            info["vmm_exit"] = {event: status for status, event in sorted(self.exits.items())}
-        return info
-
-    def command(self, job: BootJob) -> list[str]:
-        values = {
-            "image": str(job.image_path),
-            "serial": str(job.serial),
-            "cmdline": job.cmdline,
-            "vcpus": str(job.image.vcpus),
-            "memory": str(job.image.memory_mib),
-            "spec_version": str(job.spec_version) if job.spec_version else "",
-            "console": str(job.console_out or ""),
-            "console_input": str(job.console_input or ""),
-        }
-        return [token.format(**values) for token in self.tokens]
-
-    def classify(self, rc: int, stderr: Path) -> Ending:
-        return classify_generic(rc, stderr, self.exits)

@@ -12,7 +12,7 @@ target cannot tell):
   output (refvmm flushes every 100 ms) makes `hello` that much later.
 - the nested target, which boots a nested VM per batch and runs the boots in
   it one after another, reads the launcher's own report (its standard
-  output, kept as `nested-K/launcher.log`): `job`, the boot's time inside the
+  output, kept as `nested-K/launcher.log`; launcher_log.py): `job`, the boot's time inside the
   nested VM (refvmm's start to its exit: the image's boot and its tests),
   `batch` (K), `batch_vm_boot`, the time until KVM was up in the nested VM,
   `batch_holder_up` when a holder was used, and `batch_wall`, the whole
@@ -23,12 +23,12 @@ target cannot tell):
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
+
+from .launcher_log import LauncherLog
 
 HELLO = b"@hcabi 0 hello "  # protocol 2: the hello is always sequence 0
 POLL = 0.005
@@ -94,45 +94,6 @@ class HelloWatch:
             out["hello"] = round(hello, 3)
             out["tests"] = round(total - hello, 3)
         return out
-
-
-@dataclass
-class LauncherLog:
-    """What scripts/hcabi-nested said about one batch (its stdout)."""
-
-    kvm_up: Optional[float] = None
-    holder_up: Optional[float] = None
-    jobs: dict[str, float] = field(default_factory=dict)
-    ran: Optional[float] = None  # "N job(s) ran in T s"
-
-
-_KVM_UP = re.compile(r"^hcabi-nested: KVM is up inside after ([0-9.]+) s")
-_HOLDER_UP = re.compile(r"^hcabi-nested: holder is up after ([0-9.]+) s")
-_JOB = re.compile(r"^hcabi-nested: ([A-Za-z0-9_][A-Za-z0-9_.+-]*): status -?[0-9]+ \(([0-9.]+) s\)")
-_RAN = re.compile(r"^hcabi-nested: [0-9]+ job\(s\) ran in ([0-9.]+) s")
-
-
-def parse_launcher_log(text: str) -> LauncherLog:
-    """The launcher's progress lines; unknown lines are ignored, so a
-    launcher that says less gives less."""
-    log = LauncherLog()
-    for line in text.splitlines():
-        if m := _KVM_UP.match(line):
-            log.kvm_up = float(m.group(1))
-        elif m := _HOLDER_UP.match(line):
-            log.holder_up = float(m.group(1))
-        elif m := _JOB.match(line):
-            log.jobs[m.group(1)] = float(m.group(2))
-        elif m := _RAN.match(line):
-            log.ran = float(m.group(1))
-    return log
-
-
-def read_launcher_log(path: Path) -> LauncherLog:
-    try:
-        return parse_launcher_log(path.read_text(encoding="utf-8", errors="replace"))
-    except OSError:
-        return LauncherLog()
 
 
 def nested_boot(log: LauncherLog, name: str, batch: int, wall: float) -> dict[str, float]:

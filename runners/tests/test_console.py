@@ -14,7 +14,8 @@ from hcabi_conform.boot import interpret_boot
 from hcabi_conform.evidence import EvidenceContext, console_bytes, console_input, line_key
 from hcabi_conform.manifests import ImageSpec, TestSpec
 from hcabi_conform.model import Ending, TestResult
-from hcabi_conform.targets import BootJob, Cmd, RefDirect, refvmm_args
+from hcabi_conform.target_cmd import Cmd
+from hcabi_conform.targets import BootJob, RefDirect, refvmm_args
 from hcabi_conform.verdict import requirement_contribution
 from hcabi_conform.versions import Version
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from hcabi_conform.junit import render_junit
-from integration_check import partial_problems, validate_junit
+from integration_check import partial_problems
+from integration_junit import validate_junit
 
 
 def result(test: str, status: str, message: str = "") -> dict[str, Any]:

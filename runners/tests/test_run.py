@@ -400,7 +400,8 @@ def test_qemu_accel_auto_probes_qemu_on_kvm(suite: Suite, monkeypatch: pytest.Mo
     import sys as _sys
 
     from hcabi_conform import cli
-    from hcabi_conform.targets import KvmProbe, qemu_kvm_probe
+    from hcabi_conform.target_qemu import qemu_kvm_probe
+    from hcabi_conform.targets import KvmProbe
 
     qemu = suite.root / "fake-qemu"
     qemu.write_text(f"#!{_sys.executable}\n" + FAKE_QEMU.format(broken=broken, stuck=False))
@@ -431,7 +432,7 @@ def test_qemu_kvm_probe_boots_an_image(suite: Suite) -> None:
     import sys as _sys
     import time as _time
 
-    from hcabi_conform.targets import qemu_kvm_probe
+    from hcabi_conform.target_qemu import qemu_kvm_probe
 
     qemu = suite.root / "stuck-qemu"
     qemu.write_text(f"#!{_sys.executable}\n" + FAKE_QEMU.format(broken=False, stuck=True))

@@ -1,4 +1,5 @@
-"""Booting vs testing time in boot records and the report (timing.py)."""
+"""Booting vs testing time in boot records and the report (timing.py), and
+the nested launcher's progress lines it reads (launcher_log.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from conftest import FAKE_LAUNCHER, Suite, load, run_cli
 
-from hcabi_conform import timing
+from hcabi_conform import launcher_log, timing
 
 LAUNCHER_SAYS = """\
 hcabi-nested: booting kernel 6.12.95+deb12-amd64 under TCG for 3 job(s) with holder probe --hold
@@ -25,14 +26,31 @@ hcabi-nested: 3 job(s) ran in 29.1 s, KVM up after 8.2 s, holder held KVM throug
 
 
 def test_parse_launcher_log() -> None:
-    log = timing.parse_launcher_log(LAUNCHER_SAYS)
+    log = launcher_log.parse_launcher_log(LAUNCHER_SAYS)
     assert log.kvm_up == 8.2 and log.holder_up == 8.5 and log.ran == 29.1
     assert log.jobs == {"base": 10.8, "time": 2.0, "system-reboot": 0.4}
-    assert timing.parse_launcher_log("nothing useful\n") == timing.LauncherLog()
+    assert launcher_log.parse_launcher_log("nothing useful\n") == launcher_log.LauncherLog()
 
+
+
+def test_launcher_lines_parse_back() -> None:
+    """The lines the launcher writes (with launcher_log's writers) are the
+    lines the runner reads: a change of wording on one side fails here."""
+    said = "\n".join(f"{launcher_log.LAUNCHER}: {line}" for line in (
+        launcher_log.kvm_up(7.25, "vendor=amd"),
+        launcher_log.holder_up(7.5, "hold=ready"),
+        launcher_log.job_done("r0001.base", 1, 3.04, False),
+        launcher_log.job_done("vcpu", 137, 30.0, True),
+        launcher_log.batch_ran(2, 41.26, ", KVM up after 7.2 s; results in out"),
+    ))
+    log = launcher_log.parse_launcher_log(said)
+    assert (log.kvm_up, log.holder_up, log.ran) == (7.2, 7.5, 41.3)  # one decimal, as the launcher prints
+    assert log.jobs == {"r0001.base": 3.0, "vcpu": 30.0}
+    assert launcher_log.job_killed(600) == "hcabi-nested: killed after 600 s (--job-timeout)"
+    assert launcher_log.JOB_TIMEOUT_OPTION in launcher_log.job_killed(600)
 
 def test_summarize_splits_direct_and_nested_boots() -> None:
-    log = timing.parse_launcher_log(LAUNCHER_SAYS)
+    log = launcher_log.parse_launcher_log(LAUNCHER_SAYS)
     boots = [
         {"total": 3.0, "hello": 0.5, "tests": 2.5},
         {"total": 1.0},  # the hello line never came

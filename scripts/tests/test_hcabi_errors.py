@@ -251,8 +251,8 @@ def test_nested_malformed_job_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize("option, value, message", [
     ("--memory", "12x", "argument --memory: not a whole number of MiB: '12x'"),
     ("--memory", "9" * 40, f"argument --memory: {'9' * 40}: from 256 to 1048576 MiB"),
-    ("--timeout", "inf", "argument --timeout: must be positive and below 1e9: 'inf'"),
-    ("--job-timeout", "nan", "argument --job-timeout: must be positive and below 1e9: 'nan'"),
+    ("--timeout", "inf", "argument --timeout: expected a positive number of seconds, got 'inf'"),
+    ("--job-timeout", "nan", "argument --job-timeout: expected a positive number of seconds, got 'nan'"),
 ])
 def test_nested_bad_numbers_are_usage(tmp_path: Path, jobs: Path, option: str, value: str, message: str) -> None:
     r = run(NESTED, option, value, "--out", tmp_path / "o", jobs, env=nested_env(tmp_path))

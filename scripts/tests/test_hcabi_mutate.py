@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parent.parent
+from harness_testlib import SCRIPTS  # first: it puts the package roots on sys.path
+
 ROOT = SCRIPTS.parent
-sys.path[:0] = [str(SCRIPTS), str(ROOT / "runners")]
 
 from hcabi_mutate import gen  # noqa: E402
 from hcabi_mutate import run as R  # noqa: E402

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parent.parent
+from harness_testlib import SCRIPTS  # first: it puts the package roots on sys.path
+
 ROOT = SCRIPTS.parent
-sys.path[:0] = [str(SCRIPTS), str(ROOT / "runners")]
 
 from hcabi_mutate import cli  # noqa: E402
 from hcabi_mutate import cover  # noqa: E402

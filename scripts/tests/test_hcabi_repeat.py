@@ -22,8 +22,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(SCRIPTS))
+from harness_testlib import SCRIPTS  # first: it puts the package roots on sys.path
 
 import hcabi_repeat as hr  # noqa: E402
 

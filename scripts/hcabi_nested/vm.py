@@ -1,0 +1,260 @@
+"""One batch: build the initramfs, run QEMU, decode the results stream as it
+arrives, write each job's results, and say what went wrong if anything did."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Optional
+
+from hcabi_conform import launcher_log
+from hcabi_conform.errors import EXIT_ERROR, EnvError
+
+from . import PROG
+from .cache import ensure_cache
+from .holder import holder_problem, rewrite_holder
+from .initramfs import build_initramfs
+from .jobs import GuestJob, Job, check_programs, rewrite_args
+from .results import PORT_NAME, Event, JobResult, ResultDecoder
+
+DEFAULT_SMP = 2
+# After the guest says "done", how long QEMU may take to power off before we kill it.
+POWEROFF_GRACE = 20.0
+
+
+def qemu_command(
+    qemu: str, kernel: Path, initrd: Path, console_log: Path, results: Path, memory_mib: int, smp: int
+) -> list[str]:
+    # One TCG thread for all vCPUs: multi-threaded TCG's emulation of nested
+    # SVM races here (kernel text-patching int3 oopses, guest triple faults
+    # near vCPU starts); single-threaded runs showed none at about the same
+    # speed on these 2-core machines.
+    return [
+        qemu,
+        "-accel", "tcg,thread=single",
+        "-cpu", "max",
+        "-smp", str(smp),
+        "-m", str(memory_mib),
+        "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+        "-kernel", str(kernel),
+        "-initrd", str(initrd),
+        "-append", "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off no_timer_check",
+        "-chardev", f"file,id=con,path={console_log}",
+        "-serial", "chardev:con",
+        "-chardev", f"file,id=res,path={results}",
+        "-device", "virtio-serial-pci,id=vser",
+        "-device", f"virtserialport,bus=vser.0,chardev=res,name={PORT_NAME}",
+    ]  # fmt: skip
+
+
+def _pdeathsig() -> None:  # pragma: no cover - runs in the child
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def _tail(path: Path, lines: int = 25) -> str:
+    try:
+        text = path.read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return "\n".join(text.replace("\r", "").splitlines()[-lines:])
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_result(out: Path, r: JobResult, job_timeout: int) -> None:
+    """NAME.serial and NAME.stderr first, NAME.status last, so a .status file
+    means the other two are complete.  A job killed by the per-job limit gets
+    no .status (it did not finish)."""
+    stderr = r.stderr
+    if r.killed:
+        stderr += f"\n{launcher_log.job_killed(job_timeout)}\n".encode()
+    _write_atomic(out / f"{r.name}.serial", r.serial)
+    _write_atomic(out / f"{r.name}.stderr", stderr)
+    if not r.killed:
+        _write_atomic(out / f"{r.name}.status", f"{r.status}\n".encode())
+
+
+def _say(msg: str) -> None:
+    print(f"{PROG}: {msg}", flush=True)
+
+
+def _warn(msg: str) -> None:
+    print(f"{PROG}: warning: {msg}", file=sys.stderr, flush=True)
+
+
+def run_batch(args: argparse.Namespace, jobs: list[Job]) -> int:
+    out = Path(args.out)
+    guest_jobs, plan = rewrite_args(jobs)
+    check_programs(plan)
+    holder_argv: Optional[tuple[str, ...]] = getattr(args, "holder_argv", None)
+    guest_holder: Optional[GuestJob] = None
+    if holder_argv and jobs:
+        why = holder_problem(holder_argv)
+        if why:
+            _warn(f"the holder cannot run in the nested VM: {why}; running the jobs without it")
+        else:
+            guest_holder = rewrite_holder(holder_argv, plan)
+    qemu = shutil.which(os.environ.get("HCABI_NESTED_QEMU", "qemu-system-x86_64"))
+    if not qemu:
+        raise EnvError("qemu-system-x86_64 not found; install qemu-system-x86 (scripts/setup-debian.sh)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for j in jobs:  # results of an earlier run must not pass for this one's
+            for ext in ("status", "serial", "stderr"):
+                (out / f"{j.name}.{ext}").unlink(missing_ok=True)
+    except OSError as exc:
+        raise EnvError(f"cannot prepare {out}: {exc.strerror}") from None
+
+    cache = ensure_cache(Path(args.cache))
+    job_timeout = max(1, int(min(args.job_timeout, args.timeout)))
+    console_log = out / "hcabi-nested.log"
+    with tempfile.TemporaryDirectory(prefix="hcabi-nested-") as tmps:
+        tmp = Path(tmps)
+        initrd, results = tmp / "initrd.cpio", tmp / "results.bin"
+        try:
+            initrd.write_bytes(build_initramfs(cache, guest_jobs, plan, job_timeout, guest_holder))
+        except OSError as exc:
+            raise EnvError(f"cannot build the initramfs: {exc.filename}: {exc.strerror}") from None
+        results.touch()
+        cmd = qemu_command(qemu, cache.kernel, initrd, console_log, results, args.memory, DEFAULT_SMP)
+        with_holder = f" with holder {shlex.join(holder_argv)}" if guest_holder and holder_argv else ""
+        _say(f"booting kernel {cache.release} under TCG for {len(jobs)} job(s){with_holder}")
+        t0 = time.monotonic()
+        qerr = open(tmp / "qemu.stderr", "w+b")
+        try:
+            proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=qerr, stderr=qerr, preexec_fn=_pdeathsig
+            )
+        except OSError as exc:
+            raise EnvError(f"cannot start {qemu}: {exc.strerror}") from None
+        decoder = ResultDecoder()
+        completed: dict[str, JobResult] = {}
+        problems: list[str] = []
+        kvm_fail: Optional[str] = None
+        kvm_up_at: Optional[float] = None
+        running: Optional[str] = None
+        timed_out = False
+        done_at: Optional[float] = None
+        holder_state = "none" if guest_holder is None else "not started"
+
+        def handle(events: list[Event]) -> None:
+            nonlocal kvm_fail, kvm_up_at, running, done_at, holder_state
+            for ev in events:
+                now = time.monotonic() - t0
+                if ev.kind == "kvm-ok":
+                    kvm_up_at = now
+                    _say(launcher_log.kvm_up(now, ev.text))
+                elif ev.kind == "kvm-fail":
+                    kvm_fail = ev.text
+                elif ev.kind == "holder-up":
+                    holder_state = "up"
+                    _say(launcher_log.holder_up(now, ev.text))
+                elif ev.kind == "holder-failed":
+                    holder_state = "failed"
+                    _warn(f"the holder did not come up: {ev.text}; running the jobs without it (see {console_log})")
+                elif ev.kind == "holder-lost":
+                    holder_state = "lost"
+                    _warn(f"the holder ended before the last job: {ev.text} (see {console_log})")
+                elif ev.kind == "holder-stopped":
+                    holder_state = "stopped" if holder_state == "up" else holder_state
+                elif ev.kind == "job-start":
+                    running = ev.text
+                elif ev.kind == "result" and ev.result:
+                    r = ev.result
+                    if r.name not in {j.name for j in jobs} or r.name in completed:
+                        problems.append(f"unexpected result for job {r.name}")
+                        continue
+                    write_result(out, r, job_timeout)
+                    completed[r.name] = r
+                    running = None
+                    _say(launcher_log.job_done(r.name, r.status, r.elapsed_ms / 1000, r.killed))
+                elif ev.kind == "done":
+                    done_at = time.monotonic()
+                elif ev.kind == "problem":
+                    problems.append(ev.text)
+                    _say(f"warning: {ev.text}")
+
+        try:
+            with open(results, "rb") as rf:
+                while True:
+                    handle(decoder.feed(rf.read()))
+                    if proc.poll() is not None:
+                        handle(decoder.feed(rf.read()))
+                        break
+                    now = time.monotonic()
+                    if now - t0 > args.timeout:
+                        timed_out = True
+                        break
+                    if done_at is not None and now - done_at > POWEROFF_GRACE:
+                        break
+                    time.sleep(0.05)
+                handle(decoder.finish())
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        elapsed = time.monotonic() - t0
+        qerr.seek(0)
+        qemu_stderr = qerr.read().decode("utf-8", "replace").strip()
+        qerr.close()
+
+    boot = f", KVM up after {kvm_up_at:.1f} s" if kvm_up_at is not None else ""
+    killed = [n for n, r in completed.items() if r.killed]
+    missing = [j.name for j in jobs if j.name not in completed]
+    if kvm_fail is None and not missing and not killed and decoder.done:
+        held = {"stopped": ", holder held KVM throughout", "failed": ", WITHOUT the holder (it failed)",
+                "lost": ", holder LOST during the batch"}.get(holder_state, "")  # fmt: skip
+        _say(launcher_log.batch_ran(len(jobs), elapsed, f"{boot}{held}; results in {out}"))
+        return 0
+
+    # Something went wrong in the environment: say what, clearly.
+    if kvm_fail is not None:
+        reason = f"KVM could not be brought up inside the nested VM: {kvm_fail}"
+    elif timed_out:
+        where = f" while job {running} ran" if running else ""
+        reason = f"the nested VM exceeded --timeout {args.timeout:g} s{where}"
+    elif killed:
+        reason = f"job(s) {', '.join(killed)} exceeded --job-timeout {job_timeout} s"
+    elif not decoder.started:
+        reason = f"the nested VM ended (QEMU exit status {proc.returncode}) before its init started"
+    elif missing:
+        where = f" during job {running}" if running else ""
+        reason = f"the nested VM ended (QEMU exit status {proc.returncode}){where} before finishing"
+    else:
+        reason = "the results stream was incomplete"
+    print(f"{launcher_log.ERROR_PREFIX}: {reason}; {len(completed) - len(killed)} of {len(jobs)} job(s) completed", file=sys.stderr)
+    if missing:
+        print(f"{PROG}: no results for: {', '.join(missing)}", file=sys.stderr)
+    for p in problems[:10]:
+        print(f"{PROG}: {p}", file=sys.stderr)
+    if guest_holder is not None and holder_state not in ("up", "stopped"):
+        print(f"{PROG}: holder: {holder_state}", file=sys.stderr)
+    if qemu_stderr and not timed_out and done_at is None:
+        print(f"{PROG}: QEMU said: {qemu_stderr.splitlines()[-1]}", file=sys.stderr)
+    tail = _tail(console_log)
+    if tail:
+        print(f"{PROG}: last lines of {console_log}:", file=sys.stderr)
+        print("\n".join("    " + ln for ln in tail.splitlines()), file=sys.stderr)
+    return EXIT_ERROR
+
