@@ -17,9 +17,12 @@
 #               set is NOT_SUPPORTED: X86.rax_upper_before_unknown_function (X86-010)
 #   ipi         IPI.SEND:other: mask 0 succeeds before the vector is checked:
 #               IPI.send_mask_zero_bad_vector (IPI-005)
-#   tlb         TLB.FLUSH:other: mask 0 before the range, and a range ending at 2^64
-#               overflows: TLB.flush_mask_zero_bad_range (TLB-004),
-#               TLB.flush_top_page_accepted (TLB-005)
+#   tlb         TLB.FLUSH:other: mask 0 before the range, a range ending at 2^64
+#               overflows, and a range canonical in 57 bits is valid:
+#               TLB.flush_mask_zero_bad_range (TLB-004),
+#               TLB.flush_top_page_accepted (TLB-005), TLB.flush_canonical_48_bits
+#               (TLB-006) and, with the width decided, TLB.flush_range_canonical_57_only
+#               (TLB-001.3)
 #   console     CONSOLE.READ:other: len 0 checks gpa:
 #               CONSOLE.read_len_zero_any_address (CONSOLE-023)
 #   vcpu        VCPU.START:other: ALREADY_STARTED before the arguments:
@@ -73,6 +76,7 @@ hcabi_conform_decision_test(ipi "IPI.SEND:other"
   FILTERS --filter "IPI.*")
 hcabi_conform_decision_test(tlb "TLB.FLUSH:other"
   FAIL "TLB.flush_mask_zero_bad_range=TLB-004" "TLB.flush_top_page_accepted=TLB-005"
+       "TLB.flush_canonical_48_bits=TLB-006" "TLB.flush_range_canonical_57_only=TLB-001.3"
   FILTERS --filter "TLB.*")
 hcabi_conform_decision_test(console "CONSOLE.READ:other"
   FAIL "CONSOLE.read_len_zero_any_address=CONSOLE-023"

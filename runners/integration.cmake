@@ -90,7 +90,7 @@ set(integ_dir "${CMAKE_BINARY_DIR}/conform-integration")
 set(integ_run "${HCABI_PYTHON}" "${HCABI_CONFORM}" run --build-dir "${CMAKE_BINARY_DIR}")
 set(integ_nested_env "HCABI_NESTED_CACHE=${HCABI_NESTED_CACHE}")
 list(GET conform_versions -1 integ_newest)
-# every test of the x86 image (the binding areas)
+# every test of the binding areas (the images x86 and general)
 set(integ_x86_filters --filter "X86.*" --filter "DISC.*" --filter "GEN.*" --filter "STATUS.*" --filter "VER.*")
 
 # hcabi_conform_fault_test(KIND FAULT FAIL TEST=REQ... MESSAGE TEST=TEXT... FILTERS --filter ...)

@@ -14,7 +14,8 @@ bool hcabi_ref_cpuid(const struct hcabi_ref *ref, uint32_t leaf, uint32_t sublea
 {
 	(void)subleaf;
 	if (leaf == ref->cpuid_base) {
-		/* DISC-002: EAX = highest leaf of the block, at least B + 1. */
+		/* DISC-002, DISC-004: EAX = the highest leaf of the block, exactly
+		 * B + 1 (the last leaf HCABI defines up to 1.2). */
 		out[0] = ref->cpuid_base + 1;
 		out[1] = (uint32_t)hcabi__core_get_le((const uint8_t *)signature, 4);
 		out[2] = (uint32_t)hcabi__core_get_le((const uint8_t *)signature + 4, 4);

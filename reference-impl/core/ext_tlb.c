@@ -7,11 +7,18 @@
 
 #define LOWER_HALF_END UINT64_C(0x0000800000000000)   /* first non-canonical */
 #define UPPER_HALF_START UINT64_C(0xFFFF800000000000) /* first upper canonical */
+/* The same with 57-bit linear addresses (5-level paging): only the test-only
+ * fault "other" uses them. */
+#define LOWER_HALF_END_57 UINT64_C(0x0100000000000000)
+#define UPPER_HALF_START_57 UINT64_C(0xFF00000000000000)
 
 /* TLB-001: [gva, gva + npages * 4096) page aligned, wholly canonical (in one
- * half of the 48-bit address space) and not overflowing. A range that ends
- * exactly at 2^64 (its last byte 0xFFFF_FFFF_FFFF_FFFF) does not overflow. */
-static bool range_valid(uint64_t gva, uint64_t npages, bool end_overflows)
+ * half of the 48-bit address space, whatever the caller's paging mode:
+ * TLB-006, since 1.2) and not overflowing. A range that ends exactly at
+ * 2^64 (its last byte 0xFFFF_FFFF_FFFF_FFFF) does not overflow. `other`:
+ * the test-only fault's reading, which 1.1 allowed and 1.2 rejects (an end
+ * at 2^64 overflows, and canonical means canonical in 57 bits). */
+static bool range_valid(uint64_t gva, uint64_t npages, bool other)
 {
 	uint64_t size, last;
 
@@ -25,8 +32,10 @@ static bool range_valid(uint64_t gva, uint64_t npages, bool end_overflows)
 	last = gva + (size - 1);
 	/* TLB-005 (since 1.2): ending at 2^64 is no overflow; the test-only
 	 * fault "other" reads it as one. */
-	if (end_overflows && last == UINT64_MAX)
+	if (other && last == UINT64_MAX)
 		return false;
+	if (other)
+		return last < LOWER_HALF_END_57 || gva >= UPPER_HALF_START_57;
 	return last < LOWER_HALF_END || gva >= UPPER_HALF_START;
 }
 

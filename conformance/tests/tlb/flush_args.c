@@ -9,10 +9,13 @@
  *    wraps around to a small index (TLB-001.1); the count comes from
  *    VCPU.GET_COUNT, so this needs VCPU (skipped without it);
  *  - with npages not zero: a gva with any of bits 11:0 set (TLB-001.2), a
- *    non-canonical gva (either side of the hole), a range that runs from the
- *    last lower-half page into the hole (TLB-001.3), a range that wraps
+ *    gva canonical in no paging mode (TLB-001.3), a range that wraps
  *    around 2^64, and a page count so large that npages * 4096 overflows
  *    (TLB-001.4) are INVALID_PARAM;
+ *  - a range that only 5-level paging makes canonical (in the hole of
+ *    48-bit addresses, or reaching into it) is INVALID_PARAM or SUCCESS
+ *    with 0 before 1.2, where "canonical" had no width; from 1.2 it is
+ *    INVALID_PARAM (TLB-006, decisions.c);
  *  - the valid edges are accepted: the last lower-half page, the first
  *    upper-half page, and, with npages 0, a gva that would be invalid (it is
  *    ignored then), each citing the part whose edge it is;
@@ -83,12 +86,8 @@ HCABI_TEST(tlb_flush_bad_range, "TLB.flush_bad_range", "TLB-001.2,TLB-001.3,TLB-
 	    {TLB_VA_SELF + 0x800, 3, "TLB-001.2", "bits 11:0 of gva = 0x800"},
 	    {0x123, 1, "TLB-001.2", "gva 0x123"},
 	    {0xFFF, 1, "TLB-001.2", "gva 0xFFF"},
-	    {0x0000800000000000ull, 1, "TLB-001.3", "the first non-canonical page"},
-	    {0xFFFF7FFFFFFFF000ull, 1, "TLB-001.3", "the last non-canonical page"},
-	    {0x1234000000000000ull, 1, "TLB-001.3", "a non-canonical gva"},
-	    {0x00007FFFFFFFF000ull, 2, "TLB-001.3", "the last lower-half page and the next"},
-	    {0x00007FFFFFFFE000ull, 1ull << 20, "TLB-001.3",
-	     "a range from the lower half into the hole"},
+	    {0x1234000000000000ull, 1, "TLB-001.3", "a gva canonical in no paging mode"},
+	    {0x0100000000000000ull, 1, "TLB-001.3", "2^56: canonical in no paging mode"},
 	    {0xFFFFFFFFFFFFF000ull, 2, "TLB-001.4", "a range wrapping around 2^64"},
 	    {0xFFFF800000000000ull, 1ull << 36, "TLB-001.4",
 	     "a range from the upper half past 2^64"},
@@ -119,6 +118,38 @@ HCABI_TEST(tlb_flush_bad_range, "TLB.flush_bad_range", "TLB-001.2,TLB-001.3,TLB-
 			  good[i].req, "FLUSH(the caller, gva 0x%llx, npages %llu: %s)",
 			  (unsigned long long)good[i].gva, (unsigned long long)good[i].npages,
 			  good[i].what);
+}
+
+/*
+ * A range that only 5-level paging makes canonical (the hole of 48-bit
+ * addresses: from 2^47 to 2^64 - 2^47). 1.0 and 1.1 say "canonical" without
+ * a width, so both INVALID_PARAM (48 bits, or the caller's 4-level paging)
+ * and SUCCESS with 0 (57 bits) conform there. From 1.2 TLB-006 gives
+ * "canonical" its width, so this test requires INVALID_PARAM (and
+ * TLB.flush_canonical_48_bits checks the same ranges against TLB-006).
+ */
+HCABI_TEST(tlb_flush_range_57, "TLB.flush_range_canonical_57_only", "TLB-001.3,X86-005",
+	   HCABI_FID_TLB_FLUSH_SINCE)
+{
+	uint64_t self = 1ull << hcabi_cpu_index();
+	bool width_decided = hcabi_spec() >= HCABI_VERSION_1_2;
+
+	for (size_t i = 0; i < tlb_canonical_57_only_count; i++) {
+		const struct tlb_range *c = &tlb_canonical_57_only[i];
+		struct hcabi_ret r = hcabi_tlb_flush(self, 0, c->gva, c->npages);
+		if (width_decided || r.status == HCABI_ERR_INVALID_PARAM)
+			check_status(r, HCABI_ERR_INVALID_PARAM, "TLB-001.3",
+				     "FLUSH(the caller, gva 0x%llx, npages 0x%llx: %s): not "
+				     "canonical in 48 bits",
+				     (unsigned long long)c->gva, (unsigned long long)c->npages,
+				     c->what);
+		else
+			check_ret(r, HCABI_SUCCESS, 0, "TLB-001.3",
+				  "FLUSH(the caller, gva 0x%llx, npages 0x%llx: %s): INVALID_PARAM "
+				  "or, canonical in 57 bits, SUCCESS with 0",
+				  (unsigned long long)c->gva, (unsigned long long)c->npages,
+				  c->what);
+	}
 }
 
 HCABI_TEST(tlb_flush_mask_zero, "TLB.flush_mask_zero_and_stopped",

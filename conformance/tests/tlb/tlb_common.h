@@ -60,4 +60,14 @@ static inline unsigned tlb_vcpu_count(void)
 	return r.status == HCABI_SUCCESS ? (unsigned)r.value : 0;
 }
 
+/* Ranges that are canonical with 57-bit linear addresses (5-level paging)
+ * but not with 48-bit ones: INVALID_PARAM from 1.2 (TLB-006), either
+ * INVALID_PARAM or SUCCESS before (flush_args.c). Defined in decisions.c. */
+struct tlb_range {
+	uint64_t gva, npages;
+	const char *what;
+};
+extern const struct tlb_range tlb_canonical_57_only[];
+extern const size_t tlb_canonical_57_only_count;
+
 #endif /* TLB_COMMON_H */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hcabi-conf-x86.elf: the x86-64 binding (X86), discovery (DISC), status
- * rules (STATUS), general argument rules (GEN) and versions (VER): the
- * requirements every HCABI implementation meets whatever extensions it
- * provides. One vCPU.
+ * hcabi-conf-x86.elf: the x86-64 binding (X86): the instructions, the
+ * registers in and out, preserved state and the CPL rule. Discovery,
+ * status, general and version rules are in hcabi-conf-general.elf. One
+ * vCPU.
  */
 #include "hcabi_test.h"
 

@@ -17,16 +17,119 @@
  * and execution must continue at the next instruction. x87 FOP/FIP/FDP are
  * not compared (the requirement names the registers, MXCSR and the control
  * and status words).
+ * Since HCABI 1.2 the same calls also check X86-011: CR0, CR3, CR4, EFER
+ * and the MSRs a guest reads (STAR, LSTAR, CSTAR, SFMASK, the FS, GS and
+ * kernel GS bases, PAT, TSC_AUX where CPUID reports RDTSCP or RDPID) are
+ * read before and after each call and must be equal. The MSRs that the
+ * runtime does not use (STAR .. SFMASK, FS base, kernel GS base, TSC_AUX,
+ * and PAT entries 4-7, which no page of the runtime selects) hold test
+ * patterns during the test, so that a hypervisor that resets one to its
+ * boot value is seen too; the runtime's own values are restored after.
  * Why: a guest kernel calls the hypervisor from any context with live
  * state in every register; an implementation that clobbers one (RCX and
  * R11 are the classic victims of SYSCALL-style paths) corrupts it silently.
+ * A control register or MSR changed behind its back (a SYSCALL entry
+ * point, the per-CPU GS base, a memory type) breaks it later, far from the
+ * call.
  */
 #include "x86_asm.h"
 #include "hcabi_calls.h"
 
 static struct x86_pctx ctx;
 
-enum aspect { GPRS, RFLAGS, FPU };
+enum aspect { GPRS, RFLAGS, FPU, CONTROL };
+
+/* ---- X86-011: control registers and MSRs ---- */
+enum ctl_kind { CTL_CR0, CTL_CR3, CTL_CR4, CTL_MSR };
+
+#define X86_MSR_PAT 0x00000277u
+
+static const struct ctl {
+	const char *name;
+	enum ctl_kind kind;
+	uint32_t msr;
+	uint64_t pattern; /* written for the test; 0: the runtime's value is kept */
+	bool tsc_aux;	  /* present only with RDTSCP or RDPID */
+} ctls[] = {
+    {"CR0", CTL_CR0, 0, 0, false},
+    {"CR3", CTL_CR3, 0, 0, false},
+    {"CR4", CTL_CR4, 0, 0, false},
+    {"EFER", CTL_MSR, HCABI_MSR_EFER, 0, false},
+    {"STAR", CTL_MSR, 0xC0000081u, 0x0023001000000000ull, false},
+    {"LSTAR", CTL_MSR, 0xC0000082u, 0xFFFFFFFF81A0B0C0ull, false},
+    {"CSTAR", CTL_MSR, 0xC0000083u, 0xFFFFFFFF81C0D0E0ull, false},
+    {"SFMASK", CTL_MSR, 0xC0000084u, 0x0000000000047700ull, false},
+    {"FS.base", CTL_MSR, HCABI_MSR_FS_BASE, 0x00007F0012345000ull, false},
+    {"GS.base", CTL_MSR, HCABI_MSR_GS_BASE, 0, false},
+    {"KernelGSbase", CTL_MSR, 0xC0000102u, 0xFFFF888001234000ull, false},
+    /* entries 4-7 WC WP WT UC; 0-3 stay as the runtime has them */
+    {"PAT", CTL_MSR, X86_MSR_PAT, 0x0004050100000000ull, false},
+    {"TSC_AUX", CTL_MSR, 0xC0000103u, 0x00000000C0FFEE05ull, true},
+};
+
+static uint64_t ctl_saved[HCABI_ARRAY_SIZE(ctls)], ctl_before[HCABI_ARRAY_SIZE(ctls)];
+static bool ctl_have_tsc_aux;
+
+static uint64_t ctl_read(const struct ctl *c)
+{
+	switch (c->kind) {
+	case CTL_CR0:
+		return hcabi_read_cr0();
+	case CTL_CR3:
+		return hcabi_read_cr3();
+	case CTL_CR4:
+		return hcabi_read_cr4();
+	default:
+		return hcabi_rdmsr(c->msr);
+	}
+}
+
+static bool ctl_present(const struct ctl *c)
+{
+	return !c->tsc_aux || ctl_have_tsc_aux;
+}
+
+/* Save the runtime's values and write the test patterns. */
+static void ctl_setup(void)
+{
+	ctl_have_tsc_aux = (hcabi_cpuid(0x80000001u, 0).edx >> 27 & 1) ||
+			   (hcabi_cpuid(7, 0).ecx >> 22 & 1);
+	for (size_t i = 0; i < HCABI_ARRAY_SIZE(ctls); i++) {
+		if (!ctl_present(&ctls[i]))
+			continue;
+		ctl_saved[i] = ctl_read(&ctls[i]);
+		if (ctls[i].msr == X86_MSR_PAT)
+			hcabi_wrmsr(X86_MSR_PAT,
+				    ctls[i].pattern | (ctl_saved[i] & 0xFFFFFFFFull));
+		else if (ctls[i].pattern)
+			hcabi_wrmsr(ctls[i].msr, ctls[i].pattern);
+	}
+	if (!ctl_have_tsc_aux)
+		test_log("no RDTSCP or RDPID: TSC_AUX is not checked");
+}
+
+static void ctl_restore(void)
+{
+	for (size_t i = 0; i < HCABI_ARRAY_SIZE(ctls); i++)
+		if (ctl_present(&ctls[i]) && ctls[i].pattern)
+			hcabi_wrmsr(ctls[i].msr, ctl_saved[i]);
+}
+
+static void ctl_snapshot(uint64_t *v)
+{
+	for (size_t i = 0; i < HCABI_ARRAY_SIZE(ctls); i++)
+		v[i] = ctl_present(&ctls[i]) ? ctl_read(&ctls[i]) : 0;
+}
+
+/* The first register or MSR that differs from ctl_before, or -1. */
+static int ctl_diff(uint64_t *after)
+{
+	ctl_snapshot(after);
+	for (size_t i = 0; i < HCABI_ARRAY_SIZE(ctls); i++)
+		if (after[i] != ctl_before[i])
+			return (int)i;
+	return -1;
+}
 
 #define YMM 512
 
@@ -123,6 +226,22 @@ static const char *fpu_diff(char *buf, size_t size)
 	return 0;
 }
 
+/* A failed check: register or MSR `name` changed across the call. */
+static void report_changed(const char *req, const struct hcabi_fn *fn, const char *insn,
+			   const char *name, uint64_t was, uint64_t is)
+{
+	check_true(false, req, "%s.%s via %s: %s was 0x%llx, is 0x%llx after", fn->ext, fn->name,
+		   insn, name, (unsigned long long)was, (unsigned long long)is);
+}
+
+/* A passed check: `what` held across the call. */
+static void report_kept(const char *req, const struct hcabi_fn *fn, const char *insn, bool irq,
+			const char *what)
+{
+	check_true(true, req, "%s.%s via %s%s: %s (status %lld)", fn->ext, fn->name, insn,
+		   irq ? " (IF=1)" : "", what, (long long)ctx.out[R_RAX]);
+}
+
 static void one_call(const struct hcabi_fn *fn, bool vmmcall, bool irq, unsigned round,
 		     enum aspect what, const char *req)
 {
@@ -154,6 +273,8 @@ static void one_call(const struct hcabi_fn *fn, bool vmmcall, bool irq, unsigned
 	setup_fpu(what);
 	fill_fpu(ctx.fpu_in, round);
 	memset(ctx.fpu_out, 0, sizeof(ctx.fpu_out));
+	if (what == CONTROL)
+		ctl_snapshot(ctl_before);
 
 	x86_preserve_call(&ctx);
 
@@ -166,20 +287,13 @@ static void one_call(const struct hcabi_fn *fn, bool vmmcall, bool irq, unsigned
 				break;
 			}
 		if (bad >= 0)
-			check_true(false, req, "%s.%s via %s: %s was 0x%llx, is 0x%llx after",
-				   fn->ext, fn->name, insn, reg_names[bad],
-				   (unsigned long long)ctx.in[bad],
-				   (unsigned long long)ctx.out[bad]);
+			report_changed(req, fn, insn, reg_names[bad], ctx.in[bad], ctx.out[bad]);
 		else if (ctx.rsp_after != ctx.rsp_before)
-			check_true(false, req, "%s.%s via %s: RSP was 0x%llx, is 0x%llx after",
-				   fn->ext, fn->name, insn, (unsigned long long)ctx.rsp_before,
-				   (unsigned long long)ctx.rsp_after);
+			report_changed(req, fn, insn, "RSP", ctx.rsp_before, ctx.rsp_after);
 		else
-			check_true(true, req,
-				   "%s.%s via %s%s: RBX RCX RSI RDI RBP RSP R8-R15 preserved, "
-				   "execution continued after the instruction (status %lld)",
-				   fn->ext, fn->name, insn, irq ? " (IF=1)" : "",
-				   (long long)ctx.out[R_RAX]);
+			report_kept(req, fn, insn, irq,
+				    "RBX RCX RSI RDI RBP RSP R8-R15 preserved, execution continued "
+				    "after the instruction");
 		break;
 	}
 	case RFLAGS: {
@@ -189,6 +303,19 @@ static void one_call(const struct hcabi_fn *fn, bool vmmcall, bool irq, unsigned
 			   "changed: 0x%llx)",
 			   fn->ext, fn->name, insn, (unsigned long long)ctx.in[R_RFLAGS],
 			   (unsigned long long)ctx.out[R_RFLAGS], (unsigned long long)changed);
+		break;
+	}
+	case CONTROL: {
+		uint64_t after[HCABI_ARRAY_SIZE(ctls)];
+		int bad = ctl_diff(after);
+		if (bad >= 0) {
+			report_changed(req, fn, insn, ctls[bad].name, ctl_before[bad], after[bad]);
+			/* the next call is compared with what it found */
+			if (ctls[bad].kind == CTL_MSR && ctls[bad].pattern)
+				hcabi_wrmsr(ctls[bad].msr, ctl_before[bad]);
+		} else {
+			report_kept(req, fn, insn, irq, "CR0 CR3 CR4 EFER and the MSRs unchanged");
+		}
 		break;
 	}
 	case FPU: {
@@ -234,4 +361,12 @@ HCABI_TEST(x86_preserve_fpu, "X86.preserve_fpu", "X86-008", HCABI_VERSION_1_0)
 	if (!hcabi_has_avx())
 		test_log("no AVX on this CPU: x87 and SSE state only");
 	every_function(FPU, "X86-008");
+}
+
+HCABI_TEST(x86_preserve_control, "X86.preserve_control_registers_and_msrs", "X86-011",
+	   HCABI_VERSION_1_2)
+{
+	ctl_setup();
+	every_function(CONTROL, "X86-011");
+	ctl_restore();
 }

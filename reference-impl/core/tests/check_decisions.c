@@ -58,12 +58,17 @@ START_TEST(ipi_mask_zero_bad_vector)
 }
 END_TEST
 
-/* TLB-004 and TLB-005. */
+/* TLB-004, TLB-005 and TLB-006. */
 START_TEST(tlb_mask_zero_and_top_page)
 {
 	unsigned before = fake_count(hx.fake, FOP_TLB_FLUSH, UINT32_MAX);
 	STATUS(CALL(0, HCABI_FID_TLB_FLUSH, 0, 0, 0x1001, 1), HCABI_ERR_INVALID_PARAM);
 	OK(CALL(0, HCABI_FID_TLB_FLUSH, 1, 0, 0xFFFFFFFFFFFFF000ull, 1), 0);
+	/* canonical only with 57-bit addresses */
+	STATUS(CALL(0, HCABI_FID_TLB_FLUSH, 1, 0, 0x0000800000000000ull, 1),
+	       HCABI_ERR_INVALID_PARAM);
+	STATUS(CALL(0, HCABI_FID_TLB_FLUSH, 1, 0, 0xFF00000000000000ull, 1),
+	       HCABI_ERR_INVALID_PARAM);
 	ck_assert_uint_eq(fake_count(hx.fake, FOP_TLB_FLUSH, UINT32_MAX) - before, 1);
 	before = fake_count(hx.fake, FOP_TLB_FLUSH, UINT32_MAX);
 	other("TLB.FLUSH");
@@ -73,6 +78,12 @@ START_TEST(tlb_mask_zero_and_top_page)
 	/* the one below the top is valid in both readings */
 	OK(CALL(0, HCABI_FID_TLB_FLUSH, 1, 0, 0xFFFFFFFFFFFFE000ull, 1), 0);
 	ck_assert_uint_eq(fake_count(hx.fake, FOP_TLB_FLUSH, UINT32_MAX) - before, 1);
+	/* the 57-bit reading: valid there, not canonical in either */
+	OK(CALL(0, HCABI_FID_TLB_FLUSH, 1, 0, 0x0000800000000000ull, 1), 0);
+	OK(CALL(0, HCABI_FID_TLB_FLUSH, 1, 0, 0xFF00000000000000ull, 1), 0);
+	STATUS(CALL(0, HCABI_FID_TLB_FLUSH, 1, 0, 0x0100000000000000ull, 1),
+	       HCABI_ERR_INVALID_PARAM);
+	ck_assert_uint_eq(fake_count(hx.fake, FOP_TLB_FLUSH, UINT32_MAX) - before, 3);
 }
 END_TEST
 

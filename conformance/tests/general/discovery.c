@@ -55,3 +55,19 @@ HCABI_TEST(disc_interface_leaf, "DISC.interface_leaf", "DISC-003.1,DISC-003.2", 
 	check_eq_u64(r.ecx, 0, "DISC-003.2", "leaf 0x%x ECX (reserved)", b + 1);
 	check_eq_u64(r.edx, 0, "DISC-003.2", "leaf 0x%x EDX (reserved)", b + 1);
 }
+
+/*
+ * Since HCABI 1.2: DISC-004. Leaf B reports exactly B + 1, the last leaf
+ * that HCABI defines up to 1.2 (DISC-002.2 accepted any leaf of the block
+ * from B + 1 on). Leaves past it are not part of HCABI and are not read.
+ * Why: a later version that adds leaf B + 2 tells its guests through this
+ * value; a hypervisor that reports more leaves than the version defines
+ * makes such a guest read a leaf that means something else.
+ */
+HCABI_TEST(disc_top_leaf, "DISC.top_leaf_exact", "DISC-004", HCABI_VERSION_1_2)
+{
+	uint32_t b = hcabi_disc.base;
+
+	check_eq_u64(hcabi_cpuid(b, 0).eax, b + 1, "DISC-004",
+		     "leaf 0x%x EAX (the highest leaf of the block)", b);
+}
