@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "arch/x86_64/hcabi_pvh.h"
+#include "pvh.h"
 #include "refvmm.h"
 
 #define RAM (4ull << 20)
