@@ -12,27 +12,29 @@
  * E820-style memory map.
  *
  * Freestanding: stdint.h only, no Xen header, nothing of the host or the
- * guest (docs/internals.md, "Protocols both sides speak").
+ * guest (docs/internals.md, "Protocols both sides speak"). Assembly may
+ * include it for the constants (they carry no C suffix for that reason).
  */
 #ifndef HCABI_PVH_H
 #define HCABI_PVH_H
 
-#include <stdint.h>
-
 /* ELF note type (name "Xen") of the 32-bit physical entry point. */
-#define HCABI_PVH_ELFNOTE_PHYS32_ENTRY 18u
+#define HCABI_PVH_ELFNOTE_PHYS32_ENTRY 18
 
 /* hcabi_pvh_start_info.magic */
-#define HCABI_PVH_START_MAGIC 0x336ec578u
+#define HCABI_PVH_START_MAGIC 0x336ec578
 
 /* hcabi_pvh_memmap_entry.type (the E820 types) */
-#define HCABI_PVH_MEMMAP_RAM 1u
-#define HCABI_PVH_MEMMAP_RESERVED 2u
-#define HCABI_PVH_MEMMAP_ACPI 3u
-#define HCABI_PVH_MEMMAP_NVS 4u
-#define HCABI_PVH_MEMMAP_UNUSABLE 5u
-#define HCABI_PVH_MEMMAP_DISABLED 6u
-#define HCABI_PVH_MEMMAP_PMEM 7u
+#define HCABI_PVH_MEMMAP_RAM 1
+#define HCABI_PVH_MEMMAP_RESERVED 2
+#define HCABI_PVH_MEMMAP_ACPI 3
+#define HCABI_PVH_MEMMAP_NVS 4
+#define HCABI_PVH_MEMMAP_UNUSABLE 5
+#define HCABI_PVH_MEMMAP_DISABLED 6
+#define HCABI_PVH_MEMMAP_PMEM 7
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
 
 /* Xen's struct hvm_start_info (version 1 adds memmap_paddr and
  * memmap_entries). All addresses are guest-physical. */
@@ -59,5 +61,7 @@ struct hcabi_pvh_memmap_entry {
 
 _Static_assert(sizeof(struct hcabi_pvh_start_info) == 56, "PVH start info layout");
 _Static_assert(sizeof(struct hcabi_pvh_memmap_entry) == 24, "PVH memory map entry layout");
+
+#endif /* __ASSEMBLER__ */
 
 #endif /* HCABI_PVH_H */

@@ -29,7 +29,8 @@ struct hcabi__image *hcabi__arch_image_load(const char *path, uint64_t ram_size,
 void hcabi__arch_image_free(struct hcabi__image *img);
 
 /* ---- the VM -------------------------------------------------------------- */
-/* Create the VM: guest RAM (sets vm->ram, vm->ram_size = opts->mem_size),
+/* Create the VM: guest RAM (sets vm->ram, vm->ram_base, vm->ram_size =
+ * opts->mem_size),
  * interrupt controller, the hypercall intercept; vm->arch. -1 + err. */
 int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen);
 /* Create vCPU v (v->index, v->vm set); v->arch. -1 + err. */

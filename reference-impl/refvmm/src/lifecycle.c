@@ -34,7 +34,7 @@ struct hcabi_ref *hcabi__core_create(struct hcabi__vm *vm, const struct hcabi__o
 	const char *cerr = NULL;
 
 	*status = HCABI__EXIT_HOST;
-	ram_range.base = 0;
+	ram_range.base = HCABI__ARCH_RAM_BASE;
 	ram_range.size = opts->mem_size;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.vcpu_count = opts->vcpus;

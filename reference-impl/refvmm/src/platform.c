@@ -4,7 +4,8 @@
  * needs from the VMM. Architecture-neutral: what touches the vCPUs or the
  * interrupt controller goes through the backend (arch.h).
  *
- *  - guest memory: one private anonymous mapping, GPA 0 .. --memory; every
+ *  - guest memory: one private anonymous mapping of --memory bytes from
+ *    the backend's RAM base (arch_defs.h; GPA 0 on x86-64); every
  *    range is checked without overflow; MEM.RELEASE is madvise(DONTNEED),
  *    after which KVM's MMU notifier drops the mappings and pages read zero;
  *  - interrupts: the backend's interrupt controller (hcabi__inject_irq);
@@ -33,42 +34,48 @@
 #include "clock.h"
 #include "refvmm.h"
 
-static bool in_ram(const struct hcabi__vm *vm, uint64_t gpa, uint64_t len)
+/* ---- memory ----------------------------------------------------------------- */
+/* The host address of guest RAM [gpa, gpa + len), or NULL if any byte of it
+ * is not RAM ([ram_base, ram_base + ram_size)); checked without overflow. */
+static uint8_t *ram_at(const struct hcabi__vm *vm, uint64_t gpa, uint64_t len)
 {
-	return gpa <= vm->ram_size && len <= vm->ram_size - gpa;
+	uint64_t off = gpa - vm->ram_base;
+	if (gpa < vm->ram_base || off > vm->ram_size || len > vm->ram_size - off)
+		return NULL;
+	return vm->ram + off;
 }
 
-/* ---- memory ----------------------------------------------------------------- */
 static int op_mem_read(void *ctx, uint64_t gpa, void *dst, size_t len)
 {
-	struct hcabi__vm *vm = ctx;
-	if (!in_ram(vm, gpa, len))
+	uint8_t *p = ram_at(ctx, gpa, len);
+	if (!p)
 		return HCABI_REF_PERR_FAULT;
 	if (len)
-		memcpy(dst, vm->ram + gpa, len);
+		memcpy(dst, p, len);
 	return HCABI_REF_POK;
 }
 
 static int op_mem_write(void *ctx, uint64_t gpa, const void *src, size_t len)
 {
-	struct hcabi__vm *vm = ctx;
-	if (!in_ram(vm, gpa, len))
+	uint8_t *p = ram_at(ctx, gpa, len);
+	if (!p)
 		return HCABI_REF_PERR_FAULT;
 	if (len)
-		memcpy(vm->ram + gpa, src, len);
+		memcpy(p, src, len);
 	return HCABI_REF_POK;
 }
 
 static int op_mem_release(void *ctx, uint64_t gpa, uint64_t npages)
 {
-	struct hcabi__vm *vm = ctx;
 	uint64_t len;
+	uint8_t *p;
 	if (gpa % HCABI__PAGE_SIZE || npages > UINT64_MAX / HCABI__PAGE_SIZE)
 		return HCABI_REF_PERR_FAULT;
 	len = npages * HCABI__PAGE_SIZE;
-	if (!in_ram(vm, gpa, len))
+	p = ram_at(ctx, gpa, len);
+	if (!p)
 		return HCABI_REF_PERR_FAULT;
-	if (len && madvise(vm->ram + gpa, len, MADV_DONTNEED) != 0)
+	if (len && madvise(p, len, MADV_DONTNEED) != 0)
 		return HCABI_REF_PERR_HOST;
 	return HCABI_REF_POK;
 }

@@ -159,7 +159,8 @@ struct hcabi__vm {
 	const struct hcabi__opts *opts;
 	const struct hcabi__image *image;
 	struct hcabi__arch_vm *arch;
-	uint8_t *ram; /* GPA 0 .. ram_size, mapped by the backend */
+	uint8_t *ram;	   /* guest RAM, mapped by the backend */
+	uint64_t ram_base; /* its GPA (HCABI__ARCH_RAM_BASE) */
 	uint64_t ram_size;
 	uint32_t nvcpus;
 	struct hcabi__vcpu *vcpus;

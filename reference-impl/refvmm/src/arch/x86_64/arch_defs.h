@@ -10,6 +10,8 @@
 /* Highest vCPU count: APIC IDs equal vCPU indexes, and 0xFF is the xAPIC
  * broadcast destination, so the last usable physical APIC ID is 254. */
 #define HCABI__MAX_VCPUS 255u
+/* Guest RAM is one range from this GPA (the PVH memory map says so). */
+#define HCABI__ARCH_RAM_BASE 0ull
 /* RAM from GPA 0 stays below the TSS and identity-map pages that KVM needs
  * on Intel hosts without unrestricted guest (0xfffbc000). */
 #define HCABI__MAX_RAM (3ull << 30)

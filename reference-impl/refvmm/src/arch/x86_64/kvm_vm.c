@@ -111,6 +111,7 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 		return hcabi__fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 	a->run_size = (size_t)r;
 
+	vm->ram_base = HCABI__ARCH_RAM_BASE;
 	vm->ram_size = vm->opts->mem_size;
 	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -127,7 +128,7 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 	}
 	memset(&mr, 0, sizeof(mr));
 	mr.slot = 0;
-	mr.guest_phys_addr = 0;
+	mr.guest_phys_addr = vm->ram_base;
 	mr.memory_size = vm->ram_size;
 	mr.userspace_addr = (uint64_t)(uintptr_t)vm->ram;
 	if (hcabi__x86_ioctl(a->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
