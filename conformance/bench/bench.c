@@ -65,13 +65,13 @@ static uint64_t parse_u64(const char *s, bool *ok)
 static void parse_cmdline(void)
 {
 	uint64_t si_gpa = hcabi_start_info();
-	const struct ext__hvm_start_info *si;
+	const struct hcabi_pvh_start_info *si;
 	const char *cl;
 
 	if (!si_gpa || si_gpa >= (4ull << 30))
 		return;
-	si = (const struct ext__hvm_start_info *)(uintptr_t)si_gpa;
-	if (si->magic != EXT__HVM_START_MAGIC || !si->cmdline_paddr ||
+	si = (const struct hcabi_pvh_start_info *)(uintptr_t)si_gpa;
+	if (si->magic != HCABI_PVH_START_MAGIC || !si->cmdline_paddr ||
 	    si->cmdline_paddr >= (4ull << 30))
 		return;
 	cl = (const char *)(uintptr_t)si->cmdline_paddr;

@@ -41,6 +41,7 @@ from .model import Ending
 from .procs import _Proc, cap_file, run_parallel, run_process
 from .procs import kill_live_processes  # noqa: F401  (the CLI takes it from here)
 from .protocol import file_tail_line
+from .refvmm_exits import refvmm_exit_events
 from .versions import Version
 
 KVM_GET_API_VERSION = 0xAE00  # _IO(KVMIO, 0x00)
@@ -174,7 +175,7 @@ def classify_refvmm(rc: int, stderr: Path) -> Ending:
     code = int(code_match.group(1), 0) if code_match else None
     if rc & 1:
         return Ending("exit", f"the guest wrote {rc >> 1} to isa-debug-exit ({detail})", status=rc, code=rc >> 1)
-    kinds = {0: "shutdown", 2: "vmm-usage", 4: "host-error", 6: "fault", 8: "timeout", 10: "reboot", 12: "crash"}
+    kinds = refvmm_exit_events()
     kind = kinds.get(rc, "fault")
     if kind == "fault" and rc not in kinds:
         detail = f"unexpected exit status {rc} ({detail})"

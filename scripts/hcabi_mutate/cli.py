@@ -23,7 +23,7 @@ from . import gen
 from . import run as R
 
 PROG = "hcabi-mutate"
-DEFAULT_FILES = ("reference-impl/core/*.c", "reference-impl/refvmm/src/*.c")
+DEFAULT_FILES = ("reference-impl/core/*.c", "reference-impl/refvmm/src/*.c", "reference-impl/refvmm/src/arch/*/*.c")
 STATUSES = ("killed", "killed-error", "survived", "not-reached", "stillborn", "identical")
 
 

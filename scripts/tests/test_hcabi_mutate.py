@@ -23,7 +23,7 @@ from hcabi_mutate import run as R  # noqa: E402
 
 REQS = json.loads((ROOT / "spec" / "generated" / "requirements.json").read_text(encoding="utf-8"))
 PERMITTED = gen.permitted_statuses(REQS)
-REAL_FILES = sorted(p.relative_to(ROOT).as_posix() for g in ("reference-impl/core/*.c", "reference-impl/refvmm/src/*.c") for p in ROOT.glob(g))
+REAL_FILES = sorted(p.relative_to(ROOT).as_posix() for g in ("reference-impl/core/*.c", "reference-impl/refvmm/src/*.c", "reference-impl/refvmm/src/arch/*/*.c") for p in ROOT.glob(g))
 
 
 def mutants(src: str, refvmm: bool = False, rel: str = "x.c") -> list[gen.Mutant]:

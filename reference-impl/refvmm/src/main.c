@@ -20,13 +20,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arch.h"
+#include "clock.h"
 #include "refvmm.h"
 
 static const char usage_text[] =
     "usage: hcabi-refvmm [OPTIONS] IMAGE.elf\n"
     "\n"
-    "Boot an ELF64 guest by the PVH protocol under KVM and serve its HCABI\n"
-    "hypercalls (VMCALL/VMMCALL) with the reference implementation.\n"
+    "Boot " HCABI__ARCH_BOOT_TEXT " under KVM and serve its HCABI\n"
+    "hypercalls (" HCABI__ARCH_HCALL_TEXT ") with the reference implementation.\n"
     "\n"
     "options:\n"
     "  --vcpus N             vCPUs (default 1); vCPU 0 boots, the others wait\n"
@@ -60,17 +62,21 @@ static const char usage_text[] =
     "                        wrong implementation. Repeatable.\n"
     "  --help                this text\n"
     "\n"
-    "exit status:\n"
-    "  0   the guest called SYSTEM.SHUTDOWN\n"
-    "  odd (v << 1) | 1 when the guest wrote v to isa-debug-exit (port 0xf4)\n"
-    "  2   usage error\n"
-    "  4   host error (no /dev/kvm, missing KVM capability, bad image)\n"
-    "  6   guest fault (triple fault, KVM internal error, unhandled exit)\n"
-    "  8   --timeout expired\n"
-    "  10  SYSTEM.REBOOT with --no-reboot\n"
-    "  12  SYSTEM.CRASH\n"
-    "  128+N  stopped by signal N (SIGINT, SIGTERM, SIGHUP)\n"
-    "The last line on stderr says what happened.\n";
+    "\n";
+
+/* --help's exit statuses: exit_statuses.def, then the two computed ones. */
+static void print_usage(void)
+{
+	fputs(usage_text, stdout);
+	fputs("exit status:\n", stdout);
+#define HCABI__EXIT_STATUS(name, status, event, text) printf("  %-3d %s\n", status, text);
+#include "exit_statuses.def"
+#undef HCABI__EXIT_STATUS
+	fputs("  odd (v << 1) | 1 when the guest wrote v to isa-debug-exit\n"
+	      "  128+N  stopped by signal N (SIGINT, SIGTERM, SIGHUP)\n"
+	      "The last line on stderr says what happened.\n",
+	      stdout);
+}
 
 volatile sig_atomic_t hcabi__stop_signal;
 
@@ -248,7 +254,7 @@ static void parse_args(int argc, char **argv, struct hcabi__opts *o)
 			extensions = optarg;
 			break;
 		case OPT_HELP:
-			fputs(usage_text, stdout);
+			print_usage();
 			fflush(stdout);
 			exit(0);
 		case ':':
@@ -272,7 +278,7 @@ int main(int argc, char **argv)
 {
 	static struct hcabi__vm vm; /* the core's platform context: fixed address */
 	struct hcabi__opts opts;
-	struct hcabi__image image;
+	struct hcabi__image *image;
 	struct hcabi_ref *ref;
 	int status = HCABI__EXIT_HOST;
 	const char *serr = NULL;
@@ -302,9 +308,10 @@ int main(int argc, char **argv)
 	    hcabi__console_input_open(opts.console_input_path, &serr) != 0)
 		die(HCABI__EXIT_HOST, "error: cannot read --console-input %s: %s",
 		    opts.console_input_path, serr);
-	if (hcabi__image_load_file(&image, opts.image_path, opts.mem_size, err, sizeof(err)) != 0)
+	image = hcabi__arch_image_load(opts.image_path, opts.mem_size, err, sizeof(err));
+	if (!image)
 		die(HCABI__EXIT_HOST, "error: %s", err);
-	if (hcabi__kvm_probe(&max_vcpus, err, sizeof(err)) != 0)
+	if (hcabi__arch_probe(&max_vcpus, err, sizeof(err)) != 0)
 		die(HCABI__EXIT_HOST, "error: %s", err);
 	if (opts.vcpus > max_vcpus)
 		usage_error("--vcpus %u is more than this host's KVM allows (%u)", opts.vcpus,
@@ -318,7 +325,7 @@ int main(int argc, char **argv)
 	for (;;) {
 		struct hcabi__end end;
 
-		if (hcabi__vm_create(&vm, &opts, &image, ref, err, sizeof(err)) != 0)
+		if (hcabi__vm_create(&vm, &opts, image, ref, err, sizeof(err)) != 0)
 			die(HCABI__EXIT_HOST, "error: %s", err);
 		boots++;
 		if (!hcabi__vm_run(&vm, deadline, &end)) {

@@ -1,28 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * platform.c - struct hcabi_platform_ops of hcabi-refvmm: what the core
- * needs from the VMM, on KVM.
+ * needs from the VMM. Architecture-neutral: what touches the vCPUs or the
+ * interrupt controller goes through the backend (arch.h).
  *
- *  - guest memory: one private anonymous mapping, GPA 0 .. --memory; every
+ *  - guest memory: one private anonymous mapping of --memory bytes from
+ *    the backend's RAM base (arch_defs.h; GPA 0 on x86-64); every
  *    range is checked without overflow; MEM.RELEASE is madvise(DONTNEED),
  *    after which KVM's MMU notifier drops the mappings and pages read zero;
- *  - interrupts: KVM_SIGNAL_MSI, fixed delivery, physical destination =
- *    APIC ID = vCPU index; KVM sets the IRR before the ioctl returns;
- *  - timers: one thread, per-vCPU deadline, pthread_cond_timedwait on
- *    CLOCK_MONOTONIC (the clock of clock_monotonic_ns); a timer fires only
- *    once the clock has reached its deadline. A periodic timer
- *    (TIME.SET_PERIODIC) injects at each grid point first + k * period and
- *    then moves to the first grid point after the current time, so a late
- *    wake-up (a stall) injects once, not a burst, and the grid never
- *    drifts; a tick due while the previous one is still pending in the IRR
- *    merges with it in KVM's LAPIC (an edge vector already set in IRR);
+ *  - interrupts: the backend's interrupt controller (hcabi__inject_irq);
+ *  - timers: timer.c;
  *  - block/kick: the vCPU thread waits on its condition variable; a kick
  *    and an injected interrupt are remembered until the next block, which
- *    they end at once; an interrupt found pending in the LAPIC IRR (other
- *    sources: the guest's own IPIs; checked at the start and every 10 ms)
- *    ends it too;
- *  - TLB flush: the target thread is kicked out of KVM_RUN, flushes its own
- *    TLB (see hcabi__vcpu_flush_tlb_self) and acknowledges; the caller
+ *    they end at once; an interrupt found pending in the interrupt
+ *    controller (other sources: the guest's own IPIs; checked at the start
+ *    and every 10 ms) ends it too;
+ *  - TLB flush: a request to the target's thread (vmstate.c); the caller
  *    waits, serving flush requests aimed at itself meanwhile;
  *  - steal: run_delay of the vCPU thread from /proc/self/task/TID/schedstat.
  */
@@ -33,64 +26,56 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "arch.h"
+#include "clock.h"
 #include "refvmm.h"
 
-uint64_t hcabi__now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static struct timespec to_ts(uint64_t ns)
-{
-	struct timespec ts;
-	ts.tv_sec = (time_t)(ns / 1000000000ull);
-	ts.tv_nsec = (long)(ns % 1000000000ull);
-	return ts;
-}
-
-static bool in_ram(const struct hcabi__vm *vm, uint64_t gpa, uint64_t len)
-{
-	return gpa <= vm->ram_size && len <= vm->ram_size - gpa;
-}
-
 /* ---- memory ----------------------------------------------------------------- */
+/* The host address of guest RAM [gpa, gpa + len), or NULL if any byte of it
+ * is not RAM ([ram_base, ram_base + ram_size)); checked without overflow. */
+static uint8_t *ram_at(const struct hcabi__vm *vm, uint64_t gpa, uint64_t len)
+{
+	uint64_t off = gpa - vm->ram_base;
+	if (gpa < vm->ram_base || off > vm->ram_size || len > vm->ram_size - off)
+		return NULL;
+	return vm->ram + off;
+}
+
 static int op_mem_read(void *ctx, uint64_t gpa, void *dst, size_t len)
 {
-	struct hcabi__vm *vm = ctx;
-	if (!in_ram(vm, gpa, len))
+	uint8_t *p = ram_at(ctx, gpa, len);
+	if (!p)
 		return HCABI_REF_PERR_FAULT;
 	if (len)
-		memcpy(dst, vm->ram + gpa, len);
+		memcpy(dst, p, len);
 	return HCABI_REF_POK;
 }
 
 static int op_mem_write(void *ctx, uint64_t gpa, const void *src, size_t len)
 {
-	struct hcabi__vm *vm = ctx;
-	if (!in_ram(vm, gpa, len))
+	uint8_t *p = ram_at(ctx, gpa, len);
+	if (!p)
 		return HCABI_REF_PERR_FAULT;
 	if (len)
-		memcpy(vm->ram + gpa, src, len);
+		memcpy(p, src, len);
 	return HCABI_REF_POK;
 }
 
 static int op_mem_release(void *ctx, uint64_t gpa, uint64_t npages)
 {
-	struct hcabi__vm *vm = ctx;
 	uint64_t len;
+	uint8_t *p;
 	if (gpa % HCABI__PAGE_SIZE || npages > UINT64_MAX / HCABI__PAGE_SIZE)
 		return HCABI_REF_PERR_FAULT;
 	len = npages * HCABI__PAGE_SIZE;
-	if (!in_ram(vm, gpa, len))
+	p = ram_at(ctx, gpa, len);
+	if (!p)
 		return HCABI_REF_PERR_FAULT;
-	if (len && madvise(vm->ram + gpa, len, MADV_DONTNEED) != 0)
+	if (len && madvise(p, len, MADV_DONTNEED) != 0)
 		return HCABI_REF_PERR_HOST;
 	return HCABI_REF_POK;
 }
@@ -101,25 +86,11 @@ static struct hcabi__vcpu *vcpu_of(struct hcabi__vm *vm, uint32_t index)
 	return index < vm->nvcpus ? &vm->vcpus[index] : NULL;
 }
 
-/* Serve flush requests aimed at `self` while it waits for something else
- * (two vCPUs flushing each other must not deadlock). vm->lock held. */
-static void serve_self_locked(struct hcabi__vm *vm, struct hcabi__vcpu *self)
-{
-	while (self && !vm->ending && self->flush_req != self->flush_ack) {
-		uint64_t seq = self->flush_req;
-		pthread_mutex_unlock(&vm->lock);
-		(void)hcabi__vcpu_flush_tlb_self(self);
-		pthread_mutex_lock(&vm->lock);
-		self->flush_ack = seq;
-		hcabi__notify_all_locked(vm);
-	}
-}
-
 /* Wait on the caller's condition variable (or the main one for a thread
  * that is not a vCPU) until `deadline`; vm->lock held. */
 static void wait_locked(struct hcabi__vm *vm, struct hcabi__vcpu *self, uint64_t deadline)
 {
-	struct timespec ts = to_ts(deadline);
+	struct timespec ts = hcabi__to_ts(deadline);
 	pthread_cond_timedwait(self ? &self->cv : &vm->main_cv, &vm->lock, &ts);
 }
 
@@ -141,7 +112,7 @@ static int op_vcpu_start(void *ctx, uint32_t index, const struct hcabi_vcpu_boot
 			pthread_mutex_unlock(&vm->lock);
 			return HCABI_REF_PERR_STATE;
 		}
-		serve_self_locked(vm, self);
+		hcabi__serve_flushes_locked(self);
 		wait_locked(vm, self, hcabi__now_ns() + 10000000ull);
 	}
 	if (vm->ending) {
@@ -151,7 +122,7 @@ static int op_vcpu_start(void *ctx, uint32_t index, const struct hcabi_vcpu_boot
 	pthread_mutex_unlock(&vm->lock);
 
 	/* The target thread is parked and issues no ioctl until it is woken. */
-	r = hcabi__vcpu_setup_long_mode(t, bs);
+	r = hcabi__arch_vcpu_reset(t, bs);
 	if (r < 0) {
 		hcabi__log("warning: cannot start vcpu %u: %s", index, strerror(errno));
 		return HCABI_REF_PERR_HOST;
@@ -169,21 +140,6 @@ static int op_vcpu_start(void *ctx, uint32_t index, const struct hcabi_vcpu_boot
 	pthread_cond_broadcast(&t->cv);
 	pthread_mutex_unlock(&vm->lock);
 	return HCABI_REF_POK;
-}
-
-/* Is an interrupt pending in the vCPU's LAPIC IRR? Own thread only. */
-static bool irr_pending(struct hcabi__vcpu *v)
-{
-	struct kvm_lapic_state ls;
-	if (ioctl(v->fd, KVM_GET_LAPIC, &ls) < 0)
-		return false;
-	for (unsigned i = 0; i < 8; i++) {
-		uint32_t irr;
-		memcpy(&irr, &ls.regs[0x200 + 0x10 * i], 4);
-		if (irr)
-			return true;
-	}
-	return false;
 }
 
 /* 1: woken (a kick or an interrupt, remembered or new, or one found
@@ -206,7 +162,7 @@ static int op_vcpu_block(void *ctx, uint32_t index, uint64_t deadline_ns)
 	}
 	pthread_mutex_unlock(&vm->lock);
 	/* Interrupts from elsewhere (the guest's own LAPIC IPIs) end it too. */
-	if (t == self && irr_pending(t))
+	if (t == self && hcabi__arch_irq_pending(t))
 		return 1;
 
 	pthread_mutex_lock(&vm->lock);
@@ -223,22 +179,22 @@ static int op_vcpu_block(void *ctx, uint32_t index, uint64_t deadline_ns)
 			break;
 		}
 		if (t->flush_req != t->flush_ack && t == self) {
-			serve_self_locked(vm, self);
+			hcabi__serve_flushes_locked(self);
 			continue;
 		}
 		now = hcabi__now_ns();
 		if (now >= deadline_ns)
 			break;
-		until = now + 10000000ull; /* re-check the IRR every 10 ms */
+		until = now + 10000000ull; /* re-check for interrupts every 10 ms */
 		if (deadline_ns < until)
 			until = deadline_ns;
 		{
-			struct timespec ts = to_ts(until);
+			struct timespec ts = hcabi__to_ts(until);
 			int r = pthread_cond_timedwait(&t->cv, &vm->lock, &ts);
 			if (r == ETIMEDOUT && t == self && hcabi__now_ns() < deadline_ns) {
 				bool p;
 				pthread_mutex_unlock(&vm->lock);
-				p = irr_pending(t);
+				p = hcabi__arch_irq_pending(t);
 				pthread_mutex_lock(&vm->lock);
 				if (p) {
 					woken = 1;
@@ -273,131 +229,24 @@ static void op_vcpu_yield(void *ctx, uint32_t index, uint32_t target)
 }
 
 /* ---- interrupts ---------------------------------------------------------------- */
-int hcabi__inject_irq(struct hcabi__vm *vm, uint32_t index, uint8_t vector)
-{
-	struct hcabi__vcpu *t = vcpu_of(vm, index);
-	struct kvm_msi msi;
-	int r;
-
-	if (!t)
-		return HCABI_REF_PERR_STATE;
-	memset(&msi, 0, sizeof(msi));
-	/* physical destination mode, no redirection hint */
-	msi.address_lo = 0xfee00000u | (index << 12);
-	msi.address_hi = 0;
-	/* fixed delivery, edge, assert */
-	msi.data = vector | (1u << 14);
-	do {
-		r = ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi);
-	} while (r < 0 && errno == EINTR);
-	/* r > 0: delivered; 0: coalesced or refused by the LAPIC (e.g. the
-	 * guest disabled it); -1/EPERM: no LAPIC matched. The guest's
-	 * configuration decides those, as on hardware. */
-	if (r < 0 && errno != EPERM)
-		return HCABI_REF_PERR_HOST;
-	pthread_mutex_lock(&vm->lock);
-	t->wake_pending = true;
-	pthread_cond_broadcast(&t->cv);
-	pthread_mutex_unlock(&vm->lock);
-	return HCABI_REF_POK;
-}
-
 static int op_inject_irq(void *ctx, uint32_t index, uint8_t vector)
 {
 	return hcabi__inject_irq(ctx, index, vector);
 }
 
-/* ---- timers -------------------------------------------------------------------- */
-
-/* The first point of the grid deadline + k * period (k >= 1) after now,
- * given deadline <= now and period > 0; UINT64_MAX (never) when it lies
- * beyond 2^64 - 1, where the grid ends. */
-static uint64_t next_grid_point(uint64_t deadline, uint64_t period, uint64_t now)
-{
-	uint64_t k = (now - deadline) / period + 1;
-	if (k > (UINT64_MAX - deadline) / period)
-		return UINT64_MAX;
-	return deadline + k * period;
-}
-
-static void *timer_thread(void *arg)
-{
-	struct hcabi__vm *vm = arg;
-
-	pthread_mutex_lock(&vm->timer_lock);
-	while (!vm->timer_stop) {
-		uint64_t now = hcabi__now_ns();
-		uint64_t next = UINT64_MAX;
-		for (uint32_t i = 0; i < vm->nvcpus; i++) {
-			struct hcabi__vcpu *v = &vm->vcpus[i];
-			if (!v->timer_armed)
-				continue;
-			if (v->timer_deadline <= now) {
-				(void)hcabi__inject_irq(vm, i, v->timer_vector);
-				if (!v->timer_period) {
-					v->timer_armed = false;
-					continue;
-				}
-				/* TIME-041: the next grid point after now; the
-				 * ones passed meanwhile merge into this injection */
-				v->timer_deadline =
-				    next_grid_point(v->timer_deadline, v->timer_period, now);
-			}
-			if (v->timer_deadline < next)
-				next = v->timer_deadline;
-		}
-		if (next == UINT64_MAX) {
-			pthread_cond_wait(&vm->timer_cv, &vm->timer_lock);
-		} else {
-			struct timespec ts = to_ts(next);
-			pthread_cond_timedwait(&vm->timer_cv, &vm->timer_lock, &ts);
-		}
-	}
-	pthread_mutex_unlock(&vm->timer_lock);
-	return NULL;
-}
-
-int hcabi__timer_start(struct hcabi__vm *vm)
-{
-	vm->timer_stop = false;
-	if (pthread_create(&vm->timer_thread, NULL, timer_thread, vm) != 0)
-		return -1;
-	vm->timer_started = true;
-	return 0;
-}
-
-void hcabi__timer_stop(struct hcabi__vm *vm)
-{
-	if (!vm->timer_started)
-		return;
-	pthread_mutex_lock(&vm->timer_lock);
-	vm->timer_stop = true;
-	pthread_cond_broadcast(&vm->timer_cv);
-	pthread_mutex_unlock(&vm->timer_lock);
-	pthread_join(vm->timer_thread, NULL);
-	vm->timer_started = false;
-}
-
+/* ---- timers (timer.c) -------------------------------------------------------- */
 static int op_timer_arm(void *ctx, uint32_t index, uint64_t deadline_ns, uint8_t vector)
 {
 	struct hcabi__vm *vm = ctx;
 	struct hcabi__vcpu *t = vcpu_of(vm, index);
 	if (!t)
 		return HCABI_REF_PERR_STATE;
-	pthread_mutex_lock(&vm->timer_lock);
-	t->timer_armed = true;
-	t->timer_deadline = deadline_ns;
-	t->timer_period = 0; /* replaces a periodic timer (TIME-042) */
-	t->timer_vector = vector;
-	pthread_cond_broadcast(&vm->timer_cv);
-	pthread_mutex_unlock(&vm->timer_lock);
+	hcabi__timer_arm(vm, t, deadline_ns, 0, vector);
 	return HCABI_REF_POK;
 }
 
 /* TIME.SET_PERIODIC (the core validated vector and period, TIME-040): the
- * same per-vCPU timer, armed on the grid first + k * period. The timer
- * thread injects with timer_lock held, so once this returns no tick of the
- * timer it replaced comes any more (TIME-042). */
+ * same per-vCPU timer, armed on the grid first + k * period. */
 static int op_timer_arm_periodic(void *ctx, uint32_t index, uint64_t first_ns, uint64_t period_ns,
 				 uint8_t vector)
 {
@@ -407,13 +256,7 @@ static int op_timer_arm_periodic(void *ctx, uint32_t index, uint64_t first_ns, u
 		return HCABI_REF_PERR_STATE;
 	if (period_ns == 0)
 		return HCABI_REF_PERR_HOST; /* never from the core */
-	pthread_mutex_lock(&vm->timer_lock);
-	t->timer_armed = true;
-	t->timer_deadline = first_ns;
-	t->timer_period = period_ns;
-	t->timer_vector = vector;
-	pthread_cond_broadcast(&vm->timer_cv);
-	pthread_mutex_unlock(&vm->timer_lock);
+	hcabi__timer_arm(vm, t, first_ns, period_ns, vector);
 	return HCABI_REF_POK;
 }
 
@@ -423,15 +266,7 @@ static int op_timer_cancel(void *ctx, uint32_t index, bool *was_pending)
 	struct hcabi__vcpu *t = vcpu_of(vm, index);
 	if (!t)
 		return HCABI_REF_PERR_STATE;
-	pthread_mutex_lock(&vm->timer_lock);
-	/* a periodic timer is armed until cancelled: 1 (TIME-042); the timer
-	 * thread injects only with timer_lock held, so nothing comes after
-	 * this returns */
-	if (was_pending)
-		*was_pending = t->timer_armed;
-	t->timer_armed = false;
-	t->timer_period = 0;
-	pthread_mutex_unlock(&vm->timer_lock);
+	hcabi__timer_cancel(vm, t, was_pending);
 	return HCABI_REF_POK;
 }
 
@@ -448,7 +283,7 @@ static int op_tlb_flush(void *ctx, uint32_t index, uint64_t gva, uint64_t npages
 	if (!t)
 		return HCABI_REF_PERR_STATE;
 	if (t == self)
-		return hcabi__vcpu_flush_tlb_self(t) == 0 ? HCABI_REF_POK : HCABI_REF_PERR_HOST;
+		return hcabi__arch_vcpu_flush_tlb(t) == 0 ? HCABI_REF_POK : HCABI_REF_PERR_HOST;
 
 	pthread_mutex_lock(&vm->lock);
 	if (t->state == HCABI__VCPU_STOPPED) {
@@ -459,7 +294,7 @@ static int op_tlb_flush(void *ctx, uint32_t index, uint64_t gva, uint64_t npages
 	seq = ++t->flush_req;
 	hcabi__vcpu_poke_locked(t);
 	while (!vm->ending && t->state != HCABI__VCPU_STOPPED && t->flush_ack < seq) {
-		serve_self_locked(vm, self);
+		hcabi__serve_flushes_locked(self);
 		if (vm->ending || t->state == HCABI__VCPU_STOPPED || t->flush_ack >= seq)
 			break;
 		wait_locked(vm, self, hcabi__now_ns() + 100000000ull);

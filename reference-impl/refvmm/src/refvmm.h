@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * refvmm.h - internal declarations shared by the files of hcabi-refvmm,
- * the reference KVM hypervisor built on libhcabi_ref.
+ * refvmm.h - the architecture-neutral declarations of hcabi-refvmm, the
+ * reference KVM hypervisor built on libhcabi_ref (docs/internals.md,
+ * "hcabi-refvmm's layout"). Nothing here names KVM or an architecture: what
+ * an architecture provides is arch.h, implemented in arch/<arch>/.
  *
- * Files by concern:
- *   main.c      command line, the VM lifecycle (boot, reboot, exit status)
- *   vm.c        KVM setup (VM, memory, irqchip, Xen hypercall intercept,
- *               CPUID), vCPU threads and their run loop, hypercall exits
- *   pvh.c       ELF64 loader and the PVH direct-boot start info
- *   devices.c   COM1 16550, isa-debug-exit, the serial sink, other ports
- *   platform.c  struct hcabi_platform_ops for the core: guest memory,
- *               interrupts, timers, block/kick, TLB flush, steal, console
+ * Files by concern, each using only those below it (and arch/<arch>/):
+ *   main.c       the command line and the boot/reboot loop
+ *   options.c    option value parsers (sizes)
+ *   lifecycle.c  create, run and destroy a VM; the core's creation
+ *   vcpu.c       a vCPU's thread, its run loop, the hypercall exit
+ *   platform.c   struct hcabi_platform_ops for the core
+ *   timer.c      the per-vCPU timers and their thread
+ *   devices.c    UART and debug-exit models; they ask for the VM to end
+ *   vmstate.c    scheduling state shared by the threads: end, kick, wake,
+ *                TLB-flush requests, interrupt injection
+ *   console.c    the serial sink and --console-input
+ *   log.c        stderr
  *
  * Locking: vm->lock protects every vCPU's scheduling state (state, kick,
  * wake, flush request/ack counters) and the end-of-VM record; each vCPU
@@ -28,32 +34,23 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <linux/kvm.h>
-
+#include "arch_defs.h"
 #include "hcabi_ref.h"
 
 #define HCABI__PROG "hcabi-refvmm"
 
-/* Exit statuses (docs/internals.md). */
+/* Exit statuses (exit_statuses.def, docs/internals.md). */
 enum {
-	HCABI__EXIT_SHUTDOWN = 0,
-	HCABI__EXIT_USAGE = 2,
-	HCABI__EXIT_HOST = 4,
-	HCABI__EXIT_GUEST_FAULT = 6,
-	HCABI__EXIT_TIMEOUT = 8,
-	HCABI__EXIT_REBOOT = 10,
-	HCABI__EXIT_CRASH = 12,
+#define HCABI__EXIT_STATUS(name, status, event, text) HCABI__EXIT_##name = status,
+#include "exit_statuses.def"
+#undef HCABI__EXIT_STATUS
 };
 
-/* Highest vCPU count: APIC IDs equal vCPU indexes, and 0xFF is the xAPIC
- * broadcast destination, so the last usable physical APIC ID is 254. */
-#define HCABI__MAX_VCPUS 255u
-#define HCABI__MAX_RAM (3ull << 30)
 #define HCABI__MIN_RAM (1ull << 20)
 #define HCABI__MAX_CMDLINE 4095u
 #define HCABI__PAGE_SIZE 4096ull
 
-/* ---- options ---------------------------------------------------------- */
+/* ---- options (main.c) ------------------------------------------------- */
 struct hcabi__opts {
 	uint32_t vcpus;
 	uint64_t mem_size;
@@ -72,15 +69,25 @@ struct hcabi__opts {
 	const char *image_path;
 };
 
-/* ---- output ----------------------------------------------------------- */
+/* Size parsing shared by --memory and --serial-limit: decimal with an
+ * optional K/M/G suffix (binary multiples); options.c. */
+bool hcabi__parse_size(const char *s, uint64_t *out);
+
+/* ---- stderr (log.c) --------------------------------------------------- */
 /* Print "hcabi-refvmm: ..." on stderr unless the VM end message has been
  * printed (it must stay the last line). */
 void hcabi__log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hcabi__vlog(const char *fmt, va_list ap);
 /* After this, hcabi__log prints nothing more; returns once. */
 void hcabi__log_final(const char *msg);
+/* write(2) all of buf, retrying on EINTR; gives up on an error. */
+void hcabi__write_all(int fd, const void *buf, size_t len);
+/* Format an error message into err (size errlen); returns -1. */
+int hcabi__fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-/* ---- the serial sink (devices.c), lives across reboots ---------------- */
+/* ---- the serial sink and console input (console.c) -------------------- */
+/* Lives across reboots. */
 int hcabi__serial_open(const char *path, uint64_t limit, const char **err);
 /* --console-input: read FILE (at most HCABI__CONSOLE_INPUT_MAX bytes) whole;
  * CONSOLE.READ then returns its bytes in order, each once, across reboots.
@@ -93,32 +100,7 @@ void hcabi__serial_flush(void);
 /* Console input for CONSOLE.READ: the next bytes of --console-input, never blocking. */
 int64_t hcabi__console_read(void *buf, size_t len);
 
-/* ---- the guest image (pvh.c) ------------------------------------------ */
-struct hcabi__image {
-	uint8_t *data; /* the whole file */
-	size_t size;
-	uint32_t entry;		  /* XEN_ELFNOTE_PHYS32_ENTRY */
-	uint64_t lowest, highest; /* GPA span of the PT_LOAD segments */
-};
-
-/* Read and validate an ELF64 PVH image for a guest of ram_size bytes.
- * On error returns -1 with a message in err (size errlen). */
-int hcabi__image_load_file(struct hcabi__image *img, const char *path, uint64_t ram_size, char *err,
-			   size_t errlen);
-/* Validate an image already in memory (used by the loader and the unit
- * test). */
-int hcabi__image_parse(struct hcabi__image *img, uint64_t ram_size, char *err, size_t errlen);
-void hcabi__image_free(struct hcabi__image *img);
-/* Copy the PT_LOAD segments into guest RAM and build the PVH start info
- * (cmdline, E820 memmap). Returns the start info GPA or 0 on error. */
-uint64_t hcabi__image_install(const struct hcabi__image *img, uint8_t *ram, uint64_t ram_size,
-			      const char *cmdline, char *err, size_t errlen);
-
-/* Size parsing shared by --memory and --serial-limit: decimal with an
- * optional K/M/G suffix (binary multiples). */
-bool hcabi__parse_size(const char *s, uint64_t *out);
-
-/* ---- the VM (vm.c) ---------------------------------------------------- */
+/* ---- the VM ------------------------------------------------------------- */
 /* Set by the SIGINT/SIGTERM/SIGHUP handler (main.c): the VM ends with
  * status 128 + signal, output flushed. */
 extern volatile sig_atomic_t hcabi__stop_signal;
@@ -129,12 +111,14 @@ enum hcabi__vcpu_state {
 };
 
 struct hcabi__vm;
+struct hcabi__image;	 /* the guest image, as the backend reads it */
+struct hcabi__arch_vm;	 /* the backend's part of a VM */
+struct hcabi__arch_vcpu; /* the backend's part of a vCPU */
 
 struct hcabi__vcpu {
 	struct hcabi__vm *vm;
 	uint32_t index;
-	int fd;
-	struct kvm_run *run;
+	struct hcabi__arch_vcpu *arch;
 	pthread_t thread;
 	bool thread_started;
 	bool exited;	   /* thread ended (vm->lock) */
@@ -161,11 +145,9 @@ struct hcabi__vcpu {
 	uint64_t timer_deadline;
 	uint64_t timer_period;
 	uint8_t timer_vector;
-
-	struct kvm_lapic_state lapic_init; /* power-on LAPIC, for restart */
-	uint64_t apic_base_init;
 };
 
+/* How a VM ended, or a request to end it (first one wins). */
 struct hcabi__end {
 	bool ended;
 	bool reboot;
@@ -176,17 +158,13 @@ struct hcabi__end {
 struct hcabi__vm {
 	const struct hcabi__opts *opts;
 	const struct hcabi__image *image;
-	int kvm_fd;
-	int vm_fd;
-	size_t run_size;
-	uint8_t *ram;
+	struct hcabi__arch_vm *arch;
+	uint8_t *ram;	   /* guest RAM, mapped by the backend */
+	uint64_t ram_base; /* its GPA (HCABI__ARCH_RAM_BASE) */
 	uint64_t ram_size;
 	uint32_t nvcpus;
 	struct hcabi__vcpu *vcpus;
-	struct hcabi_ref *ref;	  /* owned by main, lives across reboots */
-	struct kvm_cpuid2 *cpuid; /* base table, APIC IDs patched per vCPU */
-	uint64_t xcr0_init;       /* XCR0 every vCPU starts with, see build_cpuid() */
-	uint64_t start_info_gpa;
+	struct hcabi_ref *ref; /* owned by main, lives across reboots */
 
 	pthread_mutex_t lock;
 	pthread_cond_t main_cv; /* main thread: end, thread exits */
@@ -200,10 +178,7 @@ struct hcabi__vm {
 	bool timer_stop;
 };
 
-/* Check /dev/kvm and its capabilities; -1 + message on failure. Fills the
- * highest vCPU count KVM accepts. */
-int hcabi__kvm_probe(uint32_t *max_vcpus, char *err, size_t errlen);
-
+/* ---- create, run, destroy (lifecycle.c) --------------------------------- */
 /* Create the core for a VM whose platform context is `vm` (the object must
  * stay at that address for the life of the core) and apply --inject-fault.
  * NULL + err on error (*status: 2 for a bad --inject-fault, else 4). */
@@ -219,38 +194,60 @@ int hcabi__vm_create(struct hcabi__vm *vm, const struct hcabi__opts *opts,
  * 0 = none, passes); fills *end. Stops and joins every thread it started
  * unless that takes too long (then returns false: do not reuse). */
 bool hcabi__vm_run(struct hcabi__vm *vm, uint64_t deadline_ns, struct hcabi__end *end);
-/* Release the KVM VM, its vCPUs and RAM; the core is kept. */
+/* Release the VM, its vCPUs and RAM; the core is kept. */
 void hcabi__vm_destroy(struct hcabi__vm *vm);
 
+/* ---- a vCPU's thread (vcpu.c) ------------------------------------------- */
+/* pthread start routine; arg is the struct hcabi__vcpu. */
+void *hcabi__vcpu_thread(void *arg);
+
+/* ---- shared scheduling state (vmstate.c) -------------------------------- */
 /* End the VM (first call wins). status < 0 with reboot = true asks for a
  * reboot. Thread-safe. */
 void hcabi__vm_end(struct hcabi__vm *vm, int status, bool reboot, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-
-/* Make the vCPU leave KVM_RUN (signal + immediate_exit) and wake it if it
- * waits; call with vm->lock held. */
+/* Make the vCPU leave guest mode and wake it if it waits; vm->lock held. */
 void hcabi__vcpu_poke_locked(struct hcabi__vcpu *v);
 /* Wake everything that waits on vm->lock (state changes, acks). */
 void hcabi__notify_all_locked(struct hcabi__vm *vm);
-/* Put vCPU v into the 64-bit state of a VCPU.START boot state. Called with
- * the target parked. 0 or -1 (errno). */
-int hcabi__vcpu_setup_long_mode(struct hcabi__vcpu *v, const struct hcabi_vcpu_boot_state *bs);
-/* Flush the calling vCPU's own guest TLB (it must not be in KVM_RUN). */
-int hcabi__vcpu_flush_tlb_self(struct hcabi__vcpu *v);
-/* The vCPU whose thread is calling, or NULL. */
+/* Serve the TLB-flush requests aimed at `self` (NULL: none) until none is
+ * left or the VM ends; vm->lock held (dropped while flushing). */
+void hcabi__serve_flushes_locked(struct hcabi__vcpu *self);
+/* Inject a fixed, edge-triggered interrupt into vCPU `index` and end a
+ * block it is in. enum hcabi_ref_perr. */
+int hcabi__inject_irq(struct hcabi__vm *vm, uint32_t index, uint8_t vector);
+/* The vCPU whose thread is calling, or NULL; set by its thread. */
 struct hcabi__vcpu *hcabi__current_vcpu(void);
+void hcabi__set_current_vcpu(struct hcabi__vcpu *v);
 
-/* ---- devices (devices.c) ---------------------------------------------- */
-/* Handle a KVM_EXIT_IO / KVM_EXIT_MMIO of vCPU v. */
-void hcabi__handle_io(struct hcabi__vcpu *v);
-void hcabi__handle_mmio(struct hcabi__vcpu *v);
+/* ---- devices (devices.c) ------------------------------------------------ */
+enum hcabi__bus { HCABI__BUS_PIO, HCABI__BUS_MMIO };
 
-/* ---- platform ops (platform.c) ---------------------------------------- */
+/* One guest access to an address no in-kernel device claimed. */
+struct hcabi__io {
+	enum hcabi__bus bus;
+	uint64_t addr;
+	uint8_t *data;	/* size * count bytes: written, or filled for a read */
+	uint32_t size;	/* bytes per access: 1, 2, 4 or 8 */
+	uint32_t count; /* repeated accesses (string I/O) */
+	bool write;
+};
+
+/* Serve the access. A device that ends the VM (debug-exit) does not end it
+ * itself: it fills *req (req->ended = true) and the caller acts on it. */
+void hcabi__device_io(const struct hcabi__io *io, struct hcabi__end *req);
+
+/* ---- the core's platform callbacks (platform.c) -------------------------- */
 extern const struct hcabi_platform_ops hcabi__platform_ops;
+
+/* ---- timers (timer.c) ------------------------------------------------- */
 int hcabi__timer_start(struct hcabi__vm *vm);
 void hcabi__timer_stop(struct hcabi__vm *vm);
-uint64_t hcabi__now_ns(void);
-/* Inject a fixed, edge-triggered interrupt into vCPU `index`'s LAPIC. */
-int hcabi__inject_irq(struct hcabi__vm *vm, uint32_t index, uint8_t vector);
+/* Arm vCPU t's timer: once at deadline_ns (period_ns 0), or on the grid
+ * deadline_ns + k * period_ns; replaces what was armed. */
+void hcabi__timer_arm(struct hcabi__vm *vm, struct hcabi__vcpu *t, uint64_t deadline_ns,
+		      uint64_t period_ns, uint8_t vector);
+/* Disarm it; *was_armed (may be NULL) says whether it was armed. */
+void hcabi__timer_cancel(struct hcabi__vm *vm, struct hcabi__vcpu *t, bool *was_armed);
 
 #endif /* HCABI_REFVMM_H */

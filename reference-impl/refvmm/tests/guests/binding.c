@@ -125,15 +125,15 @@ static void check_error(const char *name, uint64_t rax, int64_t status)
 
 static void check_cpuid(void)
 {
-	uint32_t r[4];
+	struct hcabi_cpuid r;
 	bool good = true;
-	cpuid(1, 0, r);
-	good &= expect("cpuid", "CPUID.1:ECX[31]", r[2] >> 31, 1);
-	cpuid(HCABI_CPUID_BASE, 0, r);
-	good &= expect("cpuid", "0x40000000 EAX >= base+1", r[0] >= HCABI_CPUID_BASE + 1, 1);
-	good &= expect("cpuid", "not KVMKVMKVM", r[1] == 0x4b4d564bu, 0);
-	cpuid(HCABI_CPUID_BASE + 1, 0, r);
-	good &= expect("cpuid", "0x40000001 EAX", r[0], HCABI_CPUID_INTERFACE_SIGNATURE);
+	r = hcabi_cpuid(1, 0);
+	good &= expect("cpuid", "CPUID.1:ECX[31]", r.ecx >> 31, 1);
+	r = hcabi_cpuid(HCABI_CPUID_BASE, 0);
+	good &= expect("cpuid", "0x40000000 EAX >= base+1", r.eax >= HCABI_CPUID_BASE + 1, 1);
+	good &= expect("cpuid", "not KVMKVMKVM", r.ebx == 0x4b4d564bu, 0);
+	r = hcabi_cpuid(HCABI_CPUID_BASE + 1, 0);
+	good &= expect("cpuid", "0x40000001 EAX", r.eax, HCABI_CPUID_INTERFACE_SIGNATURE);
 	if (good)
 		ok("cpuid");
 }
@@ -197,12 +197,11 @@ __asm__(".text\n"
 /* KVM's VMCALL emulation on AMD (SVM) raises #GP at CPL > 0. */
 static bool amd_host(void)
 {
-	uint32_t r[4];
-	cpuid(0, 0, r);
-	return (r[1] == 0x68747541u && r[3] == 0x69746e65u &&
-		r[2] == 0x444d4163u) || /* AuthenticAMD */
-	       (r[1] == 0x6f677948u && r[3] == 0x6e65476eu &&
-		r[2] == 0x656e6975u); /* HygonGenuine */
+	struct hcabi_cpuid r = hcabi_cpuid(0, 0);
+	return (r.ebx == 0x68747541u && r.edx == 0x69746e65u &&
+		r.ecx == 0x444d4163u) || /* AuthenticAMD */
+	       (r.ebx == 0x6f677948u && r.edx == 0x6e65476eu &&
+		r.ecx == 0x656e6975u); /* HygonGenuine */
 }
 
 static void check_cpl3(const char *name, char *entry, char *insn, bool is_vmcall)
@@ -250,7 +249,7 @@ void ap_main(uint64_t arg)
 	ap_cr0 = v;
 	__asm__ __volatile__("mov %%cr4, %0" : "=r"(v));
 	ap_cr4 = v;
-	ap_efer = rdmsr(0xc0000080u);
+	ap_efer = hcabi_rdmsr(HCABI_MSR_EFER);
 	__asm__ __volatile__("mov %%cs, %0" : "=r"(v));
 	ap_cs = v & 0xffff;
 	__asm__ __volatile__("mov %%ds, %0" : "=r"(v));
@@ -262,11 +261,11 @@ void ap_main(uint64_t arg)
 	if (ap_mode == 1) {
 		/* wait for an IPI, then spin until told to stop */
 		lapic_enable();
-		sti();
+		hcabi_irq_enable();
 		ap_spinning = 1;
 		while (ap_go_spin)
-			pause();
-		cli();
+			hcabi_pause();
+		hcabi_irq_disable();
 	}
 	ap_seen_arg = arg;
 	(void)hcabi_vmmcall0(HCABI_FID_VCPU_STOP);
@@ -280,7 +279,7 @@ static bool wait_for(volatile uint64_t *p, uint64_t want, uint64_t ns)
 	while (*p != want) {
 		if (now_ns() > end)
 			return false;
-		pause();
+		hcabi_pause();
 	}
 	return true;
 }
@@ -291,7 +290,7 @@ static bool wait_stopped(unsigned vcpu)
 	while (hcabi_vmcall1(HCABI_FID_VCPU_GET_STATUS, vcpu).value != HCABI_VCPU_STATUS_STOPPED) {
 		if (now_ns() > end)
 			return false;
-		pause();
+		hcabi_pause();
 	}
 	return true;
 }
@@ -414,13 +413,13 @@ static void check_timer(void)
 	struct hcabi_ret r = hcabi_vmcall2(HCABI_FID_TIME_SET_TIMER, deadline, VEC_TIMER);
 	if (!expect(name, "SET_TIMER status", (uint64_t)r.status, 0))
 		return;
-	sti();
+	hcabi_irq_enable();
 	if (!wait_for(&timer_hits, 1, 5000000000ull)) {
-		cli();
+		hcabi_irq_disable();
 		bad(name, "no interrupt", timer_hits, 1);
 		return;
 	}
-	cli();
+	hcabi_irq_disable();
 	if (expect(name, "fired no earlier than the deadline", timer_at >= deadline, 1))
 		ok(name);
 }

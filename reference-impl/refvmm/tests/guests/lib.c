@@ -7,9 +7,9 @@
 
 void putc_serial(char c)
 {
-	while (!(inb(COM1 + 5) & 0x20))
+	while (!(hcabi_inb(COM1 + 5) & 0x20))
 		;
-	outb(COM1, (uint8_t)c);
+	hcabi_outb(COM1, (uint8_t)c);
 }
 
 void puts_serial(const char *s)
@@ -40,7 +40,7 @@ void put_dec(uint64_t v)
 
 void debug_exit(uint8_t v)
 {
-	outb(0xf4, v);
+	hcabi_outb(0xf4, v);
 	for (;;)
 		__asm__ __volatile__("cli; hlt");
 }

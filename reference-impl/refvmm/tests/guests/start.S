@@ -10,11 +10,13 @@
  * and regs_vmcall/regs_vmmcall, which make a call with every register set
  * from a struct and store every register back.
  */
+#include "arch/x86_64/hcabi_pvh.h"
+
 	.section .note.Xen, "a"
 	.balign 4
 	.long 4			/* namesz */
 	.long 4			/* descsz */
-	.long 18		/* XEN_ELFNOTE_PHYS32_ENTRY */
+	.long HCABI_PVH_ELFNOTE_PHYS32_ENTRY
 	.asciz "Xen"
 	.long pvh_start
 

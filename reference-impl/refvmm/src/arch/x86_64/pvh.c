@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pvh.c - ELF64 loader and PVH direct boot for hcabi-refvmm.
+ * pvh.c - ELF64 loader and PVH direct boot for hcabi-refvmm (x86-64).
  *
  * The PVH boot protocol (Xen's, as used by Linux, QEMU -kernel, Firecracker
  * and Cloud Hypervisor): the image carries an ELF note XEN_ELFNOTE_PHYS32_ENTRY
  * (name "Xen", type 18) with the 32-bit physical entry point. The VMM loads
  * the PT_LOAD segments at their physical addresses and enters the image in
  * 32-bit protected mode with paging off, EBX = GPA of struct hvm_start_info.
- * The structures are defined here (no Xen headers), as the protocol fixes
- * them: start info version 1 carries an E820-style memory map.
+ * The structures and constants are the shared protocol header hcabi_pvh.h
+ * (start info version 1 carries an E820-style memory map).
  *
  * Every field of the file is untrusted: all offsets and sizes are checked
  * against the file and the guest RAM without overflow.
@@ -23,94 +23,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "refvmm.h"
-
-#define HCABI__XEN_ELFNOTE_PHYS32_ENTRY 18u
-#define HCABI__HVM_START_MAGIC 0x336ec578u
-#define HCABI__E820_RAM 1u
-
-struct hcabi__hvm_start_info {
-	uint32_t magic;
-	uint32_t version;
-	uint32_t flags;
-	uint32_t nr_modules;
-	uint64_t modlist_paddr;
-	uint64_t cmdline_paddr;
-	uint64_t rsdp_paddr;
-	uint64_t memmap_paddr;
-	uint32_t memmap_entries;
-	uint32_t reserved;
-};
-_Static_assert(sizeof(struct hcabi__hvm_start_info) == 56, "hvm_start_info layout");
-
-struct hcabi__hvm_memmap_table_entry {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t type;
-	uint32_t reserved;
-};
-_Static_assert(sizeof(struct hcabi__hvm_memmap_table_entry) == 24, "memmap entry layout");
+#include "arch/x86_64/hcabi_pvh.h"
+#include "pvh.h"
 
 /* Images larger than this are refused before reading (no guest RAM that
  * refvmm accepts could hold them). */
 #define HCABI__MAX_IMAGE_FILE (HCABI__MAX_RAM + (64ull << 20))
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* [off, off + len) lies within [0, size) */
 static bool in_file(uint64_t off, uint64_t len, uint64_t size)
 {
 	return off <= size && len <= size - off;
-}
-
-bool hcabi__parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	uint64_t mul = 1;
-
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return false;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k':
-	case 'K':
-		mul = 1ull << 10;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		mul = 1ull << 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		mul = 1ull << 30;
-		end++;
-		break;
-	default:
-		return false;
-	}
-	if (*end != '\0')
-		return false;
-	if (v > UINT64_MAX / mul)
-		return false;
-	*out = (uint64_t)v * mul;
-	return true;
 }
 
 /* Look for the PHYS32 entry note in [off, off + len) of the file. Returns
@@ -135,10 +58,10 @@ static int scan_notes(struct hcabi__image *img, uint64_t off, uint64_t len, uint
 		desc_off = pos + ((12 + (uint64_t)namesz + a - 1) & ~(a - 1));
 		next = desc_off + (((uint64_t)descsz + a - 1) & ~(a - 1));
 		if (desc_off > len || (uint64_t)descsz > len - desc_off)
-			return fail(err, errlen, "malformed ELF note at file offset 0x%llx",
-				    (unsigned long long)(off + pos));
+			return hcabi__fail(err, errlen, "malformed ELF note at file offset 0x%llx",
+					   (unsigned long long)(off + pos));
 		if (namesz == 4 && memcmp(p + name_off, "Xen", 4) == 0 &&
-		    type == HCABI__XEN_ELFNOTE_PHYS32_ENTRY) {
+		    type == HCABI_PVH_ELFNOTE_PHYS32_ENTRY) {
 			uint64_t entry;
 			if (descsz == 4) {
 				uint32_t e32;
@@ -147,14 +70,15 @@ static int scan_notes(struct hcabi__image *img, uint64_t off, uint64_t len, uint
 			} else if (descsz == 8) {
 				memcpy(&entry, p + desc_off, 8);
 			} else {
-				return fail(err, errlen,
-					    "XEN_ELFNOTE_PHYS32_ENTRY note has a %u-byte "
-					    "descriptor (want 4 or 8)",
-					    descsz);
+				return hcabi__fail(err, errlen,
+						   "XEN_ELFNOTE_PHYS32_ENTRY note has a %u-byte "
+						   "descriptor (want 4 or 8)",
+						   descsz);
 			}
 			if (entry > UINT32_MAX)
-				return fail(err, errlen, "PVH entry point 0x%llx is above 4 GiB",
-					    (unsigned long long)entry);
+				return hcabi__fail(err, errlen,
+						   "PVH entry point 0x%llx is above 4 GiB",
+						   (unsigned long long)entry);
 			img->entry = (uint32_t)entry;
 			return 1;
 		}
@@ -175,29 +99,30 @@ int hcabi__image_parse(struct hcabi__image *img, uint64_t ram_size, char *err, s
 	bool entry_loaded = false;
 
 	if (size < sizeof(eh))
-		return fail(err, errlen, "not an ELF file (only %llu bytes)",
-			    (unsigned long long)size);
+		return hcabi__fail(err, errlen, "not an ELF file (only %llu bytes)",
+				   (unsigned long long)size);
 	memcpy(&eh, img->data, sizeof(eh));
 	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
-		return fail(err, errlen, "not an ELF file (bad magic)");
+		return hcabi__fail(err, errlen, "not an ELF file (bad magic)");
 	if (eh.e_ident[EI_CLASS] != ELFCLASS64)
-		return fail(err, errlen, "not an ELF64 file (class %u)", eh.e_ident[EI_CLASS]);
+		return hcabi__fail(err, errlen, "not an ELF64 file (class %u)",
+				   eh.e_ident[EI_CLASS]);
 	if (eh.e_ident[EI_DATA] != ELFDATA2LSB)
-		return fail(err, errlen, "ELF file is not little-endian");
+		return hcabi__fail(err, errlen, "ELF file is not little-endian");
 	if (eh.e_ident[EI_VERSION] != EV_CURRENT || eh.e_version != EV_CURRENT)
-		return fail(err, errlen, "unknown ELF version");
+		return hcabi__fail(err, errlen, "unknown ELF version");
 	if (eh.e_type != ET_EXEC)
-		return fail(err, errlen, "ELF type %u is not ET_EXEC", eh.e_type);
+		return hcabi__fail(err, errlen, "ELF type %u is not ET_EXEC", eh.e_type);
 	if (eh.e_machine != EM_X86_64)
-		return fail(err, errlen, "ELF machine %u is not x86-64", eh.e_machine);
+		return hcabi__fail(err, errlen, "ELF machine %u is not x86-64", eh.e_machine);
 	if (eh.e_phnum == 0 || eh.e_phnum == PN_XNUM)
-		return fail(err, errlen, "ELF file has no (or too many) program headers");
+		return hcabi__fail(err, errlen, "ELF file has no (or too many) program headers");
 	if (eh.e_phentsize != sizeof(Elf64_Phdr))
-		return fail(err, errlen, "ELF program header size %u is not %zu", eh.e_phentsize,
-			    sizeof(Elf64_Phdr));
+		return hcabi__fail(err, errlen, "ELF program header size %u is not %zu",
+				   eh.e_phentsize, sizeof(Elf64_Phdr));
 	ph_bytes = (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr);
 	if (!in_file(eh.e_phoff, ph_bytes, size))
-		return fail(err, errlen, "ELF program headers lie outside the file");
+		return hcabi__fail(err, errlen, "ELF program headers lie outside the file");
 
 	img->lowest = UINT64_MAX;
 	img->highest = 0;
@@ -208,20 +133,22 @@ int hcabi__image_parse(struct hcabi__image *img, uint64_t ram_size, char *err, s
 			if (ph.p_memsz == 0)
 				continue;
 			if (ph.p_filesz > ph.p_memsz)
-				return fail(
+				return hcabi__fail(
 				    err, errlen,
 				    "segment %u: file size 0x%llx exceeds memory size 0x%llx", i,
 				    (unsigned long long)ph.p_filesz,
 				    (unsigned long long)ph.p_memsz);
 			if (!in_file(ph.p_offset, ph.p_filesz, size))
-				return fail(err, errlen, "segment %u lies outside the file", i);
+				return hcabi__fail(err, errlen, "segment %u lies outside the file",
+						   i);
 			if (ph.p_paddr > ram_size || ph.p_memsz > ram_size - ph.p_paddr)
-				return fail(err, errlen,
-					    "segment %u [0x%llx, +0x%llx) does not fit in %llu MiB "
-					    "of guest RAM",
-					    i, (unsigned long long)ph.p_paddr,
-					    (unsigned long long)ph.p_memsz,
-					    (unsigned long long)(ram_size >> 20));
+				return hcabi__fail(
+				    err, errlen,
+				    "segment %u [0x%llx, +0x%llx) does not fit in %llu MiB "
+				    "of guest RAM",
+				    i, (unsigned long long)ph.p_paddr,
+				    (unsigned long long)ph.p_memsz,
+				    (unsigned long long)(ram_size >> 20));
 			if (ph.p_paddr < img->lowest)
 				img->lowest = ph.p_paddr;
 			if (ph.p_paddr + ph.p_memsz > img->highest)
@@ -229,15 +156,15 @@ int hcabi__image_parse(struct hcabi__image *img, uint64_t ram_size, char *err, s
 			nload++;
 		} else if (ph.p_type == PT_NOTE && !found) {
 			if (!in_file(ph.p_offset, ph.p_filesz, size))
-				return fail(err, errlen, "note segment %u lies outside the file",
-					    i);
+				return hcabi__fail(err, errlen,
+						   "note segment %u lies outside the file", i);
 			found = scan_notes(img, ph.p_offset, ph.p_filesz, ph.p_align, err, errlen);
 			if (found < 0)
 				return -1;
 		}
 	}
 	if (nload == 0)
-		return fail(err, errlen, "ELF file has no loadable segment");
+		return hcabi__fail(err, errlen, "ELF file has no loadable segment");
 
 	/* Notes may also be found through the section headers only. */
 	if (!found && eh.e_shnum != 0 && eh.e_shentsize == sizeof(Elf64_Shdr) &&
@@ -248,8 +175,8 @@ int hcabi__image_parse(struct hcabi__image *img, uint64_t ram_size, char *err, s
 			if (sh.sh_type != SHT_NOTE)
 				continue;
 			if (!in_file(sh.sh_offset, sh.sh_size, size))
-				return fail(err, errlen, "note section %u lies outside the file",
-					    i);
+				return hcabi__fail(err, errlen,
+						   "note section %u lies outside the file", i);
 			found =
 			    scan_notes(img, sh.sh_offset, sh.sh_size, sh.sh_addralign, err, errlen);
 			if (found < 0)
@@ -257,9 +184,10 @@ int hcabi__image_parse(struct hcabi__image *img, uint64_t ram_size, char *err, s
 		}
 	}
 	if (!found)
-		return fail(err, errlen,
-			    "no PVH entry point: the image lacks the XEN_ELFNOTE_PHYS32_ENTRY "
-			    "(type 18) note");
+		return hcabi__fail(
+		    err, errlen,
+		    "no PVH entry point: the image lacks the XEN_ELFNOTE_PHYS32_ENTRY "
+		    "(type 18) note");
 
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
@@ -269,8 +197,8 @@ int hcabi__image_parse(struct hcabi__image *img, uint64_t ram_size, char *err, s
 			entry_loaded = true;
 	}
 	if (!entry_loaded)
-		return fail(err, errlen, "PVH entry point 0x%x is not inside a loaded segment",
-			    img->entry);
+		return hcabi__fail(
+		    err, errlen, "PVH entry point 0x%x is not inside a loaded segment", img->entry);
 	return 0;
 }
 
@@ -284,21 +212,21 @@ int hcabi__image_load_file(struct hcabi__image *img, const char *path, uint64_t 
 	memset(img, 0, sizeof(*img));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errlen, "cannot open image %s: %s", path, strerror(errno));
+		return hcabi__fail(err, errlen, "cannot open image %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(err, errlen, "image %s is not a regular file", path);
+		return hcabi__fail(err, errlen, "image %s is not a regular file", path);
 	}
 	if ((uint64_t)st.st_size > HCABI__MAX_IMAGE_FILE) {
 		close(fd);
-		return fail(err, errlen, "image %s is too large (%lld bytes)", path,
-			    (long long)st.st_size);
+		return hcabi__fail(err, errlen, "image %s is too large (%lld bytes)", path,
+				   (long long)st.st_size);
 	}
 	img->size = (size_t)st.st_size;
 	img->data = malloc(img->size ? img->size : 1);
 	if (!img->data) {
 		close(fd);
-		return fail(err, errlen, "out of memory reading %s", path);
+		return hcabi__fail(err, errlen, "out of memory reading %s", path);
 	}
 	while (got < img->size) {
 		ssize_t n = read(fd, img->data + got, img->size - got);
@@ -308,7 +236,8 @@ int hcabi__image_load_file(struct hcabi__image *img, const char *path, uint64_t 
 			int e = n < 0 ? errno : EIO;
 			close(fd);
 			hcabi__image_free(img);
-			return fail(err, errlen, "cannot read image %s: %s", path, strerror(e));
+			return hcabi__fail(err, errlen, "cannot read image %s: %s", path,
+					   strerror(e));
 		}
 		got += (size_t)n;
 	}
@@ -330,28 +259,41 @@ void hcabi__image_free(struct hcabi__image *img)
 	img->size = 0;
 }
 
-/* Does [a, a + len) overlap any PT_LOAD segment? */
-static bool overlaps_segment(const struct hcabi__image *img, uint64_t a, uint64_t len)
+/* Program header i of a parsed image, if it is a PT_LOAD segment with
+ * bytes in memory (hcabi__image_parse checked every header). */
+static bool load_segment(const struct hcabi__image *img, unsigned i, Elf64_Phdr *ph)
 {
 	Elf64_Ehdr eh;
 	memcpy(&eh, img->data, sizeof(eh));
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		Elf64_Phdr ph;
-		memcpy(&ph, img->data + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
-		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
-			continue;
-		if (a < ph.p_paddr + ph.p_memsz && ph.p_paddr < a + len)
+	if (i >= eh.e_phnum)
+		return false;
+	memcpy(ph, img->data + eh.e_phoff + (uint64_t)i * sizeof(*ph), sizeof(*ph));
+	return ph->p_type == PT_LOAD && ph->p_memsz != 0;
+}
+
+static unsigned program_headers(const struct hcabi__image *img)
+{
+	Elf64_Ehdr eh;
+	memcpy(&eh, img->data, sizeof(eh));
+	return eh.e_phnum;
+}
+
+/* Does [a, a + len) overlap any PT_LOAD segment? */
+static bool overlaps_segment(const struct hcabi__image *img, uint64_t a, uint64_t len)
+{
+	Elf64_Phdr ph;
+	for (unsigned i = 0; i < program_headers(img); i++)
+		if (load_segment(img, i, &ph) && a < ph.p_paddr + ph.p_memsz &&
+		    ph.p_paddr < a + len)
 			return true;
-	}
 	return false;
 }
 
 uint64_t hcabi__image_install(const struct hcabi__image *img, uint8_t *ram, uint64_t ram_size,
 			      const char *cmdline, char *err, size_t errlen)
 {
-	Elf64_Ehdr eh;
-	struct hcabi__hvm_start_info si;
-	struct hcabi__hvm_memmap_table_entry mm;
+	struct hcabi_pvh_start_info si;
+	struct hcabi_pvh_memmap_entry mm;
 	size_t cmdlen = cmdline ? strlen(cmdline) : 0;
 	/* start info at +0, memmap at +64, cmdline on the next page */
 	uint64_t need =
@@ -360,14 +302,12 @@ uint64_t hcabi__image_install(const struct hcabi__image *img, uint8_t *ram, uint
 	uint64_t cand[2];
 
 	if (cmdlen > HCABI__MAX_CMDLINE) {
-		fail(err, errlen, "command line longer than %u bytes", HCABI__MAX_CMDLINE);
+		hcabi__fail(err, errlen, "command line longer than %u bytes", HCABI__MAX_CMDLINE);
 		return 0;
 	}
-	memcpy(&eh, img->data, sizeof(eh));
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
+	for (unsigned i = 0; i < program_headers(img); i++) {
 		Elf64_Phdr ph;
-		memcpy(&ph, img->data + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
-		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+		if (!load_segment(img, i, &ph))
 			continue;
 		memcpy(ram + ph.p_paddr, img->data + ph.p_offset, ph.p_filesz);
 		memset(ram + ph.p_paddr + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
@@ -385,17 +325,17 @@ uint64_t hcabi__image_install(const struct hcabi__image *img, uint8_t *ram, uint
 		}
 	}
 	if (!base) {
-		fail(err, errlen, "no room in guest RAM for the PVH start info");
+		hcabi__fail(err, errlen, "no room in guest RAM for the PVH start info");
 		return 0;
 	}
 
 	memset(&mm, 0, sizeof(mm));
 	mm.addr = 0;
 	mm.size = ram_size;
-	mm.type = HCABI__E820_RAM;
+	mm.type = HCABI_PVH_MEMMAP_RAM;
 
 	memset(&si, 0, sizeof(si));
-	si.magic = HCABI__HVM_START_MAGIC;
+	si.magic = HCABI_PVH_START_MAGIC;
 	si.version = 1;
 	si.nr_modules = 0;
 	si.cmdline_paddr = base + HCABI__PAGE_SIZE;
@@ -408,4 +348,28 @@ uint64_t hcabi__image_install(const struct hcabi__image *img, uint8_t *ram, uint
 	if (cmdlen)
 		memcpy(ram + base + HCABI__PAGE_SIZE, cmdline, cmdlen);
 	return base;
+}
+
+struct hcabi__image *hcabi__arch_image_load(const char *path, uint64_t ram_size, char *err,
+					    size_t errlen)
+{
+	struct hcabi__image *img = calloc(1, sizeof(*img));
+
+	if (!img) {
+		hcabi__fail(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (hcabi__image_load_file(img, path, ram_size, err, errlen) != 0) {
+		free(img);
+		return NULL;
+	}
+	return img;
+}
+
+void hcabi__arch_image_free(struct hcabi__image *img)
+{
+	if (!img)
+		return;
+	hcabi__image_free(img);
+	free(img);
 }

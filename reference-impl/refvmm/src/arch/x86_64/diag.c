@@ -94,7 +94,7 @@ void hcabi__diag_started(struct hcabi__vcpu *v, const struct hcabi_vcpu_boot_sta
 		struct kvm_guest_debug dbg;
 		memset(&dbg, 0, sizeof(dbg));
 		dbg.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
-		if (ioctl(v->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
+		if (ioctl(v->arch->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
 			hcabi__log(
 			    "warning: HCABI_REFVMM_DIAG trace: KVM_SET_GUEST_DEBUG on vcpu %u: %s",
 			    v->index, strerror(errno));
@@ -109,16 +109,16 @@ void hcabi__diag_exit(struct hcabi__vcpu *v)
 	if (!d)
 		return;
 	e = &d->ring[d->ring_next++ % RING];
-	e->reason = v->run->exit_reason;
+	e->reason = v->arch->run->exit_reason;
 	e->rip = UINT64_MAX;
 	e->info = 0;
 	if (e->reason == KVM_EXIT_IO)
-		e->info = v->run->io.port;
+		e->info = v->arch->run->io.port;
 	else if (e->reason == KVM_EXIT_XEN)
-		e->info = v->run->xen.u.hcall.input;
+		e->info = v->arch->run->xen.u.hcall.input;
 	if (want_rip) {
 		struct kvm_regs r;
-		if (ioctl(v->fd, KVM_GET_REGS, &r) == 0)
+		if (ioctl(v->arch->fd, KVM_GET_REGS, &r) == 0)
 			e->rip = r.rip;
 	}
 	d->exits_since_start++;
@@ -131,11 +131,11 @@ bool hcabi__diag_debug_exit(struct hcabi__vcpu *v)
 	if (!d || !want_trace)
 		return false;
 	if (d->trace_len < TRACE_MAX)
-		d->trace[d->trace_len++] = v->run->debug.arch.pc;
+		d->trace[d->trace_len++] = v->arch->run->debug.arch.pc;
 	if (d->trace_left && --d->trace_left == 0) {
 		struct kvm_guest_debug dbg;
 		memset(&dbg, 0, sizeof(dbg));
-		(void)ioctl(v->fd, KVM_SET_GUEST_DEBUG, &dbg);
+		(void)ioctl(v->arch->fd, KVM_SET_GUEST_DEBUG, &dbg);
 	}
 	return true;
 }

@@ -5,7 +5,7 @@
 #ifndef HCABI_REFVMM_DIAG_H
 #define HCABI_REFVMM_DIAG_H
 
-#include "refvmm.h"
+#include "x86_kvm.h"
 
 /* Read HCABI_REFVMM_DIAG; once, before any vCPU runs. */
 void hcabi__diag_init(void);

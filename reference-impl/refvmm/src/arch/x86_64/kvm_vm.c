@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kvm_vm.c - the x86-64 KVM VM of hcabi-refvmm: /dev/kvm and its
+ * capabilities, the VM with its RAM, in-kernel irqchip and Xen hypercall
+ * intercept, and the interrupt controller's side of the platform.
+ *
+ * How hypercalls reach refvmm. KVM normally handles VMCALL/VMMCALL itself.
+ * With KVM_XEN_HVM_CONFIG { flags = INTERCEPT_HCALL, msr != 0 } (the Xen
+ * hypercall intercept needs the MSR set to be switched on at all) every
+ * VMCALL/VMMCALL goes through kvm_xen_hypercall() and, unless KVM
+ * accelerates it (see docs/refvmm.md: only a few Xen hypercall numbers at
+ * CPL 0), exits to userspace as KVM_EXIT_XEN / KVM_EXIT_XEN_HCALL (exits.c).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "x86_kvm.h"
+
+/* MSR through which a Xen guest would install the hypercall page. KVM
+ * only enables the intercept when it is non-zero; 0x40000200 is where Xen
+ * itself puts it next to a Hyper-V interface, outside Hyper-V's MSRs. */
+#define XEN_HYPERCALL_MSR 0x40000200u
+
+/* ---- capabilities ---------------------------------------------------------- */
+int hcabi__arch_probe(uint32_t *max_vcpus, char *err, size_t errlen)
+{
+	static const struct {
+		int cap;
+		const char *name;
+	} need[] = {
+	    {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
+	    {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
+	    {KVM_CAP_SIGNAL_MSI, "KVM_CAP_SIGNAL_MSI"},
+	    {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
+	    {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
+	};
+	int sync;
+	int fd = hcabi__x86_open_kvm(err, errlen);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (r != KVM_API_VERSION) {
+		close(fd);
+		return hcabi__fail(err, errlen, "unsupported KVM API version %d", r);
+	}
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (ioctl(fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0) {
+			close(fd);
+			return hcabi__fail(err, errlen, "KVM lacks %s", need[i].name);
+		}
+	}
+	/* the registers come with every exit (exits.c: the hypercall path) */
+	sync = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+	if (sync < 0 || !(sync & KVM_SYNC_X86_REGS)) {
+		close(fd);
+		return hcabi__fail(err, errlen, "KVM lacks KVM_CAP_SYNC_REGS (KVM_SYNC_X86_REGS)");
+	}
+	r = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_XEN_HVM);
+	if (r <= 0) {
+		close(fd);
+		return hcabi__fail(
+		    err, errlen,
+		    "KVM lacks KVM_CAP_XEN_HVM (kernel built without CONFIG_KVM_XEN?): "
+		    "refvmm needs the Xen hypercall intercept to receive VMCALL/VMMCALL");
+	}
+	if (!(r & KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL)) {
+		close(fd);
+		return hcabi__fail(err, errlen, "KVM lacks KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL");
+	}
+	r = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (r <= 0)
+		r = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (r <= 0)
+		r = 4;
+	*max_vcpus = (uint32_t)r;
+	close(fd);
+	return 0;
+}
+
+/* ---- the VM ---------------------------------------------------------------- */
+int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
+{
+	struct kvm_userspace_memory_region mr;
+	struct kvm_xen_hvm_config xc;
+	struct hcabi__arch_vm *a = calloc(1, sizeof(*a));
+	int r;
+
+	if (!a)
+		return hcabi__fail(err, errlen, "out of memory");
+	a->kvm_fd = a->vm_fd = -1;
+	vm->arch = a;
+	a->kvm_fd = hcabi__x86_open_kvm(err, errlen);
+	if (a->kvm_fd < 0)
+		return -1;
+	do {
+		a->vm_fd = ioctl(a->kvm_fd, KVM_CREATE_VM, 0);
+	} while (a->vm_fd < 0 && errno == EINTR);
+	if (a->vm_fd < 0)
+		return hcabi__fail(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
+	r = ioctl(a->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (r <= 0)
+		return hcabi__fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+	a->run_size = (size_t)r;
+
+	vm->ram_base = HCABI__ARCH_RAM_BASE;
+	vm->ram_size = vm->opts->mem_size;
+	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->ram == MAP_FAILED) {
+		vm->ram = NULL;
+		return hcabi__fail(err, errlen, "cannot map %llu bytes of guest RAM: %s",
+				   (unsigned long long)vm->ram_size, strerror(errno));
+	}
+	/* Needed on Intel hosts without unrestricted guest; above our RAM. */
+	(void)ioctl(a->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul);
+	if (ioctl(a->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0) {
+		uint64_t idmap = 0xfffbc000ull;
+		(void)ioctl(a->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
+	}
+	memset(&mr, 0, sizeof(mr));
+	mr.slot = 0;
+	mr.guest_phys_addr = vm->ram_base;
+	mr.memory_size = vm->ram_size;
+	mr.userspace_addr = (uint64_t)(uintptr_t)vm->ram;
+	if (hcabi__x86_ioctl(a->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
+		return hcabi__fail(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+	if (hcabi__x86_ioctl(a->vm_fd, KVM_CREATE_IRQCHIP, NULL) < 0)
+		return hcabi__fail(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+	memset(&xc, 0, sizeof(xc));
+	xc.flags = KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL;
+	xc.msr = XEN_HYPERCALL_MSR;
+	if (hcabi__x86_ioctl(a->vm_fd, KVM_XEN_HVM_CONFIG, &xc) < 0)
+		return hcabi__fail(err, errlen, "KVM_XEN_HVM_CONFIG (hypercall intercept): %s",
+				   strerror(errno));
+
+	a->cpuid = hcabi__x86_build_cpuid(vm);
+	if (!a->cpuid)
+		return hcabi__fail(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+	return 0;
+}
+
+void hcabi__arch_vm_destroy(struct hcabi__vm *vm)
+{
+	struct hcabi__arch_vm *a = vm->arch;
+
+	for (uint32_t i = 0; vm->vcpus && i < vm->nvcpus; i++) {
+		struct hcabi__arch_vcpu *c = vm->vcpus[i].arch;
+		if (!c)
+			continue;
+		if (c->run)
+			munmap(c->run, a->run_size);
+		if (c->fd >= 0)
+			close(c->fd);
+		free(c);
+		vm->vcpus[i].arch = NULL;
+	}
+	if (a) {
+		free(a->cpuid);
+		if (a->vm_fd >= 0)
+			close(a->vm_fd);
+		if (a->kvm_fd >= 0)
+			close(a->kvm_fd);
+		free(a);
+		vm->arch = NULL;
+	}
+	if (vm->ram)
+		munmap(vm->ram, vm->ram_size);
+	vm->ram = NULL;
+}
+
+/* ---- the interrupt controller ---------------------------------------------- */
+/* KVM_SIGNAL_MSI: fixed delivery, physical destination = APIC ID = vCPU
+ * index; KVM sets the IRR before the ioctl returns. */
+int hcabi__arch_inject_irq(struct hcabi__vm *vm, uint32_t index, uint8_t vector)
+{
+	struct kvm_msi msi;
+	int r;
+
+	memset(&msi, 0, sizeof(msi));
+	/* physical destination mode, no redirection hint */
+	msi.address_lo = 0xfee00000u | (index << 12);
+	msi.address_hi = 0;
+	/* fixed delivery, edge, assert */
+	msi.data = vector | (1u << 14);
+	do {
+		r = ioctl(vm->arch->vm_fd, KVM_SIGNAL_MSI, &msi);
+	} while (r < 0 && errno == EINTR);
+	/* r > 0: delivered; 0: coalesced or refused by the LAPIC (e.g. the
+	 * guest disabled it); -1/EPERM: no LAPIC matched. The guest's
+	 * configuration decides those, as on hardware. */
+	if (r < 0 && errno != EPERM)
+		return HCABI_REF_PERR_HOST;
+	return HCABI_REF_POK;
+}
+
+/* Is an interrupt pending in the vCPU's LAPIC IRR? Own thread only. */
+bool hcabi__arch_irq_pending(struct hcabi__vcpu *v)
+{
+	struct kvm_lapic_state ls;
+	if (ioctl(v->arch->fd, KVM_GET_LAPIC, &ls) < 0)
+		return false;
+	for (unsigned i = 0; i < 8; i++) {
+		uint32_t irr;
+		memcpy(&irr, &ls.regs[0x200 + 0x10 * i], 4);
+		if (irr)
+			return true;
+	}
+	return false;
+}
