@@ -20,16 +20,20 @@
 #   tlb         TLB.FLUSH:other: mask 0 before the range, and a range ending at 2^64
 #               overflows: TLB.flush_mask_zero_bad_range (TLB-004),
 #               TLB.flush_top_page_accepted (TLB-005)
-#   console     CONSOLE.READ:other: len 0 checks gpa:
-#               CONSOLE.read_len_zero_any_address (CONSOLE-023)
+#   console     CONSOLE.READ:other: len 0 checks gpa, and a READ of an odd length
+#               returns 0 with input pending:
+#               CONSOLE.read_len_zero_any_address (CONSOLE-023),
+#               CONSOLE.read_pending_input (CONSOLE-025)
 #   vcpu        VCPU.START:other: ALREADY_STARTED before the arguments:
 #               VCPU.start_arguments_before_state (VCPU-026)
 #   mem         MEM.GET_LAYOUT:other: the max_entries capacity is checked, up to 1024
 #               entries (a capacity that overflows 64 bits MEM-010's test already
 #               required to be valid in 1.0):
 #               MEM.get_layout_checks_written_entries (MEM-013)
-#   batch       BATCH.EXECUTE:other: a denied entry's reserved bits first:
-#               BATCH.denied_before_reserved_bits (BATCH-006)
+#   batch       BATCH.EXECUTE:other: a denied entry's reserved bits first, and
+#               every result written after the last entry ran:
+#               BATCH.denied_before_reserved_bits (BATCH-006),
+#               BATCH.results_before_next_entry (BATCH-007)
 #
 # Each is one nested boot per version; they take the nested lock like every
 # nested test.
@@ -75,7 +79,7 @@ hcabi_conform_decision_test(tlb "TLB.FLUSH:other"
   FAIL "TLB.flush_mask_zero_bad_range=TLB-004" "TLB.flush_top_page_accepted=TLB-005"
   FILTERS --filter "TLB.*")
 hcabi_conform_decision_test(console "CONSOLE.READ:other"
-  FAIL "CONSOLE.read_len_zero_any_address=CONSOLE-023"
+  FAIL "CONSOLE.read_len_zero_any_address=CONSOLE-023" "CONSOLE.read_pending_input=CONSOLE-025"
   FILTERS --filter "CONSOLE.*")
 hcabi_conform_decision_test(vcpu "VCPU.START:other"
   FAIL "VCPU.start_arguments_before_state=VCPU-026"
@@ -84,5 +88,5 @@ hcabi_conform_decision_test(mem "MEM.GET_LAYOUT:other"
   FAIL "MEM.get_layout_checks_written_entries=MEM-013"
   FILTERS --filter "MEM.*")
 hcabi_conform_decision_test(batch "BATCH.EXECUTE:other"
-  FAIL "BATCH.denied_before_reserved_bits=BATCH-006"
+  FAIL "BATCH.denied_before_reserved_bits=BATCH-006" "BATCH.results_before_next_entry=BATCH-007"
   FILTERS --filter "BATCH.*")
