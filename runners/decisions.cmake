@@ -23,16 +23,20 @@
 #               TLB.flush_top_page_accepted (TLB-005), TLB.flush_canonical_48_bits
 #               (TLB-006) and, with the width decided, TLB.flush_range_canonical_57_only
 #               (TLB-001.3)
-#   console     CONSOLE.READ:other: len 0 checks gpa:
-#               CONSOLE.read_len_zero_any_address (CONSOLE-023)
+#   console     CONSOLE.READ:other: len 0 checks gpa, and a READ of an odd length
+#               returns 0 with input pending:
+#               CONSOLE.read_len_zero_any_address (CONSOLE-023),
+#               CONSOLE.read_pending_input (CONSOLE-025)
 #   vcpu        VCPU.START:other: ALREADY_STARTED before the arguments:
 #               VCPU.start_arguments_before_state (VCPU-026)
 #   mem         MEM.GET_LAYOUT:other: the max_entries capacity is checked, up to 1024
 #               entries (a capacity that overflows 64 bits MEM-010's test already
 #               required to be valid in 1.0):
 #               MEM.get_layout_checks_written_entries (MEM-013)
-#   batch       BATCH.EXECUTE:other: a denied entry's reserved bits first:
-#               BATCH.denied_before_reserved_bits (BATCH-006)
+#   batch       BATCH.EXECUTE:other: a denied entry's reserved bits first, and
+#               every result written after the last entry ran:
+#               BATCH.denied_before_reserved_bits (BATCH-006),
+#               BATCH.results_before_next_entry (BATCH-007)
 #
 # Each is one nested boot per version; they take the nested lock like every
 # nested test.
@@ -79,7 +83,7 @@ hcabi_conform_decision_test(tlb "TLB.FLUSH:other"
        "TLB.flush_canonical_48_bits=TLB-006" "TLB.flush_range_canonical_57_only=TLB-001.3"
   FILTERS --filter "TLB.*")
 hcabi_conform_decision_test(console "CONSOLE.READ:other"
-  FAIL "CONSOLE.read_len_zero_any_address=CONSOLE-023"
+  FAIL "CONSOLE.read_len_zero_any_address=CONSOLE-023" "CONSOLE.read_pending_input=CONSOLE-025"
   FILTERS --filter "CONSOLE.*")
 hcabi_conform_decision_test(vcpu "VCPU.START:other"
   FAIL "VCPU.start_arguments_before_state=VCPU-026"
@@ -88,5 +92,5 @@ hcabi_conform_decision_test(mem "MEM.GET_LAYOUT:other"
   FAIL "MEM.get_layout_checks_written_entries=MEM-013"
   FILTERS --filter "MEM.*")
 hcabi_conform_decision_test(batch "BATCH.EXECUTE:other"
-  FAIL "BATCH.denied_before_reserved_bits=BATCH-006"
+  FAIL "BATCH.denied_before_reserved_bits=BATCH-006" "BATCH.results_before_next_entry=BATCH-007"
   FILTERS --filter "BATCH.*")

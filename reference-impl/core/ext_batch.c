@@ -22,6 +22,10 @@ static int64_t batch_handler(const struct hcabi__core_req *req, struct hcabi__co
 	case HCABI_FID_BATCH_EXECUTE: {
 		uint64_t gpa = req->args[0], count = req->args[1], done = 0;
 		uint8_t table[HCABI_BATCH_MAX_ENTRIES * ENTRY_SIZE];
+		uint8_t late[HCABI_BATCH_MAX_ENTRIES][16];
+		/* test-only fault "other": every result is written after the
+		 * last entry ran, which 1.1 allowed and BATCH-007 does not */
+		bool other = hcabi__core_fault_has(ref, req->fid, HCABI_REF_FAULT_OTHER_READING);
 		int64_t st;
 
 		/* BATCH-001: count first, then the table; count 0 executes
@@ -52,19 +56,27 @@ static int64_t batch_handler(const struct hcabi__core_req *req, struct hcabi__co
 			/* BATCH-002, BATCH-004: the same path as a direct call. */
 			hcabi__core_call(ref, req->vcpu, fid, args, true, &er, NULL);
 			hcabi__core_finish(ref, req->vcpu, fid, true, &er, NULL);
-			/* BATCH-002: status and value into the entry before the
-			 * next entry runs; nothing else of the entry is written. */
+			/* BATCH-002.4, BATCH-007: status and value into the
+			 * entry before the next entry runs; nothing else of the
+			 * entry is written. */
 			hcabi__core_put_le(out, (uint64_t)er.status, 8);
 			hcabi__core_put_le(out + 8, er.value, 8);
-			if (ref->ops->mem_write(ref->ctx,
-						gpa + i * ENTRY_SIZE + ENTRY_STATUS_OFFSET, out,
-						sizeof(out)) != HCABI_REF_POK)
+			if (other)
+				memcpy(late[i], out, sizeof(out));
+			else if (ref->ops->mem_write(ref->ctx,
+						     gpa + i * ENTRY_SIZE + ENTRY_STATUS_OFFSET,
+						     out, sizeof(out)) != HCABI_REF_POK)
 				hcabi__core_count_host_error(ref);
 			done = i + 1;
 			/* BATCH-003: stop after the first failure. */
 			if (er.status != HCABI_SUCCESS)
 				break;
 		}
+		for (uint64_t i = 0; other && i < done; i++)
+			if (ref->ops->mem_write(ref->ctx,
+						gpa + i * ENTRY_SIZE + ENTRY_STATUS_OFFSET,
+						late[i], sizeof(late[i])) != HCABI_REF_POK)
+				hcabi__core_count_host_error(ref);
 		res->value = done;
 		return HCABI_SUCCESS;
 	}

@@ -19,34 +19,9 @@
  * Why: an implementation that returns the right count but writes nothing,
  * or the bytes reversed, passes every check a guest can make by itself.
  */
-#include "hcabi_test.h"
+#include "console_expect.h"
 
 static uint8_t data[3 * 4096] __attribute__((aligned(4096)));
-
-/* Announce a region: the runner derives the same bytes from `label`. */
-static void expect(const char *label, const uint8_t *p, size_t n, const char *how, const char *req)
-{
-	static const char hex[] = "0123456789abcdef";
-	char sum[65];
-	uint8_t d[32];
-
-	hcabi_sha256(p, n, d);
-	for (int i = 0; i < 32; i++) {
-		sum[2 * i] = hex[d[i] >> 4];
-		sum[2 * i + 1] = hex[d[i] & 15];
-	}
-	sum[64] = 0;
-	hcabi_proto("console-expect label=%s len=%llu sha256=%s how=%s req=%s", label,
-		    (unsigned long long)n, sum, how, req);
-}
-
-/* Close a region: one newline through COM1 first, so the closing line
- * starts a line whatever the payload's last byte was (the runner drops it). */
-static void expect_end(const char *label)
-{
-	hcabi_serial_write("\n", 1);
-	hcabi_proto("console-end label=%s", label);
-}
 
 HCABI_TEST(console_write_output, "CONSOLE.write_output",
 	   "CONSOLE-001.1,CONSOLE-001.2,CONSOLE-003.1,CONSOLE-003.2,CONSOLE-003.3,CONSOLE-003.4,X86-005",
@@ -61,13 +36,13 @@ HCABI_TEST(console_write_output, "CONSOLE.write_output",
 	/* No protocol line (a check) may come between console-expect and
 	 * console-end: results are kept and checked after the region. */
 	hcabi_console_bytes("out-write", data, 1000);
-	expect("out-write", data, 1000, "write", "CONSOLE-001.1");
+	console_expect("out-write", data, 1000, "write", "CONSOLE-001.1");
 	r = hcabi_console_write((uint64_t)(uintptr_t)data, 1000);
-	expect_end("out-write");
+	console_expect_end("out-write");
 	check_ret(r, HCABI_SUCCESS, 1000, "CONSOLE-001.2", "WRITE of 1000 announced bytes in one call");
 
 	hcabi_console_bytes("out-pieces", p, 3000);
-	expect("out-pieces", p, 3000, "pieces", "CONSOLE-001.1");
+	console_expect("out-pieces", p, 3000, "pieces", "CONSOLE-001.1");
 	for (size_t i = 0; off < 3000; i = (i + 1) % HCABI_ARRAY_SIZE(pieces)) {
 		size_t n = pieces[i] < 3000 - off ? pieces[i] : 3000 - off;
 		r = hcabi_console_write((uint64_t)(uintptr_t)(p + off), n);
@@ -77,18 +52,18 @@ HCABI_TEST(console_write_output, "CONSOLE.write_output",
 		}
 		off += n;
 	}
-	expect_end("out-pieces");
+	console_expect_end("out-pieces");
 	check_true(off == 3000, "CONSOLE-001.2",
 		   "3000 announced bytes written by WRITEs of 1 to 1024 bytes (stopped at %llu: "
 		   "status=%lld value=%llu)",
 		   (unsigned long long)off, (long long)bad.status, (unsigned long long)bad.value);
 
 	/* Rejected and empty writes: nothing may arrive between the lines. */
-	expect("out-rejected", data, 0, "rejected", "CONSOLE-003.3");
+	console_expect("out-rejected", data, 0, "rejected", "CONSOLE-003.3");
 	rj[0] = hcabi_console_write(end - 8, 16);
 	rj[1] = hcabi_console_write(0xFFFFFFFFFFFFFFF0ull, 32);
 	rj[2] = hcabi_console_write((uint64_t)(uintptr_t)data, 0);
-	expect_end("out-rejected");
+	console_expect_end("out-rejected");
 	check_status(rj[0], HCABI_ERR_INVALID_ADDRESS, "CONSOLE-003.1",
 		     "WRITE straddling the end of RAM");
 	check_status(rj[1], HCABI_ERR_INVALID_ADDRESS, "CONSOLE-003.2", "WRITE whose end overflows");
@@ -103,7 +78,7 @@ HCABI_TEST(console_write_byte_output, "CONSOLE.write_byte_output",
 	struct hcabi_ret alone[3];
 
 	hcabi_console_bytes("out-bytes", data, 150);
-	expect("out-bytes", data, 150, "bytes", "CONSOLE-010.1");
+	console_expect("out-bytes", data, 150, "bytes", "CONSOLE-010.1");
 	for (size_t i = 0; i < 150; i++) {
 		struct hcabi_ret r = hcabi_console_write_byte(data[i]);
 		ok += r.status == HCABI_SUCCESS && r.value == 0;
@@ -114,13 +89,13 @@ HCABI_TEST(console_write_byte_output, "CONSOLE.write_byte_output",
 			rejected += r.status == HCABI_ERR_INVALID_PARAM;
 		}
 	}
-	expect_end("out-bytes");
+	console_expect_end("out-bytes");
 	/* rejected calls alone: a byte written by one fails CONSOLE-010.4 */
-	expect("out-bytes-rejected", data, 0, "rejected", "CONSOLE-010.4");
+	console_expect("out-bytes-rejected", data, 0, "rejected", "CONSOLE-010.4");
 	alone[0] = hcabi_console_write_byte(0x100ull | 'X');
 	alone[1] = hcabi_console_write_byte((1ull << 63) | 'X');
 	alone[2] = hcabi_console_write_byte(~0ull);
-	expect_end("out-bytes-rejected");
+	console_expect_end("out-bytes-rejected");
 	check_true(ok == 150, "CONSOLE-010.2", "%u of 150 WRITE_BYTE calls returned SUCCESS with 0",
 		   ok);
 	check_true(rejected == tried, "CONSOLE-010.3",

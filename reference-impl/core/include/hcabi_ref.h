@@ -345,10 +345,12 @@ enum hcabi_ref_fault_kind {
 	 * IPI.SEND and TLB.FLUSH with mask 0 succeed before checking the
 	 * vector or range (IPI-005, TLB-004), and TLB.FLUSH takes a range
 	 * ending at 2^64 as overflowing (TLB-005); CONSOLE.READ checks gpa
-	 * even with len 0 (CONSOLE-023); VCPU.START checks the target's state
+	 * even with len 0 (CONSOLE-023) and returns 0 for an odd len with
+	 * input pending (CONSOLE-025); VCPU.START checks the target's state
 	 * before its arguments (VCPU-026); MEM.GET_LAYOUT checks the
 	 * max_entries capacity, up to 1024 entries (MEM-013); BATCH.EXECUTE checks an entry's
-	 * reserved bits before denying it (BATCH-006). */
+	 * reserved bits before denying it (BATCH-006) and writes every result
+	 * after the last entry ran (BATCH-007). */
 	HCABI_REF_FAULT_OTHER_READING,
 };
 int hcabi_ref_inject_fault(struct hcabi_ref *ref, uint32_t function_id,

@@ -6,6 +6,7 @@
  * conformance suite can be shown to tell them apart at 1.2.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "harness.h"
 
@@ -190,6 +191,86 @@ START_TEST(host_failure_failed_from_1_2)
 }
 END_TEST
 
+/* CONSOLE-024: a host error after part of a WRITE is SUCCESS with the
+ * count written (4 + 4 + 2 bytes, then the sink fails); IO only when no
+ * byte was written. The reference answers so at every version: 1.1 allowed
+ * it (and IO). */
+START_TEST(console_partial_write)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		struct hcabi_ref_stats st;
+		if (pass) {
+			hx_close();
+			hx_open(4, HCABI_VERSION_1_1);
+		}
+		fake_put(hx.fake, 0x2000, "0123456789abcdef", 16);
+		hx.fake->write_chunk = 4;
+		hx.fake->write_fail_at = 10;
+		OK(CALL(0, HCABI_FID_CONSOLE_WRITE, 0x2000, 16), 10);
+		ck_assert_uint_eq(hx.fake->nout, 10);
+		ck_assert_mem_eq(hx.fake->out, "0123456789", 10);
+		ck_assert_uint_eq(fake_count(hx.fake, FOP_CONSOLE_WRITE, UINT32_MAX), 4);
+		/* the sink is still failing: nothing of the next WRITE is written */
+		STATUS(CALL(0, HCABI_FID_CONSOLE_WRITE, 0x2000, 16), HCABI_ERR_IO);
+		STATUS(CALL(0, HCABI_FID_CONSOLE_WRITE_BYTE, 'x'), HCABI_ERR_IO);
+		ck_assert_uint_eq(hx.fake->nout, 10);
+		hcabi_ref_get_stats(hx.ref, &st);
+		ck_assert_uint_eq(st.host_errors, 3);
+		ck_assert_uint_eq(st.internal_bugs, 0);
+	}
+}
+END_TEST
+
+/* BATCH-007: entry 1 writes to the console the low byte of entry 0's value
+ * (CONSOLE.WRITE of 3 bytes: 3) as it is when entry 1 runs; the fault
+ * writes the results after the last entry, so entry 1 sees the poison. */
+START_TEST(batch_results_before_next_entry)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		uint8_t want = pass ? 0xA5 : 3;
+		fake_put(hx.fake, 0x2000, "xyz", 3);
+		memset(hx.fake->out, 0, sizeof(hx.fake->out));
+		hx.fake->nout = 0;
+		fake_put64(hx.fake, TBL, HCABI_FID_CONSOLE_WRITE);
+		fake_put64(hx.fake, TBL + 8, 0x2000);
+		fake_put64(hx.fake, TBL + 16, 3);
+		fake_put64(hx.fake, TBL + 56, 0xA5A5A5A5A5A5A5A5ull);
+		fake_put64(hx.fake, TBL + 64, 0xA5A5A5A5A5A5A5A5ull);
+		fake_put64(hx.fake, TBL + ENT, HCABI_FID_CONSOLE_WRITE);
+		fake_put64(hx.fake, TBL + ENT + 8, TBL + 64);
+		fake_put64(hx.fake, TBL + ENT + 16, 1);
+		OK(CALL(0, HCABI_FID_BATCH_EXECUTE, TBL, 2), 2);
+		ck_assert_uint_eq(hx.fake->nout, 4);
+		ck_assert_mem_eq(hx.fake->out, "xyz", 3);
+		ck_assert_uint_eq(hx.fake->out[3], want);
+		/* in both readings the results end up in the entries */
+		ck_assert_uint_eq(fake_get64(hx.fake, TBL + 56), 0);
+		ck_assert_uint_eq(fake_get64(hx.fake, TBL + 64), 3);
+		ck_assert_uint_eq(fake_get64(hx.fake, TBL + ENT + 64), 1);
+		if (pass == 0)
+			other("BATCH.EXECUTE");
+	}
+}
+END_TEST
+
+/* CONSOLE-025, CONSOLE-026: with input pending, READ(1) returns a byte and
+ * READ(0) consumes none; the fault returns 0 for odd lengths. */
+START_TEST(console_read_pending)
+{
+	uint8_t got[2];
+	fake_console_input(hx.fake, "abc", 3);
+	OK(CALL(0, HCABI_FID_CONSOLE_READ, 0x3000, 0), 0);
+	OK(CALL(0, HCABI_FID_CONSOLE_READ, 0x3000, 1), 1);
+	fake_get(hx.fake, 0x3000, got, 1);
+	ck_assert_uint_eq(got[0], 'a');
+	other("CONSOLE.READ");
+	OK(CALL(0, HCABI_FID_CONSOLE_READ, 0x3000, 1), 0);
+	OK(CALL(0, HCABI_FID_CONSOLE_READ, 0x3000, 2), 2);
+	fake_get(hx.fake, 0x3000, got, 2);
+	ck_assert_mem_eq(got, "bc", 2);
+}
+END_TEST
+
 /* "other" is refused where no 1.2 decision applies, or with a parameter. */
 START_TEST(other_parse)
 {
@@ -215,6 +296,9 @@ static Suite *decisions_suite(void)
 	tcase_add_test(tc, batch_denied_before_reserved);
 	tcase_add_test(tc, other_parse);
 	tcase_add_test(tc, host_failure_failed_from_1_2);
+	tcase_add_test(tc, console_partial_write);
+	tcase_add_test(tc, batch_results_before_next_entry);
+	tcase_add_test(tc, console_read_pending);
 	return s;
 }
 

@@ -339,12 +339,14 @@ static int64_t f_console_write(void *ctx, const void *buf, size_t len)
 	int64_t r;
 	pthread_mutex_lock(&f->lock);
 	log_event(f, FOP_CONSOLE_WRITE, UINT32_MAX, len, 0, first8(buf, len));
-	if (f->fail_console_write) {
+	if (f->fail_console_write || (f->write_fail_at && f->nout >= f->write_fail_at)) {
 		r = HCABI_REF_PERR_HOST;
 	} else {
 		size_t n = len;
 		if (f->write_chunk && n > f->write_chunk)
 			n = f->write_chunk;
+		if (f->write_fail_at && n > f->write_fail_at - f->nout)
+			n = f->write_fail_at - f->nout;
 		if (n > FAKE_OUT_MAX - f->nout)
 			n = FAKE_OUT_MAX - f->nout;
 		memcpy(f->out + f->nout, buf, n);

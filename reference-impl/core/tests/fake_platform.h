@@ -102,6 +102,7 @@ struct fake {
 	uint8_t out[FAKE_OUT_MAX];
 	size_t nout;
 	size_t write_chunk; /* most bytes one console_write takes (0: all) */
+	size_t write_fail_at; /* console_write fails once nout reaches it (0: never) */
 	uint8_t in[FAKE_IN_MAX];
 	size_t nin, in_pos;
 
