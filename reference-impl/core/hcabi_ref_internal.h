@@ -172,16 +172,20 @@ struct hcabi_ref {
 
 /* ---- Shared helpers ------------------------------------------------------ */
 
-/* Execute one call (direct or batch entry) through every central check;
- * *clobber gets the GPRs of a CLOBBER fault (direct calls only). */
-void hcabi__core_call(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id,
-		      const uint64_t args[HCABI__CORE_NARGS], bool in_batch,
-		      struct hcabi__core_res *res, uint32_t *clobber);
+/* Execute one call (direct or batch entry) through every central check.
+ * Returns the index in hcabi__core_fns of the function RAX[31:0] names if
+ * it exists at the exposed version, else -1: the call's one lookup, passed
+ * on to hcabi__core_finish. */
+int hcabi__core_call(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id,
+		     const uint64_t args[HCABI__CORE_NARGS], bool in_batch,
+		     struct hcabi__core_res *res);
 
 /* After hcabi__core_call (and, for a direct call, the steal update): apply
- * test-only faults (last), then report the call to the trace hook. */
-void hcabi__core_finish(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id, bool in_batch,
-			struct hcabi__core_res *res, uint32_t *clobber);
+ * test-only faults (last; *clobber gets the GPRs of a CLOBBER fault, direct
+ * calls only), then report the call to the trace hook; fn is what
+ * hcabi__core_call returned. */
+void hcabi__core_finish(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id, int fn,
+			bool in_batch, struct hcabi__core_res *res, uint32_t *clobber);
 
 /* GPA checks (gpa.c). A range is good if it is non-empty, does not overflow
  * and lies wholly in one merged RAM range. */
