@@ -21,6 +21,7 @@
 
 #include "fake_platform.h"
 #include "hcabi_ref.h"
+#include "registry.h"
 
 struct hx {
 	struct fake *fake;
