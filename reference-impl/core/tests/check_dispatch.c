@@ -14,73 +14,6 @@
 #include "harness.h"
 #include "hcabi_ref_internal.h"
 
-struct fn_row {
-	uint32_t id;
-	unsigned nargs;
-	uint32_t since;
-	uint32_t statuses;
-	uint32_t flags;
-	const char *name;
-};
-static const struct fn_row fns[] = {
-#define X(EXT, NAME, ID, NARGS, SINCE, STATUSES, FLAGS)                                            \
-	{(ID), (NARGS), (SINCE), (STATUSES), (FLAGS), #EXT "." #NAME},
-    HCABI_FOREACH_FUNCTION(X)
-#undef X
-};
-#define NFNS ((int)(sizeof(fns) / sizeof(fns[0])))
-
-struct field_row {
-	uint32_t id;
-	unsigned idx, hi, lo;
-	uint32_t since;
-};
-static const struct field_row fields[] = {
-#define X(EXT, NAME, IDX, ARG, HI, LO, SINCE)                                                      \
-	{HCABI_FID_##EXT##_##NAME, (IDX), (HI), (LO), (SINCE)},
-    HCABI_FOREACH_ARG_FIELD(X)
-#undef X
-};
-#define NFIELDS ((int)(sizeof(fields) / sizeof(fields[0])))
-
-static const uint32_t versions[] = {
-#define X(V) (V),
-    HCABI_FOREACH_VERSION(X)
-#undef X
-};
-#define NVERSIONS ((int)(sizeof(versions) / sizeof(versions[0])))
-
-static uint64_t field_bits(unsigned hi, unsigned lo)
-{
-	uint64_t upto = hi >= 63 ? ~0ull : ((1ull << (hi + 1)) - 1);
-	return upto & ~((1ull << lo) - 1);
-}
-
-/* Bits of argument idx of function id that mean something at version v;
- * *has is false if the argument has no field (all bits meaningful). */
-static uint64_t arg_valid(uint32_t id, unsigned idx, uint32_t v, bool *has)
-{
-	uint64_t m = 0;
-	*has = false;
-	for (int i = 0; i < NFIELDS; i++) {
-		if (fields[i].id != id || fields[i].idx != idx)
-			continue;
-		*has = true;
-		if (fields[i].since <= v)
-			m |= field_bits(fields[i].hi, fields[i].lo);
-	}
-	return m;
-}
-
-/* Arguments that make a call of function id valid apart from the argument
- * under test: all zero, except where zero is itself invalid (the period of
- * TIME.SET_PERIODIC, TIME-040). */
-static void baseline_args(uint32_t id, uint64_t args[7])
-{
-	if (id == HCABI_FID_TIME_SET_PERIODIC)
-		args[2] = HCABI_TIMER_MIN_PERIOD;
-}
-
 /* ---- X86-009 ---------------------------------------------------------------- */
 
 static const uint64_t ud_fns[] = {
@@ -123,7 +56,7 @@ START_TEST(rax_high_bits)
 		struct hcabi_ref_ret r;
 		fake_clear(hx.fake);
 		/* arguments that would do something if the call ran */
-		r = CALL(1, fns[_i].id | high_bits[h], 0, 1, 0x40, 0, 0, 0);
+		r = CALL(1, hx_fns[_i].id | high_bits[h], 0, 1, 0x40, 0, 0, 0);
 		CK_STATUS(r, HCABI_ERR_INVALID_PARAM);
 		ck_assert_uint_eq(r.action_arg, 0);
 		ck_assert_uint_eq(fake_effects(hx.fake), 0);
@@ -147,11 +80,11 @@ END_TEST
  * call never says NOT_SUPPORTED), with all-zero arguments. */
 START_TEST(every_function_handled)
 {
-	struct hcabi_ref_ret r = CALL(0, fns[_i].id);
-	ck_assert_msg(r.status != HCABI_ERR_NOT_SUPPORTED, "%s is not implemented", fns[_i].name);
-	ck_assert_msg(r.action == HCABI_REF_ACTION_RESUME || (fns[_i].flags & HCABI_FN_NO_RETURN),
-		      "%s ended the call with an action", fns[_i].name);
-	r = CALL(0, HCABI_FID_BASE_PROBE_FUNCTION, fns[_i].id);
+	struct hcabi_ref_ret r = CALL(0, hx_fns[_i].id);
+	ck_assert_msg(r.status != HCABI_ERR_NOT_SUPPORTED, "%s is not implemented", hx_fns[_i].name);
+	ck_assert_msg(r.action == HCABI_REF_ACTION_RESUME || (hx_fns[_i].flags & HCABI_FN_NO_RETURN),
+		      "%s ended the call with an action", hx_fns[_i].name);
+	r = CALL(0, HCABI_FID_BASE_PROBE_FUNCTION, hx_fns[_i].id);
 	CK_OK(r, 1);
 }
 END_TEST
@@ -160,9 +93,9 @@ END_TEST
  * with garbage there gives the same result. */
 START_TEST(extra_args_ignored)
 {
-	uint64_t a[7] = {fns[_i].id}, b[7] = {fns[_i].id};
+	uint64_t a[7] = {hx_fns[_i].id}, b[7] = {hx_fns[_i].id};
 	struct hcabi_ref_ret r1, r2;
-	for (unsigned k = fns[_i].nargs; k < 6; k++)
+	for (unsigned k = hx_fns[_i].nargs; k < 6; k++)
 		b[1 + k] = 0xFFFFFFFFFFFFFFFFull - k;
 	r1 = hx_callv(0, a);
 	r2 = hx_callv(0, b);
@@ -178,15 +111,15 @@ END_TEST
  * effect. (BASE-030, BASE-040, CONSOLE-010, TIME-020, IPI-001, SYSTEM-001) */
 START_TEST(reserved_bits)
 {
-	const struct field_row *f = &fields[_i];
+	const struct hx_field *f = &hx_fields[_i];
 	bool has;
-	uint64_t valid = arg_valid(f->id, f->idx, HCABI_VERSION_NEWEST, &has);
+	uint64_t valid = hx_arg_valid(f->id, f->idx, HCABI_VERSION_NEWEST, &has);
 	uint64_t reserved = ~valid;
 	uint64_t args[7] = {f->id};
 	struct hcabi_ref_ret r;
 
 	ck_assert(has);
-	baseline_args(f->id, args);
+	hx_baseline_args(f->id, args);
 	args[1 + f->idx] = valid;
 	r = hx_callv(0, args);
 	ck_assert_msg(r.status != HCABI_ERR_INVALID_PARAM || r.action != HCABI_REF_ACTION_RESUME,
@@ -213,10 +146,10 @@ START_TEST(parse_version_good)
 {
 	char buf[32];
 	uint32_t v = 0;
-	snprintf(buf, sizeof(buf), "%u.%u", HCABI_VERSION_MAJOR(versions[_i]),
-		 HCABI_VERSION_MINOR(versions[_i]));
+	snprintf(buf, sizeof(buf), "%u.%u", HCABI_VERSION_MAJOR(hx_versions[_i]),
+		 HCABI_VERSION_MINOR(hx_versions[_i]));
 	ck_assert(hcabi_ref_parse_version(buf, &v));
-	ck_assert_uint_eq(v, versions[_i]);
+	ck_assert_uint_eq(v, hx_versions[_i]);
 }
 END_TEST
 
@@ -235,39 +168,20 @@ END_TEST
 START_TEST(newest_version)
 {
 	uint32_t newest = 0;
-	for (int i = 0; i < NVERSIONS; i++)
-		if (versions[i] > newest)
-			newest = versions[i];
+	for (int i = 0; i < HX_NVERSIONS; i++)
+		if (hx_versions[i] > newest)
+			newest = hx_versions[i];
 	ck_assert_uint_eq(hcabi_ref_newest_version(), newest);
 	ck_assert_uint_eq(hcabi_ref_newest_version(), HCABI_VERSION_NEWEST);
 	ck_assert(!hcabi_ref_parse_version(NULL, NULL));
 }
 END_TEST
 
-static uint64_t ext_version_at(uint32_t eid, uint32_t v)
-{
-	uint64_t n = 0;
-	uint32_t since = UINT32_MAX;
-#define X(NAME, EID, SINCE)                                                                        \
-	if ((EID) == eid)                                                                          \
-		since = (SINCE);
-	HCABI_FOREACH_EXTENSION(X)
-#undef X
-	if (since > v)
-		return 0;
-#define X(NAME, NUMBER, SINCE)                                                                     \
-	if (HCABI_EID_##NAME == eid && (SINCE) <= v && (NUMBER) > n)                               \
-		n = (NUMBER);
-	HCABI_FOREACH_EXTENSION_VERSION(X)
-#undef X
-	return n;
-}
-
 /* A pinned implementation is that version: GET_SPEC_VERSION, probes,
  * functions and reserved bits. */
 START_TEST(version_pin)
 {
-	uint32_t v = versions[_i];
+	uint32_t v = hx_versions[_i];
 	struct hcabi_ref_ret r;
 	static const uint32_t eids[] = {
 #define X(NAME, EID, SINCE) (EID),
@@ -281,32 +195,32 @@ START_TEST(version_pin)
 	CK_OK(r, v);
 	for (unsigned e = 0; e < sizeof(eids) / sizeof(eids[0]); e++) {
 		r = CALL(0, HCABI_FID_BASE_PROBE_EXTENSION, eids[e]);
-		CK_OK(r, ext_version_at(eids[e], v));
+		CK_OK(r, hx_ext_version(eids[e], v));
 	}
-	for (int f = 0; f < NFNS; f++) {
+	for (int f = 0; f < HX_NFNS; f++) {
 		bool defined =
-		    fns[f].since <= v && ext_version_at(HCABI_FUNCTION_EID(fns[f].id), v) != 0;
-		r = CALL(0, HCABI_FID_BASE_PROBE_FUNCTION, fns[f].id);
+		    hx_fns[f].since <= v && hx_ext_version(HCABI_FUNCTION_EID(hx_fns[f].id), v) != 0;
+		r = CALL(0, HCABI_FID_BASE_PROBE_FUNCTION, hx_fns[f].id);
 		CK_OK(r, defined ? 1 : 0);
 		if (!defined) {
-			r = CALL(0, fns[f].id);
+			r = CALL(0, hx_fns[f].id);
 			CK_STATUS(r, HCABI_ERR_NOT_SUPPORTED);
 		}
 		/* reserved bits of this version: bits of later fields are
 		 * reserved while the argument exists */
-		for (unsigned a = 0; a < fns[f].nargs && defined; a++) {
+		for (unsigned a = 0; a < hx_fns[f].nargs && defined; a++) {
 			bool has;
-			uint64_t valid = arg_valid(fns[f].id, a, v, &has);
-			uint64_t later = arg_valid(fns[f].id, a, UINT32_MAX, &has) & ~valid;
-			uint64_t args[7] = {fns[f].id};
+			uint64_t valid = hx_arg_valid(hx_fns[f].id, a, v, &has);
+			uint64_t later = hx_arg_valid(hx_fns[f].id, a, UINT32_MAX, &has) & ~valid;
+			uint64_t args[7] = {hx_fns[f].id};
 			if (!has || valid == 0 || later == 0)
 				continue;
 			/* the same call is accepted without the later bits */
-			baseline_args(fns[f].id, args);
+			hx_baseline_args(hx_fns[f].id, args);
 			args[1 + a] = valid;
 			r = hx_callv(0, args);
 			ck_assert_msg(r.status != HCABI_ERR_INVALID_PARAM,
-				      "%s arg %u: field bits of %u.%u rejected", fns[f].name, a,
+				      "%s arg %u: field bits of %u.%u rejected", hx_fns[f].name, a,
 				      HCABI_VERSION_MAJOR(v), HCABI_VERSION_MINOR(v));
 			args[1 + a] = valid | later;
 			fake_clear(hx.fake);
@@ -387,12 +301,7 @@ START_TEST(version_unsupported)
 	for (unsigned i = 0; i < 4; i++) {
 		struct hcabi_ref_config cfg;
 		const char *err = NULL;
-		memset(&cfg, 0, sizeof(cfg));
-		cfg.vcpu_count = 1;
-		cfg.ram = hx.fake->cfg_ram;
-		cfg.ram_count = hx.fake->nram;
-		cfg.ops = &fake_ops;
-		cfg.ctx = hx.fake;
+		hx_config(&cfg, 1);
 		cfg.spec_version = bad[i];
 		ck_assert_ptr_null(hcabi_ref_create(&cfg, &err));
 		ck_assert_ptr_nonnull(strstr(err, "spec_version"));
@@ -503,12 +412,12 @@ START_TEST(fallback_rule)
 	ck_assert_int_eq(hcabi__core_fallback_status(&fn), HCABI_ERR_INVALID_PARAM);
 	fn.statuses = 1u | (1u << 4);
 	ck_assert_int_eq(hcabi__core_fallback_status(&fn), HCABI_ERR_DENIED);
-	for (int i = 0; i < NFNS; i++) {
+	for (int i = 0; i < HX_NFNS; i++) {
 		int64_t st;
-		fn.statuses = fns[i].statuses;
+		fn.statuses = hx_fns[i].statuses;
 		st = hcabi__core_fallback_status(&fn);
 		ck_assert_int_lt(st, 0);
-		ck_assert((fns[i].statuses >> (unsigned)(-st)) & 1u);
+		ck_assert((hx_fns[i].statuses >> (unsigned)(-st)) & 1u);
 	}
 }
 END_TEST
@@ -729,8 +638,8 @@ END_TEST
 
 START_TEST(names)
 {
-	for (int i = 0; i < NFNS; i++)
-		ck_assert_str_eq(hcabi_ref_function_name(fns[i].id), fns[i].name);
+	for (int i = 0; i < HX_NFNS; i++)
+		ck_assert_str_eq(hcabi_ref_function_name(hx_fns[i].id), hx_fns[i].name);
 	ck_assert_ptr_null(hcabi_ref_function_name(0xC0000000));
 	ck_assert_str_eq(hcabi_ref_status_name(HCABI_SUCCESS), "SUCCESS");
 	ck_assert_str_eq(hcabi_ref_status_name(HCABI_ERR_INVALID_STATE), "INVALID_STATE");
@@ -761,22 +670,13 @@ static const size_t op_offsets[] = {
     offsetof(struct hcabi_platform_ops, console_write),
     offsetof(struct hcabi_platform_ops, console_read),
 };
-static void base_cfg(struct hcabi_ref_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->vcpu_count = 2;
-	cfg->ram = hx.fake->cfg_ram;
-	cfg->ram_count = hx.fake->nram;
-	cfg->ops = &fake_ops;
-	cfg->ctx = hx.fake;
-}
 START_TEST(config_missing_op)
 {
 	struct hcabi_platform_ops ops = fake_ops;
 	struct hcabi_ref_config cfg;
 	const char *err = NULL;
 	memset((char *)&ops + op_offsets[_i], 0, sizeof(void (*)(void)));
-	base_cfg(&cfg);
+	hx_config(&cfg, 2);
 	cfg.ops = &ops;
 	ck_assert_ptr_null(hcabi_ref_create(&cfg, &err));
 	ck_assert_ptr_nonnull(strstr(err, "ops"));
@@ -792,7 +692,7 @@ START_TEST(config_periodic_op_by_version)
 	struct hcabi_ref *ref;
 	const char *err = NULL;
 	ops.timer_arm_periodic = NULL;
-	base_cfg(&cfg);
+	hx_config(&cfg, 2);
 	cfg.ops = &ops;
 	cfg.spec_version = HCABI_VERSION_1_0;
 	ref = hcabi_ref_create(&cfg, &err);
@@ -817,10 +717,10 @@ START_TEST(config_checks)
 	ck_assert_ptr_null(hcabi_ref_create(NULL, &err));
 	ck_assert_ptr_nonnull(err);
 	ck_assert_ptr_null(hcabi_ref_create(NULL, NULL));
-	base_cfg(&cfg);
+	hx_config(&cfg, 2);
 	cfg.ops = NULL;
 	ck_assert_ptr_null(hcabi_ref_create(&cfg, &err));
-	base_cfg(&cfg);
+	hx_config(&cfg, 2);
 	cfg.vcpu_count = 0;
 	ck_assert_ptr_null(hcabi_ref_create(&cfg, &err));
 	ck_assert_ptr_nonnull(strstr(err, "vcpu_count"));
@@ -832,7 +732,7 @@ START_TEST(config_checks)
 	ck_assert_ptr_null(err);
 	hcabi_ref_destroy(ref);
 	for (unsigned i = 0; i < sizeof(bad_bases) / sizeof(bad_bases[0]); i++) {
-		base_cfg(&cfg);
+		hx_config(&cfg, 2);
 		cfg.cpuid_base = bad_bases[i];
 		ck_assert_ptr_null(hcabi_ref_create(&cfg, &err));
 		ck_assert_ptr_nonnull(strstr(err, "cpuid_base"));
@@ -937,17 +837,17 @@ static Suite *dispatch_suite(void)
 	Suite *s = suite_create("dispatch");
 	TCase *tc = hx_tcase(s, "binding", 10);
 	tcase_add_loop_test(tc, cpl_raises_ud, 0, (int)(sizeof(ud_fns) / sizeof(ud_fns[0])));
-	tcase_add_loop_test(tc, rax_high_bits, 0, NFNS);
+	tcase_add_loop_test(tc, rax_high_bits, 0, HX_NFNS);
 	tcase_add_loop_test(tc, unknown_function, 0, HX_NUNUSED);
-	tcase_add_loop_test(tc, every_function_handled, 0, NFNS);
-	tcase_add_loop_test(tc, extra_args_ignored, 0, NFNS);
-	tcase_add_loop_test(tc, reserved_bits, 0, NFIELDS);
+	tcase_add_loop_test(tc, every_function_handled, 0, HX_NFNS);
+	tcase_add_loop_test(tc, extra_args_ignored, 0, HX_NFNS);
+	tcase_add_loop_test(tc, reserved_bits, 0, HX_NFIELDS);
 	tc = hx_tcase(s, "version", 10);
-	tcase_add_loop_test(tc, parse_version_good, 0, NVERSIONS);
+	tcase_add_loop_test(tc, parse_version_good, 0, HX_NVERSIONS);
 	tcase_add_loop_test(tc, parse_version_bad, 0,
 			    (int)(sizeof(bad_version_strings) / sizeof(bad_version_strings[0])));
 	tcase_add_test(tc, newest_version);
-	tcase_add_loop_test(tc, version_pin, 0, NVERSIONS);
+	tcase_add_loop_test(tc, version_pin, 0, HX_NVERSIONS);
 	tcase_add_loop_test(tc, version_pin_1_1_features, 0, (int)(sizeof(pins) / sizeof(pins[0])));
 	tcase_add_test(tc, version_unsupported);
 	tc = hx_tcase(s, "enforcement", 10);

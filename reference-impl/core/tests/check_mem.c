@@ -174,12 +174,9 @@ START_TEST(config_bad_ram)
 {
 	struct hcabi_ref_config cfg;
 	const char *err = NULL;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.vcpu_count = 1;
+	hx_config(&cfg, 1);
 	cfg.ram = bad_cfgs[_i].ram;
 	cfg.ram_count = bad_cfgs[_i].n;
-	cfg.ops = &fake_ops;
-	cfg.ctx = hx.fake;
 	ck_assert_ptr_null(hcabi_ref_create(&cfg, &err));
 	ck_assert_ptr_nonnull(err);
 	ck_assert_ptr_nonnull(strstr(err, "ram"));

@@ -37,6 +37,10 @@ void hx_open_ram(uint32_t nvcpus, uint32_t version, const struct hcabi_ref_ram_r
 /* The same providing only the `n` extensions `eids` (profiles). */
 void hx_open_ext(uint32_t nvcpus, uint32_t version, const uint32_t *eids, unsigned n);
 void hx_close(void);
+/* A configuration over the fixture's fake platform and RAM: `nvcpus` vCPUs,
+ * the newest version, every other field zero (for tests of
+ * hcabi_ref_create itself). */
+void hx_config(struct hcabi_ref_config *cfg, uint32_t nvcpus);
 /* Check fixtures: 4 vCPUs at the newest version. */
 void hx_setup(void);
 void hx_teardown(void);
