@@ -224,9 +224,16 @@ void hx_boot_state(uint64_t gpa, uint64_t rip, uint64_t cr3, uint64_t arg)
 void hx_start(uint32_t from, uint32_t target)
 {
 	struct hcabi_ref_ret r;
-	hx_boot_state(0x8000, 0x100000 - 0x1000, 0x4000, target);
-	r = CALL(from, HCABI_FID_VCPU_START, target, 0x8000);
+	hx_boot_state(HX_BOOT_STATE, 0x100000 - 0x1000, 0x4000, target);
+	r = CALL(from, HCABI_FID_VCPU_START, target, HX_BOOT_STATE);
 	CK_OK(r, 0);
+}
+
+uint64_t hx_vcpu_status(uint32_t from, uint32_t v)
+{
+	struct hcabi_ref_ret r = CALL(from, HCABI_FID_VCPU_GET_STATUS, v);
+	CK_STATUS(r, HCABI_SUCCESS);
+	return r.value;
 }
 
 TCase *hx_tcase(Suite *s, const char *name, double timeout)

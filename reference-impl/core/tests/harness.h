@@ -67,8 +67,12 @@ struct hcabi_ref_ret hx_raw(uint32_t vcpu, const uint64_t v[7]);
 			      (unsigned long long)(r).value, (unsigned long long)(val));           \
 	} while (0)
 
-/* Start vCPU `target` from vCPU `from` with a valid boot state. */
+/* Start vCPU `target` from vCPU `from` with a valid boot state, written
+ * at HX_BOOT_STATE. */
+#define HX_BOOT_STATE 0x8000ull
 void hx_start(uint32_t from, uint32_t target);
+/* VCPU.GET_STATUS(v) from vCPU `from`, asserted SUCCESS: the state. */
+uint64_t hx_vcpu_status(uint32_t from, uint32_t v);
 /* Write a valid boot state at gpa. */
 void hx_boot_state(uint64_t gpa, uint64_t rip, uint64_t cr3, uint64_t arg);
 
