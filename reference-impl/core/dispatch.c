@@ -38,11 +38,6 @@ int64_t hcabi__core_fallback_status_mask(uint32_t statuses)
 	return HCABI_ERR_INVALID_PARAM;
 }
 
-int64_t hcabi__core_fallback_status(const struct hcabi__core_fn *fn)
-{
-	return hcabi__core_fallback_status_mask(fn->statuses);
-}
-
 /* After the handler: what it produced must be what its function may produce. */
 static void enforce(struct hcabi_ref *ref, const struct hcabi__core_fn *fn, bool in_batch,
 		    struct hcabi__core_res *res)

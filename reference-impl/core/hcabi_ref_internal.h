@@ -244,10 +244,9 @@ static inline void hcabi__core_count_host_error(struct hcabi_ref *ref)
 	atomic_fetch_add_explicit(&ref->n_host_errors, 1, memory_order_relaxed);
 }
 
-/* The permitted status that replaces one the function does not permit
- * (STATUS-001): FAILED if listed, else INVALID_PARAM (the common status). */
-int64_t hcabi__core_fallback_status(const struct hcabi__core_fn *fn);
-/* The same for a status mask (bit n: status -n). */
+/* The permitted status that replaces one a function does not permit
+ * (STATUS-001), for its status mask (bit n: status -n): FAILED if listed,
+ * else INVALID_PARAM (the common status), else the first listed. */
 int64_t hcabi__core_fallback_status_mask(uint32_t statuses);
 
 /* Status of an internal failure (a platform callback failed): FAILED where
