@@ -68,8 +68,7 @@ END_TEST
 START_TEST(unknown_function)
 {
 	struct hcabi_ref_ret r = CALL(0, hx_unused_fns[_i], 1, 2, 3, 4, 5, 6);
-	CK_STATUS(r, HCABI_ERR_NOT_SUPPORTED);
-	ck_assert_uint_eq(fake_effects(hx.fake), 0);
+	CK_REFUSED(r, HCABI_ERR_NOT_SUPPORTED);
 	r = CALL(0, HCABI_FID_BASE_PROBE_FUNCTION, hx_unused_fns[_i]);
 	CK_OK(r, 0);
 }
@@ -133,8 +132,7 @@ START_TEST(reserved_bits)
 		args[1 + f->idx] = valid | bit;
 		fake_clear(hx.fake);
 		r = hx_callv(0, args);
-		CK_STATUS(r, HCABI_ERR_INVALID_PARAM);
-		ck_assert_uint_eq(fake_effects(hx.fake), 0);
+		CK_REFUSED(r, HCABI_ERR_INVALID_PARAM);
 	}
 }
 END_TEST

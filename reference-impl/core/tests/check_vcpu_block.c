@@ -120,49 +120,55 @@ START_TEST(irq_wakes_block)
 }
 END_TEST
 
-/* VCPU-063: BLOCKED while inside; KICK ends it (VCPU-060). */
+/* A vCPU inside BLOCK(forever), in a thread of its own. */
+struct blocked {
+	pthread_t t;
+	uint32_t vcpu;
+	struct hcabi_ref_ret ret;
+};
 static void *blocker(void *arg)
 {
-	struct hcabi_ref_ret *out = arg;
-	*out = RAW(1, HCABI_FID_VCPU_BLOCK, HCABI_BLOCK_FOREVER);
+	struct blocked *b = arg;
+	b->ret = RAW(b->vcpu, HCABI_FID_VCPU_BLOCK, HCABI_BLOCK_FOREVER);
 	return NULL;
 }
+/* Start it, and wait until the platform has it blocked. */
+static void block_in_thread(struct blocked *b, uint32_t vcpu)
+{
+	b->vcpu = vcpu;
+	ck_assert_int_eq(pthread_create(&b->t, NULL, blocker, b), 0);
+	ck_assert(fake_wait_blocked(hx.fake, vcpu));
+}
+
+/* VCPU-063: BLOCKED while inside; KICK ends it (VCPU-060). */
 START_TEST(blocked_state_and_kick)
 {
-	struct hcabi_ref_ret res, r;
-	pthread_t t;
+	struct blocked b;
+	struct hcabi_ref_ret r;
 	hx_start(0, 1);
-	ck_assert_int_eq(pthread_create(&t, NULL, blocker, &res), 0);
-	ck_assert(fake_wait_blocked(hx.fake, 1));
+	block_in_thread(&b, 1);
 	ck_assert_uint_eq(hx_vcpu_status(0, 1), HCABI_VCPU_STATUS_BLOCKED);
 	r = CALL(0, HCABI_FID_VCPU_KICK, 1);
 	CK_OK(r, 0);
-	pthread_join(t, NULL);
-	CK_OK(res, HCABI_BLOCK_WOKEN);
+	pthread_join(b.t, NULL);
+	CK_OK(b.ret, HCABI_BLOCK_WOKEN);
 	ck_assert_uint_eq(hx_vcpu_status(0, 1), HCABI_VCPU_STATUS_RUNNING);
 }
 END_TEST
 
 /* VCPU-031: a blocked vCPU counts as not stopped. */
-static void *blocker0(void *arg)
-{
-	struct hcabi_ref_ret *out = arg;
-	*out = RAW(0, HCABI_FID_VCPU_BLOCK, HCABI_BLOCK_FOREVER);
-	return NULL;
-}
 START_TEST(stop_with_other_blocked)
 {
-	struct hcabi_ref_ret res, r;
-	pthread_t t;
+	struct blocked b;
+	struct hcabi_ref_ret r;
 	hx_start(0, 1);
-	ck_assert_int_eq(pthread_create(&t, NULL, blocker0, &res), 0);
-	ck_assert(fake_wait_blocked(hx.fake, 0));
+	block_in_thread(&b, 0);
 	r = CALL(1, HCABI_FID_VCPU_STOP);
 	ck_assert_int_eq(r.action, HCABI_REF_ACTION_STOP_VCPU);
 	ck_assert_uint_eq(hx_vcpu_status(0, 1), HCABI_VCPU_STATUS_STOPPED);
 	ck_assert_int_eq(fake_ops.vcpu_kick(hx.fake, 0), HCABI_REF_POK); /* end the test */
-	pthread_join(t, NULL);
-	CK_OK(res, HCABI_BLOCK_WOKEN);
+	pthread_join(b.t, NULL);
+	CK_OK(b.ret, HCABI_BLOCK_WOKEN);
 }
 END_TEST
 

@@ -229,6 +229,13 @@ void hx_start(uint32_t from, uint32_t target)
 	CK_OK(r, 0);
 }
 
+const struct fake_event *hx_last(enum fake_op op)
+{
+	const struct fake_event *e = fake_last(hx.fake, op);
+	ck_assert_msg(e != NULL, "no platform event of kind %d", (int)op);
+	return e;
+}
+
 uint64_t hx_vcpu_status(uint32_t from, uint32_t v)
 {
 	struct hcabi_ref_ret r = CALL(from, HCABI_FID_VCPU_GET_STATUS, v);
