@@ -162,16 +162,14 @@ static bool rs_run(struct vcpu_raw *ctx, uint64_t cr3, const char *what)
 HCABI_TEST(vcpu_restart_state, "VCPU.restart_register_state", "VCPU-024.2,VCPU-024.3,VCPU-024.4,VCPU-032,VCPU-030.2,X86-005",
 	   HCABI_FID_VCPU_START_SINCE)
 {
-	uint64_t cr3copy = hcabi_alloc_page();
+	uint64_t cr3copy;
 	struct vcpu_raw *b = &rs_b;
 
 	if (!test_require_cpus(2))
 		return;
-	if (!cr3copy) {
-		test_error("out of pages");
+	cr3copy = vcpu_cr3_copy();
+	if (!cr3copy)
 		return;
-	}
-	memcpy(ext_gpa_ptr(cr3copy), ext_gpa_ptr(hcabi_pml4()), 4096);
 	if (!vcpu_wait_state(1, HCABI_VCPU_STATUS_STOPPED, HCABI_SEC(10))) {
 		test_error("vCPU 1 is not stopped at the start of the test");
 		return;

@@ -211,16 +211,14 @@ HCABI_TEST(vcpu_start_state, "VCPU.start_register_state",
 	   "VCPU-024.1,VCPU-024.2,VCPU-024.3,VCPU-024.4,VCPU-041.1,VCPU-030.2,X86-005",
 	   HCABI_FID_VCPU_START_SINCE)
 {
-	uint64_t cr3copy = hcabi_alloc_page();
+	uint64_t cr3copy;
 	struct hcabi_ret r, st;
 
 	if (!test_require_cpus(2))
 		return;
-	if (!cr3copy) {
-		test_error("out of pages");
+	cr3copy = vcpu_cr3_copy();
+	if (!cr3copy)
 		return;
-	}
-	memcpy(ext_gpa_ptr(cr3copy), ext_gpa_ptr(hcabi_pml4()), 4096);
 	vcpu_raw_prepare(&raw_a, 1, fn_wait_release);
 	vcpu_raw_boot_state(&bs, &raw_a, cr3copy);
 	r = vcpu_start_raw(1, &bs);
@@ -253,16 +251,14 @@ HCABI_TEST(vcpu_start_state, "VCPU.start_register_state",
 HCABI_TEST(vcpu_start_read_once, "VCPU.start_reads_boot_state_once", "VCPU-025,VCPU-030.2,X86-005",
 	   HCABI_FID_VCPU_START_SINCE)
 {
-	uint64_t cr3copy = hcabi_alloc_page(), want_rsp;
+	uint64_t cr3copy, want_rsp;
 	struct hcabi_ret r;
 
 	if (!test_require_cpus(2))
 		return;
-	if (!cr3copy) {
-		test_error("out of pages");
+	cr3copy = vcpu_cr3_copy();
+	if (!cr3copy)
 		return;
-	}
-	memcpy(ext_gpa_ptr(cr3copy), ext_gpa_ptr(hcabi_pml4()), 4096);
 	vcpu_raw_prepare(&raw_a, 1, fn_wait_release);
 	vcpu_raw_prepare(&raw_b, 1, fn_wait_release);
 	vcpu_raw_boot_state(&bs, &raw_a, cr3copy);

@@ -2,9 +2,37 @@
 /*
  * start_state.c - VCPU-024.3 and VCPU-024.4: the register state a vCPU
  * begins with after VCPU.START, checked the same way for a first start
- * (VCPU.start_register_state) and a restart (VCPU.restart_register_state).
+ * (VCPU.start_register_state) and a restart (VCPU.restart_register_state),
+ * and the copy of the page tables that makes "CR3 as given" distinctive.
  */
 #include "vcpu_common.h"
+
+uint64_t vcpu_cr3_copy(void)
+{
+	uint64_t page = hcabi_alloc_page();
+
+	if (!page) {
+		test_error("out of pages");
+		return 0;
+	}
+	memcpy(ext_gpa_ptr(page), ext_gpa_ptr(hcabi_pml4()), 4096);
+	return page;
+}
+
+/* A descriptor-table register as SGDT/SIDT stored it (limit, then base)
+ * against the boot state's (VCPU-024.3). */
+static void check_dtr(const uint8_t stored[16], uint16_t want_limit, uint64_t want_base,
+		      const char *name, const char *when)
+{
+	uint16_t limit;
+	uint64_t base;
+
+	memcpy(&limit, stored, 2);
+	memcpy(&base, stored + 2, 8);
+	check_true(limit == want_limit && base == want_base, "VCPU-024.3",
+		   "%s%s = (0x%llx, 0x%x) as given: got (0x%llx, 0x%x)", when, name,
+		   (unsigned long long)want_base, want_limit, (unsigned long long)base, limit);
+}
 
 void vcpu_check_start_state(const struct vcpu_raw *ctx, const struct hcabi_vcpu_boot_state *bs,
 			    const char *when)
@@ -13,8 +41,6 @@ void vcpu_check_start_state(const struct vcpu_raw *ctx, const struct hcabi_vcpu_
 					      "RBP", "RSP", "R8",  "R9",  "R10", "R11",
 					      "R12", "R13", "R14", "R15"};
 	static const char *const segs[6] = {"CS", "DS", "ES", "FS", "GS", "SS"};
-	uint16_t limit;
-	uint64_t base;
 
 	check_eq_u64(ctx->gpr[R_RDI], bs->arg, "VCPU-024.4", "%sRDI = arg", when);
 	check_eq_u64(ctx->gpr[R_RSP], bs->rsp, "VCPU-024.3", "%sRSP = rsp", when);
@@ -35,17 +61,7 @@ void vcpu_check_start_state(const struct vcpu_raw *ctx, const struct hcabi_vcpu_
 	check_eq_u64(ctx->sel[0], bs->cs, "VCPU-024.3", "%sCS = cs", when);
 	for (unsigned i = 1; i < 6; i++)
 		check_eq_u64(ctx->sel[i], bs->ds, "VCPU-024.3", "%s%s = ds", when, segs[i]);
-	memcpy(&limit, ctx->gdtr, 2);
-	memcpy(&base, ctx->gdtr + 2, 8);
-	check_true(limit == bs->gdtr_limit && base == bs->gdtr_base, "VCPU-024.3",
-		   "%sGDTR = (0x%llx, 0x%x) as given: got (0x%llx, 0x%x)", when,
-		   (unsigned long long)bs->gdtr_base, bs->gdtr_limit, (unsigned long long)base,
-		   limit);
-	memcpy(&limit, ctx->idtr, 2);
-	memcpy(&base, ctx->idtr + 2, 8);
-	check_true(limit == bs->idtr_limit && base == bs->idtr_base, "VCPU-024.3",
-		   "%sIDTR = (0x%llx, 0x%x) as given: got (0x%llx, 0x%x)", when,
-		   (unsigned long long)bs->idtr_base, bs->idtr_limit, (unsigned long long)base,
-		   limit);
+	check_dtr(ctx->gdtr, bs->gdtr_limit, bs->gdtr_base, "GDTR", when);
+	check_dtr(ctx->idtr, bs->idtr_limit, bs->idtr_base, "IDTR", when);
 	check_eq_u64(ctx->mxcsr, 0x1F80, "VCPU-024.3", "%sMXCSR as after reset", when);
 }

@@ -124,6 +124,9 @@ bool vcpu_wait_state(unsigned cpu, uint64_t state, uint64_t timeout_ns);
  * are the callers' (what each can make distinctive differs). */
 void vcpu_check_start_state(const struct vcpu_raw *ctx, const struct hcabi_vcpu_boot_state *bs,
 			    const char *when);
+/* A copy of the runtime's page tables (their PML4 page), so that a CR3 "as
+ * given" is distinctive; 0 (after test_error) when out of pages. */
+uint64_t vcpu_cr3_copy(void);
 
 /* Consume a kick remembered for the caller, if any. */
 static inline void vcpu_drain_kick(void)
