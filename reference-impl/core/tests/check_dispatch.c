@@ -79,8 +79,10 @@ END_TEST
 START_TEST(every_function_handled)
 {
 	struct hcabi_ref_ret r = CALL(0, hx_fns[_i].id);
-	ck_assert_msg(r.status != HCABI_ERR_NOT_SUPPORTED, "%s is not implemented", hx_fns[_i].name);
-	ck_assert_msg(r.action == HCABI_REF_ACTION_RESUME || (hx_fns[_i].flags & HCABI_FN_NO_RETURN),
+	ck_assert_msg(r.status != HCABI_ERR_NOT_SUPPORTED, "%s is not implemented",
+		      hx_fns[_i].name);
+	ck_assert_msg(r.action == HCABI_REF_ACTION_RESUME ||
+			  (hx_fns[_i].flags & HCABI_FN_NO_RETURN),
 		      "%s ended the call with an action", hx_fns[_i].name);
 	r = CALL(0, HCABI_FID_BASE_PROBE_FUNCTION, hx_fns[_i].id);
 	CK_OK(r, 1);

@@ -116,8 +116,8 @@ START_TEST(fault_behaviour)
 	r = CALL(0, HCABI_FID_IPI_SEND, 1, 0, 0x40);
 	CK_OK(r, 0);
 	ck_assert_uint_eq(hx.fake->irqs[0][0x40], 2);
-	ck_assert_int_eq(hcabi_ref_inject_fault(hx.ref, HCABI_FID_IPI_SEND, HCABI_REF_FAULT_NONE, 0),
-			 0);
+	ck_assert_int_eq(
+	    hcabi_ref_inject_fault(hx.ref, HCABI_FID_IPI_SEND, HCABI_REF_FAULT_NONE, 0), 0);
 	r = CALL(0, HCABI_FID_IPI_SEND, 1, 0, 0x40);
 	CK_OK(r, 0);
 	ck_assert_uint_eq(hx.fake->irqs[0][0x40], 3);

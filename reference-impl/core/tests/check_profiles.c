@@ -158,7 +158,9 @@ START_TEST(withheld_probes)
 	eid = open_without((unsigned)_i);
 	for (unsigned i = 0; i < HX_NEXTS; i++) {
 		struct hcabi_ref_ret r = CALL(0, HCABI_FID_BASE_PROBE_EXTENSION, hx_exts[i].eid);
-		CK_OK(r, hx_exts[i].eid == eid ? 0 : hx_ext_version(hx_exts[i].eid, HCABI_VERSION_NEWEST));
+		CK_OK(r, hx_exts[i].eid == eid
+			     ? 0
+			     : hx_ext_version(hx_exts[i].eid, HCABI_VERSION_NEWEST));
 	}
 	for (unsigned f = 0; f < HX_NFNS; f++) {
 		struct hcabi_ref_ret r = CALL(2, HCABI_FID_BASE_PROBE_FUNCTION, hx_fns[f].id);
@@ -277,8 +279,8 @@ static uint32_t profile_set(const char *profile, uint32_t version)
 	uint32_t set = 0;
 #define X(PROFILE, SINCE, EXT)                                                                     \
 	if (strcmp(profile, #PROFILE) == 0 && (SINCE) <= version)                                  \
-		for (unsigned i = 0; i < HX_NEXTS; i++)                                                \
-			if (strcmp(hx_exts[i].name, #EXT) == 0)                                       \
+		for (unsigned i = 0; i < HX_NEXTS; i++)                                            \
+			if (strcmp(hx_exts[i].name, #EXT) == 0)                                    \
 				set |= 1u << i;
 	HCABI_FOREACH_PROFILE_EXTENSION(X)
 #undef X

@@ -142,7 +142,8 @@ END_TEST
 START_TEST(start_valid_edges)
 {
 	struct hcabi_ref_ret r;
-	hx_boot_state(HX_BOOT_STATE, 0x00007FFFFFFFFFFFull, FAKE_R1_BASE + FAKE_R1_SIZE - 0x1000, 0);
+	hx_boot_state(HX_BOOT_STATE, 0x00007FFFFFFFFFFFull, FAKE_R1_BASE + FAKE_R1_SIZE - 0x1000,
+		      0);
 	r = CALL(0, HCABI_FID_VCPU_START, 1, HX_BOOT_STATE);
 	CK_OK(r, 0);
 	hx_boot_state(HX_BOOT_STATE, 0xFFFF800000000000ull, 0, 0);

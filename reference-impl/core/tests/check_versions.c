@@ -67,8 +67,8 @@ START_TEST(version_pin)
 		CK_OK(r, hx_ext_version(eids[e], v));
 	}
 	for (int f = 0; f < HX_NFNS; f++) {
-		bool defined =
-		    hx_fns[f].since <= v && hx_ext_version(HCABI_FUNCTION_EID(hx_fns[f].id), v) != 0;
+		bool defined = hx_fns[f].since <= v &&
+			       hx_ext_version(HCABI_FUNCTION_EID(hx_fns[f].id), v) != 0;
 		r = CALL(0, HCABI_FID_BASE_PROBE_FUNCTION, hx_fns[f].id);
 		CK_OK(r, defined ? 1 : 0);
 		if (!defined) {

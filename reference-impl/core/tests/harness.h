@@ -72,7 +72,7 @@ struct hcabi_ref_ret hx_raw(uint32_t vcpu, const uint64_t v[7]);
 #define CK_REFUSED(r, st)                                                                          \
 	do {                                                                                       \
 		CK_STATUS(r, st);                                                                  \
-		ck_assert_msg(fake_effects(hx.fake) == 0, "returned %lld with %u effect(s)",     \
+		ck_assert_msg(fake_effects(hx.fake) == 0, "returned %lld with %u effect(s)",       \
 			      (long long)(st), fake_effects(hx.fake));                             \
 	} while (0)
 

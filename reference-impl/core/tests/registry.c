@@ -22,7 +22,8 @@ const uint32_t hx_versions[HX_NVERSIONS] = {
 };
 
 const struct hx_field hx_fields[HX_NFIELDS] = {
-#define X(EXT, NAME, IDX, ARG, HI, LO, SINCE) {HCABI_FID_##EXT##_##NAME, (IDX), (HI), (LO), (SINCE)},
+#define X(EXT, NAME, IDX, ARG, HI, LO, SINCE)                                                      \
+	{HCABI_FID_##EXT##_##NAME, (IDX), (HI), (LO), (SINCE)},
     HCABI_FOREACH_ARG_FIELD(X)
 #undef X
 };
