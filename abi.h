@@ -347,6 +347,46 @@ extern "C" {
 	X(0x00000018u, HCABI_VERSION_1_0) \
 	X(0x0000001Du, HCABI_VERSION_1_0) \
 	X(0x00000020u, HCABI_VERSION_1_0)
+/* Unused function IDs, for tests: a call to one MUST return NOT_SUPPORTED and
+ * BASE.PROBE_FUNCTION of one returns 0, at every version (IDs are never reused).
+ * X(EXT, function ID): the lowest and the highest function number of each extension that
+ * no function has and the extension does not reserve (STATUS-003). */
+#define HCABI_FOREACH_UNUSED_FUNCTION(X) \
+	X(BASE, 0x00000005u) \
+	X(BASE, 0x0000FFFFu) \
+	X(CONSOLE, 0x00010003u) \
+	X(CONSOLE, 0x0001FFFFu) \
+	X(TIME, 0x00020005u) \
+	X(TIME, 0x0002FFFFu) \
+	X(VCPU, 0x00030008u) \
+	X(VCPU, 0x0003FFFFu) \
+	X(IPI, 0x00040001u) \
+	X(IPI, 0x0004FFFFu) \
+	X(TLB, 0x00050001u) \
+	X(TLB, 0x0005FFFFu) \
+	X(MEM, 0x00060002u) \
+	X(MEM, 0x0006FFFFu) \
+	X(STEAL, 0x00070001u) \
+	X(STEAL, 0x0007FFFFu) \
+	X(BATCH, 0x00080001u) \
+	X(BATCH, 0x0008FFFFu) \
+	X(SYSTEM, 0x00090003u) \
+	X(SYSTEM, 0x0009FFFFu)
+/* X(RANGE, function ID): functions 0 and 0xFFFF of the lowest and the highest EID of each
+ * EID range (STANDARD, EXPERIMENTAL, VENDOR) that names no extension (STATUS-002). */
+#define HCABI_FOREACH_UNUSED_EXTENSION_FUNCTION(X) \
+	X(STANDARD, 0x000A0000u) \
+	X(STANDARD, 0x000AFFFFu) \
+	X(STANDARD, 0x7FFF0000u) \
+	X(STANDARD, 0x7FFFFFFFu) \
+	X(EXPERIMENTAL, 0x80000000u) \
+	X(EXPERIMENTAL, 0x8000FFFFu) \
+	X(EXPERIMENTAL, 0xBFFF0000u) \
+	X(EXPERIMENTAL, 0xBFFFFFFFu) \
+	X(VENDOR, 0xC0000000u) \
+	X(VENDOR, 0xC000FFFFu) \
+	X(VENDOR, 0xFFFF0000u) \
+	X(VENDOR, 0xFFFFFFFFu)
 
 /* ---- Shared structures: little-endian, fixed layout ---- */
 /* The state a vCPU starts in (VCPU.START). The vCPU starts in 64-bit long mode with paging on. (VCPU, since 1.0) */

@@ -41,7 +41,7 @@
 # Each is one nested boot per version; they take the nested lock like every
 # nested test.
 
-if(NOT DEFINED integ_check OR NOT DEFINED integ_run)
+if(NOT DEFINED integ_check OR NOT COMMAND hcabi_conform_expect_fail)
   message(FATAL_ERROR "runners/decisions.cmake: include integration.cmake first")
 endif()
 if(NOT "1.2" IN_LIST conform_versions)
@@ -52,24 +52,17 @@ endif()
 function(hcabi_conform_decision_test kind fault)
   cmake_parse_arguments(PARSE_ARGV 2 D "" "" "FAIL;FILTERS")
   set(dir "${integ_dir}/decision-${kind}")
-  set(fails "")
-  foreach(f IN LISTS D_FAIL)
-    list(APPEND fails --fail "${f}")
-  endforeach()
   add_test(NAME conform.decision.${kind}.v1.1
     COMMAND "${HCABI_PYTHON}" "${integ_check}" conformant
             -- ${integ_run} --spec-version 1.1 --out "${dir}/v1.1"
                "--refvmm-arg=--inject-fault=${fault}" ${D_FILTERS})
-  add_test(NAME conform.decision.${kind}.v1.2
-    COMMAND "${HCABI_PYTHON}" "${integ_check}" fault --report "${dir}/v1.2.json"
-            ${fails} "--vmm-arg=--inject-fault=${fault}"
-            -- ${integ_run} --spec-version 1.2 --out "${dir}/v1.2" --json "${dir}/v1.2.json"
-               "--refvmm-arg=--inject-fault=${fault}" ${D_FILTERS})
-  set_tests_properties(conform.decision.${kind}.v1.1 conform.decision.${kind}.v1.2 PROPERTIES
+  set_tests_properties(conform.decision.${kind}.v1.1 PROPERTIES
     RESOURCE_LOCK hcabi_nested
     ENVIRONMENT "${integ_nested_env}"
     TIMEOUT 1800
     LABELS "nested;conformance;decisions")
+  hcabi_conform_expect_fail(conform.decision.${kind}.v1.2 FAULT "${fault}" OUT "${dir}/v1.2"
+    LABEL decisions RUN_ARGS --spec-version 1.2 FAIL ${D_FAIL} FILTERS ${D_FILTERS})
 endfunction()
 
 hcabi_conform_decision_test(precedence "0x7FFF0000:status:NOT_SUPPORTED"

@@ -70,6 +70,57 @@ def _arg_field_constants(reg: hr.Registry) -> list[str]:
     return o
 
 
+# ---------------------------------------------------------------------------
+# Unused function IDs: what tests of STATUS-002/003 and BASE-041 call
+
+def _const(reg: hr.Registry, name: str) -> int:
+    return next(c.int_value for c in reg.constants if c.name == name)
+
+
+def _unused_fid_rows(reg: hr.Registry) -> list[str]:
+    """X(EXT, function ID): in each extension, its lowest and its highest
+    function number that no function of the newest version has and the
+    extension does not reserve (STATUS-003: NOT_SUPPORTED)."""
+    rows = []
+    for e in reg.extensions:
+        taken = {fn.fid for fn in e.functions} | {fid for fid, _, _ in e.reserved_fids}
+        free = [f for f in range(0x10000) if f not in taken]
+        for fid in dict.fromkeys((free[0], free[-1])) if free else ():
+            rows.append(f"\tX({e.name}, {_hex((e.eid << 16) | fid)})")
+    return rows
+
+
+def _unused_eid_rows(reg: hr.Registry) -> list[str]:
+    """X(RANGE, function ID): in each EID range, function 0 and function
+    0xFFFF of its lowest and of its highest EID that names no extension of
+    the newest version (STATUS-002: NOT_SUPPORTED)."""
+    ranges = (("STANDARD", 0, _const(reg, "EID_STANDARD_LAST")),
+              ("EXPERIMENTAL", _const(reg, "EID_EXPERIMENTAL_FIRST"), _const(reg, "EID_VENDOR_FIRST") - 1),
+              ("VENDOR", _const(reg, "EID_VENDOR_FIRST"), 0xFFFF))
+    taken = {e.eid for e in reg.extensions}
+    rows = []
+    for name, first, last in ranges:
+        free = [eid for eid in range(first, last + 1) if eid not in taken]
+        for eid in dict.fromkeys((free[0], free[-1])) if free else ():
+            rows += [f"\tX({name}, {_hex((eid << 16) | fid)})" for fid in (0, 0xFFFF)]
+    return rows
+
+
+def _unused_id_lines(reg: hr.Registry) -> list[str]:
+    return [
+        "/* Unused function IDs, for tests: a call to one MUST return NOT_SUPPORTED and\n"
+        " * BASE.PROBE_FUNCTION of one returns 0, at every version (IDs are never reused).\n"
+        " * X(EXT, function ID): the lowest and the highest function number of each extension that\n"
+        " * no function has and the extension does not reserve (STATUS-003). */",
+        "#define HCABI_FOREACH_UNUSED_FUNCTION(X) \\",
+        " \\\n".join(_unused_fid_rows(reg)) or "\t/* none */",
+        "/* X(RANGE, function ID): functions 0 and 0xFFFF of the lowest and the highest EID of each\n"
+        " * EID range (STANDARD, EXPERIMENTAL, VENDOR) that names no extension (STATUS-002). */",
+        "#define HCABI_FOREACH_UNUSED_EXTENSION_FUNCTION(X) \\",
+        " \\\n".join(_unused_eid_rows(reg)) or "\t/* none */",
+    ]
+
+
 def gen_abi_h(reg: hr.Registry) -> str:
     o: list[str] = [_c_banner()]
     o.append("""/*
@@ -197,6 +248,7 @@ extern "C" {
     o.append("#define HCABI_FOREACH_RESERVED_FUNCTION(X) \\")
     o.append(" \\\n".join(f"\tX({_hex((e.eid << 16) | fid)}, {vmacro(since)})"
                          for e in reg.extensions for fid, since, _ in e.reserved_fids) or "\t/* none */")
+    o += _unused_id_lines(reg)
     o.append("")
 
     # Structures

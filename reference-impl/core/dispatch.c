@@ -38,11 +38,6 @@ int64_t hcabi__core_fallback_status_mask(uint32_t statuses)
 	return HCABI_ERR_INVALID_PARAM;
 }
 
-int64_t hcabi__core_fallback_status(const struct hcabi__core_fn *fn)
-{
-	return hcabi__core_fallback_status_mask(fn->statuses);
-}
-
 /* After the handler: what it produced must be what its function may produce. */
 static void enforce(struct hcabi_ref *ref, const struct hcabi__core_fn *fn, bool in_batch,
 		    struct hcabi__core_res *res)
@@ -76,16 +71,19 @@ static void enforce(struct hcabi_ref *ref, const struct hcabi__core_fn *fn, bool
 	}
 }
 
-void hcabi__core_call(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id,
-		      const uint64_t args_in[HCABI__CORE_NARGS], bool in_batch,
-		      struct hcabi__core_res *res, uint32_t *clobber)
+int hcabi__core_call(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id,
+		     const uint64_t args_in[HCABI__CORE_NARGS], bool in_batch,
+		     struct hcabi__core_res *res)
 {
 	uint64_t args[HCABI__CORE_NARGS] = {0};
 	const struct hcabi__core_fn *fn;
 	struct hcabi__core_req req;
-	int idx;
+	/* The one lookup of the call: RAX[31:0]'s index, which the trace
+	 * reports (hcabi__core_finish) whatever RAX[63:32] holds. */
+	int idx = hcabi__core_fn_lookup((uint32_t)function_id);
 
-	(void)clobber;
+	if (idx >= 0 && !ref->fn_present[idx])
+		idx = -1;
 	memset(res, 0, sizeof(*res));
 	res->action = HCABI_REF_ACTION_RESUME;
 
@@ -97,8 +95,7 @@ void hcabi__core_call(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id
 	}
 	/* STATUS-002 (no such extension at the exposed version, any EID range),
 	 * STATUS-003 and VER-001 (no such function at the exposed version). */
-	idx = hcabi__core_fn_lookup((uint32_t)function_id);
-	if (idx < 0 || !ref->fn_present[idx]) {
+	if (idx < 0) {
 		res->status = HCABI_ERR_NOT_SUPPORTED;
 		goto out;
 	}
@@ -142,10 +139,11 @@ out:
 	 * that does not return passes nothing back. */
 	if (res->status != HCABI_SUCCESS || res->action != HCABI_REF_ACTION_RESUME)
 		res->value = 0;
+	return idx;
 }
 
-void hcabi__core_finish(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id, bool in_batch,
-			struct hcabi__core_res *res, uint32_t *clobber)
+void hcabi__core_finish(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id, int fn,
+			bool in_batch, struct hcabi__core_res *res, uint32_t *clobber)
 {
 	bool faulted = false;
 
@@ -156,7 +154,6 @@ void hcabi__core_finish(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_
 		    hcabi__core_fault_apply(ref, (uint32_t)function_id, in_batch, res, clobber);
 	if (ref->trace) {
 		struct hcabi_ref_trace_event ev;
-		int idx = hcabi__core_fn_lookup((uint32_t)function_id);
 		memset(&ev, 0, sizeof(ev));
 		ev.vcpu = vcpu;
 		ev.function_id = function_id;
@@ -164,7 +161,7 @@ void hcabi__core_finish(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_
 		ev.value = res->value;
 		ev.action = res->action;
 		ev.in_batch = in_batch;
-		ev.known = idx >= 0 && ref->fn_present[idx];
+		ev.known = fn >= 0;
 		ev.faulted = faulted;
 		ref->trace(ref->trace_arg, &ev);
 	}
@@ -175,6 +172,7 @@ void hcabi_ref_dispatch(struct hcabi_ref *ref, uint32_t vcpu, const struct hcabi
 {
 	struct hcabi__core_res res;
 	uint32_t clobber = 0;
+	int fn;
 
 	memset(ret, 0, sizeof(*ret));
 	ret->action = HCABI_REF_ACTION_RESUME;
@@ -193,10 +191,10 @@ void hcabi_ref_dispatch(struct hcabi_ref *ref, uint32_t vcpu, const struct hcabi
 		ret->status = HCABI_ERR_INVALID_PARAM;
 		return;
 	}
-	hcabi__core_call(ref, vcpu, call->function_id, call->args, false, &res, &clobber);
+	fn = hcabi__core_call(ref, vcpu, call->function_id, call->args, false, &res);
 	/* STEAL-003: the caller's record is updated each time a call returns. */
 	hcabi__core_steal_update(ref, vcpu);
-	hcabi__core_finish(ref, vcpu, call->function_id, false, &res, &clobber);
+	hcabi__core_finish(ref, vcpu, call->function_id, fn, false, &res, &clobber);
 
 	ret->status = res.status;
 	ret->value = res.value;

@@ -54,8 +54,8 @@ static int64_t batch_handler(const struct hcabi__core_req *req, struct hcabi__co
 			for (unsigned a = 0; a < HCABI__CORE_NARGS; a++)
 				args[a] = hcabi__core_get_le(e + 8 + 8 * a, 8);
 			/* BATCH-002, BATCH-004: the same path as a direct call. */
-			hcabi__core_call(ref, req->vcpu, fid, args, true, &er, NULL);
-			hcabi__core_finish(ref, req->vcpu, fid, true, &er, NULL);
+			int fn = hcabi__core_call(ref, req->vcpu, fid, args, true, &er);
+			hcabi__core_finish(ref, req->vcpu, fid, fn, true, &er, NULL);
 			/* BATCH-002.4, BATCH-007: status and value into the
 			 * entry before the next entry runs; nothing else of the
 			 * entry is written. */

@@ -172,16 +172,20 @@ struct hcabi_ref {
 
 /* ---- Shared helpers ------------------------------------------------------ */
 
-/* Execute one call (direct or batch entry) through every central check;
- * *clobber gets the GPRs of a CLOBBER fault (direct calls only). */
-void hcabi__core_call(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id,
-		      const uint64_t args[HCABI__CORE_NARGS], bool in_batch,
-		      struct hcabi__core_res *res, uint32_t *clobber);
+/* Execute one call (direct or batch entry) through every central check.
+ * Returns the index in hcabi__core_fns of the function RAX[31:0] names if
+ * it exists at the exposed version, else -1: the call's one lookup, passed
+ * on to hcabi__core_finish. */
+int hcabi__core_call(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id,
+		     const uint64_t args[HCABI__CORE_NARGS], bool in_batch,
+		     struct hcabi__core_res *res);
 
 /* After hcabi__core_call (and, for a direct call, the steal update): apply
- * test-only faults (last), then report the call to the trace hook. */
-void hcabi__core_finish(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id, bool in_batch,
-			struct hcabi__core_res *res, uint32_t *clobber);
+ * test-only faults (last; *clobber gets the GPRs of a CLOBBER fault, direct
+ * calls only), then report the call to the trace hook; fn is what
+ * hcabi__core_call returned. */
+void hcabi__core_finish(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id, int fn,
+			bool in_batch, struct hcabi__core_res *res, uint32_t *clobber);
 
 /* GPA checks (gpa.c). A range is good if it is non-empty, does not overflow
  * and lies wholly in one merged RAM range. */
@@ -240,10 +244,9 @@ static inline void hcabi__core_count_host_error(struct hcabi_ref *ref)
 	atomic_fetch_add_explicit(&ref->n_host_errors, 1, memory_order_relaxed);
 }
 
-/* The permitted status that replaces one the function does not permit
- * (STATUS-001): FAILED if listed, else INVALID_PARAM (the common status). */
-int64_t hcabi__core_fallback_status(const struct hcabi__core_fn *fn);
-/* The same for a status mask (bit n: status -n). */
+/* The permitted status that replaces one a function does not permit
+ * (STATUS-001), for its status mask (bit n: status -n): FAILED if listed,
+ * else INVALID_PARAM (the common status), else the first listed. */
 int64_t hcabi__core_fallback_status_mask(uint32_t statuses);
 
 /* Status of an internal failure (a platform callback failed): FAILED where

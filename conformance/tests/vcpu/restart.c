@@ -40,12 +40,6 @@
  */
 #include "vcpu_common.h"
 
-#define CR0_WP (1ull << 16)
-#define CR0_BITS ((1ull << 0) | (1ull << 1) | (1ull << 4) | (1ull << 5) | CR0_WP | (1ull << 31))
-#define CR4_OSXMMEXCPT (1ull << 10)
-#define CR4_BITS ((1ull << 5) | (1ull << 9) | CR4_OSXMMEXCPT)
-#define EFER_BITS ((1ull << 8) | (1ull << 10) | (1ull << 11))
-
 /* ---- restart_register_state ----------------------------------------------------- */
 
 /* MSRs a restart may or may not reset (logged), and what the first run
@@ -125,8 +119,8 @@ static void rs_dirty(struct vcpu_raw *ctx)
 	__asm__ __volatile__("ldmxcsr %0" ::"m"(mxcsr));
 	__asm__ __volatile__("fldcw %0" ::"m"(fcw));
 	RS_XMM(RS_XMM_SET)
-	hcabi_write_cr0(hcabi_read_cr0() & ~CR0_WP);
-	hcabi_write_cr4(hcabi_read_cr4() & ~CR4_OSXMMEXCPT);
+	hcabi_write_cr0(hcabi_read_cr0() & ~VCPU_CR0_WP);
+	hcabi_write_cr4(hcabi_read_cr4() & ~VCPU_CR4_OSXMMEXCPT);
 	ctx->data[0] = 1;
 	/* returning stops the vCPU (VCPU.STOP) in this state */
 }
@@ -168,21 +162,14 @@ static bool rs_run(struct vcpu_raw *ctx, uint64_t cr3, const char *what)
 HCABI_TEST(vcpu_restart_state, "VCPU.restart_register_state", "VCPU-024.2,VCPU-024.3,VCPU-024.4,VCPU-032,VCPU-030.2,X86-005",
 	   HCABI_FID_VCPU_START_SINCE)
 {
-	static const char *const names[16] = {"RAX", "RBX", "RCX", "RDX", "RSI", "RDI",
-					      "RBP", "RSP", "R8",  "R9",  "R10", "R11",
-					      "R12", "R13", "R14", "R15"};
-	uint64_t cr3copy = hcabi_alloc_page();
+	uint64_t cr3copy;
 	struct vcpu_raw *b = &rs_b;
-	uint16_t limit;
-	uint64_t base;
 
 	if (!test_require_cpus(2))
 		return;
-	if (!cr3copy) {
-		test_error("out of pages");
+	cr3copy = vcpu_cr3_copy();
+	if (!cr3copy)
 		return;
-	}
-	memcpy(ext_gpa_ptr(cr3copy), ext_gpa_ptr(hcabi_pml4()), 4096);
 	if (!vcpu_wait_state(1, HCABI_VCPU_STATUS_STOPPED, HCABI_SEC(10))) {
 		test_error("vCPU 1 is not stopped at the start of the test");
 		return;
@@ -195,39 +182,10 @@ HCABI_TEST(vcpu_restart_state, "VCPU.restart_register_state", "VCPU-024.2,VCPU-0
 	vcpu_raw_prepare(b, 1, rs_record);
 	if (!rs_run(b, cr3copy, "again, after it stopped itself in the changed state"))
 		return;
-	check_eq_u64(b->gpr[R_RDI], ext_gpa(b), "VCPU-024.4", "restart: RDI = arg");
-	check_eq_u64(b->gpr[R_RSP], (uint64_t)(uintptr_t)(b->stack + sizeof(b->stack)), "VCPU-024.3",
-		     "restart: RSP = rsp");
-	for (unsigned i = 0; i < 16; i++)
-		if (i != R_RDI && i != R_RSP)
-			check_eq_u64(b->gpr[i], 0, "VCPU-024.3", "restart: %s is zero", names[i]);
-	check_eq_u64(b->rflags, 0x2, "VCPU-024.3", "restart: RFLAGS = 0x2");
-	check_eq_u64(b->cr0 & CR0_BITS, CR0_BITS, "VCPU-024.3",
-		     "restart: CR0 has PE, MP, ET, NE, WP (cleared before the STOP), PG "
-		     "(CR0 0x%llx)",
-		     (unsigned long long)b->cr0);
-	check_eq_u64(b->cr3, cr3copy, "VCPU-024.3", "restart: CR3 = cr3 (not the first start's)");
-	check_eq_u64(b->cr4 & CR4_BITS, CR4_BITS, "VCPU-024.3",
-		     "restart: CR4 has PAE, OSFXSR, OSXMMEXCPT (cleared before the STOP) "
-		     "(CR4 0x%llx)",
-		     (unsigned long long)b->cr4);
-	check_eq_u64(b->efer & EFER_BITS, EFER_BITS, "VCPU-024.3",
-		     "restart: EFER has LME, LMA, NXE (EFER 0x%llx)", (unsigned long long)b->efer);
-	check_eq_u64(b->sel[0], rs_bs.cs, "VCPU-024.3", "restart: CS = cs");
-	for (unsigned i = 1; i < 6; i++)
-		check_eq_u64(b->sel[i], rs_bs.ds, "VCPU-024.3", "restart: segment %u = ds", i);
-	memcpy(&limit, b->gdtr, 2);
-	memcpy(&base, b->gdtr + 2, 8);
-	check_true(limit == rs_bs.gdtr_limit && base == (uint64_t)(uintptr_t)b->gdt, "VCPU-024.3",
-		   "restart: GDTR = the restart's (0x%llx, 0x%x): got (0x%llx, 0x%x)",
-		   (unsigned long long)rs_bs.gdtr_base, rs_bs.gdtr_limit, (unsigned long long)base,
-		   limit);
-	memcpy(&limit, b->idtr, 2);
-	memcpy(&base, b->idtr + 2, 8);
-	check_true(limit == rs_bs.idtr_limit && base == rs_bs.idtr_base, "VCPU-024.3",
-		   "restart: IDTR as given");
-	check_eq_u64(b->mxcsr, 0x1F80, "VCPU-024.3",
-		     "restart: MXCSR as after reset (0x7F80 before the STOP)");
+	/* the restart's own page tables (cr3copy), GDT and stack, not the
+	 * first start's; WP, OSXMMEXCPT and MXCSR (0x7F80) changed before the
+	 * STOP */
+	vcpu_check_start_state(b, &rs_bs, "restart: ");
 	check_true(b->fcw == 0x0040 || b->fcw == 0x037F, "VCPU-024.3",
 		   "restart: x87 control word as after reset (0x0040 or 0x037F; 0x027F before "
 		   "the STOP): 0x%04x",

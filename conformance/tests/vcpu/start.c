@@ -36,10 +36,6 @@
  */
 #include "vcpu_common.h"
 
-#define CR0_BITS                                                                                   \
-	((1ull << 0) | (1ull << 1) | (1ull << 4) | (1ull << 5) | (1ull << 16) | (1ull << 31))
-#define CR4_BITS ((1ull << 5) | (1ull << 9) | (1ull << 10))
-#define EFER_BITS ((1ull << 8) | (1ull << 10) | (1ull << 11))
 #define APIC_BASE_EN (1ull << 11)
 
 static struct vcpu_raw raw_a, raw_b;
@@ -215,22 +211,14 @@ HCABI_TEST(vcpu_start_state, "VCPU.start_register_state",
 	   "VCPU-024.1,VCPU-024.2,VCPU-024.3,VCPU-024.4,VCPU-041.1,VCPU-030.2,X86-005",
 	   HCABI_FID_VCPU_START_SINCE)
 {
-	static const char *const names[16] = {"RAX", "RBX", "RCX", "RDX", "RSI", "RDI",
-					      "RBP", "RSP", "R8",  "R9",  "R10", "R11",
-					      "R12", "R13", "R14", "R15"};
-	static const char *const segs[6] = {"CS", "DS", "ES", "FS", "GS", "SS"};
-	uint64_t cr3copy = hcabi_alloc_page();
+	uint64_t cr3copy;
 	struct hcabi_ret r, st;
-	uint16_t limit;
-	uint64_t base;
 
 	if (!test_require_cpus(2))
 		return;
-	if (!cr3copy) {
-		test_error("out of pages");
+	cr3copy = vcpu_cr3_copy();
+	if (!cr3copy)
 		return;
-	}
-	memcpy(ext_gpa_ptr(cr3copy), ext_gpa_ptr(hcabi_pml4()), 4096);
 	vcpu_raw_prepare(&raw_a, 1, fn_wait_release);
 	vcpu_raw_boot_state(&bs, &raw_a, cr3copy);
 	r = vcpu_start_raw(1, &bs);
@@ -243,38 +231,10 @@ HCABI_TEST(vcpu_start_state, "VCPU.start_register_state",
 			"vCPU 1 began executing at rip with RDI = arg (within 10 s)"))
 		return;
 
-	check_eq_u64(raw_a.gpr[R_RDI], bs.arg, "VCPU-024.4", "RDI = arg");
-	check_eq_u64(raw_a.gpr[R_RSP], bs.rsp, "VCPU-024.3", "RSP = rsp");
-	for (unsigned i = 0; i < 16; i++)
-		if (i != R_RDI && i != R_RSP)
-			check_eq_u64(raw_a.gpr[i], 0, "VCPU-024.3", "%s is zero", names[i]);
-	check_eq_u64(raw_a.rflags, 0x2, "VCPU-024.3", "RFLAGS = 0x2 (interrupts disabled)");
-	check_eq_u64(raw_a.cr0 & CR0_BITS, CR0_BITS, "VCPU-024.3",
-		     "CR0 has PE, MP, ET, NE, WP, PG (CR0 0x%llx)", (unsigned long long)raw_a.cr0);
-	check_eq_u64(raw_a.cr3, bs.cr3, "VCPU-024.3", "CR3 = cr3 (a copy of the page tables)");
-	check_eq_u64(raw_a.cr4 & CR4_BITS, CR4_BITS, "VCPU-024.3",
-		     "CR4 has PAE, OSFXSR, OSXMMEXCPT (CR4 0x%llx)", (unsigned long long)raw_a.cr4);
-	check_eq_u64(raw_a.efer & EFER_BITS, EFER_BITS, "VCPU-024.3",
-		     "EFER has LME, LMA, NXE (EFER 0x%llx)", (unsigned long long)raw_a.efer);
-	check_eq_u64(raw_a.sel[0], bs.cs, "VCPU-024.3", "CS = cs");
-	for (unsigned i = 1; i < 6; i++)
-		check_eq_u64(raw_a.sel[i], bs.ds, "VCPU-024.3", "%s = ds", segs[i]);
-	memcpy(&limit, raw_a.gdtr, 2);
-	memcpy(&base, raw_a.gdtr + 2, 8);
-	check_true(limit == bs.gdtr_limit && base == bs.gdtr_base, "VCPU-024.3",
-		   "GDTR = (0x%llx, 0x%x) as given: got (0x%llx, 0x%x)",
-		   (unsigned long long)bs.gdtr_base, bs.gdtr_limit, (unsigned long long)base,
-		   limit);
-	memcpy(&limit, raw_a.idtr, 2);
-	memcpy(&base, raw_a.idtr + 2, 8);
-	check_true(limit == bs.idtr_limit && base == bs.idtr_base, "VCPU-024.3",
-		   "IDTR = (0x%llx, 0x%x) as given: got (0x%llx, 0x%x)",
-		   (unsigned long long)bs.idtr_base, bs.idtr_limit, (unsigned long long)base,
-		   limit);
+	vcpu_check_start_state(&raw_a, &bs, "");
 	check_true(raw_a.apic_base & APIC_BASE_EN, "VCPU-024.3",
 		   "the local APIC is globally enabled (IA32_APIC_BASE 0x%llx)",
 		   (unsigned long long)raw_a.apic_base);
-	check_eq_u64(raw_a.mxcsr, 0x1F80, "VCPU-024.3", "MXCSR as after reset");
 	test_log("x87 control word at start: 0x%04x", raw_a.fcw);
 
 	hcabi_atomic_store(&raw_a.release, 1);
@@ -291,16 +251,14 @@ HCABI_TEST(vcpu_start_state, "VCPU.start_register_state",
 HCABI_TEST(vcpu_start_read_once, "VCPU.start_reads_boot_state_once", "VCPU-025,VCPU-030.2,X86-005",
 	   HCABI_FID_VCPU_START_SINCE)
 {
-	uint64_t cr3copy = hcabi_alloc_page(), want_rsp;
+	uint64_t cr3copy, want_rsp;
 	struct hcabi_ret r;
 
 	if (!test_require_cpus(2))
 		return;
-	if (!cr3copy) {
-		test_error("out of pages");
+	cr3copy = vcpu_cr3_copy();
+	if (!cr3copy)
 		return;
-	}
-	memcpy(ext_gpa_ptr(cr3copy), ext_gpa_ptr(hcabi_pml4()), 4096);
 	vcpu_raw_prepare(&raw_a, 1, fn_wait_release);
 	vcpu_raw_prepare(&raw_b, 1, fn_wait_release);
 	vcpu_raw_boot_state(&bs, &raw_a, cr3copy);

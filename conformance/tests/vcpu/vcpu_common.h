@@ -104,6 +104,30 @@ struct hcabi_ret vcpu_start_raw(unsigned cpu, const struct hcabi_vcpu_boot_state
 /* Poll GET_STATUS(cpu) until it reports `state`, up to timeout_ns. */
 bool vcpu_wait_state(unsigned cpu, uint64_t state, uint64_t timeout_ns);
 
+/* ---- VCPU-024.3: the state a started vCPU begins with (start_state.c) ----
+ * Shared by VCPU.START's first start (start.c) and a restart after the vCPU
+ * changed that state and stopped itself (restart.c). */
+
+/* CR0, CR4 and EFER bits a started vCPU has (VCPU-024.3). */
+#define VCPU_CR0_WP (1ull << 16)
+#define VCPU_CR0_BITS                                                                              \
+	((1ull << 0) | (1ull << 1) | (1ull << 4) | (1ull << 5) | VCPU_CR0_WP | (1ull << 31))
+#define VCPU_CR4_OSXMMEXCPT (1ull << 10)
+#define VCPU_CR4_BITS ((1ull << 5) | (1ull << 9) | VCPU_CR4_OSXMMEXCPT)
+#define VCPU_EFER_BITS ((1ull << 8) | (1ull << 10) | (1ull << 11))
+
+/* Check what ctx's vCPU recorded at its entry against the boot state bs
+ * START was given: RDI = arg (VCPU-024.4); RSP, CR3, CS, DS..SS, GDTR and
+ * IDTR as given, every other general-purpose register zero, RFLAGS 0x2,
+ * the CR0, CR4 and EFER bits above, MXCSR 0x1F80 (VCPU-024.3). `when`
+ * prefixes every message ("" or "restart: "). The x87, XMM and LAPIC state
+ * are the callers' (what each can make distinctive differs). */
+void vcpu_check_start_state(const struct vcpu_raw *ctx, const struct hcabi_vcpu_boot_state *bs,
+			    const char *when);
+/* A copy of the runtime's page tables (their PML4 page), so that a CR3 "as
+ * given" is distinctive; 0 (after test_error) when out of pages. */
+uint64_t vcpu_cr3_copy(void);
+
 /* Consume a kick remembered for the caller, if any. */
 static inline void vcpu_drain_kick(void)
 {

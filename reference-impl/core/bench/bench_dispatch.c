@@ -15,7 +15,11 @@
  * record registered (STEAL-003: a record update at every return), an
  * unknown function (NOT_SUPPORTED), TIME.GET_MONOTONIC, VCPU.GET_ID,
  * VCPU.KICK of the caller, IPI.SEND to one vCPU (the platform's inject is a
- * no-op) and BATCH.EXECUTE of 64 GET_SPEC_VERSION entries.
+ * no-op) and BATCH.EXECUTE of 64 GET_SPEC_VERSION entries; then, with a
+ * trace hook that does nothing (hcabi_ref_set_trace: the fuzzers' and the
+ * tests' way of running), the null call, SYSTEM.CRASH refused in a batch
+ * entry (the registry's last function: the longest lookup) and an unknown
+ * function.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -28,8 +32,11 @@
 #define RAM_SIZE (1u << 20)
 #define TABLE_GPA 0x10000u
 #define STEAL_GPA 0x20000u
+#define DENY_TBL 0x30000u /* one entry: SYSTEM.CRASH, DENIED in a batch */
 #define NVCPUS 4u
 #define MAX_ROUNDS 31
+#define STEAL 1u
+#define TRACED 2u
 
 static uint8_t ram[RAM_SIZE];
 static uint64_t fake_clock;
@@ -187,9 +194,16 @@ struct bench_case {
 	const char *name;
 	uint64_t function_id, args[6];
 	unsigned per_call; /* operations per call (BATCH entries) */
-	bool steal;	   /* with a steal-time record registered */
+	unsigned with;	   /* STEAL: a steal-time record registered; TRACED: a
+			    * trace hook (that does nothing) */
 	int64_t status;	   /* expected */
 };
+
+static void trace_nothing(void *arg, const struct hcabi_ref_trace_event *ev)
+{
+	(void)arg;
+	(void)ev;
+}
 
 static uint64_t now_ns(void)
 {
@@ -239,15 +253,17 @@ int main(int argc, char **argv)
 {
 	static const struct hcabi_ref_ram_range range = {0, RAM_SIZE};
 	const struct bench_case cases[] = {
-	    {"null_call", HCABI_FID_BASE_GET_SPEC_VERSION, {0}, 1, false, HCABI_SUCCESS},
-	    {"null_call_steal", HCABI_FID_BASE_GET_SPEC_VERSION, {0}, 1, true, HCABI_SUCCESS},
-	    {"unknown_function", 0x00007777u, {0}, 1, false, HCABI_ERR_NOT_SUPPORTED},
-	    {"get_monotonic", HCABI_FID_TIME_GET_MONOTONIC, {0}, 1, false, HCABI_SUCCESS},
-	    {"get_id", HCABI_FID_VCPU_GET_ID, {0}, 1, false, HCABI_SUCCESS},
-	    {"kick_self", HCABI_FID_VCPU_KICK, {0}, 1, false, HCABI_SUCCESS},
-	    {"ipi_send_1", HCABI_FID_IPI_SEND, {1, 1, 0x40}, 1, false, HCABI_SUCCESS},
-	    {"batch64_per_entry", HCABI_FID_BATCH_EXECUTE, {TABLE_GPA, 64}, 64, false,
-	     HCABI_SUCCESS},
+	    {"null_call", HCABI_FID_BASE_GET_SPEC_VERSION, {0}, 1, 0, HCABI_SUCCESS},
+	    {"null_call_steal", HCABI_FID_BASE_GET_SPEC_VERSION, {0}, 1, STEAL, HCABI_SUCCESS},
+	    {"unknown_function", 0x00007777u, {0}, 1, 0, HCABI_ERR_NOT_SUPPORTED},
+	    {"get_monotonic", HCABI_FID_TIME_GET_MONOTONIC, {0}, 1, 0, HCABI_SUCCESS},
+	    {"get_id", HCABI_FID_VCPU_GET_ID, {0}, 1, 0, HCABI_SUCCESS},
+	    {"kick_self", HCABI_FID_VCPU_KICK, {0}, 1, 0, HCABI_SUCCESS},
+	    {"ipi_send_1", HCABI_FID_IPI_SEND, {1, 1, 0x40}, 1, 0, HCABI_SUCCESS},
+	    {"batch64_per_entry", HCABI_FID_BATCH_EXECUTE, {TABLE_GPA, 64}, 64, 0, HCABI_SUCCESS},
+	    {"traced_null_call", HCABI_FID_BASE_GET_SPEC_VERSION, {0}, 1, TRACED, HCABI_SUCCESS},
+	    {"traced_batch_deny", HCABI_FID_BATCH_EXECUTE, {DENY_TBL, 1}, 1, TRACED, HCABI_SUCCESS},
+	    {"traced_unknown", 0x00007777u, {0}, 1, TRACED, HCABI_ERR_NOT_SUPPORTED},
 	};
 	unsigned ms = 200, rounds = 5;
 	bool json = false;
@@ -288,6 +304,10 @@ int main(int argc, char **argv)
 		memset(&e, 0, sizeof(e));
 		e.function_id = HCABI_FID_BASE_GET_SPEC_VERSION;
 		memcpy(ram + TABLE_GPA + i * sizeof(e), &e, sizeof(e));
+		if (i == 0) {
+			e.function_id = HCABI_FID_SYSTEM_CRASH;
+			memcpy(ram + DENY_TBL, &e, sizeof(e));
+		}
 	}
 
 	if (json)
@@ -302,8 +322,9 @@ int main(int argc, char **argv)
 		uint64_t ps[MAX_ROUNDS];
 		struct hcabi_ref_ret r;
 		/* the steal record on or off for this case */
-		uint64_t a[6] = {bc->steal ? STEAL_GPA : HCABI_STEAL_DISABLE};
+		uint64_t a[6] = {(bc->with & STEAL) ? STEAL_GPA : HCABI_STEAL_DISABLE};
 		call(ref, HCABI_FID_STEAL_SET_SHMEM, a, &r);
+		hcabi_ref_set_trace(ref, (bc->with & TRACED) ? trace_nothing : NULL, NULL);
 		(void)round_ps(ref, bc, ms / 4 + 1); /* warm up */
 		for (unsigned i = 0; i < rounds; i++)
 			ps[i] = round_ps(ref, bc, ms);

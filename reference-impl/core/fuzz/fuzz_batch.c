@@ -48,17 +48,10 @@ static void start_all(void)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+void fz_run(struct fz_in *in)
 {
-	struct fz_in in = {data, size};
-
-	if (size < FZ_HEADER_SIZE)
-		return 0;
-	fz_open(&in);
-	for (unsigned round = 0; round < FZ_BATCH_ROUNDS && !fz_empty(&in) && !fz_vm_ended();
-	     round++) {
-		uint8_t ctl = fz_u8(&in), count = fz_u8(&in);
+	for (unsigned round = 0; round < FZ_BATCH_ROUNDS && fz_more(in); round++) {
+		uint8_t ctl = fz_u8(in), count = fz_u8(in);
 		uint64_t gpa, args[6] = {0};
 		uint8_t table[(HCABI_BATCH_MAX_ENTRIES + 1) * ENTRY_SIZE];
 		size_t n =
@@ -67,12 +60,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t kind = 0, skip = 0;
 
 		if (ctl & 0x10) {
-			kind = fz_u8(&in);
-			skip = fz_u8(&in);
+			kind = fz_u8(in);
+			skip = fz_u8(in);
 		}
-		gpa = fz_decode_arg(&in);
+		gpa = fz_decode_arg(in);
 		for (size_t i = 0; i < n; i++)
-			table[i] = fz_u8(&in);
+			table[i] = fz_u8(in);
 		if ((ctl & 0x20) && round == 0)
 			start_all();
 		fz_poke(gpa, table, n);
@@ -83,6 +76,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_call(fz_running_vcpu((ctl & 0x0F) % fz_nrunning()), 0, HCABI_FID_BATCH_EXECUTE,
 			args);
 	}
-	fz_close();
-	return 0;
 }

@@ -54,6 +54,14 @@ void fz_open(struct fz_in *in);
 void fz_close(void);
 /* The VM ended (SYSTEM.SHUTDOWN or CRASH): no more calls. */
 bool fz_vm_ended(void);
+/* The program goes on: input is left and the VM has not ended. */
+static inline bool fz_more(const struct fz_in *in)
+{
+	return !fz_empty(in) && !fz_vm_ended();
+}
+/* The harness's program, after the header (fuzz_dispatch.c, fuzz_batch.c:
+ * each defines it); fz_entry.c runs it between fz_open and fz_close. */
+void fz_run(struct fz_in *in);
 
 /* Number of vCPUs that are running (shadow model), and the k-th of them. */
 uint32_t fz_nrunning(void);

@@ -124,44 +124,38 @@ static void batch_table(struct fz_in *in)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+void fz_run(struct fz_in *in)
 {
-	struct fz_in in = {data, size};
-
-	if (size < FZ_HEADER_SIZE)
-		return 0;
-	fz_open(&in);
-	for (unsigned n = 0; n < FZ_MAX_OPS && !fz_empty(&in) && !fz_vm_ended(); n++) {
-		uint8_t op = fz_u8(&in);
+	for (unsigned n = 0; n < FZ_MAX_OPS && fz_more(in); n++) {
+		uint8_t op = fz_u8(in);
 		switch (op >> 5) {
 		case 4:
 			if (op & 0x10) {
-				uint64_t gpa = fz_decode_arg(&in);
+				uint64_t gpa = fz_decode_arg(in);
 				for (unsigned i = 0; i <= (op & 7u); i++)
-					fz_poke64(gpa + 8 * i, fz_u64(&in));
+					fz_poke64(gpa + 8 * i, fz_u64(in));
 			} else {
-				uint64_t gpa = fz_decode_arg(&in);
+				uint64_t gpa = fz_decode_arg(in);
 				uint8_t buf[255];
-				unsigned len = fz_u8(&in);
+				unsigned len = fz_u8(in);
 				for (unsigned i = 0; i < len; i++)
-					buf[i] = fz_u8(&in);
+					buf[i] = fz_u8(in);
 				fz_poke(gpa, buf, len);
 			}
 			break;
 		case 5:
 			switch (op & 0x18) {
 			case 0x00:
-				boot_state(&in);
+				boot_state(in);
 				break;
 			case 0x08:
-				batch_table(&in);
+				batch_table(in);
 				break;
 			case 0x10: {
-				uint64_t gpa = fz_decode_arg(&in);
+				uint64_t gpa = fz_decode_arg(in);
 				uint8_t buf[255 * 8];
-				unsigned len = fz_u8(&in) * 8u;
-				memset(buf, fz_u8(&in), len);
+				unsigned len = fz_u8(in) * 8u;
+				memset(buf, fz_u8(in), len);
 				fz_poke(gpa, buf, len);
 				break;
 			}
@@ -170,19 +164,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		case 6:
-			fz_platform_op(op & 0x1F, &in);
+			fz_platform_op(op & 0x1F, in);
 			break;
 		case 7: {
-			uint8_t kind = fz_u8(&in), skip = fz_u8(&in);
+			uint8_t kind = fz_u8(in), skip = fz_u8(in);
 			fz_set_failure(kind, skip);
-			do_call(&in);
+			do_call(in);
 			break;
 		}
 		default:
-			do_call(&in);
+			do_call(in);
 			break;
 		}
 	}
-	fz_close();
-	return 0;
 }

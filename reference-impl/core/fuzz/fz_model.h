@@ -9,7 +9,8 @@
  * RAM), fz_platform.c (the fake platform and its knobs), oracle/ (the
  * checks of each executed call, from the core's trace hook), fz_vm.c (one
  * input's VM), fz_call.c (one call and the checks after it), fz_decode.c
- * (fuzz bytes into IDs, arguments and addresses).
+ * (fuzz bytes into IDs, arguments and addresses), fz_entry.c (libFuzzer's
+ * entry point: one input's VM around the harness's fz_run).
  */
 #ifndef HCABI_FZ_MODEL_H
 #define HCABI_FZ_MODEL_H

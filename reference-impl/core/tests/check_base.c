@@ -40,32 +40,10 @@ START_TEST(extra_args_ignored)
 END_TEST
 
 /* BASE-031, BASE-033: every extension answers the registry's number. */
-struct ext_row {
-	uint32_t eid;
-	const char *name;
-};
-static const struct ext_row exts[] = {
-#define X(NAME, EID, SINCE) {(EID), #NAME},
-    HCABI_FOREACH_EXTENSION(X)
-#undef X
-};
-#define NEXT (sizeof(exts) / sizeof(exts[0]))
-
-static uint64_t expected_ext_version(const char *name, uint32_t version)
-{
-	uint64_t n = 0;
-#define X(NAME, NUMBER, SINCE)                                                                     \
-	if (strcmp(name, #NAME) == 0 && (SINCE) <= version && (NUMBER) > n)                        \
-		n = (NUMBER);
-	HCABI_FOREACH_EXTENSION_VERSION(X)
-#undef X
-	return n;
-}
-
 START_TEST(probe_extension_each)
 {
-	const struct ext_row *e = &exts[_i];
-	uint64_t want = expected_ext_version(e->name, HCABI_VERSION_NEWEST);
+	const struct hx_ext *e = &hx_exts[_i];
+	uint64_t want = hx_ext_version(e->eid, HCABI_VERSION_NEWEST);
 	struct hcabi_ref_ret r = CALL(0, HCABI_FID_BASE_PROBE_EXTENSION, e->eid);
 	ck_assert_uint_ge(want, 1);
 	CK_OK(r, want);
@@ -104,25 +82,16 @@ START_TEST(probe_extension_reserved)
 END_TEST
 
 /* BASE-041: every function of the registry is 1 at the newest version. */
-static const uint32_t all_fns[] = {
-#define X(EXT, NAME, ID, NARGS, SINCE, STATUSES, FLAGS) (ID),
-    HCABI_FOREACH_FUNCTION(X)
-#undef X
-};
 START_TEST(probe_function_each)
 {
-	struct hcabi_ref_ret r = CALL(0, HCABI_FID_BASE_PROBE_FUNCTION, all_fns[_i]);
+	struct hcabi_ref_ret r = CALL(0, HCABI_FID_BASE_PROBE_FUNCTION, hx_fns[_i].id);
 	CK_OK(r, 1);
 }
 END_TEST
 
-static const uint64_t absent_fns[] = {
-    0x00000005, 0x0000FFFF, 0x00010003, 0x00020005, 0x00030008, 0x00040001, 0x00050001, 0x00060002,
-    0x00070001, 0x00080001, 0x00090003, 0x000A0000, 0x7FFF0000, 0x80000000, 0xC0000000, 0xFFFFFFFF,
-};
 START_TEST(probe_function_absent)
 {
-	struct hcabi_ref_ret r = CALL(0, HCABI_FID_BASE_PROBE_FUNCTION, absent_fns[_i]);
+	struct hcabi_ref_ret r = CALL(0, HCABI_FID_BASE_PROBE_FUNCTION, hx_unused_fns[_i]);
 	CK_OK(r, 0);
 }
 END_TEST
@@ -176,12 +145,7 @@ START_TEST(cpuid_other_base)
 	struct hcabi_ref *ref;
 	uint32_t out[4];
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.vcpu_count = 1;
-	cfg.ram = hx.fake->cfg_ram;
-	cfg.ram_count = hx.fake->nram;
-	cfg.ops = &fake_ops;
-	cfg.ctx = hx.fake;
+	hx_config(&cfg, 1);
 	cfg.cpuid_base = HCABI_CPUID_BASE + 2 * HCABI_CPUID_BASE_STRIDE;
 	ref = hcabi_ref_create(&cfg, NULL);
 	ck_assert_ptr_nonnull(ref);
@@ -202,15 +166,13 @@ static Suite *base_suite(void)
 	tcase_add_test(tc, impl_id_and_version);
 	tcase_add_test(tc, extra_args_ignored);
 	tc = hx_tcase(s, "probe", 10);
-	tcase_add_loop_test(tc, probe_extension_each, 0, (int)NEXT);
+	tcase_add_loop_test(tc, probe_extension_each, 0, HX_NEXTS);
 	tcase_add_loop_test(tc, probe_extension_absent, 0,
 			    (int)(sizeof(absent_eids) / sizeof(absent_eids[0])));
 	tcase_add_loop_test(tc, probe_extension_reserved, 0,
 			    (int)(sizeof(bad_eids) / sizeof(bad_eids[0])));
-	tcase_add_loop_test(tc, probe_function_each, 0,
-			    (int)(sizeof(all_fns) / sizeof(all_fns[0])));
-	tcase_add_loop_test(tc, probe_function_absent, 0,
-			    (int)(sizeof(absent_fns) / sizeof(absent_fns[0])));
+	tcase_add_loop_test(tc, probe_function_each, 0, HX_NFNS);
+	tcase_add_loop_test(tc, probe_function_absent, 0, HX_NUNUSED);
 	tcase_add_loop_test(tc, probe_function_reserved, 0,
 			    (int)(sizeof(bad_fn_args) / sizeof(bad_fn_args[0])));
 	tc = hx_tcase(s, "cpuid", 10);

@@ -11,46 +11,9 @@
  */
 #include "harness.h"
 
-struct ext_row {
-	uint32_t eid;
-	const char *name;
-};
-static const struct ext_row exts[] = {
-#define X(NAME, EID, SINCE) {(EID), #NAME},
-    HCABI_FOREACH_EXTENSION(X)
-#undef X
-};
-#define NEXT (sizeof(exts) / sizeof(exts[0]))
-
 /* The optional extensions: every one but BASE (index 0 is BASE). */
 _Static_assert(HCABI_EID_BASE == 0, "BASE first");
-#define NOPT (NEXT - 1)
-
-struct fn_row {
-	uint32_t id;
-	uint32_t since;
-};
-static const struct fn_row fns[] = {
-#define X(EXT, NAME, ID, NARGS, SINCE, STATUSES, FLAGS) {(ID), (SINCE)},
-    HCABI_FOREACH_FUNCTION(X)
-#undef X
-};
-#define NFNS (sizeof(fns) / sizeof(fns[0]))
-
-static uint64_t ext_version(uint32_t eid)
-{
-	uint64_t n = 0;
-	const char *name = NULL;
-	for (unsigned i = 0; i < NEXT; i++)
-		if (exts[i].eid == eid)
-			name = exts[i].name;
-#define X(NAME, NUMBER, SINCE)                                                                     \
-	if (name && strcmp(name, #NAME) == 0 && (NUMBER) > n)                                      \
-		n = (NUMBER);
-	HCABI_FOREACH_EXTENSION_VERSION(X)
-#undef X
-	return n;
-}
+#define NOPT (HX_NEXTS - 1)
 
 /* Arguments with which each function has an effect when provided (so that
  * "no effect when withheld" means something: provided_control checks they
@@ -118,16 +81,16 @@ static unsigned callbacks(void)
 	return n;
 }
 
-/* Open the fixture with every extension but exts[1 + k]. */
+/* Open the fixture with every extension but hx_exts[1 + k]. */
 static uint32_t open_without(unsigned k)
 {
-	uint32_t eids[NEXT], n = 0;
-	for (unsigned i = 0; i < NEXT; i++)
+	uint32_t eids[HX_NEXTS], n = 0;
+	for (unsigned i = 0; i < HX_NEXTS; i++)
 		if (i != 1 + k)
-			eids[n++] = exts[i].eid;
+			eids[n++] = hx_exts[i].eid;
 	hx_open_ext(4, 0, eids, n);
 	prepare_memory();
-	return exts[1 + k].eid;
+	return hx_exts[1 + k].eid;
 }
 
 /* ---- creation ------------------------------------------------------------ */
@@ -157,12 +120,7 @@ START_TEST(create_refuses)
 	struct hcabi_ref_config cfg;
 	const char *err = NULL;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.vcpu_count = 1;
-	cfg.ram = hx.fake->cfg_ram;
-	cfg.ram_count = hx.fake->nram;
-	cfg.ops = &fake_ops;
-	cfg.ctx = hx.fake;
+	hx_config(&cfg, 1);
 	cfg.extensions = b->eids;
 	cfg.extension_count = b->n;
 	ck_assert_ptr_null(hcabi_ref_create(&cfg, &err));
@@ -179,12 +137,12 @@ START_TEST(create_core_list)
 	hx_close();
 	hx_open_ext(2, 0, eids, 5);
 	memset(eids, 0, sizeof(eids));
-	for (unsigned i = 0; i < NEXT; i++) {
-		bool in = exts[i].eid == HCABI_EID_BASE || exts[i].eid == HCABI_EID_CONSOLE ||
-			  exts[i].eid == HCABI_EID_TIME || exts[i].eid == HCABI_EID_SYSTEM;
-		struct hcabi_ref_ret r = CALL(1, HCABI_FID_BASE_PROBE_EXTENSION, exts[i].eid);
-		CK_OK(r, in ? ext_version(exts[i].eid) : 0);
-		ck_assert_int_eq(hcabi_ref_provides(hx.ref, exts[i].eid), in);
+	for (unsigned i = 0; i < HX_NEXTS; i++) {
+		bool in = hx_exts[i].eid == HCABI_EID_BASE || hx_exts[i].eid == HCABI_EID_CONSOLE ||
+			  hx_exts[i].eid == HCABI_EID_TIME || hx_exts[i].eid == HCABI_EID_SYSTEM;
+		struct hcabi_ref_ret r = CALL(1, HCABI_FID_BASE_PROBE_EXTENSION, hx_exts[i].eid);
+		CK_OK(r, in ? hx_ext_version(hx_exts[i].eid, HCABI_VERSION_NEWEST) : 0);
+		ck_assert_int_eq(hcabi_ref_provides(hx.ref, hx_exts[i].eid), in);
 	}
 	ck_assert(!hcabi_ref_provides(hx.ref, 0x000A));
 }
@@ -198,13 +156,15 @@ START_TEST(withheld_probes)
 	uint32_t eid;
 	hx_close();
 	eid = open_without((unsigned)_i);
-	for (unsigned i = 0; i < NEXT; i++) {
-		struct hcabi_ref_ret r = CALL(0, HCABI_FID_BASE_PROBE_EXTENSION, exts[i].eid);
-		CK_OK(r, exts[i].eid == eid ? 0 : ext_version(exts[i].eid));
+	for (unsigned i = 0; i < HX_NEXTS; i++) {
+		struct hcabi_ref_ret r = CALL(0, HCABI_FID_BASE_PROBE_EXTENSION, hx_exts[i].eid);
+		CK_OK(r, hx_exts[i].eid == eid
+			     ? 0
+			     : hx_ext_version(hx_exts[i].eid, HCABI_VERSION_NEWEST));
 	}
-	for (unsigned f = 0; f < NFNS; f++) {
-		struct hcabi_ref_ret r = CALL(2, HCABI_FID_BASE_PROBE_FUNCTION, fns[f].id);
-		CK_OK(r, HCABI_FUNCTION_EID(fns[f].id) == eid ? 0 : 1);
+	for (unsigned f = 0; f < HX_NFNS; f++) {
+		struct hcabi_ref_ret r = CALL(2, HCABI_FID_BASE_PROBE_FUNCTION, hx_fns[f].id);
+		CK_OK(r, HCABI_FUNCTION_EID(hx_fns[f].id) == eid ? 0 : 1);
 	}
 	ck_assert(!hcabi_ref_provides(hx.ref, eid));
 	ck_assert(hcabi_ref_provides(hx.ref, HCABI_EID_BASE));
@@ -218,14 +178,14 @@ START_TEST(withheld_calls)
 	uint32_t eid;
 	hx_close();
 	eid = open_without((unsigned)_i);
-	for (unsigned f = 0; f < NFNS; f++) {
+	for (unsigned f = 0; f < HX_NFNS; f++) {
 		const uint64_t *a;
 		struct hcabi_ref_ret r;
-		if (HCABI_FUNCTION_EID(fns[f].id) != eid)
+		if (HCABI_FUNCTION_EID(hx_fns[f].id) != eid)
 			continue;
-		a = args_of(fns[f].id);
+		a = args_of(hx_fns[f].id);
 		fake_clear(hx.fake);
-		r = CALL(0, fns[f].id, a[0], a[1], a[2], a[3], a[4], a[5]);
+		r = CALL(0, hx_fns[f].id, a[0], a[1], a[2], a[3], a[4], a[5]);
 		CK_STATUS(r, HCABI_ERR_NOT_SUPPORTED);
 		ck_assert_uint_eq(r.value, 0);
 		ck_assert_uint_eq(callbacks(), 0);
@@ -251,7 +211,7 @@ END_TEST
  * later entries untouched, nothing of it happens. */
 START_TEST(withheld_in_batch)
 {
-	uint32_t eid, unknown = HCABI_FUNCTION_ID(0x000A, 0);
+	uint32_t eid, unknown = (uint32_t)hx_unused_fns[0];
 	uint64_t tail_fid;
 	hx_close();
 	eid = open_without((unsigned)_i);
@@ -259,16 +219,16 @@ START_TEST(withheld_in_batch)
 		return; /* no batch to put it in */
 	tail_fid =
 	    eid == HCABI_EID_CONSOLE ? HCABI_FID_BASE_GET_IMPL_ID : HCABI_FID_CONSOLE_WRITE_BYTE;
-	for (unsigned f = 0; f < NFNS; f++) {
+	for (unsigned f = 0; f < HX_NFNS; f++) {
 		uint64_t want_st = 0, want_val = 0;
 		struct hcabi_ref_ret r;
 		const uint64_t tail[6] = {'z'};
-		if (HCABI_FUNCTION_EID(fns[f].id) != eid)
+		if (HCABI_FUNCTION_EID(hx_fns[f].id) != eid)
 			continue;
 		/* the same table with an unknown function, then the withheld one */
 		for (int pass = 0; pass < 2; pass++) {
 			put_entry(TBL, HCABI_FID_BASE_GET_SPEC_VERSION, NULL);
-			put_entry(TBL + 72, pass ? fns[f].id : unknown, args_of(fns[f].id));
+			put_entry(TBL + 72, pass ? hx_fns[f].id : unknown, args_of(hx_fns[f].id));
 			put_entry(TBL + 144, tail_fid, tail);
 			fake_clear(hx.fake);
 			r = CALL(1, HCABI_FID_BATCH_EXECUTE, TBL, 3);
@@ -301,7 +261,7 @@ END_TEST
  * arguments. */
 START_TEST(provided_control)
 {
-	const struct fn_row *fn = &fns[_i];
+	const struct hx_fn *fn = &hx_fns[_i];
 	const uint64_t *a = args_of(fn->id);
 	struct hcabi_ref_ret r;
 	prepare_memory();
@@ -313,14 +273,14 @@ END_TEST
 
 /* ---- hcabi_ref_parse_extensions ------------------------------------------------ */
 
-/* Bit i: exts[i]. Profiles' sets come from the registry. */
+/* Bit i: hx_exts[i]. Profiles' sets come from the registry. */
 static uint32_t profile_set(const char *profile, uint32_t version)
 {
 	uint32_t set = 0;
 #define X(PROFILE, SINCE, EXT)                                                                     \
 	if (strcmp(profile, #PROFILE) == 0 && (SINCE) <= version)                                  \
-		for (unsigned i = 0; i < NEXT; i++)                                                \
-			if (strcmp(exts[i].name, #EXT) == 0)                                       \
+		for (unsigned i = 0; i < HX_NEXTS; i++)                                            \
+			if (strcmp(hx_exts[i].name, #EXT) == 0)                                    \
 				set |= 1u << i;
 	HCABI_FOREACH_PROFILE_EXTENSION(X)
 #undef X
@@ -330,11 +290,11 @@ static uint32_t profile_set(const char *profile, uint32_t version)
 static uint32_t set_of(const char *names)
 {
 	uint32_t set = 0;
-	for (unsigned i = 0; i < NEXT; i++) {
-		const char *p = strstr(names, exts[i].name);
-		size_t n = strlen(exts[i].name);
+	for (unsigned i = 0; i < HX_NEXTS; i++) {
+		const char *p = strstr(names, hx_exts[i].name);
+		size_t n = strlen(hx_exts[i].name);
 		while (p && !((p == names || p[-1] == ',') && (p[n] == ',' || p[n] == '\0')))
-			p = strstr(p + 1, exts[i].name);
+			p = strstr(p + 1, hx_exts[i].name);
 		if (p)
 			set |= 1u << i;
 	}
@@ -394,10 +354,10 @@ START_TEST(parse_each)
 	}
 	for (uint32_t k = 0; k < n; k++) {
 		unsigned i;
-		for (i = 0; i < NEXT; i++)
-			if (exts[i].eid == eids[k])
+		for (i = 0; i < HX_NEXTS; i++)
+			if (hx_exts[i].eid == eids[k])
 				break;
-		ck_assert_uint_lt(i, NEXT);
+		ck_assert_uint_lt(i, HX_NEXTS);
 		ck_assert_msg(!(got & (1u << i)), "'%s': EID 0x%x twice", p->list, eids[k]);
 		got |= 1u << i;
 		/* registry order */
@@ -408,7 +368,7 @@ START_TEST(parse_each)
 	if (strcmp(p->want, "core") == 0)
 		ck_assert_uint_eq(got, set_of("BASE,CONSOLE,TIME,SYSTEM"));
 	if (strcmp(p->want, "full") == 0)
-		ck_assert_uint_eq(n, NEXT);
+		ck_assert_uint_eq(n, HX_NEXTS);
 }
 END_TEST
 
@@ -443,7 +403,7 @@ static Suite *profiles_suite(void)
 	tcase_add_loop_test(tc, withheld_probes, 0, (int)NOPT);
 	tcase_add_loop_test(tc, withheld_calls, 0, (int)NOPT);
 	tcase_add_loop_test(tc, withheld_in_batch, 0, (int)NOPT);
-	tcase_add_loop_test(tc, provided_control, 0, (int)NFNS);
+	tcase_add_loop_test(tc, provided_control, 0, (int)HX_NFNS);
 	tc = hx_tcase(s, "parse", 10);
 	tcase_add_loop_test(tc, parse_each, 0, (int)(sizeof(parse_rows) / sizeof(parse_rows[0])));
 	tcase_add_test(tc, parse_then_create);

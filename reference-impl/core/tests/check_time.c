@@ -45,8 +45,7 @@ START_TEST(set_timer_arms_caller)
 	struct hcabi_ref_ret r = CALL(1, HCABI_FID_TIME_SET_TIMER, 123456, 0x40);
 	const struct fake_event *e;
 	CK_OK(r, 0);
-	e = fake_last(hx.fake, FOP_TIMER_ARM);
-	ck_assert_ptr_nonnull(e);
+	e = hx_last(FOP_TIMER_ARM);
 	ck_assert_uint_eq(e->vcpu, 1);
 	ck_assert_uint_eq(e->a, 123456);
 	ck_assert_uint_eq(e->b, 0x40);
@@ -80,6 +79,18 @@ START_TEST(set_timer_bad_vector)
 }
 END_TEST
 
+/* TIME-030: CANCEL_TIMER of vCPU v's armed timer (one-shot or periodic)
+ * returns 1 and disarms it on the platform; a second one returns 0. */
+static void cancel_armed(uint32_t v)
+{
+	struct hcabi_ref_ret r = CALL(v, HCABI_FID_TIME_CANCEL_TIMER);
+	CK_OK(r, 1);
+	ck_assert(!hx.fake->timer_armed[v]);
+	ck_assert_uint_eq(hx_last(FOP_TIMER_CANCEL)->vcpu, v);
+	r = CALL(v, HCABI_FID_TIME_CANCEL_TIMER);
+	CK_OK(r, 0);
+}
+
 /* TIME-030 */
 START_TEST(cancel_timer)
 {
@@ -87,12 +98,7 @@ START_TEST(cancel_timer)
 	CK_OK(r, 0);
 	r = CALL(2, HCABI_FID_TIME_SET_TIMER, ~0ull, 77);
 	CK_OK(r, 0);
-	r = CALL(2, HCABI_FID_TIME_CANCEL_TIMER);
-	CK_OK(r, 1);
-	ck_assert(!hx.fake->timer_armed[2]);
-	ck_assert_uint_eq(fake_last(hx.fake, FOP_TIMER_CANCEL)->vcpu, 2);
-	r = CALL(2, HCABI_FID_TIME_CANCEL_TIMER);
-	CK_OK(r, 0);
+	cancel_armed(2);
 }
 END_TEST
 
@@ -141,8 +147,7 @@ START_TEST(set_periodic_good)
 	r = CALL(2, HCABI_FID_TIME_SET_PERIODIC, c->first, c->period, c->vector);
 	CK_OK(r, 0);
 	ck_assert_uint_eq(fake_count(hx.fake, FOP_TIMER_ARM_PERIODIC, UINT32_MAX), 1);
-	e = fake_last(hx.fake, FOP_TIMER_ARM_PERIODIC);
-	ck_assert_ptr_nonnull(e);
+	e = hx_last(FOP_TIMER_ARM_PERIODIC);
 	ck_assert_uint_eq(e->vcpu, 2);
 	ck_assert_uint_eq(e->a, c->first);
 	ck_assert_uint_eq(e->b, c->period);
@@ -237,12 +242,7 @@ START_TEST(set_periodic_replaces)
 
 	r = CALL(0, HCABI_FID_TIME_SET_PERIODIC, 0, HCABI_TIMER_MIN_PERIOD, 0x64);
 	CK_OK(r, 0);
-	r = CALL(0, HCABI_FID_TIME_CANCEL_TIMER);
-	CK_OK(r, 1);
-	ck_assert(!hx.fake->timer_armed[0]);
-	ck_assert_uint_eq(fake_last(hx.fake, FOP_TIMER_CANCEL)->vcpu, 0);
-	r = CALL(0, HCABI_FID_TIME_CANCEL_TIMER);
-	CK_OK(r, 0);
+	cancel_armed(0);
 }
 END_TEST
 
@@ -287,8 +287,7 @@ START_TEST(set_periodic_extra_args)
 				      0x45, ~0ull, ~0ull, ~0ull);
 	const struct fake_event *e;
 	CK_OK(r, 0);
-	e = fake_last(hx.fake, FOP_TIMER_ARM_PERIODIC);
-	ck_assert_ptr_nonnull(e);
+	e = hx_last(FOP_TIMER_ARM_PERIODIC);
 	ck_assert_uint_eq(e->a, 100);
 	ck_assert_uint_eq(e->b, HCABI_TIMER_MIN_PERIOD);
 	ck_assert_uint_eq(e->c, 0x45);

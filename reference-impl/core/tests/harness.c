@@ -15,26 +15,14 @@ struct hx hx;
 
 /* ---- status pairs --------------------------------------------------------- */
 
-struct fn_row {
-	uint32_t id;
-	uint32_t statuses;
-	uint32_t flags;
-};
-static const struct fn_row fn_rows[] = {
-#define X(EXT, NAME, ID, NARGS, SINCE, STATUSES, FLAGS) {(ID), (STATUSES), (FLAGS)},
-    HCABI_FOREACH_FUNCTION(X)
-#undef X
-};
-#define NFN (sizeof(fn_rows) / sizeof(fn_rows[0]))
-
 static pthread_mutex_t pair_lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned char seen[NFN][32][2];
+static unsigned char seen[HX_NFNS][32][2];
 static atomic_uint violations;
 
 static int fn_index(uint32_t id)
 {
-	for (unsigned i = 0; i < NFN; i++)
-		if (fn_rows[i].id == id)
+	for (unsigned i = 0; i < HX_NFNS; i++)
+		if (hx_fns[i].id == id)
 			return (int)i;
 	return -1;
 }
@@ -51,10 +39,10 @@ int hx_permitted(uint32_t function_id, int64_t status, int in_batch)
 		return 0;
 	HCABI_FOREACH_LATE_STATUS(HX_LATE)
 #undef HX_LATE
-	if ((fn_rows[i].statuses >> (unsigned)(-status)) & 1u)
+	if ((hx_fns[i].statuses >> (unsigned)(-status)) & 1u)
 		return 1;
 	/* BATCH-004 */
-	return in_batch && status == HCABI_ERR_DENIED && (fn_rows[i].flags & HCABI_FN_NO_BATCH);
+	return in_batch && status == HCABI_ERR_DENIED && (hx_fns[i].flags & HCABI_FN_NO_BATCH);
 }
 
 static void record(void *arg, const struct hcabi_ref_trace_event *ev)
@@ -79,7 +67,7 @@ static void record(void *arg, const struct hcabi_ref_trace_event *ev)
 		path = getenv("HCABI_STATUS_PAIRS");
 		if (path && *path) {
 			int n =
-			    snprintf(line, sizeof(line), "%08x %lld %c\n", (unsigned)fn_rows[i].id,
+			    snprintf(line, sizeof(line), "%08x %lld %c\n", (unsigned)hx_fns[i].id,
 				     (long long)ev->status, ev->in_batch ? 'b' : 'd');
 			fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
 			if (fd >= 0) {
@@ -94,6 +82,16 @@ static void record(void *arg, const struct hcabi_ref_trace_event *ev)
 
 /* ---- fixture ----------------------------------------------------------------- */
 
+void hx_config(struct hcabi_ref_config *cfg, uint32_t nvcpus)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->vcpu_count = nvcpus;
+	cfg->ram = hx.fake->cfg_ram;
+	cfg->ram_count = hx.fake->nram;
+	cfg->ops = &fake_ops;
+	cfg->ctx = hx.fake;
+}
+
 static void open_with(uint32_t nvcpus, uint32_t version, const struct hcabi_ref_ram_range *ram,
 		      unsigned n, const uint32_t *eids, unsigned neids)
 {
@@ -104,14 +102,9 @@ static void open_with(uint32_t nvcpus, uint32_t version, const struct hcabi_ref_
 	hx.fake = calloc(1, sizeof(*hx.fake));
 	ck_assert_ptr_nonnull(hx.fake);
 	fake_init(hx.fake, ram, n);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.vcpu_count = nvcpus;
-	cfg.ram = hx.fake->cfg_ram;
-	cfg.ram_count = hx.fake->nram;
+	hx_config(&cfg, nvcpus);
 	cfg.spec_version = version;
 	cfg.impl_version = 0x00020003;
-	cfg.ops = &fake_ops;
-	cfg.ctx = hx.fake;
 	cfg.extensions = eids;
 	cfg.extension_count = neids;
 	hx.ref = hcabi_ref_create(&cfg, &err);
@@ -231,9 +224,23 @@ void hx_boot_state(uint64_t gpa, uint64_t rip, uint64_t cr3, uint64_t arg)
 void hx_start(uint32_t from, uint32_t target)
 {
 	struct hcabi_ref_ret r;
-	hx_boot_state(0x8000, 0x100000 - 0x1000, 0x4000, target);
-	r = CALL(from, HCABI_FID_VCPU_START, target, 0x8000);
+	hx_boot_state(HX_BOOT_STATE, 0x100000 - 0x1000, 0x4000, target);
+	r = CALL(from, HCABI_FID_VCPU_START, target, HX_BOOT_STATE);
 	CK_OK(r, 0);
+}
+
+const struct fake_event *hx_last(enum fake_op op)
+{
+	const struct fake_event *e = fake_last(hx.fake, op);
+	ck_assert_msg(e != NULL, "no platform event of kind %d", (int)op);
+	return e;
+}
+
+uint64_t hx_vcpu_status(uint32_t from, uint32_t v)
+{
+	struct hcabi_ref_ret r = CALL(from, HCABI_FID_VCPU_GET_STATUS, v);
+	CK_STATUS(r, HCABI_SUCCESS);
+	return r.value;
 }
 
 TCase *hx_tcase(Suite *s, const char *name, double timeout)

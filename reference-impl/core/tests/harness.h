@@ -21,6 +21,7 @@
 
 #include "fake_platform.h"
 #include "hcabi_ref.h"
+#include "registry.h"
 
 struct hx {
 	struct fake *fake;
@@ -36,6 +37,10 @@ void hx_open_ram(uint32_t nvcpus, uint32_t version, const struct hcabi_ref_ram_r
 /* The same providing only the `n` extensions `eids` (profiles). */
 void hx_open_ext(uint32_t nvcpus, uint32_t version, const uint32_t *eids, unsigned n);
 void hx_close(void);
+/* A configuration over the fixture's fake platform and RAM: `nvcpus` vCPUs,
+ * the newest version, every other field zero (for tests of
+ * hcabi_ref_create itself). */
+void hx_config(struct hcabi_ref_config *cfg, uint32_t nvcpus);
 /* Check fixtures: 4 vCPUs at the newest version. */
 void hx_setup(void);
 void hx_teardown(void);
@@ -62,10 +67,26 @@ struct hcabi_ref_ret hx_raw(uint32_t vcpu, const uint64_t v[7]);
 			      (unsigned long long)(r).value, (unsigned long long)(val));           \
 	} while (0)
 
-/* Start vCPU `target` from vCPU `from` with a valid boot state. */
+/* Assert a call returned status st and had no effect on the platform
+ * (STATUS-004: a call that returns an error has done nothing). */
+#define CK_REFUSED(r, st)                                                                          \
+	do {                                                                                       \
+		CK_STATUS(r, st);                                                                  \
+		ck_assert_msg(fake_effects(hx.fake) == 0, "returned %lld with %u effect(s)",       \
+			      (long long)(st), fake_effects(hx.fake));                             \
+	} while (0)
+
+/* Start vCPU `target` from vCPU `from` with a valid boot state, written
+ * at HX_BOOT_STATE. */
+#define HX_BOOT_STATE 0x8000ull
 void hx_start(uint32_t from, uint32_t target);
+/* VCPU.GET_STATUS(v) from vCPU `from`, asserted SUCCESS: the state. */
+uint64_t hx_vcpu_status(uint32_t from, uint32_t v);
 /* Write a valid boot state at gpa. */
 void hx_boot_state(uint64_t gpa, uint64_t rip, uint64_t cr3, uint64_t arg);
+
+/* The fake platform's last event of `op`, asserted to exist. */
+const struct fake_event *hx_last(enum fake_op op);
 
 /* Permitted per abi.h (STATUS-001); the batch exemption of BATCH-004. */
 int hx_permitted(uint32_t function_id, int64_t status, int in_batch);
