@@ -28,7 +28,7 @@ static int64_t base_handler(const struct hcabi__core_req *req, struct hcabi__cor
 
 	case HCABI_FID_BASE_PROBE_EXTENSION: {
 		/* BASE-030: bits 63:16 are rejected centrally (GEN-002). */
-		uint32_t eid = (uint32_t)req->args[0];
+		uint32_t eid = (uint32_t)(req->args[0] & HCABI_BASE_PROBE_EXTENSION_EID_EID_MASK);
 		res->value = 0; /* BASE-032: not provided, in any EID range */
 		for (int i = 0; i < HCABI__CORE_NEXT; i++) {
 			/* BASE-031, BASE-033: the registry's extension version
@@ -43,7 +43,7 @@ static int64_t base_handler(const struct hcabi__core_req *req, struct hcabi__cor
 		/* BASE-040: bits 63:32 are rejected centrally (GEN-002).
 		 * BASE-041: 1 iff the exposed version defines the function in a
 		 * provided extension. */
-		int idx = hcabi__core_fn_lookup((uint32_t)req->args[0]);
+		int idx = hcabi__core_fn_lookup((uint32_t)(req->args[0] & HCABI_BASE_PROBE_FUNCTION_FUNCTION_ID_FUNCTION_ID_MASK));
 		res->value = (idx >= 0 && ref->fn_present[idx]) ? 1 : 0;
 		return HCABI_SUCCESS;
 	}

@@ -79,7 +79,7 @@ static int64_t console_handler(const struct hcabi__core_req *req, struct hcabi__
 
 	case HCABI_FID_CONSOLE_WRITE_BYTE:
 		/* CONSOLE-010: bits 63:8 are rejected centrally (GEN-002). */
-		buf[0] = (uint8_t)req->args[0];
+		buf[0] = (uint8_t)(req->args[0] & HCABI_CONSOLE_WRITE_BYTE_BYTE_BYTE_MASK);
 		if (hcabi__core_fault_has(ref, req->fid, HCABI_REF_FAULT_CONSOLE_DROP)) {
 			res->value = 0; /* test-only fault: nothing written */
 			return HCABI_SUCCESS;

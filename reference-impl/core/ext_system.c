@@ -12,7 +12,7 @@ static int64_t system_handler(const struct hcabi__core_req *req, struct hcabi__c
 		/* SYSTEM-001: bits 63:8 of code are rejected centrally
 		 * (GEN-002); the VMM ends the VM as powered off with code. */
 		res->action = HCABI_REF_ACTION_SHUTDOWN;
-		res->action_arg = req->args[0] & 0xFFu;
+		res->action_arg = req->args[0] & HCABI_SYSTEM_SHUTDOWN_CODE_CODE_MASK;
 		return HCABI_SUCCESS;
 
 	case HCABI_FID_SYSTEM_REBOOT:

@@ -39,7 +39,7 @@ static int64_t time_handler(const struct hcabi__core_req *req, struct hcabi__cor
 
 	case HCABI_FID_TIME_SET_TIMER: {
 		uint64_t deadline = req->args[0];
-		uint8_t vector = (uint8_t)req->args[1]; /* 63:8: GEN-002, centrally */
+		uint8_t vector = (uint8_t)(req->args[1] & HCABI_TIME_SET_TIMER_VECTOR_VECTOR_MASK); /* 63:8: GEN-002, centrally */
 
 		/* TIME-020: a vector below 32 leaves the timer unchanged. */
 		if (vector < HCABI_VECTOR_MIN)
@@ -58,7 +58,7 @@ static int64_t time_handler(const struct hcabi__core_req *req, struct hcabi__cor
 	case HCABI_FID_TIME_SET_PERIODIC: {
 		uint64_t first = req->args[0];
 		uint64_t period = req->args[1];
-		uint8_t vector = (uint8_t)req->args[2]; /* 63:8: GEN-002, centrally */
+		uint8_t vector = (uint8_t)(req->args[2] & HCABI_TIME_SET_PERIODIC_VECTOR_VECTOR_MASK); /* 63:8: GEN-002, centrally */
 
 		/* TIME-040: a vector below 32 or a period below the minimum
 		 * leaves the timer unchanged (reserved vector bits: centrally). */

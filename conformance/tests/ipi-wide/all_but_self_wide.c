@@ -22,7 +22,7 @@
  */
 #include "../vcpu/vcpu_common.h"
 
-#define W_BIT 0x100ull
+#define W_BIT HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK
 #define W_VEC 0x47u
 #define W_SENDER 64u
 #define W_RECEIVER 65u

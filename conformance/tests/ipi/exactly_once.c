@@ -182,7 +182,7 @@ HCABI_TEST(ipi_abs_counted, "IPI.send_all_but_self_exactly_once_counted",
 		return;
 	}
 	for (unsigned k = 0; k < 2; k++) {
-		check_ret(hcabi_ipi_send(0, 0, 0x100ull | (EO_VEC0 + k) /* all_but_self */),
+		check_ret(hcabi_ipi_send(0, 0, HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK | (EO_VEC0 + k)),
 			  HCABI_SUCCESS, 0, "IPI-004.3",
 			  "SEND(all_but_self, vector 0x%02x), every vCPU running with interrupts "
 			  "on",

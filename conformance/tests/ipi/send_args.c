@@ -57,7 +57,7 @@ HCABI_TEST(ipi_send_bad_vector, "IPI.send_bad_vector",
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(high); i++) {
 		uint64_t v = high[i] | IPI_VEC_A;
 		/* bit 8 is reserved only before 1.1 (then all_but_self, IPI-004) */
-		if (high[i] == 0x100ull && hcabi_spec() >= HCABI_VERSION(1, 1))
+		if (high[i] == HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK && hcabi_spec() >= HCABI_VERSION(1, 1))
 			continue;
 		check_status(hcabi_ipi_send(1ull << me, 0, v), HCABI_ERR_INVALID_PARAM, "IPI-001.3",
 			     "SEND(self, vector 0x%llx: reserved bits set)", (unsigned long long)v);

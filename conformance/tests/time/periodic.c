@@ -145,7 +145,7 @@ HCABI_TEST(time_periodic_args, "TIME.set_periodic_validation",
 		check_status(
 		    hcabi_time_set_periodic(first, HCABI_MS(10), bad_vectors[i]),
 		    HCABI_ERR_INVALID_PARAM,
-		    (bad_vectors[i] >> 8) ? "TIME-040.2" /* a reserved bit */ : "TIME-040.1",
+		    (bad_vectors[i] & ~HCABI_TIME_SET_PERIODIC_VECTOR_VECTOR_MASK) ? "TIME-040.2" /* a reserved bit */ : "TIME-040.1",
 		    "SET_PERIODIC(+1 ms, 10 ms, vector 0x%llx)",
 		    (unsigned long long)bad_vectors[i]);
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(bad_periods); i++)

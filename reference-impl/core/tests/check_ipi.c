@@ -121,7 +121,7 @@ END_TEST
 
 /* ---- all_but_self (HCABI 1.1): IPI-004 ------------------------------------- */
 
-#define ABS(vec) (0x100ull | (vec)) /* the all_but_self bit with a vector */
+#define ABS(vec) (HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK | (vec)) /* the all_but_self bit with a vector */
 
 /* IPI-004: every running vCPU but the caller gets the vector exactly once;
  * the caller and stopped vCPUs none. Cases: VM size, caller, and which
@@ -269,7 +269,7 @@ static void *sender(void *arg)
 		 * the mask, and (every other send) all_but_self, IPI-004 */
 		uint64_t mask = 0xFull & ~(1ull << v);
 		struct hcabi_ref_ret r = (i & 1)
-					     ? RAW(v, HCABI_FID_IPI_SEND, 0, 0, 0x100 | (0x80 + v))
+					     ? RAW(v, HCABI_FID_IPI_SEND, 0, 0, HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK | (0x80 + v))
 					     : RAW(v, HCABI_FID_IPI_SEND, mask, 0, 0x80 + v);
 		if (r.status != 0)
 			atomic_fetch_add(&ipi_bad, 1);

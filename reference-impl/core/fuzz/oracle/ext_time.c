@@ -13,14 +13,14 @@ static bool time_event(struct fz_seg *s, const struct ev *e)
 	switch (e->op) {
 	case EV_TARM:
 		if (fid == HCABI_FID_TIME_SET_TIMER)
-			CHECK(e->a == a[0] && e->b == (a[1] & 0xFFu),
+			CHECK(e->a == a[0] && e->b == (a[1] & HCABI_TIME_SET_TIMER_VECTOR_VECTOR_MASK),
 			      "SET_TIMER armed deadline %llu vector %llu", (unsigned long long)e->a,
 			      (unsigned long long)e->b);
 		s->n_tarm++;
 		return true;
 	case EV_TARMP:
 		if (fid == HCABI_FID_TIME_SET_PERIODIC)
-			CHECK(e->a == a[0] && e->b == a[1] && fz.tarmp_vector == (a[2] & 0xFFu),
+			CHECK(e->a == a[0] && e->b == a[1] && fz.tarmp_vector == (a[2] & HCABI_TIME_SET_PERIODIC_VECTOR_VECTOR_MASK),
 			      "SET_PERIODIC armed first %llu period %llu vector %u",
 			      (unsigned long long)e->a, (unsigned long long)e->b, fz.tarmp_vector);
 		s->n_tarm++;
