@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Preserved state across a call: X86-006 (general-purpose registers and
- * RIP), X86-007 (RFLAGS but the arithmetic flags; DF and IF), X86-008 (x87,
+ * Preserved state across a call: X86-006.1 (general-purpose registers),
+ * X86-006.2 (RIP: execution continues at the next instruction), X86-007 (RFLAGS but the arithmetic flags; DF and IF), X86-008 (x87,
  * SSE and AVX state).
  *
  * What: every function that returns (HCABI_FOREACH_FUNCTION without the
@@ -243,7 +243,7 @@ static void report_kept(const char *req, const struct hcabi_fn *fn, const char *
 }
 
 static void one_call(const struct hcabi_fn *fn, bool vmmcall, bool irq, unsigned round,
-		     enum aspect what, const char *req)
+		     enum aspect what, const char *req, const char *rip_req)
 {
 	const char *insn = vmmcall ? "VMMCALL" : "VMCALL";
 	uint64_t args[6];
@@ -291,9 +291,15 @@ static void one_call(const struct hcabi_fn *fn, bool vmmcall, bool irq, unsigned
 		else if (ctx.rsp_after != ctx.rsp_before)
 			report_changed(req, fn, insn, "RSP", ctx.rsp_before, ctx.rsp_after);
 		else
-			report_kept(req, fn, insn, irq,
-				    "RBX RCX RSI RDI RBP RSP R8-R15 preserved, execution continued "
-				    "after the instruction");
+			report_kept(req, fn, insn, irq, "RBX RCX RSI RDI RBP RSP R8-R15 preserved");
+		/* X86-006.2: a RIP left on the instruction would repeat the call
+		 * forever (the test times out); one moved past the next
+		 * instruction skips the store that sets x86_resumed */
+		if (rip_req)
+			check_true(x86_resumed == 1, rip_req,
+				   "%s.%s via %s: execution continued at the instruction after it "
+				   "(it %s)",
+				   fn->ext, fn->name, insn, x86_resumed == 1 ? "ran" : "was skipped");
 		break;
 	}
 	case RFLAGS: {
@@ -327,9 +333,10 @@ static void one_call(const struct hcabi_fn *fn, bool vmmcall, bool irq, unsigned
 	}
 }
 
-/* req: the requirement of `what`, given by each test so that the tests
- * manifest sees which test checks which requirement. */
-static void every_function(enum aspect what, const char *req)
+/* req: the requirement of `what` (rip_req: of returning to the next
+ * instruction, or NULL), given by each test so that the tests manifest sees
+ * which test checks which requirement. */
+static void every_function(enum aspect what, const char *req, const char *rip_req)
 {
 	unsigned round = 0;
 
@@ -338,35 +345,37 @@ static void every_function(enum aspect what, const char *req)
 		const struct hcabi_fn *fn = &hcabi_fns[i];
 		if (fn->flags & HCABI_FN_NO_RETURN)
 			continue;
-		one_call(fn, false, false, ++round, what, req);
-		one_call(fn, true, false, ++round, what, req);
+		one_call(fn, false, false, ++round, what, req, rip_req);
+		one_call(fn, true, false, ++round, what, req, rip_req);
 	}
 	/* Interrupts enabled around the call (IF is preserved too) */
-	one_call(hcabi_fn_by_id(HCABI_FID_BASE_GET_SPEC_VERSION), false, true, ++round, what, req);
-	one_call(hcabi_fn_by_id(HCABI_FID_BASE_PROBE_EXTENSION), true, true, ++round, what, req);
+	one_call(hcabi_fn_by_id(HCABI_FID_BASE_GET_SPEC_VERSION), false, true, ++round, what, req,
+		 rip_req);
+	one_call(hcabi_fn_by_id(HCABI_FID_BASE_PROBE_EXTENSION), true, true, ++round, what, req,
+		 rip_req);
 }
 
-HCABI_TEST(x86_preserve_gprs, "X86.preserve_gprs", "X86-006", HCABI_VERSION_1_0)
+HCABI_TEST(x86_preserve_gprs, "X86.preserve_gprs", "X86-006.1,X86-006.2", HCABI_VERSION_1_0)
 {
-	every_function(GPRS, "X86-006");
+	every_function(GPRS, "X86-006.1", "X86-006.2");
 }
 
 HCABI_TEST(x86_preserve_rflags, "X86.preserve_rflags", "X86-007", HCABI_VERSION_1_0)
 {
-	every_function(RFLAGS, "X86-007");
+	every_function(RFLAGS, "X86-007", NULL);
 }
 
 HCABI_TEST(x86_preserve_fpu, "X86.preserve_fpu", "X86-008", HCABI_VERSION_1_0)
 {
 	if (!hcabi_has_avx())
 		test_log("no AVX on this CPU: x87 and SSE state only");
-	every_function(FPU, "X86-008");
+	every_function(FPU, "X86-008", NULL);
 }
 
 HCABI_TEST(x86_preserve_control, "X86.preserve_control_registers_and_msrs", "X86-011",
 	   HCABI_VERSION_1_2)
 {
 	ctl_setup();
-	every_function(CONTROL, "X86-011");
+	every_function(CONTROL, "X86-011", NULL);
 	ctl_restore();
 }

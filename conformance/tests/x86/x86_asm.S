@@ -25,6 +25,9 @@ scratch_rax:
 	.quad 0
 scratch_flags:
 	.quad 0
+	.globl x86_resumed
+x86_resumed:	/* set by the instruction right after the hypercall instruction */
+	.quad 0
 default_mxcsr:
 	.long 0x1f80
 
@@ -59,6 +62,7 @@ x86_preserve_call:
 	.endr
 1:	fxrstor FPU_IN(%rdi)
 	mov %rsp, RSP_BEFORE(%rdi)
+	movq $0, x86_resumed(%rip)
 
 	/* RFLAGS, then every general-purpose register */
 	pushq IN+15*8(%rdi)
@@ -83,8 +87,12 @@ x86_preserve_call:
 	cmpq $0, use_vmmcall(%rip)
 	jne 3f
 	vmcall
+	/* the next instruction: it runs only if the call returned to it
+	 * (X86-006.2); MOV leaves every flag and register alone */
+	movq $1, x86_resumed(%rip)
 	jmp 4f
 3:	vmmcall
+	movq $1, x86_resumed(%rip)
 4:	mov %rax, scratch_rax(%rip)
 	pushfq
 	popq scratch_flags(%rip)

@@ -60,6 +60,9 @@ _Static_assert(__builtin_offsetof(struct x86_pctx, fpu_out) == 4416, "x86_pctx.f
  * enables AVX, YMM0-15). XSAVE is not used: the state is named register by
  * register, so no XSAVE header or layout is involved. */
 void x86_preserve_call(struct x86_pctx *ctx);
+/* 1 after x86_preserve_call when the instruction right after the hypercall
+ * instruction ran (execution continued there), else 0. */
+extern uint64_t x86_resumed;
 
 /* CPL 3: load x86_user_in[] (same slots; RFLAGS as CPL 3 may set it) and
  * execute VMCALL at x86_user_vmcall_insn or VMMCALL at
