@@ -10,7 +10,7 @@
  *  - "hammers" 0 .. H-1 run from the start barrier to the end barrier;
  *  - a "pool" H .. N-1 (N/4 of them, none with 2 vCPUs) is started and
  *    stopped over and over: a hammer claims an idle pool vCPU, starts it
- *    (VCPU.START through the runtime's smp_start), the pool vCPU runs a
+ *    (VCPU.START through the runtime's hcabi_smp_start), the pool vCPU runs a
  *    short burst of calls and stops itself (VCPU.STOP).
  *
  * What each hammer does, in random order, until the end of the run:
@@ -574,7 +574,7 @@ static void timer_op(struct percpu *p)
 		if (rnd(p) & 1)
 			(void)hcabi_vcpu_get_id(); /* let it maybe fire */
 		r = hcabi_time_cancel_timer();
-		pending = hcabi_apic_irr(VEC_TIMER);
+		pending = hcabi_intc_pending(VEC_TIMER);
 		p->n_cancel++;
 		if (expect_ok(r, ~0ull, "TIME.CANCEL_TIMER")) {
 			if (r.value == 1) {
@@ -831,7 +831,7 @@ static void pool_start_op(struct percpu *p)
 	set_op(OP_POOL_START);
 	pool_ready[t] = 0;
 	pool_release[t] = 0;
-	st = smp_start(t, pool_task, 0);
+	st = hcabi_smp_start(t, pool_task, 0);
 	if (st != HCABI_SUCCESS) {
 		fail("VCPU.START of the stopped pool vCPU %u returned %s", t, status_name(st));
 		hcabi_atomic_store(&pool_owner[t], 0);
@@ -876,7 +876,7 @@ static void pool_reap(struct percpu *p, bool wait)
 			p->claim_released = true;
 			p->claim_at = now;
 		}
-		if (p->claim_released && smp_wait(t, 0))
+		if (p->claim_released && hcabi_smp_wait(t, 0))
 			break;
 		if (now - p->claim_at > WAIT_LONG) {
 			fail("pool vCPU %u did not %s within 60 s", t,
@@ -891,7 +891,7 @@ static void pool_reap(struct percpu *p, bool wait)
 		if (hcabi_atomic_load(&abort_run) || now - start > 2 * WAIT_LONG)
 			return;
 	}
-	if (smp_task_failed(t))
+	if (hcabi_smp_task_failed(t))
 		fail("pool vCPU %u: its task ended by an unexpected exception", t);
 	/* stopped and ours: VCPU-041, VCPU-070, IPI-003 */
 	r = hcabi_vcpu_get_status(t);
@@ -1417,7 +1417,7 @@ void hcabi_main(void)
 		finish("VCPU, IPI, TIME and BATCH are needed");
 	have_abs = hcabi_ext_version(HCABI_EID_IPI) >= 2; /* all_but_self: IPI version 2 (1.1) */
 	have_tlb = hcabi_has_ext(HCABI_EID_TLB);
-	ncpu = smp_count();
+	ncpu = hcabi_smp_count();
 	if (ncpu < 2)
 		finish("needs 2 vCPUs or more");
 	nham = ncpu <= 2 ? ncpu : ncpu - (ncpu / 4 ? ncpu / 4 : 1);
@@ -1440,7 +1440,7 @@ void hcabi_main(void)
 		if (!parts[i].on)
 			hcabi_printf("hcabi-stress: %s off (command line)", parts[i].name);
 	for (unsigned c = 1; c < nham; c++) {
-		int64_t st = smp_start(c, hammer_task, 0);
+		int64_t st = hcabi_smp_start(c, hammer_task, 0);
 		if (st != HCABI_SUCCESS) {
 			fail("VCPU.START of hammer vCPU %u returned %s", c, status_name(st));
 			hcabi_atomic_store(&abort_run, 1);
@@ -1462,7 +1462,7 @@ void hcabi_main(void)
 	if (hcabi_atomic_load(&abort_run))
 		finish("the watchdog stopped the run");
 	for (unsigned c = 1; c < nham; c++)
-		if (!smp_wait(c, WAIT_LONG))
+		if (!hcabi_smp_wait(c, WAIT_LONG))
 			fail("hammer vCPU %u did not stop at the end", c);
 	hcabi_irq_disable();
 	final_checks();

@@ -369,8 +369,8 @@ bool test_require_cpus(unsigned n)
 {
 	if (!test_require_ext(HCABI_EID_VCPU))
 		return false;
-	if (smp_count() < n) {
-		test_skip("needs %u vCPUs, the VM has %u", n, smp_count());
+	if (hcabi_smp_count() < n) {
+		test_skip("needs %u vCPUs, the VM has %u", n, hcabi_smp_count());
 		return false;
 	}
 	return true;
@@ -388,7 +388,7 @@ bool test_start_on_cpu(unsigned cpu, void (*fn)(void *), void *arg)
 	struct hcabi_ret r;
 
 	if (!hcabi_has_ext(HCABI_EID_VCPU) || cpu == 0 || cpu >= HCABI_MAX_CPUS ||
-	    cpu >= smp_count()) {
+	    cpu >= hcabi_smp_count()) {
 		error_str("cannot run a task on vCPU %u here (no VCPU or no such vCPU): suite bug",
 			  cpu);
 		return false;
@@ -406,7 +406,7 @@ bool test_start_on_cpu(unsigned cpu, void (*fn)(void *), void *arg)
 		error_str("cannot run a task on vCPU %u: it still runs the last one", cpu);
 		return false;
 	}
-	status = smp_start(cpu, fn, arg);
+	status = hcabi_smp_start(cpu, fn, arg);
 	if (status == HCABI_SUCCESS) {
 		show_pass_once(SHOWN_VCPU_START, HCABI_REQ_VCPU_START,
 			       "VCPU.START of a stopped vCPU with a valid boot state, to run the "
@@ -437,7 +437,7 @@ bool test_wait_cpu(unsigned cpu, uint64_t timeout_ns)
 {
 	int state;
 
-	if (smp_wait(cpu, timeout_ns)) {
+	if (hcabi_smp_wait(cpu, timeout_ns)) {
 		show_pass_once(SHOWN_VCPU_STOP, HCABI_REQ_VCPU_STOP,
 			       "a vCPU that ran the test's task and called VCPU.STOP is reported "
 			       "STOPPED (first of the test)");
@@ -465,7 +465,7 @@ bool test_run_on_cpu(unsigned cpu, void (*fn)(void *), void *arg)
 {
 	if (!test_start_on_cpu(cpu, fn, arg) || !test_wait_cpu(cpu, HCABI_SEC(30)))
 		return false;
-	if (smp_task_failed(cpu))
+	if (hcabi_smp_task_failed(cpu))
 		return false; /* the unexpected exception is already reported */
 	return true;
 }
@@ -517,7 +517,7 @@ static void cleanup_after_test(void)
 	for (unsigned cpu = 1; cpu < HCABI_MAX_CPUS; cpu++) {
 		if (hcabi_atomic_load(&hcabi__cpus[cpu].task_state) == HCABI__TASK_IDLE)
 			continue;
-		if (!smp_wait(cpu, HCABI_SEC(10))) {
+		if (!hcabi_smp_wait(cpu, HCABI_SEC(10))) {
 			/* A task that returned and called STOP is the hypervisor's to
 			 * stop: test_wait_cpu/test_start_on_cpu fail VCPU-030 for it. */
 			if (hcabi_atomic_load(&hcabi__cpus[cpu].task_state) == HCABI__TASK_DONE)
@@ -528,7 +528,7 @@ static void cleanup_after_test(void)
 			else
 				error_str("vCPU %u still runs its task 10 s after the test ended",
 					  cpu);
-		} else if (smp_task_failed(cpu))
+		} else if (hcabi_smp_task_failed(cpu))
 			hcabi_printf("vCPU %u: its task ended by an unexpected exception", cpu);
 	}
 	if (hcabi_has_ext(HCABI_EID_TIME))
@@ -668,10 +668,10 @@ __attribute__((weak)) void hcabi_main(void)
 		hcabi_printf("no HCABI signature in CPUID 0x40000000-0x4000FF00: no test runs");
 		hcabi_test_suite_end();
 	}
-	if (smp_count() < hcabi_image.vcpus)
+	if (hcabi_smp_count() < hcabi_image.vcpus)
 		hcabi_printf("note: the VM has %u vCPU(s), this image wants %u: tests that need "
 			     "more skip",
-			     smp_count(), hcabi_image.vcpus);
+			     hcabi_smp_count(), hcabi_image.vcpus);
 	hcabi_test_run_all();
 	hcabi_test_suite_end();
 }

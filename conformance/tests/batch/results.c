@@ -162,7 +162,7 @@ HCABI_TEST(batch_same_as_direct, "BATCH.same_results_as_direct",
 		    (unsigned long long)table[mono[1]].value, (unsigned long long)t1);
 	}
 
-	if (smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
+	if (hcabi_smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
 		memset(&on_cpu1, 0, sizeof(on_cpu1));
 		if (test_run_on_cpu(1, cpu1_task, 0)) {
 			check_ret(on_cpu1.ret, HCABI_SUCCESS, on_cpu1.n, "BATCH-003.3",
@@ -242,7 +242,7 @@ HCABI_TEST(batch_same_effects, "BATCH.same_effects_as_direct",
 	if (ipi >= 0) {
 		check_ret(batch_result(&table[ipi]), HCABI_SUCCESS, 0, "BATCH-002.3",
 			  "IPI.SEND(the caller)");
-		check_true(hcabi_apic_irr(VEC_IPI), "BATCH-002.2",
+		check_true(hcabi_intc_pending(VEC_IPI), "BATCH-002.2",
 			   "vector 0x%02x is pending when EXECUTE returns", VEC_IPI);
 	}
 	if (steal_on >= 0) {
@@ -299,7 +299,7 @@ HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
 		const char *what;
 	} cases[16];
 	size_t k = 0;
-	unsigned cpus = smp_count();
+	unsigned cpus = hcabi_smp_count();
 
 #define ERR(fn, a0, a1, a2, argc, eid, status, req, what)                                          \
 	cases[k++] =                                                                               \

@@ -167,7 +167,7 @@ HCABI_TEST(mem_layout_ranges, "MEM.get_layout_ranges",
 		check_true(memcmp(buf, full, n * sizeof(full[0])) == 0, "MEM-011.7",
 			   "call %d: the same ranges", k + 2);
 	}
-	if (smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
+	if (hcabi_smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
 		memset(&other_cpu, 0, sizeof(other_cpu));
 		if (test_run_on_cpu(1, layout_task, 0)) {
 			check_ret(other_cpu.ret, HCABI_SUCCESS, full_total, "MEM-011.7",

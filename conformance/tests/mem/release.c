@@ -185,7 +185,7 @@ HCABI_TEST(mem_release_zero, "MEM.release_reads_zero",
 	   "MEM-002,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004", HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t p = alloc_pages(5), mid;
-	bool other = smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);
+	bool other = hcabi_smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);
 	int64_t off;
 
 	if (!p) {
@@ -232,7 +232,7 @@ HCABI_TEST(mem_release_write, "MEM.release_write_back",
 	   HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t p = alloc_pages(2);
-	bool other = smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);
+	bool other = hcabi_smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);
 	int64_t off;
 
 	if (!p) {

@@ -119,7 +119,7 @@ HCABI_TEST(vcpu_start_race, "VCPU.start_raced_from_two_vcpus",
 	for (unsigned r = 0; r < SR_ROUNDS; r++)
 		hcabi_atomic_store(&sr.go[r], 1);
 	for (unsigned cpu = 1; cpu <= 2; cpu++)
-		if (!smp_wait(cpu, HCABI_SEC(30)))
+		if (!hcabi_smp_wait(cpu, HCABI_SEC(30)))
 			test_error("vCPU %u did not finish within 30 s", cpu);
 	(void)vcpu_wait_state(3, HCABI_VCPU_STATUS_STOPPED, HCABI_SEC(10));
 	test_log("START wins: vCPU 1 %u, vCPU 2 %u of %u rounds", wins_1, wins_2, SR_ROUNDS);
@@ -210,7 +210,7 @@ HCABI_TEST(vcpu_start_read_once_raced, "VCPU.start_boot_state_changed_during_cal
 		}
 	}
 	hcabi_atomic_store(&rr.calling, RR_ROUNDS + 1);
-	if (!smp_wait(1, HCABI_SEC(30)))
+	if (!hcabi_smp_wait(1, HCABI_SEC(30)))
 		test_error("vCPU 1 did not finish within 30 s");
 	test_log("%u START(s) read the valid boot state, %u the changed one", ok, rejected);
 }

@@ -43,7 +43,7 @@ static void fn_watch_timer(struct vcpu_raw *ctx)
 {
 	uint64_t until = ctx->data[0] + HCABI_SEC(2), t0 = hcabi_now_ns();
 	ctx->data[3] = t0 <= ctx->data[0]; /* restarted before the old deadline */
-	hcabi_apic_enable();
+	hcabi_intc_enable();
 	hcabi_irq_enable();
 	while (hcabi_now_ns() < until && hcabi_now_ns() - t0 < HCABI_SEC(10))
 		for (int i = 0; i < 100; i++)

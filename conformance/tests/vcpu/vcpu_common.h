@@ -7,7 +7,7 @@
  *   struct vcpu_raw; vcpu_raw_main (raw.c) then runs the test's function
  *   with the runtime's trap handling (GS points at the struct's own
  *   struct hcabi_cpu) and stops the vCPU with VCPU.STOP, recording whether
- *   that returned. The runtime's smp_start is not used for these, because
+ *   that returned. The runtime's hcabi_smp_start is not used for these, because
  *   its boot state and its task wrapper hide exactly what is checked.
  * - a record of which vCPUs the image has started, so that "never started"
  *   (VCPU-041) can be checked whatever order the tests run in.

@@ -86,6 +86,14 @@ void hcabi__paging_init(void)
 	ram_end &= ~4095ull;
 }
 
+/* Set by boot.S from the PVH entry's EBX. */
+extern uint64_t hcabi__start_info_gpa;
+
+uint64_t hcabi_start_info(void)
+{
+	return hcabi__start_info_gpa;
+}
+
 /* The boot protocol's command line (the PVH start info's cmdline_paddr), or
  * "" without one: where the runner puts the boot's nonce (evidence.c). */
 const char *hcabi_command_line(void)

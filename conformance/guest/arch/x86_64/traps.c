@@ -203,7 +203,7 @@ static void interrupt(struct hcabi_cpu *c, struct hcabi_frame *f)
 		 * hcabi_irq_replays); EOI it like the delivery it repeats. Not
 		 * printed here: the interrupted code may hold the console. */
 		__atomic_add_fetch(&c->irq_replays, 1, __ATOMIC_SEQ_CST);
-		hcabi_apic_eoi();
+		hcabi_intc_eoi();
 		return;
 	}
 	h = handlers[v];
@@ -211,7 +211,7 @@ static void interrupt(struct hcabi_cpu *c, struct hcabi_frame *f)
 		h(f, v);
 	else
 		hcabi__on_unexpected_irq(hcabi_cpu_index(), v);
-	hcabi_apic_eoi();
+	hcabi_intc_eoi();
 }
 
 void hcabi__trap(struct hcabi_frame *f)

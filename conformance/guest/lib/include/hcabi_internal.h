@@ -10,7 +10,9 @@
 
 extern struct hcabi_cpu hcabi__cpus[HCABI_MAX_CPUS];
 
-/* cpu.c */
+/* cpu.c: fill vCPU index's per-vCPU block (stacks, TSS) before it runs;
+ * everything a vCPU sets up for itself (descriptor tables, FPU/SIMD, the
+ * interrupt controller) */
 struct hcabi_cpu *hcabi__cpu_prepare(unsigned index);
 void hcabi__cpu_init(struct hcabi_cpu *c);
 uint64_t hcabi__gdt_base(void);
@@ -26,7 +28,12 @@ void hcabi__ap_entry(void);
 HCABI_NORETURN void hcabi__enter_user(uint64_t (*fn)(uint64_t), uint64_t arg, uint64_t rsp,
 				      uint64_t rflags);
 
-/* smp.c */
+/* start.c: the neutral runtime on vCPU 0 once the CPU is set up (never
+ * returns) */
+HCABI_NORETURN void hcabi__start(void);
+
+/* smp.c: the C entry of a started vCPU */
+void hcabi__ap_main(struct hcabi_cpu *c);
 enum hcabi__task_state {
 	HCABI__TASK_IDLE = 0, /* never started, or stopped and waited for */
 	HCABI__TASK_STARTING, /* VCPU.START called */
@@ -42,11 +49,13 @@ void hcabi__on_unexpected_exception(const char *msg);
 void hcabi__on_unexpected_irq(unsigned cpu, unsigned vector);
 
 /* evidence.c: read the nonce, derive the line key (before any protocol
- * line); the 16-hex-digit MAC of one line */
-void hcabi__evidence_init(void);
+ * line; false if SHA-256 fails its known-answer check); the 16-hex-digit
+ * MAC of one line */
+bool hcabi__evidence_init(void);
 void hcabi__line_mac(const char *line, size_t len, char out[17]);
 
-/* console.c: write raw bytes under the console lock */
+/* lock.c: the console lock (recursive on the vCPU holding it, interrupts
+ * disabled) */
 void hcabi__console_lock(uint64_t *flags);
 void hcabi__console_unlock(uint64_t flags);
 
