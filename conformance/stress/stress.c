@@ -794,24 +794,8 @@ static void bogus_entry(uint64_t arg)
 
 static void make_bogus_bs(unsigned p)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) gdtr, idtr;
-	struct hcabi_vcpu_boot_state *bs = &bogus_bs[p];
-
-	__asm__ __volatile__("sgdt %0" : "=m"(gdtr));
-	__asm__ __volatile__("sidt %0" : "=m"(idtr));
-	memset(bs, 0, sizeof(*bs));
-	bs->rip = (uint64_t)(uintptr_t)bogus_entry;
-	bs->rsp = ext_gpa(bogus_stack[p] + sizeof(bogus_stack[p]) - 8);
-	bs->cr3 = hcabi_read_cr3() & ~0xFFFull;
-	bs->gdtr_base = gdtr.base;
-	bs->gdtr_limit = gdtr.limit;
-	bs->idtr_base = idtr.base;
-	bs->idtr_limit = idtr.limit;
-	bs->cs = HCABI_SEL_KCODE;
-	bs->ds = HCABI_SEL_KDATA;
+	hcabi_boot_state_init(&bogus_bs[p], (uint64_t)(uintptr_t)bogus_entry,
+			      ext_gpa(bogus_stack[p] + sizeof(bogus_stack[p]) - 8), 0, NULL, NULL);
 }
 
 static void pool_task(void *arg);

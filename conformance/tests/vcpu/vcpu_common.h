@@ -31,17 +31,6 @@
 #define VCPU_RAW_GDT_LIMIT ((uint16_t)(VCPU_RAW_GDT_ENTRIES * 8 - 1))
 #define VCPU_RAW_SEL_TSS ((uint16_t)(HCABI_GDT_FIXED * 8))
 
-struct vcpu_raw_tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
-_Static_assert(sizeof(struct vcpu_raw_tss) == 104, "64-bit TSS layout");
-
 struct vcpu_raw {
 	/* written by raw_entry.S at the first instructions (offsets fixed) */
 	uint64_t gpr[16]; /* rax rbx rcx rdx rsi rdi rbp rsp r8 .. r15 */
@@ -62,7 +51,7 @@ struct vcpu_raw {
 	int64_t stop_status;
 	bool faulted;
 	uint64_t gdt[VCPU_RAW_GDT_ENTRIES] __attribute__((aligned(16)));
-	struct vcpu_raw_tss tss __attribute__((aligned(16)));
+	struct hcabi_tss tss __attribute__((aligned(16)));
 	uint8_t ist[VCPU_RAW_IST] __attribute__((aligned(16)));
 	uint8_t stack[VCPU_RAW_STACK] __attribute__((aligned(16)));
 };
