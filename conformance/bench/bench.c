@@ -51,49 +51,17 @@ static uint64_t ns[K__N][MAX_ROUNDS], cyc[K__N][MAX_ROUNDS];
 static volatile uint64_t sink;
 static bool failed;
 
-static uint64_t parse_u64(const char *s, bool *ok)
-{
-	uint64_t v = 0;
-	*ok = *s >= '0' && *s <= '9';
-	while (*s >= '0' && *s <= '9')
-		v = v * 10 + (uint64_t)(*s++ - '0');
-	if (*s && *s != ' ')
-		*ok = false;
-	return v;
-}
-
 static void parse_cmdline(void)
 {
-	uint64_t si_gpa = hcabi_start_info();
-	const struct ext__hvm_start_info *si;
-	const char *cl;
+	uint64_t v;
 
-	if (!si_gpa || si_gpa >= (4ull << 30))
-		return;
-	si = (const struct ext__hvm_start_info *)(uintptr_t)si_gpa;
-	if (si->magic != EXT__HVM_START_MAGIC || !si->cmdline_paddr ||
-	    si->cmdline_paddr >= (4ull << 30))
-		return;
-	cl = (const char *)(uintptr_t)si->cmdline_paddr;
-	for (const char *w = cl; *w; w++) {
-		bool ok;
-		uint64_t v;
-		if (w != cl && w[-1] != ' ')
-			continue;
-		if (!strncmp(w, "iters=", 6)) {
-			v = parse_u64(w + 6, &ok);
-			if (ok && v >= 10 && v <= 100000000)
-				iters = v;
-		} else if (!strncmp(w, "rounds=", 7)) {
-			v = parse_u64(w + 7, &ok);
-			if (ok && v >= 1 && v <= MAX_ROUNDS)
-				rounds = v;
-		} else if (!strncmp(w, "port=", 5)) {
-			v = parse_u64(w + 5, &ok);
-			if (ok && v < 0x10000 && v != 0xf4 && (v < 0x3f8 || v > 0x3ff))
-				port = v;
-		}
-	}
+	if (hcabi_parse_u64(hcabi_cmdline_value("iters"), &v) && v >= 10 && v <= 100000000)
+		iters = v;
+	if (hcabi_parse_u64(hcabi_cmdline_value("rounds"), &v) && v >= 1 && v <= MAX_ROUNDS)
+		rounds = v;
+	if (hcabi_parse_u64(hcabi_cmdline_value("port"), &v) && v < 0x10000 && v != 0xf4 &&
+	    (v < 0x3f8 || v > 0x3ff))
+		port = v;
 }
 
 static void check(struct hcabi_ret r, uint64_t value, const char *what)

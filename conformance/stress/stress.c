@@ -1205,56 +1205,23 @@ static void stress_delay(uint64_t ns)
 	}
 }
 
-static uint64_t parse_u64(const char *s, bool *ok)
-{
-	uint64_t v = 0;
-	*ok = *s >= '0' && *s <= '9';
-	while (*s >= '0' && *s <= '9')
-		v = v * 10 + (uint64_t)(*s++ - '0');
-	if (*s && *s != ' ')
-		*ok = false;
-	return v;
-}
-
 static void parse_cmdline(void)
 {
-	uint64_t si_gpa = hcabi_start_info();
-	const struct ext__hvm_start_info *si;
-	const char *cl;
+	const char *duration = hcabi_cmdline_value("duration");
+	uint64_t v;
 
-	if (!si_gpa || si_gpa >= (4ull << 30))
-		return;
-	si = (const struct ext__hvm_start_info *)(uintptr_t)si_gpa;
-	if (si->magic != EXT__HVM_START_MAGIC || !si->cmdline_paddr ||
-	    si->cmdline_paddr >= (4ull << 30))
-		return;
-	cl = (const char *)(uintptr_t)si->cmdline_paddr;
-	hcabi_printf("hcabi-stress: command line '%s'", cl);
-	for (const char *w = cl; *w; w++) {
-		bool ok;
-		if (w != cl && w[-1] != ' ')
-			continue;
-		if (!strncmp(w, "duration=", 9)) {
-			uint64_t v = parse_u64(w + 9, &ok);
-			if (ok && v > 0 && v < 100000)
-				duration_ns = HCABI_SEC(v);
-			else
-				hcabi_printf("hcabi-stress: bad duration= ignored");
-		} else if (!strncmp(w, "strict=1", 8) && (!w[8] || w[8] == ' ')) {
-			strict = true;
-		} else if (!strncmp(w, "seed=", 5)) {
-			uint64_t v = parse_u64(w + 5, &ok);
-			if (ok)
-				seed = v;
-		} else {
-			for (unsigned i = 0; i < HCABI_ARRAY_SIZE(parts); i++) {
-				size_t len = strlen(parts[i].name);
-				if (!strncmp(w, parts[i].name, len) && w[len] == '=' &&
-				    (w[len + 1] == '0' || w[len + 1] == '1'))
-					parts[i].on = w[len + 1] == '1';
-			}
-		}
+	hcabi_printf("hcabi-stress: command line '%s'", hcabi_command_line());
+	if (duration) {
+		if (hcabi_parse_u64(duration, &v) && v > 0 && v < 100000)
+			duration_ns = HCABI_SEC(v);
+		else
+			hcabi_printf("hcabi-stress: bad duration= ignored");
 	}
+	strict = hcabi_parse_u64(hcabi_cmdline_value("strict"), &v) && v == 1;
+	(void)hcabi_parse_u64(hcabi_cmdline_value("seed"), &seed);
+	for (unsigned i = 0; i < HCABI_ARRAY_SIZE(parts); i++)
+		if (hcabi_parse_u64(hcabi_cmdline_value(parts[i].name), &v) && v <= 1)
+			parts[i].on = v == 1;
 }
 
 static HCABI_NORETURN void finish(const char *why)

@@ -78,8 +78,16 @@ const char *hcabi_nonce(void);
 /* console_data.c: n bytes of the console data-path stream LABEL, derived
  * from this boot's line key (docs/internals.md, "Console data paths"). */
 void hcabi_console_bytes(const char *label, uint8_t *out, size_t n);
+
+/* ---- the boot command line (cmdline.c): NAME=VALUE words ---- */
+/* The value of the first NAME= word of the command line (it ends at a
+ * space or the end of the string), or NULL when there is none. */
+const char *hcabi_cmdline_value(const char *name);
+/* An unsigned decimal that ends at a space or the end of the string into
+ * *v; false (and *v untouched) if s is NULL or not one, or it overflows. */
+bool hcabi_parse_u64(const char *s, uint64_t *v);
 /* The unsigned decimal value of the first NAME= word of the command line,
- * or -1. */
+ * or -1 (none, not a number, or above 10^9). */
 long long hcabi_cmdline_number(const char *name);
 
 /* ---- how an image ends ---- */
