@@ -7,8 +7,8 @@
  * (name "Xen", type 18) with the 32-bit physical entry point. The VMM loads
  * the PT_LOAD segments at their physical addresses and enters the image in
  * 32-bit protected mode with paging off, EBX = GPA of struct hvm_start_info.
- * The structures are defined here (no Xen headers), as the protocol fixes
- * them: start info version 1 carries an E820-style memory map.
+ * The structures and constants are the shared protocol header hcabi_pvh.h
+ * (start info version 1 carries an E820-style memory map).
  *
  * Every field of the file is untrusted: all offsets and sizes are checked
  * against the file and the guest RAM without overflow.
@@ -23,33 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arch/x86_64/hcabi_pvh.h"
 #include "refvmm.h"
-
-#define HCABI__XEN_ELFNOTE_PHYS32_ENTRY 18u
-#define HCABI__HVM_START_MAGIC 0x336ec578u
-#define HCABI__E820_RAM 1u
-
-struct hcabi__hvm_start_info {
-	uint32_t magic;
-	uint32_t version;
-	uint32_t flags;
-	uint32_t nr_modules;
-	uint64_t modlist_paddr;
-	uint64_t cmdline_paddr;
-	uint64_t rsdp_paddr;
-	uint64_t memmap_paddr;
-	uint32_t memmap_entries;
-	uint32_t reserved;
-};
-_Static_assert(sizeof(struct hcabi__hvm_start_info) == 56, "hvm_start_info layout");
-
-struct hcabi__hvm_memmap_table_entry {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t type;
-	uint32_t reserved;
-};
-_Static_assert(sizeof(struct hcabi__hvm_memmap_table_entry) == 24, "memmap entry layout");
 
 /* Images larger than this are refused before reading (no guest RAM that
  * refvmm accepts could hold them). */
@@ -138,7 +113,7 @@ static int scan_notes(struct hcabi__image *img, uint64_t off, uint64_t len, uint
 			return fail(err, errlen, "malformed ELF note at file offset 0x%llx",
 				    (unsigned long long)(off + pos));
 		if (namesz == 4 && memcmp(p + name_off, "Xen", 4) == 0 &&
-		    type == HCABI__XEN_ELFNOTE_PHYS32_ENTRY) {
+		    type == HCABI_PVH_ELFNOTE_PHYS32_ENTRY) {
 			uint64_t entry;
 			if (descsz == 4) {
 				uint32_t e32;
@@ -350,8 +325,8 @@ uint64_t hcabi__image_install(const struct hcabi__image *img, uint8_t *ram, uint
 			      const char *cmdline, char *err, size_t errlen)
 {
 	Elf64_Ehdr eh;
-	struct hcabi__hvm_start_info si;
-	struct hcabi__hvm_memmap_table_entry mm;
+	struct hcabi_pvh_start_info si;
+	struct hcabi_pvh_memmap_entry mm;
 	size_t cmdlen = cmdline ? strlen(cmdline) : 0;
 	/* start info at +0, memmap at +64, cmdline on the next page */
 	uint64_t need =
@@ -392,10 +367,10 @@ uint64_t hcabi__image_install(const struct hcabi__image *img, uint8_t *ram, uint
 	memset(&mm, 0, sizeof(mm));
 	mm.addr = 0;
 	mm.size = ram_size;
-	mm.type = HCABI__E820_RAM;
+	mm.type = HCABI_PVH_MEMMAP_RAM;
 
 	memset(&si, 0, sizeof(si));
-	si.magic = HCABI__HVM_START_MAGIC;
+	si.magic = HCABI_PVH_START_MAGIC;
 	si.version = 1;
 	si.nr_modules = 0;
 	si.cmdline_paddr = base + HCABI__PAGE_SIZE;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/x86_64/hcabi_pvh.h"
 #include "refvmm.h"
 
 #define RAM (4ull << 20)
@@ -304,24 +305,14 @@ START_TEST(note_in_section_only)
 }
 END_TEST
 
-struct start_info {
-	uint32_t magic, version, flags, nr_modules;
-	uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
-	uint32_t memmap_entries, reserved;
-};
-struct memmap_entry {
-	uint64_t addr, size;
-	uint32_t type, reserved;
-};
-
 START_TEST(install_layout)
 {
 	struct img m;
 	struct hcabi__image im;
 	char err[256];
 	uint8_t *ram = malloc(RAM);
-	struct start_info si;
-	struct memmap_entry mm;
+	struct hcabi_pvh_start_info si;
+	struct hcabi_pvh_memmap_entry mm;
 	uint64_t gpa;
 
 	ck_assert_ptr_nonnull(ram);
@@ -361,7 +352,7 @@ START_TEST(install_after_image)
 	struct hcabi__image im;
 	char err[256];
 	uint8_t *ram = calloc(1, RAM);
-	struct start_info si;
+	struct hcabi_pvh_start_info si;
 	uint64_t gpa;
 
 	ck_assert_ptr_nonnull(ram);

@@ -11,30 +11,9 @@
  */
 #include "hcabi_guest.h"
 #include "hcabi_internal.h"
+#include "arch/x86_64/hcabi_pvh.h"
 
-#define HVM_START_MAGIC 0x336ec578u
-#define E820_RAM 1u
 #define IDENTITY_END (4ull << 30)
-
-struct hvm_start_info {
-	uint32_t magic;
-	uint32_t version;
-	uint32_t flags;
-	uint32_t nr_modules;
-	uint64_t modlist_paddr;
-	uint64_t cmdline_paddr;
-	uint64_t rsdp_paddr;
-	uint64_t memmap_paddr;
-	uint32_t memmap_entries;
-	uint32_t reserved;
-};
-
-struct hvm_memmap_entry {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t type;
-	uint32_t reserved;
-};
 
 extern uint64_t hcabi__pml4[512];
 extern char __image_start[], _end[];
@@ -57,17 +36,19 @@ void hcabi__paging_init(void)
 {
 	uint64_t image = (uint64_t)(uintptr_t)__image_start;
 	uint64_t si_gpa = hcabi_start_info();
-	const struct hvm_start_info *si = (const struct hvm_start_info *)(uintptr_t)si_gpa;
+	const struct hcabi_pvh_start_info *si =
+	    (const struct hcabi_pvh_start_info *)(uintptr_t)si_gpa;
 
 	next_free = ((uint64_t)(uintptr_t)_end + 4095) & ~4095ull;
 	ram_end = 0;
-	if (si_gpa && si_gpa < IDENTITY_END && si->magic == HVM_START_MAGIC && si->version >= 1 &&
-	    si->memmap_paddr && si->memmap_paddr < IDENTITY_END && si->memmap_entries < 1024) {
-		const struct hvm_memmap_entry *e =
-		    (const struct hvm_memmap_entry *)(uintptr_t)si->memmap_paddr;
+	if (si_gpa && si_gpa < IDENTITY_END && si->magic == HCABI_PVH_START_MAGIC &&
+	    si->version >= 1 && si->memmap_paddr && si->memmap_paddr < IDENTITY_END &&
+	    si->memmap_entries < 1024) {
+		const struct hcabi_pvh_memmap_entry *e =
+		    (const struct hcabi_pvh_memmap_entry *)(uintptr_t)si->memmap_paddr;
 		for (uint32_t i = 0; i < si->memmap_entries; i++) {
 			uint64_t end = e[i].addr + e[i].size;
-			if (e[i].type != E820_RAM || end < e[i].addr)
+			if (e[i].type != HCABI_PVH_MEMMAP_RAM || end < e[i].addr)
 				continue;
 			if (e[i].addr <= image && image < end)
 				ram_end = end;
@@ -99,10 +80,10 @@ uint64_t hcabi_start_info(void)
 const char *hcabi_command_line(void)
 {
 	uint64_t gpa = hcabi_start_info();
-	const struct hvm_start_info *si = (const struct hvm_start_info *)(uintptr_t)gpa;
+	const struct hcabi_pvh_start_info *si = (const struct hcabi_pvh_start_info *)(uintptr_t)gpa;
 
-	if (!gpa || gpa >= IDENTITY_END || si->magic != HVM_START_MAGIC || !si->cmdline_paddr ||
-	    si->cmdline_paddr >= IDENTITY_END)
+	if (!gpa || gpa >= IDENTITY_END || si->magic != HCABI_PVH_START_MAGIC ||
+	    !si->cmdline_paddr || si->cmdline_paddr >= IDENTITY_END)
 		return "";
 	return (const char *)(uintptr_t)si->cmdline_paddr;
 }

@@ -15,6 +15,7 @@
 #ifndef EXT_HELPERS_RAM_H
 #define EXT_HELPERS_RAM_H
 
+#include "arch/x86_64/hcabi_pvh.h"
 #include "hcabi_guest.h"
 
 #define EXT_RAM_MAX_RANGES 64u
@@ -26,50 +27,28 @@ struct ext_ram_map {
 	struct hcabi_mem_range r[EXT_RAM_MAX_RANGES];
 };
 
-struct ext__hvm_start_info {
-	uint32_t magic;
-	uint32_t version;
-	uint32_t flags;
-	uint32_t nr_modules;
-	uint64_t modlist_paddr;
-	uint64_t cmdline_paddr;
-	uint64_t rsdp_paddr;
-	uint64_t memmap_paddr;
-	uint32_t memmap_entries;
-	uint32_t reserved;
-};
-
-struct ext__hvm_memmap_entry {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t type;
-	uint32_t reserved;
-};
-
-#define EXT__HVM_START_MAGIC 0x336ec578u
-#define EXT__E820_RAM 1u
 #define EXT__IDENTITY_END (4ull << 30)
 
 static inline void ext__ram_map_read(struct ext_ram_map *m)
 {
 	uint64_t si_gpa = hcabi_start_info();
-	const volatile struct ext__hvm_start_info *si;
-	const volatile struct ext__hvm_memmap_entry *e;
+	const volatile struct hcabi_pvh_start_info *si;
+	const volatile struct hcabi_pvh_memmap_entry *e;
 
 	memset(m, 0, sizeof(*m));
 	if (!si_gpa || si_gpa >= EXT__IDENTITY_END - sizeof(*si))
 		return;
-	si = (const volatile struct ext__hvm_start_info *)(uintptr_t)si_gpa;
-	if (si->magic != EXT__HVM_START_MAGIC || si->version < 1 || !si->memmap_paddr ||
+	si = (const volatile struct hcabi_pvh_start_info *)(uintptr_t)si_gpa;
+	if (si->magic != HCABI_PVH_START_MAGIC || si->version < 1 || !si->memmap_paddr ||
 	    si->memmap_paddr >= EXT__IDENTITY_END - 1024 * sizeof(*e) || si->memmap_entries == 0 ||
 	    si->memmap_entries > 1024)
 		return;
-	e = (const volatile struct ext__hvm_memmap_entry *)(uintptr_t)si->memmap_paddr;
+	e = (const volatile struct hcabi_pvh_memmap_entry *)(uintptr_t)si->memmap_paddr;
 	m->valid = true;
 	for (uint32_t i = 0; i < si->memmap_entries; i++) {
 		uint64_t base = e[i].addr, size = e[i].size, end, b, t;
 		unsigned k;
-		if (e[i].type != EXT__E820_RAM || size == 0 || base + size < base)
+		if (e[i].type != HCABI_PVH_MEMMAP_RAM || size == 0 || base + size < base)
 			continue;
 		end = base + size;
 		b = (base + 4095) & ~4095ull; /* only whole pages */

@@ -10,17 +10,8 @@
  *   "exit N"      isa-debug-exit N     -> status (N << 1) | 1
  * A bad start info ends with isa-debug-exit 0x30 (status 97).
  */
+#include "arch/x86_64/hcabi_pvh.h"
 #include "guest.h"
-
-struct start_info {
-	uint32_t magic, version, flags, nr_modules;
-	uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
-	uint32_t memmap_entries, reserved;
-};
-struct memmap_entry {
-	uint64_t addr, size;
-	uint32_t type, reserved;
-};
 
 static bool starts(const char *s, const char *p)
 {
@@ -42,17 +33,18 @@ static uint64_t number(const char *s)
 
 void guest_main(uint64_t si_gpa)
 {
-	const struct start_info *si = (const struct start_info *)(uintptr_t)si_gpa;
-	const struct memmap_entry *mm;
+	const struct hcabi_pvh_start_info *si =
+	    (const struct hcabi_pvh_start_info *)(uintptr_t)si_gpa;
+	const struct hcabi_pvh_memmap_entry *mm;
 	const char *cmd;
 
 	puts_serial("sysend: boot\n");
-	if (si->magic != 0x336ec578u || si->version < 1 || si->nr_modules != 0 ||
+	if (si->magic != HCABI_PVH_START_MAGIC || si->version < 1 || si->nr_modules != 0 ||
 	    si->memmap_entries < 1 || !si->memmap_paddr || !si->cmdline_paddr) {
 		puts_serial("sysend: bad start info\n");
 		debug_exit(0x30);
 	}
-	mm = (const struct memmap_entry *)(uintptr_t)si->memmap_paddr;
+	mm = (const struct hcabi_pvh_memmap_entry *)(uintptr_t)si->memmap_paddr;
 	puts_serial("sysend: memmap");
 	for (uint32_t i = 0; i < si->memmap_entries; i++) {
 		puts_serial(" ");
@@ -63,7 +55,7 @@ void guest_main(uint64_t si_gpa)
 		put_dec(mm[i].type);
 	}
 	puts_serial("\n");
-	if (mm[0].addr != 0 || mm[0].type != 1)
+	if (mm[0].addr != 0 || mm[0].type != HCABI_PVH_MEMMAP_RAM)
 		debug_exit(0x30);
 	cmd = (const char *)(uintptr_t)si->cmdline_paddr;
 	puts_serial("sysend: cmdline '");
