@@ -36,7 +36,7 @@
  * status 1), or 1 (status 3) when a call fails.
  */
 #include "hcabi_guest.h"
-#include "ext_helpers_ram.h"
+#include "hcabi_ram.h"
 
 #define MAX_ROUNDS 15u
 #define BATCH_N 64u
@@ -98,7 +98,7 @@ static void run_kind(enum kind k, uint64_t n, uint64_t *out_ns, uint64_t *out_cy
 		break;
 	case K_BATCH:
 		for (uint64_t i = 0; i < n; i++) {
-			r = hcabi_batch_execute(ext_gpa(table), BATCH_N);
+			r = hcabi_batch_execute(hcabi_gpa(table), BATCH_N);
 			if (r.value != BATCH_N)
 				check(r, BATCH_N, "BATCH.EXECUTE of 64 entries");
 		}

@@ -102,14 +102,14 @@ void batch_op(struct percpu *p)
 			break;
 		default:
 			e->function_id = HCABI_FID_BATCH_EXECUTE;
-			e->args[0] = ext_gpa(tab);
+			e->args[0] = hcabi_gpa(tab);
 			e->args[1] = 1;
 			break;
 		}
 	}
 	want = fail_at < count ? fail_at + 1 : count;
 	t_before = hcabi_now_ns();
-	r = hcabi_batch_execute(ext_gpa(tab), count);
+	r = hcabi_batch_execute(hcabi_gpa(tab), count);
 	t_after = hcabi_now_ns();
 	p->n_batch++;
 	p->n_entries += want;

@@ -25,7 +25,7 @@ static void bogus_entry(uint64_t arg)
 static void make_bogus_bs(unsigned p)
 {
 	hcabi_boot_state_init(&bogus_bs[p], (uint64_t)(uintptr_t)bogus_entry,
-			      ext_gpa(bogus_stack[p] + sizeof(bogus_stack[p]) - 8), 0, NULL, NULL);
+			      hcabi_gpa(bogus_stack[p] + sizeof(bogus_stack[p]) - 8), 0, NULL, NULL);
 }
 
 static void pool_task(void *arg);
@@ -58,7 +58,7 @@ static void pool_start_op(struct percpu *p)
 	p->claim_at = hcabi_now_ns();
 	/* running (it waits for our release before it stops): VCPU-023 */
 	make_bogus_bs(t);
-	r = hcabi_vcpu_start(t, ext_gpa(&bogus_bs[t]));
+	r = hcabi_vcpu_start(t, hcabi_gpa(&bogus_bs[t]));
 	if (r.status != HCABI_ERR_ALREADY_STARTED || r.value != 0)
 		fail("a second VCPU.START of the running pool vCPU %u returned %s, expected "
 		     "ALREADY_STARTED (VCPU-023)",

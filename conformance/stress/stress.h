@@ -8,7 +8,7 @@
 #define HCABI_STRESS_H
 
 #include "hcabi_guest.h"
-#include "ext_helpers_ram.h"
+#include "hcabi_ram.h"
 
 #ifndef HCABI_STRESS_SECONDS
 #define HCABI_STRESS_SECONDS 20

@@ -31,7 +31,7 @@ static void ap_leave_registered(void *arg)
 	volatile struct hcabi_steal_time *d = steal_rec(&recs, 2);
 	(void)arg;
 	steal_poison(d);
-	left_reg = hcabi_steal_set_shmem(ext_gpa(d));
+	left_reg = hcabi_steal_set_shmem(hcabi_gpa(d));
 	calls_for(HCABI_MS(10));
 	/* returns without DISABLE: the runtime stops the vCPU (VCPU.STOP) */
 }

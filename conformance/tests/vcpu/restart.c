@@ -182,7 +182,7 @@ HCABI_TEST(vcpu_restart_state, "VCPU.restart_register_state", "VCPU-024.2,VCPU-0
 		test_error("out of pages");
 		return;
 	}
-	memcpy(ext_gpa_ptr(cr3copy), ext_gpa_ptr(hcabi_pml4()), 4096);
+	memcpy(hcabi_gpa_ptr(cr3copy), hcabi_gpa_ptr(hcabi_pml4()), 4096);
 	if (!vcpu_wait_state(1, HCABI_VCPU_STATUS_STOPPED, HCABI_SEC(10))) {
 		test_error("vCPU 1 is not stopped at the start of the test");
 		return;
@@ -195,7 +195,7 @@ HCABI_TEST(vcpu_restart_state, "VCPU.restart_register_state", "VCPU-024.2,VCPU-0
 	vcpu_raw_prepare(b, 1, rs_record);
 	if (!rs_run(b, cr3copy, "again, after it stopped itself in the changed state"))
 		return;
-	check_eq_u64(b->gpr[R_RDI], ext_gpa(b), "VCPU-024.4", "restart: RDI = arg");
+	check_eq_u64(b->gpr[R_RDI], hcabi_gpa(b), "VCPU-024.4", "restart: RDI = arg");
 	check_eq_u64(b->gpr[R_RSP], (uint64_t)(uintptr_t)(b->stack + sizeof(b->stack)), "VCPU-024.3",
 		     "restart: RSP = rsp");
 	for (unsigned i = 0; i < 16; i++)

@@ -52,7 +52,7 @@ static void sr_task(void *arg)
 		hcabi_atomic_add(&sr.ready[r], 1);
 		if (!wait_for_u64(&sr.go[r], 1, HCABI_SEC(30)))
 			return;
-		struct hcabi_ret ret = hcabi_vcpu_start(3, ext_gpa(&race_bs));
+		struct hcabi_ret ret = hcabi_vcpu_start(3, hcabi_gpa(&race_bs));
 		sr.st[r][s] = ret.status;
 		sr.rdx[r][s] = ret.value;
 		hcabi_atomic_add(&sr.done[r], 1);
@@ -143,7 +143,7 @@ static void rr_task(void *arg)
 		while (hcabi_now_ns() - t0 < rr.delay_ns)
 			hcabi_pause();
 		hcabi_atomic_store(&race_bs.flags, 0xFFFFFFFFu);
-		hcabi_atomic_store(&race_bs.arg, ext_gpa(&race_other));
+		hcabi_atomic_store(&race_bs.arg, hcabi_gpa(&race_other));
 		hcabi_atomic_store(&rr.changed, r + 1);
 	}
 }
@@ -166,7 +166,7 @@ HCABI_TEST(vcpu_start_read_once_raced, "VCPU.start_boot_state_changed_during_cal
 		vcpu_raw_boot_state(&race_bs, &race_ctx, 0);
 		rr.delay_ns = delays_us[r % (sizeof(delays_us) / sizeof(delays_us[0]))] * 1000u;
 		hcabi_atomic_store(&rr.calling, r + 1);
-		ret = hcabi_vcpu_start(2, ext_gpa(&race_bs));
+		ret = hcabi_vcpu_start(2, hcabi_gpa(&race_bs));
 		if (!wait_for_u64(&rr.changed, r + 1, HCABI_SEC(30))) {
 			test_error("round %u: vCPU 1 did not change the boot state", r);
 			break;
@@ -195,7 +195,7 @@ HCABI_TEST(vcpu_start_read_once_raced, "VCPU.start_boot_state_changed_during_cal
 					break;
 			}
 			if (race_ctx.entries == 1)
-				check_eq_u64(race_ctx.gpr[R_RDI], ext_gpa(&race_ctx), "VCPU-025",
+				check_eq_u64(race_ctx.gpr[R_RDI], hcabi_gpa(&race_ctx), "VCPU-025",
 					     "round %u: RDI = the arg that was validated", r);
 		} else {
 			rejected++;

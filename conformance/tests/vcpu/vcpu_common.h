@@ -17,7 +17,7 @@
 #define VCPU_COMMON_H
 
 #include "hcabi_test.h"
-#include "ext_helpers_ram.h"
+#include "hcabi_ram.h"
 
 #define VCPU_RAW_STACK 16384u
 #define VCPU_RAW_IST 4096u
