@@ -71,13 +71,11 @@ void hcabi_harmless_args(uint32_t id, uint64_t args[6], uint64_t poison)
 		args[0] = ~0ull;
 		args[1] = 0x100 | 0x40;
 		break;
-#ifdef HCABI_FID_TIME_SET_PERIODIC
 	case HCABI_FID_TIME_SET_PERIODIC: /* invalid vector; the first tick would never come */
 		args[0] = ~0ull;
 		args[1] = HCABI_TIMER_MIN_PERIOD;
 		args[2] = 0x100 | 0x40;
 		break;
-#endif
 	case HCABI_FID_VCPU_START: /* no such vCPU */
 		args[0] = ~0ull;
 		args[1] = buf;

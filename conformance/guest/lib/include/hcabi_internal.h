@@ -59,4 +59,32 @@ void hcabi__line_mac(const char *line, size_t len, char out[17]);
 void hcabi__console_lock(uint64_t *flags);
 void hcabi__console_unlock(uint64_t flags);
 
+/* checks.c: the record of the running test, which framework.c starts,
+ * reads and ends (cur = NULL between tests) */
+#define HCABI__REASON_MAX 240
+#define HCABI__NEEDS_MAX 120
+struct hcabi_test;
+struct hcabi__test_record {
+	struct hcabi_spinlock lock;
+	const struct hcabi_test *cur;
+	unsigned checks, fails;
+	bool skipped, errored;
+	char reason[HCABI__REASON_MAX];
+	char needs[HCABI__NEEDS_MAX]; /* extensions it needed and found not advertised */
+};
+extern struct hcabi__test_record hcabi__rec;
+/* An error of the running test (the test or its environment is broken). */
+void hcabi__test_error(const char *fmt, ...) HCABI_PRINTF(1, 2);
+/* A requirement a helper checks on the test's behalf, shown passing once
+ * per test (the bit: which one). */
+enum {
+	HCABI__SHOWN_RDX_ZERO = 1u << 0,
+	HCABI__SHOWN_VCPU_START = 1u << 1,
+	HCABI__SHOWN_VCPU_STOP = 1u << 2,
+};
+void hcabi__show_pass_once(unsigned bit, const char *req, const char *text);
+/* Remember that the test needed extension `name` (len chars), not
+ * advertised (test-end's needs=). */
+void hcabi__note_need(const char *name, size_t len);
+
 #endif /* HCABI_INTERNAL_H */

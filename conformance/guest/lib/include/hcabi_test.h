@@ -123,8 +123,6 @@ void test_skip(const char *fmt, ...) HCABI_PRINTF(1, 2);
 void test_error(const char *fmt, ...) HCABI_PRINTF(1, 2);
 /* Free-form log line inside the test (not a protocol line). */
 void test_log(const char *fmt, ...) HCABI_PRINTF(1, 2);
-/* Whether a check of the current test failed so far. */
-bool test_failed(void);
 
 /* ---- helpers ---- */
 /* The version the implementation exposes ((major << 16) | minor). */
