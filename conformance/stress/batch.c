@@ -2,7 +2,7 @@
 /*
  * batch.c - BATCH.EXECUTE of random mixed tables, checked entry by entry.
  */
-#include "stress.h"
+#include "common.h"
 
 static struct hcabi_batch_entry batch_tab[MAXC][HCABI_BATCH_MAX_ENTRIES]
     __attribute__((aligned(64)));

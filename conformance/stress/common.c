@@ -2,7 +2,7 @@
 /*
  * common.c - the stress run's state, and the helpers every part uses.
  */
-#include "stress.h"
+#include "common.h"
 
 const char *const op_names[OP__COUNT] = {
     "idle",	    "IPI.SEND(mask)", "IPI.SEND(all_but_self)", "IPI.SEND(invalid)",

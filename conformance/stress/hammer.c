@@ -3,7 +3,7 @@
  * hammer.c - a hammer's life: random steps, the START/STOP pool it
  * drives, the final drain.
  */
-#include "stress.h"
+#include "common.h"
 
 static uint8_t bogus_stack[MAXC][1024] __attribute__((aligned(16)));
 static struct hcabi_vcpu_boot_state bogus_bs[MAXC] __attribute__((aligned(64)));

@@ -3,7 +3,7 @@
  * irq.c - the stress run's interrupt handlers: each counts what it
  * received, and tells a replayed delivery from a real one.
  */
-#include "stress.h"
+#include "common.h"
 
 /* ---- interrupt handlers ------------------------------------------------------- */
 

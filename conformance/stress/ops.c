@@ -3,7 +3,7 @@
  * ops.c - the stress run's single operations: KICK/BLOCK rounds, IPIs,
  * timers, GET_STATUS, stray kicks, short blocks, TLB.FLUSH.
  */
-#include "stress.h"
+#include "common.h"
 
 /* ---- kicks --------------------------------------------------------------------- */
 

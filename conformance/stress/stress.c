@@ -80,8 +80,10 @@
  *
  * Files: stress.c (vCPU 0: the set-up, the final checks), hammer.c (a
  * hammer's life and the pool), ops.c and batch.c (the operations), irq.c
- * (the handlers), watchdog.c, common.c (the state, the helpers), stress.h.
- */#include "stress.h"
+ * (the handlers), watchdog.c, common.c (the state, the helpers) and
+ * common.h (what they share).
+ */
+#include "common.h"
 
 /* ---- vCPU 0 ---------------------------------------------------------------------- */
 

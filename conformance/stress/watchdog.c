@@ -3,7 +3,7 @@
  * watchdog.c - every wait of the stress run is bounded, and vCPU 0 (vCPU 1
  * for vCPU 0) reports a vCPU that made no progress for 30 s.
  */
-#include "stress.h"
+#include "common.h"
 
 /* ---- the watchdog ------------------------------------------------------------------ */
 

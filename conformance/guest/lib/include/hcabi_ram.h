@@ -27,8 +27,6 @@ struct hcabi_ram_map {
 	struct hcabi_mem_range r[HCABI_RAM_MAX_RANGES];
 };
 
-#define HCABI__IDENTITY_END (4ull << 30)
-
 static inline void hcabi__ram_map_read(struct hcabi_ram_map *m)
 {
 	uint64_t si_gpa = hcabi_start_info();
@@ -36,11 +34,11 @@ static inline void hcabi__ram_map_read(struct hcabi_ram_map *m)
 	const volatile struct hcabi_pvh_memmap_entry *e;
 
 	memset(m, 0, sizeof(*m));
-	if (!si_gpa || si_gpa >= HCABI__IDENTITY_END - sizeof(*si))
+	if (!si_gpa || si_gpa >= HCABI_IDENTITY_END - sizeof(*si))
 		return;
 	si = (const volatile struct hcabi_pvh_start_info *)(uintptr_t)si_gpa;
 	if (si->magic != HCABI_PVH_START_MAGIC || si->version < 1 || !si->memmap_paddr ||
-	    si->memmap_paddr >= HCABI__IDENTITY_END - 1024 * sizeof(*e) || si->memmap_entries == 0 ||
+	    si->memmap_paddr >= HCABI_IDENTITY_END - 1024 * sizeof(*e) || si->memmap_entries == 0 ||
 	    si->memmap_entries > 1024)
 		return;
 	e = (const volatile struct hcabi_pvh_memmap_entry *)(uintptr_t)si->memmap_paddr;
@@ -137,7 +135,7 @@ static inline bool hcabi_top_page_free(void)
 {
 	uint64_t top = hcabi_ram_top();
 	uint64_t frontier = hcabi_alloc_page(); /* the allocator's next page */
-	return frontier && top <= hcabi_ram_end() && top <= HCABI__IDENTITY_END && top >= 2 * 4096 &&
+	return frontier && top <= hcabi_ram_end() && top <= HCABI_IDENTITY_END && top >= 2 * 4096 &&
 	       frontier < top - 4096;
 }
 

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * stress.h - what the files of hcabi-stress.elf share (stress.c says what
+ * common.h - what the files of hcabi-stress.elf share (stress.c says what
  * the guest does): the limits, the per-vCPU record, the run's counters,
  * and each file's entry points.
  */
-#ifndef HCABI_STRESS_H
-#define HCABI_STRESS_H
+#ifndef HCABI_STRESS_COMMON_H
+#define HCABI_STRESS_COMMON_H
 
 #include "hcabi_guest.h"
 #include "hcabi_ram.h"
@@ -187,4 +187,4 @@ void batch_op(struct percpu *p);
 void hammer(void);
 void hammer_task(void *arg);
 
-#endif /* HCABI_STRESS_H */
+#endif /* HCABI_STRESS_COMMON_H */
