@@ -39,22 +39,22 @@ static bool have_xsave, have_avx;
 static uint64_t xcr0_boot;
 static struct hcabi_vcpu_boot_state boot_states[HCABI_MAX_CPUS] __attribute__((aligned(64)));
 
-uint64_t hcabi__gdt_base(void)
+static uint64_t hcabi__gdt_base(void)
 {
 	return (uint64_t)(uintptr_t)hcabi__gdt;
 }
 
-uint16_t hcabi__gdt_limit(void)
+static uint16_t hcabi__gdt_limit(void)
 {
 	return (uint16_t)((HCABI_GDT_FIXED + 2 * HCABI_MAX_CPUS) * 8 - 1);
 }
 
-uint64_t hcabi__idt_base(void)
+static uint64_t hcabi__idt_base(void)
 {
 	return (uint64_t)(uintptr_t)idt;
 }
 
-uint16_t hcabi__idt_limit(void)
+static uint16_t hcabi__idt_limit(void)
 {
 	return (uint16_t)(sizeof(idt) - 1);
 }

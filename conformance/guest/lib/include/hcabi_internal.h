@@ -15,10 +15,6 @@ extern struct hcabi_cpu hcabi__cpus[HCABI_MAX_CPUS];
  * interrupt controller) */
 struct hcabi_cpu *hcabi__cpu_prepare(unsigned index);
 void hcabi__cpu_init(struct hcabi_cpu *c);
-uint64_t hcabi__gdt_base(void);
-uint16_t hcabi__gdt_limit(void);
-uint64_t hcabi__idt_base(void);
-uint16_t hcabi__idt_limit(void);
 
 /* paging.c */
 void hcabi__paging_init(void);
