@@ -172,13 +172,11 @@ HCABI_TEST(gen_reserved_bits, "GEN.reserved_argument_bits", "GEN-002,X86-005", H
 			a[0] = 0;
 			a[2] = 0x40;
 			break;
-#ifdef HCABI_FID_TIME_SET_PERIODIC
 		case HCABI_FID_TIME_SET_PERIODIC:
 			a[0] = ~0ull; /* never */
 			a[1] = HCABI_TIMER_MIN_PERIOD;
 			a[2] = 0x40;
 			break;
-#endif
 		default:
 			break;
 		}
