@@ -119,8 +119,9 @@ struct hcabi_discovery {
 	uint64_t ext_version[HCABI_NUM_EXTENSIONS]; /* PROBE_EXTENSION, in HCABI_FOREACH_EXTENSION
 						       order */
 };
-/* Search for HCABI (hcabi_arch_find_hcabi); with the signature found, call GET_SPEC_VERSION,
- * GET_IMPL_ID, GET_IMPL_VERSION and PROBE_EXTENSION of every extension.
+/* Search for HCABI (hcabi_arch_find_hcabi); with the signature found, call
+ * GET_SPEC_VERSION, GET_IMPL_ID, GET_IMPL_VERSION and PROBE_EXTENSION of
+ * every extension.
  * Without it, no hypercall is made. Prints the discovery protocol line. */
 void hcabi_discover(void);
 extern struct hcabi_discovery hcabi_disc;
@@ -159,9 +160,9 @@ void hcabi_spin_unlock_irqrestore(struct hcabi_spinlock *l, uint64_t flags);
 /* ---- SMP (needs VCPU: START, GET_COUNT, GET_STATUS) ---- */
 /* Number of vCPUs (VCPU.GET_COUNT; 1 when VCPU is absent). */
 unsigned hcabi_smp_count(void);
-/* Start vCPU cpu (1 .. hcabi_smp_count() - 1) with VCPU.START: it sets up its
- * GDT/TSS, IDT, SSE/AVX and LAPIC, then runs fn(arg) and stops itself
- * (VCPU.STOP). Returns the START status (HCABI_SUCCESS when started). */
+/* Start vCPU cpu (1 .. hcabi_smp_count() - 1) with VCPU.START: it sets
+ * itself up as vCPU 0 was (descriptor tables, FPU/SIMD, interrupt
+ * controller), then runs fn(arg) and stops itself (VCPU.STOP). Returns the START status (HCABI_SUCCESS when started). */
 int64_t hcabi_smp_start(unsigned cpu, void (*fn)(void *), void *arg);
 /* Wait (up to timeout_ns of monotonic time) until the task started on cpu
  * has returned and the vCPU has stopped. Returns true if it did; false on
