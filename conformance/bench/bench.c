@@ -36,7 +36,7 @@
  * status 1), or 1 (status 3) when a call fails.
  */
 #include "hcabi_guest.h"
-#include "ext_helpers_ram.h"
+#include "hcabi_ram.h"
 
 #define MAX_ROUNDS 15u
 #define BATCH_N 64u
@@ -51,49 +51,17 @@ static uint64_t ns[K__N][MAX_ROUNDS], cyc[K__N][MAX_ROUNDS];
 static volatile uint64_t sink;
 static bool failed;
 
-static uint64_t parse_u64(const char *s, bool *ok)
-{
-	uint64_t v = 0;
-	*ok = *s >= '0' && *s <= '9';
-	while (*s >= '0' && *s <= '9')
-		v = v * 10 + (uint64_t)(*s++ - '0');
-	if (*s && *s != ' ')
-		*ok = false;
-	return v;
-}
-
 static void parse_cmdline(void)
 {
-	uint64_t si_gpa = hcabi_start_info();
-	const struct hcabi_pvh_start_info *si;
-	const char *cl;
+	uint64_t v;
 
-	if (!si_gpa || si_gpa >= (4ull << 30))
-		return;
-	si = (const struct hcabi_pvh_start_info *)(uintptr_t)si_gpa;
-	if (si->magic != HCABI_PVH_START_MAGIC || !si->cmdline_paddr ||
-	    si->cmdline_paddr >= (4ull << 30))
-		return;
-	cl = (const char *)(uintptr_t)si->cmdline_paddr;
-	for (const char *w = cl; *w; w++) {
-		bool ok;
-		uint64_t v;
-		if (w != cl && w[-1] != ' ')
-			continue;
-		if (!strncmp(w, "iters=", 6)) {
-			v = parse_u64(w + 6, &ok);
-			if (ok && v >= 10 && v <= 100000000)
-				iters = v;
-		} else if (!strncmp(w, "rounds=", 7)) {
-			v = parse_u64(w + 7, &ok);
-			if (ok && v >= 1 && v <= MAX_ROUNDS)
-				rounds = v;
-		} else if (!strncmp(w, "port=", 5)) {
-			v = parse_u64(w + 5, &ok);
-			if (ok && v < 0x10000 && v != 0xf4 && (v < 0x3f8 || v > 0x3ff))
-				port = v;
-		}
-	}
+	if (hcabi_parse_u64(hcabi_cmdline_value("iters"), &v) && v >= 10 && v <= 100000000)
+		iters = v;
+	if (hcabi_parse_u64(hcabi_cmdline_value("rounds"), &v) && v >= 1 && v <= MAX_ROUNDS)
+		rounds = v;
+	if (hcabi_parse_u64(hcabi_cmdline_value("port"), &v) && v < 0x10000 && v != 0xf4 &&
+	    (v < 0x3f8 || v > 0x3ff))
+		port = v;
 }
 
 static void check(struct hcabi_ret r, uint64_t value, const char *what)
@@ -130,7 +98,7 @@ static void run_kind(enum kind k, uint64_t n, uint64_t *out_ns, uint64_t *out_cy
 		break;
 	case K_BATCH:
 		for (uint64_t i = 0; i < n; i++) {
-			r = hcabi_batch_execute(ext_gpa(table), BATCH_N);
+			r = hcabi_batch_execute(hcabi_gpa(table), BATCH_N);
 			if (r.value != BATCH_N)
 				check(r, BATCH_N, "BATCH.EXECUTE of 64 entries");
 		}

@@ -221,17 +221,17 @@ SELF(lapic, "SELF.lapic_self_ipi")
 	check_true(hcabi_apic_read(HCABI_APIC_SVR) & 0x100, "-", "LAPIC software-enabled");
 	hcabi_irq_register(vec, count_irq);
 	irq_hits = 0;
-	hcabi_apic_self_ipi(vec);
-	for (int i = 0; i < 1000000 && !hcabi_apic_irr(vec); i++)
+	hcabi_intc_self_ipi(vec);
+	for (int i = 0; i < 1000000 && !hcabi_intc_pending(vec); i++)
 		hcabi_pause();
-	check_true(hcabi_apic_irr(vec), "-", "self IPI pending in IRR with IF=0");
+	check_true(hcabi_intc_pending(vec), "-", "self IPI pending in IRR with IF=0");
 	check_eq_u64(irq_hits, 0, "-", "not delivered while IF=0");
 	hcabi_irq_enable();
 	for (int i = 0; i < 1000000 && !irq_hits; i++)
 		hcabi_pause();
 	hcabi_irq_disable();
 	check_eq_u64(irq_hits, 1, "-", "delivered once after STI");
-	check_true(!hcabi_apic_irr(vec) && !hcabi_apic_isr(vec), "-",
+	check_true(!hcabi_intc_pending(vec) && !hcabi_intc_in_service(vec), "-",
 		   "IRR and ISR clear after EOI");
 	check_eq_u64(hcabi_irq_count(0, vec), 1, "-", "per-vCPU interrupt count");
 }
@@ -262,7 +262,7 @@ SELF(unexpected_exception, "SELF.unexpected_exception")
 
 SELF(unexpected_irq, "SELF.unexpected_irq")
 {
-	hcabi_apic_self_ipi(0x51);
+	hcabi_intc_self_ipi(0x51);
 	hcabi_irq_enable();
 	for (int i = 0; i < 100000; i++)
 		hcabi_pause();

@@ -3,7 +3,7 @@
  * smp.c - hcabi-smoke-smp.elf (2 vCPUs): secondary vCPU bring-up and
  * interrupt delivery end to end.
  *
- * vCPU 0 starts vCPU 1 through VCPU.START (the runtime's smp_start: vCPU 1
+ * vCPU 0 starts vCPU 1 through VCPU.START (the runtime's hcabi_smp_start: vCPU 1
  * loads its TSS and the shared IDT and enables its LAPIC), sends it an
  * IPI.SEND interrupt, and vCPU 1 then arms TIME.SET_TIMER on itself and
  * waits for that interrupt. Both are reported; vCPU 0 exits with 0 (VMM
@@ -112,14 +112,14 @@ void hcabi_main(void)
 	if (!hcabi_has_ext(HCABI_EID_VCPU) || !hcabi_has_ext(HCABI_EID_IPI) ||
 	    !hcabi_has_ext(HCABI_EID_TIME))
 		finish(SMP_NO_EXTENSION, "VCPU, IPI and TIME are needed");
-	if (smp_count() < 2)
+	if (hcabi_smp_count() < 2)
 		finish(SMP_ONE_VCPU, "the VM has fewer than 2 vCPUs");
 
 	hcabi_irq_register(IPI_VECTOR, on_ipi);
 	hcabi_irq_register(TIMER_VECTOR, on_timer);
 	hcabi_irq_enable();
 
-	st = smp_start(1, secondary, 0);
+	st = hcabi_smp_start(1, secondary, 0);
 	hcabi_printf("hcabi-smoke-smp: VCPU.START(1) status=%lld", (long long)st);
 	if (st != HCABI_SUCCESS)
 		finish(SMP_START, "VCPU.START");
@@ -132,7 +132,7 @@ void hcabi_main(void)
 	if (r.status != HCABI_SUCCESS)
 		finish(SMP_IPI_SEND, "IPI.SEND");
 
-	if (!smp_wait(1, HCABI_SEC(30)))
+	if (!hcabi_smp_wait(1, HCABI_SEC(30)))
 		finish(SMP_NO_STOP, "vCPU 1 did not finish and stop within 30 s");
 	hcabi_irq_disable();
 	hcabi_printf(

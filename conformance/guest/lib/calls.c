@@ -45,35 +45,6 @@ int hcabi_max_fid(uint32_t eid)
 	return max;
 }
 
-struct hcabi_ret hcabi_raw_call(uint64_t rax, const uint64_t args[6], bool vmmcall)
-{
-	register uint64_t r10 __asm__("r10") = args[3];
-	register uint64_t r8 __asm__("r8") = args[4];
-	register uint64_t r9 __asm__("r9") = args[5];
-	uint64_t rdx = args[2], rdi = args[0], rsi = args[1];
-	struct hcabi_ret r;
-
-	/* The binding preserves everything but RAX and RDX; the argument
-	 * registers, RCX and R11 are still declared changed, so that a
-	 * hypervisor that breaks that rule fails the tests that check it
-	 * rather than the test code. */
-	if (vmmcall)
-		__asm__ __volatile__("vmmcall"
-				     : "+a"(rax), "+d"(rdx), "+D"(rdi), "+S"(rsi), "+r"(r10),
-				       "+r"(r8), "+r"(r9)
-				     :
-				     : "rcx", "r11", "cc", "memory");
-	else
-		__asm__ __volatile__("vmcall"
-				     : "+a"(rax), "+d"(rdx), "+D"(rdi), "+S"(rsi), "+r"(r10),
-				       "+r"(r8), "+r"(r9)
-				     :
-				     : "rcx", "r11", "cc", "memory");
-	r.status = (int64_t)rax;
-	r.value = rdx;
-	return r;
-}
-
 void hcabi_harmless_args(uint32_t id, uint64_t args[6], uint64_t poison)
 {
 	uint64_t buf = (uint64_t)(uintptr_t)hcabi_scratch;
@@ -100,13 +71,11 @@ void hcabi_harmless_args(uint32_t id, uint64_t args[6], uint64_t poison)
 		args[0] = ~0ull;
 		args[1] = 0x100 | 0x40;
 		break;
-#ifdef HCABI_FID_TIME_SET_PERIODIC
 	case HCABI_FID_TIME_SET_PERIODIC: /* invalid vector; the first tick would never come */
 		args[0] = ~0ull;
 		args[1] = HCABI_TIMER_MIN_PERIOD;
 		args[2] = 0x100 | 0x40;
 		break;
-#endif
 	case HCABI_FID_VCPU_START: /* no such vCPU */
 		args[0] = ~0ull;
 		args[1] = buf;

@@ -46,27 +46,3 @@ void hcabi_console_bytes(const char *label, uint8_t *out, size_t n)
 		out[i] = i % LINE == LINE - 1 ? '\n' : (uint8_t)alphabet[block[i % 32] % 32];
 	}
 }
-
-/* The value of the first `NAME=` word of the PVH command line as an
- * unsigned decimal, or -1 when absent or not a number. */
-long long hcabi_cmdline_number(const char *name)
-{
-	const char *cl = hcabi_command_line();
-	size_t nl = strlen(name);
-
-	for (const char *w = cl; *w; w++) {
-		if ((w != cl && w[-1] != ' ') || strncmp(w, name, nl) || w[nl] != '=')
-			continue;
-		long long v = 0;
-		const char *p = w + nl + 1;
-		if (*p < '0' || *p > '9')
-			return -1;
-		for (; *p >= '0' && *p <= '9'; p++) {
-			if (v > 100000000)
-				return -1;
-			v = v * 10 + (*p - '0');
-		}
-		return (*p == 0 || *p == ' ') ? v : -1;
-	}
-	return -1;
-}

@@ -2,10 +2,10 @@
 /*
  * discovery.c - find HCABI and learn what the implementation claims.
  *
- * The CPUID bases 0x40000000, 0x40000100, ... 0x4000FF00 are searched for
- * leaf B + 1 EAX == HCABI_CPUID_INTERFACE_SIGNATURE. Only with the signature
- * found does the guest execute a hypercall instruction: on a hypervisor
- * without HCABI, VMCALL may raise #UD or do something else entirely. Then
+ * The binding's search (hcabi_arch_find_hcabi; x86-64: the CPUID bases)
+ * comes first. Only with the signature found does the guest execute a
+ * hypercall instruction: on a hypervisor without HCABI, VMCALL may raise
+ * #UD or do something else entirely. Then
  * GET_SPEC_VERSION, GET_IMPL_ID, GET_IMPL_VERSION and PROBE_EXTENSION of every
  * registry extension, reported in one protocol line:
  *   @hcabi discovery present=1 base=0x40000000 signature=... spec=1.0
@@ -51,6 +51,11 @@ int64_t hcabi_ext_eid(const char *name, size_t len)
 	return -1;
 }
 
+bool hcabi_has_ext(uint32_t eid)
+{
+	return hcabi_ext_version(eid) != 0;
+}
+
 uint64_t hcabi_ext_version(uint32_t eid)
 {
 	if (!hcabi_disc.present)
@@ -69,12 +74,6 @@ const char *hcabi_status_name(int64_t status)
 	return status <= HCABI_STATUS_VENDOR_MAX ? "VENDOR" : "?";
 }
 
-static void put_sig(char *out, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		out[i] = (char)(v >> (8 * i));
-}
-
 void hcabi_discover(void)
 {
 	struct hcabi_discovery *d = &hcabi_disc;
@@ -82,19 +81,7 @@ void hcabi_discover(void)
 	size_t n = 0;
 
 	memset(d, 0, sizeof(*d));
-	for (uint32_t b = HCABI_CPUID_BASE; b <= HCABI_CPUID_BASE + 0xFF00u;
-	     b += HCABI_CPUID_BASE_STRIDE) {
-		if (hcabi_cpuid(b + 1, 0).eax == HCABI_CPUID_INTERFACE_SIGNATURE) {
-			struct hcabi_cpuid r = hcabi_cpuid(b, 0);
-			d->present = true;
-			d->base = b;
-			d->max_leaf = r.eax;
-			put_sig(d->signature, r.ebx);
-			put_sig(d->signature + 4, r.ecx);
-			put_sig(d->signature + 8, r.edx);
-			break;
-		}
-	}
+	d->present = hcabi_arch_find_hcabi(d);
 	if (!d->present) {
 		hcabi_proto("discovery present=0");
 		return;

@@ -21,360 +21,9 @@
 
 extern const struct hcabi_test __hcabi_tests_start[], __hcabi_tests_end[];
 
-#define REASON_MAX 240
-#define NEEDS_MAX 120
-
-static struct {
-	struct hcabi_spinlock lock;
-	const struct hcabi_test *cur;
-	unsigned checks, fails;
-	bool skipped, errored;
-	char reason[REASON_MAX];
-	char needs[NEEDS_MAX]; /* extensions it needed and found not advertised */
-} st;
-
 static struct {
 	unsigned pass, fail, skip, error;
 } totals;
-
-/* ---- recording ---- */
-
-static void set_reason(const char *fmt, va_list ap)
-{
-	hcabi_vsnprintf(st.reason, sizeof(st.reason), fmt, ap);
-}
-
-static void error_str(const char *fmt, ...) HCABI_PRINTF(1, 2);
-
-/* Whether the comma-separated list `reqs` holds `req` as a whole item. */
-static bool reqs_cite(const char *reqs, const char *req)
-{
-	size_t n = strlen(req);
-	for (const char *p = reqs; p && *p;) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len == n && memcmp(p, req, n) == 0)
-			return true;
-		p = end ? end + 1 : 0;
-	}
-	return false;
-}
-
-/* A check credits or blames exactly the requirement it names, so that
- * requirement must be one the running test cites (its HCABI_TEST header,
- * which the runner and the tests manifest read). A check naming another is
- * a bug of the suite: it is shown with req=- and the test ends `error`;
- * scripts/hcabi_tests_manifest.py rejects the same mistake at build time. */
-static bool record_check(bool ok, const char *req, const char *text)
-{
-	const struct hcabi_test *cur;
-	bool named = req && *req && strcmp(req, "-") != 0;
-	bool uncited;
-	uint64_t f = hcabi_spin_lock_irqsave(&st.lock);
-	cur = st.cur;
-	if (cur) {
-		st.checks++;
-		if (!ok)
-			st.fails++;
-	}
-	hcabi_spin_unlock_irqrestore(&st.lock, f);
-	uncited = cur && named && !reqs_cite(cur->reqs, req);
-	hcabi_proto("check result=%s req=%s msg=%s", ok ? "pass" : "fail",
-		    named && !uncited ? req : "-", text);
-	if (uncited)
-		error_str("check names %s, which the test does not cite (suite bug)", req);
-	return ok;
-}
-
-static bool vcheck(bool ok, const char *req, const char *suffix, const char *fmt, va_list ap)
-{
-	char text[320];
-	int n = hcabi_vsnprintf(text, sizeof(text), fmt, ap);
-	if (suffix && n >= 0 && (size_t)n < sizeof(text))
-		hcabi_snprintf(text + n, sizeof(text) - (size_t)n, "%s", suffix);
-	return record_check(ok, req, text);
-}
-
-bool check_true(bool ok, const char *req, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	ok = vcheck(ok, req, 0, fmt, ap);
-	va_end(ap);
-	return ok;
-}
-
-static void describe_ret(char *buf, size_t size, struct hcabi_ret r)
-{
-	hcabi_snprintf(buf, size, "status=%lld(%s) value=0x%llx", (long long)r.status,
-		       hcabi_status_name(r.status), (unsigned long long)r.value);
-}
-
-/* The requirements helpers check on a test's behalf (HCABI_IMPLIED_* in
- * hcabi_test.h) are shown passing once per test, the first time they hold,
- * so that a test's passing checks name every requirement it cites and
- * exercised; a violation is reported every time, as its own check. */
-enum { SHOWN_RDX_ZERO = 1u << 0, SHOWN_VCPU_START = 1u << 1, SHOWN_VCPU_STOP = 1u << 2 };
-static struct {
-	const struct hcabi_test *test;
-	unsigned mask;
-} shown;
-
-static void show_pass_once(unsigned bit, const char *req, const char *text)
-{
-	bool first;
-	uint64_t f = hcabi_spin_lock_irqsave(&st.lock);
-	if (shown.test != st.cur) {
-		shown.test = st.cur;
-		shown.mask = 0;
-	}
-	first = st.cur && !(shown.mask & bit);
-	shown.mask |= bit;
-	hcabi_spin_unlock_irqrestore(&st.lock, f);
-	if (first)
-		record_check(true, req, text);
-}
-
-/* X86-005: every error status comes with RDX = 0; a violation is its own
- * failed check, so the failure names the right rule. */
-static void check_rdx_zero(struct hcabi_ret r, const char *what)
-{
-	char text[320];
-
-	if (r.status == HCABI_SUCCESS)
-		return;
-	if (r.value != 0) {
-		hcabi_snprintf(text, sizeof(text),
-			       "%s: RDX=0x%llx with error status %lld (must be 0)", what,
-			       (unsigned long long)r.value, (long long)r.status);
-		record_check(false, HCABI_REQ_RDX_ZERO, text);
-	} else {
-		hcabi_snprintf(text, sizeof(text),
-			       "%s: RDX=0 with error status %lld (first error of the test; later "
-			       "ones are reported only if RDX is not 0)",
-			       what, (long long)r.status);
-		show_pass_once(SHOWN_RDX_ZERO, HCABI_REQ_RDX_ZERO, text);
-	}
-}
-
-bool check_status(struct hcabi_ret r, int64_t status, const char *req, const char *fmt, ...)
-{
-	char what[240], suffix[120];
-	bool ok = r.status == status;
-	va_list ap;
-
-	va_start(ap, fmt);
-	hcabi_vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	describe_ret(suffix, sizeof(suffix), r);
-	if (ok)
-		check_true(true, req, "%s: %s", what, suffix);
-	else
-		check_true(false, req, "%s: got %s, want status=%lld(%s)", what, suffix,
-			   (long long)status, hcabi_status_name(status));
-	check_rdx_zero(r, what);
-	return ok;
-}
-
-bool check_ret(struct hcabi_ret r, int64_t status, uint64_t value, const char *req, const char *fmt,
-	       ...)
-{
-	char what[240], suffix[120];
-	bool ok = r.status == status && r.value == value;
-	va_list ap;
-
-	va_start(ap, fmt);
-	hcabi_vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	describe_ret(suffix, sizeof(suffix), r);
-	if (ok)
-		check_true(true, req, "%s: %s", what, suffix);
-	else
-		check_true(false, req, "%s: got %s, want status=%lld(%s) value=0x%llx", what,
-			   suffix, (long long)status, hcabi_status_name(status),
-			   (unsigned long long)value);
-	check_rdx_zero(r, what);
-	return ok;
-}
-
-bool check_eq_u64(uint64_t got, uint64_t want, const char *req, const char *fmt, ...)
-{
-	char suffix[80];
-	bool ok = got == want;
-	va_list ap;
-
-	if (ok)
-		hcabi_snprintf(suffix, sizeof(suffix), ": 0x%llx", (unsigned long long)got);
-	else
-		hcabi_snprintf(suffix, sizeof(suffix), ": got 0x%llx, want 0x%llx",
-			       (unsigned long long)got, (unsigned long long)want);
-	va_start(ap, fmt);
-	ok = vcheck(ok, req, suffix, fmt, ap);
-	va_end(ap);
-	return ok;
-}
-
-bool check_ge_u64(uint64_t got, uint64_t min, const char *req, const char *fmt, ...)
-{
-	char suffix[80];
-	bool ok = got >= min;
-	va_list ap;
-
-	if (ok)
-		hcabi_snprintf(suffix, sizeof(suffix), ": 0x%llx >= 0x%llx",
-			       (unsigned long long)got, (unsigned long long)min);
-	else
-		hcabi_snprintf(suffix, sizeof(suffix), ": got 0x%llx, want at least 0x%llx",
-			       (unsigned long long)got, (unsigned long long)min);
-	va_start(ap, fmt);
-	ok = vcheck(ok, req, suffix, fmt, ap);
-	va_end(ap);
-	return ok;
-}
-
-bool check_status_allowed(struct hcabi_ret r, uint32_t mask, const char *req, const char *fmt, ...)
-{
-	char what[240], suffix[120];
-	bool ok;
-	va_list ap;
-
-	mask |= 1u << 0;			/* SUCCESS */
-	mask |= 1u << -HCABI_ERR_INVALID_PARAM; /* every function (X86-002) */
-	ok = r.status <= 0 && r.status > -32 && (mask >> -r.status) & 1;
-	va_start(ap, fmt);
-	hcabi_vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	describe_ret(suffix, sizeof(suffix), r);
-	check_true(ok, req, "%s: %s%s (allowed mask 0x%x)", what, suffix,
-		   ok ? " is allowed" : " is not in the function's status table", mask);
-	check_rdx_zero(r, what);
-	return ok;
-}
-
-void test_skip(const char *fmt, ...)
-{
-	va_list ap;
-	uint64_t f = hcabi_spin_lock_irqsave(&st.lock);
-	if (!st.skipped && !st.errored) {
-		va_start(ap, fmt);
-		set_reason(fmt, ap);
-		va_end(ap);
-	}
-	st.skipped = true;
-	hcabi_spin_unlock_irqrestore(&st.lock, f);
-}
-
-static void vtest_error(const char *fmt, va_list ap)
-{
-	char text[REASON_MAX];
-	uint64_t f;
-
-	hcabi_vsnprintf(text, sizeof(text), fmt, ap);
-	hcabi_printf("ERROR: %s", text);
-	f = hcabi_spin_lock_irqsave(&st.lock);
-	if (!st.errored)
-		memcpy(st.reason, text, sizeof(text));
-	st.errored = true;
-	hcabi_spin_unlock_irqrestore(&st.lock, f);
-}
-
-void test_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vtest_error(fmt, ap);
-	va_end(ap);
-}
-
-void test_log(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	hcabi_vprintf(fmt, ap);
-	va_end(ap);
-}
-
-bool test_failed(void)
-{
-	return st.fails != 0;
-}
-
-static void error_str(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vtest_error(fmt, ap);
-	va_end(ap);
-}
-
-/* traps.c hooks */
-void hcabi__on_unexpected_exception(const char *msg)
-{
-	if (st.cur)
-		error_str("%s", msg);
-	else
-		hcabi_printf("%s (outside a test)", msg);
-}
-
-void hcabi__on_unexpected_irq(unsigned cpu, unsigned vector)
-{
-	if (st.cur)
-		check_true(false, "-",
-			   "unexpected interrupt: vector %u on vCPU %u, which nothing asked for",
-			   vector, cpu);
-	else
-		hcabi_printf("unexpected interrupt vector %u on vCPU %u between tests", vector,
-			     cpu);
-}
-
-/* ---- helpers ---- */
-
-/* Remember that the test needed extension `name` (len chars), which is not
- * advertised: test-end says `needs=NAME,...` when the test skips, so the
- * runner can tell an acceptable skip from one that hides a missing
- * required extension. */
-static void note_need(const char *name, size_t len)
-{
-	size_t used = strlen(st.needs);
-	for (const char *p = st.needs; *p;) {
-		const char *end = strchr(p, ',');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		if (n == len && !strncmp(p, name, len))
-			return;
-		p += n + (end ? 1 : 0);
-	}
-	if (used + len + 2 > sizeof(st.needs))
-		return;
-	if (used)
-		st.needs[used++] = ',';
-	memcpy(st.needs + used, name, len);
-	st.needs[used + len] = 0;
-}
-
-bool test_require_ext(uint32_t eid)
-{
-	if (hcabi_has_ext(eid))
-		return true;
-	const char *name = hcabi_ext_name(eid);
-	if (name) { /* an EID the registry does not name cannot be listed */
-		uint64_t f = hcabi_spin_lock_irqsave(&st.lock);
-		note_need(name, strlen(name));
-		hcabi_spin_unlock_irqrestore(&st.lock, f);
-	}
-	test_skip("extension %s not advertised", name ? name : "?");
-	return false;
-}
-
-bool test_require_cpus(unsigned n)
-{
-	if (!test_require_ext(HCABI_EID_VCPU))
-		return false;
-	if (smp_count() < n) {
-		test_skip("needs %u vCPUs, the VM has %u", n, smp_count());
-		return false;
-	}
-	return true;
-}
 
 /* What the hypervisor did wrong is a failed check naming the requirement it
  * broke (HCABI_REQ_VCPU_START, HCABI_REQ_VCPU_STOP, HCABI_REQ_NO_EFFECT,
@@ -388,8 +37,8 @@ bool test_start_on_cpu(unsigned cpu, void (*fn)(void *), void *arg)
 	struct hcabi_ret r;
 
 	if (!hcabi_has_ext(HCABI_EID_VCPU) || cpu == 0 || cpu >= HCABI_MAX_CPUS ||
-	    cpu >= smp_count()) {
-		error_str("cannot run a task on vCPU %u here (no VCPU or no such vCPU): suite bug",
+	    cpu >= hcabi_smp_count()) {
+		hcabi__test_error("cannot run a task on vCPU %u here (no VCPU or no such vCPU): suite bug",
 			  cpu);
 		return false;
 	}
@@ -403,12 +52,12 @@ bool test_start_on_cpu(unsigned cpu, void (*fn)(void *), void *arg)
 		return false;
 	}
 	if (state != HCABI__TASK_IDLE) {
-		error_str("cannot run a task on vCPU %u: it still runs the last one", cpu);
+		hcabi__test_error("cannot run a task on vCPU %u: it still runs the last one", cpu);
 		return false;
 	}
-	status = smp_start(cpu, fn, arg);
+	status = hcabi_smp_start(cpu, fn, arg);
 	if (status == HCABI_SUCCESS) {
-		show_pass_once(SHOWN_VCPU_START, HCABI_REQ_VCPU_START,
+		hcabi__show_pass_once(HCABI__SHOWN_VCPU_START, HCABI_REQ_VCPU_START,
 			       "VCPU.START of a stopped vCPU with a valid boot state, to run the "
 			       "test's task: SUCCESS (first start of the test)");
 		return true;
@@ -437,8 +86,8 @@ bool test_wait_cpu(unsigned cpu, uint64_t timeout_ns)
 {
 	int state;
 
-	if (smp_wait(cpu, timeout_ns)) {
-		show_pass_once(SHOWN_VCPU_STOP, HCABI_REQ_VCPU_STOP,
+	if (hcabi_smp_wait(cpu, timeout_ns)) {
+		hcabi__show_pass_once(HCABI__SHOWN_VCPU_STOP, HCABI_REQ_VCPU_STOP,
 			       "a vCPU that ran the test's task and called VCPU.STOP is reported "
 			       "STOPPED (first of the test)");
 		return true;
@@ -456,7 +105,7 @@ bool test_wait_cpu(unsigned cpu, uint64_t timeout_ns)
 		    "report it STOPPED within %llu ms",
 		    cpu, (unsigned long long)(timeout_ns / 1000000));
 	else
-		error_str("vCPU %u did not finish its part of the test within %llu ms", cpu,
+		hcabi__test_error("vCPU %u did not finish its part of the test within %llu ms", cpu,
 			  (unsigned long long)(timeout_ns / 1000000));
 	return false;
 }
@@ -465,7 +114,7 @@ bool test_run_on_cpu(unsigned cpu, void (*fn)(void *), void *arg)
 {
 	if (!test_start_on_cpu(cpu, fn, arg) || !test_wait_cpu(cpu, HCABI_SEC(30)))
 		return false;
-	if (smp_task_failed(cpu))
+	if (hcabi_smp_task_failed(cpu))
 		return false; /* the unexpected exception is already reported */
 	return true;
 }
@@ -517,7 +166,7 @@ static void cleanup_after_test(void)
 	for (unsigned cpu = 1; cpu < HCABI_MAX_CPUS; cpu++) {
 		if (hcabi_atomic_load(&hcabi__cpus[cpu].task_state) == HCABI__TASK_IDLE)
 			continue;
-		if (!smp_wait(cpu, HCABI_SEC(10))) {
+		if (!hcabi_smp_wait(cpu, HCABI_SEC(10))) {
 			/* A task that returned and called STOP is the hypervisor's to
 			 * stop: test_wait_cpu/test_start_on_cpu fail VCPU-030 for it. */
 			if (hcabi_atomic_load(&hcabi__cpus[cpu].task_state) == HCABI__TASK_DONE)
@@ -526,9 +175,9 @@ static void cleanup_after_test(void)
 				    "does not report it STOPPED",
 				    cpu);
 			else
-				error_str("vCPU %u still runs its task 10 s after the test ended",
+				hcabi__test_error("vCPU %u still runs its task 10 s after the test ended",
 					  cpu);
-		} else if (smp_task_failed(cpu))
+		} else if (hcabi_smp_task_failed(cpu))
 			hcabi_printf("vCPU %u: its task ended by an unexpected exception", cpu);
 	}
 	if (hcabi_has_ext(HCABI_EID_TIME))
@@ -552,18 +201,18 @@ static void run_test(const struct hcabi_test *t)
 	int64_t eid = dot ? hcabi_ext_eid(t->name, (size_t)(dot - t->name)) : -1;
 	struct hcabi_jmpbuf jb;
 	const char *verdict;
-	char msg[REASON_MAX + 40];
+	char msg[HCABI__REASON_MAX + 40];
 
 	hcabi_proto("test-begin name=%s reqs=%s", t->name, t->reqs);
-	memset(&st.reason, 0, sizeof(st.reason));
-	memset(&st.needs, 0, sizeof(st.needs));
-	st.checks = st.fails = 0;
-	st.skipped = st.errored = false;
+	memset(&hcabi__rec.reason, 0, sizeof(hcabi__rec.reason));
+	memset(&hcabi__rec.needs, 0, sizeof(hcabi__rec.needs));
+	hcabi__rec.checks = hcabi__rec.fails = 0;
+	hcabi__rec.skipped = hcabi__rec.errored = false;
 	hcabi_barrier();
-	st.cur = t;
+	hcabi__rec.cur = t;
 
 	if (eid >= 0 && !hcabi_has_ext((uint32_t)eid)) {
-		note_need(t->name, (size_t)(dot - t->name));
+		hcabi__note_need(t->name, (size_t)(dot - t->name));
 		test_skip("extension %.*s not advertised", (int)(dot - t->name), t->name);
 	} else {
 		hcabi_irq_disable();
@@ -575,31 +224,31 @@ static void run_test(const struct hcabi_test *t)
 	}
 
 	hcabi_barrier();
-	st.cur = 0;
+	hcabi__rec.cur = 0;
 	drain_interrupts();
-	if (st.errored) {
+	if (hcabi__rec.errored) {
 		verdict = "error";
 		totals.error++;
-		hcabi_snprintf(msg, sizeof(msg), "%s", st.reason);
-	} else if (st.fails) {
+		hcabi_snprintf(msg, sizeof(msg), "%s", hcabi__rec.reason);
+	} else if (hcabi__rec.fails) {
 		verdict = "fail";
 		totals.fail++;
-		hcabi_snprintf(msg, sizeof(msg), "%u of %u checks failed", st.fails, st.checks);
-	} else if (st.skipped) {
+		hcabi_snprintf(msg, sizeof(msg), "%u of %u checks failed", hcabi__rec.fails, hcabi__rec.checks);
+	} else if (hcabi__rec.skipped) {
 		verdict = "skip";
 		totals.skip++;
-		hcabi_snprintf(msg, sizeof(msg), "%s", st.reason);
-	} else if (st.checks == 0) {
+		hcabi_snprintf(msg, sizeof(msg), "%s", hcabi__rec.reason);
+	} else if (hcabi__rec.checks == 0) {
 		verdict = "error";
 		totals.error++;
 		hcabi_snprintf(msg, sizeof(msg), "the test made no check");
 	} else {
 		verdict = "pass";
 		totals.pass++;
-		hcabi_snprintf(msg, sizeof(msg), "%u checks passed", st.checks);
+		hcabi_snprintf(msg, sizeof(msg), "%u checks passed", hcabi__rec.checks);
 	}
-	if (!strcmp(verdict, "skip") && st.needs[0])
-		hcabi_proto("test-end name=%s verdict=skip needs=%s msg=%s", t->name, st.needs, msg);
+	if (!strcmp(verdict, "skip") && hcabi__rec.needs[0])
+		hcabi_proto("test-end name=%s verdict=skip needs=%s msg=%s", t->name, hcabi__rec.needs, msg);
 	else
 		hcabi_proto("test-end name=%s verdict=%s msg=%s", t->name, verdict, msg);
 }
@@ -668,10 +317,10 @@ __attribute__((weak)) void hcabi_main(void)
 		hcabi_printf("no HCABI signature in CPUID 0x40000000-0x4000FF00: no test runs");
 		hcabi_test_suite_end();
 	}
-	if (smp_count() < hcabi_image.vcpus)
+	if (hcabi_smp_count() < hcabi_image.vcpus)
 		hcabi_printf("note: the VM has %u vCPU(s), this image wants %u: tests that need "
 			     "more skip",
-			     smp_count(), hcabi_image.vcpus);
+			     hcabi_smp_count(), hcabi_image.vcpus);
 	hcabi_test_run_all();
 	hcabi_test_suite_end();
 }

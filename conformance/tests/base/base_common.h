@@ -46,7 +46,7 @@ static inline void base_repeat_task(void *p)
  * BASE_MAX_OTHER_CPUS other vCPUs. */
 static inline void base_check_stable(struct base_repeat *rep, const char *req, const char *what)
 {
-	unsigned cpus = smp_count();
+	unsigned cpus = hcabi_smp_count();
 
 	rep->calls = rep->mismatches = 0;
 	base_repeat_here(rep, BASE_REPEAT * 2);

@@ -9,7 +9,7 @@
 
 #include "hcabi_test.h"
 #include "hcabi_calls.h"
-#include "ext_helpers_ram.h"
+#include "hcabi_ram.h"
 
 #define BATCH_POISON_STATUS ((int64_t)0x5A5A5A5A5A5A5A5Aull)
 #define BATCH_POISON_VALUE 0xA5A5A5A5A5A5A5A5ull

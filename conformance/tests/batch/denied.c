@@ -32,7 +32,7 @@ static void run_denied(uint64_t fn, uint64_t a0, uint64_t a1, unsigned argc, con
 	batch_set(&table[0], HCABI_FID_BASE_GET_SPEC_VERSION, 0, 0, 0, 0);
 	batch_set(&table[1], fn, a0, a1, 0, argc);
 	batch_set(&table[2], HCABI_FID_BASE_GET_SPEC_VERSION, 0, 0, 0, 0);
-	r = hcabi_batch_execute(ext_gpa(table), 3);
+	r = hcabi_batch_execute(hcabi_gpa(table), 3);
 	check_ret(r, HCABI_SUCCESS, 2, "BATCH-003.3",
 		  "EXECUTE([GET_SPEC_VERSION, %s, GET_SPEC_VERSION])", what);
 	check_status(batch_result(&table[0]), HCABI_SUCCESS, "BATCH-002.3", "entry 0");
@@ -73,7 +73,7 @@ HCABI_TEST(batch_denied_nested, "BATCH.denied_nested_execute",
 		batch_set_kick_self(&inner[0]);
 		hcabi_snprintf(what, sizeof(what), "BATCH.EXECUTE(inner table, %llu)",
 			       (unsigned long long)counts[i]);
-		run_denied(HCABI_FID_BATCH_EXECUTE, ext_gpa(inner), counts[i], 2, what);
+		run_denied(HCABI_FID_BATCH_EXECUTE, hcabi_gpa(inner), counts[i], 2, what);
 		check_true(batch_untouched(&inner[0]), "BATCH-004.2",
 			   "%s had no effect: the inner entry was not executed", what);
 		check_true(!batch_kick_pending(), "BATCH-004.2", "%s: no kick was left", what);
@@ -94,7 +94,7 @@ static void stop_task(void *arg)
 	batch_set(&table1[0], HCABI_FID_BASE_GET_SPEC_VERSION, 0, 0, 0, 0);
 	batch_set(&table1[1], HCABI_FID_VCPU_STOP, 0, 0, 0, 0);
 	batch_set(&table1[2], HCABI_FID_BASE_GET_SPEC_VERSION, 0, 0, 0, 0);
-	stop_on_1.r = hcabi_batch_execute(ext_gpa(table1), 3);
+	stop_on_1.r = hcabi_batch_execute(hcabi_gpa(table1), 3);
 	memcpy(stop_on_1.e, table1, sizeof(table1));
 	hcabi_atomic_store(&stop_on_1.after, 1);
 }

@@ -43,7 +43,7 @@ static bool table_untouched(void)
 HCABI_TEST(batch_count_zero, "BATCH.execute_count_zero", "BATCH-001.5,X86-005",
 	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
-	const uint64_t gpas[] = {ext_gpa(table), 0, ext_gpa(table) + 1, ext_ram_top(), ~0ull};
+	const uint64_t gpas[] = {hcabi_gpa(table), 0, hcabi_gpa(table) + 1, hcabi_ram_top(), ~0ull};
 
 	(void)batch_kick_pending();
 	fill_table();
@@ -65,7 +65,7 @@ HCABI_TEST(batch_count_max, "BATCH.execute_count_max", "BATCH-001.1,BATCH-001.4,
 	(void)batch_kick_pending();
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(counts); i++) {
 		fill_table();
-		check_status(hcabi_batch_execute(ext_gpa(table), counts[i]),
+		check_status(hcabi_batch_execute(hcabi_gpa(table), counts[i]),
 			     HCABI_ERR_INVALID_PARAM, "BATCH-001.1", "EXECUTE(table, count %llu)",
 			     (unsigned long long)counts[i]);
 		check_true(table_untouched(), "BATCH-001.4",
@@ -79,7 +79,7 @@ HCABI_TEST(batch_count_max, "BATCH.execute_count_max", "BATCH-001.1,BATCH-001.4,
 	/* exactly the maximum */
 	for (unsigned i = 0; i < HCABI_BATCH_MAX_ENTRIES; i++)
 		batch_set(&table[i], HCABI_FID_BASE_GET_SPEC_VERSION, 0, 0, 0, 0);
-	check_ret(hcabi_batch_execute(ext_gpa(table), HCABI_BATCH_MAX_ENTRIES), HCABI_SUCCESS,
+	check_ret(hcabi_batch_execute(hcabi_gpa(table), HCABI_BATCH_MAX_ENTRIES), HCABI_SUCCESS,
 		  HCABI_BATCH_MAX_ENTRIES, "BATCH-001.1", "EXECUTE(table, count %u)",
 		  HCABI_BATCH_MAX_ENTRIES);
 	for (unsigned i = 0; i < HCABI_BATCH_MAX_ENTRIES; i++)
@@ -95,8 +95,8 @@ HCABI_TEST(batch_count_max, "BATCH.execute_count_max", "BATCH-001.1,BATCH-001.4,
 HCABI_TEST(batch_bad_address, "BATCH.execute_bad_address",
 	   "BATCH-001.2,BATCH-001.3,BATCH-001.4,X86-005", HCABI_FID_BATCH_EXECUTE_SINCE)
 {
-	uint64_t top = ext_ram_top(), hole = ext_ram_hole();
-	uint64_t base = ext_gpa(table);
+	uint64_t top = hcabi_ram_top(), hole = hcabi_ram_hole();
+	uint64_t base = hcabi_gpa(table);
 	struct addr_case {
 		uint64_t gpa, count;
 		const char *what;
@@ -126,22 +126,22 @@ HCABI_TEST(batch_bad_address, "BATCH.execute_bad_address",
 	(void)batch_kick_pending();
 	for (size_t i = 0; i < k; i++) {
 		fill_table();
-		hash = ext_hash(table, sizeof(table));
+		hash = hcabi_hash(table, sizeof(table));
 		check_status(hcabi_batch_execute(cases[i].gpa, cases[i].count),
 			     HCABI_ERR_INVALID_ADDRESS, cases[i].req,
 			     "EXECUTE(gpa 0x%llx, count %llu: %s)",
 			     (unsigned long long)cases[i].gpa, (unsigned long long)cases[i].count,
 			     cases[i].what);
-		check_eq_u64(ext_hash(table, sizeof(table)), hash, "BATCH-001.4",
+		check_eq_u64(hcabi_hash(table, sizeof(table)), hash, "BATCH-001.4",
 			     "%s: the test's table is unchanged", cases[i].what);
 		check_true(!batch_kick_pending(), "BATCH-001.4",
 			   "%s: nothing was executed (no kick)", cases[i].what);
 	}
 
 	/* two entries, the first wholly in RAM (at its very end), the second not */
-	if (ext_top_page_free()) {
+	if (hcabi_top_page_free()) {
 		volatile struct hcabi_batch_entry *last =
-		    (volatile struct hcabi_batch_entry *)ext_gpa_ptr(top - sizeof(table[0]));
+		    (volatile struct hcabi_batch_entry *)hcabi_gpa_ptr(top - sizeof(table[0]));
 		batch_set_kick_self(last);
 		check_status(hcabi_batch_execute(top - sizeof(table[0]), 2),
 			     HCABI_ERR_INVALID_ADDRESS, "BATCH-001.3",

@@ -44,7 +44,7 @@ static void variant_mem(void)
 	uint64_t e = 0, base, size;
 	bool found = false;
 
-	r = hcabi_mem_get_layout(ext_gpa(first), 1);
+	r = hcabi_mem_get_layout(hcabi_gpa(first), 1);
 	if (!check_status(r, HCABI_SUCCESS, "MEM-010.2",
 			  "MEM.GET_LAYOUT(buffer, 1), called directly"))
 		return;
@@ -77,10 +77,10 @@ static void variant_mem(void)
 			 "is not tried");
 		return;
 	}
-	batch_set(&table[0], HCABI_FID_MEM_GET_LAYOUT, ext_gpa(&table[1].args[0]), 1, 0, 2);
+	batch_set(&table[0], HCABI_FID_MEM_GET_LAYOUT, hcabi_gpa(&table[1].args[0]), 1, 0, 2);
 	batch_set(&table[1], HCABI_FID_BASE_PROBE_EXTENSION, e, 0, 0, 1);
 	batch_set(&table[2], HCABI_FID_BASE_GET_SPEC_VERSION, 0, 0, 0, 0);
-	r = hcabi_batch_execute(ext_gpa(table), 3);
+	r = hcabi_batch_execute(hcabi_gpa(table), 3);
 	check_ret(r, HCABI_SUCCESS, 3, "BATCH-005",
 		  "EXECUTE([GET_LAYOUT into entry 1, "
 		  "PROBE_EXTENSION(0x%llx), GET_SPEC_VERSION])",
@@ -111,10 +111,10 @@ static void variant_steal(void)
 	(void)hcabi_steal_set_shmem(HCABI_STEAL_DISABLE);
 	orig = direct_probe(HCABI_EID_BASE, BATCH_JUNK + 1, BATCH_JUNK + 2, BATCH_JUNK + 3,
 			    BATCH_JUNK + 4, BATCH_JUNK + 5, HCABI_FID_BASE_PROBE_EXTENSION);
-	batch_set(&table[0], HCABI_FID_STEAL_SET_SHMEM, ext_gpa(table) + 64, 0, 0, 1);
+	batch_set(&table[0], HCABI_FID_STEAL_SET_SHMEM, hcabi_gpa(table) + 64, 0, 0, 1);
 	batch_set(&table[1], HCABI_FID_BASE_PROBE_EXTENSION, HCABI_EID_BASE, 0, 0, 1);
 	batch_set(&table[2], HCABI_FID_STEAL_SET_SHMEM, HCABI_STEAL_DISABLE, 0, 0, 1);
-	r = hcabi_batch_execute(ext_gpa(table), 3);
+	r = hcabi_batch_execute(hcabi_gpa(table), 3);
 	(void)hcabi_steal_set_shmem(HCABI_STEAL_DISABLE);
 	check_ret(r, HCABI_SUCCESS, 3, "BATCH-005",
 		  "EXECUTE([STEAL.SET_SHMEM over entry 1, PROBE_EXTENSION(BASE), DISABLE])");

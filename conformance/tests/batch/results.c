@@ -109,7 +109,7 @@ static void cpu1_task(void *arg)
 	int mono[2];
 	(void)arg;
 	on_cpu1.n = build_table(mono);
-	on_cpu1.ret = hcabi_batch_execute(ext_gpa(table), on_cpu1.n);
+	on_cpu1.ret = hcabi_batch_execute(hcabi_gpa(table), on_cpu1.n);
 	on_cpu1.id = ~0ull;
 	for (unsigned i = 0; i < on_cpu1.n; i++)
 		if (table[i].function_id == HCABI_FID_VCPU_GET_ID &&
@@ -131,7 +131,7 @@ HCABI_TEST(batch_same_as_direct, "BATCH.same_results_as_direct",
 		w0 = hcabi_time_get_wallclock().value;
 		t0 = hcabi_time_get_monotonic().value;
 	}
-	r = hcabi_batch_execute(ext_gpa(table), n);
+	r = hcabi_batch_execute(hcabi_gpa(table), n);
 	if (mono[0] >= 0) {
 		t1 = hcabi_time_get_monotonic().value;
 		w1 = hcabi_time_get_wallclock().value;
@@ -186,7 +186,7 @@ HCABI_TEST(batch_same_as_direct, "BATCH.same_results_as_direct",
 			   (unsigned long long)w1);
 	}
 
-	if (smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
+	if (hcabi_smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
 		memset(&on_cpu1, 0, sizeof(on_cpu1));
 		if (test_run_on_cpu(1, cpu1_task, 0)) {
 			check_ret(on_cpu1.ret, HCABI_SUCCESS, on_cpu1.n, "BATCH-003.3",
@@ -213,11 +213,11 @@ HCABI_TEST(batch_same_effects, "BATCH.same_effects_as_direct",
 		batch_set(&table[n++], HCABI_FID_VCPU_KICK, me, 0, 0, 1);
 	}
 	if (hcabi_has_ext(HCABI_EID_MEM)) {
-		ext_fill(layout_a, 0xA5, sizeof(layout_a));
-		ext_fill(layout_b, 0xA5, sizeof(layout_b));
-		direct_layout = hcabi_mem_get_layout(ext_gpa(layout_a), HCABI_ARRAY_SIZE(layout_a));
+		hcabi_fill(layout_a, 0xA5, sizeof(layout_a));
+		hcabi_fill(layout_b, 0xA5, sizeof(layout_b));
+		direct_layout = hcabi_mem_get_layout(hcabi_gpa(layout_a), HCABI_ARRAY_SIZE(layout_a));
 		layout = (int)n;
-		batch_set(&table[n++], HCABI_FID_MEM_GET_LAYOUT, ext_gpa(layout_b),
+		batch_set(&table[n++], HCABI_FID_MEM_GET_LAYOUT, hcabi_gpa(layout_b),
 			  HCABI_ARRAY_SIZE(layout_b), 0, 2);
 	}
 	if (hcabi_has_ext(HCABI_EID_TIME)) {
@@ -231,9 +231,9 @@ HCABI_TEST(batch_same_effects, "BATCH.same_effects_as_direct",
 	}
 	if (hcabi_has_ext(HCABI_EID_STEAL)) {
 		(void)hcabi_steal_set_shmem(HCABI_STEAL_DISABLE);
-		ext_fill(&steal_rec, 0xA5, sizeof(steal_rec));
+		hcabi_fill(&steal_rec, 0xA5, sizeof(steal_rec));
 		steal_on = (int)n;
-		batch_set(&table[n++], HCABI_FID_STEAL_SET_SHMEM, ext_gpa(&steal_rec), 0, 0, 1);
+		batch_set(&table[n++], HCABI_FID_STEAL_SET_SHMEM, hcabi_gpa(&steal_rec), 0, 0, 1);
 		batch_set(&table[n++], HCABI_FID_BASE_GET_SPEC_VERSION, 0, 0, 0, 0);
 		steal_off = (int)n;
 		batch_set(&table[n++], HCABI_FID_STEAL_SET_SHMEM, HCABI_STEAL_DISABLE, 0, 0, 1);
@@ -248,7 +248,7 @@ HCABI_TEST(batch_same_effects, "BATCH.same_effects_as_direct",
 		test_require_ext(HCABI_EID_STEAL);
 		return;
 	}
-	r = hcabi_batch_execute(ext_gpa(table), n);
+	r = hcabi_batch_execute(hcabi_gpa(table), n);
 	check_ret(r, HCABI_SUCCESS, n, "BATCH-003.3", "EXECUTE(a table of %u calls with effects)",
 		  n);
 	if (kick >= 0) {
@@ -266,7 +266,7 @@ HCABI_TEST(batch_same_effects, "BATCH.same_effects_as_direct",
 	if (ipi >= 0) {
 		check_ret(batch_result(&table[ipi]), HCABI_SUCCESS, 0, "BATCH-002.3",
 			  "IPI.SEND(the caller)");
-		check_true(hcabi_apic_irr(VEC_IPI), "BATCH-002.2",
+		check_true(hcabi_intc_pending(VEC_IPI), "BATCH-002.2",
 			   "vector 0x%02x is pending when EXECUTE returns", VEC_IPI);
 	}
 	if (steal_on >= 0) {
@@ -278,10 +278,10 @@ HCABI_TEST(batch_same_effects, "BATCH.same_effects_as_direct",
 			       steal_rec.steal_ns != 0xA5A5A5A5A5A5A5A5ull,
 			   "BATCH-002.2", "the record was registered and written (sequence %u)",
 			   steal_rec.sequence);
-		ext_fill(&steal_rec, 0xA5, sizeof(steal_rec));
+		hcabi_fill(&steal_rec, 0xA5, sizeof(steal_rec));
 		for (int i = 0; i < 20; i++)
 			(void)hcabi_base_get_spec_version();
-		check_true(ext_find_not(&steal_rec, 0xA5, sizeof(steal_rec)) < 0, "BATCH-002.2",
+		check_true(hcabi_find_not(&steal_rec, 0xA5, sizeof(steal_rec)) < 0, "BATCH-002.2",
 			   "DISABLE in the batch unregistered it: not written by later calls");
 	}
 	if (timer >= 0) {
@@ -323,7 +323,7 @@ HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
 		const char *what;
 	} cases[16];
 	size_t k = 0;
-	unsigned cpus = smp_count();
+	unsigned cpus = hcabi_smp_count();
 
 #define ERR(fn, a0, a1, a2, argc, eid, status, req, what)                                          \
 	cases[k++] =                                                                               \
@@ -338,9 +338,9 @@ HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
 	    HCABI_ERR_INVALID_PARAM, "X86-002.1", "function_id with bit 63 set");
 	ERR(HCABI_FID_BASE_PROBE_EXTENSION, 1ull << 16, 0, 0, 1, HCABI_EID_BASE,
 	    HCABI_ERR_INVALID_PARAM, "BASE-030", "PROBE_EXTENSION(2^16)");
-	ERR(HCABI_FID_MEM_GET_LAYOUT, ext_gpa(layout_a) + 4, 1, 0, 2, HCABI_EID_MEM,
+	ERR(HCABI_FID_MEM_GET_LAYOUT, hcabi_gpa(layout_a) + 4, 1, 0, 2, HCABI_EID_MEM,
 	    HCABI_ERR_INVALID_ADDRESS, "MEM-012.1", "MEM.GET_LAYOUT(misaligned)");
-	ERR(HCABI_FID_MEM_RELEASE, ext_gpa(layout_a), 0, 0, 2, HCABI_EID_MEM,
+	ERR(HCABI_FID_MEM_RELEASE, hcabi_gpa(layout_a), 0, 0, 2, HCABI_EID_MEM,
 	    HCABI_ERR_INVALID_PARAM, "MEM-001.1", "MEM.RELEASE(npages 0)");
 	ERR(HCABI_FID_VCPU_GET_STATUS, cpus, 0, 0, 1, HCABI_EID_VCPU, HCABI_ERR_INVALID_PARAM,
 	    "VCPU-040", "VCPU.GET_STATUS(the vCPU count)");
@@ -351,7 +351,7 @@ HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
 	    HCABI_ERR_INVALID_PARAM, "IPI-001.3", "IPI.SEND(vector 0x8041: reserved bit 15)");
 	ERR(HCABI_FID_TLB_FLUSH, 1, 0, 8, 4, HCABI_EID_TLB, HCABI_ERR_INVALID_PARAM, "TLB-001.2",
 	    "TLB.FLUSH(misaligned gva)");
-	ERR(HCABI_FID_STEAL_SET_SHMEM, ext_gpa(&steal_rec) + 8, 0, 0, 1, HCABI_EID_STEAL,
+	ERR(HCABI_FID_STEAL_SET_SHMEM, hcabi_gpa(&steal_rec) + 8, 0, 0, 1, HCABI_EID_STEAL,
 	    HCABI_ERR_INVALID_ADDRESS, "STEAL-001.1", "STEAL.SET_SHMEM(misaligned)");
 	ERR(HCABI_FID_TIME_SET_TIMER, ~0ull, 0x8041, 0, 2, HCABI_EID_TIME, HCABI_ERR_INVALID_PARAM,
 	    "TIME-020.2", "TIME.SET_TIMER(vector 0x8041: reserved bit 15)");
@@ -371,7 +371,7 @@ HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
 			     cases[i].what);
 		if (d.status == HCABI_SUCCESS)
 			continue; /* nothing to compare the batch's error with */
-		r = hcabi_batch_execute(ext_gpa(table), 1);
+		r = hcabi_batch_execute(hcabi_gpa(table), 1);
 		check_ret(r, HCABI_SUCCESS, 1, "BATCH-003.3", "EXECUTE([%s])", cases[i].what);
 		check_ret(batch_result(&table[0]), d.status, 0, "BATCH-002.3",
 			  "%s in a batch: the direct call's status, value 0", cases[i].what);
@@ -403,7 +403,7 @@ HCABI_TEST(batch_stop_first_failure, "BATCH.stop_at_first_failure",
 		if (fail + 1 < len)
 			batch_set_kick_self(&table[len - 1]);
 		memcpy(copy, table, sizeof(table));
-		r = hcabi_batch_execute(ext_gpa(table), len);
+		r = hcabi_batch_execute(hcabi_gpa(table), len);
 		check_ret(
 		    r, HCABI_SUCCESS, fail + 1, "BATCH-003.3",
 		    "EXECUTE(%u entries, entry %u fails): the count executed, the failing one "

@@ -38,7 +38,7 @@ HCABI_TEST(batch_denied_system, "BATCH.denied_system",
 		batch_set(&table[0], HCABI_FID_BASE_GET_SPEC_VERSION, 0, 0, 0, 0);
 		batch_set(&table[1], fns[i].fn, fns[i].arg, 0, 0, 1);
 		batch_set(&table[2], HCABI_FID_BASE_GET_SPEC_VERSION, 0, 0, 0, 0);
-		r = hcabi_batch_execute(ext_gpa(table), 3);
+		r = hcabi_batch_execute(hcabi_gpa(table), 3);
 		check_ret(
 		    r, HCABI_SUCCESS, 2, "BATCH-004.2",
 		    "EXECUTE([GET_SPEC_VERSION, %s, GET_SPEC_VERSION]) returned: the VM goes on",

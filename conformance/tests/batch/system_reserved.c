@@ -26,7 +26,7 @@ HCABI_TEST(batch_denied_reserved, "BATCH.denied_before_reserved_bits", "BATCH-00
 	batch_set(&table[0], HCABI_FID_BASE_GET_SPEC_VERSION, 0, 0, 0, 0);
 	batch_set(&table[1], HCABI_FID_SYSTEM_SHUTDOWN, 0x103, 0, 0, 1);
 	batch_set(&table[2], HCABI_FID_BASE_GET_SPEC_VERSION, 0, 0, 0, 0);
-	r = hcabi_batch_execute(ext_gpa(table), 3);
+	r = hcabi_batch_execute(hcabi_gpa(table), 3);
 	check_ret(r, HCABI_SUCCESS, 2, "BATCH-006",
 		  "EXECUTE([GET_SPEC_VERSION, SHUTDOWN(0x103), GET_SPEC_VERSION])");
 	check_ret(batch_result(&table[1]), HCABI_ERR_DENIED, 0, "BATCH-006",

@@ -9,12 +9,12 @@
  * valid buffer. A driver that polls with an empty buffer must not fail.
  */
 #include "hcabi_test.h"
-#include "ext_helpers_ram.h"
+#include "hcabi_ram.h"
 
 HCABI_TEST(console_read_len_zero, "CONSOLE.read_len_zero_any_address", "CONSOLE-023,X86-005",
 	   HCABI_VERSION_1_2)
 {
-	const uint64_t gpas[] = {ext_ram_top(), 1ull << 63, 0xFFFFFFFFFFFFFFF0ull};
+	const uint64_t gpas[] = {hcabi_ram_top(), 1ull << 63, 0xFFFFFFFFFFFFFFF0ull};
 
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(gpas); i++)
 		check_ret(hcabi_console_read(gpas[i], 0), HCABI_SUCCESS, 0, "CONSOLE-023",

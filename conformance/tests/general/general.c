@@ -116,7 +116,7 @@ HCABI_TEST(gen_addresses, "GEN.guest_physical_addresses", "GEN-001.1,GEN-001.2,G
 		check_status(hcabi_batch_execute(buf + 4, 1), HCABI_ERR_INVALID_ADDRESS, "GEN-001.3",
 			     "BATCH.EXECUTE: 4-byte aligned table (8 required)");
 	}
-	if (hcabi_has_ext(HCABI_EID_VCPU) && smp_count() >= 2) {
+	if (hcabi_has_ext(HCABI_EID_VCPU) && hcabi_smp_count() >= 2) {
 		uint64_t buf = (uint64_t)(uintptr_t)hcabi_scratch;
 		any = true;
 		check_status(hcabi_vcpu_start(1, hcabi_ram_end() - 32), HCABI_ERR_INVALID_ADDRESS,
@@ -172,13 +172,11 @@ HCABI_TEST(gen_reserved_bits, "GEN.reserved_argument_bits", "GEN-002.1,X86-005",
 			a[0] = 0;
 			a[2] = 0x40;
 			break;
-#ifdef HCABI_FID_TIME_SET_PERIODIC
 		case HCABI_FID_TIME_SET_PERIODIC:
 			a[0] = ~0ull; /* never */
 			a[1] = HCABI_TIMER_MIN_PERIOD;
 			a[2] = 0x40;
 			break;
-#endif
 		default:
 			break;
 		}

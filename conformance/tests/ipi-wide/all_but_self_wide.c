@@ -74,13 +74,13 @@ static void w_send(struct vcpu_raw *ctx)
 {
 	struct hcabi_ret r;
 
-	hcabi_apic_enable();
+	hcabi_intc_enable();
 	hcabi_atomic_store(&ctx->data[D_READY], 1);
 	vcpu_raw_wait_release(ctx);
 	r = hcabi_ipi_send(0, 0, W_BIT | W_VEC);
 	ctx->data[D_STATUS] = (uint64_t)r.status;
 	ctx->data[D_VALUE] = r.value;
-	ctx->data[D_IRR] = hcabi_apic_irr(W_VEC);
+	ctx->data[D_IRR] = hcabi_intc_pending(W_VEC);
 	hcabi_atomic_store(&ctx->data[D_SENT], 1);
 	ctx->data[D_TAKEN] = w_watch();
 	hcabi_atomic_store(&ctx->data[D_DONE], 1);
@@ -88,10 +88,10 @@ static void w_send(struct vcpu_raw *ctx)
 
 static void w_receive(struct vcpu_raw *ctx)
 {
-	hcabi_apic_enable();
+	hcabi_intc_enable();
 	hcabi_atomic_store(&ctx->data[D_READY], 1);
 	vcpu_raw_wait_release(ctx); /* released once the sender's SEND returned */
-	ctx->data[D_IRR] = hcabi_apic_irr(W_VEC);
+	ctx->data[D_IRR] = hcabi_intc_pending(W_VEC);
 	ctx->data[D_TAKEN] = w_watch();
 	hcabi_atomic_store(&ctx->data[D_DONE], 1);
 }
@@ -113,7 +113,7 @@ HCABI_TEST(ipi_all_but_self_wide, "IPI.send_all_but_self_second_group",
 	uint64_t irr0, taken0;
 	bool started = false;
 
-	/* not test_require_cpus: the runtime's smp_count() stops at
+	/* not test_require_cpus: the runtime's hcabi_smp_count() stops at
 	 * HCABI_MAX_CPUS (32); GET_COUNT gives the VM's count */
 	if (!test_require_ext(HCABI_EID_VCPU))
 		return;
@@ -143,7 +143,7 @@ HCABI_TEST(ipi_all_but_self_wide, "IPI.send_all_but_self_second_group",
 	if (!check_true(wait_for_u64(&w_sender.data[D_SENT], 1, W_WAIT), "IPI-004.3",
 			"SEND on vCPU %u returned within 20 s", W_SENDER))
 		goto out;
-	irr0 = hcabi_apic_irr(W_VEC);
+	irr0 = hcabi_intc_pending(W_VEC);
 	hcabi_atomic_store(&w_receiver.release, 1);
 	taken0 = w_watch();
 	if (!check_true(wait_for_u64(&w_sender.data[D_DONE], 1, W_WAIT) &&

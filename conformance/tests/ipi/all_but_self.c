@@ -104,7 +104,7 @@ static void abs_participate(void)
 		res->timed_out = true;
 		return;
 	}
-	res->irr = hcabi_apic_irr(ABS_VEC);
+	res->irr = hcabi_intc_pending(ABS_VEC);
 	res->got = abs_take(before, receiver ? 1 : 0, receiver ? ABS_WAIT : 0, HCABI_MS(100));
 	res->done = true;
 }
@@ -142,7 +142,7 @@ static bool abs_round(unsigned n, unsigned sender, uint64_t mask, uint64_t base,
 		/* let the started ones finish: nobody will send */
 		hcabi_atomic_store(&abs.sent, 1);
 		for (unsigned cpu = 1; cpu <= started; cpu++)
-			smp_wait(cpu, HCABI_SEC(30));
+			hcabi_smp_wait(cpu, HCABI_SEC(30));
 		return false;
 	}
 	abs_participate();
@@ -167,7 +167,7 @@ static unsigned abs_cpus(void)
 
 	if (!test_require_cpus(2))
 		return 0;
-	n = smp_count();
+	n = hcabi_smp_count();
 	if (me != 0) {
 		test_error("the test runs on vCPU %u, not vCPU 0", me);
 		return 0;
@@ -290,7 +290,7 @@ static void late_task(void *arg)
 	unsigned me = hcabi_cpu_index();
 	uint64_t before = hcabi_irq_count(me, ABS_VEC);
 	(void)arg;
-	late.irr = hcabi_apic_irr(ABS_VEC);
+	late.irr = hcabi_intc_pending(ABS_VEC);
 	late.got = abs_take(before, 1, HCABI_MS(200), 0);
 }
 

@@ -41,7 +41,7 @@ HCABI_TEST(ipi_send_self, "IPI.send_self_pending", "IPI-002.1,IPI-002.2,X86-005"
 	a = hcabi_irq_count(me, IPI_VEC_A);
 	check_ret(hcabi_ipi_send(1ull << me, 0, IPI_VEC_A), HCABI_SUCCESS, 0, "IPI-002.1",
 		  "SEND(mask = the caller, base 0, vector 0x%02x)", IPI_VEC_A);
-	check_true(hcabi_apic_irr(IPI_VEC_A), "IPI-002.1",
+	check_true(hcabi_intc_pending(IPI_VEC_A), "IPI-002.1",
 		   "vector 0x%02x is pending in the caller's IRR when SEND returns", IPI_VEC_A);
 	check_eq_u64(hcabi_irq_count(me, IPI_VEC_A) - a, 0, "IPI-002.1",
 		     "not taken while interrupts are disabled");
@@ -55,9 +55,9 @@ HCABI_TEST(ipi_send_self, "IPI.send_self_pending", "IPI-002.1,IPI-002.2,X86-005"
 		  "SEND(mask 1, base = the caller, vector 0x%02x)", IPI_VEC_B);
 	check_ret(hcabi_ipi_send(1ull << me, 0, IPI_VEC_A), HCABI_SUCCESS, 0, "IPI-002.1",
 		  "SEND(mask = the caller, base 0, vector 0x%02x)", IPI_VEC_A);
-	check_true(hcabi_apic_irr(IPI_VEC_A) && hcabi_apic_irr(IPI_VEC_B), "IPI-002.1",
+	check_true(hcabi_intc_pending(IPI_VEC_A) && hcabi_intc_pending(IPI_VEC_B), "IPI-002.1",
 		   "vectors 0x%02x and 0x%02x are both pending (IRR %d, %d)", IPI_VEC_A, IPI_VEC_B,
-		   hcabi_apic_irr(IPI_VEC_A), hcabi_apic_irr(IPI_VEC_B));
+		   hcabi_intc_pending(IPI_VEC_A), hcabi_intc_pending(IPI_VEC_B));
 	check_eq_u64(ipi_take(IPI_VEC_B, b, 1, HCABI_SEC(10), HCABI_MS(50)), 1, "IPI-002.2",
 		     "interrupts of vector 0x%02x taken", IPI_VEC_B);
 	check_eq_u64(hcabi_irq_count(me, IPI_VEC_A) - a, 1, "IPI-002.2",
@@ -95,7 +95,7 @@ static void subset_collect(struct subset_result *res)
 	uint64_t before[SUBSET_SENDS], want = 0, start;
 
 	for (unsigned k = 0; k < SUBSET_SENDS; k++) {
-		res->irr[k] = hcabi_apic_irr(subset_vec[k]);
+		res->irr[k] = hcabi_intc_pending(subset_vec[k]);
 		want += subset_named(me, k);
 	}
 	for (unsigned k = 0; k < SUBSET_SENDS; k++)
@@ -142,7 +142,7 @@ HCABI_TEST(ipi_send_subset, "IPI.send_subset_exactly_once",
 
 	if (!test_require_cpus(2))
 		return;
-	n = smp_count();
+	n = hcabi_smp_count();
 	if (n > IPI_MAX_CPUS) {
 		test_log("the VM has %u vCPUs; the test uses the first %u", n, IPI_MAX_CPUS);
 		n = IPI_MAX_CPUS;
@@ -222,7 +222,7 @@ static void stopped_task(void *arg)
 	unsigned me = hcabi_cpu_index();
 	uint64_t before = hcabi_irq_count(me, IPI_VEC_A);
 	(void)arg;
-	stopped_res.irr = hcabi_apic_irr(IPI_VEC_A);
+	stopped_res.irr = hcabi_intc_pending(IPI_VEC_A);
 	stopped_res.got = ipi_take(IPI_VEC_A, before, 1, HCABI_MS(200), 0);
 }
 
@@ -235,7 +235,7 @@ HCABI_TEST(ipi_send_stopped, "IPI.send_stopped_targets",
 
 	if (!test_require_cpus(2))
 		return;
-	n = smp_count();
+	n = hcabi_smp_count();
 	all = n >= 64 ? ~0ull : (1ull << n) - 1;
 	for (unsigned cpu = 0; cpu < n && cpu < HCABI_MAX_CPUS; cpu++) {
 		struct hcabi_ret r;
@@ -255,7 +255,7 @@ HCABI_TEST(ipi_send_stopped, "IPI.send_stopped_targets",
 	check_ret(hcabi_ipi_send(all, 0, IPI_VEC_A), HCABI_SUCCESS, 0, "IPI-003.1",
 		  "SEND(mask 0x%llx = every vCPU, all but the caller stopped)",
 		  (unsigned long long)all);
-	check_true(hcabi_apic_irr(IPI_VEC_A), "IPI-003.1",
+	check_true(hcabi_intc_pending(IPI_VEC_A), "IPI-003.1",
 		   "the running caller has vector 0x%02x pending", IPI_VEC_A);
 	check_eq_u64(ipi_take(IPI_VEC_A, a, 1, HCABI_SEC(10), HCABI_MS(50)), 1, "IPI-003.1",
 		     "the caller took vector 0x%02x once", IPI_VEC_A);

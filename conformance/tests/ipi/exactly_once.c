@@ -84,11 +84,11 @@ static void eo_settle(unsigned round, eo_named_fn named)
 static bool eo_begin(void)
 {
 	memset(&eo, 0, sizeof(eo));
-	eo.n = smp_count() < IPI_MAX_CPUS ? smp_count() : IPI_MAX_CPUS;
+	eo.n = hcabi_smp_count() < IPI_MAX_CPUS ? hcabi_smp_count() : IPI_MAX_CPUS;
 	for (unsigned k = 0; k < EO_ROUNDS; k++)
 		hcabi_irq_register(EO_VEC0 + k, eo_handler);
 	for (unsigned cpu = 1; cpu < eo.n; cpu++) {
-		int64_t st = smp_start(cpu, eo_task, 0);
+		int64_t st = hcabi_smp_start(cpu, eo_task, 0);
 		if (st != HCABI_SUCCESS) {
 			test_error("cannot start vCPU %u: VCPU.START status %lld", cpu,
 				   (long long)st);
@@ -110,7 +110,7 @@ static void eo_end(void)
 	hcabi_irq_disable();
 	hcabi_atomic_store(&eo.done, 1);
 	for (unsigned cpu = 1; cpu < eo.n; cpu++)
-		if (!smp_wait(cpu, HCABI_SEC(30)))
+		if (!hcabi_smp_wait(cpu, HCABI_SEC(30)))
 			test_error("vCPU %u did not finish within 30 s", cpu);
 }
 

@@ -7,7 +7,7 @@
 #define IPI_COMMON_H
 
 #include "hcabi_test.h"
-#include "ext_helpers_ram.h"
+#include "hcabi_ram.h"
 
 /* Vectors the IPI tests send (any of 32..254 but 0x80, the runtime's). */
 #define IPI_VEC_A 0x41u

@@ -18,7 +18,7 @@ HCABI_TEST(mem_layout_capacity, "MEM.get_layout_checks_written_entries", "MEM-01
 	   HCABI_VERSION_1_2)
 {
 	static const uint64_t extra[] = {1, 1000, (1ull << 62)};
-	uint64_t top = ext_ram_top(), total, gpa;
+	uint64_t top = hcabi_ram_top(), total, gpa;
 
 	if (!mem_layout_at_end_of_ram(&total, &gpa))
 		return;
@@ -28,12 +28,12 @@ HCABI_TEST(mem_layout_capacity, "MEM.get_layout_checks_written_entries", "MEM-01
 	}
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(extra); i++) {
 		uint64_t max = extra[i] == (1ull << 62) ? extra[i] : total + extra[i];
-		ext_fill(ext_gpa_ptr(gpa), 0xA5, (size_t)(top - gpa));
+		hcabi_fill(hcabi_gpa_ptr(gpa), 0xA5, (size_t)(top - gpa));
 		check_ret(
 		    hcabi_mem_get_layout(gpa, max), HCABI_SUCCESS, total, "MEM-013",
 		    "GET_LAYOUT(%llu entries' room ending at the end of RAM, max_entries %llu)",
 		    (unsigned long long)total, (unsigned long long)max);
-		check_true(((const struct hcabi_mem_range *)ext_gpa_ptr(gpa))->type ==
+		check_true(((const struct hcabi_mem_range *)hcabi_gpa_ptr(gpa))->type ==
 			       HCABI_MEM_RANGE_RAM,
 			   "MEM-013", "the first entry was written (max_entries %llu)",
 			   (unsigned long long)max);

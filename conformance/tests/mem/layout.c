@@ -26,7 +26,7 @@
  * corrupts it before it has anything else to check against.
  */
 #include "hcabi_test.h"
-#include "ext_helpers_ram.h"
+#include "hcabi_ram.h"
 
 #define LAYOUT_MAX 64u
 #define POISON 0xA5u
@@ -39,8 +39,8 @@ static uint64_t full_total;
 static bool read_full(void)
 {
 	struct hcabi_ret r;
-	ext_fill(buf, POISON, sizeof(buf));
-	r = hcabi_mem_get_layout(ext_gpa(buf), LAYOUT_MAX);
+	hcabi_fill(buf, POISON, sizeof(buf));
+	r = hcabi_mem_get_layout(hcabi_gpa(buf), LAYOUT_MAX);
 	/* a GET_LAYOUT that fails, or finds no RAM, breaks MEM-010/MEM-011 */
 	if (!check_status(r, HCABI_SUCCESS, "MEM-010.2", "GET_LAYOUT(buffer, %u)", LAYOUT_MAX) ||
 	    !check_true(r.value != 0, "MEM-011.6",
@@ -64,9 +64,9 @@ HCABI_TEST(mem_layout_count, "MEM.get_layout_count_only", "MEM-010.2,MEM-010.3,M
 	   HCABI_FID_MEM_GET_LAYOUT_SINCE)
 {
 	const uint64_t gpas[] = {
-	    ext_gpa(buf) + 1,
-	    ext_gpa(buf) + 4,
-	    ext_ram_top(),
+	    hcabi_gpa(buf) + 1,
+	    hcabi_gpa(buf) + 4,
+	    hcabi_ram_top(),
 	    1ull << 63,
 	    0xFFFFFFFFFFFFFFF8ull,
 	    ~0ull,
@@ -75,19 +75,19 @@ HCABI_TEST(mem_layout_count, "MEM.get_layout_count_only", "MEM-010.2,MEM-010.3,M
 	struct hcabi_ret r;
 	uint64_t total;
 
-	ext_fill(buf, POISON, sizeof(buf));
-	r = hcabi_mem_get_layout(ext_gpa(buf), 0);
+	hcabi_fill(buf, POISON, sizeof(buf));
+	r = hcabi_mem_get_layout(hcabi_gpa(buf), 0);
 	if (!check_status(r, HCABI_SUCCESS, "MEM-010.2", "GET_LAYOUT(buffer, 0)"))
 		return;
 	total = r.value;
 	check_ge_u64(total, 1, "MEM-010.2", "the total number of RAM ranges");
-	check_true(ext_find_not(buf, POISON, sizeof(buf)) < 0, "MEM-010.3",
+	check_true(hcabi_find_not(buf, POISON, sizeof(buf)) < 0, "MEM-010.3",
 		   "max_entries 0 wrote nothing into the buffer");
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(gpas); i++)
 		check_ret(hcabi_mem_get_layout(gpas[i], 0), HCABI_SUCCESS, total, "MEM-010.4",
 			  "GET_LAYOUT(gpa 0x%llx, 0): gpa is not checked with max_entries 0",
 			  (unsigned long long)gpas[i]);
-	check_true(ext_find_not(buf, POISON, sizeof(buf)) < 0, "MEM-010.3",
+	check_true(hcabi_find_not(buf, POISON, sizeof(buf)) < 0, "MEM-010.3",
 		   "nothing was written into the buffer");
 }
 
@@ -99,7 +99,7 @@ static struct {
 static void layout_task(void *arg)
 {
 	(void)arg;
-	other_cpu.ret = hcabi_mem_get_layout(ext_gpa(other_cpu.r), LAYOUT_MAX);
+	other_cpu.ret = hcabi_mem_get_layout(hcabi_gpa(other_cpu.r), LAYOUT_MAX);
 }
 
 HCABI_TEST(mem_layout_ranges, "MEM.get_layout_ranges",
@@ -107,14 +107,14 @@ HCABI_TEST(mem_layout_ranges, "MEM.get_layout_ranges",
 	   "MEM-011.7,GEN-003,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
 	   HCABI_FID_MEM_GET_LAYOUT_SINCE)
 {
-	const struct ext_ram_map *map = ext_ram_map();
+	const struct hcabi_ram_map *map = hcabi_ram_map();
 	unsigned n;
 	struct hcabi_ret r;
 
 	if (!read_full())
 		return;
 	n = full_n();
-	check_true(ext_find_not(&buf[n], POISON, sizeof(buf) - n * sizeof(buf[0])) < 0, "MEM-010.1",
+	check_true(hcabi_find_not(&buf[n], POISON, sizeof(buf) - n * sizeof(buf[0])) < 0, "MEM-010.1",
 		   "nothing written after the %u entries", n);
 	for (unsigned i = 0; i < n; i++) {
 		const struct hcabi_mem_range *e = &full[i];
@@ -160,14 +160,14 @@ HCABI_TEST(mem_layout_ranges, "MEM.get_layout_ranges",
 
 	/* the same for every call, on every vCPU */
 	for (int k = 0; k < 5; k++) {
-		ext_fill(buf, POISON, sizeof(buf));
-		r = hcabi_mem_get_layout(ext_gpa(buf), LAYOUT_MAX);
+		hcabi_fill(buf, POISON, sizeof(buf));
+		r = hcabi_mem_get_layout(hcabi_gpa(buf), LAYOUT_MAX);
 		check_ret(r, HCABI_SUCCESS, full_total, "MEM-011.7", "call %d: the same total",
 			  k + 2);
 		check_true(memcmp(buf, full, n * sizeof(full[0])) == 0, "MEM-011.7",
 			   "call %d: the same ranges", k + 2);
 	}
-	if (smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
+	if (hcabi_smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
 		memset(&other_cpu, 0, sizeof(other_cpu));
 		if (test_run_on_cpu(1, layout_task, 0)) {
 			check_ret(other_cpu.ret, HCABI_SUCCESS, full_total, "MEM-011.7",
@@ -202,15 +202,15 @@ HCABI_TEST(mem_layout_partial, "MEM.get_layout_partial", "MEM-010.1,MEM-010.2,ME
 	for (size_t i = 0; i < k; i++) {
 		uint64_t want = maxes[i] < full_total ? maxes[i] : full_total;
 		struct hcabi_ret r;
-		ext_fill(buf, POISON, sizeof(buf));
-		r = hcabi_mem_get_layout(ext_gpa(buf), maxes[i]);
+		hcabi_fill(buf, POISON, sizeof(buf));
+		r = hcabi_mem_get_layout(hcabi_gpa(buf), maxes[i]);
 		check_ret(r, HCABI_SUCCESS, full_total, "MEM-010.2",
 			  "GET_LAYOUT(buffer, max_entries %llu) returns the total",
 			  (unsigned long long)maxes[i]);
 		check_true(memcmp(buf, full, want * sizeof(full[0])) == 0, "MEM-010.1",
 			   "max_entries %llu: the first %llu ranges written",
 			   (unsigned long long)maxes[i], (unsigned long long)want);
-		check_true(ext_find_not(&buf[want], POISON, sizeof(buf) - want * sizeof(buf[0])) <
+		check_true(hcabi_find_not(&buf[want], POISON, sizeof(buf) - want * sizeof(buf[0])) <
 			       0,
 			   "MEM-010.1", "max_entries %llu: nothing written after entry %llu",
 			   (unsigned long long)maxes[i], (unsigned long long)want);
@@ -220,9 +220,9 @@ HCABI_TEST(mem_layout_partial, "MEM.get_layout_partial", "MEM-010.1,MEM-010.2,ME
 HCABI_TEST(mem_layout_bad_address, "MEM.get_layout_bad_address",
 	   "MEM-012.1,MEM-012.2,MEM-012.3,X86-005", HCABI_FID_MEM_GET_LAYOUT_SINCE)
 {
-	uint64_t top = ext_ram_top(), hole = ext_ram_hole();
-	bool top_free = ext_top_page_free();
-	volatile uint8_t *top_bytes = (volatile uint8_t *)ext_gpa_ptr(top - 64);
+	uint64_t top = hcabi_ram_top(), hole = hcabi_ram_hole();
+	bool top_free = hcabi_top_page_free();
+	volatile uint8_t *top_bytes = (volatile uint8_t *)hcabi_gpa_ptr(top - 64);
 	struct layout_case {
 		uint64_t gpa, max;
 		const char *what;
@@ -231,11 +231,11 @@ HCABI_TEST(mem_layout_bad_address, "MEM.get_layout_bad_address",
 	size_t k = 0;
 	uint64_t top_hash = 0;
 
-	cases[k++] = (struct layout_case){ext_gpa(buf) + 4, 1, "gpa 4 bytes past 8-byte alignment",
+	cases[k++] = (struct layout_case){hcabi_gpa(buf) + 4, 1, "gpa 4 bytes past 8-byte alignment",
 					  "MEM-012.1"};
-	cases[k++] = (struct layout_case){ext_gpa(buf) + 1, 2, "gpa 1 byte past 8-byte alignment",
+	cases[k++] = (struct layout_case){hcabi_gpa(buf) + 1, 2, "gpa 1 byte past 8-byte alignment",
 					  "MEM-012.1"};
-	cases[k++] = (struct layout_case){ext_gpa(buf) + 7, LAYOUT_MAX,
+	cases[k++] = (struct layout_case){hcabi_gpa(buf) + 7, LAYOUT_MAX,
 					  "gpa 7 bytes past 8-byte alignment", "MEM-012.1"};
 	cases[k++] = (struct layout_case){top, 1, "gpa = the end of RAM", "MEM-012.2"};
 	cases[k++] = (struct layout_case){
@@ -252,27 +252,27 @@ HCABI_TEST(mem_layout_bad_address, "MEM.get_layout_bad_address",
 		    (struct layout_case){hole, 1, "gpa in a hole between RAM ranges", "MEM-012.2"};
 
 	if (top_free) {
-		ext_fill((void *)top_bytes, POISON, 64);
+		hcabi_fill((void *)top_bytes, POISON, 64);
 	} else {
 		test_log("the last page of RAM is not free: its bytes are compared, not poisoned");
 		if (top <= (4ull << 30))
-			top_hash = ext_hash((const void *)top_bytes, 64);
+			top_hash = hcabi_hash((const void *)top_bytes, 64);
 	}
 	for (size_t i = 0; i < k; i++) {
-		ext_fill(buf, POISON, sizeof(buf));
+		hcabi_fill(buf, POISON, sizeof(buf));
 		check_status(hcabi_mem_get_layout(cases[i].gpa, cases[i].max),
 			     HCABI_ERR_INVALID_ADDRESS, cases[i].req,
 			     "GET_LAYOUT(gpa 0x%llx, max_entries %llu: %s)",
 			     (unsigned long long)cases[i].gpa, (unsigned long long)cases[i].max,
 			     cases[i].what);
-		check_true(ext_find_not(buf, POISON, sizeof(buf)) < 0, "MEM-012.3",
+		check_true(hcabi_find_not(buf, POISON, sizeof(buf)) < 0, "MEM-012.3",
 			   "%s: nothing written into the buffer", cases[i].what);
 		if (top_free)
-			check_true(ext_find_not((const void *)top_bytes, POISON, 64) < 0,
+			check_true(hcabi_find_not((const void *)top_bytes, POISON, 64) < 0,
 				   "MEM-012.3", "%s: nothing written into the last bytes of RAM",
 				   cases[i].what);
 		else if (top <= (4ull << 30))
-			check_eq_u64(ext_hash((const void *)top_bytes, 64), top_hash, "MEM-012.3",
+			check_eq_u64(hcabi_hash((const void *)top_bytes, 64), top_hash, "MEM-012.3",
 				     "%s: the last bytes of RAM are unchanged", cases[i].what);
 	}
 }

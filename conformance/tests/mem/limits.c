@@ -20,29 +20,29 @@
 HCABI_TEST(mem_end_of_ram, "MEM.end_of_ram_valid", "MEM-001.3,MEM-001.4,MEM-002,MEM-012.2,X86-005",
 	   HCABI_FID_MEM_RELEASE_SINCE)
 {
-	uint64_t top = ext_ram_top(), total, gpa;
+	uint64_t top = hcabi_ram_top(), total, gpa;
 	uint8_t *page;
 
 	if (!mem_layout_at_end_of_ram(&total, &gpa))
 		return;
 	gpa &= ~7ull;
-	ext_fill(ext_gpa_ptr(gpa), 0xA5, (size_t)(top - gpa));
+	hcabi_fill(hcabi_gpa_ptr(gpa), 0xA5, (size_t)(top - gpa));
 	check_ret(hcabi_mem_get_layout(gpa, (top - gpa) / sizeof(struct hcabi_mem_range)),
 		  HCABI_SUCCESS, total, "MEM-012.2",
 		  "GET_LAYOUT(%llu entries ending exactly at the end of RAM 0x%llx)",
 		  (unsigned long long)total, (unsigned long long)top);
-	check_true(((const struct hcabi_mem_range *)ext_gpa_ptr(gpa))->type == HCABI_MEM_RANGE_RAM,
+	check_true(((const struct hcabi_mem_range *)hcabi_gpa_ptr(gpa))->type == HCABI_MEM_RANGE_RAM,
 		   "MEM-012.2", "the first entry at the end of RAM was written");
 
-	page = ext_gpa_ptr(top - 4096);
-	ext_fill(page, 0x5A, 4096);
+	page = hcabi_gpa_ptr(top - 4096);
+	hcabi_fill(page, 0x5A, 4096);
 	check_ret(hcabi_mem_release(top - 4096, 1), HCABI_SUCCESS, 1, "MEM-001.3",
 		  "RELEASE(the last page of RAM, 1)");
-	check_eq_u64((uint64_t)ext_find_not(page, 0, 4096), (uint64_t)-1, "MEM-002",
+	check_eq_u64((uint64_t)hcabi_find_not(page, 0, 4096), (uint64_t)-1, "MEM-002",
 		     "the released last page reads as zero (offset of the first non-zero byte)");
-	ext_fill(page, 0x3C, 4096);
+	hcabi_fill(page, 0x3C, 4096);
 	check_status(hcabi_mem_release(top - 4096, 2), HCABI_ERR_INVALID_ADDRESS, "MEM-001.3",
 		     "RELEASE(the last page of RAM, 2: one page past the end)");
-	check_eq_u64((uint64_t)ext_find_not(page, 0x3C, 4096), (uint64_t)-1, "MEM-001.4",
+	check_eq_u64((uint64_t)hcabi_find_not(page, 0x3C, 4096), (uint64_t)-1, "MEM-001.4",
 		     "the rejected RELEASE released nothing (the page keeps its pattern)");
 }

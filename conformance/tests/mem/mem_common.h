@@ -7,7 +7,7 @@
 #define HCABI_MEM_COMMON_H
 
 #include "hcabi_test.h"
-#include "ext_helpers_ram.h"
+#include "hcabi_ram.h"
 
 /* The layout's total (from a count-only GET_LAYOUT) and the address at which
  * `total` entries end exactly at the end of RAM (not rounded: the caller
@@ -18,7 +18,7 @@ static inline bool mem_layout_at_end_of_ram(uint64_t *total, uint64_t *gpa)
 {
 	struct hcabi_ret r;
 
-	if (!ext_top_page_free()) {
+	if (!hcabi_top_page_free()) {
 		test_skip("the last page of RAM is not free for the test");
 		return false;
 	}
@@ -29,7 +29,7 @@ static inline bool mem_layout_at_end_of_ram(uint64_t *total, uint64_t *gpa)
 		return false;
 	}
 	*total = r.value;
-	*gpa = ext_ram_top() - r.value * sizeof(struct hcabi_mem_range);
+	*gpa = hcabi_ram_top() - r.value * sizeof(struct hcabi_mem_range);
 	return true;
 }
 

@@ -24,7 +24,7 @@
  * must not be lost or kill the VM.
  */
 #include "hcabi_test.h"
-#include "ext_helpers_ram.h"
+#include "hcabi_ram.h"
 
 #define PG 4096u
 
@@ -49,7 +49,7 @@ static uint8_t pattern(unsigned page)
 HCABI_TEST(mem_release_bad_args, "MEM.release_bad_args",
 	   "MEM-001.1,MEM-001.2,MEM-001.3,MEM-001.4,X86-005", HCABI_FID_MEM_RELEASE_SINCE)
 {
-	uint64_t top = ext_ram_top(), hole = ext_ram_hole();
+	uint64_t top = hcabi_ram_top(), hole = hcabi_ram_hole();
 	uint64_t p = alloc_pages(1);
 	bool top_free;
 	struct release_case {
@@ -64,7 +64,7 @@ HCABI_TEST(mem_release_bad_args, "MEM.release_bad_args",
 		test_error("out of pages");
 		return;
 	}
-	top_free = ext_top_page_free();
+	top_free = hcabi_top_page_free();
 	cases[k++] = (struct release_case){p, 0, HCABI_ERR_INVALID_PARAM, "npages 0", "MEM-001.1"};
 	cases[k++] = (struct release_case){p + 8, 1, HCABI_ERR_INVALID_ADDRESS,
 					   "gpa 8 bytes past a page", "MEM-001.2"};
@@ -99,9 +99,9 @@ HCABI_TEST(mem_release_bad_args, "MEM.release_bad_args",
 		    (struct release_case){hole, 1, HCABI_ERR_INVALID_ADDRESS,
 					  "a page in a hole between RAM ranges", "MEM-001.3"};
 
-	ext_fill(ext_gpa_ptr(p), pattern(0), PG);
+	hcabi_fill(hcabi_gpa_ptr(p), pattern(0), PG);
 	if (top_free)
-		ext_fill(ext_gpa_ptr(top - PG), pattern(1), PG);
+		hcabi_fill(hcabi_gpa_ptr(top - PG), pattern(1), PG);
 	else
 		test_log("the last page of RAM is not free: it is not checked");
 	for (size_t i = 0; i < k; i++) {
@@ -109,10 +109,10 @@ HCABI_TEST(mem_release_bad_args, "MEM.release_bad_args",
 			     cases[i].req, "RELEASE(gpa 0x%llx, npages 0x%llx: %s)",
 			     (unsigned long long)cases[i].gpa, (unsigned long long)cases[i].npages,
 			     cases[i].what);
-		check_true(ext_find_not(ext_gpa_ptr(p), pattern(0), PG) < 0, "MEM-001.4",
+		check_true(hcabi_find_not(hcabi_gpa_ptr(p), pattern(0), PG) < 0, "MEM-001.4",
 			   "%s: the test page was not released (keeps its pattern)", cases[i].what);
 		if (top_free)
-			check_true(ext_find_not(ext_gpa_ptr(top - PG), pattern(1), PG) < 0,
+			check_true(hcabi_find_not(hcabi_gpa_ptr(top - PG), pattern(1), PG) < 0,
 				   "MEM-001.4", "%s: the last page of RAM was not released",
 				   cases[i].what);
 	}
@@ -139,7 +139,7 @@ static struct {
  * bytes (written = 1), only the others (0), or every byte (-1). */
 static int64_t first_unexpected_of(uint64_t gpa, uint64_t len, int written)
 {
-	const volatile uint8_t *b = (const volatile uint8_t *)ext_gpa_ptr(gpa);
+	const volatile uint8_t *b = (const volatile uint8_t *)hcabi_gpa_ptr(gpa);
 	for (uint64_t i = 0; i < len; i++) {
 		uint8_t want = 0;
 		bool hit = false;
@@ -164,7 +164,7 @@ static int64_t first_unexpected(uint64_t gpa, uint64_t len)
 
 static void do_writes(uint64_t gpa)
 {
-	volatile uint8_t *b = (volatile uint8_t *)ext_gpa_ptr(gpa);
+	volatile uint8_t *b = (volatile uint8_t *)hcabi_gpa_ptr(gpa);
 	for (unsigned w = 0; w < task.nwrites; w++)
 		for (uint64_t i = 0; i < task.writes[w].len; i++)
 			b[task.writes[w].off + i] = task.writes[w].byte;
@@ -185,7 +185,7 @@ HCABI_TEST(mem_release_zero, "MEM.release_reads_zero",
 	   "MEM-002,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004", HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t p = alloc_pages(5), mid;
-	bool other = smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);
+	bool other = hcabi_smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);
 	int64_t off;
 
 	if (!p) {
@@ -193,7 +193,7 @@ HCABI_TEST(mem_release_zero, "MEM.release_reads_zero",
 		return;
 	}
 	for (unsigned i = 0; i < 5; i++)
-		ext_fill(ext_gpa_ptr(p + i * PG), pattern(i), PG);
+		hcabi_fill(hcabi_gpa_ptr(p + i * PG), pattern(i), PG);
 	mid = p + PG;
 	check_ret(hcabi_mem_release(mid, 3), HCABI_SUCCESS, 3, "MEM-002",
 		  "RELEASE(gpa 0x%llx, 3 pages)", (unsigned long long)mid);
@@ -210,8 +210,8 @@ HCABI_TEST(mem_release_zero, "MEM.release_reads_zero",
 	check_true(off < 0, "MEM-002",
 		   "vCPU 0 reads the 3 released pages as zero (first non-zero byte at offset %lld)",
 		   (long long)off);
-	check_true(ext_find_not(ext_gpa_ptr(p), pattern(0), PG) < 0 &&
-		       ext_find_not(ext_gpa_ptr(p + 4 * PG), pattern(4), PG) < 0,
+	check_true(hcabi_find_not(hcabi_gpa_ptr(p), pattern(0), PG) < 0 &&
+		       hcabi_find_not(hcabi_gpa_ptr(p + 4 * PG), pattern(4), PG) < 0,
 		   "MEM-002", "the pages before and after the released range keep their contents");
 
 	/* a second release of the same pages */
@@ -222,8 +222,8 @@ HCABI_TEST(mem_release_zero, "MEM.release_reads_zero",
 		   (long long)off);
 	check_ret(hcabi_mem_release(mid + PG, 1), HCABI_SUCCESS, 1, "MEM-002",
 		  "RELEASE of one page inside them");
-	check_true(ext_find_not(ext_gpa_ptr(p), pattern(0), PG) < 0 &&
-		       ext_find_not(ext_gpa_ptr(p + 4 * PG), pattern(4), PG) < 0,
+	check_true(hcabi_find_not(hcabi_gpa_ptr(p), pattern(0), PG) < 0 &&
+		       hcabi_find_not(hcabi_gpa_ptr(p + 4 * PG), pattern(4), PG) < 0,
 		   "MEM-002", "the neighbouring pages still keep their contents");
 }
 
@@ -232,14 +232,14 @@ HCABI_TEST(mem_release_write, "MEM.release_write_back",
 	   HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t p = alloc_pages(2);
-	bool other = smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);
+	bool other = hcabi_smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);
 	int64_t off;
 
 	if (!p) {
 		test_error("cannot get 2 contiguous pages");
 		return;
 	}
-	ext_fill(ext_gpa_ptr(p), 0xEE, 2 * PG);
+	hcabi_fill(hcabi_gpa_ptr(p), 0xEE, 2 * PG);
 
 	/* vCPU 0 writes a few bytes into a released page */
 	check_ret(hcabi_mem_release(p, 1), HCABI_SUCCESS, 1, "MEM-003.1", "RELEASE(page A)");
@@ -312,12 +312,12 @@ HCABI_TEST(mem_release_write, "MEM.release_write_back",
 
 	/* a page filled completely after its release is ordinary RAM again */
 	check_ret(hcabi_mem_release(p, 1), HCABI_SUCCESS, 1, "MEM-003.1", "RELEASE(page A) again");
-	ext_fill(ext_gpa_ptr(p), 0x77, PG);
+	hcabi_fill(hcabi_gpa_ptr(p), 0x77, PG);
 	hcabi_mb();
-	check_true(ext_find_not(ext_gpa_ptr(p), 0x77, PG) < 0, "MEM-003.1",
+	check_true(hcabi_find_not(hcabi_gpa_ptr(p), 0x77, PG) < 0, "MEM-003.1",
 		   "page A filled with 0x77 after its release keeps every byte");
 	check_ret(hcabi_mem_release(p, 1), HCABI_SUCCESS, 1, "MEM-002",
 		  "RELEASE(page A) a third time");
-	check_true(ext_find_not(ext_gpa_ptr(p), 0, PG) < 0, "MEM-002",
+	check_true(hcabi_find_not(hcabi_gpa_ptr(p), 0, PG) < 0, "MEM-002",
 		   "page A, released again, reads as zero");
 }

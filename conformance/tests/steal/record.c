@@ -64,7 +64,7 @@ HCABI_TEST(steal_register, "STEAL.set_shmem_initialises",
 
 	steal_unregister();
 	steal_poison(a);
-	r = hcabi_steal_set_shmem(ext_gpa(a));
+	r = hcabi_steal_set_shmem(hcabi_gpa(a));
 	s = snap(a); /* before any other call */
 	if (!check_ret(r, HCABI_SUCCESS, 0, "STEAL-002.1", "SET_SHMEM(a poisoned record)"))
 		goto out;
@@ -75,7 +75,7 @@ HCABI_TEST(steal_register, "STEAL.set_shmem_initialises",
 
 	/* the same record again */
 	steal_poison(a);
-	r = hcabi_steal_set_shmem(ext_gpa(a));
+	r = hcabi_steal_set_shmem(hcabi_gpa(a));
 	t = snap(a);
 	check_ret(r, HCABI_SUCCESS, 0, "STEAL-002.1", "SET_SHMEM(the same record, poisoned again)");
 	check_true(!(t.sequence & 1), "STEAL-002.1", "rewritten: sequence %u is even", t.sequence);
@@ -88,7 +88,7 @@ HCABI_TEST(steal_register, "STEAL.set_shmem_initialises",
 
 	/* moved to another record */
 	steal_poison(b);
-	r = hcabi_steal_set_shmem(ext_gpa(b));
+	r = hcabi_steal_set_shmem(hcabi_gpa(b));
 	t = snap(b);
 	check_ret(r, HCABI_SUCCESS, 0, "STEAL-002.1", "SET_SHMEM(another poisoned record)");
 	check_true(!(t.sequence & 1), "STEAL-002.1", "the new record's sequence %u is even",
@@ -142,7 +142,7 @@ HCABI_TEST(steal_update_every_call, "STEAL.update_every_call",
 
 	steal_unregister();
 	steal_poison(a);
-	if (!check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-003.1",
+	if (!check_ret(hcabi_steal_set_shmem(hcabi_gpa(a)), HCABI_SUCCESS, 0, "STEAL-003.1",
 		       "SET_SHMEM(a record)"))
 		goto out;
 	prev = snap(a);
@@ -249,7 +249,7 @@ HCABI_TEST(steal_concurrent_reader, "STEAL.concurrent_reader",
 		return;
 	steal_unregister();
 	steal_poison(a);
-	if (!check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-003.1",
+	if (!check_ret(hcabi_steal_set_shmem(hcabi_gpa(a)), HCABI_SUCCESS, 0, "STEAL-003.1",
 		       "SET_SHMEM(a record) on vCPU 0"))
 		goto out;
 	seq0 = a->sequence;

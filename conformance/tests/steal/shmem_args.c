@@ -26,7 +26,7 @@ static struct steal_records recs;
 HCABI_TEST(steal_bad_address, "STEAL.set_shmem_bad_address",
 	   "STEAL-001.1,STEAL-001.2,STEAL-001.3,X86-005", HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
-	uint64_t b = ext_gpa(steal_rec(&recs, 1)), top = ext_ram_top(), hole = ext_ram_hole();
+	uint64_t b = hcabi_gpa(steal_rec(&recs, 1)), top = hcabi_ram_top(), hole = hcabi_ram_hole();
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0);
 	struct bad_gpa {
 		uint64_t gpa;
@@ -49,18 +49,18 @@ HCABI_TEST(steal_bad_address, "STEAL.set_shmem_bad_address",
 
 	/* nothing registered */
 	steal_unregister();
-	ext_fill(&recs, STEAL_POISON, sizeof(recs));
+	hcabi_fill(&recs, STEAL_POISON, sizeof(recs));
 	for (size_t i = 0; i < k; i++)
 		check_status(hcabi_steal_set_shmem(gpas[i].gpa), HCABI_ERR_INVALID_ADDRESS,
 			     gpas[i].req, "SET_SHMEM(0x%llx) with nothing registered",
 			     (unsigned long long)gpas[i].gpa);
 	for (int i = 0; i < 20; i++)
 		(void)hcabi_base_get_spec_version();
-	check_true(ext_find_not(&recs, STEAL_POISON, sizeof(recs)) < 0, "STEAL-001.3",
+	check_true(hcabi_find_not(&recs, STEAL_POISON, sizeof(recs)) < 0, "STEAL-001.3",
 		   "nothing was registered: the record page is untouched after 20 more calls");
 
 	/* a record registered at a */
-	if (!check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-001.3",
+	if (!check_ret(hcabi_steal_set_shmem(hcabi_gpa(a)), HCABI_SUCCESS, 0, "STEAL-001.3",
 		       "SET_SHMEM(a valid record)"))
 		goto out;
 	for (size_t i = 0; i < k; i++) {
@@ -75,13 +75,13 @@ HCABI_TEST(steal_bad_address, "STEAL.set_shmem_bad_address",
 			   "(sequence %u -> %u)",
 			   seq, a->sequence);
 	}
-	check_true(ext_find_not(&recs.rec[1], STEAL_POISON, sizeof(recs) - sizeof(recs.rec[0])) < 0,
+	check_true(hcabi_find_not(&recs.rec[1], STEAL_POISON, sizeof(recs) - sizeof(recs.rec[0])) < 0,
 		   "STEAL-001.3", "nothing but the registered record was written");
 
 	/* the last 64 bytes of RAM are a valid place */
-	if (ext_top_page_free()) {
+	if (hcabi_top_page_free()) {
 		volatile struct hcabi_steal_time *last =
-		    (volatile struct hcabi_steal_time *)ext_gpa_ptr(top - 64);
+		    (volatile struct hcabi_steal_time *)hcabi_gpa_ptr(top - 64);
 		steal_poison(last);
 		check_ret(hcabi_steal_set_shmem(top - 64), HCABI_SUCCESS, 0, "STEAL-001.2",
 			  "SET_SHMEM(the last 64 bytes of RAM, 0x%llx)",

@@ -7,7 +7,7 @@
 #define STEAL_COMMON_H
 
 #include "hcabi_test.h"
-#include "ext_helpers_ram.h"
+#include "hcabi_ram.h"
 
 #define STEAL_POISON 0xA5u
 #define STEAL_POISON_NS 0xA5A5A5A5A5A5A5A5ull
@@ -25,13 +25,13 @@ static inline volatile struct hcabi_steal_time *steal_rec(struct steal_records *
 
 static inline void steal_poison(volatile struct hcabi_steal_time *rec)
 {
-	ext_fill((void *)rec, STEAL_POISON, sizeof(*rec));
+	hcabi_fill((void *)rec, STEAL_POISON, sizeof(*rec));
 	hcabi_mb();
 }
 
 static inline bool steal_is_poison(volatile struct hcabi_steal_time *rec)
 {
-	return ext_find_not((const void *)rec, STEAL_POISON, sizeof(*rec)) < 0;
+	return hcabi_find_not((const void *)rec, STEAL_POISON, sizeof(*rec)) < 0;
 }
 
 /* Whether flags and every reserved field read as zero. */

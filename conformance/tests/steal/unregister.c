@@ -52,11 +52,11 @@ HCABI_TEST(steal_move_disable, "STEAL.move_and_disable",
 	steal_unregister();
 	steal_poison(a);
 	steal_poison(b);
-	if (!check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-002.1",
+	if (!check_ret(hcabi_steal_set_shmem(hcabi_gpa(a)), HCABI_SUCCESS, 0, "STEAL-002.1",
 		       "SET_SHMEM(A)"))
 		goto out;
 	calls_for(HCABI_MS(10));
-	check_ret(hcabi_steal_set_shmem(ext_gpa(b)), HCABI_SUCCESS, 0, "STEAL-005.2",
+	check_ret(hcabi_steal_set_shmem(hcabi_gpa(b)), HCABI_SUCCESS, 0, "STEAL-005.2",
 		  "SET_SHMEM(B): move the record");
 	steal_poison(a);
 	seq = b->sequence;
@@ -78,7 +78,7 @@ HCABI_TEST(steal_move_disable, "STEAL.move_and_disable",
 		  "SET_SHMEM(HCABI_STEAL_DISABLE) with nothing registered");
 
 	/* A registered again */
-	check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-002.1",
+	check_ret(hcabi_steal_set_shmem(hcabi_gpa(a)), HCABI_SUCCESS, 0, "STEAL-002.1",
 		  "SET_SHMEM(A) again");
 	check_true(!(a->sequence & 1), "STEAL-002.1", "A written again: sequence %u is even",
 		   a->sequence);
@@ -112,7 +112,7 @@ static void ap_own_record(void *arg)
 	volatile struct hcabi_steal_time *c = steal_rec(&recs, 4);
 	(void)arg;
 	steal_poison(c);
-	ap.reg = hcabi_steal_set_shmem(ext_gpa(c));
+	ap.reg = hcabi_steal_set_shmem(hcabi_gpa(c));
 	ap.seq0 = c->sequence;
 	calls_for(HCABI_MS(20));
 	ap.seq1 = c->sequence;
@@ -133,7 +133,7 @@ HCABI_TEST(steal_per_vcpu, "STEAL.per_vcpu_records",
 		return;
 	steal_unregister();
 	steal_poison(a);
-	if (!check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-003.1",
+	if (!check_ret(hcabi_steal_set_shmem(hcabi_gpa(a)), HCABI_SUCCESS, 0, "STEAL-003.1",
 		       "SET_SHMEM(A) on vCPU 0"))
 		goto out;
 	memset(&ap, 0, sizeof(ap));
@@ -167,7 +167,7 @@ static void ap_leave_registered(void *arg)
 {
 	volatile struct hcabi_steal_time *d = steal_rec(&recs, (unsigned)(uintptr_t)arg);
 	steal_poison(d);
-	left_reg = hcabi_steal_set_shmem(ext_gpa(d));
+	left_reg = hcabi_steal_set_shmem(hcabi_gpa(d));
 	calls_for(HCABI_MS(10));
 }
 

@@ -26,7 +26,7 @@ HCABI_TEST(steal_sequence_own, "STEAL.sequence_not_read_back", "STEAL-007,X86-00
 
 	steal_unregister();
 	steal_poison(a);
-	if (!check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-007",
+	if (!check_ret(hcabi_steal_set_shmem(hcabi_gpa(a)), HCABI_SUCCESS, 0, "STEAL-007",
 		       "SET_SHMEM(a record)"))
 		goto out;
 	s0 = a->sequence;
@@ -49,7 +49,7 @@ HCABI_TEST(steal_whole_update, "STEAL.update_rewrites_whole_record", "STEAL-008,
 
 	steal_unregister();
 	steal_poison(a);
-	if (!check_ret(hcabi_steal_set_shmem(ext_gpa(a)), HCABI_SUCCESS, 0, "STEAL-008",
+	if (!check_ret(hcabi_steal_set_shmem(hcabi_gpa(a)), HCABI_SUCCESS, 0, "STEAL-008",
 		       "SET_SHMEM(a record)"))
 		goto out;
 	a->flags = 0xFFFFFFFFu;

@@ -39,8 +39,8 @@ HCABI_TEST(system_crash, "SYSTEM.crash", "SYSTEM-020,VCPU-024.2,VCPU-030.2",
 	struct hcabi_ret r;
 	bool other = false;
 
-	if (smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
-		if (smp_start(1, spin_task, 0) == HCABI_SUCCESS &&
+	if (hcabi_smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
+		if (hcabi_smp_start(1, spin_task, 0) == HCABI_SUCCESS &&
 		    wait_for_u64(&spin_started, 1, HCABI_SEC(30)))
 			other = true;
 	}

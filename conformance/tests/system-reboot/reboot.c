@@ -33,8 +33,8 @@ HCABI_TEST(system_reboot, "SYSTEM.reboot", "SYSTEM-010,VCPU-024.2,VCPU-030.2",
 	struct hcabi_ret r;
 	bool other = false;
 
-	if (smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
-		if (smp_start(1, blocked_task, 0) == HCABI_SUCCESS &&
+	if (hcabi_smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
+		if (hcabi_smp_start(1, blocked_task, 0) == HCABI_SUCCESS &&
 		    wait_for_u64(&blocked_started, 1, HCABI_SEC(30))) {
 			other = true;
 			/* let it get into BLOCK (best effort, bounded) */

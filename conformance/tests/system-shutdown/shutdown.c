@@ -48,8 +48,8 @@ HCABI_TEST(system_shutdown, "SYSTEM.shutdown", "SYSTEM-001,VCPU-024.2,VCPU-030.2
 	struct hcabi_ret r;
 	bool busy = false;
 
-	if (smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
-		if (smp_start(1, busy_task, 0) == HCABI_SUCCESS &&
+	if (hcabi_smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
+		if (hcabi_smp_start(1, busy_task, 0) == HCABI_SUCCESS &&
 		    wait_for_u64(&busy_started, 1, HCABI_SEC(30)))
 			busy = true;
 		else

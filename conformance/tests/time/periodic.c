@@ -115,7 +115,7 @@ static uint64_t pv_cancel(unsigned vector, const char *what)
 {
 	uint64_t c = *pv_count(0, vector);
 	struct hcabi_ret r = hcabi_time_cancel_timer();
-	bool pending = hcabi_apic_irr(vector);
+	bool pending = hcabi_intc_pending(vector);
 
 	check_ret(r, HCABI_SUCCESS, 1, "TIME-042.2", "CANCEL_TIMER of the periodic timer (%s)",
 		  what);
@@ -223,7 +223,7 @@ HCABI_TEST(time_periodic_grid, "TIME.periodic_ticks_on_grid",
 	bool watching = false, early = false;
 
 	pv_setup();
-	if (smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
+	if (hcabi_smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU)) {
 		memset((void *)&watcher, 0, sizeof(watcher));
 		if (!test_start_on_cpu(1, watch_task, 0)) {
 			return;
@@ -319,7 +319,7 @@ HCABI_TEST(time_periodic_cancel, "TIME.periodic_until_cancel",
 		     "ticks after %llu ms with interrupts enabled: those counted or pending when "
 		     "CANCEL_TIMER returned, none later",
 		     (unsigned long long)(PV_QUIET / 1000000));
-	check_true(!hcabi_apic_irr(PV_A), "TIME-042.3", "nothing pending in IRR after the watch");
+	check_true(!hcabi_intc_pending(PV_A), "TIME-042.3", "nothing pending in IRR after the watch");
 }
 
 HCABI_TEST(time_periodic_replaced, "TIME.periodic_replaced",
@@ -340,7 +340,7 @@ HCABI_TEST(time_periodic_replaced, "TIME.periodic_replaced",
 	deadline = pv_now() + HCABI_MS(100);
 	check_status(hcabi_time_set_timer(deadline, PV_B), HCABI_SUCCESS, "TIME-042.1",
 		     "SET_TIMER(+100 ms, vector 0x%x) replaces it", PV_B);
-	a_pending = hcabi_apic_irr(PV_A);
+	a_pending = hcabi_intc_pending(PV_A);
 	a_most = a_count + (a_pending ? 1 : 0);
 	check_true(pv_wait(pv_count(0, PV_B), 1), "TIME-042.1", "the one-shot timer fired");
 	pv_quiet(HCABI_MS(300));
@@ -363,7 +363,7 @@ HCABI_TEST(time_periodic_replaced, "TIME.periodic_replaced",
 	check_status(hcabi_time_set_periodic(pv_now() + HCABI_MS(30), HCABI_MS(30), PV_B),
 		     HCABI_SUCCESS, "TIME-042.1",
 		     "SET_PERIODIC(+30 ms, 30 ms, vector 0x%x) replaces it", PV_B);
-	a_pending = hcabi_apic_irr(PV_A);
+	a_pending = hcabi_intc_pending(PV_A);
 	a_most = a_count + (a_pending ? 1 : 0);
 	ok = pv_wait(pv_count(0, PV_B), 3);
 	check_true(ok, "TIME-042.1", "the new periodic timer ticks: %llu ticks (3 wanted)",
@@ -398,7 +398,7 @@ static void stop_watch_task(void *arg)
 {
 	uint64_t before = *pv_count(1, PV_B);
 	(void)arg;
-	stopper.irr_after = hcabi_apic_irr(PV_B);
+	stopper.irr_after = hcabi_intc_pending(PV_B);
 	hcabi_irq_enable();
 	delay_ns(HCABI_MS(300));
 	hcabi_irq_disable();

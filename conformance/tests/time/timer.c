@@ -102,7 +102,7 @@ HCABI_TEST(time_timer_fires, "TIME.timer_fires_once_here",
 		return;
 	/* interrupts disabled: it must become pending in this vCPU's LAPIC */
 	start = now();
-	while (!(pending = hcabi_apic_irr(TV_A)) && now() - start < TIME_WAIT)
+	while (!(pending = hcabi_intc_pending(TV_A)) && now() - start < TIME_WAIT)
 		hcabi_pause();
 	check_true(pending, "TIME-021.1", "vector 0x%x pending in the LAPIC IRR (IF=0)", TV_A);
 	check_eq_u64(hits(0, TV_A)->count, 0, "TIME-021.1", "not delivered while IF=0");
@@ -111,7 +111,7 @@ HCABI_TEST(time_timer_fires, "TIME.timer_fires_once_here",
 	check_eq_u64(hits(0, TV_A)->count, 1, "TIME-021.2", "delivered exactly once in %llu ms",
 		     (unsigned long long)(TIME_QUIET / 1000000));
 
-	if (smp_count() < 2 || !hcabi_has_ext(HCABI_EID_VCPU)) {
+	if (hcabi_smp_count() < 2 || !hcabi_has_ext(HCABI_EID_VCPU)) {
 		test_log("one vCPU: \"in no other vCPU\" is not checked");
 		return;
 	}
@@ -286,13 +286,13 @@ HCABI_TEST(time_cancel, "TIME.cancel_timer", "TIME-030.1,TIME-030.2,TIME-030.3,X
 	check_status(hcabi_time_set_timer(0, TV_C), HCABI_SUCCESS, "TIME-030.3",
 		     "SET_TIMER(past deadline) with IF=0");
 	start = now();
-	while (!(pending = hcabi_apic_irr(TV_C)) && now() - start < TIME_WAIT)
+	while (!(pending = hcabi_intc_pending(TV_C)) && now() - start < TIME_WAIT)
 		hcabi_pause();
 	if (!check_true(pending, "TIME-030.3", "its vector became pending in IRR"))
 		return;
 	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 0, "TIME-030.3",
 		  "CANCEL_TIMER of a timer that has already made its interrupt pending");
-	check_true(hcabi_apic_irr(TV_C), "TIME-030.3",
+	check_true(hcabi_intc_pending(TV_C), "TIME-030.3",
 		   "the interrupt is still pending after CANCEL");
 	check_true(wait_hits(&hits(0, TV_C)->count, 1), "TIME-030.3",
 		   "and is delivered once interrupts are enabled");

@@ -87,7 +87,7 @@ HCABI_TEST(tlb_flush_remote, "TLB.flush_remote",
 
 	if (!test_require_cpus(2))
 		return;
-	n = smp_count();
+	n = hcabi_smp_count();
 	all = n >= 64 ? ~0ull : (1ull << n) - 1;
 	if (!tlb_frames(&a, &b) || !hcabi_map_page(TLB_VA_REMOTE, a, HCABI_PTE_W) ||
 	    !hcabi_map_page(TLB_VA_PDE, a, HCABI_PTE_W) || !(pt2 = hcabi_alloc_page())) {

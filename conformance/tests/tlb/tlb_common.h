@@ -7,7 +7,7 @@
 #define TLB_COMMON_H
 
 #include "hcabi_test.h"
-#include "ext_helpers_ram.h"
+#include "hcabi_ram.h"
 
 /* Linear addresses the tests map (above the 4 GiB identity map, each in its
  * own 2 MiB region so that a page-directory entry can be swapped). */

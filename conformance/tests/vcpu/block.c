@@ -104,7 +104,7 @@ HCABI_TEST(vcpu_kick_remembered, "VCPU.kick_remembered",
 	check_ret(hcabi_vcpu_block(0), HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-061.3",
 		  "the next BLOCK(0): three kicks are remembered as one");
 
-	if (smp_count() < 2)
+	if (hcabi_smp_count() < 2)
 		return;
 	memset(&rk, 0, sizeof(rk));
 	if (!vcpu_start_task(1, remembered_task, 0)) {
@@ -217,7 +217,7 @@ HCABI_TEST(vcpu_kick_wakes, "VCPU.kick_wakes_block",
 		VEC_BACKSTOP))
 		return;
 	block_kicked_by_1(HCABI_BLOCK_FOREVER, "BLOCK(HCABI_BLOCK_FOREVER)");
-	check_true(!hcabi_apic_irr(VEC_BACKSTOP), "VCPU-060.1",
+	check_true(!hcabi_intc_pending(VEC_BACKSTOP), "VCPU-060.1",
 		   "the wake-up was the KICK, not the 40 s backstop timer");
 	(void)hcabi_time_cancel_timer();
 }
@@ -278,12 +278,12 @@ HCABI_TEST(vcpu_block_interrupt, "VCPU.block_woken_by_interrupt",
 		r = hcabi_vcpu_block(HCABI_SEC(30));
 		check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060.2",
 			  "BLOCK(30 s) with an IPI pending and RFLAGS.IF = 0");
-		check_true(hcabi_apic_irr(VEC_WAKE), "VCPU-060.2",
+		check_true(hcabi_intc_pending(VEC_WAKE), "VCPU-060.2",
 			   "the IPI is still pending in the IRR");
 		check_eq_u64(take(VEC_WAKE, before), 1, "VCPU-060.2", "the IPI taken once enabled");
 
 		/* sent by vCPU 1 while vCPU 0 is blocked */
-		if (smp_count() >= 2) {
+		if (hcabi_smp_count() >= 2) {
 			memset(&ipier, 0, sizeof(ipier));
 			before = hcabi_irq_count(0, VEC_WAKE);
 			if (!vcpu_start_task(1, ipi_task, 0)) {
@@ -298,7 +298,7 @@ HCABI_TEST(vcpu_block_interrupt, "VCPU.block_woken_by_interrupt",
 			check_true(ipier.saw_blocked, "VCPU-063", "vCPU 1 saw vCPU 0 BLOCKED");
 			check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060.2",
 				  "BLOCK(30 s) ended by vCPU 1's IPI, RFLAGS.IF = 0");
-			check_true(hcabi_apic_irr(VEC_WAKE), "VCPU-060.2",
+			check_true(hcabi_intc_pending(VEC_WAKE), "VCPU-060.2",
 				   "the IPI is pending in the IRR");
 			check_eq_u64(take(VEC_WAKE, before), 1, "VCPU-060.2",
 				     "the IPI taken once enabled");
@@ -315,7 +315,7 @@ HCABI_TEST(vcpu_block_interrupt, "VCPU.block_woken_by_interrupt",
 			  "BLOCK(30 s) ended by the timer, RFLAGS.IF = 0");
 		check_ge_u64(hcabi_now_ns(), deadline, "VCPU-060.3",
 			     "the wake-up came after the deadline");
-		check_true(hcabi_apic_irr(VEC_TIMER), "VCPU-060.3",
+		check_true(hcabi_intc_pending(VEC_TIMER), "VCPU-060.3",
 			   "the timer's vector is pending");
 		check_eq_u64(take(VEC_TIMER, before), 1, "VCPU-060.3",
 			     "the timer interrupt taken once");

@@ -74,7 +74,7 @@ HCABI_TEST(vcpu_get_id, "VCPU.get_id",
 		     "vCPU 0's initial APIC ID (CPUID.1:EBX[31:24]) = its GET_ID");
 
 	n = count0 < ID_MAX_CPUS ? count0 : ID_MAX_CPUS;
-	for (unsigned cpu = 1; cpu < n && cpu < smp_count(); cpu++) {
+	for (unsigned cpu = 1; cpu < n && cpu < hcabi_smp_count(); cpu++) {
 		if (!vcpu_run_on(cpu, identify_task, 0))
 			continue;
 		check_ret(seen[cpu].id, HCABI_SUCCESS, cpu, "VCPU-001.1",

@@ -24,7 +24,7 @@ static struct vcpu_raw lim_ctx;
 HCABI_TEST(vcpu_index_limits, "VCPU.index_and_address_limits",
 	   "VCPU-020,VCPU-021.2,VCPU-040,VCPU-070.1,VCPU-070.2,X86-005", HCABI_FID_VCPU_START_SINCE)
 {
-	uint64_t n = vcpu_count(), last = n - 1, top = ext_ram_top();
+	uint64_t n = vcpu_count(), last = n - 1, top = hcabi_ram_top();
 	struct hcabi_vcpu_boot_state bs;
 	struct hcabi_ret r;
 
@@ -46,15 +46,15 @@ HCABI_TEST(vcpu_index_limits, "VCPU.index_and_address_limits",
 
 	vcpu_raw_prepare(&lim_ctx, (unsigned)last, 0);
 	vcpu_raw_boot_state(&bs, &lim_ctx, 0);
-	check_status(hcabi_vcpu_start(n, ext_gpa(&bs)), HCABI_ERR_INVALID_PARAM, "VCPU-020",
+	check_status(hcabi_vcpu_start(n, hcabi_gpa(&bs)), HCABI_ERR_INVALID_PARAM, "VCPU-020",
 		     "START(%llu = count, a valid boot state)", (unsigned long long)n);
-	if (!ext_top_page_free()) {
+	if (!hcabi_top_page_free()) {
 		test_log("the last page of RAM is not free: the boot state there is not tried");
 		r = vcpu_start_raw((unsigned)last, &bs);
 		check_ret(r, HCABI_SUCCESS, 0, "VCPU-020", "START(%llu = count - 1)",
 			  (unsigned long long)last);
 	} else {
-		struct hcabi_vcpu_boot_state *at_top = ext_gpa_ptr(top - sizeof(bs));
+		struct hcabi_vcpu_boot_state *at_top = hcabi_gpa_ptr(top - sizeof(bs));
 		memcpy(at_top, &bs, sizeof(bs));
 		hcabi_mb();
 		r = hcabi_vcpu_start(last, top - sizeof(bs));

@@ -7,11 +7,6 @@
 
 uint64_t vcpu_started_mask = 1; /* vCPU 0 runs the boot code */
 
-struct dtr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
 /* Entered from raw_entry.S on the started vCPU, RDI = ctx. */
 void vcpu_raw_main(struct vcpu_raw *ctx);
 void vcpu_raw_main(struct vcpu_raw *ctx)
@@ -56,33 +51,21 @@ void vcpu_raw_prepare(struct vcpu_raw *ctx, unsigned index, void (*fn)(struct vc
 
 void vcpu_raw_boot_state(struct hcabi_vcpu_boot_state *bs, struct vcpu_raw *ctx, uint64_t cr3)
 {
-	struct dtr gdtr, idtr;
-	uint64_t tss = (uint64_t)(uintptr_t)&ctx->tss, limit = sizeof(ctx->tss) - 1;
+	struct hcabi_dtr gdtr = hcabi_sgdt();
+	struct hcabi_dtr own = {VCPU_RAW_GDT_LIMIT, (uint64_t)(uintptr_t)ctx->gdt};
+	uint64_t ist = (uint64_t)(uintptr_t)(ctx->ist + sizeof(ctx->ist));
 
-	__asm__ __volatile__("sgdt %0" : "=m"(gdtr));
-	__asm__ __volatile__("sidt %0" : "=m"(idtr));
 	/* the runtime's fixed descriptors, then an available 64-bit TSS */
 	memcpy(ctx->gdt, (const void *)(uintptr_t)gdtr.base, HCABI_GDT_FIXED * 8);
-	memset(&ctx->tss, 0, sizeof(ctx->tss));
-	ctx->tss.ist[0] = (uint64_t)(uintptr_t)(ctx->ist + sizeof(ctx->ist));
-	ctx->tss.rsp[0] = ctx->tss.ist[0];
-	ctx->tss.iomap_base = sizeof(ctx->tss);
-	ctx->gdt[HCABI_GDT_FIXED] = (limit & 0xFFFF) | ((tss & 0xFFFFFF) << 16) | (0x89ull << 40) |
-				    ((limit >> 16 & 0xF) << 48) | ((tss >> 24 & 0xFF) << 56);
-	ctx->gdt[HCABI_GDT_FIXED + 1] = tss >> 32;
+	hcabi_tss_init(&ctx->tss, ist, ist);
+	hcabi_gdt_set_tss(ctx->gdt, HCABI_GDT_FIXED, &ctx->tss);
 	hcabi_mb();
 
-	memset(bs, 0, sizeof(*bs));
-	bs->rip = (uint64_t)(uintptr_t)vcpu_raw_entry;
-	bs->rsp = (uint64_t)(uintptr_t)(ctx->stack + sizeof(ctx->stack));
-	bs->cr3 = cr3 ? cr3 : (hcabi_read_cr3() & ~0xFFFull);
-	bs->arg = (uint64_t)(uintptr_t)ctx;
-	bs->gdtr_base = (uint64_t)(uintptr_t)ctx->gdt;
-	bs->gdtr_limit = VCPU_RAW_GDT_LIMIT;
-	bs->idtr_base = idtr.base;
-	bs->idtr_limit = idtr.limit;
-	bs->cs = HCABI_SEL_KCODE;
-	bs->ds = HCABI_SEL_KDATA;
+	hcabi_boot_state_init(bs, (uint64_t)(uintptr_t)vcpu_raw_entry,
+			      (uint64_t)(uintptr_t)(ctx->stack + sizeof(ctx->stack)),
+			      (uint64_t)(uintptr_t)ctx, &own, NULL);
+	if (cr3)
+		bs->cr3 = cr3;
 }
 
 bool vcpu_raw_wait_entered(struct vcpu_raw *ctx, uint64_t n, uint64_t timeout_ns)

@@ -2,7 +2,7 @@
 /*
  * raw_entry.S - where the VCPU tests start a vCPU with their own boot state
  * (VCPU-024, VCPU-025, VCPU-030, VCPU-032), instead of the runtime's
- * smp_start: the first instructions record the register state VCPU.START
+ * hcabi_smp_start: the first instructions record the register state VCPU.START
  * gave, before anything changes it, into the struct vcpu_raw that RDI
  * (the boot state's `arg`) points at; then C code (vcpu_raw_main) runs the
  * test's function and stops the vCPU with VCPU.STOP.

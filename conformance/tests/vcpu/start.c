@@ -84,7 +84,7 @@ HCABI_TEST(vcpu_start_bad_index, "VCPU.start_bad_index", "VCPU-020,X86-005",
 	vcpu_raw_prepare(&raw_a, 1, 0);
 	vcpu_raw_boot_state(&bs, &raw_a, 0);
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(idx); i++)
-		check_status(hcabi_vcpu_start(idx[i], ext_gpa(&bs)), HCABI_ERR_INVALID_PARAM,
+		check_status(hcabi_vcpu_start(idx[i], hcabi_gpa(&bs)), HCABI_ERR_INVALID_PARAM,
 			     "VCPU-020", "START(vCPU 0x%llx) with %llu vCPUs",
 			     (unsigned long long)idx[i], (unsigned long long)n);
 	delay_ns(HCABI_MS(50));
@@ -97,7 +97,7 @@ HCABI_TEST(vcpu_start_bad_index, "VCPU.start_bad_index", "VCPU-020,X86-005",
 HCABI_TEST(vcpu_start_bad_address, "VCPU.start_bad_address",
 	   "VCPU-021.1,VCPU-021.2,VCPU-030.2,STATUS-004,X86-005", HCABI_FID_VCPU_START_SINCE)
 {
-	uint64_t top = ext_ram_top(), hole = ext_ram_hole();
+	uint64_t top = hcabi_ram_top(), hole = hcabi_ram_hole();
 	struct addr_case {
 		uint64_t gpa;
 		const char *what;
@@ -114,12 +114,12 @@ HCABI_TEST(vcpu_start_bad_address, "VCPU.start_bad_address",
 		static const unsigned off[] = {1, 4, 7};
 		memcpy(bs_mis + 64 * m + off[m], &bs, sizeof(bs));
 		cases[k++] =
-		    (struct addr_case){ext_gpa(bs_mis) + 64 * m + off[m],
+		    (struct addr_case){hcabi_gpa(bs_mis) + 64 * m + off[m],
 				       "a boot state misaligned by 1, 4 or 7 bytes", "VCPU-021.1"};
 	}
 	cases[k++] = (struct addr_case){top, "the end of RAM", "VCPU-021.2"};
-	if (ext_top_page_free()) {
-		memcpy(ext_gpa_ptr(top - 32), &bs, 32);
+	if (hcabi_top_page_free()) {
+		memcpy(hcabi_gpa_ptr(top - 32), &bs, 32);
 		cases[k++] = (struct addr_case){
 		    top - 32, "32 bytes below the end of RAM (straddling)", "VCPU-021.2"};
 	}
@@ -190,7 +190,7 @@ HCABI_TEST(vcpu_start_bad_state, "VCPU.start_bad_state",
 			break;
 		case F_CR3:
 			if (cases[i].v == 0)
-				bs.cr3 = ext_ram_top();
+				bs.cr3 = hcabi_ram_top();
 			else if (cases[i].v == 1)
 				bs.cr3 = (1ull << 52) - 4096;
 			else
@@ -200,7 +200,7 @@ HCABI_TEST(vcpu_start_bad_state, "VCPU.start_bad_state",
 			bs.rip = cases[i].v;
 			break;
 		}
-		check_status(hcabi_vcpu_start(1, ext_gpa(&bs)), HCABI_ERR_INVALID_PARAM,
+		check_status(hcabi_vcpu_start(1, hcabi_gpa(&bs)), HCABI_ERR_INVALID_PARAM,
 			     cases[i].req, "START(1, a boot state with %s)", cases[i].what);
 		if (!not_started(1, &raw_a, "STATUS-004", cases[i].what))
 			return;
@@ -265,7 +265,7 @@ HCABI_TEST(vcpu_start_read_once, "VCPU.start_reads_boot_state_once", "VCPU-025,V
 	want_rsp = bs.rsp;
 	r = vcpu_start_raw(1, &bs);
 	/* at once: another arg, stack and page tables, and an invalid flags */
-	bs.arg = ext_gpa(&raw_b);
+	bs.arg = hcabi_gpa(&raw_b);
 	bs.rsp = (uint64_t)(uintptr_t)(raw_b.stack + sizeof(raw_b.stack));
 	bs.cr3 = hcabi_read_cr3() & ~0xFFFull;
 	bs.flags = 0xFFFFFFFFu;
@@ -282,7 +282,7 @@ HCABI_TEST(vcpu_start_read_once, "VCPU.start_reads_boot_state_once", "VCPU-025,V
 		return;
 	}
 	check_eq_u64(raw_b.entries, 0, "VCPU-025", "nothing entered with the overwritten arg");
-	check_eq_u64(raw_a.gpr[R_RDI], ext_gpa(&raw_a), "VCPU-025",
+	check_eq_u64(raw_a.gpr[R_RDI], hcabi_gpa(&raw_a), "VCPU-025",
 		     "RDI = the arg START was given");
 	check_eq_u64(raw_a.gpr[R_RSP], want_rsp, "VCPU-025", "RSP = the rsp START was given");
 	check_eq_u64(raw_a.cr3, cr3copy, "VCPU-025", "CR3 = the cr3 START was given");
@@ -300,7 +300,7 @@ HCABI_TEST(vcpu_start_already, "VCPU.start_already_started",
 	/* the caller itself */
 	vcpu_raw_prepare(&raw_b, 0, 0);
 	vcpu_raw_boot_state(&bs2, &raw_b, 0);
-	check_status(hcabi_vcpu_start(hcabi_cpu_index(), ext_gpa(&bs2)), HCABI_ERR_ALREADY_STARTED,
+	check_status(hcabi_vcpu_start(hcabi_cpu_index(), hcabi_gpa(&bs2)), HCABI_ERR_ALREADY_STARTED,
 		     "VCPU-023", "START(the caller, vCPU %u)", hcabi_cpu_index());
 	if (!test_require_cpus(2))
 		return;
@@ -316,7 +316,7 @@ HCABI_TEST(vcpu_start_already, "VCPU.start_already_started",
 	if (!check_true(vcpu_raw_wait_entered(&raw_a, 1, HCABI_SEC(10)), "VCPU-024.2",
 			"vCPU 1 began executing at the boot state's rip within 10 s"))
 		return;
-	check_status(hcabi_vcpu_start(1, ext_gpa(&bs2)), HCABI_ERR_ALREADY_STARTED, "VCPU-023",
+	check_status(hcabi_vcpu_start(1, hcabi_gpa(&bs2)), HCABI_ERR_ALREADY_STARTED, "VCPU-023",
 		     "START(1) while vCPU 1 runs");
 	delay_ns(HCABI_MS(20));
 	check_true(raw_a.entries == 1 && raw_b.entries == 0, "VCPU-023",
@@ -340,7 +340,7 @@ HCABI_TEST(vcpu_start_already, "VCPU.start_already_started",
 		test_log(
 		    "vCPU 1 was never seen BLOCKED within 20 s: the BLOCKED case is not tried");
 	} else {
-		check_status(hcabi_vcpu_start(1, ext_gpa(&bs2)), HCABI_ERR_ALREADY_STARTED,
+		check_status(hcabi_vcpu_start(1, hcabi_gpa(&bs2)), HCABI_ERR_ALREADY_STARTED,
 			     "VCPU-023", "START(1) while vCPU 1 is inside BLOCK");
 	}
 	(void)hcabi_vcpu_kick(1);

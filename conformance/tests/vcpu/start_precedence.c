@@ -25,9 +25,9 @@ HCABI_TEST(vcpu_start_args_before_state, "VCPU.start_arguments_before_state", "V
 	for (size_t i = 0; i < sizeof(bs_area); i++)
 		bs_area[i] = 0;
 	bs->flags = 1; /* VCPU-022: not zero */
-	check_status(hcabi_vcpu_start(me, ext_gpa(bs_area) + 4), HCABI_ERR_INVALID_ADDRESS,
+	check_status(hcabi_vcpu_start(me, hcabi_gpa(bs_area) + 4), HCABI_ERR_INVALID_ADDRESS,
 		     "VCPU-026", "START(the caller, vCPU %u: running, boot state misaligned by 4)",
 		     me);
-	check_status(hcabi_vcpu_start(me, ext_gpa(bs)), HCABI_ERR_INVALID_PARAM, "VCPU-026",
+	check_status(hcabi_vcpu_start(me, hcabi_gpa(bs)), HCABI_ERR_INVALID_PARAM, "VCPU-026",
 		     "START(the caller, vCPU %u: running, boot state flags 1)", me);
 }

@@ -54,7 +54,7 @@ static void sr_task(void *arg)
 		hcabi_atomic_add(&sr.ready[r], 1);
 		if (!wait_for_u64(&sr.go[r], 1, HCABI_SEC(30)))
 			return;
-		struct hcabi_ret ret = hcabi_vcpu_start(3, ext_gpa(&race_bs));
+		struct hcabi_ret ret = hcabi_vcpu_start(3, hcabi_gpa(&race_bs));
 		sr.st[r][s] = ret.status;
 		sr.rdx[r][s] = ret.value;
 		hcabi_atomic_add(&sr.done[r], 1);
@@ -122,7 +122,7 @@ static void start_race(unsigned rounds, const char *req)
 	for (unsigned r = 0; r < SR_ROUNDS; r++)
 		hcabi_atomic_store(&sr.go[r], 1);
 	for (unsigned cpu = 1; cpu <= 2; cpu++)
-		if (!smp_wait(cpu, HCABI_SEC(30)))
+		if (!hcabi_smp_wait(cpu, HCABI_SEC(30)))
 			test_error("vCPU %u did not finish within 30 s", cpu);
 	(void)vcpu_wait_state(3, HCABI_VCPU_STATUS_STOPPED, HCABI_SEC(10));
 	test_log("START wins: vCPU 1 %u, vCPU 2 %u of %u rounds", wins_1, wins_2, rounds);
@@ -163,7 +163,7 @@ static void rr_task(void *arg)
 		while (hcabi_now_ns() - t0 < rr.delay_ns)
 			hcabi_pause();
 		hcabi_atomic_store(&race_bs.flags, 0xFFFFFFFFu);
-		hcabi_atomic_store(&race_bs.arg, ext_gpa(&race_other));
+		hcabi_atomic_store(&race_bs.arg, hcabi_gpa(&race_other));
 		hcabi_atomic_store(&rr.changed, r + 1);
 	}
 }
@@ -186,7 +186,7 @@ HCABI_TEST(vcpu_start_read_once_raced, "VCPU.start_boot_state_changed_during_cal
 		vcpu_raw_boot_state(&race_bs, &race_ctx, 0);
 		rr.delay_ns = delays_us[r % (sizeof(delays_us) / sizeof(delays_us[0]))] * 1000u;
 		hcabi_atomic_store(&rr.calling, r + 1);
-		ret = hcabi_vcpu_start(2, ext_gpa(&race_bs));
+		ret = hcabi_vcpu_start(2, hcabi_gpa(&race_bs));
 		if (!wait_for_u64(&rr.changed, r + 1, HCABI_SEC(30))) {
 			test_error("round %u: vCPU 1 did not change the boot state", r);
 			break;
@@ -215,7 +215,7 @@ HCABI_TEST(vcpu_start_read_once_raced, "VCPU.start_boot_state_changed_during_cal
 					break;
 			}
 			if (race_ctx.entries == 1)
-				check_eq_u64(race_ctx.gpr[R_RDI], ext_gpa(&race_ctx), "VCPU-025",
+				check_eq_u64(race_ctx.gpr[R_RDI], hcabi_gpa(&race_ctx), "VCPU-025",
 					     "round %u: RDI = the arg that was validated", r);
 		} else {
 			rejected++;
@@ -230,7 +230,7 @@ HCABI_TEST(vcpu_start_read_once_raced, "VCPU.start_boot_state_changed_during_cal
 		}
 	}
 	hcabi_atomic_store(&rr.calling, RR_ROUNDS + 1);
-	if (!smp_wait(1, HCABI_SEC(30)))
+	if (!hcabi_smp_wait(1, HCABI_SEC(30)))
 		test_error("vCPU 1 did not finish within 30 s");
 	test_log("%u START(s) read the valid boot state, %u the changed one", ok, rejected);
 }

@@ -15,7 +15,7 @@ uint64_t vcpu_cr3_copy(void)
 		test_error("out of pages");
 		return 0;
 	}
-	memcpy(ext_gpa_ptr(page), ext_gpa_ptr(hcabi_pml4()), 4096);
+	memcpy(hcabi_gpa_ptr(page), hcabi_gpa_ptr(hcabi_pml4()), 4096);
 	return page;
 }
 

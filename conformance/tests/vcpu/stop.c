@@ -43,7 +43,7 @@ static void fn_watch_timer(struct vcpu_raw *ctx)
 {
 	uint64_t until = ctx->data[0] + HCABI_SEC(2), t0 = hcabi_now_ns();
 	ctx->data[3] = t0 <= ctx->data[0]; /* restarted before the old deadline */
-	hcabi_apic_enable();
+	hcabi_intc_enable();
 	hcabi_irq_enable();
 	while (hcabi_now_ns() < until && hcabi_now_ns() - t0 < HCABI_SEC(10))
 		for (int i = 0; i < 100; i++)
@@ -100,7 +100,7 @@ HCABI_TEST(vcpu_stop, "VCPU.stop_and_restart",
 	if (!check_true(vcpu_raw_wait_entered(&raw_b, 1, HCABI_SEC(10)), "VCPU-032",
 			"vCPU 1 entered from the new boot state"))
 		return;
-	check_eq_u64(raw_b.gpr[R_RDI], ext_gpa(&raw_b), "VCPU-032", "RDI = the new arg");
+	check_eq_u64(raw_b.gpr[R_RDI], hcabi_gpa(&raw_b), "VCPU-032", "RDI = the new arg");
 	if (!vcpu_raw_wait_stopped(&raw_b, 1, HCABI_SEC(30))) {
 		check_true(false, "VCPU-030.2",
 			   "vCPU 1 called VCPU.STOP again and was not STOPPED within 30 s");

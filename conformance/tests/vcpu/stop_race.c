@@ -58,7 +58,7 @@ static int64_t str_restart(unsigned cpu)
 {
 	vcpu_raw_prepare(&str_ctx[cpu], cpu, str_racer);
 	vcpu_raw_boot_state(&str_bs[cpu], &str_ctx[cpu], 0);
-	return hcabi_vcpu_start(cpu, ext_gpa(&str_bs[cpu])).status;
+	return hcabi_vcpu_start(cpu, hcabi_gpa(&str_bs[cpu])).status;
 }
 
 static void str_racer(struct vcpu_raw *ctx)
@@ -117,7 +117,7 @@ static void str_racer(struct vcpu_raw *ctx)
 		}
 	}
 	/* Either racer may get here first; both try, one gets ALREADY_STARTED. */
-	int64_t rs = hcabi_vcpu_start(0, ext_gpa(&str_bs[0])).status;
+	int64_t rs = hcabi_vcpu_start(0, hcabi_gpa(&str_bs[0])).status;
 	if (rs == HCABI_SUCCESS)
 		st.resume_st = rs;
 }

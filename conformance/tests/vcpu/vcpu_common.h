@@ -7,7 +7,7 @@
  *   struct vcpu_raw; vcpu_raw_main (raw.c) then runs the test's function
  *   with the runtime's trap handling (GS points at the struct's own
  *   struct hcabi_cpu) and stops the vCPU with VCPU.STOP, recording whether
- *   that returned. The runtime's smp_start is not used for these, because
+ *   that returned. The runtime's hcabi_smp_start is not used for these, because
  *   its boot state and its task wrapper hide exactly what is checked.
  * - a record of which vCPUs the image has started, so that "never started"
  *   (VCPU-041) can be checked whatever order the tests run in.
@@ -17,7 +17,7 @@
 #define VCPU_COMMON_H
 
 #include "hcabi_test.h"
-#include "ext_helpers_ram.h"
+#include "hcabi_ram.h"
 
 #define VCPU_RAW_STACK 16384u
 #define VCPU_RAW_IST 4096u
@@ -30,17 +30,6 @@
 #define VCPU_RAW_GDT_ENTRIES (HCABI_GDT_FIXED + 2)
 #define VCPU_RAW_GDT_LIMIT ((uint16_t)(VCPU_RAW_GDT_ENTRIES * 8 - 1))
 #define VCPU_RAW_SEL_TSS ((uint16_t)(HCABI_GDT_FIXED * 8))
-
-struct vcpu_raw_tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
-_Static_assert(sizeof(struct vcpu_raw_tss) == 104, "64-bit TSS layout");
 
 struct vcpu_raw {
 	/* written by raw_entry.S at the first instructions (offsets fixed) */
@@ -62,7 +51,7 @@ struct vcpu_raw {
 	int64_t stop_status;
 	bool faulted;
 	uint64_t gdt[VCPU_RAW_GDT_ENTRIES] __attribute__((aligned(16)));
-	struct vcpu_raw_tss tss __attribute__((aligned(16)));
+	struct hcabi_tss tss __attribute__((aligned(16)));
 	uint8_t ist[VCPU_RAW_IST] __attribute__((aligned(16)));
 	uint8_t stack[VCPU_RAW_STACK] __attribute__((aligned(16)));
 };

@@ -32,12 +32,12 @@ void hcabi_apic_write(uint32_t reg, uint32_t value)
 	*(volatile uint32_t *)(apic_mmio() + reg) = value;
 }
 
-void hcabi_apic_eoi(void)
+void hcabi_intc_eoi(void)
 {
 	hcabi_apic_write(HCABI_APIC_EOI, 0);
 }
 
-void hcabi_apic_enable(void)
+void hcabi_intc_enable(void)
 {
 	uint64_t base = hcabi_rdmsr(HCABI_MSR_APIC_BASE);
 
@@ -58,19 +58,19 @@ void hcabi_apic_enable(void)
 	hcabi_apic_write(HCABI_APIC_ESR, 0);
 }
 
-bool hcabi_apic_irr(unsigned vector)
+bool hcabi_intc_pending(unsigned vector)
 {
 	vector &= 0xFF;
 	return (hcabi_apic_read(HCABI_APIC_IRR + 0x10 * (vector / 32)) >> (vector % 32)) & 1;
 }
 
-bool hcabi_apic_isr(unsigned vector)
+bool hcabi_intc_in_service(unsigned vector)
 {
 	vector &= 0xFF;
 	return (hcabi_apic_read(HCABI_APIC_ISR + 0x10 * (vector / 32)) >> (vector % 32)) & 1;
 }
 
-void hcabi_apic_self_ipi(unsigned vector)
+void hcabi_intc_self_ipi(unsigned vector)
 {
 	/* destination shorthand "self" (01b), fixed delivery, edge */
 	hcabi_apic_write(HCABI_APIC_ICR_HI, 0);

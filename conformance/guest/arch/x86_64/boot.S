@@ -146,7 +146,7 @@ hcabi__ap_entry:
 	cld
 	xor %ebp, %ebp
 	and $~0xf, %rsp
-	call hcabi__ap_boot
+	call hcabi__ap_main
 7:	cli
 	hlt
 	jmp 7b

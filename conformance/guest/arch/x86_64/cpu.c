@@ -12,17 +12,6 @@
 #define RSP0_SIZE (16 * 1024)
 #define USER_STACK_SIZE (16 * 1024)
 
-struct hcabi__tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
-_Static_assert(sizeof(struct hcabi__tss) == 104, "TSS layout");
-
 struct hcabi__idt_entry {
 	uint16_t off0;
 	uint16_t sel;
@@ -35,7 +24,7 @@ struct hcabi__idt_entry {
 _Static_assert(sizeof(struct hcabi__idt_entry) == 16, "IDT entry layout");
 
 struct hcabi_cpu hcabi__cpus[HCABI_MAX_CPUS];
-static struct hcabi__tss tss[HCABI_MAX_CPUS] __attribute__((aligned(128)));
+static struct hcabi_tss tss[HCABI_MAX_CPUS] __attribute__((aligned(128)));
 static struct hcabi__idt_entry idt[256] __attribute__((aligned(16)));
 /* vCPU 0 runs on the boot stack of boot.S; the others on these. */
 static uint8_t ap_stacks[HCABI_MAX_CPUS][STACK_SIZE] __attribute__((aligned(16)));
@@ -45,49 +34,34 @@ static uint8_t user_stacks[HCABI_MAX_CPUS][USER_STACK_SIZE] __attribute__((align
 
 extern uint64_t hcabi__gdt[];
 extern uint8_t hcabi__trap_stubs[];
-extern uint64_t hcabi__start_info_gpa;
 
 static bool have_xsave, have_avx;
 static uint64_t xcr0_boot;
+static struct hcabi_vcpu_boot_state boot_states[HCABI_MAX_CPUS] __attribute__((aligned(64)));
 
-struct hcabi__dtr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
-uint64_t hcabi__gdt_base(void)
+static uint64_t hcabi__gdt_base(void)
 {
 	return (uint64_t)(uintptr_t)hcabi__gdt;
 }
 
-uint16_t hcabi__gdt_limit(void)
+static uint16_t hcabi__gdt_limit(void)
 {
 	return (uint16_t)((HCABI_GDT_FIXED + 2 * HCABI_MAX_CPUS) * 8 - 1);
 }
 
-uint64_t hcabi__idt_base(void)
+static uint64_t hcabi__idt_base(void)
 {
 	return (uint64_t)(uintptr_t)idt;
 }
 
-uint16_t hcabi__idt_limit(void)
+static uint16_t hcabi__idt_limit(void)
 {
 	return (uint16_t)(sizeof(idt) - 1);
-}
-
-uint64_t hcabi_start_info(void)
-{
-	return hcabi__start_info_gpa;
 }
 
 bool hcabi_has_avx(void)
 {
 	return have_avx;
-}
-
-bool hcabi_has_xsave(void)
-{
-	return have_xsave;
 }
 
 uint64_t hcabi_xcr0(void)
@@ -141,23 +115,14 @@ static void build_idt(void)
 static void load_tables(struct hcabi_cpu *c)
 {
 	unsigned i = (unsigned)c->index;
-	struct hcabi__tss *t = &tss[i];
-	uint64_t base = (uint64_t)(uintptr_t)t;
-	uint64_t limit = sizeof(*t) - 1;
-	unsigned slot = HCABI_GDT_FIXED + 2 * i;
-	struct hcabi__dtr gdtr = {hcabi__gdt_limit(), hcabi__gdt_base()};
-	struct hcabi__dtr idtr = {hcabi__idt_limit(), hcabi__idt_base()};
+	struct hcabi_dtr gdtr = {hcabi__gdt_limit(), hcabi__gdt_base()};
+	struct hcabi_dtr idtr = {hcabi__idt_limit(), hcabi__idt_base()};
 	uint16_t sel = (uint16_t)(HCABI_SEL_TSS0 + 16 * i);
 
-	memset(t, 0, sizeof(*t));
-	t->rsp[0] = (uint64_t)(uintptr_t)c->rsp0_top;
-	t->ist[0] = (uint64_t)(uintptr_t)c->ist_top;
-	t->iomap_base = sizeof(*t); /* no I/O bitmap: CPL 3 port access faults */
-	/* Available 64-bit TSS (type 9), present; written fresh on every
-	 * start so a restarted vCPU does not LTR a busy descriptor. */
-	hcabi__gdt[slot] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (0x89ull << 40) |
-			   ((limit >> 16 & 0xF) << 48) | ((base >> 24 & 0xFF) << 56);
-	hcabi__gdt[slot + 1] = base >> 32;
+	hcabi_tss_init(&tss[i], (uint64_t)(uintptr_t)c->rsp0_top, (uint64_t)(uintptr_t)c->ist_top);
+	/* written fresh on every start so a restarted vCPU does not LTR a
+	 * busy descriptor */
+	hcabi_gdt_set_tss(hcabi__gdt, HCABI_GDT_FIXED + 2 * i, &tss[i]);
 
 	__asm__ __volatile__("lgdt %0" ::"m"(gdtr) : "memory");
 	__asm__ __volatile__("lidt %0" ::"m"(idtr) : "memory");
@@ -232,7 +197,21 @@ void hcabi__cpu_init(struct hcabi_cpu *c)
 	hcabi_wrmsr(HCABI_MSR_GS_BASE, (uint64_t)(uintptr_t)c);
 	load_tables(c);
 	fpu_init();
-	hcabi_apic_enable();
+	hcabi_intc_enable();
+}
+
+int64_t hcabi_arch_vcpu_start(unsigned cpu, struct hcabi_cpu *c)
+{
+	/* 64-bit mode at hcabi__ap_entry on the target's own stack, with
+	 * vCPU 0's page tables and the shared GDT and IDT; RDI = c */
+	struct hcabi_vcpu_boot_state *bs = &boot_states[cpu];
+	struct hcabi_dtr gdtr = {hcabi__gdt_limit(), hcabi__gdt_base()};
+	struct hcabi_dtr idtr = {hcabi__idt_limit(), hcabi__idt_base()};
+
+	hcabi_boot_state_init(bs, (uint64_t)(uintptr_t)hcabi__ap_entry,
+			      (uint64_t)(uintptr_t)c->stack_top, (uint64_t)(uintptr_t)c, &gdtr, &idtr);
+	hcabi_mb();
+	return hcabi_vcpu_start(cpu, (uint64_t)(uintptr_t)bs).status;
 }
 
 void hcabi__boot(uint32_t start_info)
@@ -243,7 +222,6 @@ void hcabi__boot(uint32_t start_info)
 	c = hcabi__cpu_prepare(0);
 	hcabi_wrmsr(HCABI_MSR_GS_BASE, (uint64_t)(uintptr_t)c);
 	hcabi_serial_init();
-	hcabi__evidence_init(); /* before the first protocol line */
 	build_idt();
 	/* The 8259 PICs (present under QEMU, in-kernel under KVM) stay
 	 * masked: interrupts come from the LAPIC only. */
@@ -251,6 +229,5 @@ void hcabi__boot(uint32_t start_info)
 	hcabi_outb(0xA1, 0xFF);
 	hcabi__cpu_init(c);
 	hcabi__paging_init();
-	hcabi_main();
-	hcabi_exit(HCABI_EXIT_OK);
+	hcabi__start();
 }

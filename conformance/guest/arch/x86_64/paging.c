@@ -13,8 +13,6 @@
 #include "hcabi_internal.h"
 #include "arch/x86_64/hcabi_pvh.h"
 
-#define IDENTITY_END (4ull << 30)
-
 extern uint64_t hcabi__pml4[512];
 extern char __image_start[], _end[];
 
@@ -41,8 +39,8 @@ void hcabi__paging_init(void)
 
 	next_free = ((uint64_t)(uintptr_t)_end + 4095) & ~4095ull;
 	ram_end = 0;
-	if (si_gpa && si_gpa < IDENTITY_END && si->magic == HCABI_PVH_START_MAGIC &&
-	    si->version >= 1 && si->memmap_paddr && si->memmap_paddr < IDENTITY_END &&
+	if (si_gpa && si_gpa < HCABI_IDENTITY_END && si->magic == HCABI_PVH_START_MAGIC &&
+	    si->version >= 1 && si->memmap_paddr && si->memmap_paddr < HCABI_IDENTITY_END &&
 	    si->memmap_entries < 1024) {
 		const struct hcabi_pvh_memmap_entry *e =
 		    (const struct hcabi_pvh_memmap_entry *)(uintptr_t)si->memmap_paddr;
@@ -62,22 +60,9 @@ void hcabi__paging_init(void)
 		    (unsigned long long)si_gpa);
 		ram_end = 64ull << 20;
 	}
-	if (ram_end > IDENTITY_END)
-		ram_end = IDENTITY_END;
+	if (ram_end > HCABI_IDENTITY_END)
+		ram_end = HCABI_IDENTITY_END;
 	ram_end &= ~4095ull;
-}
-
-/* The boot protocol's command line (the PVH start info's cmdline_paddr), or
- * "" without one: where the runner puts the boot's nonce (evidence.c). */
-const char *hcabi_command_line(void)
-{
-	uint64_t gpa = hcabi_start_info();
-	const struct hcabi_pvh_start_info *si = (const struct hcabi_pvh_start_info *)(uintptr_t)gpa;
-
-	if (!gpa || gpa >= IDENTITY_END || si->magic != HCABI_PVH_START_MAGIC ||
-	    !si->cmdline_paddr || si->cmdline_paddr >= IDENTITY_END)
-		return "";
-	return (const char *)(uintptr_t)si->cmdline_paddr;
 }
 
 uint64_t hcabi_alloc_page(void)
@@ -124,7 +109,7 @@ bool hcabi_map_page(uint64_t va, uint64_t pa, uint64_t flags)
 	uint64_t *pte;
 	uint64_t irq;
 
-	if ((va & 4095) || (pa & 4095) || va < IDENTITY_END || !canonical(va))
+	if ((va & 4095) || (pa & 4095) || va < HCABI_IDENTITY_END || !canonical(va))
 		return false;
 	irq = hcabi_spin_lock_irqsave(&map_lock);
 	pte = walk(va, true);
@@ -136,7 +121,7 @@ bool hcabi_map_page(uint64_t va, uint64_t pa, uint64_t flags)
 
 volatile uint64_t *hcabi_pte(uint64_t va)
 {
-	if (va < IDENTITY_END || !canonical(va))
+	if (va < HCABI_IDENTITY_END || !canonical(va))
 		return 0;
 	return walk(va, false);
 }

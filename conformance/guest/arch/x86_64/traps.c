@@ -71,7 +71,7 @@ void expect_exception(unsigned vector)
 	hcabi_barrier();
 }
 
-bool exception_end(struct hcabi_exc_info *info)
+bool exception_end(struct hcabi_exc_info *out)
 {
 	struct hcabi_cpu *c = hcabi_this_cpu();
 	hcabi_barrier();
@@ -79,8 +79,8 @@ bool exception_end(struct hcabi_exc_info *info)
 	c->fixup = 0;
 	hcabi_barrier();
 	bool happened = c->exc.happened;
-	if (info)
-		*info = c->exc;
+	if (out)
+		*out = c->exc;
 	memset(&c->exc, 0, sizeof(c->exc));
 	return happened;
 }
@@ -95,16 +95,16 @@ __attribute__((weak)) void hcabi__on_unexpected_irq(unsigned cpu, unsigned vecto
 	hcabi_printf("unexpected interrupt vector %u on vCPU %u", vector, cpu);
 }
 
-/* Make the frame resume in hcabi_longjmp(jb, value) at CPL 0 with
+/* Make the frame resume in hcabi_longjmp(ctx, value) at CPL 0 with
  * interrupts disabled. */
-static void redirect_longjmp(struct hcabi_frame *f, struct hcabi_jmpbuf *jb, int value)
+static void redirect_longjmp(struct hcabi_frame *f, struct hcabi_jmpbuf *ctx, int value)
 {
 	f->rip = (uint64_t)(uintptr_t)hcabi_longjmp;
-	f->rdi = (uint64_t)(uintptr_t)jb;
+	f->rdi = (uint64_t)(uintptr_t)ctx;
 	f->rsi = (uint64_t)value;
 	f->cs = HCABI_SEL_KCODE;
 	f->ss = HCABI_SEL_KDATA;
-	f->rsp = (jb->rsp - 256) & ~0xFull; /* below the saved context: free */
+	f->rsp = (ctx->rsp - 256) & ~0xFull; /* below the saved context: free */
 	f->rflags = HCABI_RFLAGS_FIXED;
 }
 
@@ -136,21 +136,21 @@ static HCABI_NORETURN void fatal(struct hcabi_frame *f, const char *why)
 
 static void exception(struct hcabi_cpu *c, struct hcabi_frame *f)
 {
-	unsigned v = (unsigned)f->vector;
+	unsigned vec = (unsigned)f->vector;
 	char msg[256];
 
-	if (v == HCABI_EXC_DF || v == HCABI_EXC_NMI || v == HCABI_EXC_MC)
+	if (vec == HCABI_EXC_DF || vec == HCABI_EXC_NMI || vec == HCABI_EXC_MC)
 		fatal(f, "unrecoverable exception");
 	if (c->trap_depth > 2)
 		fatal(f, "exception while handling an exception");
 
-	if (c->expect_vector == (int)v || c->expect_vector == HCABI_EXC_ANY) {
+	if (c->expect_vector == (int)vec || c->expect_vector == HCABI_EXC_ANY) {
 		unsigned len;
 		c->expect_vector = -1;
 		c->exc.happened = true;
-		c->exc.vector = v;
+		c->exc.vector = vec;
 		c->exc.error_code = f->error_code;
-		c->exc.cr2 = v == HCABI_EXC_PF ? hcabi_read_cr2() : 0;
+		c->exc.cr2 = vec == HCABI_EXC_PF ? hcabi_read_cr2() : 0;
 		c->exc.frame = *f;
 		if (c->fixup) {
 			f->rip = c->fixup;
@@ -173,9 +173,9 @@ static void exception(struct hcabi_cpu *c, struct hcabi_frame *f)
 	    msg, sizeof(msg),
 	    "unexpected exception %s (vector %u) error=0x%llx rip=0x%llx cpl=%u "
 	    "rsp=0x%llx cr2=0x%llx on vCPU %u",
-	    hcabi_exception_name(v), v, (unsigned long long)f->error_code,
+	    hcabi_exception_name(vec), vec, (unsigned long long)f->error_code,
 	    (unsigned long long)f->rip, (unsigned)(f->cs & 3), (unsigned long long)f->rsp,
-	    (unsigned long long)(v == HCABI_EXC_PF ? hcabi_read_cr2() : 0), hcabi_cpu_index());
+	    (unsigned long long)(vec == HCABI_EXC_PF ? hcabi_read_cr2() : 0), hcabi_cpu_index());
 	if (!c->abort_ctx)
 		fatal(f, "unexpected exception outside a test");
 	c->user_ctx = 0;
@@ -187,31 +187,31 @@ static void exception(struct hcabi_cpu *c, struct hcabi_frame *f)
 
 static void interrupt(struct hcabi_cpu *c, struct hcabi_frame *f)
 {
-	unsigned v = (unsigned)f->vector;
-	hcabi_irq_handler h;
+	unsigned vec = (unsigned)f->vector;
+	hcabi_irq_handler handler;
 
-	if (v == HCABI_VEC_USER_RETURN && (f->cs & 3) == 3 && c->user_ctx) {
+	if (vec == HCABI_VEC_USER_RETURN && (f->cs & 3) == 3 && c->user_ctx) {
 		c->user_result = f->rdi; /* the CPL 3 function's result */
 		redirect_longjmp(f, c->user_ctx, 1);
 		return;
 	}
-	__atomic_add_fetch(&c->irq_count[v], 1, __ATOMIC_SEQ_CST);
-	if (v == HCABI_VEC_SPURIOUS)
+	__atomic_add_fetch(&c->irq_count[vec], 1, __ATOMIC_SEQ_CST);
+	if (vec == HCABI_VEC_SPURIOUS)
 		return;
 	if (!(f->rflags & HCABI_RFLAGS_IF) && !keep_replays) {
 		/* no LAPIC delivers into IF = 0 code: a platform replay (see
 		 * hcabi_irq_replays); EOI it like the delivery it repeats. Not
 		 * printed here: the interrupted code may hold the console. */
 		__atomic_add_fetch(&c->irq_replays, 1, __ATOMIC_SEQ_CST);
-		hcabi_apic_eoi();
+		hcabi_intc_eoi();
 		return;
 	}
-	h = handlers[v];
-	if (h)
-		h(f, v);
+	handler = handlers[vec];
+	if (handler)
+		handler(f, vec);
 	else
-		hcabi__on_unexpected_irq(hcabi_cpu_index(), v);
-	hcabi_apic_eoi();
+		hcabi__on_unexpected_irq(hcabi_cpu_index(), vec);
+	hcabi_intc_eoi();
 }
 
 void hcabi__trap(struct hcabi_frame *f)

@@ -4,8 +4,8 @@
  * freestanding kernel needs, console output, the serial result protocol,
  * discovery, SMP and synchronisation, and the ways an image ends.
  *
- * Guest code includes only this, hcabi_x86.h, hcabi_test.h and abi.h:
- * never a host header.
+ * Guest code includes only this, hcabi_arch.h (and its architecture's
+ * header), hcabi_test.h and abi.h: never a host header.
  */
 #ifndef HCABI_GUEST_H
 #define HCABI_GUEST_H
@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "abi.h"
-#include "hcabi_x86.h"
+#include "hcabi_arch.h"
 
 #define HCABI_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define HCABI_NORETURN __attribute__((noreturn))
@@ -61,9 +61,7 @@ void hcabi_hmac_sha256(const struct hcabi_hmac *h, const void *data, size_t len,
 /* SHA-256("abc") against FIPS 180-2's known answer. */
 bool hcabi_sha256_self_check(void);
 
-/* ---- console (COM1, polled 16550) ---- */
-void hcabi_serial_init(void);
-void hcabi_serial_write(const char *s, size_t len);
+/* ---- console (the architecture's serial port, hcabi_arch.h) ---- */
 /* Free-form log text (not a protocol line); a newline is added. */
 void hcabi_printf(const char *fmt, ...) HCABI_PRINTF(1, 2);
 void hcabi_vprintf(const char *fmt, va_list ap);
@@ -75,62 +73,61 @@ void hcabi_proto(const char *fmt, ...) HCABI_PRINTF(1, 2);
 /* The first protocol line of an image: `hello image=NAME protocol=2
  * nonce=HEX|-` (sequence 0). */
 void hcabi_hello(const char *image);
-/* This boot's nonce from the PVH command line (hcabi.nonce=), or "-". */
+/* This boot's nonce from the command line (hcabi.nonce=), or "-". */
 const char *hcabi_nonce(void);
-/* The PVH command line ("" when none). */
-const char *hcabi_command_line(void);
 /* console_data.c: n bytes of the console data-path stream LABEL, derived
  * from this boot's line key (docs/internals.md, "Console data paths"). */
 void hcabi_console_bytes(const char *label, uint8_t *out, size_t n);
+
+/* ---- the boot command line (cmdline.c): NAME=VALUE words ---- */
+/* The value of the first NAME= word of the command line (it ends at a
+ * space or the end of the string), or NULL when there is none. */
+const char *hcabi_cmdline_value(const char *name);
+/* An unsigned decimal that ends at a space or the end of the string into
+ * *v; false (and *v untouched) if s is NULL or not one, or it overflows. */
+bool hcabi_parse_u64(const char *s, uint64_t *v);
 /* The unsigned decimal value of the first NAME= word of the command line,
- * or -1. */
+ * or -1 (none, not a number, or above 10^9). */
 long long hcabi_cmdline_number(const char *name);
 
 /* ---- how an image ends ---- */
-/* isa-debug-exit (port 0xf4) with value v (QEMU/refvmm exit status
- * (v << 1) | 1); if that does nothing, SYSTEM.SHUTDOWN when HCABI and
- * SYSTEM are present; finally cli; hlt forever. */
+/* The platform's debug-exit device with value v (x86-64: isa-debug-exit,
+ * QEMU/refvmm exit status (v << 1) | 1); if that does nothing,
+ * SYSTEM.SHUTDOWN when HCABI and SYSTEM are present; finally halt forever. */
 HCABI_NORETURN void hcabi_exit(uint8_t value);
 /* Exit values the runtime itself uses. */
 #define HCABI_EXIT_OK 0u
 #define HCABI_EXIT_FATAL 0x7fu /* the runtime hit an error outside any test */
 
-/* A fatal runtime error: log it and end the image. */
-HCABI_NORETURN void hcabi_panic(const char *fmt, ...) HCABI_PRINTF(1, 2);
-
 /* ---- the boot ---- */
-/* Called by the runtime on vCPU 0 once the CPU is set up (long mode, GDT,
- * IDT, TSS, LAPIC, SSE/AVX, serial). The test framework provides it; the
- * smoke guests provide their own. */
+/* Called by the runtime on vCPU 0 once the CPU is set up (hcabi_arch.h,
+ * "boot and entry"). The test framework provides it; the smoke, stress and
+ * bench guests provide their own. */
 void hcabi_main(void);
-/* Guest-physical address of the PVH start info. */
-uint64_t hcabi_start_info(void);
 
 /* ---- discovery ---- */
 #define HCABI_NUM_EXTENSIONS 0u HCABI_FOREACH_EXTENSION(HCABI__COUNT_EXT)
 #define HCABI__COUNT_EXT(name, eid, since) +1u
 struct hcabi_discovery {
 	bool present;	     /* the HCABI signature was found */
-	uint32_t base;	     /* CPUID base B */
-	uint32_t max_leaf;   /* CPUID B: EAX */
-	char signature[13];  /* CPUID B: EBX ECX EDX, as bytes */
+	uint32_t base;	     /* where it was found (x86-64: CPUID base B) */
+	uint32_t max_leaf;   /* x86-64: CPUID B: EAX */
+	char signature[13];  /* the implementation's signature (x86-64: B: EBX ECX EDX) */
 	int64_t spec_status; /* GET_SPEC_VERSION status */
 	uint32_t spec;	     /* exposed version (major << 16) | minor, 0 if unknown */
 	uint64_t impl_id, impl_version;
 	uint64_t ext_version[HCABI_NUM_EXTENSIONS]; /* PROBE_EXTENSION, in HCABI_FOREACH_EXTENSION
 						       order */
 };
-/* Search the CPUID bases; with the signature found, call GET_SPEC_VERSION,
- * GET_IMPL_ID, GET_IMPL_VERSION and PROBE_EXTENSION of every extension.
+/* Search for HCABI (hcabi_arch_find_hcabi); with the signature found, call
+ * GET_SPEC_VERSION, GET_IMPL_ID, GET_IMPL_VERSION and PROBE_EXTENSION of
+ * every extension.
  * Without it, no hypercall is made. Prints the discovery protocol line. */
 void hcabi_discover(void);
 extern struct hcabi_discovery hcabi_disc;
 /* The discovered version of extension eid, 0 if absent (or HCABI absent). */
 uint64_t hcabi_ext_version(uint32_t eid);
-static inline bool hcabi_has_ext(uint32_t eid)
-{
-	return hcabi_ext_version(eid) != 0;
-}
+bool hcabi_has_ext(uint32_t eid);
 /* Name of a registry extension ("TIME"), or NULL. */
 const char *hcabi_ext_name(uint32_t eid);
 /* EID of a registry extension name, or -1. */
@@ -162,16 +159,16 @@ void hcabi_spin_unlock_irqrestore(struct hcabi_spinlock *l, uint64_t flags);
 
 /* ---- SMP (needs VCPU: START, GET_COUNT, GET_STATUS) ---- */
 /* Number of vCPUs (VCPU.GET_COUNT; 1 when VCPU is absent). */
-unsigned smp_count(void);
-/* Start vCPU cpu (1 .. smp_count() - 1) with VCPU.START: it sets up its
- * GDT/TSS, IDT, SSE/AVX and LAPIC, then runs fn(arg) and stops itself
- * (VCPU.STOP). Returns the START status (HCABI_SUCCESS when started). */
-int64_t smp_start(unsigned cpu, void (*fn)(void *), void *arg);
+unsigned hcabi_smp_count(void);
+/* Start vCPU cpu (1 .. hcabi_smp_count() - 1) with VCPU.START: it sets
+ * itself up as vCPU 0 was (descriptor tables, FPU/SIMD, interrupt
+ * controller), then runs fn(arg) and stops itself (VCPU.STOP). Returns the START status (HCABI_SUCCESS when started). */
+int64_t hcabi_smp_start(unsigned cpu, void (*fn)(void *), void *arg);
 /* Wait (up to timeout_ns of monotonic time) until the task started on cpu
  * has returned and the vCPU has stopped. Returns true if it did; false on
  * timeout (the caller reports an error). */
-bool smp_wait(unsigned cpu, uint64_t timeout_ns);
+bool hcabi_smp_wait(unsigned cpu, uint64_t timeout_ns);
 /* Whether the last task on cpu ended by an unexpected exception. */
-bool smp_task_failed(unsigned cpu);
+bool hcabi_smp_task_failed(unsigned cpu);
 
 #endif /* HCABI_GUEST_H */

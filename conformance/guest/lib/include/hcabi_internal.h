@@ -10,13 +10,11 @@
 
 extern struct hcabi_cpu hcabi__cpus[HCABI_MAX_CPUS];
 
-/* cpu.c */
+/* cpu.c: fill vCPU index's per-vCPU block (stacks, TSS) before it runs;
+ * everything a vCPU sets up for itself (descriptor tables, FPU/SIMD, the
+ * interrupt controller) */
 struct hcabi_cpu *hcabi__cpu_prepare(unsigned index);
 void hcabi__cpu_init(struct hcabi_cpu *c);
-uint64_t hcabi__gdt_base(void);
-uint16_t hcabi__gdt_limit(void);
-uint64_t hcabi__idt_base(void);
-uint16_t hcabi__idt_limit(void);
 
 /* paging.c */
 void hcabi__paging_init(void);
@@ -26,7 +24,12 @@ void hcabi__ap_entry(void);
 HCABI_NORETURN void hcabi__enter_user(uint64_t (*fn)(uint64_t), uint64_t arg, uint64_t rsp,
 				      uint64_t rflags);
 
-/* smp.c */
+/* start.c: the neutral runtime on vCPU 0 once the CPU is set up (never
+ * returns) */
+HCABI_NORETURN void hcabi__start(void);
+
+/* smp.c: the C entry of a started vCPU */
+void hcabi__ap_main(struct hcabi_cpu *c);
 enum hcabi__task_state {
 	HCABI__TASK_IDLE = 0, /* never started, or stopped and waited for */
 	HCABI__TASK_STARTING, /* VCPU.START called */
@@ -42,12 +45,42 @@ void hcabi__on_unexpected_exception(const char *msg);
 void hcabi__on_unexpected_irq(unsigned cpu, unsigned vector);
 
 /* evidence.c: read the nonce, derive the line key (before any protocol
- * line); the 16-hex-digit MAC of one line */
-void hcabi__evidence_init(void);
+ * line; false if SHA-256 fails its known-answer check); the 16-hex-digit
+ * MAC of one line */
+bool hcabi__evidence_init(void);
 void hcabi__line_mac(const char *line, size_t len, char out[17]);
 
-/* console.c: write raw bytes under the console lock */
+/* lock.c: the console lock (recursive on the vCPU holding it, interrupts
+ * disabled) */
 void hcabi__console_lock(uint64_t *flags);
 void hcabi__console_unlock(uint64_t flags);
+
+/* checks.c: the record of the running test, which framework.c starts,
+ * reads and ends (cur = NULL between tests) */
+#define HCABI__REASON_MAX 240
+#define HCABI__NEEDS_MAX 120
+struct hcabi_test;
+struct hcabi__test_record {
+	struct hcabi_spinlock lock;
+	const struct hcabi_test *cur;
+	unsigned checks, fails;
+	bool skipped, errored;
+	char reason[HCABI__REASON_MAX];
+	char needs[HCABI__NEEDS_MAX]; /* extensions it needed and found not advertised */
+};
+extern struct hcabi__test_record hcabi__rec;
+/* An error of the running test (the test or its environment is broken). */
+void hcabi__test_error(const char *fmt, ...) HCABI_PRINTF(1, 2);
+/* A requirement a helper checks on the test's behalf, shown passing once
+ * per test (the bit: which one). */
+enum {
+	HCABI__SHOWN_RDX_ZERO = 1u << 0,
+	HCABI__SHOWN_VCPU_START = 1u << 1,
+	HCABI__SHOWN_VCPU_STOP = 1u << 2,
+};
+void hcabi__show_pass_once(unsigned bit, const char *req, const char *text);
+/* Remember that the test needed extension `name` (len chars), not
+ * advertised (test-end's needs=). */
+void hcabi__note_need(const char *name, size_t len);
 
 #endif /* HCABI_INTERNAL_H */

@@ -123,8 +123,6 @@ void test_skip(const char *fmt, ...) HCABI_PRINTF(1, 2);
 void test_error(const char *fmt, ...) HCABI_PRINTF(1, 2);
 /* Free-form log line inside the test (not a protocol line). */
 void test_log(const char *fmt, ...) HCABI_PRINTF(1, 2);
-/* Whether a check of the current test failed so far. */
-bool test_failed(void);
 
 /* ---- helpers ---- */
 /* The version the implementation exposes ((major << 16) | minor). */
@@ -136,7 +134,7 @@ static inline uint32_t hcabi_spec(void)
 bool test_require_ext(uint32_t eid);
 /* Skip unless the VM has at least n vCPUs and VCPU is provided. */
 bool test_require_cpus(unsigned n);
-/* Start fn(arg) on vCPU cpu (smp_start). A START that fails is a failed
+/* Start fn(arg) on vCPU cpu (hcabi_smp_start). A START that fails is a failed
  * check naming HCABI_REQ_VCPU_START (and HCABI_REQ_NO_EFFECT if the vCPU
  * runs anyway: then it returns true, the task runs); a vCPU whose last task
  * called STOP but is not reported STOPPED fails HCABI_REQ_VCPU_STOP; calling
@@ -144,7 +142,7 @@ bool test_require_cpus(unsigned n);
  * running) is an error of the test. Returns whether the vCPU runs the task. */
 bool test_start_on_cpu(unsigned cpu, void (*fn)(void *), void *arg);
 /* Wait until the task started on cpu returned and the vCPU stopped
- * (smp_wait). A vCPU that never began its task fails HCABI_REQ_VCPU_START,
+ * (hcabi_smp_wait). A vCPU that never began its task fails HCABI_REQ_VCPU_START,
  * one that called STOP and is not reported STOPPED fails
  * HCABI_REQ_VCPU_STOP; a task still running is an error of the test. */
 bool test_wait_cpu(unsigned cpu, uint64_t timeout_ns);

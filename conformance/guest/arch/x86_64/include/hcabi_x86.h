@@ -181,6 +181,23 @@ static inline void hcabi_mb(void)
 	__asm__ __volatile__("mfence" ::: "memory");
 }
 
+/* ---- hcabi_arch.h's leaving the VM, the cycle counter ---- */
+static inline void hcabi_arch_debug_exit(uint8_t value)
+{
+	hcabi_outb(0xF4, value); /* isa-debug-exit */
+}
+
+__attribute__((noreturn)) static inline void hcabi_arch_halt(void)
+{
+	for (;;)
+		__asm__ __volatile__("cli; hlt");
+}
+
+static inline uint64_t hcabi_arch_cycles(void)
+{
+	return hcabi_rdtsc();
+}
+
 /* ---- traps ---- */
 /* The frame every exception and interrupt handler sees; handlers may change
  * it (RIP, RSP, registers) and the interrupted code resumes from it. */
@@ -191,20 +208,6 @@ struct hcabi_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-/* Name of an exception vector ("#GP"), or "IRQ" for 32..255. */
-const char *hcabi_exception_name(unsigned vector);
-
-/* Interrupt handlers for vectors 32..254 (shared by every vCPU). The
- * runtime sends the LAPIC EOI after the handler returns. Handlers run with
- * interrupts disabled and must not print through the protocol lock
- * holder's path (they may use the console; the lock is per-line and
- * interrupt-safe). */
-typedef void (*hcabi_irq_handler)(struct hcabi_frame *frame, unsigned vector);
-void hcabi_irq_register(unsigned vector, hcabi_irq_handler handler);
-void hcabi_irq_unregister(unsigned vector);
-/* Interrupts of each vector seen by this vCPU since boot (replays
- * included). */
-uint64_t hcabi_irq_count(unsigned cpu, unsigned vector);
 /*
  * Replayed deliveries. A fixed interrupt from a local APIC (where IPI.SEND
  * and the HCABI timers put theirs) is only ever taken by code running with
@@ -214,11 +217,9 @@ uint64_t hcabi_irq_count(unsigned cpu, unsigned vector);
  * with IF = 0 (pure xAPIC ICR IPIs show it too: docs/performance.md). The
  * runtime does not pass such a delivery to the handler, so a test counting
  * deliveries counts what the hypervisor sent, and counts it here instead.
- * hcabi_irq_filter_replays(false) hands them to the handlers again (the
- * stress guest reports them itself).
+ * hcabi_irq_filter_replays(false) (hcabi_arch.h) hands them to the handlers
+ * again (the stress guest reports them itself).
  */
-uint64_t hcabi_irq_replays(unsigned cpu);
-void hcabi_irq_filter_replays(bool on);
 
 /*
  * Expected exceptions. expect_exception(v) arms the calling vCPU: the next
@@ -239,8 +240,6 @@ struct hcabi_exc_info {
 	uint64_t cr2;
 	struct hcabi_frame frame; /* the state at the exception, as the CPU reported it */
 };
-void expect_exception(unsigned vector);
-bool exception_end(struct hcabi_exc_info *info);
 
 /* Inside an asm statement, before the instruction that may fault: where to
  * resume if an expected exception happens. */
@@ -291,8 +290,45 @@ static inline unsigned hcabi_cpu_index(void)
 struct hcabi_jmpbuf {
 	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
 };
-int hcabi_setjmp(struct hcabi_jmpbuf *jb) __attribute__((returns_twice));
-__attribute__((noreturn)) void hcabi_longjmp(struct hcabi_jmpbuf *jb, int value);
+
+/* ---- descriptor tables, the TSS, the VCPU.START boot state (desc.c) ---- */
+/* A 64-bit TSS. */
+struct hcabi_tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct hcabi_tss) == 104, "64-bit TSS layout");
+
+/* What LGDT/LIDT load and SGDT/SIDT store. */
+struct hcabi_dtr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+/* A TSS with RSP0 = rsp0 (interrupts taken at CPL 3), IST1 = ist1 (#DF,
+ * NMI, #MC: the runtime's IDT sends them there) and no I/O bitmap (CPL 3
+ * port access faults). */
+void hcabi_tss_init(struct hcabi_tss *t, uint64_t rsp0, uint64_t ist1);
+/* Write an available 64-bit TSS descriptor (type 9, present) of t into
+ * gdt[slot] and gdt[slot + 1]. Written fresh before each LTR, since LTR
+ * marks it busy and a busy one cannot be loaded again. */
+void hcabi_gdt_set_tss(uint64_t *gdt, unsigned slot, const struct hcabi_tss *t);
+/* The calling vCPU's GDTR and IDTR (SGDT, SIDT). */
+struct hcabi_dtr hcabi_sgdt(void);
+struct hcabi_dtr hcabi_sidt(void);
+struct hcabi_vcpu_boot_state;
+/* A VCPU.START boot state (struct hcabi_vcpu_boot_state) entering rip in
+ * 64-bit mode with RSP = rsp and the argument arg, the calling vCPU's page
+ * tables (CR3), the given GDTR and IDTR (NULL: the calling vCPU's), and the
+ * runtime's kernel code and data selectors; all else zero. A caller changes
+ * what it tests afterwards. */
+void hcabi_boot_state_init(struct hcabi_vcpu_boot_state *bs, uint64_t rip, uint64_t rsp,
+			   uint64_t arg, const struct hcabi_dtr *gdtr, const struct hcabi_dtr *idtr);
 
 /* ---- LAPIC (xAPIC, MMIO at 0xFEE00000) ---- */
 #define HCABI_APIC_ID 0x020u
@@ -310,16 +346,16 @@ __attribute__((noreturn)) void hcabi_longjmp(struct hcabi_jmpbuf *jb, int value)
 #define HCABI_APIC_LVT_LINT0 0x350u
 #define HCABI_APIC_LVT_LINT1 0x360u
 #define HCABI_APIC_LVT_ERROR 0x370u
+/* The interrupt controller of hcabi_arch.h is the LAPIC: hcabi_intc_enable
+ * software-enables it (SVR), masks its LVTs, TPR 0; hcabi_intc_pending and
+ * hcabi_intc_in_service read IRR and ISR; hcabi_intc_self_ipi sends a fixed
+ * IPI through the ICR. */
 uint32_t hcabi_apic_read(uint32_t reg);
 void hcabi_apic_write(uint32_t reg, uint32_t value);
-void hcabi_apic_eoi(void);
-/* Software-enable this vCPU's LAPIC (SVR), mask its LVTs, TPR 0. */
-void hcabi_apic_enable(void);
-/* IRR/ISR bit of a vector. */
-bool hcabi_apic_irr(unsigned vector);
-bool hcabi_apic_isr(unsigned vector);
-/* Send a fixed IPI to this vCPU through the ICR (runtime self-test). */
-void hcabi_apic_self_ipi(unsigned vector);
+
+/* ---- the PVH boot ---- */
+/* Guest-physical address of the PVH start info. */
+uint64_t hcabi_start_info(void);
 
 /* ---- paging ---- */
 /* The first 4 GiB are identity-mapped with 2 MiB pages, user-accessible
@@ -349,7 +385,6 @@ uint64_t hcabi_run_user(uint64_t (*fn)(uint64_t), uint64_t arg, bool *faulted);
 
 /* ---- SSE / AVX ---- */
 bool hcabi_has_avx(void);
-bool hcabi_has_xsave(void);
 /* XCR0 now (XGETBV), and as the runtime set it at boot (0 without XSAVE). */
 uint64_t hcabi_xcr0(void);
 uint64_t hcabi_xcr0_boot(void);

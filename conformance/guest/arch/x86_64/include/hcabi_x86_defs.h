@@ -22,6 +22,9 @@
 
 #define HCABI_MAX_CPUS 32
 
+/* boot.S identity-maps guest-physical 0 .. 4 GiB (2 MiB pages) */
+#define HCABI_IDENTITY_END HCABI__U64(0x100000000)
+
 /* Vectors the runtime reserves */
 #define HCABI_VEC_USER_RETURN 0x80 /* int $0x80 from CPL 3: back to hcabi_run_user's caller */
 #define HCABI_VEC_SPURIOUS 0xFF	   /* LAPIC spurious vector (no EOI) */

@@ -1,21 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * smp.c - secondary vCPUs through VCPU.START.
+ * smp.c - tasks on secondary vCPUs through VCPU.START.
  *
- * smp_start() hands the target a struct hcabi_vcpu_boot_state that enters
- * hcabi__ap_entry in 64-bit mode on the target's own stack, with the shared
- * page tables, GDT and IDT and RDI = its struct hcabi_cpu. The target loads
- * its own TSS, enables x87/SSE/AVX and its LAPIC, runs the task, and stops
- * itself with VCPU.STOP, which also cancels its timer: every task starts
- * from a freshly started vCPU, and no state (pending kick, armed timer)
- * leaks from one task into the next.
+ * hcabi_smp_start() starts the target through the architecture
+ * (hcabi_arch_vcpu_start: the binding's boot state, on the target's own
+ * stack, sharing vCPU 0's address space and tables). The target sets itself
+ * up (hcabi__cpu_init), runs the task, and stops itself with VCPU.STOP,
+ * which also cancels its timer: every task starts from a freshly started
+ * vCPU, and no state (pending kick, armed timer) leaks from one task into
+ * the next.
  */
 #include "hcabi_guest.h"
 #include "hcabi_internal.h"
 
-static struct hcabi_vcpu_boot_state boot_states[HCABI_MAX_CPUS] __attribute__((aligned(64)));
-
-unsigned smp_count(void)
+unsigned hcabi_smp_count(void)
 {
 	static unsigned count;
 	if (!count) {
@@ -29,15 +27,14 @@ unsigned smp_count(void)
 	return count;
 }
 
-int64_t smp_start(unsigned cpu, void (*fn)(void *), void *arg)
+int64_t hcabi_smp_start(unsigned cpu, void (*fn)(void *), void *arg)
 {
 	struct hcabi_cpu *c;
-	struct hcabi_vcpu_boot_state *bs;
-	struct hcabi_ret r;
+	int64_t st;
 
 	if (!hcabi_has_ext(HCABI_EID_VCPU))
 		return HCABI_ERR_NOT_SUPPORTED;
-	if (cpu == 0 || cpu >= HCABI_MAX_CPUS || cpu >= smp_count())
+	if (cpu == 0 || cpu >= HCABI_MAX_CPUS || cpu >= hcabi_smp_count())
 		return HCABI_ERR_INVALID_PARAM;
 	c = &hcabi__cpus[cpu];
 	if (hcabi_atomic_load(&c->task_state) != HCABI__TASK_IDLE)
@@ -47,27 +44,15 @@ int64_t smp_start(unsigned cpu, void (*fn)(void *), void *arg)
 	c->task_arg = arg;
 	hcabi_atomic_store(&c->task_state, HCABI__TASK_STARTING);
 
-	bs = &boot_states[cpu];
-	memset(bs, 0, sizeof(*bs));
-	bs->rip = (uint64_t)(uintptr_t)hcabi__ap_entry;
-	bs->rsp = (uint64_t)(uintptr_t)c->stack_top;
-	bs->cr3 = hcabi_read_cr3() & ~0xFFFull;
-	bs->arg = (uint64_t)(uintptr_t)c;
-	bs->gdtr_base = hcabi__gdt_base();
-	bs->gdtr_limit = hcabi__gdt_limit();
-	bs->idtr_base = hcabi__idt_base();
-	bs->idtr_limit = hcabi__idt_limit();
-	bs->cs = HCABI_SEL_KCODE;
-	bs->ds = HCABI_SEL_KDATA;
 	hcabi_mb();
-	r = hcabi_vcpu_start(cpu, (uint64_t)(uintptr_t)bs);
-	if (r.status != HCABI_SUCCESS)
+	st = hcabi_arch_vcpu_start(cpu, c);
+	if (st != HCABI_SUCCESS)
 		hcabi_atomic_store(&c->task_state, HCABI__TASK_IDLE);
-	return r.status;
+	return st;
 }
 
-/* C entry of a started vCPU (boot.S hcabi__ap_entry). */
-void hcabi__ap_boot(struct hcabi_cpu *c)
+/* C entry of a started vCPU (the architecture's hcabi__ap_entry). */
+void hcabi__ap_main(struct hcabi_cpu *c)
 {
 	struct hcabi_jmpbuf jb;
 
@@ -85,11 +70,10 @@ void hcabi__ap_boot(struct hcabi_cpu *c)
 	hcabi_vcpu_stop();
 	/* STOP returned: DENIED (vCPU 0 stopped?) or broken */
 	hcabi_printf("vCPU %u: VCPU.STOP returned", hcabi_cpu_index());
-	for (;;)
-		__asm__ __volatile__("cli; hlt");
+	hcabi_arch_halt();
 }
 
-bool smp_wait(unsigned cpu, uint64_t timeout_ns)
+bool hcabi_smp_wait(unsigned cpu, uint64_t timeout_ns)
 {
 	struct hcabi_cpu *c;
 	uint64_t start, now;
@@ -116,7 +100,7 @@ bool smp_wait(unsigned cpu, uint64_t timeout_ns)
 	}
 }
 
-bool smp_task_failed(unsigned cpu)
+bool hcabi_smp_task_failed(unsigned cpu)
 {
 	return cpu < HCABI_MAX_CPUS && hcabi__cpus[cpu].task_error;
 }

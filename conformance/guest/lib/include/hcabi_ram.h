@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ext_helpers_ram.h - guest RAM as the boot memory map (the PVH start info's
+ * hcabi_ram.h - guest RAM as the boot memory map (the PVH start info's
  * E820-style table) describes it, and byte-pattern helpers, for the tests of
  * VCPU, IPI, TLB, MEM, STEAL, BATCH and SYSTEM.
  *
@@ -12,35 +12,33 @@
  * The map is read once, at the first use, and kept: tests may later poison
  * free RAM, and the start info may live in RAM the allocator hands out.
  */
-#ifndef EXT_HELPERS_RAM_H
-#define EXT_HELPERS_RAM_H
+#ifndef HCABI_RAM_H
+#define HCABI_RAM_H
 
 #include "arch/x86_64/hcabi_pvh.h"
 #include "hcabi_guest.h"
 
-#define EXT_RAM_MAX_RANGES 64u
+#define HCABI_RAM_MAX_RANGES 64u
 
-struct ext_ram_map {
+struct hcabi_ram_map {
 	bool valid;	/* a PVH memory map was found */
-	bool truncated; /* it had more RAM ranges than EXT_RAM_MAX_RANGES */
+	bool truncated; /* it had more RAM ranges than HCABI_RAM_MAX_RANGES */
 	unsigned n;	/* RAM ranges: sorted, merged, 4 KiB-aligned inward */
-	struct hcabi_mem_range r[EXT_RAM_MAX_RANGES];
+	struct hcabi_mem_range r[HCABI_RAM_MAX_RANGES];
 };
 
-#define EXT__IDENTITY_END (4ull << 30)
-
-static inline void ext__ram_map_read(struct ext_ram_map *m)
+static inline void hcabi__ram_map_read(struct hcabi_ram_map *m)
 {
 	uint64_t si_gpa = hcabi_start_info();
 	const volatile struct hcabi_pvh_start_info *si;
 	const volatile struct hcabi_pvh_memmap_entry *e;
 
 	memset(m, 0, sizeof(*m));
-	if (!si_gpa || si_gpa >= EXT__IDENTITY_END - sizeof(*si))
+	if (!si_gpa || si_gpa >= HCABI_IDENTITY_END - sizeof(*si))
 		return;
 	si = (const volatile struct hcabi_pvh_start_info *)(uintptr_t)si_gpa;
 	if (si->magic != HCABI_PVH_START_MAGIC || si->version < 1 || !si->memmap_paddr ||
-	    si->memmap_paddr >= EXT__IDENTITY_END - 1024 * sizeof(*e) || si->memmap_entries == 0 ||
+	    si->memmap_paddr >= HCABI_IDENTITY_END - 1024 * sizeof(*e) || si->memmap_entries == 0 ||
 	    si->memmap_entries > 1024)
 		return;
 	e = (const volatile struct hcabi_pvh_memmap_entry *)(uintptr_t)si->memmap_paddr;
@@ -66,7 +64,7 @@ static inline void ext__ram_map_read(struct ext_ram_map *m)
 				k = (unsigned)-1; /* restart: the grown range may touch more */
 			}
 		}
-		if (m->n == EXT_RAM_MAX_RANGES) {
+		if (m->n == HCABI_RAM_MAX_RANGES) {
 			m->truncated = true;
 			continue;
 		}
@@ -84,12 +82,12 @@ static inline void ext__ram_map_read(struct ext_ram_map *m)
 }
 
 /* The boot memory map's RAM, read once. */
-static inline const struct ext_ram_map *ext_ram_map(void)
+static inline const struct hcabi_ram_map *hcabi_ram_map(void)
 {
-	static struct ext_ram_map map;
+	static struct hcabi_ram_map map;
 	static bool done;
 	if (!done) {
-		ext__ram_map_read(&map);
+		hcabi__ram_map_read(&map);
 		done = true;
 	}
 	return &map;
@@ -97,18 +95,18 @@ static inline const struct ext_ram_map *ext_ram_map(void)
 
 /* First byte past the highest RAM (from the boot map; without one, the
  * runtime's own idea of the end of RAM). */
-static inline uint64_t ext_ram_top(void)
+static inline uint64_t hcabi_ram_top(void)
 {
-	const struct ext_ram_map *m = ext_ram_map();
+	const struct hcabi_ram_map *m = hcabi_ram_map();
 	if (m->valid && m->n)
 		return m->r[m->n - 1].base + m->r[m->n - 1].size;
 	return hcabi_ram_end();
 }
 
 /* Whether [gpa, gpa + len) is wholly inside one RAM range of the boot map. */
-static inline bool ext_ram_contains(uint64_t gpa, uint64_t len)
+static inline bool hcabi_ram_contains(uint64_t gpa, uint64_t len)
 {
-	const struct ext_ram_map *m = ext_ram_map();
+	const struct hcabi_ram_map *m = hcabi_ram_map();
 	if (len == 0 || gpa + (len - 1) < gpa)
 		return false;
 	for (unsigned i = 0; i < m->n; i++)
@@ -119,9 +117,9 @@ static inline bool ext_ram_contains(uint64_t gpa, uint64_t len)
 
 /* A page-aligned GPA below the top of RAM that is not RAM (a hole between
  * two ranges), or 0 when RAM is one range. */
-static inline uint64_t ext_ram_hole(void)
+static inline uint64_t hcabi_ram_hole(void)
 {
-	const struct ext_ram_map *m = ext_ram_map();
+	const struct hcabi_ram_map *m = hcabi_ram_map();
 	for (unsigned i = 0; i + 1 < m->n; i++) {
 		uint64_t end = m->r[i].base + m->r[i].size;
 		if (end < m->r[i + 1].base)
@@ -133,16 +131,16 @@ static inline uint64_t ext_ram_hole(void)
 /* Whether the last page of RAM is free memory of the identity map that a
  * test may overwrite: it lies above every page the runtime's allocator has
  * handed out, inside the RAM the allocator manages. */
-static inline bool ext_top_page_free(void)
+static inline bool hcabi_top_page_free(void)
 {
-	uint64_t top = ext_ram_top();
+	uint64_t top = hcabi_ram_top();
 	uint64_t frontier = hcabi_alloc_page(); /* the allocator's next page */
-	return frontier && top <= hcabi_ram_end() && top <= EXT__IDENTITY_END && top >= 2 * 4096 &&
+	return frontier && top <= hcabi_ram_end() && top <= HCABI_IDENTITY_END && top >= 2 * 4096 &&
 	       frontier < top - 4096;
 }
 
 /* ---- byte patterns ---- */
-static inline void ext_fill(void *p, uint8_t byte, size_t len)
+static inline void hcabi_fill(void *p, uint8_t byte, size_t len)
 {
 	volatile uint8_t *b = (volatile uint8_t *)p;
 	for (size_t i = 0; i < len; i++)
@@ -150,7 +148,7 @@ static inline void ext_fill(void *p, uint8_t byte, size_t len)
 }
 
 /* Offset of the first byte that is not `byte`, or -1 when all are. */
-static inline int64_t ext_find_not(const void *p, uint8_t byte, size_t len)
+static inline int64_t hcabi_find_not(const void *p, uint8_t byte, size_t len)
 {
 	const volatile uint8_t *b = (const volatile uint8_t *)p;
 	for (size_t i = 0; i < len; i++)
@@ -161,7 +159,7 @@ static inline int64_t ext_find_not(const void *p, uint8_t byte, size_t len)
 
 /* FNV-1a over len bytes: to see whether memory the test may not write to
  * was changed. */
-static inline uint64_t ext_hash(const void *p, size_t len)
+static inline uint64_t hcabi_hash(const void *p, size_t len)
 {
 	const volatile uint8_t *b = (const volatile uint8_t *)p;
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -173,14 +171,14 @@ static inline uint64_t ext_hash(const void *p, size_t len)
 }
 
 /* A GPA as a pointer (the identity map covers 0-4 GiB). */
-static inline void *ext_gpa_ptr(uint64_t gpa)
+static inline void *hcabi_gpa_ptr(uint64_t gpa)
 {
 	return (void *)(uintptr_t)gpa;
 }
 
-static inline uint64_t ext_gpa(const volatile void *p)
+static inline uint64_t hcabi_gpa(const volatile void *p)
 {
 	return (uint64_t)(uintptr_t)p;
 }
 
-#endif /* EXT_HELPERS_RAM_H */
+#endif /* HCABI_RAM_H */
