@@ -45,6 +45,8 @@ class _OpenTest:
     failed: list[dict[str, str]] = field(default_factory=list)
     passed: set[str] = field(default_factory=set)
     expect: Optional[tuple[str, Optional[int]]] = None
+    end_reqs: list[str] = field(default_factory=list)  # what the ending as announced shows
+    code_req: Optional[str] = None  # what the announced code shows
 
 
 @dataclass
@@ -289,6 +291,8 @@ class BootInterpreter:
             self._warn(f"line {rec.lineno}: expect outside a test ignored")
             return
         self.current.expect = (rec.fields["event"], _parse_code(rec.fields.get("code")))
+        self.current.end_reqs = [r for r in rec.fields.get("req", "").split(",") if r]
+        self.current.code_req = rec.fields.get("code_req")
 
     def _on_test_end(self, rec: Record) -> None:
         name, verdict = rec.fields["name"], rec.fields["verdict"]
@@ -394,6 +398,7 @@ class BootInterpreter:
             event, code = cur.expect
             ok, note = ending_satisfies(ending, event, code)
             want = event + ("" if code is None else f" code={code}")
+            self._judge_ending(cur, ending, event, code, ok)
             if ok:
                 if cur.failed:  # the end came as announced, but the test had already failed
                     self._close(cur.name, "fail", f"the VMM reported {want} as expected{note}, but {len(cur.failed)} check(s) failed before")
@@ -407,6 +412,24 @@ class BootInterpreter:
             self._close(cur.name, status, f"expected the VM to end by {want}, but: {ending.detail}{note}. Log tail:\n{self.tail.render()}")
             return
         self._close(cur.name, ending.lost_test_status(), f"{ending.detail}; {where}. Log tail:\n{self.tail.render()}")
+
+    @staticmethod
+    def _judge_ending(cur: _OpenTest, ending: Ending, event: str, code: Optional[int], ok: bool) -> None:
+        """The expect line's requirements as checks: the ending's (`req`) pass
+        when the VM ended by `event`, the code's (`code_req`) when it also
+        carried `code`; whichever did not hold fails, naming what was seen."""
+        event_ok = ok or ending_satisfies(ending, event, None)[0]
+        seen = f"{ending.kind}" + ("" if ending.code is None else f" code={ending.code:#x}")
+        for rid in cur.end_reqs:
+            if event_ok:
+                cur.passed.add(rid)
+            else:
+                cur.failed.append({"req": rid, "msg": f"the VM was to end by {event}; the VMM reported {seen}: {ending.detail}"})
+        if cur.code_req and code is not None:
+            if ok and ending.code is not None:  # a target that reports no code shows nothing
+                cur.passed.add(cur.code_req)
+            elif event_ok:
+                cur.failed.append({"req": cur.code_req, "msg": f"the VM ended by {event} with code {ending.code if ending.code is None else hex(ending.code)}, not {code & ((1 << 64) - 1):#x}"})
 
     def _missing(self, test: TestSpec, ending: Ending, error: Optional[str]) -> _Outcome:
         """Outcome of a selected test the image never started."""

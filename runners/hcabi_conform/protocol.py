@@ -63,7 +63,9 @@ _SCHEMA: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "test-begin": ({"name": _NAME}, {"reqs": _LIST}),
     "check": ({"result": "pass|fail"}, {"req": r"(-|" + _NAME + ")"}),
     "test-end": ({"name": _NAME, "verdict": "pass|fail|skip|error"}, {"needs": r"[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*"}),
-    "expect": ({"event": "shutdown|reboot|crash"}, {"code": r"-?" + _HEX_OR_INT}),
+    # req: the requirements the VM's ending as `event` shows; code_req: the one
+    # the reported code shows (each optional: an ending without them names none)
+    "expect": ({"event": "shutdown|reboot|crash"}, {"code": r"-?" + _HEX_OR_INT, "req": _NAME + "(," + _NAME + ")*", "code_req": _NAME}),
     "suite-end": ({"pass": _INT, "fail": _INT, "skip": _INT, "error": _INT}, {}),
     # Console data paths: the bytes between these two lines are compared
     # with the announced stream (boot.py, docs/internals.md).

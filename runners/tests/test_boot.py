@@ -4,7 +4,7 @@ garbled lines, boots that never start."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from conftest import TEST_KEY, TEST_NONCE, proto
 
@@ -389,3 +389,36 @@ def test_test_reported_twice_in_one_boot(tmp_path: Path) -> None:
     record, res = interpret(tmp_path, lines, EXIT0)
     assert res["TIME.a"].raw_status == "fail"
     assert any("test TIME.a is reported a second time in one boot (first result: fail)" in m for m in problems(record, "error"))
+
+
+# -- the expect line's requirements: the ending and the code are checks ------------
+
+
+def _expect_end(tmp_path: Path, expect: str, status: int, stderr_text: str) -> Any:
+    lines = [hello("system-reboot"), HEAD[1], P("test-begin name=SYSTEM.reboot reqs=SYSTEM-001"), P(expect)]
+    stderr = tmp_path / "e"
+    stderr.write_text(stderr_text)
+    _, res = interpret(tmp_path, lines, classify_refvmm(status, stderr), image=REBOOT_IMAGE)
+    return res["SYSTEM.reboot"]
+
+
+def test_expected_end_credits_its_requirements(tmp_path: Path) -> None:
+    r = _expect_end(tmp_path, "expect event=shutdown req=SYSTEM-001.3,SYSTEM-001.4 code=0xa5 code_req=SYSTEM-001.5", 0, "hcabi-refvmm: shutdown code=165\n")
+    assert r.raw_status == "pass"
+    assert set(r.passed_reqs) == {"SYSTEM-001.3", "SYSTEM-001.4", "SYSTEM-001.5"}
+
+
+def test_wrong_code_fails_only_the_code_requirement(tmp_path: Path) -> None:
+    r = _expect_end(tmp_path, "expect event=shutdown req=SYSTEM-001.3,SYSTEM-001.4 code=0xa5 code_req=SYSTEM-001.5", 0, "hcabi-refvmm: shutdown code=3\n")
+    assert r.raw_status == "fail"
+    assert [c["req"] for c in r.failed_checks] == ["SYSTEM-001.5"]
+    assert "with code 0x3, not 0xa5" in r.failed_checks[0]["msg"]
+    assert set(r.passed_reqs) == {"SYSTEM-001.3", "SYSTEM-001.4"}
+
+
+def test_wrong_ending_fails_the_ending_requirements(tmp_path: Path) -> None:
+    r = _expect_end(tmp_path, "expect event=shutdown req=SYSTEM-001.3,SYSTEM-001.4 code=0xa5 code_req=SYSTEM-001.5", 12, "hcabi-refvmm: crash code=165\n")
+    assert r.raw_status == "fail"
+    assert [c["req"] for c in r.failed_checks] == ["SYSTEM-001.3", "SYSTEM-001.4"]
+    assert "the VM was to end by shutdown; the VMM reported crash code=0xa5" in r.failed_checks[0]["msg"]
+    assert "SYSTEM-001.5" not in r.passed_reqs

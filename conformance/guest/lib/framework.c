@@ -140,12 +140,26 @@ void delay_ns(uint64_t ns)
 			hcabi_pause();
 }
 
-void test_expect_end(const char *event, int64_t code)
+void test_expect_end(const char *event, const char *const end_reqs[], uint64_t code,
+		     const char *code_req)
 {
-	if (code < 0)
-		hcabi_proto("expect event=%s", event);
+	char reqs[128];
+	size_t n = 0;
+
+	reqs[0] = 0;
+	for (size_t i = 0; end_reqs && end_reqs[i] && n < sizeof(reqs); i++)
+		n += (size_t)hcabi_snprintf(reqs + n, sizeof(reqs) - n, "%s%s", i ? "," : "",
+					    end_reqs[i]);
+	if (n >= sizeof(reqs)) { /* the suite's own mistake: nothing to judge by */
+		test_error("test_expect_end: the requirement list is longer than %u bytes",
+			   (unsigned)sizeof(reqs) - 1);
+		return;
+	}
+	if (code_req)
+		hcabi_proto("expect event=%s%s%s code=0x%llx code_req=%s", event, n ? " req=" : "",
+			    reqs, (unsigned long long)code, code_req);
 	else
-		hcabi_proto("expect event=%s code=%lld", event, (long long)code);
+		hcabi_proto("expect event=%s%s%s", event, n ? " req=" : "", reqs);
 }
 
 /* ---- the runner ---- */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SYSTEM.CRASH: SYSTEM-020.
+ * SYSTEM.CRASH: SYSTEM-020.1 to .4.
  *
  * What: CRASH(0x48434142C0DE0042), with vCPU 1 spinning (interrupts off,
  * no calls), does not return, and the VM ends with a crash report that
@@ -11,8 +11,11 @@
  * clear: the framework prints no code for a negative one.)
  * Why: a guest's panic path reports why it died; monitoring must see a
  * crash, not a clean power-off, and get every bit of the code.
- * A CRASH that returns fails here; that no vCPU runs another instruction is
- * the VMM's side, seen by the runner as nothing after the expect line.
+ * A CRASH that returns fails here (SYSTEM-020.1). The runner credits the
+ * crash report (.3) and its code (.4) to the VMM's report of the ending,
+ * and "no vCPU runs another instruction" (.2) to the VM having ended: a
+ * VMM that reports the end has stopped every vCPU, and no line of the
+ * guest's may follow (the image writes nothing after the call).
  */
 #include "hcabi_test.h"
 
@@ -33,7 +36,8 @@ static void spin_task(void *arg)
 	}
 }
 
-HCABI_TEST(system_crash, "SYSTEM.crash", "SYSTEM-020,VCPU-024.2,VCPU-030.2",
+HCABI_TEST(system_crash, "SYSTEM.crash",
+	   "SYSTEM-020.1,SYSTEM-020.2,SYSTEM-020.3,SYSTEM-020.4,VCPU-024.2,VCPU-030.2",
 	   HCABI_FID_SYSTEM_CRASH_SINCE)
 {
 	struct hcabi_ret r;
@@ -44,9 +48,10 @@ HCABI_TEST(system_crash, "SYSTEM.crash", "SYSTEM-020,VCPU-024.2,VCPU-030.2",
 		    wait_for_u64(&spin_started, 1, HCABI_SEC(30)))
 			other = true;
 	}
-	test_expect_end("crash", (int64_t)CRASH_CODE);
+	test_expect_end("crash", (const char *const[]){"SYSTEM-020.2", "SYSTEM-020.3", NULL},
+			CRASH_CODE, "SYSTEM-020.4");
 	r = hcabi_system_crash(CRASH_CODE);
-	check_true(false, "SYSTEM-020", "CRASH(0x%llx) returned: status %lld value 0x%llx",
+	check_true(false, "SYSTEM-020.1", "CRASH(0x%llx) returned: status %lld value 0x%llx",
 		   (unsigned long long)CRASH_CODE, (long long)r.status,
 		   (unsigned long long)r.value);
 	hcabi_atomic_store(&spin_stop, 1);

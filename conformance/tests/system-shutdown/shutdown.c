@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SYSTEM.SHUTDOWN: SYSTEM-001.
+ * SYSTEM.SHUTDOWN: SYSTEM-001.1 to .5.
  *
  * What:
  *  - a code with any of bits 63:8 set (0x100, 0x1FF, 0x8000, 2^32, 2^63,
@@ -31,18 +31,19 @@ static void busy_task(void *arg)
 		(void)hcabi_base_get_spec_version();
 }
 
-HCABI_TEST(system_shutdown_reserved, "SYSTEM.shutdown_reserved_bits", "SYSTEM-001,X86-005",
+HCABI_TEST(system_shutdown_reserved, "SYSTEM.shutdown_reserved_bits", "SYSTEM-001.1,X86-005",
 	   HCABI_FID_SYSTEM_SHUTDOWN_SINCE)
 {
 	static const uint64_t codes[] = {
 	    0x100, 0x1FF, 0x8000, 1ull << 32, 1ull << 63, ~0ull, 0xFFFFFFFFFFFFFF2Aull};
 
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(codes); i++)
-		check_status(hcabi_system_shutdown(codes[i]), HCABI_ERR_INVALID_PARAM, "SYSTEM-001",
+		check_status(hcabi_system_shutdown(codes[i]), HCABI_ERR_INVALID_PARAM, "SYSTEM-001.1",
 			     "SHUTDOWN(0x%llx) returned", (unsigned long long)codes[i]);
 }
 
-HCABI_TEST(system_shutdown, "SYSTEM.shutdown", "SYSTEM-001,VCPU-024.2,VCPU-030.2",
+HCABI_TEST(system_shutdown, "SYSTEM.shutdown",
+	   "SYSTEM-001.2,SYSTEM-001.3,SYSTEM-001.4,SYSTEM-001.5,VCPU-024.2,VCPU-030.2",
 	   HCABI_FID_SYSTEM_SHUTDOWN_SINCE)
 {
 	struct hcabi_ret r;
@@ -56,9 +57,12 @@ HCABI_TEST(system_shutdown, "SYSTEM.shutdown", "SYSTEM-001,VCPU-024.2,VCPU-030.2
 			test_log(
 			    "vCPU 1 could not be started: shutting down with one vCPU running");
 	}
-	test_expect_end("shutdown", SHUTDOWN_CODE);
+	/* .3: the VM ended (a VMM that reports the end has stopped every vCPU);
+	 * .4: as powered off; .5: with the code */
+	test_expect_end("shutdown", (const char *const[]){"SYSTEM-001.3", "SYSTEM-001.4", NULL},
+			SHUTDOWN_CODE, "SYSTEM-001.5");
 	r = hcabi_system_shutdown(SHUTDOWN_CODE);
-	check_true(false, "SYSTEM-001", "SHUTDOWN(0x%x) returned: status %lld value 0x%llx",
+	check_true(false, "SYSTEM-001.2", "SHUTDOWN(0x%x) returned: status %lld value 0x%llx",
 		   SHUTDOWN_CODE, (long long)r.status, (unsigned long long)r.value);
 	hcabi_atomic_store(&busy_stop, 1);
 	if (busy && !test_wait_cpu(1, HCABI_SEC(70)))

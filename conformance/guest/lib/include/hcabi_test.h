@@ -155,9 +155,13 @@ bool wait_for_u64(volatile uint64_t *counter, uint64_t want, uint64_t timeout_ns
 /* Busy-wait for ns of monotonic time. */
 void delay_ns(uint64_t ns);
 
-/* The "@hcabi expect event=... code=N" line before a call that ends the VM
- * (event shutdown, reboot or crash; code < 0: no code field). */
-void test_expect_end(const char *event, int64_t code);
+/* The "@hcabi expect" line before a call that ends the VM. The runner then
+ * checks that the VMM reported the VM ending by `event` (shutdown, reboot or
+ * crash), crediting or blaming each of `end_reqs` (a NULL-terminated list of
+ * requirement IDs), and, with `code_req` not NULL, that the report carried
+ * exactly `code` (all 64 bits), crediting or blaming `code_req`. */
+void test_expect_end(const char *event, const char *const end_reqs[], uint64_t code,
+		     const char *code_req);
 
 /* The runner (hcabi_main of the framework uses them; an image with its own
  * hcabi_main may too): run every linked test the exposed version has, then
