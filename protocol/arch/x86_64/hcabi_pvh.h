@@ -62,6 +62,23 @@ struct hcabi_pvh_memmap_entry {
 _Static_assert(sizeof(struct hcabi_pvh_start_info) == 56, "PVH start info layout");
 _Static_assert(sizeof(struct hcabi_pvh_memmap_entry) == 24, "PVH memory map entry layout");
 
+#else /* __ASSEMBLER__ */
+
+/* The ELF note that tells a PVH loader the 32-bit entry point `entry`:
+ * one definition for every image, the guest runtime's and refvmm's test
+ * guests alike. */
+.macro HCABI_PVH_NOTE entry
+	.pushsection .note.Xen, "a", @note
+	.balign 4
+	.long 4 /* namesz */
+	.long 4 /* descsz */
+	.long HCABI_PVH_ELFNOTE_PHYS32_ENTRY
+	.asciz "Xen"
+	.long \entry
+	.balign 4
+	.popsection
+.endm
+
 #endif /* __ASSEMBLER__ */
 
 #endif /* HCABI_PVH_H */

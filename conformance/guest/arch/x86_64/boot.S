@@ -4,10 +4,10 @@
  * vCPUs started by VCPU.START.
  *
  * PVH (Xen's direct-boot protocol, also QEMU -kernel, Firecracker, Cloud
- * Hypervisor, hcabi-refvmm): the ELF note XEN_ELFNOTE_PHYS32_ENTRY (name
+ * Hypervisor, hcabi-refvmm): the ELF note HCABI_PVH_NOTE writes (name
  * "Xen", type 18) gives the 32-bit physical entry point. The guest is
  * entered in 32-bit protected mode, paging off, flat CS/DS, EBX = GPA of
- * struct hvm_start_info (magic 0x336ec578).
+ * struct hcabi_pvh_start_info (protocol/arch/x86_64/hcabi_pvh.h).
  *
  * Here: zero .bss, build identity page tables for the first 4 GiB with
  * 2 MiB pages (user-accessible, 3-4 GiB uncached for the LAPIC and other
@@ -15,9 +15,8 @@
  * jump to 64-bit code, which calls hcabi__boot(start_info) in C.
  */
 #include "hcabi_x86_defs.h"
+#include "arch/x86_64/hcabi_pvh.h"
 
-#define XEN_ELFNOTE_PHYS32_ENTRY 18
-#define HVM_START_MAGIC 0x336ec578
 
 #define CR0_PE (1 << 0)
 #define CR0_MP (1 << 1)
@@ -31,14 +30,7 @@
 
 #define BOOT_STACK_SIZE (64 * 1024)
 
-	.section .note.Xen, "a", @note
-	.balign 4
-	.long 4                       /* namesz */
-	.long 4                       /* descsz */
-	.long XEN_ELFNOTE_PHYS32_ENTRY
-	.asciz "Xen"
-	.long hcabi__pvh_entry
-	.balign 4
+	HCABI_PVH_NOTE hcabi__pvh_entry
 
 	.section .text.boot, "ax", @progbits
 	.code32

@@ -12,13 +12,7 @@
  */
 #include "arch/x86_64/hcabi_pvh.h"
 
-	.section .note.Xen, "a"
-	.balign 4
-	.long 4			/* namesz */
-	.long 4			/* descsz */
-	.long HCABI_PVH_ELFNOTE_PHYS32_ENTRY
-	.asciz "Xen"
-	.long pvh_start
+	HCABI_PVH_NOTE pvh_start
 
 	.section .text.boot, "ax"
 	.code32
