@@ -68,6 +68,8 @@ extern const struct hcabi__core_extinfo hcabi__core_exts[HCABI__CORE_NEXT];
 
 /* Index of a function ID in hcabi__core_fns, or -1. */
 int hcabi__core_fn_lookup(uint32_t function_id);
+/* Whether `v` is a version of the registry (registry.c). */
+bool hcabi__core_version_implemented(uint32_t v);
 
 /* ---- Extension handlers (OpenSBI's pattern) ----------------------------- */
 
