@@ -1,34 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fz_decode.c - fuzz bytes into values: the input reader (0 past the end),
- * and the decoders of function IDs, arguments and guest addresses that aim
- * at the interesting values (limits, the edges of RAM, reserved IDs).
+ * fz_decode.c - fuzz bytes into values: the decoders of function IDs,
+ * arguments and guest addresses that aim at the interesting values (limits,
+ * the edges of RAM, reserved IDs). The byte reader is fz_input.c's.
  */
 
 #include "fz_model.h"
-
-uint8_t fz_u8(struct fz_in *in)
-{
-	if (in->n == 0)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-uint16_t fz_u16(struct fz_in *in)
-{
-	uint16_t v = fz_u8(in);
-	return (uint16_t)(v | (uint16_t)fz_u8(in) << 8);
-}
-uint32_t fz_u32(struct fz_in *in)
-{
-	uint32_t v = fz_u16(in);
-	return v | (uint32_t)fz_u16(in) << 16;
-}
-uint64_t fz_u64(struct fz_in *in)
-{
-	uint64_t v = fz_u32(in);
-	return v | (uint64_t)fz_u32(in) << 32;
-}
 
 uint64_t fz_decode_gpa(struct fz_in *in, uint8_t sel)
 {

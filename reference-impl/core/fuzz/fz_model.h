@@ -8,7 +8,8 @@
  * The parts: fz_tables.c (registry tables and lookups), fz_ram.c (guest
  * RAM), fz_platform.c (the fake platform and its knobs), oracle/ (the
  * checks of each executed call, from the core's trace hook), fz_vm.c (one
- * input's VM), fz_call.c (one call and the checks after it), fz_decode.c
+ * input's VM), fz_call.c (one call and the checks after it), fz_input.c
+ * (the input as a stream of integers), fz_decode.c
  * (fuzz bytes into IDs, arguments and addresses), fz_entry.c (libFuzzer's
  * entry point: one input's VM around the harness's fz_run).
  */
