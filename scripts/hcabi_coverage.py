@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
-from hcabi_tests_manifest import Loc, Registry, grouped_citations, uncited_checks, write_if_changed
+from hcabi_tests_scan import Loc, Registry, grouped_citations, uncited_checks, write_if_changed
 
 
 def checks_by_requirement(tests: list, reg: Registry) -> dict:

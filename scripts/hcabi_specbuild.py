@@ -33,7 +33,7 @@ import hcabi_gen as gen  # noqa: E402
 import hcabi_load as hl  # noqa: E402
 import hcabi_registry as hr  # noqa: E402
 import hcabi_speccheck as sc  # noqa: E402
-import hcabi_tests_manifest as tm  # noqa: E402
+import hcabi_tests_scan as tm  # noqa: E402
 from hcabi_spec_view import View, TestRef, parts_of  # noqa: E402
 from hcabi_test_checks import ChecksError, read_implied  # noqa: E402
 

@@ -3,7 +3,7 @@
 A check credits or blames the one requirement it names, so a test must cite
 (in its HCABI_TEST header) every requirement its checks can name; the guest
 framework enforces that at run time, this module statically, for
-scripts/hcabi_tests_manifest.py.
+scripts/hcabi_tests_scan.py.
 
 Per test, not per file: the requirement IDs a test can name are the
 requirement-ID string literals (a whole literal such as "X86-005") in its

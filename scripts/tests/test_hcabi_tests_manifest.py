@@ -16,7 +16,8 @@ import unittest.mock
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import hcabi_tests_manifest as m  # noqa: E402
+import hcabi_tests_manifest as cli  # noqa: E402
+import hcabi_tests_scan as m  # noqa: E402
 import hcabi_coverage as cov  # noqa: E402
 
 REQUIREMENTS = {
@@ -275,15 +276,15 @@ class ManifestTest(unittest.TestCase):
             #define HCABI_IMPLIED_check_status HCABI_REQ_A
             #define HCABI_IMPLIED_test_run_on_cpu HCABI_REQ_B "," "VCPU-030"
             """))
-        self.assertEqual(m.read_implied(header),
+        self.assertEqual(cli.read_implied(header),
                          {"check_status": ["X86-005"], "test_run_on_cpu": ["VCPU-024", "VCPU-030"]})
         header.write_text('#define HCABI_IMPLIED_check_ret HCABI_NOPE\n')
-        with self.assertRaises(m.ChecksError) as cm:
-            m.read_implied(header)
+        with self.assertRaises(cli.ChecksError) as cm:
+            cli.read_implied(header)
         self.assertIn("HCABI_IMPLIED_check_ret", str(cm.exception))
         header.write_text("/* nothing */\n")
-        with self.assertRaises(m.ChecksError):
-            m.read_implied(header)
+        with self.assertRaises(cli.ChecksError):
+            cli.read_implied(header)
 
     def test_main_check_fails_on_an_uncited_check(self) -> None:
         self.write("base/image.c", IMAGE)
@@ -296,9 +297,9 @@ class ManifestTest(unittest.TestCase):
                   "--abi", str(self.root / "abi.h"), "--framework-header", str(header)]
         err = io.StringIO()
         with unittest.mock.patch("sys.stderr", err):
-            self.assertEqual(m.main(["check"] + common), 1)
+            self.assertEqual(cli.main(["check"] + common), 1)
             # generate still writes, so that hcabi-conform coverage can tell
-            self.assertEqual(m.main(["generate", "--out", str(out)] + common), 0)
+            self.assertEqual(cli.main(["generate", "--out", str(out)] + common), 0)
         self.assertIn("a.c:1: test BASE.t checks BASE-002 but does not cite it", err.getvalue())
         self.assertEqual(json.loads(out.read_text())["tests"][0]["checks"], ["BASE-002"])
 
@@ -317,13 +318,13 @@ class ManifestTest(unittest.TestCase):
         out = self.root / "build" / "tests.json"
         args = ["generate", "--tests-dir", str(self.tests), "--requirements",
                 str(self.root / "requirements.json"), "--abi", str(self.root / "abi.h"), "--out", str(out)]
-        self.assertEqual(m.main(args), 0)
+        self.assertEqual(cli.main(args), 0)
         first = out.stat().st_mtime_ns
-        self.assertEqual(m.main(args), 0)
+        self.assertEqual(cli.main(args), 0)
         self.assertEqual(out.stat().st_mtime_ns, first)
         self.assertEqual(json.loads(out.read_text())["tests"][0]["name"], "BASE.t")
         self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-404", HCABI_VERSION_1_0) {}\n')
-        self.assertEqual(m.main(args), 1)
+        self.assertEqual(cli.main(args), 1)
 
     def test_main_check_fails_on_a_whole_citation_of_a_requirement_with_parts(self) -> None:
         self.parted()
@@ -337,15 +338,15 @@ class ManifestTest(unittest.TestCase):
                   "--abi", str(self.root / "abi.h"), "--framework-header", str(header)]
         err, stdout = io.StringIO(), io.StringIO()
         with unittest.mock.patch("sys.stderr", err), unittest.mock.patch("sys.stdout", stdout):
-            self.assertEqual(m.main(["check"] + common), 1)
-            self.assertEqual(m.main(["generate", "--out", str(out)] + common), 0)  # a warning only
-            self.assertEqual(m.main(["coverage", "--report"] + common), 1)
+            self.assertEqual(cli.main(["check"] + common), 1)
+            self.assertEqual(cli.main(["generate", "--out", str(out)] + common), 0)  # a warning only
+            self.assertEqual(cli.main(["coverage", "--report"] + common), 1)
         self.assertIn("a.c:1: test BASE.t cites BASE-002, which has parts (BASE-002.1, BASE-002.2)",
                       err.getvalue())
         self.assertIn("BASE-002.1 (part of BASE-002, since 1.0): UNCOVERED", stdout.getvalue())
         # --report belongs to coverage: elsewhere a usage error (exit 2)
         with unittest.mock.patch("sys.stderr", io.StringIO()), self.assertRaises(SystemExit) as cm:
-            m.main(["check", "--report"] + common)
+            cli.main(["check", "--report"] + common)
         self.assertEqual(cm.exception.code, 2)
 
 

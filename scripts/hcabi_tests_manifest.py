@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""hcabi_tests_manifest: the tests manifest of the conformance suite (what it
+holds and how it is read from the test sources: scripts/hcabi_tests_scan.py).
+
+Modes:
+  generate  write the manifest (default)
+  check     validate only (and every check's requirement is cited)
+  coverage  per atomic requirement (a part of a requirement, or a requirement
+            without parts), the checks that exercise it: a check of a test
+            citing it whose code names it. Exit 1 if one has none, a check
+            names a requirement its test does not cite, or a test cites a
+            requirement that has parts (tests cite the parts). --report
+            prints the table (test, file:line, message format); --json FILE
+            writes it.
+
+Standard library only (runs under any Python 3.9+).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Optional
+
+from hcabi_coverage import coverage
+from hcabi_test_checks import ChecksError, read_implied
+from hcabi_tests_scan import ROOT, ManifestError, grouped_citations, load_registry, render, scan, uncited_checks, write_if_changed
+
+
+def main(argv: Optional[list] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("mode", nargs="?", default="generate", choices=("generate", "check", "coverage"))
+    ap.add_argument("--tests-dir", type=Path, default=ROOT / "conformance" / "tests")
+    ap.add_argument("--requirements", type=Path, default=ROOT / "spec" / "generated" / "requirements.json")
+    ap.add_argument("--abi", type=Path, default=ROOT / "abi.h")
+    ap.add_argument("--framework-header", type=Path,
+                    default=ROOT / "conformance" / "guest" / "lib" / "include" / "hcabi_test.h",
+                    help="the guest framework header whose HCABI_IMPLIED_* macros name what helpers check")
+    ap.add_argument("--out", type=Path, help="manifest to write (generate); default BUILD is ./build")
+    ap.add_argument("--report", action="store_true",
+                    help="coverage: print, per atomic requirement, the checks that cite it (test, file:line, message)")
+    ap.add_argument("--json", type=Path, metavar="FILE", help="coverage: write that table as JSON to FILE")
+    args = ap.parse_args(argv)
+    if (args.report or args.json) and args.mode != "coverage":
+        ap.error("--report and --json are options of the coverage mode")
+    try:
+        reg = load_registry(args.requirements, args.abi)
+        images, tests = scan(args.tests_dir, reg, read_implied(args.framework_header))
+    except (ManifestError, ChecksError) as exc:
+        print(f"hcabi_tests_manifest: error: {exc}", file=sys.stderr)
+        return 1
+    if args.mode == "coverage":
+        try:
+            return coverage(tests, reg, sys.stdout, args.report, args.json)
+        except BrokenPipeError:
+            raise  # a reader that went away: run_main's silent exit
+        except OSError as exc:
+            print(f"hcabi_tests_manifest: error: {args.json}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+    if args.mode == "generate":
+        out = args.out or (ROOT / "build" / "conformance" / "tests.json")
+        write_if_changed(out, render(images, tests))
+        if uncited_checks(tests, sys.stderr) + grouped_citations(tests, reg, sys.stderr):
+            print("hcabi_tests_manifest: warning: the citations above are wrong "
+                  "(coverage and hcabi-conform coverage fail)", file=sys.stderr)
+    elif uncited_checks(tests, sys.stderr) + grouped_citations(tests, reg, sys.stderr):
+        return 1
+    print(f"hcabi_tests_manifest: {len(images)} image(s), {len(tests)} test(s)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    from hcabi_load import run_main  # noqa: E402  (the last resort: never a traceback)
+
+    sys.exit(run_main("hcabi_tests_manifest", main))
