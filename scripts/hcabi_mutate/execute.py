@@ -13,6 +13,7 @@ from . import cover
 from . import gen
 from . import rounds
 from . import run as R
+from .report import UsageFailure, table
 
 PROG = "hcabi-mutate"
 
@@ -112,8 +113,6 @@ def plan(a: object, chosen: list[gen.Mutant], data: dict) -> str:
 
 
 def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
-    from .cli import UsageFailure, table
-
     images_dir = a.build_dir / "conformance" / "images"
     manifest = load_manifest(a)
     shared = a.shared_images.split(",") if a.shared_images else None

@@ -17,7 +17,7 @@ from harness_testlib import SCRIPTS  # first: it puts the package roots on sys.p
 
 ROOT = SCRIPTS.parent
 
-from hcabi_mutate import cli  # noqa: E402
+from hcabi_mutate import report  # noqa: E402
 from hcabi_mutate import cover  # noqa: E402
 from hcabi_mutate import rounds  # noqa: E402
 from hcabi_mutate import run as R  # noqa: E402
@@ -216,10 +216,10 @@ def test_not_reached_counts_against_the_score_and_is_listed_by_function() -> Non
         "f.c:3:obo:0": {"file": "f.c", "op": "obo", "status": "not-reached", "function": "g", "describe": "x"},
         "f.c:4:obo:0": {"file": "f.c", "op": "obo", "status": "stillborn", "describe": "x"},
     }}  # fmt: skip
-    out = cli.table(data)
+    out = report.table(data)
     assert "| f.c | 1 | 0 | 0 | 2 | 1 | 0 | 33.3% |" in out
     assert "- f.c `g`: 2: 2:ror:0, 3:obo:0" in out
-    assert cli.score(Counter({"not-reached": 1})) == "0.0%"
+    assert report.score(Counter({"not-reached": 1})) == "0.0%"
 
 
 # ---- the boots' arguments ----------------------------------------------------------------------
