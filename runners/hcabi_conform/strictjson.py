@@ -22,7 +22,8 @@ from .errors import EnvError
 
 MAX_BYTES = 32 << 20  # reports of the whole suite are well under 2 MiB
 MAX_DEPTH = 64
-MAX_INT = 1 << 63
+# every integer of the ABI fits: an i64 status, a u64 value or code (SYSTEM-021)
+MIN_INT, MAX_INT = -(1 << 63), (1 << 64) - 1
 
 
 class StrictJSONError(ValueError):
@@ -45,8 +46,8 @@ def _constant(name: str) -> Any:
 def _int(text: str) -> int:
     # checked on the text first: int() of 100000 digits is already refused by
     # Python (sys.set_int_max_str_digits) with a ValueError of its own
-    if len(text.lstrip("-")) > 19 or not -MAX_INT <= int(text) <= MAX_INT:
-        raise StrictJSONError(f"integer {text[:24]}{'...' if len(text) > 24 else ''} is out of range (more than 2**63)")
+    if len(text.lstrip("-")) > 20 or not MIN_INT <= int(text) <= MAX_INT:
+        raise StrictJSONError(f"integer {text[:24]}{'...' if len(text) > 24 else ''} is out of range (not between -2**63 and 2**64-1)")
     return int(text)
 
 

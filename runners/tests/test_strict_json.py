@@ -36,7 +36,8 @@ def gate(suite: Suite, report: Path) -> Any:
         ('{"a": NaN}', "NaN is not a JSON number"),
         ('{"a": -Infinity}', "-Infinity is not a JSON number"),
         ('{"a": 1e999}', "out of range"),
-        ('{"a": 9223372036854775809}', "out of range"),
+        ('{"a": 18446744073709551616}', "out of range"),
+        ('{"a": -9223372036854775809}', "out of range"),
         ('{"a": ' + "9" * 5000 + "}", "out of range"),
         ("[" * 65 + "]" * 65, "nested more than 64 levels"),
         ("[" * 100000 + "]" * 100000, "nested more than 64 levels"),
@@ -51,6 +52,8 @@ def test_loads_refuses(text: str, needle: str) -> None:
 
 def test_loads_accepts_limits() -> None:
     assert strictjson.loads(b'{"a": 9223372036854775807, "b": -9223372036854775808, "c": 1.5}')["a"] == 2**63 - 1
+    # a crash code uses all 64 bits (SYSTEM-021): a report must hold it
+    assert strictjson.loads(b'{"code": 18446744073709551615}')["code"] == 2**64 - 1
     deep = strictjson.loads(("[" * 64 + "]" * 64).encode())  # 64 levels are fine
     for _ in range(63):
         deep = deep[0]
