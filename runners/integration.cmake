@@ -24,7 +24,7 @@
 #                           TIME.wallclock fails TIME-010 (TIME.monotonic also reads the wall
 #                           clock, but only differences of it, which bit 63 leaves alone)
 #   conform.fault.clobber   TIME.GET_WALLCLOCK clobbers R11 (the classic SYSCALL-path victim):
-#                           X86.preserve_gprs fails X86-006 for both VMCALL and VMMCALL. The
+#                           X86.preserve_gprs fails X86-006.1 for both VMCALL and VMMCALL. The
 #                           x86 image calls GET_WALLCLOCK only through hcabi_raw_call (which
 #                           declares RCX, R11 and the argument registers changed) and the
 #                           preserve tests' own assembly, so compiled guest code is not wrecked
@@ -138,7 +138,7 @@ hcabi_conform_fault_test(value "TIME.GET_WALLCLOCK:value:0x8000000000000000"
   MESSAGE "TIME.wallclock=ns since the epoch is after 2020-01-01 and before 2200-01-01"
   FILTERS --filter "TIME.*")
 hcabi_conform_fault_test(clobber "TIME.GET_WALLCLOCK:clobber:r11"
-  FAIL "X86.preserve_gprs=X86-006"
+  FAIL "X86.preserve_gprs=X86-006.1"
   MESSAGE "X86.preserve_gprs=TIME.GET_WALLCLOCK via VMCALL: R11 was"
           "X86.preserve_gprs=TIME.GET_WALLCLOCK via VMMCALL: R11 was"
   FILTERS ${integ_x86_filters})

@@ -123,7 +123,7 @@ def _applies(part: dict) -> str:
     if not within:
         return ""
     names = " or ".join(", ".join(within[:-1]) and [", ".join(within[:-1]), within[-1]]) if len(within) > 1 else within[0]
-    return f" (This part applies only to an implementation that provides {names}.)"
+    return f" (This {'part' if '.' in str(part.get('id', '')) else 'requirement'} applies only to an implementation that provides {names}.)"
 
 
 def req_block(view: View, r: hr.Requirement) -> str:
@@ -132,7 +132,8 @@ def req_block(view: View, r: hr.Requirement) -> str:
     roles = ".requirement" + (".hcabi-added" if view.new(r.since) else "")
     head = f"[[{r.id},{r.id}]]\n[{roles}]\n*<<{r.id},{r.id}>>* (since {r.since})"
     if not view.split(r):
-        return f"{head}: {text(view, r.id, r.text)}{_tested(view, view.tests(r.id, r))}\n"
+        within = {"applies_with": list(getattr(r, "applies_with", ()))}
+        return f"{head}: {text(view, r.id, r.text)}{_applies(within)}{_tested(view, view.tests(r.id, r))}\n"
     parts = parts_of(r)
     if view.split_is_new(r):
         intro = (f": {removed(view.link_ids(r.text))} "

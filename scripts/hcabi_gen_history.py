@@ -201,7 +201,9 @@ def gen_manifest(view: View) -> str:
                       "extensions": dict(sorted(p["extensions"].items(), key=lambda kv: hr.parse_version(kv[0])))}
                      for p in reg.profiles if view.has(p["since"])],
         "requirements": [{"id": r.id, "text": r.text, "area": r.area, "function": r.function,
-                          "since": r.since, "parts": parts_of(r)} for r in reqs],
+                          "since": r.since, "parts": parts_of(r)}
+                         | ({"applies_with": list(r.applies_with)} if getattr(r, "applies_with", ()) else {})
+                         for r in reqs],
     }
     return json.dumps(doc, indent=1, sort_keys=False) + "\n"
 

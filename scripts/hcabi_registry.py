@@ -136,7 +136,7 @@ def _build(doc: dict[str, Any]) -> Registry:
     for r in doc["requirement"]:
         requirements.append(Requirement(id=r["id"], text=r["text"].strip(), area=r["area"],
                                         since=r["since"], file=top_file, section=r["section"],
-                                        parts=_parts(r)))
+                                        parts=_parts(r), applies_with=tuple(r.get("applies_with", []))))
     constants = [Constant(c["name"], c["value"], c["since"], c["doc"], None) for c in doc.get("constant", [])]
     common = {k: v for k, v in doc["common_status"].items()}
     extensions: list[Extension] = []
@@ -176,7 +176,7 @@ def _build(doc: dict[str, Any]) -> Registry:
             for r in f["requirement"]:
                 req = Requirement(id=r["id"], text=r["text"].strip(), area=r.get("area", ext.name),
                                   since=r.get("since", fn.since), file=ext.file, function=fn.qualname,
-                                  parts=_parts(r))
+                                  parts=_parts(r), applies_with=tuple(r.get("applies_with", [])))
                 fn.requirements.append(req)
                 requirements.append(req)
             ext.functions.append(fn)

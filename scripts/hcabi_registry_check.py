@@ -111,13 +111,15 @@ def check(reg: Registry) -> list[str]:
         if not re.search(r"\b(MUST|SHALL)\b", r.text):
             p.append(f"{r.file}: requirement {r.id}: its text states nothing normative (no MUST or SHALL)")
         _check_parts(p, r)
-        for part in r.parts:
-            for name in part.applies_with:
+        if r.applies_with and r.parts:
+            p.append(f"{r.file}: requirement {r.id}: applies_with belongs on its parts (it has parts)")
+        for what, within in [(f"part {part.id}: ", part.applies_with) for part in r.parts] + [("", r.applies_with)]:
+            for name in within:
                 if name not in ext_names:
-                    p.append(f"{r.file}: requirement {r.id}: part {part.id}: applies_with names {name!r}, "
+                    p.append(f"{r.file}: requirement {r.id}: {what}applies_with names {name!r}, "
                              "which is not an extension")
-            if part.applies_with and r.area in part.applies_with:
-                p.append(f"{r.file}: requirement {r.id}: part {part.id}: applies_with names its own extension "
+            if r.area in within:
+                p.append(f"{r.file}: requirement {r.id}: {what}applies_with names its own extension "
                          f"{r.area}, whose requirements apply only where it is provided anyway")
     return p
 

@@ -60,6 +60,9 @@ class Requirement:
     function: str | None = None  # "EXT.FUNC" for function requirements
     section: str | None = None   # binding requirements: spec fragment name
     parts: list[Part] = field(default_factory=list)  # empty: the requirement is atomic itself
+    # an atomic requirement that applies only where one of these extensions is
+    # provided (a part says so for itself: Part.applies_with)
+    applies_with: tuple[str, ...] = ()
 
     @property
     def atomic_ids(self) -> list[str]:

@@ -10,7 +10,7 @@ person fixing it needs to know where to look.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -180,7 +180,11 @@ def load_requirements(path: Path) -> RequirementsManifest:
         # manifests before atomic requirements have no `parts`
         parts = ck.get(req, "parts", list, where, optional=True) or []
         if not parts:
-            requirements[rid] = whole
+            within = ck.get(req, "applies_with", list, where, optional=True) or []
+            for k, name in enumerate(within):
+                if name not in extensions:
+                    raise ck.fail(f"{where}.applies_with[{k}]", f"expected an extension name, got {name!r:.40}")
+            requirements[rid] = replace(whole, applies_with=frozenset(within))
             continue
         ids = []
         for j, part in enumerate(parts):

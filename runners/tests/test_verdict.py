@@ -473,3 +473,31 @@ def test_limited_part_with_its_extension_is_judged(tmp_path: Path) -> None:
     e = evaluate(m, LIMITED_SUITE, V11, "core", limited_results("skip"), [boot()], False)
     assert e.verdict == "non-conformant"  # TLB advertised: its test may not skip
     assert e.requirements["X86-001.2"]["status"] == "fail"
+
+
+def test_requirement_level_applies_with(tmp_path: Path) -> None:
+    """A requirement without parts may be limited too (GEN-004: calls made at
+    the same time need a second running vCPU, which VCPU.START gives)."""
+    doc = json.loads(json.dumps(REQUIREMENTS))
+    next(r for r in doc["requirements"] if r["id"] == "X86-001")["applies_with"] = ["TLB"]
+    path = tmp_path / "req.json"
+    path.write_text(json.dumps(doc))
+    m = load_requirements(path)
+    assert m.requirements["X86-001"].applies_with == frozenset({"TLB"})
+    suite = [TestSpec("TLB.flush", "tlb", "TLB", ("TLB-001", "X86-001"), V10) if t.name == "TLB.flush"
+             else TestSpec("X86.vmcall", "x86", "X86", ("X86-002",), V10) if t.name == "X86.vmcall" else t for t in SUITE]
+    res = results({"TLB.flush": ("skip", "TLB not advertised")})
+    for r in res:
+        r.requirements = r.passed_reqs = list(next(t for t in suite if t.name == r.test).requirements)
+    doc2 = json.loads(json.dumps(doc))
+    doc2["requirements"].append({"id": "X86-002", "text": "x MUST.", "area": "X86", "function": None, "since": "1.0"})
+    path.write_text(json.dumps(doc2))
+    m = load_requirements(path)
+    e = evaluate(m, suite, V11, "core", res, [boot(exts=NO_TLB)], False)
+    assert e.verdict == "conformant", e.reasons
+    assert e.requirements["X86-001"]["status"] == "not-applicable"
+    bad = json.loads(json.dumps(doc2))
+    next(r for r in bad["requirements"] if r["id"] == "X86-001")["applies_with"] = ["NOPE"]
+    path.write_text(json.dumps(bad))
+    with pytest.raises(EnvError, match=r"applies_with\[0\]: expected an extension name, got 'NOPE'"):
+        load_requirements(path)

@@ -431,5 +431,13 @@ def test_argument_field_constants_follow_the_registry(reg: Path, tmp_path: Path)
 
 def test_rejects_applies_with_naming_no_extension(reg: Path) -> None:
     f = reg / "hcabi.toml"
-    edit(f, 'applies_with = ["VCPU"]', 'applies_with = ["FRAMEBUFFER"]')
+    edit(f, 'reserved field that is not zero MUST return `INVALID_PARAM`."\napplies_with = ["VCPU"]',
+         'reserved field that is not zero MUST return `INVALID_PARAM`."\napplies_with = ["FRAMEBUFFER"]')
     assert_rejected(validate(reg), f, "requirement GEN-002", "part GEN-002.2", "applies_with names 'FRAMEBUFFER'")
+
+
+def test_rejects_requirement_applies_with_naming_no_extension(reg: Path) -> None:
+    f = reg / "hcabi.toml"
+    edit(f, 'one of them completed before the other started."\napplies_with = ["VCPU"]',
+         'one of them completed before the other started."\napplies_with = ["FRAMEBUFFER"]')
+    assert_rejected(validate(reg), f, "requirement GEN-004", "applies_with names 'FRAMEBUFFER'")
