@@ -21,6 +21,10 @@
  *    interrupt each end BLOCK(30 s) with WOKEN; the vector is then pending in
  *    the IRR and is taken once interrupts are enabled; with interrupts
  *    enabled, a timer interrupt also ends the wait (VCPU-060);
+ *  - an IPI.SEND interrupt left pending in the IRR (interrupts disabled)
+ *    after a BLOCK it ended: BLOCK(10 s), three times, and BLOCK(1 ms) each
+ *    return WOKEN at once (well under 5 s), and the IPI is taken once when
+ *    interrupts are enabled (VCPU-060.2);
  *  - KICK of an index not below the count is INVALID_PARAM, of a stopped
  *    vCPU INVALID_STATE (RDX = 0), and such a rejected KICK leaves nothing
  *    behind: the vCPU, started afterwards, does not find a kick
@@ -332,6 +336,59 @@ HCABI_TEST(vcpu_block_interrupt, "VCPU.block_woken_by_interrupt",
 		check_eq_u64(take(VEC_TIMER, before), 1, "VCPU-060.3",
 			     "the timer interrupt taken once");
 	}
+}
+
+/* ---- an interrupt still pending when BLOCK is called ---- */
+
+/* The IPI.SEND interrupt of the first BLOCK stays pending in the caller's
+ * LAPIC IRR while RFLAGS.IF = 0. The wake-up the first BLOCK reported does
+ * not make it go away: every later BLOCK finds it pending at the call and
+ * must return WOKEN at once (VCPU-060.2), whatever its timeout - TIMED_OUT
+ * would mean the wait ended without the pending interrupt ending it. The
+ * first BLOCK consumed whatever record of the send the hypervisor kept, so
+ * the later ones can only look at the interrupt controller itself. The 1 ms
+ * BLOCK checks the status only: TIMED_OUT there, however fast, is wrong. */
+HCABI_TEST(vcpu_block_irr_pending, "VCPU.block_interrupt_still_pending", "VCPU-060.2,X86-005",
+	   HCABI_FID_VCPU_BLOCK_SINCE)
+{
+	uint64_t before, t0, t1;
+	struct hcabi_ret r;
+
+	if (!test_require_ext(HCABI_EID_IPI))
+		return;
+	if (hcabi_cpu_index() != 0) {
+		test_error("the test runs on vCPU 0");
+		return;
+	}
+	hcabi_irq_register(VEC_WAKE, vcpu_irq_nop);
+	vcpu_drain_kick();
+	before = hcabi_irq_count(0, VEC_WAKE);
+	if (!check_ret(hcabi_ipi_send(1, 0, VEC_WAKE), HCABI_SUCCESS, 0, "VCPU-060.2",
+		       "IPI.SEND(the caller, vector 0x%02x)", VEC_WAKE))
+		return;
+	check_ret(hcabi_vcpu_block(HCABI_SEC(10)), HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060.2",
+		  "the first BLOCK(10 s) after the IPI, RFLAGS.IF = 0");
+	if (!hcabi_intc_pending(VEC_WAKE)) {
+		test_error("vector 0x%02x is not pending in the IRR after the first BLOCK "
+			   "(interrupts were disabled)",
+			   VEC_WAKE);
+		return;
+	}
+	for (int i = 0; i < 3; i++) {
+		t0 = hcabi_now_ns();
+		r = hcabi_vcpu_block(HCABI_SEC(10));
+		t1 = hcabi_now_ns();
+		check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060.2",
+			  "BLOCK(10 s) #%d with the IPI still pending in the IRR", i + 1);
+		check_true(t1 - t0 < HCABI_SEC(5), "VCPU-060.2",
+			   "BLOCK(10 s) #%d returned at once: after %llu ms, not near its timeout",
+			   i + 1, (unsigned long long)((t1 - t0) / HCABI_MS(1)));
+	}
+	check_ret(hcabi_vcpu_block(HCABI_MS(1)), HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060.2",
+		  "BLOCK(1 ms) with the IPI still pending in the IRR");
+	check_true(hcabi_intc_pending(VEC_WAKE), "VCPU-060.2",
+		   "the IPI is still pending in the IRR after the BLOCKs");
+	check_eq_u64(take(VEC_WAKE, before), 1, "VCPU-060.2", "the IPI taken once enabled");
 }
 
 /* ---- KICK arguments ---- */
