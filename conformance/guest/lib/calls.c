@@ -16,6 +16,13 @@ const struct hcabi_fn hcabi_fns[] = {
 };
 const size_t hcabi_num_fns = HCABI_ARRAY_SIZE(hcabi_fns);
 
+const struct hcabi_arg_field hcabi_arg_fields[] = {
+#define HCABI__FIELD(ext, fn, argi, name, hi, lo, since) {HCABI_FID_##ext##_##fn, argi, hi, lo, since},
+    HCABI_FOREACH_ARG_FIELD(HCABI__FIELD)
+#undef HCABI__FIELD
+};
+const size_t hcabi_num_arg_fields = HCABI_ARRAY_SIZE(hcabi_arg_fields);
+
 const struct hcabi_fn *hcabi_fn_by_id(uint32_t id)
 {
 	for (size_t i = 0; i < hcabi_num_fns; i++)

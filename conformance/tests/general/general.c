@@ -130,26 +130,18 @@ HCABI_TEST(gen_addresses, "GEN.guest_physical_addresses", "GEN-001.1,GEN-001.2,G
 
 HCABI_TEST(gen_reserved_bits, "GEN.reserved_argument_bits", "GEN-002.1,X86-005", HCABI_VERSION_1_0)
 {
-	static const struct {
-		uint32_t id;
-		unsigned arg, hi, lo;
-		uint32_t since;
-	} fields[] = {
-#define FIELD(ext, fn, argi, name, hi, lo, since) {HCABI_FID_##ext##_##fn, argi, hi, lo, since},
-	    HCABI_FOREACH_ARG_FIELD(FIELD)
-#undef FIELD
-	};
+	const struct hcabi_arg_field *fields = hcabi_arg_fields;
 	uint32_t spec = hcabi_spec();
 	bool any = false;
 
-	for (size_t i = 0; i < HCABI_ARRAY_SIZE(fields); i++) {
+	for (size_t i = 0; i < hcabi_num_arg_fields; i++) {
 		const struct hcabi_fn *fn = hcabi_fn_by_id(fields[i].id);
 		uint64_t defined = 0, a[6];
 		if (!fn || (fn->flags & HCABI_FN_NO_RETURN) || fn->since > spec ||
 		    !hcabi_has_ext(HCABI_FUNCTION_EID(fn->id)))
 			continue;
 		/* the bits of this argument with a meaning at the exposed version */
-		for (size_t k = 0; k < HCABI_ARRAY_SIZE(fields); k++)
+		for (size_t k = 0; k < hcabi_num_arg_fields; k++)
 			if (fields[k].id == fields[i].id && fields[k].arg == fields[i].arg &&
 			    fields[k].since <= spec)
 				defined |=

@@ -109,18 +109,9 @@ HCABI_TEST(ver_exposed, "VER.exposed_version", "VER-002,X86-005", HCABI_VERSION_
 			  fn->name);
 	}
 	{
-		static const struct {
-			uint32_t id;
-			unsigned arg, hi, lo;
-			uint32_t since;
-		} fields[] = {
-#define FIELD(ext, fn, argi, name, hi, lo, since) {HCABI_FID_##ext##_##fn, argi, hi, lo, since},
-		    HCABI_FOREACH_ARG_FIELD(FIELD)
-#undef FIELD
-		};
 		unsigned newer = 0;
-		for (size_t i = 0; i < HCABI_ARRAY_SIZE(fields); i++)
-			newer += fields[i].since > spec;
+		for (size_t i = 0; i < hcabi_num_arg_fields; i++)
+			newer += hcabi_arg_fields[i].since > spec;
 		test_log("%u argument field(s) newer than %u.%u (their bits are reserved here and "
 			 "checked by GEN.reserved_argument_bits)",
 			 newer, HCABI_VERSION_MAJOR(spec), HCABI_VERSION_MINOR(spec));

@@ -25,6 +25,16 @@ extern const struct hcabi_fn hcabi_fns[];
 extern const size_t hcabi_num_fns;
 const struct hcabi_fn *hcabi_fn_by_id(uint32_t id);
 
+/* One bit field of a function's argument (HCABI_FOREACH_ARG_FIELD): bits
+ * hi:lo of argument `arg` of function `id`, with a meaning since `since`. */
+struct hcabi_arg_field {
+	uint32_t id;
+	unsigned arg, hi, lo;
+	uint32_t since;
+};
+extern const struct hcabi_arg_field hcabi_arg_fields[];
+extern const size_t hcabi_num_arg_fields;
+
 /* Whether function ID id is one the registry reserves (never assigned; a
  * call's result is unspecified, STATUS-003). */
 bool hcabi_fid_reserved(uint32_t id);
