@@ -29,7 +29,7 @@ static void note_dup(struct hcabi_frame *f, unsigned v, bool redelivery)
  * virtualization layer replaying an event whose delivery had already
  * completed, nested inside the first delivery's entry path (seen with
  * nested KVM on QEMU's TCG, a few times a minute under this load; the
- * interrupted RIP is then the runtime's interrupt stub, and the first
+ * interrupted RIP is then in the runtime's interrupt entry code, and the first
  * delivery, resumed after it, finds the vector's ISR bit already cleared by
  * the replay's EOI: docs/performance.md). Such a replay is counted apart,
  * not as a reception (strict=1: a failure).

@@ -39,10 +39,10 @@ records (see :class:`hcabi_nested.results.ResultDecoder`)::
     @@hcabi-nested kvm ok vendor=amd           | @@hcabi-nested kvm-fail msg=TEXT
     @@hcabi-nested holder state=up msg=TEXT    | ... state=failed msg=TEXT  (with --holder)
     @@hcabi-nested job-start name=NAME
-    @@hcabi-nested data name=NAME kind=serial size=N crc32=XXXXXXXX
+    @@hcabi-nested data name=NAME kind=serial size=N crc32=HEX (8 hex digits)
     <exactly N raw bytes>
     (a newline after the payload)
-    @@hcabi-nested data name=NAME kind=stderr size=N crc32=XXXXXXXX
+    @@hcabi-nested data name=NAME kind=stderr size=N crc32=HEX (8 hex digits)
     <exactly N raw bytes>
     (a newline after the payload)
     @@hcabi-nested status name=NAME status=N elapsed_ms=N killed=0|1

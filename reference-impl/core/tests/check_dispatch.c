@@ -79,7 +79,7 @@ END_TEST
 START_TEST(every_function_handled)
 {
 	struct hcabi_ref_ret r = CALL(0, hx_fns[_i].id);
-	ck_assert_msg(r.status != HCABI_ERR_NOT_SUPPORTED, "%s is not implemented",
+	ck_assert_msg(r.status != HCABI_ERR_NOT_SUPPORTED, "%s answers NOT_SUPPORTED: no handler",
 		      hx_fns[_i].name);
 	ck_assert_msg(r.action == HCABI_REF_ACTION_RESUME ||
 			  (hx_fns[_i].flags & HCABI_FN_NO_RETURN),
