@@ -137,6 +137,8 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
                and base.get("images_digest") == digest)  # fmt: skip
     if base_ok:
         nested.took = {i: b["seconds"] for i, b in base["images"].items() if "seconds" in b}
+    else:  # boots of unfinished mutants were made with other images or another baseline
+        data["partial"] = {}
     # Which images, before building: a mutant nothing reaches is not built.
     plans: list[tuple[gen.Mutant, cover.Choice]] = []
     for m in chosen:
@@ -164,8 +166,8 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
         else:
             p = rounds.Pending(m.id, list(choice.images), order=n)
             old = partial.get(m.id)
-            if R.still_valid(old, m) and old.get("coverage_images") == list(choice.images):
-                p.boots = dict(old.get("boots", {}))
+            if R.still_valid(old, m):  # keep the boots of images still chosen, whatever their order now
+                p.boots = {i: b for i, b in dict(old.get("boots", {})).items() if i in choice.images}
                 p.images = [i for i in p.images if i not in p.boots]
             pending.append(p)
             binaries[m.id], by_id[m.id] = binary, m

@@ -55,6 +55,10 @@ class Mutant:
     replacement: str
     original: str
     note: str = ""
+    # The whole source line(s) the edit sits on, before the edit: a stored result
+    # is reused only for the same edit on the same line text (a moved or changed
+    # line is a new mutant even if its ID and edit happen to repeat).
+    context: str = ""
 
     @property
     def id(self) -> str:
@@ -383,7 +387,10 @@ def mutants_of(rel: str, text: str, permitted: dict[str, list[str]], refvmm: boo
     for line, op, start, end, repl, note in raw:
         index = seen.get((line, op), 0)
         seen[(line, op)] = index + 1
-        out.append(Mutant(rel, line, op, index, start, end, repl, text[start:end], note))
+        lo = text.rfind("\n", 0, start) + 1
+        hi = text.find("\n", end)
+        context = text[lo : hi if hi >= 0 else len(text)]
+        out.append(Mutant(rel, line, op, index, start, end, repl, text[start:end], note, context))
     return out
 
 

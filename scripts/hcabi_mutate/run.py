@@ -373,13 +373,20 @@ def save_results(path: Path, data: dict) -> None:
 
 
 def still_valid(entry: object, mutant: Mutant) -> bool:
-    """A stored result applies to `mutant` only if it describes the same edit."""
-    return isinstance(entry, dict) and entry.get("original") == mutant.original and entry.get("replacement") == mutant.replacement
+    """A stored result applies to `mutant` only if it describes the same edit on
+    the same line text."""
+    return (
+        isinstance(entry, dict)
+        and entry.get("original") == mutant.original
+        and entry.get("replacement") == mutant.replacement
+        and entry.get("context") == mutant.context
+    )
 
 
 def entry_for(mutant: Mutant, **fields: object) -> dict:
     return {"file": mutant.file, "op": mutant.op, "line": mutant.line, "original": mutant.original,
-            "replacement": mutant.replacement, "describe": mutant.describe(), **fields}  # fmt: skip
+            "replacement": mutant.replacement, "context": mutant.context, "describe": mutant.describe(),
+            **fields}  # fmt: skip
 
 
 def now() -> str:

@@ -273,6 +273,16 @@ def test_a_stored_result_applies_only_to_the_same_edit() -> None:
     assert not R.still_valid({**R.entry_for(m, status="killed"), "replacement": "7"}, m)
 
 
+def test_a_stored_result_does_not_apply_to_the_same_edit_on_another_line_text() -> None:
+    # Line 1's `1` -> `2` has the same ID and edit in both files, but the line says
+    # something else now: the stored verdict is not evidence for it.
+    old = mutants("int a = 1;\n")[0]
+    new = mutants("int b = 1 + c;\n")[0]
+    assert (old.id, old.original, old.replacement) == (new.id, new.original, new.replacement)
+    assert old.context == "int a = 1;" and new.context == "int b = 1 + c;"
+    assert not R.still_valid(R.entry_for(old, status="survived"), new)
+
+
 # ---- command line ------------------------------------------------------------------------------
 
 
