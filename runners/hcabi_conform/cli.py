@@ -26,6 +26,7 @@ from .gate import decide
 from .html_report import DEFAULT_SPEC_URL, render_html
 from .junit import render_junit
 from .manifests import RequirementsManifest, TestsManifest, load_requirements, load_tests, unknown_requirements, why_unknown
+from .monitor_noise import warn_monitor_noise
 from .report import RunContext, Selection, build_report, host_info, load_report, merge_reports, write_json, write_text
 from .runner import Plan, decide_tested_version, execute, make_jobs, make_plan, parse_shard, progress_printer
 from .summary import render_summary
@@ -343,6 +344,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _announce(args, run)
     progress = progress_printer() if not args.quiet else (lambda *a: None)
     boots, results = execute(run.plan, run.tests, run.target, run.jobs, args.jobs, progress)
+    warn_monitor_noise(boots)  # QEMU's -nographic pitfall: one line on stderr
     tested = decide_tested_version(args.spec_version, boots, run.manifest)
     run.manifest.check_profile(args.profile, tested)
     shards = [list(run.plan.shard)] if run.plan.shard else None
