@@ -109,7 +109,9 @@ def configure_and_build(src: Path, build: Path, log: Path) -> Path:
     obj = build / "hcabi-gcov-exit.o"
     steps = [
         ["gcc", "-c", "-O1", "-o", str(obj), str(wrapper)],
-        ["cmake", "-S", str(src), "-B", str(build), "-DBUILD_TESTING=OFF",
+        # -O0 (Debug): an optimised build merges and moves lines, and the map
+        # must say exactly which lines ran
+        ["cmake", "-S", str(src), "-B", str(build), "-DBUILD_TESTING=OFF", "-DCMAKE_BUILD_TYPE=Debug",
          "-DCMAKE_C_FLAGS=--coverage -fprofile-update=atomic",
          f"-DCMAKE_EXE_LINKER_FLAGS=--coverage -Wl,--wrap=_exit {obj}"],
         ["cmake", "--build", str(build), "--target", "hcabi-refvmm", "-j2"],
