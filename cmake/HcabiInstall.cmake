@@ -41,3 +41,14 @@ if(BUILD_TESTING AND TARGET hcabi_ref_shared)
             -P "${PROJECT_SOURCE_DIR}/tests/install/check.cmake")
   set_tests_properties(install.package PROPERTIES LABELS "install" TIMEOUT 300)
 endif()
+
+# install.debian: dpkg-buildpackage -us -uc -b on a copy of the checkout (the
+# source tree stays clean), every package built, lintian without an error
+# (tests/install/debian.cmake). About half a minute.
+if(BUILD_TESTING AND EXISTS "${PROJECT_SOURCE_DIR}/debian/control")
+  add_test(NAME install.debian
+    COMMAND "${CMAKE_COMMAND}" -D "SOURCE_DIR=${PROJECT_SOURCE_DIR}" -D "WORK_DIR=${PROJECT_BINARY_DIR}/debian-test"
+            -P "${PROJECT_SOURCE_DIR}/tests/install/debian.cmake")
+  set_tests_properties(install.debian PROPERTIES LABELS "install;debian" TIMEOUT 900
+                       SKIP_REGULAR_EXPRESSION "install.debian: skipped:")
+endif()
