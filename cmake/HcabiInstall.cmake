@@ -4,17 +4,25 @@
 # components.
 
 # Man pages, when the build makes them (a target `man` writing BUILD/man/*.1),
-# each in the component of the command it documents. OPTIONAL: `man` may not
-# be part of ALL. hcabi-compat.1 is not installed: hcabi-compat works on a
+# each in the component of the command it documents, and built by default so
+# that there is something to install. Deferred to the end of the top level,
+# wherever `man` is defined. OPTIONAL: a page the target does not make is
+# left out. hcabi-compat.1 is not installed: hcabi-compat works on a
 # checkout's registry and is not installed itself.
-if(TARGET man)
+function(hcabi_install_man_pages)
+  if(NOT TARGET man)
+    return()
+  endif()
+  add_custom_target(hcabi-man-pages ALL)
+  add_dependencies(hcabi-man-pages man)
   foreach(page_component "hcabi-conform.1;runner" "hcabi-refvmm.1;refvmm")
     list(GET page_component 0 page)
     list(GET page_component 1 component)
     install(FILES "${PROJECT_BINARY_DIR}/man/${page}" DESTINATION "${CMAKE_INSTALL_MANDIR}/man1"
             COMPONENT ${component} OPTIONAL)
   endforeach()
-endif()
+endfunction()
+cmake_language(DEFER DIRECTORY "${PROJECT_SOURCE_DIR}" CALL hcabi_install_man_pages)
 
 # bash completion of hcabi-conform, where bash-completion looks for it.
 if(EXISTS "${PROJECT_SOURCE_DIR}/runners/completion/hcabi-conform")
