@@ -8,9 +8,10 @@ sources, BUILD/reference-impl/refvmm/hcabi-refvmm.
 `cmake --install` copies this package to PREFIX/share/hcabi/runner/ and
 writes `installed-layout.json` beside this file (cmake/hcabi-layout.json.in):
 paths relative to this directory to the installed data directory
-(PREFIX/share/hcabi, laid out like a build directory: conformance/tests.json,
-conformance/images/, plus requirements.json and exit_statuses.def) and to
-hcabi-refvmm in PREFIX/bin, and the suite's version. Its presence is what
+(PREFIX/lib/hcabi, laid out like a build directory: conformance/tests.json,
+conformance/images/, plus requirements.json and exit_statuses.def), to
+hcabi-refvmm in PREFIX/bin and to the rendered spec (PREFIX/share/doc/hcabi/spec),
+and the suite's version. Its presence is what
 makes the installed layout the default; --build-dir and --manifest still
 override it.
 """
@@ -40,6 +41,7 @@ class Layout:
     nested_launcher: Path  # scripts/hcabi-nested (not installed: only in a checkout)
     source_root: Optional[Path]  # the checkout, for provenance; None when installed
     suite_version: Optional[str]  # recorded at install time; None in a checkout (read from CMakeLists.txt)
+    spec_dir: Path  # the rendered spec, hcabi-spec-X.Y.html (the default build's spec/, or the installed docs); may not exist
 
     def refvmm_for(self, build: Path) -> Path:
         """hcabi-refvmm of `build`: the installed one for the installed data
@@ -59,6 +61,7 @@ def checkout(root: Path) -> Layout:
         nested_launcher=root / "scripts" / "hcabi-nested",
         source_root=root,
         suite_version=None,
+        spec_dir=root / "build" / "spec",
     )
 
 
@@ -72,7 +75,7 @@ def from_file(path: Path) -> Layout:
     if not isinstance(data, dict):
         raise EnvError(f"{path}: expected a JSON object")
     values: dict[str, str] = {}
-    for key in ("data_dir", "refvmm", "suite_version"):
+    for key in ("data_dir", "refvmm", "spec_dir", "suite_version"):
         value = data.get(key)
         if not isinstance(value, str) or not value:
             raise EnvError(f"{path}: $.{key}: expected a non-empty string")
@@ -87,6 +90,7 @@ def from_file(path: Path) -> Layout:
         nested_launcher=data_dir / "hcabi-nested",
         source_root=None,
         suite_version=values["suite_version"],
+        spec_dir=(path.parent / values["spec_dir"]).resolve(),
     )
 
 

@@ -35,7 +35,7 @@ def _install(tmp_path: Path, **data: object) -> Path:
 
 
 def test_an_installed_package_uses_the_installed_suite(tmp_path: Path) -> None:
-    path = _install(tmp_path, data_dir="../../../../lib/hcabi", refvmm="../../../../bin/hcabi-refvmm", suite_version="1.0")
+    path = _install(tmp_path, data_dir="../../../../lib/hcabi", refvmm="../../../../bin/hcabi-refvmm", spec_dir="../../../doc/hcabi/spec", suite_version="1.0")
     got = layout.from_file(path)
     suite = (tmp_path / "lib" / "hcabi").resolve()
     assert got.installed
@@ -43,6 +43,7 @@ def test_an_installed_package_uses_the_installed_suite(tmp_path: Path) -> None:
     assert got.requirements == suite / "requirements.json"
     assert got.exit_statuses == suite / "exit_statuses.def"
     assert got.source_root is None and got.suite_version == "1.0"
+    assert got.spec_dir == (tmp_path / "share" / "doc" / "hcabi" / "spec").resolve()
     # the installed refvmm for the installed suite; a build directory's own otherwise
     assert got.refvmm_for(suite) == (tmp_path / "bin" / "hcabi-refvmm").resolve()
     assert got.refvmm_for(tmp_path / "build") == tmp_path / "build" / "reference-impl" / "refvmm" / "hcabi-refvmm"
@@ -54,7 +55,8 @@ def test_an_installed_package_uses_the_installed_suite(tmp_path: Path) -> None:
         ("{", "cannot read the installed layout"),
         ("[]", "expected a JSON object"),
         ('{"refvmm": "x", "suite_version": "1.0"}', "$.data_dir: expected a non-empty string"),
-        ('{"data_dir": "x", "refvmm": 3, "suite_version": "1.0"}', "$.refvmm: expected a non-empty string"),
+        ('{"data_dir": "x", "refvmm": 3, "spec_dir": "s", "suite_version": "1.0"}', "$.refvmm: expected a non-empty string"),
+        ('{"data_dir": "x", "refvmm": "r", "suite_version": "1.0"}', "$.spec_dir: expected a non-empty string"),
     ],
 )
 def test_a_broken_layout_file_is_one_error_naming_it(tmp_path: Path, text: str, message: str) -> None:
