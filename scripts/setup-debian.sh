@@ -27,6 +27,7 @@ asciidoctor ruby-asciidoctor-pdf
 python3 python3-jsonschema python3-pytest
 qemu-system-x86 busybox-static
 cpio xz-utils zstd kmod dpkg apt
+debhelper lintian
 "
 
 say() { echo "setup-debian: $*"; }

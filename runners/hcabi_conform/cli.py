@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, Optional, Sequence
 
-from . import __version__, replay
+from . import __version__, layout, replay
 from .bundle import BundleTampered, make_bundle, open_bundle
 from .safeout import GuardedStdout, finish_stdout
 from .errors import EXIT_CONFORMANT, EXIT_ERROR, EXIT_NONCONFORMANT, EXIT_USAGE, VERDICT_EXIT, HcabiError, UsageError
@@ -38,7 +38,6 @@ from .verdict import evaluate
 from .versions import Version
 
 PROG = "hcabi-conform"
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class Parser(argparse.ArgumentParser):
@@ -65,7 +64,7 @@ class Paths:
 
     @property
     def refvmm(self) -> Path:
-        return self.build / "reference-impl" / "refvmm" / "hcabi-refvmm"
+        return layout.current().refvmm_for(self.build)
 
     @property
     def nested_probe(self) -> Path:
@@ -74,8 +73,9 @@ class Paths:
 
 
 def _paths(args: argparse.Namespace) -> Paths:
-    build = Path(args.build_dir) if args.build_dir else REPO_ROOT / "build"
-    manifest = Path(args.manifest) if getattr(args, "manifest", None) else REPO_ROOT / "spec" / "generated" / "requirements.json"
+    defaults = layout.current()  # a checkout's build/, or the installed data (layout.py)
+    build = Path(args.build_dir) if args.build_dir else defaults.build
+    manifest = Path(args.manifest) if getattr(args, "manifest", None) else defaults.requirements
     return Paths(build, manifest)
 
 
@@ -113,9 +113,9 @@ def _positive_float(text: str) -> float:
 
 
 def _common(p: argparse.ArgumentParser, manifest: bool = True) -> None:
-    p.add_argument("--build-dir", metavar="DIR", help="build directory (default: build/ at the repository root)")
+    p.add_argument("--build-dir", metavar="DIR", help="build directory (default: build/ at the repository root, or the installed suite)")
     if manifest:
-        p.add_argument("--manifest", metavar="FILE", help="requirements manifest (default: spec/generated/requirements.json)")
+        p.add_argument("--manifest", metavar="FILE", help="requirements manifest (default: spec/generated/requirements.json, or the installed one)")
 
 
 def _add_outputs(p: argparse.ArgumentParser) -> None:
@@ -201,7 +201,7 @@ def build_parser() -> Parser:
     merge.add_argument("reports", nargs="+", metavar="REPORT")
     _add_outputs(merge)
     merge.add_argument("--allow-partial", action="store_true", help="merge an incomplete shard set (the result is partial: the gate rejects it)")
-    merge.add_argument("--manifest", metavar="FILE", help="requirements manifest (default: spec/generated/requirements.json)")
+    merge.add_argument("--manifest", metavar="FILE", help="requirements manifest (default: spec/generated/requirements.json, or the installed one)")
     return parser
 
 
@@ -240,7 +240,7 @@ def make_target(args: argparse.Namespace, paths: Paths, out_dir: Path) -> Target
     probe = kvm_probe()
     if args.ref_mode == "direct" or (args.ref_mode == "auto" and probe.hcall_intercept):
         return RefDirect(paths.refvmm, args.refvmm_arg)
-    launcher = Path(args.launcher) if args.launcher else REPO_ROOT / "scripts" / "hcabi-nested"
+    launcher = Path(args.launcher) if args.launcher else layout.current().nested_launcher
     why = "--ref-mode nested" if args.ref_mode == "nested" else probe.reason
     # the holder keeps the nested kernel from patching its static keys at every boot
     holder = [str(paths.nested_probe), "--hold"] if paths.nested_probe.is_file() else None

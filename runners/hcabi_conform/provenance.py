@@ -13,7 +13,8 @@ import subprocess
 from pathlib import Path
 from typing import Any, Optional
 
-from . import __version__
+from . import __version__, layout
+from .errors import EnvError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _PROJECT_RE = re.compile(r"project\(\s*hcabi\s+VERSION\s+([0-9][0-9.]*)", re.IGNORECASE)
@@ -45,4 +46,10 @@ def source_commit(root: Path = REPO_ROOT) -> Optional[str]:
 def collect() -> dict[str, Any]:
     """The report's `provenance` (without the manifests' hashes, which the
     report records next to their paths)."""
-    return {"runner_version": __version__, "suite_version": suite_version(), "source_commit": source_commit()}
+    try:
+        where = layout.current()
+    except EnvError:  # a broken installed-layout.json: the run reports that elsewhere
+        return {"runner_version": __version__, "suite_version": None, "source_commit": None}
+    if where.source_root is None:  # installed: the version recorded at install time, no checkout
+        return {"runner_version": __version__, "suite_version": where.suite_version, "source_commit": None}
+    return {"runner_version": __version__, "suite_version": suite_version(where.source_root), "source_commit": source_commit(where.source_root)}

@@ -14,10 +14,8 @@ import functools
 import re
 from pathlib import Path
 
+from . import layout
 from .errors import EnvError
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFINITION = REPO_ROOT / "reference-impl" / "refvmm" / "src" / "exit_statuses.def"
 
 _ENTRY = re.compile(r'HCABI__EXIT_STATUS\((\w+), (\d+), "([a-z-]+)", "[^"]*"\)')
 
@@ -49,8 +47,9 @@ def parse_exit_statuses(text: str, where: str) -> dict[int, str]:
 @functools.cache
 def refvmm_exit_events() -> dict[int, str]:
     """{status: event} of hcabi-refvmm (read once)."""
+    definition = layout.current().exit_statuses  # installed beside the images (layout.py)
     try:
-        text = DEFINITION.read_text(encoding="utf-8")
+        text = definition.read_text(encoding="utf-8")
     except OSError as e:
-        raise EnvError(f"{DEFINITION}: cannot read refvmm's exit statuses: {e.strerror or e}") from None
-    return parse_exit_statuses(text, str(DEFINITION))
+        raise EnvError(f"{definition}: cannot read refvmm's exit statuses: {e.strerror or e}") from None
+    return parse_exit_statuses(text, str(definition))

@@ -28,7 +28,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* abi.h's x86-64 call wrappers (VMCALL inline assembly) are the guest's
+ * side; a hypervisor has no use for them, so this header takes abi.h
+ * without them (abi.h: HCABI_NO_CALL_WRAPPERS). abi.h sits beside this file
+ * when installed (<includedir>/hcabi). A file that needs the wrappers too
+ * includes abi.h before this header. */
+#ifndef HCABI_NO_CALL_WRAPPERS
+#define HCABI_NO_CALL_WRAPPERS
+#define HCABI_REF__UNDEF_NO_CALL_WRAPPERS
+#endif
 #include "abi.h"
+#ifdef HCABI_REF__UNDEF_NO_CALL_WRAPPERS
+#undef HCABI_NO_CALL_WRAPPERS
+#undef HCABI_REF__UNDEF_NO_CALL_WRAPPERS
+#endif
 
 #ifdef __cplusplus
 extern "C" {
