@@ -399,7 +399,7 @@ def test_qemu_accel_auto_probes_qemu_on_kvm(suite: Suite, monkeypatch: pytest.Mo
     import argparse
     import sys as _sys
 
-    from hcabi_conform import cli
+    from hcabi_conform import cli, cli_run
     from hcabi_conform.target_qemu import qemu_kvm_probe
     from hcabi_conform.targets import KvmProbe
 
@@ -412,12 +412,12 @@ def test_qemu_accel_auto_probes_qemu_on_kvm(suite: Suite, monkeypatch: pytest.Mo
     assert ok is not broken, why
     if broken:
         assert "killed by SIGABRT" in why and "failed to set MSR 0x10a" in why and "(qemu)" not in why
-    monkeypatch.setattr(cli, "kvm_probe", lambda: KvmProbe(True, False, "usable"))
+    monkeypatch.setattr(cli_run, "kvm_probe", lambda: KvmProbe(True, False, "usable"))
     args = cli.build_parser().parse_args(["run", "--target", "qemu", "--qemu", str(qemu)])
     target = cli.make_target(args, cli._paths(argparse.Namespace(build_dir=str(suite.build), manifest=None)), suite.out)
     assert target.mode == ("tcg" if broken else "kvm")
     assert ("why" in target.describe()) is broken
-    monkeypatch.setattr(cli, "kvm_probe", lambda: KvmProbe(False, False, "cannot open /dev/kvm: No such file"))
+    monkeypatch.setattr(cli_run, "kvm_probe", lambda: KvmProbe(False, False, "cannot open /dev/kvm: No such file"))
     target = cli.make_target(args, cli._paths(argparse.Namespace(build_dir=str(suite.build), manifest=None)), suite.out)
     assert target.mode == "tcg" and target.describe()["why"] == "cannot open /dev/kvm: No such file"
     forced = cli.build_parser().parse_args(["run", "--target", "qemu", "--qemu", str(qemu), "--qemu-accel", "kvm"])
