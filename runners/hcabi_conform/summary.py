@@ -90,7 +90,7 @@ def _failing_requirements(report: dict[str, Any], verbose: bool) -> list[str]:
     for cause, rids in by_cause.items():
         if len(rids) > 1:
             named = ", ".join(rids[:NAMED]) + (f", ... and {len(rids) - NAMED} more" if len(rids) > NAMED else "")
-            out.append(_wrap(f"{len(rids)} requirements: {cause} ({named})", "  "))
+            out.append(f"  {len(rids)} requirements: {cause} ({named})")  # one line: one cause
         elif listed < MAX_LISTED:
             out += _req_lines(rids[0], (report.get("requirements") or {})[rids[0]], results)
             listed += 1

@@ -211,8 +211,12 @@ finish(0, "")
 '''
 
 FAKE_LAUNCHER = r'''
-"""Fake scripts/hcabi-nested: runs each job of the JOBFILE on the host."""
-import argparse, json, os, shlex, subprocess, sys
+"""Fake scripts/hcabi-nested: runs each job of the JOBFILE on the host and
+prints the launcher's progress lines as each job starts and ends. With
+FAKE_LAUNCHER_WAIT=DIR it waits (at most 20 s) after each job for the runner
+to have seen it (DIR/NAME.seen), and writes DIR/launcher.done as it exits.
+FAKE_LAUNCHER_QUIET=1: no progress lines (a launcher that says nothing)."""
+import argparse, json, os, shlex, subprocess, sys, time
 p = argparse.ArgumentParser()
 p.add_argument("--cache"); p.add_argument("--timeout"); p.add_argument("--job-timeout"); p.add_argument("--holder")
 p.add_argument("--out", required=True); p.add_argument("jobfile")
@@ -223,18 +227,32 @@ with open(os.path.join(a.out, "invocation.json"), "w") as f:
 if os.environ.get("FAKE_LAUNCHER_FAIL"):
     print("hcabi-nested: error: KVM could not be brought up inside the nested VM", file=sys.stderr)
     sys.exit(4)
+wait = os.environ.get("FAKE_LAUNCHER_WAIT")
+say = (lambda *a, **k: None) if os.environ.get("FAKE_LAUNCHER_QUIET") else print
+say("hcabi-nested: KVM is up inside after 0.1 s (vendor=fake)", flush=True)
 for raw in open(a.jobfile):
     name, rest = raw.rstrip("\n").split("\t", 1)
     argv = shlex.split(rest)
     base = os.path.join(a.out, name)
+    say("hcabi-nested: %s: started" % name, flush=True)
+    start = time.monotonic()
     with open(base + ".serial", "wb") as so, open(base + ".stderr", "wb") as se:
         try:
             rc = subprocess.run(argv, stdout=so, stderr=se, timeout=float(a.job_timeout)).returncode
         except subprocess.TimeoutExpired:
             se.write(b"\nhcabi-nested: killed after 1 s (--job-timeout)\n")
-            continue
-    with open(base + ".status", "w") as f:
-        f.write("%d\n" % (128 - rc if rc < 0 else rc))
+            rc = None
+    if rc is not None:
+        with open(base + ".status", "w") as f:
+            f.write("%d\n" % (128 - rc if rc < 0 else rc))
+    took = time.monotonic() - start
+    say("hcabi-nested: %s: status %d (%.1f s)%s" % (name, 10 if rc is None else 128 - rc if rc < 0 else rc, took, "" if rc is not None else " KILLED by --job-timeout"), flush=True)
+    if wait:
+        deadline = time.monotonic() + 20
+        while not os.path.exists(os.path.join(wait, name + ".seen")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+if wait:
+    open(os.path.join(wait, "launcher.done"), "w").close()
 '''
 
 
