@@ -45,7 +45,8 @@ def _grouped(template: str, subjects: list[str], names: dict[str, str], count: i
     singular = next((k for k, v in _PLURAL.items() if v == kind), "")
     head, _, tail = template.partition(HOLE)
     if singular and head.endswith(singular + " "):
-        head = head[: -len(singular) - 1]  # "requirement ..." -> "220 requirements"
+        head = head[: -len(singular) - 1]  # "requirement ... has" -> "220 requirements ... have"
+        tail = tail.replace(" has ", " have ", 1)
     shown = ", ".join(subjects[:NAMED]) + (f", ... and {len(subjects) - NAMED} more" if len(subjects) > NAMED else "")
     return f"{head}{count} {kind}{tail} ({shown})"
 
