@@ -283,6 +283,40 @@ def passing_steps(image: str, tests: list[dict[str, Any]], exts: str = ALL_EXTS,
     return steps
 
 
+def failing(steps: list[dict[str, Any]], test: str, req: str, check_msg: str, end_msg: str) -> list[dict[str, Any]]:
+    """`steps` with the check of `req` failing (`check_msg`) and `test` ending
+    `fail` (`end_msg`)."""
+    out = list(steps)
+    for i, step in enumerate(out):
+        if step.get("line", "").startswith(f"check result=pass req={req}"):
+            out[i] = {"line": f"check result=fail req={req} msg={check_msg}"}
+        if step.get("line", "").startswith(f"test-end name={test} "):
+            out[i] = {"line": f"test-end name={test} verdict=fail msg={end_msg}"}
+    return out
+
+
+def absent_steps(image: str) -> list[dict[str, Any]]:
+    """Script of an image on a hypervisor without HCABI (plain QEMU)."""
+    return [
+        {"line": f"hello image={image} protocol=2 nonce={{nonce}}"},
+        {"line": "discovery present=0 base=0x40000000 signature=TCGTCGTCGTCG"},
+        {"line": "suite-end pass=0 fail=0 skip=0 error=0"},
+        {"exit": 1},
+    ]
+
+
+def skipping_steps(image: str, test: str, reqs: str, exts: str, msg: str) -> list[dict[str, Any]]:
+    """Script of an image whose one test skips, saying `msg`."""
+    return [
+        {"line": f"hello image={image} protocol=2 nonce={{nonce}}"},
+        {"line": f"discovery present=1 spec={{spec}} impl=0x1 implver=0x10000 exts={exts}"},
+        {"line": f"test-begin name={test} reqs={reqs}"},
+        {"line": f"test-end name={test} verdict=skip msg={msg}"},
+        {"line": "suite-end pass=0 fail=0 skip=1 error=0"},
+        {"exit": 1},
+    ]
+
+
 @dataclass
 class Suite:
     """A synthetic repository: manifests, fake images, fake VMM/launcher."""

@@ -9,7 +9,7 @@ import json
 import re
 from typing import Any
 
-from conftest import Suite, load, passing_steps, run_cli
+from conftest import Suite, failing, load, passing_steps, run_cli, skipping_steps
 
 from hcabi_conform.errors import EXIT_NONCONFORMANT
 
@@ -49,20 +49,8 @@ def parse_tap(text: str) -> dict[str, Any]:
 def failing_and_skipping(suite: Suite) -> None:
     exts = "BASE:1,TIME:1,SYSTEM:1"
     steps = passing_steps("time", suite.tests, exts=exts)
-    for i, step in enumerate(steps):
-        if step.get("line", "").startswith("check result=pass req=TIME-002"):
-            steps[i] = {"line": "check result=fail req=TIME-002 msg=expected ns, got ms"}
-        if step.get("line", "").startswith("test-end name=TIME.monotonic"):
-            steps[i] = {"line": "test-end name=TIME.monotonic verdict=fail msg=wrong unit # really"}
-    suite.set_image("time", steps)
-    suite.set_image("tlb", [
-        {"line": "hello image=tlb protocol=2 nonce={nonce}"},
-        {"line": f"discovery present=1 spec={{spec}} impl=0x1 implver=0x10000 exts={exts}"},
-        {"line": "test-begin name=TLB.flush reqs=TLB-001"},
-        {"line": "test-end name=TLB.flush verdict=skip msg=TLB not advertised"},
-        {"line": "suite-end pass=0 fail=0 skip=1 error=0"},
-        {"exit": 1},
-    ])  # fmt: skip
+    suite.set_image("time", failing(steps, "TIME.monotonic", "TIME-002", "expected ns, got ms", "wrong unit # really"))
+    suite.set_image("tlb", skipping_steps("tlb", "TLB.flush", "TLB-001", exts, "TLB not advertised"))
     for img in suite.images:
         if img["name"] not in ("time", "tlb"):
             suite.set_image(img["name"], passing_steps(img["name"], suite.tests, exts=exts))

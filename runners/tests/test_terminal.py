@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import WRAPPER, Suite, by_test, load, one_line_error, passing_steps, run_cli
+from conftest import WRAPPER, Suite, absent_steps, by_test, load, one_line_error, passing_steps, run_cli
 
 from hcabi_conform.causes import drop_repeated_causes, group_by_cause, known_names
 from hcabi_conform.cli import build_parser
@@ -30,12 +30,7 @@ from hcabi_conform.versions import Version
 def absent(suite: Suite) -> None:
     """Every image reports that HCABI is not there (plain QEMU)."""
     for img in suite.images:
-        suite.set_image(img["name"], [
-            {"line": f"hello image={img['name']} protocol=2 nonce={{nonce}}"},
-            {"line": "discovery present=0 base=0x40000000 signature=TCGTCGTCGTCG"},
-            {"line": "suite-end pass=0 fail=0 skip=0 error=0"},
-            {"exit": 1},
-        ])  # fmt: skip
+        suite.set_image(img["name"], absent_steps(img["name"]))
 
 
 # -- live progress -----------------------------------------------------------
