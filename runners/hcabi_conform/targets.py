@@ -370,10 +370,11 @@ class RefNested(Target):
             return
         lines = [self.job_line(job) for job in jobs]  # refuse before booting anything
         count = max(1, min(parallel, len(jobs)))
-        batches = [(k, jobs[k::count], lines[k::count], done) for k in range(count)]
+        names = ["the nested VM"] if count == 1 else [f"nested VM {k + 1} of {count}" for k in range(count)]
+        batches = [(k, jobs[k::count], lines[k::count], done, names[k]) for k in range(count)]
         run_parallel(self._run_batch, batches, count, lambda _: None)
 
-    def _run_batch(self, index: int, jobs: list[BootJob], lines: list[str], done: Done) -> None:
+    def _run_batch(self, index: int, jobs: list[BootJob], lines: list[str], done: Done, vm_name: str) -> None:
         """One launcher run. Each boot is handed to `done` as soon as the
         launcher's progress says its job ended (its files are complete then),
         with the job's own time inside the nested VM as its duration; boots
@@ -419,7 +420,7 @@ class RefNested(Target):
                         finish(job, ending)
 
         self.events.command(argv)
-        self.events.started(vm_key, "the nested VM")
+        self.events.started(vm_key, vm_name)
         start = time.monotonic()
         try:
             proc = run_process(argv, log, log, total + NESTED_GRACE, tick=follow)
