@@ -136,11 +136,11 @@ def cmd_absent(a: argparse.Namespace) -> int:
         problems.check((boot.get("discovery") or {}).get("present") is False, f"image {name}: discovery {boot.get('discovery')}")
         ending = boot.get("ending") or {}
         problems.check(ending.get("kind") == "exit" and ending.get("code") == 0, f"image {name} did not end by itself through isa-debug-exit: {ending}")
-        took = boot.get("duration")
+        took = boot.get("duration_s")
         problems.check(took is not None and took <= a.max_seconds, f"image {name} took {took} s, more than {a.max_seconds} s")
     for res in rep.get("results") or []:
         problems.check(res["status"] == "fail" and "HCABI is not present" in res.get("message", ""), f"{res['test']}: {res['status']}: {res.get('message')}")
-    slowest = max((b.get("duration") or 0 for b in boots), default=0)
+    slowest = max((b.get("duration_s") or 0 for b in boots), default=0)
     return finish(problems, f"NON-CONFORMANT, HCABI not present; {len(boots)} image(s), each ended by itself in {slowest:.1f} s or less")
 
 

@@ -23,7 +23,7 @@ PACKAGES="
 build-essential cmake pkg-config git
 clang libclang-rt-14-dev clang-format
 check
-asciidoctor ruby-asciidoctor-pdf
+asciidoctor ruby-asciidoctor-pdf man-db
 python3 python3-jsonschema python3-pytest
 qemu-system-x86 busybox-static
 cpio xz-utils zstd kmod dpkg apt

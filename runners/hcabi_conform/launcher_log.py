@@ -9,6 +9,7 @@ of wording cannot make one side miss what the other says.
 
     hcabi-nested: KVM is up inside after 8.2 s (vendor=amd)
     hcabi-nested: holder is up after 8.5 s (nested-probe: hold=ready ...)
+    hcabi-nested: base: started
     hcabi-nested: base: status 1 (10.8 s)
     hcabi-nested: vcpu: status 10 (0.4 s) KILLED by --job-timeout
     hcabi-nested: 3 job(s) ran in 29.1 s, KVM up after 8.2 s; results in out
@@ -34,6 +35,12 @@ def holder_up(seconds: float, detail: str) -> str:
     return f"holder is up after {seconds:.1f} s ({detail})"
 
 
+def job_started(name: str) -> str:
+    """Said when a job starts inside the nested VM: the runner's heartbeat
+    names the boot that is running, and -v shows its command then."""
+    return f"{name}: started"
+
+
 def job_done(name: str, status: int, seconds: float, killed: bool) -> str:
     return f"{name}: status {status} ({seconds:.1f} s)" + (f" KILLED by {JOB_TIMEOUT_OPTION}" if killed else "")
 
@@ -49,6 +56,7 @@ def job_killed(seconds: int) -> str:
 
 _KVM_UP = re.compile(rf"^{LAUNCHER}: KVM is up inside after ([0-9.]+) s")
 _HOLDER_UP = re.compile(rf"^{LAUNCHER}: holder is up after ([0-9.]+) s")
+JOB_START = re.compile(rf"^{LAUNCHER}: ([A-Za-z0-9_][A-Za-z0-9_.+-]*): started$")
 JOB_LINE = re.compile(rf"^{LAUNCHER}: ([A-Za-z0-9_][A-Za-z0-9_.+-]*): status -?[0-9]+ \(([0-9.]+) s\)")
 _RAN = re.compile(rf"^{LAUNCHER}: [0-9]+ job\(s\) ran in ([0-9.]+) s")
 
@@ -84,3 +92,36 @@ def read_launcher_log(path: Path) -> LauncherLog:
         return parse_launcher_log(path.read_text(encoding="utf-8", errors="replace"))
     except OSError:
         return LauncherLog()
+
+
+class LogFollower:
+    """Reads the launcher's output file while it is being written: each call
+    of new_lines() gives the complete lines appended since the last call (a
+    partial last line waits for its newline), and text() everything so far.
+    The runner's nested target uses it to finish each boot as soon as the
+    launcher says its job is done, instead of after the whole batch."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._pos = 0
+        self._partial = b""
+        self._lines: list[str] = []
+
+    def new_lines(self) -> list[str]:
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self._pos)
+                data = f.read()
+        except OSError:
+            return []
+        self._pos += len(data)
+        data = self._partial + data
+        complete, newline, self._partial = data.rpartition(b"\n")
+        if not newline:
+            return []
+        lines = complete.decode("utf-8", "replace").split("\n")
+        self._lines += lines
+        return lines
+
+    def text(self) -> str:
+        return "\n".join(self._lines)

@@ -176,7 +176,9 @@ class BootRecord:
     file: str
     ending: Ending
     command: list[str] = field(default_factory=list)
-    duration: Optional[float] = None
+    # the boot's real duration in seconds: the VMM's start to its exit, or for
+    # a nested boot its job's time inside the nested VM (JUnit's `time`)
+    duration_s: Optional[float] = None
     logs: dict[str, str] = field(default_factory=dict)
     hello: bool = False
     discovery: Optional[Discovery] = None
@@ -204,7 +206,7 @@ class BootRecord:
             file=str(data.get("file", "")),
             ending=Ending.from_dict(data["ending"]),
             command=[str(c) for c in data.get("command", [])],
-            duration=data.get("duration"),
+            duration_s=data.get("duration_s", data.get("duration")),  # `duration` in older reports
             logs={str(k): str(v) for k, v in (data.get("logs") or {}).items()},
             hello=bool(data.get("hello")),
             discovery=Discovery.from_dict(data["discovery"]) if data.get("discovery") else None,

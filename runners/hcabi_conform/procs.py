@@ -112,16 +112,25 @@ def run_parallel(fn: Callable[..., T], items: list[tuple], workers: int, on_resu
 
 
 def run_process(
-    argv: list[str], stdout: Path, stderr: Path, timeout: float, limit: Optional[int] = None, watch: Sequence[Path] = ()
+    argv: list[str],
+    stdout: Path,
+    stderr: Path,
+    timeout: float,
+    limit: Optional[int] = None,
+    watch: Sequence[Path] = (),
+    tick: Optional[Callable[[], None]] = None,
 ) -> _Proc:
     """Run argv with output to files; kill its whole process group when the
     timeout expires (or when the runner is interrupted), or as soon as one of
     stdout, stderr and `watch` grows past `limit` bytes; those files are then
-    cut back to `limit`."""
+    cut back to `limit`. `tick` is called at every poll while it runs (the
+    nested target reads the launcher's progress with it)."""
     watched = [stdout, stderr, *watch]
     flooded: list[Path] = []
 
     def stop() -> bool:
+        if tick is not None:
+            tick()
         over = _over_limit(watched, limit)
         if over is not None:
             flooded.append(over)
@@ -141,7 +150,7 @@ def run_process(
             _LIVE.add(proc.pid)
         exited = False
         try:
-            exited = _wait_unreaped(proc.pid, timeout, stop if limit is not None else None)
+            exited = _wait_unreaped(proc.pid, timeout, stop if limit is not None or tick is not None else None)
         finally:
             with _LIVE_LOCK:  # the leader is not reaped yet: its group ID is still ours
                 kill_group(proc.pid)  # on timeout, and whatever the VMM left behind

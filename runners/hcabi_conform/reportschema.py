@@ -171,7 +171,8 @@ BOOT = obj(
     {
         "file": string,
         "command": _STRINGS,
-        "duration": nullable(number),
+        "duration_s": nullable(number),
+        "duration": nullable(number),  # older reports' name of duration_s
         "logs": mapping(string),
         "garbled": integer,
         "suite_end": nullable(mapping(integer)),

@@ -9,11 +9,10 @@ on any machine picks the same images.
 from __future__ import annotations
 
 import fnmatch
-import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional, TextIO
+from typing import Callable, Optional
 
 from .boot import interpret_boot
 from .errors import EnvError, UsageError
@@ -50,20 +49,23 @@ def parse_shard(text: str) -> tuple[int, int]:
     return i, n
 
 
-def select_tests(tests: list[TestSpec], newest: Version, filters: list[str]) -> list[TestSpec]:
-    """Tests that exist at `newest` and match any of the glob filters."""
+def select_tests(tests: list[TestSpec], newest: Version, filters: list[str], where: Optional[Callable[[TestSpec], bool]] = None) -> list[TestSpec]:
+    """Tests that exist at `newest`, match any of the glob filters and
+    satisfy `where` (filters.TestFilter.matches)."""
     return [
         t for t in tests
-        if t.since <= newest and (not filters or any(fnmatch.fnmatchcase(t.name, f) for f in filters))
+        if t.since <= newest and (not filters or any(fnmatch.fnmatchcase(t.name, f) for f in filters)) and (where is None or where(t))
     ]  # fmt: skip
 
 
-def make_plan(manifest: TestsManifest, newest: Version, filters: list[str], shard: Optional[tuple[int, int]]) -> Plan:
+def make_plan(
+    manifest: TestsManifest, newest: Version, filters: list[str], shard: Optional[tuple[int, int]], where: Optional[Callable[[TestSpec], bool]] = None
+) -> Plan:
     """Choose images and tests; a filter that matches nothing is a usage error
     (a typo must not produce a green, empty run)."""
-    chosen = select_tests(manifest.tests, newest, filters)
-    if filters and not chosen:
-        raise UsageError(f"--filter {' '.join(filters)}: no test matches")
+    chosen = select_tests(manifest.tests, newest, filters, where)
+    if (filters or where is not None) and not chosen:
+        raise UsageError(f"{' '.join(filters) and '--filter ' + ' '.join(filters)}{' and ' if filters and where else ''}{'the --extension/--requirement/--image values' if where else ''}: no test matches")
     names = sorted({t.image for t in chosen})
     if shard is not None:
         index, count = shard
@@ -100,18 +102,6 @@ def make_jobs(
 Progress = Callable[[BootRecord, list[TestResult], int, int], None]
 
 
-def progress_printer(stream: TextIO = sys.stderr) -> Progress:
-    """One line per finished boot."""
-
-    def show(record: BootRecord, results: list[TestResult], done: int, total: int) -> None:
-        counts = {s: sum(1 for r in results if r.raw_status == s) for s in ("pass", "fail", "skip", "error", "timeout", "crash")}
-        shown = " ".join(f"{k}={v}" for k, v in counts.items() if v) or "no tests"
-        took = f", {record.duration:.1f} s" if record.duration is not None else ""
-        print(f"hcabi-conform: [{done}/{total}] {record.image}: {shown} ({record.ending.kind}{took})", file=stream, flush=True)
-
-    return show
-
-
 def execute(plan: Plan, tests: TestsManifest, target: Target, jobs: list[BootJob], parallel: int, progress: Progress) -> tuple[list[BootRecord], list[TestResult]]:
     """Boot every job and interpret each as it finishes."""
     known = tests.by_name()
@@ -125,8 +115,8 @@ def execute(plan: Plan, tests: TestsManifest, target: Target, jobs: list[BootJob
         evidence = EvidenceContext(job.nonce, job.key, job.serial_limit)
         record, res = interpret_boot(image, job.serial, run.ending, known, plan.selected[image.name], evidence, job.console_out)
         record.command = run.command
-        record.duration = run.duration
-        record.timing = dict(run.timing)
+        record.duration_s = run.duration
+        record.timing = run.timing  # the same dict: a nested batch adds its wall time when it ends
         record.logs = {"serial": str(job.serial), "stderr": str(job.stderr)}
         if job.feed_input and job.console_input is not None:
             record.logs["console_input"] = str(job.console_input)

@@ -182,12 +182,30 @@ def classify_refvmm(rc: int, stderr: Path) -> Ending:
     return Ending(kind, detail, status=rc, code=code if kind in ("shutdown", "crash") else None)
 
 
+class BootEvents:
+    """What a target says while it runs, for the terminal (progress.py's
+    Progress implements it; this base ignores everything): `command` for
+    each VMM command line as it is run (-v), `started`/`stopped` around a
+    boot or the nested VM's own boot (the heartbeat names what is running).
+    Targets call these from whatever thread runs the boot."""
+
+    def command(self, argv: Sequence[str], where: str = "") -> None:
+        pass
+
+    def started(self, key: str, what: str) -> None:
+        pass
+
+    def stopped(self, key: str) -> None:
+        pass
+
+
 class Target:
     """Base: a named way to boot images."""
 
     name = "?"
     mode = "?"
     feeds_input = False  # can give each boot its console input
+    events = BootEvents()  # the CLI sets its Progress here
 
     def prepare(self, job: BootJob) -> None:
         """Settle what this target does with a job's console data."""
@@ -223,6 +241,8 @@ class ProcessTarget(Target):
     def run_one(self, job: BootJob) -> BootRun:
         argv = self.command(job)
         job.clear_logs()
+        self.events.command(argv)
+        self.events.started(job.image.name, job.image.name)
         stdout = job.serial if self.serial_on_stdout else job.stderr
         with timing.HelloWatch(job.serial) as watch:  # when the image says hello
             proc = run_process(argv, stdout, job.stderr, self.process_timeout(job), job.serial_limit, [job.serial])
@@ -350,15 +370,15 @@ class RefNested(Target):
             return
         lines = [self.job_line(job) for job in jobs]  # refuse before booting anything
         count = max(1, min(parallel, len(jobs)))
-        batches = [(k, jobs[k::count], lines[k::count]) for k in range(count)]
+        names = ["the nested VM"] if count == 1 else [f"nested VM {k + 1} of {count}" for k in range(count)]
+        batches = [(k, jobs[k::count], lines[k::count], done, names[k]) for k in range(count)]
+        run_parallel(self._run_batch, batches, count, lambda _: None)
 
-        def batch_done(runs: list[BootRun]) -> None:
-            for run in runs:
-                done(run)
-
-        run_parallel(self._run_batch, batches, count, batch_done)
-
-    def _run_batch(self, index: int, jobs: list[BootJob], lines: list[str]) -> list[BootRun]:
+    def _run_batch(self, index: int, jobs: list[BootJob], lines: list[str], done: Done, vm_name: str) -> None:
+        """One launcher run. Each boot is handed to `done` as soon as the
+        launcher's progress says its job ended (its files are complete then),
+        with the job's own time inside the nested VM as its duration; boots
+        it never finished are handed over when the launcher has exited."""
         batch_dir = self.out_dir / f"nested-{index}"
         batch_dir.mkdir(parents=True, exist_ok=True)
         for job in jobs:
@@ -374,28 +394,66 @@ class RefNested(Target):
         if self.holder:
             argv[-1:-1] = [f"--holder={shlex.join(self.holder)}"]
         log = batch_dir / "launcher.log"
-        start = time.monotonic()
-        proc = run_process(argv, log, log, total + NESTED_GRACE)
-        wall = time.monotonic() - start
-        per_boot = wall / len(jobs)
-        said = launcher_log.read_launcher_log(log)  # the nested VM's boot and each job's time
-        runs = []
-        for job in jobs:
-            for suffix in (".serial", ".stderr", ".status"):
-                produced = batch_dir / (job.image.name + suffix)
-                if produced.exists():
-                    os.replace(produced, job.serial.with_suffix(suffix))
-            for log_file in (job.serial, job.stderr):  # refvmm's own --serial-limit bounds them already
-                cap_file(log_file, job.serial_limit)
-            # the command that ran this boot (inside the nested VM); the launcher is in target_info
-            command = [str(self.refvmm)] + refvmm_args(job, self.extra_args)
-            runs.append(
-                BootRun(job, self._ending(job, proc, log, total), command, per_boot, timing.nested_boot(said, job.image.name, index, wall))
-            )
-        return runs
+        by_name = {job.image.name: job for job in jobs}
+        vm_key = f"nested-{index}"
+        follower = launcher_log.LogFollower(log)
+        finished: dict[str, BootRun] = {}
 
-    def _ending(self, job: BootJob, proc: _Proc, log: Path, total: float) -> Ending:
-        """A job's ending: its .status if the launcher wrote one, else why not."""
+        def finish(job: BootJob, ending: Ending) -> None:
+            said = launcher_log.parse_launcher_log(follower.text())
+            run = self._collect(job, ending, said, index)
+            finished[job.image.name] = run
+            done(run)
+
+        def follow() -> None:
+            for line in follower.new_lines():
+                if (m := launcher_log.JOB_START.match(line)) and m.group(1) in by_name:
+                    job = by_name[m.group(1)]
+                    self.events.stopped(vm_key)
+                    self.events.started(job.image.name, job.image.name)
+                    self.events.command([str(self.refvmm)] + refvmm_args(job, self.extra_args), "in the nested VM")
+                elif (m := launcher_log.JOB_LINE.match(line)) and m.group(1) in by_name and m.group(1) not in finished:
+                    job = by_name[m.group(1)]
+                    self._adopt(job, batch_dir)
+                    ending = self._files_ending(job)
+                    if ending is not None:
+                        finish(job, ending)
+
+        self.events.command(argv)
+        self.events.started(vm_key, vm_name)
+        start = time.monotonic()
+        try:
+            proc = run_process(argv, log, log, total + NESTED_GRACE, tick=follow)
+            follow()
+        finally:
+            self.events.stopped(vm_key)
+        wall = time.monotonic() - start
+        for job in jobs:
+            if job.image.name not in finished:
+                self._adopt(job, batch_dir)
+                finish(job, self._files_ending(job) or self._batch_ending(job, proc, log, total))
+        for run in finished.values():  # the same dict the boot record holds (runner.execute)
+            run.timing["batch_wall"] = round(wall, 3)
+
+    def _adopt(self, job: BootJob, batch_dir: Path) -> None:
+        """Move a job's files from the launcher's folder to the boot's paths."""
+        for suffix in (".serial", ".stderr", ".status"):
+            produced = batch_dir / (job.image.name + suffix)
+            if produced.exists():
+                os.replace(produced, job.serial.with_suffix(suffix))
+        for log_file in (job.serial, job.stderr):  # refvmm's own --serial-limit bounds them already
+            cap_file(log_file, job.serial_limit)
+
+    def _collect(self, job: BootJob, ending: Ending, said: launcher_log.LauncherLog, index: int) -> BootRun:
+        # the command that ran this boot (inside the nested VM); the launcher is in target_info
+        command = [str(self.refvmm)] + refvmm_args(job, self.extra_args)
+        # the boot's real duration: its job's time inside the nested VM, as the launcher measured it
+        duration = said.jobs.get(job.image.name)
+        return BootRun(job, ending, command, duration, timing.nested_boot(said, job.image.name, index, None))
+
+    def _files_ending(self, job: BootJob) -> Optional[Ending]:
+        """A job's ending from the files the launcher wrote: its .status, or
+        the line that ends a killed job's .stderr; None if neither."""
         try:
             rc = int(job.serial.with_suffix(".status").read_text(encoding="ascii").strip())
         except (OSError, ValueError):
@@ -405,6 +463,10 @@ class RefNested(Target):
             return classify_refvmm(-(rc - 128) if 128 < rc < 192 else rc, job.stderr)
         if launcher_log.JOB_TIMEOUT_OPTION in file_tail_line(str(job.stderr)):
             return Ending("timeout", f"hcabi-refvmm did not stop within --timeout {job.timeout:g} s; the nested launcher killed it")
+        return None
+
+    def _batch_ending(self, job: BootJob, proc: _Proc, log: Path, total: float) -> Ending:
+        """Why a job has no result: the launcher's own fate."""
         if proc.start_error:
             return Ending("host-error", f"the nested launcher: {proc.start_error}")
         if proc.timed_out:

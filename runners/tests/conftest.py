@@ -211,8 +211,12 @@ finish(0, "")
 '''
 
 FAKE_LAUNCHER = r'''
-"""Fake scripts/hcabi-nested: runs each job of the JOBFILE on the host."""
-import argparse, json, os, shlex, subprocess, sys
+"""Fake scripts/hcabi-nested: runs each job of the JOBFILE on the host and
+prints the launcher's progress lines as each job starts and ends. With
+FAKE_LAUNCHER_WAIT=DIR it waits (at most 20 s) after each job for the runner
+to have seen it (DIR/NAME.seen), and writes DIR/launcher.done as it exits.
+FAKE_LAUNCHER_QUIET=1: no progress lines (a launcher that says nothing)."""
+import argparse, json, os, shlex, subprocess, sys, time
 p = argparse.ArgumentParser()
 p.add_argument("--cache"); p.add_argument("--timeout"); p.add_argument("--job-timeout"); p.add_argument("--holder")
 p.add_argument("--out", required=True); p.add_argument("jobfile")
@@ -223,18 +227,32 @@ with open(os.path.join(a.out, "invocation.json"), "w") as f:
 if os.environ.get("FAKE_LAUNCHER_FAIL"):
     print("hcabi-nested: error: KVM could not be brought up inside the nested VM", file=sys.stderr)
     sys.exit(4)
+wait = os.environ.get("FAKE_LAUNCHER_WAIT")
+say = (lambda *a, **k: None) if os.environ.get("FAKE_LAUNCHER_QUIET") else print
+say("hcabi-nested: KVM is up inside after 0.1 s (vendor=fake)", flush=True)
 for raw in open(a.jobfile):
     name, rest = raw.rstrip("\n").split("\t", 1)
     argv = shlex.split(rest)
     base = os.path.join(a.out, name)
+    say("hcabi-nested: %s: started" % name, flush=True)
+    start = time.monotonic()
     with open(base + ".serial", "wb") as so, open(base + ".stderr", "wb") as se:
         try:
             rc = subprocess.run(argv, stdout=so, stderr=se, timeout=float(a.job_timeout)).returncode
         except subprocess.TimeoutExpired:
             se.write(b"\nhcabi-nested: killed after 1 s (--job-timeout)\n")
-            continue
-    with open(base + ".status", "w") as f:
-        f.write("%d\n" % (128 - rc if rc < 0 else rc))
+            rc = None
+    if rc is not None:
+        with open(base + ".status", "w") as f:
+            f.write("%d\n" % (128 - rc if rc < 0 else rc))
+    took = time.monotonic() - start
+    say("hcabi-nested: %s: status %d (%.1f s)%s" % (name, 10 if rc is None else 128 - rc if rc < 0 else rc, took, "" if rc is not None else " KILLED by --job-timeout"), flush=True)
+    if wait:
+        deadline = time.monotonic() + 20
+        while not os.path.exists(os.path.join(wait, name + ".seen")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+if wait:
+    open(os.path.join(wait, "launcher.done"), "w").close()
 '''
 
 
@@ -263,6 +281,40 @@ def passing_steps(image: str, tests: list[dict[str, Any]], exts: str = ALL_EXTS,
     steps.append({"line": f"suite-end pass={count} fail=0 skip=0 error=0"})
     steps.append(end or {"exit": 1, "stderr": "hcabi-refvmm: isa-debug-exit value 0"})
     return steps
+
+
+def failing(steps: list[dict[str, Any]], test: str, req: str, check_msg: str, end_msg: str) -> list[dict[str, Any]]:
+    """`steps` with the check of `req` failing (`check_msg`) and `test` ending
+    `fail` (`end_msg`)."""
+    out = list(steps)
+    for i, step in enumerate(out):
+        if step.get("line", "").startswith(f"check result=pass req={req}"):
+            out[i] = {"line": f"check result=fail req={req} msg={check_msg}"}
+        if step.get("line", "").startswith(f"test-end name={test} "):
+            out[i] = {"line": f"test-end name={test} verdict=fail msg={end_msg}"}
+    return out
+
+
+def absent_steps(image: str) -> list[dict[str, Any]]:
+    """Script of an image on a hypervisor without HCABI (plain QEMU)."""
+    return [
+        {"line": f"hello image={image} protocol=2 nonce={{nonce}}"},
+        {"line": "discovery present=0 base=0x40000000 signature=TCGTCGTCGTCG"},
+        {"line": "suite-end pass=0 fail=0 skip=0 error=0"},
+        {"exit": 1},
+    ]
+
+
+def skipping_steps(image: str, test: str, reqs: str, exts: str, msg: str) -> list[dict[str, Any]]:
+    """Script of an image whose one test skips, saying `msg`."""
+    return [
+        {"line": f"hello image={image} protocol=2 nonce={{nonce}}"},
+        {"line": f"discovery present=1 spec={{spec}} impl=0x1 implver=0x10000 exts={exts}"},
+        {"line": f"test-begin name={test} reqs={reqs}"},
+        {"line": f"test-end name={test} verdict=skip msg={msg}"},
+        {"line": "suite-end pass=0 fail=0 skip=1 error=0"},
+        {"exit": 1},
+    ]
 
 
 @dataclass

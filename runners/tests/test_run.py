@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Suite, by_test, load, one_line_error, passing_steps, run_cli
+from conftest import Suite, absent_steps, by_test, failing, load, one_line_error, passing_steps, run_cli, skipping_steps
 
 from hcabi_conform.protocol import MAX_LINE
 
@@ -43,13 +43,7 @@ def test_serial_on_stdout_without_serial_placeholder(suite: Suite) -> None:
 
 
 def test_failed_check(suite: Suite) -> None:
-    steps = passing_steps("time", suite.tests)
-    for i, step in enumerate(steps):
-        if step.get("line", "").startswith("check result=pass req=TIME-002"):
-            steps[i] = {"line": "check result=fail req=TIME-002 msg=expected ns, got ms"}
-        if step.get("line", "").startswith("test-end name=TIME.monotonic"):
-            steps[i] = {"line": "test-end name=TIME.monotonic verdict=fail msg=wrong unit"}
-    suite.set_image("time", steps)
+    suite.set_image("time", failing(passing_steps("time", suite.tests), "TIME.monotonic", "TIME-002", "expected ns, got ms", "wrong unit"))
     res = run_cli(*suite.run_args("--json", str(suite.root / "r.json")))
     assert res.rc == 3, res.out + res.err
     assert "TIME-002" in res.out and "GET_MONOTONIC MUST count nanoseconds." in res.out
@@ -116,12 +110,7 @@ def test_enormous_output_before_hello(suite: Suite) -> None:
 
 def test_hcabi_absent(suite: Suite) -> None:
     for img in suite.images:
-        suite.set_image(img["name"], [
-            {"line": f"hello image={img['name']} protocol=2 nonce={{nonce}}"},
-            {"line": "discovery present=0 base=0x40000000 signature=TCGTCGTCGTCG"},
-            {"line": "suite-end pass=0 fail=0 skip=0 error=0"},
-            {"exit": 1},
-        ])  # fmt: skip
+        suite.set_image(img["name"], absent_steps(img["name"]))
     res = run_cli(*suite.run_args())
     assert res.rc == 3, res.out + res.err
     assert "HCABI is not present" in res.out
@@ -131,14 +120,7 @@ def test_required_extension_not_advertised(suite: Suite) -> None:
     exts = "BASE:1,TIME:1,SYSTEM:1"
     for img in suite.images:
         suite.set_image(img["name"], passing_steps(img["name"], suite.tests, exts=exts))
-    suite.set_image("tlb", [
-        {"line": "hello image=tlb protocol=2 nonce={nonce}"},
-        {"line": f"discovery present=1 spec={{spec}} impl=0x1 implver=0x10000 exts={exts}"},
-        {"line": "test-begin name=TLB.flush reqs=TLB-001"},
-        {"line": "test-end name=TLB.flush verdict=skip msg=TLB not advertised"},
-        {"line": "suite-end pass=0 fail=0 skip=1 error=0"},
-        {"exit": 1},
-    ])  # fmt: skip
+    suite.set_image("tlb", skipping_steps("tlb", "TLB.flush", "TLB-001", exts, "TLB not advertised"))
     full = run_cli(*suite.run_args("--json", str(suite.root / "full.json")))
     assert full.rc == 3 and "required extension TLB not advertised" in full.out
     core = run_cli(*suite.run_args("--profile", "core", "--json", str(suite.root / "core.json")))
@@ -399,7 +381,7 @@ def test_qemu_accel_auto_probes_qemu_on_kvm(suite: Suite, monkeypatch: pytest.Mo
     import argparse
     import sys as _sys
 
-    from hcabi_conform import cli
+    from hcabi_conform import cli, cli_run
     from hcabi_conform.target_qemu import qemu_kvm_probe
     from hcabi_conform.targets import KvmProbe
 
@@ -412,12 +394,12 @@ def test_qemu_accel_auto_probes_qemu_on_kvm(suite: Suite, monkeypatch: pytest.Mo
     assert ok is not broken, why
     if broken:
         assert "killed by SIGABRT" in why and "failed to set MSR 0x10a" in why and "(qemu)" not in why
-    monkeypatch.setattr(cli, "kvm_probe", lambda: KvmProbe(True, False, "usable"))
+    monkeypatch.setattr(cli_run, "kvm_probe", lambda: KvmProbe(True, False, "usable"))
     args = cli.build_parser().parse_args(["run", "--target", "qemu", "--qemu", str(qemu)])
     target = cli.make_target(args, cli._paths(argparse.Namespace(build_dir=str(suite.build), manifest=None)), suite.out)
     assert target.mode == ("tcg" if broken else "kvm")
     assert ("why" in target.describe()) is broken
-    monkeypatch.setattr(cli, "kvm_probe", lambda: KvmProbe(False, False, "cannot open /dev/kvm: No such file"))
+    monkeypatch.setattr(cli_run, "kvm_probe", lambda: KvmProbe(False, False, "cannot open /dev/kvm: No such file"))
     target = cli.make_target(args, cli._paths(argparse.Namespace(build_dir=str(suite.build), manifest=None)), suite.out)
     assert target.mode == "tcg" and target.describe()["why"] == "cannot open /dev/kvm: No such file"
     forced = cli.build_parser().parse_args(["run", "--target", "qemu", "--qemu", str(qemu), "--qemu-accel", "kvm"])

@@ -81,7 +81,7 @@ def test_cli_duplicate_key_nan_deep_huge_utf8(good: tuple[Suite, Path]) -> None:
     cases = {
         # the verdict twice: one JSON reader would see conformant, another error
         "dup.json": (text.replace('"verdict": "conformant"', '"verdict": "error", "verdict": "conformant"', 1).encode(), "duplicate key 'verdict'"),
-        "nan.json": (text.replace('"duration": ', '"duration": NaN, "x": ', 1).encode(), "NaN is not a JSON number"),
+        "nan.json": (text.replace('"duration_s": ', '"duration_s": NaN, "x": ', 1).encode(), "NaN is not a JSON number"),
         "huge.json": (text.replace('"garbled": 0', '"garbled": 1' + "0" * 40, 1).encode(), "out of range"),
         "deep.json": (text.replace('"host": {', '"deep": ' + "[" * 200 + "]" * 200 + ', "host": {', 1).encode(), "nested more than 64 levels"),
         "latin1.json": (text.replace('"host": {', '"h\xe9": 1, "host": {', 1).encode("latin-1"), "not UTF-8"),

@@ -176,6 +176,7 @@ def run_batch(args: argparse.Namespace, jobs: list[Job]) -> int:
                     holder_state = "stopped" if holder_state == "up" else holder_state
                 elif ev.kind == "job-start":
                     running = ev.text
+                    _say(launcher_log.job_started(ev.text))
                 elif ev.kind == "result" and ev.result:
                     r = ev.result
                     if r.name not in {j.name for j in jobs} or r.name in completed:
