@@ -1,5 +1,6 @@
-"""Report formats: JUnit structure (what Jenkins and GitLab read), HTML
-self-containment and escaping, a real PVH guest under plain QEMU."""
+"""Report formats: JUnit structure (what Jenkins and GitLab read), merging
+shard reports, a real PVH guest under plain QEMU. The HTML report's tests
+are in test_html_report.py (on this file's mixed_report)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import json
 
 from conftest import KEY_MAGIC, Suite, by_test, load, one_line_error, passing_steps, proto, run_cli
 
-from hcabi_conform.html_report import render_html
 from hcabi_conform.junit import render_junit
 from integration_junit import validate_junit
 
@@ -119,27 +119,6 @@ def test_junit_valid_with_excerpts_times_and_checks(mixed_report: dict, suite: S
 def test_junit_survives_control_characters(mixed_report: dict) -> None:  # type: ignore[type-arg]
     mixed_report["results"][0]["message"] = "bell\x07 nul\x00 esc\x1b done"
     ET.fromstring(render_junit(mixed_report).split("\n", 1)[1])
-
-
-def test_html_self_contained_and_escaped(mixed_report: dict, suite: Suite) -> None:  # type: ignore[type-arg]
-    page = (suite.root / "r.html").read_text()
-    assert page.startswith("<!DOCTYPE html>") and "<style>" in page
-    assert "<script" not in page  # the guest's markup is escaped
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    for needle in ('src="http', "href=\"http://", "<link", "@import", "url("):
-        assert needle not in page
-    assert 'href="https://example.org/spec.html#TIME-002"' in page
-    assert "GET_MONOTONIC MUST count nanoseconds." in page
-    assert "return the version &lt;exposed&gt;." in page  # manifest text escaped too
-    assert "non-conformant" in page or "error" in page
-
-
-def test_html_default_spec_link(mixed_report: dict) -> None:  # type: ignore[type-arg]
-    version = mixed_report["tested_version"]
-    assert f'href="../spec/hcabi-spec-{version}.html#BASE-001"' in render_html(mixed_report)
-    assert 'href="https://x/s-1.0.html#BASE-001"' in render_html(dict(mixed_report, tested_version="1.0"), "https://x/s-{version}.html")
-    assert 'href="https://x/s.html#BASE-001"' in render_html(mixed_report, "https://x/s.html")
-    assert 'href="../spec/hcabi-spec.html#BASE-001"' in render_html(dict(mixed_report, tested_version="<b>"))
 
 
 def _pvh_guest(tmp: Path, lines: list[str], key: bytes) -> Path:
