@@ -23,7 +23,7 @@ from .bundle import BundleTampered, make_bundle, open_bundle
 from .safeout import GuardedStdout, finish_stdout
 from .errors import EXIT_CONFORMANT, EXIT_ERROR, EXIT_NONCONFORMANT, EXIT_USAGE, VERDICT_EXIT, HcabiError, UsageError
 from .gate import decide
-from .html_report import DEFAULT_SPEC_URL, render_html
+from .html_report import write_html
 from .junit import render_junit
 from .manifests import RequirementsManifest, TestsManifest, load_requirements, load_tests, unknown_requirements, why_unknown
 from .report import RunContext, Selection, build_report, host_info, load_report, merge_reports, write_json, write_text
@@ -121,7 +121,8 @@ def _add_outputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", metavar="FILE", help="write the JSON report here")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report here")
     p.add_argument("--html", metavar="FILE", help="write a self-contained HTML report here")
-    p.add_argument("--spec-url", metavar="URL", default=DEFAULT_SPEC_URL, help=f"rendered spec, for requirement links in HTML; {{version}} is the tested version (default: {DEFAULT_SPEC_URL})")
+    p.add_argument("--spec-url", metavar="URL", help="rendered spec, for requirement links in HTML: URL#ID; {version} is the tested version")
+    p.add_argument("--bundle-spec", metavar="DIR", nargs="?", const="", help="copy the tested version's rendered spec (hcabi-spec-X.Y.html, from DIR, default BUILD/spec) beside the HTML report and link to it")
 
 
 def build_parser() -> Parser:
@@ -276,7 +277,7 @@ def write_outputs(report: dict[str, Any], args: argparse.Namespace) -> list[str]
         write_text(Path(args.junit), render_junit(report))
         written.append(f"junit {args.junit}")
     if args.html:
-        write_text(Path(args.html), render_html(report, args.spec_url))
+        write_html(Path(args.html), report, args.spec_url, args.bundle_spec, getattr(args, "build_dir", None))
         written.append(f"html {args.html}")
     return written
 
