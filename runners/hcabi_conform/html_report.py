@@ -154,6 +154,3 @@ def write_html(path: Path, report: dict[str, Any], spec_url: Optional[str] = Non
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text(path, render_html(report, links=spec_links(report, spec_url, bundle_spec, build_dir, path)))
 
-
-
-DEFAULT_SPEC_URL = None  # the command line's old default; spec_links decides now

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Suite
+from conftest import Suite, run_cli
 from test_reports import mixed_report  # noqa: F401  (the fixture)
 
 from hcabi_conform import html_report
@@ -57,6 +57,7 @@ def test_failures_come_first(mixed_report: dict, suite: Suite) -> None:  # type:
     card = page[page.index('id="failure-2"') :].split("</section>", 1)[0]
     assert "@hcabi test-begin name=TIME.monotonic reqs=TIME-001,TIME-002" in card  # its serial excerpt
     assert "TIME.timer_vector" not in card
+    assert '<a href="out/time.serial">serial log (time.serial)</a>' in card  # the full log, relative to the page
     assert "GET_MONOTONIC MUST count nanoseconds." in card  # the requirements it concerns, with their text
 
 
@@ -141,3 +142,20 @@ def test_traceability_rows(mixed_report: dict, monkeypatch: pytest.MonkeyPatch) 
     assert '<span class="badge s-skip">skip</span>' in _row(page, "req-TLB-001")
     monkeypatch.setattr(html_report.code_refs, "scan", lambda: None)
     assert "<i>sources not available</i>" in _row(render_html(mixed_report, "S"), "req-TIME-001")
+
+
+def test_cli_bundles_the_spec(suite: Suite) -> None:
+    """`run --html F --bundle-spec` copies BUILD/spec's document of the tested
+    version beside F; `--bundle-spec DIR` takes it from DIR."""
+    (suite.build / "spec").mkdir(parents=True)
+    (suite.build / "spec" / "hcabi-spec-1.1.html").write_text("<html>1.1</html>")
+    html = suite.root / "pub" / "r.html"
+    res = run_cli(*suite.run_args("--filter", "BASE.*", "--html", str(html), "--bundle-spec"))
+    assert res.rc in (0, 3), res.out + res.err
+    assert (html.parent / "hcabi-spec-1.1.html").read_text() == "<html>1.1</html>"
+    assert 'href="hcabi-spec-1.1.html#BASE-001"' in html.read_text()
+    other = suite.root / "other-spec"
+    other.mkdir()
+    (other / "hcabi-spec-1.1.html").write_text("<html>other</html>")
+    res = run_cli(*suite.run_args("--filter", "BASE.*", "--html", str(html), "--bundle-spec", str(other)))
+    assert (html.parent / "hcabi-spec-1.1.html").read_text() == "<html>other</html>"
