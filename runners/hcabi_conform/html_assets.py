@@ -12,7 +12,7 @@ CSS = """
 :root{--fail:#cf222e;--pass:#1a7f37;--err:#9a6700;--mute:#57606a;--line:#d0d7de}
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:1.5em 2em;color:#1d1d1f;max-width:90em;line-height:1.4}
 h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.25em;margin-top:1.8em;border-bottom:1px solid var(--line);padding-bottom:.2em}
-h3{font-size:1.05em;margin:.2em 0 .5em}h4{font-size:.9em;margin:.8em 0 .3em;color:var(--mute);text-transform:uppercase;letter-spacing:.04em}
+h3{font-size:1.05em;margin:.2em 0 .5em}h4{font-size:.92em;margin:.8em 0 .3em;color:var(--mute)}
 table{border-collapse:collapse;margin:.5em 0;width:100%;font-size:.92em}th,td{border:1px solid var(--line);padding:.25em .5em;text-align:left;vertical-align:top}
 th{background:#f3f4f6;position:sticky;top:0}td.num{text-align:right;font-variant-numeric:tabular-nums}tr[hidden]{display:none}
 tbody tr:target{outline:2px solid #0969da}
@@ -38,7 +38,7 @@ dl.meta{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dl.meta
 form.filters{display:flex;flex-wrap:wrap;gap:.4em 1em;align-items:center;background:#f6f8fa;border:1px solid var(--line);padding:.4em .8em;border-radius:.3em;font-size:.92em}
 form.filters fieldset{border:0;padding:0;margin:0;display:flex;gap:.6em;flex-wrap:wrap}
 form.filters .shown{color:var(--mute);margin-left:auto}
-.code a{font-size:.85em}
+.code a{font-size:.85em}.code>span{white-space:nowrap}a.rid{white-space:nowrap}
 details>summary{cursor:pointer}.testlist{columns:3 18em;font-size:.9em}
 .ok{color:var(--pass);font-weight:600}
 """

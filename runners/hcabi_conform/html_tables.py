@@ -72,7 +72,7 @@ def traceability_section(report: dict[str, Any], results: list[TestResult], refs
         tests = []
         for name in row.get("tests") or []:
             res = by_test.get(name)
-            result = status(res.status) if res else '<span class="badge s-not-run">not run</span>'
+            result = status(res.status) if res else '<span class="badge s-not-run">not-run</span>'
             tests.append(f'<a href="#{esc(test_anchor(name))}">{esc(name)}</a> {result}')
         parent = row.get("parent") if isinstance(row.get("parent"), str) else None
         rows.append([

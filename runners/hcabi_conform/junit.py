@@ -8,7 +8,7 @@ names its failing checks with their requirement IDs.
 Each testcase's <system-out> is its excerpt of its boot's serial log
 (testlogs.py: the lines from its test-begin to its test-end). Times: the
 guest does not time single tests, so a testcase's `time` is its equal share
-of its boot's wall time (0 for a test that never began), its `time_basis`
+of its boot's wall time (testlogs.py says how), its `time_basis`
 property says so, and a testsuite's `time` is the sum of its testcases'
 (the whole time of the boots of its extension); the testsuite's
 <system-out> lists those boots with their times.

@@ -14,8 +14,10 @@ excerpt, only the reason.
 Time: the guest does not time single tests (no protocol line carries a time),
 so a test's own duration is unknown. The boot's wall time is known (below);
 each test that began in the boot gets an equal share of it (so the shares of
-a boot add up to the boot's time), a test that never began gets 0. The
-JUnit testsuite and testcase properties say which basis was used.
+a boot add up to the boot's time) and a test that never began gets 0; when no
+test began (HCABI absent, a crash before the first test, an unreadable log),
+every test of the image gets an equal share, so that the boot's time still
+counts. The JUnit testcase properties say which basis was used.
 The boot's time, best first: `duration_s` (the boot's own wall time), the
 nested launcher's per-job time (`timing.job`: that boot inside the nested
 VM), `timing.total` (a VMM run here, start to exit), `duration` unless the
@@ -162,9 +164,8 @@ class TestLogs:
         return list(log.tests) if log and not log.problem else []
 
     def test_seconds(self, image: str, test: str, results_of_image: Iterable[str]) -> tuple[Optional[float], str]:
-        """`test`'s share of its boot's time and how it was reckoned: an equal
-        share among the tests that began in the boot (among every result of
-        the image when the log cannot be read); 0 for a test that never began."""
+        """`test`'s share of its boot's time and how it was reckoned (the
+        module docstring)."""
         boot = self._boots.get(image)
         seconds, basis = boot_seconds(boot) if boot else (None, "no boot")
         if seconds is None:

@@ -133,3 +133,11 @@ def test_code_citations_scanned(tmp_path: Path) -> None:
     assert [(r.path, r.line) for r in refs["TIME-023"]] == [("reference-impl/core/ext_time.c", 2)]
     assert [r.line for r in refs_for(refs, "TIME-010.1", "TIME-010")] == [1]  # a part is implemented where its whole is cited
     assert scan(tmp_path / "nowhere", tmp_path) is None
+
+
+def test_time_of_a_boot_where_no_test_began(tmp_path: Path) -> None:
+    """HCABI absent: no test began, yet the boot took its time; every test
+    of the image shares it, so the JUnit totals still count it."""
+    boot = _boot(tmp_path, protos(["hello image=time protocol=2 nonce=-", "discovery present=0", "suite-end pass=0 fail=0 skip=0 error=0"]))
+    share, basis = TestLogs({"boots": [boot]}).test_seconds("time", "TIME.a", ["TIME.a", "TIME.b", "TIME.c"])
+    assert share == pytest.approx(1.0) and basis.startswith("1/3 of boot time")
