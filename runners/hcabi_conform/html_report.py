@@ -34,6 +34,9 @@ from .testlogs import TestLogs, boot_seconds
 
 # where a build puts the rendered spec (scripts/hcabi_specbuild.py), relative to the build directory
 BUILD_SPEC_DIR = "spec"
+# --spec-url's default: none (spec_links then bundles, finds the build's spec or warns);
+# a command line that still passes it as the default gets the same behaviour
+DEFAULT_SPEC_URL: Optional[str] = None
 
 
 def _provenance(prov: dict[str, Any]) -> str:
