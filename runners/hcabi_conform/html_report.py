@@ -7,7 +7,8 @@ that came from a guest, a log or a manifest is escaped.
 Requirement links (`spec_links`): `--spec-url URL` links to URL#ID;
 `--bundle-spec [DIR]` copies the tested version's rendered spec
 (`hcabi-spec-X.Y.html`, from DIR, default BUILD/spec) beside the page and
-links to the copy, so the two files work together anywhere; with neither,
+links to the copy, so the two files work together anywhere (it wins over
+`--spec-url` when both are given); with neither,
 links go to the build tree's spec when there is one (and the page warns that
 they break when the page moves), else to the page's own traceability rows
 (and the page says that no spec is linked).
@@ -27,6 +28,7 @@ from .html_assets import CSS, JS, csp
 from .html_common import Links, esc, seconds, spec_name, status, table
 from .html_failures import failures_section
 from .html_tables import tests_section, traceability_section
+from .errors import EnvError
 from .model import STATUSES, TestResult
 from .provenance import REPO_ROOT
 from .report import count_statuses, write_text
@@ -154,6 +156,9 @@ def spec_links(report: dict[str, Any], spec_url: Optional[str], bundle_spec: Opt
 
 def write_html(path: Path, report: dict[str, Any], spec_url: Optional[str] = None, bundle_spec: Optional[str] = None, build_dir: Optional[str] = None) -> None:
     """Write the HTML report to `path`, bundling the spec beside it when asked."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EnvError(f"cannot write {path}: {exc.strerror or exc}") from None
     write_text(path, render_html(report, links=spec_links(report, spec_url, bundle_spec, build_dir, path)))
 

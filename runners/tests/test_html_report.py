@@ -110,6 +110,8 @@ def test_spec_link_modes(mixed_report: dict, tmp_path: Path) -> None:  # type: i
     page = out.read_text()
     assert (out.parent / name).read_text() == "<html>spec</html>"
     assert f'href="{name}#BASE-001"' in page and "bundled beside this page" in page and 'class="notice info"' in page
+    write_html(out, mixed_report, spec_url="https://x/s.html", bundle_spec=str(spec_dir))  # the bundle wins
+    assert f'href="{name}#BASE-001"' in out.read_text() and "https://x/s.html" not in out.read_text()
     # --bundle-spec, but there is no spec: the page says so and links stay in the page
     write_html(out, mixed_report, bundle_spec=str(tmp_path / "none"))
     page = out.read_text()
