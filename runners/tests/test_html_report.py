@@ -142,6 +142,9 @@ def test_traceability_rows(mixed_report: dict, monkeypatch: pytest.MonkeyPatch) 
     assert "reference-impl/core/ext_time.c" in re.search(r'href="([^"]*ext_time\.c)"', row).group(1)  # type: ignore[union-attr]
     assert "<i>none cited</i>" in _row(page, "req-TLB-001")
     assert '<span class="badge s-skip">skip</span>' in _row(page, "req-TLB-001")
+    # a test the run did not select has no row to link to
+    mixed_report["requirements"]["TIME-001"]["tests"].append("TIME.not_selected")
+    assert 'TIME.not_selected <span class="badge s-not-run">not-run</span>' in _row(render_html(mixed_report, "S"), "req-TIME-001")
     monkeypatch.setattr(html_report.code_refs, "scan", lambda: None)
     assert "<i>sources not available</i>" in _row(render_html(mixed_report, "S"), "req-TIME-001")
 
@@ -161,3 +164,25 @@ def test_cli_bundles_the_spec(suite: Suite) -> None:
     (other / "hcabi-spec-1.1.html").write_text("<html>other</html>")
     res = run_cli(*suite.run_args("--filter", "BASE.*", "--html", str(html), "--bundle-spec", str(other)))
     assert (html.parent / "hcabi-spec-1.1.html").read_text() == "<html>other</html>"
+
+
+def test_every_link_of_the_page_resolves(mixed_report: dict, suite: Suite, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    """In-page links have their anchor; links to files (logs, sources, the
+    bundled spec) name files that exist, relative to the page."""
+    import urllib.parse
+
+    (tmp_path / "spec").mkdir()
+    (tmp_path / "spec" / f"hcabi-spec-{mixed_report['tested_version']}.html").write_text("spec")
+    mixed_report["requirements"]["TIME-001"]["tests"].append("TIME.not_selected")
+    out = suite.root / "pages" / "r.html"
+    write_html(out, mixed_report, bundle_spec=str(tmp_path / "spec"))
+    page = out.read_text()
+    anchors = set(re.findall(r' id="([^"]+)"', page))
+    hrefs = [h.replace("&amp;", "&") for h in re.findall(r'href="([^"]*)"', page)]
+    assert len(hrefs) > 20
+    for href in hrefs:
+        target, _, fragment = href.partition("#")
+        if not target:
+            assert urllib.parse.unquote(fragment) in anchors, href
+        else:
+            assert (out.parent / urllib.parse.unquote(target)).exists(), href
