@@ -186,3 +186,29 @@ def test_every_link_of_the_page_resolves(mixed_report: dict, suite: Suite, tmp_p
             assert urllib.parse.unquote(fragment) in anchors, href
         else:
             assert (out.parent / urllib.parse.unquote(target)).exists(), href
+
+
+def test_page_elements_nest(mixed_report: dict, suite: Suite) -> None:  # type: ignore[type-arg]
+    """Every element the page opens is closed, in order (an unclosed
+    <details> or <pre> would swallow the rest of the page)."""
+    from html.parser import HTMLParser
+
+    class Nesting(HTMLParser):
+        VOID = {"meta", "br", "input"}
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[str] = []
+            self.errors: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: Any) -> None:
+            if tag not in self.VOID:
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            if not self.stack or self.stack.pop() != tag:
+                self.errors.append(f"</{tag}> at {self.getpos()}")
+
+    parser = Nesting()
+    parser.feed((suite.root / "r.html").read_text())
+    assert not parser.errors and not parser.stack, (parser.errors[:3], parser.stack)
