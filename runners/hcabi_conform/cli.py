@@ -24,7 +24,6 @@ from .colour import MODES
 from .complete import main_complete
 from .errors import EXIT_ERROR, EXIT_USAGE, HcabiError
 from .evidence import DEFAULT_SERIAL_LIMIT
-from .html_report import DEFAULT_SPEC_URL
 from .safeout import GuardedStdout, finish_stdout
 from .targets import kill_live_processes
 
@@ -43,7 +42,8 @@ def _add_outputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tap", metavar="FILE", help="write TAP version 14 here, '-' for standard output (the summary then goes to standard error)")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report here")
     p.add_argument("--html", metavar="FILE", help="write a self-contained HTML report here")
-    p.add_argument("--spec-url", metavar="URL", default=DEFAULT_SPEC_URL, help=f"rendered spec, for requirement links in HTML; {{version}} is the tested version (default: {DEFAULT_SPEC_URL})")
+    p.add_argument("--spec-url", metavar="URL", help="rendered spec, for requirement links in HTML: URL#ID; {version} is the tested version")
+    p.add_argument("--bundle-spec", metavar="DIR", nargs="?", const="", help="copy the tested version's rendered spec (hcabi-spec-X.Y.html, from DIR, default BUILD/spec) beside the HTML report and link to it")
 
 
 def _add_selection(p: argparse.ArgumentParser) -> None:

@@ -15,7 +15,7 @@ from .cliargs import PROG, Paths, _paths
 from .colour import Palette, colour_enabled
 from .errors import VERDICT_EXIT, HcabiError, UsageError
 from .filters import TestFilter
-from .html_report import render_html
+from .html_report import write_html
 from .junit import render_junit
 from .monitor_noise import warn_monitor_noise
 from .manifests import RequirementsManifest, TestsManifest, load_requirements, load_tests
@@ -101,7 +101,7 @@ def write_outputs(report: dict[str, Any], args: argparse.Namespace) -> list[str]
         write_text(Path(args.junit), render_junit(report))
         written.append(f"junit {args.junit}")
     if args.html:
-        write_text(Path(args.html), render_html(report, args.spec_url))
+        write_html(Path(args.html), report, args.spec_url, args.bundle_spec, getattr(args, "build_dir", None))
         written.append(f"html {args.html}")
     if args.tap == "-":
         sys.stdout.write(render_tap(report))

@@ -1,70 +1,41 @@
-"""A self-contained HTML page from a report: inline CSS, no scripts, no
-external assets (it is archived by CI and opened offline). Everything that
-came from a guest or a manifest is escaped; requirement IDs link into the
-rendered spec at `SPEC_URL#ID`.
+"""A self-contained HTML page from a report, for people: the failures first
+(html_failures.py), then the run, every test and the traceability view with
+filters (html_tables.py), then the boots. Inline CSS and one inline script,
+no external assets (it is archived by CI and opened offline); everything
+that came from a guest, a log or a manifest is escaped.
+
+Requirement links (`spec_links`): `--spec-url URL` links to URL#ID;
+`--bundle-spec [DIR]` copies the tested version's rendered spec
+(`hcabi-spec-X.Y.html`, from DIR, default BUILD/spec) beside the page and
+links to the copy, so the two files work together anywhere (it wins over
+`--spec-url` when both are given); with neither,
+links go to the build tree's spec when there is one (and the page warns that
+they break when the page moves), else to the page's own traceability rows
+(and the page says that no spec is linked).
 """
 
 from __future__ import annotations
 
-import html
-import re
+import os
+import shutil
+import sys
 import urllib.parse
-from typing import Any, Iterable
+from pathlib import Path
+from typing import Any, Optional
 
+from . import code_refs
+from .html_assets import CSS, JS, csp
+from .html_common import Links, esc, seconds, spec_name, status, table
+from .html_failures import failures_section
+from .html_tables import tests_section, traceability_section
+from .errors import EnvError
 from .model import STATUSES, TestResult
-from .report import count_statuses
+from .provenance import REPO_ROOT
+from .report import count_statuses, write_text
+from .testlogs import TestLogs, boot_seconds
 
-# the document of the version a report tested (the build renders one per version)
-DEFAULT_SPEC_URL = "../spec/hcabi-spec-{version}.html"
-
-
-def spec_url_for(report: dict[str, Any], template: str = DEFAULT_SPEC_URL) -> str:
-    """`template` with `{version}` replaced by the report's tested version;
-    the newest document's name when the report names no valid version."""
-    version = str(report.get("tested_version") or "")
-    if "{version}" not in template:
-        return template
-    if not re.fullmatch(r"[0-9]{1,5}\.[0-9]{1,5}", version):
-        return template.replace("-{version}", "").replace("{version}", "")
-    return template.replace("{version}", version)
-
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em;color:#1d1d1f;max-width:80em}
-h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;margin:.5em 0;width:100%}th,td{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top}
-th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.verdict{display:inline-block;padding:.3em .8em;border-radius:.3em;font-weight:bold;color:#fff}
-.v-conformant{background:#1a7f37}.v-non-conformant{background:#cf222e}.v-error{background:#9a6700}
-.s-pass{color:#1a7f37}.s-fail,.s-timeout,.s-crash{color:#cf222e;font-weight:bold}.s-error{color:#9a6700;font-weight:bold}
-.s-skip,.s-untested,.s-not-run,.s-not-applicable{color:#57606a}
-pre{white-space:pre-wrap;word-break:break-word;margin:0;font-size:.85em}
-dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:bold}dd{margin:0}
-"""
-
-
-def esc(value: object) -> str:
-    """Escape anything for HTML text and attribute context."""
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def _req_link(rid: str, spec_url: str) -> str:
-    href = f"{spec_url}#{urllib.parse.quote(rid, safe='')}"
-    return f'<a href="{esc(href)}">{esc(rid)}</a>'
-
-
-def _status(status: str) -> str:
-    return f'<span class="s-{esc(status)}">{esc(status)}</span>'
-
-
-def _table(headers: Iterable[str], rows: Iterable[Iterable[str]], numeric: Iterable[int] = ()) -> str:
-    """Cells in `rows` are already-escaped HTML."""
-    nums = set(numeric)
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f'<td class="num">{c}</td>' if i in nums else f"<td>{c}</td>" for i, c in enumerate(row)) + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+# where a build puts the rendered spec (scripts/hcabi_specbuild.py), relative to the build directory
+BUILD_SPEC_DIR = "spec"
 
 
 def _provenance(prov: dict[str, Any]) -> str:
@@ -88,72 +59,103 @@ def _overview(report: dict[str, Any]) -> str:
         ("Requirements manifest", f"{(report.get('manifest') or {}).get('path')} (sha256 {(report.get('manifest') or {}).get('sha256')})"),
         ("Produced by", _provenance(report.get("provenance") or {})),
     ]
-    return "<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items) + "</dl>"
-
-
-def _reasons(report: dict[str, Any]) -> str:
-    reasons = report.get("reasons") or {}
-    parts = []
-    for key, title in (("errors", "Errors"), ("failures", "Failures"), ("warnings", "Warnings")):
-        items = reasons.get(key) or []
-        if items:
-            parts.append(f"<h2>{title}</h2><ul>" + "".join(f"<li><pre>{esc(x)}</pre></li>" for x in items) + "</ul>")
-    return "".join(parts)
+    return '<dl class="meta">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items) + "</dl>"
 
 
 def _extensions(results: list[TestResult]) -> str:
     counts = count_statuses(results)
     rows = [[esc(ext)] + [str(row.get(s, 0)) for s in STATUSES] for ext, row in counts["by_extension"].items()]
     rows.append(["<b>total</b>"] + [f"<b>{counts['total'].get(s, 0)}</b>" for s in STATUSES])
-    return _table(["Extension", *STATUSES], rows, numeric=range(1, len(STATUSES) + 1))
+    return table(["Extension", *STATUSES], rows, numeric=range(1, len(STATUSES) + 1))
 
 
-def _requirements(report: dict[str, Any], spec_url: str) -> str:
-    rows = []
-    for rid, row in sorted((report.get("requirements") or {}).items()):
-        tests = ", ".join(esc(t) for t in row.get("tests", [])) or "<i>none</i>"
-        rows.append(
-            [_req_link(rid, spec_url), esc(row.get("since")), esc(row.get("area")), "yes" if row.get("required") else "no",
-             _status(str(row.get("status"))), tests, esc(row.get("text"))]
-        )  # fmt: skip
-    return _table(["Requirement", "Since", "Area", "Required", "Status", "Tests", "Text"], rows)
-
-
-def _results(results: list[TestResult], spec_url: str) -> str:
-    rows = [
-        [esc(r.test), esc(r.image), _status(r.status), ", ".join(_req_link(x, spec_url) for x in r.requirements), f"<pre>{esc(r.message)}</pre>"]
-        for r in results
-    ]
-    return _table(["Test", "Image", "Status", "Requirements", "Message"], rows)
-
-
-def _boots(report: dict[str, Any]) -> str:
+def _boots(report: dict[str, Any], links: Links) -> str:
     rows = []
     for boot in report.get("boots") or []:
         ending = boot.get("ending") or {}
         logs = boot.get("logs") or {}
+        took, basis = boot_seconds(boot)
         problems = "\n".join(f"{p.get('severity')}: {p.get('message')}" for p in boot.get("problems") or [])
-        rows.append([esc(boot.get("image")), esc(f"{ending.get('kind')}: {ending.get('detail')}"), esc(logs.get("serial", "")), f"<pre>{esc(problems)}</pre>"])
-    return _table(["Image", "Ending", "Serial log", "Problems"], rows)
+        files = "<br>".join(links.file(logs[k], f"{k}: {str(logs[k]).rsplit('/', 1)[-1]}") for k in ("serial", "stderr", "console_input") if logs.get(k))
+        rows.append([esc(boot.get("image")), esc(f"{ending.get('kind')}: {ending.get('detail')}"), f'<span class="nowrap" title="{esc(basis)}">{esc(seconds(took))}</span>', files, f"<pre>{esc(problems)}</pre>"])
+    return table(["Image", "Ending", "Time", "Logs", "Problems"], rows)
 
 
-def render_html(report: dict[str, Any], spec_url: str = DEFAULT_SPEC_URL) -> str:
-    """The report as one HTML document; requirement links go to `spec_url`
-    (`{version}` in it: the tested version)."""
-    spec_url = spec_url_for(report, spec_url)
+def _counts(results: list[TestResult]) -> str:
+    total = count_statuses(results)["total"]
+    return '<p class="counts">' + "".join(f"{status(s)}<b>{total[s]}</b> " for s in STATUSES if total.get(s)) + f" of {len(results)} tests</p>"
+
+
+def render_html(report: dict[str, Any], spec_url: Optional[str] = None, links: Optional[Links] = None) -> str:
+    """The report as one HTML document. Requirement links go to `spec_url`
+    (`{version}`: the tested version) when given, else as `links` says
+    (`spec_links`), else to the page's own traceability rows, with a warning."""
+    if links is None:
+        links = spec_links(report, spec_url, None, None, None)
     results = [TestResult.from_dict(r) for r in report.get("results") or []]
+    logs = TestLogs(report)
     verdict = str(report.get("verdict"))
     title = f"HCABI {report.get('tested_version')} conformance ({report.get('profile')}): {verdict}"
+    notice = f'<div class="notice {"warn" if links.warn else "info"}" id="spec-links">{links.notice}</div>' if links.notice else ""
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>"
+        f'<meta http-equiv="Content-Security-Policy" content="{esc(csp())}">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
         f"<h1>HCABI conformance report</h1>"
         f'<p><span class="verdict v-{esc(verdict)}">{esc(verdict)}</span> '
-        f"HCABI {esc(report.get('tested_version'))}, profile {esc(report.get('profile'))}</p>"
-        f"{_overview(report)}{_reasons(report)}"
+        f"HCABI {esc(report.get('tested_version'))}, profile {esc(report.get('profile'))}, target {esc(report.get('target'))}</p>"
+        f"{_counts(results)}{notice}"
+        f"{failures_section(report, results, logs, links)}"
+        f"<h2>Run</h2>{_overview(report)}"
         f"<h2>Extensions</h2>{_extensions(results)}"
-        f"<h2>Requirements</h2>{_requirements(report, spec_url)}"
-        f"<h2>Tests</h2>{_results(results, spec_url)}"
-        f"<h2>Boots</h2>{_boots(report)}"
+        f'<h2 id="all-tests">Tests</h2>{tests_section(results, logs, links)}'
+        f'<h2 id="traceability-view">Traceability: requirement, tests, results, reference code</h2>'
+        f"{traceability_section(report, results, code_refs.scan(), links)}"
+        f"<h2>Boots</h2>{_boots(report, links)}"
+        f"<script>{JS}</script>"
         "</body></html>\n"
     )
+
+
+def spec_links(report: dict[str, Any], spec_url: Optional[str], bundle_spec: Optional[str], build_dir: Optional[str], out: Optional[Path]) -> Links:
+    """Decide where requirement links go (the module docstring) and say it;
+    with `bundle_spec` (a folder, or "" for BUILD/spec) and `out`, copy the
+    spec beside `out`."""
+    out_dir = out.resolve().parent if out is not None else None
+    links = Links(out_dir=out_dir, source_root=REPO_ROOT)
+    name = spec_name(report)
+    build = Path(build_dir) if build_dir else REPO_ROOT / "build"
+    source = (Path(bundle_spec) if bundle_spec else build / BUILD_SPEC_DIR) / name
+    how = "pass --bundle-spec (copies the spec beside this page) or --spec-url URL when writing the report"
+    if bundle_spec is not None and out_dir is not None:
+        try:
+            if source.resolve() != (out_dir / name).resolve():
+                shutil.copyfile(source, out_dir / name)
+        except OSError as exc:
+            print(f"hcabi-conform: warning: cannot bundle the spec {source}: {exc.strerror or exc}; the report's requirement links lead to its own traceability table", file=sys.stderr)
+            links.notice = f"The spec could not be bundled ({esc(source)}: {esc(exc.strerror or exc)}): requirement IDs lead to this page's traceability table."
+            return links
+        links.spec, links.warn = name, False
+        links.notice = f'Requirement links go to the HCABI {esc(report.get("tested_version"))} spec bundled beside this page (<a href="{esc(name)}">{esc(name)}</a>); keep the two files together.'
+        return links
+    if spec_url:
+        links.spec, links.warn = spec_name(report, spec_url), False
+        links.notice = f"Requirement links go to the spec at <code>{esc(links.spec)}</code>."
+        return links
+    if out_dir is not None and source.is_file():
+        links.spec = urllib.parse.quote(Path(os.path.relpath(source.resolve(), out_dir)).as_posix())
+        links.notice = f"Requirement links point into the build tree's spec (<code>{esc(source)}</code>): they break when this page is moved or opened on another machine; {how}."
+        return links
+    links.notice = f"No rendered spec is linked: requirement IDs lead to this page's traceability table; {how}."
+    return links
+
+
+def write_html(path: Path, report: dict[str, Any], spec_url: Optional[str] = None, bundle_spec: Optional[str] = None, build_dir: Optional[str] = None) -> None:
+    """Write the HTML report to `path`, bundling the spec beside it when asked."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EnvError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_text(path, render_html(report, links=spec_links(report, spec_url, bundle_spec, build_dir, path)))
+

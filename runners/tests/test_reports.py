@@ -1,5 +1,6 @@
-"""Report formats: JUnit structure (what Jenkins and GitLab read), HTML
-self-containment and escaping, a real PVH guest under plain QEMU."""
+"""Report formats: JUnit structure (what Jenkins and GitLab read), merging
+shard reports, a real PVH guest under plain QEMU. The HTML report's tests
+are in test_html_report.py (on this file's mixed_report)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ import json
 
 from conftest import KEY_MAGIC, Suite, by_test, load, one_line_error, passing_steps, proto, run_cli
 
-from hcabi_conform.html_report import render_html
 from hcabi_conform.junit import render_junit
+from integration_junit import validate_junit
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def test_junit_structure(mixed_report: dict, suite: Suite) -> None:  # type: ign
         assert [c.tag for c in ts][0] == "properties" and [c.tag for c in ts][-2:] == ["system-out", "system-err"]
         for case in cases:
             assert case.get("classname") == f"hcabi.{ts.get('name')}" and case.get("name")
-            outcome = [c.tag for c in case if c.tag != "properties"]
+            outcome = [c.tag for c in case if c.tag in ("failure", "error", "skipped")]
             assert len(outcome) <= 1
         total += len(cases)
     assert int(root.get("tests")) == total == len(mixed_report["results"])
@@ -79,30 +80,45 @@ def test_junit_structure(mixed_report: dict, suite: Suite) -> None:  # type: ign
     assert reqs == ["TIME-001", "TIME-002"]
 
 
+def test_junit_valid_with_excerpts_times_and_checks(mixed_report: dict, suite: Suite) -> None:  # type: ignore[type-arg]
+    """Well-formed, counts right (validate_junit, the check CTest runs on real
+    runs), each testcase's own serial lines, its share of its boot's time,
+    and a failure that names its failing checks with their requirements."""
+    text = (suite.root / "r.xml").read_text()
+    problems, _cases = validate_junit(text)
+    assert not problems, problems
+    root = ET.fromstring(text.split("\n", 1)[1])
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    out = cases["TIME.monotonic"].find("system-out").text
+    assert "@hcabi test-begin name=TIME.monotonic " in out and "@hcabi test-end name=TIME.monotonic verdict=fail" in out
+    assert "TIME.timer_vector" not in out and "discovery" not in out  # its own lines, not the boot's whole log
+    assert "@hcabi test-begin name=X86.vmcall" in cases["X86.vmcall"].find("system-out").text  # a crash keeps what it printed
+    time_boot = next(b for b in mixed_report["boots"] if b["image"] == "time")
+    share = time_boot["timing"]["total"] / 2  # two tests began in that boot
+    for name in ("TIME.monotonic", "TIME.timer_vector"):
+        assert float(cases[name].get("time")) == pytest.approx(share, abs=0.001)
+        basis = [p.get("value") for p in cases[name].find("properties") if p.get("name") == "time_basis"]
+        assert basis and basis[0].startswith("1/2 of boot time (")
+    for ts in root.findall("testsuite"):
+        assert float(ts.get("time")) == pytest.approx(sum(float(c.get("time")) for c in ts.findall("testcase")), abs=0.002)
+    assert float(root.get("time")) == pytest.approx(sum(float(ts.get("time")) for ts in root.findall("testsuite")), abs=0.005)
+    time_suite = next(ts for ts in root.findall("testsuite") if ts.get("name") == "TIME")
+    assert f"boot time: {time_boot['timing']['total']:.3f} s (VMM start to exit)" in time_suite.find("system-out").text
+    # the boot's own wall time, when the report has one, is the one shared out
+    for boot in mixed_report["boots"]:
+        boot["duration_s"] = 9.0
+    again = ET.fromstring(render_junit(mixed_report).split("\n", 1)[1])
+    assert {c.get("name"): c.get("time") for c in again.iter("testcase")}["TIME.timer_vector"] == "4.500"
+    # a failing check names its requirement in the failure
+    res = next(r for r in mixed_report["results"] if r["test"] == "TIME.monotonic")
+    res["failed_checks"] = [{"req": "TIME-002", "msg": "went back by 5 ns"}]
+    failure = ET.fromstring(render_junit(mixed_report).split("\n", 1)[1]).find(".//testcase[@name='TIME.monotonic']/failure")
+    assert "failing checks:\n  [TIME-002] went back by 5 ns\nrequirements: TIME-001, TIME-002" in failure.text
+
+
 def test_junit_survives_control_characters(mixed_report: dict) -> None:  # type: ignore[type-arg]
     mixed_report["results"][0]["message"] = "bell\x07 nul\x00 esc\x1b done"
     ET.fromstring(render_junit(mixed_report).split("\n", 1)[1])
-
-
-def test_html_self_contained_and_escaped(mixed_report: dict, suite: Suite) -> None:  # type: ignore[type-arg]
-    page = (suite.root / "r.html").read_text()
-    assert page.startswith("<!DOCTYPE html>") and "<style>" in page
-    assert "<script" not in page  # the guest's markup is escaped
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    for needle in ('src="http', "href=\"http://", "<link", "@import", "url("):
-        assert needle not in page
-    assert 'href="https://example.org/spec.html#TIME-002"' in page
-    assert "GET_MONOTONIC MUST count nanoseconds." in page
-    assert "return the version &lt;exposed&gt;." in page  # manifest text escaped too
-    assert "non-conformant" in page or "error" in page
-
-
-def test_html_default_spec_link(mixed_report: dict) -> None:  # type: ignore[type-arg]
-    version = mixed_report["tested_version"]
-    assert f'href="../spec/hcabi-spec-{version}.html#BASE-001"' in render_html(mixed_report)
-    assert 'href="https://x/s-1.0.html#BASE-001"' in render_html(dict(mixed_report, tested_version="1.0"), "https://x/s-{version}.html")
-    assert 'href="https://x/s.html#BASE-001"' in render_html(mixed_report, "https://x/s.html")
-    assert 'href="../spec/hcabi-spec.html#BASE-001"' in render_html(dict(mixed_report, tested_version="<b>"))
 
 
 def _pvh_guest(tmp: Path, lines: list[str], key: bytes) -> Path:
