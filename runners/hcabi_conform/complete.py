@@ -9,7 +9,6 @@ suite's tests manifest (extensions, images, tests) and the registry
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Optional
 
 from .cliargs import Paths, _paths

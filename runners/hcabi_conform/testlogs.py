@@ -183,7 +183,8 @@ def boot_seconds(boot: dict[str, Any]) -> tuple[Optional[float], str]:
     docstring), or (None, why not)."""
     timing = boot.get("timing") if isinstance(boot.get("timing"), dict) else {}
     for value, basis in (
-        (boot.get("duration_s"), "duration_s"),
+        # duration_s: the job's time inside the nested VM when nested, else the VMM's start to exit
+        (boot.get("duration_s"), "its job's time in the nested VM" if "batch" in timing else "VMM start to exit"),
         (timing.get("job"), "its job's time in the nested VM"),
         (timing.get("total"), "VMM start to exit"),
         (None if "batch" in timing else boot.get("duration"), "VMM start to exit"),

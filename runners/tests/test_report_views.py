@@ -87,7 +87,9 @@ def test_time_share_and_its_basis(tmp_path: Path) -> None:
     logs = TestLogs({"boots": [boot]})
     share, basis = logs.test_seconds("time", "TIME.a", ["TIME.a", "TIME.b"])
     assert share == pytest.approx(1.5) and "1/2 of boot time (3.000 s, VMM start to exit)" in basis
-    assert boot_seconds(dict(boot, duration_s=8.25)) == (8.25, "duration_s")  # the boot's own time wins
+    assert boot_seconds(dict(boot, duration_s=8.25)) == (8.25, "VMM start to exit")  # the boot's own time wins
+    in_batch = {"duration_s": 6.5, "timing": {"batch": 0, "batch_wall": 40.0, "job": 6.0}}
+    assert boot_seconds(in_batch) == (6.5, "its job's time in the nested VM")
     nested = {"duration": 40.0, "timing": {"batch": 0, "batch_wall": 40.0, "job": 6.5}}
     assert boot_seconds(nested) == (6.5, "its job's time in the nested VM")
     assert boot_seconds({"duration": 40.0, "timing": {"batch": 0, "batch_wall": 40.0}})[0] is None  # the batch's time is no boot's
