@@ -39,7 +39,7 @@ def _common(p: argparse.ArgumentParser, manifest: bool = True) -> None:
 
 def _add_outputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", metavar="FILE", help="write the JSON report here")
-    p.add_argument("--tap", metavar="FILE", help="write TAP version 14 here, '-' for standard output (the summary then goes to standard error)")
+    p.add_argument("--tap", metavar="FILE", help="write TAP version 13 here, '-' for standard output (the summary then goes to standard error)")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report here")
     p.add_argument("--html", metavar="FILE", help="write a self-contained HTML report here")
     p.add_argument("--spec-url", metavar="URL", help="rendered spec, for requirement links in HTML: URL#ID; {version} is the tested version")

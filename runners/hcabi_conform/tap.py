@@ -1,9 +1,9 @@
-"""TAP version 14 output (`--tap FILE`, `--tap -` for standard output): one
+"""TAP version 13 output (`--tap FILE`, `--tap -` for standard output): one
 test point per test, in the report's order; `skip` is `ok ... # SKIP reason`;
 every other status but `pass` is `not ok`, followed by a YAML diagnostic
 block (status, message, image, requirements, failing checks). Values are
 written as JSON strings, which YAML reads as they are.
-https://testanything.org/tap-version-14-specification.html
+https://testanything.org/tap-version-13-specification.html
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _diagnostics(res: dict[str, Any]) -> list[str]:
 
 def render_tap(report: dict[str, Any]) -> str:
     results = report.get("results") or []
-    lines = ["TAP version 14", f"1..{len(results)}"]
+    lines = ["TAP version 13", f"1..{len(results)}"]
     for number, res in enumerate(results, 1):
         name = _description(str(res.get("test", "")))
         status = res.get("status")

@@ -1,4 +1,4 @@
-"""--tap FILE / --tap -: TAP version 14, checked structurally: the version
+"""--tap FILE / --tap -: TAP version 13, checked structurally: the version
 line, a plan that matches the number of test points, consecutive numbers,
 ok/not ok as the report's statuses say, `# SKIP reason` for skips, a YAML
 block after each failure; with `-` standard output holds nothing else."""
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from typing import Any
 
 from conftest import Suite, failing, load, passing_steps, run_cli, skipping_steps
@@ -18,9 +19,9 @@ POINT = re.compile(r"^(ok|not ok) (\d+) - (\S+)(?: # (SKIP|TODO)(?: (.*))?)?$")
 
 def parse_tap(text: str) -> dict[str, Any]:
     """A strict reader for what this runner writes: raises AssertionError
-    on anything TAP 14 does not allow."""
+    on anything TAP 13 does not allow."""
     lines = text.splitlines()
-    assert lines[0] == "TAP version 14", lines[0]
+    assert lines[0] == "TAP version 13", lines[0]
     plan = re.fullmatch(r"1\.\.(\d+)", lines[1])
     assert plan, lines[1]
     points: list[dict[str, Any]] = []
@@ -81,10 +82,30 @@ def test_tap_file_leaves_the_summary_on_stdout(suite: Suite) -> None:
     assert len(tap["points"]) == len(suite.tests) and all(p["ok"] and p["directive"] is None for p in tap["points"])
 
 
+def test_a_real_tap_consumer_reads_it(suite: Suite) -> None:
+    """Perl's TAP::Harness (`prove`, in Debian's perl) reads the output with no
+    parse error and counts what the report says."""
+    import shutil
+
+    import pytest
+
+    prove = shutil.which("prove")
+    if prove is None:
+        pytest.skip("prove (Debian's perl) is not installed")
+    failing_and_skipping(suite)
+    tap = suite.root / "r.tap"
+    run_cli(*suite.run_args("--profile", "core", "--tap", str(tap)))
+    out = subprocess.run([prove, "-v", "-e", "cat", str(tap)], capture_output=True, text=True, check=False).stdout
+    assert "Parse errors" not in out, out
+    failed = sum(1 for line in tap.read_text().splitlines() if line.startswith("not ok "))
+    assert failed > 0, "the suite set up failures"
+    assert f"Tests: {len(suite.tests)} Failed: {failed}" in out, out
+
+
 def test_the_reader_rejects_a_wrong_plan() -> None:
     import pytest
 
     with pytest.raises(AssertionError, match="plan 1..3"):
-        parse_tap("TAP version 14\n1..3\nok 1 - a\nok 2 - b\n")
+        parse_tap("TAP version 13\n1..3\nok 1 - a\nok 2 - b\n")
     with pytest.raises(AssertionError):
-        parse_tap("TAP version 14\n1..2\nok 1 - a\nok 3 - b\n")
+        parse_tap("TAP version 13\n1..2\nok 1 - a\nok 3 - b\n")
