@@ -1,7 +1,7 @@
 """Where the reference implementation implements each requirement: the core's
-sources cite requirement IDs beside the code that enforces them
-(`/* TIME-010 */`), so scanning them at report time gives the traceability
-view's last column without a hand-kept table.
+and refvmm's sources cite requirement IDs beside the code that enforces them
+(`/* TIME-010 */`; the binding's, X86-*, live in refvmm), so scanning them at
+report time gives the traceability view's last column without a hand-kept table.
 
 A citation is `AREA-NNN` or a part `AREA-NNN.P`; a range `TIME-021..024`
 cites every requirement from the first to the last number. A requirement
@@ -18,6 +18,7 @@ from typing import Optional
 from .provenance import REPO_ROOT
 
 CORE_DIR = REPO_ROOT / "reference-impl" / "core"
+REFVMM_SRC = REPO_ROOT / "reference-impl" / "refvmm" / "src"
 CITE_RE = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]*)-([0-9]{3})(?:\.([0-9]{1,2}))?(?:\.\.(?:\1-)?([0-9]{3}))?(?![\w-])")
 MAX_RANGE = 50  # a longer "range" is a typo, not a citation
 
@@ -41,11 +42,13 @@ def _ids(match: re.Match[str]) -> list[str]:
     return [f"{area}-{n:03d}" for n in range(first, int(last) + 1)]
 
 
-def scan(core_dir: Path = CORE_DIR, root: Path = REPO_ROOT) -> Optional[dict[str, list[CodeRef]]]:
-    """Every requirement ID cited in `core_dir/*.c` -> the lines that cite
-    it, in file and line order; None when the sources are not there (an
-    installed runner without the source tree)."""
+def scan(core_dir: Path = CORE_DIR, root: Path = REPO_ROOT, refvmm_src: Optional[Path] = REFVMM_SRC) -> Optional[dict[str, list[CodeRef]]]:
+    """Every requirement ID cited in `core_dir/*.c` and `refvmm_src/**/*.c`
+    -> the lines that cite it, in file and line order; None when the sources
+    are not there (an installed runner without the source tree)."""
     files = sorted(core_dir.glob("*.c"))
+    if files and refvmm_src is not None:
+        files += sorted(refvmm_src.glob("**/*.c"))
     if not files:
         return None
     refs: dict[str, list[CodeRef]] = {}

@@ -130,8 +130,12 @@ def test_code_citations_scanned(tmp_path: Path) -> None:
     core.mkdir(parents=True)
     (core / "ext_time.c").write_text("int a; /* TIME-010 */\n/* the timer, TIME-021..024; TIME-030.2 */\nint XTIME-001x;\n")
     (core / "notes.h").write_text("/* TIME-099 */\n")
-    refs = scan(core, tmp_path)
-    assert refs is not None and sorted(refs) == ["TIME-010", "TIME-021", "TIME-022", "TIME-023", "TIME-024", "TIME-030.2"]
+    vmm = tmp_path / "reference-impl" / "refvmm" / "src"
+    (vmm / "arch" / "x86_64").mkdir(parents=True)
+    (vmm / "arch" / "x86_64" / "exits.c").write_text("\n/* RIP past the instruction (X86-006.2) */\n")
+    refs = scan(core, tmp_path, vmm)
+    assert refs is not None and sorted(refs) == ["TIME-010", "TIME-021", "TIME-022", "TIME-023", "TIME-024", "TIME-030.2", "X86-006.2"]
+    assert [(r.path, r.line) for r in refs["X86-006.2"]] == [("reference-impl/refvmm/src/arch/x86_64/exits.c", 2)]
     assert [(r.path, r.line) for r in refs["TIME-023"]] == [("reference-impl/core/ext_time.c", 2)]
     assert [r.line for r in refs_for(refs, "TIME-010.1", "TIME-010")] == [1]  # a part is implemented where its whole is cited
     assert scan(tmp_path / "nowhere", tmp_path) is None
