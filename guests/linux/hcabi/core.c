@@ -107,8 +107,29 @@ static bool hcabi_has(u32 eid)
 	return false;
 }
 
+/* What each extension the hypervisor has lets hcabi.ko provide, in start order. */
+static const struct hcabi_part {
+	u32 eid;
+	int (*init)(void);
+	void (*exit)(void);
+} hcabi_parts[] = {
+	{ HCABI_EID_CONSOLE, hcabi_hvc_init, hcabi_hvc_exit },
+	{ HCABI_EID_TIME, hcabi_clock_init, hcabi_clock_exit },
+	{ HCABI_EID_SYSTEM, hcabi_power_init, hcabi_power_exit },
+};
+
+/* Stop the first n parts, last started first, then sysfs. */
+static void hcabi_stop(unsigned int n)
+{
+	while (n--)
+		if (hcabi_has(hcabi_parts[n].eid))
+			hcabi_parts[n].exit();
+	hcabi_sysfs_exit();
+}
+
 static int __init hcabi_init(void)
 {
+	unsigned int i;
 	int ret;
 
 	if (!hcabi_find(&hcabi_info)) {
@@ -128,43 +149,21 @@ static int __init hcabi_init(void)
 	ret = hcabi_sysfs_init(&hcabi_info);
 	if (ret)
 		return ret;
-	if (hcabi_has(HCABI_EID_CONSOLE)) {
-		ret = hcabi_hvc_init();
-		if (ret)
-			goto err_sysfs;
-	}
-	if (hcabi_has(HCABI_EID_TIME)) {
-		ret = hcabi_clock_init();
-		if (ret)
-			goto err_hvc;
-	}
-	if (hcabi_has(HCABI_EID_SYSTEM)) {
-		ret = hcabi_power_init();
-		if (ret)
-			goto err_clock;
+	for (i = 0; i < ARRAY_SIZE(hcabi_parts); i++) {
+		if (!hcabi_has(hcabi_parts[i].eid))
+			continue;
+		ret = hcabi_parts[i].init();
+		if (ret) {
+			hcabi_stop(i);
+			return ret;
+		}
 	}
 	return 0;
-
-err_clock:
-	if (hcabi_has(HCABI_EID_TIME))
-		hcabi_clock_exit();
-err_hvc:
-	if (hcabi_has(HCABI_EID_CONSOLE))
-		hcabi_hvc_exit();
-err_sysfs:
-	hcabi_sysfs_exit();
-	return ret;
 }
 
 static void __exit hcabi_exit(void)
 {
-	if (hcabi_has(HCABI_EID_SYSTEM))
-		hcabi_power_exit();
-	if (hcabi_has(HCABI_EID_TIME))
-		hcabi_clock_exit();
-	if (hcabi_has(HCABI_EID_CONSOLE))
-		hcabi_hvc_exit();
-	hcabi_sysfs_exit();
+	hcabi_stop(ARRAY_SIZE(hcabi_parts));
 }
 
 module_init(hcabi_init);
