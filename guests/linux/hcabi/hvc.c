@@ -9,10 +9,13 @@
  * contiguous: the spec allows any alignment and page crossing (CONSOLE-002)
  * but needs the whole range in guest RAM (CONSOLE-003, CONSOLE-021).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/build_bug.h>
 #include <linux/err.h>
 #include <linux/io.h>
 #include <linux/minmax.h>
+#include <linux/printk.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -85,7 +88,7 @@ int hcabi_hvc_init(void)
 	}
 	/* The console slot: fails only if another backend holds hvc0. */
 	if (hvc_instantiate(HCABI_HVC_VTERMNO, HCABI_HVC_INDEX, &hcabi_hvc_ops))
-		pr_warn("hcabi: hvc%d is taken: no HCABI kernel console\n",
+		pr_warn("hvc%d is taken: no HCABI kernel console\n",
 			HCABI_HVC_INDEX);
 	hcabi_hvc = hvc_alloc(HCABI_HVC_VTERMNO, 0, &hcabi_hvc_ops,
 			      HCABI_HVC_BUF_SIZE);

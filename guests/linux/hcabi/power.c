@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * Power-off through SYSTEM.SHUTDOWN and restart through
- * SYSTEM.REBOOT, as sys-off handlers at firmware priority: HCABI is the
- * hypervisor's own interface, so it goes before emulated ACPI or the
- * keyboard controller.
+ * Power-off through SYSTEM.SHUTDOWN and restart through SYSTEM.REBOOT.
+ *
+ * Power-off is a sys-off handler just above firmware priority, so it runs
+ * before emulated ACPI's (which registers at SYS_OFF_PRIO_FIRMWARE): HCABI is
+ * the hypervisor's own interface. x86 runs no restart handlers (its
+ * machine_restart tries ACPI, the keyboard controller, port CF9...), so the
+ * reboot is a restart-prepare handler: kernel_restart() runs it once devices
+ * are shut down. An emergency restart (panic=N, SysRq-B) skips it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -56,12 +60,12 @@ static int hcabi_reboot(struct sys_off_data *data)
 int hcabi_power_init(void)
 {
 	hcabi_poweroff = register_sys_off_handler(SYS_OFF_MODE_POWER_OFF,
-						  SYS_OFF_PRIO_FIRMWARE,
+						  SYS_OFF_PRIO_FIRMWARE + 1,
 						  hcabi_power_off, NULL);
 	if (IS_ERR(hcabi_poweroff))
 		return PTR_ERR(hcabi_poweroff);
-	hcabi_restart = register_sys_off_handler(SYS_OFF_MODE_RESTART,
-						 SYS_OFF_PRIO_FIRMWARE,
+	hcabi_restart = register_sys_off_handler(SYS_OFF_MODE_RESTART_PREPARE,
+						 SYS_OFF_PRIO_FIRMWARE + 1,
 						 hcabi_reboot, NULL);
 	if (IS_ERR(hcabi_restart)) {
 		unregister_sys_off_handler(hcabi_poweroff);
