@@ -16,7 +16,7 @@
 #include "hcabi.h"
 
 /* The last candidate base of the x86 binding's search (req-disc-cpuid). */
-#define HCABI_CPUID_LAST (HCABI_CPUID_BASE + 0xffu * HCABI_CPUID_BASE_STRIDE)
+#define HCABI_DRV_CPUID_LAST (HCABI_CPUID_BASE + 0xffu * HCABI_CPUID_BASE_STRIDE)
 
 #define HCABI_DRV_EXT_ROW(name, eid, since) { #name, eid, since },
 
@@ -50,7 +50,7 @@ static bool hcabi_find(struct hcabi_info *info)
 
 	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR))
 		return false;
-	for (base = HCABI_CPUID_BASE; base <= HCABI_CPUID_LAST;
+	for (base = HCABI_CPUID_BASE; base <= HCABI_DRV_CPUID_LAST;
 	     base += HCABI_CPUID_BASE_STRIDE) {
 		cpuid(base, &eax, &ebx, &ecx, &edx);
 		if (eax < base + 1 || eax > base + 0xff)
@@ -134,7 +134,7 @@ static int __init hcabi_init(void)
 
 	if (!hcabi_find(&hcabi_info)) {
 		pr_err("no HCABI hypervisor: no CPUID base 0x%x-0x%x carries the \"HCA1\" signature\n",
-		       HCABI_CPUID_BASE, HCABI_CPUID_LAST);
+		       HCABI_CPUID_BASE, HCABI_DRV_CPUID_LAST);
 		return -ENODEV;
 	}
 	ret = hcabi_read_base(&hcabi_info);
