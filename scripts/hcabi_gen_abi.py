@@ -127,7 +127,9 @@ def gen_abi_h(reg: hr.Registry) -> str:
  * abi.h - the HCABI hypercall ABI for C and C++.
  *
  * Self-contained: needs only <stdint.h> and <stddef.h>, so it compiles hosted
- * and freestanding, as C99, C11 and C++11. The x86-64 call wrappers are
+ * and freestanding, as C99, C11 and C++11; in a Linux kernel build (__KERNEL__)
+ * it takes the kernel's own <linux/types.h> and <linux/stddef.h> instead, as
+ * kbuild offers no <stdint.h>. The x86-64 call wrappers are
  * defined when compiling for x86-64 unless HCABI_NO_CALL_WRAPPERS is defined;
  * they use VMCALL, or VMMCALL when HCABI_USE_VMMCALL is defined (a conforming
  * hypervisor accepts both, X86-001). hcabi_vmcallN/hcabi_vmmcallN name the
@@ -136,8 +138,18 @@ def gen_abi_h(reg: hr.Registry) -> str:
 #ifndef HCABI_ABI_H
 #define HCABI_ABI_H
 
+#if defined(__KERNEL__)
+/* kbuild: the kernel defines uint64_t & co. itself (u64 is unsigned long long on
+ * every architecture) and offsetof in <linux/stddef.h>; it has no UINT64_C. */
+#include <linux/stddef.h>
+#include <linux/types.h>
+#ifndef UINT64_C
+#define UINT64_C(c) c##ULL
+#endif
+#else
 #include <stddef.h>
 #include <stdint.h>
+#endif
 
 #if defined(__cplusplus) && __cplusplus >= 201103L
 #define HCABI_STATIC_ASSERT(cond, msg) static_assert(cond, msg)

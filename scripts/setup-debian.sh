@@ -28,6 +28,7 @@ python3 python3-jsonschema python3-pytest
 qemu-system-x86 busybox-static
 cpio xz-utils zstd kmod dpkg apt
 debhelper lintian
+linux-headers-6.12.95+deb12-amd64 linux-source-6.12
 "
 
 say() { echo "setup-debian: $*"; }
