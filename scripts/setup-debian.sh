@@ -28,7 +28,7 @@ python3 python3-jsonschema python3-pytest
 qemu-system-x86 busybox-static
 cpio xz-utils zstd kmod dpkg apt
 debhelper lintian
-linux-headers-6.12.95+deb12-amd64 linux-source-6.12
+linux-source-6.12
 "
 
 say() { echo "setup-debian: $*"; }
@@ -77,6 +77,18 @@ done
 if [ "$need_update" -eq 1 ]; then
     say "apt-get update"
     quietly apt-get update
+fi
+
+# The kernel headers guests/linux builds against: the newest 6.12 amd64
+# headers, the same kernel the nested launcher picks (hcabi_nested/debian.py),
+# so the module it builds loads into that kernel. Never a pinned version:
+# bookworm-backports keeps only its newest kernel.
+headers=$(apt-cache pkgnames linux-headers-6.12. 2>/dev/null \
+    | grep -E '^linux-headers-6\.12\.[0-9]+\+deb12(\.[0-9]+)?-amd64$' | sort -V | tail -n 1)
+if [ -z "$headers" ]; then
+    say "warning: apt knows no linux-headers-6.12.*-amd64 (bookworm-backports): the Linux guest tests will skip"
+elif [ "$(dpkg-query -W -f='${Status}' "$headers" 2>/dev/null)" != "install ok installed" ]; then
+    missing="$missing $headers"
 fi
 
 # 3. install
