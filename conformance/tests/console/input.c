@@ -22,7 +22,10 @@
  *    end overflowing 2^64) in the middle of the input returns
  *    INVALID_ADDRESS, and CONSOLE-021.3: it consumes nothing: the next good
  *    READ still gets the next byte;
- *  - CONSOLE-022: the bytes past each READ's count keep their poison.
+ *  - CONSOLE-022: the bytes past each READ's count keep their poison;
+ *  - READ's buffer may start at any address (its gpa's alignment is 1):
+ *    every other READ goes to an odd address, and CONSOLE-020.2/.3 hold
+ *    there too (the byte before such a buffer keeps its poison).
  * Why: a READ that never returns pending input, loses or repeats bytes, or
  * consumes input before rejecting a bad buffer passes every test that runs
  * without input.
@@ -136,7 +139,7 @@ HCABI_TEST(console_read_input, "CONSOLE.read_input",
 	static const uint64_t lens[] = {1, 7, 30, 2, 64, 13, 100};
 	long long supplied = supplied_input();
 	uint64_t end = hcabi_ram_end();
-	size_t n, have = 0, step = 0, bad_at = 0;
+	size_t n, have = 0, step = 0, bad_at = 0, off = 0;
 	unsigned empty = 0;
 	bool bad_done = false;
 
@@ -165,20 +168,23 @@ HCABI_TEST(console_read_input, "CONSOLE.read_input",
 			bad_done = true;
 			bad_at = have;
 		}
+		/* every other READ into an odd address: any alignment is valid */
+		off = step & 1;
 		memset(buf, POISON, sizeof(buf));
-		r = hcabi_console_read((uint64_t)(uintptr_t)buf, len);
-		if (!check_status(r, HCABI_SUCCESS, "CONSOLE-020.3", "READ(buffer, %llu) after %llu "
-				  "input bytes", (unsigned long long)len, (unsigned long long)have))
+		r = hcabi_console_read((uint64_t)(uintptr_t)(buf + off), len);
+		if (!check_status(r, HCABI_SUCCESS, "CONSOLE-020.3", "READ(buffer%s, %llu) after %llu "
+				  "input bytes", off ? " at an odd address" : "", (unsigned long long)len,
+				  (unsigned long long)have))
 			return;
 		if (!check_true(r.value <= len, "CONSOLE-020.2", "READ(buffer, %llu) count %llu <= len",
 				(unsigned long long)len, (unsigned long long)r.value))
 			return;
-		for (size_t i = (size_t)r.value; i < sizeof(buf); i++) {
-			if (buf[i] != POISON) {
-				check_true(false, "CONSOLE-022", "READ(buffer, %llu) returned %llu but "
+		for (size_t i = 0; i < sizeof(buf); i++) {
+			if ((i < off || i >= off + (size_t)r.value) && buf[i] != POISON) {
+				check_true(false, "CONSOLE-022", "READ(buffer+%u, %llu) returned %llu but "
 					   "changed byte %u of the buffer",
-					   (unsigned long long)len, (unsigned long long)r.value,
-					   (unsigned)i);
+					   (unsigned)off, (unsigned long long)len,
+					   (unsigned long long)r.value, (unsigned)i);
 				return;
 			}
 		}
@@ -191,7 +197,7 @@ HCABI_TEST(console_read_input, "CONSOLE.read_input",
 				(unsigned long long)r.value, (unsigned long long)have,
 				(unsigned long long)n))
 			return;
-		memcpy(got + have, buf, (size_t)r.value);
+		memcpy(got + have, buf + off, (size_t)r.value);
 		have += (size_t)r.value;
 	}
 	for (size_t i = 0; i < have; i++) {
