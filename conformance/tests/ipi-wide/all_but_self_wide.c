@@ -3,19 +3,25 @@
  * IPI.SEND all_but_self from the second group of 64 vCPUs (HCABI 1.1):
  * IPI-004 (and VCPU-024, VCPU-030 for the starts).
  *
- * What: in a VM of 66 vCPUs, vCPU 0 starts vCPUs 65 (a receiver) and 64
- * (the caller) with the VCPU tests' raw boot states; every other vCPU is
- * stopped. With interrupts disabled everywhere, vCPU 64 calls SEND(mask 0,
- * base 0, vector 0x100 | 0x47): it returns SUCCESS with 0 and nothing is
- * pending in the caller's IRR; once the caller's "sent" flag is seen, vCPU 0
- * (first group) and vCPU 65 (the caller's group) each have 0x47 pending
- * (before-return semantics). Then each enables interrupts for 100 ms: vCPUs
- * 0 and 65 take it exactly once, the caller never.
+ * What: in a VM of 66 vCPUs, two rounds. In the first, vCPU 0 starts vCPUs
+ * 65 (a receiver) and 64 (the caller) with the VCPU tests' raw boot states;
+ * every other vCPU is stopped. With interrupts disabled everywhere, the
+ * caller calls SEND(mask 0, base 0, vector 0x100 | 0x47): it returns SUCCESS
+ * with 0 and nothing is pending in the caller's IRR; once the caller's "sent"
+ * flag is seen, vCPU 0 (first group) and the receiver (the caller's group)
+ * each have 0x47 pending (before-return semantics). Then each enables
+ * interrupts for 100 ms: vCPU 0 and the receiver take it exactly once, the
+ * caller never. Both stop; the second round swaps the roles (caller 65,
+ * receiver 64), so the caller is in turn the first and the second vCPU of
+ * its group.
  * Why: all_but_self works in groups of 64 vCPUs; a hypervisor that finds the
  * caller's bit with the group's base added instead of subtracted (the
  * survivor `vcpu - b < 64` -> `vcpu + b < 64` of docs/mutation.md), or that
  * only looks at the first group, interrupts the caller or misses a group,
- * and only a VM of more than 64 vCPUs shows it. A broadcast that reaches its
+ * and only a VM of more than 64 vCPUs shows it. The two rounds tell apart
+ * mistakes about where the group starts: one that finds the caller only at
+ * the group's first index (`vcpu > b`), and one that starts the second group
+ * one vCPU late (`b += 65`: vCPU 64 is in no group), each pass one round. A broadcast that reaches its
  * sender breaks a guest's TLB shootdown and stop-the-world code on big VMs.
  * Latency is never bounded; only statuses, pending bits and counts are
  * compared.
@@ -24,8 +30,8 @@
 
 #define W_BIT HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK
 #define W_VEC 0x47u
-#define W_SENDER 64u
-#define W_RECEIVER 65u
+#define W_LOW 64u  /* the second group's first vCPU */
+#define W_HIGH 65u /* and its second */
 #define W_WAIT HCABI_SEC(20)
 
 /* data[] of each raw context */
@@ -40,6 +46,7 @@ enum {
 };
 
 static struct vcpu_raw w_sender, w_receiver;
+static unsigned w_sender_cpu, w_receiver_cpu; /* this round's roles */
 static struct hcabi_vcpu_boot_state w_bs[2] __attribute__((aligned(64)));
 
 /* Deliveries of W_VEC passed to the handler, per vCPU taking part: the
@@ -50,7 +57,7 @@ static volatile uint64_t w_taken[3];
 static unsigned w_slot(void)
 {
 	unsigned cpu = hcabi_cpu_index();
-	return cpu == W_SENDER ? 1 : cpu == W_RECEIVER ? 2 : 0;
+	return cpu == w_sender_cpu ? 1 : cpu == w_receiver_cpu ? 2 : 0;
 }
 
 static void w_handler(struct hcabi_frame *f, unsigned vector)
@@ -107,18 +114,73 @@ static bool w_start(struct vcpu_raw *ctx, struct hcabi_vcpu_boot_state *bs, unsi
 			  "vCPU %u ran its entry point and enabled its LAPIC", cpu);
 }
 
+/* One round: `sender` calls SEND all_but_self, `receiver` and vCPU 0 must
+ * each take it exactly once, the sender never; both stop at the end.
+ * Returns whether both are STOPPED again (a next round can start them). */
+static bool w_round(unsigned sender, unsigned receiver)
+{
+	uint64_t irr0, taken0;
+	bool started = false, stopped = true;
+
+	w_sender_cpu = sender;
+	w_receiver_cpu = receiver;
+	if (!w_start(&w_receiver, &w_bs[1], receiver, w_receive))
+		goto out;
+	started = true;
+	if (!w_start(&w_sender, &w_bs[0], sender, w_send))
+		goto out;
+
+	hcabi_atomic_store(&w_sender.release, 1);
+	if (!check_true(wait_for_u64(&w_sender.data[D_SENT], 1, W_WAIT), "IPI-004.3",
+			"SEND on vCPU %u returned within 20 s", sender))
+		goto out;
+	irr0 = hcabi_intc_pending(W_VEC);
+	hcabi_atomic_store(&w_receiver.release, 1);
+	taken0 = w_watch();
+	if (!check_true(wait_for_u64(&w_sender.data[D_DONE], 1, W_WAIT) &&
+			    wait_for_u64(&w_receiver.data[D_DONE], 1, W_WAIT),
+			"IPI-004.4", "vCPUs %u and %u finished their 100 ms watch", sender, receiver))
+		goto out;
+
+	check_ret((struct hcabi_ret){(int64_t)w_sender.data[D_STATUS], w_sender.data[D_VALUE]},
+		  HCABI_SUCCESS, 0, "IPI-004.3",
+		  "SEND(mask 0, base 0, vector 0x100 | 0x%x) on vCPU %u of %llu", W_VEC, sender,
+		  (unsigned long long)vcpu_count());
+	check_true(!w_sender.data[D_IRR], "IPI-004.5",
+		   "nothing pending in the caller's (vCPU %u) IRR when SEND returned", sender);
+	check_eq_u64(w_sender.data[D_TAKEN], 0, "IPI-004.5",
+		     "interrupts the caller (vCPU %u, second group) took: none", sender);
+	check_true(irr0, "IPI-004.3",
+		   "vCPU 0 (first group) had vector 0x%x pending once vCPU %u's SEND had returned",
+		   W_VEC, sender);
+	check_eq_u64(taken0, 1, "IPI-004.4",
+		     "vCPU 0 (first group) took vCPU %u's IPI exactly once", sender);
+	check_true(w_receiver.data[D_IRR], "IPI-004.3",
+		   "vCPU %u (the caller's group) had vector 0x%x pending once vCPU %u's SEND had "
+		   "returned", receiver, W_VEC, sender);
+	check_eq_u64(w_receiver.data[D_TAKEN], 1, "IPI-004.4",
+		     "vCPU %u (the caller's group) took vCPU %u's IPI exactly once", receiver, sender);
+out:
+	hcabi_atomic_store(&w_sender.release, 1);
+	hcabi_atomic_store(&w_receiver.release, 1);
+	if (started && !vcpu_raw_wait_stopped(&w_receiver, receiver, HCABI_SEC(30)))
+		stopped = check_true(false, "VCPU-030.2",
+				     "vCPU %u called VCPU.STOP and was not STOPPED", receiver);
+	if (w_sender.entries && !vcpu_raw_wait_stopped(&w_sender, sender, HCABI_SEC(30)))
+		stopped = check_true(false, "VCPU-030.2",
+				     "vCPU %u called VCPU.STOP and was not STOPPED", sender);
+	return stopped;
+}
+
 HCABI_TEST(ipi_all_but_self_wide, "IPI.send_all_but_self_second_group",
 	   "IPI-004.3,IPI-004.4,IPI-004.5,VCPU-024.2,VCPU-030.2,X86-005", HCABI_VERSION_1_1)
 {
-	uint64_t irr0, taken0;
-	bool started = false;
-
 	/* not test_require_cpus: the runtime's hcabi_smp_count() stops at
 	 * HCABI_MAX_CPUS (32); GET_COUNT gives the VM's count */
 	if (!test_require_ext(HCABI_EID_VCPU))
 		return;
-	if (vcpu_count() < W_RECEIVER + 1) {
-		test_skip("needs %u vCPUs, the VM has %llu", W_RECEIVER + 1,
+	if (vcpu_count() < W_HIGH + 1) {
+		test_skip("needs %u vCPUs, the VM has %llu", W_HIGH + 1,
 			  (unsigned long long)vcpu_count());
 		return;
 	}
@@ -133,48 +195,6 @@ HCABI_TEST(ipi_all_but_self_wide, "IPI.send_all_but_self_second_group",
 		}
 	hcabi_irq_register(W_VEC, w_handler);
 	hcabi_irq_disable();
-	if (!w_start(&w_receiver, &w_bs[1], W_RECEIVER, w_receive))
-		goto out;
-	started = true;
-	if (!w_start(&w_sender, &w_bs[0], W_SENDER, w_send))
-		goto out;
-
-	hcabi_atomic_store(&w_sender.release, 1);
-	if (!check_true(wait_for_u64(&w_sender.data[D_SENT], 1, W_WAIT), "IPI-004.3",
-			"SEND on vCPU %u returned within 20 s", W_SENDER))
-		goto out;
-	irr0 = hcabi_intc_pending(W_VEC);
-	hcabi_atomic_store(&w_receiver.release, 1);
-	taken0 = w_watch();
-	if (!check_true(wait_for_u64(&w_sender.data[D_DONE], 1, W_WAIT) &&
-			    wait_for_u64(&w_receiver.data[D_DONE], 1, W_WAIT),
-			"IPI-004.4", "vCPUs %u and %u finished their 100 ms watch", W_SENDER,
-			W_RECEIVER))
-		goto out;
-
-	check_ret((struct hcabi_ret){(int64_t)w_sender.data[D_STATUS], w_sender.data[D_VALUE]},
-		  HCABI_SUCCESS, 0, "IPI-004.3",
-		  "SEND(mask 0, base 0, vector 0x100 | 0x%x) on vCPU %u of %llu", W_VEC, W_SENDER,
-		  (unsigned long long)vcpu_count());
-	check_true(!w_sender.data[D_IRR], "IPI-004.5",
-		   "nothing pending in the caller's (vCPU %u) IRR when SEND returned", W_SENDER);
-	check_eq_u64(w_sender.data[D_TAKEN], 0, "IPI-004.5",
-		     "interrupts the caller (vCPU %u, second group) took: none", W_SENDER);
-	check_true(irr0, "IPI-004.3",
-		   "vCPU 0 (first group) had vector 0x%x pending once SEND had returned", W_VEC);
-	check_eq_u64(taken0, 1, "IPI-004.4", "vCPU 0 (first group) took it exactly once");
-	check_true(w_receiver.data[D_IRR], "IPI-004.3",
-		   "vCPU %u (the caller's group) had vector 0x%x pending once SEND had returned",
-		   W_RECEIVER, W_VEC);
-	check_eq_u64(w_receiver.data[D_TAKEN], 1, "IPI-004.4",
-		     "vCPU %u (the caller's group) took it exactly once", W_RECEIVER);
-out:
-	hcabi_atomic_store(&w_sender.release, 1);
-	hcabi_atomic_store(&w_receiver.release, 1);
-	if (started && !vcpu_raw_wait_stopped(&w_receiver, W_RECEIVER, HCABI_SEC(30)))
-		check_true(false, "VCPU-030.2", "vCPU %u called VCPU.STOP and was not STOPPED",
-			   W_RECEIVER);
-	if (w_sender.entries && !vcpu_raw_wait_stopped(&w_sender, W_SENDER, HCABI_SEC(30)))
-		check_true(false, "VCPU-030.2", "vCPU %u called VCPU.STOP and was not STOPPED",
-			   W_SENDER);
+	if (w_round(W_LOW, W_HIGH))
+		w_round(W_HIGH, W_LOW);
 }
