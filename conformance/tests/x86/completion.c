@@ -23,6 +23,12 @@
  *  - MOV SS: with interrupts on and nothing pending, `mov ss; <call>; cli`
  *    where the call is IPI.SEND of vector 0x61 to the caller: the interrupt
  *    must be taken once, at the CLI's address (X86-014).
+ * Where the shadow tests cannot fail: a platform whose VM entry ignores
+ * the interrupt shadow recorded at the exit (QEMU's emulated SVM before
+ * QEMU 9.1 does not load the VMCB's interrupt state on VMRUN, so the
+ * nested test machine of docs/performance.md is one) never holds an
+ * interrupt back after a call, whatever the hypervisor does with the
+ * shadow. On hardware and on newer QEMU they catch a shadow left standing.
  * Why: a kernel that single-steps code (a debugger, kprobes) expects one
  * trap per instruction, and a kernel that ends an idle loop with
  * `sti; <call>` or switches stacks with MOV SS must not lose an interrupt
