@@ -54,11 +54,13 @@ extern "C" {
 #define HCABI_VERSION_1_0 0x00010000u /* HCABI 1.0 */
 #define HCABI_VERSION_1_1 0x00010001u /* HCABI 1.1 */
 #define HCABI_VERSION_1_2 0x00010002u /* HCABI 1.2 */
-#define HCABI_VERSION_NEWEST HCABI_VERSION_1_2
+#define HCABI_VERSION_1_3 0x00010003u /* HCABI 1.3 */
+#define HCABI_VERSION_NEWEST HCABI_VERSION_1_3
 #define HCABI_FOREACH_VERSION(X) \
 	X(HCABI_VERSION_1_0) \
 	X(HCABI_VERSION_1_1) \
-	X(HCABI_VERSION_1_2)
+	X(HCABI_VERSION_1_2) \
+	X(HCABI_VERSION_1_3)
 
 /* ---- Status codes (RAX after a call) ---- */
 #define HCABI_SUCCESS (0) /* The call completed; RDX holds its value. */

@@ -35,21 +35,9 @@ static const char *const names[R_COUNT] = {
     "R9",  "R10", "R11", "R12", "R13", "R14", "R15", "RFLAGS",
 };
 
-/* Whether the CPU implements VMMCALL (AMD, Hygon) rather than VMCALL natively. */
-static bool vmmcall_native(void)
-{
-	struct hcabi_cpuid v = hcabi_cpuid(0, 0);
-	char vendor[13];
-	memcpy(vendor, &v.ebx, 4);
-	memcpy(vendor + 4, &v.edx, 4);
-	memcpy(vendor + 8, &v.ecx, 4);
-	vendor[12] = 0;
-	return !strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine");
-}
-
 static void one(bool vmmcall, bool have_time)
 {
-	bool foreign = vmmcall != vmmcall_native();
+	bool foreign = vmmcall != x86_vmmcall_native();
 	const char *insn = vmmcall ? "VMMCALL" : "VMCALL";
 	struct hcabi_exc_info info;
 	bool faulted = false;

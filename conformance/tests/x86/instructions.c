@@ -13,21 +13,16 @@
  * Why: a guest image built for one vendor's instruction must run unchanged
  * on the other's hosts, and live migration may move it between them.
  */
-#include "hcabi_test.h"
 #include "hcabi_calls.h"
+#include "x86_asm.h"
 
 HCABI_TEST(x86_instructions, "X86.vmcall_vmmcall", "X86-001.1,X86-001.2,X86-005", HCABI_VERSION_1_0)
 {
-	struct hcabi_cpuid v = hcabi_cpuid(0, 0);
 	char vendor[13];
 
-	memcpy(vendor, &v.ebx, 4);
-	memcpy(vendor + 4, &v.edx, 4);
-	memcpy(vendor + 8, &v.ecx, 4);
-	vendor[12] = 0;
+	x86_cpu_vendor(vendor);
 	test_log("CPU vendor %s: %s is the native hypercall instruction", vendor,
-		 !strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine") ? "VMMCALL"
-										    : "VMCALL");
+		 x86_vmmcall_native() ? "VMMCALL" : "VMCALL");
 	/* both instructions are hypercalls, whichever is native here */
 	{
 		uint64_t args[6] = {0};

@@ -3,7 +3,9 @@
  * x86_asm.h - the assembly helpers of the binding tests (x86_asm.S): a call
  * made with every register, RFLAGS and the x87/SSE/AVX state chosen and
  * everything captured after it; and CPL 3 functions that execute a
- * hypercall instruction with known registers.
+ * hypercall instruction with known registers; calls made under
+ * single-step and in an interrupt shadow (completion_asm.S); which of the
+ * two instructions the CPU implements natively.
  */
 #ifndef X86_ASM_H
 #define X86_ASM_H
@@ -73,5 +75,42 @@ extern uint64_t x86_user_rsp;
 uint64_t x86_user_vmcall(uint64_t unused);
 uint64_t x86_user_vmmcall(uint64_t unused);
 extern char x86_user_vmcall_insn[], x86_user_vmmcall_insn[];
+
+/* Calls under single-step and in an interrupt shadow (completion_asm.S).
+ * Each takes the function ID and its first three arguments, makes the call
+ * with VMCALL (_vmcall) or VMMCALL (_vmmcall) at <name>_insn and returns
+ * RAX:RDX; <name>_next is the instruction after the hypercall instruction.
+ *   x86_step_*:  with RFLAGS.TF set (POPF right before), interrupts off.
+ *   x86_sti_*:   call with interrupts off; STI right before the call,
+ *                CLI at _next.
+ *   x86_movss_*: STI, NOP, then MOV SS right before the call, CLI at _next. */
+typedef struct hcabi_ret x86_call_fn(uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2);
+x86_call_fn x86_step_vmcall, x86_step_vmmcall, x86_sti_vmcall, x86_sti_vmmcall,
+    x86_movss_vmcall, x86_movss_vmmcall;
+extern char x86_step_vmcall_next[], x86_step_vmmcall_next[], x86_sti_vmcall_next[],
+    x86_sti_vmmcall_next[], x86_movss_vmcall_next[], x86_movss_vmmcall_next[];
+/* The #DB handler for x86_step_*: counts (x86_db_count), records the first
+ * #DB's saved RIP and DR6, and clears RFLAGS.TF in its frame so that
+ * stepping ends there. */
+void x86_db_stub(void);
+extern volatile uint64_t x86_db_count, x86_db_rip, x86_db_dr6;
+
+/* The CPU vendor string of CPUID leaf 0 (12 characters and a NUL). */
+static inline void x86_cpu_vendor(char vendor[13])
+{
+	struct hcabi_cpuid v = hcabi_cpuid(0, 0);
+	memcpy(vendor, &v.ebx, 4);
+	memcpy(vendor + 4, &v.edx, 4);
+	memcpy(vendor + 8, &v.ecx, 4);
+	vendor[12] = 0;
+}
+
+/* Whether the CPU implements VMMCALL (AMD, Hygon) rather than VMCALL natively. */
+static inline bool x86_vmmcall_native(void)
+{
+	char vendor[13];
+	x86_cpu_vendor(vendor);
+	return !strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine");
+}
 
 #endif /* X86_ASM_H */

@@ -6,15 +6,33 @@
  * A hypercall arrives as KVM_EXIT_XEN / KVM_EXIT_XEN_HCALL (kvm_vm.c) with
  * the CPL and, for a 64-bit caller, input = RAX and params[] = RDI, RSI,
  * RDX, R10, R8, R9 (the HCABI order): the arguments come with the exit, no
- * register is read for them. On the next KVM_RUN, KVM writes
- * xen.u.hcall.result to RAX and advances RIP past the instruction, but only
- * if RIP still points at it: that is the one write of RAX. RDX gets the value
- * through the synchronized registers (kvm_run->s.regs, KVM_CAP_SYNC_REGS):
- * KVM stores the general registers into the run page at every exit and,
- * when they are marked dirty, loads them back before it completes the
- * hypercall; so every other register is exactly preserved, without a
- * KVM_GET_REGS or KVM_SET_REGS on the hot path. A caller outside 64-bit mode
- * (rare: the binding's tests) is read from the same registers.
+ * register is read for them. A caller outside 64-bit mode (rare: the
+ * binding's tests) is read from the synchronized registers below.
+ *
+ * refvmm completes the call itself, without an ioctl of its own: KVM stores
+ * the general registers and the vCPU events (kvm_run->s.regs,
+ * KVM_CAP_SYNC_REGS, KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS) into the run
+ * page at every exit and loads back those marked dirty at the start of the
+ * next KVM_RUN, before it completes a pending exit. refvmm writes RAX (the
+ * status) and RDX (the value) and moves RIP past the 3-byte VMCALL/VMMCALL
+ * there (X86-004, X86-006.2); KVM's own completion,
+ * kvm_xen_hypercall_complete_userspace() in arch/x86/kvm/xen.c (Linux 6.12),
+ * writes the result and calls kvm_skip_emulated_instruction() only "if
+ * (kvm_is_linear_rip(vcpu, vcpu->arch.xen.hypercall_rip))": with RIP moved
+ * it does nothing. That saves the skip, which on a host without NRIPS (AMD)
+ * decodes the instruction in KVM's emulator (docs/performance.md).
+ *
+ * refvmm then does what kvm_skip_emulated_instruction() does besides:
+ *  - the end of an interrupt shadow (X86-013, X86-014): a call right after
+ *    STI or MOV SS exits with the shadow standing; left so, it would cover
+ *    the instruction after the call. Cleared through the synchronized
+ *    events (only the shadow is marked valid), no ioctl.
+ *  - the single-step trap (X86-012): a call made with RFLAGS.TF set gets
+ *    one #DB after it, at the next instruction, DR6.BS set, as
+ *    kvm_vcpu_do_singlestep() queues it. Rare: DR6 costs two ioctls.
+ *
+ * Under the diagnostic single-step trace (diag.c, KVM_GUESTDBG_SINGLESTEP)
+ * the step over a call is not reported: KVM's skip would have reported it.
  *
  * To inject #UD (a call at CPL > 0) no register may change and RIP must stay
  * on the instruction: refvmm first lets KVM complete the pending exit with
@@ -38,6 +56,12 @@
 
 #define KICK_SIGNAL SIGUSR1
 #define POISON_BASE 0xdeadbadc0ffee000ull
+#define HCALL_INSN_LEN 3 /* VMCALL 0f 01 c1, VMMCALL 0f 01 d9 */
+#define RFLAGS_TF (1ull << 8)
+#define DB_VECTOR 1
+#define DR6_B0_B3 0xfull
+#define DR6_ACTIVE_LOW 0xffff0ff0ull /* the fixed-1 and active-low bits */
+#define DR6_BS (1ull << 14)
 
 static __thread struct kvm_run *volatile tls_run;
 
@@ -312,27 +336,66 @@ static int raise_ud(struct hcabi__vcpu *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* X86-012: the single-step trap of a call made with RFLAGS.TF set, as
+ * kvm_vcpu_do_singlestep() queues it and kvm_deliver_exception_payload()
+ * writes DR6: B0-B3 cleared, BS set, the rest kept. The #DB is injected
+ * with the events of the run page; RIP already points after the call. */
+static int single_step_trap(struct hcabi__vcpu *v)
+{
+	struct kvm_vcpu_events *ev = &v->arch->run->s.regs.events;
+	struct kvm_debugregs dr;
+
+	if (hcabi__x86_ioctl(v->arch->fd, KVM_GET_DEBUGREGS, &dr) < 0)
+		return -1;
+	dr.dr6 = (dr.dr6 & ~DR6_B0_B3) | DR6_ACTIVE_LOW | DR6_BS;
+	dr.flags = 0;
+	if (hcabi__x86_ioctl(v->arch->fd, KVM_SET_DEBUGREGS, &dr) < 0)
+		return -1;
+	ev->exception.injected = 1;
+	ev->exception.nr = DB_VECTOR;
+	ev->exception.has_error_code = 0;
+	ev->exception.error_code = 0;
+	return 0;
+}
+
+/* Complete the call (header comment): RAX, RDX and RIP in the synchronized
+ * registers, the interrupt shadow ended, the single-step trap. */
+static int complete_call(struct hcabi__vcpu *v, const struct hcabi_ref_ret *ret, char *err,
+			 size_t errlen)
+{
+	struct kvm_run *run = v->arch->run;
+	struct kvm_regs *regs = &run->s.regs.regs;
+	struct kvm_vcpu_events *ev = &run->s.regs.events;
+	bool step = (regs->rflags & RFLAGS_TF) != 0;
+
+	/* X86-004: RAX = status, RDX = value; nothing else changes (X86-006.1) */
+	regs->rax = (uint64_t)ret->status;
+	regs->rdx = ret->value;
+	if (ret->clobber_gprs)
+		clobber(regs, ret->clobber_gprs);
+	regs->rip += HCALL_INSN_LEN; /* X86-006.2 */
+	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	if (!(ev->interrupt.shadow) && !step)
+		return 0;
+	/* Write back only the shadow's validity: the events were read at this
+	 * exit, and the NMI and SMM state must not go back to it. */
+	ev->flags = KVM_VCPUEVENT_VALID_SHADOW;
+	ev->interrupt.shadow = 0; /* X86-013, X86-014 */
+	if (step && single_step_trap(v) < 0)
+		return hcabi__fail(err, errlen, "single-step trap after a call on vcpu %u: %s",
+				   v->index, strerror(errno));
+	run->kvm_dirty_regs |= KVM_SYNC_X86_EVENTS;
+	return 0;
+}
+
 int hcabi__arch_hcall_return(struct hcabi__vcpu *v, const struct hcabi_ref_ret *ret, char *err,
 			     size_t errlen)
 {
 	struct kvm_run *run = v->arch->run;
-	struct kvm_regs *regs = &run->s.regs.regs;
 
 	switch (ret->action) {
 	case HCABI_REF_ACTION_RESUME:
-		/* X86-003: RAX = status (KVM writes result when it completes
-		 * the exit), RDX = value; nothing else changes. */
-		run->xen.u.hcall.result = (uint64_t)ret->status;
-		if (regs->rdx != ret->value || ret->clobber_gprs) {
-			regs->rdx = ret->value;
-			if (ret->clobber_gprs) {
-				regs->rax = (uint64_t)ret->status;
-				clobber(regs, ret->clobber_gprs);
-				run->xen.u.hcall.result = regs->rax;
-			}
-			run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
-		}
-		return 0;
+		return complete_call(v, ret, err, errlen);
 	case HCABI_REF_ACTION_RAISE_UD:
 		return raise_ud(v, err, errlen);
 	case HCABI_REF_ACTION_STOP_VCPU:

@@ -151,6 +151,9 @@ int hcabi__arch_vcpu_reset(struct hcabi__vcpu *v, const struct hcabi_vcpu_boot_s
 	} msrs;
 	struct kvm_msr_entry *me = (struct kvm_msr_entry *)(msrs.bytes + sizeof(struct kvm_msrs));
 
+	/* a hypercall answer still waiting in the run page (exits.c) must not
+	 * be loaded over the new state at the next KVM_RUN */
+	v->arch->run->kvm_dirty_regs = 0;
 	if (hcabi__x86_ioctl(v->arch->fd, KVM_GET_SREGS, &s) < 0)
 		return -1;
 	flat_segment(&s.cs, bs->cs, 11, true);
@@ -256,8 +259,9 @@ int hcabi__arch_vcpu_create(struct hcabi__vcpu *v, char *err, size_t errlen)
 		c->run = NULL;
 		return hcabi__fail(err, errlen, "mmap of vcpu %u: %s", i, strerror(errno));
 	}
-	/* every exit brings the general registers along (exits.c) */
-	c->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	/* every exit brings the general registers and the events along: a
+	 * hypercall is completed in them (exits.c) */
+	c->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS;
 	if (hcabi__x86_set_vcpu_cpuid(v, a->cpuid) < 0)
 		return hcabi__fail(err, errlen, "KVM_SET_CPUID2 on vcpu %u: %s", i,
 				   strerror(errno));
