@@ -113,7 +113,15 @@ def _main(a: object) -> int:
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise R.EnvFailure(f"{req_path} or a source file: cannot read: {e}") from None
     if a.report:
-        print(table(R.load_results(a.results)))
+        # only the selection's mutants of today's source: a stored result of an
+        # edit that moved or changed is not a result for anything here
+        data = R.load_results(a.results)
+        ops = set(a.ops.split(","))
+        chosen = [m for m in mutants if m.op in ops]
+        valid = {m.id for m in chosen if R.still_valid(data["mutants"].get(m.id), m)}
+        print(table(data, valid))
+        print(f"{len(valid)} of the selection's {len(chosen)} mutant(s) of {len(files)} file(s) have a result; "
+              f"{len(chosen) - len(valid)} not yet judged on this source")
         return 0
     data = R.load_results(a.results) if not a.list else {"mutants": {}}
     chosen = select(mutants, a, data["mutants"])

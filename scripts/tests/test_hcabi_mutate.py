@@ -152,6 +152,27 @@ def test_no_status_swap_outside_a_known_function() -> None:
     assert not [m for m in mutants(src) if m.op == "status"]
 
 
+def test_report_counts_only_results_valid_for_todays_source(tmp_path: Path) -> None:
+    # one result per mutant of ext_system.c: the first for today's line, the
+    # second stored for a line that said something else (a moved edit)
+    listed = cli("--list", "--files", "ext_system.c").stdout.splitlines()
+    ids = [line.split("\t")[0] for line in listed]
+    assert len(ids) == 2
+    text = (SCRIPTS.parent / "reference-impl/core/ext_system.c").read_text()
+    today = {m.id: m for m in mutants(text, rel="reference-impl/core/ext_system.c")}
+    results = {"format": 1, "baseline": None, "partial": {}, "mutants": {
+        ids[0]: R.entry_for(today[ids[0]], status="killed"),
+        ids[1]: {**R.entry_for(today[ids[1]], status="survived"), "context": "int other = 0;"},
+    }}
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(results))
+    p = cli("--report", "--files", "ext_system.c", "--results", str(path))
+    assert p.returncode == 0, p.stderr
+    assert "| **all** | 1 | 0 | 0 | 0 | 0 | 0 | 100.0% |" in p.stdout
+    assert "Survivors" not in p.stdout
+    assert "1 of the selection's 2 mutant(s) of 1 file(s) have a result; 1 not yet judged" in p.stdout
+
+
 @pytest.mark.parametrize("rel", REAL_FILES)
 def test_real_status_mutants_stay_in_the_permitted_list(rel: str) -> None:
     text = (ROOT / rel).read_text(encoding="utf-8")
