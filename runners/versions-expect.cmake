@@ -6,7 +6,8 @@
 #         -P runners/versions-expect.cmake
 #
 # EXPECT_FILE has one expected text per line; each must occur, as written, in the gate's
-# standard output or error.
+# standard output or error. The gate runs with -v, which lists every reason on its own
+# line (without it, reasons that share a cause are one line naming the first few).
 foreach(var PYTHON CONFORM REPORT REQUIRE TESTS EXPECT_STATUS EXPECT_FILE)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "versions-expect.cmake: -D${var}=... is required")
@@ -16,7 +17,7 @@ if(NOT EXISTS "${REPORT}")
   message(FATAL_ERROR "no report ${REPORT}: its conform.v*.run test did not write one")
 endif()
 execute_process(
-  COMMAND "${PYTHON}" "${CONFORM}" gate --report "${REPORT}" --require "${REQUIRE}" --tests "${TESTS}"
+  COMMAND "${PYTHON}" "${CONFORM}" gate -v --report "${REPORT}" --require "${REQUIRE}" --tests "${TESTS}"
   RESULT_VARIABLE status
   OUTPUT_VARIABLE out
   ERROR_VARIABLE err)

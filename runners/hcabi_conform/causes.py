@@ -46,7 +46,10 @@ def _grouped(template: str, subjects: list[str], names: dict[str, str], count: i
     head, _, tail = template.partition(HOLE)
     if singular and head.endswith(singular + " "):
         head = head[: -len(singular) - 1]  # "requirement ... has" -> "220 requirements ... have"
-        tail = tail.replace(" has ", " have ", 1)
+        for one, many in ((" has ", " have "), (" is ", " are "), (" was ", " were ")):
+            if one in tail:
+                tail = tail.replace(one, many, 1)
+                break
     shown = ", ".join(subjects[:NAMED]) + (f", ... and {len(subjects) - NAMED} more" if len(subjects) > NAMED else "")
     return f"{head}{count} {kind}{tail} ({shown})"
 

@@ -162,6 +162,8 @@ def test_cause_grouping_rules() -> None:
     assert group_by_cause(lines[:3], names) == lines[:3], "three lines or fewer keep every detail"
     reqs = [f"requirement {r} (since 1.0) has status fail (tests: A.one, A.two)" for r in ("A-001", "A-002")] * 2
     assert group_by_cause(reqs, names) == ["4 requirements (since 1.0) have status fail (tests: \u2026) (A-001, A-002, A-001, ... and 1 more)"]
+    missing = [f"requirement {r} (since 1.1) is not covered by this report" for r in ("A-001", "A-002")] * 2
+    assert group_by_cause(missing, names) == ["4 requirements (since 1.1) are not covered by this report (A-001, A-002, A-001, ... and 1 more)"]
     said = ["the report's verdict is non-conformant: HCABI is not present: no HCA1 at leaf 0x40000001", "at HCABI 1.0, profile full: HCABI is not present: no HCA1 at leaf 0x40000001"]
     assert drop_repeated_causes(said, names) == said[:1]
     per_test = ["test A.one: raw_status is 'pass' in the report, but the log gives 'fail'", "test A.two: raw_status is 'pass' in the report, but the log gives 'fail'"]
