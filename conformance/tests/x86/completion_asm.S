@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * completion_asm.S - see x86_asm.h: a call under single-step, right after
- * STI and right after MOV SS, each with VMCALL and with VMMCALL, and the
+ * completion_asm.S - see x86_asm.h: a call under single-step and right
+ * after STI, each with VMCALL and with VMMCALL, and the
  * #DB handler of the single-step test. Every function takes the call's
  * function ID in RDI (RSI, RDX, RCX: its first three arguments, which go
  * to RDI, RSI and RDX) and returns its status and value in RAX:RDX, which
@@ -95,36 +95,9 @@ x86_db_stub:
 	.size \name, . - \name
 	.endm
 
-	/* IF = 1, nothing pending, then MOV SS (same selector), whose shadow
-	 * covers the hypercall instruction. The call itself makes the
-	 * interrupt pending (IPI.SEND to the caller): it is due before the
-	 * CLI at _next executes. */
-	.macro MOVSS_CALL name, insn
-	.globl \name, \name\()_insn, \name\()_next
-	.type \name, @function
-\name:
-	pushfq
-	push %rbx
-	mov %ss, %bx
-	LOAD_CALL
-	sti
-	nop
-	mov %bx, %ss
-\name\()_insn:
-	\insn
-\name\()_next:
-	cli
-	pop %rbx
-	popfq
-	ret
-	.size \name, . - \name
-	.endm
-
 	STEP_CALL x86_step_vmcall, vmcall
 	STEP_CALL x86_step_vmmcall, vmmcall
 	STI_CALL x86_sti_vmcall, vmcall
 	STI_CALL x86_sti_vmmcall, vmmcall
-	MOVSS_CALL x86_movss_vmcall, vmcall
-	MOVSS_CALL x86_movss_vmmcall, vmmcall
 
 	.section .note.GNU-stack, "", @progbits

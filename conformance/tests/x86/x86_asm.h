@@ -82,13 +82,11 @@ extern char x86_user_vmcall_insn[], x86_user_vmmcall_insn[];
  * RAX:RDX; <name>_next is the instruction after the hypercall instruction.
  *   x86_step_*:  with RFLAGS.TF set (POPF right before), interrupts off.
  *   x86_sti_*:   call with interrupts off; STI right before the call,
- *                CLI at _next.
- *   x86_movss_*: STI, NOP, then MOV SS right before the call, CLI at _next. */
+ *                CLI at _next. */
 typedef struct hcabi_ret x86_call_fn(uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2);
-x86_call_fn x86_step_vmcall, x86_step_vmmcall, x86_sti_vmcall, x86_sti_vmmcall,
-    x86_movss_vmcall, x86_movss_vmmcall;
+x86_call_fn x86_step_vmcall, x86_step_vmmcall, x86_sti_vmcall, x86_sti_vmmcall;
 extern char x86_step_vmcall_next[], x86_step_vmmcall_next[], x86_sti_vmcall_next[],
-    x86_sti_vmmcall_next[], x86_movss_vmcall_next[], x86_movss_vmmcall_next[];
+    x86_sti_vmmcall_next[];
 /* The #DB handler for x86_step_*: counts (x86_db_count), records the first
  * #DB's saved RIP and DR6, and clears RFLAGS.TF in its frame so that
  * stepping ends there. */

@@ -23,7 +23,7 @@
  * decodes the instruction in KVM's emulator (docs/performance.md).
  *
  * refvmm then does what kvm_skip_emulated_instruction() does besides:
- *  - the end of an interrupt shadow (X86-013, X86-014): a call right after
+ *  - the end of an interrupt shadow (X86-013; MOV SS alike): a call right after
  *    STI or MOV SS exits with the shadow standing; left so, it would cover
  *    the instruction after the call. Cleared through the synchronized
  *    events (only the shadow is marked valid), no ioctl.
@@ -380,7 +380,7 @@ static int complete_call(struct hcabi__vcpu *v, const struct hcabi_ref_ret *ret,
 	/* Write back only the shadow's validity: the events were read at this
 	 * exit, and the NMI and SMM state must not go back to it. */
 	ev->flags = KVM_VCPUEVENT_VALID_SHADOW;
-	ev->interrupt.shadow = 0; /* X86-013, X86-014 */
+	ev->interrupt.shadow = 0; /* X86-013 (and a MOV SS shadow alike) */
 	if (step && single_step_trap(v) < 0)
 		return hcabi__fail(err, errlen, "single-step trap after a call on vcpu %u: %s",
 				   v->index, strerror(errno));
