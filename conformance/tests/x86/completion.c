@@ -77,7 +77,7 @@ static void step_call(bool vmmcall)
 	x86_db_count = 0;
 	x86_db_rip = 0;
 	x86_db_dr6 = 0;
-	set_db_handler(g, (uint64_t)(uintptr_t)x86_db_stub);
+	set_db_handler(g, (uint64_t)(uintptr_t)x86_db_entry);
 	r = fn(HCABI_FID_BASE_GET_SPEC_VERSION, 0, 0, 0);
 	*g = saved;
 	count = x86_db_count;

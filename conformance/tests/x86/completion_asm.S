@@ -13,7 +13,7 @@
 	.data
 	.balign 8
 	.globl x86_db_count, x86_db_rip, x86_db_dr6
-x86_db_count:	/* #DBs taken by x86_db_stub */
+x86_db_count:	/* #DBs taken by x86_db_entry */
 	.quad 0
 x86_db_rip:	/* the saved RIP of the first */
 	.quad 0
@@ -25,9 +25,9 @@ x86_db_dr6:	/* DR6 at the first */
 	 * counts, records the first, resets DR6 and clears TF in the saved
 	 * RFLAGS, so that single-stepping ends at the first #DB: a second one
 	 * can only be a second #DB raised for the same step. */
-	.globl x86_db_stub
-	.type x86_db_stub, @function
-x86_db_stub:
+	.globl x86_db_entry
+	.type x86_db_entry, @function
+x86_db_entry:
 	push %rax
 	cmpq $0, x86_db_count(%rip)
 	jne 1f
@@ -41,7 +41,7 @@ x86_db_stub:
 	btrq $RFLAGS_TF_BIT, 24(%rsp)	/* saved RFLAGS */
 	pop %rax
 	iretq
-	.size x86_db_stub, . - x86_db_stub
+	.size x86_db_entry, . - x86_db_entry
 
 	/* Load the call's registers from RDI, RSI, RDX, RCX. */
 	.macro LOAD_CALL

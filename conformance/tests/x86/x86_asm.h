@@ -90,7 +90,7 @@ extern char x86_step_vmcall_next[], x86_step_vmmcall_next[], x86_sti_vmcall_next
 /* The #DB handler for x86_step_*: counts (x86_db_count), records the first
  * #DB's saved RIP and DR6, and clears RFLAGS.TF in its frame so that
  * stepping ends there. */
-void x86_db_stub(void);
+void x86_db_entry(void);
 extern volatile uint64_t x86_db_count, x86_db_rip, x86_db_dr6;
 
 /* The CPU vendor string of CPUID leaf 0 (12 characters and a NUL). */
