@@ -18,6 +18,7 @@ from typing import Optional
 
 from hcabi_load import Parser, run_main
 
+from . import configs as C
 from . import gen
 from . import run as R
 from .report import UsageFailure, table
@@ -32,7 +33,9 @@ def parse_args(argv: Optional[list[str]]) -> object:
     p.add_argument("--source", type=Path, default=here, help="source tree (default: this script's checkout)")
     p.add_argument("--build-dir", type=Path, help="build with the images, tests.json and the nested probe (default: SOURCE/build)")
     p.add_argument("--work", type=Path, help="scratch directory: source copy, build, binaries, logs (default: BUILD/mutation)")
-    p.add_argument("--results", type=Path, help="results JSON, resumed from (default: WORK/results.json)")
+    p.add_argument("--results", type=Path, help="results JSON, resumed from (default: WORK/results.json, WORK/results-CONFIG.json)")
+    p.add_argument("--config", choices=sorted(C.CONFIGS), default="default",
+                   help="how refvmm boots the images: " + "; ".join(f"{c.name}: {c.why}" for c in C.CONFIGS.values()))
     p.add_argument("--files", action="append", default=[], metavar="GLOB", help="files to mutate, relative to SOURCE (repeatable)")
     p.add_argument("--ops", default=",".join(gen.OPERATORS), help="operators, comma-separated")
     p.add_argument("--only", action="append", default=[], metavar="ID", help="run this mutant (again), whatever the results hold")
@@ -57,7 +60,9 @@ def parse_args(argv: Optional[list[str]]) -> object:
     a.source = a.source.resolve()
     a.build_dir = (a.build_dir or a.source / "build").resolve()
     a.work = (a.work or a.build_dir / "mutation").resolve()
-    a.results = (a.results or a.work / "results.json").resolve()
+    a.explicit_results = a.results is not None
+    a.config = C.CONFIGS[a.config]
+    a.results = (a.results or C.results_path(a.work, a.config)).resolve()
     env_cache = os.environ.get("HCABI_NESTED_CACHE")
     a.cache = (a.cache or (Path(env_cache) if env_cache else a.build_dir / "nested-cache")).resolve()
     a.lock = a.lock.resolve() if a.lock else None
@@ -113,17 +118,12 @@ def _main(a: object) -> int:
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise R.EnvFailure(f"{req_path} or a source file: cannot read: {e}") from None
     if a.report:
-        # only the selection's mutants of today's source: a stored result of an
-        # edit that moved or changed is not a result for anything here
-        data = R.load_results(a.results)
-        ops = set(a.ops.split(","))
-        chosen = [m for m in mutants if m.op in ops]
-        valid = {m.id for m in chosen if R.still_valid(data["mutants"].get(m.id), m)}
-        print(table(data, valid))
-        print(f"{len(valid)} of the selection's {len(chosen)} mutant(s) of {len(files)} file(s) have a result; "
-              f"{len(chosen) - len(valid)} not yet judged on this source")
+        print(report(a, mutants, files))
         return 0
     data = R.load_results(a.results) if not a.list else {"mutants": {}}
+    made_with = data.get("config", "default")  # files from before configurations are the default's
+    if made_with != a.config.name:
+        raise UsageFailure(f"{a.results}: made with --config {made_with}, not {a.config.name} (give another --results)")
     chosen = select(mutants, a, data["mutants"])
     if a.list:
         for m in chosen:
@@ -138,6 +138,34 @@ def _main(a: object) -> int:
     from .execute import execute
 
     return execute(a, chosen, data)
+
+
+def report(a: object, mutants: list[gen.Mutant], files: list[str]) -> str:
+    """--report: the table of the results of today's source only (a stored
+    result of an edit that moved or changed is not a result for anything
+    here), every configuration's results file in WORK combined unless
+    --results names one."""
+    ops = set(a.ops.split(","))
+    chosen = [m for m in mutants if m.op in ops]
+    if a.explicit_results:
+        sources = {a.config.name: a.results}
+    else:
+        sources = {n: C.results_path(a.work, c) for n, c in C.CONFIGS.items() if C.results_path(a.work, c).exists()}
+        sources = sources or {a.config.name: a.results}
+    per_config = {}
+    for name, path in sources.items():
+        data = R.load_results(path)
+        stored = data["mutants"]
+        per_config[name] = {"mutants": {m.id: stored[m.id] for m in chosen if R.still_valid(stored.get(m.id), m)}}
+    data = C.combine(per_config)
+    valid = set(data["mutants"])
+    lines = [table(data, valid)]
+    if len(per_config) > 1:
+        counts = ", ".join(f"{n}: {len(d['mutants'])}" for n, d in sorted(per_config.items()))
+        lines.append(f"configurations combined (a mutant killed in any is killed): {counts}")
+    lines.append(f"{len(valid)} of the selection's {len(chosen)} mutant(s) of {len(files)} file(s) have a result; "
+                 f"{len(chosen) - len(valid)} not yet judged on this source")
+    return "\n".join(lines)
 
 
 def entry() -> int:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+from . import configs as C
 from . import cover
 from . import gen
 from . import rounds
@@ -28,7 +29,7 @@ def coverage_map(a: object, scratch: R.Scratch, manifest: object, nested: R.Nest
     if a.no_coverage:
         return None
     files = [images_dir / manifest.images[i].file for i in sorted(manifest.images)]
-    key = cover.source_key(scratch.src, files, f"boot-args-{R.BOOT_ARGS}")
+    key = cover.source_key(scratch.src, files, C.coverage_salt(R.BOOT_ARGS, a.config))
     path = a.work / "coverage" / f"{key}.json.gz"
     cmap = cover.load(path)
     if cmap is not None and sorted(cmap.get("images", [])) == sorted(manifest.images):
@@ -40,7 +41,7 @@ def coverage_map(a: object, scratch: R.Scratch, manifest: object, nested: R.Nest
     except RuntimeError as e:
         raise R.EnvFailure(str(e)) from None
     jobs = [R.Job(f"cov.{img}", "coverage", manifest.images[img], binary, coverage=True) for img in sorted(manifest.images)]
-    out = a.work / "batches" / f"{R.now().replace(':', '')}-coverage"
+    out = a.work / "batches" / f"{R.now().replace(':', '')}-coverage-{a.config.name}"
     log(f"coverage batch: {len(jobs)} boot(s) -> {out}")
     nested.run(jobs, out)
     cmap = {"key": key, "images": [], "files": {}, "boots": {}}
@@ -87,7 +88,7 @@ def plan(a: object, chosen: list[gen.Mutant], data: dict) -> str:
     manifest = load_manifest(a)
     images_dir = a.build_dir / "conformance" / "images"
     shared = a.shared_images.split(",") if a.shared_images else None
-    key = cover.source_key(a.source, [images_dir / manifest.images[i].file for i in sorted(manifest.images)], f"boot-args-{R.BOOT_ARGS}")
+    key = cover.source_key(a.source, [images_dir / manifest.images[i].file for i in sorted(manifest.images)], C.coverage_salt(R.BOOT_ARGS, a.config))
     cmap = None if a.no_coverage else cover.load(a.work / "coverage" / f"{key}.json.gz")
     base = data.get("baseline") or {}
     took = {i: b["seconds"] for i, b in base.get("images", {}).items() if "seconds" in b}
@@ -119,6 +120,7 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
     unknown = [i for i in shared or [] if i not in manifest.images]
     if unknown:
         raise UsageFailure(f"--shared-images: no image {unknown[0]!r} in {manifest.path}")
+    data["config"] = a.config.name
     a.work.mkdir(parents=True, exist_ok=True)
     scratch = R.Scratch(a.work)
     log(f"{len(chosen)} mutant(s) to run; preparing the scratch build in {scratch.build}")
@@ -129,12 +131,12 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
     original_sha = R.sha256(original)
     probe = a.build_dir / "scripts" / "hcabi-nested-probe"
     nested = R.Nested(a.source / "scripts" / "hcabi-nested", a.cache, shlex.join([str(probe), "--hold"]) if probe.is_file() else None,
-                      images_dir, a.lock, a.timeout)  # fmt: skip
+                      images_dir, a.lock, a.timeout, config=a.config)  # fmt: skip
     cmap = coverage_map(a, scratch, manifest, nested, images_dir) if chosen else None
     base = data.get("baseline")
     digest = R.images_digest(images_dir, manifest)
     base_ok = (isinstance(base, dict) and base.get("sha256") == original_sha and base.get("boot_args") == R.BOOT_ARGS
-               and base.get("images_digest") == digest)  # fmt: skip
+               and base.get("images_digest") == digest and base.get("config", "default") == a.config.name)  # fmt: skip
     if base_ok:
         nested.took = {i: b["seconds"] for i, b in base["images"].items() if "seconds" in b}
     else:  # boots of unfinished mutants were made with other images or another baseline
@@ -247,7 +249,7 @@ def boot_baseline(a: object, nested: R.Nested, manifest: object, images_dir: Pat
             boots[job.image.name]["seconds"] = took[job.name]
     if R.host_failed(boots):
         raise R.EnvFailure(f"the baseline batch did not run (see {out / 'launcher.log'})")
-    data["baseline"] = {"sha256": sha, "boot_args": R.BOOT_ARGS, "images": boots, "when": R.now()}
+    data["baseline"] = {"sha256": sha, "boot_args": R.BOOT_ARGS, "config": a.config.name, "images": boots, "when": R.now()}
     nested.took = {i: b["seconds"] for i, b in boots.items() if "seconds" in b}
     bad = [f"{t} {s}" for b in boots.values() for t, s in b["tests"].items() if s in R.BAD]
     if bad:

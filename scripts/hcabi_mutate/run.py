@@ -31,8 +31,10 @@ from hcabi_conform.evidence import EvidenceContext, console_input, image_key, ne
 from hcabi_conform.manifests import ImageSpec, TestsManifest
 from hcabi_conform.model import Ending
 from hcabi_conform.targets import BootJob, classify_refvmm, refvmm_args
+from hcabi_conform.versions import Version
 
 from . import cover
+from .configs import CONFIGS, Config
 from .gen import Mutant
 
 BAD = ("fail", "crash", "timeout", "error")
@@ -216,6 +218,7 @@ class Nested:
     lock: Optional[Path]
     timeout: float  # refvmm's --timeout per boot, at most
     took: dict[str, float] = field(default_factory=dict)  # image -> the baseline boot's seconds
+    config: Config = CONFIGS["default"]  # how refvmm boots every job (configs.py)
     _keys: dict[str, bytes] = field(default_factory=dict)  # image -> its evidence key
 
     def job_timeout(self, image: str) -> float:
@@ -231,13 +234,14 @@ class Nested:
         check, written next to the job's logs."""
         img = job.image
         timeout = self.timeout if job.coverage else self.job_timeout(img.name)
-        boot = BootJob(img, self.images_dir / img.file, out / f"{job.name}.serial", out / f"{job.name}.stderr", timeout, None)
+        version = Version.parse(self.config.spec_version) if self.config.spec_version else None
+        boot = BootJob(img, self.images_dir / img.file, out / f"{job.name}.serial", out / f"{job.name}.stderr", timeout, version)
         boot.nonce, boot.feed_input = job.nonce, True
         boot.console_input = out / f"{job.name}.console-in"
         if img.name not in self._keys:
             self._keys[img.name] = image_key(boot.image_path)
         boot.console_input.write_bytes(console_input(self._keys[img.name], job.nonce))
-        argv = [str(job.binary), *refvmm_args(boot)]
+        argv = [str(job.binary), *refvmm_args(boot, self.config.extra)]
         return cover.guest_argv(argv) if job.coverage else argv
 
     def run(self, jobs: list[Job], out: Path) -> Path:

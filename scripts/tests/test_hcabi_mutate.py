@@ -332,3 +332,65 @@ def test_usage_errors_are_one_line(args: list[str], words: str) -> None:
     p = cli(*args)
     assert p.returncode == 2
     assert len(p.stderr.strip().splitlines()) == 1 and words in p.stderr and "Traceback" not in p.stderr
+
+
+# ---- configurations ---------------------------------------------------------------------------
+
+from hcabi_mutate import configs as C  # noqa: E402
+from hcabi_conform.manifests import ImageSpec  # noqa: E402
+
+
+def test_combine_keeps_the_strongest_status_and_names_each_configuration() -> None:
+    e = {"file": "f.c", "op": "ror", "describe": "x"}
+    got = C.combine({
+        "default": {"mutants": {"a": {**e, "status": "not-reached"}, "b": {**e, "status": "killed"}, "c": {**e, "status": "survived"}}},
+        "v1.0": {"mutants": {"a": {**e, "status": "killed-error"}, "b": {**e, "status": "survived"}, "d": {**e, "status": "bogus"}}},
+        "core": {"mutants": {"a": {**e, "status": "killed"}, "c": {**e, "status": "not-reached"}}},
+    })["mutants"]
+    assert {k: v["status"] for k, v in got.items()} == {"a": "killed", "b": "killed", "c": "survived"}
+    assert got["a"]["configs"] == {"core": "killed", "default": "not-reached", "v1.0": "killed-error"}
+    assert got["c"]["configs"] == {"core": "not-reached", "default": "survived"}
+
+
+def test_each_configuration_boots_refvmm_its_own_way(tmp_path: Path) -> None:
+    image = ImageSpec(name="base", file="base.elf", vcpus=1, memory_mib=64, ends="exit")
+    (tmp_path / "base.elf").write_bytes(b"\x7fELF")
+    job = R.Job("j.base", "m", image, Path("/bin/refvmm"))
+    argvs = {}
+    for name, cfg in C.CONFIGS.items():
+        n = R.Nested(Path("l"), Path("c"), None, tmp_path, None, 30.0, config=cfg)
+        n._keys["base"] = bytes(32)  # the image's evidence key, which a real image carries
+        argvs[name] = n.argv(job, tmp_path)
+    assert "--spec-version" not in argvs["default"] and "--extensions" not in argvs["default"]
+    i = argvs["v1.0"].index("--spec-version")
+    assert argvs["v1.0"][i + 1] == "1.0" and "--extensions" not in argvs["v1.0"]
+    i = argvs["core"].index("--extensions")
+    assert argvs["core"][i + 1] == "core" and argvs["core"][-1].endswith("base.elf")
+    # each configuration its own results file and coverage map; the default's names are the old ones
+    assert C.results_path(tmp_path, C.CONFIGS["default"]).name == "results.json"
+    assert C.results_path(tmp_path, C.CONFIGS["core"]).name == "results-core.json"
+    assert C.coverage_salt(2, C.CONFIGS["default"]) == "boot-args-2"
+    assert len({C.coverage_salt(2, c) for c in C.CONFIGS.values()}) == len(C.CONFIGS)
+
+
+def test_report_combines_the_configurations_found_in_work(tmp_path: Path) -> None:
+    listed = cli("--list", "--files", "ext_system.c").stdout.splitlines()
+    ids = [line.split("\t")[0] for line in listed]
+    text = (SCRIPTS.parent / "reference-impl/core/ext_system.c").read_text()
+    today = {m.id: m for m in mutants(text, rel="reference-impl/core/ext_system.c")}
+    for name, statuses in (("results.json", ("survived", "not-reached")), ("results-v1.0.json", ("killed", "survived"))):
+        res = {"format": 1, "baseline": None, "mutants": {i: R.entry_for(today[i], status=s) for i, s in zip(ids, statuses)}}
+        (tmp_path / name).write_text(json.dumps(res))
+    p = cli("--report", "--files", "ext_system.c", "--work", str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    assert "| **all** | 1 | 0 | 1 | 0 | 0 | 0 | 50.0% |" in p.stdout
+    assert "configurations combined (a mutant killed in any is killed): default: 2, v1.0: 2" in p.stdout
+    # one file named: only that one
+    p = cli("--report", "--files", "ext_system.c", "--results", str(tmp_path / "results.json"))
+    assert "| **all** | 0 | 0 | 1 | 1 | 0 | 0 | 0.0% |" in p.stdout and "combined" not in p.stdout
+
+
+def test_a_results_file_of_another_configuration_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_text(json.dumps({"format": 1, "baseline": None, "config": "core", "mutants": {}}))
+    p = cli("--files", "ext_system.c", "--results", str(tmp_path / "r.json"), "--work", str(tmp_path), "--build-dir", str(tmp_path))
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "made with --config core, not default" in p.stderr
