@@ -122,7 +122,7 @@ def _main(a: object) -> int:
         return 0
     data = R.load_results(a.results) if not a.list else {"mutants": {}}
     made_with = data.get("config", "default")  # files from before configurations are the default's
-    if made_with != a.config.name:
+    if a.results.exists() and made_with != a.config.name:
         raise UsageFailure(f"{a.results}: made with --config {made_with}, not {a.config.name} (give another --results)")
     chosen = select(mutants, a, data["mutants"])
     if a.list:

@@ -394,3 +394,10 @@ def test_a_results_file_of_another_configuration_is_refused(tmp_path: Path) -> N
     (tmp_path / "r.json").write_text(json.dumps({"format": 1, "baseline": None, "config": "core", "mutants": {}}))
     p = cli("--files", "ext_system.c", "--results", str(tmp_path / "r.json"), "--work", str(tmp_path), "--build-dir", str(tmp_path))
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "made with --config core, not default" in p.stderr
+
+
+def test_a_new_configuration_starts_its_own_results_file(tmp_path: Path) -> None:
+    (tmp_path / "results.json").write_text(json.dumps({"format": 1, "baseline": None, "mutants": {}}))
+    p = cli("--plan", "--config", "core", "--files", "ext_system.c", "--work", str(tmp_path), "--build-dir", str(tmp_path))
+    # past the results files (the default's is not the core run's): on to the missing build
+    assert p.returncode == 4 and "tests.json" in p.stderr and "--config" not in p.stderr
