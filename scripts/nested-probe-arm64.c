@@ -36,7 +36,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +43,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "nested-probe-report.h"
 
 #ifndef __aarch64__
 #error "nested-probe-arm64.c is for arm64 (aarch64-linux-gnu-gcc)"
@@ -81,24 +82,6 @@ struct kvm_smccc_filter {
 
 #define CORE_REG(name) \
 	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(name))
-
-static const char *first_failure;
-
-static void report(const char *key, int ok, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void report(const char *key, int ok, const char *fmt, ...)
-{
-	va_list ap;
-	printf("nested-probe: %s=", key);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok && !first_failure)
-		first_failure = key;
-}
 
 static int finish(const char *why)
 {

@@ -77,6 +77,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "nested-probe-report.h"
+
 #define PROBE_INPUT 0x48434131u /* "HCA1" */
 #define PROBE_RESULT 0x5a5a1234u
 #define PROBE_PORT 0x10
@@ -88,24 +90,6 @@
 #define APICBASE_ENABLE (1ull << 11)
 #define APIC_SPIV 0xf0u
 #define APIC_SPIV_ENABLED (1u << 8)
-
-static int failures;
-
-static void report(const char *key, int ok, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void report(const char *key, int ok, const char *fmt, ...)
-{
-	va_list ap;
-	printf("nested-probe: %s=", key);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
 
 static int finish(void)
 {
