@@ -17,8 +17,8 @@ from typing import Any
 import hcabi_load as hl
 from hcabi_registry_check import check
 from hcabi_registry_model import (  # noqa: F401 - re-exported: the tools import hcabi_registry only
-    BINDING_AREAS, C_TYPES, TYPE_SIZES, Arg, ArgField, Constant, Extension, Function, Part, Registry,
-    RegistryError, Requirement, StatusUse, Struct, StructField, parse_version, version_code)
+    ARCH_AREAS, ARCHES, BINDING_AREAS, C_TYPES, DEFAULT_ARCH, TYPE_SIZES, Arg, ArgField, Constant, Extension, Function, Part, Registry,
+    RegistryError, Requirement, StatusUse, Struct, StructField, area_arch, parse_version, version_code)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REGISTRY = REPO_ROOT / "spec" / "registry"
@@ -137,7 +137,8 @@ def _build(doc: dict[str, Any]) -> Registry:
         requirements.append(Requirement(id=r["id"], text=r["text"].strip(), area=r["area"],
                                         since=r["since"], file=top_file, section=r["section"],
                                         parts=_parts(r), applies_with=tuple(r.get("applies_with", []))))
-    constants = [Constant(c["name"], c["value"], c["since"], c["doc"], None) for c in doc.get("constant", [])]
+    constants = [Constant(c["name"], c["value"], c["since"], c["doc"], None, c.get("arch"))
+                 for c in doc.get("constant", [])]
     common = {k: v for k, v in doc["common_status"].items()}
     extensions: list[Extension] = []
     for e in doc["extensions"]:
@@ -148,10 +149,11 @@ def _build(doc: dict[str, Any]) -> Registry:
             versions=[(v["number"], v["since"]) for v in ed["version"]], file=e["__file__"],
             reserved_fids=[(r["fid"], r["since"], r["reason"].strip()) for r in ed.get("reserved_fid", [])])
         for c in e.get("constant", []):
-            ext.constants.append(Constant(c["name"], c["value"], c["since"], c["doc"], ext.name))
+            ext.constants.append(Constant(c["name"], c["value"], c["since"], c["doc"], ext.name, c.get("arch")))
         for s in e.get("struct", []):
             ext.structs.append(Struct(
                 name=s["name"], since=s["since"], size=s["size"], doc=s["doc"], extension=ext.name,
+                arch=s.get("arch"),
                 fields=[StructField(f["name"], f["type"], f["offset"], f.get("count", 1),
                                     f.get("reserved", False), f["doc"], f.get("since", s["since"]))
                         for f in s["field"]]))

@@ -12,7 +12,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Areas whose requirements bind every implementation, whatever its profile.
-BINDING_AREAS = ("X86", "DISC", "STATUS", "GEN", "VER")
+BINDING_AREAS = ("X86", "DISC", "STATUS", "GEN", "VER", "ARM64", "RV64")
+
+# The architectures HCABI has a binding for, and the requirement areas of each binding
+# (the x86-64 binding's discovery has an area of its own). A requirement of any other
+# area is architecture-neutral: it binds an implementation on every architecture.
+ARCH_AREAS = {"x86_64": ("X86", "DISC"), "arm64": ("ARM64",), "riscv64": ("RV64",)}
+ARCHES = tuple(ARCH_AREAS)
+DEFAULT_ARCH = "x86_64"
+
+
+def area_arch(area: str) -> str | None:
+    """The architecture whose binding a requirement area belongs to; None: neutral."""
+    return next((arch for arch, areas in ARCH_AREAS.items() if area in areas), None)
 
 TYPE_SIZES = {"u8": 1, "i8": 1, "u16": 2, "i16": 2, "u32": 4, "i32": 4, "u64": 8, "i64": 8}
 C_TYPES = {
@@ -168,6 +180,7 @@ class Struct:
     doc: str
     fields: list[StructField]
     extension: str
+    arch: str | None = None  # the binding it belongs to; None: every architecture's
 
 
 @dataclass
@@ -177,6 +190,7 @@ class Constant:
     since: str
     doc: str
     extension: str | None
+    arch: str | None = None  # the binding it belongs to; None: every architecture's
 
     @property
     def int_value(self) -> int:
