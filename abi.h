@@ -118,10 +118,10 @@ extern "C" {
 #define HCABI_ARM64_DISCOVER_ID 0xC6004800u /* arm64: SMCCC function ID (x0) of HCABI discovery: an SMC64 fast call, vendor-specific hypervisor service (OEN 6). */
 #define HCABI_ARM64_CALL_ID 0xC6004801u /* arm64: SMCCC function ID (x0) of every HCABI call; x1 holds the HCABI function ID. */
 #define HCABI_ARM64_VECTOR_MIN 16u /* arm64: lowest interrupt `vector` an HCABI call accepts: the first PPI INTID. */
-#define HCABI_ARM64_VECTOR_MAX 22u /* arm64: highest interrupt `vector` an HCABI call accepts; PPIs 23-31 are the timers', the PMU's and the GIC's. */
+#define HCABI_ARM64_VECTOR_MAX 22u /* arm64: highest interrupt `vector` an HCABI call accepts; PPIs 23 to 31 are the timers', the PMU's and the GIC's. */
 #define HCABI_RISCV64_SBI_EID 0x08484341u /* riscv64: SBI extension ID (a7) of every HCABI call, in SBI's experimental range; a6 holds the HCABI function ID. */
-#define HCABI_RISCV64_SBI_BASE_EID 0x10u /* riscv64: SBI's Base extension ID (SBI's own number), whose probe_extension discovers HCABI. */
-#define HCABI_RISCV64_SBI_PROBE_EXTENSION_FID 3u /* riscv64: SBI Base function sbi_probe_extension (SBI's own number). */
+#define HCABI_RISCV64_SBI_BASE_EID 0x10u /* riscv64: SBI's Base extension ID (SBI's own number), whose sbi_probe_extension discovers HCABI. */
+#define HCABI_RISCV64_SBI_PROBE_EXTENSION_FID 3u /* riscv64: the function ID of SBI Base sbi_probe_extension (SBI's own number). */
 #define HCABI_RISCV64_VECTOR_MIN 1u /* riscv64: lowest interrupt `vector` an HCABI call accepts: IMSIC interrupt identity 1. */
 #define HCABI_RISCV64_VECTOR_MAX 63u /* riscv64: highest interrupt `vector` an HCABI call accepts: IMSIC interrupt identity 63. */
 #define HCABI_CONSOLE_MAX_XFER 4096u /* Most bytes one CONSOLE.WRITE or CONSOLE.READ transfers. */
