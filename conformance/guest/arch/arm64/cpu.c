@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cpu.c - the boot of vCPU 0 (after boot.S), the per-vCPU blocks
+ * (TPIDR_EL1 points at each vCPU's), the device tree the boot protocol
+ * passed, its command line, and the start of secondary vCPUs.
+ */
+#include "hcabi_fdt.h"
+#include "hcabi_guest.h"
+#include "hcabi_internal.h"
+
+#define STACK_SIZE (32 * 1024)
+
+struct hcabi_cpu hcabi__cpus[HCABI_MAX_CPUS];
+/* vCPU 0 runs on the boot stack of boot.S; the others on these. */
+static uint8_t ap_stacks[HCABI_MAX_CPUS][STACK_SIZE] __attribute__((aligned(16)));
+
+static struct hcabi_fdt fdt;
+static unsigned boot_el;
+
+unsigned hcabi_boot_el(void)
+{
+	return boot_el;
+}
+
+const struct hcabi_fdt *hcabi_fdt(void)
+{
+	return fdt.blob ? &fdt : 0;
+}
+
+/* /chosen's bootargs: QEMU's -append, where the runner puts the nonce. */
+const char *hcabi_command_line(void)
+{
+	const char *s = 0;
+	if (fdt.blob)
+		s = hcabi_fdt_prop_str(&fdt, hcabi_fdt_path(&fdt, "/chosen", 7), "bootargs");
+	return s ? s : "";
+}
+
+struct hcabi_cpu *hcabi__cpu_prepare(unsigned index)
+{
+	struct hcabi_cpu *c = &hcabi__cpus[index];
+	memset(c, 0, sizeof(*c));
+	c->self = c;
+	c->index = index;
+	c->expect_vector = -1;
+	c->stack_top = ap_stacks[index] + STACK_SIZE;
+	return c;
+}
+
+/* Everything a vCPU sets up for itself: vCPU 0 at boot (its MMU already
+ * on), the others when VCPU.START enters hcabi__ap_entry. */
+void hcabi__cpu_init(struct hcabi_cpu *c)
+{
+	hcabi_write_sysreg(tpidr_el1, (uint64_t)(uintptr_t)c);
+	hcabi__mmu_enable();
+	hcabi_intc_enable();
+}
+
+int64_t hcabi_arch_vcpu_start(unsigned cpu, struct hcabi_cpu *c)
+{
+	/* Needs the arm64 VCPU.START boot state of the binding (entry
+	 * hcabi__ap_entry, arg c) and a GICv3 for the tests' interrupts:
+	 * not yet (docs/arm64.md). */
+	(void)cpu;
+	(void)c;
+	return HCABI_ERR_NOT_SUPPORTED;
+}
+
+void hcabi__boot(uint64_t dtb, uint64_t el)
+{
+	struct hcabi_cpu *c = hcabi__cpu_prepare(0);
+	bool have_fdt;
+
+	boot_el = (unsigned)el;
+	hcabi_write_sysreg(tpidr_el1, (uint64_t)(uintptr_t)c);
+	/* The MMU is off: every access is device memory, so this code is built
+	 * with -mstrict-align and takes no lock until the MMU is on. */
+	have_fdt = dtb && !(dtb & 7) && hcabi_fdt_init(&fdt, (const void *)(uintptr_t)dtb);
+	hcabi__mmu_init();
+	hcabi_serial_init();
+	if (!have_fdt)
+		hcabi_printf("warning: no usable device tree at x0 = 0x%llx: assuming QEMU virt "
+			     "(RAM 64 MiB at 0x40000000, PL011 at 0x9000000)",
+			     (unsigned long long)dtb);
+	/* CurrentEL: 1 after boot.S's drop from EL2 */
+	hcabi_printf("arm64: entered at EL%u, running at EL%u; device tree at 0x%llx; RAM up to "
+		     "0x%llx",
+		     boot_el, (unsigned)(hcabi_read_sysreg(CurrentEL) >> 2) & 3,
+		     (unsigned long long)dtb, (unsigned long long)hcabi_ram_end());
+	hcabi__cpu_init(c);
+	hcabi__start();
+}
