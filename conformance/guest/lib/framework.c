@@ -328,7 +328,7 @@ __attribute__((weak)) void hcabi_main(void)
 	hcabi_hello(hcabi_image.name);
 	hcabi_discover();
 	if (!hcabi_disc.present) {
-		hcabi_printf("no HCABI signature in CPUID 0x40000000-0x4000FF00: no test runs");
+		hcabi_printf("no HCABI signature (the binding's discovery): no test runs");
 		hcabi_test_suite_end();
 	}
 	if (hcabi_smp_count() < hcabi_image.vcpus)

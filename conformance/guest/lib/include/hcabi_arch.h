@@ -5,7 +5,8 @@
  * the neutral tests may use of it. The binding's hypercall instruction
  * itself is abi.h's (hcabi_call0 .. hcabi_call6).
  *
- * An architecture's header (hcabi_x86.h for x86-64) defines the inline
+ * An architecture's header (hcabi_x86.h for x86-64, hcabi_arm64.h for
+ * arm64) defines the inline
  * functions declared here, the per-vCPU block `struct hcabi_cpu`, the trap
  * frame `struct hcabi_frame`, HCABI_MAX_CPUS, and whatever only its own
  * binding tests use (CPUID, MSRs, descriptor tables, page tables, CPL 3).
@@ -26,6 +27,8 @@
 
 #if defined(__x86_64__)
 #include "hcabi_x86.h"
+#elif defined(__aarch64__)
+#include "hcabi_arm64.h"
 #else
 #error "the conformance guest runtime has no backend for this architecture"
 #endif
@@ -112,6 +115,9 @@ void hcabi_serial_write(const char *s, size_t len);
 /* The platform's test-exit device (x86-64: isa-debug-exit, port 0xf4; the
  * VMM exits with status (value << 1) | 1); returns if there is none. */
 static inline void hcabi_arch_debug_exit(uint8_t value);
+/* Power the VM off by the platform's own means (arm64: PSCI SYSTEM_OFF);
+ * returns if there are none (x86-64) or they failed. */
+static inline void hcabi_arch_power_off(void);
 /* Interrupts off, the vCPU halted for good. */
 __attribute__((noreturn)) static inline void hcabi_arch_halt(void);
 

@@ -31,6 +31,7 @@ size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+void *memchr(const void *s, int c, size_t n);
 
 /* printf-like formatting: %s %c %d %i %u %x %X %p %%, with flags '-' '0',
  * width and precision (also '*'), and length modifiers hh h l ll z. */

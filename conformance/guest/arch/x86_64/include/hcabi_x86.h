@@ -187,6 +187,11 @@ static inline void hcabi_arch_debug_exit(uint8_t value)
 	hcabi_outb(0xF4, value); /* isa-debug-exit */
 }
 
+static inline void hcabi_arch_power_off(void)
+{
+	/* none: isa-debug-exit and SYSTEM.SHUTDOWN are the ways out */
+}
+
 __attribute__((noreturn)) static inline void hcabi_arch_halt(void)
 {
 	for (;;)
