@@ -29,6 +29,7 @@ qemu-system-x86 busybox-static
 cpio xz-utils zstd kmod dpkg apt
 debhelper lintian
 linux-source-6.12
+gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross gcc-riscv64-linux-gnu g++-riscv64-linux-gnu libc6-dev-riscv64-cross
 "
 
 say() { echo "setup-debian: $*"; }
