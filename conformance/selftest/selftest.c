@@ -304,7 +304,7 @@ SELF(after, "SELF.after_error")
 void hcabi_main(void)
 {
 	hcabi_hello("selftest");
-	hcabi_discover();
+	hcabi_run_discovery();
 	hcabi_test_run_all();
 	hcabi_test_suite_end();
 }
