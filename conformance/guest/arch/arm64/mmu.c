@@ -47,19 +47,24 @@ static uint64_t tcr;
 
 static uint64_t mem_base[HCABI_MEM_RANGES_MAX], mem_size[HCABI_MEM_RANGES_MAX];
 static unsigned mem_n;
+static bool mem_from_dt; /* else QEMU virt's default, assumed */
 static uint64_t ram_end, next_free, fdt_start, fdt_end;
 static struct hcabi_spinlock page_lock;
 
 extern char __image_start[], _end[];
 
-unsigned hcabi_dt_memory(uint64_t *base, uint64_t *size, unsigned max)
+bool hcabi_arch_memory_map(void)
 {
-	unsigned i;
-	for (i = 0; i < mem_n && i < max; i++) {
-		base[i] = mem_base[i];
-		size[i] = mem_size[i];
-	}
-	return i;
+	return mem_from_dt;
+}
+
+bool hcabi_arch_memory_range(unsigned i, uint64_t *base, uint64_t *size)
+{
+	if (!mem_from_dt || i >= mem_n)
+		return false;
+	*base = mem_base[i];
+	*size = mem_size[i];
+	return true;
 }
 
 uint64_t hcabi_ram_end(void)
@@ -102,6 +107,7 @@ void hcabi__mmu_init(void)
 
 	if (f)
 		read_memory(f);
+	mem_from_dt = mem_n > 0;
 	if (!mem_n) { /* QEMU virt's RAM base, the 64 MiB every image asks for */
 		mem_base[0] = 0x40000000ull;
 		mem_size[0] = 64ull << 20;

@@ -186,7 +186,7 @@ static void interrupt(struct hcabi_cpu *c, struct hcabi_frame *f)
 		return; /* spurious: nothing to end */
 	if (intid < HCABI_MAX_IRQ)
 		__atomic_add_fetch(&c->irq_count[intid], 1, __ATOMIC_SEQ_CST);
-	if ((f->pstate & HCABI_DAIF_I) && !keep_replays) {
+	if (!hcabi_frame_irq_enabled(f) && !keep_replays) {
 		/* taken with IRQs masked: no GIC delivers that (hcabi_irq_replays) */
 		__atomic_add_fetch(&c->irq_replays, 1, __ATOMIC_SEQ_CST);
 		hcabi_intc_eoi();

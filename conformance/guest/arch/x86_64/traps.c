@@ -198,7 +198,7 @@ static void interrupt(struct hcabi_cpu *c, struct hcabi_frame *f)
 	__atomic_add_fetch(&c->irq_count[vec], 1, __ATOMIC_SEQ_CST);
 	if (vec == HCABI_VEC_SPURIOUS)
 		return;
-	if (!(f->rflags & HCABI_RFLAGS_IF) && !keep_replays) {
+	if (!hcabi_frame_irq_enabled(f) && !keep_replays) {
 		/* no LAPIC delivers into IF = 0 code: a platform replay (see
 		 * hcabi_irq_replays); EOI it like the delivery it repeats. Not
 		 * printed here: the interrupted code may hold the console. */

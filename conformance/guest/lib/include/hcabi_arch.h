@@ -70,6 +70,9 @@ const char *hcabi_exception_name(unsigned vector);
  * with interrupts disabled; they may print (the console lock is per line
  * and interrupt-safe). */
 typedef void (*hcabi_irq_handler)(struct hcabi_frame *frame, unsigned vector);
+/* Whether the code a frame interrupted ran with interrupts enabled
+ * (x86-64: RFLAGS.IF; arm64: PSTATE.I clear). */
+static inline bool hcabi_frame_irq_enabled(const struct hcabi_frame *frame);
 void hcabi_irq_register(unsigned vector, hcabi_irq_handler handler);
 void hcabi_irq_unregister(unsigned vector);
 /* Interrupts of each vector seen by this vCPU since boot (replays
@@ -120,6 +123,14 @@ static inline void hcabi_arch_debug_exit(uint8_t value);
 static inline void hcabi_arch_power_off(void);
 /* Interrupts off, the vCPU halted for good. */
 __attribute__((noreturn)) static inline void hcabi_arch_halt(void);
+
+/* ---- the boot memory map ----
+ * Whether the boot protocol gave a memory map (x86-64: the PVH start info's
+ * table; arm64: the device tree's memory nodes), and its RAM ranges in the
+ * order given, i = 0, 1, ... until false (hcabi_ram.h sorts and merges
+ * them). */
+bool hcabi_arch_memory_map(void);
+bool hcabi_arch_memory_range(unsigned i, uint64_t *base, uint64_t *size);
 
 /* ---- discovery (the binding's search for HCABI) ----
  * Whether the implementation's HCABI signature is there; if so, fill in

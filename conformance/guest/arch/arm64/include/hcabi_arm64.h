@@ -150,6 +150,11 @@ struct hcabi_frame {
 };
 _Static_assert(sizeof(struct hcabi_frame) == HCABI__FRAME_SIZE, "HCABI__FRAME_SIZE");
 
+static inline bool hcabi_frame_irq_enabled(const struct hcabi_frame *f)
+{
+	return (f->pstate & HCABI_DAIF_I) == 0;
+}
+
 /*
  * Expected exceptions: expect_exception(ec) arms the calling vCPU; the next
  * synchronous exception of that class is recorded instead of being an
@@ -224,11 +229,9 @@ const struct hcabi_fdt *hcabi_fdt(void);
 
 /* ---- RAM and the identity map (mmu.c) ---- */
 /* Every byte of the guest-physical space the MMU reaches is mapped at its
- * own address: the device tree's memory ranges as normal write-back memory,
- * the rest device-nGnRE, never executable. */
+ * own address: the device tree's memory ranges (hcabi_arch_memory_range) as
+ * normal write-back memory, the rest device-nGnRE, never executable. */
 #define HCABI_MEM_RANGES_MAX 16u
-/* The device tree's memory ranges (count returned, at most max). */
-unsigned hcabi_dt_memory(uint64_t *base, uint64_t *size, unsigned max);
 /* First byte past the RAM range that holds the image. */
 uint64_t hcabi_ram_end(void);
 /* A zeroed 4 KiB page of RAM after the image (and the device tree); 0 when

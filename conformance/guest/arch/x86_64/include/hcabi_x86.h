@@ -213,6 +213,11 @@ struct hcabi_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
+static inline bool hcabi_frame_irq_enabled(const struct hcabi_frame *f)
+{
+	return (f->rflags & HCABI_RFLAGS_IF) != 0;
+}
+
 /*
  * Replayed deliveries. A fixed interrupt from a local APIC (where IPI.SEND
  * and the HCABI timers put theirs) is only ever taken by code running with
