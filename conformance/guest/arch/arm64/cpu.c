@@ -16,6 +16,7 @@ static uint8_t ap_stacks[HCABI_MAX_CPUS][STACK_SIZE] __attribute__((aligned(16))
 
 static struct hcabi_fdt fdt;
 static unsigned boot_el;
+static struct hcabi_vcpu_boot_state_arm64 boot_states[HCABI_MAX_CPUS] __attribute__((aligned(64)));
 
 unsigned hcabi_boot_el(void)
 {
@@ -58,12 +59,19 @@ void hcabi__cpu_init(struct hcabi_cpu *c)
 
 int64_t hcabi_arch_vcpu_start(unsigned cpu, struct hcabi_cpu *c)
 {
-	/* Needs the arm64 VCPU.START boot state of the binding (entry
-	 * hcabi__ap_entry, arg c) and a GICv3 for the tests' interrupts:
-	 * not yet (docs/arm64.md). */
-	(void)cpu;
-	(void)c;
-	return HCABI_ERR_NOT_SUPPORTED;
+	/* The binding's boot state: EL1h, MMU off, x0 = arg; hcabi__ap_entry
+	 * takes its stack from c and turns the MMU on with vCPU 0's tables
+	 * (hcabi__mmu_enable). Untested until a hypervisor with HCABI on
+	 * arm64 runs it (docs/arm64.md). */
+	struct hcabi_vcpu_boot_state_arm64 *bs = &boot_states[cpu];
+
+	memset(bs, 0, sizeof(*bs));
+	bs->entry = (uint64_t)(uintptr_t)hcabi__ap_entry;
+	bs->arg = (uint64_t)(uintptr_t)c;
+	hcabi__clean_to_poc(bs, sizeof(*bs));
+	hcabi__clean_to_poc(c, sizeof(*c));
+	hcabi__mmu_clean_tables();
+	return hcabi_vcpu_start(cpu, (uint64_t)(uintptr_t)bs).status;
 }
 
 void hcabi__boot(uint64_t dtb, uint64_t el)

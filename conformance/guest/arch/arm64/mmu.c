@@ -139,6 +139,24 @@ void hcabi__mmu_init(void)
 	hcabi__mmu_enable();
 }
 
+void hcabi__clean_to_poc(const void *p, size_t len)
+{
+	uint64_t line = 4ull << ((hcabi_read_sysreg(ctr_el0) >> 16) & 0xF); /* DminLine */
+	uint64_t a = (uint64_t)(uintptr_t)p & ~(line - 1), end = (uint64_t)(uintptr_t)p + len;
+
+	for (; a < end; a += line)
+		__asm__ __volatile__("dc cvac, %0" ::"r"(a) : "memory");
+	__asm__ __volatile__("dsb sy" ::: "memory");
+}
+
+void hcabi__mmu_clean_tables(void)
+{
+	/* what hcabi__mmu_enable reads with the MMU still off */
+	hcabi__clean_to_poc(l1, sizeof(l1));
+	hcabi__clean_to_poc(l2, sizeof(l2));
+	hcabi__clean_to_poc(&tcr, sizeof(tcr));
+}
+
 /* The calling vCPU's MMU on with the identity map (once per vCPU). */
 void hcabi__mmu_enable(void)
 {

@@ -255,6 +255,11 @@ void hcabi__boot(uint64_t dtb, uint64_t el);
  * calling vCPU's MMU on with it (no-op when already on) */
 void hcabi__mmu_init(void);
 void hcabi__mmu_enable(void);
+/* mmu.c: clean [p, p + len) to the point of coherency (a vCPU that starts
+ * with its MMU off reads memory, not the caller's caches); the same for
+ * what hcabi__mmu_enable reads */
+void hcabi__clean_to_poc(const void *p, size_t len);
+void hcabi__mmu_clean_tables(void);
 /* intc.c: acknowledge the highest pending interrupt (its INTID; 1023 when
  * none) */
 unsigned hcabi__intc_ack(void);
