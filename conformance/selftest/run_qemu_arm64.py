@@ -11,7 +11,10 @@ every test failing with "not run: HCABI is not present on this target".
 
 Two runs of `hcabi-conform run --target cmd`: every image entered at EL1
 (`-M virt`), and the base image entered at EL2 (`-M virt,virtualization=on`),
-whose log must show the drop to EL1. Exit 77 (CTest's skip) without
+whose log must show the drop to EL1. Then the runtime self-test
+(hcabi-guest-selftest.bin) with a GICv3, entered at EL1 and at EL2: each
+test must end with the verdict SELFTEST_VERDICTS gives (the lines checked
+by run_tcg.py's parser: CRC, MAC, sequence). Exit 77 (CTest's skip) without
 qemu-system-aarch64 or the images.
 
 Standard library only.
@@ -22,11 +25,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from run_tcg import line_key, protocol  # this script's folder: the x86-64 runner's parser
 
 SKIP = 77
 ABSENT = "not run: HCABI is not present on this target"
@@ -37,6 +43,27 @@ RUNS = (
     ("el1", "virt", [], "arm64: entered at EL1, running at EL1"),
     ("el2", "virt,virtualization=on", ["--image", "base"], "arm64: entered at EL2, running at EL1"),
 )
+
+# the self-test's verdicts: arch/arm64/selftest_arm64.c, then selftest.c
+SELFTEST_VERDICTS = {
+    "SELF.expect_undef": "pass",
+    "SELF.expect_brk_fixup": "pass",
+    "SELF.memory": "pass",
+    "SELF.clock": "pass",
+    "SELF.gic_self_ppi": "pass",
+    "SELF.unexpected_exception": "error",
+    "SELF.printf": "pass",
+    "SELF.crc32": "pass",
+    "SELF.sha256": "pass",
+    "SELF.setjmp": "pass",
+    "SELF.unexpected_irq": "fail",
+    "SELF.skip": "skip",
+    "SELF.cited_check": "pass",
+    "SELF.uncited_check": "error",
+    "SELF.needs": "skip",
+    "SELF.after_error": "pass",
+}
+SELFTEST_MACHINES = ("virt,gic-version=3", "virt,virtualization=on,gic-version=3")
 
 
 def fail(msg: str) -> None:
@@ -74,6 +101,30 @@ def check_report(name: str, path: Path, marker: str) -> int:
     return len(rep.get("boots", []))
 
 
+def check_selftest(qemu: str, image: Path, machine: str) -> None:
+    """One boot of the self-test: every verdict as listed, every line intact
+    and keyed with this boot's nonce, QEMU powered off (exit 0)."""
+    nonce = secrets.token_hex(16)
+    values = {"memory": "64", "image": str(image), "cmdline": f"hcabi.nonce={nonce}"}
+    cmd = [qemu, "-M", machine, *(token.format(**values) for token in QEMU_ARGS.split())]
+    try:
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=BOOT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        fail(f"selftest ({machine}): no power-off within {BOOT_TIMEOUT} s")
+    out = proc.stdout.decode("utf-8", "replace")
+    recs, problems = protocol(out, line_key(image, nonce))
+    if problems or proc.returncode != 0:
+        fail(f"selftest ({machine}): QEMU exit {proc.returncode}, protocol problems {problems}:\n{out}")
+    got = {r[1]["name"]: (r[1]["verdict"], r[2]) for r in recs if r[0] == "test-end"}
+    for name, want in SELFTEST_VERDICTS.items():
+        if got.get(name, ("missing", ""))[0] != want:
+            fail(f"selftest ({machine}): {name}: {got.get(name)}, want {want}:\n{out}")
+    if set(got) != set(SELFTEST_VERDICTS):
+        fail(f"selftest ({machine}): tests {sorted(set(got) - set(SELFTEST_VERDICTS))} not in SELFTEST_VERDICTS")
+    if not any("UNDEF (EC 0x0) ESR=0x2000000 ELR=0x" in r[2] for r in recs if r[1].get("name") == "SELF.unexpected_exception"):
+        fail(f"selftest ({machine}): the unexpected exception's report lacks its class, ESR and ELR:\n{out}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--qemu", required=True, help="qemu-system-aarch64 (empty or *-NOTFOUND: skip)")
@@ -107,6 +158,11 @@ def main() -> int:
             fail(f"{name}: the verdict does not say HCABI is not present:\n{text}")
         boots = check_report(name, report, marker)
         print(f"run_qemu_arm64: {name} ({machine}): {boots} image(s), HCABI not present, {took:.1f} s")
+    selftest = args.build_dir / "hcabi-guest-selftest.bin"
+    for machine in SELFTEST_MACHINES:
+        start = time.monotonic()
+        check_selftest(qemu, selftest, machine)
+        print(f"run_qemu_arm64: selftest ({machine}): {len(SELFTEST_VERDICTS)} verdicts as expected, {time.monotonic() - start:.1f} s")
     return 0
 
 
