@@ -32,7 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-from run_tcg import line_key, protocol  # this script's folder: the x86-64 runner's parser
+from run_tcg import SHARED_SELFTEST_VERDICTS, line_key, protocol  # this script's folder
 
 SKIP = 77
 ABSENT = "not run: HCABI is not present on this target"
@@ -44,24 +44,16 @@ RUNS = (
     ("el2", "virt,virtualization=on", ["--image", "base"], "arm64: entered at EL2, running at EL1"),
 )
 
-# the self-test's verdicts: arch/arm64/selftest_arm64.c, then selftest.c
+# the self-test's verdicts: selftest.c's (run_tcg.py's shared ones), then
+# arch/arm64/selftest_arm64.c
 SELFTEST_VERDICTS = {
+    **SHARED_SELFTEST_VERDICTS,
     "SELF.expect_undef": "pass",
     "SELF.expect_brk_fixup": "pass",
     "SELF.memory": "pass",
     "SELF.clock": "pass",
     "SELF.gic_self_ppi": "pass",
     "SELF.unexpected_exception": "error",
-    "SELF.printf": "pass",
-    "SELF.crc32": "pass",
-    "SELF.sha256": "pass",
-    "SELF.setjmp": "pass",
-    "SELF.unexpected_irq": "fail",
-    "SELF.skip": "skip",
-    "SELF.cited_check": "pass",
-    "SELF.uncited_check": "error",
-    "SELF.needs": "skip",
-    "SELF.after_error": "pass",
 }
 SELFTEST_MACHINES = ("virt,gic-version=3", "virt,virtualization=on,gic-version=3")
 

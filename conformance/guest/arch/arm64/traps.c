@@ -11,13 +11,11 @@
  * SErrors, FIQs and the vector entries the runtime never uses are fatal.
  *
  * Interrupts: the interrupt controller's acknowledge gives the INTID, whose
- * handler runs, then the end of interrupt (intc.c).
+ * handler (trapstate.c) runs, then the end of interrupt (intc.c).
  */
 #include "hcabi_guest.h"
 #include "hcabi_internal.h"
 
-static hcabi_irq_handler volatile handlers[HCABI_MAX_IRQ];
-static volatile bool keep_replays;
 
 static const char *const ec_names[64] = {
     [HCABI_EXC_UNKNOWN] = "UNDEF",	[HCABI_EXC_WFX] = "WFx",
@@ -39,69 +37,6 @@ const char *hcabi_exception_name(unsigned vector)
 	if (vector < 64)
 		return ec_names[vector] ? ec_names[vector] : "exception";
 	return "IRQ";
-}
-
-void hcabi_irq_register(unsigned vector, hcabi_irq_handler handler)
-{
-	if (vector < HCABI_MAX_IRQ)
-		handlers[vector] = handler;
-}
-
-void hcabi_irq_unregister(unsigned vector)
-{
-	if (vector < HCABI_MAX_IRQ)
-		handlers[vector] = 0;
-}
-
-void hcabi_irq_filter_replays(bool on)
-{
-	keep_replays = !on;
-}
-
-uint64_t hcabi_irq_replays(unsigned cpu)
-{
-	return cpu < HCABI_MAX_CPUS ? hcabi_atomic_load(&hcabi__cpus[cpu].irq_replays) : 0;
-}
-
-uint64_t hcabi_irq_count(unsigned cpu, unsigned vector)
-{
-	if (cpu >= HCABI_MAX_CPUS || vector >= HCABI_MAX_IRQ)
-		return 0;
-	return hcabi_atomic_load(&hcabi__cpus[cpu].irq_count[vector]);
-}
-
-void expect_exception(unsigned vector)
-{
-	struct hcabi_cpu *c = hcabi_this_cpu();
-	memset(&c->exc, 0, sizeof(c->exc));
-	c->fixup = 0;
-	hcabi_barrier();
-	c->expect_vector = (int)vector;
-	hcabi_barrier();
-}
-
-bool exception_end(struct hcabi_exc_info *out)
-{
-	struct hcabi_cpu *c = hcabi_this_cpu();
-	hcabi_barrier();
-	c->expect_vector = -1;
-	c->fixup = 0;
-	hcabi_barrier();
-	bool happened = c->exc.happened;
-	if (out)
-		*out = c->exc;
-	memset(&c->exc, 0, sizeof(c->exc));
-	return happened;
-}
-
-__attribute__((weak)) void hcabi__on_unexpected_exception(const char *msg)
-{
-	hcabi_printf("%s", msg);
-}
-
-__attribute__((weak)) void hcabi__on_unexpected_irq(unsigned cpu, unsigned vector)
-{
-	hcabi_printf("unexpected interrupt %u on vCPU %u", vector, cpu);
 }
 
 static const char *const kind_names[] = {"synchronous exception", "IRQ", "FIQ", "SError",
@@ -184,15 +119,15 @@ static void interrupt(struct hcabi_cpu *c, struct hcabi_frame *f)
 
 	if (intid >= 1020)
 		return; /* spurious: nothing to end */
-	if (intid < HCABI_MAX_IRQ)
+	if (intid < HCABI_IRQ_VECTORS)
 		__atomic_add_fetch(&c->irq_count[intid], 1, __ATOMIC_SEQ_CST);
-	if (!hcabi_frame_irq_enabled(f) && !keep_replays) {
+	if (!hcabi_frame_irq_enabled(f) && hcabi__irq_filter_replays()) {
 		/* taken with IRQs masked: no GIC delivers that (hcabi_irq_replays) */
 		__atomic_add_fetch(&c->irq_replays, 1, __ATOMIC_SEQ_CST);
 		hcabi_intc_eoi();
 		return;
 	}
-	handler = intid < HCABI_MAX_IRQ ? handlers[intid] : 0;
+	handler = hcabi__irq_handler(intid);
 	if (handler)
 		handler(f, intid);
 	else

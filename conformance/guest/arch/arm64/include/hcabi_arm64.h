@@ -22,7 +22,7 @@ struct hcabi_fdt;
  * Exceptions. The `vector` of hcabi_arch.h's exception interface is the
  * exception class (ESR_EL1.EC, 0..0x3F) of a synchronous exception; an
  * SError is HCABI_EXC_SERROR. Interrupt vectors are GIC interrupt IDs
- * (INTIDs) below HCABI_MAX_IRQ.
+ * (INTIDs) below HCABI_IRQ_VECTORS.
  */
 enum {
 	HCABI_EXC_UNKNOWN = 0x00, /* an undefined instruction (HVC without EL2 among them) */
@@ -43,7 +43,8 @@ enum {
 	HCABI_EXC_SERROR = 0x40,  /* not an EC: an SError interrupt */
 	HCABI_EXC_ANY = 0x100,	  /* expect_exception(): whichever exception comes */
 };
-#define HCABI_MAX_IRQ 64u /* SGIs, PPIs and the first SPIs */
+#define HCABI_IRQ_FIRST 0u	/* handlers may be registered from here ... */
+#define HCABI_IRQ_VECTORS 64u /* ... to here: SGIs, PPIs and the first SPIs */
 
 /* ---- system registers ---- */
 #define hcabi_read_sysreg(r)                                                                       \
@@ -192,7 +193,7 @@ struct hcabi_cpu {
 	struct hcabi_exc_info exc;
 	void *abort_ctx; /* struct hcabi_jmpbuf * to resume at on an unexpected exception */
 	void *user_ctx;	 /* of code run at EL0: none yet, always NULL (the framework clears it) */
-	uint64_t irq_count[HCABI_MAX_IRQ];
+	uint64_t irq_count[HCABI_IRQ_VECTORS];
 	uint64_t irq_replays;
 	/* SMP task */
 	void (*volatile task_fn)(void *);

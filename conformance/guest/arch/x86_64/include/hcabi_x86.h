@@ -204,6 +204,9 @@ static inline uint64_t hcabi_arch_cycles(void)
 }
 
 /* ---- traps ---- */
+#define HCABI_IRQ_FIRST 32u	/* handlers may be registered from here ... */
+#define HCABI_IRQ_VECTORS 256u /* ... to here */
+
 /* The frame every exception and interrupt handler sees; handlers may change
  * it (RIP, RSP, registers) and the interrupted code resumes from it. */
 struct hcabi_frame {
@@ -270,7 +273,7 @@ struct hcabi_cpu {
 	void *abort_ctx; /* struct hcabi_jmpbuf * to resume at on an unexpected exception */
 	void *user_ctx;	 /* struct hcabi_jmpbuf * of hcabi_run_user */
 	uint64_t user_result;
-	uint64_t irq_count[256];
+	uint64_t irq_count[HCABI_IRQ_VECTORS];
 	uint64_t irq_replays; /* deliveries into IF = 0 code (hcabi_irq_replays) */
 	/* SMP task */
 	void (*volatile task_fn)(void *);
