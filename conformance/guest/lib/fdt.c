@@ -215,7 +215,8 @@ static const char *as_string(const char *v, uint32_t len)
 const char *hcabi_fdt_prop_str(const struct hcabi_fdt *f, int node, const char *name)
 {
 	uint32_t len = 0;
-	return as_string(hcabi_fdt_prop(f, node, name, &len), len);
+	const char *v = hcabi_fdt_prop(f, node, name, &len); /* before len is read */
+	return as_string(v, len);
 }
 
 bool hcabi_fdt_compatible(const struct hcabi_fdt *f, int node, const char *compat)
@@ -283,6 +284,7 @@ int hcabi_fdt_stdout(const struct hcabi_fdt *f)
 	if (n && s[0] == '/')
 		return hcabi_fdt_path(f, s, n);
 	/* an alias */
-	s = as_string(prop_n(f, hcabi_fdt_path(f, "/aliases", 8), s, n, &alen), alen);
+	s = prop_n(f, hcabi_fdt_path(f, "/aliases", 8), s, n, &alen); /* before alen is read */
+	s = as_string(s, alen);
 	return s ? hcabi_fdt_path(f, s, strlen(s)) : HCABI_FDT_NONE;
 }
