@@ -12,7 +12,7 @@ every test failing with "not run: HCABI is not present on this target".
 Two runs of `hcabi-conform run --target cmd`: every image entered at EL1
 (`-M virt`), and the base image entered at EL2 (`-M virt,virtualization=on`),
 whose log must show the drop to EL1. Then the runtime self-test
-(hcabi-guest-selftest.bin) with a GICv3, entered at EL1 and at EL2: each
+(hcabi-guest-selftest.bin) with a GICv3 and two vCPUs, entered at EL1 and at EL2: each
 test must end with the verdict SELFTEST_VERDICTS gives (the lines checked
 by run_tcg.py's parser: CRC, MAC, sequence). Exit 77 (CTest's skip) without
 qemu-system-aarch64 or the images.
@@ -37,7 +37,7 @@ from run_tcg import SHARED_SELFTEST_VERDICTS, line_key, protocol  # this script'
 SKIP = 77
 ABSENT = "not run: HCABI is not present on this target"
 BOOT_TIMEOUT = 30  # seconds per boot; a boot takes well under one
-QEMU_ARGS = "-cpu max -smp 1 -m {memory} -nodefaults -display none -no-reboot -serial stdio -kernel {image} -append {cmdline}"
+QEMU_ARGS = "-cpu max -m {memory} -nodefaults -display none -no-reboot -serial stdio -kernel {image} -append {cmdline}"
 RUNS = (
     # name, machine, runner arguments, what every boot's serial log shows
     ("el1", "virt", [], "arm64: entered at EL1, running at EL1"),
@@ -54,6 +54,7 @@ SELFTEST_VERDICTS = {
     "SELF.clock": "pass",
     "SELF.gic_self_ppi": "pass",
     "SELF.unexpected_exception": "error",
+    "SELF.secondary_cpu": "pass",
 }
 SELFTEST_MACHINES = ("virt,gic-version=3", "virt,virtualization=on,gic-version=3")
 
@@ -98,7 +99,7 @@ def check_selftest(qemu: str, image: Path, machine: str) -> None:
     and keyed with this boot's nonce, QEMU powered off (exit 0)."""
     nonce = secrets.token_hex(16)
     values = {"memory": "64", "image": str(image), "cmdline": f"hcabi.nonce={nonce}"}
-    cmd = [qemu, "-M", machine, *(token.format(**values) for token in QEMU_ARGS.split())]
+    cmd = [qemu, "-M", machine, "-smp", "2", *(token.format(**values) for token in QEMU_ARGS.split())]
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=BOOT_TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -137,7 +138,7 @@ def main() -> int:
         report = out / "report.json"
         cmd = [
             sys.executable, str(args.runner), "run", "--build-dir", str(args.build_dir), "--target", "cmd",
-            "--vmm-cmd", f"{qemu} -M {machine} {QEMU_ARGS}", "--timeout", str(BOOT_TIMEOUT),
+            "--vmm-cmd", f"{qemu} -M {machine} -smp 1 {QEMU_ARGS}", "--timeout", str(BOOT_TIMEOUT),
             "--out", str(out / "logs"), "--json", str(report), "-q", *extra,
         ]  # fmt: skip
         start = time.monotonic()

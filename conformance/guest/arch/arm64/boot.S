@@ -5,10 +5,10 @@
  * VMM that boots Linux provide: the 64-byte Image header, then the entry
  * with x0 = the device tree's physical address, MMU off, at EL2 or EL1.
  *
- * At EL2 the image drops to EL1 as Linux does (EL1 in AArch64, the EL1
- * timers and FP/SIMD not trapped, no stage 2) and leaves a stub at EL2 that
- * answers every HVC from EL1 with SMCCC NOT_SUPPORTED (-1): the image's own
- * "hypervisor" has no HCABI, and discovery must see exactly that.
+ * At EL2 the image drops to EL1 as Linux does (hcabi__to_el1) and leaves a
+ * stub at EL2 that answers every HVC from EL1 with SMCCC NOT_SUPPORTED (-1):
+ * the image's own "hypervisor" has no HCABI, and discovery must see exactly
+ * that.
  *
  * Then: FP/SIMD on, the EL1 vectors, BSS zeroed, the boot stack, and
  * hcabi__boot(dtb, entry EL) in C (cpu.c), which turns the MMU on.
@@ -48,44 +48,9 @@ hcabi__image_entry:
 	b.ne hcabi__stuck
 	mrs x20, CurrentEL
 	ubfx x20, x20, #2, #2
-	cmp x20, #2
-	b.ne 1f
+	bl hcabi__to_el1
 
-	/* EL2: set up EL1 as Linux's init_kernel_el does, then drop to it */
-	mov x9, #HCR_EL2_RW
-	msr hcr_el2, x9
-	mov x9, #CNTHCTL_EL1PCTEN_EL1PCEN
-	msr cnthctl_el2, x9
-	msr cntvoff_el2, xzr
-	mov x9, #CPTR_EL2_RES1
-	msr cptr_el2, x9
-	msr hstr_el2, xzr
-	msr vttbr_el2, xzr
-	mrs x9, midr_el1
-	msr vpidr_el2, x9
-	mrs x9, mpidr_el1
-	msr vmpidr_el2, x9
-	/* GICv3 system registers usable at EL1 */
-	mrs x9, id_aa64pfr0_el1
-	ubfx x9, x9, #24, #4
-	cbz x9, 2f
-	mrs x9, ICC_SRE_EL2
-	orr x9, x9, #0x1                /* SRE */
-	orr x9, x9, #0x8                /* Enable: EL1 may use its own SRE */
-	msr ICC_SRE_EL2, x9
-	isb
-2:	ldr x9, =SCTLR_EL1_MMU_OFF
-	msr sctlr_el1, x9
-	adr x9, hcabi__el2_vectors
-	msr vbar_el2, x9
-	mov x9, #HCABI_SPSR_EL1H_MASKED
-	msr spsr_el2, x9
-	adr x9, 1f
-	msr elr_el2, x9
-	isb
-	eret
-
-1:	/* EL1, MMU off */
+	/* EL1, MMU off */
 	msr daifset, #0xf
 	ldr x9, =SCTLR_EL1_MMU_OFF
 	msr sctlr_el1, x9
@@ -114,15 +79,19 @@ hcabi__stuck:
 
 /*
  * A vCPU started by VCPU.START (the binding's boot state: EL1h, MMU off,
- * x0 = the argument, here its struct hcabi_cpu): its stack, FP/SIMD and
- * vectors, then hcabi__ap_main(c) (smp.c), whose hcabi__cpu_init turns the
- * MMU on with vCPU 0's tables.
+ * x0 = the argument, here its struct hcabi_cpu) or by PSCI CPU_ON (the
+ * self-test; at EL2 where there is one): its stack, FP/SIMD and vectors,
+ * then hcabi__ap_main(c) (smp.c), whose hcabi__cpu_init turns the MMU on
+ * with vCPU 0's tables.
  */
 	.text
 	.globl hcabi__ap_entry
 	.type hcabi__ap_entry, %function
 hcabi__ap_entry:
 	msr daifset, #0xf
+	bl hcabi__to_el1                /* PSCI CPU_ON may start it at EL2 */
+	ldr x9, =SCTLR_EL1_MMU_OFF
+	msr sctlr_el1, x9
 	ldr x9, [x0, #HCABI__CPU_OFF_STACK]
 	mov sp, x9
 	mov x9, #(3 << 20)
@@ -135,6 +104,50 @@ hcabi__ap_entry:
 	bl hcabi__ap_main
 	b hcabi__stuck
 	.size hcabi__ap_entry, . - hcabi__ap_entry
+
+/*
+ * At EL2: set up EL1 as Linux's init_kernel_el does (EL1 in AArch64, the
+ * EL1 timers and FP/SIMD not trapped, no stage 2, the real MIDR/MPIDR, the
+ * GICv3 system registers usable at EL1), install the stub below, and return
+ * to the caller at EL1h with DAIF masked (SP_EL1 is the caller's to set).
+ * At EL1: return. Uses x9 and x10 only.
+ */
+hcabi__to_el1:
+	mrs x9, CurrentEL
+	ubfx x9, x9, #2, #2
+	cmp x9, #2
+	b.ne 2f
+	mov x9, #HCR_EL2_RW
+	msr hcr_el2, x9
+	mov x9, #CNTHCTL_EL1PCTEN_EL1PCEN
+	msr cnthctl_el2, x9
+	msr cntvoff_el2, xzr
+	mov x9, #CPTR_EL2_RES1
+	msr cptr_el2, x9
+	msr hstr_el2, xzr
+	msr vttbr_el2, xzr
+	mrs x9, midr_el1
+	msr vpidr_el2, x9
+	mrs x9, mpidr_el1
+	msr vmpidr_el2, x9
+	mrs x9, id_aa64pfr0_el1
+	ubfx x9, x9, #24, #4
+	cbz x9, 1f
+	mrs x9, ICC_SRE_EL2
+	orr x9, x9, #0x1                /* SRE */
+	orr x9, x9, #0x8                /* Enable: EL1 may use its own SRE */
+	msr ICC_SRE_EL2, x9
+	isb
+1:	ldr x9, =SCTLR_EL1_MMU_OFF
+	msr sctlr_el1, x9
+	adr x9, hcabi__el2_vectors
+	msr vbar_el2, x9
+	mov x9, #HCABI_SPSR_EL1H_MASKED
+	msr spsr_el2, x9
+	msr elr_el2, x30
+	isb
+	eret
+2:	ret
 
 /*
  * The EL2 stub (only when entered at EL2). An HVC from EL1 gets x0 = -1,

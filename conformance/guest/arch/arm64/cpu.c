@@ -74,6 +74,68 @@ int64_t hcabi_arch_vcpu_start(unsigned cpu, struct hcabi_cpu *c)
 	return hcabi_vcpu_start(cpu, (uint64_t)(uintptr_t)bs).status;
 }
 
+/* The index-th node of /cpus whose device_type is "cpu". */
+static int dt_cpu(unsigned index)
+{
+	int cpus = fdt.blob ? hcabi_fdt_path(&fdt, "/cpus", 5) : HCABI_FDT_NONE, d = 0;
+	unsigned n = 0;
+
+	for (int node = cpus == HCABI_FDT_NONE ? HCABI_FDT_NONE : hcabi_fdt_next_node(&fdt, cpus, &d);
+	     node != HCABI_FDT_NONE && d > 0; node = hcabi_fdt_next_node(&fdt, node, &d)) {
+		const char *type = hcabi_fdt_prop_str(&fdt, node, "device_type");
+		if (d == 1 && type && !strcmp(type, "cpu") && n++ == index)
+			return node;
+	}
+	return HCABI_FDT_NONE;
+}
+
+unsigned hcabi_dt_cpu_count(void)
+{
+	unsigned n = 0;
+	while (n < HCABI_MAX_CPUS && dt_cpu(n) != HCABI_FDT_NONE)
+		n++;
+	return n;
+}
+
+int64_t hcabi_dt_cpu_mpidr(unsigned cpu)
+{
+	uint64_t reg, size;
+	int node = dt_cpu(cpu);
+	return node != HCABI_FDT_NONE && hcabi_fdt_reg(&fdt, node, 0, &reg, &size) ? (int64_t)reg : -1;
+}
+
+int64_t hcabi_arm64_cpu_on(unsigned cpu, void (*fn)(void *), void *arg)
+{
+	int64_t mpidr = cpu > 0 && cpu < HCABI_MAX_CPUS ? hcabi_dt_cpu_mpidr(cpu) : -1;
+	struct hcabi_cpu *c;
+
+	if (mpidr < 0)
+		return -2; /* PSCI INVALID_PARAMETERS */
+	c = hcabi__cpu_prepare(cpu);
+	c->task_fn = fn;
+	c->task_arg = arg;
+	hcabi_atomic_store(&c->task_state, HCABI__TASK_STARTING);
+	hcabi__clean_to_poc(c, sizeof(*c));
+	hcabi__mmu_clean_tables();
+	return hcabi_psci_cpu_on((uint64_t)mpidr, (uint64_t)(uintptr_t)hcabi__ap_entry,
+				 (uint64_t)(uintptr_t)c);
+}
+
+bool hcabi_arm64_cpu_wait(unsigned cpu, uint64_t timeout_ns)
+{
+	uint64_t start = hcabi_now_ns();
+
+	if (cpu == 0 || cpu >= HCABI_MAX_CPUS)
+		return false;
+	while (hcabi_atomic_load(&hcabi__cpus[cpu].task_state) != HCABI__TASK_DONE) {
+		if (hcabi_now_ns() - start > timeout_ns)
+			return false;
+		hcabi_pause();
+	}
+	hcabi_atomic_store(&hcabi__cpus[cpu].task_state, HCABI__TASK_IDLE);
+	return true;
+}
+
 void hcabi__boot(uint64_t dtb, uint64_t el)
 {
 	struct hcabi_cpu *c = hcabi__cpu_prepare(0);

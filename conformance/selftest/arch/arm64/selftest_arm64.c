@@ -115,3 +115,52 @@ SELF(unexpected_exception, "SELF.unexpected_exception")
 	__asm__ __volatile__("udf #1");
 	check_true(false, "-", "execution continued after an unexpected UDF");
 }
+
+/* vCPU 1 started by PSCI CPU_ON on VCPU.START's path (hcabi__ap_entry,
+ * hcabi__ap_main): its own per-vCPU block, MMU (vCPU 0's tables) and GIC
+ * redistributor, and atomics shared with vCPU 0 while both run. */
+#define SEC_ADDS 100000u
+static struct {
+	volatile unsigned index;
+	volatile uint64_t sctlr, ppis;
+	volatile uint64_t counter;
+} sec;
+
+static void sec_task(void *arg)
+{
+	(void)arg;
+	sec.index = hcabi_cpu_index();
+	sec.sctlr = hcabi_read_sysreg(sctlr_el1);
+	hcabi_intc_self_ipi(HCABI_ARM64_VECTOR_MIN);
+	hcabi_irq_enable();
+	for (int i = 0; i < 1000000 && !hcabi_irq_count(sec.index, HCABI_ARM64_VECTOR_MIN); i++)
+		hcabi_pause();
+	hcabi_irq_disable();
+	sec.ppis = hcabi_irq_count(sec.index, HCABI_ARM64_VECTOR_MIN);
+	for (unsigned i = 0; i < SEC_ADDS; i++)
+		hcabi_atomic_add(&sec.counter, 1);
+}
+
+SELF(secondary, "SELF.secondary_cpu")
+{
+	int64_t st;
+
+	if (hcabi_dt_cpu_count() < 2) {
+		test_skip("the device tree lists one vCPU (boot with -smp 2)");
+		return;
+	}
+	hcabi_irq_register(HCABI_ARM64_VECTOR_MIN, count_irq);
+	sec.counter = 0;
+	st = hcabi_arm64_cpu_on(1, sec_task, 0);
+	if (!check_eq_u64(st, 0, "-", "PSCI CPU_ON of vCPU 1 (MPIDR 0x%llx)",
+			  (unsigned long long)hcabi_dt_cpu_mpidr(1)))
+		return;
+	for (unsigned i = 0; i < SEC_ADDS; i++)
+		hcabi_atomic_add(&sec.counter, 1);
+	if (!check_true(hcabi_arm64_cpu_wait(1, HCABI_SEC(10)), "-", "vCPU 1 ran its task"))
+		return;
+	check_eq_u64(sec.index, 1, "-", "its per-vCPU block (TPIDR_EL1) says vCPU 1");
+	check_true(sec.sctlr & 1, "-", "its MMU is on: SCTLR_EL1 0x%llx", (unsigned long long)sec.sctlr);
+	check_eq_u64(sec.ppis, 1, "-", "a PPI through its own redistributor, taken once");
+	check_eq_u64(sec.counter, 2 * SEC_ADDS, "-", "atomic adds of both vCPUs at once, none lost");
+}

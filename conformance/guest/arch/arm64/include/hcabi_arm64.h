@@ -242,6 +242,23 @@ uint64_t hcabi_alloc_page(void);
 /* ---- PSCI (psci.c), through the conduit the device tree names ---- */
 /* SYSTEM_OFF; returns if PSCI is absent or refused. */
 void hcabi_psci_system_off(void);
+/* CPU_ON: the PSCI status (0 = started; -1 without PSCI). */
+int64_t hcabi_psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context);
+
+/* ---- vCPUs without HCABI (cpu.c) ---- */
+/* The vCPUs of the device tree's /cpus (at most HCABI_MAX_CPUS), and the
+ * MPIDR affinity of vCPU `cpu` (its reg), or -1. */
+unsigned hcabi_dt_cpu_count(void);
+int64_t hcabi_dt_cpu_mpidr(unsigned cpu);
+/* Run fn(arg) on vCPU `cpu`, started by PSCI CPU_ON on the path VCPU.START
+ * takes (hcabi__ap_entry, hcabi__ap_main: its own MMU, GIC redistributor,
+ * per-vCPU block): the self-test's check of that path under a hypervisor
+ * without HCABI. After fn the vCPU halts (VCPU.STOP is HCABI's). Returns the
+ * CPU_ON status. */
+int64_t hcabi_arm64_cpu_on(unsigned cpu, void (*fn)(void *), void *arg);
+/* Wait (up to timeout_ns) until fn has returned on that vCPU; true if it
+ * did (the vCPU is then halted for good and counts as idle). */
+bool hcabi_arm64_cpu_wait(unsigned cpu, uint64_t timeout_ns);
 
 /* hcabi_arch.h's power-off: PSCI */
 static inline void hcabi_arch_power_off(void)
