@@ -159,6 +159,10 @@ class Checker(ExtensionRules):
             self.differ(r.id, "since", r.since, s.since)
             if r.function != s.function:
                 self.violation(r.id, f"moved from {r.function or 'the binding'} to {s.function or 'the binding'}")
+            if sorted(r.replaces) != sorted(s.replaces):  # which neutral requirements apply on its architecture
+                self.violation(r.id, f"replaces changed from [{', '.join(r.replaces)}] to [{', '.join(s.replaces)}] "
+                               f"(what applies on {r.arch} is part of a released version; a new requirement "
+                               "replaces what a new version adds)")
             self.check_parts(r, s)
         for s in self.new.requirements:
             if s.id in orq:

@@ -47,6 +47,9 @@ def main(argv: Optional[list] = None) -> int:
     ap.add_argument("--report", action="store_true",
                     help="coverage: print, per atomic requirement, the checks that cite it (test, file:line, message)")
     ap.add_argument("--json", type=Path, metavar="FILE", help="coverage: write that table as JSON to FILE")
+    ap.add_argument("--arch", choices=("x86_64", "arm64", "riscv64"), default="x86_64",
+                    help="coverage: the architecture whose requirements count: its binding's and the "
+                         "architecture-neutral ones it does not replace (default: %(default)s)")
     args = ap.parse_args(argv)
     if (args.report or args.json) and args.mode != "coverage":
         ap.error("--report and --json are options of the coverage mode")
@@ -69,7 +72,7 @@ def main(argv: Optional[list] = None) -> int:
         img.suffix = args.image_suffix
     if args.mode == "coverage":
         try:
-            return coverage(tests, reg, sys.stdout, args.report, args.json)
+            return coverage(tests, reg, sys.stdout, args.report, args.json, args.arch)
         except BrokenPipeError:
             raise  # a reader that went away: run_main's silent exit
         except OSError as exc:

@@ -24,6 +24,7 @@ from .colour import MODES
 from .complete import main_complete
 from .errors import EXIT_ERROR, EXIT_USAGE, HcabiError
 from .evidence import DEFAULT_SERIAL_LIMIT
+from .manifests import ARCHES, DEFAULT_ARCH
 from .safeout import GuardedStdout, finish_stdout
 from .targets import kill_live_processes
 
@@ -106,6 +107,7 @@ def build_parser() -> Parser:
 
     cov = command("coverage", help="requirement -> tests; exit 3 on gaps", description="Map requirements to tests; exit 3 if a requirement is untested, a test cites an unknown requirement, or a test has checks naming a requirement it does not cite.")
     cov.add_argument("--spec-version", type=_version, metavar="X.Y", help="version to check (default: newest)")
+    cov.add_argument("--arch", choices=ARCHES, default=DEFAULT_ARCH, help="architecture whose requirements count: its binding's and the neutral ones it does not replace (default: x86_64)")
     cov.add_argument("--json", action="store_true", help="print JSON")
     _common(cov)
 

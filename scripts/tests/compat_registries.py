@@ -159,12 +159,13 @@ CURRENT_SCHEMA: Edit = lambda root: shutil.copy(SCRIPTS.parent / "spec" / "regis
 
 
 def binding(arch: str, prefix: str, area: str, reqs: tuple[int, ...] = (1,), since: str = "1.0",
-            text: str = "A hypervisor MUST take the instruction as a call.") -> Edit:
-    """bindings/<arch>.toml with one constant and the requirements AREA-00N, N in `reqs`."""
+            text: str = "A hypervisor MUST take the instruction as a call.", extra: str = "") -> Edit:
+    """bindings/<arch>.toml with one constant and the requirements AREA-00N, N in `reqs`
+    (each with the TOML lines `extra`, e.g. a `replaces`)."""
     body = f'[binding]\narch = "{arch}"\ntitle = "{arch}"\n\n[[constant]]\nname = "{prefix}_CALL_ID"\n' \
            f'value = "0x1"\nsince = "{since}"\ndoc = "The call ID."\n'
     body += "".join(f'\n[[requirement]]\nid = "{area}-{n:03d}"\nsection = "registers"\nsince = "{since}"\n'
-                    f'text = "{text}"\n' for n in reqs)
+                    f'text = "{text}"\n{extra}' for n in reqs)
 
     def edit(root: Path) -> None:
         CURRENT_SCHEMA(root)

@@ -286,6 +286,10 @@ BREAKS = {
                                  "ARM64-001: text changed (the text of a released version is frozen)"),
     "arm64-requirement-once-released": (ARM64, [binding("arm64", "ARM64", "ARM64", reqs=(1, 2)),
                                                 arch_struct("arm64")], FROZEN.format("ARM64-002", "requirement", "arm64")),
+    "arm64-replaces-once-released": (ARM64, [binding("arm64", "ARM64", "ARM64", extra='replaces = ["VCPU-001"]\n'),
+                                             arch_struct("arm64")],
+                                     "ARM64-001: replaces changed from [] to [VCPU-001] (what applies on arm64 is part "
+                                     "of a released version; a new requirement replaces what a new version adds)"),
     "arm64-struct-once-released": (ARM64, [*ARM64, arch_struct("arm64", name="vcpu_extra")],
                                    FROZEN.format("struct vcpu_extra_arm64", "structure", "arm64")),
     "x86-requirement-added-to-1.0": ([], [*ARM64, append(HCABI, X86_NEW)], FROZEN.format("X86-010", "requirement", "x86_64")),

@@ -4,7 +4,8 @@
  * abi.h must compile standalone, warning-free under
  * -Wall -Wextra -pedantic-errors -Werror, as C99 and C11, hosted and
  * -ffreestanding, and as C++11, with gcc and clang, for x86-64, arm64 and
- * riscv64 (and i386, which has no call wrappers). This translation unit
+ * riscv64 (and i386, which has no call wrappers), and in a kernel build
+ * (__KERNEL__, -nostdinc, with the stand-ins of tests/kernel-stub). This translation unit
  * includes only abi.h, calls the wrappers of the architecture it is compiled
  * for, and expands the X-macro tables, so that every part of the header is
  * instantiated.
