@@ -89,11 +89,12 @@ class Image:
     memory_mib: int
     ends: str
     loc: Loc
+    suffix: str = ".elf"  # the image file's: arm64 images are flat Image files (.bin)
 
     def to_json(self) -> dict:
         return {
             "name": self.name,
-            "file": f"hcabi-conf-{self.name}.elf",
+            "file": f"hcabi-conf-{self.name}{self.suffix}",
             "vcpus": self.vcpus,
             "memory_mib": self.memory_mib,
             "ends": self.ends,

@@ -171,7 +171,7 @@ void hcabi_main(void)
 
 	hcabi_printf("hcabi-bench: starting");
 	hcabi_hello("bench");
-	hcabi_discover();
+	hcabi_run_discovery();
 	parse_cmdline();
 	if (!hcabi_disc.present || !hcabi_has_ext(HCABI_EID_TIME) ||
 	    !hcabi_has_ext(HCABI_EID_BATCH)) {

@@ -351,6 +351,29 @@ class ManifestTest(unittest.TestCase):
         self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-404", HCABI_VERSION_1_0) {}\n')
         self.assertEqual(cli.main(args), 1)
 
+    def test_main_selects_images_and_names_their_files(self) -> None:
+        """An architecture's build that compiles only some folders lists just
+        those images and their tests, under its own file suffix (arm64: .bin);
+        an unknown image is an error naming it."""
+        self.write("base/image.c", IMAGE)
+        self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-001", HCABI_VERSION_1_0) {}\n')
+        self.write("time/image.c", IMAGE)
+        self.write("time/a.c", 'HCABI_TEST(u, "TIME.u", "TIME-001", HCABI_VERSION_1_0) {}\n')
+        out = self.root / "build" / "tests.json"
+        common = ["generate", "--tests-dir", str(self.tests), "--requirements",
+                  str(self.root / "requirements.json"), "--abi", str(self.root / "abi.h"), "--out", str(out)]
+        self.assertEqual(cli.main(common + ["--image", "time", "--image-suffix", ".bin"]), 0)
+        doc = json.loads(out.read_text())
+        self.assertEqual([(i["name"], i["file"]) for i in doc["images"]], [("time", "hcabi-conf-time.bin")])
+        self.assertEqual([t["name"] for t in doc["tests"]], ["TIME.u"])
+        self.assertEqual(cli.main(common), 0)
+        self.assertEqual([i["file"] for i in json.loads(out.read_text())["images"]],
+                         ["hcabi-conf-base.elf", "hcabi-conf-time.elf"])
+        err = io.StringIO()
+        with unittest.mock.patch("sys.stderr", err):
+            self.assertEqual(cli.main(common + ["--image", "x86"]), 1)
+        self.assertIn("--image x86: no such image", err.getvalue())
+
     def test_main_check_fails_on_a_whole_citation_of_a_requirement_with_parts(self) -> None:
         self.parted()
         self.write("base/image.c", IMAGE)
