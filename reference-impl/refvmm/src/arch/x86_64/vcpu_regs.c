@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 
 #include "diag.h"
+#include "layout.h"
 #include "pvh.h"
 #include "x86_kvm.h"
 
@@ -287,6 +288,8 @@ int hcabi__arch_boot(struct hcabi__vm *vm, const struct hcabi__image *img, const
 	    hcabi__image_install(img, vm->ram, vm->ram_size, cmdline, ierr, sizeof(ierr));
 
 	if (!start_info)
+		return hcabi__fail(err, errlen, "%s", ierr);
+	if (hcabi__x86_mptable_write(vm->ram, vm->ram_size, vm->nvcpus, ierr, sizeof(ierr)) < 0)
 		return hcabi__fail(err, errlen, "%s", ierr);
 	hcabi__diag_init();
 	if (setup_pvh(&vm->vcpus[0], img->entry, start_info) < 0)
