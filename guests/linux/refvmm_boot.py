@@ -107,10 +107,14 @@ for f in spec_version impl_id impl_version extensions cpuid_base signature; do
     say "sysfs $f=$(cat /sys/hypervisor/hcabi/$f)"
 done
 [ -c /dev/hvc0 ] || fail "no /dev/hvc0"
-stty -F /dev/hvc0 -echo 2>/dev/null
-read -r -t 60 line </dev/hvc0
+# one open for the whole exchange: input that arrives while the tty is open
+# waits in its buffer; a last close would drop it
+exec 3<>/dev/hvc0
+stty -echo <&3
+read -r -t 60 line <&3
 say "hvc-read rc=$? line=$line"
-printf 'hvc0-says-hello %s\\n' "$name" >/dev/hvc0
+printf 'hvc0-says-hello %s\\n' "$name" >&3
+exec 3>&-
 cs=/sys/devices/system/clocksource/clocksource0
 say "clocksource available=$(cat $cs/available_clocksource)"
 echo hcabi >$cs/current_clocksource
