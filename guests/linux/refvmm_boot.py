@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import lzma
 import gzip
+import lzma
 import os
 import re
 import shlex
@@ -49,10 +49,10 @@ ROOT = HERE.parent.parent
 sys.path[1:1] = [str(ROOT / "scripts"), str(ROOT / "runners")]
 
 import check_module  # noqa: E402  (this folder: the module build)
+from initramfs import busybox_initramfs  # noqa: E402  (this folder)
 import hcabi_registry  # noqa: E402
 from hcabi_conform.errors import EnvError  # noqa: E402
 from hcabi_nested.cache import ensure_cache  # noqa: E402
-from hcabi_nested.cpio import CpioWriter  # noqa: E402
 
 SKIP = check_module.SKIP
 TAG = "hcabi-linux:"
@@ -149,7 +149,7 @@ def extract_vmlinux(vmlinuz: Path, dest: Path) -> None:
     if len(payload) != length or length < 8:
         raise Failure(f"{vmlinuz}: the payload lies outside the file")
     size = struct.unpack("<I", payload[-4:])[0]
-    body = payload[:-4]
+    body = payload[:-4]  # the kernel appends the size (gzip: its own ISIZE field)
     if body.startswith(b"\x28\xb5\x2f\xfd"):
         if not shutil.which("zstd"):
             raise check_module.Skip("zstd is not installed (the kernel's payload is zstd)")
@@ -166,19 +166,6 @@ def extract_vmlinux(vmlinuz: Path, dest: Path) -> None:
     if not elf.startswith(b"\x7fELF") or len(elf) != size:
         raise Failure(f"{vmlinuz}: the payload is not the {size}-byte ELF its trailer announces")
     dest.write_bytes(elf)
-
-
-def initramfs(busybox: Path, module: Path) -> bytes:
-    cpio = CpioWriter()
-    for d in ("bin", "dev", "proc", "sys"):
-        cpio.mkdir(d)
-    cpio.add_chardev("dev/console", 5, 1)
-    cpio.add_chardev("dev/null", 1, 3, 0o666)
-    cpio.add_file("bin/busybox", busybox.read_bytes(), 0o755)
-    cpio.add_symlink("bin/sh", "busybox")
-    cpio.add_file("hcabi.ko", module.read_bytes())
-    cpio.add_file("init", INIT.encode(), 0o755)
-    return cpio.finish()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -298,7 +285,7 @@ def run(args: argparse.Namespace) -> int:
     vmlinux = out / "vmlinux"
     extract_vmlinux(cache.kernel, vmlinux)
     initrd = out / "initramfs.cpio"
-    initrd.write_bytes(initramfs(cache.busybox, out / "hcabi" / "hcabi.ko"))
+    initrd.write_bytes(busybox_initramfs(cache.busybox, out / "hcabi" / "hcabi.ko", INIT))
     want = expectations(root, args.impl_version)
     jobs = out / "jobs.txt"
     with open(jobs, "w") as fh:

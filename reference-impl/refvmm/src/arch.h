@@ -63,6 +63,11 @@ void hcabi__arch_thread_leave(struct hcabi__vcpu *v);
  * needed. */
 void hcabi__arch_vcpu_kick(struct hcabi__vcpu *v);
 
+/* Log what is known of vCPU v when the VM was ended from outside
+ * (--timeout: where its guest code was, its last exits); v's thread has
+ * been joined. */
+void hcabi__arch_vcpu_report(struct hcabi__vcpu *v);
+
 /* What a run of guest code ended with, decoded (neutral). */
 enum hcabi__event {
 	HCABI__EV_NONE,	     /* nothing to do: run again */

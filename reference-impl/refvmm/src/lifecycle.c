@@ -183,6 +183,10 @@ bool hcabi__vm_run(struct hcabi__vm *vm, uint64_t deadline_ns, struct hcabi__end
 			vm->vcpus[i].thread_started = false;
 		}
 	}
+	/* a guest that never ended: say where each vCPU was (diag.c) */
+	if (!end->reboot && end->status == HCABI__EXIT_TIMEOUT)
+		for (uint32_t i = 0; i < vm->nvcpus; i++)
+			hcabi__arch_vcpu_report(&vm->vcpus[i]);
 	hcabi__timer_stop(vm);
 	hcabi__serial_flush();
 	return true;
