@@ -94,6 +94,7 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 	struct kvm_userspace_memory_region mr;
 	struct kvm_xen_hvm_config xc;
 	struct kvm_pit_config pit;
+	struct kvm_reinject_control reinject;
 	struct hcabi__arch_vm *a = calloc(1, sizeof(*a));
 	int r;
 
@@ -146,6 +147,14 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 	memset(&pit, 0, sizeof(pit));
 	if (hcabi__x86_ioctl(a->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		return hcabi__fail(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
+	/* A tick KVM could not deliver in time is dropped, not queued for
+	 * later: in reinject mode KVM holds every next tick until the guest's
+	 * EOI of the last one reaches the PIT, so one lost acknowledgement
+	 * would stop the timer for good (Linux keeps time with its
+	 * clocksource and needs no lost ticks replayed). */
+	memset(&reinject, 0, sizeof(reinject));
+	if (hcabi__x86_ioctl(a->vm_fd, KVM_REINJECT_CONTROL, &reinject) < 0)
+		return hcabi__fail(err, errlen, "KVM_REINJECT_CONTROL: %s", strerror(errno));
 	memset(&xc, 0, sizeof(xc));
 	xc.flags = KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL;
 	xc.msr = XEN_HYPERCALL_MSR;
