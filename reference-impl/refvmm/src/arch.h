@@ -68,6 +68,11 @@ void hcabi__arch_vcpu_kick(struct hcabi__vcpu *v);
  * been joined. */
 void hcabi__arch_vcpu_report(struct hcabi__vcpu *v);
 
+/* HCABI__ARCH_HW_VCPU_START: has the architecture's own start sequence
+ * started v, which waited in its power-on state (x86: INIT and SIPI took
+ * it out of KVM's wait-for-SIPI)? v's own thread. */
+bool hcabi__arch_vcpu_hw_started(struct hcabi__vcpu *v);
+
 /* What a run of guest code ended with, decoded (neutral). */
 enum hcabi__event {
 	HCABI__EV_NONE,	     /* nothing to do: run again */

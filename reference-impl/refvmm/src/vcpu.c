@@ -171,8 +171,18 @@ static bool hw_start_wait(struct hcabi__vcpu *v, struct hcabi__exit *first)
 	hcabi__notify_all_locked(vm);
 	/* VCPU.START took it out of the wait meanwhile (hw_wait false): START
 	 * wins, this exit is dropped */
-	if (first->event == HCABI__EV_NONE || !v->hw_wait || vm->ending)
+	if (!v->hw_wait || vm->ending)
 		return false;
+	/* a kick can end the run of a vCPU that SIPI started before its first
+	 * exit: ask KVM */
+	if (first->event == HCABI__EV_NONE) {
+		bool started;
+		pthread_mutex_unlock(&vm->lock);
+		started = hcabi__arch_vcpu_hw_started(v);
+		pthread_mutex_lock(&vm->lock);
+		if (!started || !v->hw_wait || vm->ending)
+			return false;
+	}
 	v->hw_wait = false;
 	v->state = HCABI__VCPU_RUNNING;
 	return true;

@@ -236,6 +236,16 @@ int hcabi__arch_vcpu_flush_tlb(struct hcabi__vcpu *v)
 	return hcabi__x86_ioctl(v->arch->fd, KVM_SET_SREGS, &s);
 }
 
+bool hcabi__arch_vcpu_hw_started(struct hcabi__vcpu *v)
+{
+	struct kvm_mp_state mp;
+
+	if (hcabi__x86_ioctl(v->arch->fd, KVM_GET_MP_STATE, &mp) < 0)
+		return false;
+	return mp.mp_state != KVM_MP_STATE_UNINITIALIZED &&
+	       mp.mp_state != KVM_MP_STATE_INIT_RECEIVED;
+}
+
 /* ---- creation and boot -------------------------------------------------------- */
 int hcabi__arch_vcpu_create(struct hcabi__vcpu *v, char *err, size_t errlen)
 {
