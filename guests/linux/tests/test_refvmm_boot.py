@@ -29,7 +29,7 @@ hcabi-linux: sysfs impl_version=0x10000
 hcabi-linux: sysfs extensions=BASE:1 CONSOLE:1 TIME:2 SYSTEM:1
 hcabi-linux: sysfs cpuid_base=0x40000000
 hcabi-linux: sysfs signature=HCABI-REFVMM
-hcabi-linux: hvc-read rc=0 line=runner-says-hello vcpus1
+hcabi-linux: hvc-read rc=0 line=[runner-says-hello vcpus1]
 hvc0-says-hello vcpus1
 hcabi-linux: clocksource available=hcabi 
 hcabi-linux: clocksource current=hcabi
@@ -48,7 +48,7 @@ def test_a_good_boot_passes() -> None:
     ("spec_version=1.3", "spec_version=1.0", "spec_version"),
     ("TIME:2 SYSTEM:1", "TIME:1 SYSTEM:1", "extensions"),
     ("impl_id=1", "impl_id=2", "impl_id"),
-    ("line=runner-says-hello vcpus1", "line=", "CONSOLE.READ"),
+    ("line=[runner-says-hello vcpus1]", "line=[]", "CONSOLE.READ"),
     ("hvc0-says-hello vcpus1\n", "", "CONSOLE.WRITE"),
     ("current=hcabi", "current=refined-jiffies", "clocksource"),
     ("after=69.62", "after=68.57", "uptime"),
@@ -60,6 +60,16 @@ def test_each_wrong_value_fails(old: str, new: str, says: str) -> None:
     assert old in SERIAL
     problems = rb.judge(BOOT, WANT, 0, SERIAL.replace(old, new), STDERR)
     assert any(says in p for p in problems), problems
+
+
+def test_hvc0_output_inside_a_ttys0_line_is_found_and_cut_out() -> None:
+    """Seen nested with 2 vCPUs: the echo of the input and hvc0's line land
+    in the middle of a line the /init writes to ttyS0."""
+    torn = SERIAL.replace("hvc0-says-hello vcpus1\n", "").replace(
+        "hcabi-linux: hvc-read rc=0 line=[runner",
+        "runner-says-hello vcpus1\r\nhcabi-linux: hvc-read rc=0 l"
+        "hvc0-says-hello vcpus1\r\nine=[runner")
+    assert rb.judge(BOOT, WANT, 0, torn, STDERR) == []
 
 
 def test_the_wrong_shutdown_code_or_status_fails() -> None:
