@@ -128,14 +128,7 @@ def main(argv: list[str]) -> int:
         ap.error(f"--root {args.root}: no abi.h there")
     if args.timeout <= 0:
         ap.error(f"--timeout {args.timeout}: must be positive")
-    try:
-        return run(args)
-    except check_module.Skip as why:
-        print(f"skipped: {why}")
-        return SKIP
-    except OSError as e:
-        print(f"qemu_refuses.py: {e.filename or args.out}: {e.strerror}", file=sys.stderr)
-        return 1
+    return check_module.run_check("qemu_refuses.py", args.out, lambda: run(args))
 
 
 if __name__ == "__main__":

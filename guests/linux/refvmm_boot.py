@@ -136,8 +136,7 @@ fail "poweroff -f returned"
 """
 
 
-class Failure(Exception):
-    """The environment is wrong in a way that must fail the test (not skip)."""
+Failure = check_module.Failure  # the environment is wrong in a way that fails the test
 
 
 def extract_vmlinux(vmlinuz: Path, dest: Path) -> None:
@@ -353,17 +352,7 @@ def main(argv: list[str]) -> int:
         ap.error(f"--impl-version {args.impl_version}: want lower-case 0x-hex")
     if args.timeout <= 0:
         ap.error(f"--timeout {args.timeout}: must be positive")
-    try:
-        return run(args)
-    except check_module.Skip as why:
-        print(f"skipped: {why}")
-        return SKIP
-    except Failure as e:
-        print(f"FAIL: {e}")
-        return 1
-    except OSError as e:
-        print(f"refvmm_boot.py: {e.filename or args.out}: {e.strerror}", file=sys.stderr)
-        return 1
+    return check_module.run_check("refvmm_boot.py", args.out, lambda: run(args))
 
 
 if __name__ == "__main__":
