@@ -82,7 +82,7 @@ def build_parser() -> Parser:
     run.add_argument("--profile", default="full", metavar="NAME", help="profile to judge against (default: full)")
     _add_outputs(run)
     run.add_argument("--out", metavar="DIR", help="boot logs directory (default: BUILD/conform-out)")
-    run.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="boots (or nested batches) in parallel (default 1)")
+    run.add_argument("--jobs", type=_positive_int, metavar="N", help="boots (or nested batches) in parallel (default 1; nested: 2 batches on 2 or more CPUs)")
     run.add_argument("--shard", metavar="I/N", help="run the I-th of N deterministic slices of the images")
     run.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="per-boot timeout (default: 60 direct, 300 nested or TCG)")
     run.add_argument("--filter", action="append", default=[], metavar="GLOB", help="only tests whose name matches (repeatable)")
