@@ -10,11 +10,16 @@
  * Self-contained: needs only <stdint.h> and <stddef.h>, so it compiles hosted
  * and freestanding, as C99, C11 and C++11; in a Linux kernel build (__KERNEL__)
  * it takes the kernel's own <linux/types.h> and <linux/stddef.h> instead, as
- * kbuild offers no <stdint.h>. The x86-64 call wrappers are
- * defined when compiling for x86-64 unless HCABI_NO_CALL_WRAPPERS is defined;
+ * kbuild offers no <stdint.h>. The call wrappers hcabi_callN and
+ * hcabi_<extension>_<function> are defined when compiling for x86-64, arm64
+ * (AArch64) or riscv64, unless HCABI_NO_CALL_WRAPPERS is defined. On x86-64
  * they use VMCALL, or VMMCALL when HCABI_USE_VMMCALL is defined (a conforming
- * hypervisor accepts both, X86-001). hcabi_vmcallN/hcabi_vmmcallN name the
- * instruction explicitly.
+ * hypervisor accepts both, X86-001); hcabi_vmcallN/hcabi_vmmcallN name the
+ * instruction explicitly. On arm64 they use HVC #0 (hcabi_hvcN), on riscv64
+ * ECALL (hcabi_ecallN); there hcabi_discover() tells whether HCABI is present.
+ * The constants and structures named ARM64_/RISCV64_ and _arm64/_riscv64
+ * belong to those bindings; every other one is the same on every architecture
+ * or, where its name or comment says so (CPUID, vcpu_boot_state), x86-64's.
  */
 #ifndef HCABI_ABI_H
 #define HCABI_ABI_H
@@ -110,6 +115,15 @@ extern "C" {
 #define HCABI_EID_EXPERIMENTAL_FIRST 0x8000u /* First EID of the experimental range, never part of a released profile. */
 #define HCABI_EID_VENDOR_FIRST 0xC000u /* First EID of the vendor-specific range. */
 #define HCABI_STATUS_VENDOR_MAX (-4096) /* Vendor-specific statuses are this value and below. */
+#define HCABI_ARM64_DISCOVER_ID 0xC6004800u /* arm64: SMCCC function ID (x0) of HCABI discovery: an SMC64 fast call, vendor-specific hypervisor service (OEN 6). */
+#define HCABI_ARM64_CALL_ID 0xC6004801u /* arm64: SMCCC function ID (x0) of every HCABI call; x1 holds the HCABI function ID. */
+#define HCABI_ARM64_VECTOR_MIN 16u /* arm64: lowest interrupt `vector` an HCABI call accepts: the first PPI INTID. */
+#define HCABI_ARM64_VECTOR_MAX 22u /* arm64: highest interrupt `vector` an HCABI call accepts; PPIs 23 to 31 are the timers', the PMU's and the GIC's. */
+#define HCABI_RISCV64_SBI_EID 0x08484341u /* riscv64: SBI extension ID (a7) of every HCABI call, in SBI's experimental range; a6 holds the HCABI function ID. */
+#define HCABI_RISCV64_SBI_BASE_EID 0x10u /* riscv64: SBI's Base extension ID (SBI's own number), whose sbi_probe_extension discovers HCABI. */
+#define HCABI_RISCV64_SBI_PROBE_EXTENSION_FID 3u /* riscv64: the function ID of SBI Base sbi_probe_extension (SBI's own number). */
+#define HCABI_RISCV64_VECTOR_MIN 1u /* riscv64: lowest interrupt `vector` an HCABI call accepts: IMSIC interrupt identity 1. */
+#define HCABI_RISCV64_VECTOR_MAX 63u /* riscv64: highest interrupt `vector` an HCABI call accepts: IMSIC interrupt identity 63. */
 #define HCABI_CONSOLE_MAX_XFER 4096u /* Most bytes one CONSOLE.WRITE or CONSOLE.READ transfers. */
 #define HCABI_TIMER_MIN_PERIOD 100000u /* Shortest period, in nanoseconds, TIME.SET_PERIODIC accepts (100 us). */
 #define HCABI_VCPU_STATUS_STOPPED 0u /* VCPU.GET_STATUS: the vCPU is stopped. */
@@ -432,6 +446,28 @@ HCABI_STATIC_ASSERT(offsetof(struct hcabi_vcpu_boot_state, ds) == 54, "struct hc
 HCABI_STATIC_ASSERT(offsetof(struct hcabi_vcpu_boot_state, flags) == 56, "struct hcabi_vcpu_boot_state.flags offset");
 HCABI_STATIC_ASSERT(offsetof(struct hcabi_vcpu_boot_state, reserved0) == 60, "struct hcabi_vcpu_boot_state.reserved0 offset");
 
+/* The state a vCPU starts in (VCPU.START) on arm64. The vCPU starts in EL1h with the MMU and caches off and DAIF masked. (VCPU, arm64, since 1.0) */
+struct hcabi_vcpu_boot_state_arm64 {
+	uint64_t entry; /* 0: First instruction (the PC). */
+	uint64_t arg; /* 8: Passed to the vCPU in x0. */
+	uint64_t reserved[6]; /* 16: Reserved, zero. */
+};
+HCABI_STATIC_ASSERT(sizeof(struct hcabi_vcpu_boot_state_arm64) == 64, "struct hcabi_vcpu_boot_state_arm64 size");
+HCABI_STATIC_ASSERT(offsetof(struct hcabi_vcpu_boot_state_arm64, entry) == 0, "struct hcabi_vcpu_boot_state_arm64.entry offset");
+HCABI_STATIC_ASSERT(offsetof(struct hcabi_vcpu_boot_state_arm64, arg) == 8, "struct hcabi_vcpu_boot_state_arm64.arg offset");
+HCABI_STATIC_ASSERT(offsetof(struct hcabi_vcpu_boot_state_arm64, reserved) == 16, "struct hcabi_vcpu_boot_state_arm64.reserved offset");
+
+/* The state a vCPU starts in (VCPU.START) on riscv64. The vCPU starts in S-mode with satp 0 and sstatus.SIE 0. (VCPU, riscv64, since 1.0) */
+struct hcabi_vcpu_boot_state_riscv64 {
+	uint64_t entry; /* 0: First instruction (the PC). */
+	uint64_t arg; /* 8: Passed to the vCPU in a1. */
+	uint64_t reserved[6]; /* 16: Reserved, zero. */
+};
+HCABI_STATIC_ASSERT(sizeof(struct hcabi_vcpu_boot_state_riscv64) == 64, "struct hcabi_vcpu_boot_state_riscv64 size");
+HCABI_STATIC_ASSERT(offsetof(struct hcabi_vcpu_boot_state_riscv64, entry) == 0, "struct hcabi_vcpu_boot_state_riscv64.entry offset");
+HCABI_STATIC_ASSERT(offsetof(struct hcabi_vcpu_boot_state_riscv64, arg) == 8, "struct hcabi_vcpu_boot_state_riscv64.arg offset");
+HCABI_STATIC_ASSERT(offsetof(struct hcabi_vcpu_boot_state_riscv64, reserved) == 16, "struct hcabi_vcpu_boot_state_riscv64.reserved offset");
+
 /* One range of guest RAM (MEM.GET_LAYOUT). (MEM, since 1.0) */
 struct hcabi_mem_range {
 	uint64_t base; /* 0: First guest-physical address; 4 KiB aligned. */
@@ -471,8 +507,8 @@ HCABI_STATIC_ASSERT(offsetof(struct hcabi_batch_entry, args) == 8, "struct hcabi
 HCABI_STATIC_ASSERT(offsetof(struct hcabi_batch_entry, status) == 56, "struct hcabi_batch_entry.status offset");
 HCABI_STATIC_ASSERT(offsetof(struct hcabi_batch_entry, value) == 64, "struct hcabi_batch_entry.value offset");
 
-/* ---- x86-64 call wrappers ---- */
-/* The result of a call: RAX (status) and RDX (value). */
+/* ---- Call wrappers: x86-64, arm64 (AArch64) and riscv64 ---- */
+/* The result of a call: the status (RAX, x0, a0) and the value (RDX, x1, a1). */
 struct hcabi_ret {
 	int64_t status;
 	uint64_t value;
@@ -709,7 +745,319 @@ static inline struct hcabi_ret hcabi_vmmcall6(uint32_t function_id, uint64_t a0,
 #define hcabi_call5 hcabi_vmcall5
 #define hcabi_call6 hcabi_vmcall6
 #endif
+#define HCABI__HAVE_CALL_WRAPPERS 1
+#endif /* __x86_64__ && !HCABI_NO_CALL_WRAPPERS */
 
+#if defined(__aarch64__) && !defined(HCABI_NO_CALL_WRAPPERS)
+/* Registers per the binding (ARM64-002..ARM64-004): HVC #0 with x0 = HCABI_ARM64_CALL_ID,
+ * x1 = the function ID, arguments in x2..x7; status in x0, value in x1. Every other
+ * general register, SP, FP/SIMD/SVE state and DAIF are preserved (ARM64-005, ARM64-006);
+ * NZCV is undefined after a call ("cc"). The hypervisor may read and write guest
+ * memory ("memory"). Explicit register variables: AArch64 has no constraint letter
+ * per register. */
+static inline struct hcabi_ret hcabi_hvc0(uint32_t function_id)
+{
+	register uint64_t x0 __asm__("x0") = HCABI_ARM64_CALL_ID;
+	register uint64_t x1 __asm__("x1") = function_id;
+	__asm__ __volatile__("hvc #0"
+		: "+r"(x0), "+r"(x1)
+		:
+		: "cc", "memory");
+	struct hcabi_ret ret;
+	ret.status = (int64_t)x0;
+	ret.value = x1;
+	return ret;
+}
+static inline struct hcabi_ret hcabi_hvc1(uint32_t function_id, uint64_t a0)
+{
+	register uint64_t x0 __asm__("x0") = HCABI_ARM64_CALL_ID;
+	register uint64_t x1 __asm__("x1") = function_id;
+	register uint64_t x2 __asm__("x2") = a0;
+	__asm__ __volatile__("hvc #0"
+		: "+r"(x0), "+r"(x1)
+		: "r"(x2)
+		: "cc", "memory");
+	struct hcabi_ret ret;
+	ret.status = (int64_t)x0;
+	ret.value = x1;
+	return ret;
+}
+static inline struct hcabi_ret hcabi_hvc2(uint32_t function_id, uint64_t a0, uint64_t a1)
+{
+	register uint64_t x0 __asm__("x0") = HCABI_ARM64_CALL_ID;
+	register uint64_t x1 __asm__("x1") = function_id;
+	register uint64_t x2 __asm__("x2") = a0;
+	register uint64_t x3 __asm__("x3") = a1;
+	__asm__ __volatile__("hvc #0"
+		: "+r"(x0), "+r"(x1)
+		: "r"(x2), "r"(x3)
+		: "cc", "memory");
+	struct hcabi_ret ret;
+	ret.status = (int64_t)x0;
+	ret.value = x1;
+	return ret;
+}
+static inline struct hcabi_ret hcabi_hvc3(uint32_t function_id, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	register uint64_t x0 __asm__("x0") = HCABI_ARM64_CALL_ID;
+	register uint64_t x1 __asm__("x1") = function_id;
+	register uint64_t x2 __asm__("x2") = a0;
+	register uint64_t x3 __asm__("x3") = a1;
+	register uint64_t x4 __asm__("x4") = a2;
+	__asm__ __volatile__("hvc #0"
+		: "+r"(x0), "+r"(x1)
+		: "r"(x2), "r"(x3), "r"(x4)
+		: "cc", "memory");
+	struct hcabi_ret ret;
+	ret.status = (int64_t)x0;
+	ret.value = x1;
+	return ret;
+}
+static inline struct hcabi_ret hcabi_hvc4(uint32_t function_id, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	register uint64_t x0 __asm__("x0") = HCABI_ARM64_CALL_ID;
+	register uint64_t x1 __asm__("x1") = function_id;
+	register uint64_t x2 __asm__("x2") = a0;
+	register uint64_t x3 __asm__("x3") = a1;
+	register uint64_t x4 __asm__("x4") = a2;
+	register uint64_t x5 __asm__("x5") = a3;
+	__asm__ __volatile__("hvc #0"
+		: "+r"(x0), "+r"(x1)
+		: "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+		: "cc", "memory");
+	struct hcabi_ret ret;
+	ret.status = (int64_t)x0;
+	ret.value = x1;
+	return ret;
+}
+static inline struct hcabi_ret hcabi_hvc5(uint32_t function_id, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	register uint64_t x0 __asm__("x0") = HCABI_ARM64_CALL_ID;
+	register uint64_t x1 __asm__("x1") = function_id;
+	register uint64_t x2 __asm__("x2") = a0;
+	register uint64_t x3 __asm__("x3") = a1;
+	register uint64_t x4 __asm__("x4") = a2;
+	register uint64_t x5 __asm__("x5") = a3;
+	register uint64_t x6 __asm__("x6") = a4;
+	__asm__ __volatile__("hvc #0"
+		: "+r"(x0), "+r"(x1)
+		: "r"(x2), "r"(x3), "r"(x4), "r"(x5), "r"(x6)
+		: "cc", "memory");
+	struct hcabi_ret ret;
+	ret.status = (int64_t)x0;
+	ret.value = x1;
+	return ret;
+}
+static inline struct hcabi_ret hcabi_hvc6(uint32_t function_id, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	register uint64_t x0 __asm__("x0") = HCABI_ARM64_CALL_ID;
+	register uint64_t x1 __asm__("x1") = function_id;
+	register uint64_t x2 __asm__("x2") = a0;
+	register uint64_t x3 __asm__("x3") = a1;
+	register uint64_t x4 __asm__("x4") = a2;
+	register uint64_t x5 __asm__("x5") = a3;
+	register uint64_t x6 __asm__("x6") = a4;
+	register uint64_t x7 __asm__("x7") = a5;
+	__asm__ __volatile__("hvc #0"
+		: "+r"(x0), "+r"(x1)
+		: "r"(x2), "r"(x3), "r"(x4), "r"(x5), "r"(x6), "r"(x7)
+		: "cc", "memory");
+	struct hcabi_ret ret;
+	ret.status = (int64_t)x0;
+	ret.value = x1;
+	return ret;
+}
+/* Discovery (ARM64-010): x0..x3 after HVC #0 with x0 = HCABI_ARM64_DISCOVER_ID. HCABI is
+ * present only if they are 0, HCABI_CPUID_INTERFACE_SIGNATURE, 0, 0. The hypervisor
+ * may not implement HCABI, so this call assumes only SMCCC's rule for an unknown fast
+ * call: x4..x17 may be corrupted. Where no EL2 exists, HVC is an undefined
+ * instruction: the guest's exception handler must take that as "absent" (ARM64-012). */
+static inline void hcabi_hvc_discover(uint64_t regs[4])
+{
+	register uint64_t x0 __asm__("x0") = HCABI_ARM64_DISCOVER_ID;
+	register uint64_t x1 __asm__("x1");
+	register uint64_t x2 __asm__("x2");
+	register uint64_t x3 __asm__("x3");
+	__asm__ __volatile__("hvc #0"
+		: "+r"(x0), "=r"(x1), "=r"(x2), "=r"(x3)
+		:
+		: "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "cc", "memory");
+	regs[0] = x0;
+	regs[1] = x1;
+	regs[2] = x2;
+	regs[3] = x3;
+}
+/* 1 if the hypervisor implements HCABI (ARM64-010), else 0. */
+static inline int hcabi_discover(void)
+{
+	uint64_t r[4];
+	hcabi_hvc_discover(r);
+	return r[0] == 0 && r[1] == HCABI_CPUID_INTERFACE_SIGNATURE && r[2] == 0 && r[3] == 0;
+}
+#define hcabi_call0 hcabi_hvc0
+#define hcabi_call1 hcabi_hvc1
+#define hcabi_call2 hcabi_hvc2
+#define hcabi_call3 hcabi_hvc3
+#define hcabi_call4 hcabi_hvc4
+#define hcabi_call5 hcabi_hvc5
+#define hcabi_call6 hcabi_hvc6
+#define HCABI__HAVE_CALL_WRAPPERS 1
+#endif /* __aarch64__ && !HCABI_NO_CALL_WRAPPERS */
+
+#if defined(__riscv) && defined(__riscv_xlen) && __riscv_xlen == 64 && !defined(HCABI_NO_CALL_WRAPPERS)
+/* Registers per the binding (RV64-002..RV64-004), SBI's calling convention: ECALL with
+ * a7 = HCABI_RISCV64_SBI_EID, a6 = the function ID, arguments in a0..a5; status in a0,
+ * value in a1. Every other register and the FP and vector state are preserved
+ * (RV64-005); RISC-V has no flags. The hypervisor may read and write guest memory
+ * ("memory"). */
+static inline struct hcabi_ret hcabi_ecall0(uint32_t function_id)
+{
+	register uint64_t r_a0 __asm__("a0");
+	register uint64_t r_a1 __asm__("a1");
+	register uint64_t r_a6 __asm__("a6") = function_id;
+	register uint64_t r_a7 __asm__("a7") = HCABI_RISCV64_SBI_EID;
+	__asm__ __volatile__("ecall"
+		: "=r"(r_a0), "=r"(r_a1)
+		: "r"(r_a6), "r"(r_a7)
+		: "memory");
+	struct hcabi_ret ret;
+	ret.status = (int64_t)r_a0;
+	ret.value = r_a1;
+	return ret;
+}
+static inline struct hcabi_ret hcabi_ecall1(uint32_t function_id, uint64_t a0)
+{
+	register uint64_t r_a0 __asm__("a0") = a0;
+	register uint64_t r_a1 __asm__("a1");
+	register uint64_t r_a6 __asm__("a6") = function_id;
+	register uint64_t r_a7 __asm__("a7") = HCABI_RISCV64_SBI_EID;
+	__asm__ __volatile__("ecall"
+		: "+r"(r_a0), "=r"(r_a1)
+		: "r"(r_a6), "r"(r_a7)
+		: "memory");
+	struct hcabi_ret ret;
+	ret.status = (int64_t)r_a0;
+	ret.value = r_a1;
+	return ret;
+}
+static inline struct hcabi_ret hcabi_ecall2(uint32_t function_id, uint64_t a0, uint64_t a1)
+{
+	register uint64_t r_a0 __asm__("a0") = a0;
+	register uint64_t r_a1 __asm__("a1") = a1;
+	register uint64_t r_a6 __asm__("a6") = function_id;
+	register uint64_t r_a7 __asm__("a7") = HCABI_RISCV64_SBI_EID;
+	__asm__ __volatile__("ecall"
+		: "+r"(r_a0), "+r"(r_a1)
+		: "r"(r_a6), "r"(r_a7)
+		: "memory");
+	struct hcabi_ret ret;
+	ret.status = (int64_t)r_a0;
+	ret.value = r_a1;
+	return ret;
+}
+static inline struct hcabi_ret hcabi_ecall3(uint32_t function_id, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	register uint64_t r_a0 __asm__("a0") = a0;
+	register uint64_t r_a1 __asm__("a1") = a1;
+	register uint64_t r_a2 __asm__("a2") = a2;
+	register uint64_t r_a6 __asm__("a6") = function_id;
+	register uint64_t r_a7 __asm__("a7") = HCABI_RISCV64_SBI_EID;
+	__asm__ __volatile__("ecall"
+		: "+r"(r_a0), "+r"(r_a1)
+		: "r"(r_a2), "r"(r_a6), "r"(r_a7)
+		: "memory");
+	struct hcabi_ret ret;
+	ret.status = (int64_t)r_a0;
+	ret.value = r_a1;
+	return ret;
+}
+static inline struct hcabi_ret hcabi_ecall4(uint32_t function_id, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	register uint64_t r_a0 __asm__("a0") = a0;
+	register uint64_t r_a1 __asm__("a1") = a1;
+	register uint64_t r_a2 __asm__("a2") = a2;
+	register uint64_t r_a3 __asm__("a3") = a3;
+	register uint64_t r_a6 __asm__("a6") = function_id;
+	register uint64_t r_a7 __asm__("a7") = HCABI_RISCV64_SBI_EID;
+	__asm__ __volatile__("ecall"
+		: "+r"(r_a0), "+r"(r_a1)
+		: "r"(r_a2), "r"(r_a3), "r"(r_a6), "r"(r_a7)
+		: "memory");
+	struct hcabi_ret ret;
+	ret.status = (int64_t)r_a0;
+	ret.value = r_a1;
+	return ret;
+}
+static inline struct hcabi_ret hcabi_ecall5(uint32_t function_id, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	register uint64_t r_a0 __asm__("a0") = a0;
+	register uint64_t r_a1 __asm__("a1") = a1;
+	register uint64_t r_a2 __asm__("a2") = a2;
+	register uint64_t r_a3 __asm__("a3") = a3;
+	register uint64_t r_a4 __asm__("a4") = a4;
+	register uint64_t r_a6 __asm__("a6") = function_id;
+	register uint64_t r_a7 __asm__("a7") = HCABI_RISCV64_SBI_EID;
+	__asm__ __volatile__("ecall"
+		: "+r"(r_a0), "+r"(r_a1)
+		: "r"(r_a2), "r"(r_a3), "r"(r_a4), "r"(r_a6), "r"(r_a7)
+		: "memory");
+	struct hcabi_ret ret;
+	ret.status = (int64_t)r_a0;
+	ret.value = r_a1;
+	return ret;
+}
+static inline struct hcabi_ret hcabi_ecall6(uint32_t function_id, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	register uint64_t r_a0 __asm__("a0") = a0;
+	register uint64_t r_a1 __asm__("a1") = a1;
+	register uint64_t r_a2 __asm__("a2") = a2;
+	register uint64_t r_a3 __asm__("a3") = a3;
+	register uint64_t r_a4 __asm__("a4") = a4;
+	register uint64_t r_a5 __asm__("a5") = a5;
+	register uint64_t r_a6 __asm__("a6") = function_id;
+	register uint64_t r_a7 __asm__("a7") = HCABI_RISCV64_SBI_EID;
+	__asm__ __volatile__("ecall"
+		: "+r"(r_a0), "+r"(r_a1)
+		: "r"(r_a2), "r"(r_a3), "r"(r_a4), "r"(r_a5), "r"(r_a6), "r"(r_a7)
+		: "memory");
+	struct hcabi_ret ret;
+	ret.status = (int64_t)r_a0;
+	ret.value = r_a1;
+	return ret;
+}
+/* SBI Base sbi_probe_extension(eid): status (SBI error) and value (RV64-010). */
+static inline struct hcabi_ret hcabi_sbi_probe_extension(uint64_t eid)
+{
+	register uint64_t r_a0 __asm__("a0") = eid;
+	register uint64_t r_a1 __asm__("a1");
+	register uint64_t r_a6 __asm__("a6") = HCABI_RISCV64_SBI_PROBE_EXTENSION_FID;
+	register uint64_t r_a7 __asm__("a7") = HCABI_RISCV64_SBI_BASE_EID;
+	__asm__ __volatile__("ecall"
+		: "+r"(r_a0), "=r"(r_a1)
+		: "r"(r_a6), "r"(r_a7)
+		: "memory");
+	struct hcabi_ret ret;
+	ret.status = (int64_t)r_a0;
+	ret.value = r_a1;
+	return ret;
+}
+/* 1 if the hypervisor implements HCABI (RV64-010), else 0. */
+static inline int hcabi_discover(void)
+{
+	struct hcabi_ret r = hcabi_sbi_probe_extension(HCABI_RISCV64_SBI_EID);
+	return r.status == 0 && r.value == HCABI_CPUID_INTERFACE_SIGNATURE;
+}
+#define hcabi_call0 hcabi_ecall0
+#define hcabi_call1 hcabi_ecall1
+#define hcabi_call2 hcabi_ecall2
+#define hcabi_call3 hcabi_ecall3
+#define hcabi_call4 hcabi_ecall4
+#define hcabi_call5 hcabi_ecall5
+#define hcabi_call6 hcabi_ecall6
+#define HCABI__HAVE_CALL_WRAPPERS 1
+#endif /* __riscv && __riscv_xlen == 64 && !HCABI_NO_CALL_WRAPPERS */
+
+#if defined(HCABI__HAVE_CALL_WRAPPERS)
 /* One wrapper per function, named hcabi_<extension>_<function>. */
 static inline struct hcabi_ret hcabi_base_get_spec_version(void)
 {
@@ -831,7 +1179,7 @@ static inline struct hcabi_ret hcabi_system_crash(uint64_t code)
 {
 	return hcabi_call1(HCABI_FID_SYSTEM_CRASH, code);
 }
-#endif /* __x86_64__ && !HCABI_NO_CALL_WRAPPERS */
+#endif /* HCABI__HAVE_CALL_WRAPPERS */
 
 #ifdef __cplusplus
 }

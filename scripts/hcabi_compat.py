@@ -205,12 +205,14 @@ def release_main(argv: list[str] | None = None) -> int:
             print(f"{prog}: refused: the registry breaks the promises of the releases before it:", file=sys.stderr)
             print("\n".join(lines), file=sys.stderr)
             return EXIT_INCOMPATIBLE
-    files = [root / "hcabi.toml", root / "registry.schema.json", *sorted((root / "extensions").glob("*.toml"))]
+    files = [root / "hcabi.toml", root / "registry.schema.json", *sorted((root / "extensions").glob("*.toml")),
+             *sorted((root / "bindings").glob("*.toml"))]
     tmp = dest.parent / f".{args.version}.tmp"
     try:
         if tmp.exists():
             shutil.rmtree(tmp)
         (tmp / "extensions").mkdir(parents=True)
+        (tmp / "bindings").mkdir()
         for f in files:
             shutil.copy2(f, tmp / f.relative_to(root))
         tmp.rename(dest)

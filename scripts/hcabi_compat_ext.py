@@ -250,9 +250,10 @@ class ExtensionRules(Step):
         for name, t in ns_.items():
             if name in os_:
                 continue
-            if self.fresh(f"struct {name}", "structure", t.since):
-                self.add(f"struct {name} (since {t.since})")
-                self.ext_add(n.name, t.since, f"struct {name}")
+            if self.fresh(f"struct {name}", "structure", t.since, arch=t.arch):
+                self.add(f"struct {name} (since {t.since}{self.binding_note(t.arch, t.since)})")
+                if not self.binding_note(t.arch, t.since):  # a new binding's struct needs no extension version
+                    self.ext_add(n.name, t.since, f"struct {name}")
 
     def struct(self, ext: str, s: hr.Struct, t: hr.Struct) -> None:
         ent = f"struct {s.name}"

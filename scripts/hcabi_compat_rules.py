@@ -12,7 +12,7 @@ from typing import Sequence
 
 import hcabi_registry as hr
 from hcabi_compat_ext import ExtensionRules
-from hcabi_compat_step import PV, REQ_RE, Report, _norm
+from hcabi_compat_step import PV, Report, _norm
 
 
 class Checker(ExtensionRules):
@@ -141,8 +141,8 @@ class Checker(ExtensionRules):
         for name, d in nc.items():
             if name in oc:
                 continue
-            if self.fresh(f"constant {name}", "constant", d.since):
-                self.add(f"constant {name} = {d.value} (since {d.since})")
+            if self.fresh(f"constant {name}", "constant", d.since, arch=d.arch):
+                self.add(f"constant {name} = {d.value} (since {d.since}{self.binding_note(d.arch, d.since)})")
 
     def check_requirements(self) -> None:
         nr = {r.id: r for r in self.new.requirements}
@@ -159,12 +159,16 @@ class Checker(ExtensionRules):
             self.differ(r.id, "since", r.since, s.since)
             if r.function != s.function:
                 self.violation(r.id, f"moved from {r.function or 'the binding'} to {s.function or 'the binding'}")
+            if sorted(r.replaces) != sorted(s.replaces):  # which neutral requirements apply on its architecture
+                self.violation(r.id, f"replaces changed from [{', '.join(r.replaces)}] to [{', '.join(s.replaces)}] "
+                               f"(what applies on {r.arch} is part of a released version; a new requirement "
+                               "replaces what a new version adds)")
             self.check_parts(r, s)
         for s in self.new.requirements:
             if s.id in orq:
                 continue
-            if self.fresh(s.id, "requirement", s.since, "(a requirement added to a released version)"):
-                self.add(f"requirement {s.id} (since {s.since})")
+            if self.fresh(s.id, "requirement", s.since, "(a requirement added to a released version)", s.arch):
+                self.add(f"requirement {s.id} (since {s.since}{self.binding_note(s.arch, s.since)})")
                 self.add_parts(s, s.parts)
 
     def check_parts(self, r: hr.Requirement, s: hr.Requirement) -> None:
@@ -183,7 +187,7 @@ class Checker(ExtensionRules):
 
     def add_parts(self, s: hr.Requirement, parts: list) -> None:
         for p in parts:
-            if self.newer(self.new.newest_version):
+            if self.newer(self.new.newest_version) or s.arch in self.new_arches:
                 self.add(f"part {p.id} of requirement {s.id}")
             else:
                 self.violation(p.id, f"new part of {s.id} in {self.new.newest_version}, which is not newer than "
@@ -244,36 +248,8 @@ class Checker(ExtensionRules):
                                    "so that PROBE_EXTENSION tells the versions apart)")
 
     def check_editorial_keys(self) -> None:
-        new = self.new
-        fns = {fn.qualname: fn for fn in new.functions()}
-        structs = {s.name: s for e in new.extensions for s in e.structs}
-        reqs = {r.id for r in new.requirements}
-        impls = {str(i["id"]) for i in new.implementations}
         for key, ver in self.editorial.items():
-            ok = False
-            if REQ_RE.match(key):
-                ok = key in reqs or any(p.id == key for r in new.requirements for p in r.parts)
-            elif key.startswith("implementation."):
-                ok = key.split(".", 1)[1] in impls
-            elif key.startswith("common_status."):
-                ok = key.split(".", 1)[1] in new.common_status
-            elif key.startswith("struct."):
-                _, sname, fname = (key.split(".") + ["", ""])[:3]
-                ok = sname in structs and any(f.name == fname for f in structs[sname].fields)
-            else:
-                parts = key.split(".")
-                fn = fns.get(".".join(parts[:2]))
-                rest = parts[2:]
-                if fn is not None:
-                    if rest == ["returns"]:
-                        ok = True
-                    elif len(rest) == 2 and rest[0] == "status":
-                        ok = any(s.name == rest[1] for s in fn.statuses)
-                    elif len(rest) in (2, 4) and rest[0] == "arg":
-                        arg = next((a for a in fn.args if a.name == rest[1]), None)
-                        ok = arg is not None and (len(rest) == 2 or (
-                            rest[2] == "field" and any(x.name == rest[3] for x in arg.fields)))
-            if not ok:
+            if not self.new.has_item(key):
                 self.violation(f"version {ver}", f"editorial entry {key} names nothing in the registry")
 
     def check_reuse(self) -> None:

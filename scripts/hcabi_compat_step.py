@@ -8,14 +8,12 @@ structures) and hcabi_compat_rules.py (everything else, and the order they run i
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import hcabi_registry as hr
 
 REGISTERS = ("RDI", "RSI", "RDX", "R10", "R8", "R9")
-REQ_RE = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{3}(\.[1-9][0-9]?)?$")  # a requirement or a part of one
 
 PV = hr.parse_version
 
@@ -99,6 +97,10 @@ class Step:
             if PV(v["version"]) > ov:
                 for key in v.get("editorial", []):
                     self.editorial[key] = v["version"]
+        # Architectures NEW has a binding for and OLD has not: a binding is an addition per
+        # architecture, which may apply from any version, released ones included (its first
+        # release freezes it like the rest).
+        self.new_arches = new.arches() - old.arches()
         self.removed_fns: set[str] = set()     # legitimately removed (major step, deprecated)
         self.removed_exts: set[str] = set()
         self.ext_additions: dict[str, dict[str, list[str]]] = {}
@@ -142,12 +144,20 @@ class Step:
         if a != b:
             self.violation(entity, f"{what} changed from {show(a)} to {show(b)}" + (f" {why}" if why else ""))
 
-    def fresh(self, entity: str, what: str, since: str, why: str = "") -> bool:
-        """Whether an entry that NEW adds comes with a version newer than OLD's; if not, a violation."""
-        if self.newer(since):
+    def fresh(self, entity: str, what: str, since: str, why: str = "", arch: str | None = None) -> bool:
+        """Whether an entry that NEW adds comes with a version newer than OLD's, or belongs to
+        the binding of an architecture that OLD has none for (`arch`); if not, a violation."""
+        if self.newer(since) or arch in self.new_arches:
             return True
+        if arch is not None:
+            why = (f"(the {arch} binding is in {self.o_ver} already, which froze it: "
+                   "an addition to it comes with a new version)")
         self.violation(entity, f"new {what} with since {self.not_newer(since)}" + (f" {why}" if why else ""))
         return False
+
+    def binding_note(self, arch: str | None, since: str) -> str:
+        """How an addition of a new architecture's binding to a released version is listed."""
+        return f", {arch} binding" if arch in self.new_arches and not self.newer(since) else ""
 
     @staticmethod
     def by_name(olds: list[Any], news: list[Any], number: Callable[[Any], int]) -> tuple[list[tuple[Any, Any, Any]],

@@ -20,11 +20,12 @@ from typing import Optional
 from hcabi_tests_scan import Loc, Registry, grouped_citations, uncited_checks, write_if_changed
 
 
-def checks_by_requirement(tests: list, reg: Registry) -> dict:
+def checks_by_requirement(tests: list, reg: Registry, arch: Optional[str] = None) -> dict:
     """Atomic requirement -> [(test, Site)]: the checks of a test that cites
     the requirement and whose code names it (its own literal, or a helper that
-    checks it for the test)."""
-    table: dict = {r: [] for r in reg.atomic()}
+    checks it for the test). With `arch`, only the requirements that apply on
+    that architecture (Registry.atomic)."""
+    table: dict = {r: [] for r in reg.atomic(arch)}
     for t in tests:
         for site in t.sites:
             if site.req in table and site.req in t.requirements:
@@ -37,11 +38,12 @@ def describe(rid: str, reg: Registry) -> str:
     return f"{rid} ({'part of ' + parent + ', ' if parent else ''}since {reg.requirements[rid]})"
 
 
-def coverage(tests: list, reg: Registry, out, report: bool = False, json_out: Optional[Path] = None) -> int:
-    """Per atomic requirement, the checks that exercise it; 1 if one has none,
-    a check names a requirement its test does not cite, or a test cites a
-    requirement that has parts."""
-    table = checks_by_requirement(tests, reg)
+def coverage(tests: list, reg: Registry, out, report: bool = False, json_out: Optional[Path] = None,
+             arch: str = "x86_64") -> int:
+    """Per atomic requirement that applies on `arch`, the checks that exercise it; 1 if
+    one has none, a check names a requirement its test does not cite, or a test cites
+    a requirement that has parts."""
+    table = checks_by_requirement(tests, reg, arch)
     missing = sorted((r for r, rows in table.items() if not rows), key=req_sort_key)
     if report:
         for rid in sorted(table, key=req_sort_key):
@@ -59,7 +61,8 @@ def coverage(tests: list, reg: Registry, out, report: bool = False, json_out: Op
     total = len(table)
     nparts = len(reg.parent)
     print(f"{total - len(missing)} of {total} atomic requirements are checked by at least one test "
-          f"({len(reg.requirements) - nparts} requirements, {len(reg.groups)} of them in {nparts} parts)", file=out)
+          f"({len(reg.requirements) - nparts} requirements, {len(reg.groups)} of them in {nparts} parts), "
+          f"of those that apply on {arch}", file=out)
     for r in missing:
         print(f"  uncovered: {describe(r, reg)}: no check of a test that cites it names it", file=out)
     bad = uncited_checks(tests, out) + grouped_citations(tests, reg, out)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hcabi_registry as hr  # noqa: E402
+from hcabi_gen_abi_calls import gen_call_wrappers  # noqa: E402
 
 GENERATOR = "scripts/hcabi_gen.py"
 SOURCE = "the registry in spec/registry/ (hcabi.toml and extensions/)"
@@ -129,11 +130,16 @@ def gen_abi_h(reg: hr.Registry) -> str:
  * Self-contained: needs only <stdint.h> and <stddef.h>, so it compiles hosted
  * and freestanding, as C99, C11 and C++11; in a Linux kernel build (__KERNEL__)
  * it takes the kernel's own <linux/types.h> and <linux/stddef.h> instead, as
- * kbuild offers no <stdint.h>. The x86-64 call wrappers are
- * defined when compiling for x86-64 unless HCABI_NO_CALL_WRAPPERS is defined;
+ * kbuild offers no <stdint.h>. The call wrappers hcabi_callN and
+ * hcabi_<extension>_<function> are defined when compiling for x86-64, arm64
+ * (AArch64) or riscv64, unless HCABI_NO_CALL_WRAPPERS is defined. On x86-64
  * they use VMCALL, or VMMCALL when HCABI_USE_VMMCALL is defined (a conforming
- * hypervisor accepts both, X86-001). hcabi_vmcallN/hcabi_vmmcallN name the
- * instruction explicitly.
+ * hypervisor accepts both, X86-001); hcabi_vmcallN/hcabi_vmmcallN name the
+ * instruction explicitly. On arm64 they use HVC #0 (hcabi_hvcN), on riscv64
+ * ECALL (hcabi_ecallN); there hcabi_discover() tells whether HCABI is present.
+ * The constants and structures named ARM64_/RISCV64_ and _arm64/_riscv64
+ * belong to those bindings; every other one is the same on every architecture
+ * or, where its name or comment says so (CPUID, vcpu_boot_state), x86-64's.
  */
 #ifndef HCABI_ABI_H
 #define HCABI_ABI_H
@@ -267,7 +273,8 @@ extern "C" {
     o.append("/* ---- Shared structures: little-endian, fixed layout ---- */")
     for e in reg.extensions:
         for st in e.structs:
-            o.append(f"/* {st.doc} ({e.name}, since {st.since}) */")
+            arch = f", {st.arch}" if st.arch else ""
+            o.append(f"/* {st.doc} ({e.name}{arch}, since {st.since}) */")
             o.append(f"struct hcabi_{st.name} {{")
             for f in st.fields:
                 arr = f"[{f.count}]" if f.count > 1 else ""
@@ -281,61 +288,7 @@ extern "C" {
             o.append("")
 
     # Call wrappers
-    o.append("""/* ---- x86-64 call wrappers ---- */
-/* The result of a call: RAX (status) and RDX (value). */
-struct hcabi_ret {
-	int64_t status;
-	uint64_t value;
-};
-
-#if defined(__x86_64__) && !defined(HCABI_NO_CALL_WRAPPERS)
-/* Registers per the binding (X86-003/X86-004): function ID in RAX, arguments in
- * RDI, RSI, RDX, R10, R8, R9; status in RAX, value in RDX. Everything else is
- * preserved (X86-006..X86-008) except the arithmetic flags ("cc"). The hypervisor
- * may read and write guest memory ("memory"). R8-R10 have no constraint letter,
- * so they are loaded explicitly and declared clobbered by those loads. */""")
-    for insn in ("vmcall", "vmmcall"):
-        for n in range(7):
-            params = ", ".join(["uint32_t function_id"] + [f"uint64_t a{i}" for i in range(n)])
-            o.append(f"static inline struct hcabi_ret hcabi_{insn}{n}({params})\n{{")
-            o.append("\tuint64_t rax = function_id;")
-            o.append(f"\tuint64_t rdx = {'a2' if n > 2 else '0'};")
-            loads = []
-            clob = ['"cc"', '"memory"']
-            for i, reg_name in ((3, "r10"), (4, "r8"), (5, "r9")):
-                if n > i:
-                    loads.append(f"\"mov %[a{i}], %%{reg_name}\\n\\t\"")
-                    clob.insert(0, f'"{reg_name}"')
-            ins = []
-            if n > 0:
-                ins.append('"D"(a0)')
-            if n > 1:
-                ins.append('"S"(a1)')
-            ins += [f"[a{i}] \"r\"(a{i})" for i in range(3, n)]
-            body = "".join(f"\t\t{ln}\n" for ln in loads)
-            o.append(f"\t__asm__ __volatile__(\n{body}\t\t\"{insn}\"")
-            o.append("\t\t: \"+a\"(rax), \"+d\"(rdx)")
-            o.append(f"\t\t: {', '.join(ins)}" if ins else "\t\t:")
-            o.append(f"\t\t: {', '.join(clob)});")
-            o.append("\tstruct hcabi_ret ret;")
-            o.append("\tret.status = (int64_t)rax;")
-            o.append("\tret.value = rdx;")
-            o.append("\treturn ret;\n}")
-    o.append("#if defined(HCABI_USE_VMMCALL)")
-    for n in range(7):
-        o.append(f"#define hcabi_call{n} hcabi_vmmcall{n}")
-    o.append("#else")
-    for n in range(7):
-        o.append(f"#define hcabi_call{n} hcabi_vmcall{n}")
-    o.append("#endif")
-    o.append("")
-    o.append("/* One wrapper per function, named hcabi_<extension>_<function>. */")
-    for fn in reg.functions():
-        params = ", ".join(f"uint64_t {a.name}" for a in fn.args) or "void"
-        args = "".join(f", {a.name}" for a in fn.args)
-        o.append(f"static inline struct hcabi_ret {_wrapper_name(fn)}({params})")
-        o.append(f"{{\n\treturn hcabi_call{len(fn.args)}({fn.macro}{args});\n}}")
-    o.append("#endif /* __x86_64__ && !HCABI_NO_CALL_WRAPPERS */")
+    o += gen_call_wrappers(reg, _wrapper_name)
     o.append("""
 #ifdef __cplusplus
 }

@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hcabi_registry as hr  # noqa: E402
 from hcabi_spec_view import View, parts_of, TestRef  # noqa: E402
+from hcabi_gen_binding_notes import note, registers_note  # noqa: E402
 
 GENERATOR = "scripts/hcabi_gen.py"
 SOURCE = "the registry in spec/registry/ (hcabi.toml and extensions/)"
@@ -133,7 +134,8 @@ def req_block(view: View, r: hr.Requirement) -> str:
     head = f"[[{r.id},{r.id}]]\n[{roles}]\n*<<{r.id},{r.id}>>* (since {r.since})"
     if not view.split(r):
         within = {"applies_with": list(getattr(r, "applies_with", ()))}
-        return f"{head}: {text(view, r.id, r.text)}{_applies(within)}{_tested(view, view.tests(r.id, r))}\n"
+        bound = note(view, r.id, *(p["id"] for p in parts_of(r)))  # a part shown as its whole: its note too
+        return f"{head}: {text(view, r.id, r.text)}{_applies(within)}{bound}{_tested(view, view.tests(r.id, r))}\n"
     parts = parts_of(r)
     if view.split_is_new(r):
         intro = (f": {removed(view.link_ids(r.text))} "
@@ -142,12 +144,12 @@ def req_block(view: View, r: hr.Requirement) -> str:
         intro = f", stated as {len(parts)} parts:"
     parent_tests = view.tests(r.id, r)
     # a test that cites the whole covers none of the parts: say so, apart from the parts' lists
-    o = [head + intro + (_tested(view, parent_tests, "Cited as a whole, which covers no part, by")
+    o = [head + intro + note(view, r.id) + (_tested(view, parent_tests, "Cited as a whole, which covers no part, by")
                          if parent_tests else "") + "\n"]
     part_roles = ".requirement.hcabi-part" + (".hcabi-added" if view.new(r.since) or view.split_is_new(r) else "")
     for p in parts:
         o.append(f"[[{p['id']},{p['id']}]]\n[{part_roles}]\n*<<{p['id']},{p['id']}>>*: "
-                 f"{view.link_ids(p['text'])}{_applies(p)}{_tested(view, view.tests(p['id']))}\n")
+                 f"{view.link_ids(p['text'])}{_applies(p)}{note(view, p['id'])}{_tested(view, view.tests(p['id']))}\n")
     return "\n".join(o)
 
 
@@ -186,7 +188,7 @@ def _register_rows(view: View, fn: hr.Function) -> list[str]:
             extra.append("Guest-physical.")
         if a.gpa and (a.align or 1) > 1:
             extra.append(f"Aligned to {a.align} bytes.")
-        doc = " ".join([text(view, f"{fn.qualname}.arg.{a.name}", a.doc)] + extra)
+        doc = " ".join([text(view, f"{fn.qualname}.arg.{a.name}", a.doc)] + extra) + note(view, f"{fn.qualname}.arg.{a.name}")
         reg = ARG_REGS[i]
         o.append(row(view, a.since, f"{reg} (in)", f"`{a.name}`", cell(doc)))
         if not a.fields:
@@ -195,7 +197,8 @@ def _register_rows(view: View, fn: hr.Function) -> list[str]:
         for f in sorted(shown, key=lambda f: f.lo):
             since = f" Since HCABI {f.since}." if f.since != fn.since else ""
             o.append(row(view, f.since, f"{reg}[{_range(f.hi, f.lo)}]", f"`{f.name}`",
-                         cell(text(view, f"{fn.qualname}.arg.{a.name}.field.{f.name}", f.doc) + since)))
+                         cell(text(view, f"{fn.qualname}.arg.{a.name}.field.{f.name}", f.doc) + since
+                              + note(view, f"{fn.qualname}.arg.{a.name}.field.{f.name}"))))
         now = ", ".join(_range(hi, lo) for hi, lo in reserved_ranges(shown))
         where = f"{reg}[{now}]"
         if view.diff and not view.new(fn.since) and not view.new(a.since):
@@ -231,8 +234,12 @@ def _function(view: View, reg: hr.Registry, fn: hr.Function) -> list[str]:
     o.append("[cols=\"1,1,4\",options=\"header\"]\n|===\n|Register |Name |Meaning")
     o += _register_rows(view, fn)
     o.append("|===\n")
+    if registers_note(view):
+        o.append(registers_note(view))
     if fn.description:
         o.append(block_text(view, f"{fn.qualname}.description", fn.description) + "\n")
+        if note(view, f"{fn.qualname}.description"):
+            o.append(note(view, f"{fn.qualname}.description").strip() + "\n")
     reqs = view.fn_requirements(fn)
     if reqs:
         o.append("[.hcabi-requirements]\n.Requirements\n--")
@@ -244,9 +251,11 @@ def _function(view: View, reg: hr.Registry, fn: hr.Function) -> list[str]:
         since = getattr(s, "since", None)  # a status added to the function after it (loaders that know it)
         if not view.has(since):
             continue
-        note = f" (since {since})" if since else ""
-        o.append(row(view, since, f"`{s.name}`{note}", str(reg.status_value(s.name)),
-                     cell(text(view, f"{fn.qualname}.status.{s.name}", s.when))))
+        added_in = f" (since {since})" if since else ""
+        common = [f"common_status.{s.name}"] if reg.common_status.get(s.name) == s.when else []
+        o.append(row(view, since, f"`{s.name}`{added_in}", str(reg.status_value(s.name)),
+                     cell(text(view, f"{fn.qualname}.status.{s.name}", s.when)
+                          + note(view, f"{fn.qualname}.status.{s.name}", *common))))
     o.append("|===\n")
     return o
 
@@ -286,13 +295,14 @@ def gen_extension_adoc(view: View, ext: hr.Extension) -> str:
         o.append(f"=== struct hcabi_{st.name}\n")
         if view.new(st.since):
             o.append(added(f"Added in HCABI {st.since}.") + "\n")
-        o.append(f"{st.doc} Size {st.size} bytes, little-endian, since HCABI {st.since}.\n")
+        o.append(f"{st.doc} Size {st.size} bytes, little-endian, since HCABI {st.since}.{note(view, f'struct.{st.name}')}\n")
         o.append("[cols=\"1,1,2,4\",options=\"header\"]\n|===\n|Offset |Type |Field |Meaning")
         for f in st.fields:
             t = f"{f.type}[{f.count}]" if f.count > 1 else f.type
             if view.has(f.since):
                 o.append(row(view, f.since, str(f.offset), f"`{t}`", f"`{f.name}`",
-                             cell(text(view, f"struct.{st.name}.{f.name}", f.doc))))
+                             cell(text(view, f"struct.{st.name}.{f.name}", f.doc)
+                                  + note(view, f"struct.{st.name}.{f.name}"))))
             else:  # given a meaning by a later version: reserved here
                 o.append(f"|{f.offset} |`{t}` |reserved |Zero.")
         o.append("|===\n")
@@ -314,7 +324,7 @@ def gen_tables_adoc(view: View) -> dict[str, str]:
     o.append("|===\n")
     o.append("Every function may also return the following, whatever its own table says:\n")
     for name, why in reg.common_status.items():
-        o.append(f"* `{name}`: {view.link_ids(why)}")
+        o.append(f"* `{name}`: {view.link_ids(why)}{note(view, f'common_status.{name}')}")
     out["statuses"] = "\n".join(o) + "\n"
 
     o = [banner(), "[cols=\"1,2,5\",options=\"header\"]\n|===\n|EID |Extension |Functions (FID)"]

@@ -185,6 +185,8 @@ def gen_manifest(view: View) -> str:
                      for v in sorted(reg.versions, key=lambda v: hr.parse_version(v["version"]))
                      if view.has(v["version"])],
         "binding_areas": list(hr.BINDING_AREAS),
+        # the requirement areas of each architecture's binding; every other area is neutral
+        "architectures": {arch: list(areas) for arch, areas in hr.ARCH_AREAS.items()},
         "statuses": [{"name": s["name"], "value": s["value"]} for s in reg.statuses],
         "extensions": [{
             "name": e.name, "eid": e.eid, "since": e.since, "title": e.title,
@@ -201,11 +203,23 @@ def gen_manifest(view: View) -> str:
                       "extensions": dict(sorted(p["extensions"].items(), key=lambda kv: hr.parse_version(kv[0])))}
                      for p in reg.profiles if view.has(p["since"])],
         "requirements": [{"id": r.id, "text": r.text, "area": r.area, "function": r.function,
-                          "since": r.since, "parts": parts_of(r)}
+                          "since": r.since, "parts": _not_on(reg, parts_of(r))}
                          | ({"applies_with": list(r.applies_with)} if getattr(r, "applies_with", ()) else {})
+                         | _not_on_entry(reg, r.id)
                          for r in reqs],
     }
     return json.dumps(doc, indent=1, sort_keys=False) + "\n"
+
+
+def _not_on_entry(reg: hr.Registry, rid: str) -> dict[str, list[str]]:
+    """{"not_on": [arch...]} for a neutral requirement or part that a binding replaces on
+    those architectures (it does not apply there); {} when it applies everywhere."""
+    arches = [a for a in hr.ARCHES if not reg.applies_on(rid, a)]
+    return {"not_on": arches} if arches and reg.atomic_ids()[rid].arch is None else {}
+
+
+def _not_on(reg: hr.Registry, parts: list[dict]) -> list[dict]:
+    return [p | _not_on_entry(reg, p["id"]) for p in parts]
 
 
 def gen_changelog(reg: hr.Registry) -> str:

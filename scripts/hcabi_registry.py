@@ -17,8 +17,8 @@ from typing import Any
 import hcabi_load as hl
 from hcabi_registry_check import check
 from hcabi_registry_model import (  # noqa: F401 - re-exported: the tools import hcabi_registry only
-    BINDING_AREAS, C_TYPES, TYPE_SIZES, Arg, ArgField, Constant, Extension, Function, Part, Registry,
-    RegistryError, Requirement, StatusUse, Struct, StructField, parse_version, version_code)
+    ARCH_AREAS, ARCHES, BINDING_AREAS, C_TYPES, DEFAULT_ARCH, TYPE_SIZES, Arg, ArgField, Constant, Extension, Function, Part, Registry,
+    RegistryError, Requirement, StatusUse, Struct, StructField, area_arch, parse_version, version_code)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REGISTRY = REPO_ROOT / "spec" / "registry"
@@ -53,10 +53,18 @@ def load_raw(root: Path = DEFAULT_REGISTRY) -> dict[str, Any]:
             if doc is not None:
                 doc["__file__"] = _rel(path)
                 exts.append(doc)
+    bindings: list[dict[str, Any]] = []
+    for path in sorted((root / "bindings").glob("*.toml")):  # none in a release before the first binding
+        doc = _read_toml(path, problems)
+        if doc is not None:
+            doc["__file__"] = _rel(path)
+            bindings.append(doc)
     if problems:
         raise RegistryError(problems)
     assert top is not None
     top["extensions"] = exts
+    if bindings:
+        top["bindings"] = bindings
     top["__file__"] = _rel(root / "hcabi.toml")
     return top
 
@@ -89,8 +97,8 @@ def _schema_errors(doc: dict[str, Any], schema_path: Path) -> list[str]:
     for err in sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path]):
         path = list(err.absolute_path)
         where = top_file
-        if len(path) >= 2 and path[0] == "extensions" and isinstance(path[1], int):
-            where = doc["extensions"][path[1]].get("__file__", where)
+        if len(path) >= 2 and path[0] in ("extensions", "bindings") and isinstance(path[1], int):
+            where = doc[path[0]][path[1]].get("__file__", where)
             path = path[2:]
         entry = _describe_path(body, list(err.absolute_path))
         line = f"{where}: {hl.loc(path)}: {hl.schema_message(err)}" + (f" (entry {entry.rstrip(': ')})" if entry else "")
@@ -133,11 +141,17 @@ def load(root: Path = DEFAULT_REGISTRY) -> Registry:
 def _build(doc: dict[str, Any]) -> Registry:
     top_file = doc["__file__"]
     requirements: list[Requirement] = []
-    for r in doc["requirement"]:
-        requirements.append(Requirement(id=r["id"], text=r["text"].strip(), area=r["area"],
-                                        since=r["since"], file=top_file, section=r["section"],
-                                        parts=_parts(r), applies_with=tuple(r.get("applies_with", []))))
     constants = [Constant(c["name"], c["value"], c["since"], c["doc"], None) for c in doc.get("constant", [])]
+    binding_files = [(top_file, None, doc)] + [(b["__file__"], b["binding"]["arch"], b) for b in doc.get("bindings", [])]
+    for file, arch, bdoc in binding_files:
+        for r in bdoc["requirement"]:
+            requirements.append(Requirement(
+                id=r["id"], text=r["text"].strip(), area=r.get("area") or ARCH_AREAS[arch][0], since=r["since"],
+                file=file, section=r["section"], parts=_parts(r), applies_with=tuple(r.get("applies_with", [])),
+                replaces=tuple(r.get("replaces", [])), maps=tuple(r.get("maps", []))))
+        if arch is not None:
+            constants += [Constant(c["name"], c["value"], c["since"], c["doc"], None, arch)
+                          for c in bdoc.get("constant", [])]
     common = {k: v for k, v in doc["common_status"].items()}
     extensions: list[Extension] = []
     for e in doc["extensions"]:
@@ -152,6 +166,7 @@ def _build(doc: dict[str, Any]) -> Registry:
         for s in e.get("struct", []):
             ext.structs.append(Struct(
                 name=s["name"], since=s["since"], size=s["size"], doc=s["doc"], extension=ext.name,
+                arch=s.get("arch"),
                 fields=[StructField(f["name"], f["type"], f["offset"], f.get("count", 1),
                                     f.get("reserved", False), f["doc"], f.get("since", s["since"]))
                         for f in s["field"]]))
@@ -186,7 +201,7 @@ def _build(doc: dict[str, Any]) -> Registry:
         title=doc["registry"]["title"], versions=doc["version"], statuses=doc["status"],
         common_status=common, implementations=doc["implementation"], profiles=doc["profile"],
         constants=constants, requirements=requirements, extensions=extensions,
-        files=[top_file] + [e["__file__"] for e in doc["extensions"]])
+        files=[top_file] + [e["__file__"] for e in doc["extensions"]] + [b["__file__"] for b in doc.get("bindings", [])])
 
 
 def _parts(r: dict[str, Any]) -> list[Part]:

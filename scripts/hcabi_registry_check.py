@@ -121,7 +121,44 @@ def check(reg: Registry) -> list[str]:
             if r.area in within:
                 p.append(f"{r.file}: requirement {r.id}: {what}applies_with names its own extension "
                          f"{r.area}, whose requirements apply only where it is provided anyway")
+    _check_bindings(p, reg, all_consts)
     return p
+
+
+def _check_bindings(p: list[str], reg: Registry, consts: list) -> None:
+    """What names an architecture says so (ARM64_ constants, _arm64 structs), and a binding
+    requirement's `replaces` and `maps` name neutral things that exist, each replaced once."""
+    for c in consts:
+        if c.arch and c.arch != "x86_64" and not c.name.startswith(c.arch.upper() + "_"):
+            where = next((f for f in reg.files if f.endswith(f"bindings/{c.arch}.toml")), reg.files[0])
+            p.append(f"{where}: constant {c.name}: a constant of the {c.arch} binding is named "
+                     f"{c.arch.upper()}_...")
+    for e in reg.extensions:
+        for st in e.structs:
+            if st.arch and st.arch != "x86_64" and not st.name.endswith("_" + st.arch):
+                p.append(f"{e.file}: struct {st.name}: a structure of the {st.arch} binding is named ..._{st.arch}")
+    ids = reg.atomic_ids()
+    replaced: dict[tuple[str, str], str] = {}
+    for r in reg.requirements:
+        if r.arch is None and (r.replaces or r.maps):
+            p.append(f"{r.file}: requirement {r.id}: only a requirement of an architecture's binding has "
+                     "replaces or maps")
+            continue
+        for kind in ("replaces", "maps"):
+            for key in getattr(r, kind):
+                target = ids.get(key)
+                if not reg.has_item(key) or (kind == "replaces" and target is None):
+                    what = "requirement or part" if kind == "replaces" else "requirement, part or item"
+                    p.append(f"{r.file}: requirement {r.id}: {kind} names {key}, which is no {what} of the registry")
+                elif target is not None and target.arch is not None:
+                    p.append(f"{r.file}: requirement {r.id}: {kind} names {key}, a requirement of the "
+                             f"{target.arch} binding; only architecture-neutral ones are replaced or mapped")
+                elif kind == "replaces":
+                    covered = [k for k in (key, key.rpartition(".")[0]) if (k, r.arch or "") in replaced]
+                    if covered:
+                        p.append(f"{r.file}: requirement {r.id}: replaces {key}, which "
+                                 f"{replaced[(covered[0], r.arch or '')]} already replaces on {r.arch}")
+                    replaced[(key, r.arch or "")] = r.id
 
 
 def _check_parts(p: list[str], r: Requirement) -> None:

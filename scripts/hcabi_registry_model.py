@@ -12,7 +12,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Areas whose requirements bind every implementation, whatever its profile.
-BINDING_AREAS = ("X86", "DISC", "STATUS", "GEN", "VER")
+BINDING_AREAS = ("X86", "DISC", "STATUS", "GEN", "VER", "ARM64", "RV64")
+
+# The architectures HCABI has a binding for, and the requirement areas of each binding
+# (the x86-64 binding's discovery has an area of its own). A requirement of any other
+# area is architecture-neutral: it binds an implementation on every architecture.
+ARCH_AREAS = {"x86_64": ("X86", "DISC"), "arm64": ("ARM64",), "riscv64": ("RV64",)}
+ARCHES = tuple(ARCH_AREAS)
+DEFAULT_ARCH = "x86_64"
+
+
+def area_arch(area: str) -> str | None:
+    """The architecture whose binding a requirement area belongs to; None: neutral."""
+    return next((arch for arch, areas in ARCH_AREAS.items() if area in areas), None)
 
 TYPE_SIZES = {"u8": 1, "i8": 1, "u16": 2, "i16": 2, "u32": 4, "i32": 4, "u64": 8, "i64": 8}
 C_TYPES = {
@@ -63,6 +75,16 @@ class Requirement:
     # an atomic requirement that applies only where one of these extensions is
     # provided (a part says so for itself: Part.applies_with)
     applies_with: tuple[str, ...] = ()
+    # a binding requirement: the neutral requirements/parts that do not apply on its
+    # architecture (it states their counterpart), and the neutral requirements, parts
+    # and items (Registry.has_item keys) whose x86-64 words it gives its meaning
+    replaces: tuple[str, ...] = ()
+    maps: tuple[str, ...] = ()
+
+    @property
+    def arch(self) -> str | None:
+        """The architecture whose binding holds it; None: it applies on every architecture."""
+        return area_arch(self.area)
 
     @property
     def atomic_ids(self) -> list[str]:
@@ -168,6 +190,7 @@ class Struct:
     doc: str
     fields: list[StructField]
     extension: str
+    arch: str | None = None  # the binding it belongs to; None: every architecture's
 
 
 @dataclass
@@ -177,6 +200,7 @@ class Constant:
     since: str
     doc: str
     extension: str | None
+    arch: str | None = None  # the binding it belongs to; None: every architecture's
 
     @property
     def int_value(self) -> int:
@@ -233,6 +257,71 @@ class Registry:
 
     def functions(self) -> list[Function]:
         return [fn for ext in self.extensions for fn in ext.functions]
+
+    def arches(self) -> set[str]:
+        """The architectures this registry has a binding for: a requirement of the binding's
+        areas, or a constant or structure of that architecture."""
+        found = {r.arch for r in self.requirements} | {c.arch for c in self.constants}
+        found |= {s.arch for e in self.extensions for s in e.structs}
+        return {a for a in found if a is not None}
+
+    def atomic_ids(self) -> dict[str, Requirement]:
+        """Every requirement and part ID -> the requirement it belongs to."""
+        out: dict[str, Requirement] = {}
+        for r in self.requirements:
+            out[r.id] = r
+            out.update({p.id: r for p in r.parts})
+        return out
+
+    def has_item(self, key: str) -> bool:
+        """Whether `key` names something of this registry: a requirement or part ID,
+        EXT.FUNC.returns|description|arg.A[.field.F]|status.S, struct.NAME[.FIELD] or
+        common_status.S (the keys of a version's editorial list and of a binding's `maps`)."""
+        if key in self.atomic_ids():
+            return True
+        head, _, rest = key.partition(".")
+        if head == "common_status":
+            return rest in self.common_status
+        if head == "struct":
+            sname, _, fname = rest.partition(".")
+            st = next((s for e in self.extensions for s in e.structs if s.name == sname), None)
+            return st is not None and (not fname or any(f.name == fname for f in st.fields))
+        parts = key.split(".")
+        fn = next((f for f in self.functions() if f.qualname == ".".join(parts[:2])), None)
+        rest_parts = parts[2:]
+        if fn is None:
+            return False
+        if rest_parts in (["returns"], ["description"]):
+            return True
+        if len(rest_parts) == 2 and rest_parts[0] == "status":
+            return any(s.name == rest_parts[1] for s in fn.statuses)
+        if len(rest_parts) in (2, 4) and rest_parts[0] == "arg":
+            arg = next((a for a in fn.args if a.name == rest_parts[1]), None)
+            return arg is not None and (len(rest_parts) == 2 or (
+                rest_parts[2] == "field" and any(x.name == rest_parts[3] for x in arg.fields)))
+        return False
+
+    def binding_refs(self, key: str) -> dict[str, list[tuple[Requirement, str]]]:
+        """arch -> [(binding requirement, "replaces" or "maps")] that name `key` (a requirement,
+        a part or an item); a part is also named by its requirement's ID."""
+        parent = key.rpartition(".")[0] if "-" in key and "." in key else None
+        out: dict[str, list[tuple[Requirement, str]]] = {}
+        for r in self.requirements:
+            if r.arch is None:
+                continue
+            for kind in ("replaces", "maps"):
+                if key in getattr(r, kind) or (parent is not None and parent in getattr(r, kind)):
+                    out.setdefault(r.arch, []).append((r, kind))
+        return out
+
+    def applies_on(self, rid: str, arch: str) -> bool:
+        """Whether the requirement or part `rid` binds an implementation on `arch`: a binding's
+        requirements only on their architecture, a neutral one unless that architecture's
+        binding replaces it (or the requirement it is a part of)."""
+        r = self.atomic_ids()[rid]
+        if r.arch is not None:
+            return r.arch == arch
+        return not any(kind == "replaces" for b, kind in self.binding_refs(rid).get(arch, []))
 
     def profile_extensions(self, profile: dict[str, Any], version: str) -> list[str]:
         """Extensions `profile` requires at `version` (latest entry not newer than it)."""

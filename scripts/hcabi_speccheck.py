@@ -295,6 +295,8 @@ def registry_requirement_ids(registry: Path, version: str | None = None) -> list
         return out
 
     out = [x for r in doc.get("requirement", []) for x in ids(r, None, doc["__file__"])]
+    for binding in doc.get("bindings", []):  # bindings/<arch>.toml: the other architectures'
+        out += [x for r in binding.get("requirement", []) for x in ids(r, None, binding.get("__file__", "?"))]
     for ext in doc.get("extensions", []):
         if not shown((ext.get("extension") or {}).get("since")):
             continue

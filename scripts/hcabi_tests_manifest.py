@@ -39,9 +39,17 @@ def main(argv: Optional[list] = None) -> int:
                     default=ROOT / "conformance" / "guest" / "lib" / "include" / "hcabi_test.h",
                     help="the guest framework header whose HCABI_IMPLIED_* macros name what helpers check")
     ap.add_argument("--out", type=Path, help="manifest to write (generate); default BUILD is ./build")
+    ap.add_argument("--image", action="append", default=[], metavar="NAME",
+                    help="generate: only the image NAME (a folder of --tests-dir) and its tests; repeatable "
+                    "(an architecture's build that compiles only some folders)")
+    ap.add_argument("--image-suffix", default=".elf", metavar="SUFFIX",
+                    help="generate: the image files' suffix (default .elf; arm64's flat Images: .bin)")
     ap.add_argument("--report", action="store_true",
                     help="coverage: print, per atomic requirement, the checks that cite it (test, file:line, message)")
     ap.add_argument("--json", type=Path, metavar="FILE", help="coverage: write that table as JSON to FILE")
+    ap.add_argument("--arch", choices=("x86_64", "arm64", "riscv64"), default="x86_64",
+                    help="coverage: the architecture whose requirements count: its binding's and the "
+                         "architecture-neutral ones it does not replace (default: %(default)s)")
     args = ap.parse_args(argv)
     if (args.report or args.json) and args.mode != "coverage":
         ap.error("--report and --json are options of the coverage mode")
@@ -51,9 +59,20 @@ def main(argv: Optional[list] = None) -> int:
     except (ManifestError, ChecksError) as exc:
         print(f"hcabi_tests_manifest: error: {exc}", file=sys.stderr)
         return 1
+    if (args.image or args.image_suffix != ".elf") and args.mode != "generate":
+        ap.error("--image and --image-suffix are options of the generate mode")
+    unknown = sorted(set(args.image) - {img.name for img in images})
+    if unknown:
+        print(f"hcabi_tests_manifest: error: --image {unknown[0]}: no such image in {args.tests_dir}", file=sys.stderr)
+        return 1
+    if args.image:
+        images = [img for img in images if img.name in args.image]
+        tests = [t for t in tests if t.image in args.image]
+    for img in images:
+        img.suffix = args.image_suffix
     if args.mode == "coverage":
         try:
-            return coverage(tests, reg, sys.stdout, args.report, args.json)
+            return coverage(tests, reg, sys.stdout, args.report, args.json, args.arch)
         except BrokenPipeError:
             raise  # a reader that went away: run_main's silent exit
         except OSError as exc:

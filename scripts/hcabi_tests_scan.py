@@ -89,11 +89,12 @@ class Image:
     memory_mib: int
     ends: str
     loc: Loc
+    suffix: str = ".elf"  # the image file's: arm64 images are flat Image files (.bin)
 
     def to_json(self) -> dict:
         return {
             "name": self.name,
-            "file": f"hcabi-conf-{self.name}.elf",
+            "file": f"hcabi-conf-{self.name}{self.suffix}",
             "vcpus": self.vcpus,
             "memory_mib": self.memory_mib,
             "ends": self.ends,
@@ -135,10 +136,15 @@ class Registry:
     aliases: dict = field(default_factory=dict)  # abi.h macro -> the macro it names
     groups: dict = field(default_factory=dict)  # a requirement with parts -> its part IDs
     parent: dict = field(default_factory=dict)  # a part -> its requirement
+    arch: dict = field(default_factory=dict)  # id -> the architecture whose binding holds it (absent: neutral)
+    not_on: dict = field(default_factory=dict)  # a neutral id -> the architectures whose binding replaces it
 
-    def atomic(self) -> list:
-        """What tests must check: every part, and every requirement without parts."""
-        return [r for r in self.requirements if r not in self.groups]
+    def atomic(self, on: Optional[str] = None) -> list:
+        """What tests must check: every part, and every requirement without parts; with
+        `on`, only those that apply on that architecture (its binding's and the neutral
+        ones it does not replace)."""
+        return [r for r in self.requirements if r not in self.groups
+                and (on is None or self.arch.get(r, on) == on and on not in self.not_on.get(r, ()))]
 
 
 def vkey(text: str) -> tuple:
@@ -389,8 +395,16 @@ def load_registry(requirements: Path, abi: Path) -> Registry:
         reqs: dict = {}
         groups: dict = {}
         parent: dict = {}
+        area_arch = {a: arch for arch, areas in (data.get("architectures") or {}).items() for a in areas}
+        arch: dict = {}
+        not_on: dict = {}
         for r in data["requirements"]:
             reqs[r["id"]] = r["since"]
+            for item in [r] + list(r.get("parts") or []):
+                if r["area"] in area_arch:
+                    arch[item["id"]] = area_arch[r["area"]]
+                # a part is replaced where its requirement is
+                not_on[item["id"]] = set(item.get("not_on") or ()) | set(r.get("not_on") or ())
             for p in r.get("parts") or []:
                 reqs[p["id"]] = r["since"]  # a part restates its parent: it holds from the parent's since
                 parent[p["id"]] = r["id"]
@@ -401,7 +415,7 @@ def load_registry(requirements: Path, abi: Path) -> Registry:
             areas = {r["area"] for r in data["requirements"]} - exts
     except (KeyError, TypeError) as exc:
         raise ManifestError(f"{requirements}: unexpected structure ({exc})") from None
-    reg = Registry(reqs, exts, areas, groups=groups, parent=parent)
+    reg = Registry(reqs, exts, areas, groups=groups, parent=parent, arch=arch, not_on=not_on)
     reg.versions, reg.aliases = read_abi_versions(abi)
     return reg
 

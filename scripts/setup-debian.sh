@@ -25,10 +25,11 @@ clang libclang-rt-14-dev clang-format
 check
 asciidoctor ruby-asciidoctor-pdf man-db
 python3 python3-jsonschema python3-pytest
-qemu-system-x86 busybox-static
+qemu-system-x86 qemu-system-arm busybox-static
 cpio xz-utils zstd kmod dpkg apt
 debhelper lintian
 linux-source-6.12
+gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross gcc-riscv64-linux-gnu g++-riscv64-linux-gnu libc6-dev-riscv64-cross
 "
 
 say() { echo "setup-debian: $*"; }

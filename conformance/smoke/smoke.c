@@ -43,7 +43,7 @@ void hcabi_main(void)
 
 	hcabi_printf("hcabi-smoke: starting");
 	hcabi_hello("smoke");
-	hcabi_discover();
+	hcabi_run_discovery();
 	if (!hcabi_disc.present)
 		finish(SMOKE_NO_SIGNATURE, "no HCABI signature in CPUID 0x40000000-0x4000FF00");
 	hcabi_printf("hcabi-smoke: signature at CPUID 0x%x, max leaf 0x%x", hcabi_disc.base,

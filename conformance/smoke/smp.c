@@ -106,7 +106,7 @@ void hcabi_main(void)
 
 	hcabi_printf("hcabi-smoke-smp: starting");
 	hcabi_hello("smoke-smp");
-	hcabi_discover();
+	hcabi_run_discovery();
 	if (!hcabi_disc.present)
 		finish(SMP_NO_SIGNATURE, "no HCABI signature in CPUID 0x40000000-0x4000FF00");
 	if (!hcabi_has_ext(HCABI_EID_VCPU) || !hcabi_has_ext(HCABI_EID_IPI) ||

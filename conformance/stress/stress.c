@@ -240,7 +240,7 @@ void hcabi_main(void)
 	hcabi_printf("hcabi-stress: starting");
 	hcabi_irq_filter_replays(false); /* redelivered() counts and reports them */
 	hcabi_hello("stress");
-	hcabi_discover();
+	hcabi_run_discovery();
 	seed = hcabi_rdtsc();
 	parse_cmdline();
 	if (!hcabi_disc.present)

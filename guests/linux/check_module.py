@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 SKIP = 77
 DRIVER = Path("guests/linux/hcabi")
@@ -39,6 +40,29 @@ class Skip(Exception):
 
 class Usage(Exception):
     """A bad option value; the message names it (exit 2)."""
+
+
+class Failure(Exception):
+    """The check cannot pass for a reason it states in one line (exit 1)."""
+
+
+def run_check(prog: str, out: str, body: Callable[[], int]) -> int:
+    """The exit status of a check's body, every way it can end said in one
+    line: Skip 77, Failure 1, Usage 2, a failed file operation 1."""
+    try:
+        return body()
+    except Skip as why:
+        print(f"skipped: {why}")
+        return SKIP
+    except Failure as e:
+        print(f"FAIL: {e}")
+        return 1
+    except Usage as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"{prog}: {e.filename or out}: {e.strerror}", file=sys.stderr)
+        return 1
 
 
 def _version_key(path: Path) -> list[int]:
@@ -153,7 +177,8 @@ def main(argv: list[str]) -> int:
     root, out = Path(args.root).resolve(), Path(args.out).resolve()
     if not (root / "abi.h").is_file():
         ap.error(f"--root {root}: no abi.h there")
-    try:
+
+    def body() -> int:
         out.mkdir(parents=True, exist_ok=True)
         if args.check == "build":
             return check_build(root, out, find_kdir(args.kdir))
@@ -162,16 +187,8 @@ def main(argv: list[str]) -> int:
         except Skip:
             kdir = None  # checkpatch needs no headers
         return check_style(root, out, find_checkpatch(args.checkpatch, kdir, out))
-    except Skip as why:
-        print(f"skipped: {why}")
-        return SKIP
-    except Usage as e:
-        print(f"check_module.py: {e}", file=sys.stderr)
-        return 2
-    except OSError as e:
-        print(f"check_module.py: {e.filename or args.out}: {e.strerror}", file=sys.stderr)
-        return 1
 
+    return run_check("check_module.py", args.out, body)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

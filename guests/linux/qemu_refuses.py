@@ -30,9 +30,9 @@ ROOT = HERE.parent.parent
 sys.path[1:1] = [str(ROOT / "scripts"), str(ROOT / "runners")]
 
 import check_module  # noqa: E402  (this folder: the module build)
+from initramfs import busybox_initramfs  # noqa: E402  (this folder)
 from hcabi_conform.errors import EnvError  # noqa: E402
 from hcabi_nested.cache import ensure_cache  # noqa: E402
-from hcabi_nested.cpio import CpioWriter  # noqa: E402
 
 SKIP = check_module.SKIP
 REFUSAL = ('hcabi: no HCABI hypervisor: no CPUID base 0x40000000-0x4000ff00 '
@@ -52,19 +52,6 @@ if grep -q '^hcabi ' /proc/modules; then echo "{TAG} module loaded"; else echo "
 echo "{TAG} done"
 poweroff -f
 """
-
-
-def initramfs(busybox: Path, module: Path) -> bytes:
-    cpio = CpioWriter()
-    for d in ("bin", "dev", "proc", "sys"):
-        cpio.mkdir(d)
-    cpio.add_chardev("dev/console", 5, 1)
-    cpio.add_chardev("dev/null", 1, 3, 0o666)
-    cpio.add_file("bin/busybox", busybox.read_bytes(), 0o755)
-    cpio.add_symlink("bin/sh", "busybox")
-    cpio.add_file("hcabi.ko", module.read_bytes())
-    cpio.add_file("init", INIT.encode(), 0o755)
-    return cpio.finish()
 
 
 def judge(log: str) -> list[str]:
@@ -101,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     if check_module.check_build(Path(args.root).resolve(), out, kdir) != 0:
         return 1
-    (out / "initramfs.cpio").write_bytes(initramfs(cache.busybox, out / "hcabi" / "hcabi.ko"))
+    (out / "initramfs.cpio").write_bytes(busybox_initramfs(cache.busybox, out / "hcabi" / "hcabi.ko", INIT))
     log = out / "console.log"
     log.unlink(missing_ok=True)
     cmd = [qemu, "-accel", "tcg", "-cpu", "max", "-smp", "1", "-m", "512",
@@ -141,14 +128,7 @@ def main(argv: list[str]) -> int:
         ap.error(f"--root {args.root}: no abi.h there")
     if args.timeout <= 0:
         ap.error(f"--timeout {args.timeout}: must be positive")
-    try:
-        return run(args)
-    except check_module.Skip as why:
-        print(f"skipped: {why}")
-        return SKIP
-    except OSError as e:
-        print(f"qemu_refuses.py: {e.filename or args.out}: {e.strerror}", file=sys.stderr)
-        return 1
+    return check_module.run_check("qemu_refuses.py", args.out, lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -142,8 +142,8 @@ out:
 	return idx;
 }
 
-void hcabi__core_finish(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id, int fn,
-			bool in_batch, struct hcabi__core_res *res, uint32_t *clobber)
+void hcabi__core_finish_slow(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id, int fn,
+			     bool in_batch, struct hcabi__core_res *res, uint32_t *clobber)
 {
 	bool faulted = false;
 

@@ -66,8 +66,16 @@ struct hcabi__core_extinfo {
 };
 extern const struct hcabi__core_extinfo hcabi__core_exts[HCABI__CORE_NEXT];
 
-/* Index of a function ID in hcabi__core_fns, or -1. */
-int hcabi__core_fn_lookup(uint32_t function_id);
+/* Index of a function ID in hcabi__core_fns, or -1. Inline: every call and
+ * every BATCH entry looks its function up once, and under nested TCG a call
+ * and its return cost more than the few compares to a common function. */
+static inline int hcabi__core_fn_lookup(uint32_t function_id)
+{
+	for (int i = 0; i < HCABI__CORE_NFN; i++)
+		if (hcabi__core_fns[i].id == function_id)
+			return i;
+	return -1;
+}
 /* Whether `v` is a version of the registry (registry.c). */
 bool hcabi__core_version_implemented(uint32_t v);
 
@@ -185,9 +193,18 @@ int hcabi__core_call(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id,
 /* After hcabi__core_call (and, for a direct call, the steal update): apply
  * test-only faults (last; *clobber gets the GPRs of a CLOBBER fault, direct
  * calls only), then report the call to the trace hook; fn is what
- * hcabi__core_call returned. */
-void hcabi__core_finish(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id, int fn,
-			bool in_batch, struct hcabi__core_res *res, uint32_t *clobber);
+ * hcabi__core_call returned. Without a fault or a trace hook there is
+ * nothing to do, and no call is made: under nested TCG a call and its
+ * return cost tens of ns, which a BATCH entry pays each time. */
+void hcabi__core_finish_slow(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id, int fn,
+			     bool in_batch, struct hcabi__core_res *res, uint32_t *clobber);
+static inline void hcabi__core_finish(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id,
+				      int fn, bool in_batch, struct hcabi__core_res *res,
+				      uint32_t *clobber)
+{
+	if (ref->trace || atomic_load_explicit(&ref->nfaults, memory_order_acquire) != 0)
+		hcabi__core_finish_slow(ref, vcpu, function_id, fn, in_batch, res, clobber);
+}
 
 /* GPA checks (gpa.c). A range is good if it is non-empty, does not overflow
  * and lies wholly in one merged RAM range. */

@@ -60,14 +60,6 @@ static const uint32_t versions[HCABI__CORE_NVERSION] = {
 #undef HCABI__CORE_X
 };
 
-int hcabi__core_fn_lookup(uint32_t function_id)
-{
-	for (int i = 0; i < HCABI__CORE_NFN; i++)
-		if (hcabi__core_fns[i].id == function_id)
-			return i;
-	return -1;
-}
-
 /* ---- Versions ------------------------------------------------------------- */
 
 bool hcabi__core_version_implemented(uint32_t v)

@@ -24,6 +24,7 @@ from .colour import MODES
 from .complete import main_complete
 from .errors import EXIT_ERROR, EXIT_USAGE, HcabiError
 from .evidence import DEFAULT_SERIAL_LIMIT
+from .manifests import ARCHES, DEFAULT_ARCH
 from .safeout import GuardedStdout, finish_stdout
 from .targets import kill_live_processes
 
@@ -81,7 +82,7 @@ def build_parser() -> Parser:
     run.add_argument("--profile", default="full", metavar="NAME", help="profile to judge against (default: full)")
     _add_outputs(run)
     run.add_argument("--out", metavar="DIR", help="boot logs directory (default: BUILD/conform-out)")
-    run.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="boots (or nested batches) in parallel (default 1)")
+    run.add_argument("--jobs", type=_positive_int, metavar="N", help="boots (or nested batches) in parallel (default 1; nested: 2 batches on 2 or more CPUs)")
     run.add_argument("--shard", metavar="I/N", help="run the I-th of N deterministic slices of the images")
     run.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="per-boot timeout (default: 60 direct, 300 nested or TCG)")
     run.add_argument("--filter", action="append", default=[], metavar="GLOB", help="only tests whose name matches (repeatable)")
@@ -106,6 +107,7 @@ def build_parser() -> Parser:
 
     cov = command("coverage", help="requirement -> tests; exit 3 on gaps", description="Map requirements to tests; exit 3 if a requirement is untested, a test cites an unknown requirement, or a test has checks naming a requirement it does not cite.")
     cov.add_argument("--spec-version", type=_version, metavar="X.Y", help="version to check (default: newest)")
+    cov.add_argument("--arch", choices=ARCHES, default=DEFAULT_ARCH, help="architecture whose requirements count: its binding's and the neutral ones it does not replace (default: x86_64)")
     cov.add_argument("--json", action="store_true", help="print JSON")
     _common(cov)
 

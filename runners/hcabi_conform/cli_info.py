@@ -7,9 +7,9 @@ import json
 from typing import Any, Optional
 
 from .cliargs import _paths
-from .errors import EXIT_CONFORMANT, EXIT_NONCONFORMANT
+from .errors import EXIT_CONFORMANT, EXIT_NONCONFORMANT, UsageError
 from .filters import TestFilter
-from .manifests import RequirementsManifest, TestsManifest, load_requirements, load_tests, unknown_requirements, why_unknown
+from .manifests import DEFAULT_ARCH, RequirementsManifest, TestsManifest, load_requirements, load_tests, unknown_requirements, why_unknown
 from .versions import Version
 
 
@@ -41,13 +41,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_CONFORMANT
 
 
-def coverage_data(manifest: RequirementsManifest, tests: TestsManifest, version: Version) -> dict[str, Any]:
-    """Requirement -> tests at `version`, and the gaps."""
+def coverage_data(manifest: RequirementsManifest, tests: TestsManifest, version: Version, arch: str = DEFAULT_ARCH) -> dict[str, Any]:
+    """Requirement -> tests at `version` on `arch` (the requirements that apply there), and the gaps."""
     live = [t for t in tests.tests if t.since <= version]
     table = {
         req.id: {"since": str(req.since), "area": req.area, "tests": [t.name for t in live if req.id in t.requirements]}
         | ({"parent": req.parent} if req.parent else {})
-        for req in manifest.requirements_of(version)
+        for req in manifest.requirements_of(version, arch)
     }
     newer = [
         {"test": t.name, "requirement": r, "test_since": str(t.since), "requirement_since": str(manifest.requirements[r].since)}
@@ -59,6 +59,7 @@ def coverage_data(manifest: RequirementsManifest, tests: TestsManifest, version:
     uncited = [{"test": t.name, "requirement": r} for t in live for r in (t.checks or ()) if r not in t.requirements]
     return {
         "version": str(version),
+        "arch": arch,
         "requirements": table,
         "uncovered": [rid for rid, row in table.items() if not row["tests"]],
         "unknown": [{"test": t, "requirement": r} for t, r in unknown_requirements(tests.tests, manifest)],
@@ -72,7 +73,9 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     manifest = load_requirements(paths.manifest)
     version = args.spec_version or manifest.newest_version
     manifest.check_version(version)
-    data = coverage_data(manifest, load_tests(paths.tests_manifest), version)
+    if manifest.architectures and args.arch not in manifest.architectures:
+        raise UsageError(f"--arch {args.arch}: {paths.manifest} has no such architecture (known: {', '.join(sorted(manifest.architectures))})")
+    data = coverage_data(manifest, load_tests(paths.tests_manifest), version, args.arch)
     bad = bool(data["uncovered"] or data["unknown"] or data["newer"] or data["uncited"])
     if args.json:
         print(json.dumps(data, indent=2))
@@ -80,7 +83,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     for rid, row in data["requirements"].items():
         print(f"{rid:<16} {row['since']:<5} {', '.join(row['tests']) or '-- NOT TESTED --'}" + (f"  (part of {row['parent']})" if "parent" in row else ""))
     total = len(data["requirements"])
-    print(f"\nHCABI {version}: {total - len(data['uncovered'])}/{total} atomic requirements cited by at least one test")
+    print(f"\nHCABI {version}: {total - len(data['uncovered'])}/{total} atomic requirements cited by at least one test, of those that apply on {args.arch}")
     for rid in data["uncovered"]:
         print(f"uncovered: {rid} is cited by no test")
     for item in data["unknown"]:

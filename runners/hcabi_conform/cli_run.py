@@ -181,7 +181,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     progress = Progress(sys.stderr, Palette(colour_enabled(args.color, sys.stderr)), args.verbose, args.quiet)
     run.target.events = progress
     with progress:
-        boots, results = execute(run.plan, run.tests, run.target, run.jobs, args.jobs, progress.boot_done)
+        boots, results = execute(run.plan, run.tests, run.target, run.jobs, args.jobs or run.target.default_parallel(), progress.boot_done)
         warn_monitor_noise(boots)  # QEMU's -nographic pitfall: one line on stderr
     tested = decide_tested_version(args.spec_version, boots, run.manifest)
     run.manifest.check_profile(args.profile, tested)

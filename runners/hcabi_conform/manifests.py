@@ -21,6 +21,8 @@ from .versions import Version
 IMAGE_ENDS = ("exit", "shutdown", "reboot", "crash")
 _IMAGE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _TEST_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+ARCHES = ("x86_64", "arm64", "riscv64")  # the architectures with a binding (spec/registry)
+DEFAULT_ARCH = "x86_64"
 _REQ_ID_RE = re.compile(r"^[A-Z0-9][A-Z0-9_]*-[0-9A-Za-z_-]+(\.[0-9]+)?$")  # a requirement or a part (ID.N)
 
 
@@ -79,6 +81,13 @@ class Requirement:
     parent: Optional[str] = None
     # the requirement applies only where one of these extensions is provided
     applies_with: frozenset[str] = frozenset()
+    # the architecture whose binding holds it (None: neutral), and the architectures
+    # whose binding replaces it (a neutral one that does not apply there)
+    arch: Optional[str] = None
+    not_on: frozenset[str] = frozenset()
+
+    def applies_on(self, arch: str) -> bool:
+        return (self.arch is None or self.arch == arch) and arch not in self.not_on
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,9 @@ class RequirementsManifest:
     requirements: dict[str, Requirement]  # the atomic ones: tests cite and reports judge these
     # a requirement split into parts -> its part IDs; citing it names no one condition
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # architecture -> the requirement areas of its binding (manifests before the arm64
+    # and riscv64 bindings: none, and every requirement applies on x86-64)
+    architectures: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def is_extension(self, area: str) -> bool:
         """Extensions are optional per profile; every other area (GEN, X86,
@@ -120,9 +132,12 @@ class RequirementsManifest:
         """Whether requirements/tests of `area` are required by the profile."""
         return not self.is_extension(area) or area in self.profile_extensions(profile, version)
 
-    def requirements_of(self, version: Version) -> list[Requirement]:
-        """Requirements that exist at `version`, in ID order."""
-        return sorted((r for r in self.requirements.values() if r.since <= version), key=lambda r: r.id)
+    def requirements_of(self, version: Version, arch: str = DEFAULT_ARCH) -> list[Requirement]:
+        """Requirements that exist at `version` and apply on `arch` (its binding's, and the
+        neutral ones it does not replace), in ID order. x86-64 unless told: a report does
+        not name its architecture yet, and every run so far is on x86-64."""
+        return sorted((r for r in self.requirements.values() if r.since <= version and r.applies_on(arch)),
+                      key=lambda r: r.id)
 
     def check_version(self, version: Version) -> None:
         """A version the suite does not define cannot be tested (usage error)."""
@@ -163,6 +178,19 @@ def load_requirements(path: Path) -> RequirementsManifest:
                 raise ck.fail(f"{where}.extensions[{key!r}]", f"unknown extension(s) {', '.join(map(str, unknown))}")
             per_version[Version.parse(key)] = frozenset(names)
         profiles[name] = Profile(name, ck.version(prof, "since", where), per_version)
+    architectures: dict[str, frozenset[str]] = {}
+    for arch, areas in (ck.get(data, "architectures", dict, "$", optional=True) or {}).items():
+        if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
+            raise ck.fail(f"$.architectures.{arch}", "expected a list of requirement areas")
+        architectures[arch] = frozenset(areas)
+    area_arch = {area: arch for arch, areas in architectures.items() for area in areas}
+
+    def not_on(obj: Any, where: str) -> frozenset[str]:
+        names = ck.get(obj, "not_on", list, where, optional=True) or []
+        for k, name in enumerate(names):
+            if name not in architectures:
+                raise ck.fail(f"{where}.not_on[{k}]", f"expected an architecture of $.architectures, got {name!r:.40}")
+        return frozenset(names)
     requirements: dict[str, Requirement] = {}
     groups: dict[str, tuple[str, ...]] = {}
     for i, req in enumerate(ck.array(data, "requirements", "$")):
@@ -177,6 +205,7 @@ def load_requirements(path: Path) -> RequirementsManifest:
             function=ck.get(req, "function", str, where, optional=True),
             since=ck.version(req, "since", where),
         )
+        whole = replace(whole, arch=area_arch.get(whole.area), not_on=not_on(req, where))
         # manifests before atomic requirements have no `parts`
         parts = ck.get(req, "parts", list, where, optional=True) or []
         if not parts:
@@ -197,10 +226,12 @@ def load_requirements(path: Path) -> RequirementsManifest:
                 if name not in extensions:
                     raise ck.fail(f"{where}.parts[{j}].applies_with[{k}]", f"expected an extension name, got {name!r:.40}")
             requirements[pid] = Requirement(pid, ck.get(part, "text", str, f"{where}.parts[{j}]"), whole.area,
-                                            whole.function, whole.since, parent=rid, applies_with=frozenset(within))
+                                            whole.function, whole.since, parent=rid, applies_with=frozenset(within),
+                                            arch=whole.arch, not_on=whole.not_on | not_on(part, f"{where}.parts[{j}]"))
             ids.append(pid)
         groups[rid] = tuple(ids)
-    return RequirementsManifest(path, sha, newest, sorted(set(versions)), extensions, profiles, requirements, groups)
+    return RequirementsManifest(path, sha, newest, sorted(set(versions)), extensions, profiles, requirements, groups,
+                                architectures)
 
 
 @dataclass(frozen=True)

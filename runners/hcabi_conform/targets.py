@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from . import launcher_log, timing
+from . import balance, launcher_log, timing
 from .errors import EnvError
 from .evidence import CONSOLE_INPUT_BYTES, DEFAULT_SERIAL_LIMIT, cmdline_arg
 from .manifests import ImageSpec
@@ -199,6 +199,14 @@ class BootEvents:
         pass
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity), else the machine's."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 class Target:
     """Base: a named way to boot images."""
 
@@ -219,6 +227,10 @@ class Target:
 
     def default_timeout(self) -> float:
         return DEFAULT_TIMEOUTS[self.mode]
+
+    def default_parallel(self) -> int:
+        """--jobs when none is given."""
+        return 1
 
     def run(self, jobs: list[BootJob], parallel: int, done: Done) -> None:
         raise NotImplementedError
@@ -365,13 +377,23 @@ class RefNested(Target):
             raise EnvError(f"the nested launcher cannot take an argument with a tab or newline: {bad[0]!r}")
         return f"{job.image.name}\t{shlex.join(argv)}"
 
+    def default_parallel(self) -> int:
+        """Two batches where there are two CPUs: each nested VM emulates its
+        vCPUs on one host thread (the launcher's single-threaded TCG), so
+        one batch uses one CPU; more batches than CPUs only add nested
+        kernel boots. Not more than two unless --jobs asks: that is what
+        the suite's timing was measured with (docs/performance.md)."""
+        return max(1, min(2, usable_cpus()))
+
     def run(self, jobs: list[BootJob], parallel: int, done: Done) -> None:
         if not jobs:
             return
         lines = [self.job_line(job) for job in jobs]  # refuse before booting anything
         count = max(1, min(parallel, len(jobs)))
         names = ["the nested VM"] if count == 1 else [f"nested VM {k + 1} of {count}" for k in range(count)]
-        batches = [(k, jobs[k::count], lines[k::count], done, names[k]) for k in range(count)]
+        # batches of about equal time, by the previous run's times (balance.py)
+        groups = balance.split([j.image.name for j in jobs], count, balance.previous_times(self.out_dir / "report.json"))
+        batches = [(k, [jobs[i] for i in g], [lines[i] for i in g], done, names[k]) for k, g in enumerate(groups)]
         run_parallel(self._run_batch, batches, count, lambda _: None)
 
     def _run_batch(self, index: int, jobs: list[BootJob], lines: list[str], done: Done, vm_name: str) -> None:

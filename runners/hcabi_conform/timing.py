@@ -119,7 +119,10 @@ def summarize(timings: Iterable[dict[str, Any]]) -> dict[str, Any]:
     refvmm's start and the image's boot: a few ms), `other` (nested: the rest
     of each batch's wall time -- copying files in, powering off), and
     `unsplit` (boots whose split is unknown). Sums over boots, in seconds;
-    with --jobs > 1 boots overlap, so the sums can exceed the wall time."""
+    with --jobs > 1 boots overlap, so the sums can exceed the wall time.
+    With nested batches, `batch_wall_max` is the longest batch's wall time:
+    when the batches run at once (nested runs use two by default), the
+    nested part of the run's wall time."""
     booting = testing = other = unsplit = 0.0
     batches: dict[int, dict[str, Any]] = {}
     boots = 0
@@ -151,4 +154,5 @@ def summarize(timings: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "other": round(other, 3),
         "unsplit": round(unsplit, 3),
         "nested_batches": len(batches),
+        **({"batch_wall_max": round(max(b["wall"] for b in batches.values()), 3)} if batches else {}),
     }

@@ -199,3 +199,47 @@ def test_coverage_of_parts(tmp_path) -> None:  # type: ignore[no-untyped-def]
     data = json.loads(run_cli("coverage", *suite.common(), "--json").out)
     assert data["requirements"]["TLB-001.2"]["parent"] == "TLB-001"
     assert "TLB-001" not in data["requirements"]
+
+
+def _with_bindings(suite: Suite) -> Suite:
+    """The synthetic registry with an arm64 binding: two ARM64 requirements, one of them
+    replacing TLB-001 on arm64 (the manifest's `not_on`), as spec/registry/bindings does."""
+    suite.requirements["architectures"] = {"x86_64": ["X86"], "arm64": ["ARM64"]}
+    reqs = suite.requirements["requirements"]
+    reqs += [{"id": "ARM64-001", "text": "HVC MUST work.", "area": "ARM64", "function": None, "since": "1.0"},
+             {"id": "ARM64-002", "text": "FLUSH MUST flush every ASID.", "area": "ARM64", "function": None, "since": "1.0"}]
+    next(r for r in reqs if r["id"] == "TLB-001")["not_on"] = ["arm64"]
+    return suite.write()
+
+
+def test_coverage_per_architecture(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A binding's requirements count only on its architecture, neutral ones on every
+    architecture unless a binding replaces them there; x86_64 is the default."""
+    suite = _with_bindings(Suite(tmp_path))
+    res = run_cli("coverage", *suite.common())
+    assert res.rc == 0, res.out
+    assert "HCABI 1.1: 8/8 atomic requirements cited by at least one test, of those that apply on x86_64" in res.out
+    assert "ARM64" not in res.out
+    res = run_cli("coverage", *suite.common(), "--arch", "arm64")
+    assert res.rc == 3, res.out
+    assert "HCABI 1.1: 6/8 atomic requirements cited by at least one test, of those that apply on arm64" in res.out
+    assert "uncovered: ARM64-001 is cited by no test" in res.out
+    data = json.loads(run_cli("coverage", *suite.common(), "--arch", "arm64", "--json").out)
+    assert data["arch"] == "arm64" and data["uncovered"] == ["ARM64-001", "ARM64-002"]
+    assert "X86-001" not in data["requirements"] and "TLB-001" not in data["requirements"]
+    assert data["requirements"]["TIME-001"]["tests"] == ["TIME.monotonic"]  # neutral: counts on arm64 too
+    # an architecture the manifest has no binding for is a usage error
+    res = run_cli("coverage", *suite.common(), "--arch", "riscv64")
+    assert res.rc == 2 and "has no such architecture" in one_line_error(res), res.out + res.err
+
+
+def test_a_run_judges_only_its_architecture(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An x86-64 run is not held to the arm64 binding: its report lists no ARM64 requirement,
+    and the verdict stays CONFORMANT."""
+    suite = _with_bindings(Suite(tmp_path))
+    report = suite.root / "r.json"
+    res = run_cli(*suite.run_args("--json", str(report)))
+    assert res.rc == 0, res.out + res.err
+    assert "verdict: CONFORMANT" in res.out
+    reqs = json.loads(report.read_text())["requirements"]
+    assert "ARM64-001" not in reqs and reqs["TLB-001"]["status"] == "pass"

@@ -111,7 +111,7 @@ def test_verbose_prints_each_vmm_command(suite: Suite) -> None:
 def test_verbose_nested_prints_the_launcher_and_each_refvmm(suite: Suite) -> None:
     refvmm = suite.install_refvmm()
     launcher = suite.install_launcher()
-    res = run_cli("run", "--ref-mode", "nested", "--launcher", str(launcher), "-v", *suite.common(), "--out", str(suite.out))
+    res = run_cli("run", "--ref-mode", "nested", "--launcher", str(launcher), "--jobs", "1", "-v", *suite.common(), "--out", str(suite.out))
     assert res.rc == EXIT_CONFORMANT, res.err
     lines = res.err.splitlines()
     assert sum(1 for ln in lines if ln.startswith(f"hcabi-conform: $ {launcher} ")) == 1, res.err

@@ -63,6 +63,8 @@ def test_summarize_splits_direct_and_nested_boots() -> None:
     assert s["testing"] == 2.5 + 10.8 + 2.0
     assert s["other"] == round(30.0 - 8.5 - 12.8, 3)
     assert s["unsplit"] == 1.0
+    assert s["batch_wall_max"] == 30.0
+    assert "batch_wall_max" not in timing.summarize([{"total": 1.0}]), "no nested batch, no such field"
 
 
 def _writer(tmp_path: Path, script: str) -> list[str]:
@@ -142,5 +144,7 @@ def test_report_records_timing_of_nested_batches(suite: Suite) -> None:
         assert t["batch_wall"] > 0
     s = rep["timing"]
     assert s["nested_batches"] == 2 and s["booting"] == 2 * 2.75
+    # the batches overlap: the longest one is the nested part of the wall time
+    assert s["batch_wall_max"] == max(b["timing"]["batch_wall"] for b in rep["boots"])
     assert s["testing"] == 0.5 * len(rep["boots"])
     assert (suite.out / "nested-0" / "launcher.log").exists()

@@ -148,3 +148,39 @@ def compat(tmp_path: Path, capsys, old_edits, new_edits) -> tuple[int, str, str]
 
 def lines(out: str) -> list[str]:
     return [line.strip() for line in out.splitlines()]
+
+
+# ---------------------------------------------------------------------------
+# Architecture bindings (spec/registry/bindings/<arch>.toml), which the 1.0 snapshot
+# predates: a registry that has one takes the current schema, which knows them.
+
+CURRENT_SCHEMA: Edit = lambda root: shutil.copy(SCRIPTS.parent / "spec" / "registry" / "registry.schema.json",
+                                                root / "registry.schema.json")
+
+
+def binding(arch: str, prefix: str, area: str, reqs: tuple[int, ...] = (1,), since: str = "1.0",
+            text: str = "A hypervisor MUST take the instruction as a call.", extra: str = "") -> Edit:
+    """bindings/<arch>.toml with one constant and the requirements AREA-00N, N in `reqs`
+    (each with the TOML lines `extra`, e.g. a `replaces`)."""
+    body = f'[binding]\narch = "{arch}"\ntitle = "{arch}"\n\n[[constant]]\nname = "{prefix}_CALL_ID"\n' \
+           f'value = "0x1"\nsince = "{since}"\ndoc = "The call ID."\n'
+    body += "".join(f'\n[[requirement]]\nid = "{area}-{n:03d}"\nsection = "registers"\nsince = "{since}"\n'
+                    f'text = "{text}"\n{extra}' for n in reqs)
+
+    def edit(root: Path) -> None:
+        CURRENT_SCHEMA(root)
+        (root / "bindings").mkdir(exist_ok=True)
+        (root / "bindings" / f"{arch}.toml").write_text(body)
+    return edit
+
+
+def arch_struct(arch: str, since: str = "1.0", name: str = "vcpu_boot_state") -> Edit:
+    """A 16-byte VCPU structure of `arch`'s binding, named <name>_<arch>."""
+    return append("extensions/vcpu.toml", f'[[struct]]\nname = "{name}_{arch}"\nsince = "{since}"\n'
+                  f'size = 16\narch = "{arch}"\ndoc = "The boot state."\n'
+                  '[[struct.field]]\nname = "entry"\ntype = "u64"\noffset = 0\ndoc = "The PC."\n'
+                  '[[struct.field]]\nname = "arg"\ntype = "u64"\noffset = 8\ndoc = "The argument."\n')
+
+
+ARM64 = [binding("arm64", "ARM64", "ARM64"), arch_struct("arm64")]
+RISCV64 = [binding("riscv64", "RISCV64", "RV64"), arch_struct("riscv64")]

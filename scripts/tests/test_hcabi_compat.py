@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from compat_registries import (
-    HCABI, SCRIPTS, V11, V12, V20, V21, LEGIT_11, DEPRECATE_CANCEL_11, DROP_CANCEL, Edit, append,
+    ARM64, HCABI, RISCV64, SCRIPTS, V11, V12, V20, V21, LEGIT_11, DEPRECATE_CANCEL_11, DROP_CANCEL, Edit, append,
     compat, ext_version, hc, lines, new_function, registry, run, sub, version)
 
 
@@ -45,6 +45,31 @@ def test_legitimate_minor_version_passes(tmp_path, capsys):
         "+ struct field steal_time.flags (offset 4, since 1.1)",
         "+ requirement TIME-040 (since 1.1)",
     }
+
+
+def test_a_new_architecture_binding_may_be_added_to_a_released_version(tmp_path, capsys):
+    # A binding applies from 1.0 (docs/compatibility.md): its requirements, constants and
+    # structures join the released version; nothing else of it changes.
+    rc, out, err = compat(tmp_path, capsys, [], ARM64)
+    assert (rc, err) == (0, ""), out
+    assert lines(out) == [
+        "compatible: 1.0 -> 1.0 (same version): 3 additions",
+        "+ struct vcpu_boot_state_arm64 (since 1.0, arm64 binding)",
+        "+ constant ARM64_CALL_ID = 0x1 (since 1.0, arm64 binding)",
+        "+ requirement ARM64-001 (since 1.0, arm64 binding)",
+    ]
+    rc, out, _ = compat(tmp_path / "minor", capsys, [], [V11, *ARM64])
+    assert rc == 0, out
+    assert "+ requirement ARM64-001 (since 1.0, arm64 binding)" in lines(out)
+
+
+def test_the_rule_is_per_architecture(tmp_path, capsys):
+    # arm64 released with 1.0: riscv64 is still new, and is added to 1.0 the same way.
+    rc, out, _ = compat(tmp_path, capsys, ARM64, [*ARM64, *RISCV64])
+    assert rc == 0, out
+    assert set(lines(out)[1:]) == {"+ struct vcpu_boot_state_riscv64 (since 1.0, riscv64 binding)",
+                                   "+ constant RISCV64_CALL_ID = 0x1 (since 1.0, riscv64 binding)",
+                                   "+ requirement RV64-001 (since 1.0, riscv64 binding)"}
 
 
 def test_reserved_struct_field_may_be_split_with_a_version(tmp_path, capsys):

@@ -13,6 +13,7 @@ from compat_registries import (
     HCABI, V11, V12, V13, V20, TIME_V2, GET_RESOLUTION, STEAL_FLAGS_NO_SINCE, CANCEL_TIMER_HEAD,
     DEPRECATE_CANCEL_11, DROP_CANCEL, TLB_MASK, TLB_BASE, TLB_NPAGES, RIP, RSP, NPAGES_DOC, append,
     compat, drop, ext_version, lines, new_function, remove_file, sub, version)
+from compat_registries import ARM64, CURRENT_SCHEMA, arch_struct, binding
 
 # ---------------------------------------------------------------------------
 # Each kind of break: (old edits, new edits, the exact violation)
@@ -34,6 +35,11 @@ def test_status_added_with_the_new_version_passes(tmp_path, capsys):
     assert (rc, err) == (0, ""), out
     assert "+ status FAILED of BASE.PROBE_FUNCTION (since 1.1)" in lines(out)
 
+
+FROZEN = ("{}: new {} with since 1.0, which is not newer than 1.0 (the {} binding is in 1.0 already, which "
+          "froze it: an addition to it comes with a new version)")
+X86_NEW = '[[requirement]]\nid = "X86-010"\narea = "X86"\nsection = "registers"\nsince = "1.0"\n' \
+          'text = "A hypervisor MUST do one more thing."\n'
 
 BREAKS = {
     # the version history is append-only
@@ -273,6 +279,28 @@ BREAKS = {
                               'version 1.1)'),
     "implementation-removed": ([], [V11, sub(HCABI, "[[implementation]]\nid = 1\n", "[[implementation]]\nid = 2\n")],
                                "implementation 1: removed (implementation IDs are never removed or reused)"),
+    # architecture bindings: a new architecture's binding may join a released version
+    # (test_hcabi_compat.py); once released it is frozen, and so are x86-64's and the neutral part
+    "arm64-text-once-released": (ARM64, [binding("arm64", "ARM64", "ARM64", text="A hypervisor MUST take it."),
+                                         arch_struct("arm64")],
+                                 "ARM64-001: text changed (the text of a released version is frozen)"),
+    "arm64-requirement-once-released": (ARM64, [binding("arm64", "ARM64", "ARM64", reqs=(1, 2)),
+                                                arch_struct("arm64")], FROZEN.format("ARM64-002", "requirement", "arm64")),
+    "arm64-replaces-once-released": (ARM64, [binding("arm64", "ARM64", "ARM64", extra='replaces = ["VCPU-001"]\n'),
+                                             arch_struct("arm64")],
+                                     "ARM64-001: replaces changed from [] to [VCPU-001] (what applies on arm64 is part "
+                                     "of a released version; a new requirement replaces what a new version adds)"),
+    "arm64-struct-once-released": (ARM64, [*ARM64, arch_struct("arm64", name="vcpu_extra")],
+                                   FROZEN.format("struct vcpu_extra_arm64", "structure", "arm64")),
+    "x86-requirement-added-to-1.0": ([], [*ARM64, append(HCABI, X86_NEW)], FROZEN.format("X86-010", "requirement", "x86_64")),
+    "x86-struct-added-to-1.0": ([], [CURRENT_SCHEMA, arch_struct("x86_64")],
+                                FROZEN.format("struct vcpu_boot_state_x86_64", "structure", "x86_64")),
+    "neutral-requirement-added-with-a-binding": ([], [*ARM64, append(HCABI, X86_NEW.replace("X86", "GEN"))],
+                                                 "GEN-010: new requirement with since 1.0, which is not newer than 1.0 "
+                                                 "(a requirement added to a released version)"),
+    "x86-text-changed-with-a-binding": ([], [*ARM64, sub(HCABI, "`VMCALL` and `VMMCALL` as the hypercall instruction",
+                                                         "`VMCALL` as the hypercall instruction")],
+                                        "X86-001: text changed (the text of a released version is frozen)"),
     # a released version changed in place
     "same-version-addition": ([], [new_function("GET_RESOLUTION", 4, "1.0", "TIME-040")],
                               "TIME.GET_RESOLUTION: new function with since 1.0, which is not newer than 1.0 "

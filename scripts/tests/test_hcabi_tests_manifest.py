@@ -171,6 +171,31 @@ class ManifestTest(unittest.TestCase):
         self.assertIn("uncovered: X86-001 (since 1.0)", text)
         self.assertNotIn("uncovered: BASE-001", text)
 
+    def test_coverage_per_architecture(self) -> None:
+        """--arch: a binding's requirements count only on its architecture, a neutral one
+        everywhere except where a binding replaces it (`not_on`)."""
+        doc = json.loads(json.dumps(REQUIREMENTS))
+        doc["architectures"] = {"x86_64": ["X86"], "arm64": ["ARM64"]}
+        doc["requirements"] += [{"id": "ARM64-001", "area": "ARM64", "since": "1.0"}]
+        doc["requirements"][3]["not_on"] = ["arm64"]  # BASE-002
+        (self.root / "requirements.json").write_text(json.dumps(doc))
+        self.write("base/image.c", IMAGE)
+        self.write("base/a.c", '''HCABI_TEST(t, "BASE.t", "BASE-001,BASE-002,X86-001,GEN-001,TIME-001,TIME-040",
+            HCABI_VERSION_1_1) { check_true(1, "BASE-001", "a"); check_true(1, "BASE-002", "b");
+            check_true(1, "X86-001", "c"); check_true(1, "GEN-001", "d"); check_true(1, "TIME-001", "e");
+            check_true(1, "TIME-040", "f"); }\n''')
+        (images, tests), reg = self.scan()
+        out = io.StringIO()
+        self.assertEqual(cov.coverage(tests, reg, out), 0, out.getvalue())
+        self.assertIn("6 of 6 atomic requirements are checked by at least one test (7 requirements, 0 of them in "
+                      "0 parts), of those that apply on x86_64", out.getvalue())
+        out = io.StringIO()
+        self.assertEqual(cov.coverage(tests, reg, out, arch="arm64"), 1)
+        text = out.getvalue()
+        self.assertIn("4 of 5 atomic requirements", text)  # no X86-001, no BASE-002
+        self.assertIn("of those that apply on arm64", text)
+        self.assertIn("uncovered: ARM64-001 (since 1.0)", text)
+
     def parted(self) -> None:
         """BASE-002 gets two parts."""
         doc = json.loads(json.dumps(REQUIREMENTS))
@@ -325,6 +350,29 @@ class ManifestTest(unittest.TestCase):
         self.assertEqual(json.loads(out.read_text())["tests"][0]["name"], "BASE.t")
         self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-404", HCABI_VERSION_1_0) {}\n')
         self.assertEqual(cli.main(args), 1)
+
+    def test_main_selects_images_and_names_their_files(self) -> None:
+        """An architecture's build that compiles only some folders lists just
+        those images and their tests, under its own file suffix (arm64: .bin);
+        an unknown image is an error naming it."""
+        self.write("base/image.c", IMAGE)
+        self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-001", HCABI_VERSION_1_0) {}\n')
+        self.write("time/image.c", IMAGE)
+        self.write("time/a.c", 'HCABI_TEST(u, "TIME.u", "TIME-001", HCABI_VERSION_1_0) {}\n')
+        out = self.root / "build" / "tests.json"
+        common = ["generate", "--tests-dir", str(self.tests), "--requirements",
+                  str(self.root / "requirements.json"), "--abi", str(self.root / "abi.h"), "--out", str(out)]
+        self.assertEqual(cli.main(common + ["--image", "time", "--image-suffix", ".bin"]), 0)
+        doc = json.loads(out.read_text())
+        self.assertEqual([(i["name"], i["file"]) for i in doc["images"]], [("time", "hcabi-conf-time.bin")])
+        self.assertEqual([t["name"] for t in doc["tests"]], ["TIME.u"])
+        self.assertEqual(cli.main(common), 0)
+        self.assertEqual([i["file"] for i in json.loads(out.read_text())["images"]],
+                         ["hcabi-conf-base.elf", "hcabi-conf-time.elf"])
+        err = io.StringIO()
+        with unittest.mock.patch("sys.stderr", err):
+            self.assertEqual(cli.main(common + ["--image", "x86"]), 1)
+        self.assertIn("--image x86: no such image", err.getvalue())
 
     def test_main_check_fails_on_a_whole_citation_of_a_requirement_with_parts(self) -> None:
         self.parted()

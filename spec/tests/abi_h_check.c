@@ -3,9 +3,12 @@
  *
  * abi.h must compile standalone, warning-free under
  * -Wall -Wextra -pedantic-errors -Werror, as C99 and C11, hosted and
- * -ffreestanding, and as C++11, with gcc and clang. This translation unit
- * includes only abi.h, calls wrappers (on x86-64), and expands the X-macro
- * tables, so that every part of the header is instantiated.
+ * -ffreestanding, and as C++11, with gcc and clang, for x86-64, arm64 and
+ * riscv64 (and i386, which has no call wrappers), and in a kernel build
+ * (__KERNEL__, -nostdinc, with the stand-ins of tests/kernel-stub). This translation unit
+ * includes only abi.h, calls the wrappers of the architecture it is compiled
+ * for, and expands the X-macro tables, so that every part of the header is
+ * instantiated.
  */
 #include "abi.h"
 
@@ -46,16 +49,42 @@ int hcabi_abi_h_check(void)
 	entry.function_id = HCABI_FID_BASE_GET_SPEC_VERSION;
 	entry.status = HCABI_SUCCESS;
 	sum += (int)(entry.function_id >> 16) + (int)entry.status;
-#if defined(__x86_64__) && !defined(HCABI_NO_CALL_WRAPPERS)
+#if defined(HCABI__HAVE_CALL_WRAPPERS)
 	{
 		struct hcabi_ret version = hcabi_base_get_spec_version();
 		struct hcabi_ret written = hcabi_console_write_byte(0x41u);
-		struct hcabi_ret probed = hcabi_vmmcall1(HCABI_FID_BASE_PROBE_EXTENSION, HCABI_EID_TIME);
+		struct hcabi_ret six = hcabi_call6(HCABI_FID_BASE_PROBE_FUNCTION, 1u, 2u, 3u, 4u, 5u, 6u);
 
 		if (version.status != HCABI_SUCCESS || HCABI_VERSION_MAJOR(version.value) < 1u)
 			return -1;
-		sum += (int)written.status + (int)probed.value;
+		sum += (int)written.status + (int)six.value;
 	}
+#endif
+#if defined(__x86_64__) && !defined(HCABI_NO_CALL_WRAPPERS)
+	sum += (int)hcabi_vmmcall1(HCABI_FID_BASE_PROBE_EXTENSION, HCABI_EID_TIME).value;
+#endif
+#if (defined(__aarch64__) || defined(__riscv)) && !defined(HCABI_NO_CALL_WRAPPERS)
+	/* The other architectures' bindings: discovery, and their own structures. */
+	{
+		struct hcabi_vcpu_boot_state_arm64 a;
+		struct hcabi_vcpu_boot_state_riscv64 r;
+
+		a.entry = r.entry = 0x80000000u;
+		a.arg = r.arg = 0u;
+		sum += hcabi_discover() + (int)(a.entry >> 28) + (int)r.arg;
+	}
+#endif
+#if defined(__aarch64__) && !defined(HCABI_NO_CALL_WRAPPERS)
+	{
+		uint64_t regs[4];
+
+		hcabi_hvc_discover(regs);
+		sum += (int)(regs[1] & 0xFFu) + (int)hcabi_hvc0(HCABI_FID_BASE_GET_IMPL_ID).status;
+	}
+#endif
+#if defined(__riscv) && !defined(HCABI_NO_CALL_WRAPPERS)
+	sum += (int)hcabi_sbi_probe_extension(HCABI_RISCV64_SBI_EID).value +
+	       (int)hcabi_ecall0(HCABI_FID_BASE_GET_IMPL_ID).status;
 #endif
 	return sum;
 }

@@ -441,3 +441,68 @@ def test_rejects_requirement_applies_with_naming_no_extension(reg: Path) -> None
     edit(f, 'one of them completed before the other started."\napplies_with = ["VCPU"]',
          'one of them completed before the other started."\napplies_with = ["FRAMEBUFFER"]')
     assert_rejected(validate(reg), f, "requirement GEN-004", "applies_with names 'FRAMEBUFFER'")
+
+
+# ---------------------------------------------------------------------------
+# Architecture bindings (bindings/<arch>.toml): what they replace and map exists and is
+# architecture-neutral, and their names say their architecture.
+
+def test_binding_replaces_and_maps_resolve(reg: Path) -> None:
+    sys.path.insert(0, str(REPO / "scripts"))
+    import hcabi_registry as hr
+    model = hr.load(reg)
+    assert model.arches() == {"x86_64", "arm64", "riscv64"}
+    # VCPU-001.5 (the local APIC ID) is replaced on arm64 and riscv64, not on x86-64
+    assert not model.applies_on("VCPU-001.5", "arm64") and not model.applies_on("VCPU-001.5", "riscv64")
+    assert model.applies_on("VCPU-001.5", "x86_64") and model.applies_on("VCPU-001.1", "arm64")
+    # a part is replaced when its requirement is (VCPU-022 as a whole on arm64)
+    assert not model.applies_on("VCPU-022.3", "arm64")
+    # a binding's own requirements only on its architecture; x86-64's include DISC
+    assert model.applies_on("ARM64-001", "arm64") and not model.applies_on("ARM64-001", "x86_64")
+    assert not model.applies_on("DISC-001", "arm64") and model.applies_on("DISC-001", "x86_64")
+    refs = model.binding_refs("TIME.SET_TIMER.arg.vector")
+    assert sorted(refs) == ["arm64", "riscv64"] and all(kind == "maps" for rs in refs.values() for _, kind in rs)
+
+
+def test_rejects_binding_replacing_an_unknown_requirement(reg: Path) -> None:
+    f = reg / "bindings" / "arm64.toml"
+    edit(f, 'replaces = ["VCPU-001.5"]', 'replaces = ["VCPU-001.9"]')
+    assert_rejected(validate(reg), f, "requirement ARM64-031", "replaces names VCPU-001.9")
+
+
+def test_rejects_binding_mapping_an_unknown_item(reg: Path) -> None:
+    f = reg / "bindings" / "arm64.toml"
+    edit(f, 'maps = ["TLB.FLUSH.arg.gva", ', 'maps = ["TLB.FLUSH.arg.gpa", ')
+    assert_rejected(validate(reg), f, "requirement ARM64-032", "maps names TLB.FLUSH.arg.gpa")
+
+
+def test_rejects_binding_replacing_another_binding(reg: Path) -> None:
+    f = reg / "bindings" / "arm64.toml"
+    edit(f, 'replaces = ["VCPU-001.5"]', 'replaces = ["RV64-027"]')
+    assert_rejected(validate(reg), f, "requirement ARM64-031", "a requirement of the riscv64 binding")
+
+
+def test_rejects_a_neutral_requirement_replaced_twice(reg: Path) -> None:
+    f = reg / "bindings" / "arm64.toml"
+    edit(f, 'replaces = ["VCPU-024.4"]', 'replaces = ["VCPU-022.1"]')
+    assert_rejected(validate(reg), f, "requirement ARM64-029", "replaces VCPU-022.1, which ARM64-025 already")
+
+
+def test_rejects_replaces_on_a_neutral_requirement(reg: Path) -> None:
+    f = reg / "hcabi.toml"
+    edit(f, 'text = "A hypervisor MUST write zero to every reserved field of a structure it writes into guest memory."\n',
+         'text = "A hypervisor MUST write zero to every reserved field of a structure it writes into guest memory."\n'
+         'replaces = ["GEN-001"]\n')
+    assert_rejected(validate(reg), f, "requirement GEN-003", "only a requirement of an architecture's binding")
+
+
+def test_rejects_binding_constant_without_its_prefix(reg: Path) -> None:
+    f = reg / "bindings" / "riscv64.toml"
+    edit(f, 'name = "RISCV64_SBI_BASE_EID"', 'name = "SBI_BASE_EID"')
+    assert_rejected(validate(reg), f, "constant SBI_BASE_EID", "riscv64 binding is named RISCV64_")
+
+
+def test_rejects_binding_requirement_with_an_area(reg: Path) -> None:
+    f = reg / "bindings" / "arm64.toml"
+    edit(f, 'id = "ARM64-001"\n', 'id = "ARM64-001"\narea = "X86"\n')
+    assert_rejected(validate(reg), f, "requirement[0]")

@@ -74,7 +74,7 @@ const char *hcabi_status_name(int64_t status)
 	return status <= HCABI_STATUS_VENDOR_MAX ? "VENDOR" : "?";
 }
 
-void hcabi_discover(void)
+void hcabi_run_discovery(void)
 {
 	struct hcabi_discovery *d = &hcabi_disc;
 	char exts[256], sig[13];

@@ -326,9 +326,9 @@ __attribute__((weak)) void hcabi_main(void)
 	hcabi_printf("HCABI conformance image %s: %u test(s), wants %u vCPU(s) and %u MiB",
 		     hcabi_image.name, count, hcabi_image.vcpus, hcabi_image.memory_mib);
 	hcabi_hello(hcabi_image.name);
-	hcabi_discover();
+	hcabi_run_discovery();
 	if (!hcabi_disc.present) {
-		hcabi_printf("no HCABI signature in CPUID 0x40000000-0x4000FF00: no test runs");
+		hcabi_printf("no HCABI signature (the binding's discovery): no test runs");
 		hcabi_test_suite_end();
 	}
 	if (hcabi_smp_count() < hcabi_image.vcpus)

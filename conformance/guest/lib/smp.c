@@ -67,9 +67,11 @@ void hcabi__ap_main(struct hcabi_cpu *c)
 	c = hcabi_this_cpu();
 	c->abort_ctx = 0;
 	hcabi_atomic_store(&c->task_state, HCABI__TASK_DONE);
-	hcabi_vcpu_stop();
-	/* STOP returned: DENIED (vCPU 0 stopped?) or broken */
-	hcabi_printf("vCPU %u: VCPU.STOP returned", hcabi_cpu_index());
+	if (hcabi_disc.present) { /* else started without HCABI (arm64's self-test: PSCI) */
+		hcabi_vcpu_stop();
+		/* STOP returned: DENIED (vCPU 0 stopped?) or broken */
+		hcabi_printf("vCPU %u: VCPU.STOP returned", hcabi_cpu_index());
+	}
 	hcabi_arch_halt();
 }
 

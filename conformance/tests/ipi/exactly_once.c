@@ -48,7 +48,7 @@ static void eo_handler(struct hcabi_frame *f, unsigned vector)
 	unsigned me = hcabi_cpu_index(), k = vector - EO_VEC0;
 	if (me >= IPI_MAX_CPUS || k >= EO_ROUNDS)
 		return;
-	if (f->rflags & HCABI_RFLAGS_IF)
+	if (hcabi_frame_irq_enabled(f))
 		hcabi_atomic_add(&eo.got[me][k], 1);
 	else
 		hcabi_atomic_add(&eo.replay[me][k], 1);

@@ -18,7 +18,7 @@ static u64 hcabi_clock_read(struct clocksource *cs)
 	 * GET_MONOTONIC's only error is INVALID_PARAM for a bad function ID,
 	 * which this call cannot have; on an error RDX is 0 anyway.
 	 */
-	return hcabi_time_get_monotonic().value;
+	return hcabi_call(0, HCABI_FID_TIME_GET_MONOTONIC).value;
 }
 
 static struct clocksource hcabi_clocksource = {

@@ -75,7 +75,7 @@ static int hcabi_read_base(struct hcabi_info *info)
 	struct hcabi_ret r;
 	unsigned int i;
 
-	r = hcabi_base_get_spec_version();
+	r = hcabi_call(0, HCABI_FID_BASE_GET_SPEC_VERSION);
 	if (r.status != HCABI_SUCCESS ||
 	    HCABI_VERSION_MAJOR(r.value) != HCABI_VERSION_MAJOR(HCABI_VERSION_1_0)) {
 		pr_err("HCABI at CPUID 0x%x: BASE.GET_SPEC_VERSION gave status %lld value 0x%llx, not a 1.x version\n",
@@ -83,15 +83,16 @@ static int hcabi_read_base(struct hcabi_info *info)
 		return -ENODEV;
 	}
 	info->spec_version = (u32)r.value;
-	r = hcabi_base_get_impl_id();
+	r = hcabi_call(0, HCABI_FID_BASE_GET_IMPL_ID);
 	info->impl_id = r.value;
-	r = hcabi_base_get_impl_version();
+	r = hcabi_call(0, HCABI_FID_BASE_GET_IMPL_VERSION);
 	info->impl_version = r.value;
 	for (i = 0; i < hcabi_ext_count; i++) {
 		/* One newer than the exposed version is not there. */
 		if (hcabi_exts[i].since > info->spec_version)
 			continue;
-		r = hcabi_base_probe_extension(hcabi_exts[i].eid);
+		r = hcabi_call(1, HCABI_FID_BASE_PROBE_EXTENSION,
+			       hcabi_exts[i].eid);
 		info->ext_version[i] = r.status == HCABI_SUCCESS ? r.value : 0;
 	}
 	return 0;

@@ -8,8 +8,23 @@
 
 #include <linux/errno.h>
 #include <linux/types.h>
+#include <asm/cpufeature.h>
 
 #include "abi.h"
+
+/*
+ * Every call goes through hcabi_call(): abi.h's VMMCALL wrapper on CPUs
+ * with X86_FEATURE_VMMCALL (AMD, Hygon), its VMCALL one elsewhere. A
+ * conforming hypervisor accepts both (X86-001), but one built on KVM gets
+ * the other vendor's instruction as a #UD that KVM's emulator turns into
+ * the native one by rewriting the 3 bytes in guest memory: on a module's
+ * read-only text that write faults (#PF) instead. The kernel's own KVM
+ * guest code chooses the native instruction for the same reason.
+ * hcabi_call(N, FID, args...) takes abi.h's HCABI_FID_* and N arguments.
+ */
+#define hcabi_call(n, ...)						\
+	(boot_cpu_has(X86_FEATURE_VMMCALL) ?				\
+	 hcabi_vmmcall##n(__VA_ARGS__) : hcabi_vmcall##n(__VA_ARGS__))
 
 /* An extension abi.h knows (HCABI_FOREACH_EXTENSION). */
 struct hcabi_ext {

@@ -43,7 +43,8 @@ static ssize_t hcabi_hvc_put_chars(u32 vtermno, const u8 *buf, size_t count)
 	count = min_t(size_t, count, HCABI_HVC_BUF_SIZE);
 	spin_lock_irqsave(&hcabi_hvc_lock, flags);
 	memcpy(hcabi_hvc_out, buf, count);
-	r = hcabi_console_write(virt_to_phys(hcabi_hvc_out), count);
+	r = hcabi_call(2, HCABI_FID_CONSOLE_WRITE,
+		       virt_to_phys(hcabi_hvc_out), count);
 	spin_unlock_irqrestore(&hcabi_hvc_lock, flags);
 	if (r.status != HCABI_SUCCESS)
 		return hcabi_errno(r.status);
@@ -59,7 +60,8 @@ static ssize_t hcabi_hvc_get_chars(u32 vtermno, u8 *buf, size_t count)
 	count = min_t(size_t, count, HCABI_HVC_BUF_SIZE);
 	spin_lock_irqsave(&hcabi_hvc_lock, flags);
 	/* CONSOLE-020: never waits; 0 when no input is pending */
-	r = hcabi_console_read(virt_to_phys(hcabi_hvc_in), count);
+	r = hcabi_call(2, HCABI_FID_CONSOLE_READ,
+		       virt_to_phys(hcabi_hvc_in), count);
 	if (r.status == HCABI_SUCCESS && r.value <= count)
 		memcpy(buf, hcabi_hvc_in, r.value);
 	spin_unlock_irqrestore(&hcabi_hvc_lock, flags);

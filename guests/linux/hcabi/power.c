@@ -43,7 +43,8 @@ static struct sys_off_handler *hcabi_restart;
 static int hcabi_power_off(struct sys_off_data *data)
 {
 	/* Returns only when the call failed. */
-	struct hcabi_ret r = hcabi_system_shutdown(READ_ONCE(shutdown_code));
+	struct hcabi_ret r = hcabi_call(1, HCABI_FID_SYSTEM_SHUTDOWN,
+					  READ_ONCE(shutdown_code));
 
 	pr_err("SYSTEM.SHUTDOWN failed: status %lld\n", r.status);
 	return NOTIFY_DONE;
@@ -51,7 +52,7 @@ static int hcabi_power_off(struct sys_off_data *data)
 
 static int hcabi_reboot(struct sys_off_data *data)
 {
-	struct hcabi_ret r = hcabi_system_reboot();
+	struct hcabi_ret r = hcabi_call(0, HCABI_FID_SYSTEM_REBOOT);
 
 	pr_err("SYSTEM.REBOOT failed: status %lld\n", r.status);
 	return NOTIFY_DONE;

@@ -59,6 +59,16 @@ struct hcabi_pvh_memmap_entry {
 	uint32_t reserved;
 };
 
+/* Xen's struct hvm_modlist_entry: one boot module (Linux takes the first
+ * as its initial RAM disk) */
+struct hcabi_pvh_modlist_entry {
+	uint64_t paddr;
+	uint64_t size;
+	uint64_t cmdline_paddr; /* 0: none */
+	uint64_t reserved;
+};
+
+_Static_assert(sizeof(struct hcabi_pvh_modlist_entry) == 32, "PVH module list entry layout");
 _Static_assert(sizeof(struct hcabi_pvh_start_info) == 56, "PVH start info layout");
 _Static_assert(sizeof(struct hcabi_pvh_memmap_entry) == 24, "PVH memory map entry layout");
 

@@ -23,10 +23,18 @@
 /* Can this host run VMs (device, API version, capabilities)? Fills the
  * highest vCPU count it accepts; -1 + err. */
 int hcabi__arch_probe(uint32_t *max_vcpus, char *err, size_t errlen);
-/* Read and check the guest image for a VM of ram_size bytes; NULL + err. */
-struct hcabi__image *hcabi__arch_image_load(const char *path, uint64_t ram_size, char *err,
-					    size_t errlen);
+/* Read and check the guest image, and the initial RAM disk if initrd_path
+ * is not NULL (--initrd: the boot protocol's module), for a VM of ram_size
+ * bytes; NULL + err. */
+struct hcabi__image *hcabi__arch_image_load(const char *path, const char *initrd_path,
+					    uint64_t ram_size, char *err, size_t errlen);
 void hcabi__arch_image_free(struct hcabi__image *img);
+
+/* The guest-physical RAM of a VM of ram_size bytes, as the boot protocol's
+ * memory map and the core's MEM.GET_LAYOUT both give it (MEM-011.6):
+ * sorted, not touching; returns how many ranges it wrote. */
+uint32_t hcabi__arch_ram_layout(uint64_t ram_size,
+				struct hcabi_ref_ram_range out[HCABI__ARCH_MAX_RAM_RANGES]);
 
 /* ---- the VM -------------------------------------------------------------- */
 /* Create the VM: guest RAM (sets vm->ram, vm->ram_base, vm->ram_size =
@@ -55,6 +63,16 @@ void hcabi__arch_thread_leave(struct hcabi__vcpu *v);
  * needed. */
 void hcabi__arch_vcpu_kick(struct hcabi__vcpu *v);
 
+/* Log what is known of vCPU v when the VM was ended from outside
+ * (--timeout: where its guest code was, its last exits); v's thread has
+ * been joined. */
+void hcabi__arch_vcpu_report(struct hcabi__vcpu *v);
+
+/* HCABI__ARCH_HW_VCPU_START: has the architecture's own start sequence
+ * started v, which waited in its power-on state (x86: INIT and SIPI took
+ * it out of KVM's wait-for-SIPI)? v's own thread. */
+bool hcabi__arch_vcpu_hw_started(struct hcabi__vcpu *v);
+
 /* What a run of guest code ended with, decoded (neutral). */
 enum hcabi__event {
 	HCABI__EV_NONE,	     /* nothing to do: run again */
@@ -79,10 +97,20 @@ void hcabi__arch_vcpu_run(struct hcabi__vcpu *v, struct hcabi__exit *ex);
 int hcabi__arch_hcall_return(struct hcabi__vcpu *v, const struct hcabi_ref_ret *ret, char *err,
 			     size_t errlen);
 
+/* ---- devices ------------------------------------------------------------- */
+/* Serve an access to one of the backend's own devices (x86-64: the CMOS
+ * RTC, rtc.c); false when none is there. Called by devices.c on the
+ * accessing vCPU's thread. */
+bool hcabi__arch_device_io(const struct hcabi__io *io);
+
 /* ---- interrupts ---------------------------------------------------------- */
 /* Raise `vector` at vCPU `index` in the interrupt controller. enum
  * hcabi_ref_perr (a vector the guest's controller refuses is POK). */
 int hcabi__arch_inject_irq(struct hcabi__vm *vm, uint32_t index, uint8_t vector);
+/* Drive interrupt line `irq` of the platform's interrupt controllers (a
+ * device's wire: x86's ISA IRQs into the PIC and I/O APIC) to `level`.
+ * 0, or -1 (errno). */
+int hcabi__arch_irq_line(struct hcabi__vm *vm, uint32_t irq, bool level);
 /* Is an interrupt pending for v (own thread only)? */
 bool hcabi__arch_irq_pending(struct hcabi__vcpu *v);
 

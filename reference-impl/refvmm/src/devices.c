@@ -3,25 +3,79 @@
  * devices.c - the few devices of hcabi-refvmm, at the addresses the
  * backend's platform gives them (arch_defs.h):
  *
- *  - a 16550 UART reduced to what a polling guest needs: THR writes go to
- *    the serial sink, LSR always reads "transmitter empty, no data
- *    received", the other registers read back what was written. No
- *    interrupts. (COM1 on x86-64.)
+ *  - a 16550A UART reduced to what a transmit-only guest needs: THR writes
+ *    go to the serial sink, LSR always reads "transmitter empty, no data
+ *    received", the THRE interrupt (IER.THRI) on the UART's IRQ line (what
+ *    Linux's 8250 driver waits for before it writes more than its console's
+ *    polled output), MSR's loopback, the other registers read back what was
+ *    written. Nothing is ever received: console input is HCABI's
+ *    CONSOLE.READ. (COM1 on IRQ 4 on x86-64.)
  *  - QEMU's isa-debug-exit: writing v ends refvmm with status (v << 1) | 1.
  *    The device asks for the end; the vCPU loop ends the VM.
- *  - Every other address: reads return all-ones, writes are ignored.
+ *  - Every other port: reads return all-ones, writes are ignored. That is
+ *    the clear "absent" answer of a PC bus with nothing there: the i8042
+ *    keyboard controller (0x60/0x64: a status of all-ones never drains, so
+ *    Linux's i8042 driver says "no controller"), PCI configuration (0xcf8/
+ *    0xcfc: the address does not read back, so there is no PCI), POST
+ *    port 0x80.
+ *  - The backend's own devices (hcabi__arch_device_io; x86-64: the CMOS
+ *    RTC at 0x70/0x71).
+ *  - MMIO outside RAM and outside the in-kernel devices (local APIC, I/O
+ *    APIC): nothing is there; the access ends the VM as a guest fault
+ *    (status 6) naming the address, rather than returning made-up values a
+ *    driver might poll forever.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "arch.h"
 #include "refvmm.h"
 
 /* ---- the UART ---------------------------------------------------------------- */
+#define IER_THRI 0x02u	/* transmitter holding register empty interrupt */
+#define IIR_NO_INT 0x01u
+#define IIR_THRI 0x02u
+#define IIR_FIFO 0xc0u	/* FIFOs enabled (a 16550A) */
+#define MCR_LOOP 0x10u
+#define MSR_IDLE 0xb0u	/* DCD DSR CTS: a terminal is attached */
+
 static struct {
 	pthread_mutex_t lock;
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
+	bool thr_ipending; /* THRE interrupt pending (until IIR reports it or THR is written) */
+	bool line;	   /* the level last driven on the interrupt line */
 } uart = {.lock = PTHREAD_MUTEX_INITIALIZER, .dll = 1};
+
+/* The UART's interrupt output: THRE, when enabled (IER.THRI) and not yet
+ * acknowledged; nothing is ever received, so no receive or line-status
+ * interrupt. Driven into the PIC and I/O APIC (edge: the 8250 driver's
+ * handler sees a new edge at each THR write it makes). uart.lock held. */
+static void uart_update_irq(void)
+{
+	bool level = (uart.ier & IER_THRI) && uart.thr_ipending;
+	struct hcabi__vcpu *self = hcabi__current_vcpu();
+
+	if (level == uart.line || !self)
+		return;
+	if (hcabi__arch_irq_line(self->vm, HCABI__ARCH_UART_IRQ, level) < 0) {
+		hcabi__log("warning: cannot drive the UART's IRQ %u: %s", HCABI__ARCH_UART_IRQ,
+			   strerror(errno));
+		return;
+	}
+	uart.line = level;
+}
+
+/* A byte leaves through THR at once: the interrupt drops, then comes back
+ * as the transmitter is empty again (a new edge). uart.lock held. */
+static void uart_transmitted(void)
+{
+	uart.thr_ipending = false;
+	uart_update_irq();
+	uart.thr_ipending = true;
+	uart_update_irq();
+}
 
 static uint8_t uart_read(unsigned off)
 {
@@ -34,9 +88,16 @@ static uint8_t uart_read(unsigned off)
 	case 1:
 		v = dlab ? uart.dlm : uart.ier;
 		break;
-	case 2:
-		v = (uart.fcr & 1) ? 0xc1 : 0x01;
-		break; /* IIR: no interrupt */
+	case 2: /* IIR: reading it acknowledges the THRE interrupt it reports */
+		v = (uart.fcr & 1) ? IIR_FIFO : 0;
+		if ((uart.ier & IER_THRI) && uart.thr_ipending) {
+			v |= IIR_THRI;
+			uart.thr_ipending = false;
+			uart_update_irq();
+		} else {
+			v |= IIR_NO_INT;
+		}
+		break;
 	case 3:
 		v = uart.lcr;
 		break;
@@ -46,9 +107,13 @@ static uint8_t uart_read(unsigned off)
 	case 5:
 		v = 0x60;
 		break; /* LSR: THRE | TEMT */
-	case 6:
-		v = 0xb0;
-		break; /* MSR: DCD DSR CTS */
+	case 6: /* MSR: in loopback, the modem outputs DTR RTS OUT1 OUT2 */
+		if (uart.mcr & MCR_LOOP)
+			v = (uint8_t)(((uart.mcr & 0x01) << 5) | ((uart.mcr & 0x02) << 3) |
+				      ((uart.mcr & 0x04) << 4) | ((uart.mcr & 0x08) << 4));
+		else
+			v = MSR_IDLE;
+		break;
 	case 7:
 		v = uart.scr;
 		break;
@@ -61,16 +126,23 @@ static void uart_write(unsigned off, uint8_t v)
 	bool dlab = uart.lcr & 0x80;
 	switch (off) {
 	case 0:
-		if (dlab)
+		if (dlab) {
 			uart.dll = v;
-		else
+		} else {
 			hcabi__serial_write(&v, 1);
+			uart_transmitted();
+		}
 		break;
 	case 1:
-		if (dlab)
+		if (dlab) {
 			uart.dlm = v;
-		else
+		} else {
+			/* enabling THRI with the transmitter empty raises it */
+			if ((v & IER_THRI) && !(uart.ier & IER_THRI))
+				uart.thr_ipending = true;
 			uart.ier = v & 0x0f;
+			uart_update_irq();
+		}
 		break;
 	case 2:
 		uart.fcr = v;
@@ -91,14 +163,12 @@ static void uart_write(unsigned off, uint8_t v)
 
 static void uart_access(const struct hcabi__io *io, unsigned off)
 {
-	bool dlab;
-
 	pthread_mutex_lock(&uart.lock);
-	dlab = uart.lcr & 0x80;
-	if (io->write && off == 0 && !dlab) {
+	if (io->write && off == 0 && !(uart.lcr & 0x80)) {
 		/* THR writes, possibly a string of them (rep outsb) */
-		pthread_mutex_unlock(&uart.lock);
 		hcabi__serial_write(io->data, io->count);
+		uart_transmitted();
+		pthread_mutex_unlock(&uart.lock);
 		return;
 	}
 	for (uint32_t i = 0; i < io->count; i++) {
@@ -107,6 +177,16 @@ static void uart_access(const struct hcabi__io *io, unsigned off)
 		else
 			io->data[i] = uart_read(off);
 	}
+	pthread_mutex_unlock(&uart.lock);
+}
+
+void hcabi__devices_reset(void)
+{
+	pthread_mutex_lock(&uart.lock);
+	uart.ier = uart.lcr = uart.mcr = uart.scr = uart.dlm = uart.fcr = 0;
+	uart.dll = 1;
+	uart.thr_ipending = false;
+	uart.line = false; /* a new VM's interrupt controllers start with every line low */
 	pthread_mutex_unlock(&uart.lock);
 }
 
@@ -130,6 +210,20 @@ void hcabi__device_io(const struct hcabi__io *io, struct hcabi__end *req)
 		req->status = status;
 		snprintf(req->msg, sizeof(req->msg), "isa-debug-exit value=0x%x status=%d", val,
 			 status);
+		return;
+	}
+	if (hcabi__arch_device_io(io))
+		return;
+	if (io->bus == HCABI__BUS_MMIO) {
+		struct hcabi__vcpu *self = hcabi__current_vcpu();
+		req->ended = true;
+		req->reboot = false;
+		req->status = HCABI__EXIT_GUEST_FAULT;
+		snprintf(req->msg, sizeof(req->msg),
+			 "guest fault: MMIO %s of %u bytes at 0x%llx on vcpu %u: no device there "
+			 "(refvmm models no MMIO device)",
+			 io->write ? "write" : "read", io->size, (unsigned long long)io->addr,
+			 self ? self->index : 0);
 		return;
 	}
 	if (!io->write)

@@ -28,18 +28,17 @@ static void init_cond(pthread_cond_t *cv)
 struct hcabi_ref *hcabi__core_create(struct hcabi__vm *vm, const struct hcabi__opts *opts,
 				     int *status, char *err, size_t errlen)
 {
-	static struct hcabi_ref_ram_range ram_range;
+	struct hcabi_ref_ram_range ram[HCABI__ARCH_MAX_RAM_RANGES];
 	struct hcabi_ref_config cfg;
 	struct hcabi_ref *ref;
 	const char *cerr = NULL;
 
 	*status = HCABI__EXIT_HOST;
-	ram_range.base = HCABI__ARCH_RAM_BASE;
-	ram_range.size = opts->mem_size;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.vcpu_count = opts->vcpus;
-	cfg.ram = &ram_range;
-	cfg.ram_count = 1;
+	/* the RAM the boot memory map gives the guest (MEM-011.6) */
+	cfg.ram = ram;
+	cfg.ram_count = hcabi__arch_ram_layout(opts->mem_size, ram);
 	cfg.spec_version = opts->spec_version;
 	cfg.impl_version = HCABI_REFVMM_IMPL_VERSION;
 	cfg.cpuid_base = HCABI__ARCH_CPUID_BASE;
@@ -78,6 +77,7 @@ int hcabi__vm_create(struct hcabi__vm *vm, const struct hcabi__opts *opts,
 	pthread_mutex_init(&vm->timer_lock, NULL);
 	init_cond(&vm->timer_cv);
 
+	hcabi__devices_reset();
 	if (hcabi__arch_vm_create(vm, err, errlen) < 0)
 		return -1;
 	vm->vcpus = calloc(opts->vcpus, sizeof(*vm->vcpus));
@@ -90,6 +90,7 @@ int hcabi__vm_create(struct hcabi__vm *vm, const struct hcabi__opts *opts,
 		v->index = i;
 		init_cond(&v->cv);
 		v->state = HCABI__VCPU_STOPPED;
+		v->hw_wait = HCABI__ARCH_HW_VCPU_START && i != 0;
 	}
 	for (uint32_t i = 0; i < vm->nvcpus; i++)
 		if (hcabi__arch_vcpu_create(&vm->vcpus[i], err, errlen) < 0)
@@ -182,6 +183,10 @@ bool hcabi__vm_run(struct hcabi__vm *vm, uint64_t deadline_ns, struct hcabi__end
 			vm->vcpus[i].thread_started = false;
 		}
 	}
+	/* a guest that never ended: say where each vCPU was (diag.c) */
+	if (!end->reboot && end->status == HCABI__EXIT_TIMEOUT)
+		for (uint32_t i = 0; i < vm->nvcpus; i++)
+			hcabi__arch_vcpu_report(&vm->vcpus[i]);
 	hcabi__timer_stop(vm);
 	hcabi__serial_flush();
 	return true;

@@ -40,6 +40,8 @@ static const char usage_text[] =
     "  --console-input FILE  bytes CONSOLE.READ returns, in order, each once\n"
     "                        (default: no console input)\n"
     "  --cmdline STR         command line in the PVH start info\n"
+    "  --initrd FILE         initial RAM disk: the PVH start info's module,\n"
+    "                        loaded at the top of RAM\n"
     "  --spec-version X.Y    HCABI version to expose (default: the newest)\n"
     "  --timeout SECONDS     stop the guest after SECONDS of wall-clock time\n"
     "                        (default 0: never)\n"
@@ -116,6 +118,7 @@ enum {
 	OPT_SERIAL_LIMIT,
 	OPT_CONSOLE_INPUT,
 	OPT_CMDLINE,
+	OPT_INITRD,
 	OPT_SPEC,
 	OPT_TIMEOUT,
 	OPT_NO_REBOOT,
@@ -131,6 +134,7 @@ static const struct option long_opts[] = {
     {"serial-limit", required_argument, NULL, OPT_SERIAL_LIMIT},
     {"console-input", required_argument, NULL, OPT_CONSOLE_INPUT},
     {"cmdline", required_argument, NULL, OPT_CMDLINE},
+    {"initrd", required_argument, NULL, OPT_INITRD},
     {"spec-version", required_argument, NULL, OPT_SPEC},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
@@ -225,6 +229,11 @@ static void parse_args(int argc, char **argv, struct hcabi__opts *o)
 					    HCABI__MAX_CMDLINE);
 			o->cmdline = optarg;
 			break;
+		case OPT_INITRD:
+			if (!*optarg)
+				usage_error("--initrd wants a file name");
+			o->initrd_path = optarg;
+			break;
 		case OPT_SPEC:
 			if (!hcabi_ref_parse_version(optarg, &o->spec_version)) {
 				uint32_t n = hcabi_ref_newest_version();
@@ -308,7 +317,8 @@ int main(int argc, char **argv)
 	    hcabi__console_input_open(opts.console_input_path, &serr) != 0)
 		die(HCABI__EXIT_HOST, "error: cannot read --console-input %s: %s",
 		    opts.console_input_path, serr);
-	image = hcabi__arch_image_load(opts.image_path, opts.mem_size, err, sizeof(err));
+	image = hcabi__arch_image_load(opts.image_path, opts.initrd_path, opts.mem_size, err,
+				       sizeof(err));
 	if (!image)
 		die(HCABI__EXIT_HOST, "error: %s", err);
 	if (hcabi__arch_probe(&max_vcpus, err, sizeof(err)) != 0)

@@ -60,7 +60,13 @@ static int op_mem_write(void *ctx, uint64_t gpa, const void *src, size_t len)
 	uint8_t *p = ram_at(ctx, gpa, len);
 	if (!p)
 		return HCABI_REF_PERR_FAULT;
-	if (len)
+	/* 16 bytes is a BATCH entry's result (status, value), written once per
+	 * entry (BATCH-007): a fixed-size copy the compiler inlines, where a
+	 * call to memcpy costs under nested TCG about what the entry's
+	 * dispatch does (docs/performance.md, (b)). */
+	if (len == 16)
+		memcpy(p, src, 16);
+	else if (len)
 		memcpy(p, src, len);
 	return HCABI_REF_POK;
 }
@@ -115,7 +121,20 @@ static int op_vcpu_start(void *ctx, uint32_t index, const struct hcabi_vcpu_boot
 		hcabi__serve_flushes_locked(self);
 		wait_locked(vm, self, hcabi__now_ns() + 10000000ull);
 	}
-	if (vm->ending) {
+	/* Never started yet, it may wait in the power-on start state inside
+	 * the backend's run (vcpu.c): take it out, so that its thread parks. */
+	t->hw_wait = false;
+	while (t->in_hw_wait && !vm->ending) {
+		if (hcabi__now_ns() >= give_up) {
+			pthread_mutex_unlock(&vm->lock);
+			return HCABI_REF_PERR_STATE;
+		}
+		hcabi__vcpu_poke_locked(t);
+		hcabi__serve_flushes_locked(self);
+		wait_locked(vm, self, hcabi__now_ns() + 1000000ull);
+	}
+	/* started meanwhile by the architecture's own sequence (INIT-SIPI) */
+	if (vm->ending || t->state != HCABI__VCPU_STOPPED) {
 		pthread_mutex_unlock(&vm->lock);
 		return HCABI_REF_PERR_STATE;
 	}

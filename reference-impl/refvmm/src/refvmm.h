@@ -12,7 +12,8 @@
  *   vcpu.c       a vCPU's thread, its run loop, the hypercall exit
  *   platform.c   struct hcabi_platform_ops for the core
  *   timer.c      the per-vCPU timers and their thread
- *   devices.c    UART and debug-exit models; they ask for the VM to end
+ *   devices.c    UART and debug-exit models, the absent rest; they ask for
+ *                the VM to end
  *   vmstate.c    scheduling state shared by the threads: end, kick, wake,
  *                TLB-flush requests, interrupt injection
  *   console.c    the serial sink and --console-input
@@ -56,6 +57,7 @@ struct hcabi__opts {
 	uint64_t mem_size;
 	const char *serial_path; /* "-" = stdout */
 	const char *cmdline;
+	const char *initrd_path; /* --initrd; NULL: none */
 	uint32_t spec_version; /* 0 = newest */
 	double timeout_s;      /* 0 = none */
 	bool no_reboot;
@@ -135,6 +137,12 @@ struct hcabi__vcpu {
 	 * START transition ends before the new vCPU can make calls. */
 	uint32_t gate;
 	bool opens_gates; /* this vCPU started another one */
+	/* HCABI__ARCH_HW_VCPU_START: a vCPU never started yet waits in the
+	 * architecture's power-on start state inside the backend's run
+	 * (vcpu.c) until VCPU.START or the architecture's own start sequence
+	 * starts it; in_hw_wait while its thread is in that run. */
+	bool hw_wait;
+	bool in_hw_wait;
 
 	uint64_t steal_last; /* steal_ns never decreases (vm->lock) */
 
@@ -233,9 +241,12 @@ struct hcabi__io {
 	bool write;
 };
 
-/* Serve the access. A device that ends the VM (debug-exit) does not end it
- * itself: it fills *req (req->ended = true) and the caller acts on it. */
+/* Serve the access. A device that ends the VM (debug-exit, an MMIO access
+ * where nothing is) does not end it itself: it fills *req (req->ended =
+ * true) and the caller acts on it. Called on the accessing vCPU's thread. */
 void hcabi__device_io(const struct hcabi__io *io, struct hcabi__end *req);
+/* Put the devices in their power-on state for a new VM (boot, reboot). */
+void hcabi__devices_reset(void);
 
 /* ---- the core's platform callbacks (platform.c) -------------------------- */
 extern const struct hcabi_platform_ops hcabi__platform_ops;

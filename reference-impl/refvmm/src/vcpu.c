@@ -101,45 +101,91 @@ static bool service_requests(struct hcabi__vcpu *v)
 	return ok;
 }
 
-/* Run guest code until the vCPU stops or the VM ends. */
-static void run_loop(struct hcabi__vcpu *v)
+/* Act on what a run of guest code ended with; false when the vCPU stopped
+ * or the VM ends. */
+static bool handle_exit(struct hcabi__vcpu *v, const struct hcabi__exit *ex)
 {
 	struct hcabi__vm *vm = v->vm;
-	struct hcabi__exit ex;
 	struct hcabi__end req;
 
+	switch (ex->event) {
+	case HCABI__EV_NONE:
+		break;
+	case HCABI__EV_IO:
+		hcabi__device_io(&ex->io, &req);
+		if (req.ended) {
+			hcabi__serial_flush();
+			hcabi__vm_end(vm, req.status, req.reboot, "%s", req.msg);
+		}
+		break;
+	case HCABI__EV_HCALL: {
+		int r = handle_hcall(v, &ex->call);
+		if (r == HC_STOPPED || r == HC_END)
+			return false;
+		break;
+	}
+	case HCABI__EV_FAULT:
+		hcabi__serial_flush();
+		hcabi__vm_end(vm, HCABI__EXIT_GUEST_FAULT, false, "guest fault: %s", ex->what);
+		return false;
+	case HCABI__EV_HOST_ERROR:
+		hcabi__vm_end(vm, HCABI__EXIT_HOST, false, "error: %s", ex->what);
+		return false;
+	}
+	return !vm->ending;
+}
+
+/* Run guest code until the vCPU stops or the VM ends, after acting on
+ * `first` (not NULL: the exit that ended its wait in the power-on start
+ * state). */
+static void run_loop(struct hcabi__vcpu *v, const struct hcabi__exit *first)
+{
+	struct hcabi__exit ex;
+
+	if (first && !handle_exit(v, first))
+		return;
 	for (;;) {
 		if (!service_requests(v))
 			return;
 		hcabi__arch_vcpu_run(v, &ex);
-		switch (ex.event) {
-		case HCABI__EV_NONE:
-			break;
-		case HCABI__EV_IO:
-			hcabi__device_io(&ex.io, &req);
-			if (req.ended) {
-				hcabi__serial_flush();
-				hcabi__vm_end(vm, req.status, req.reboot, "%s", req.msg);
-			}
-			break;
-		case HCABI__EV_HCALL: {
-			int r = handle_hcall(v, &ex.call);
-			if (r == HC_STOPPED || r == HC_END)
-				return;
-			break;
-		}
-		case HCABI__EV_FAULT:
-			hcabi__serial_flush();
-			hcabi__vm_end(vm, HCABI__EXIT_GUEST_FAULT, false, "guest fault: %s",
-				      ex.what);
-			return;
-		case HCABI__EV_HOST_ERROR:
-			hcabi__vm_end(vm, HCABI__EXIT_HOST, false, "error: %s", ex.what);
-			return;
-		}
-		if (vm->ending)
+		if (!handle_exit(v, &ex))
 			return;
 	}
+}
+
+/* HCABI__ARCH_HW_VCPU_START: wait in the architecture's power-on start
+ * state, inside the backend's run (x86: KVM holds the vCPU in
+ * wait-for-SIPI until another vCPU's local APIC sends INIT and SIPI). true
+ * when that started it: *first is its first exit. A kick (VCPU.START, a
+ * flush request, the end of the VM) returns false. vm->lock held, dropped
+ * meanwhile. */
+static bool hw_start_wait(struct hcabi__vcpu *v, struct hcabi__exit *first)
+{
+	struct hcabi__vm *vm = v->vm;
+
+	v->in_hw_wait = true;
+	pthread_mutex_unlock(&vm->lock);
+	hcabi__arch_vcpu_run(v, first);
+	pthread_mutex_lock(&vm->lock);
+	v->in_hw_wait = false;
+	hcabi__notify_all_locked(vm);
+	/* VCPU.START took it out of the wait meanwhile (hw_wait false): START
+	 * wins, this exit is dropped */
+	if (!v->hw_wait || vm->ending)
+		return false;
+	/* a kick can end the run of a vCPU that SIPI started before its first
+	 * exit: ask KVM */
+	if (first->event == HCABI__EV_NONE) {
+		bool started;
+		pthread_mutex_unlock(&vm->lock);
+		started = hcabi__arch_vcpu_hw_started(v);
+		pthread_mutex_lock(&vm->lock);
+		if (!started || !v->hw_wait || vm->ending)
+			return false;
+	}
+	v->hw_wait = false;
+	v->state = HCABI__VCPU_RUNNING;
+	return true;
 }
 
 void *hcabi__vcpu_thread(void *arg)
@@ -152,18 +198,27 @@ void *hcabi__vcpu_thread(void *arg)
 	pthread_mutex_lock(&vm->lock);
 	v->tid = (pid_t)syscall(SYS_gettid);
 	for (;;) {
+		struct hcabi__exit first;
+		bool hw_started = false;
+
 		while ((v->state == HCABI__VCPU_STOPPED || v->gate) && !vm->ending) {
 			/* Nothing cached yet (a start flushes): ack at once. */
 			if (v->flush_req != v->flush_ack) {
 				v->flush_ack = v->flush_req;
 				hcabi__notify_all_locked(vm);
 			}
+			if (v->state == HCABI__VCPU_STOPPED && v->hw_wait && !v->gate) {
+				hw_started = hw_start_wait(v, &first);
+				continue;
+			}
 			pthread_cond_wait(&v->cv, &vm->lock);
 		}
 		if (vm->ending)
 			break;
 		pthread_mutex_unlock(&vm->lock);
-		run_loop(v);
+		if (hw_started) /* the core learns it runs before its first call */
+			hcabi_ref_set_vcpu_running(vm->ref, v->index, true);
+		run_loop(v, hw_started ? &first : NULL);
 		pthread_mutex_lock(&vm->lock);
 	}
 	v->exited = true;

@@ -89,7 +89,7 @@ static int parse(struct img *m, char *err, size_t n)
 START_TEST(valid_image)
 {
 	struct img m;
-	struct hcabi__image im;
+	struct hcabi__image im = {0};
 	char err[256];
 	make(&m);
 	im.data = m.b;
@@ -261,7 +261,7 @@ START_TEST(note_after_other_note)
 {
 	struct img m;
 	char err[256];
-	struct hcabi__image im;
+	struct hcabi__image im = {0};
 	uint8_t *p;
 	make(&m);
 	p = m.b + 0x300;
@@ -309,11 +309,11 @@ END_TEST
 START_TEST(install_layout)
 {
 	struct img m;
-	struct hcabi__image im;
+	struct hcabi__image im = {0};
 	char err[256];
 	uint8_t *ram = malloc(RAM);
 	struct hcabi_pvh_start_info si;
-	struct hcabi_pvh_memmap_entry mm;
+	struct hcabi_pvh_memmap_entry mm[3];
 	uint64_t gpa;
 
 	ck_assert_ptr_nonnull(ram);
@@ -335,13 +335,21 @@ START_TEST(install_layout)
 	ck_assert_uint_eq(si.nr_modules, 0);
 	ck_assert_uint_eq(si.modlist_paddr, 0);
 	ck_assert_uint_eq(si.rsdp_paddr, 0);
-	ck_assert_uint_eq(si.memmap_entries, 1);
 	ck_assert_str_eq((const char *)ram + si.cmdline_paddr, "console=hvc0 x");
-	memcpy(&mm, ram + si.memmap_paddr, sizeof(mm));
-	ck_assert_uint_eq(mm.addr, 0);
-	ck_assert_uint_eq(mm.size, RAM);
-	ck_assert_uint_eq(mm.type, 1);
-	ck_assert_uint_eq(mm.reserved, 0);
+	/* a PC's map (layout.c): low RAM, the reserved BIOS area, RAM from 1 MiB */
+	ck_assert_uint_eq(si.memmap_entries, 3);
+	memcpy(mm, ram + si.memmap_paddr, sizeof(mm));
+	ck_assert_uint_eq(mm[0].addr, 0);
+	ck_assert_uint_eq(mm[0].size, 0xa0000);
+	ck_assert_uint_eq(mm[0].type, HCABI_PVH_MEMMAP_RAM);
+	ck_assert_uint_eq(mm[1].addr, 0xf0000);
+	ck_assert_uint_eq(mm[1].size, 0x10000);
+	ck_assert_uint_eq(mm[1].type, HCABI_PVH_MEMMAP_RESERVED);
+	ck_assert_uint_eq(mm[2].addr, 0x100000);
+	ck_assert_uint_eq(mm[2].size, RAM - 0x100000);
+	ck_assert_uint_eq(mm[2].type, HCABI_PVH_MEMMAP_RAM);
+	for (unsigned i = 0; i < 3; i++)
+		ck_assert_uint_eq(mm[i].reserved, 0);
 	free(ram);
 }
 END_TEST
@@ -350,7 +358,7 @@ END_TEST
 START_TEST(install_after_image)
 {
 	struct img m;
-	struct hcabi__image im;
+	struct hcabi__image im = {0};
 	char err[256];
 	uint8_t *ram = calloc(1, RAM);
 	struct hcabi_pvh_start_info si;
@@ -373,10 +381,57 @@ START_TEST(install_after_image)
 }
 END_TEST
 
+/* --initrd: the PVH module list's one entry, the bytes page-aligned at the
+ * top of RAM; one that does not fit above the image is an error. */
+START_TEST(install_initrd)
+{
+	struct img m;
+	struct hcabi__image im = {0};
+	char err[256];
+	uint8_t *ram = calloc(1, RAM);
+	uint8_t disk[5000];
+	struct hcabi_pvh_start_info si;
+	struct hcabi_pvh_modlist_entry mod;
+	uint64_t gpa;
+
+	ck_assert_ptr_nonnull(ram);
+	for (unsigned i = 0; i < sizeof(disk); i++)
+		disk[i] = (uint8_t)(i * 7 + 1);
+	make(&m);
+	memset(&im, 0, sizeof(im));
+	im.data = m.b;
+	im.size = m.size;
+	ck_assert_int_eq(hcabi__image_parse(&im, RAM, err, sizeof(err)), 0);
+	im.initrd = disk;
+	im.initrd_size = sizeof(disk);
+	gpa = hcabi__image_install(&im, ram, RAM, "", err, sizeof(err));
+	ck_assert_uint_eq(gpa, 0x1000);
+	memcpy(&si, ram + gpa, sizeof(si));
+	ck_assert_uint_eq(si.nr_modules, 1);
+	ck_assert_uint_gt(si.modlist_paddr, gpa + 64);
+	ck_assert_uint_lt(si.modlist_paddr + sizeof(mod), gpa + 4096);
+	memcpy(&mod, ram + si.modlist_paddr, sizeof(mod));
+	ck_assert_uint_eq(mod.paddr, (RAM - sizeof(disk)) & ~4095ull);
+	ck_assert_uint_eq(mod.size, sizeof(disk));
+	ck_assert_uint_eq(mod.cmdline_paddr, 0);
+	ck_assert_uint_eq(mod.reserved, 0);
+	ck_assert_int_eq(memcmp(ram + mod.paddr, disk, sizeof(disk)), 0);
+
+	/* too large to fit between the image's end and the top of RAM */
+	im.initrd_size = RAM - 0x100000;
+	im.initrd = calloc(1, im.initrd_size);
+	ck_assert_ptr_nonnull(im.initrd);
+	ck_assert_uint_eq(hcabi__image_install(&im, ram, RAM, "", err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "initial RAM disk"));
+	free(im.initrd);
+	free(ram);
+}
+END_TEST
+
 START_TEST(install_cmdline_too_long)
 {
 	struct img m;
-	struct hcabi__image im;
+	struct hcabi__image im = {0};
 	char err[256];
 	char *cmd = malloc(HCABI__MAX_CMDLINE + 2);
 	uint8_t *ram = calloc(1, RAM);
@@ -446,6 +501,7 @@ static Suite *pvh_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, install_layout);
 	tcase_add_test(tc, install_after_image);
+	tcase_add_test(tc, install_initrd);
 	tcase_add_test(tc, install_cmdline_too_long);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("size");

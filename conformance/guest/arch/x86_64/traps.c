@@ -10,14 +10,12 @@
  * the image ends with HCABI_EXIT_FATAL. #DF, NMI and #MC run on IST1 and
  * always end the image.
  *
- * Interrupts 32..254 go to the handler registered for the vector, then the
- * LAPIC gets its EOI; 0xFF is the LAPIC spurious vector (no EOI); 0x80 from
+ * Interrupts 32..254 go to the handler registered for the vector
+ * (trapstate.c), then the LAPIC gets its EOI; 0xFF is the LAPIC spurious vector (no EOI); 0x80 from
  * CPL 3 is the way back from hcabi_run_user.
  */
 #include "hcabi_guest.h"
 #include "hcabi_internal.h"
-
-static hcabi_irq_handler volatile handlers[256];
 
 static const char *const exc_names[32] = {
     "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS",
@@ -28,71 +26,6 @@ static const char *const exc_names[32] = {
 const char *hcabi_exception_name(unsigned vector)
 {
 	return vector < 32 ? exc_names[vector] : "IRQ";
-}
-
-void hcabi_irq_register(unsigned vector, hcabi_irq_handler handler)
-{
-	if (vector >= 32 && vector < 256)
-		handlers[vector] = handler;
-}
-
-void hcabi_irq_unregister(unsigned vector)
-{
-	if (vector < 256)
-		handlers[vector] = 0;
-}
-
-static volatile bool keep_replays;
-
-void hcabi_irq_filter_replays(bool on)
-{
-	keep_replays = !on;
-}
-
-uint64_t hcabi_irq_replays(unsigned cpu)
-{
-	return cpu < HCABI_MAX_CPUS ? hcabi_atomic_load(&hcabi__cpus[cpu].irq_replays) : 0;
-}
-
-uint64_t hcabi_irq_count(unsigned cpu, unsigned vector)
-{
-	if (cpu >= HCABI_MAX_CPUS || vector >= 256)
-		return 0;
-	return hcabi_atomic_load(&hcabi__cpus[cpu].irq_count[vector]);
-}
-
-void expect_exception(unsigned vector)
-{
-	struct hcabi_cpu *c = hcabi_this_cpu();
-	memset(&c->exc, 0, sizeof(c->exc));
-	c->fixup = 0;
-	hcabi_barrier();
-	c->expect_vector = (int)vector;
-	hcabi_barrier();
-}
-
-bool exception_end(struct hcabi_exc_info *out)
-{
-	struct hcabi_cpu *c = hcabi_this_cpu();
-	hcabi_barrier();
-	c->expect_vector = -1;
-	c->fixup = 0;
-	hcabi_barrier();
-	bool happened = c->exc.happened;
-	if (out)
-		*out = c->exc;
-	memset(&c->exc, 0, sizeof(c->exc));
-	return happened;
-}
-
-__attribute__((weak)) void hcabi__on_unexpected_exception(const char *msg)
-{
-	hcabi_printf("%s", msg);
-}
-
-__attribute__((weak)) void hcabi__on_unexpected_irq(unsigned cpu, unsigned vector)
-{
-	hcabi_printf("unexpected interrupt vector %u on vCPU %u", vector, cpu);
 }
 
 /* Make the frame resume in hcabi_longjmp(ctx, value) at CPL 0 with
@@ -198,7 +131,7 @@ static void interrupt(struct hcabi_cpu *c, struct hcabi_frame *f)
 	__atomic_add_fetch(&c->irq_count[vec], 1, __ATOMIC_SEQ_CST);
 	if (vec == HCABI_VEC_SPURIOUS)
 		return;
-	if (!(f->rflags & HCABI_RFLAGS_IF) && !keep_replays) {
+	if (!hcabi_frame_irq_enabled(f) && hcabi__irq_filter_replays()) {
 		/* no LAPIC delivers into IF = 0 code: a platform replay (see
 		 * hcabi_irq_replays); EOI it like the delivery it repeats. Not
 		 * printed here: the interrupted code may hold the console. */
@@ -206,7 +139,7 @@ static void interrupt(struct hcabi_cpu *c, struct hcabi_frame *f)
 		hcabi_intc_eoi();
 		return;
 	}
-	handler = handlers[vec];
+	handler = hcabi__irq_handler(vec);
 	if (handler)
 		handler(f, vec);
 	else

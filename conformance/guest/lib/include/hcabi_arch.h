@@ -5,7 +5,8 @@
  * the neutral tests may use of it. The binding's hypercall instruction
  * itself is abi.h's (hcabi_call0 .. hcabi_call6).
  *
- * An architecture's header (hcabi_x86.h for x86-64) defines the inline
+ * An architecture's header (hcabi_x86.h for x86-64, hcabi_arm64.h for
+ * arm64) defines the inline
  * functions declared here, the per-vCPU block `struct hcabi_cpu`, the trap
  * frame `struct hcabi_frame`, HCABI_MAX_CPUS, and whatever only its own
  * binding tests use (CPUID, MSRs, descriptor tables, page tables, CPL 3).
@@ -26,6 +27,8 @@
 
 #if defined(__x86_64__)
 #include "hcabi_x86.h"
+#elif defined(__aarch64__)
+#include "hcabi_arm64.h"
 #else
 #error "the conformance guest runtime has no backend for this architecture"
 #endif
@@ -67,6 +70,9 @@ const char *hcabi_exception_name(unsigned vector);
  * with interrupts disabled; they may print (the console lock is per line
  * and interrupt-safe). */
 typedef void (*hcabi_irq_handler)(struct hcabi_frame *frame, unsigned vector);
+/* Whether the code a frame interrupted ran with interrupts enabled
+ * (x86-64: RFLAGS.IF; arm64: PSTATE.I clear). */
+static inline bool hcabi_frame_irq_enabled(const struct hcabi_frame *frame);
 void hcabi_irq_register(unsigned vector, hcabi_irq_handler handler);
 void hcabi_irq_unregister(unsigned vector);
 /* Interrupts of each vector seen by this vCPU since boot (replays
@@ -112,8 +118,19 @@ void hcabi_serial_write(const char *s, size_t len);
 /* The platform's test-exit device (x86-64: isa-debug-exit, port 0xf4; the
  * VMM exits with status (value << 1) | 1); returns if there is none. */
 static inline void hcabi_arch_debug_exit(uint8_t value);
+/* Power the VM off by the platform's own means (arm64: PSCI SYSTEM_OFF);
+ * returns if there are none (x86-64) or they failed. */
+static inline void hcabi_arch_power_off(void);
 /* Interrupts off, the vCPU halted for good. */
 __attribute__((noreturn)) static inline void hcabi_arch_halt(void);
+
+/* ---- the boot memory map ----
+ * Whether the boot protocol gave a memory map (x86-64: the PVH start info's
+ * table; arm64: the device tree's memory nodes), and its RAM ranges in the
+ * order given, i = 0, 1, ... until false (hcabi_ram.h sorts and merges
+ * them). */
+bool hcabi_arch_memory_map(void);
+bool hcabi_arch_memory_range(unsigned i, uint64_t *base, uint64_t *size);
 
 /* ---- discovery (the binding's search for HCABI) ----
  * Whether the implementation's HCABI signature is there; if so, fill in

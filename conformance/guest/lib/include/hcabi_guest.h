@@ -31,6 +31,7 @@ size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+void *memchr(const void *s, int c, size_t n);
 
 /* printf-like formatting: %s %c %d %i %u %x %X %p %%, with flags '-' '0',
  * width and precision (also '*'), and length modifiers hh h l ll z. */
@@ -123,7 +124,7 @@ struct hcabi_discovery {
  * GET_SPEC_VERSION, GET_IMPL_ID, GET_IMPL_VERSION and PROBE_EXTENSION of
  * every extension.
  * Without it, no hypercall is made. Prints the discovery protocol line. */
-void hcabi_discover(void);
+void hcabi_run_discovery(void);
 extern struct hcabi_discovery hcabi_disc;
 /* The discovered version of extension eid, 0 if absent (or HCABI absent). */
 uint64_t hcabi_ext_version(uint32_t eid);

@@ -37,12 +37,18 @@ enum hcabi__task_state {
 	HCABI__TASK_DONE,     /* the task returned; the vCPU is stopping */
 };
 
-/* Hooks the test framework provides (weak defaults in traps.c): an
+/* Hooks the test framework provides (weak defaults in trapstate.c): an
  * unexpected exception (message ready; the runtime then resumes at the
  * vCPU's abort context, or ends the image when there is none) and an
  * interrupt on a vector no handler is registered for. */
 void hcabi__on_unexpected_exception(const char *msg);
 void hcabi__on_unexpected_irq(unsigned cpu, unsigned vector);
+
+/* trapstate.c: the handler registered for an interrupt vector (NULL:
+ * none), and whether deliveries into interrupts-off code are counted as
+ * replays instead of being handled (hcabi_irq_filter_replays) */
+hcabi_irq_handler hcabi__irq_handler(unsigned vector);
+bool hcabi__irq_filter_replays(void);
 
 /* evidence.c: read the nonce, derive the line key (before any protocol
  * line; false if SHA-256 fails its known-answer check); the 16-hex-digit

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hcabi_ram.h - guest RAM as the boot memory map (the PVH start info's
- * E820-style table) describes it, and byte-pattern helpers, for the tests of
- * VCPU, IPI, TLB, MEM, STEAL, BATCH and SYSTEM.
+ * hcabi_ram.h - guest RAM as the boot memory map describes it (the
+ * architecture's: hcabi_arch_memory_range), and byte-pattern helpers, for
+ * the tests of VCPU, IPI, TLB, MEM, STEAL, BATCH and SYSTEM.
  *
  * The invalid-address tests need GPAs that are certainly outside RAM (the
  * end of the highest RAM range, a hole between ranges, GPAs near 2^64), and
@@ -15,13 +15,12 @@
 #ifndef HCABI_RAM_H
 #define HCABI_RAM_H
 
-#include "arch/x86_64/hcabi_pvh.h"
 #include "hcabi_guest.h"
 
 #define HCABI_RAM_MAX_RANGES 64u
 
 struct hcabi_ram_map {
-	bool valid;	/* a PVH memory map was found */
+	bool valid;	/* the boot protocol gave a memory map */
 	bool truncated; /* it had more RAM ranges than HCABI_RAM_MAX_RANGES */
 	unsigned n;	/* RAM ranges: sorted, merged, 4 KiB-aligned inward */
 	struct hcabi_mem_range r[HCABI_RAM_MAX_RANGES];
@@ -29,24 +28,16 @@ struct hcabi_ram_map {
 
 static inline void hcabi__ram_map_read(struct hcabi_ram_map *m)
 {
-	uint64_t si_gpa = hcabi_start_info();
-	const volatile struct hcabi_pvh_start_info *si;
-	const volatile struct hcabi_pvh_memmap_entry *e;
+	uint64_t base, size;
 
 	memset(m, 0, sizeof(*m));
-	if (!si_gpa || si_gpa >= HCABI_IDENTITY_END - sizeof(*si))
+	if (!hcabi_arch_memory_map())
 		return;
-	si = (const volatile struct hcabi_pvh_start_info *)(uintptr_t)si_gpa;
-	if (si->magic != HCABI_PVH_START_MAGIC || si->version < 1 || !si->memmap_paddr ||
-	    si->memmap_paddr >= HCABI_IDENTITY_END - 1024 * sizeof(*e) || si->memmap_entries == 0 ||
-	    si->memmap_entries > 1024)
-		return;
-	e = (const volatile struct hcabi_pvh_memmap_entry *)(uintptr_t)si->memmap_paddr;
 	m->valid = true;
-	for (uint32_t i = 0; i < si->memmap_entries; i++) {
-		uint64_t base = e[i].addr, size = e[i].size, end, b, t;
+	for (unsigned i = 0; hcabi_arch_memory_range(i, &base, &size); i++) {
+		uint64_t end, b, t;
 		unsigned k;
-		if (e[i].type != HCABI_PVH_MEMMAP_RAM || size == 0 || base + size < base)
+		if (size == 0 || base + size < base)
 			continue;
 		end = base + size;
 		b = (base + 4095) & ~4095ull; /* only whole pages */

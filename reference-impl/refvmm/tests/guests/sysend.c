@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sysend.c - ends the VM the way its PVH command line says, after checking
- * the PVH start info (magic, version, one E820 RAM entry from 0, no
+ * the PVH start info (magic, version, an E820 RAM entry from 0 first, no
  * modules) and printing it:
  *   "shutdown N"  SYSTEM.SHUTDOWN(N)   -> refvmm status 0, "shutdown code=N"
  *   "crash N"     SYSTEM.CRASH(N)      -> status 12, "crash code=N"
  *   "reboot"      SYSTEM.REBOOT        -> status 10 with --no-reboot, else a
  *                                         new boot (prints "sysend: boot" each time)
  *   "exit N"      isa-debug-exit N     -> status (N << 1) | 1
+ *   "mmio"        a 4-byte read at 0xd0000000, where no device is
+ *                                      -> status 6, "guest fault: MMIO read ..."
  * A bad start info ends with isa-debug-exit 0x30 (status 97).
  */
 #include "arch/x86_64/hcabi_pvh.h"
@@ -69,6 +71,8 @@ void guest_main(uint64_t si_gpa)
 		(void)hcabi_vmcall0(HCABI_FID_SYSTEM_REBOOT);
 	else if (starts(cmd, "exit"))
 		debug_exit((uint8_t)number(cmd + 4));
+	else if (starts(cmd, "mmio"))
+		(void)*(volatile uint32_t *)0xd0000000ul;
 	puts_serial("sysend: the call returned\n");
 	debug_exit(0x31);
 }

@@ -187,6 +187,11 @@ static inline void hcabi_arch_debug_exit(uint8_t value)
 	hcabi_outb(0xF4, value); /* isa-debug-exit */
 }
 
+static inline void hcabi_arch_power_off(void)
+{
+	/* none: isa-debug-exit and SYSTEM.SHUTDOWN are the ways out */
+}
+
 __attribute__((noreturn)) static inline void hcabi_arch_halt(void)
 {
 	for (;;)
@@ -199,6 +204,9 @@ static inline uint64_t hcabi_arch_cycles(void)
 }
 
 /* ---- traps ---- */
+#define HCABI_IRQ_FIRST 32u	/* handlers may be registered from here ... */
+#define HCABI_IRQ_VECTORS 256u /* ... to here */
+
 /* The frame every exception and interrupt handler sees; handlers may change
  * it (RIP, RSP, registers) and the interrupted code resumes from it. */
 struct hcabi_frame {
@@ -207,6 +215,11 @@ struct hcabi_frame {
 	uint64_t vector, error_code;
 	uint64_t rip, cs, rflags, rsp, ss;
 };
+
+static inline bool hcabi_frame_irq_enabled(const struct hcabi_frame *f)
+{
+	return (f->rflags & HCABI_RFLAGS_IF) != 0;
+}
 
 /*
  * Replayed deliveries. A fixed interrupt from a local APIC (where IPI.SEND
@@ -260,7 +273,7 @@ struct hcabi_cpu {
 	void *abort_ctx; /* struct hcabi_jmpbuf * to resume at on an unexpected exception */
 	void *user_ctx;	 /* struct hcabi_jmpbuf * of hcabi_run_user */
 	uint64_t user_result;
-	uint64_t irq_count[256];
+	uint64_t irq_count[HCABI_IRQ_VECTORS];
 	uint64_t irq_replays; /* deliveries into IF = 0 code (hcabi_irq_replays) */
 	/* SMP task */
 	void (*volatile task_fn)(void *);

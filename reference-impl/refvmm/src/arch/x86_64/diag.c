@@ -214,6 +214,30 @@ static const char *reason_name(uint32_t r)
 	}
 }
 
+/* "diag: vcpu N: last exits (oldest first): ..." */
+static void log_last_exits(const struct hcabi__vcpu *v, const struct diag_vcpu *d)
+{
+	char line[512];
+	size_t n;
+
+	n = (size_t)snprintf(line, sizeof(line),
+			     "diag: vcpu %u: last exits (oldest first):", v->index);
+	for (uint32_t k = 0; k < RING && n < sizeof(line); k++) {
+		uint32_t i = d->ring_next + k; /* oldest first */
+		const struct diag_exit *e = &d->ring[i % RING];
+		if (i < RING && d->ring_next < RING && i >= d->ring_next)
+			continue; /* not written yet */
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s", reason_name(e->reason));
+		if (n < sizeof(line) && (e->reason == KVM_EXIT_IO || e->reason == KVM_EXIT_XEN))
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "(0x%llx)",
+					      (unsigned long long)e->info);
+		if (n < sizeof(line) && e->rip != UINT64_MAX)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "@0x%llx",
+					      (unsigned long long)e->rip);
+	}
+	hcabi__log("%s", line);
+}
+
 void hcabi__diag_fault(struct hcabi__vcpu *v)
 {
 	const struct hcabi__vm *vm = v->vm;
@@ -246,22 +270,7 @@ void hcabi__diag_fault(struct hcabi__vcpu *v)
 	} else {
 		hcabi__log("diag: vcpu %u: never started by VCPU.START", v->index);
 	}
-	n = (size_t)snprintf(line, sizeof(line),
-			     "diag: vcpu %u: last exits (oldest first):", v->index);
-	for (uint32_t k = 0; k < RING && n < sizeof(line); k++) {
-		uint32_t i = d->ring_next + k; /* oldest first */
-		const struct diag_exit *e = &d->ring[i % RING];
-		if (i < RING && d->ring_next < RING && i >= d->ring_next)
-			continue; /* not written yet */
-		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s", reason_name(e->reason));
-		if (n < sizeof(line) && (e->reason == KVM_EXIT_IO || e->reason == KVM_EXIT_XEN))
-			n += (size_t)snprintf(line + n, sizeof(line) - n, "(0x%llx)",
-					      (unsigned long long)e->info);
-		if (n < sizeof(line) && e->rip != UINT64_MAX)
-			n += (size_t)snprintf(line + n, sizeof(line) - n, "@0x%llx",
-					      (unsigned long long)e->rip);
-	}
-	hcabi__log("%s", line);
+	log_last_exits(v, d);
 	if (want_trace) {
 		n = (size_t)snprintf(line, sizeof(line), "diag: vcpu %u: first %u steps:", v->index,
 				     d->trace_len);
@@ -270,4 +279,25 @@ void hcabi__diag_fault(struct hcabi__vcpu *v)
 					      (unsigned long long)d->trace[i]);
 		hcabi__log("%s", line);
 	}
+}
+
+void hcabi__arch_vcpu_report(struct hcabi__vcpu *v)
+{
+	struct diag_vcpu *d = of(v);
+	struct kvm_regs r;
+	struct kvm_mp_state mp;
+
+	if (!d)
+		return;
+	if (hcabi__x86_ioctl(v->arch->fd, KVM_GET_REGS, &r) < 0 ||
+	    hcabi__x86_ioctl(v->arch->fd, KVM_GET_MP_STATE, &mp) < 0) {
+		hcabi__log("diag: vcpu %u: registers unreadable: %s", v->index, strerror(errno));
+		return;
+	}
+	hcabi__log("diag: vcpu %u at the end: rip=0x%llx rsp=0x%llx rflags=0x%llx mp_state=%u, "
+		   "%llu exits to refvmm",
+		   v->index, (unsigned long long)r.rip, (unsigned long long)r.rsp,
+		   (unsigned long long)r.rflags, mp.mp_state,
+		   (unsigned long long)d->exits_since_start);
+	log_last_exits(v, d);
 }

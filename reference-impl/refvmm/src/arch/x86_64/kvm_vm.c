@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * kvm_vm.c - the x86-64 KVM VM of hcabi-refvmm: /dev/kvm and its
- * capabilities, the VM with its RAM, in-kernel irqchip and Xen hypercall
- * intercept, and the interrupt controller's side of the platform.
+ * capabilities, the VM with its RAM, in-kernel irqchip and PIT, the Xen
+ * hypercall intercept, and the interrupt controller's side of the platform
+ * (MSIs for HCABI's interrupts, ISA lines for devices).
  *
  * How hypercalls reach refvmm. KVM normally handles VMCALL/VMMCALL itself.
  * With KVM_XEN_HVM_CONFIG { flags = INTERCEPT_HCALL, msr != 0 } (the Xen
@@ -40,6 +41,7 @@ int hcabi__arch_probe(uint32_t *max_vcpus, char *err, size_t errlen)
 	    {KVM_CAP_SIGNAL_MSI, "KVM_CAP_SIGNAL_MSI"},
 	    {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
 	    {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
+	    {KVM_CAP_PIT2, "KVM_CAP_PIT2"},
 	};
 	int sync;
 	int fd = hcabi__x86_open_kvm(err, errlen);
@@ -91,6 +93,8 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 {
 	struct kvm_userspace_memory_region mr;
 	struct kvm_xen_hvm_config xc;
+	struct kvm_pit_config pit;
+	struct kvm_reinject_control reinject;
 	struct hcabi__arch_vm *a = calloc(1, sizeof(*a));
 	int r;
 
@@ -133,8 +137,24 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 	mr.userspace_addr = (uint64_t)(uintptr_t)vm->ram;
 	if (hcabi__x86_ioctl(a->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
 		return hcabi__fail(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+	/* the PC's interrupt controllers: a local APIC per vCPU, the I/O APIC
+	 * (the MP table's, mptable.c) and the two 8259 PICs */
 	if (hcabi__x86_ioctl(a->vm_fd, KVM_CREATE_IRQCHIP, NULL) < 0)
 		return hcabi__fail(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+	/* the 8254 PIT on ports 0x40-0x43 and the speaker gate 0x61, on ISA
+	 * IRQ 0: the timer Linux calibrates the TSC and the local APIC timer
+	 * against. Silent until the guest programs it. */
+	memset(&pit, 0, sizeof(pit));
+	if (hcabi__x86_ioctl(a->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return hcabi__fail(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
+	/* A tick KVM could not deliver in time is dropped, not queued for
+	 * later: in reinject mode KVM holds every next tick until the guest's
+	 * EOI of the last one reaches the PIT, so one lost acknowledgement
+	 * would stop the timer for good (Linux keeps time with its
+	 * clocksource and needs no lost ticks replayed). */
+	memset(&reinject, 0, sizeof(reinject));
+	if (hcabi__x86_ioctl(a->vm_fd, KVM_REINJECT_CONTROL, &reinject) < 0)
+		return hcabi__fail(err, errlen, "KVM_REINJECT_CONTROL: %s", strerror(errno));
 	memset(&xc, 0, sizeof(xc));
 	xc.flags = KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL;
 	xc.msr = XEN_HYPERCALL_MSR;
@@ -200,6 +220,18 @@ int hcabi__arch_inject_irq(struct hcabi__vm *vm, uint32_t index, uint8_t vector)
 	if (r < 0 && errno != EPERM)
 		return HCABI_REF_PERR_HOST;
 	return HCABI_REF_POK;
+}
+
+/* An ISA interrupt line: KVM's default routing sends GSI n < 16 to PIC
+ * input n and I/O APIC pin n, as the MP table says. */
+int hcabi__arch_irq_line(struct hcabi__vm *vm, uint32_t irq, bool level)
+{
+	struct kvm_irq_level l;
+
+	memset(&l, 0, sizeof(l));
+	l.irq = irq;
+	l.level = level ? 1 : 0;
+	return hcabi__x86_ioctl(vm->arch->vm_fd, KVM_IRQ_LINE, &l);
 }
 
 /* Is an interrupt pending in the vCPU's LAPIC IRR? Own thread only. */

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "arch/x86_64/hcabi_pvh.h"
+#include "layout.h"
 #include "pvh.h"
 
 /* Images larger than this are refused before reading (no guest RAM that
@@ -202,46 +203,58 @@ int hcabi__image_parse(struct hcabi__image *img, uint64_t ram_size, char *err, s
 	return 0;
 }
 
-int hcabi__image_load_file(struct hcabi__image *img, const char *path, uint64_t ram_size, char *err,
-			   size_t errlen)
+int hcabi__read_whole_file(const char *path, const char *what, uint64_t max, uint8_t **data,
+			   size_t *size, char *err, size_t errlen)
 {
 	struct stat st;
 	size_t got = 0;
+	uint8_t *buf;
 	int fd;
 
-	memset(img, 0, sizeof(*img));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return hcabi__fail(err, errlen, "cannot open image %s: %s", path, strerror(errno));
+		return hcabi__fail(err, errlen, "cannot open %s %s: %s", what, path,
+				   strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return hcabi__fail(err, errlen, "image %s is not a regular file", path);
+		return hcabi__fail(err, errlen, "%s %s is not a regular file", what, path);
 	}
-	if ((uint64_t)st.st_size > HCABI__MAX_IMAGE_FILE) {
+	if ((uint64_t)st.st_size > max) {
 		close(fd);
-		return hcabi__fail(err, errlen, "image %s is too large (%lld bytes)", path,
+		return hcabi__fail(err, errlen, "%s %s is too large (%lld bytes)", what, path,
 				   (long long)st.st_size);
 	}
-	img->size = (size_t)st.st_size;
-	img->data = malloc(img->size ? img->size : 1);
-	if (!img->data) {
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf) {
 		close(fd);
 		return hcabi__fail(err, errlen, "out of memory reading %s", path);
 	}
-	while (got < img->size) {
-		ssize_t n = read(fd, img->data + got, img->size - got);
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			int e = n < 0 ? errno : EIO;
 			close(fd);
-			hcabi__image_free(img);
-			return hcabi__fail(err, errlen, "cannot read image %s: %s", path,
+			free(buf);
+			return hcabi__fail(err, errlen, "cannot read %s %s: %s", what, path,
 					   strerror(e));
 		}
 		got += (size_t)n;
 	}
 	close(fd);
+	*data = buf;
+	*size = got;
+	return 0;
+}
+
+int hcabi__image_load_file(struct hcabi__image *img, const char *path, uint64_t ram_size, char *err,
+			   size_t errlen)
+{
+	memset(img, 0, sizeof(*img));
+	if (hcabi__read_whole_file(path, "image", HCABI__MAX_IMAGE_FILE, &img->data, &img->size,
+				   err, errlen) != 0)
+		return -1;
 	if (hcabi__image_parse(img, ram_size, err, errlen) != 0) {
 		char tmp[512];
 		snprintf(tmp, sizeof(tmp), "%s", err);
@@ -255,8 +268,11 @@ int hcabi__image_load_file(struct hcabi__image *img, const char *path, uint64_t 
 void hcabi__image_free(struct hcabi__image *img)
 {
 	free(img->data);
+	free(img->initrd);
 	img->data = NULL;
 	img->size = 0;
+	img->initrd = NULL;
+	img->initrd_size = 0;
 }
 
 /* Program header i of a parsed image, if it is a PT_LOAD segment with
@@ -289,17 +305,42 @@ static bool overlaps_segment(const struct hcabi__image *img, uint64_t a, uint64_
 	return false;
 }
 
+/* Start info page: the start info at +0, the memory map at +MEMMAP_OFF,
+ * the module list at +MODLIST_OFF; the command line on the next page. */
+#define MEMMAP_OFF 64u
+#define MODLIST_OFF (MEMMAP_OFF + HCABI__X86_MAX_E820 * sizeof(struct hcabi_pvh_memmap_entry))
+_Static_assert(MODLIST_OFF + sizeof(struct hcabi_pvh_modlist_entry) <= HCABI__PAGE_SIZE,
+	       "the start info page holds the memory map and the module list");
+
+/* Where the initial RAM disk goes: page-aligned at the top of the last RAM
+ * range, above the image and the start info; 0 if it does not fit. */
+static uint64_t initrd_place(const struct hcabi__image *img, uint64_t ram_size, uint64_t above)
+{
+	struct hcabi_ref_ram_range ram[HCABI__ARCH_MAX_RAM_RANGES];
+	uint32_t n = hcabi__arch_ram_layout(ram_size, ram);
+	uint64_t top = ram[n - 1].base + ram[n - 1].size;
+	uint64_t at;
+
+	if (img->initrd_size > top)
+		return 0;
+	at = (top - img->initrd_size) & ~(HCABI__PAGE_SIZE - 1);
+	if (at < ram[n - 1].base || at < above || overlaps_segment(img, at, img->initrd_size))
+		return 0;
+	return at;
+}
+
 uint64_t hcabi__image_install(const struct hcabi__image *img, uint8_t *ram, uint64_t ram_size,
 			      const char *cmdline, char *err, size_t errlen)
 {
 	struct hcabi_pvh_start_info si;
-	struct hcabi_pvh_memmap_entry mm;
+	struct hcabi_pvh_memmap_entry mm[HCABI__X86_MAX_E820];
+	struct hcabi_pvh_modlist_entry mod;
 	size_t cmdlen = cmdline ? strlen(cmdline) : 0;
-	/* start info at +0, memmap at +64, cmdline on the next page */
 	uint64_t need =
 	    HCABI__PAGE_SIZE + ((cmdlen + 1 + HCABI__PAGE_SIZE - 1) & ~(HCABI__PAGE_SIZE - 1));
-	uint64_t base = 0;
+	uint64_t base = 0, initrd_at = 0;
 	uint64_t cand[2];
+	uint32_t nmm;
 
 	if (cmdlen > HCABI__MAX_CMDLINE) {
 		hcabi__fail(err, errlen, "command line longer than %u bytes", HCABI__MAX_CMDLINE);
@@ -328,30 +369,45 @@ uint64_t hcabi__image_install(const struct hcabi__image *img, uint8_t *ram, uint
 		hcabi__fail(err, errlen, "no room in guest RAM for the PVH start info");
 		return 0;
 	}
+	if (img->initrd) {
+		initrd_at = initrd_place(img, ram_size,
+					 base + need > img->highest ? base + need : img->highest);
+		if (!initrd_at) {
+			hcabi__fail(err, errlen,
+				    "the initial RAM disk (%zu bytes) does not fit in guest RAM "
+				    "above the image (--memory %llu MiB)",
+				    img->initrd_size, (unsigned long long)(ram_size >> 20));
+			return 0;
+		}
+		memcpy(ram + initrd_at, img->initrd, img->initrd_size);
+	}
 
-	memset(&mm, 0, sizeof(mm));
-	mm.addr = 0;
-	mm.size = ram_size;
-	mm.type = HCABI_PVH_MEMMAP_RAM;
-
+	nmm = hcabi__x86_e820(ram_size, mm);
 	memset(&si, 0, sizeof(si));
 	si.magic = HCABI_PVH_START_MAGIC;
 	si.version = 1;
-	si.nr_modules = 0;
+	si.nr_modules = img->initrd ? 1 : 0;
+	si.modlist_paddr = img->initrd ? base + MODLIST_OFF : 0;
 	si.cmdline_paddr = base + HCABI__PAGE_SIZE;
-	si.memmap_paddr = base + 64;
-	si.memmap_entries = 1;
+	si.memmap_paddr = base + MEMMAP_OFF;
+	si.memmap_entries = nmm;
 
 	memset(ram + base, 0, need);
 	memcpy(ram + base, &si, sizeof(si));
-	memcpy(ram + base + 64, &mm, sizeof(mm));
+	memcpy(ram + base + MEMMAP_OFF, mm, nmm * sizeof(mm[0]));
+	if (img->initrd) {
+		memset(&mod, 0, sizeof(mod));
+		mod.paddr = initrd_at;
+		mod.size = img->initrd_size;
+		memcpy(ram + base + MODLIST_OFF, &mod, sizeof(mod));
+	}
 	if (cmdlen)
 		memcpy(ram + base + HCABI__PAGE_SIZE, cmdline, cmdlen);
 	return base;
 }
 
-struct hcabi__image *hcabi__arch_image_load(const char *path, uint64_t ram_size, char *err,
-					    size_t errlen)
+struct hcabi__image *hcabi__arch_image_load(const char *path, const char *initrd_path,
+					    uint64_t ram_size, char *err, size_t errlen)
 {
 	struct hcabi__image *img = calloc(1, sizeof(*img));
 
@@ -363,9 +419,13 @@ struct hcabi__image *hcabi__arch_image_load(const char *path, uint64_t ram_size,
 		free(img);
 		return NULL;
 	}
+	if (initrd_path && hcabi__read_whole_file(initrd_path, "--initrd", ram_size, &img->initrd,
+						  &img->initrd_size, err, errlen) != 0) {
+		hcabi__arch_image_free(img);
+		return NULL;
+	}
 	return img;
 }
-
 void hcabi__arch_image_free(struct hcabi__image *img)
 {
 	if (!img)

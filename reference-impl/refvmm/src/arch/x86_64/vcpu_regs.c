@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 
 #include "diag.h"
+#include "layout.h"
 #include "pvh.h"
 #include "x86_kvm.h"
 
@@ -235,6 +236,16 @@ int hcabi__arch_vcpu_flush_tlb(struct hcabi__vcpu *v)
 	return hcabi__x86_ioctl(v->arch->fd, KVM_SET_SREGS, &s);
 }
 
+bool hcabi__arch_vcpu_hw_started(struct hcabi__vcpu *v)
+{
+	struct kvm_mp_state mp;
+
+	if (hcabi__x86_ioctl(v->arch->fd, KVM_GET_MP_STATE, &mp) < 0)
+		return false;
+	return mp.mp_state != KVM_MP_STATE_UNINITIALIZED &&
+	       mp.mp_state != KVM_MP_STATE_INIT_RECEIVED;
+}
+
 /* ---- creation and boot -------------------------------------------------------- */
 int hcabi__arch_vcpu_create(struct hcabi__vcpu *v, char *err, size_t errlen)
 {
@@ -287,6 +298,8 @@ int hcabi__arch_boot(struct hcabi__vm *vm, const struct hcabi__image *img, const
 	    hcabi__image_install(img, vm->ram, vm->ram_size, cmdline, ierr, sizeof(ierr));
 
 	if (!start_info)
+		return hcabi__fail(err, errlen, "%s", ierr);
+	if (hcabi__x86_mptable_write(vm->ram, vm->ram_size, vm->nvcpus, ierr, sizeof(ierr)) < 0)
 		return hcabi__fail(err, errlen, "%s", ierr);
 	hcabi__diag_init();
 	if (setup_pvh(&vm->vcpus[0], img->entry, start_info) < 0)

@@ -1,0 +1,10 @@
+# The arm64 conformance images' cross compiler (Debian: gcc-aarch64-linux-gnu):
+# a toolchain file for the separate configure of conformance/ that the main
+# build runs (conformance/CMakeLists.txt, "the arm64 images"). Freestanding
+# images: no system, and compiler checks build a library, not a program.
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_SYSTEM_PROCESSOR aarch64)
+set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
+set(CMAKE_ASM_COMPILER aarch64-linux-gnu-gcc)
+find_program(CMAKE_OBJCOPY aarch64-linux-gnu-objcopy REQUIRED)
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cpu.c - the boot of vCPU 0 (after boot.S), the per-vCPU blocks
+ * (TPIDR_EL1 points at each vCPU's), the device tree the boot protocol
+ * passed, its command line, and the start of secondary vCPUs.
+ */
+#include "hcabi_fdt.h"
+#include "hcabi_guest.h"
+#include "hcabi_internal.h"
+
+#define STACK_SIZE (32 * 1024)
+
+struct hcabi_cpu hcabi__cpus[HCABI_MAX_CPUS];
+/* vCPU 0 runs on the boot stack of boot.S; the others on these. */
+static uint8_t ap_stacks[HCABI_MAX_CPUS][STACK_SIZE] __attribute__((aligned(16)));
+
+static struct hcabi_fdt fdt;
+static unsigned boot_el;
+static struct hcabi_vcpu_boot_state_arm64 boot_states[HCABI_MAX_CPUS] __attribute__((aligned(64)));
+
+unsigned hcabi_boot_el(void)
+{
+	return boot_el;
+}
+
+const struct hcabi_fdt *hcabi_fdt(void)
+{
+	return fdt.blob ? &fdt : 0;
+}
+
+/* /chosen's bootargs: QEMU's -append, where the runner puts the nonce. */
+const char *hcabi_command_line(void)
+{
+	const char *s = 0;
+	if (fdt.blob)
+		s = hcabi_fdt_prop_str(&fdt, hcabi_fdt_path(&fdt, "/chosen", 7), "bootargs");
+	return s ? s : "";
+}
+
+struct hcabi_cpu *hcabi__cpu_prepare(unsigned index)
+{
+	struct hcabi_cpu *c = &hcabi__cpus[index];
+	memset(c, 0, sizeof(*c));
+	c->self = c;
+	c->index = index;
+	c->expect_vector = -1;
+	c->stack_top = ap_stacks[index] + STACK_SIZE;
+	return c;
+}
+
+/* Everything a vCPU sets up for itself: vCPU 0 at boot (its MMU already
+ * on), the others when VCPU.START enters hcabi__ap_entry. */
+void hcabi__cpu_init(struct hcabi_cpu *c)
+{
+	hcabi_write_sysreg(tpidr_el1, (uint64_t)(uintptr_t)c);
+	hcabi__mmu_enable();
+	hcabi_intc_enable();
+}
+
+int64_t hcabi_arch_vcpu_start(unsigned cpu, struct hcabi_cpu *c)
+{
+	/* The binding's boot state: EL1h, MMU off, x0 = arg; hcabi__ap_entry
+	 * takes its stack from c and turns the MMU on with vCPU 0's tables
+	 * (hcabi__mmu_enable). Untested until a hypervisor with HCABI on
+	 * arm64 runs it (docs/arm64.md). */
+	struct hcabi_vcpu_boot_state_arm64 *bs = &boot_states[cpu];
+
+	memset(bs, 0, sizeof(*bs));
+	bs->entry = (uint64_t)(uintptr_t)hcabi__ap_entry;
+	bs->arg = (uint64_t)(uintptr_t)c;
+	hcabi__clean_to_poc(bs, sizeof(*bs));
+	hcabi__clean_to_poc(c, sizeof(*c));
+	hcabi__mmu_clean_tables();
+	return hcabi_vcpu_start(cpu, (uint64_t)(uintptr_t)bs).status;
+}
+
+/* The index-th node of /cpus whose device_type is "cpu". */
+static int dt_cpu(unsigned index)
+{
+	int cpus = fdt.blob ? hcabi_fdt_path(&fdt, "/cpus", 5) : HCABI_FDT_NONE, d = 0;
+	unsigned n = 0;
+
+	for (int node = cpus == HCABI_FDT_NONE ? HCABI_FDT_NONE : hcabi_fdt_next_node(&fdt, cpus, &d);
+	     node != HCABI_FDT_NONE && d > 0; node = hcabi_fdt_next_node(&fdt, node, &d)) {
+		const char *type = hcabi_fdt_prop_str(&fdt, node, "device_type");
+		if (d == 1 && type && !strcmp(type, "cpu") && n++ == index)
+			return node;
+	}
+	return HCABI_FDT_NONE;
+}
+
+unsigned hcabi_dt_cpu_count(void)
+{
+	unsigned n = 0;
+	while (n < HCABI_MAX_CPUS && dt_cpu(n) != HCABI_FDT_NONE)
+		n++;
+	return n;
+}
+
+int64_t hcabi_dt_cpu_mpidr(unsigned cpu)
+{
+	uint64_t reg, size;
+	int node = dt_cpu(cpu);
+	return node != HCABI_FDT_NONE && hcabi_fdt_reg(&fdt, node, 0, &reg, &size) ? (int64_t)reg : -1;
+}
+
+int64_t hcabi_arm64_cpu_on(unsigned cpu, void (*fn)(void *), void *arg)
+{
+	int64_t mpidr = cpu > 0 && cpu < HCABI_MAX_CPUS ? hcabi_dt_cpu_mpidr(cpu) : -1;
+	struct hcabi_cpu *c;
+
+	if (mpidr < 0)
+		return -2; /* PSCI INVALID_PARAMETERS */
+	c = hcabi__cpu_prepare(cpu);
+	c->task_fn = fn;
+	c->task_arg = arg;
+	hcabi_atomic_store(&c->task_state, HCABI__TASK_STARTING);
+	hcabi__clean_to_poc(c, sizeof(*c));
+	hcabi__mmu_clean_tables();
+	return hcabi_psci_cpu_on((uint64_t)mpidr, (uint64_t)(uintptr_t)hcabi__ap_entry,
+				 (uint64_t)(uintptr_t)c);
+}
+
+bool hcabi_arm64_cpu_wait(unsigned cpu, uint64_t timeout_ns)
+{
+	uint64_t start = hcabi_now_ns();
+
+	if (cpu == 0 || cpu >= HCABI_MAX_CPUS)
+		return false;
+	while (hcabi_atomic_load(&hcabi__cpus[cpu].task_state) != HCABI__TASK_DONE) {
+		if (hcabi_now_ns() - start > timeout_ns)
+			return false;
+		hcabi_pause();
+	}
+	hcabi_atomic_store(&hcabi__cpus[cpu].task_state, HCABI__TASK_IDLE);
+	return true;
+}
+
+void hcabi__boot(uint64_t dtb, uint64_t el)
+{
+	struct hcabi_cpu *c = hcabi__cpu_prepare(0);
+	bool have_fdt;
+
+	boot_el = (unsigned)el;
+	hcabi_write_sysreg(tpidr_el1, (uint64_t)(uintptr_t)c);
+	/* The MMU is off: every access is device memory, so this code is built
+	 * with -mstrict-align and takes no lock until the MMU is on. */
+	have_fdt = dtb && !(dtb & 7) && hcabi_fdt_init(&fdt, (const void *)(uintptr_t)dtb);
+	hcabi__mmu_init();
+	hcabi_serial_init();
+	if (!have_fdt)
+		hcabi_printf("warning: no usable device tree at x0 = 0x%llx: assuming QEMU virt "
+			     "(RAM 64 MiB at 0x40000000, PL011 at 0x9000000)",
+			     (unsigned long long)dtb);
+	/* CurrentEL: 1 after boot.S's drop from EL2 */
+	hcabi_printf("arm64: entered at EL%u, running at EL%u; device tree at 0x%llx; RAM up to "
+		     "0x%llx",
+		     boot_el, (unsigned)(hcabi_read_sysreg(CurrentEL) >> 2) & 3,
+		     (unsigned long long)dtb, (unsigned long long)hcabi_ram_end());
+	hcabi__cpu_init(c);
+	hcabi__start();
+}

@@ -1,0 +1,359 @@
+#!/usr/bin/env python3
+"""CTest linux.refvmm.boot: the Debian kernel boots on hcabi-refvmm and uses HCABI through hcabi.ko.
+
+    refvmm_boot.py --root SRC --out DIR --cache DIR --refvmm PROGRAM --impl-version HEX
+                   [--holder 'PROGRAM ARGS'] [--timeout S]
+
+The kernel is the one the nested launcher caches (scripts/hcabi_nested): its
+vmlinux, decompressed from the package's vmlinuz into DIR (never committed),
+boots by PVH on refvmm with a busybox initramfs holding hcabi.ko, built here
+against that kernel's headers as check_module.py builds it (the module's
+vermagic must be the booted kernel's). refvmm runs nested, both boots in one
+launcher batch (scripts/hcabi-nested):
+
+    vcpus1      --vcpus 1, the newest HCABI version refvmm implements
+    vcpus2_1.0  --vcpus 2, pinned with --spec-version 1.0
+
+The initramfs's /init loads hcabi.ko (its shutdown_code parameter from the
+command line), prints /sys/hypervisor/hcabi/*, reads the line refvmm's
+--console-input supplies from /dev/hvc0 (CONSOLE.READ), writes one to it
+(CONSOLE.WRITE), makes the driver's clocksource current and checks uptime
+goes forward on it, prints /sys/devices/system/cpu/online, and powers off
+(the driver's SYSTEM.SHUTDOWN). This script checks all of it against what
+refvmm exposes (the registry: the version's extensions and their versions;
+the implementation ID and version) and refvmm's exit status and last line
+("shutdown code=N"). A failing /init ends the VM through isa-debug-exit
+(/dev/port), so refvmm exits 3 at once instead of running into its timeout.
+
+Exit status: 0 pass, 1 fail, 2 usage, 77 skipped (no headers of any 6.12
+kernel, no QEMU, or the cache could not be filled). Headers installed for
+another 6.12 kernel than the cached one fail it, saying so.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gzip
+import lzma
+import os
+import re
+import shlex
+import shutil
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path[1:1] = [str(ROOT / "scripts"), str(ROOT / "runners")]
+
+import check_module  # noqa: E402  (this folder: the module build)
+from initramfs import busybox_initramfs  # noqa: E402  (this folder)
+import hcabi_registry  # noqa: E402
+from hcabi_conform.errors import EnvError  # noqa: E402
+from hcabi_nested.cache import ensure_cache  # noqa: E402
+
+SKIP = check_module.SKIP
+TAG = "hcabi-linux:"
+MEMORY = "256M"
+# The kernel command line (docs/linux-guest.md, "Booting Linux on refvmm"):
+# no_timer_check skips Linux's test that the PIT's IRQ 0 reaches the I/O
+# APIC over ten ticks, a probe of a board's wiring that is timing-fragile
+# under nested TCG (the boot itself shows the timer works); acpi=off spares
+# it the search for ACPI tables refvmm does not have (the MP table says
+# what there is). Nothing else is skipped: PCI, i8042, RTC are probed as
+# they are. mitigations=off: speculation mitigations only cost time in a
+# throw-away VM; panic=-1: a panic reboots at once (a triple fault on
+# refvmm, status 6) instead of hanging until --timeout. loglevel=7: the
+# whole boot log, for whoever reads a failure.
+CMDLINE = "console=ttyS0 loglevel=7 panic=-1 mitigations=off no_timer_check acpi=off"
+
+
+@dataclasses.dataclass(frozen=True)
+class Boot:
+    name: str
+    vcpus: int
+    spec_version: str | None  # None: refvmm's default, the newest
+    code: int                 # SYSTEM.SHUTDOWN code the driver is given
+
+    def console_input(self) -> str:
+        return f"runner-says-hello {self.name}"
+
+    def hvc_output(self) -> str:
+        return f"hvc0-says-hello {self.name}"
+
+
+BOOTS = (Boot("vcpus1", 1, None, 41), Boot("vcpus2_1.0", 2, "1.0", 42))
+
+INIT = f"""#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+say() {{ echo "{TAG} $*"; }}
+fail() {{ # end the VM through isa-debug-exit (port 0xf4): refvmm exits 3
+    say "FAIL $*"
+    dmesg | tail -n 25 | sed 's/^/{TAG} dmesg /'
+    printf '\\001' | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+    sleep 5
+    poweroff -f
+}}
+for w in $(cat /proc/cmdline); do
+    case $w in hcabitest.code=*) code=${{w#*=}} ;; hcabitest.name=*) name=${{w#*=}} ;; esac
+done
+out=$(insmod /hcabi.ko shutdown_code=$code 2>&1)
+rc=$?
+say "insmod rc=$rc $out"
+dmesg | grep 'hcabi' | sed 's/^/{TAG} dmesg /'
+[ $rc = 0 ] || fail "insmod hcabi.ko"
+for f in spec_version impl_id impl_version extensions cpuid_base signature; do
+    say "sysfs $f=$(cat /sys/hypervisor/hcabi/$f)"
+done
+[ -c /dev/hvc0 ] || fail "no /dev/hvc0"
+# one open for the whole exchange: input that arrives while the tty is open
+# waits in its buffer; a last close would drop it
+exec 3<>/dev/hvc0
+stty -echo <&3
+read -r -t 60 line <&3
+say "hvc-read rc=$? line=[$line]"
+printf 'hvc0-says-hello %s\\n' "$name" >&3
+exec 3>&-
+cs=/sys/devices/system/clocksource/clocksource0
+say "clocksource available=$(cat $cs/available_clocksource)"
+echo hcabi >$cs/current_clocksource
+say "clocksource current=$(cat $cs/current_clocksource)"
+a=$(cut -d' ' -f1 /proc/uptime)
+sleep 1
+b=$(cut -d' ' -f1 /proc/uptime)
+say "uptime before=$a after=$b"
+say "cpus online=$(cat /sys/devices/system/cpu/online)"
+say "done"
+poweroff -f
+sleep 10
+fail "poweroff -f returned"
+"""
+
+
+Failure = check_module.Failure  # the environment is wrong in a way that fails the test
+
+
+def extract_vmlinux(vmlinuz: Path, dest: Path) -> None:
+    """The ELF vmlinux inside a bzImage: the payload the setup header points
+    at (payload_offset, payload_length), decompressed; its last 4 bytes are
+    the decompressed size, which is checked."""
+    data = vmlinuz.read_bytes()
+    if len(data) < 0x250 or data[0x202:0x206] != b"HdrS":
+        raise Failure(f"{vmlinuz}: not a bzImage (no HdrS setup header)")
+    setup_sects = data[0x1F1] or 4
+    offset, length = struct.unpack_from("<II", data, 0x248)
+    start = (setup_sects + 1) * 512 + offset
+    payload = data[start:start + length]
+    if len(payload) != length or length < 8:
+        raise Failure(f"{vmlinuz}: the payload lies outside the file")
+    size = struct.unpack("<I", payload[-4:])[0]
+    body = payload[:-4]  # the kernel appends the size (gzip: its own ISIZE field)
+    if body.startswith(b"\x28\xb5\x2f\xfd"):
+        if not shutil.which("zstd"):
+            raise check_module.Skip("zstd is not installed (the kernel's payload is zstd)")
+        proc = subprocess.run(["zstd", "-dcq"], input=body, capture_output=True)
+        if proc.returncode != 0:
+            raise Failure(f"{vmlinuz}: zstd: {proc.stderr.decode(errors='replace').strip()}")
+        elf = proc.stdout
+    elif body.startswith(b"\xfd7zXZ\x00"):
+        elf = lzma.decompress(body)
+    elif body.startswith(b"\x1f\x8b"):
+        elf = gzip.decompress(payload)
+    else:
+        raise Failure(f"{vmlinuz}: unknown payload compression {body[:6].hex()}")
+    if not elf.startswith(b"\x7fELF") or len(elf) != size:
+        raise Failure(f"{vmlinuz}: the payload is not the {size}-byte ELF its trailer announces")
+    dest.write_bytes(elf)
+
+
+@dataclasses.dataclass(frozen=True)
+class Expect:
+    """What refvmm exposes at one boot's version."""
+
+    spec_version: str
+    impl_version: str
+    extensions: str
+
+
+def expectations(root: Path, impl_version: str) -> dict[str, Expect]:
+    reg = hcabi_registry.load(root / "spec" / "registry")
+    out = {}
+    for b in BOOTS:
+        v = b.spec_version or reg.newest_version
+        exts = " ".join(f"{e.name}:{e.number_at(v)}" for e in sorted(reg.extensions, key=lambda e: e.eid)
+                        if e.number_at(v))
+        out[b.name] = Expect(v, impl_version, exts)
+    return out
+
+
+def said_by_init(serial: str) -> list[tuple[str, str]]:
+    """(KEY, VALUE) of each of the /init's 'TAG KEY VALUE' lines, in order."""
+    said = []
+    for ln in serial.replace("\r", "").splitlines():
+        if TAG in ln:
+            key, _, value = ln[ln.index(TAG) + len(TAG):].strip().partition(" ")
+            said.append((key, value))
+    return said
+
+
+def judge(boot: Boot, want: Expect, status: int | None, serial: str, stderr: str) -> list[str]:
+    """What is wrong with one boot; nothing when it passed.
+
+    refvmm's output holds the kernel's console (ttyS0, written a byte at a
+    time) and hvc0's (CONSOLE.WRITE, a line at once), so hvc0's line, and
+    the tty's echo of the input if it came before `stty -echo`, can land
+    inside a line of ttyS0's: they are found and cut out first."""
+    hvc_line = re.compile(re.escape(boot.hvc_output()) + r"\r?\n")
+    wrote = hvc_line.search(serial) is not None
+    serial = hvc_line.sub("", serial)
+    serial = re.sub(re.escape(boot.console_input()) + r"\r?\n", "", serial)
+    said = said_by_init(serial)
+    first = {}
+    for key, value in said:
+        first.setdefault(key, value)
+    sysfs = dict(v.partition("=")[::2] for k, v in said if k == "sysfs")
+    last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
+    problems = []
+    if "FAIL" in first:
+        problems.append(f"the guest's /init failed: {first['FAIL']}")
+    elif "done" not in first:
+        problems.append("the guest's /init did not finish (no 'done' line): the boot failed or hung")
+    if status != 0 or last != f"hcabi-refvmm: shutdown code={boot.code}":
+        problems.append(f"refvmm should end with status 0 and 'hcabi-refvmm: shutdown code={boot.code}' "
+                        f"(SYSTEM.SHUTDOWN through the driver); it ended with status {status}: {last!r}")
+    if not first.get("insmod", "").startswith("rc=0"):
+        problems.append(f"insmod hcabi.ko failed: {first.get('insmod')!r}")
+        return problems
+    for key, value in (("spec_version", want.spec_version), ("impl_id", "1"),
+                       ("impl_version", want.impl_version), ("extensions", want.extensions),
+                       ("cpuid_base", "0x40000000")):
+        if sysfs.get(key) != value:
+            problems.append(f"/sys/hypervisor/hcabi/{key} is {sysfs.get(key)!r}, refvmm exposes {value!r}")
+    if first.get("hvc-read") != f"rc=0 line=[{boot.console_input()}]":
+        problems.append(f"reading /dev/hvc0 (CONSOLE.READ) gave {first.get('hvc-read')!r}, not the "
+                        f"--console-input line {boot.console_input()!r}")
+    if not wrote:
+        problems.append(f"the line written to /dev/hvc0 (CONSOLE.WRITE), {boot.hvc_output()!r}, "
+                        "is not in refvmm's output")
+    clock = [v for k, v in said if k == "clocksource"]
+    if "current=hcabi" not in clock:
+        problems.append(f"the hcabi clocksource did not become current: {clock}")
+    m = re.fullmatch(r"before=([\d.]+) after=([\d.]+)", first.get("uptime", ""))
+    if not m or float(m.group(2)) <= float(m.group(1)):
+        problems.append(f"uptime did not go forward on the hcabi clocksource: {first.get('uptime')!r}")
+    online = "0" if boot.vcpus == 1 else f"0-{boot.vcpus - 1}"
+    if first.get("cpus") != f"online={online}":
+        problems.append(f"Linux sees CPUs {first.get('cpus')!r}, not online={online} (--vcpus {boot.vcpus})")
+    return problems
+
+
+def kernel_headers(release: str) -> Path:
+    """The headers of the cached kernel: the module's vermagic must be the booted kernel's."""
+    kdir = Path("/usr/src") / f"linux-headers-{release}"
+    if (kdir / "Makefile").is_file():
+        return kdir
+    others = sorted(d.name for d in Path("/usr/src").glob("linux-headers-6.12*-amd64"))
+    if others:
+        raise Failure(f"the kernel versions differ: the nested launcher's cache holds kernel {release}, "
+                      f"the installed headers are {', '.join(others)}; install linux-headers-{release}, "
+                      "or empty the cache (HCABI_NESTED_CACHE) so that it fetches the newest kernel again")
+    raise check_module.Skip(f"no Linux 6.12 headers in /usr/src: install linux-headers-{release}")
+
+
+def job_line(boot: Boot, refvmm: str, vmlinux: Path, initrd: Path, console: Path, seconds: int) -> str:
+    argv = [refvmm, "--vcpus", str(boot.vcpus), "--memory", MEMORY, "--timeout", str(seconds),
+            "--initrd", str(initrd), "--console-input", str(console),
+            "--cmdline", f"{CMDLINE} hcabitest.name={boot.name} hcabitest.code={boot.code}"]
+    if boot.spec_version:
+        argv += ["--spec-version", boot.spec_version]
+    return f"{boot.name}\t{shlex.join(argv + [str(vmlinux)])}\n"
+
+
+def read_result(nested: Path, name: str) -> tuple[int | None, str, str]:
+    def text(ext: str) -> str:
+        p = nested / f"{name}.{ext}"
+        return p.read_bytes().decode("utf-8", "replace") if p.exists() else ""
+    st = text("status").strip()
+    return (int(st) if st.lstrip("-").isdigit() else None), text("serial"), text("stderr")
+
+
+def run(args: argparse.Namespace) -> int:
+    root, out = Path(args.root).resolve(), Path(args.out).resolve()
+    if not shutil.which(os.environ.get("HCABI_NESTED_QEMU", "qemu-system-x86_64")):
+        raise check_module.Skip("qemu-system-x86_64 is not installed (qemu-system-x86)")
+    try:
+        cache = ensure_cache(Path(args.cache))
+    except EnvError as e:
+        raise check_module.Skip(f"the nested launcher's kernel cache is unavailable: {e}") from None
+    kdir = kernel_headers(cache.release)
+    out.mkdir(parents=True, exist_ok=True)
+    if check_module.check_build(root, out, kdir) != 0:
+        return 1
+    vmlinux = out / "vmlinux"
+    extract_vmlinux(cache.kernel, vmlinux)
+    initrd = out / "initramfs.cpio"
+    initrd.write_bytes(busybox_initramfs(cache.busybox, out / "hcabi" / "hcabi.ko", INIT))
+    want = expectations(root, args.impl_version)
+    jobs = out / "jobs.txt"
+    with open(jobs, "w") as fh:
+        for b in BOOTS:
+            console = out / f"{b.name}.input"
+            console.write_text(b.console_input() + "\n")
+            fh.write(job_line(b, args.refvmm, vmlinux, initrd, console, args.timeout))
+    nested = out / "nested"
+    cmd = [sys.executable, str(root / "scripts" / "hcabi-nested"), "--cache", args.cache,
+           "--out", str(nested), "--job-timeout", str(args.timeout + 60),
+           "--timeout", str(len(BOOTS) * (args.timeout + 60) + 300), "--holder", args.holder, str(jobs)]
+    print("+", shlex.join(cmd), flush=True)
+    launcher = subprocess.run(cmd)
+    if launcher.returncode != 0:
+        print(f"FAIL: the nested launcher exited {launcher.returncode} (see above and {nested}/hcabi-nested.log)")
+        return 1
+    failed = 0
+    for b in BOOTS:
+        status, serial, stderr = read_result(nested, b.name)
+        problems = judge(b, want[b.name], status, serial, stderr)
+        if problems:
+            failed += 1
+            print(f"---- {b.name}: last lines of its output ({nested}/{b.name}.serial, .stderr)")
+            print("".join(serial.replace("\r", "").splitlines(keepends=True)[-40:]), end="")
+            print(stderr.strip())
+            for p in problems:
+                print(f"FAIL: {b.name}: {p}")
+        else:
+            w = want[b.name]
+            print(f"PASS: {b.name}: Linux {cache.release} booted on refvmm with {b.vcpus} vCPU(s), "
+                  f"HCABI {w.spec_version}: hcabi.ko loaded, sysfs [{w.extensions}], console in and out "
+                  f"through hvc0, the hcabi clocksource, powered off with code {b.code}")
+    return 1 if failed else 0
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--root", required=True, help="the HCABI source tree")
+    ap.add_argument("--out", required=True, help="a directory of this test's own")
+    ap.add_argument("--cache", required=True, help="the nested launcher's cache (HCABI_NESTED_CACHE)")
+    ap.add_argument("--refvmm", required=True, help="the static hcabi-refvmm to boot Linux on")
+    ap.add_argument("--impl-version", required=True, help="BASE.GET_IMPL_VERSION refvmm reports, 0x-hex")
+    ap.add_argument("--holder", default="", help="the nested launcher's --holder ('' for none)")
+    ap.add_argument("--timeout", type=int, default=240, help="refvmm's --timeout of each boot (default 240 s)")
+    args = ap.parse_args(argv)
+    if not (Path(args.root) / "abi.h").is_file():
+        ap.error(f"--root {args.root}: no abi.h there")
+    if not Path(args.refvmm).is_file():
+        ap.error(f"--refvmm {args.refvmm}: no such file")
+    if not re.fullmatch(r"0x[0-9a-f]+", args.impl_version):
+        ap.error(f"--impl-version {args.impl_version}: want lower-case 0x-hex")
+    if args.timeout <= 0:
+        ap.error(f"--timeout {args.timeout}: must be positive")
+    return check_module.run_check("refvmm_boot.py", args.out, lambda: run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,131 @@
+"""The judge of linux.refvmm.boot (refvmm_boot.py): what makes it fail.
+
+The sample is cut from a real nested run (Linux 6.12 on refvmm, 1 vCPU);
+each mutation is a way refvmm, the driver or the boot could go wrong that
+the test must catch.
+"""
+from __future__ import annotations
+
+import gzip
+import lzma
+import struct
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import refvmm_boot as rb  # noqa: E402
+
+BOOT = rb.BOOTS[0]
+WANT = rb.Expect("1.3", "0x10000", "BASE:1 CONSOLE:1 TIME:2 SYSTEM:1")
+SERIAL = """[    0.000000] Linux version 6.12.95+deb12-amd64
+hcabi-linux: insmod rc=0 
+hcabi-linux: dmesg [    8.0] hcabi: HCABI 1.3 at CPUID 0x40000000
+hcabi-linux: sysfs spec_version=1.3
+hcabi-linux: sysfs impl_id=1
+hcabi-linux: sysfs impl_version=0x10000
+hcabi-linux: sysfs extensions=BASE:1 CONSOLE:1 TIME:2 SYSTEM:1
+hcabi-linux: sysfs cpuid_base=0x40000000
+hcabi-linux: sysfs signature=HCABI-REFVMM
+hcabi-linux: hvc-read rc=0 line=[runner-says-hello vcpus1]
+hvc0-says-hello vcpus1
+hcabi-linux: clocksource available=hcabi 
+hcabi-linux: clocksource current=hcabi
+hcabi-linux: uptime before=68.57 after=69.62
+hcabi-linux: cpus online=0
+hcabi-linux: done
+"""
+STDERR = "hcabi-refvmm: shutdown code=41\n"
+
+
+def test_a_good_boot_passes() -> None:
+    assert rb.judge(BOOT, WANT, 0, SERIAL, STDERR) == []
+
+
+@pytest.mark.parametrize("old,new,says", [
+    ("spec_version=1.3", "spec_version=1.0", "spec_version"),
+    ("TIME:2 SYSTEM:1", "TIME:1 SYSTEM:1", "extensions"),
+    ("impl_id=1", "impl_id=2", "impl_id"),
+    ("line=[runner-says-hello vcpus1]", "line=[]", "CONSOLE.READ"),
+    ("hvc0-says-hello vcpus1\n", "", "CONSOLE.WRITE"),
+    ("current=hcabi", "current=refined-jiffies", "clocksource"),
+    ("after=69.62", "after=68.57", "uptime"),
+    ("online=0", "online=0-1", "CPUs"),
+    ("hcabi-linux: done\n", "", "did not finish"),
+    ("insmod rc=0", "insmod rc=137", "insmod"),
+])
+def test_each_wrong_value_fails(old: str, new: str, says: str) -> None:
+    assert old in SERIAL
+    problems = rb.judge(BOOT, WANT, 0, SERIAL.replace(old, new), STDERR)
+    assert any(says in p for p in problems), problems
+
+
+def test_hvc0_output_inside_a_ttys0_line_is_found_and_cut_out() -> None:
+    """Seen nested with 2 vCPUs: the echo of the input and hvc0's line land
+    in the middle of a line the /init writes to ttyS0."""
+    torn = SERIAL.replace("hvc0-says-hello vcpus1\n", "").replace(
+        "hcabi-linux: hvc-read rc=0 line=[runner",
+        "runner-says-hello vcpus1\r\nhcabi-linux: hvc-read rc=0 l"
+        "hvc0-says-hello vcpus1\r\nine=[runner")
+    assert rb.judge(BOOT, WANT, 0, torn, STDERR) == []
+
+
+def test_the_wrong_shutdown_code_or_status_fails() -> None:
+    assert rb.judge(BOOT, WANT, 0, SERIAL, "hcabi-refvmm: shutdown code=0\n")
+    assert rb.judge(BOOT, WANT, 6, SERIAL, STDERR)
+    timeout = "hcabi-refvmm: timeout: --timeout 150 s expired\n"
+    assert any("status 8" in p for p in rb.judge(BOOT, WANT, 8, SERIAL, timeout))
+
+
+def test_two_vcpus_need_both_online() -> None:
+    two = rb.BOOTS[1]
+    serial = SERIAL.replace("vcpus1", two.name)
+    stderr = f"hcabi-refvmm: shutdown code={two.code}\n"
+    assert any("CPUs" in p for p in rb.judge(two, WANT, 0, serial, stderr))
+    assert rb.judge(two, WANT, 0, serial.replace("online=0", "online=0-1"), stderr) == []
+
+
+def test_the_init_failing_is_reported() -> None:
+    serial = SERIAL.replace("hcabi-linux: done\n", "hcabi-linux: FAIL no /dev/hvc0\n")
+    problems = rb.judge(BOOT, WANT, 3, serial, "hcabi-refvmm: isa-debug-exit value=0x1 status=3\n")
+    assert any("no /dev/hvc0" in p for p in problems)
+
+
+def test_expectations_follow_the_registry() -> None:
+    want = rb.expectations(rb.ROOT, "0x10000")
+    assert want["vcpus2_1.0"].spec_version == "1.0"
+    assert want["vcpus2_1.0"].extensions.startswith("BASE:1 CONSOLE:1 TIME:1 ")
+    assert want["vcpus1"].spec_version != "1.0"
+
+
+def _bzimage(body: bytes) -> bytes:
+    """A minimal bzImage: the setup header's fields the extractor reads."""
+    setup_sects = 1
+    head = bytearray(512 * (setup_sects + 1))
+    head[0x1F1] = setup_sects
+    head[0x202:0x206] = b"HdrS"
+    struct.pack_into("<II", head, 0x248, 16, len(body))
+    return bytes(head) + b"\0" * 16 + body
+
+
+def test_vmlinux_comes_out_of_the_payload(tmp_path: Path) -> None:
+    elf = b"\x7fELF" + bytes(range(60))
+    src = tmp_path / "vmlinuz"
+    for body in (gzip.compress(elf),  # gzip's own trailer holds the size
+                 lzma.compress(elf, format=lzma.FORMAT_XZ) + struct.pack("<I", len(elf))):
+        src.write_bytes(_bzimage(body))
+        rb.extract_vmlinux(src, tmp_path / "vmlinux")
+        assert (tmp_path / "vmlinux").read_bytes() == elf
+
+
+def test_a_payload_of_the_wrong_size_is_refused(tmp_path: Path) -> None:
+    elf = b"\x7fELF" + bytes(60)
+    src = tmp_path / "vmlinuz"
+    src.write_bytes(_bzimage(lzma.compress(elf, format=lzma.FORMAT_XZ) + struct.pack("<I", len(elf) + 1)))
+    with pytest.raises(rb.Failure, match="trailer"):
+        rb.extract_vmlinux(src, tmp_path / "vmlinux")
+    src.write_bytes(b"MZ" + bytes(1000))
+    with pytest.raises(rb.Failure, match="bzImage"):
+        rb.extract_vmlinux(src, tmp_path / "vmlinux")

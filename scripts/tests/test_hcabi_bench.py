@@ -1,0 +1,121 @@
+"""The bench's parsing, ratios with their spread, report lines and busy-machine
+warning (hcabi_bench.py, hcabi_busy.py); no timing is measured here."""
+
+from __future__ import annotations
+
+from harness_testlib import SCRIPTS  # noqa: F401  (first: it puts the package roots on sys.path)
+
+import hcabi_bench as hb  # noqa: E402
+import hcabi_busy as busy  # noqa: E402
+
+SERIAL = """\
+hcabi-bench: starting
+hcabi-bench: result name=out_port ns_per_op=37323 ns_min=36810 ns_max=40100 cycles_per_op=96963 iters=2000 rounds=7
+hcabi-bench: result name=null_call ns_per_op=39186 ns_min=38810 ns_max=45000 cycles_per_op=101822 iters=2000 rounds=7
+hcabi-bench: result name=separate64 ns_per_op=39805 ns_min=38162 ns_max=41000 cycles_per_op=103307 iters=1984 rounds=7
+hcabi-bench: result name=batch64 ns_per_op=800 ns_min=790 ns_max=1000 cycles_per_op=2864 iters=16000 rounds=7
+hcabi-bench: done
+"""
+
+
+def test_parse_with_and_without_the_slowest_round() -> None:
+    g = hb.parse_bench_serial(SERIAL)
+    assert g["null_call"] == {"ns_per_op": 39186, "ns_min": 38810, "ns_max": 45000, "cycles_per_op": 101822, "iters": 2000, "rounds": 7}
+    old = hb.parse_bench_serial("hcabi-bench: result name=cpuid ns_per_op=5 ns_min=4 cycles_per_op=9 iters=10 rounds=3\n")
+    assert old == {"cpuid": {"ns_per_op": 5, "ns_min": 4, "cycles_per_op": 9, "iters": 10, "rounds": 3}}
+
+
+def test_spread_and_goals() -> None:
+    g = hb.parse_bench_serial(SERIAL)
+    a = hb.spread(g, "null_call", "out_port")
+    assert a is not None
+    assert a["median"] == 39186 / 37323 and a["fastest"] == 38810 / 36810 and a["slowest"] == 45000 / 40100
+    assert hb.goal_met(a, 1.10) and not hb.goal_met(a, 1.05)
+    # the fastest rounds count too: a median inside the goal is not enough
+    assert not hb.goal_met({"median": 1.09, "fastest": 1.11}, 1.10)
+    b = hb.spread(g, "batch64", "separate64")
+    assert b is not None and hb.goal_met(b, 1 / 48)
+    assert hb.spread(g, "batch64", "cpuid") is None
+
+
+def test_ratio_lines_show_the_spread_and_the_verdict() -> None:
+    g = hb.parse_bench_serial(SERIAL)
+    a = hb.format_ratio("(a) x", hb.spread(g, "null_call", "out_port") or {}, 39186, 37323, 1.10, False)
+    assert a == (
+        "  (a) x = 39186 / 37323 ns = 1.050 on the medians (fastest rounds 1.054, slowest rounds 1.122)  "
+        "goal <= 1.100 on the medians and the fastest rounds: met"
+    )
+    b = hb.format_ratio("(b) y", {"median": 1 / 35.9, "fastest": 1 / 35.2}, 1108, 39805, 1 / 48, True)
+    assert "= 1/35.9 on the medians (fastest rounds 1/35.2)" in b and b.endswith("goal <= 1/48.0 on the medians and the fastest rounds: NOT met")
+
+
+def test_conform_line_splits_each_batch_when_they_overlap() -> None:
+    per_boot = {
+        "a": {"batch": 0, "job": 10.0, "batch_wall": 16.0, "batch_vm_boot": 4.0, "batch_holder_up": 4.5},
+        "b": {"batch": 0, "job": 1.0, "batch_wall": 16.0, "batch_vm_boot": 4.0, "batch_holder_up": 4.5},
+        "c": {"batch": 1, "job": 11.0, "batch_wall": 16.5, "batch_vm_boot": 4.2},
+    }
+    c = {"mode": "nested", "boots": 3, "verdict": "conformant", "wall_s": 17.0, "timing": {}, "per_boot": per_boot}
+    lines = hb.format_conform(c, None)
+    assert lines[0].endswith("wall 17.0 s, 2 nested batches at once:")
+    assert lines[1] == "      batch 0: 2 boots, wall 16.0 s = nested VM boot 4.5 s + jobs 11.0 s + other 0.5 s"
+    assert lines[2] == "      batch 1: 1 boots, wall 16.5 s = nested VM boot 4.2 s + jobs 11.0 s + other 1.3 s"
+    one = dict(c, per_boot={"a": per_boot["a"]}, timing={"booting": 4.5, "testing": 10.0, "other": 1.5, "unsplit": 0.0})
+    assert hb.format_conform(one, 0.1)[0].endswith("= booting 4.5 s + testing 10.0 s + other 1.5 s + the runner's own 1.0 s")
+
+
+STAT = "cpu  100 0 50 800 10 0 0 40 0 0\ncpu0 50 0 25 400 5 0 0 20 0 0\nintr 1\n"
+STAT2 = "cpu  300 0 150 1300 10 0 0 40 0 0\n"
+
+
+def test_proc_parsing() -> None:
+    assert busy.parse_loadavg("0.30 0.50 0.90 1/117 23184\n") == 0.30
+    assert busy.parse_loadavg("") is None and busy.parse_loadavg("x y") is None
+    assert busy.parse_stat_cpu(STAT) == [100, 0, 50, 800, 10, 0, 0, 40]
+    assert busy.parse_stat_cpu("cpu 1 2 3 4\n") == [1, 2, 3, 4, 0, 0, 0, 0], "old kernels: fewer fields"
+    assert busy.parse_stat_cpu("cpu 1 2\n") is None and busy.parse_stat_cpu("intr 5\n") is None
+    snap = busy.parse_proc_text("1.50 1.0 1.0 2/100 5\n" + STAT)
+    assert snap.load1 == 1.5 and snap.cpu == [100, 0, 50, 800, 10, 0, 0, 40]
+
+
+def test_quiet_run_has_no_warning() -> None:
+    before = busy.Snapshot(0.0, 0.3, [100, 0, 50, 800, 10, 0, 0, 40], own_cpu_s=0.0)
+    # 10 s on 2 CPUs at 100 ticks/s = 2000 ticks: 300 busy, all of them ours
+    after = busy.Snapshot(10.0, 1.2, [300, 0, 150, 2500, 10, 0, 0, 40], own_cpu_s=3.0)
+    a = busy.assess(before, after, 2, 100)
+    assert a["load_per_cpu_start"] == 0.15 and a["load_per_cpu_end"] == 0.6
+    assert a["steal_share"] == 0.0 and a["others_share"] == 0.0
+    assert not a["busy"] and busy.warning([a]) is None
+    assert busy.summary(a) == "host: load 0.15/CPU at the start, 0.60 at the end (2 CPUs), other processes 0 % of the CPUs, steal 0.0 %"
+
+
+def test_busy_by_load_others_and_steal_names_each_threshold() -> None:
+    before = busy.Snapshot(0.0, 3.0, [100, 0, 50, 800, 10, 0, 0, 40], own_cpu_s=0.0)
+    # 10 s, 2 CPUs, 100 Hz: 1000 busy ticks = 10 s of CPU, 3 s ours -> others 35 %; steal 200 of 2000 = 10 %
+    after = busy.Snapshot(10.0, 3.5, [800, 0, 350, 1600, 10, 0, 0, 240], own_cpu_s=3.0)
+    a = busy.assess(before, after, 2, 100)
+    assert a["busy"] and a["others_share"] == 0.35 and a["steal_share"] == 0.1
+    line = busy.warning([a])
+    assert line is not None and "\n" not in line
+    assert "host load 1.50/CPU at the start (over 0.5)" in line
+    assert "other processes used 35 % of the host's CPUs (over 25 %)" in line
+    assert "host steal 10.0 % of the CPUs' time (over 5 %)" in line
+
+
+def test_nested_vm_without_hz_judges_load_and_steal_only() -> None:
+    before = busy.parse_proc_text("0.00 0 0 1/1 1\n" + STAT)
+    after = busy.parse_proc_text("1.00 0 0 1/1 1\n" + STAT2)
+    a = busy.assess(before, after, 2, None, "nested VM")
+    assert "others_share" not in a and a["steal_share"] == 0.0 and not a["busy"]
+    assert busy.summary(a).startswith("nested VM: load 0.00/CPU at the start, 0.50 at the end (2 CPUs)")
+
+
+def test_report_lines_from_results() -> None:
+    g = hb.parse_bench_serial(SERIAL)
+    res = {"guest_ns": g, "ratio_null_over_exit": hb.spread(g, "null_call", "out_port"), "ratio_batch64_over_separate": hb.spread(g, "batch64", "separate64"),
+           "machine": {"assessed": [{"where": "host", "cpus": 2, "load_per_cpu_start": 0.1}]}}  # fmt: skip
+    lines = hb.format_report(res)
+    assert lines[0] == "  guest  out_port        37323 ns/op  (fastest 36810, slowest 40100; 96963 TSC cycles; median of 7 rounds of 2000)"
+    assert any(ln.startswith("  (a) null call / bare exit to userspace = 39186 / 37323 ns = 1.050") for ln in lines)
+    assert any(ln.startswith("  (b) BATCH of 64, per call / separate call = 800 / 39805 ns = 1/49.8") for ln in lines)
+    assert lines[-1] == "  machine, host: load 0.10/CPU at the start (2 CPUs)"
