@@ -11,7 +11,7 @@ from pathlib import Path
 from . import replay
 from .bundle import BundleTampered, make_bundle, open_bundle
 from .causes import drop_repeated_causes, group_by_cause, known_names
-from .cliargs import PROG, Paths, _paths
+from .cliargs import PROG, Paths, _paths, check_arch
 from .colour import Palette, colour_enabled
 from .errors import EXIT_CONFORMANT, EXIT_NONCONFORMANT, UsageError
 from .gate import decide
@@ -24,10 +24,11 @@ def _gate_inputs(args: argparse.Namespace) -> tuple[Paths, RequirementsManifest,
     --require/--profile before any report is read."""
     paths = _paths(args)
     manifest = load_requirements(paths.manifest)
+    check_arch(manifest, paths)
     manifest.check_version(args.require)
     if args.profile is not None:
         manifest.check_profile(args.profile, args.require)
-    tests = load_tests(Path(args.tests) if args.tests else paths.tests_manifest)
+    tests = load_tests(Path(args.tests)) if args.tests else paths.load_suite()
     return paths, manifest, tests
 
 
@@ -51,7 +52,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
                 print(f"  - {exc}")
                 return EXIT_NONCONFORMANT
             rep = opened.report
-            dec = decide(rep, manifest, args.require, args.profile, tests)
+            dec = decide(rep, manifest, args.require, args.profile, tests, paths.arch)
             for reason in replay.verify(opened, tests, paths.images):
                 dec.reject(reason)
         source = args.bundle
@@ -59,12 +60,12 @@ def cmd_gate(args: argparse.Namespace) -> int:
             dec.notes.append("this runner has no per-boot evidence (nonce, key): the logs were re-parsed, but not verified as fresh")
     else:
         rep = load_report(Path(args.report))
-        dec = decide(rep, manifest, args.require, args.profile, tests)
+        dec = decide(rep, manifest, args.require, args.profile, tests, paths.arch)
         source = args.report
         dec.notes.append("--report checks the report's consistency with itself, the registry and the suite only, not that its results came from real boots; gate a bundle (hcabi-conform bundle) for that")
     for note in dec.notes:
         print(f"{PROG} gate: note: {note}", file=sys.stderr)
-    what = f"HCABI {dec.version}, profile {dec.profile}"
+    what = f"HCABI {dec.version}, profile {dec.profile}, architecture {dec.arch}"  # a claim names all three
     scope = "" if args.bundle else " (consistency only)"
     if dec.accepted:
         impl = rep.data.get("implementation") or {}

@@ -79,9 +79,15 @@ class Discovery:
     signature: Optional[str] = None
     base: Optional[str] = None
     exts: dict[str, int] = field(default_factory=dict)
+    # absent: the image's own text line on what the binding's discovery call answered
+    # (unsigned text, shown in the verdict's reason, never judged)
+    said: Optional[str] = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if data["said"] is None:
+            del data["said"]  # reports without it read the same
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Discovery":
@@ -93,6 +99,7 @@ class Discovery:
             signature=data.get("signature"),
             base=data.get("base"),
             exts={str(k): int(v) for k, v in (data.get("exts") or {}).items()},
+            said=data.get("said"),
         )
 
 
