@@ -151,7 +151,12 @@ def _compare_tables(rep: LoadedReport, ev: Evaluation, manifest: RequirementsMan
             dec.reject(f"the report is inconsistent: summary.{part} says {_short(data['summary'][part])}, its results give {_short(summary[part])}")
     stored = data["requirements"]
     for rid in sorted(stored.keys() - ev.requirements.keys()):
-        where = "which the registry does not define" if rid not in manifest.requirements else f"which does not exist at its tested version {rep.tested}"
+        req = manifest.requirements.get(rid)
+        where = (
+            "which the registry does not define" if req is None
+            else f"which does not apply on {rep.arch}" if not req.applies_on(rep.arch)
+            else f"which does not exist at its tested version {rep.tested}"
+        )  # fmt: skip
         dec.reject(f"the report cites requirement {rid}, {where}")
     for rid in sorted(ev.requirements.keys() - stored.keys()):
         dec.reject(f"the report is inconsistent: requirement {rid} of its tested version has no row in its requirements table")

@@ -10,9 +10,23 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
+from .manifests import DEFAULT_ARCH
+
 # Test statuses, least to most severe. A requirement checked by several tests
 # takes the most severe status among them.
 STATUSES = ("pass", "skip", "fail", "timeout", "crash", "error")
+
+
+def report_arch(report: dict[str, Any]) -> str:
+    """The architecture a report (as JSON) is of: a report without `arch` is of
+    x86-64, the only architecture before the arm64 binding."""
+    return str(report.get("arch") or DEFAULT_ARCH)
+
+
+def claim_text(report: dict[str, Any]) -> str:
+    """What a report's verdict is about: a conformance claim names the version,
+    the profile and the architecture."""
+    return f"HCABI {report.get('tested_version')}, profile {report.get('profile')}, architecture {report_arch(report)}"
 SEVERITY = {name: rank for rank, name in enumerate(STATUSES)}
 # Requirement-only statuses: nothing in the suite cites it / not selected.
 REQ_UNTESTED = "untested"

@@ -21,7 +21,7 @@ from typing import Any, Optional
 from . import REPORT_FORMAT, REPORT_FORMAT_VERSION, __version__, provenance, timing
 from .errors import EnvError
 from .manifests import DEFAULT_ARCH, RequirementsManifest, TestSpec, load_json
-from .model import STATUSES, BootRecord, TestResult
+from .model import STATUSES, BootRecord, TestResult, report_arch
 from .reportschema import SchemaError, check_report
 from .verdict import Evaluation, evaluate
 from .versions import Version
@@ -192,7 +192,7 @@ def load_report(path: Path) -> LoadedReport:
             results=[TestResult.from_dict(r) for r in data["results"]],
             boots=[BootRecord.from_dict(b) for b in data["boots"]],
             selection=Selection(list(sel["filters"]), sel["shards"], list(sel["images"])),
-            arch=data.get("arch", DEFAULT_ARCH),
+            arch=report_arch(data),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:  # the schema should have caught it
         raise ReportError(f"{path} is a malformed report ({type(exc).__name__}: {exc})") from None
