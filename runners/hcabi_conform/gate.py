@@ -244,6 +244,11 @@ def _check_tests_manifest(rep: LoadedReport, tests: TestsManifest, dec: GateDeci
             dec.reject(f"test {test.name} (since {test.since}) of {tests.path} has no result in this report")
 
 
+def arch_mismatch(report_arch: str, arch: str) -> str:
+    """The one reason a report of another architecture is rejected for."""
+    return f"the report is of architecture {report_arch}, not {arch} (--arch {arch}): it proves nothing about {arch}"
+
+
 def decide(
     rep: LoadedReport,
     manifest: RequirementsManifest,
@@ -264,7 +269,7 @@ def decide(
     manifest.check_profile(prof, version)
     dec = GateDecision(version, prof, arch=arch)
     if rep.arch != arch:
-        dec.reject(f"the report is of architecture {rep.arch}, not {arch} (--arch {arch}): it proves nothing about {arch}")
+        dec.reject(arch_mismatch(rep.arch, arch))
         return dec
     stored_sha = rep.data["manifest"].get("sha256")
     if stored_sha != manifest.sha256:
