@@ -96,7 +96,10 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise UsageError(f"--out {out} is a directory")
-    manifest = make_bundle(Path(args.report), out, Path(args.junit) if args.junit else None, Path(args.html) if args.html else None, _paths(args).images)
+    paths = _paths(args)
+    # the images of the report's architecture, for a boot whose evidence lacks the image's sha256
+    images = Paths(paths.build, paths.manifest, load_report(Path(args.report)).arch).images
+    manifest = make_bundle(Path(args.report), out, Path(args.junit) if args.junit else None, Path(args.html) if args.html else None, images)
     unknown = sorted(image for image, sha in manifest["images"].items() if sha is None)
     if unknown:
         print(f"{PROG}: warning: no sha256 for image(s) {', '.join(unknown)} (no evidence in the report, and not found in --build-dir): the gate will reject this bundle", file=sys.stderr)

@@ -369,3 +369,15 @@ def test_completion_offers_arch_and_the_architecture_s_images(arm: Arm64Suite) -
     assert "arm64" in run_cli("--complete", str(len(line) - 1), *line).out.split()
     line[line.index("--arch"):line.index("--arch") + 2] = []
     assert "x86" in run_cli("--complete", str(len(line) - 1), *line).out.split()
+
+
+def test_a_bundle_is_replayed_with_its_architecture_s_images(arm: Arm64Suite, reports: dict[str, Path]) -> None:
+    """bundle + gate --bundle --arch arm64: the logs are re-parsed against the arm64
+    images (their keys verify the logs); as x86_64 the bundle is refused for its architecture."""
+    bundle = arm.x86.root / "a64.tar.gz"
+    res = run_cli("bundle", "--report", str(reports["arm64"]), "--out", str(bundle), "--build-dir", str(arm.x86.build))
+    assert res.rc == 0 and "warning" not in res.err, res.out + res.err
+    res = run_cli("gate", "--bundle", str(bundle), "--require", "1.1", "--arch", "arm64", *arm.x86.common())
+    assert res.rc == 0 and "ACCEPTED: " in res.out and "architecture arm64" in res.out, res.out + res.err
+    res = run_cli("gate", "--bundle", str(bundle), "--require", "1.1", *arm.x86.common())
+    assert res.rc == 3 and "the report is of architecture arm64, not x86_64" in res.out, res.out + res.err
