@@ -9,9 +9,14 @@ boot's nonce), power off through PSCI, and the runner must say, within
 seconds, that HCABI is not present: exit status 3, `hcabi_present` false,
 every test failing with "not run: HCABI is not present on this target".
 
-Two runs of `hcabi-conform run --target cmd`: every image entered at EL1
-(`-M virt`), and the base image entered at EL2 (`-M virt,virtualization=on`),
-whose log must show the drop to EL1. Then the runtime self-test
+Two runs, both judged as arm64 (`--arch arm64`: the arm64 binding's
+requirements, `arch` in the report): every image entered at EL1 by the
+runner's own `--target qemu --arch arm64` (plain `qemu-system-aarch64 -M
+virt`), and the base image entered at EL2 (`-M virt,virtualization=on`,
+through `--target cmd`), whose log must show the drop to EL1. The EL1 report
+is then gated: `gate --arch arm64` rejects it as non-conformant, for HCABI's
+absence and not for its architecture or an inconsistency; `gate --arch
+x86_64` rejects it with the one reason that it is an arm64 report. Then the runtime self-test
 (hcabi-guest-selftest.bin) with a GICv3 and two vCPUs, entered at EL1 and at EL2: each
 test must end with the verdict SELFTEST_VERDICTS gives (the lines checked
 by run_tcg.py's parser: CRC, MAC, sequence). Exit 77 (CTest's skip) without
@@ -39,10 +44,11 @@ ABSENT = "not run: HCABI is not present on this target"
 BOOT_TIMEOUT = 30  # seconds per boot; a boot takes well under one
 QEMU_ARGS = "-cpu max -m {memory} -nodefaults -display none -no-reboot -serial stdio -kernel {image} -append {cmdline}"
 RUNS = (
-    # name, machine, runner arguments, what every boot's serial log shows
-    ("el1", "virt", [], "arm64: entered at EL1, running at EL1"),
+    # name, machine (None: the runner's --target qemu), runner arguments, what every boot's serial log shows
+    ("el1", None, [], "arm64: entered at EL1, running at EL1"),
     ("el2", "virt,virtualization=on", ["--image", "base"], "arm64: entered at EL2, running at EL1"),
 )
+ABSENCE = "HCABI is not present: HVC #0 with x0 = HCABI_ARM64_DISCOVER_ID (0xC6004800) did not return x0 = 0 and x1 = 'HCA1' (ARM64-017)"
 
 # the self-test's verdicts: selftest.c's (run_tcg.py's shared ones), then
 # arch/arm64/selftest_arm64.c
@@ -73,6 +79,12 @@ def check_report(name: str, path: Path, marker: str) -> int:
         fail(f"{name}: cannot read the report {path}: {exc}")
     if rep.get("hcabi_present") is not False:
         fail(f"{name}: hcabi_present is {rep.get('hcabi_present')!r}, want false")
+    if rep.get("arch") != "arm64":
+        fail(f"{name}: the report's arch is {rep.get('arch')!r}, want 'arm64'")
+    if not rep["reasons"]["failures"][0].startswith(ABSENCE + " (the image said: discovery: HVC DISCOVER returned x0=0xffffffffffffffff"):
+        fail(f"{name}: the absence is not explained by the arm64 binding's discovery: {rep['reasons']['failures'][0]!r}")
+    if any(rid.startswith(("X86-", "DISC-")) for rid in rep["requirements"]) or "ARM64-017" not in rep["requirements"]:
+        fail(f"{name}: the report judges other requirements than arm64's")
     if not rep.get("results"):
         fail(f"{name}: the report has no test results")
     for res in rep["results"]:
@@ -118,6 +130,28 @@ def check_selftest(qemu: str, image: Path, machine: str) -> None:
         fail(f"selftest ({machine}): the unexpected exception's report lacks its class, ESR and ELR:\n{out}")
 
 
+def check_gate(runner: Path, build_dir: Path, report: Path) -> None:
+    """`gate --arch arm64` judges the arm64 report (rejected: HCABI absent,
+    and consistent); `gate --arch x86_64` rejects it for its architecture alone."""
+    def gate(arch: str) -> str:
+        cmd = [sys.executable, str(runner), "gate", "--arch", arch, "--report", str(report), "--require", "1.0", "--build-dir", str(build_dir)]
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "NO_COLOR": "1"})
+        text = proc.stdout.decode("utf-8", "replace")
+        if proc.returncode != 3:
+            fail(f"gate --arch {arch}: exit {proc.returncode}, want 3 (rejected):\n{text}")
+        return text
+
+    text = gate("arm64")
+    if "does not prove conformance to HCABI 1.0, profile full, architecture arm64:" not in text or ABSENCE not in text:
+        fail(f"gate --arch arm64: not rejected for HCABI's absence on arm64:\n{text}")
+    if "inconsistent" in text or "is of architecture" in text:
+        fail(f"gate --arch arm64: the runner's own arm64 report is not consistent with the arm64 suite:\n{text}")
+    reasons = [line for line in gate("x86_64").splitlines() if line.startswith("  - ")]
+    if reasons != ["  - the report is of architecture arm64, not x86_64 (--arch x86_64): it proves nothing about x86_64"]:
+        fail(f"gate --arch x86_64: want the one architecture reason, got {reasons}")
+    print("run_qemu_arm64: gate --arch arm64 rejects the report for HCABI's absence; gate --arch x86_64 for its architecture")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--qemu", required=True, help="qemu-system-aarch64 (empty or *-NOTFOUND: skip)")
@@ -136,10 +170,10 @@ def main() -> int:
     for name, machine, extra, marker in RUNS:
         out = args.out / name
         report = out / "report.json"
+        target = ["--target", "qemu", "--qemu", qemu] if machine is None else ["--target", "cmd", "--vmm-cmd", f"{qemu} -M {machine} -smp 1 {QEMU_ARGS}"]
         cmd = [
-            sys.executable, str(args.runner), "run", "--build-dir", str(args.build_dir), "--target", "cmd",
-            "--vmm-cmd", f"{qemu} -M {machine} -smp 1 {QEMU_ARGS}", "--timeout", str(BOOT_TIMEOUT),
-            "--out", str(out / "logs"), "--json", str(report), "-q", *extra,
+            sys.executable, str(args.runner), "run", "--arch", "arm64", "--build-dir", str(args.build_dir), *target,
+            "--timeout", str(BOOT_TIMEOUT), "--out", str(out / "logs"), "--json", str(report), "-q", *extra,
         ]  # fmt: skip
         start = time.monotonic()
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "NO_COLOR": "1"})
@@ -147,10 +181,11 @@ def main() -> int:
         text = proc.stdout.decode("utf-8", "replace")
         if proc.returncode != 3:
             fail(f"{name}: hcabi-conform exited {proc.returncode}, want 3 (non-conformant):\n{text}")
-        if "HCABI not present on this target" not in text:
-            fail(f"{name}: the verdict does not say HCABI is not present:\n{text}")
+        if "(HCABI 1." not in text or ", architecture arm64): HCABI not present on this target" not in text:
+            fail(f"{name}: the verdict does not say HCABI is not present on arm64:\n{text}")
         boots = check_report(name, report, marker)
-        print(f"run_qemu_arm64: {name} ({machine}): {boots} image(s), HCABI not present, {took:.1f} s")
+        print(f"run_qemu_arm64: {name} ({machine or '--target qemu'}): {boots} image(s), HCABI not present, {took:.1f} s")
+    check_gate(args.runner, args.build_dir, args.out / "el1" / "report.json")
     selftest = args.build_dir / "hcabi-guest-selftest.bin"
     for machine in SELFTEST_MACHINES:
         start = time.monotonic()

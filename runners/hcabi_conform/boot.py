@@ -33,6 +33,10 @@ PROTOCOL_VERSION = "2"
 MAX_FAILED_CHECKS = 50
 MAX_MESSAGE = 4000
 GARBLED_SAMPLES = 3
+# the text line the guest runtime prints before `discovery present=0`: what the
+# binding's discovery call answered (arm64: "discovery: HVC DISCOVER returned x0=...")
+DISCOVERY_SAID = "discovery: "
+MAX_SAID = 200
 
 
 @dataclass
@@ -109,6 +113,7 @@ class BootInterpreter:
         self.hello: Optional[Record] = None
         self.restarted = False
         self.discovery: Optional[Discovery] = None
+        self.discovery_said: Optional[str] = None  # the image's own words on its discovery (a `discovery: ` text line)
         self.current: Optional[_OpenTest] = None
         self.outcomes: dict[str, _Outcome] = {}
         self.verdicts: list[str] = []
@@ -162,6 +167,8 @@ class BootInterpreter:
             self.verified_lines += 1
             if not self.restarted:
                 self._record(item)
+        elif isinstance(item, Text) and item.text.startswith(DISCOVERY_SAID) and self.hello is not None and self.discovery is None and not self.restarted:
+            self.discovery_said = item.text[:MAX_SAID]  # what the binding's discovery call answered (shown, not evidence)
 
     # -- evidence ----------------------------------------------------------------
 
@@ -248,6 +255,7 @@ class BootInterpreter:
             signature=f.get("signature"),
             base=f.get("base"),
             exts=parse_exts(f.get("exts", "")),
+            said=None if f["present"] == "1" else self.discovery_said,
         )
         if disc.present and not disc.spec:
             self._error(f"line {rec.lineno}: discovery present=1 without spec=")

@@ -47,6 +47,10 @@ def _add_outputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bundle-spec", metavar="DIR", nargs="?", const="", help="copy the tested version's rendered spec (hcabi-spec-X.Y.html, from DIR, default BUILD/spec) beside the HTML report and link to it")
 
 
+def _add_arch(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--arch", choices=ARCHES, default=DEFAULT_ARCH, help=f"{what} (default: x86_64)")
+
+
 def _add_selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--extension", action="append", default=[], metavar="EXT", help="only tests of extension EXT, any case (repeatable)")
     p.add_argument("--requirement", action="append", default=[], metavar="ID", help="only tests citing requirement ID or one of its parts (repeatable)")
@@ -65,6 +69,7 @@ def build_parser() -> Parser:
 
     run = command("run", help="boot the suite on a target and report", description="Boot the suite on a target and report.")
     run.add_argument("--target", choices=("ref", "qemu", "cmd"), default="ref", help="ref (default): hcabi-refvmm, direct or nested; qemu: plain QEMU; cmd: --vmm-cmd")
+    _add_arch(run, "the architecture: its images (BUILD/conformance-ARCH), its requirements, its QEMU, refvmm and nested launcher")
     run.add_argument(
         "--vmm-cmd", metavar="TEMPLATE",
         help="VMM command for --target cmd; placeholders {image} and {cmdline} (required), {serial}, {vcpus}, {memory} (MiB), {spec_version}, {console_input}, {console}",
@@ -94,20 +99,21 @@ def build_parser() -> Parser:
         help="for --target ref: pass ARG to every hcabi-refvmm, before the image (repeatable; "
         "write --refvmm-arg=--inject-fault=FUNC:KIND:PARAM for a value that starts with '-')",
     )  # fmt: skip
-    run.add_argument("--qemu", default="qemu-system-x86_64", metavar="BINARY", help="QEMU binary for --target qemu")
+    run.add_argument("--qemu", metavar="BINARY", help="QEMU binary for --target qemu (default: qemu-system-x86_64, qemu-system-aarch64 for --arch arm64)")
     run.add_argument("--qemu-accel", choices=("auto", "kvm", "tcg"), default="auto", help="for --target qemu: auto (kvm if QEMU can run a VM on /dev/kvm, else tcg), kvm, tcg")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     run.add_argument("-v", "--verbose", action="store_true", help="print each VMM command line as it is run, and every failing requirement and reason")
     _common(run)
 
     lst = command("list", help="list tests and images", description="List the suite's tests and images.")
+    _add_arch(lst, "list the suite of this architecture")
     _add_selection(lst)
     lst.add_argument("--json", action="store_true", help="print JSON")
     _common(lst)
 
     cov = command("coverage", help="requirement -> tests; exit 3 on gaps", description="Map requirements to tests; exit 3 if a requirement is untested, a test cites an unknown requirement, or a test has checks naming a requirement it does not cite.")
     cov.add_argument("--spec-version", type=_version, metavar="X.Y", help="version to check (default: newest)")
-    cov.add_argument("--arch", choices=ARCHES, default=DEFAULT_ARCH, help="architecture whose requirements count: its binding's and the neutral ones it does not replace (default: x86_64)")
+    _add_arch(cov, "architecture whose requirements and tests count: its binding's and the neutral ones it does not replace")
     cov.add_argument("--json", action="store_true", help="print JSON")
     _common(cov)
 
@@ -121,6 +127,7 @@ def build_parser() -> Parser:
     given.add_argument("--bundle", metavar="FILE", help="a bundle made by `bundle` (the logs are re-parsed)")
     gate.add_argument("--require", required=True, type=_version, metavar="X.Y")
     gate.add_argument("--profile", metavar="NAME", help="profile (default: the report's)")
+    _add_arch(gate, "the architecture the report must be of; its requirements and suite judge it")
     gate.add_argument("--tests", metavar="FILE", help="the suite's tests manifest (default: BUILD/conformance/tests.json)")
     gate.add_argument("-v", "--verbose", action="store_true", help="list every reason, not one line per shared cause")
     _common(gate)

@@ -6,10 +6,10 @@ import argparse
 import json
 from typing import Any, Optional
 
-from .cliargs import _paths
-from .errors import EXIT_CONFORMANT, EXIT_NONCONFORMANT, UsageError
+from .cliargs import _paths, check_arch
+from .errors import EXIT_CONFORMANT, EXIT_NONCONFORMANT
 from .filters import TestFilter
-from .manifests import DEFAULT_ARCH, RequirementsManifest, TestsManifest, load_requirements, load_tests, unknown_requirements, why_unknown
+from .manifests import DEFAULT_ARCH, RequirementsManifest, TestsManifest, load_requirements, unknown_requirements, why_unknown
 from .versions import Version
 
 
@@ -22,8 +22,12 @@ def registry_if_any(args: argparse.Namespace) -> Optional[RequirementsManifest]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    tests_manifest = load_tests(_paths(args).tests_manifest)
-    chosen = TestFilter.resolve(tests_manifest, registry_if_any(args), args.extension, args.requirement, args.image)
+    paths = _paths(args)
+    registry = registry_if_any(args)
+    if registry is not None:
+        check_arch(registry, paths)
+    tests_manifest = paths.load_suite()
+    chosen = TestFilter.resolve(tests_manifest, registry, args.extension, args.requirement, args.image)
     tests = [t for t in tests_manifest.tests if chosen.matches(t)]
     used = {t.image for t in tests}
     images = [img for name, img in sorted(tests_manifest.images.items()) if name in used or (not tests and name in chosen.images)]
@@ -73,9 +77,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     manifest = load_requirements(paths.manifest)
     version = args.spec_version or manifest.newest_version
     manifest.check_version(version)
-    if manifest.architectures and args.arch not in manifest.architectures:
-        raise UsageError(f"--arch {args.arch}: {paths.manifest} has no such architecture (known: {', '.join(sorted(manifest.architectures))})")
-    data = coverage_data(manifest, load_tests(paths.tests_manifest), version, args.arch)
+    check_arch(manifest, paths)
+    data = coverage_data(manifest, paths.load_suite(), version, args.arch)
     bad = bool(data["uncovered"] or data["unknown"] or data["newer"] or data["uncited"])
     if args.json:
         print(json.dumps(data, indent=2))

@@ -5,31 +5,34 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from . import layout
-from .cliargs import PROG, Paths, _paths
+from .cliargs import PROG, Paths, _paths, check_arch
 from .colour import Palette, colour_enabled
 from .errors import VERDICT_EXIT, HcabiError, UsageError
 from .filters import TestFilter
 from .html_report import write_html
 from .junit import render_junit
 from .monitor_noise import warn_monitor_noise
-from .manifests import RequirementsManifest, TestsManifest, load_requirements, load_tests
+from .manifests import DEFAULT_ARCH, RequirementsManifest, TestsManifest, load_requirements
 from .progress import Progress
 from .report import RunContext, Selection, build_report, host_info, load_report, merge_reports, write_json, write_text
 from .runner import Plan, decide_tested_version, execute, make_jobs, make_plan, parse_shard
 from .summary import render_summary
 from .tap import render_tap
 from .target_cmd import Cmd, parse_vmm_exits
-from .target_qemu import Qemu, qemu_kvm_probe
+from .target_qemu import QEMU_BINARIES, Qemu, qemu_kvm_probe
 from .targets import BootJob, RefDirect, RefNested, Target, kvm_probe
 from .verdict import evaluate
 
 REPORT_OPTIONS = ("json", "junit", "html", "tap")
+# platform.machine() -> the architecture's name in the registry
+HOST_ARCHES = {"x86_64": "x86_64", "amd64": "x86_64", "AMD64": "x86_64", "aarch64": "arm64", "arm64": "arm64", "riscv64": "riscv64"}
 
 
 def _probe_image(paths: Paths) -> Path | None:
@@ -37,6 +40,11 @@ def _probe_image(paths: Paths) -> Path | None:
     suite is built."""
     images = sorted(paths.images.glob("hcabi-conf-*.elf")) if paths.images.is_dir() else []
     return images[0] if images else None
+
+
+def paths_arch(args: argparse.Namespace) -> str:
+    """--arch (callers that build their own namespace may leave it out: x86-64)."""
+    return getattr(args, "arch", None) or DEFAULT_ARCH
 
 
 def make_target(args: argparse.Namespace, paths: Paths, out_dir: Path) -> Target:
@@ -54,23 +62,33 @@ def make_target(args: argparse.Namespace, paths: Paths, out_dir: Path) -> Target
         return target
     if args.target != "ref" and args.refvmm_arg:
         raise UsageError("--refvmm-arg is only for --target ref")
+    arch = paths.arch
+    host = HOST_ARCHES.get(platform.machine(), platform.machine())
+    foreign = f"KVM here runs {host} guests, not {arch} ones" if arch != host else ""
     if args.target == "qemu":
+        binary = args.qemu or QEMU_BINARIES[arch]
+        if foreign and args.qemu_accel == "kvm":
+            raise UsageError(f"--qemu-accel kvm: {foreign}")
+        if foreign:
+            return Qemu(binary, False, foreign, arch)
         if args.qemu_accel != "auto":
-            return Qemu(args.qemu, args.qemu_accel == "kvm")
+            return Qemu(binary, args.qemu_accel == "kvm", arch=arch)
         # auto: KVM only if /dev/kvm is usable and QEMU really runs a VM on it
         kvm = kvm_probe()
-        usable, why = qemu_kvm_probe(args.qemu, _probe_image(paths)) if kvm.usable else (False, kvm.reason)
-        return Qemu(args.qemu, usable, "" if usable else why)
+        usable, why = qemu_kvm_probe(binary, _probe_image(paths)) if kvm.usable else (False, kvm.reason)
+        return Qemu(binary, usable, "" if usable else why, arch)
+    if foreign and args.ref_mode == "direct":
+        raise UsageError(f"--ref-mode direct: {foreign}")
     probe = kvm_probe()
-    if args.ref_mode == "direct" or (args.ref_mode == "auto" and probe.hcall_intercept):
+    if not foreign and (args.ref_mode == "direct" or (args.ref_mode == "auto" and probe.hcall_intercept)):
         return RefDirect(paths.refvmm, args.refvmm_arg)
     launcher = Path(args.launcher) if args.launcher else layout.current().nested_launcher
-    why = "--ref-mode nested" if args.ref_mode == "nested" else probe.reason
-    # the holder keeps the nested kernel from patching its static keys at every boot
-    holder = [str(paths.nested_probe), "--hold"] if paths.nested_probe.is_file() else None
+    why = "--ref-mode nested" if args.ref_mode == "nested" else foreign or probe.reason
+    # the holder keeps the nested kernel from patching its static keys at every boot (an x86-64 program)
+    holder = [str(paths.nested_probe), "--hold"] if paths.nested_probe.is_file() and arch == "x86_64" else None
     # the launcher's download cache: $HCABI_NESTED_CACHE (CMake passes its own to tests), else BUILD/nested-cache
     cache = Path(os.environ["HCABI_NESTED_CACHE"]) if os.environ.get("HCABI_NESTED_CACHE") else paths.build / "nested-cache"
-    return RefNested(launcher, paths.refvmm, cache, out_dir, why, holder, args.refvmm_arg)
+    return RefNested(launcher, paths.refvmm, cache, out_dir, why, holder, args.refvmm_arg, arch)
 
 
 def check_outputs(args: argparse.Namespace) -> None:
@@ -136,13 +154,14 @@ def _prepare_run(args: argparse.Namespace) -> _RunSetup:
     hour of nested boots would be a waste."""
     paths = _paths(args)
     manifest = load_requirements(paths.manifest)
+    check_arch(manifest, paths)
     newest = args.spec_version or manifest.newest_version
     manifest.check_version(newest)
     manifest.check_profile(args.profile, newest)
     shard = parse_shard(args.shard) if args.shard else None
-    out_dir = Path(args.out) if args.out else paths.build / "conform-out"
+    out_dir = Path(args.out) if args.out else paths.build / ("conform-out" if paths.arch == DEFAULT_ARCH else f"conform-out-{paths.arch}")
+    tests = paths.load_suite()
     target = make_target(args, paths, out_dir)
-    tests = load_tests(paths.tests_manifest)
     chosen = TestFilter.resolve(tests, manifest, args.extension, args.requirement, args.image)
     plan = make_plan(tests, newest, args.filter, shard, chosen.matches if chosen else None)
     timeout = args.timeout or target.default_timeout()
@@ -187,7 +206,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     run.manifest.check_profile(args.profile, tested)
     shards = [list(run.plan.shard)] if run.plan.shard else None
     selection = Selection(list(args.filter) + run.chosen.describe(), shards, [img.name for img in run.plan.images])
-    ev = evaluate(run.manifest, run.tests.tests, tested, args.profile, results, boots, selection.partial)
+    ev = evaluate(run.manifest, run.tests.tests, tested, args.profile, results, boots, selection.partial, paths_arch(args))
     ctx = RunContext(
         manifest=run.manifest,
         tests_manifest={"path": str(run.tests.path), "sha256": run.tests.sha256},
@@ -198,6 +217,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         suite=run.tests.tests,
         boots=boots,
         host=host_info(kvm_probe().to_dict()),
+        arch=paths_arch(args),
     )
     report = build_report(ev, ctx)
     write_json(report, run.out_dir / "report.json")

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import layout
-from .errors import UsageError
+from .errors import EnvError, UsageError
+from .imagearch import image_arch
+from .manifests import DEFAULT_ARCH, RequirementsManifest, TestsManifest, load_tests
 from .versions import Version
 
 PROG = "hcabi-conform"
@@ -44,34 +46,66 @@ class Parser(argparse.ArgumentParser):
 
 @dataclass
 class Paths:
-    """Where inputs and outputs live, from --build-dir and --manifest."""
+    """Where inputs and outputs live, from --build-dir, --manifest and --arch
+    (the architecture's suite: layout.suite_for)."""
 
     build: Path
     manifest: Path
+    arch: str = DEFAULT_ARCH
+
+    @property
+    def suite(self) -> Path:
+        """The directory holding this architecture's conformance/; one line
+        (EnvError, exit 4) for an architecture the project builds no images for."""
+        suite = layout.current().suite_for(self.build, self.arch)
+        if suite is None:
+            built = ", ".join(layout.ARCH_SUITES)
+            raise EnvError(f"--arch {self.arch}: there are no {self.arch} conformance images yet (the suite is built for {built} only)")
+        return suite
 
     @property
     def tests_manifest(self) -> Path:
-        return self.build / "conformance" / "tests.json"
+        return self.suite / "conformance" / "tests.json"
 
     @property
     def images(self) -> Path:
-        return self.build / "conformance" / "images"
+        return self.suite / "conformance" / "images"
 
     @property
     def refvmm(self) -> Path:
-        return layout.current().refvmm_for(self.build)
+        return layout.current().refvmm_for(self.build, self.arch)
 
     @property
     def nested_probe(self) -> Path:
         """The nested launcher's holder, run as `hcabi-nested-probe --hold`."""
         return self.build / "scripts" / "hcabi-nested-probe"
 
+    def load_suite(self) -> TestsManifest:
+        """This architecture's tests manifest, refused (EnvError) when its
+        images are of another architecture: an x86-64 build offered as arm64
+        (BUILD/conformance-arm64 not built) must not be judged as arm64."""
+        tests = load_tests(self.tests_manifest)
+        for spec in sorted(tests.images.values(), key=lambda i: i.name)[:1]:
+            found = image_arch(self.images / spec.file)
+            if found is not None and found != self.arch:
+                own = self.build / layout.ARCH_SUITES.get(self.arch, "")
+                hint = f" ({own} is not built)" if own != self.build and not own.is_dir() else ""
+                raise EnvError(f"--arch {self.arch}: {self.images} holds {found} images, not {self.arch} ones{hint}")
+        return tests
+
+
+def check_arch(manifest: RequirementsManifest, paths: Paths) -> None:
+    """--arch must be an architecture the registry has a binding for (a
+    registry from before the bindings knows only x86-64, implicitly)."""
+    if manifest.architectures and paths.arch not in manifest.architectures:
+        raise UsageError(f"--arch {paths.arch}: {paths.manifest} has no such architecture (known: {', '.join(sorted(manifest.architectures))})")
+
 
 def _paths(args: argparse.Namespace) -> Paths:
     defaults = layout.current()  # a checkout's build/, or the installed data (layout.py)
     build = Path(args.build_dir) if getattr(args, "build_dir", None) else defaults.build
     manifest = Path(args.manifest) if getattr(args, "manifest", None) else defaults.requirements
-    return Paths(build, manifest)
+    return Paths(build, manifest, getattr(args, "arch", None) or DEFAULT_ARCH)
 
 
 def _version(text: str) -> Version:

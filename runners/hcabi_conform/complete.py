@@ -41,7 +41,8 @@ def _option_value(words: list[str], option: str) -> Optional[str]:
 def _values(action: argparse.Action, words: list[str]) -> list[str]:
     if action.choices:
         return [str(c) for c in action.choices]
-    paths: Paths = _paths(argparse.Namespace(build_dir=_option_value(words, "--build-dir"), manifest=_option_value(words, "--manifest")))
+    given = {k: _option_value(words, f"--{k.replace('_', '-')}") for k in ("build_dir", "manifest", "arch")}
+    paths: Paths = _paths(argparse.Namespace(**given))  # the architecture's suite (--arch on the line)
     try:
         if action.dest in ("extension", "image", "filter"):
             tests = load_tests(paths.tests_manifest)

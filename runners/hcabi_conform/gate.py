@@ -19,6 +19,12 @@ results with verdict.evaluate (the function `run` used) and compared:
   advertises failed (the spec: an implementation meets every requirement
   of each extension it provides).
 
+All of it on the report's architecture (`arch`; a report without it is of
+x86-64, the only architecture before): its binding's requirements and the
+neutral ones, judged with that architecture's suite. `gate --arch A` first
+requires the report to be of A: a report of another architecture is rejected
+with that one reason (its results say nothing about A).
+
 This proves the report consistent with itself, the registry and the suite;
 whether its results came from real boots is what a bundle adds (bundle.py:
 the serial logs are re-parsed and must give the same results).
@@ -30,7 +36,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from .manifests import RequirementsManifest, TestSpec, TestsManifest
+from .manifests import DEFAULT_ARCH, RequirementsManifest, TestSpec, TestsManifest
 from .model import REQ_NOT_APPLICABLE, REQ_UNTESTED
 from .report import LoadedReport, ReportError, count_statuses
 from .verdict import Evaluation, evaluate, first_line
@@ -46,6 +52,7 @@ class GateDecision:
     version: Version
     profile: str
     reasons: list[str] = field(default_factory=list)
+    arch: str = DEFAULT_ARCH
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -144,7 +151,12 @@ def _compare_tables(rep: LoadedReport, ev: Evaluation, manifest: RequirementsMan
             dec.reject(f"the report is inconsistent: summary.{part} says {_short(data['summary'][part])}, its results give {_short(summary[part])}")
     stored = data["requirements"]
     for rid in sorted(stored.keys() - ev.requirements.keys()):
-        where = "which the registry does not define" if rid not in manifest.requirements else f"which does not exist at its tested version {rep.tested}"
+        req = manifest.requirements.get(rid)
+        where = (
+            "which the registry does not define" if req is None
+            else f"which does not apply on {rep.arch}" if not req.applies_on(rep.arch)
+            else f"which does not exist at its tested version {rep.tested}"
+        )  # fmt: skip
         dec.reject(f"the report cites requirement {rid}, {where}")
     for rid in sorted(ev.requirements.keys() - stored.keys()):
         dec.reject(f"the report is inconsistent: requirement {rid} of its tested version has no row in its requirements table")
@@ -161,7 +173,7 @@ def _compare_tables(rep: LoadedReport, ev: Evaluation, manifest: RequirementsMan
 def _check_consistency(rep: LoadedReport, manifest: RequirementsManifest, tests: TestsManifest, dec: GateDecision) -> None:
     """Everything the report stores must be what its raw results and the
     boots' discovery lines give, judged with the build's tests manifest."""
-    ev = evaluate(manifest, tests.tests, rep.tested, rep.profile, [type(r).from_dict(r.to_dict()) for r in rep.results], rep.boots, rep.selection.partial)
+    ev = evaluate(manifest, tests.tests, rep.tested, rep.profile, [type(r).from_dict(r.to_dict()) for r in rep.results], rep.boots, rep.selection.partial, rep.arch)
     if ev.verdict != rep.data["verdict"]:
         dec.reject(f"the report is inconsistent: it says {rep.data['verdict']}, its own results give {ev.verdict}" + (f" ({first_line(ev.reasons[0])})" if ev.reasons else ""))
     _compare_claims(rep, ev, dec)
@@ -196,7 +208,7 @@ def _check_version(rep: LoadedReport, manifest: RequirementsManifest, dec: GateD
         dec.reject(f"tested_version {tested} is another major version than the required {want}")
         return False
     if tested < want:
-        for req in manifest.requirements_of(want):
+        for req in manifest.requirements_of(want, rep.arch):
             if req.since > tested and manifest.area_required(req.area, dec.profile, want):
                 dec.reject(f"requirement {req.id} (since {req.since}) is not covered by this report: tested_version {tested}")
         return False
@@ -206,11 +218,11 @@ def _check_version(rep: LoadedReport, manifest: RequirementsManifest, dec: GateD
 def _check_requirements(rep: LoadedReport, manifest: RequirementsManifest, tests: TestsManifest, dec: GateDecision) -> None:
     """Re-evaluate at X.Y for the profile: every required requirement passes,
     and no requirement of an advertised extension fails."""
-    ev = evaluate(manifest, tests.tests, dec.version, dec.profile, [type(r).from_dict(r.to_dict()) for r in rep.results], rep.boots, rep.selection.partial)
+    ev = evaluate(manifest, tests.tests, dec.version, dec.profile, [type(r).from_dict(r.to_dict()) for r in rep.results], rep.boots, rep.selection.partial, rep.arch)
     if ev.verdict != "conformant":
         for reason in ev.reasons:
             dec.reject(f"at HCABI {dec.version}, profile {dec.profile}: {first_line(reason)}")
-    for req in manifest.requirements_of(dec.version):
+    for req in manifest.requirements_of(dec.version, rep.arch):
         row = ev.requirements.get(req.id) or {}
         status = row.get("status")
         if manifest.area_required(req.area, dec.profile, dec.version):
@@ -232,15 +244,21 @@ def _check_tests_manifest(rep: LoadedReport, tests: TestsManifest, dec: GateDeci
             dec.reject(f"test {test.name} (since {test.since}) of {tests.path} has no result in this report")
 
 
+def arch_mismatch(report_arch: str, arch: str) -> str:
+    """The one reason a report of another architecture is rejected for."""
+    return f"the report is of architecture {report_arch}, not {arch} (--arch {arch}): it proves nothing about {arch}"
+
+
 def decide(
     rep: LoadedReport,
     manifest: RequirementsManifest,
     version: Version,
     profile: Optional[str],
     tests: TestsManifest,
+    arch: str = DEFAULT_ARCH,
 ) -> GateDecision:
-    """Every reason the report does not prove conformance, or none. An
-    unknown --require/--profile is a UsageError; an unknown profile in the
+    """Every reason the report does not prove conformance on `arch`, or none.
+    An unknown --require/--profile is a UsageError; an unknown profile in the
     report makes it an invalid report (ReportError)."""
     manifest.check_version(version)
     if profile is not None:
@@ -249,7 +267,10 @@ def decide(
         raise ReportError(f"{rep.path} is a malformed report: $.profile: unknown profile {rep.profile!r:.40} (the registry defines {', '.join(sorted(manifest.profiles))})")
     prof = profile or rep.profile
     manifest.check_profile(prof, version)
-    dec = GateDecision(version, prof)
+    dec = GateDecision(version, prof, arch=arch)
+    if rep.arch != arch:
+        dec.reject(arch_mismatch(rep.arch, arch))
+        return dec
     stored_sha = rep.data["manifest"].get("sha256")
     if stored_sha != manifest.sha256:
         dec.notes.append(f"the report was made with another requirements manifest (sha256 {stored_sha}); judged against {manifest.path}")

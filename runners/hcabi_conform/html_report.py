@@ -29,7 +29,7 @@ from .html_common import Links, esc, seconds, spec_name, status, table
 from .html_failures import failures_section
 from .html_tables import tests_section, traceability_section
 from .errors import EnvError
-from .model import STATUSES, TestResult
+from .model import STATUSES, TestResult, claim_text, report_arch
 from .provenance import REPO_ROOT
 from .report import count_statuses, write_text
 from .testlogs import TestLogs, boot_seconds
@@ -48,6 +48,7 @@ def _overview(report: dict[str, Any]) -> str:
     sel = report.get("selection") or {}
     items = [
         ("Target", f"{report.get('target')} ({(report.get('target_info') or {}).get('mode', '')})"),
+        ("Architecture", report_arch(report)),
         ("Profile", report.get("profile")),
         ("Tested version", report.get("tested_version")),
         ("Claimed version", report.get("spec_version") or "none"),
@@ -95,7 +96,7 @@ def render_html(report: dict[str, Any], spec_url: Optional[str] = None, links: O
     results = [TestResult.from_dict(r) for r in report.get("results") or []]
     logs = TestLogs(report)
     verdict = str(report.get("verdict"))
-    title = f"HCABI {report.get('tested_version')} conformance ({report.get('profile')}): {verdict}"
+    title = f"HCABI {report.get('tested_version')} conformance ({report.get('profile')}, {report_arch(report)}): {verdict}"
     notice = f'<div class="notice {"warn" if links.warn else "info"}" id="spec-links">{links.notice}</div>' if links.notice else ""
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -104,7 +105,7 @@ def render_html(report: dict[str, Any], spec_url: Optional[str] = None, links: O
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
         f"<h1>HCABI conformance report</h1>"
         f'<p><span class="verdict v-{esc(verdict)}">{esc(verdict)}</span> '
-        f"HCABI {esc(report.get('tested_version'))}, profile {esc(report.get('profile'))}, target {esc(report.get('target'))}</p>"
+        f"{esc(claim_text(report))}, target {esc(report.get('target'))}</p>"
         f"{_counts(results)}{notice}"
         f"{failures_section(report, results, logs, links)}"
         f"<h2>Run</h2>{_overview(report)}"

@@ -20,7 +20,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any, Optional
 
-from .model import TestResult
+from .model import TestResult, report_arch
 from .report import count_statuses
 from .testlogs import TestLogs, boot_seconds
 
@@ -116,6 +116,7 @@ def render_junit(report: dict[str, Any]) -> str:
     common = [
         ("verdict", report["verdict"]),
         ("profile", report["profile"]),
+        ("arch", report_arch(report)),
         ("tested_version", report["tested_version"]),
         ("spec_version", report.get("spec_version")),
         ("target", report["target"]),

@@ -14,12 +14,18 @@ hcabi-refvmm in PREFIX/bin and to the rendered spec (PREFIX/share/doc/hcabi/spec
 and the suite's version. Its presence is what
 makes the installed layout the default; --build-dir and --manifest still
 override it.
+
+Per architecture (--arch): the x86-64 suite is BUILD/conformance/; another
+architecture's is a build directory of its own inside BUILD
+(BUILD/conformance-arm64/conformance/, ARCH_SUITES), and its refvmm is
+REFVMM_PATHS' path in BUILD. The installed data directory is laid out the same
+way (installed-layout.json's `suites` may name other places).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -27,6 +33,17 @@ from .errors import EnvError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 LAYOUT_FILE = PACKAGE_DIR / "installed-layout.json"
+
+# The architectures whose conformance images the project builds, and where each
+# one's suite (conformance/tests.json, conformance/images/) is inside a build
+# directory: "" is the build directory itself. An architecture of the registry
+# that is not here has no images yet (riscv64).
+ARCH_SUITES = {"x86_64": "", "arm64": "conformance-arm64"}
+# hcabi-refvmm of each architecture, inside a build directory
+REFVMM_PATHS = {
+    "x86_64": "reference-impl/refvmm/hcabi-refvmm",
+    "arm64": "refvmm-arm64/hcabi-refvmm",
+}
 
 
 @dataclass(frozen=True)
@@ -42,13 +59,27 @@ class Layout:
     source_root: Optional[Path]  # the checkout, for provenance; None when installed
     suite_version: Optional[str]  # recorded at install time; None in a checkout (read from CMakeLists.txt)
     spec_dir: Path  # the rendered spec, hcabi-spec-X.Y.html (the default build's spec/, or the installed docs); may not exist
+    suites: dict[str, Path] = field(default_factory=dict)  # installed: architecture -> its suite directory, where named
 
-    def refvmm_for(self, build: Path) -> Path:
-        """hcabi-refvmm of `build`: the installed one for the installed data
-        directory, else the build directory's own."""
-        if self.refvmm is not None and build.resolve() == self.build.resolve():
+    def refvmm_for(self, build: Path, arch: str = "x86_64") -> Path:
+        """hcabi-refvmm of `build` for `arch`: the installed one for the installed
+        data directory (x86-64: refvmm arm64 is not installed), else the build
+        directory's own."""
+        if arch == "x86_64" and self.refvmm is not None and build.resolve() == self.build.resolve():
             return self.refvmm
-        return build / "reference-impl" / "refvmm" / "hcabi-refvmm"
+        return build / REFVMM_PATHS.get(arch, f"refvmm-{arch}/hcabi-refvmm")
+
+    def suite_for(self, build: Path, arch: str) -> Optional[Path]:
+        """The directory holding `arch`'s conformance/ in `build`: its own
+        subdirectory when it is there, else `build` itself (a --build-dir that
+        is that architecture's build, e.g. BUILD/conformance-arm64); None for an
+        architecture the project builds no images for."""
+        if arch not in ARCH_SUITES:
+            return None
+        if arch in self.suites and build.resolve() == self.build.resolve():
+            return self.suites[arch]
+        own = build / ARCH_SUITES[arch] if ARCH_SUITES[arch] else build
+        return own if (own / "conformance").is_dir() else build
 
 
 def checkout(root: Path) -> Layout:
@@ -81,6 +112,9 @@ def from_file(path: Path) -> Layout:
             raise EnvError(f"{path}: $.{key}: expected a non-empty string")
         values[key] = value
     data_dir = (path.parent / values["data_dir"]).resolve()
+    suites = data.get("suites", {})
+    if not isinstance(suites, dict) or not all(isinstance(k, str) and isinstance(v, str) and v for k, v in suites.items()):
+        raise EnvError(f"{path}: $.suites: expected an object of architecture -> non-empty path")
     return Layout(
         installed=True,
         build=data_dir,
@@ -91,6 +125,7 @@ def from_file(path: Path) -> Layout:
         source_root=None,
         suite_version=values["suite_version"],
         spec_dir=(path.parent / values["spec_dir"]).resolve(),
+        suites={arch: (path.parent / rel).resolve() for arch, rel in suites.items()},
     )
 
 

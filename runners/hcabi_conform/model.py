@@ -10,9 +10,23 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
+from .manifests import DEFAULT_ARCH
+
 # Test statuses, least to most severe. A requirement checked by several tests
 # takes the most severe status among them.
 STATUSES = ("pass", "skip", "fail", "timeout", "crash", "error")
+
+
+def report_arch(report: dict[str, Any]) -> str:
+    """The architecture a report (as JSON) is of: a report without `arch` is of
+    x86-64, the only architecture before the arm64 binding."""
+    return str(report.get("arch") or DEFAULT_ARCH)
+
+
+def claim_text(report: dict[str, Any]) -> str:
+    """What a report's verdict is about: a conformance claim names the version,
+    the profile and the architecture."""
+    return f"HCABI {report.get('tested_version')}, profile {report.get('profile')}, architecture {report_arch(report)}"
 SEVERITY = {name: rank for rank, name in enumerate(STATUSES)}
 # Requirement-only statuses: nothing in the suite cites it / not selected.
 REQ_UNTESTED = "untested"
@@ -79,9 +93,15 @@ class Discovery:
     signature: Optional[str] = None
     base: Optional[str] = None
     exts: dict[str, int] = field(default_factory=dict)
+    # absent: the image's own text line on what the binding's discovery call answered
+    # (unsigned text, shown in the verdict's reason, never judged)
+    said: Optional[str] = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if data["said"] is None:
+            del data["said"]  # reports without it read the same
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Discovery":
@@ -93,6 +113,7 @@ class Discovery:
             signature=data.get("signature"),
             base=data.get("base"),
             exts={str(k): int(v) for k, v in (data.get("exts") or {}).items()},
+            said=data.get("said"),
         )
 
 

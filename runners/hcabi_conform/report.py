@@ -20,8 +20,8 @@ from typing import Any, Optional
 
 from . import REPORT_FORMAT, REPORT_FORMAT_VERSION, __version__, provenance, timing
 from .errors import EnvError
-from .manifests import RequirementsManifest, TestSpec, load_json
-from .model import STATUSES, BootRecord, TestResult
+from .manifests import DEFAULT_ARCH, RequirementsManifest, TestSpec, load_json
+from .model import STATUSES, BootRecord, TestResult, report_arch
 from .reportschema import SchemaError, check_report
 from .verdict import Evaluation, evaluate
 from .versions import Version
@@ -65,6 +65,7 @@ class RunContext:
     boots: list[BootRecord]
     timestamp: str = ""
     host: dict[str, Any] = field(default_factory=dict)
+    arch: str = DEFAULT_ARCH  # the architecture whose images and requirements were used
 
 
 def utc_now() -> str:
@@ -101,6 +102,7 @@ def build_report(ev: Evaluation, ctx: RunContext) -> dict[str, Any]:
         "format": REPORT_FORMAT,
         "format_version": REPORT_FORMAT_VERSION,
         "generator": {"name": "hcabi-conform", "version": __version__},
+        "arch": ctx.arch,
         "provenance": dict(provenance.collect(), tests_manifest_sha256=ctx.tests_manifest.get("sha256"), requirements_manifest_sha256=ctx.manifest.sha256),
         "timestamp": ctx.timestamp or utc_now(),
         "host": ctx.host,
@@ -159,6 +161,7 @@ class LoadedReport:
     results: list[TestResult]
     boots: list[BootRecord]
     selection: Selection
+    arch: str = DEFAULT_ARCH  # a report without `arch` is of x86-64, the only architecture before
 
 
 def load_report(path: Path) -> LoadedReport:
@@ -189,6 +192,7 @@ def load_report(path: Path) -> LoadedReport:
             results=[TestResult.from_dict(r) for r in data["results"]],
             boots=[BootRecord.from_dict(b) for b in data["boots"]],
             selection=Selection(list(sel["filters"]), sel["shards"], list(sel["images"])),
+            arch=report_arch(data),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:  # the schema should have caught it
         raise ReportError(f"{path} is a malformed report ({type(exc).__name__}: {exc})") from None
@@ -212,6 +216,7 @@ def reevaluate(
         [TestResult.from_dict(r.to_dict()) for r in rep.results],
         rep.boots,
         rep.selection.partial,
+        rep.arch,
     )
 
 
@@ -266,6 +271,7 @@ def merge_reports(reports: list[LoadedReport], manifest: RequirementsManifest, a
     _same(reports, "tested versions", lambda r: str(r.tested))
     _same(reports, "profiles", lambda r: r.profile)
     _same(reports, "targets", lambda r: r.target)
+    _same(reports, "architectures", lambda r: r.arch)
     _same(reports, "filters", lambda r: r.selection.filters)
     _same(reports, "test suites (tests manifests)", lambda r: r.data.get("tests_manifest", {}).get("sha256"))
     sha = _same(reports, "requirements manifests", lambda r: r.data.get("manifest", {}).get("sha256"))
@@ -283,7 +289,7 @@ def merge_reports(reports: list[LoadedReport], manifest: RequirementsManifest, a
     selection = Selection(first.selection.filters, shards, sorted(listed))
     boots = [b for rep in reports for b in rep.boots]
     results = [TestResult.from_dict(r.to_dict()) for rep in reports for r in rep.results]
-    ev = evaluate(manifest, first.suite, first.tested, first.profile, results, boots, selection.partial)
+    ev = evaluate(manifest, first.suite, first.tested, first.profile, results, boots, selection.partial, first.arch)
     ctx = RunContext(
         manifest=manifest,
         tests_manifest=first.data.get("tests_manifest", {}),
@@ -294,6 +300,7 @@ def merge_reports(reports: list[LoadedReport], manifest: RequirementsManifest, a
         suite=first.suite,
         boots=boots,
         host=first.data.get("host", {}),
+        arch=first.arch,
     )
     merged = build_report(ev, ctx)
     merged["merged_from"] = [str(r.path) for r in reports]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from .manifests import ARCHES
 from .model import STATUSES
 from .versions import Version
 
@@ -141,6 +142,7 @@ DISCOVERY = obj(
         "signature": nullable(string),
         "base": nullable(string),
         "exts": mapping(integer),
+        "said": nullable(string),
     },
 )
 
@@ -209,6 +211,7 @@ REPORT = obj(
         "target_info": obj({}),
         "host": obj({}),
         "merged_from": _STRINGS,
+        "arch": one_of(*ARCHES),  # absent: x86_64, the only architecture before the arm64 binding
     },
 )
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from .causes import NAMED, group_by_cause, known_names
 from .colour import PLAIN, Palette
-from .model import STATUSES
+from .model import STATUSES, claim_text, report_arch
 from .verdict import first_line
 
 BAD_REQ_STATUSES = ("fail", "timeout", "crash", "error")
@@ -26,7 +26,7 @@ def _header(report: dict[str, Any]) -> list[str]:
     impl = report.get("implementation") or {}
     claimed = report.get("spec_version")
     lines = [
-        f"HCABI conformance: target {report.get('target')} ({target.get('mode', '?')}), "
+        f"HCABI conformance: architecture {report_arch(report)}, target {report.get('target')} ({target.get('mode', '?')}), "
         f"profile {report.get('profile')}, tested version {report.get('tested_version')}"
         + (" [partial run]" if (report.get("selection") or {}).get("partial") else ""),
     ]
@@ -123,5 +123,5 @@ def render_summary(report: dict[str, Any], palette: Palette = PLAIN, verbose: bo
     verdict = str(report.get("verdict"))
     lines = _header(report) + _table(report) + _failing_requirements(report, verbose) + _reasons(report, verbose, palette)
     absent = ": HCABI not present on this target" if report.get("hcabi_present") is False else ""
-    lines += ["", f"verdict: {palette.paint(verdict.upper(), verdict)} (HCABI {report.get('tested_version')}, profile {report.get('profile')}){absent}"]
+    lines += ["", f"verdict: {palette.paint(verdict.upper(), verdict)} ({claim_text(report)}){absent}"]
     return "\n".join(lines) + "\n"

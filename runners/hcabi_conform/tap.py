@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .model import claim_text
 from .verdict import first_line
 
 
@@ -34,7 +35,7 @@ def _diagnostics(res: dict[str, Any]) -> list[str]:
 
 def render_tap(report: dict[str, Any]) -> str:
     results = report.get("results") or []
-    lines = ["TAP version 13", f"1..{len(results)}"]
+    lines = ["TAP version 13", f"1..{len(results)}", f"# {claim_text(report)}, target {report.get('target')}"]
     for number, res in enumerate(results, 1):
         name = _description(str(res.get("test", "")))
         status = res.get("status")
@@ -46,5 +47,5 @@ def render_tap(report: dict[str, Any]) -> str:
             lines.append(f"not ok {number} - {name}")
             lines += _diagnostics(res)
     verdict = str(report.get("verdict"))
-    lines.append(f"# verdict: {verdict} (HCABI {report.get('tested_version')}, profile {report.get('profile')})")
+    lines.append(f"# verdict: {verdict} ({claim_text(report)})")
     return "\n".join(lines) + "\n"

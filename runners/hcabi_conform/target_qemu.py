@@ -1,6 +1,10 @@
 """The `qemu` target: plain QEMU, which has no HCABI; the images must say so
 and end. Also the probe that tells whether QEMU can really use KVM here (the
-CLI's choice between -accel kvm and tcg)."""
+CLI's choice between -accel kvm and tcg).
+
+Per architecture (--arch): x86-64 boots the PVH ELF images on q35 and
+leaves through isa-debug-exit; arm64 boots the Image files on `virt` as a
+Linux kernel (docs/arm64.md) and leaves by PSCI SYSTEM_OFF (QEMU exits 0)."""
 
 from __future__ import annotations
 
@@ -17,13 +21,14 @@ from .protocol import file_tail_line
 from .targets import BootJob, ProcessTarget, _signal_ending
 
 
-def classify_qemu(rc: int, stderr: Path) -> Ending:
-    """QEMU: isa-debug-exit value v exits (v << 1) | 1; 0 is a power-off or,
-    with -no-reboot, a reset -- QEMU cannot tell us which."""
+def classify_qemu(rc: int, stderr: Path, debug_exit: bool = True) -> Ending:
+    """QEMU: isa-debug-exit value v exits (v << 1) | 1 (x86-64 only,
+    `debug_exit`); 0 is a power-off or, with -no-reboot, a reset -- QEMU
+    cannot tell us which."""
     if rc < 0:
         return _signal_ending(rc, stderr)
     last = file_tail_line(str(stderr))
-    if rc & 1:
+    if rc & 1 and debug_exit:
         note = f"; QEMU said: {last}" if last else ""
         return Ending("exit", f"the guest wrote {rc >> 1} to isa-debug-exit{note}", status=rc, code=rc >> 1)
     detail = "QEMU exited: the guest powered off or reset" if rc == 0 else f"QEMU exited with status {rc}"
@@ -32,7 +37,10 @@ def classify_qemu(rc: int, stderr: Path) -> Ending:
 
 
 
-QEMU_MACHINE = ["-machine", "q35", "-cpu", "max"]
+# Each architecture's QEMU: its binary and machine; only x86-64 has isa-debug-exit
+QEMU_BINARIES = {"x86_64": "qemu-system-x86_64", "arm64": "qemu-system-aarch64", "riscv64": "qemu-system-riscv64"}
+QEMU_MACHINES = {"x86_64": ["-machine", "q35", "-cpu", "max"], "arm64": ["-M", "virt", "-cpu", "max"]}
+QEMU_MACHINE = QEMU_MACHINES["x86_64"]  # the KVM probe's (KVM is for the host's own architecture)
 
 
 def _qemu_said(output: bytes) -> str:
@@ -95,10 +103,13 @@ class Qemu(ProcessTarget):
 
     name = "qemu"
 
-    def __init__(self, binary: str, kvm: bool, why: str = "") -> None:
+    def __init__(self, binary: str, kvm: bool, why: str = "", arch: str = "x86_64") -> None:
+        if arch not in QEMU_MACHINES:
+            raise EnvError(f"--target qemu --arch {arch}: the runner has no QEMU machine for {arch} yet")
         self.binary = binary
         self.mode = "kvm" if kvm else "tcg"
         self.why = why
+        self.arch = arch
 
     def preflight(self) -> None:
         if shutil.which(self.binary) is None:
@@ -111,8 +122,15 @@ class Qemu(ProcessTarget):
         return info
 
     def command(self, job: BootJob) -> list[str]:
+        if self.arch == "arm64":  # docs/arm64.md: the Linux arm64 Image protocol on virt, PL011 on stdio
+            return [
+                self.binary, "-accel", self.mode, *QEMU_MACHINES["arm64"],
+                "-smp", str(job.image.vcpus), "-m", str(job.image.memory_mib),
+                "-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio",
+                "-kernel", str(job.image_path), "-append", job.cmdline,
+            ]  # fmt: skip
         return [
-            self.binary, "-accel", self.mode, *QEMU_MACHINE,
+            self.binary, "-accel", self.mode, *QEMU_MACHINES["x86_64"],
             "-smp", str(job.image.vcpus), "-m", str(job.image.memory_mib),
             "-nographic", "-monitor", "none", "-serial", "stdio", "-no-reboot",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", str(job.image_path),
@@ -120,4 +138,4 @@ class Qemu(ProcessTarget):
         ]  # fmt: skip
 
     def classify(self, rc: int, stderr: Path) -> Ending:
-        return classify_qemu(rc, stderr)
+        return classify_qemu(rc, stderr, debug_exit=self.arch == "x86_64")

@@ -331,7 +331,9 @@ class RefNested(Target):
     hcabi-nested-probe --hold): an idle KVM VM kept alive for the whole batch,
     so that the nested kernel does not patch its static keys between boots,
     which has panicked it under TCG. None leaves the launcher's default
-    ($HCABI_NESTED_HOLDER). `extra_args` (--refvmm-arg) go to every refvmm."""
+    ($HCABI_NESTED_HOLDER). `extra_args` (--refvmm-arg) go to every refvmm.
+    `arch`: the architecture of the nested kernel, refvmm and the images
+    (the launcher's --arch, given when it is not x86-64)."""
 
     name, mode = "ref", "nested"
     feeds_input = True
@@ -345,8 +347,10 @@ class RefNested(Target):
         why: str = "",
         holder: Optional[list[str]] = None,
         extra_args: Sequence[str] = (),
+        arch: str = "x86_64",
     ) -> None:
         self.why = why  # why not direct: shown to the user, kept in the report
+        self.arch = arch
         self.launcher = launcher
         self.refvmm = refvmm
         self.cache = cache
@@ -355,6 +359,8 @@ class RefNested(Target):
         self.extra_args = list(extra_args)
 
     def preflight(self) -> None:
+        if not self.refvmm.is_file() and self.arch != "x86_64":
+            raise EnvError(f"--target ref --arch {self.arch}: there is no hcabi-refvmm for {self.arch} at {self.refvmm} (refvmm {self.arch} is not built)")
         if not self.launcher.is_file():
             raise EnvError(f"no usable /dev/kvm, and the nested launcher {self.launcher} is missing")
         if not self.refvmm.is_file():
@@ -413,6 +419,8 @@ class RefNested(Target):
             str(self.launcher), "--cache", str(self.cache), "--timeout", f"{total:g}",
             "--job-timeout", f"{job_limit:g}", "--out", str(batch_dir), str(jobfile),
         ]  # fmt: skip
+        if self.arch != "x86_64":  # the launcher's default; an x86-64 run's command line is unchanged
+            argv[1:1] = ["--arch", self.arch]
         if self.holder:
             argv[-1:-1] = [f"--holder={shlex.join(self.holder)}"]
         log = batch_dir / "launcher.log"

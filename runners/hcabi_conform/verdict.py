@@ -23,11 +23,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Collection, Optional
 
-from .manifests import RequirementsManifest, TestSpec, why_unknown
-from .model import ERROR_ENDINGS, REQ_NOT_APPLICABLE, REQ_NOT_RUN, REQ_UNTESTED, BootRecord, TestResult, worst
+from .manifests import DEFAULT_ARCH, RequirementsManifest, TestSpec, why_unknown
+from .model import ERROR_ENDINGS, REQ_NOT_APPLICABLE, REQ_NOT_RUN, REQ_UNTESTED, BootRecord, Discovery, TestResult, worst
 from .versions import Version
 
 FAILING = ("fail", "timeout", "crash")
+
+# What each binding's discovery found when it says HCABI is absent (the binding
+# chapters of the spec: its discovery requirements)
+ABSENCE = {
+    "x86_64": "CPUID leaf 0x40000001 does not report 'HCA1'",
+    "arm64": "HVC #0 with x0 = HCABI_ARM64_DISCOVER_ID (0xC6004800) did not return x0 = 0 and x1 = 'HCA1' (ARM64-017)",
+    "riscv64": "the SBI probe of HCABI_RISCV64_SBI_EID did not return a0 = 0 and a1 = 'HCA1' (RV64-015)",
+}
+
+
+def absence_reason(arch: str, disc: Discovery) -> str:
+    """Why HCABI counts as absent on `arch`, with what the discovery found:
+    x86-64, the hypervisor signature; elsewhere, the image's own account of
+    the discovery call's answer, when it gave one."""
+    if arch == DEFAULT_ARCH:
+        return f"HCABI is not present: {ABSENCE[arch]} (hypervisor signature {disc.signature or 'none'!r})"
+    said = f" (the image said: {disc.said})" if disc.said else ""
+    return f"HCABI is not present: {ABSENCE.get(arch, 'the binding discovery did not find it')}{said}"
 
 
 @dataclass
@@ -63,7 +81,7 @@ class _Claims:
     advertised: dict[str, int] = field(default_factory=dict)
 
 
-def _claims(boots: list[BootRecord], tested: Version, failures: list[str]) -> _Claims:
+def _claims(boots: list[BootRecord], tested: Version, failures: list[str], arch: str = DEFAULT_ARCH) -> _Claims:
     """What the implementation claimed across boots; inconsistency and a claim
     older than the tested version are failures of the implementation."""
     discs = [b.discovery for b in boots if b.discovery is not None]
@@ -73,8 +91,7 @@ def _claims(boots: list[BootRecord], tested: Version, failures: list[str]) -> _C
     absent = [d for d in discs if not d.present]
     out.present = not absent
     if absent:
-        sig = absent[0].signature or "none"
-        failures.append(f"HCABI is not present: CPUID leaf 0x40000001 does not report 'HCA1' (hypervisor signature {sig!r})")
+        failures.append(absence_reason(arch, absent[0]))
     present = [d for d in discs if d.present]
     if not present:
         return out
@@ -167,7 +184,7 @@ def combine(contributions: list[str]) -> Optional[str]:
 
 def _requirement_table(
     manifest: RequirementsManifest, suite: list[TestSpec], results: list[TestResult], tested: Version, profile: str,
-    advertised: Collection[str] = (),
+    advertised: Collection[str] = (), arch: str = DEFAULT_ARCH,
 ) -> dict[str, dict[str, Any]]:
     """Per-requirement status for every requirement that exists at `tested`.
     A requirement limited to some extensions (`applies_with`) whose every
@@ -181,7 +198,7 @@ def _requirement_table(
         for rid in sorted((failed_requirements(res, defined) or set()) - set(res.requirements)) if res.status == "fail" else ():
             extra.setdefault(rid, []).append(res)
     table: dict[str, dict[str, Any]] = {}
-    for req in manifest.requirements_of(tested):
+    for req in manifest.requirements_of(tested, arch):
         citing = sorted({t.name for t in suite if t.since <= tested and req.id in t.requirements} | {r.test for r in extra.get(req.id, [])})
         contribs = [requirement_contribution(r, req.id, defined) for r in results if req.id in r.requirements or r in extra.get(req.id, [])]
         status = combine(contribs) or (REQ_NOT_RUN if citing else REQ_UNTESTED)
@@ -215,17 +232,20 @@ def evaluate(
     results: list[TestResult],
     boots: list[BootRecord],
     partial: bool,
+    arch: str = DEFAULT_ARCH,
 ) -> Evaluation:
-    """Decide the verdict for (`tested` version, `profile`) from raw results.
+    """Decide the verdict for (`tested` version, `profile`) on `arch` from raw results.
 
     `suite` is every test of the tests manifest (whatever was selected);
     results of tests newer than `tested` are dropped; `partial` (a filtered
-    or sharded run) relaxes the 'every test has a result' check only.
+    or sharded run) relaxes the 'every test has a result' check only; `arch`
+    chooses the requirements that apply (its binding's and the neutral ones,
+    RequirementsManifest.requirements_of) and how absence is explained.
     """
     errors: list[str] = []
     failures: list[str] = []
     warnings: list[str] = []
-    claims = _claims(boots, tested, failures)
+    claims = _claims(boots, tested, failures, arch)
     for boot in boots:
         for prob in boot.problems:
             {"error": errors, "fail": failures}.get(prob.severity, warnings).append(f"image {boot.image}: {prob.message}")
@@ -271,7 +291,7 @@ def evaluate(
         missing = sorted(t.name for t in suite if t.since <= tested and t.name not in set(names))
         if missing:
             errors.append(f"no result for {len(missing)} test(s): {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}")
-    table = _requirement_table(manifest, suite, kept, tested, profile, claims.advertised)
+    table = _requirement_table(manifest, suite, kept, tested, profile, claims.advertised, arch)
     for rid, row in table.items():
         # every test of a required requirement skipped (for an extension the
         # profile does not require): nothing showed it met; the gate says the same

@@ -218,7 +218,7 @@ to have seen it (DIR/NAME.seen), and writes DIR/launcher.done as it exits.
 FAKE_LAUNCHER_QUIET=1: no progress lines (a launcher that says nothing)."""
 import argparse, json, os, shlex, subprocess, sys, time
 p = argparse.ArgumentParser()
-p.add_argument("--cache"); p.add_argument("--timeout"); p.add_argument("--job-timeout"); p.add_argument("--holder")
+p.add_argument("--cache"); p.add_argument("--timeout"); p.add_argument("--job-timeout"); p.add_argument("--holder"); p.add_argument("--arch")
 p.add_argument("--out", required=True); p.add_argument("jobfile")
 a = p.parse_args()
 os.makedirs(a.out, exist_ok=True)
@@ -317,6 +317,11 @@ def skipping_steps(image: str, test: str, reqs: str, exts: str, msg: str) -> lis
     ]
 
 
+def write_image(path: Path, steps: list[dict[str, Any]], key: bytes) -> None:
+    """A fake image: its script, then the evidence key blob, as a real image carries it."""
+    path.write_bytes(json.dumps({"steps": steps}).encode() + b"\n" + KEY_MAGIC + key)
+
+
 @dataclass
 class Suite:
     """A synthetic repository: manifests, fake images, fake VMM/launcher."""
@@ -359,8 +364,7 @@ class Suite:
         return self
 
     def set_image(self, name: str, steps: list[dict[str, Any]]) -> None:
-        file = next(i["file"] for i in self.images if i["name"] == name)
-        (self.images_dir / file).write_bytes(json.dumps({"steps": steps}).encode() + b"\n" + KEY_MAGIC + self.key)
+        write_image(self.images_dir / next(i["file"] for i in self.images if i["name"] == name), steps, self.key)
 
     def install_refvmm(self) -> Path:
         """The fake VMM as build/reference-impl/refvmm/hcabi-refvmm."""

@@ -65,6 +65,8 @@ def test_values_from_the_suite_and_the_registry(suite: Suite) -> None:
     # --opt=VALUE: bash splits at '=' (COMP_WORDBREAKS)
     assert complete_in_bash(["run", "--target", "=", "q"]) == ["qemu"]
     assert sorted(complete_in_bash(["run", "--color", "="])) == ["always", "auto", "never"]
+    assert complete_in_bash(["run", "--arch", "a"]) == ["arm64"]
+    assert complete_in_bash(["gate", "--arch", "=", "x"]) == ["x86_64"]
 
 
 def test_values_follow_the_suite(suite: Suite) -> None:
