@@ -30,7 +30,7 @@
 #     [EXPECT_SERIAL "<job>=<regex>" ...]     <job>.serial must match (Python re, MULTILINE)
 #     [EXPECT_STDERR "<job>=<regex>" ...]     <job>.stderr must match
 #     [EXPECT_SERIAL_FILE "<job>=<path>" ...] <job>.serial must equal the file
-#     [TIMEOUT <seconds>] [LABELS <label>...]
+#     [TIMEOUT <seconds>] [LABELS <label>...] [ARCH <arch>]   launcher's --arch (default x86_64)
 #     [HOLDER "<program> [args...]" | NO_HOLDER])  default: HCABI_NESTED_HOLDER
 # Job arguments are shell words (quote with '...'); generator expressions work
 # ($<TARGET_FILE:...>); any argument that is an existing file is copied into
@@ -52,7 +52,7 @@ set(HCABI_NESTED_HOLDER "'$<TARGET_FILE:hcabi-nested-probe>' --hold" CACHE STRIN
     "--holder of scripts/hcabi-nested in nested tests (a generator expression; empty: none)")
 
 function(hcabi_add_nested_test)
-    cmake_parse_arguments(PARSE_ARGV 0 T "NO_HOLDER" "NAME;TIMEOUT;HOLDER"
+    cmake_parse_arguments(PARSE_ARGV 0 T "NO_HOLDER" "NAME;TIMEOUT;HOLDER;ARCH"
         "JOBS;EXPECT_STATUS;EXPECT_SERIAL;EXPECT_STDERR;EXPECT_SERIAL_FILE;LABELS")
     if(NOT T_NAME OR NOT T_JOBS)
         message(FATAL_ERROR "hcabi_add_nested_test: NAME and JOBS are required")
@@ -71,6 +71,10 @@ function(hcabi_add_nested_test)
     # the launcher gives up a little before CTest would kill it, so that it can
     # say what hung; the rest is for filling the download cache on first use
     math(EXPR launcher_timeout "${T_TIMEOUT} * 9 / 10")
+    set(arch_args "")
+    if(T_ARCH)
+        set(arch_args --arch "${T_ARCH}")
+    endif()
 
     string(MAKE_C_IDENTIFIER "${T_NAME}" dirname)
     set(dir "${CMAKE_CURRENT_BINARY_DIR}/nested/${dirname}")
@@ -105,6 +109,7 @@ function(hcabi_add_nested_test)
             --cache "${HCABI_NESTED_CACHE}"
             --timeout "${launcher_timeout}"
             "--holder=${T_HOLDER}"
+            ${arch_args}
             --out "${dir}/out"
             --jobs "${dir}/jobs-$<CONFIG>.txt"
             --expect "${dir}/expect-$<CONFIG>.txt")

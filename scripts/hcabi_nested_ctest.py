@@ -4,7 +4,7 @@ check its results against an expectation file.
 
     hcabi_nested_ctest.py --out DIR --jobs JOBFILE --expect EXPECTFILE
                           [--cache DIR] [--timeout S] [--launcher PATH]
-                          [--holder 'PROGRAM [ARGS]']
+                          [--holder 'PROGRAM [ARGS]'] [--arch ARCH]
 
 EXPECTFILE has one expectation per line, fields separated by a tab:
 
@@ -14,7 +14,7 @@ EXPECTFILE has one expectation per line, fields separated by a tab:
     NAME<TAB>serial-file<TAB>PATH  NAME.serial is byte for byte the host file PATH
 
 --holder goes to the launcher as is ('' for none); without it the launcher
-uses $HCABI_NESTED_HOLDER.
+uses $HCABI_NESTED_HOLDER.  --arch goes to the launcher as is.
 
 Exit status: 0 every expectation holds, 1 one does not (or the launcher did
 not exit 0), 2 usage.  scripts/HcabiNested.cmake writes both files for
@@ -80,6 +80,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--cache")
     ap.add_argument("--timeout")
     ap.add_argument("--holder")
+    ap.add_argument("--arch")
     ap.add_argument("--out", required=True)
     ap.add_argument("--jobs", required=True)
     ap.add_argument("--expect", required=True)
@@ -90,6 +91,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"hcabi_nested_ctest: {exc}", file=sys.stderr)
         return 2
     cmd = [sys.executable, args.launcher, "--out", args.out]
+    if args.arch:
+        cmd += ["--arch", args.arch]
     if args.cache:
         cmd += ["--cache", args.cache]
     if args.timeout:

@@ -3,7 +3,9 @@ the host has no usable /dev/kvm.
 
 A stock Debian 6.12 kernel (bookworm-backports; it has CONFIG_KVM_XEN) boots
 in ``qemu-system-x86_64 -accel tcg -cpu max``; TCG emulates AMD SVM with
-nested paging, so kvm-amd loads inside and /dev/kvm appears there.  One boot
+nested paging, so kvm-amd loads inside and /dev/kvm appears there.  With
+``--arch arm64`` the same kernel's arm64 build boots in ``qemu-system-aarch64
+-M virt,virtualization=on`` at EL2, where its built-in KVM comes up.  One boot
 runs a whole batch of jobs, one after the other.
 
 The contract is docs/internals.md, section "The nested launcher".  This
@@ -11,16 +13,18 @@ package holds all the logic so that tests can import it; ``scripts/hcabi-nested`
 is a thin wrapper around :func:`hcabi_nested.cli.main`.  Its modules, one job
 each, and what each imports (no module imports one above it in this list):
 
-    cli        the command line, main()                  -> vm, holder, jobs
-    vm         one batch: QEMU, the stream, the results  -> initramfs, cache, results, holder, jobs
-    initramfs  the guest's /init and the initramfs        -> cache, cpio, results, holder, jobs
-    cache      the download cache (kernel, modules, busybox)  -> debian, elf
-    debian     Debian packages: versions, apt, dpkg, module files
+    cli        the command line, main()                  -> vm, holder, jobs, arch
+    vm         one batch: QEMU, the stream, the results  -> initramfs, cache, results, holder, jobs, arch
+    initramfs  the guest's /init and the initramfs        -> cache, cpio, results, holder, jobs, arch
+    cache      the download cache (kernel, modules, busybox), per architecture  -> aptconf, debian, elf, arch
+    aptconf    the system's apt, or a private one for a foreign architecture  -> debian
+    debian     Debian packages: versions, apt, dpkg, module files  -> arch
     results    the results stream: its constants, the host's decoder  -> holder
-    holder     --holder: its command line, the guest's shell functions  -> jobs, elf
-    jobs       the job file and the plan of host files   -> elf
+    holder     --holder: its command line, the guest's shell functions  -> jobs, elf, arch
+    jobs       the job file and the plan of host files   -> elf, arch
     cpio       a newc archive writer (and reader, for tests)
     elf        what the launcher reads from ELF files
+    arch       what differs per architecture (--arch): packages, QEMU, console, KVM
 
 Outside the package: hcabi_load (scripts/: the job file and manifest.json are
 read through it, and the entry script's last-resort handler is its run_main)
@@ -30,9 +34,9 @@ that the runner parses with the patterns beside them.
 
 Standard library only: it must run under any Python 3.11 on a fresh Debian.
 
-Transport (guest -> host).  The kernel console stays on ttyS0 (kept in
-``OUT/hcabi-nested.log``).  Results travel on a separate virtio-serial port, a
-raw byte channel that no console or tty processing touches, as a stream of
+Transport (guest -> host).  The kernel console stays on ttyS0 (ttyAMA0 on
+arm64), kept in ``OUT/hcabi-nested.log``.  Results travel on a separate
+virtio-serial port, a raw byte channel that no console or tty processing touches, as a stream of
 records (see :class:`hcabi_nested.results.ResultDecoder`)::
 
     @@hcabi-nested start protocol=1 jobs=N

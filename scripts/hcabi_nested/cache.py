@@ -1,5 +1,7 @@
 """The download cache: the kernel, its modules and busybox, fetched once from
-Debian's archive with apt, checked against manifest.json on every use."""
+Debian's archive with apt, checked against manifest.json on every use.  Each
+architecture has its own part of the cache, with its own manifest.json: x86-64
+the cache folder itself (as before there were two), arm64 its ``arm64/``."""
 
 from __future__ import annotations
 
@@ -21,31 +23,20 @@ import hcabi_load as hl
 from hcabi_conform.errors import EnvError
 
 from . import PROG
+from .aptconf import apt_for
+from .arch import X86_64, Arch
 from .debian import (BUSYBOX_PACKAGE, PREFERRED_SUITE, Candidate, apt_download, choose_kernel, deb_extract, deb_field,
                      decompress_module, find_kernel_candidates, module_order, norm_module_name, parse_kconfig, run_tool)
-from .elf import elf_interpreter, modinfo
+from .elf import elf_interpreter, elf_machine, modinfo
 
 CACHE_FORMAT = 1
 
 # What load_cache requires of manifest.json (hcabi_load.check_shape); _populate_cache writes it.
-MANIFEST_SHAPE = {"format": int, "kernel": {"release": str, "vmlinuz": str, "modules_dir": str, "channel_modules": [str],
-                                             "kvm_modules": {str: [str]}, "package?": str},
+# "arch" is absent from a manifest written before there were two architectures: x86_64.
+MANIFEST_SHAPE = {"format": int, "arch?": str,
+                  "kernel": {"release": str, "vmlinuz": str, "modules_dir": str, "channel_modules": [str],
+                             "kvm_modules": {str: [str]}, "package?": str},
                   "busybox": {"binary": str}, "sha256": {str: str}}
-
-# Kernel features the guest needs.  (config symbol, module that provides it
-# when the symbol is =m).  Results channel first, then KVM per CPU vendor.
-CHANNEL_FEATURES = (("CONFIG_VIRTIO_PCI", "virtio_pci"), ("CONFIG_VIRTIO_CONSOLE", "virtio_console"))
-KVM_FEATURES = {
-    "amd": (("CONFIG_KVM", "kvm"), ("CONFIG_KVM_AMD", "kvm_amd")),
-    "intel": (("CONFIG_KVM", "kvm"), ("CONFIG_KVM_INTEL", "kvm_intel")),
-}
-REQUIRED_BUILTIN = (
-    "CONFIG_KVM_XEN",
-    "CONFIG_BLK_DEV_INITRD",
-    "CONFIG_DEVTMPFS",
-    "CONFIG_SERIAL_8250_CONSOLE",
-    "CONFIG_TMPFS",
-)
 
 
 def _sha256(path: Path) -> str:
@@ -81,11 +72,21 @@ def _log(msg: str) -> None:
     print(f"{PROG}: {msg}", file=sys.stderr, flush=True)
 
 
-def load_cache(cache: Path) -> Optional[CacheInfo]:
-    """The cache if it is complete and intact; None when it has no manifest yet, one of
-    another format or kernel, or a damaged file (then it is filled again).  EnvError,
-    naming the file and the path in it, for a manifest that cannot be read or has the
-    wrong shape: that is no interrupted download, so the launcher does not overwrite it."""
+def arch_root(cache: Path, arch: Arch = X86_64) -> Path:
+    """The folder of ``arch``'s part of the cache ``cache``."""
+    return cache / arch.cache_subdir if arch.cache_subdir else cache
+
+
+def load_cache(cache: Path, arch: Arch = X86_64) -> Optional[CacheInfo]:
+    """``arch``'s part of the cache if it is complete and intact; None when it has no
+    manifest yet, one of another format, architecture or kernel, or a damaged file (then
+    it is filled again).  EnvError, naming the file and the path in it, for a manifest
+    that cannot be read or has the wrong shape: that is no interrupted download, so the
+    launcher does not overwrite it."""
+    return _load_root(arch_root(cache, arch), arch)
+
+
+def _load_root(cache: Path, arch: Arch) -> Optional[CacheInfo]:
     mf = cache / "manifest.json"
     if not os.path.lexists(mf):
         return None
@@ -97,7 +98,9 @@ def load_cache(cache: Path) -> Optional[CacheInfo]:
         hl.check_shape(manifest, MANIFEST_SHAPE, str(mf))
     except hl.InputError as exc:
         raise EnvError(f"{exc}{fix}") from None
-    want = os.environ.get("HCABI_NESTED_KERNEL_PACKAGE")
+    if manifest.get("arch", X86_64.name) != arch.name:
+        return None
+    want = os.environ.get(arch.kernel_env)
     if want and manifest["kernel"].get("package") != want:
         return None
     try:
@@ -109,12 +112,13 @@ def load_cache(cache: Path) -> Optional[CacheInfo]:
     return CacheInfo(cache, manifest)
 
 
-def ensure_cache(cache: Path) -> CacheInfo:
-    """Return the cached kernel, modules and busybox, downloading them from
+def ensure_cache(cache: Path, arch: Arch = X86_64) -> CacheInfo:
+    """Return ``arch``'s cached kernel, modules and busybox, downloading them from
     Debian's archive with apt on first use.  Safe against concurrent runs."""
-    info = load_cache(cache)
+    info = load_cache(cache, arch)
     if info:
         return info
+    cache = arch_root(cache, arch)
     try:
         cache.mkdir(parents=True, exist_ok=True)
         lockfh = open(cache / ".lock", "w")
@@ -123,42 +127,45 @@ def ensure_cache(cache: Path) -> CacheInfo:
         raise EnvError(f"cannot create the cache {cache}: {why}") from None
     with lockfh:
         fcntl.flock(lockfh, fcntl.LOCK_EX)
-        info = load_cache(cache)  # another run may have filled it meanwhile
+        info = _load_root(cache, arch)  # another run may have filled it meanwhile
         if info:
             return info
-        return _populate_cache(cache)
+        return _populate_cache(cache, arch)
 
 
-def _populate_cache(cache: Path) -> CacheInfo:
-    override = os.environ.get("HCABI_NESTED_KERNEL_PACKAGE")
-    if override:
-        cand = Candidate(override, "", "(HCABI_NESTED_KERNEL_PACKAGE)")
-        from_backports = True
-    else:
-        cands = find_kernel_candidates()
-        if not any(c.suite == PREFERRED_SUITE for c in cands) and os.geteuid() == 0:
-            _log("no 6.12 kernel in the bookworm-backports index; running apt-get update")
-            run_tool(["apt-get", "update", "-qq"], "apt-get update")
-            cands = find_kernel_candidates()
-        cand, from_backports = choose_kernel(cands)
-    if not from_backports:
-        _log(f"bookworm-backports offers no 6.12 kernel; using {cand.package} {cand.version} from {cand.suite}")
-    spec = f"{cand.package}={cand.version}" if cand.version else cand.package
+def _populate_cache(cache: Path, arch: Arch) -> CacheInfo:
+    """Fill ``cache`` (``arch``'s part of the cache)."""
+    override = os.environ.get(arch.kernel_env)
     with tempfile.TemporaryDirectory(prefix="populate-", dir=cache) as tmps:
         tmp = Path(tmps)
-        _log(f"downloading {spec} ({cand.suite}) and {BUSYBOX_PACKAGE} into {cache}")
+        apt = apt_for(arch.debian_arch, tmp)
+        if override:
+            cand = Candidate(override, "", f"({arch.kernel_env})")
+            from_backports = True
+        else:
+            cands = find_kernel_candidates(arch, apt.opts)
+            if not any(c.suite == PREFERRED_SUITE for c in cands) and not apt.private and apt.can_update():
+                _log("no 6.12 kernel in the bookworm-backports index; running apt-get update")
+                apt.update()
+                cands = find_kernel_candidates(arch, apt.opts)
+            cand, from_backports = choose_kernel(cands, arch)
+        if not from_backports:
+            _log(f"bookworm-backports offers no 6.12 kernel; using {cand.package} {cand.version} from {cand.suite}")
+        spec = f"{cand.package}={cand.version}" if cand.version else cand.package
+        what = f" ({arch.debian_arch}, with a private apt configuration)" if apt.private else ""
+        _log(f"downloading {spec} ({cand.suite}) and {BUSYBOX_PACKAGE}{what} into {cache}")
         try:
-            kdeb = apt_download(spec, tmp)
+            kdeb = apt_download(spec, tmp, apt.opts)
         except EnvError:
             # a stale index names a version the archive no longer has: refresh once
-            if override or os.geteuid() != 0:
+            if override or apt.private or not apt.can_update():
                 raise
             _log(f"downloading {spec} failed; running apt-get update and choosing again")
-            run_tool(["apt-get", "update", "-qq"], "apt-get update")
-            cand, _ = choose_kernel(find_kernel_candidates())
+            apt.update()
+            cand, _ = choose_kernel(find_kernel_candidates(arch, apt.opts), arch)
             spec = f"{cand.package}={cand.version}"
-            kdeb = apt_download(spec, tmp)
-        bdeb = apt_download(BUSYBOX_PACKAGE, tmp)
+            kdeb = apt_download(spec, tmp, apt.opts)
+        bdeb = apt_download(BUSYBOX_PACKAGE, tmp, apt.opts)
         kver, bver = deb_field(kdeb, "Version"), deb_field(bdeb, "Version")
         kx, bx = tmp / "kx", tmp / "bx"
         deb_extract(kdeb, kx)
@@ -171,7 +178,7 @@ def _populate_cache(cache: Path) -> CacheInfo:
             raise EnvError(f"{kdeb.name} does not hold exactly one boot/vmlinuz-* and boot/config-*")
         release = vmlinuz[0].name[len("vmlinuz-") :]
         config = parse_kconfig(configs[0].read_text(errors="replace"))
-        for sym in REQUIRED_BUILTIN:
+        for sym in arch.required_builtin:
             if config.get(sym) != "y":
                 raise EnvError(f"{cand.package} {kver} lacks {sym}=y; the nested launcher needs it")
         moddirs = [d for d in (kx / "lib/modules" / release, kx / "usr/lib/modules" / release) if d.is_dir()]
@@ -192,8 +199,8 @@ def _populate_cache(cache: Path) -> CacheInfo:
                     raise EnvError(f"{cand.package} {kver} lacks {sym} ({what})")
             return roots
 
-        channel_roots = roots_for(CHANNEL_FEATURES, "results channel")
-        kvm_roots = {vendor: roots_for(feats, f"KVM on {vendor}") for vendor, feats in KVM_FEATURES.items()}
+        channel_roots = roots_for(arch.channel_features, "results channel")
+        kvm_roots = {vendor: roots_for(feats, f"KVM on {vendor}") for vendor, feats in arch.kvm_features.items()}
         depends: dict[str, list[str]] = {}
         blobs: dict[str, bytes] = {}
         todo = channel_roots + [m for r in kvm_roots.values() for m in r]
@@ -228,12 +235,15 @@ def _populate_cache(cache: Path) -> CacheInfo:
         shutil.copyfile(configs[0], stage / kdir_rel / "config")
         for m, blob in blobs.items():
             (stage / kdir_rel / "modules" / f"{m}.ko").write_bytes(blob)
-        bb = bx / "bin" / "busybox"
+        bb = bx / arch.busybox_member
         if not bb.is_file():
-            raise EnvError(f"{bdeb.name} holds no bin/busybox")
+            raise EnvError(f"{bdeb.name} holds no {arch.busybox_member}")
         with open(bb, "rb") as fh:
-            if elf_interpreter(fh.read(1 << 20)) is not None:
-                raise EnvError(f"{bdeb.name}'s busybox is not static")
+            head = fh.read(1 << 20)
+        if elf_interpreter(head) is not None:
+            raise EnvError(f"{bdeb.name}'s busybox is not static")
+        if elf_machine(head) != arch.elf_machine:
+            raise EnvError(f"{bdeb.name}'s busybox is not an {arch.name} program")
         shutil.copyfile(bb, stage / bdir_rel / "busybox")
         for rel in (kdir_rel, bdir_rel):
             dest = cache / rel
@@ -244,6 +254,7 @@ def _populate_cache(cache: Path) -> CacheInfo:
         files += [f"{kdir_rel}/modules/{m}.ko" for m in sorted(blobs)]
         manifest = {
             "format": CACHE_FORMAT,
+            "arch": arch.name,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "kernel": {
                 "package": cand.package,
@@ -269,7 +280,7 @@ def _populate_cache(cache: Path) -> CacheInfo:
         tmpmf.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         os.replace(tmpmf, cache / "manifest.json")
     _log(f"cached kernel {release} ({cand.package} {kver}, {cand.suite}) and busybox {bver}")
-    info2 = load_cache(cache)
+    info2 = _load_root(cache, arch)
     if info2 is None:
         raise EnvError(f"the cache {cache} failed its own check right after it was written")
     return info2

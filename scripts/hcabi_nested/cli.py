@@ -13,6 +13,7 @@ from hcabi_conform.cli import _positive_float  # the runner's own: seconds, posi
 from hcabi_conform.errors import HcabiError, UsageError
 
 from . import PROG
+from .arch import ARCHES, ARM64, DEFAULT_ARCH, X86_64
 from .holder import HOLDER_ENV, parse_holder
 from .jobs import parse_jobfile
 from .vm import run_batch
@@ -44,8 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
         "an existing host file is copied into the guest and replaced by its guest path. For each job: "
         "OUT/NAME.serial (the program's stdout), OUT/NAME.stderr, OUT/NAME.status (exit status). "
         "OUT/hcabi-nested.log keeps the guest console. Exit status: 0 every job ran, 2 usage, 4 environment failure. "
-        "Environment: HCABI_NESTED_QEMU (QEMU binary), HCABI_NESTED_KERNEL_PACKAGE (kernel package to use), "
+        f"Environment: {X86_64.qemu_env} (QEMU binary), {X86_64.kernel_env} (kernel package to use), "
+        f"{ARM64.qemu_env} and {ARM64.kernel_env} (the same for --arch {ARM64.name}), "
         f"{HOLDER_ENV} (default of --holder).",
+    )
+    p.add_argument(
+        "--arch",
+        choices=sorted(ARCHES),
+        default=DEFAULT_ARCH,
+        help="the architecture of the nested kernel and of the programs it runs (default: %(default)s)",
     )
     p.add_argument("--cache", default=str(DEFAULT_CACHE), metavar="DIR", help="download cache (default: %(default)s)")
     p.add_argument(

@@ -13,10 +13,8 @@ from typing import Iterable, Optional, Sequence
 
 from hcabi_conform.errors import EnvError
 
-# linux-image-6.12.N+deb12[.M]-amd64[-unsigned]: the generic amd64 flavour only
-# (not cloud, rt or dbg).  Both bookworm-backports and bookworm-security name
-# their 6.12 kernels like this.
-KERNEL_PACKAGE_RE = re.compile(r"^linux-image-6\.12\.\d+\+deb12(?:\.\d+)?-amd64(?:-unsigned)?$")
+from .arch import X86_64, Arch
+
 PREFERRED_SUITE = "bookworm-backports"
 BUSYBOX_PACKAGE = "busybox-static"
 
@@ -98,14 +96,14 @@ def parse_madison(text: str) -> list[Candidate]:
     return out
 
 
-def choose_kernel(cands: Iterable[Candidate]) -> tuple[Candidate, bool]:
-    """The newest generic amd64 6.12 kernel, from bookworm-backports if it has
-    one (second value True), else from any suite (False).  At equal versions
-    the signed package wins over the -unsigned one.  Deterministic."""
-    usable = [c for c in cands if KERNEL_PACKAGE_RE.match(c.package)]
+def choose_kernel(cands: Iterable[Candidate], arch: Arch = X86_64) -> tuple[Candidate, bool]:
+    """The newest generic 6.12 kernel of ``arch``, from bookworm-backports if
+    it has one (second value True), else from any suite (False).  At equal
+    versions the signed package wins over the -unsigned one.  Deterministic."""
+    usable = [c for c in cands if arch.kernel_package_re.match(c.package)]
     if not usable:
         raise EnvError(
-            "apt knows no linux-image-6.12.*-amd64 package; add bookworm-backports to the apt sources "
+            f"apt knows no {arch.kernel_hint} package; add bookworm-backports to the apt sources "
             "and run apt-get update (scripts/setup-debian.sh does both)"
         )
     preferred = [c for c in usable if c.suite == PREFERRED_SUITE]
@@ -138,19 +136,20 @@ def run_tool(cmd: Sequence[str], what: str, cwd: Optional[Path] = None) -> str:
     return proc.stdout
 
 
-def find_kernel_candidates() -> list[Candidate]:
-    listed = run_tool(["apt-cache", "pkgnames", "linux-image-6.12."], "apt-cache pkgnames").split()
-    names = [n for n in listed if KERNEL_PACKAGE_RE.match(n)]
+def find_kernel_candidates(arch: Arch = X86_64, apt_opts: Sequence[str] = ()) -> list[Candidate]:
+    """``apt_opts`` go before each apt command (a private apt's ``-c CONF``)."""
+    listed = run_tool(["apt-cache", *apt_opts, "pkgnames", "linux-image-6.12."], "apt-cache pkgnames").split()
+    names = [n for n in listed if arch.kernel_package_re.match(n)]
     if not names:
         return []
-    return parse_madison(run_tool(["apt-cache", "madison", *sorted(names)], "apt-cache madison"))
+    return parse_madison(run_tool(["apt-cache", *apt_opts, "madison", *sorted(names)], "apt-cache madison"))
 
 
-def apt_download(spec: str, into: Path) -> Path:
+def apt_download(spec: str, into: Path, apt_opts: Sequence[str] = ()) -> Path:
     """``apt-get download`` one package (verified against the signed archive
     index by apt) into ``into``; return the .deb path."""
     before = set(into.glob("*.deb"))
-    cmd = ["apt-get", "download", "-q", "-o", "APT::Sandbox::User=root", spec]
+    cmd = ["apt-get", *apt_opts, "download", "-q", "-o", "APT::Sandbox::User=root", spec]
     run_tool(cmd, f"apt-get download {spec}", cwd=into)
     new = sorted(set(into.glob("*.deb")) - before)
     if len(new) != 1:

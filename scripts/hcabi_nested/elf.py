@@ -1,6 +1,7 @@
 """What the launcher reads from ELF files: a program's interpreter (a
-dynamically linked program cannot run in the guest) and a kernel module's
-.modinfo (its dependencies)."""
+dynamically linked program cannot run in the guest), its machine (one for
+another architecture cannot either) and a kernel module's .modinfo (its
+dependencies)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,13 @@ def elf_interpreter(data: bytes) -> Optional[str]:
             return data[off : off + size].split(b"\0", 1)[0].decode("utf-8", "replace")
     return None
 
+
+
+def elf_machine(data: bytes) -> Optional[int]:
+    """The e_machine of an ELF file (62 x86-64, 183 AArch64), or None if it is not ELF."""
+    if data[:4] != b"\x7fELF" or len(data) < 20:
+        return None
+    return struct.unpack_from("<H" if data[5] == 1 else ">H", data, 18)[0]
 
 
 def modinfo(ko: bytes) -> dict[str, list[str]]:

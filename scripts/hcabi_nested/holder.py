@@ -10,8 +10,9 @@ from typing import Optional, Sequence
 
 from hcabi_conform.errors import UsageError
 
+from .arch import Arch
 from .elf import elf_interpreter
-from .jobs import FilePlan, GuestJob, is_host_file, rewrite_argv
+from .jobs import FilePlan, GuestJob, foreign_program, is_host_file, rewrite_argv
 
 # How long the holder may take to print its ready line, and to end on SIGTERM.
 HOLDER_READY_TIMEOUT = 60
@@ -35,9 +36,10 @@ def parse_holder(text: Optional[str], source: str = "--holder") -> Optional[tupl
     return tuple(argv) or None
 
 
-def holder_problem(argv: Sequence[str], cwd: Optional[str] = None) -> Optional[str]:
+def holder_problem(argv: Sequence[str], cwd: Optional[str] = None, arch: Optional[Arch] = None) -> Optional[str]:
     """Why the holder cannot run in the guest, as far as the host can tell
-    (a dynamically linked program, an unreadable one), else None.  A program
+    (a dynamically linked program, one for another architecture than
+    ``arch``'s, an unreadable one), else None.  A program
     that is not a host file is left to the guest, like a job's."""
     cwd = cwd or os.getcwd()
     if not is_host_file(argv[0], cwd):
@@ -46,12 +48,14 @@ def holder_problem(argv: Sequence[str], cwd: Optional[str] = None) -> Optional[s
     host = os.path.realpath(os.path.join(cwd, argv[0]))
     try:
         with open(host, "rb") as fh:
-            interp = elf_interpreter(fh.read(1 << 20))
+            head = fh.read(1 << 20)
+        interp = elf_interpreter(head)
     except (OSError, ValueError) as exc:
         return f"cannot inspect {host}: {exc}"
     if interp is not None:
         return f"{host} is dynamically linked (interpreter {interp}); link it with -static"
-    return None
+    foreign = foreign_program(head, arch)
+    return f"{host}: {foreign}" if foreign else None
 
 
 def rewrite_holder(argv: Sequence[str], plan: FilePlan, cwd: Optional[str] = None) -> GuestJob:

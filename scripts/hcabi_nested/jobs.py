@@ -11,7 +11,8 @@ from typing import Optional, Sequence
 
 from hcabi_conform.errors import UsageError
 
-from .elf import elf_interpreter
+from .arch import Arch
+from .elf import elf_interpreter, elf_machine
 
 JOB_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$")
 
@@ -121,8 +122,17 @@ def rewrite_argv(argv: Sequence[str], plan: FilePlan, cwd: str) -> tuple[str, ..
 
 
 
-def check_programs(plan: FilePlan) -> None:
-    """The guest has no shared libraries: reject dynamically linked programs."""
+def foreign_program(head: bytes, arch: Optional[Arch]) -> Optional[str]:
+    """Why an ELF program (its first bytes) cannot run on ``arch``'s guest, or None."""
+    machine = elf_machine(head)
+    if arch is None or machine is None or machine == arch.elf_machine:
+        return None
+    return f"it is not an {arch.name} program (ELF machine {machine}, {arch.name} is {arch.elf_machine})"
+
+
+def check_programs(plan: FilePlan, arch: Optional[Arch] = None) -> None:
+    """The guest has no shared libraries: reject dynamically linked programs,
+    and programs for another architecture than ``arch``'s."""
     for host in sorted(plan.executables):
         try:
             with open(host, "rb") as fh:
@@ -135,4 +145,7 @@ def check_programs(plan: FilePlan) -> None:
                 f"program {host} is dynamically linked (interpreter {interp}); the nested guest "
                 "has no shared libraries: link it with -static"
             )
+        foreign = foreign_program(head, arch)
+        if foreign:
+            raise UsageError(f"program {host}: {foreign}")
 

@@ -19,6 +19,7 @@ from hcabi_conform import launcher_log
 from hcabi_conform.errors import EXIT_ERROR, EnvError
 
 from . import PROG
+from .arch import ARCHES, DEFAULT_ARCH, X86_64, Arch
 from .cache import ensure_cache
 from .holder import holder_problem, rewrite_holder
 from .initramfs import build_initramfs
@@ -31,26 +32,24 @@ POWEROFF_GRACE = 20.0
 
 
 def qemu_command(
-    qemu: str, kernel: Path, initrd: Path, console_log: Path, results: Path, memory_mib: int, smp: int
+    qemu: str, kernel: Path, initrd: Path, console_log: Path, results: Path, memory_mib: int, smp: int,
+    arch: Arch = X86_64,
 ) -> list[str]:
-    # One TCG thread for all vCPUs: multi-threaded TCG's emulation of nested
-    # SVM races here (kernel text-patching int3 oopses, guest triple faults
-    # near vCPU starts); single-threaded runs showed none at about the same
-    # speed on these 2-core machines.
+    # The accelerator, machine and CPU are the architecture's (arch.py says
+    # why each); the rest is the same everywhere.
     return [
         qemu,
-        "-accel", "tcg,thread=single",
-        "-cpu", "max",
+        *arch.machine_args,
         "-smp", str(smp),
         "-m", str(memory_mib),
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-kernel", str(kernel),
         "-initrd", str(initrd),
-        "-append", "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off no_timer_check",
+        "-append", arch.append,
         "-chardev", f"file,id=con,path={console_log}",
         "-serial", "chardev:con",
         "-chardev", f"file,id=res,path={results}",
-        "-device", "virtio-serial-pci,id=vser",
+        "-device", f"{arch.channel_controller},id=vser",
         "-device", f"virtserialport,bus=vser.0,chardev=res,name={PORT_NAME}",
     ]  # fmt: skip
 
@@ -101,19 +100,20 @@ def _warn(msg: str) -> None:
 
 def run_batch(args: argparse.Namespace, jobs: list[Job]) -> int:
     out = Path(args.out)
+    arch = ARCHES[getattr(args, "arch", DEFAULT_ARCH)]
     guest_jobs, plan = rewrite_args(jobs)
-    check_programs(plan)
+    check_programs(plan, arch)
     holder_argv: Optional[tuple[str, ...]] = getattr(args, "holder_argv", None)
     guest_holder: Optional[GuestJob] = None
     if holder_argv and jobs:
-        why = holder_problem(holder_argv)
+        why = holder_problem(holder_argv, arch=arch)
         if why:
             _warn(f"the holder cannot run in the nested VM: {why}; running the jobs without it")
         else:
             guest_holder = rewrite_holder(holder_argv, plan)
-    qemu = shutil.which(os.environ.get("HCABI_NESTED_QEMU", "qemu-system-x86_64"))
+    qemu = shutil.which(os.environ.get(arch.qemu_env, arch.qemu_binary))
     if not qemu:
-        raise EnvError("qemu-system-x86_64 not found; install qemu-system-x86 (scripts/setup-debian.sh)")
+        raise EnvError(f"{arch.qemu_binary} not found; install {arch.qemu_package} (scripts/setup-debian.sh)")
     try:
         out.mkdir(parents=True, exist_ok=True)
         for j in jobs:  # results of an earlier run must not pass for this one's
@@ -122,18 +122,18 @@ def run_batch(args: argparse.Namespace, jobs: list[Job]) -> int:
     except OSError as exc:
         raise EnvError(f"cannot prepare {out}: {exc.strerror}") from None
 
-    cache = ensure_cache(Path(args.cache))
+    cache = ensure_cache(Path(args.cache), arch)
     job_timeout = max(1, int(min(args.job_timeout, args.timeout)))
     console_log = out / "hcabi-nested.log"
     with tempfile.TemporaryDirectory(prefix="hcabi-nested-") as tmps:
         tmp = Path(tmps)
         initrd, results = tmp / "initrd.cpio", tmp / "results.bin"
         try:
-            initrd.write_bytes(build_initramfs(cache, guest_jobs, plan, job_timeout, guest_holder))
+            initrd.write_bytes(build_initramfs(cache, guest_jobs, plan, job_timeout, guest_holder, arch))
         except OSError as exc:
             raise EnvError(f"cannot build the initramfs: {exc.filename}: {exc.strerror}") from None
         results.touch()
-        cmd = qemu_command(qemu, cache.kernel, initrd, console_log, results, args.memory, DEFAULT_SMP)
+        cmd = qemu_command(qemu, cache.kernel, initrd, console_log, results, args.memory, DEFAULT_SMP, arch)
         with_holder = f" with holder {shlex.join(holder_argv)}" if guest_holder and holder_argv else ""
         _say(f"booting kernel {cache.release} under TCG for {len(jobs)} job(s){with_holder}")
         t0 = time.monotonic()

@@ -1,0 +1,70 @@
+"""Which apt the cache asks: the system's for the host's own architecture, or
+a private one for another (the arm64 kernel and busybox on an amd64 host).
+
+The private apt reads the system's sources and keys (the same Debian
+archive, the same signatures) but keeps its own package lists in a folder of
+its own and takes the foreign architecture as its native one, so that
+``apt-get download PACKAGE`` fetches that architecture's package without
+``dpkg --add-architecture`` and without touching the system's apt state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Optional
+
+from .debian import run_tool
+
+
+@dataclasses.dataclass(frozen=True)
+class AptView:
+    opts: tuple[str, ...]  # before the apt-get/apt-cache command: ("-c", CONF) for a private apt
+    private: bool
+
+    def can_update(self) -> bool:
+        """The system's lists need root; a private apt's are its own."""
+        return self.private or os.geteuid() == 0
+
+    def update(self) -> None:
+        run_tool(["apt-get", *self.opts, "update", "-qq"], "apt-get update" + (" (private)" if self.private else ""))
+
+
+def host_debian_arch() -> str:
+    return run_tool(["dpkg", "--print-architecture"], "dpkg --print-architecture").strip()
+
+
+def private_apt_conf(debian_arch: str, root: Path) -> str:
+    """apt.conf text of a private apt for ``debian_arch`` whose state is under ``root``."""
+
+    def q(p: Path) -> str:
+        return str(p).replace('"', "")
+
+    return (
+        f'APT::Architecture "{debian_arch}";\n'
+        f'APT::Architectures {{ "{debian_arch}"; }};\n'
+        f'Dir::State::Lists "{q(root / "lists")}";\n'
+        f'Dir::State::status "{q(root / "status")}";\n'
+        f'Dir::Cache "{q(root / "cache")}";\n'
+        'Acquire::Languages "none";\n'
+        # downloads go into the launcher's own temporary folders, which apt's
+        # unprivileged _apt user cannot write
+        'APT::Sandbox::User "root";\n'
+    )
+
+
+def apt_for(debian_arch: str, workdir: Path, host_arch: Optional[str] = None) -> AptView:
+    """The system's apt when ``debian_arch`` is the host's, else a private one
+    under ``workdir`` (made and updated here: its lists come from the archive)."""
+    if debian_arch == (host_arch or host_debian_arch()):
+        return AptView((), False)
+    root = workdir / f"apt-{debian_arch}"
+    for d in ("lists/partial", "cache/archives/partial"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    (root / "status").touch()
+    conf = root / "apt.conf"
+    conf.write_text(private_apt_conf(debian_arch, root))
+    view = AptView(("-c", str(conf)), True)
+    view.update()
+    return view
