@@ -136,6 +136,10 @@ static void run_loop(struct hcabi__vcpu *v)
 		case HCABI__EV_HOST_ERROR:
 			hcabi__vm_end(vm, HCABI__EXIT_HOST, false, "error: %s", ex.what);
 			return;
+		case HCABI__EV_END:
+			hcabi__serial_flush();
+			hcabi__vm_end(vm, ex.end.status, ex.end.reboot, "%s", ex.end.msg);
+			return;
 		}
 		if (vm->ending)
 			return;
