@@ -147,6 +147,13 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 	mr.userspace_addr = (uint64_t)(uintptr_t)vm->ram;
 	if (hcabi__a64_ioctl(a->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
 		return hcabi__fail(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+	/* An MMIO access KVM cannot decode (no syndrome: a load/store pair,
+	 * writeback) exits as KVM_EXIT_ARM_NISV with its address, a guest
+	 * fault refvmm names (exits.c), not a bare ENOSYS from KVM_RUN. */
+	{
+		struct kvm_enable_cap cap = {.cap = KVM_CAP_ARM_NISV_TO_USER};
+		(void)hcabi__a64_ioctl(a->vm_fd, KVM_ENABLE_CAP, &cap);
+	}
 	return set_smccc_filter(a, err, errlen);
 }
 
