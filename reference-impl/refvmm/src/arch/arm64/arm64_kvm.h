@@ -9,7 +9,7 @@
  *   exits.c      KVM_RUN, decoding exits, the PL011, PSCI power events,
  *                answering hypercalls (and discovery)
  *   pl011.c      the console UART
- *   image.c      the arm64 Image loader (no KVM: unit-testable)
+ *   image.c      the arm64 Image loader (image.h; no KVM: unit-tested)
  *   fdt_write.c  a small flattened-device-tree writer (no KVM)
  *   dtb.c        the device tree refvmm gives the guest
  */
@@ -17,6 +17,7 @@
 #define HCABI_REFVMM_ARM64_KVM_H
 
 #include "arch.h"
+#include "image.h"
 #include "kvm_arm64_uapi.h"
 
 /* QEMU virt's addresses (hw/arm/virt.c), which the images' device tree
@@ -44,13 +45,6 @@ struct hcabi__arch_vcpu {
 	uint64_t mpidr; /* MPIDR_EL1 as KVM gives it */
 };
 
-/* The image as loaded from the file (image.c). */
-struct hcabi__image {
-	uint8_t *data;
-	uint64_t size;	      /* file bytes */
-	uint64_t text_offset; /* load at RAM base + this */
-	uint64_t image_size;  /* bytes the image takes in RAM, its BSS included */
-};
 
 /* vcpu_regs.c: ioctl retried on EINTR; ONE_REG of x<n> / pc */
 int hcabi__a64_ioctl(int fd, unsigned long req, void *arg);
@@ -66,10 +60,6 @@ int hcabi__a64_gic_create(struct hcabi__vm *vm, char *err, size_t errlen);
 size_t hcabi__a64_build_dtb(const struct hcabi__vm *vm, const char *cmdline, uint8_t *buf,
 			    size_t cap, char *err, size_t errlen);
 
-/* image.c: copy the image to RAM at its place; the GPA of its entry, or 0
- * + err. */
-uint64_t hcabi__a64_image_install(const struct hcabi__image *img, uint8_t *ram,
-				  uint64_t ram_size, char *err, size_t errlen);
 
 /* pl011.c: serve an access if addr is the PL011's; false if not. */
 bool hcabi__a64_pl011(uint64_t addr, uint8_t *data, uint32_t len, bool write);

@@ -13,7 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "arm64_kvm.h"
+#include "arch.h"
+#include "image.h"
 
 #define IMAGE_HEADER_SIZE 64u
 #define IMAGE_MAGIC 0x644d5241u	   /* "ARM\x64", at offset 56 */
