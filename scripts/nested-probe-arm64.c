@@ -52,24 +52,11 @@
 
 /*
  * Debian 12's cross headers (linux-libc-dev-arm64-cross) are Linux 6.1; the
- * SMCCC filter came in 6.4.  These are copied from Linux 6.12's
- * arch/arm64/include/uapi/asm/kvm.h (the uapi KVM ABI: fixed once released)
- * and used only where the headers lack them.
+ * SMCCC filter came in 6.4.  refvmm arm64's kvm_arm64_uapi.h adds what they
+ * lack (copied from Linux 6.12's uapi headers, under #ifndef); the build puts
+ * its folder on the include path.
  */
-#ifndef KVM_ARM_VM_SMCCC_CTRL
-#define KVM_ARM_VM_SMCCC_CTRL 0
-#define KVM_ARM_VM_SMCCC_FILTER 0
-#define KVM_SMCCC_FILTER_FWD_TO_USER 2 /* enum kvm_smccc_filter_action */
-struct kvm_smccc_filter {
-	__u32 base;
-	__u32 nr_functions;
-	__u8 action;
-	__u8 pad[15];
-};
-#endif
-#ifndef KVM_HYPERCALL_EXIT_SMC
-#define KVM_HYPERCALL_EXIT_SMC (1U << 0) /* same header: kvm_run.hypercall.flags */
-#endif
+#include "kvm_arm64_uapi.h"
 
 #define PROBE_CALL 0xC6000001u /* SMC64 fast call, vendor-specific hypervisor service */
 #define PROBE_INPUT 0x48434131u /* "HCA1" */

@@ -100,6 +100,8 @@ static const char *check_config(const struct hcabi_ref_config *cfg, bool provide
 	     (cfg->cpuid_base - HCABI_CPUID_BASE) % HCABI_CPUID_BASE_STRIDE != 0 ||
 	     cfg->cpuid_base > HCABI_CPUID_BASE + 0xFF * HCABI_CPUID_BASE_STRIDE))
 		return "cpuid_base is not one of 0x40000000, 0x40000100, ... 0x4000FF00 (DISC-002)";
+	if (cfg->arch != HCABI_REF_ARCH_X86_64 && cfg->arch != HCABI_REF_ARCH_ARM64)
+		return "arch is not an enum hcabi_ref_arch";
 	return hcabi__core_select_extensions(
 	    cfg, cfg->spec_version ? cfg->spec_version : hcabi_ref_newest_version(), provide);
 }
@@ -212,6 +214,7 @@ struct hcabi_ref *hcabi_ref_create(const struct hcabi_ref_config *cfg, const cha
 	ref->version = cfg->spec_version ? cfg->spec_version : hcabi_ref_newest_version();
 	ref->impl_version = cfg->impl_version;
 	ref->cpuid_base = cfg->cpuid_base ? cfg->cpuid_base : HCABI_CPUID_BASE;
+	ref->arch = cfg->arch;
 
 	/* MEM-011: sorted, neither overlapping nor touching. */
 	for (uint32_t i = 0; i < cfg->ram_count; i++) {
@@ -334,4 +337,11 @@ void hcabi_ref_set_trace(struct hcabi_ref *ref,
 {
 	ref->trace = fn;
 	ref->trace_arg = fn ? arg : NULL;
+}
+
+bool hcabi__core_vector_valid(const struct hcabi_ref *ref, uint8_t vector)
+{
+	if (ref->arch == HCABI_REF_ARCH_ARM64) /* ARM64-021: PPIs 16..22 */
+		return vector >= HCABI_ARM64_VECTOR_MIN && vector <= HCABI_ARM64_VECTOR_MAX;
+	return vector >= HCABI_VECTOR_MIN; /* x86-64: 32..255 */
 }

@@ -41,8 +41,9 @@ static int64_t time_handler(const struct hcabi__core_req *req, struct hcabi__cor
 		uint64_t deadline = req->args[0];
 		uint8_t vector = (uint8_t)(req->args[1] & HCABI_TIME_SET_TIMER_VECTOR_VECTOR_MASK); /* 63:8: GEN-002, centrally */
 
-		/* TIME-020: a vector below 32 leaves the timer unchanged. */
-		if (vector < HCABI_VECTOR_MIN)
+		/* TIME-020: an invalid vector (below 32; arm64: ARM64-021)
+		 * leaves the timer unchanged. */
+		if (!hcabi__core_vector_valid(ref, vector))
 			return HCABI_ERR_INVALID_PARAM;
 		/* The platform's timer: TIME-021 (this vCPU only, once),
 		 * TIME-022 (not before the deadline), TIME-023 (a past deadline
@@ -60,9 +61,9 @@ static int64_t time_handler(const struct hcabi__core_req *req, struct hcabi__cor
 		uint64_t period = req->args[1];
 		uint8_t vector = (uint8_t)(req->args[2] & HCABI_TIME_SET_PERIODIC_VECTOR_VECTOR_MASK); /* 63:8: GEN-002, centrally */
 
-		/* TIME-040: a vector below 32 or a period below the minimum
+		/* TIME-040: an invalid vector (ARM64-021 on arm64) or a period below the minimum
 		 * leaves the timer unchanged (reserved vector bits: centrally). */
-		if (vector < HCABI_VECTOR_MIN || period < HCABI_TIMER_MIN_PERIOD)
+		if (!hcabi__core_vector_valid(ref, vector) || period < HCABI_TIMER_MIN_PERIOD)
 			return HCABI_ERR_INVALID_PARAM;
 		/* hcabi_ref_create() requires the op at a version with
 		 * SET_PERIODIC; a missing one is the VMM's bug. */

@@ -86,9 +86,12 @@ static bool canonical(uint64_t a)
 	return top == 0 || top == 0x1FFFFu;
 }
 
-/* VCPU-022: the boot state's own rules. */
+/* VCPU-022: the boot state's own rules (x86-64). On arm64 the only rule
+ * is ARM64-025, checked while decoding: the struct carries no more. */
 static bool boot_state_valid(struct hcabi_ref *ref, const struct hcabi_vcpu_boot_state *bs)
 {
+	if (ref->arch == HCABI_REF_ARCH_ARM64)
+		return true;
 	if (bs->flags != 0 || bs->reserved0 != 0) /* GEN-002 reserved fields */
 		return false;
 	if (!canonical(bs->rip))
@@ -102,8 +105,30 @@ static bool boot_state_valid(struct hcabi_ref *ref, const struct hcabi_vcpu_boot
 	return true;
 }
 
-static void decode_boot_state(const uint8_t raw[64], struct hcabi_vcpu_boot_state *bs)
+/* ARM64-024: on arm64 the 64 bytes are a struct hcabi_vcpu_boot_state_arm64,
+ * handed to the platform as entry in rip and arg in arg (hcabi_ref.h,
+ * vcpu_start). false: a reserved word is not zero (ARM64-025). */
+static bool decode_boot_state_arm64(const uint8_t raw[64], struct hcabi_vcpu_boot_state *bs)
 {
+	bool reserved_zero = true;
+
+	memset(bs, 0, sizeof(*bs));
+	bs->rip = hcabi__core_get_le(raw + offsetof(struct hcabi_vcpu_boot_state_arm64, entry), 8);
+	bs->arg = hcabi__core_get_le(raw + offsetof(struct hcabi_vcpu_boot_state_arm64, arg), 8);
+	for (size_t off = offsetof(struct hcabi_vcpu_boot_state_arm64, reserved);
+	     off < sizeof(struct hcabi_vcpu_boot_state_arm64); off += 8)
+		if (hcabi__core_get_le(raw + off, 8) != 0)
+			reserved_zero = false;
+	return reserved_zero;
+}
+
+/* The boot state of ref->arch's binding; false: invalid by the struct's
+ * own reserved fields (ARM64-025; x86-64's are checked by VCPU-022). */
+static bool decode_boot_state(const struct hcabi_ref *ref, const uint8_t raw[64],
+			      struct hcabi_vcpu_boot_state *bs)
+{
+	if (ref->arch == HCABI_REF_ARCH_ARM64)
+		return decode_boot_state_arm64(raw, bs);
 	memset(bs, 0, sizeof(*bs));
 	bs->rip = hcabi__core_get_le(raw + 0, 8);
 	bs->rsp = hcabi__core_get_le(raw + 8, 8);
@@ -117,6 +142,7 @@ static void decode_boot_state(const uint8_t raw[64], struct hcabi_vcpu_boot_stat
 	bs->ds = (uint16_t)hcabi__core_get_le(raw + 54, 2);
 	bs->flags = (uint32_t)hcabi__core_get_le(raw + 56, 4);
 	bs->reserved0 = (uint32_t)hcabi__core_get_le(raw + 60, 4);
+	return true;
 }
 
 static int64_t vcpu_start(struct hcabi_ref *ref, uint64_t target, uint64_t gpa)
@@ -146,9 +172,8 @@ static int64_t vcpu_start(struct hcabi_ref *ref, uint64_t target, uint64_t gpa)
 		hcabi__core_count_host_error(ref);
 		return HCABI_ERR_INVALID_ADDRESS;
 	}
-	decode_boot_state(raw, &bs);
-	/* VCPU-022 */
-	if (!boot_state_valid(ref, &bs))
+	/* VCPU-022; ARM64-025 on arm64 */
+	if (!decode_boot_state(ref, raw, &bs) || !boot_state_valid(ref, &bs))
 		return HCABI_ERR_INVALID_PARAM;
 	/* Test-only fault "reread": read the boot state again after the
 	 * check (a double fetch) and start from that copy (fault.c). */
@@ -156,7 +181,7 @@ static int64_t vcpu_start(struct hcabi_ref *ref, uint64_t target, uint64_t gpa)
 					&delay)) {
 		hcabi__core_fault_delay(delay);
 		if (ref->ops->mem_read(ref->ctx, gpa, raw, sizeof(raw)) == HCABI_REF_POK)
-			decode_boot_state(raw, &bs);
+			(void)decode_boot_state(ref, raw, &bs);
 	}
 
 	pthread_mutex_lock(&ref->lock);

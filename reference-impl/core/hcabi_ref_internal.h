@@ -145,6 +145,7 @@ struct hcabi_ref {
 	uint32_t version; /* exposed spec version */
 	uint64_t impl_version;
 	uint32_t cpuid_base;
+	uint32_t arch; /* enum hcabi_ref_arch */
 
 	/* RAM, merged (sorted, neither overlapping nor touching): MEM-011. */
 	struct hcabi_ref_ram_range *ram;
@@ -217,6 +218,10 @@ int64_t hcabi__core_check_gpa(const struct hcabi_ref *ref, uint64_t gpa, uint64_
 /* Little-endian encoding of the shared structures (no host padding). */
 void hcabi__core_put_le(uint8_t *p, uint64_t v, unsigned bytes);
 uint64_t hcabi__core_get_le(const uint8_t *p, unsigned bytes);
+
+/* ARM64-021 / IPI-001, TIME-020, TIME-040: is `vector` a valid HCABI
+ * interrupt vector in the binding of ref->arch (core.c)? */
+bool hcabi__core_vector_valid(const struct hcabi_ref *ref, uint8_t vector);
 
 /* Profiles (extset.c): which extensions cfg provides at `version`; an
  * error message for a bad list, else NULL. */

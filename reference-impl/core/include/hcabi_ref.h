@@ -121,7 +121,10 @@ struct hcabi_platform_ops {
 	 * before the target's own thread has parked after its VCPU.STOP.
 	 * The platform resets the target (local APIC as after reset) and
 	 * discards any kick or wake-up remembered for it. HCABI_REF_POK, or
-	 * an error (the core then leaves the target stopped). */
+	 * an error (the core then leaves the target stopped). On arm64
+	 * (hcabi_ref_config.arch) the guest's struct
+	 * hcabi_vcpu_boot_state_arm64 arrives in the same structure: its
+	 * `entry` in bs->rip, its `arg` in bs->arg, every other field 0. */
 	int (*vcpu_start)(void *ctx, uint32_t vcpu, const struct hcabi_vcpu_boot_state *bs);
 	/* Block the calling vCPU's thread (vcpu is the caller) until it is
 	 * kicked, an interrupt is injected into it, or the monotonic clock
@@ -243,6 +246,18 @@ struct hcabi_ref_config {
 	uint32_t extension_count;
 	const struct hcabi_platform_ops *ops;
 	void *ctx;
+	/* The binding the guest uses (enum hcabi_ref_arch; 0, the default, is
+	 * x86-64). It decides the rules that differ by architecture: the
+	 * valid interrupt vectors (x86-64 HCABI_VECTOR_MIN..255; arm64
+	 * HCABI_ARM64_VECTOR_MIN..MAX, ARM64-021) and VCPU.START's boot state
+	 * (x86-64 struct hcabi_vcpu_boot_state, VCPU-022; arm64 struct
+	 * hcabi_vcpu_boot_state_arm64, ARM64-024/025). */
+	uint32_t arch;
+};
+
+enum hcabi_ref_arch {
+	HCABI_REF_ARCH_X86_64 = 0,
+	HCABI_REF_ARCH_ARM64 = 1,
 };
 
 #define HCABI_REF_MAX_VCPUS 256u

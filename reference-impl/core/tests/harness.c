@@ -93,7 +93,7 @@ void hx_config(struct hcabi_ref_config *cfg, uint32_t nvcpus)
 }
 
 static void open_with(uint32_t nvcpus, uint32_t version, const struct hcabi_ref_ram_range *ram,
-		      unsigned n, const uint32_t *eids, unsigned neids)
+		      unsigned n, const uint32_t *eids, unsigned neids, uint32_t arch)
 {
 	struct hcabi_ref_config cfg;
 	const char *err = NULL;
@@ -107,6 +107,7 @@ static void open_with(uint32_t nvcpus, uint32_t version, const struct hcabi_ref_
 	cfg.impl_version = 0x00020003;
 	cfg.extensions = eids;
 	cfg.extension_count = neids;
+	cfg.arch = arch;
 	hx.ref = hcabi_ref_create(&cfg, &err);
 	ck_assert_msg(hx.ref != NULL, "hcabi_ref_create: %s", err ? err : "?");
 	hx.nvcpus = nvcpus;
@@ -117,12 +118,17 @@ static void open_with(uint32_t nvcpus, uint32_t version, const struct hcabi_ref_
 void hx_open_ram(uint32_t nvcpus, uint32_t version, const struct hcabi_ref_ram_range *ram,
 		 unsigned n)
 {
-	open_with(nvcpus, version, ram, n, NULL, 0);
+	open_with(nvcpus, version, ram, n, NULL, 0, HCABI_REF_ARCH_X86_64);
 }
 
 void hx_open_ext(uint32_t nvcpus, uint32_t version, const uint32_t *eids, unsigned n)
 {
-	open_with(nvcpus, version, NULL, 0, eids, n);
+	open_with(nvcpus, version, NULL, 0, eids, n, HCABI_REF_ARCH_X86_64);
+}
+
+void hx_open_arch(uint32_t nvcpus, uint32_t arch)
+{
+	open_with(nvcpus, 0, NULL, 0, NULL, 0, arch);
 }
 
 void hx_open(uint32_t nvcpus, uint32_t version)

@@ -36,6 +36,9 @@ void hx_open_ram(uint32_t nvcpus, uint32_t version, const struct hcabi_ref_ram_r
 		 unsigned n);
 /* The same providing only the `n` extensions `eids` (profiles). */
 void hx_open_ext(uint32_t nvcpus, uint32_t version, const uint32_t *eids, unsigned n);
+/* The newest version, every extension, the binding of `arch` (enum
+ * hcabi_ref_arch). */
+void hx_open_arch(uint32_t nvcpus, uint32_t arch);
 void hx_close(void);
 /* A configuration over the fixture's fake platform and RAM: `nvcpus` vCPUs,
  * the newest version, every other field zero (for tests of

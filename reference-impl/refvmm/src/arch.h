@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * arch.h - what every architecture backend of hcabi-refvmm provides
- * (src/arch/<arch>/, one per build; x86_64 today). The neutral part calls
+ * (src/arch/<arch>/, one per build: x86_64, arm64). The neutral part calls
  * only these and never sees the backend's structures (struct
  * hcabi__arch_vm, hcabi__arch_vcpu and hcabi__image stay opaque). A
  * backend calls nothing of the neutral part but log.c (hcabi__log,
- * hcabi__fail), and reads the neutral structures' plain fields (index, ram,
+ * hcabi__fail) and, for a console UART it models itself (arm64's PL011),
+ * console.c's hcabi__serial_write, and reads the neutral structures' plain fields (index, ram,
  * ram_size, opts). Besides the functions below, a backend provides
  * arch_defs.h (limits, device addresses).
  *
@@ -78,14 +79,16 @@ enum hcabi__event {
 	HCABI__EV_NONE,	     /* nothing to do: run again */
 	HCABI__EV_IO,	     /* io: an access to serve (devices.c) */
 	HCABI__EV_HCALL,     /* call: a hypercall; answer with arch_hcall_return */
-	HCABI__EV_FAULT,     /* what: the guest faulted; the VM ends (status 6) */
-	HCABI__EV_HOST_ERROR /* what: the host failed; the VM ends (status 4) */
+	HCABI__EV_FAULT,      /* what: the guest faulted; the VM ends (status 6) */
+	HCABI__EV_HOST_ERROR, /* what: the host failed; the VM ends (status 4) */
+	HCABI__EV_END	      /* end: the platform ends the VM (arm64: PSCI SYSTEM_OFF) */
 };
 
 struct hcabi__exit {
 	enum hcabi__event event;
 	struct hcabi__io io;
 	struct hcabi_ref_call call;
+	struct hcabi__end end;
 	char what[200];
 };
 

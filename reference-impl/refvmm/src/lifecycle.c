@@ -42,6 +42,7 @@ struct hcabi_ref *hcabi__core_create(struct hcabi__vm *vm, const struct hcabi__o
 	cfg.spec_version = opts->spec_version;
 	cfg.impl_version = HCABI_REFVMM_IMPL_VERSION;
 	cfg.cpuid_base = HCABI__ARCH_CPUID_BASE;
+	cfg.arch = HCABI__ARCH_CORE_ARCH;
 	cfg.extensions = opts->extensions;
 	cfg.extension_count = opts->extension_count;
 	cfg.ops = &hcabi__platform_ops;

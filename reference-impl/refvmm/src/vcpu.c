@@ -131,6 +131,10 @@ static bool handle_exit(struct hcabi__vcpu *v, const struct hcabi__exit *ex)
 	case HCABI__EV_HOST_ERROR:
 		hcabi__vm_end(vm, HCABI__EXIT_HOST, false, "error: %s", ex->what);
 		return false;
+	case HCABI__EV_END:
+		hcabi__serial_flush();
+		hcabi__vm_end(vm, ex->end.status, ex->end.reboot, "%s", ex->end.msg);
+		return false;
 	}
 	return !vm->ending;
 }

@@ -45,9 +45,16 @@ static unsigned gicr_regions;
 static uint64_t gicr[HCABI_MAX_CPUS];	/* each vCPU's redistributor */
 static uint32_t active[HCABI_MAX_CPUS]; /* the INTID being handled, for its EOI */
 
-static volatile uint32_t *reg32(uint64_t base, uint64_t off)
+/* Registers through hcabi_mmio_* (single accesses a hypervisor can
+ * emulate: hcabi_arm64.h). */
+static uint32_t rd32(uint64_t base, uint64_t off)
 {
-	return (volatile uint32_t *)(uintptr_t)(base + off);
+	return hcabi_mmio_read32(base + off);
+}
+
+static void wr32(uint64_t base, uint64_t off, uint32_t v)
+{
+	hcabi_mmio_write32(base + off, v);
 }
 
 /* The GICv3 of the device tree: the distributor, the redistributor
@@ -86,7 +93,7 @@ static uint64_t find_redistributor(void)
 	for (unsigned i = 0; i < gicr_regions; i++) {
 		for (uint64_t off = 0; off + 0x20000 <= gicr_size[i];) {
 			uint64_t rd = gicr_base[i] + off;
-			uint64_t typer = *(volatile uint64_t *)(uintptr_t)(rd + GICR_TYPER);
+			uint64_t typer = hcabi_mmio_read64(rd + GICR_TYPER);
 			if ((typer >> 32) == aff)
 				return rd;
 			if (typer & GICR_TYPER_LAST)
@@ -108,8 +115,8 @@ void hcabi_intc_enable(void)
 		probed = true;
 		find_gic();
 		if (gicd) {
-			*reg32(gicd, GICD_CTLR) |= GICD_CTLR_ARE | GICD_CTLR_GRP1;
-			for (unsigned n = 0; n < 100000 && (*reg32(gicd, GICD_CTLR) & GICD_CTLR_RWP); n++)
+			wr32(gicd, GICD_CTLR, rd32(gicd, GICD_CTLR) | GICD_CTLR_ARE | GICD_CTLR_GRP1);
+			for (unsigned n = 0; n < 100000 && (rd32(gicd, GICD_CTLR) & GICD_CTLR_RWP); n++)
 				hcabi_pause();
 		} else {
 			hcabi_printf("arm64: no GICv3 in the device tree: interrupts are not taken");
@@ -119,19 +126,19 @@ void hcabi_intc_enable(void)
 		return;
 	gicr[cpu] = rd;
 	/* awake (ProcessorSleep off), then wait for ChildrenAsleep to clear */
-	*reg32(rd, GICR_WAKER) &= ~(1u << 1);
-	for (unsigned n = 0; n < 100000 && (*reg32(rd, GICR_WAKER) & (1u << 2)); n++)
+	wr32(rd, GICR_WAKER, rd32(rd, GICR_WAKER) & ~(1u << 1));
+	for (unsigned n = 0; n < 100000 && (rd32(rd, GICR_WAKER) & (1u << 2)); n++)
 		hcabi_pause();
-	*reg32(rd, GICR_ICENABLER0) = 0xFFFFFFFFu;
-	*reg32(rd, GICR_ICPENDR0) = 0xFFFFFFFFu;
-	*reg32(rd, GICR_IGROUPR0) = 0xFFFFFFFFu;
+	wr32(rd, GICR_ICENABLER0, 0xFFFFFFFFu);
+	wr32(rd, GICR_ICPENDR0, 0xFFFFFFFFu);
+	wr32(rd, GICR_IGROUPR0, 0xFFFFFFFFu);
 	for (unsigned v = 0; v < 32; v++)
-		*((volatile uint8_t *)(uintptr_t)(rd + GICR_IPRIORITYR) + v) = 0xA0;
+		hcabi_mmio_write8(rd + GICR_IPRIORITYR + v, 0xA0);
 	for (unsigned v = HCABI_ARM64_VECTOR_MIN; v <= HCABI_ARM64_VECTOR_MAX; v++) {
-		*reg32(rd, GICR_ICFGR1) |= 2u << (2 * (v - 16)); /* edge */
+		wr32(rd, GICR_ICFGR1, rd32(rd, GICR_ICFGR1) | 2u << (2 * (v - 16))); /* edge */
 		ppis |= 1u << v;
 	}
-	*reg32(rd, GICR_ISENABLER0) = ppis;
+	wr32(rd, GICR_ISENABLER0, ppis);
 	hcabi_write_sysreg(ICC_SRE_EL1, hcabi_read_sysreg(ICC_SRE_EL1) | 1);
 	hcabi_isb();
 	hcabi_write_sysreg(ICC_PMR_EL1, 0xFF);
@@ -168,7 +175,7 @@ static bool sgi_ppi_bit(unsigned vector, uint64_t off)
 {
 	unsigned cpu = hcabi_cpu_index();
 	return vector < 32 && cpu < HCABI_MAX_CPUS && gicr[cpu] &&
-	       (*reg32(gicr[cpu], off) >> vector) & 1;
+	       (rd32(gicr[cpu], off) >> vector) & 1;
 }
 
 bool hcabi_intc_pending(unsigned vector)
@@ -188,6 +195,6 @@ void hcabi_intc_self_ipi(unsigned vector)
 	if (vector >= 32 || cpu >= HCABI_MAX_CPUS || !gicr[cpu])
 		return;
 	/* a PPI or SGI made pending in the redistributor, as an edge would */
-	*reg32(gicr[cpu], GICR_ISPENDR0) = 1u << vector;
+	wr32(gicr[cpu], GICR_ISPENDR0, 1u << vector);
 	__asm__ __volatile__("dsb sy" ::: "memory");
 }

@@ -16,11 +16,17 @@
 #define CR_RXE (1u << 9)
 #define QEMU_VIRT_PL011 0x09000000ull
 
-static volatile uint32_t *uart;
+static uint64_t uart; /* 0: no console */
 
-static volatile uint32_t *reg(unsigned off)
+/* hcabi_mmio_*: accesses a hypervisor can emulate (hcabi_arm64.h) */
+static uint32_t rd(unsigned off)
 {
-	return (volatile uint32_t *)((volatile uint8_t *)uart + off);
+	return hcabi_mmio_read32(uart + off);
+}
+
+static void wr(unsigned off, uint32_t v)
+{
+	hcabi_mmio_write32(uart + off, v);
 }
 
 /* The PL011 that is the console, 0 when there is none. */
@@ -47,9 +53,9 @@ void hcabi_serial_init(void)
 
 	if (!base)
 		return; /* no console: output is dropped */
-	uart = (volatile uint32_t *)(uintptr_t)base;
-	if ((*reg(UARTCR) & (CR_UARTEN | CR_TXE)) != (CR_UARTEN | CR_TXE))
-		*reg(UARTCR) = CR_UARTEN | CR_TXE | CR_RXE;
+	uart = base;
+	if ((rd(UARTCR) & (CR_UARTEN | CR_TXE)) != (CR_UARTEN | CR_TXE))
+		wr(UARTCR, CR_UARTEN | CR_TXE | CR_RXE);
 }
 
 void hcabi_serial_write(const char *s, size_t len)
@@ -58,8 +64,8 @@ void hcabi_serial_write(const char *s, size_t len)
 		return;
 	for (size_t i = 0; i < len; i++) {
 		/* bounded: a stuck UART must not hang the guest */
-		for (unsigned n = 0; n < 100000 && (*reg(UARTFR) & FR_TXFF); n++)
+		for (unsigned n = 0; n < 100000 && (rd(UARTFR) & FR_TXFF); n++)
 			hcabi_pause();
-		*reg(UARTDR) = (uint8_t)s[i];
+		wr(UARTDR, (uint8_t)s[i]);
 	}
 }

@@ -64,6 +64,36 @@ static inline void hcabi_isb(void)
 	__asm__ __volatile__("isb" ::: "memory");
 }
 
+/* ---- MMIO ---- */
+/* Device registers are read and written by single loads and stores to a
+ * register address, never with writeback or in pairs: a hypervisor can
+ * emulate only an access whose syndrome it is given (ESR_EL2.ISV), and KVM
+ * refuses the rest (a post-indexed `strb w1, [x0], #1` that a compiler
+ * makes of a volatile byte loop is one). Hence the explicit instructions. */
+static inline uint32_t hcabi_mmio_read32(uint64_t addr)
+{
+	uint32_t v;
+	__asm__ __volatile__("ldr %w0, [%1]" : "=r"(v) : "r"(addr) : "memory");
+	return v;
+}
+
+static inline uint64_t hcabi_mmio_read64(uint64_t addr)
+{
+	uint64_t v;
+	__asm__ __volatile__("ldr %0, [%1]" : "=r"(v) : "r"(addr) : "memory");
+	return v;
+}
+
+static inline void hcabi_mmio_write32(uint64_t addr, uint32_t v)
+{
+	__asm__ __volatile__("str %w0, [%1]" ::"rZ"(v), "r"(addr) : "memory");
+}
+
+static inline void hcabi_mmio_write8(uint64_t addr, uint8_t v)
+{
+	__asm__ __volatile__("strb %w0, [%1]" ::"rZ"(v), "r"(addr) : "memory");
+}
+
 /* ---- hcabi_arch.h: interrupts and the CPU ---- */
 static inline void hcabi_irq_enable(void)
 {

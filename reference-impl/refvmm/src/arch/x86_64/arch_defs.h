@@ -18,6 +18,8 @@
  * on Intel hosts without unrestricted guest (0xfffbc000). */
 #define HCABI__MAX_RAM (3ull << 30)
 
+/* The core's binding rules (hcabi_ref_config.arch). */
+#define HCABI__ARCH_CORE_ARCH HCABI_REF_ARCH_X86_64
 /* Where the core's discovery CPUID leaves start (hcabi_ref_config). */
 #define HCABI__ARCH_CPUID_BASE 0x40000000u
 

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_arch.c - the rules that differ by binding (hcabi_ref_config.arch):
+ * the valid interrupt vectors (x86-64 32..255; arm64 PPIs 16..22,
+ * ARM64-021) and VCPU.START's boot state (x86-64 VCPU-022; arm64
+ * ARM64-024/025). The other units run under x86-64 and show its
+ * behaviour unchanged.
+ */
+#include "harness.h"
+
+#define ENTRY 0x40280000ull
+#define ARG 0x1234567890abcdefull
+
+static void arm64_setup(void)
+{
+	hx_open_arch(4, HCABI_REF_ARCH_ARM64);
+}
+
+/* A struct hcabi_vcpu_boot_state_arm64 at HX_BOOT_STATE; reserved word
+ * `bad` (0..5) is non-zero when bad >= 0. */
+static void put_arm64_boot_state(uint64_t entry, uint64_t arg, int bad)
+{
+	struct hcabi_vcpu_boot_state_arm64 bs;
+	uint8_t b[64];
+
+	memset(&bs, 0, sizeof(bs));
+	bs.entry = entry;
+	bs.arg = arg;
+	if (bad >= 0)
+		bs.reserved[bad] = 1ull << (7 * bad);
+	for (unsigned i = 0; i < 64; i++) { /* little-endian, as the guest writes it */
+		uint64_t w = i < 8 ? bs.entry : i < 16 ? bs.arg : bs.reserved[(i - 16) / 8];
+		b[i] = (uint8_t)(w >> (8 * (i % 8)));
+	}
+	fake_put(hx.fake, HX_BOOT_STATE, b, sizeof(b));
+}
+
+/* VCPU.START of `target` from vCPU 0 with a valid arm64 boot state (hx_start
+ * writes an x86-64 one, which arm64 refuses: ARM64-025). */
+static void arm64_start(uint32_t target)
+{
+	struct hcabi_ref_ret r;
+
+	put_arm64_boot_state(ENTRY, target, -1);
+	r = CALL(0, HCABI_FID_VCPU_START, target, HX_BOOT_STATE);
+	CK_OK(r, 0);
+}
+
+/* ARM64-021: 16..22 valid for TIME.SET_TIMER, SET_PERIODIC and IPI.SEND. */
+START_TEST(arm64_vectors_valid)
+{
+	uint8_t vec = (uint8_t)(HCABI_ARM64_VECTOR_MIN + (unsigned)_i);
+	struct hcabi_ref_ret r = CALL(1, HCABI_FID_TIME_SET_TIMER, 777, vec);
+
+	CK_OK(r, 0);
+	ck_assert_uint_eq(hx_last(FOP_TIMER_ARM)->b, vec);
+	r = CALL(1, HCABI_FID_TIME_SET_PERIODIC, 0, HCABI_TIMER_MIN_PERIOD, vec);
+	CK_OK(r, 0);
+	ck_assert_uint_eq(hx.fake->timer_vector[1], vec);
+	arm64_start(2);
+	r = CALL(0, HCABI_FID_IPI_SEND, 0x4, 0, vec); /* vCPU 2 */
+	CK_OK(r, 0);
+	ck_assert_uint_eq(hx.fake->irqs[2][vec], 1);
+}
+END_TEST
+
+/* ARM64-021: below 16 and above 22 invalid, x86-64's 32..255 included:
+ * INVALID_PARAM with no effect. */
+static const uint8_t arm64_bad[] = {0, 1, 15, 23, 27, 31, 32, 0x40, 0xFF};
+START_TEST(arm64_vectors_invalid)
+{
+	uint8_t vec = arm64_bad[_i];
+	struct hcabi_ref_ret r;
+
+	arm64_start(1);
+	fake_clear(hx.fake);
+	r = CALL(1, HCABI_FID_TIME_SET_TIMER, 777, vec);
+	CK_REFUSED(r, HCABI_ERR_INVALID_PARAM);
+	r = CALL(1, HCABI_FID_TIME_SET_PERIODIC, 0, HCABI_TIMER_MIN_PERIOD, vec);
+	CK_REFUSED(r, HCABI_ERR_INVALID_PARAM);
+	r = CALL(0, HCABI_FID_IPI_SEND, 0x2, 0, vec);
+	CK_REFUSED(r, HCABI_ERR_INVALID_PARAM);
+	ck_assert_uint_eq(hx.fake->irqs[1][vec], 0);
+}
+END_TEST
+
+/* x86-64 unchanged: the arm64 vectors are below 32, invalid there. */
+START_TEST(x86_vectors_unchanged)
+{
+	uint8_t vec = (uint8_t)(HCABI_ARM64_VECTOR_MIN + (unsigned)_i);
+	struct hcabi_ref_ret r;
+
+	fake_clear(hx.fake);
+	r = CALL(1, HCABI_FID_TIME_SET_TIMER, 777, vec);
+	CK_REFUSED(r, HCABI_ERR_INVALID_PARAM);
+	r = CALL(0, HCABI_FID_IPI_SEND, 0x1, 0, vec);
+	CK_REFUSED(r, HCABI_ERR_INVALID_PARAM);
+	r = CALL(1, HCABI_FID_TIME_SET_TIMER, 777, HCABI_VECTOR_MIN);
+	CK_OK(r, 0);
+}
+END_TEST
+
+/* ARM64-024: the arm64 struct is read, and reaches the platform as entry
+ * in rip and arg in arg, all else zero; x86-64's checks (VCPU-022: a
+ * page-aligned cr3 in RAM, non-null selectors) do not apply. */
+START_TEST(arm64_boot_state)
+{
+	struct hcabi_ref_ret r;
+	const struct hcabi_vcpu_boot_state *bs = &hx.fake->boot[3];
+
+	put_arm64_boot_state(ENTRY, ARG, -1);
+	r = CALL(0, HCABI_FID_VCPU_START, 3, HX_BOOT_STATE);
+	CK_OK(r, 0);
+	ck_assert_uint_eq(hx.fake->start_count[3], 1);
+	ck_assert_uint_eq(bs->rip, ENTRY);
+	ck_assert_uint_eq(bs->arg, ARG);
+	ck_assert_uint_eq(bs->rsp | bs->cr3 | bs->gdtr_base | bs->idtr_base, 0);
+	ck_assert_uint_eq(bs->gdtr_limit | bs->idtr_limit | bs->cs | bs->ds, 0);
+	ck_assert_uint_eq(bs->flags | bs->reserved0, 0);
+	ck_assert_uint_eq(hx_vcpu_status(0, 3), HCABI_VCPU_STATUS_RUNNING);
+}
+END_TEST
+
+/* ARM64-025: any reserved word non-zero: INVALID_PARAM, nothing started. */
+START_TEST(arm64_boot_state_reserved)
+{
+	struct hcabi_ref_ret r;
+
+	put_arm64_boot_state(ENTRY, ARG, _i);
+	fake_clear(hx.fake);
+	r = CALL(0, HCABI_FID_VCPU_START, 1, HX_BOOT_STATE);
+	CK_STATUS(r, HCABI_ERR_INVALID_PARAM); /* the read is its only platform call */
+	ck_assert_uint_eq(fake_count(hx.fake, FOP_VCPU_START, UINT32_MAX), 0);
+	ck_assert_uint_eq(hx.fake->start_count[1], 0);
+	ck_assert_uint_eq(hx_vcpu_status(0, 1), HCABI_VCPU_STATUS_STOPPED);
+}
+END_TEST
+
+/* x86-64 unchanged: the same bytes are an x86-64 boot state with cr3 0
+ * and null selectors, which VCPU-022 refuses. */
+START_TEST(x86_boot_state_unchanged)
+{
+	struct hcabi_ref_ret r;
+
+	put_arm64_boot_state(ENTRY, ARG, -1);
+	fake_clear(hx.fake);
+	r = CALL(0, HCABI_FID_VCPU_START, 1, HX_BOOT_STATE);
+	CK_STATUS(r, HCABI_ERR_INVALID_PARAM);
+	ck_assert_uint_eq(fake_count(hx.fake, FOP_VCPU_START, UINT32_MAX), 0);
+}
+END_TEST
+
+/* An architecture the library does not know is a configuration error. */
+START_TEST(config_arch)
+{
+	struct hcabi_ref_config cfg;
+	const char *err = NULL;
+	struct hcabi_ref *ref;
+
+	hx_config(&cfg, 2);
+	cfg.arch = 7;
+	ck_assert_ptr_null(hcabi_ref_create(&cfg, &err));
+	ck_assert_ptr_nonnull(strstr(err, "arch"));
+	cfg.arch = HCABI_REF_ARCH_ARM64;
+	ref = hcabi_ref_create(&cfg, &err);
+	ck_assert_ptr_nonnull(ref);
+	hcabi_ref_destroy(ref);
+}
+END_TEST
+
+static Suite *arch_suite(void)
+{
+	Suite *s = suite_create("arch");
+	/* not hx_tcase: its fixture is x86-64's */
+	TCase *tc = tcase_create("arm64");
+	unsigned nvalid = HCABI_ARM64_VECTOR_MAX - HCABI_ARM64_VECTOR_MIN + 1;
+
+	tcase_add_checked_fixture(tc, arm64_setup, hx_teardown);
+	tcase_set_timeout(tc, 10);
+	suite_add_tcase(s, tc);
+	tcase_add_loop_test(tc, arm64_vectors_valid, 0, (int)nvalid);
+	tcase_add_loop_test(tc, arm64_vectors_invalid, 0, (int)sizeof(arm64_bad));
+	tcase_add_test(tc, arm64_boot_state);
+	tcase_add_loop_test(tc, arm64_boot_state_reserved, 0, 6);
+	tc = hx_tcase(s, "x86_64", 10);
+	tcase_add_loop_test(tc, x86_vectors_unchanged, 0, (int)nvalid);
+	tcase_add_test(tc, x86_boot_state_unchanged);
+	tcase_add_test(tc, config_arch);
+	return s;
+}
+
+int main(void)
+{
+	return hx_run(arch_suite());
+}

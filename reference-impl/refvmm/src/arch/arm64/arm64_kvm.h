@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * arm64_kvm.h - the arm64 KVM backend's own declarations, shared by its
+ * files only (the neutral part sees arch.h):
+ *   kvm_vm.c     /dev/kvm and its capabilities, the VM, guest RAM, the SMCCC
+ *                filter, the in-kernel GICv3, interrupt injection (PPIs)
+ *   vcpu_regs.c  vCPUs: creation (PSCI 0.2, secondaries powered off), ONE_REG,
+ *                the boot and the VCPU.START state, kicks
+ *   exits.c      KVM_RUN, decoding exits, the PL011, PSCI power events,
+ *                answering hypercalls (and discovery)
+ *   pl011.c      the console UART
+ *   image.c      the arm64 Image loader (image.h; no KVM: unit-tested)
+ *   fdt_write.c  a small flattened-device-tree writer (no KVM)
+ *   dtb.c        the device tree refvmm gives the guest
+ */
+#ifndef HCABI_REFVMM_ARM64_KVM_H
+#define HCABI_REFVMM_ARM64_KVM_H
+
+#include "arch.h"
+#include "image.h"
+#include "kvm_arm64_uapi.h"
+
+/* QEMU virt's addresses (hw/arm/virt.c), which the images' device tree
+ * reader would find anyway. */
+#define HCABI__A64_GICD_BASE 0x08000000ull
+#define HCABI__A64_GICD_SIZE 0x10000ull
+#define HCABI__A64_GICR_BASE 0x080A0000ull
+#define HCABI__A64_GICR_STRIDE 0x20000ull /* RD_base + SGI_base frames */
+#define HCABI__A64_UART_BASE 0x09000000ull
+#define HCABI__A64_UART_SIZE 0x1000ull
+#define HCABI__A64_UART_SPI 1u /* its interrupt (unused: polled) */
+
+struct hcabi__arch_vm {
+	int kvm_fd;
+	int vm_fd;
+	int gic_fd;
+	size_t run_size;
+	struct kvm_vcpu_init init; /* the vCPU features, POWER_OFF not included */
+	uint64_t dtb_gpa;
+};
+
+struct hcabi__arch_vcpu {
+	int fd;
+	struct kvm_run *run;
+	uint64_t mpidr; /* MPIDR_EL1 as KVM gives it */
+};
+
+
+/* vcpu_regs.c: ioctl retried on EINTR; ONE_REG of x<n> / pc */
+int hcabi__a64_ioctl(int fd, unsigned long req, void *arg);
+int hcabi__a64_get_x(struct hcabi__vcpu *v, unsigned n, uint64_t *val);
+int hcabi__a64_set_x(struct hcabi__vcpu *v, unsigned n, uint64_t val);
+uint64_t hcabi__a64_pc(struct hcabi__vcpu *v); /* UINT64_MAX: unreadable */
+
+/* kvm_vm.c: the in-kernel GICv3, once every vCPU exists; -1 + err */
+int hcabi__a64_gic_create(struct hcabi__vm *vm, char *err, size_t errlen);
+
+/* dtb.c: build the device tree into `buf` (cap bytes); its size, or 0 +
+ * err. */
+size_t hcabi__a64_build_dtb(const struct hcabi__vm *vm, const char *cmdline, uint8_t *buf,
+			    size_t cap, char *err, size_t errlen);
+
+
+/* pl011.c: serve an access if addr is the PL011's; false if not. */
+bool hcabi__a64_pl011(uint64_t addr, uint8_t *data, uint32_t len, bool write);
+
+/* exits.c: the kick signal's handler, installed once before any vCPU
+ * thread exists. */
+void hcabi__a64_install_kick_handler(void);
+
+#endif

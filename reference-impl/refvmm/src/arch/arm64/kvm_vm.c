@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kvm_vm.c - the arm64 KVM VM of hcabi-refvmm: /dev/kvm and its
+ * capabilities, the VM with its RAM at QEMU virt's base, the SMCCC filter
+ * that brings HCABI's HVCs to refvmm, the in-kernel GICv3, and interrupt
+ * injection as PPIs.
+ *
+ * How hypercalls reach refvmm. KVM handles HVCs itself (PSCI, its vendor
+ * services) and answers unknown function IDs with -1. The SMCCC filter (a VM
+ * attribute, Linux 6.4+; no capability bit, so it is probed with
+ * KVM_HAS_DEVICE_ATTR) forwards a range of function IDs to userspace as
+ * KVM_EXIT_HYPERCALL; it must be set before the first KVM_RUN. refvmm
+ * forwards exactly HCABI's two IDs, HCABI_ARM64_DISCOVER_ID and
+ * HCABI_ARM64_CALL_ID (ARM64-001), and leaves PSCI and the rest to KVM.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "arm64_kvm.h"
+
+_Static_assert(HCABI_ARM64_CALL_ID == HCABI_ARM64_DISCOVER_ID + 1,
+	       "the SMCCC filter forwards one range holding both IDs");
+
+static int open_kvm(char *err, size_t errlen)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return hcabi__fail(err, errlen,
+					   "no /dev/kvm: KVM is not available on this host "
+					   "(run refvmm nested with scripts/hcabi-nested --arch arm64)");
+		return hcabi__fail(err, errlen, "cannot open /dev/kvm: %s", strerror(errno));
+	}
+	return fd;
+}
+
+/* ---- capabilities ---------------------------------------------------------- */
+int hcabi__arch_probe(uint32_t *max_vcpus, char *err, size_t errlen)
+{
+	static const struct {
+		int cap;
+		const char *name;
+	} need[] = {
+	    {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
+	    {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
+	    {KVM_CAP_ONE_REG, "KVM_CAP_ONE_REG"},
+	    {KVM_CAP_DEVICE_CTRL, "KVM_CAP_DEVICE_CTRL"},
+	    {KVM_CAP_ARM_PSCI_0_2, "KVM_CAP_ARM_PSCI_0_2"},
+	    {KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE"},
+	};
+	int fd = open_kvm(err, errlen);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (r != KVM_API_VERSION) {
+		close(fd);
+		return hcabi__fail(err, errlen, "unsupported KVM API version %d", r);
+	}
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (ioctl(fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0) {
+			close(fd);
+			return hcabi__fail(err, errlen, "KVM lacks %s", need[i].name);
+		}
+	}
+	r = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (r <= 0)
+		r = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (r <= 0)
+		r = 4;
+	*max_vcpus = (uint32_t)r;
+	close(fd);
+	return 0;
+}
+
+/* ---- the VM ---------------------------------------------------------------- */
+static int set_smccc_filter(struct hcabi__arch_vm *a, char *err, size_t errlen)
+{
+	struct kvm_smccc_filter f;
+	struct kvm_device_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.group = KVM_ARM_VM_SMCCC_CTRL;
+	attr.attr = KVM_ARM_VM_SMCCC_FILTER;
+	if (ioctl(a->vm_fd, KVM_HAS_DEVICE_ATTR, &attr) < 0)
+		return hcabi__fail(err, errlen,
+				   "KVM lacks the SMCCC filter (KVM_ARM_VM_SMCCC_FILTER, Linux 6.4+): "
+				   "refvmm needs it to receive HVCs");
+	memset(&f, 0, sizeof(f));
+	f.base = HCABI_ARM64_DISCOVER_ID;
+	f.nr_functions = 2; /* DISCOVER_ID, CALL_ID */
+	f.action = KVM_SMCCC_FILTER_FWD_TO_USER;
+	attr.addr = (uint64_t)(uintptr_t)&f;
+	if (hcabi__a64_ioctl(a->vm_fd, KVM_SET_DEVICE_ATTR, &attr) < 0)
+		return hcabi__fail(err, errlen, "KVM_ARM_VM_SMCCC_FILTER (forward 0x%x+2): %s",
+				   HCABI_ARM64_DISCOVER_ID, strerror(errno));
+	return 0;
+}
+
+int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
+{
+	struct kvm_userspace_memory_region mr;
+	struct hcabi__arch_vm *a = calloc(1, sizeof(*a));
+	int r;
+
+	if (!a)
+		return hcabi__fail(err, errlen, "out of memory");
+	a->kvm_fd = a->vm_fd = a->gic_fd = -1;
+	vm->arch = a;
+	a->kvm_fd = open_kvm(err, errlen);
+	if (a->kvm_fd < 0)
+		return -1;
+	do {
+		a->vm_fd = ioctl(a->kvm_fd, KVM_CREATE_VM, 0);
+	} while (a->vm_fd < 0 && errno == EINTR);
+	if (a->vm_fd < 0)
+		return hcabi__fail(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
+	r = ioctl(a->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (r <= 0)
+		return hcabi__fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+	a->run_size = (size_t)r;
+	if (hcabi__a64_ioctl(a->vm_fd, KVM_ARM_PREFERRED_TARGET, &a->init) < 0)
+		return hcabi__fail(err, errlen, "KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
+	a->init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
+
+	vm->ram_base = HCABI__ARCH_RAM_BASE;
+	vm->ram_size = vm->opts->mem_size;
+	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->ram == MAP_FAILED) {
+		vm->ram = NULL;
+		return hcabi__fail(err, errlen, "cannot map %llu bytes of guest RAM: %s",
+				   (unsigned long long)vm->ram_size, strerror(errno));
+	}
+	memset(&mr, 0, sizeof(mr));
+	mr.slot = 0;
+	mr.guest_phys_addr = vm->ram_base;
+	mr.memory_size = vm->ram_size;
+	mr.userspace_addr = (uint64_t)(uintptr_t)vm->ram;
+	if (hcabi__a64_ioctl(a->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
+		return hcabi__fail(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+	/* An MMIO access KVM cannot decode (no syndrome: a load/store pair,
+	 * writeback) exits as KVM_EXIT_ARM_NISV with its address, a guest
+	 * fault refvmm names (exits.c), not a bare ENOSYS from KVM_RUN. */
+	{
+		struct kvm_enable_cap cap = {.cap = KVM_CAP_ARM_NISV_TO_USER};
+		(void)hcabi__a64_ioctl(a->vm_fd, KVM_ENABLE_CAP, &cap);
+	}
+	return set_smccc_filter(a, err, errlen);
+}
+
+static int gic_attr(int fd, uint32_t group, uint64_t attr, void *val)
+{
+	struct kvm_device_attr da = {.group = group, .attr = attr, .addr = (uint64_t)(uintptr_t)val};
+	return hcabi__a64_ioctl(fd, KVM_SET_DEVICE_ATTR, &da);
+}
+
+/* The GICv3 after every vCPU exists (KVM sizes the redistributors by
+ * them), at QEMU virt's addresses (ARM64-023). */
+int hcabi__a64_gic_create(struct hcabi__vm *vm, char *err, size_t errlen)
+{
+	struct hcabi__arch_vm *a = vm->arch;
+	struct kvm_create_device cd = {.type = KVM_DEV_TYPE_ARM_VGIC_V3};
+	uint64_t dist = HCABI__A64_GICD_BASE, redist = HCABI__A64_GICR_BASE;
+
+	if (hcabi__a64_ioctl(a->vm_fd, KVM_CREATE_DEVICE, &cd) < 0)
+		return hcabi__fail(err, errlen, "KVM_CREATE_DEVICE (GICv3): %s", strerror(errno));
+	a->gic_fd = (int)cd.fd;
+	if (gic_attr(a->gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &dist) < 0 ||
+	    gic_attr(a->gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &redist) <
+		0)
+		return hcabi__fail(err, errlen, "placing the GICv3: %s", strerror(errno));
+	if (gic_attr(a->gic_fd, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL) < 0)
+		return hcabi__fail(err, errlen, "initialising the GICv3: %s", strerror(errno));
+	return 0;
+}
+
+void hcabi__arch_vm_destroy(struct hcabi__vm *vm)
+{
+	struct hcabi__arch_vm *a = vm->arch;
+
+	for (uint32_t i = 0; vm->vcpus && i < vm->nvcpus; i++) {
+		struct hcabi__arch_vcpu *c = vm->vcpus[i].arch;
+		if (!c)
+			continue;
+		if (c->run)
+			munmap(c->run, a->run_size);
+		if (c->fd >= 0)
+			close(c->fd);
+		free(c);
+		vm->vcpus[i].arch = NULL;
+	}
+	if (a) {
+		if (a->gic_fd >= 0)
+			close(a->gic_fd);
+		if (a->vm_fd >= 0)
+			close(a->vm_fd);
+		if (a->kvm_fd >= 0)
+			close(a->kvm_fd);
+		free(a);
+		vm->arch = NULL;
+	}
+	if (vm->ram)
+		munmap(vm->ram, vm->ram_size);
+	vm->ram = NULL;
+}
+
+/* ---- the interrupt controller ---------------------------------------------- */
+static int irq_line(struct hcabi__vm *vm, uint32_t index, uint8_t intid, int level)
+{
+	struct kvm_irq_level l;
+	memset(&l, 0, sizeof(l));
+	l.irq = (KVM_ARM_IRQ_TYPE_PPI << KVM_ARM_IRQ_TYPE_SHIFT) |
+		((index & 0xffu) << KVM_ARM_IRQ_VCPU_SHIFT) |
+		(((index >> 8) & 0xfu) << KVM_ARM_IRQ_VCPU2_SHIFT) | intid;
+	l.level = (uint32_t)level;
+	return hcabi__a64_ioctl(vm->arch->vm_fd, KVM_IRQ_LINE, &l);
+}
+
+/* ARM64-022: the PPI made pending in the target's redistributor as an
+ * edge: the line raised and lowered again (the guest configures HCABI's
+ * PPIs edge-triggered, so lowering it keeps the pending state and the next
+ * injection is a new edge). The core validated the INTID (ARM64-021). */
+int hcabi__arch_inject_irq(struct hcabi__vm *vm, uint32_t index, uint8_t vector)
+{
+	if (vector < 16 || vector > 31)
+		return HCABI_REF_POK; /* not a PPI: the GIC has no such line */
+	if (irq_line(vm, index, vector, 1) < 0 || irq_line(vm, index, vector, 0) < 0)
+		return HCABI_REF_PERR_HOST;
+	return HCABI_REF_POK;
+}
+
+/* Is an enabled SGI or PPI pending in v's redistributor (GICR_ISPENDR0 &
+ * GICR_ISENABLER0, through KVM's redistributor register access)? */
+bool hcabi__arch_irq_pending(struct hcabi__vcpu *v)
+{
+	struct hcabi__arch_vm *a = v->vm->arch;
+	uint64_t m = v->arch->mpidr;
+	/* KVM_DEV_ARM_VGIC_V3_MPIDR: Aff3.Aff2.Aff1.Aff0 in bits 63:32 */
+	uint64_t who = ((((m >> 32) & 0xff) << 24) | (m & 0xffffffu))
+		       << KVM_DEV_ARM_VGIC_V3_MPIDR_SHIFT;
+	uint32_t pend = 0, en = 0;
+	struct kvm_device_attr da = {.group = KVM_DEV_ARM_VGIC_GRP_REDIST_REGS};
+
+	if (a->gic_fd < 0)
+		return false;
+	da.attr = who | (0x10000u + 0x200u); /* SGI_base + GICR_ISPENDR0 */
+	da.addr = (uint64_t)(uintptr_t)&pend;
+	if (ioctl(a->gic_fd, KVM_GET_DEVICE_ATTR, &da) < 0)
+		return false;
+	da.attr = who | (0x10000u + 0x100u); /* SGI_base + GICR_ISENABLER0 */
+	da.addr = (uint64_t)(uintptr_t)&en;
+	if (ioctl(a->gic_fd, KVM_GET_DEVICE_ATTR, &da) < 0)
+		return false;
+	return (pend & en) != 0;
+}
+
+/* One RAM range, the one KVM memory slot (the device tree's /memory says
+ * the same, MEM-011.6). */
+uint32_t hcabi__arch_ram_layout(uint64_t ram_size,
+				struct hcabi_ref_ram_range out[HCABI__ARCH_MAX_RAM_RANGES])
+{
+	out[0].base = HCABI__ARCH_RAM_BASE;
+	out[0].size = ram_size;
+	return 1;
+}
+
+/* No device of the arm64 platform has a wire to drive: the PL011 has no
+ * interrupt yet (its receiver is not modelled). */
+int hcabi__arch_irq_line(struct hcabi__vm *vm, uint32_t irq, bool level)
+{
+	(void)vm;
+	(void)irq;
+	(void)level;
+	errno = ENODEV;
+	return -1;
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vcpu_regs.c - arm64 vCPUs of hcabi-refvmm: creating them (PSCI 0.2;
+ * every vCPU but 0 powered off, waiting for VCPU.START), their registers
+ * through ONE_REG (one ioctl per register: docs/arm64.md gives the cost),
+ * the boot of vCPU 0 by the Linux arm64 protocol, and the VCPU.START boot
+ * state (ARM64-026..030).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "arm64_kvm.h"
+
+#define CORE_REG(name)                                                                             \
+	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(name))
+#define REG_X0 CORE_REG(regs.regs[0])
+#define REG_PC CORE_REG(regs.pc)
+#define REG_MPIDR ARM64_SYS_REG(3, 0, 0, 0, 5) /* MPIDR_EL1 */
+/* The device tree goes at the end of RAM, page-aligned, out of the image's
+ * way (the images' page allocator skips it: docs/arm64.md). */
+#define DTB_MAX 0x10000ull
+
+int hcabi__a64_ioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+	do {
+		r = ioctl(fd, req, arg);
+	} while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static int get_reg(struct hcabi__vcpu *v, uint64_t id, uint64_t *val)
+{
+	struct kvm_one_reg r = {.id = id, .addr = (uint64_t)(uintptr_t)val};
+	return hcabi__a64_ioctl(v->arch->fd, KVM_GET_ONE_REG, &r);
+}
+
+static int set_reg(struct hcabi__vcpu *v, uint64_t id, uint64_t val)
+{
+	struct kvm_one_reg r = {.id = id, .addr = (uint64_t)(uintptr_t)&val};
+	return hcabi__a64_ioctl(v->arch->fd, KVM_SET_ONE_REG, &r);
+}
+
+/* x<n>: the core register IDs count 32-bit words, two per register */
+int hcabi__a64_get_x(struct hcabi__vcpu *v, unsigned n, uint64_t *val)
+{
+	return get_reg(v, REG_X0 + 2u * n, val);
+}
+
+int hcabi__a64_set_x(struct hcabi__vcpu *v, unsigned n, uint64_t val)
+{
+	return set_reg(v, REG_X0 + 2u * n, val);
+}
+
+uint64_t hcabi__a64_pc(struct hcabi__vcpu *v)
+{
+	uint64_t pc;
+	return get_reg(v, REG_PC, &pc) < 0 ? UINT64_MAX : pc;
+}
+
+/* KVM_ARM_VCPU_INIT: the architectural reset state (EL1h, DAIF masked,
+ * SCTLR_EL1 as after reset, every general register and FP/SIMD register
+ * zero), runnable unless power_off. Again on an initialised vCPU it resets
+ * it; POWER_OFF is not part of the features KVM compares then. */
+static int vcpu_init(struct hcabi__vcpu *v, bool power_off)
+{
+	struct kvm_vcpu_init init = v->vm->arch->init;
+	if (power_off)
+		init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
+	return hcabi__a64_ioctl(v->arch->fd, KVM_ARM_VCPU_INIT, &init);
+}
+
+int hcabi__arch_vcpu_create(struct hcabi__vcpu *v, char *err, size_t errlen)
+{
+	struct hcabi__arch_vm *a = v->vm->arch;
+	struct hcabi__arch_vcpu *c = calloc(1, sizeof(*c));
+	uint32_t i = v->index;
+
+	if (!c)
+		return hcabi__fail(err, errlen, "out of memory");
+	c->fd = -1;
+	v->arch = c;
+	hcabi__a64_install_kick_handler();
+	do {
+		c->fd = ioctl(a->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
+	} while (c->fd < 0 && errno == EINTR);
+	if (c->fd < 0)
+		return hcabi__fail(err, errlen, "KVM_CREATE_VCPU %u: %s", i, strerror(errno));
+	c->run = mmap(NULL, a->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
+	if (c->run == MAP_FAILED) {
+		c->run = NULL;
+		return hcabi__fail(err, errlen, "mmap of vcpu %u: %s", i, strerror(errno));
+	}
+	/* vCPU 0 boots; the others wait for VCPU.START (the core's view too) */
+	if (vcpu_init(v, i != 0) < 0)
+		return hcabi__fail(err, errlen, "KVM_ARM_VCPU_INIT on vcpu %u: %s", i,
+				   strerror(errno));
+	if (get_reg(v, REG_MPIDR, &c->mpidr) < 0)
+		return hcabi__fail(err, errlen, "reading MPIDR_EL1 of vcpu %u: %s", i,
+				   strerror(errno));
+	return 0;
+}
+
+/* VCPU.START (ARM64-026..030): reset by KVM_ARM_VCPU_INIT (EL1h, MMU and
+ * caches off, DAIF set, every register zero), then PC = entry, x0 = arg,
+ * runnable. The core passes the arm64 boot state as entry in rip and arg
+ * in arg (hcabi_ref.h). */
+int hcabi__arch_vcpu_reset(struct hcabi__vcpu *v, const struct hcabi_vcpu_boot_state *bs)
+{
+	struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_RUNNABLE};
+
+	if (vcpu_init(v, false) < 0 || set_reg(v, REG_PC, bs->rip) < 0 ||
+	    hcabi__a64_set_x(v, 0, bs->arg) < 0)
+		return -1;
+	return hcabi__a64_ioctl(v->arch->fd, KVM_SET_MP_STATE, &mp);
+}
+
+/* Not modelled yet: KVM on arm64 gives userspace no TLB invalidation of a
+ * vCPU (docs/arm64.md: TLB.FLUSH on arm64). A vCPU started again was reset
+ * by KVM_ARM_VCPU_INIT with its MMU off. */
+int hcabi__arch_vcpu_flush_tlb(struct hcabi__vcpu *v)
+{
+	(void)v;
+	return 0;
+}
+
+/* The Linux arm64 boot protocol: the Image at RAM base + text_offset, the
+ * device tree's address in x0, x1..x3 zero, EL1h with the MMU off and DAIF
+ * masked (the reset state). Then the GICv3 (every vCPU exists now). */
+int hcabi__arch_boot(struct hcabi__vm *vm, const struct hcabi__image *img, const char *cmdline,
+		     char *err, size_t errlen)
+{
+	struct hcabi__vcpu *v0 = &vm->vcpus[0];
+	uint64_t entry, dtb_off;
+	size_t n;
+
+	if (vm->ram_size < img->text_offset + img->image_size + DTB_MAX)
+		return hcabi__fail(err, errlen, "no room for the device tree after the image in "
+						"%llu bytes of RAM",
+				   (unsigned long long)vm->ram_size);
+	entry = hcabi__a64_image_install(img, vm->ram, vm->ram_size, err, errlen);
+	if (!entry)
+		return -1;
+	dtb_off = vm->ram_size - DTB_MAX;
+	n = hcabi__a64_build_dtb(vm, cmdline, vm->ram + dtb_off, DTB_MAX, err, errlen);
+	if (!n)
+		return -1;
+	vm->arch->dtb_gpa = vm->ram_base + dtb_off;
+	if (hcabi__a64_gic_create(vm, err, errlen) < 0)
+		return -1;
+	if (set_reg(v0, REG_PC, entry) < 0 || hcabi__a64_set_x(v0, 0, vm->arch->dtb_gpa) < 0)
+		return hcabi__fail(err, errlen, "setting the boot registers: %s", strerror(errno));
+	return 0;
+}
