@@ -84,6 +84,9 @@ class Boot:
         return f"hvc0-says-hello {self.name}"
 
 
+# How many times a boot that died of the platform's replay is booted again
+# (each replay is rare: a boot of 1 in 5 or so meets one under load).
+REPLAY_RETRIES = 2
 BOOTS = (Boot("vcpus1", 1, None, 41), Boot("vcpus2_1.0", 2, "1.0", 42))
 
 INIT = f"""#!/bin/busybox sh
@@ -267,12 +270,40 @@ def kernel_headers(release: str) -> Path:
 
 
 def job_line(boot: Boot, refvmm: str, vmlinux: Path, initrd: Path, console: Path, seconds: int) -> str:
+    # --no-reboot: a panic's reboot (panic=-1) ends refvmm at once, status 10
     argv = [refvmm, "--vcpus", str(boot.vcpus), "--memory", MEMORY, "--timeout", str(seconds),
-            "--initrd", str(initrd), "--console-input", str(console),
+            "--no-reboot", "--initrd", str(initrd), "--console-input", str(console),
             "--cmdline", f"{CMDLINE} hcabitest.name={boot.name} hcabitest.code={boot.code}"]
     if boot.spec_version:
         argv += ["--spec-version", boot.spec_version]
     return f"{boot.name}\t{shlex.join(argv + [str(vmlinux)])}\n"
+
+
+# The nested platform's own fault (docs/performance.md, "Replayed interrupt
+# deliveries under nested TCG"): QEMU's emulated SVM delivers an interrupt a
+# second time at the first instruction of its entry stub, where IF is already
+# 0 -- which no CPU does. Linux dies of it when the first delivery came from
+# user mode (the replay finds GS not yet swapped). Its Oops shows exactly
+# that frame: RIP at offset 0 of an interrupt entry, IF clear.
+_REPLAY_RIP = re.compile(r"RIP: 0010:(asm_(?:sysvec_\w+|common_interrupt|spurious_interrupt))\+0x0/")
+_EFLAGS = re.compile(r"EFLAGS: ([0-9a-f]+)")
+
+
+def platform_replay(serial: str) -> str | None:
+    """The interrupt entry a replayed delivery hit, if the boot's log shows
+    one; None otherwise."""
+    lines = serial.replace("\r", "").splitlines()
+    for i, line in enumerate(lines):
+        m = _REPLAY_RIP.search(line)
+        if not m:
+            continue
+        for later in lines[i + 1:i + 4]:
+            f = _EFLAGS.search(later)
+            if f:
+                if not int(f.group(1), 16) & 0x200:
+                    return m.group(1)
+                break
+    return None
 
 
 def read_result(nested: Path, name: str) -> tuple[int | None, str, str]:
@@ -301,27 +332,45 @@ def run(args: argparse.Namespace) -> int:
     initrd.write_bytes(busybox_initramfs(cache.busybox, out / "hcabi" / "hcabi.ko", INIT))
     want = expectations(root, args.impl_version)
     jobs = out / "jobs.txt"
-    with open(jobs, "w") as fh:
-        for b in BOOTS:
-            console = out / f"{b.name}.input"
-            console.write_text(b.console_input() + "\n")
-            fh.write(job_line(b, args.refvmm, vmlinux, initrd, console, args.timeout))
-    nested = out / "nested"
-    cmd = [sys.executable, str(root / "scripts" / "hcabi-nested"), "--cache", args.cache,
-           "--out", str(nested), "--job-timeout", str(args.timeout + 60),
-           "--timeout", str(len(BOOTS) * (args.timeout + 60) + 300), "--holder", args.holder, str(jobs)]
-    print("+", shlex.join(cmd), flush=True)
-    launcher = subprocess.run(cmd)
-    if launcher.returncode != 0:
-        print(f"FAIL: the nested launcher exited {launcher.returncode} (see above and {nested}/hcabi-nested.log)")
-        return 1
-    failed = 0
     for b in BOOTS:
-        status, serial, stderr = read_result(nested, b.name)
+        (out / f"{b.name}.input").write_text(b.console_input() + "\n")
+    boots = {b.name: b for b in BOOTS}
+    results: dict[str, tuple[int | None, str, str]] = {}
+    where: dict[str, Path] = {}
+    todo = list(BOOTS)
+    for attempt in range(1 + REPLAY_RETRIES):
+        nested = out / ("nested" if attempt == 0 else f"nested-again-{attempt}")
+        with open(jobs, "w") as fh:
+            for b in todo:
+                fh.write(job_line(b, args.refvmm, vmlinux, initrd, out / f"{b.name}.input", args.timeout))
+        cmd = [sys.executable, str(root / "scripts" / "hcabi-nested"), "--cache", args.cache,
+               "--out", str(nested), "--job-timeout", str(args.timeout + 60),
+               "--timeout", str(len(todo) * (args.timeout + 60) + 300), "--holder", args.holder, str(jobs)]
+        print("+", shlex.join(cmd), flush=True)
+        launcher = subprocess.run(cmd)
+        if launcher.returncode != 0:
+            print(f"FAIL: the nested launcher exited {launcher.returncode} (see above and {nested}/hcabi-nested.log)")
+            return 1
+        again = []
+        for b in todo:
+            results[b.name], where[b.name] = read_result(nested, b.name), nested
+            status, serial, stderr = results[b.name]
+            hit = platform_replay(serial)
+            if hit and judge(b, want[b.name], status, serial, stderr):
+                print(f"NOTE: {b.name}: Linux died of the nested platform's replayed interrupt delivery "
+                      f"(a second delivery at {hit}+0x0 with IF=0; docs/performance.md): booting it again "
+                      f"({nested}/{b.name}.serial)")
+                again.append(b)
+        todo = again
+        if not todo:
+            break
+    failed = 0
+    for name, (status, serial, stderr) in results.items():
+        b = boots[name]
         problems = judge(b, want[b.name], status, serial, stderr)
         if problems:
             failed += 1
-            print(f"---- {b.name}: last lines of its output ({nested}/{b.name}.serial, .stderr)")
+            print(f"---- {b.name}: last lines of its output ({where[name]}/{b.name}.serial, .stderr)")
             print("".join(serial.replace("\r", "").splitlines(keepends=True)[-40:]), end="")
             print(stderr.strip())
             for p in problems:

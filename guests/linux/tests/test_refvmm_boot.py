@@ -129,3 +129,32 @@ def test_a_payload_of_the_wrong_size_is_refused(tmp_path: Path) -> None:
     src.write_bytes(b"MZ" + bytes(1000))
     with pytest.raises(rb.Failure, match="bzImage"):
         rb.extract_vmlinux(src, tmp_path / "vmlinux")
+
+
+# ---- the nested platform's replayed interrupt delivery -------------------------------------
+
+# cut from a real nested run (2 vCPUs): the replay hit the APIC timer's stub
+REPLAY = """[    4.792200]  sysvec_apic_timer_interrupt+0xe/0x90
+[    4.792200]  asm_sysvec_apic_timer_interrupt+0x1a/0x20
+[    4.792200] RIP: 0010:asm_sysvec_apic_timer_interrupt+0x0/0x20
+[    4.792200] Code: 96 05 ed ff e9 a1 07 00 00 90 f3 0f 1e fa 0f 01 ca fc 6a ff e8 51 06 00 00
+[    4.792200] RSP: 0000:fffffe0000002fd8 EFLAGS: 00000006
+[    4.792200] RAX: 000000000ec666c0 RBX: 0000000000000005 RCX: 000000000ec67580
+[    4.792200] Kernel panic - not syncing: Fatal exception in interrupt
+"""
+
+
+def test_a_replayed_delivery_is_recognised() -> None:
+    assert rb.platform_replay(REPLAY) == "asm_sysvec_apic_timer_interrupt"
+    assert rb.platform_replay(REPLAY.replace("\n", "\r\n")) == "asm_sysvec_apic_timer_interrupt"
+
+
+@pytest.mark.parametrize("change", [
+    ("EFLAGS: 00000006", "EFLAGS: 00000206"),  # IF set: a CPU may take an interrupt there
+    ("+0x0/0x20", "+0x4/0x20"),  # not the stub's first instruction
+    ("RIP: 0010:asm_sysvec", "RIP: 0033:asm_sysvec"),  # not kernel mode
+    ("RIP: 0010:asm_sysvec_apic_timer_interrupt", "RIP: 0010:error_entry"),  # another fault
+])
+def test_anything_else_is_not_the_platform(change: tuple[str, str]) -> None:
+    assert rb.platform_replay(REPLAY.replace(*change)) is None
+    assert rb.platform_replay(SERIAL) is None
