@@ -49,13 +49,12 @@ ROOT = HERE.parent.parent
 sys.path[1:1] = [str(ROOT / "scripts"), str(ROOT / "runners")]
 
 import check_module  # noqa: E402  (this folder: the module build)
-from initramfs import busybox_initramfs  # noqa: E402  (this folder)
+from initramfs import INIT, TAG, busybox_initramfs  # noqa: E402  (this folder)
 import hcabi_registry  # noqa: E402
 from hcabi_conform.errors import EnvError  # noqa: E402
 from hcabi_nested.cache import ensure_cache  # noqa: E402
 
 SKIP = check_module.SKIP
-TAG = "hcabi-linux:"
 MEMORY = "256M"
 # The kernel command line (docs/linux-guest.md, "Booting Linux on refvmm"):
 # no_timer_check skips Linux's test that the PIT's IRQ 0 reaches the I/O
@@ -89,54 +88,6 @@ class Boot:
 REPLAY_RETRIES = 2
 BOOTS = (Boot("vcpus1", 1, None, 41), Boot("vcpus2_1.0", 2, "1.0", 42))
 
-INIT = f"""#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-say() {{ echo "{TAG} $*"; }}
-fail() {{ # end the VM through isa-debug-exit (port 0xf4): refvmm exits 3
-    say "FAIL $*"
-    dmesg | tail -n 25 | sed 's/^/{TAG} dmesg /'
-    printf '\\001' | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
-    sleep 5
-    poweroff -f
-}}
-for w in $(cat /proc/cmdline); do
-    case $w in hcabitest.code=*) code=${{w#*=}} ;; hcabitest.name=*) name=${{w#*=}} ;; esac
-done
-out=$(insmod /hcabi.ko shutdown_code=$code 2>&1)
-rc=$?
-say "insmod rc=$rc $out"
-dmesg | grep 'hcabi' | sed 's/^/{TAG} dmesg /'
-[ $rc = 0 ] || fail "insmod hcabi.ko"
-for f in spec_version impl_id impl_version extensions cpuid_base signature; do
-    say "sysfs $f=$(cat /sys/hypervisor/hcabi/$f)"
-done
-[ -c /dev/hvc0 ] || fail "no /dev/hvc0"
-# one open for the whole exchange: input that arrives while the tty is open
-# waits in its buffer; a last close would drop it
-exec 3<>/dev/hvc0
-stty -echo <&3
-read -r -t 60 line <&3
-say "hvc-read rc=$? line=[$line]"
-printf 'hvc0-says-hello %s\\n' "$name" >&3
-exec 3>&-
-cs=/sys/devices/system/clocksource/clocksource0
-say "clocksource available=$(cat $cs/available_clocksource)"
-echo hcabi >$cs/current_clocksource
-say "clocksource current=$(cat $cs/current_clocksource)"
-a=$(cut -d' ' -f1 /proc/uptime)
-sleep 1
-b=$(cut -d' ' -f1 /proc/uptime)
-say "uptime before=$a after=$b"
-say "cpus online=$(cat /sys/devices/system/cpu/online)"
-say "done"
-poweroff -f
-sleep 10
-fail "poweroff -f returned"
-"""
 
 
 Failure = check_module.Failure  # the environment is wrong in a way that fails the test

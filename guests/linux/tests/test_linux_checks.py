@@ -22,12 +22,11 @@ make: Leaving directory '/usr/src/linux-headers-6.12.95+deb12-amd64'
 """
 
 REFUSED = """[    2.09] hcabi: no HCABI hypervisor: no CPUID base 0x40000000-0x4000ff00 carries the "HCA1" signature
-hcabi-check: insmod rc=19 insmod: can't insert '/hcabi.ko': No such device
-hcabi-check: dmesg [    2.092446] hcabi: loading out-of-tree module taints kernel.
-hcabi-check: dmesg [    2.097877] hcabi: no HCABI hypervisor: no CPUID base 0x40000000-0x4000ff00 carries the "HCA1" signature
-hcabi-check: sysfs absent
-hcabi-check: module absent
-hcabi-check: done
+hcabi-linux: insmod rc=1 insmod: can't insert '/hcabi.ko': No such device
+hcabi-linux: dmesg [    2.092446] hcabi: loading out-of-tree module taints kernel.
+hcabi-linux: dmesg [    2.097877] hcabi: no HCABI hypervisor: no CPUID base 0x40000000-0x4000ff00 carries the "HCA1" signature
+hcabi-linux: after-insmod sysfs=absent module=absent
+hcabi-linux: FAIL insmod hcabi.ko
 """
 
 
@@ -54,7 +53,7 @@ def test_the_refusal_passes() -> None:
 
 
 def test_a_load_or_another_error_fails() -> None:
-    loaded = REFUSED.replace("insmod rc=19 insmod: can't insert '/hcabi.ko': No such device", "insmod rc=0 ")
+    loaded = REFUSED.replace("insmod rc=1 insmod: can't insert '/hcabi.ko': No such device", "insmod rc=0 ")
     assert any("ENODEV" in p for p in qemu_refuses.judge(loaded))
     other = REFUSED.replace("No such device", "Invalid module format")
     assert any("ENODEV" in p for p in qemu_refuses.judge(other))
@@ -65,8 +64,10 @@ def test_a_missing_or_changed_message_fails() -> None:
 
 
 def test_leftovers_and_an_unfinished_boot_fail() -> None:
-    assert qemu_refuses.judge(REFUSED.replace("sysfs absent", "sysfs present")) == [
-        "expected 'sysfs absent' after the refusal"]
-    assert qemu_refuses.judge(REFUSED.replace("module absent", "module loaded")) == [
-        "expected 'module absent' after the refusal"]
-    assert "did not finish" in qemu_refuses.judge(REFUSED.replace("hcabi-check: done", ""))[0]
+    assert qemu_refuses.judge(REFUSED.replace("sysfs=absent", "sysfs=present")) == [
+        "expected 'sysfs=absent' after the refusal: 'after-insmod sysfs=present module=absent'"]
+    assert qemu_refuses.judge(REFUSED.replace("module=absent", "module=loaded")) == [
+        "expected 'module=absent' after the refusal: 'after-insmod sysfs=absent module=loaded'"]
+    assert "did not get past insmod" in qemu_refuses.judge(REFUSED.replace("hcabi-linux: after-insmod", "x"))[0]
+    assert qemu_refuses.judge(REFUSED.replace("hcabi-linux: FAIL insmod hcabi.ko", "")) == [
+        "the init did not stop at the refused insmod (no 'FAIL insmod hcabi.ko' line)"]
