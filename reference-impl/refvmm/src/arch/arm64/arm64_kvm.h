@@ -17,6 +17,7 @@
 #define HCABI_REFVMM_ARM64_KVM_H
 
 #include "arch.h"
+#include "kvm_host.h"
 #include "image.h"
 #include "kvm_arm64_uapi.h"
 
@@ -46,8 +47,7 @@ struct hcabi__arch_vcpu {
 };
 
 
-/* vcpu_regs.c: ioctl retried on EINTR; ONE_REG of x<n> / pc */
-int hcabi__a64_ioctl(int fd, unsigned long req, void *arg);
+/* vcpu_regs.c: ONE_REG of x<n> / pc */
 int hcabi__a64_get_x(struct hcabi__vcpu *v, unsigned n, uint64_t *val);
 int hcabi__a64_set_x(struct hcabi__vcpu *v, unsigned n, uint64_t val);
 uint64_t hcabi__a64_pc(struct hcabi__vcpu *v); /* UINT64_MAX: unreadable */
@@ -63,9 +63,5 @@ size_t hcabi__a64_build_dtb(const struct hcabi__vm *vm, const char *cmdline, uin
 
 /* pl011.c: serve an access if addr is the PL011's; false if not. */
 bool hcabi__a64_pl011(uint64_t addr, uint8_t *data, uint32_t len, bool write);
-
-/* exits.c: the kick signal's handler, installed once before any vCPU
- * thread exists. */
-void hcabi__a64_install_kick_handler(void);
 
 #endif

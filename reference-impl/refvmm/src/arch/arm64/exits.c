@@ -30,47 +30,22 @@
 
 #include "arm64_kvm.h"
 
-#define KICK_SIGNAL SIGUSR1
 #define POISON_BASE 0xdeadbadc0ffee000ull
-
-static __thread struct kvm_run *volatile tls_run;
-
-static void kick_handler(int sig)
-{
-	struct kvm_run *r = tls_run;
-	(void)sig;
-	if (r)
-		r->immediate_exit = 1;
-}
-
-void hcabi__a64_install_kick_handler(void)
-{
-	static bool done;
-	struct sigaction sa;
-	if (done)
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = kick_handler;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: KVM_RUN must return -EINTR */
-	sigaction(KICK_SIGNAL, &sa, NULL);
-	done = true;
-}
 
 void hcabi__arch_thread_enter(struct hcabi__vcpu *v)
 {
-	tls_run = v->arch->run;
+	hcabi__kvm_thread_runs(v->arch->run);
 }
 
 void hcabi__arch_thread_leave(struct hcabi__vcpu *v)
 {
 	(void)v;
-	tls_run = NULL;
+	hcabi__kvm_thread_runs(NULL);
 }
 
 void hcabi__arch_vcpu_kick(struct hcabi__vcpu *v)
 {
-	pthread_kill(v->thread, KICK_SIGNAL);
+	hcabi__kvm_kick(v->thread);
 }
 
 /* The registry's argument count of a function (0 for an unknown ID: the

@@ -28,19 +28,6 @@
 _Static_assert(HCABI_ARM64_CALL_ID == HCABI_ARM64_DISCOVER_ID + 1,
 	       "the SMCCC filter forwards one range holding both IDs");
 
-static int open_kvm(char *err, size_t errlen)
-{
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return hcabi__fail(err, errlen,
-					   "no /dev/kvm: KVM is not available on this host "
-					   "(run refvmm nested with scripts/hcabi-nested --arch arm64)");
-		return hcabi__fail(err, errlen, "cannot open /dev/kvm: %s", strerror(errno));
-	}
-	return fd;
-}
-
 /* ---- capabilities ---------------------------------------------------------- */
 int hcabi__arch_probe(uint32_t *max_vcpus, char *err, size_t errlen)
 {
@@ -55,7 +42,7 @@ int hcabi__arch_probe(uint32_t *max_vcpus, char *err, size_t errlen)
 	    {KVM_CAP_ARM_PSCI_0_2, "KVM_CAP_ARM_PSCI_0_2"},
 	    {KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE"},
 	};
-	int fd = open_kvm(err, errlen);
+	int fd = hcabi__kvm_open("scripts/hcabi-nested --arch arm64", err, errlen);
 	int r;
 
 	if (fd < 0)
@@ -99,7 +86,7 @@ static int set_smccc_filter(struct hcabi__arch_vm *a, char *err, size_t errlen)
 	f.nr_functions = 2; /* DISCOVER_ID, CALL_ID */
 	f.action = KVM_SMCCC_FILTER_FWD_TO_USER;
 	attr.addr = (uint64_t)(uintptr_t)&f;
-	if (hcabi__a64_ioctl(a->vm_fd, KVM_SET_DEVICE_ATTR, &attr) < 0)
+	if (hcabi__kvm_ioctl(a->vm_fd, KVM_SET_DEVICE_ATTR, &attr) < 0)
 		return hcabi__fail(err, errlen, "KVM_ARM_VM_SMCCC_FILTER (forward 0x%x+2): %s",
 				   HCABI_ARM64_DISCOVER_ID, strerror(errno));
 	return 0;
@@ -115,7 +102,7 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 		return hcabi__fail(err, errlen, "out of memory");
 	a->kvm_fd = a->vm_fd = a->gic_fd = -1;
 	vm->arch = a;
-	a->kvm_fd = open_kvm(err, errlen);
+	a->kvm_fd = hcabi__kvm_open("scripts/hcabi-nested --arch arm64", err, errlen);
 	if (a->kvm_fd < 0)
 		return -1;
 	do {
@@ -127,7 +114,7 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 	if (r <= 0)
 		return hcabi__fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 	a->run_size = (size_t)r;
-	if (hcabi__a64_ioctl(a->vm_fd, KVM_ARM_PREFERRED_TARGET, &a->init) < 0)
+	if (hcabi__kvm_ioctl(a->vm_fd, KVM_ARM_PREFERRED_TARGET, &a->init) < 0)
 		return hcabi__fail(err, errlen, "KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
 	a->init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
 
@@ -145,14 +132,14 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 	mr.guest_phys_addr = vm->ram_base;
 	mr.memory_size = vm->ram_size;
 	mr.userspace_addr = (uint64_t)(uintptr_t)vm->ram;
-	if (hcabi__a64_ioctl(a->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
+	if (hcabi__kvm_ioctl(a->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
 		return hcabi__fail(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 	/* An MMIO access KVM cannot decode (no syndrome: a load/store pair,
 	 * writeback) exits as KVM_EXIT_ARM_NISV with its address, a guest
 	 * fault refvmm names (exits.c), not a bare ENOSYS from KVM_RUN. */
 	{
 		struct kvm_enable_cap cap = {.cap = KVM_CAP_ARM_NISV_TO_USER};
-		(void)hcabi__a64_ioctl(a->vm_fd, KVM_ENABLE_CAP, &cap);
+		(void)hcabi__kvm_ioctl(a->vm_fd, KVM_ENABLE_CAP, &cap);
 	}
 	return set_smccc_filter(a, err, errlen);
 }
@@ -160,7 +147,7 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 static int gic_attr(int fd, uint32_t group, uint64_t attr, void *val)
 {
 	struct kvm_device_attr da = {.group = group, .attr = attr, .addr = (uint64_t)(uintptr_t)val};
-	return hcabi__a64_ioctl(fd, KVM_SET_DEVICE_ATTR, &da);
+	return hcabi__kvm_ioctl(fd, KVM_SET_DEVICE_ATTR, &da);
 }
 
 /* The GICv3 after every vCPU exists (KVM sizes the redistributors by
@@ -171,7 +158,7 @@ int hcabi__a64_gic_create(struct hcabi__vm *vm, char *err, size_t errlen)
 	struct kvm_create_device cd = {.type = KVM_DEV_TYPE_ARM_VGIC_V3};
 	uint64_t dist = HCABI__A64_GICD_BASE, redist = HCABI__A64_GICR_BASE;
 
-	if (hcabi__a64_ioctl(a->vm_fd, KVM_CREATE_DEVICE, &cd) < 0)
+	if (hcabi__kvm_ioctl(a->vm_fd, KVM_CREATE_DEVICE, &cd) < 0)
 		return hcabi__fail(err, errlen, "KVM_CREATE_DEVICE (GICv3): %s", strerror(errno));
 	a->gic_fd = (int)cd.fd;
 	if (gic_attr(a->gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &dist) < 0 ||
@@ -191,10 +178,7 @@ void hcabi__arch_vm_destroy(struct hcabi__vm *vm)
 		struct hcabi__arch_vcpu *c = vm->vcpus[i].arch;
 		if (!c)
 			continue;
-		if (c->run)
-			munmap(c->run, a->run_size);
-		if (c->fd >= 0)
-			close(c->fd);
+		hcabi__kvm_vcpu_close(c->fd, c->run, a->run_size);
 		free(c);
 		vm->vcpus[i].arch = NULL;
 	}
@@ -222,7 +206,7 @@ static int irq_line(struct hcabi__vm *vm, uint32_t index, uint8_t intid, int lev
 		((index & 0xffu) << KVM_ARM_IRQ_VCPU_SHIFT) |
 		(((index >> 8) & 0xfu) << KVM_ARM_IRQ_VCPU2_SHIFT) | intid;
 	l.level = (uint32_t)level;
-	return hcabi__a64_ioctl(vm->arch->vm_fd, KVM_IRQ_LINE, &l);
+	return hcabi__kvm_ioctl(vm->arch->vm_fd, KVM_IRQ_LINE, &l);
 }
 
 /* ARM64-022: the PPI made pending in the target's redistributor as an

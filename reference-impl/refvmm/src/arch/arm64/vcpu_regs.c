@@ -25,25 +25,16 @@
  * way (the images' page allocator skips it: docs/arm64.md). */
 #define DTB_MAX 0x10000ull
 
-int hcabi__a64_ioctl(int fd, unsigned long req, void *arg)
-{
-	int r;
-	do {
-		r = ioctl(fd, req, arg);
-	} while (r < 0 && errno == EINTR);
-	return r;
-}
-
 static int get_reg(struct hcabi__vcpu *v, uint64_t id, uint64_t *val)
 {
 	struct kvm_one_reg r = {.id = id, .addr = (uint64_t)(uintptr_t)val};
-	return hcabi__a64_ioctl(v->arch->fd, KVM_GET_ONE_REG, &r);
+	return hcabi__kvm_ioctl(v->arch->fd, KVM_GET_ONE_REG, &r);
 }
 
 static int set_reg(struct hcabi__vcpu *v, uint64_t id, uint64_t val)
 {
 	struct kvm_one_reg r = {.id = id, .addr = (uint64_t)(uintptr_t)&val};
-	return hcabi__a64_ioctl(v->arch->fd, KVM_SET_ONE_REG, &r);
+	return hcabi__kvm_ioctl(v->arch->fd, KVM_SET_ONE_REG, &r);
 }
 
 /* x<n>: the core register IDs count 32-bit words, two per register */
@@ -72,7 +63,7 @@ static int vcpu_init(struct hcabi__vcpu *v, bool power_off)
 	struct kvm_vcpu_init init = v->vm->arch->init;
 	if (power_off)
 		init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
-	return hcabi__a64_ioctl(v->arch->fd, KVM_ARM_VCPU_INIT, &init);
+	return hcabi__kvm_ioctl(v->arch->fd, KVM_ARM_VCPU_INIT, &init);
 }
 
 int hcabi__arch_vcpu_create(struct hcabi__vcpu *v, char *err, size_t errlen)
@@ -85,17 +76,8 @@ int hcabi__arch_vcpu_create(struct hcabi__vcpu *v, char *err, size_t errlen)
 		return hcabi__fail(err, errlen, "out of memory");
 	c->fd = -1;
 	v->arch = c;
-	hcabi__a64_install_kick_handler();
-	do {
-		c->fd = ioctl(a->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
-	} while (c->fd < 0 && errno == EINTR);
-	if (c->fd < 0)
-		return hcabi__fail(err, errlen, "KVM_CREATE_VCPU %u: %s", i, strerror(errno));
-	c->run = mmap(NULL, a->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
-	if (c->run == MAP_FAILED) {
-		c->run = NULL;
-		return hcabi__fail(err, errlen, "mmap of vcpu %u: %s", i, strerror(errno));
-	}
+	if (hcabi__kvm_vcpu_open(a->vm_fd, i, a->run_size, &c->fd, &c->run, err, errlen) < 0)
+		return -1;
 	/* vCPU 0 boots; the others wait for VCPU.START (the core's view too) */
 	if (vcpu_init(v, i != 0) < 0)
 		return hcabi__fail(err, errlen, "KVM_ARM_VCPU_INIT on vcpu %u: %s", i,
@@ -117,7 +99,7 @@ int hcabi__arch_vcpu_reset(struct hcabi__vcpu *v, const struct hcabi_vcpu_boot_s
 	if (vcpu_init(v, false) < 0 || set_reg(v, REG_PC, bs->rip) < 0 ||
 	    hcabi__a64_set_x(v, 0, bs->arg) < 0)
 		return -1;
-	return hcabi__a64_ioctl(v->arch->fd, KVM_SET_MP_STATE, &mp);
+	return hcabi__kvm_ioctl(v->arch->fd, KVM_SET_MP_STATE, &mp);
 }
 
 /* Not modelled yet: KVM on arm64 gives userspace no TLB invalidation of a

@@ -19,7 +19,7 @@ static struct kvm_cpuid2 *get_supported_cpuid(int kvm_fd)
 		if (!c)
 			return NULL;
 		c->nent = nent;
-		if (hcabi__x86_ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+		if (hcabi__kvm_ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
 			return c;
 		free(c);
 		if (errno != E2BIG)
@@ -90,7 +90,7 @@ int hcabi__x86_set_vcpu_cpuid(struct hcabi__vcpu *v, const struct kvm_cpuid2 *ba
 		else if (e->function == 0x8000001eu)
 			e->eax = v->index;
 	}
-	r = hcabi__x86_ioctl(v->arch->fd, KVM_SET_CPUID2, c);
+	r = hcabi__kvm_ioctl(v->arch->fd, KVM_SET_CPUID2, c);
 	free(c);
 	return r;
 }

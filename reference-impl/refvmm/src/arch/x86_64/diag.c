@@ -289,8 +289,8 @@ void hcabi__arch_vcpu_report(struct hcabi__vcpu *v)
 
 	if (!d)
 		return;
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_GET_REGS, &r) < 0 ||
-	    hcabi__x86_ioctl(v->arch->fd, KVM_GET_MP_STATE, &mp) < 0) {
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_GET_REGS, &r) < 0 ||
+	    hcabi__kvm_ioctl(v->arch->fd, KVM_GET_MP_STATE, &mp) < 0) {
 		hcabi__log("diag: vcpu %u: registers unreadable: %s", v->index, strerror(errno));
 		return;
 	}

@@ -54,7 +54,6 @@
 #include "diag.h"
 #include "x86_kvm.h"
 
-#define KICK_SIGNAL SIGUSR1
 #define POISON_BASE 0xdeadbadc0ffee000ull
 #define HCALL_INSN_LEN 3 /* VMCALL 0f 01 c1, VMMCALL 0f 01 d9 */
 #define RFLAGS_TF (1ull << 8)
@@ -63,51 +62,27 @@
 #define DR6_ACTIVE_LOW 0xffff0ff0ull /* the fixed-1 and active-low bits */
 #define DR6_BS (1ull << 14)
 
-static __thread struct kvm_run *volatile tls_run;
-
-static void kick_handler(int sig)
-{
-	struct kvm_run *r = tls_run;
-	(void)sig;
-	if (r)
-		r->immediate_exit = 1;
-}
-
-void hcabi__x86_install_kick_handler(void)
-{
-	static bool done;
-	struct sigaction sa;
-	if (done)
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = kick_handler;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: KVM_RUN must return -EINTR */
-	sigaction(KICK_SIGNAL, &sa, NULL);
-	done = true;
-}
-
 void hcabi__arch_thread_enter(struct hcabi__vcpu *v)
 {
-	tls_run = v->arch->run;
+	hcabi__kvm_thread_runs(v->arch->run);
 }
 
 void hcabi__arch_thread_leave(struct hcabi__vcpu *v)
 {
 	(void)v;
-	tls_run = NULL;
+	hcabi__kvm_thread_runs(NULL);
 }
 
 void hcabi__arch_vcpu_kick(struct hcabi__vcpu *v)
 {
-	pthread_kill(v->thread, KICK_SIGNAL);
+	hcabi__kvm_kick(v->thread);
 }
 
 /* UINT64_MAX: unreadable */
 static uint64_t vcpu_rip(struct hcabi__vcpu *v)
 {
 	struct kvm_regs r;
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_GET_REGS, &r) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_GET_REGS, &r) < 0)
 		return UINT64_MAX;
 	return r.rip;
 }
@@ -121,7 +96,7 @@ static void fault(struct hcabi__vcpu *v, struct hcabi__exit *ex, const char *wha
 	hcabi__diag_fault(v);
 	/* On AMD hosts KVM INITs the vCPU on a shutdown intercept (the VMCB is
 	 * undefined after it), so the state is the reset state. */
-	if (rip == 0xfff0 && hcabi__x86_ioctl(v->arch->fd, KVM_GET_SREGS, &s) == 0 &&
+	if (rip == 0xfff0 && hcabi__kvm_ioctl(v->arch->fd, KVM_GET_SREGS, &s) == 0 &&
 	    s.cs.selector == 0xf000)
 		rip = UINT64_MAX;
 	ex->event = HCABI__EV_FAULT;
@@ -302,7 +277,7 @@ static void clobber(struct kvm_regs *r, uint32_t mask)
 static int inject_ud(struct hcabi__vcpu *v)
 {
 	struct kvm_vcpu_events ev;
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
 		return -1;
 	ev.exception.injected = 1;
 	ev.exception.pending = 0;
@@ -310,7 +285,7 @@ static int inject_ud(struct hcabi__vcpu *v)
 	ev.exception.has_error_code = 0;
 	ev.exception.error_code = 0;
 	ev.flags &= KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM;
-	return hcabi__x86_ioctl(v->arch->fd, KVM_SET_VCPU_EVENTS, &ev);
+	return hcabi__kvm_ioctl(v->arch->fd, KVM_SET_VCPU_EVENTS, &ev);
 }
 
 /* X86-005 and the #UD of a call from CPL > 0 (the core's RAISE_UD). */
@@ -330,7 +305,7 @@ static int raise_ud(struct hcabi__vcpu *v, char *err, size_t errlen)
 		return hcabi__fail(err, errlen,
 				   "this kernel does not complete KVM_EXIT_XEN under "
 				   "immediate_exit; cannot inject #UD exactly");
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_SET_REGS, &orig) < 0 || inject_ud(v) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_SET_REGS, &orig) < 0 || inject_ud(v) < 0)
 		return hcabi__fail(err, errlen, "injecting #UD on vcpu %u: %s", v->index,
 				   strerror(errno));
 	return 0;
@@ -345,11 +320,11 @@ static int single_step_trap(struct hcabi__vcpu *v)
 	struct kvm_vcpu_events *ev = &v->arch->run->s.regs.events;
 	struct kvm_debugregs dr;
 
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_GET_DEBUGREGS, &dr) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_GET_DEBUGREGS, &dr) < 0)
 		return -1;
 	dr.dr6 = (dr.dr6 & ~DR6_B0_B3) | DR6_ACTIVE_LOW | DR6_BS;
 	dr.flags = 0;
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_SET_DEBUGREGS, &dr) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_SET_DEBUGREGS, &dr) < 0)
 		return -1;
 	ev->exception.injected = 1;
 	ev->exception.nr = DB_VECTOR;

@@ -44,7 +44,7 @@ int hcabi__arch_probe(uint32_t *max_vcpus, char *err, size_t errlen)
 	    {KVM_CAP_PIT2, "KVM_CAP_PIT2"},
 	};
 	int sync;
-	int fd = hcabi__x86_open_kvm(err, errlen);
+	int fd = hcabi__kvm_open("scripts/hcabi-nested", err, errlen);
 	int r;
 
 	if (fd < 0)
@@ -102,7 +102,7 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 		return hcabi__fail(err, errlen, "out of memory");
 	a->kvm_fd = a->vm_fd = -1;
 	vm->arch = a;
-	a->kvm_fd = hcabi__x86_open_kvm(err, errlen);
+	a->kvm_fd = hcabi__kvm_open("scripts/hcabi-nested", err, errlen);
 	if (a->kvm_fd < 0)
 		return -1;
 	do {
@@ -135,17 +135,17 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 	mr.guest_phys_addr = vm->ram_base;
 	mr.memory_size = vm->ram_size;
 	mr.userspace_addr = (uint64_t)(uintptr_t)vm->ram;
-	if (hcabi__x86_ioctl(a->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
+	if (hcabi__kvm_ioctl(a->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
 		return hcabi__fail(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 	/* the PC's interrupt controllers: a local APIC per vCPU, the I/O APIC
 	 * (the MP table's, mptable.c) and the two 8259 PICs */
-	if (hcabi__x86_ioctl(a->vm_fd, KVM_CREATE_IRQCHIP, NULL) < 0)
+	if (hcabi__kvm_ioctl(a->vm_fd, KVM_CREATE_IRQCHIP, NULL) < 0)
 		return hcabi__fail(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
 	/* the 8254 PIT on ports 0x40-0x43 and the speaker gate 0x61, on ISA
 	 * IRQ 0: the timer Linux calibrates the TSC and the local APIC timer
 	 * against. Silent until the guest programs it. */
 	memset(&pit, 0, sizeof(pit));
-	if (hcabi__x86_ioctl(a->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+	if (hcabi__kvm_ioctl(a->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		return hcabi__fail(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
 	/* A tick KVM could not deliver in time is dropped, not queued for
 	 * later: in reinject mode KVM holds every next tick until the guest's
@@ -153,12 +153,12 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 	 * would stop the timer for good (Linux keeps time with its
 	 * clocksource and needs no lost ticks replayed). */
 	memset(&reinject, 0, sizeof(reinject));
-	if (hcabi__x86_ioctl(a->vm_fd, KVM_REINJECT_CONTROL, &reinject) < 0)
+	if (hcabi__kvm_ioctl(a->vm_fd, KVM_REINJECT_CONTROL, &reinject) < 0)
 		return hcabi__fail(err, errlen, "KVM_REINJECT_CONTROL: %s", strerror(errno));
 	memset(&xc, 0, sizeof(xc));
 	xc.flags = KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL;
 	xc.msr = XEN_HYPERCALL_MSR;
-	if (hcabi__x86_ioctl(a->vm_fd, KVM_XEN_HVM_CONFIG, &xc) < 0)
+	if (hcabi__kvm_ioctl(a->vm_fd, KVM_XEN_HVM_CONFIG, &xc) < 0)
 		return hcabi__fail(err, errlen, "KVM_XEN_HVM_CONFIG (hypercall intercept): %s",
 				   strerror(errno));
 
@@ -176,10 +176,7 @@ void hcabi__arch_vm_destroy(struct hcabi__vm *vm)
 		struct hcabi__arch_vcpu *c = vm->vcpus[i].arch;
 		if (!c)
 			continue;
-		if (c->run)
-			munmap(c->run, a->run_size);
-		if (c->fd >= 0)
-			close(c->fd);
+		hcabi__kvm_vcpu_close(c->fd, c->run, a->run_size);
 		free(c);
 		vm->vcpus[i].arch = NULL;
 	}
@@ -231,7 +228,7 @@ int hcabi__arch_irq_line(struct hcabi__vm *vm, uint32_t irq, bool level)
 	memset(&l, 0, sizeof(l));
 	l.irq = irq;
 	l.level = level ? 1 : 0;
-	return hcabi__x86_ioctl(vm->arch->vm_fd, KVM_IRQ_LINE, &l);
+	return hcabi__kvm_ioctl(vm->arch->vm_fd, KVM_IRQ_LINE, &l);
 }
 
 /* Is an interrupt pending in the vCPU's LAPIC IRR? Own thread only. */

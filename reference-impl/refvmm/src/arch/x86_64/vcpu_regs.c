@@ -66,7 +66,7 @@ static int set_xcr0(struct hcabi__vcpu *v)
 	xcrs.nr_xcrs = 1;
 	xcrs.xcrs[0].xcr = 0;
 	xcrs.xcrs[0].value = v->vm->arch->xcr0_init ? v->vm->arch->xcr0_init : 1;
-	return hcabi__x86_ioctl(v->arch->fd, KVM_SET_XCRS, &xcrs);
+	return hcabi__kvm_ioctl(v->arch->fd, KVM_SET_XCRS, &xcrs);
 }
 
 /* VCPU-024 ("x87 and SSE state are as after reset") on every START, a
@@ -91,7 +91,7 @@ static int reset_fpu_xsave(struct hcabi__vcpu *v)
 	if (!img)
 		return -1;
 	/* MXCSR_MASK as the CPU reports it (offset 28 of the legacy area) */
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_GET_XSAVE, img) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_GET_XSAVE, img) < 0)
 		goto out;
 	memcpy(&mxcsr_mask, img + 28, 4);
 	memset(img, 0, (size_t)size);
@@ -99,7 +99,7 @@ static int reset_fpu_xsave(struct hcabi__vcpu *v)
 	memcpy(img + 24, &mxcsr, 4);
 	memcpy(img + 28, &mxcsr_mask, 4);
 	memcpy(img + 512, &xstate_bv, 8); /* XSAVE header: XSTATE_BV */
-	r = hcabi__x86_ioctl(v->arch->fd, KVM_SET_XSAVE, img);
+	r = hcabi__kvm_ioctl(v->arch->fd, KVM_SET_XSAVE, img);
 out:
 	free(img);
 	return r;
@@ -111,7 +111,7 @@ static int setup_pvh(struct hcabi__vcpu *v, uint32_t entry, uint64_t start_info)
 	struct kvm_sregs s;
 	struct kvm_regs r;
 
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_GET_SREGS, &s) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_GET_SREGS, &s) < 0)
 		return -1;
 	flat_segment(&s.cs, 0x10, 11, false);
 	flat_segment(&s.ds, 0x18, 3, false);
@@ -121,13 +121,13 @@ static int setup_pvh(struct hcabi__vcpu *v, uint32_t entry, uint64_t start_info)
 	s.cr3 = 0;
 	s.cr4 = 0;
 	s.efer = 0;
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_SET_SREGS, &s) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_SET_SREGS, &s) < 0)
 		return -1;
 	memset(&r, 0, sizeof(r));
 	r.rip = entry;
 	r.rbx = start_info;
 	r.rflags = 0x2;
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_SET_REGS, &r) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_SET_REGS, &r) < 0)
 		return -1;
 	return set_xcr0(v);
 }
@@ -155,7 +155,7 @@ int hcabi__arch_vcpu_reset(struct hcabi__vcpu *v, const struct hcabi_vcpu_boot_s
 	/* a hypercall answer still waiting in the run page (exits.c) must not
 	 * be loaded over the new state at the next KVM_RUN */
 	v->arch->run->kvm_dirty_regs = 0;
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_GET_SREGS, &s) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_GET_SREGS, &s) < 0)
 		return -1;
 	flat_segment(&s.cs, bs->cs, 11, true);
 	flat_segment(&s.ds, bs->ds, 3, false);
@@ -173,7 +173,7 @@ int hcabi__arch_vcpu_reset(struct hcabi__vcpu *v, const struct hcabi_vcpu_boot_s
 	s.efer = EFER_LME | EFER_LMA | EFER_NXE;
 	s.apic_base = v->arch->apic_base_init;
 	memset(s.interrupt_bitmap, 0, sizeof(s.interrupt_bitmap));
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_SET_SREGS, &s) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_SET_SREGS, &s) < 0)
 		return -1;
 
 	memset(&r, 0, sizeof(r));
@@ -181,19 +181,19 @@ int hcabi__arch_vcpu_reset(struct hcabi__vcpu *v, const struct hcabi_vcpu_boot_s
 	r.rsp = bs->rsp;
 	r.rdi = bs->arg;
 	r.rflags = 0x2;
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_SET_REGS, &r) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_SET_REGS, &r) < 0)
 		return -1;
 
 	memset(&fpu, 0, sizeof(fpu));
 	fpu.fcw = 0x37f;
 	fpu.mxcsr = 0x1f80;
-	(void)hcabi__x86_ioctl(v->arch->fd, KVM_SET_FPU, &fpu);
+	(void)hcabi__kvm_ioctl(v->arch->fd, KVM_SET_FPU, &fpu);
 	(void)set_xcr0(v);
 	(void)reset_fpu_xsave(v);
 	memset(&dr, 0, sizeof(dr));
 	dr.dr6 = 0xffff0ff0u;
 	dr.dr7 = 0x400u;
-	(void)hcabi__x86_ioctl(v->arch->fd, KVM_SET_DEBUGREGS, &dr);
+	(void)hcabi__kvm_ioctl(v->arch->fd, KVM_SET_DEBUGREGS, &dr);
 
 	memset(&msrs, 0, sizeof(msrs));
 	for (size_t i = 0; i < NMSRS - 1; i++)
@@ -201,16 +201,16 @@ int hcabi__arch_vcpu_reset(struct hcabi__vcpu *v, const struct hcabi_vcpu_boot_s
 	me[NMSRS - 1].index = 0x277u; /* PAT, its reset value */
 	me[NMSRS - 1].data = 0x0007040600070406ull;
 	msrs.hdr.nmsrs = NMSRS;
-	(void)hcabi__x86_ioctl(v->arch->fd, KVM_SET_MSRS, &msrs);
+	(void)hcabi__kvm_ioctl(v->arch->fd, KVM_SET_MSRS, &msrs);
 
 	/* A started vCPU has a power-on local APIC and nothing in flight. */
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_SET_LAPIC, &v->arch->lapic_init) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_SET_LAPIC, &v->arch->lapic_init) < 0)
 		return -1;
 	memset(&ev, 0, sizeof(ev));
 	ev.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
 		return -1;
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_SET_MP_STATE, &mp) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_SET_MP_STATE, &mp) < 0)
 		return -1;
 	hcabi__diag_started(v, bs);
 	/* Same CR3/CR0/CR4/EFER as before a stop would keep stale entries. */
@@ -226,21 +226,21 @@ int hcabi__arch_vcpu_flush_tlb(struct hcabi__vcpu *v)
 	struct kvm_sregs s;
 	uint64_t cr4;
 
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_GET_SREGS, &s) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_GET_SREGS, &s) < 0)
 		return -1;
 	cr4 = s.cr4;
 	s.cr4 = cr4 ^ CR4_PGE;
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_SET_SREGS, &s) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_SET_SREGS, &s) < 0)
 		return -1;
 	s.cr4 = cr4;
-	return hcabi__x86_ioctl(v->arch->fd, KVM_SET_SREGS, &s);
+	return hcabi__kvm_ioctl(v->arch->fd, KVM_SET_SREGS, &s);
 }
 
 bool hcabi__arch_vcpu_hw_started(struct hcabi__vcpu *v)
 {
 	struct kvm_mp_state mp;
 
-	if (hcabi__x86_ioctl(v->arch->fd, KVM_GET_MP_STATE, &mp) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_GET_MP_STATE, &mp) < 0)
 		return false;
 	return mp.mp_state != KVM_MP_STATE_UNINITIALIZED &&
 	       mp.mp_state != KVM_MP_STATE_INIT_RECEIVED;
@@ -259,17 +259,8 @@ int hcabi__arch_vcpu_create(struct hcabi__vcpu *v, char *err, size_t errlen)
 		return hcabi__fail(err, errlen, "out of memory");
 	c->fd = -1;
 	v->arch = c;
-	hcabi__x86_install_kick_handler();
-	do {
-		c->fd = ioctl(a->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
-	} while (c->fd < 0 && errno == EINTR);
-	if (c->fd < 0)
-		return hcabi__fail(err, errlen, "KVM_CREATE_VCPU %u: %s", i, strerror(errno));
-	c->run = mmap(NULL, a->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
-	if (c->run == MAP_FAILED) {
-		c->run = NULL;
-		return hcabi__fail(err, errlen, "mmap of vcpu %u: %s", i, strerror(errno));
-	}
+	if (hcabi__kvm_vcpu_open(a->vm_fd, i, a->run_size, &c->fd, &c->run, err, errlen) < 0)
+		return -1;
 	/* every exit brings the general registers and the events along: a
 	 * hypercall is completed in them (exits.c) */
 	c->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS;
@@ -281,10 +272,10 @@ int hcabi__arch_vcpu_create(struct hcabi__vcpu *v, char *err, size_t errlen)
 	memset(&cap, 0, sizeof(cap));
 	cap.cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID;
 	cap.args[0] = 1;
-	(void)hcabi__x86_ioctl(c->fd, KVM_ENABLE_CAP, &cap);
-	if (hcabi__x86_ioctl(c->fd, KVM_GET_LAPIC, &c->lapic_init) < 0)
+	(void)hcabi__kvm_ioctl(c->fd, KVM_ENABLE_CAP, &cap);
+	if (hcabi__kvm_ioctl(c->fd, KVM_GET_LAPIC, &c->lapic_init) < 0)
 		return hcabi__fail(err, errlen, "KVM_GET_LAPIC on vcpu %u: %s", i, strerror(errno));
-	if (hcabi__x86_ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
+	if (hcabi__kvm_ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
 		return hcabi__fail(err, errlen, "KVM_GET_SREGS on vcpu %u: %s", i, strerror(errno));
 	c->apic_base_init = s.apic_base;
 	return 0;

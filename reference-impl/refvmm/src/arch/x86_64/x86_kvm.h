@@ -18,6 +18,7 @@
 #include <linux/kvm.h>
 
 #include "arch.h"
+#include "kvm_host.h"
 
 struct hcabi__arch_vm {
 	int kvm_fd;
@@ -34,19 +35,10 @@ struct hcabi__arch_vcpu {
 	uint64_t apic_base_init;
 };
 
-/* kvm_fd.c: ioctl, retried on EINTR */
-int hcabi__x86_ioctl(int fd, unsigned long req, void *arg);
-/* open /dev/kvm; -1 + err */
-int hcabi__x86_open_kvm(char *err, size_t errlen);
-
 /* cpuid.c: the base table (KVM's supported leaves without its own paravirt
  * leaves, plus the core's), NULL + errno; and a vCPU's copy with its APIC
  * ID. */
 struct kvm_cpuid2 *hcabi__x86_build_cpuid(struct hcabi__vm *vm);
 int hcabi__x86_set_vcpu_cpuid(struct hcabi__vcpu *v, const struct kvm_cpuid2 *base);
-
-/* exits.c: the kick signal's handler, installed once per process before
- * any vCPU thread exists (vcpu_regs.c) */
-void hcabi__x86_install_kick_handler(void);
 
 #endif

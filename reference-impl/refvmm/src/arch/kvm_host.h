@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kvm_host.h - the Linux KVM plumbing every backend of hcabi-refvmm shares
+ * (src/arch/<arch>/ includes it; the neutral part never does): /dev/kvm, an
+ * ioctl that a kick's signal does not break off, a vCPU's file and its
+ * kvm_run page, and the kick that makes a vCPU's KVM_RUN return.
+ */
+#ifndef HCABI_REFVMM_KVM_HOST_H
+#define HCABI_REFVMM_KVM_HOST_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ioctl(), again while a signal (a kick) interrupts it. */
+int hcabi__kvm_ioctl(int fd, unsigned long req, void *arg);
+/* Open /dev/kvm; -1 + err (saying how to run refvmm nested, with
+ * `nested_hint`, when there is none). */
+int hcabi__kvm_open(const char *nested_hint, char *err, size_t errlen);
+/* Create vCPU `index` of the VM and map its kvm_run page (run_size bytes:
+ * KVM_GET_VCPU_MMAP_SIZE); installs the kick's signal handler once.
+ * 0, or -1 + err (*fd and *run stay -1 and NULL on what failed). */
+int hcabi__kvm_vcpu_open(int vm_fd, uint32_t index, size_t run_size, int *fd,
+			 struct kvm_run **run, char *err, size_t errlen);
+/* Undo hcabi__kvm_vcpu_open (either may be unset: -1, NULL). */
+void hcabi__kvm_vcpu_close(int fd, struct kvm_run *run, size_t run_size);
+/* The calling thread runs the vCPU of `run` (NULL: none any more): a kick
+ * sets its immediate_exit. */
+void hcabi__kvm_thread_runs(struct kvm_run *run);
+/* Make the KVM_RUN of vCPU thread `t` return soon (or not start). */
+void hcabi__kvm_kick(pthread_t t);
+
+#endif
