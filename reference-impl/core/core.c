@@ -338,10 +338,3 @@ void hcabi_ref_set_trace(struct hcabi_ref *ref,
 	ref->trace = fn;
 	ref->trace_arg = fn ? arg : NULL;
 }
-
-bool hcabi__core_vector_valid(const struct hcabi_ref *ref, uint8_t vector)
-{
-	if (ref->arch == HCABI_REF_ARCH_ARM64) /* ARM64-021: PPIs 16..22 */
-		return vector >= HCABI_ARM64_VECTOR_MIN && vector <= HCABI_ARM64_VECTOR_MAX;
-	return vector >= HCABI_VECTOR_MIN; /* x86-64: 32..255 */
-}

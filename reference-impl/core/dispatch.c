@@ -79,7 +79,7 @@ int hcabi__core_call(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id,
 	const struct hcabi__core_fn *fn;
 	struct hcabi__core_req req;
 	/* The one lookup of the call: RAX[31:0]'s index, which the trace
-	 * reports (hcabi__core_finish) whatever RAX[63:32] holds. */
+	 * reports (finish) whatever RAX[63:32] holds. */
 	int idx = hcabi__core_fn_lookup((uint32_t)function_id);
 
 	if (idx >= 0 && !ref->fn_present[idx])
@@ -142,8 +142,12 @@ out:
 	return idx;
 }
 
-void hcabi__core_finish_slow(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id, int fn,
-			     bool in_batch, struct hcabi__core_res *res, uint32_t *clobber)
+/* After hcabi__core_call (and, for a direct call, the steal update): apply
+ * test-only faults (last; *clobber gets the GPRs of a CLOBBER fault, direct
+ * calls only), then report the call to the trace hook; fn is what
+ * hcabi__core_call returned. */
+static void finish_slow(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id, int fn,
+			bool in_batch, struct hcabi__core_res *res, uint32_t *clobber)
 {
 	bool faulted = false;
 
@@ -165,6 +169,23 @@ void hcabi__core_finish_slow(struct hcabi_ref *ref, uint32_t vcpu, uint64_t func
 		ev.faulted = faulted;
 		ref->trace(ref->trace_arg, &ev);
 	}
+}
+
+/* Without a fault or a trace hook there is nothing to do, and no call is
+ * made: under nested TCG a call and its return cost tens of ns, which a
+ * BATCH entry pays each time. */
+static inline void finish(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id, int fn,
+			  bool in_batch, struct hcabi__core_res *res, uint32_t *clobber)
+{
+	if (ref->trace || atomic_load_explicit(&ref->nfaults, memory_order_acquire) != 0)
+		finish_slow(ref, vcpu, function_id, fn, in_batch, res, clobber);
+}
+
+void hcabi__core_call_entry(struct hcabi_ref *ref, uint32_t vcpu, const uint64_t entry[1 + HCABI__CORE_NARGS],
+			    struct hcabi__core_res *res)
+{
+	int fn = hcabi__core_call(ref, vcpu, entry[0], entry + 1, true, res);
+	finish(ref, vcpu, entry[0], fn, true, res, NULL);
 }
 
 void hcabi_ref_dispatch(struct hcabi_ref *ref, uint32_t vcpu, const struct hcabi_ref_call *call,
@@ -194,7 +215,7 @@ void hcabi_ref_dispatch(struct hcabi_ref *ref, uint32_t vcpu, const struct hcabi
 	fn = hcabi__core_call(ref, vcpu, call->function_id, call->args, false, &res);
 	/* STEAL-003: the caller's record is updated each time a call returns. */
 	hcabi__core_steal_update(ref, vcpu);
-	hcabi__core_finish(ref, vcpu, call->function_id, fn, false, &res, &clobber);
+	finish(ref, vcpu, call->function_id, fn, false, &res, &clobber);
 
 	ret->status = res.status;
 	ret->value = res.value;

@@ -79,8 +79,7 @@ static int64_t batch_handler(const struct hcabi__core_req *req, struct hcabi__co
 
 			/* BATCH-002, BATCH-004: the same path as a direct call
 			 * (which reads only the function's own arguments). */
-			int fn = hcabi__core_call(ref, req->vcpu, e[0], e + 1, true, &er);
-			hcabi__core_finish(ref, req->vcpu, e[0], fn, true, &er, NULL);
+			hcabi__core_call_entry(ref, req->vcpu, e, &er);
 			/* BATCH-002.4, BATCH-007: status and value into the
 			 * entry before the next entry runs; nothing else of the
 			 * entry is written. */

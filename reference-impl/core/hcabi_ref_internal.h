@@ -191,21 +191,10 @@ int hcabi__core_call(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id,
 		     const uint64_t args[HCABI__CORE_NARGS], bool in_batch,
 		     struct hcabi__core_res *res);
 
-/* After hcabi__core_call (and, for a direct call, the steal update): apply
- * test-only faults (last; *clobber gets the GPRs of a CLOBBER fault, direct
- * calls only), then report the call to the trace hook; fn is what
- * hcabi__core_call returned. Without a fault or a trace hook there is
- * nothing to do, and no call is made: under nested TCG a call and its
- * return cost tens of ns, which a BATCH entry pays each time. */
-void hcabi__core_finish_slow(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id, int fn,
-			     bool in_batch, struct hcabi__core_res *res, uint32_t *clobber);
-static inline void hcabi__core_finish(struct hcabi_ref *ref, uint32_t vcpu, uint64_t function_id,
-				      int fn, bool in_batch, struct hcabi__core_res *res,
-				      uint32_t *clobber)
-{
-	if (ref->trace || atomic_load_explicit(&ref->nfaults, memory_order_acquire) != 0)
-		hcabi__core_finish_slow(ref, vcpu, function_id, fn, in_batch, res, clobber);
-}
+/* A BATCH entry: hcabi__core_call as a batch entry, then what every call
+ * ends with (test-only faults, the trace hook); res gets its result. */
+void hcabi__core_call_entry(struct hcabi_ref *ref, uint32_t vcpu, const uint64_t entry[1 + HCABI__CORE_NARGS],
+			    struct hcabi__core_res *res);
 
 /* GPA checks (gpa.c). A range is good if it is non-empty, does not overflow
  * and lies wholly in one merged RAM range. */
@@ -220,7 +209,7 @@ void hcabi__core_put_le(uint8_t *p, uint64_t v, unsigned bytes);
 uint64_t hcabi__core_get_le(const uint8_t *p, unsigned bytes);
 
 /* ARM64-021 / IPI-001, TIME-020, TIME-040: is `vector` a valid HCABI
- * interrupt vector in the binding of ref->arch (core.c)? */
+ * interrupt vector in the binding of ref->arch (binding.c)? */
 bool hcabi__core_vector_valid(const struct hcabi_ref *ref, uint8_t vector);
 
 /* Profiles (extset.c): which extensions cfg provides at `version`; an

@@ -4,6 +4,7 @@
 # (absolute paths) and HCABI_REF_DIR.
 set(HCABI_REF_SOURCES
   core.c
+  binding.c
   registry.c
   dispatch.c
   gpa.c

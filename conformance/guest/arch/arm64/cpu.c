@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cpu.c - the boot of vCPU 0 (after boot.S), the per-vCPU blocks
- * (TPIDR_EL1 points at each vCPU's), the device tree the boot protocol
- * passed, its command line, and the start of secondary vCPUs.
+ * (TPIDR_EL1 points at each vCPU's) and the start of secondary vCPUs;
+ * the device tree is dt.c's.
  */
-#include "hcabi_fdt.h"
 #include "hcabi_guest.h"
 #include "hcabi_internal.h"
 
@@ -14,27 +13,12 @@ struct hcabi_cpu hcabi__cpus[HCABI_MAX_CPUS];
 /* vCPU 0 runs on the boot stack of boot.S; the others on these. */
 static uint8_t ap_stacks[HCABI_MAX_CPUS][STACK_SIZE] __attribute__((aligned(16)));
 
-static struct hcabi_fdt fdt;
 static unsigned boot_el;
 static struct hcabi_vcpu_boot_state_arm64 boot_states[HCABI_MAX_CPUS] __attribute__((aligned(64)));
 
 unsigned hcabi_boot_el(void)
 {
 	return boot_el;
-}
-
-const struct hcabi_fdt *hcabi_fdt(void)
-{
-	return fdt.blob ? &fdt : 0;
-}
-
-/* /chosen's bootargs: QEMU's -append, where the runner puts the nonce. */
-const char *hcabi_command_line(void)
-{
-	const char *s = 0;
-	if (fdt.blob)
-		s = hcabi_fdt_prop_str(&fdt, hcabi_fdt_path(&fdt, "/chosen", 7), "bootargs");
-	return s ? s : "";
 }
 
 struct hcabi_cpu *hcabi__cpu_prepare(unsigned index)
@@ -72,36 +56,6 @@ int64_t hcabi_arch_vcpu_start(unsigned cpu, struct hcabi_cpu *c)
 	hcabi__clean_to_poc(c, sizeof(*c));
 	hcabi__mmu_clean_tables();
 	return hcabi_vcpu_start(cpu, (uint64_t)(uintptr_t)bs).status;
-}
-
-/* The index-th node of /cpus whose device_type is "cpu". */
-static int dt_cpu(unsigned index)
-{
-	int cpus = fdt.blob ? hcabi_fdt_path(&fdt, "/cpus", 5) : HCABI_FDT_NONE, d = 0;
-	unsigned n = 0;
-
-	for (int node = cpus == HCABI_FDT_NONE ? HCABI_FDT_NONE : hcabi_fdt_next_node(&fdt, cpus, &d);
-	     node != HCABI_FDT_NONE && d > 0; node = hcabi_fdt_next_node(&fdt, node, &d)) {
-		const char *type = hcabi_fdt_prop_str(&fdt, node, "device_type");
-		if (d == 1 && type && !strcmp(type, "cpu") && n++ == index)
-			return node;
-	}
-	return HCABI_FDT_NONE;
-}
-
-unsigned hcabi_dt_cpu_count(void)
-{
-	unsigned n = 0;
-	while (n < HCABI_MAX_CPUS && dt_cpu(n) != HCABI_FDT_NONE)
-		n++;
-	return n;
-}
-
-int64_t hcabi_dt_cpu_mpidr(unsigned cpu)
-{
-	uint64_t reg, size;
-	int node = dt_cpu(cpu);
-	return node != HCABI_FDT_NONE && hcabi_fdt_reg(&fdt, node, 0, &reg, &size) ? (int64_t)reg : -1;
 }
 
 int64_t hcabi_arm64_cpu_on(unsigned cpu, void (*fn)(void *), void *arg)
@@ -145,7 +99,7 @@ void hcabi__boot(uint64_t dtb, uint64_t el)
 	hcabi_write_sysreg(tpidr_el1, (uint64_t)(uintptr_t)c);
 	/* The MMU is off: every access is device memory, so this code is built
 	 * with -mstrict-align and takes no lock until the MMU is on. */
-	have_fdt = dtb && !(dtb & 7) && hcabi_fdt_init(&fdt, (const void *)(uintptr_t)dtb);
+	have_fdt = hcabi__dt_init(dtb);
 	hcabi__mmu_init();
 	hcabi_serial_init();
 	if (!have_fdt)

@@ -252,11 +252,13 @@ struct hcabi_jmpbuf {
 	uint64_t fp, lr, sp;
 };
 
-/* ---- the boot (boot.S, cpu.c) ---- */
+/* ---- the boot (boot.S, cpu.c; the device tree: dt.c) ---- */
 /* The exception level the image was entered at (1 or 2), and the device
  * tree the boot protocol passed in x0 (already checked: NULL if unusable). */
 unsigned hcabi_boot_el(void);
 const struct hcabi_fdt *hcabi_fdt(void);
+/* Take x0 at boot as the device tree; false when it is not one. */
+bool hcabi__dt_init(uint64_t dtb);
 
 /* ---- RAM and the identity map (mmu.c) ---- */
 /* Every byte of the guest-physical space the MMU reaches is mapped at its
