@@ -291,22 +291,22 @@ def run(args: argparse.Namespace) -> int:
     boots = {b.name: b for b in chosen}
     results: dict[str, tuple[int | None, str, str]] = {}
     where: dict[str, Path] = {}
-    todo = list(chosen)
+    to_boot = list(chosen)
     for attempt in range(1 + REPLAY_RETRIES):
         nested = out / ("nested" if attempt == 0 else f"nested-again-{attempt}")
         with open(jobs, "w") as fh:
-            for b in todo:
+            for b in to_boot:
                 fh.write(job_line(b, args.refvmm, vmlinux, initrd, out / f"{b.name}.input", args.timeout))
         cmd = [sys.executable, str(root / "scripts" / "hcabi-nested"), "--cache", args.cache,
                "--out", str(nested), "--job-timeout", str(args.timeout + 60),
-               "--timeout", str(len(todo) * (args.timeout + 60) + 300), "--holder", args.holder, str(jobs)]
+               "--timeout", str(len(to_boot) * (args.timeout + 60) + 300), "--holder", args.holder, str(jobs)]
         print("+", shlex.join(cmd), flush=True)
         launcher = subprocess.run(cmd)
         if launcher.returncode != 0:
             print(f"FAIL: the nested launcher exited {launcher.returncode} (see above and {nested}/hcabi-nested.log)")
             return 1
         again = []
-        for b in todo:
+        for b in to_boot:
             results[b.name], where[b.name] = read_result(nested, b.name), nested
             status, serial, stderr = results[b.name]
             hit = platform_replay(serial)
@@ -315,8 +315,8 @@ def run(args: argparse.Namespace) -> int:
                       f"(a second delivery at {hit}+0x0 with IF=0; docs/performance.md): booting it again "
                       f"({nested}/{b.name}.serial)")
                 again.append(b)
-        todo = again
-        if not todo:
+        to_boot = again
+        if not to_boot:
             break
     failed = 0
     for name, (status, serial, stderr) in results.items():

@@ -6,7 +6,7 @@
  * with x0 = the device tree's physical address, MMU off, at EL2 or EL1.
  *
  * At EL2 the image drops to EL1 as Linux does (hcabi__to_el1) and leaves a
- * stub at EL2 that answers every HVC from EL1 with SMCCC NOT_SUPPORTED (-1):
+ * handler at EL2 that answers every HVC from EL1 with SMCCC NOT_SUPPORTED (-1):
  * the image's own "hypervisor" has no HCABI, and discovery must see exactly
  * that.
  *
@@ -108,7 +108,7 @@ hcabi__ap_entry:
 /*
  * At EL2: set up EL1 as Linux's init_kernel_el does (EL1 in AArch64, the
  * EL1 timers and FP/SIMD not trapped, no stage 2, the real MIDR/MPIDR, the
- * GICv3 system registers usable at EL1), install the stub below, and return
+ * GICv3 system registers usable at EL1), install the handler below, and return
  * to the caller at EL1h with DAIF masked (SP_EL1 is the caller's to set).
  * At EL1: return. Uses x9 and x10 only.
  */
@@ -150,7 +150,7 @@ hcabi__to_el1:
 2:	ret
 
 /*
- * The EL2 stub (only when entered at EL2). An HVC from EL1 gets x0 = -1,
+ * The EL2 handler (only when entered at EL2). An HVC from EL1 gets x0 = -1,
  * SMCCC's NOT_SUPPORTED, everything else preserved; nothing else is routed
  * to EL2 with HCR_EL2 as set above, and anything that still arrives stops
  * the vCPU.

@@ -4,7 +4,7 @@
  * abi.h's hcabi_hvc_discover, HVC #0 with x0 = HCABI_ARM64_DISCOVER_ID;
  * HCABI is there when it returns x0 = 0, x1 = the signature "HCA1",
  * x2 = x3 = 0 (ARM64-010). Anything else is absence: SMCCC's NOT_SUPPORTED
- * (-1, from a hypervisor without HCABI, or the image's own EL2 stub), and
+ * (-1, from a hypervisor without HCABI, or the image's own EL2 handler), and
  * HVC being undefined (no EL2 at all, ARM64-012), which traps.c turns into
  * a skipped instruction rather than a crash.
  */
