@@ -102,9 +102,11 @@ int hcabi__arch_hcall_return(struct hcabi__vcpu *v, const struct hcabi_ref_ret *
 
 /* ---- devices ------------------------------------------------------------- */
 /* Serve an access to one of the backend's own devices (x86-64: the CMOS
- * RTC, rtc.c); false when none is there. Called by devices.c on the
- * accessing vCPU's thread. */
-bool hcabi__arch_device_io(const struct hcabi__io *io);
+ * RTC and the keyboard controller's reset line, pcports.c); false when none
+ * is there. A device that resets the machine fills *req (ended, reboot or,
+ * with --no-reboot, status 10). Called by devices.c on the accessing vCPU's
+ * thread, with req->ended already false. */
+bool hcabi__arch_device_io(const struct hcabi__io *io, struct hcabi__end *req);
 
 /* ---- interrupts ---------------------------------------------------------- */
 /* Raise `vector` at vCPU `index` in the interrupt controller. enum

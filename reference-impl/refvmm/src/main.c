@@ -4,7 +4,7 @@
  *
  * The command line and the exit statuses are a contract (docs/internals.md):
  *   0 SYSTEM.SHUTDOWN, odd = isa-debug-exit, 2 usage, 4 host error,
- *   6 guest fault, 8 --timeout, 10 SYSTEM.REBOOT with --no-reboot,
+ *   6 guest fault, 8 --timeout, 10 SYSTEM.REBOOT or a reset with --no-reboot,
  *   12 SYSTEM.CRASH; the last line on stderr says what happened.
  * A reboot without --no-reboot tears the whole VM down (KVM VM, vCPUs,
  * guest RAM, the core) and boots the image again; --timeout counts from
@@ -45,8 +45,8 @@ static const char usage_text[] =
     "  --spec-version X.Y    HCABI version to expose (default: the newest)\n"
     "  --timeout SECONDS     stop the guest after SECONDS of wall-clock time\n"
     "                        (default 0: never)\n"
-    "  --no-reboot           SYSTEM.REBOOT ends refvmm (status 10) instead of\n"
-    "                        rebooting the guest\n"
+    "  --no-reboot           SYSTEM.REBOOT or a reset of the platform ends\n"
+    "                        refvmm (status 10) instead of rebooting the guest\n"
     "  --extensions LIST     provide only these extensions: comma-separated,\n"
     "                        case-insensitive names as in the registry (e.g.\n"
     "                        BASE,CONSOLE,TIME,SYSTEM) or profile names (core,\n"

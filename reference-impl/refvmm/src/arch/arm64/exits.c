@@ -250,9 +250,10 @@ int hcabi__arch_hcall_return(struct hcabi__vcpu *v, const struct hcabi_ref_ret *
 
 /* The backend's devices (the PL011) are served in the MMIO exit itself,
  * before an access reaches devices.c: nothing more is here. */
-bool hcabi__arch_device_io(const struct hcabi__io *io)
+bool hcabi__arch_device_io(const struct hcabi__io *io, struct hcabi__end *req)
 {
 	(void)io;
+	(void)req;
 	return false;
 }
 
