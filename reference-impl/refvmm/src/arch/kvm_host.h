@@ -2,8 +2,9 @@
 /*
  * kvm_host.h - the Linux KVM plumbing every backend of hcabi-refvmm shares
  * (src/arch/<arch>/ includes it; the neutral part never does): /dev/kvm, an
- * ioctl that a kick's signal does not break off, a vCPU's file and its
- * kvm_run page, and the kick that makes a vCPU's KVM_RUN return.
+ * ioctl that a kick's signal does not break off, the VM and vCPU structures
+ * (their common part), a vCPU's file and its kvm_run page, and the kick
+ * that makes a vCPU's KVM_RUN return.
  */
 #ifndef HCABI_REFVMM_KVM_HOST_H
 #define HCABI_REFVMM_KVM_HOST_H
@@ -12,6 +13,24 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "arch.h"
+#include "kvm_own.h" /* the backend's: struct hcabi__kvm_own_vm, _vcpu */
+
+/* A backend's VM and vCPU (opaque to the neutral part): what every KVM
+ * backend has, and `own`, what only this one has (its kvm_own.h). */
+struct hcabi__arch_vm {
+	int kvm_fd;
+	int vm_fd;
+	size_t run_size; /* KVM_GET_VCPU_MMAP_SIZE */
+	struct hcabi__kvm_own_vm own;
+};
+
+struct hcabi__arch_vcpu {
+	int fd;
+	struct kvm_run *run;
+	struct hcabi__kvm_own_vcpu own;
+};
 
 /* ioctl(), again while a signal (a kick) interrupts it. */
 int hcabi__kvm_ioctl(int fd, unsigned long req, void *arg);

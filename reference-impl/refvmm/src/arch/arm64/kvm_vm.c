@@ -100,7 +100,7 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 
 	if (!a)
 		return hcabi__fail(err, errlen, "out of memory");
-	a->kvm_fd = a->vm_fd = a->gic_fd = -1;
+	a->kvm_fd = a->vm_fd = a->own.gic_fd = -1;
 	vm->arch = a;
 	a->kvm_fd = hcabi__kvm_open("scripts/hcabi-nested --arch arm64", err, errlen);
 	if (a->kvm_fd < 0)
@@ -114,9 +114,9 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 	if (r <= 0)
 		return hcabi__fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 	a->run_size = (size_t)r;
-	if (hcabi__kvm_ioctl(a->vm_fd, KVM_ARM_PREFERRED_TARGET, &a->init) < 0)
+	if (hcabi__kvm_ioctl(a->vm_fd, KVM_ARM_PREFERRED_TARGET, &a->own.init) < 0)
 		return hcabi__fail(err, errlen, "KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
-	a->init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
+	a->own.init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
 
 	vm->ram_base = HCABI__ARCH_RAM_BASE;
 	vm->ram_size = vm->opts->mem_size;
@@ -157,15 +157,15 @@ int hcabi__a64_gic_create(struct hcabi__vm *vm, char *err, size_t errlen)
 	struct hcabi__arch_vm *a = vm->arch;
 	struct kvm_create_device cd = {.type = KVM_DEV_TYPE_ARM_VGIC_V3};
 	uint64_t dist = HCABI__A64_GICD_BASE, redist = HCABI__A64_GICR_BASE;
+	int gic;
 
 	if (hcabi__kvm_ioctl(a->vm_fd, KVM_CREATE_DEVICE, &cd) < 0)
 		return hcabi__fail(err, errlen, "KVM_CREATE_DEVICE (GICv3): %s", strerror(errno));
-	a->gic_fd = (int)cd.fd;
-	if (gic_attr(a->gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &dist) < 0 ||
-	    gic_attr(a->gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &redist) <
-		0)
+	gic = a->own.gic_fd = (int)cd.fd;
+	if (gic_attr(gic, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &dist) < 0 ||
+	    gic_attr(gic, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &redist) < 0)
 		return hcabi__fail(err, errlen, "placing the GICv3: %s", strerror(errno));
-	if (gic_attr(a->gic_fd, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL) < 0)
+	if (gic_attr(gic, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL) < 0)
 		return hcabi__fail(err, errlen, "initialising the GICv3: %s", strerror(errno));
 	return 0;
 }
@@ -183,8 +183,8 @@ void hcabi__arch_vm_destroy(struct hcabi__vm *vm)
 		vm->vcpus[i].arch = NULL;
 	}
 	if (a) {
-		if (a->gic_fd >= 0)
-			close(a->gic_fd);
+		if (a->own.gic_fd >= 0)
+			close(a->own.gic_fd);
 		if (a->vm_fd >= 0)
 			close(a->vm_fd);
 		if (a->kvm_fd >= 0)
@@ -227,22 +227,22 @@ int hcabi__arch_inject_irq(struct hcabi__vm *vm, uint32_t index, uint8_t vector)
 bool hcabi__arch_irq_pending(struct hcabi__vcpu *v)
 {
 	struct hcabi__arch_vm *a = v->vm->arch;
-	uint64_t m = v->arch->mpidr;
+	uint64_t m = v->arch->own.mpidr;
 	/* KVM_DEV_ARM_VGIC_V3_MPIDR: Aff3.Aff2.Aff1.Aff0 in bits 63:32 */
 	uint64_t who = ((((m >> 32) & 0xff) << 24) | (m & 0xffffffu))
 		       << KVM_DEV_ARM_VGIC_V3_MPIDR_SHIFT;
 	uint32_t pend = 0, en = 0;
 	struct kvm_device_attr da = {.group = KVM_DEV_ARM_VGIC_GRP_REDIST_REGS};
 
-	if (a->gic_fd < 0)
+	if (a->own.gic_fd < 0)
 		return false;
 	da.attr = who | (0x10000u + 0x200u); /* SGI_base + GICR_ISPENDR0 */
 	da.addr = (uint64_t)(uintptr_t)&pend;
-	if (ioctl(a->gic_fd, KVM_GET_DEVICE_ATTR, &da) < 0)
+	if (ioctl(a->own.gic_fd, KVM_GET_DEVICE_ATTR, &da) < 0)
 		return false;
 	da.attr = who | (0x10000u + 0x100u); /* SGI_base + GICR_ISENABLER0 */
 	da.addr = (uint64_t)(uintptr_t)&en;
-	if (ioctl(a->gic_fd, KVM_GET_DEVICE_ATTR, &da) < 0)
+	if (ioctl(a->own.gic_fd, KVM_GET_DEVICE_ATTR, &da) < 0)
 		return false;
 	return (pend & en) != 0;
 }

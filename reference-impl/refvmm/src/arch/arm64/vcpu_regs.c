@@ -60,7 +60,7 @@ uint64_t hcabi__a64_pc(struct hcabi__vcpu *v)
  * it; POWER_OFF is not part of the features KVM compares then. */
 static int vcpu_init(struct hcabi__vcpu *v, bool power_off)
 {
-	struct kvm_vcpu_init init = v->vm->arch->init;
+	struct kvm_vcpu_init init = v->vm->arch->own.init;
 	if (power_off)
 		init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
 	return hcabi__kvm_ioctl(v->arch->fd, KVM_ARM_VCPU_INIT, &init);
@@ -82,7 +82,7 @@ int hcabi__arch_vcpu_create(struct hcabi__vcpu *v, char *err, size_t errlen)
 	if (vcpu_init(v, i != 0) < 0)
 		return hcabi__fail(err, errlen, "KVM_ARM_VCPU_INIT on vcpu %u: %s", i,
 				   strerror(errno));
-	if (get_reg(v, REG_MPIDR, &c->mpidr) < 0)
+	if (get_reg(v, REG_MPIDR, &c->own.mpidr) < 0)
 		return hcabi__fail(err, errlen, "reading MPIDR_EL1 of vcpu %u: %s", i,
 				   strerror(errno));
 	return 0;
@@ -132,10 +132,10 @@ int hcabi__arch_boot(struct hcabi__vm *vm, const struct hcabi__image *img, const
 	n = hcabi__a64_build_dtb(vm, cmdline, vm->ram + dtb_off, DTB_MAX, err, errlen);
 	if (!n)
 		return -1;
-	vm->arch->dtb_gpa = vm->ram_base + dtb_off;
+	vm->arch->own.dtb_gpa = vm->ram_base + dtb_off;
 	if (hcabi__a64_gic_create(vm, err, errlen) < 0)
 		return -1;
-	if (set_reg(v0, REG_PC, entry) < 0 || hcabi__a64_set_x(v0, 0, vm->arch->dtb_gpa) < 0)
+	if (set_reg(v0, REG_PC, entry) < 0 || hcabi__a64_set_x(v0, 0, vm->arch->own.dtb_gpa) < 0)
 		return hcabi__fail(err, errlen, "setting the boot registers: %s", strerror(errno));
 	return 0;
 }

@@ -162,8 +162,8 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 		return hcabi__fail(err, errlen, "KVM_XEN_HVM_CONFIG (hypercall intercept): %s",
 				   strerror(errno));
 
-	a->cpuid = hcabi__x86_build_cpuid(vm);
-	if (!a->cpuid)
+	a->own.cpuid = hcabi__x86_build_cpuid(vm);
+	if (!a->own.cpuid)
 		return hcabi__fail(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 	return 0;
 }
@@ -181,7 +181,7 @@ void hcabi__arch_vm_destroy(struct hcabi__vm *vm)
 		vm->vcpus[i].arch = NULL;
 	}
 	if (a) {
-		free(a->cpuid);
+		free(a->own.cpuid);
 		if (a->vm_fd >= 0)
 			close(a->vm_fd);
 		if (a->kvm_fd >= 0)
