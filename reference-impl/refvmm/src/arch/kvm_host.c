@@ -31,7 +31,7 @@ int hcabi__kvm_ioctl(int fd, unsigned long req, void *arg)
 	return r;
 }
 
-int hcabi__kvm_open(const char *nested_hint, char *err, size_t errlen)
+int hcabi__kvm_open(char *err, size_t errlen)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
@@ -39,10 +39,42 @@ int hcabi__kvm_open(const char *nested_hint, char *err, size_t errlen)
 			return hcabi__fail(err, errlen,
 					   "no /dev/kvm: KVM is not available on this host (run refvmm "
 					   "nested with %s)",
-					   nested_hint);
+					   HCABI__KVM_NESTED_HINT);
 		return hcabi__fail(err, errlen, "cannot open /dev/kvm: %s", strerror(errno));
 	}
 	return fd;
+}
+
+/* ---- capabilities ---------------------------------------------------------- */
+int hcabi__kvm_probe(const struct hcabi__kvm_cap *need, size_t n, char *err, size_t errlen)
+{
+	int fd = hcabi__kvm_open(err, errlen);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (r != KVM_API_VERSION) {
+		close(fd);
+		return hcabi__fail(err, errlen, "unsupported KVM API version %d", r);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (ioctl(fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0) {
+			close(fd);
+			return hcabi__fail(err, errlen, "KVM lacks %s", need[i].name);
+		}
+	}
+	return fd;
+}
+
+uint32_t hcabi__kvm_max_vcpus(int kvm_fd)
+{
+	int r = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (r <= 0)
+		r = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (r <= 0)
+		r = 4;
+	return (uint32_t)r;
 }
 
 static __thread struct kvm_run *volatile tls_run;

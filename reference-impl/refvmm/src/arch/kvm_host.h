@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * kvm_host.h - the Linux KVM plumbing every backend of hcabi-refvmm shares
- * (src/arch/<arch>/ includes it; the neutral part never does): /dev/kvm, an
- * ioctl that a kick's signal does not break off, the VM and vCPU structures
+ * (src/arch/<arch>/ includes it; the neutral part never does): /dev/kvm and
+ * the capability check, an ioctl that a kick's signal does not break off, the VM and vCPU structures
  * (their common part), a vCPU's file and its kvm_run page, and the kick
  * that makes a vCPU's KVM_RUN return.
  */
@@ -34,9 +34,22 @@ struct hcabi__arch_vcpu {
 
 /* ioctl(), again while a signal (a kick) interrupts it. */
 int hcabi__kvm_ioctl(int fd, unsigned long req, void *arg);
-/* Open /dev/kvm; -1 + err (saying how to run refvmm nested, with
- * `nested_hint`, when there is none). */
-int hcabi__kvm_open(const char *nested_hint, char *err, size_t errlen);
+/* Open /dev/kvm; -1 + err (saying how to run refvmm nested,
+ * HCABI__KVM_NESTED_HINT, when there is none). */
+int hcabi__kvm_open(char *err, size_t errlen);
+
+/* A capability a backend cannot run without, named for the error. */
+struct hcabi__kvm_cap {
+	int cap;
+	const char *name;
+};
+/* The common part of hcabi__arch_probe: open /dev/kvm and check its API
+ * version and every capability of need[0..n). The open file, for the
+ * backend's own checks and hcabi__kvm_max_vcpus (the caller closes it), or
+ * -1 + err. */
+int hcabi__kvm_probe(const struct hcabi__kvm_cap *need, size_t n, char *err, size_t errlen);
+/* The highest vCPU count KVM accepts. */
+uint32_t hcabi__kvm_max_vcpus(int kvm_fd);
 /* Create vCPU `index` of the VM and map its kvm_run page (run_size bytes:
  * KVM_GET_VCPU_MMAP_SIZE); installs the kick's signal handler once.
  * 0, or -1 + err (*fd and *run stay -1 and NULL on what failed). */

@@ -10,6 +10,9 @@
 #include <linux/kvm.h>
 #include <stdint.h>
 
+/* How to run refvmm where there is no /dev/kvm (the error says so). */
+#define HCABI__KVM_NESTED_HINT "scripts/hcabi-nested --arch arm64"
+
 struct hcabi__kvm_own_vm {
 	int gic_fd;		   /* the in-kernel GICv3; -1: none yet */
 	struct kvm_vcpu_init init; /* the vCPU features, POWER_OFF not included */

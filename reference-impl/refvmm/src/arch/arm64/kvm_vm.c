@@ -31,10 +31,7 @@ _Static_assert(HCABI_ARM64_CALL_ID == HCABI_ARM64_DISCOVER_ID + 1,
 /* ---- capabilities ---------------------------------------------------------- */
 int hcabi__arch_probe(uint32_t *max_vcpus, char *err, size_t errlen)
 {
-	static const struct {
-		int cap;
-		const char *name;
-	} need[] = {
+	static const struct hcabi__kvm_cap need[] = {
 	    {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
 	    {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
 	    {KVM_CAP_ONE_REG, "KVM_CAP_ONE_REG"},
@@ -42,28 +39,11 @@ int hcabi__arch_probe(uint32_t *max_vcpus, char *err, size_t errlen)
 	    {KVM_CAP_ARM_PSCI_0_2, "KVM_CAP_ARM_PSCI_0_2"},
 	    {KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE"},
 	};
-	int fd = hcabi__kvm_open("scripts/hcabi-nested --arch arm64", err, errlen);
-	int r;
+	int fd = hcabi__kvm_probe(need, sizeof(need) / sizeof(need[0]), err, errlen);
 
 	if (fd < 0)
 		return -1;
-	r = ioctl(fd, KVM_GET_API_VERSION, 0);
-	if (r != KVM_API_VERSION) {
-		close(fd);
-		return hcabi__fail(err, errlen, "unsupported KVM API version %d", r);
-	}
-	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		if (ioctl(fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0) {
-			close(fd);
-			return hcabi__fail(err, errlen, "KVM lacks %s", need[i].name);
-		}
-	}
-	r = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
-	if (r <= 0)
-		r = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
-	if (r <= 0)
-		r = 4;
-	*max_vcpus = (uint32_t)r;
+	*max_vcpus = hcabi__kvm_max_vcpus(fd);
 	close(fd);
 	return 0;
 }
@@ -102,7 +82,7 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 		return hcabi__fail(err, errlen, "out of memory");
 	a->kvm_fd = a->vm_fd = a->own.gic_fd = -1;
 	vm->arch = a;
-	a->kvm_fd = hcabi__kvm_open("scripts/hcabi-nested --arch arm64", err, errlen);
+	a->kvm_fd = hcabi__kvm_open(err, errlen);
 	if (a->kvm_fd < 0)
 		return -1;
 	do {

@@ -10,6 +10,9 @@
 #include <linux/kvm.h>
 #include <stdint.h>
 
+/* How to run refvmm where there is no /dev/kvm (the error says so). */
+#define HCABI__KVM_NESTED_HINT "scripts/hcabi-nested"
+
 struct hcabi__kvm_own_vm {
 	struct kvm_cpuid2 *cpuid; /* base table, APIC IDs patched per vCPU */
 	uint64_t xcr0_init;	  /* XCR0 every vCPU starts with, see hcabi__x86_build_cpuid() */
