@@ -3,10 +3,10 @@
  * arm64_kvm.h - the arm64 KVM backend's own declarations, shared by its
  * files only (the neutral part sees arch.h):
  *   kvm_own.h    what a VM and a vCPU hold besides kvm_host.h's common part
- *   kvm_vm.c     /dev/kvm and its capabilities, the VM, guest RAM, the SMCCC
- *                filter, the in-kernel GICv3, interrupt injection (PPIs)
+ *   kvm_vm.c     KVM's capabilities, the VM, the SMCCC filter, the in-kernel
+ *                GICv3, interrupt injection (PPIs)
  *   vcpu_regs.c  vCPUs: creation (PSCI 0.2, secondaries powered off), ONE_REG,
- *                the boot and the VCPU.START state, kicks
+ *                the boot and the VCPU.START state
  *   exits.c      KVM_RUN, decoding exits, the PL011, PSCI power events,
  *                answering hypercalls (and discovery)
  *   pl011.c      the console UART

@@ -18,6 +18,8 @@ struct hcabi__kvm_own_vm {
 	struct kvm_vcpu_init init; /* the vCPU features, POWER_OFF not included */
 	uint64_t dtb_gpa;
 };
+/* A new VM's `own` before the backend fills it: no GIC. */
+#define HCABI__KVM_OWN_VM_INIT {.gic_fd = -1}
 
 struct hcabi__kvm_own_vcpu {
 	uint64_t mpidr; /* MPIDR_EL1 as KVM gives it */

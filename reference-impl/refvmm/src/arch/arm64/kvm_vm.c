@@ -15,12 +15,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "arm64_kvm.h"
@@ -74,46 +71,16 @@ static int set_smccc_filter(struct hcabi__arch_vm *a, char *err, size_t errlen)
 
 int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 {
-	struct kvm_userspace_memory_region mr;
-	struct hcabi__arch_vm *a = calloc(1, sizeof(*a));
-	int r;
+	struct hcabi__arch_vm *a;
 
-	if (!a)
-		return hcabi__fail(err, errlen, "out of memory");
-	a->kvm_fd = a->vm_fd = a->own.gic_fd = -1;
-	vm->arch = a;
-	a->kvm_fd = hcabi__kvm_open(err, errlen);
-	if (a->kvm_fd < 0)
+	if (hcabi__kvm_vm_open(vm, err, errlen) < 0)
 		return -1;
-	do {
-		a->vm_fd = ioctl(a->kvm_fd, KVM_CREATE_VM, 0);
-	} while (a->vm_fd < 0 && errno == EINTR);
-	if (a->vm_fd < 0)
-		return hcabi__fail(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
-	r = ioctl(a->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (r <= 0)
-		return hcabi__fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
-	a->run_size = (size_t)r;
+	a = vm->arch;
 	if (hcabi__kvm_ioctl(a->vm_fd, KVM_ARM_PREFERRED_TARGET, &a->own.init) < 0)
 		return hcabi__fail(err, errlen, "KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
 	a->own.init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
-
-	vm->ram_base = HCABI__ARCH_RAM_BASE;
-	vm->ram_size = vm->opts->mem_size;
-	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->ram == MAP_FAILED) {
-		vm->ram = NULL;
-		return hcabi__fail(err, errlen, "cannot map %llu bytes of guest RAM: %s",
-				   (unsigned long long)vm->ram_size, strerror(errno));
-	}
-	memset(&mr, 0, sizeof(mr));
-	mr.slot = 0;
-	mr.guest_phys_addr = vm->ram_base;
-	mr.memory_size = vm->ram_size;
-	mr.userspace_addr = (uint64_t)(uintptr_t)vm->ram;
-	if (hcabi__kvm_ioctl(a->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
-		return hcabi__fail(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+	if (hcabi__kvm_ram_map(vm, err, errlen) < 0)
+		return -1;
 	/* An MMIO access KVM cannot decode (no syndrome: a load/store pair,
 	 * writeback) exits as KVM_EXIT_ARM_NISV with its address, a guest
 	 * fault refvmm names (exits.c), not a bare ENOSYS from KVM_RUN. */
@@ -152,29 +119,9 @@ int hcabi__a64_gic_create(struct hcabi__vm *vm, char *err, size_t errlen)
 
 void hcabi__arch_vm_destroy(struct hcabi__vm *vm)
 {
-	struct hcabi__arch_vm *a = vm->arch;
-
-	for (uint32_t i = 0; vm->vcpus && i < vm->nvcpus; i++) {
-		struct hcabi__arch_vcpu *c = vm->vcpus[i].arch;
-		if (!c)
-			continue;
-		hcabi__kvm_vcpu_close(c->fd, c->run, a->run_size);
-		free(c);
-		vm->vcpus[i].arch = NULL;
-	}
-	if (a) {
-		if (a->own.gic_fd >= 0)
-			close(a->own.gic_fd);
-		if (a->vm_fd >= 0)
-			close(a->vm_fd);
-		if (a->kvm_fd >= 0)
-			close(a->kvm_fd);
-		free(a);
-		vm->arch = NULL;
-	}
-	if (vm->ram)
-		munmap(vm->ram, vm->ram_size);
-	vm->ram = NULL;
+	if (vm->arch && vm->arch->own.gic_fd >= 0)
+		close(vm->arch->own.gic_fd);
+	hcabi__kvm_vm_close(vm);
 }
 
 /* ---- the interrupt controller ---------------------------------------------- */

@@ -17,6 +17,8 @@ struct hcabi__kvm_own_vm {
 	struct kvm_cpuid2 *cpuid; /* base table, APIC IDs patched per vCPU */
 	uint64_t xcr0_init;	  /* XCR0 every vCPU starts with, see hcabi__x86_build_cpuid() */
 };
+/* A new VM's `own` before the backend fills it (nothing: all zero). */
+#define HCABI__KVM_OWN_VM_INIT {0}
 
 struct hcabi__kvm_own_vcpu {
 	struct kvm_lapic_state lapic_init; /* power-on LAPIC, for restart */

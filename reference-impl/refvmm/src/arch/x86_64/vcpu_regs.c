@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 
 #include "diag.h"
 #include "layout.h"
@@ -249,22 +248,18 @@ bool hcabi__arch_vcpu_hw_started(struct hcabi__vcpu *v)
 /* ---- creation and boot -------------------------------------------------------- */
 int hcabi__arch_vcpu_create(struct hcabi__vcpu *v, char *err, size_t errlen)
 {
-	struct hcabi__arch_vm *a = v->vm->arch;
-	struct hcabi__arch_vcpu *c = calloc(1, sizeof(*c));
+	struct hcabi__arch_vcpu *c;
 	struct kvm_sregs s;
 	struct kvm_enable_cap cap;
 	uint32_t i = v->index;
 
-	if (!c)
-		return hcabi__fail(err, errlen, "out of memory");
-	c->fd = -1;
-	v->arch = c;
-	if (hcabi__kvm_vcpu_open(a->vm_fd, i, a->run_size, &c->fd, &c->run, err, errlen) < 0)
+	if (hcabi__kvm_vcpu_open(v, err, errlen) < 0)
 		return -1;
+	c = v->arch;
 	/* every exit brings the general registers and the events along: a
 	 * hypercall is completed in them (exits.c) */
 	c->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS;
-	if (hcabi__x86_set_vcpu_cpuid(v, a->own.cpuid) < 0)
+	if (hcabi__x86_set_vcpu_cpuid(v, v->vm->arch->own.cpuid) < 0)
 		return hcabi__fail(err, errlen, "KVM_SET_CPUID2 on vcpu %u: %s", i,
 				   strerror(errno));
 	/* KVM's paravirt MSRs (kvmclock, steal time, ...) follow the CPUID

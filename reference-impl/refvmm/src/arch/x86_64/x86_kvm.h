@@ -3,12 +3,12 @@
  * x86_kvm.h - the x86-64 KVM backend's own declarations, shared by its
  * files only (the neutral part sees arch.h):
  *   kvm_own.h    what a VM and a vCPU hold besides kvm_host.h's common part
- *   kvm_vm.c     KVM's capabilities, the VM, guest RAM, irqchip, the Xen hypercall
+ *   kvm_vm.c     KVM's capabilities, the VM, irqchip, the Xen hypercall
  *                intercept, interrupt injection (MSI), LAPIC IRR
  *   cpuid.c      the CPUID table every vCPU gets
  *   vcpu_regs.c  vCPU creation and register state: PVH entry, VCPU.START
  *                boot state, TLB flush
- *   exits.c      KVM_RUN, kicks, decoding exits, answering hypercalls
+ *   exits.c      KVM_RUN, decoding exits, answering hypercalls
  *   pvh.c        ELF64 loader and PVH start info (no KVM: unit-tested)
  *   diag.c       the guest-fault report
  */
