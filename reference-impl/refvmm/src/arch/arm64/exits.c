@@ -32,22 +32,6 @@
 
 #define POISON_BASE 0xdeadbadc0ffee000ull
 
-void hcabi__arch_thread_enter(struct hcabi__vcpu *v)
-{
-	hcabi__kvm_thread_runs(v->arch->run);
-}
-
-void hcabi__arch_thread_leave(struct hcabi__vcpu *v)
-{
-	(void)v;
-	hcabi__kvm_thread_runs(NULL);
-}
-
-void hcabi__arch_vcpu_kick(struct hcabi__vcpu *v)
-{
-	hcabi__kvm_kick(v->thread);
-}
-
 /* The registry's argument count of a function (0 for an unknown ID: the
  * core answers NOT_SUPPORTED without looking at arguments). */
 static unsigned nargs_of(uint32_t fid)
