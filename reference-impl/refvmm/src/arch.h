@@ -64,6 +64,12 @@ void hcabi__arch_thread_leave(struct hcabi__vcpu *v);
  * needed. */
 void hcabi__arch_vcpu_kick(struct hcabi__vcpu *v);
 
+/* --timeout-nmi, on v's own thread between two runs: if v's guest code runs
+ * with interrupts disabled (a vCPU that spins there cannot be interrupted
+ * to say where it is), queue an NMI for it (x86: KVM_NMI) and log where it
+ * was; a backend without a guest NMI only logs. */
+void hcabi__arch_vcpu_nmi_if_masked(struct hcabi__vcpu *v);
+
 /* Log what is known of vCPU v when the VM was ended from outside
  * (--timeout: where its guest code was, its last exits); v's thread has
  * been joined. */

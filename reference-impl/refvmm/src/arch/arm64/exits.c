@@ -249,6 +249,13 @@ bool hcabi__arch_vcpu_hw_started(struct hcabi__vcpu *v)
 	return false;
 }
 
+/* arm64 has no NMI a VMM can raise in a guest (the GIC's pseudo-NMI is the
+ * guest's own use of interrupt priorities). */
+void hcabi__arch_vcpu_nmi_if_masked(struct hcabi__vcpu *v)
+{
+	hcabi__log("diag: vcpu %u: no NMI on arm64 (--timeout-nmi)", v->index);
+}
+
 /* --timeout ended the VM: where vCPU v's guest code was (one ONE_REG read;
  * v's thread has been joined). */
 void hcabi__arch_vcpu_report(struct hcabi__vcpu *v)

@@ -33,6 +33,7 @@
 #define RING 16u
 #define TRACE_MAX 256u
 #define STACK_MAX 512u
+#define RFLAGS_IF (1ull << 9)
 
 struct diag_exit {
 	uint32_t reason;
@@ -320,6 +321,27 @@ static void log_stack(const struct hcabi__vcpu *v, uint64_t rsp)
 		}
 		hcabi__log("%s", line);
 	}
+}
+
+void hcabi__arch_vcpu_nmi_if_masked(struct hcabi__vcpu *v)
+{
+	struct kvm_regs r;
+	struct kvm_mp_state mp;
+
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_GET_REGS, &r) < 0 ||
+	    hcabi__kvm_ioctl(v->arch->fd, KVM_GET_MP_STATE, &mp) < 0) {
+		hcabi__log("diag: vcpu %u: registers unreadable: %s", v->index, strerror(errno));
+		return;
+	}
+	/* halted or waiting for SIPI: nothing spins */
+	if (mp.mp_state != KVM_MP_STATE_RUNNABLE || (r.rflags & RFLAGS_IF))
+		return;
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_NMI, NULL) < 0) {
+		hcabi__log("diag: vcpu %u: KVM_NMI: %s", v->index, strerror(errno));
+		return;
+	}
+	hcabi__log("diag: vcpu %u runs with interrupts off at rip=0x%llx: NMI sent", v->index,
+		   (unsigned long long)r.rip);
 }
 
 void hcabi__arch_vcpu_report(struct hcabi__vcpu *v)
