@@ -161,6 +161,20 @@ bool hcabi_fn_deterministic(uint32_t id)
 	}
 }
 
+bool hcabi_call_clean_and_dirty(const struct hcabi_fn *fn, struct hcabi_ret *clean,
+				struct hcabi_ret *dirty)
+{
+	uint64_t c[6], d[6];
+
+	if ((fn->flags & HCABI_FN_NO_RETURN) || !hcabi_fn_deterministic(fn->id))
+		return false;
+	hcabi_harmless_args(fn->id, c, 0);
+	hcabi_harmless_args(fn->id, d, 0xF00DF00D00000000ull);
+	*clean = hcabi_raw_call(fn->id, c, false);
+	*dirty = hcabi_raw_call(fn->id, d, false);
+	return true;
+}
+
 static const struct {
 	uint32_t eid;
 	uint64_t number;

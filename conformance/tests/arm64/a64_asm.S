@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * a64_asm.S - a64_preserve_call and the EL0 code (a64_asm.h).
+ * a64_asm.S - a64__preserve_call (a64_preserve_call's assembly) and the
+ * EL0 code (a64_asm.h).
  */
 
 /* struct a64_regs */
@@ -51,26 +52,17 @@
 .endm
 
 	.text
-	.globl a64_preserve_call
-	.type a64_preserve_call, %function
-a64_preserve_call:
+	.globl a64__preserve_call
+	.type a64__preserve_call, %function
+a64__preserve_call:
 	adrp x9, a64_cur
 	str x0, [x9, :lo12:a64_cur]
-	add x10, x0, #R_SAVED           /* (beyond stp's reach from x0) */
-	stp x19, x20, [x10, #0]
-	stp x21, x22, [x10, #16]
-	stp x23, x24, [x10, #32]
-	stp x25, x26, [x10, #48]
-	stp x27, x28, [x10, #64]
-	stp x29, x30, [x10, #80]
-	mov x9, sp
-	str x9, [x0, #R_SAVED + 96]
 	mrs x9, daif
-	str x9, [x0, #R_SAVED + 104]
+	str x9, [x0, #R_SAVED + 8]
 	mrs x9, fpcr
-	str x9, [x0, #R_SAVED + 112]
+	str x9, [x0, #R_SAVED + 16]
 	mrs x9, fpsr
-	str x9, [x0, #R_SAVED + 120]
+	str x9, [x0, #R_SAVED + 24]
 
 	ldr x9, [x0, #R_SPEL0_IN]
 	msr sp_el0, x9
@@ -160,25 +152,19 @@ a64_preserve_call:
 	stp q28, q29, [x0, #448]
 	stp q30, q31, [x0, #480]
 
-	mov x0, sp
-	ldr x9, [x0, #R_SAVED + 104]
+	/* the caller's DAIF, FPCR, FPSR; its callee-saved registers and SP
+	 * by hcabi_longjmp (entry.S) to the hcabi_setjmp of a64_preserve_call */
+	ldr x9, [sp, #R_SAVED + 8]
 	msr daif, x9
-	ldr x9, [x0, #R_SAVED + 112]
+	ldr x9, [sp, #R_SAVED + 16]
 	msr fpcr, x9
-	ldr x9, [x0, #R_SAVED + 120]
+	ldr x9, [sp, #R_SAVED + 24]
 	msr fpsr, x9
-	add x0, x0, #R_SAVED
-	ldp x19, x20, [x0, #0]
-	ldp x21, x22, [x0, #16]
-	ldp x23, x24, [x0, #32]
-	ldp x25, x26, [x0, #48]
-	ldp x27, x28, [x0, #64]
-	ldp x29, x30, [x0, #80]
-	ldr x9, [x0, #96]
-	mov sp, x9
-	ret
+	ldr x0, [sp, #R_SAVED]
+	mov w1, #1
+	b hcabi_longjmp
 	.ltorg
-	.size a64_preserve_call, . - a64_preserve_call
+	.size a64__preserve_call, . - a64__preserve_call
 
 /* Runs at EL0 (copied by hcabi_run_el0): the HVC, then an SVC that brings
  * the vCPU back if the HVC returned. */

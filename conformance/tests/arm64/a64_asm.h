@@ -31,7 +31,7 @@ struct a64_regs {
 	uint64_t fpsr_out;	  /* 584 */
 	uint64_t nzcv_in;	  /* 592 */
 	uint64_t imm;		  /* 600: the HVC immediate: 0, 1 or 0xFFFF */
-	uint64_t saved[16];	  /* 608: the caller's x19..x30, SP, DAIF, FPCR, FPSR */
+	uint64_t saved[16];	  /* 608: struct hcabi_jmpbuf * to resume at; the caller's DAIF, FPCR, FPSR */
 	uint8_t vin[32 * 16];	  /* 736: V0..V31 to call with */
 	uint8_t vout[32 * 16];	  /* 1248: V0..V31 right after the HVC */
 } __attribute__((aligned(16)));
@@ -53,8 +53,18 @@ struct a64_pctx {
  * r->out[2] is A64_NOT_RESUMED when the instruction right after the HVC
  * did not run (the call returned past it).
  */
-void a64_preserve_call(struct a64_regs *r);
 #define A64_NOT_RESUMED 0x5E5E5E5E5E5E5E5Eull
+/* The assembly: never returns, resumes by hcabi_longjmp(r->saved[0], 1). */
+__attribute__((noreturn)) void a64__preserve_call(struct a64_regs *r);
+
+static inline void a64_preserve_call(struct a64_regs *r)
+{
+	struct hcabi_jmpbuf jb;
+
+	r->saved[0] = (uint64_t)(uintptr_t)&jb;
+	if (hcabi_setjmp(&jb) == 0)
+		a64__preserve_call(r);
+}
 
 /* EL0 code for hcabi_run_el0: `hvc #0` at offset 0 (A64_EL0_HVC_OFFSET),
  * then `svc #0`, reached only if the HVC returned. */

@@ -106,22 +106,17 @@ HCABI_TEST(a64_arg_registers, "ARM64.argument_registers",
 			     "ARM64-005", "PROBE_EXTENSION: the EID is x2 (invalid), not x3 (valid)");
 	}
 
-	/* no-argument registers: functions ignore the registers past their count */
+	/* functions ignore the argument registers past their count */
 	for (size_t i = 0; i < hcabi_num_fns; i++) {
 		const struct hcabi_fn *fn = &hcabi_fns[i];
-		uint64_t clean[6], dirty[6];
 		struct hcabi_ret r1, r2;
-		if ((fn->flags & HCABI_FN_NO_RETURN) || !hcabi_fn_deterministic(fn->id))
+		if (!hcabi_call_clean_and_dirty(fn, &r1, &r2))
 			continue;
-		hcabi_harmless_args(fn->id, clean, 0);
-		hcabi_harmless_args(fn->id, dirty, 0xF00DF00D00000000ull);
-		r1 = hcabi_raw_call(fn->id, clean, false);
-		r2 = hcabi_raw_call(fn->id, dirty, false);
 		check_true(r1.status == r2.status && r1.value == r2.value, "ARM64-006",
-			   "%s.%s (%u argument%s): registers past the count zero or poisoned give "
-			   "the same result (status %lld/%lld value 0x%llx/0x%llx)",
-			   fn->ext, fn->name, fn->argc, fn->argc == 1 ? "" : "s",
-			   (long long)r1.status, (long long)r2.status, (unsigned long long)r1.value,
+			   "%s.%s: x%u..x7 zero, then poisoned: status %lld/%lld value "
+			   "0x%llx/0x%llx",
+			   fn->ext, fn->name, 2 + fn->argc, (long long)r1.status,
+			   (long long)r2.status, (unsigned long long)r1.value,
 			   (unsigned long long)r2.value);
 	}
 

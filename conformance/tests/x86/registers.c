@@ -122,14 +122,9 @@ HCABI_TEST(x86_arg_registers, "X86.argument_registers", "X86-003.1,X86-003.2,X86
 	/* no-argument functions ignore all six */
 	for (size_t i = 0; i < hcabi_num_fns; i++) {
 		const struct hcabi_fn *fn = &hcabi_fns[i];
-		uint64_t clean[6], dirty[6];
 		struct hcabi_ret r1, r2;
-		if ((fn->flags & HCABI_FN_NO_RETURN) || !hcabi_fn_deterministic(fn->id))
+		if (!hcabi_call_clean_and_dirty(fn, &r1, &r2))
 			continue;
-		hcabi_harmless_args(fn->id, clean, 0);
-		hcabi_harmless_args(fn->id, dirty, 0xF00DF00D00000000ull);
-		r1 = hcabi_raw_call(fn->id, clean, false);
-		r2 = hcabi_raw_call(fn->id, dirty, false);
 		check_true(r1.status == r2.status && r1.value == r2.value, "X86-003.2",
 			   "%s.%s (%u argument%s): registers past the count zero or poisoned give "
 			   "the same result (status %lld/%lld value 0x%llx/0x%llx)",

@@ -2,14 +2,14 @@
 /*
  * el0.S - the entry to EL0 and the way back (el0.c, hcabi_arm64_el0.h).
  *
- * hcabi__el0_enter(ctx) saves the callee-saved registers and SP in ctx,
- * loads SP_EL0, ELR_EL1 (the EL0 code), SPSR_EL1 (EL0t, DAIF masked) and
- * x0..x30 from ctx, and ERETs. While it runs, VBAR_EL1 points at
- * hcabi__el0_vectors (el0.c installs it): the current-EL entries branch to
- * the runtime's own vectors unchanged, and every lower-EL entry stores the
- * registers as the exception found them, SP_EL0, ELR, ESR, FAR, SPSR and
- * which entry it was in ctx, then returns from hcabi__el0_enter on the
- * stack it was called on (SP_EL1 is that stack at EL0).
+ * hcabi__el0_enter(ctx) loads SP_EL0, ELR_EL1 (the EL0 code), SPSR_EL1
+ * (EL0t, DAIF masked) and x0..x30 from ctx, and ERETs. While it runs,
+ * VBAR_EL1 points at hcabi__el0_vectors (el0.c installs it): the current-EL
+ * entries branch to the runtime's own vectors unchanged, and every lower-EL
+ * entry stores the registers as the exception found them, SP_EL0, ELR,
+ * ESR, FAR, SPSR and which entry it was in ctx, then resumes the caller by
+ * hcabi_longjmp(ctx->jb, 1) (entry.S), on SP_EL1, which at EL0 is still
+ * the stack hcabi__el0_enter was called on.
  */
 #include "hcabi_arm64_defs.h"
 
@@ -24,7 +24,7 @@
 #define C_FAR 536
 #define C_SPSR 544
 #define C_KIND 552
-#define C_SAVED 560     /* x19..x30, SP */
+#define C_JB 560        /* struct hcabi_jmpbuf *: where to resume */
 
 #define SPSR_EL0T_MASKED 0x3c0
 
@@ -34,15 +34,6 @@
 hcabi__el0_enter:
 	adrp x9, hcabi__el0_cur
 	str x0, [x9, :lo12:hcabi__el0_cur]
-	add x10, x0, #C_SAVED           /* (beyond stp's reach from x0) */
-	stp x19, x20, [x10, #0]
-	stp x21, x22, [x10, #16]
-	stp x23, x24, [x10, #32]
-	stp x25, x26, [x10, #48]
-	stp x27, x28, [x10, #64]
-	stp x29, x30, [x10, #80]
-	mov x9, sp
-	str x9, [x10, #96]
 	ldr x9, [x0, #C_SP_EL0]
 	msr sp_el0, x9
 	ldr x9, [x0, #C_PC]
@@ -134,16 +125,9 @@ hcabi__el0_back:
 	str x2, [x1, #C_FAR]
 	mrs x2, spsr_el1
 	str x2, [x1, #C_SPSR]
-	add x1, x1, #C_SAVED
-	ldp x19, x20, [x1, #0]
-	ldp x21, x22, [x1, #16]
-	ldp x23, x24, [x1, #32]
-	ldp x25, x26, [x1, #48]
-	ldp x27, x28, [x1, #64]
-	ldp x29, x30, [x1, #80]
-	ldr x2, [x1, #96]
-	mov sp, x2
-	ret
+	ldr x0, [x1, #C_JB]
+	mov w1, #1
+	b hcabi_longjmp
 
 	.bss
 	.balign 8

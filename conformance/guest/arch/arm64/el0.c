@@ -36,15 +36,16 @@ struct hcabi__el0_ctx {
 	uint64_t out[31];
 	uint64_t out_sp_el0;
 	uint64_t elr, esr, far, spsr, kind;
-	uint64_t saved[13];
+	struct hcabi_jmpbuf *jb;
 };
 _Static_assert(__builtin_offsetof(struct hcabi__el0_ctx, pc) == 256, "C_PC");
 _Static_assert(__builtin_offsetof(struct hcabi__el0_ctx, out) == 264, "C_OUT");
 _Static_assert(__builtin_offsetof(struct hcabi__el0_ctx, out_sp_el0) == 512, "C_OUT_SP_EL0");
 _Static_assert(__builtin_offsetof(struct hcabi__el0_ctx, kind) == 552, "C_KIND");
-_Static_assert(__builtin_offsetof(struct hcabi__el0_ctx, saved) == 560, "C_SAVED");
+_Static_assert(__builtin_offsetof(struct hcabi__el0_ctx, jb) == 560, "C_JB");
 
-void hcabi__el0_enter(struct hcabi__el0_ctx *ctx);
+/* Never returns: the way back is hcabi_longjmp(ctx->jb, 1). */
+__attribute__((noreturn)) void hcabi__el0_enter(struct hcabi__el0_ctx *ctx);
 extern char hcabi__el0_vectors[];
 
 static uint64_t l2_page, l3_page, code_page;
@@ -85,6 +86,7 @@ bool hcabi_run_el0(const void *code, size_t len, const uint64_t regs[31], uint64
 	uint64_t *l1 = (uint64_t *)(uintptr_t)(hcabi_read_sysreg(ttbr0_el1) & D_ADDR);
 	unsigned idx = (unsigned)(HCABI_EL0_VA / GB1);
 	struct hcabi__el0_ctx ctx;
+	struct hcabi_jmpbuf jb;
 	uint64_t old, vbar, daif;
 	int attr = normal_attr();
 
@@ -124,6 +126,7 @@ bool hcabi_run_el0(const void *code, size_t len, const uint64_t regs[31], uint64
 	memcpy(ctx.in, regs, sizeof(ctx.in));
 	ctx.sp_el0 = sp_el0;
 	ctx.pc = HCABI_EL0_VA;
+	ctx.jb = &jb;
 
 	daif = hcabi_irq_save();
 	__asm__ __volatile__("msr daifset, #0xf" ::: "memory");
@@ -134,7 +137,9 @@ bool hcabi_run_el0(const void *code, size_t len, const uint64_t regs[31], uint64
 	hcabi_write_sysreg(vbar_el1, (uint64_t)(uintptr_t)hcabi__el0_vectors);
 	hcabi_isb();
 
-	hcabi__el0_enter(&ctx);
+	/* nothing below is changed between here and the longjmp back */
+	if (hcabi_setjmp(&jb) == 0)
+		hcabi__el0_enter(&ctx);
 
 	hcabi_write_sysreg(vbar_el1, vbar);
 	hcabi_isb();

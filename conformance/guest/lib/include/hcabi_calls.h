@@ -56,6 +56,14 @@ void hcabi_harmless_args(uint32_t id, uint64_t args[6], uint64_t poison);
  * compared value for value. */
 bool hcabi_fn_deterministic(uint32_t id);
 
+/* The argument registers past a function's count must be ignored (X86-003.2,
+ * ARM64-006): for a function that returns and whose value is the same for
+ * identical calls (hcabi_fn_deterministic), call it twice with its harmless
+ * arguments, the slots past its count zero (*clean) and then poisoned
+ * (*dirty); the two must be equal. False (nothing called) for the others. */
+bool hcabi_call_clean_and_dirty(const struct hcabi_fn *fn, struct hcabi_ret *clean,
+				struct hcabi_ret *dirty);
+
 /* The extension version number the registry gives extension eid at spec
  * version `spec` (0 if it does not exist then). For a spec newer than this
  * suite, the newest number the suite knows. */
