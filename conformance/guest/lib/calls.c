@@ -161,6 +161,13 @@ bool hcabi_fn_deterministic(uint32_t id)
 	}
 }
 
+const uint64_t hcabi_upper_halves[3] = {1ull << 32, 1ull << 63, 0xFFFFFFFF00000000ull};
+
+bool hcabi_fn_rejectable(const struct hcabi_fn *fn)
+{
+	return !(fn->flags & HCABI_FN_NO_RETURN) || fn->id == HCABI_FID_VCPU_STOP;
+}
+
 bool hcabi_call_clean_and_dirty(const struct hcabi_fn *fn, struct hcabi_ret *clean,
 				struct hcabi_ret *dirty)
 {

@@ -205,7 +205,6 @@ HCABI_TEST(a64_call_id_and_immediate, "ARM64.call_id_upper_bits_and_immediate",
 {
 	static const uint32_t fns[] = {HCABI_FID_BASE_GET_SPEC_VERSION,
 				       HCABI_FID_BASE_PROBE_EXTENSION, HCABI_FID_BASE_GET_IMPL_ID};
-	static const uint64_t highs[] = {1ull << 32, 1ull << 63, 0xFFFFFFFF00000000ull};
 	static const unsigned imms[] = {1, 0xFFFF};
 	unsigned round = 100;
 
@@ -219,8 +218,8 @@ HCABI_TEST(a64_call_id_and_immediate, "ARM64.call_id_upper_bits_and_immediate",
 		want1 = pctx.r.out[1];
 		check_eq_u64(want0, 0, "ARM64-001", "%s.%s with x0 = 0x%x: status", fn->ext, fn->name,
 			     HCABI_ARM64_CALL_ID);
-		for (size_t h = 0; h < HCABI_ARRAY_SIZE(highs); h++) {
-			uint64_t x0 = highs[h] | HCABI_ARM64_CALL_ID;
+		for (size_t h = 0; h < HCABI_ARRAY_SIZE(hcabi_upper_halves); h++) {
+			uint64_t x0 = hcabi_upper_halves[h] | HCABI_ARM64_CALL_ID;
 			setup(&pctx.r, x0, fn->id, 0, DAIF_ALL, ++round);
 			a64_preserve_call(&pctx.r);
 			check_true(pctx.r.out[0] == want0 && pctx.r.out[1] == want1, "ARM64-001",

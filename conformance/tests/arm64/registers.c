@@ -38,22 +38,19 @@ static void check_exact(struct hcabi_ret r, int64_t status, uint64_t value, cons
 HCABI_TEST(a64_fid_upper, "ARM64.function_id_upper_bits",
 	   "ARM64-003,ARM64-004,ARM64-007,ARM64-008,ARM64-009", HCABI_VERSION_1_0)
 {
-	static const uint64_t highs[] = {1ull << 32, 1ull << 63, 0xFFFFFFFF00000000ull};
 	char what[96];
 
 	for (size_t i = 0; i < hcabi_num_fns; i++) {
 		const struct hcabi_fn *fn = &hcabi_fns[i];
 		uint64_t args[6];
-		/* SYSTEM.* is not called: an implementation that ignored x1[63:32]
-		 * would end the VM here. VCPU.STOP on the only vCPU is DENIED at
-		 * worst. */
-		if ((fn->flags & HCABI_FN_NO_RETURN) && fn->id != HCABI_FID_VCPU_STOP)
+		if (!hcabi_fn_rejectable(fn))
 			continue;
 		hcabi_harmless_args(fn->id, args, 0);
-		for (size_t h = 0; h < HCABI_ARRAY_SIZE(highs); h++) {
-			struct hcabi_ret r = hcabi_raw_call(highs[h] | fn->id, args, false);
+		for (size_t h = 0; h < HCABI_ARRAY_SIZE(hcabi_upper_halves); h++) {
+			uint64_t word = hcabi_upper_halves[h] | fn->id;
+			struct hcabi_ret r = hcabi_raw_call(word, args, false);
 			hcabi_snprintf(what, sizeof(what), "x1=0x%016llx (%s.%s)",
-				       (unsigned long long)(highs[h] | fn->id), fn->ext, fn->name);
+				       (unsigned long long)word, fn->ext, fn->name);
 			check_eq_u64((uint64_t)r.status, (uint64_t)(int64_t)HCABI_ERR_INVALID_PARAM,
 				     "ARM64-003", "%s: status", what);
 			check_eq_u64(r.value, 0, "ARM64-009", "%s: x1 after the error", what);
