@@ -17,23 +17,24 @@
  * DAIF.I clear) pushes its frame on `stack` below it.
  */
 struct a64_regs {
-	uint64_t in[32];	  /* 0: x0..x30 to call with ([31] unused) */
-	uint64_t out[32];	  /* 256: x0..x30 right after the HVC */
-	uint64_t sp_before;	  /* 512 */
-	uint64_t sp_after;	  /* 520 */
-	uint64_t sp_el0_in;	  /* 528 */
-	uint64_t sp_el0_out;	  /* 536 */
-	uint64_t daif_in;	  /* 544 */
-	uint64_t daif_out;	  /* 552 */
-	uint64_t fpcr_in;	  /* 560 */
-	uint64_t fpcr_out;	  /* 568 */
-	uint64_t fpsr_in;	  /* 576 */
-	uint64_t fpsr_out;	  /* 584 */
-	uint64_t nzcv_in;	  /* 592 */
-	uint64_t imm;		  /* 600: the HVC immediate: 0, 1 or 0xFFFF */
-	uint64_t saved[16];	  /* 608: struct hcabi_jmpbuf * to resume at; the caller's DAIF, FPCR, FPSR */
-	uint8_t vin[32 * 16];	  /* 736: V0..V31 to call with */
-	uint8_t vout[32 * 16];	  /* 1248: V0..V31 right after the HVC */
+	uint64_t in[32];     /* 0: x0..x30 to call with ([31] unused) */
+	uint64_t out[32];    /* 256: x0..x30 right after the HVC */
+	uint64_t sp_before;  /* 512 */
+	uint64_t sp_after;   /* 520 */
+	uint64_t sp_el0_in;  /* 528 */
+	uint64_t sp_el0_out; /* 536 */
+	uint64_t daif_in;    /* 544 */
+	uint64_t daif_out;   /* 552 */
+	uint64_t fpcr_in;    /* 560 */
+	uint64_t fpcr_out;   /* 568 */
+	uint64_t fpsr_in;    /* 576 */
+	uint64_t fpsr_out;   /* 584 */
+	uint64_t nzcv_in;    /* 592 */
+	uint64_t imm;	     /* 600: the HVC immediate: 0, 1 or 0xFFFF */
+	uint64_t
+	    saved[16]; /* 608: struct hcabi_jmpbuf * to resume at; the caller's DAIF, FPCR, FPSR */
+	uint8_t vin[32 * 16];  /* 736: V0..V31 to call with */
+	uint8_t vout[32 * 16]; /* 1248: V0..V31 right after the HVC */
 } __attribute__((aligned(16)));
 _Static_assert(__builtin_offsetof(struct a64_regs, out) == 256, "a64_regs.out");
 _Static_assert(__builtin_offsetof(struct a64_regs, imm) == 600, "a64_regs.imm");

@@ -62,15 +62,17 @@ HCABI_TEST(a64_discover, "ARM64.discover", "ARM64-017,ARM64-018,ARM64-019", HCAB
 			if (r->out[i] != r->in[i])
 				bad = (int)i;
 		if (bad >= 0)
-			check_true(false, "ARM64-019", "DISCOVER: x%d was 0x%llx, is 0x%llx after", bad,
-				   (unsigned long long)r->in[bad], (unsigned long long)r->out[bad]);
+			check_true(false, "ARM64-019", "DISCOVER: x%d was 0x%llx, is 0x%llx after",
+				   bad, (unsigned long long)r->in[bad],
+				   (unsigned long long)r->out[bad]);
 		else
-			check_true(r->sp_after == r->sp_before && r->sp_el0_out == r->sp_el0_in,
-				   "ARM64-019",
-				   "DISCOVER: x4..x30 preserved; SP_EL1 0x%llx -> 0x%llx, SP_EL0 "
-				   "0x%llx -> 0x%llx",
-				   (unsigned long long)r->sp_before, (unsigned long long)r->sp_after,
-				   (unsigned long long)r->sp_el0_in, (unsigned long long)r->sp_el0_out);
+			check_true(
+			    r->sp_after == r->sp_before && r->sp_el0_out == r->sp_el0_in,
+			    "ARM64-019",
+			    "DISCOVER: x4..x30 preserved; SP_EL1 0x%llx -> 0x%llx, SP_EL0 "
+			    "0x%llx -> 0x%llx",
+			    (unsigned long long)r->sp_before, (unsigned long long)r->sp_after,
+			    (unsigned long long)r->sp_el0_in, (unsigned long long)r->sp_el0_out);
 	}
 	{
 		struct hcabi_ret s = hcabi_base_get_spec_version();

@@ -30,10 +30,10 @@
 
 static struct a64_pctx pctx;
 
-#define DAIF_ALL 0x3C0ull			 /* D, A, I, F masked */
+#define DAIF_ALL 0x3C0ull		      /* D, A, I, F masked */
 #define DAIF_IRQ_ON (DAIF_ALL & ~(1ull << 7)) /* I clear */
-#define FPCR_PATTERN 0x07C00000ull /* AHP, DN, FZ, RMode = towards zero */
-#define FPSR_PATTERN 0x0800009Full /* QC, IDC, IXC, UFC, OFC, DZC, IOC */
+#define FPCR_PATTERN 0x07C00000ull	      /* AHP, DN, FZ, RMode = towards zero */
+#define FPSR_PATTERN 0x0800009Full	      /* QC, IDC, IXC, UFC, OFC, DZC, IOC */
 
 /* Fill the block for a call of fn with the given x0, immediate and DAIF;
  * every pattern depends on `round`. */
@@ -96,7 +96,8 @@ static void check_gprs(const struct hcabi_fn *fn, const struct a64_regs *r, cons
 			   fn->name, (unsigned long long)r->sp_el0_in,
 			   (unsigned long long)r->sp_el0_out);
 	else
-		check_true(true, req, "%s.%s via %s: x2..x30, SP_EL1 and SP_EL0 preserved (status %lld)",
+		check_true(true, req,
+			   "%s.%s via %s: x2..x30, SP_EL1 and SP_EL0 preserved (status %lld)",
 			   fn->ext, fn->name, imm_name((unsigned)r->imm), (long long)r->out[0]);
 }
 
@@ -122,15 +123,13 @@ static void check_fpsimd(const struct hcabi_fn *fn, const struct a64_regs *r, co
 			   (unsigned long long)r->fpsr_out);
 		return;
 	}
-	check_true(true, req, "%s.%s: V0..V31, FPCR and FPSR preserved", fn->ext,
-		   fn->name);
+	check_true(true, req, "%s.%s: V0..V31, FPCR and FPSR preserved", fn->ext, fn->name);
 }
 
 static void check_daif(const struct hcabi_fn *fn, const struct a64_regs *r, const char *req)
 {
-	check_eq_u64(r->daif_out, r->daif_in, req,
-		     "%s.%s: DAIF after a call made with DAIF 0x%llx", fn->ext, fn->name,
-		     (unsigned long long)r->daif_in);
+	check_eq_u64(r->daif_out, r->daif_in, req, "%s.%s: DAIF after a call made with DAIF 0x%llx",
+		     fn->ext, fn->name, (unsigned long long)r->daif_in);
 }
 
 enum aspect { GPRS, PSTATE, FPSIMD };
@@ -138,8 +137,7 @@ enum aspect { GPRS, PSTATE, FPSIMD };
 /* req: the requirement of `what` (next_req: of returning to the next
  * instruction, or NULL), given by each test so that the tests manifest sees
  * which test checks which requirement. */
-static void one(enum aspect what, const struct hcabi_fn *fn, const char *req,
-		const char *next_req)
+static void one(enum aspect what, const struct hcabi_fn *fn, const char *req, const char *next_req)
 {
 	a64_preserve_call(&pctx.r);
 	if (what == GPRS)
@@ -216,8 +214,8 @@ HCABI_TEST(a64_call_id_and_immediate, "ARM64.call_id_upper_bits_and_immediate",
 		a64_preserve_call(&pctx.r);
 		want0 = pctx.r.out[0];
 		want1 = pctx.r.out[1];
-		check_eq_u64(want0, 0, "ARM64-001", "%s.%s with x0 = 0x%x: status", fn->ext, fn->name,
-			     HCABI_ARM64_CALL_ID);
+		check_eq_u64(want0, 0, "ARM64-001", "%s.%s with x0 = 0x%x: status", fn->ext,
+			     fn->name, HCABI_ARM64_CALL_ID);
 		for (size_t h = 0; h < HCABI_ARRAY_SIZE(hcabi_upper_halves); h++) {
 			uint64_t x0 = hcabi_upper_halves[h] | HCABI_ARM64_CALL_ID;
 			setup(&pctx.r, x0, fn->id, 0, DAIF_ALL, ++round);
@@ -234,12 +232,12 @@ HCABI_TEST(a64_call_id_and_immediate, "ARM64.call_id_upper_bits_and_immediate",
 		for (size_t k = 0; k < HCABI_ARRAY_SIZE(imms); k++) {
 			setup(&pctx.r, HCABI_ARM64_CALL_ID, fn->id, imms[k], DAIF_ALL, ++round);
 			a64_preserve_call(&pctx.r);
-			check_true(pctx.r.out[0] == want0 && pctx.r.out[1] == want1, "ARM64-002",
-				   "%s.%s via %s: x0 0x%llx x1 0x%llx, as via HVC #0 (0x%llx 0x%llx)",
-				   fn->ext, fn->name, imm_name(imms[k]),
-				   (unsigned long long)pctx.r.out[0],
-				   (unsigned long long)pctx.r.out[1], (unsigned long long)want0,
-				   (unsigned long long)want1);
+			check_true(
+			    pctx.r.out[0] == want0 && pctx.r.out[1] == want1, "ARM64-002",
+			    "%s.%s via %s: x0 0x%llx x1 0x%llx, as via HVC #0 (0x%llx 0x%llx)",
+			    fn->ext, fn->name, imm_name(imms[k]), (unsigned long long)pctx.r.out[0],
+			    (unsigned long long)pctx.r.out[1], (unsigned long long)want0,
+			    (unsigned long long)want1);
 			check_gprs(fn, &pctx.r, "ARM64-010", NULL);
 		}
 	}

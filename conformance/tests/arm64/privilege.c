@@ -78,7 +78,8 @@ static void hvc_at_el0(uint32_t fid, uint64_t a0, uint64_t a1, const char *what)
 			bad = (int)i;
 	if (bad >= 0)
 		check_true(false, "ARM64-016", "%s: x%d at the exception is 0x%llx, was 0x%llx",
-			   what, bad, (unsigned long long)res.x[bad], (unsigned long long)regs[bad]);
+			   what, bad, (unsigned long long)res.x[bad],
+			   (unsigned long long)regs[bad]);
 	else
 		check_eq_u64(res.sp_el0, sp_el0, "ARM64-016",
 			     "%s: x0..x30 as before the HVC; SP_EL0", what);
@@ -105,10 +106,11 @@ HCABI_TEST(a64_el0_hvc, "ARM64.el0_hvc_undefined", "ARM64-015,ARM64-016", HCABI_
 		hvc_at_el0(HCABI_FID_TIME_SET_TIMER, now.value + HCABI_MS(60000),
 			   HCABI_ARM64_VECTOR_MIN, "TIME.SET_TIMER(in 60 s, vector 16)");
 		c = hcabi_time_cancel_timer();
-		check_true(c.status == HCABI_SUCCESS && c.value == 0, "ARM64-015",
-			   "CANCEL_TIMER after SET_TIMER at EL0: status %lld value %llu (0: nothing "
-			   "was armed)",
-			   (long long)c.status, (unsigned long long)c.value);
+		check_true(
+		    c.status == HCABI_SUCCESS && c.value == 0, "ARM64-015",
+		    "CANCEL_TIMER after SET_TIMER at EL0: status %lld value %llu (0: nothing "
+		    "was armed)",
+		    (long long)c.status, (unsigned long long)c.value);
 	}
 	if (!any) {
 		test_log("neither MEM nor TIME provided: GET_SPEC_VERSION is called at EL0 and no "

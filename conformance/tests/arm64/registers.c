@@ -68,7 +68,8 @@ HCABI_TEST(a64_fid_upper, "ARM64.function_id_upper_bits",
 	}
 	{
 		struct hcabi_ret now = hcabi_time_get_monotonic();
-		uint64_t args[6] = {now.value + HCABI_MS(60000), HCABI_ARM64_VECTOR_MIN, 0, 0, 0, 0};
+		uint64_t args[6] = {
+		    now.value + HCABI_MS(60000), HCABI_ARM64_VECTOR_MIN, 0, 0, 0, 0};
 		check_exact(hcabi_raw_call((1ull << 32) | HCABI_FID_TIME_SET_TIMER, args, false),
 			    HCABI_ERR_INVALID_PARAM, 0,
 			    "TIME.SET_TIMER(in 60 s, vector 16) with x1[32] set");
@@ -90,7 +91,8 @@ HCABI_TEST(a64_arg_registers, "ARM64.argument_registers",
 	a[0] = HCABI_EID_BASE;
 	{
 		struct hcabi_ret r = hcabi_raw_call(HCABI_FID_BASE_PROBE_EXTENSION, a, false);
-		check_true(r.status == HCABI_SUCCESS && r.value == hcabi_ext_version(HCABI_EID_BASE),
+		check_true(r.status == HCABI_SUCCESS &&
+			       r.value == hcabi_ext_version(HCABI_EID_BASE),
 			   "ARM64-006",
 			   "PROBE_EXTENSION(BASE) with x3..x7 poisoned: status %lld value 0x%llx",
 			   (long long)r.status, (unsigned long long)r.value);
@@ -100,7 +102,8 @@ HCABI_TEST(a64_arg_registers, "ARM64.argument_registers",
 	{
 		struct hcabi_ret r = hcabi_raw_call(HCABI_FID_BASE_PROBE_EXTENSION, a, false);
 		check_eq_u64((uint64_t)r.status, (uint64_t)(int64_t)HCABI_ERR_INVALID_PARAM,
-			     "ARM64-005", "PROBE_EXTENSION: the EID is x2 (invalid), not x3 (valid)");
+			     "ARM64-005",
+			     "PROBE_EXTENSION: the EID is x2 (invalid), not x3 (valid)");
 	}
 
 	/* functions ignore the argument registers past their count */
@@ -119,7 +122,8 @@ HCABI_TEST(a64_arg_registers, "ARM64.argument_registers",
 
 	/* x3: CONSOLE.WRITE's length */
 	if (hcabi_has_ext(HCABI_EID_CONSOLE)) {
-		static const char line[] = "arm64 argument registers: CONSOLE.WRITE, length in x3\n";
+		static const char line[] =
+		    "arm64 argument registers: CONSOLE.WRITE, length in x3\n";
 		uint64_t w[6] = {(uint64_t)(uintptr_t)line, sizeof(line) - 1, 1, 2, 3, 4};
 		check_exact(hcabi_raw_call(HCABI_FID_CONSOLE_WRITE, w, false), HCABI_SUCCESS,
 			    sizeof(line) - 1, "CONSOLE.WRITE(line, length in x3)");
@@ -140,7 +144,8 @@ HCABI_TEST(a64_arg_registers, "ARM64.argument_registers",
 		   hcabi_spec() >= HCABI_FID_TIME_SET_PERIODIC_SINCE) {
 		/* without IPI (the core profile): TIME.SET_PERIODIC's vector; its
 		 * first tick at 2^64 - 1 ns never comes */
-		uint64_t p[6] = {~0ull, HCABI_TIMER_MIN_PERIOD, HCABI_ARM64_VECTOR_MIN, 0x40, 0x40, 0x40};
+		uint64_t p[6] = {~0ull, HCABI_TIMER_MIN_PERIOD, HCABI_ARM64_VECTOR_MIN, 0x40, 0x40,
+				 0x40};
 		check_exact(hcabi_raw_call(HCABI_FID_TIME_SET_PERIODIC, p, false), HCABI_SUCCESS, 0,
 			    "TIME.SET_PERIODIC(never, minimum period, vector 16 in x4)");
 		struct hcabi_ret c = hcabi_time_cancel_timer();
@@ -153,7 +158,8 @@ HCABI_TEST(a64_arg_registers, "ARM64.argument_registers",
 		check_eq_u64((uint64_t)r.status, (uint64_t)(int64_t)HCABI_ERR_INVALID_PARAM,
 			     "ARM64-005", "TIME.SET_PERIODIC(vector 0x40 in x4; 16 in x5, x6, x7)");
 	} else {
-		test_log("neither IPI nor TIME.SET_PERIODIC: x4 as the third argument is not shown");
+		test_log(
+		    "neither IPI nor TIME.SET_PERIODIC: x4 as the third argument is not shown");
 	}
 	/* x5: TLB.FLUSH's page count (0: every address, the misaligned gva ignored) */
 	if (hcabi_has_ext(HCABI_EID_TLB)) {

@@ -19,8 +19,23 @@
 #include "hcabi_calls.h"
 
 enum sr {
-	SR_SCTLR, SR_TTBR0, SR_TTBR1, SR_TCR, SR_MAIR, SR_AMAIR, SR_VBAR, SR_ELR, SR_SPSR,
-	SR_ESR, SR_FAR, SR_CPACR, SR_CONTEXTIDR, SR_CNTKCTL, SR_TPIDR1, SR_TPIDR0, SR_TPIDRRO,
+	SR_SCTLR,
+	SR_TTBR0,
+	SR_TTBR1,
+	SR_TCR,
+	SR_MAIR,
+	SR_AMAIR,
+	SR_VBAR,
+	SR_ELR,
+	SR_SPSR,
+	SR_ESR,
+	SR_FAR,
+	SR_CPACR,
+	SR_CONTEXTIDR,
+	SR_CNTKCTL,
+	SR_TPIDR1,
+	SR_TPIDR0,
+	SR_TPIDRRO,
 	SR_COUNT
 };
 
@@ -83,8 +98,7 @@ static void write_patterned(const uint64_t v[SR_COUNT])
 	hcabi_isb();
 }
 
-HCABI_TEST(a64_preserve_sysregs, "ARM64.preserve_system_registers", "ARM64-014",
-	   HCABI_VERSION_1_0)
+HCABI_TEST(a64_preserve_sysregs, "ARM64.preserve_system_registers", "ARM64-014", HCABI_VERSION_1_0)
 {
 	uint64_t saved[SR_COUNT], want[SR_COUNT], before[SR_COUNT], after[SR_COUNT];
 	uint64_t flags = hcabi_irq_save();
@@ -109,13 +123,13 @@ HCABI_TEST(a64_preserve_sysregs, "ARM64.preserve_system_registers", "ARM64-014",
 				bad = k;
 		if (bad >= 0) {
 			check_true(false, "ARM64-014", "%s.%s: %s was 0x%llx, is 0x%llx after",
-				   fn->ext, fn->name, srs[bad].name, (unsigned long long)before[bad],
-				   (unsigned long long)after[bad]);
+				   fn->ext, fn->name, srs[bad].name,
+				   (unsigned long long)before[bad], (unsigned long long)after[bad]);
 			write_patterned(want); /* the next call is judged on its own */
 		} else {
 			check_true(true, "ARM64-014",
-				   "%s.%s: the 17 system registers unchanged (status %lld)", fn->ext,
-				   fn->name, (long long)r.status);
+				   "%s.%s: the 17 system registers unchanged (status %lld)",
+				   fn->ext, fn->name, (long long)r.status);
 		}
 	}
 	write_patterned(saved);

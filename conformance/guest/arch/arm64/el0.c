@@ -118,8 +118,8 @@ bool hcabi_run_el0(const void *code, size_t len, const uint64_t regs[31], uint64
 	memset((void *)(uintptr_t)code_page, 0, 4096);
 	memcpy((void *)(uintptr_t)code_page, code, len);
 	/* the code page at HCABI_EL0_VA: RO at EL1 and EL0, EL0-executable */
-	((uint64_t *)(uintptr_t)l3_page)[0] = code_page | D_PAGE | D_ATTR(attr) | D_AP_RO_EL0 |
-					      D_SH_INNER | D_AF | D_PXN;
+	((uint64_t *)(uintptr_t)l3_page)[0] =
+	    code_page | D_PAGE | D_ATTR(attr) | D_AP_RO_EL0 | D_SH_INNER | D_AF | D_PXN;
 	((uint64_t *)(uintptr_t)l2_page)[0] = l3_page | D_TABLE;
 
 	memset(&ctx, 0, sizeof(ctx));

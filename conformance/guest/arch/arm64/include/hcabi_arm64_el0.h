@@ -39,7 +39,7 @@ struct hcabi_el0_result {
 	uint64_t kind;	 /* HCABI_EL0_SYNC, ...: which vector entry took it */
 };
 /* hcabi_el0_result.kind */
-#define HCABI_EL0_SYNC HCABI__TRAP_SYNC	    /* a synchronous exception */
+#define HCABI_EL0_SYNC HCABI__TRAP_SYNC /* a synchronous exception */
 #define HCABI_EL0_IRQ HCABI__TRAP_IRQ
 #define HCABI_EL0_FIQ HCABI__TRAP_FIQ
 #define HCABI_EL0_SERROR HCABI__TRAP_SERROR
