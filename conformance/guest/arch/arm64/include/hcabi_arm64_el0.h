@@ -10,7 +10,8 @@
  * with every general-purpose register and SP_EL0 chosen by the caller and
  * every interrupt masked, and comes back on the first exception taken from
  * EL0 (an undefined instruction, an SVC, an abort), with the registers as
- * that exception found them.
+ * that exception found them. One vCPU at a time: the mapping and the
+ * context of the call are the image's, not per vCPU.
  */
 #ifndef HCABI_ARM64_EL0_H
 #define HCABI_ARM64_EL0_H
