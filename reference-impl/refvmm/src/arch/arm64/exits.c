@@ -202,7 +202,10 @@ void hcabi__arch_vcpu_run(struct hcabi__vcpu *v, struct hcabi__exit *ex)
 
 /* ---- answering hypercalls ----------------------------------------------------- */
 /* Test-only fault injection: poison x<i> for bit i of mask (enum
- * hcabi_ref_gpr's numbers, taken as x0..x15 on arm64). */
+ * hcabi_ref_gpr's numbers, taken as x0..x15 on arm64), after x0 and x1
+ * hold the results. The register names the core parses (rcx, r11, ...)
+ * are x86-64's: on arm64 a clobber names its register by number,
+ * --inject-fault FUNC:clobber:7 for x7 (docs/arm64.md). */
 static int clobber(struct hcabi__vcpu *v, uint32_t mask)
 {
 	for (unsigned i = 0; i < 16; i++)
