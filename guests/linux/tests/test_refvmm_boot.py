@@ -155,6 +155,33 @@ def test_a_replayed_delivery_is_recognised() -> None:
         "a second delivery at asm_sysvec_apic_timer_interrupt+0x0"
 
 
+# refvmm --timeout-nmi's NMI over a CPU in a console write with IF clear (a real
+# nested run): an NMI may come anywhere, so its frame says nothing of the platform
+NMI_OVER_IRQS_OFF = """[    1.156000] Uhhuh. NMI received for unknown reason 21 on CPU 0.
+[    1.156000] Kernel panic - not syncing: NMI: Not continuing
+[    1.156000] Call Trace:
+[    1.156000]  <NMI>
+[    1.156000]  panic+0x344/0x3a0
+[    1.156000]  nmi_panic+0x2b/0x40
+[    1.156000]  unknown_nmi_error+0x73/0xc0
+[    1.156000]  exc_nmi+0x125/0x1a0
+[    1.156000]  end_repeat_nmi+0xf/0x53
+[    1.156000] RIP: 0010:io_serial_in+0x19/0x30
+[    1.156000] Code: cc 90 90 90 90 90 90 90 90 90 90 90 90 90 90 90 90 f3 0f 1e fa 0f 1f 44 00 00
+[    1.156000] RSP: 0018:ffffc9000000bb68 EFLAGS: 00000002
+[    1.156000]  </NMI>
+[    1.156000]  <TASK>
+[    1.156000]  wait_for_lsr+0x47/0x90
+"""
+
+
+def test_an_nmi_over_code_with_interrupts_off_is_not_the_platform() -> None:
+    assert rb.platform_replay(NMI_OVER_IRQS_OFF) is None
+    # the same frame under an interrupt entry is what no CPU does
+    text = NMI_OVER_IRQS_OFF.replace("end_repeat_nmi+0xf/0x53", "asm_common_interrupt+0x26/0x40")
+    assert rb.platform_replay(text) == "asm_common_interrupt entered at io_serial_in+0x19/0x30"
+
+
 ELSEWHERE = ("RIP: 0010:asm_sysvec_apic_timer_interrupt+0x0/0x20", "RIP: 0010:error_entry+0x10/0x140")
 
 

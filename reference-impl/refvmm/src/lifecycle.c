@@ -139,11 +139,14 @@ bool hcabi__vm_run(struct hcabi__vm *vm, uint64_t deadline_ns, struct hcabi__end
 		}
 		if (deadline_ns && now >= deadline_ns && vm->opts->timeout_nmi_s > 0 &&
 		    !vm->timed_out) {
-			/* each running vCPU looks at itself between two runs */
+			/* each running vCPU looks at itself between two runs;
+			 * one that never started (stopped, or waiting for SIPI)
+			 * runs no guest code and is left alone */
 			vm->timed_out = true;
 			for (uint32_t i = 0; i < vm->nvcpus; i++) {
 				struct hcabi__vcpu *v = &vm->vcpus[i];
-				if (v->thread_started && !v->exited) {
+				if (v->thread_started && !v->exited &&
+				    v->state == HCABI__VCPU_RUNNING && !v->hw_wait) {
 					v->nmi_req = true;
 					hcabi__vcpu_poke_locked(v);
 				}

@@ -92,8 +92,13 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 		return hcabi__fail(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
 	/* the 8254 PIT on ports 0x40-0x43 and the speaker gate 0x61, on ISA
 	 * IRQ 0: the timer Linux calibrates the TSC and the local APIC timer
-	 * against. Silent until the guest programs it. */
+	 * against. Silent until the guest programs it. KVM serves port 0x61
+	 * (channel 2's gate and output, which a calibration polls; the NMI
+	 * status bits read 0: no parity or I/O channel error) only when asked
+	 * for its "dummy speaker"; without it the port read all-ones in
+	 * userspace, so every NMI looked like a PCI system error to Linux. */
 	memset(&pit, 0, sizeof(pit));
+	pit.flags = KVM_PIT_SPEAKER_DUMMY;
 	if (hcabi__kvm_ioctl(a->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		return hcabi__fail(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
 	/* A tick KVM could not deliver in time is dropped, not queued for
