@@ -175,6 +175,17 @@ NMI_OVER_IRQS_OFF = """[    1.156000] Uhhuh. NMI received for unknown reason 21 
 """
 
 
+def test_the_replay_deadlock_is_recognised_from_its_nmi_trace() -> None:
+    # a real nested boot (1 vCPU): the PIT's IRQ handled a second time at
+    # apic_ack_edge, IF clear, spinning on the descriptor lock its first run
+    # holds, until refvmm's --timeout-nmi made Linux print this
+    text = (Path(__file__).parent / "replay-deadlock.serial").read_text()
+    assert rb.platform_replay(text) == "asm_common_interrupt entered at apic_ack_edge+0x0/0x70"
+    # the outer delivery, over code with IF set, alone is not the platform's
+    inner = text.index("RIP: 0010:apic_ack_edge")
+    assert rb.platform_replay(text[inner + 10:]) is None
+
+
 def test_an_nmi_over_code_with_interrupts_off_is_not_the_platform() -> None:
     assert rb.platform_replay(NMI_OVER_IRQS_OFF) is None
     # the same frame under an interrupt entry is what no CPU does
