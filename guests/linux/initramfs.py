@@ -53,7 +53,11 @@ fail() {{ # end the VM through isa-debug-exit (port 0xf4): refvmm exits 3
     poweroff -f
 }}
 for w in $(cat /proc/cmdline); do
-    case $w in hcabitest.code=*) code=${{w#*=}} ;; hcabitest.name=*) name=${{w#*=}} ;; esac
+    case $w in
+        hcabitest.code=*) code=${{w#*=}} ;;
+        hcabitest.name=*) name=${{w#*=}} ;;
+        hcabitest.end=*) end=${{w#*=}} ;;
+    esac
 done
 out=$(insmod /hcabi.ko shutdown_code=$code 2>&1)
 rc=$?
@@ -84,6 +88,11 @@ b=$(cut -d' ' -f1 /proc/uptime)
 say "uptime before=$a after=$b"
 say "cpus online=$(cat /sys/devices/system/cpu/online)"
 say "done"
+if [ "$end" = reboot ]; then
+    reboot -f
+    sleep 10
+    fail "reboot -f returned"
+fi
 poweroff -f
 sleep 10
 fail "poweroff -f returned"

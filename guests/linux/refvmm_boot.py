@@ -8,11 +8,13 @@ The kernel is the one the nested launcher caches (scripts/hcabi_nested): its
 vmlinux, decompressed from the package's vmlinuz into DIR (never committed),
 boots by PVH on refvmm with a busybox initramfs holding hcabi.ko, built here
 against that kernel's headers as check_module.py builds it (the module's
-vermagic must be the booted kernel's). refvmm runs nested, both boots in one
-launcher batch (scripts/hcabi-nested):
+vermagic must be the booted kernel's). refvmm runs nested, the three boots in
+one launcher batch (scripts/hcabi-nested):
 
     vcpus1      --vcpus 1, the newest HCABI version refvmm implements
     vcpus2_1.0  --vcpus 2, pinned with --spec-version 1.0
+    reboot_1.1  --vcpus 1, pinned with --spec-version 1.1, ends with reboot -f
+                (the driver's SYSTEM.REBOOT: refvmm --no-reboot ends, status 10)
 
 The initramfs's /init loads hcabi.ko (its shutdown_code parameter from the
 command line), prints /sys/hypervisor/hcabi/*, reads the line refvmm's
@@ -81,6 +83,13 @@ class Boot:
     vcpus: int
     spec_version: str | None  # None: refvmm's default, the newest
     code: int                 # SYSTEM.SHUTDOWN code the driver is given
+    reboot: bool = False      # /init ends with reboot -f (SYSTEM.REBOOT), not poweroff -f
+
+    def ending(self) -> tuple[int, str]:
+        """refvmm's exit status and last line when the boot went right."""
+        if self.reboot:  # refvmm runs with --no-reboot
+            return 10, "hcabi-refvmm: reboot requested by the guest (--no-reboot)"
+        return 0, f"hcabi-refvmm: shutdown code={self.code}"
 
     def console_input(self) -> str:
         return f"runner-says-hello {self.name}"
@@ -92,7 +101,8 @@ class Boot:
 # How many times a boot that died of the platform's replay is booted again
 # (each replay is rare: a boot of 1 in 5 or so meets one under load).
 REPLAY_RETRIES = 2
-BOOTS = (Boot("vcpus1", 1, None, 41), Boot("vcpus2_1.0", 2, "1.0", 42))
+BOOTS = (Boot("vcpus1", 1, None, 41), Boot("vcpus2_1.0", 2, "1.0", 42),
+         Boot("reboot_1.1", 1, "1.1", 43, reboot=True))
 
 
 
@@ -184,9 +194,11 @@ def judge(boot: Boot, want: Expect, status: int | None, serial: str, stderr: str
         problems.append(f"the guest's /init failed: {first['FAIL']}")
     elif "done" not in first:
         problems.append("the guest's /init did not finish (no 'done' line): the boot failed or hung")
-    if status != 0 or last != f"hcabi-refvmm: shutdown code={boot.code}":
-        problems.append(f"refvmm should end with status 0 and 'hcabi-refvmm: shutdown code={boot.code}' "
-                        f"(SYSTEM.SHUTDOWN through the driver); it ended with status {status}: {last!r}")
+    want_status, want_last = boot.ending()
+    if status != want_status or last != want_last:
+        how = "SYSTEM.REBOOT" if boot.reboot else "SYSTEM.SHUTDOWN"
+        problems.append(f"refvmm should end with status {want_status} and {want_last!r} "
+                        f"({how} through the driver); it ended with status {status}: {last!r}")
     if not first.get("insmod", "").startswith("rc=0"):
         problems.append(f"insmod hcabi.ko failed: {first.get('insmod')!r}")
         return problems
@@ -230,7 +242,8 @@ def job_line(boot: Boot, refvmm: str, vmlinux: Path, initrd: Path, console: Path
     # --no-reboot: a panic's reboot (panic=-1) ends refvmm at once, status 10
     argv = [refvmm, "--vcpus", str(boot.vcpus), "--memory", MEMORY, "--timeout", str(seconds),
             "--timeout-nmi", str(NMI_GRACE), "--no-reboot", "--initrd", str(initrd), "--console-input", str(console),
-            "--cmdline", f"{CMDLINE} hcabitest.name={boot.name} hcabitest.code={boot.code}"]
+            "--cmdline", f"{CMDLINE} hcabitest.name={boot.name} hcabitest.code={boot.code}"
+            + (" hcabitest.end=reboot" if boot.reboot else "")]
     if boot.spec_version:
         argv += ["--spec-version", boot.spec_version]
     return f"{boot.name}\t{shlex.join(argv + [str(vmlinux)])}\n"

@@ -87,6 +87,17 @@ def test_two_vcpus_need_both_online() -> None:
     assert rb.judge(two, WANT, 0, serial.replace("online=0", "online=0-1"), stderr) == []
 
 
+def test_the_reboot_boot_ends_through_system_reboot() -> None:
+    boot = next(b for b in rb.BOOTS if b.reboot)
+    serial = SERIAL.replace("vcpus1", boot.name)
+    reboot = "hcabi-refvmm: reboot requested by the guest (--no-reboot)\n"
+    assert rb.judge(boot, WANT, 10, serial, reboot) == []
+    # the platform's reset (Linux's fallback when no restart handler ran) is not the driver's
+    kbd = "hcabi-refvmm: reset through the keyboard controller (port 0x64, command 0xfe) on vcpu 0 (--no-reboot)\n"
+    assert any("SYSTEM.REBOOT" in p for p in rb.judge(boot, WANT, 10, serial, kbd))
+    assert any("SYSTEM.REBOOT" in p for p in rb.judge(boot, WANT, 0, serial, f"hcabi-refvmm: shutdown code={boot.code}\n"))
+
+
 def test_the_init_failing_is_reported() -> None:
     serial = SERIAL.replace("hcabi-linux: done\n", "hcabi-linux: FAIL no /dev/hvc0\n")
     problems = rb.judge(BOOT, WANT, 3, serial, "hcabi-refvmm: isa-debug-exit value=0x1 status=3\n")
