@@ -201,7 +201,7 @@ static void cleanup_after_test(void)
 /* Let interrupts a test left pending arrive while no test runs. */
 static void drain_interrupts(void)
 {
-	for (unsigned v = 32; v < 256; v++)
+	for (unsigned v = HCABI_IRQ_FIRST; v < HCABI_IRQ_VECTORS; v++)
 		hcabi_irq_unregister(v);
 	hcabi_irq_enable();
 	for (int i = 0; i < 1000; i++)

@@ -34,9 +34,12 @@
  * exactly what the direct one means, and it must know how far a batch got.
  */
 #include "batch_common.h"
+#include "hcabi_vectors.h"
 
-#define VEC_TIMER 0x61u
-#define VEC_IPI 0x62u
+#define VEC_TIMER HCABI_TEST_VECTOR(0)
+#define VEC_IPI HCABI_TEST_VECTOR(1)
+/* a valid vector with reserved bit 15 set: only the reserved bit is wrong */
+#define VEC_RESERVED (0x8000u | HCABI_TEST_VECTOR(0))
 
 static struct hcabi_batch_entry table[HCABI_BATCH_MAX_ENTRIES + 2] __attribute__((aligned(64)));
 static struct hcabi_batch_entry copy[HCABI_BATCH_MAX_ENTRIES + 2];
@@ -347,14 +350,15 @@ HCABI_TEST(batch_same_errors, "BATCH.same_errors_as_direct",
 	if (cpus >= 2)
 		ERR(HCABI_FID_VCPU_KICK, 1, 0, 0, 1, HCABI_EID_VCPU, HCABI_ERR_INVALID_STATE,
 		    "VCPU-070.2", "VCPU.KICK(stopped vCPU 1)");
-	ERR(HCABI_FID_IPI_SEND, 1ull << hcabi_cpu_index(), 0, 0x8041, 3, HCABI_EID_IPI,
-	    HCABI_ERR_INVALID_PARAM, "IPI-001.3", "IPI.SEND(vector 0x8041: reserved bit 15)");
+	ERR(HCABI_FID_IPI_SEND, 1ull << hcabi_cpu_index(), 0, VEC_RESERVED, 3, HCABI_EID_IPI,
+	    HCABI_ERR_INVALID_PARAM, "IPI-001.3", "IPI.SEND(a valid vector with reserved bit 15)");
 	ERR(HCABI_FID_TLB_FLUSH, 1, 0, 8, 4, HCABI_EID_TLB, HCABI_ERR_INVALID_PARAM, "TLB-001.2",
 	    "TLB.FLUSH(misaligned gva)");
 	ERR(HCABI_FID_STEAL_SET_SHMEM, hcabi_gpa(&steal_rec) + 8, 0, 0, 1, HCABI_EID_STEAL,
 	    HCABI_ERR_INVALID_ADDRESS, "STEAL-001.1", "STEAL.SET_SHMEM(misaligned)");
-	ERR(HCABI_FID_TIME_SET_TIMER, ~0ull, 0x8041, 0, 2, HCABI_EID_TIME, HCABI_ERR_INVALID_PARAM,
-	    "TIME-020.2", "TIME.SET_TIMER(vector 0x8041: reserved bit 15)");
+	ERR(HCABI_FID_TIME_SET_TIMER, ~0ull, VEC_RESERVED, 0, 2, HCABI_EID_TIME,
+	    HCABI_ERR_INVALID_PARAM, "TIME-020.2",
+	    "TIME.SET_TIMER(a valid vector with reserved bit 15)");
 #undef ERR
 
 	for (size_t i = 0; i < k; i++) {

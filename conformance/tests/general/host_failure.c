@@ -16,8 +16,9 @@
  */
 #include "hcabi_test.h"
 #include "hcabi_calls.h"
+#include "hcabi_vectors.h"
 
-#define VEC 0x47u
+#define VEC HCABI_TEST_VECTOR(0) /* a valid vector of the binding */
 
 static void expect_ok_or_failed(struct hcabi_ret r, const char *what)
 {
@@ -45,7 +46,7 @@ HCABI_TEST(status_valid_not_invalid, "STATUS.valid_call_not_invalid_param", "STA
 		(void)hcabi_vcpu_block(0); /* consume the remembered kick */
 	}
 	if (hcabi_has_ext(HCABI_EID_IPI))
-		expect_ok_or_failed(hcabi_ipi_send(0, 0, VEC), "IPI.SEND(mask 0, vector 0x47)");
+		expect_ok_or_failed(hcabi_ipi_send(0, 0, VEC), "IPI.SEND(mask 0, a valid vector)");
 	if (hcabi_has_ext(HCABI_EID_TLB))
 		expect_ok_or_failed(hcabi_tlb_flush(1ull << hcabi_cpu_index(), 0, 0, 0),
 				    "TLB.FLUSH(the caller, every address)");

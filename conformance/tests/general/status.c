@@ -25,6 +25,7 @@
  */
 #include "hcabi_test.h"
 #include "hcabi_calls.h"
+#include "hcabi_vectors.h"
 
 #define NOT_IN_RAM (1ull << 46)
 
@@ -179,7 +180,7 @@ HCABI_TEST(status_unknown_fid, "STATUS.unknown_function", "STATUS-003,X86-005", 
 	}
 }
 
-#define TIMER_VECTOR 0x49u
+#define TIMER_VECTOR HCABI_TEST_VECTOR(0)
 static volatile uint64_t timer_hits;
 static void on_timer(struct hcabi_frame *f, unsigned v)
 {

@@ -15,8 +15,9 @@
  *  - a non-zero mask or base with the bit set is INVALID_PARAM with RDX = 0
  *    and sends nothing, not even to the vCPUs such a mask names validly (the
  *    caller, the others): mask = the caller, mask = the others, every bit,
- *    bit 63; base 1, base 64, base 2^64-1; both. A vector below 32 with the
- *    bit (IPI-001.1, .2) and a reserved bit above it (bit 9, bit 63; GEN-002.1,
+ *    bit 63; base 1, base 64, base 2^64-1; both. A vector below the valid
+ *    range (vector 0, and the one just below it: x86-64 31, arm64 15), and on
+ *    arm64 the one just above it (23, ARM64-021), with the bit (IPI-001.1, .2) and a reserved bit above it (bit 9, bit 63; GEN-002.1,
  *    IPI-001.4) are INVALID_PARAM as well. Every vCPU watches: nothing
  *    arrives anywhere (IPI-004.2);
  *  - stopped vCPUs get nothing: with vCPU 1 running and every other vCPU but
@@ -31,9 +32,10 @@
  * slow), and only counts and pending bits are compared.
  */
 #include "hcabi_test.h"
+#include "hcabi_vectors.h"
 
 #define ABS_BIT HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK /* IPI-004 */
-#define ABS_VEC 0x46u	/* the vector sent (the other IPI tests use 0x41..0x53) */
+#define ABS_VEC HCABI_TEST_VECTOR(0) /* the vector sent */
 #define ABS_MAX_CPUS 4u /* the test uses at most this many vCPUs */
 #define ABS_WAIT HCABI_SEC(10)
 
@@ -252,7 +254,14 @@ HCABI_TEST(ipi_all_but_self_args, "IPI.send_all_but_self_args",
 	    (struct bad_case){0, ~0ull, ABS_BIT | ABS_VEC, "IPI-004.1", "IPI-004.2", "base 2^64-1"};
 	cases[k++] =
 	    (struct bad_case){1, 1, ABS_BIT | ABS_VEC, "IPI-004.1", "IPI-004.2", "mask 1, base 1"};
-	cases[k++] = (struct bad_case){0, 0, ABS_BIT | 31, "IPI-001.1", "IPI-001.2", "vector 31"};
+	cases[k++] = (struct bad_case){0, 0, ABS_BIT | HCABI_TEST_VECTOR_BELOW_MIN, "IPI-001.1",
+				       "IPI-001.2", "the vector just below the valid range"};
+	/* where the valid range ends inside bits 7:0 (arm64), one above it is
+	 * invalid too; on x86-64 it is bit 8 itself, tried as vector 0 below */
+	if (HCABI_TEST_VECTOR_ABOVE_MAX <= HCABI_IPI_SEND_VECTOR_VECTOR_MASK)
+		cases[k++] = (struct bad_case){0, 0, ABS_BIT | HCABI_TEST_VECTOR_ABOVE_MAX,
+					       "IPI-001.1", "IPI-001.2",
+					       "the vector just above the valid range"};
 	cases[k++] = (struct bad_case){0, 0, ABS_BIT, "IPI-001.1", "IPI-001.2", "vector 0"};
 	cases[k++] = (struct bad_case){0,	    0,		 (1ull << 9) | ABS_BIT | ABS_VEC,
 				       "GEN-002.1", "IPI-001.4", "reserved bit 9"};

@@ -6,7 +6,8 @@
  *
  * What:
  *  - a send to the caller itself, made with interrupts disabled, is pending
- *    in the caller's LAPIC (its IRR bit set) when SEND returns, and is taken
+ *    in the caller's interrupt controller (the LAPIC's IRR bit; arm64: the
+ *    redistributor's pending bit, ARM64-022) when SEND returns, and is taken
  *    exactly once when interrupts are enabled; naming the caller through
  *    `base` instead of the mask works the same (IPI-002);
  *  - with every vCPU running (interrupts disabled, waiting for a flag),
@@ -67,7 +68,9 @@ HCABI_TEST(ipi_send_self, "IPI.send_self_pending", "IPI-002.1,IPI-002.2,X86-005"
 /* ---- a send to each of several subsets of the running vCPUs ---- */
 
 #define SUBSET_SENDS 4u
-static const unsigned subset_vec[SUBSET_SENDS] = {0x50, 0x51, 0x52, 0x53};
+static const unsigned subset_vec[SUBSET_SENDS] = {HCABI_TEST_VECTOR(0), HCABI_TEST_VECTOR(1),
+						  HCABI_TEST_VECTOR(2), HCABI_TEST_VECTOR(3)};
+_Static_assert(SUBSET_SENDS <= HCABI_TEST_VECTORS, "one vector per send");
 
 struct subset_result {
 	bool timed_out, done;

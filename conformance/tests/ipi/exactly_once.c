@@ -33,8 +33,9 @@
 #include "ipi_common.h"
 
 #define EO_ROUNDS 3u
-#define EO_VEC0 0x58u /* EO_VEC0 .. EO_VEC0 + EO_ROUNDS - 1 */
+#define EO_VEC0 HCABI_TEST_VECTOR(0) /* EO_VEC0 .. EO_VEC0 + EO_ROUNDS - 1 */
 #define EO_SETTLE HCABI_MS(300)
+_Static_assert(EO_ROUNDS <= HCABI_TEST_VECTORS, "one vector per round");
 
 static struct {
 	unsigned n;

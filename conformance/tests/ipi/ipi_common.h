@@ -8,10 +8,11 @@
 
 #include "hcabi_test.h"
 #include "hcabi_ram.h"
+#include "hcabi_vectors.h"
 
-/* Vectors the IPI tests send (any of 32..254 but 0x80, the runtime's). */
-#define IPI_VEC_A 0x41u
-#define IPI_VEC_B 0x42u
+/* Vectors the IPI tests send (the binding's, hcabi_vectors.h). */
+#define IPI_VEC_A HCABI_TEST_VECTOR(0)
+#define IPI_VEC_B HCABI_TEST_VECTOR(1)
 #define IPI_MAX_CPUS 8u /* the subset test uses at most this many vCPUs */
 
 /* Interrupt handler: the runtime counts every interrupt per vCPU and vector

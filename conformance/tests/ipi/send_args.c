@@ -3,12 +3,17 @@
  * IPI.SEND arguments: IPI-001.1 to IPI-001.6, IPI-003.2 (mask 0), IPI-002.3.
  *
  * What:
- *  - a vector below HCABI_VECTOR_MIN (0, 1, 2, 15, 16, 31) is INVALID_PARAM
- *    with RDX = 0 (IPI-001.1), and so is a vector with any of its reserved
- *    bits set (bits 63:8 at 1.0; 63:9 from 1.1, where bit 8 is all_but_self,
- *    tested with IPI-004; IPI-001.3); nothing is sent: the calls name the
- *    calling vCPU, whose LAPIC IRR must stay clear and which must take no
- *    interrupt afterwards (IPI-001.2, IPI-001.4);
+ *  - every value of bits 7:0 outside the binding's valid range is
+ *    INVALID_PARAM with RDX = 0 (IPI-001.1): on x86-64 0 to 31, below
+ *    HCABI_VECTOR_MIN; on arm64 0 to 15 and 23 to 255, outside the PPIs
+ *    16..22 (ARM64-021); each edge is also its own check (x86-64 31 and
+ *    256, which is 0 in bits 7:0; arm64 15 and 23).
+ *    So is a vector with any of its reserved bits set (bits 63:8 at 1.0;
+ *    63:9 from 1.1, where bit 8 is all_but_self, tested with IPI-004;
+ *    IPI-001.3). Nothing is sent: the calls name the calling vCPU, whose
+ *    interrupt controller (LAPIC IRR; arm64 the redistributor) must have
+ *    nothing pending and which must take no interrupt afterwards
+ *    (IPI-001.2, IPI-001.4);
  *  - a mask naming an index that is not below the vCPU count is
  *    INVALID_PARAM (IPI-001.5) and nothing is sent (IPI-001.6), even to the
  *    valid targets it names as well (the caller among them): one bit past
@@ -26,7 +31,8 @@
  */
 #include "ipi_common.h"
 
-/* Whether vector v (or, for v < 32, anything in 16..31) became pending here. */
+/* Whether neither vector v nor anything in 16..31 (x86-64: vectors below
+ * HCABI_VECTOR_MIN the IRR can hold; arm64: every PPI) became pending here. */
 static bool nothing_pending(unsigned v)
 {
 	for (unsigned x = 16; x < 32; x++)
@@ -38,22 +44,47 @@ static bool nothing_pending(unsigned v)
 HCABI_TEST(ipi_send_bad_vector, "IPI.send_bad_vector",
 	   "IPI-001.1,IPI-001.2,IPI-001.3,IPI-001.4,X86-005", HCABI_FID_IPI_SEND_SINCE)
 {
-	static const uint64_t low[] = {0, 1, 2, 15, 16, 31};
 	static const uint64_t high[] = {
 	    0x100ull, 0x8000ull, 1ull << 31, 1ull << 32, 1ull << 63, 0xFFFFFFFFFFFFFF00ull,
 	};
-	unsigned me = hcabi_cpu_index();
+	unsigned me = hcabi_cpu_index(), invalid = 0, rejected = 0, quiet = 0;
 	uint64_t before;
 
 	hcabi_irq_register(IPI_VEC_A, ipi_count_handler);
 	before = hcabi_irq_count(me, IPI_VEC_A);
-	for (size_t i = 0; i < HCABI_ARRAY_SIZE(low); i++) {
-		check_status(hcabi_ipi_send(1ull << me, 0, low[i]), HCABI_ERR_INVALID_PARAM,
-			     "IPI-001.1", "SEND(self, vector %llu)", (unsigned long long)low[i]);
-		check_true(nothing_pending(IPI_VEC_A), "IPI-001.2",
-			   "nothing became pending after SEND with vector %llu",
-			   (unsigned long long)low[i]);
+	/* every invalid value of bits 7:0, and one above the largest valid
+	 * vector (x86-64: 256, whose bits 7:0 are 0); a wrong answer, and each
+	 * edge, is a check of its own */
+	const unsigned last = HCABI_TEST_VECTOR_ABOVE_MAX > HCABI_IPI_SEND_VECTOR_VECTOR_MASK
+				  ? HCABI_TEST_VECTOR_ABOVE_MAX
+				  : (unsigned)HCABI_IPI_SEND_VECTOR_VECTOR_MASK;
+	for (unsigned v = 0; v <= last; v++) {
+		bool edge = v == HCABI_TEST_VECTOR_BELOW_MIN || v == HCABI_TEST_VECTOR_ABOVE_MAX;
+		struct hcabi_ret r;
+		if (v >= HCABI_TEST_VECTOR_MIN && v <= HCABI_TEST_VECTOR_MAX)
+			continue;
+		invalid++;
+		r = hcabi_ipi_send(1ull << me, 0, v);
+		if (!edge && r.status == HCABI_ERR_INVALID_PARAM && r.value == 0)
+			rejected++;
+		else if (check_status(r, HCABI_ERR_INVALID_PARAM, "IPI-001.1",
+				      "SEND(self, vector %u, %s%s the valid range %u..%u)", v,
+				      edge ? "just " : "", v < HCABI_TEST_VECTOR_MIN ? "below" : "above",
+				      HCABI_TEST_VECTOR_MIN, HCABI_TEST_VECTOR_MAX))
+			rejected++;
+		if (nothing_pending(IPI_VEC_A))
+			quiet++;
+		else
+			check_true(false, "IPI-001.2", "something became pending after SEND with vector %u",
+				   v);
 	}
+	check_eq_u64(rejected, invalid, "IPI-001.1",
+		     "SENDs with a vector outside %u..%u (0..%u) that returned INVALID_PARAM "
+		     "with RDX = 0",
+		     HCABI_TEST_VECTOR_MIN, HCABI_TEST_VECTOR_MAX, last);
+	check_eq_u64(quiet, invalid, "IPI-001.2",
+		     "SENDs with a vector outside %u..%u after which nothing was pending", HCABI_TEST_VECTOR_MIN,
+		     HCABI_TEST_VECTOR_MAX);
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(high); i++) {
 		uint64_t v = high[i] | IPI_VEC_A;
 		/* bit 8 is reserved only before 1.1 (then all_but_self, IPI-004) */

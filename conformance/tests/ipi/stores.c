@@ -19,7 +19,7 @@
  */
 #include "ipi_common.h"
 
-#define ST_VEC 0x47u /* the other IPI tests use 0x41, 0x42, 0x46, 0x50..0x53, 0x58..0x5A */
+#define ST_VEC HCABI_TEST_VECTOR(0)
 #define ST_ROUNDS 200u
 #define ST_WORDS 8u
 

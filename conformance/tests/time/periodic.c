@@ -4,13 +4,15 @@
  * names the part it checks).
  *
  * What:
- *  - TIME-040: a vector below 32 (0, 1, 31), a vector with a reserved bit set
- *    (bit 8, bit 63, bits 63:32, all ones), and a period below
+ *  - TIME-040: a vector outside the valid range (0, 1, one below it and one
+ *    above it: x86-64 31 and 256, arm64 15 and 23, ARM64-021), a vector with
+ *    a reserved bit set (bit 8, bit 63, bits 63:32, all ones), and a period below
  *    HCABI_TIMER_MIN_PERIOD (0, 1, the minimum - 1) are each INVALID_PARAM and
  *    leave the armed timer as it was: a one-shot timer armed before still
  *    fires once on its own vector, not before its deadline, and a periodic
  *    timer armed before keeps ticking on its vector; nothing arrives on the
- *    vector of the rejected calls. The boundaries (vectors 32 and 255, the
+ *    vector of the rejected calls. The boundaries (the smallest and the
+ *    largest valid vector: x86-64 32 and 255, arm64 16 and 22; the
  *    period HCABI_TIMER_MIN_PERIOD, the longest period) are accepted;
  *  - TIME-041: period 20 ms, first tick 20 ms away, interrupts enabled for
  *    at least ten periods (and until three ticks arrived, at most 10 s). The
@@ -38,13 +40,14 @@
  * 20-40 times slower than hardware); only the grid, the counts and the
  * pending bits are compared.
  */
-#include "hcabi_test.h"
+#include "time_common.h"
 
-/* Vectors of these tests (the other TIME tests use 0x50..0x52). */
-#define PV_A 0x58u
-#define PV_B 0x59u
-#define PV_GRID 0x5Au
+/* Vectors of these tests, in a row (pv.count indexes by vector - PV_A). */
+#define PV_A HCABI_TEST_VECTOR(0)
+#define PV_B HCABI_TEST_VECTOR(1)
+#define PV_GRID HCABI_TEST_VECTOR(2)
 #define PV_NVEC 3u
+_Static_assert(PV_NVEC <= HCABI_TEST_VECTORS, "PV_A..PV_GRID are test vectors");
 
 #define PV_WAIT HCABI_SEC(10)  /* longest wait for a tick */
 #define PV_QUIET HCABI_MS(500) /* how long "no more ticks" is watched */
@@ -129,7 +132,14 @@ HCABI_TEST(time_periodic_args, "TIME.set_periodic_validation",
 	   HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	static const uint64_t bad_vectors[] = {
-	    0, 1, 31, 0x100 | PV_B, (1ull << 63) | PV_B, 0xFFFFFFFF00000000ull | PV_B, ~0ull};
+	    0,
+	    1,
+	    HCABI_TEST_VECTOR_BELOW_MIN,
+	    HCABI_TEST_VECTOR_ABOVE_MAX,
+	    0x100 | PV_B,
+	    (1ull << 63) | PV_B,
+	    0xFFFFFFFF00000000ull | PV_B,
+	    ~0ull};
 	static const uint64_t bad_periods[] = {0, 1, HCABI_TIMER_MIN_PERIOD - 1};
 	uint64_t deadline, first;
 
@@ -173,8 +183,10 @@ HCABI_TEST(time_periodic_args, "TIME.set_periodic_validation",
 			  PV_A))
 		return;
 	first = pv_now() + HCABI_MS(1);
-	check_status(hcabi_time_set_periodic(first, HCABI_MS(10), 31), HCABI_ERR_INVALID_PARAM,
-		     "TIME-040.1", "SET_PERIODIC(+1 ms, 10 ms, vector 31) while periodic");
+	check_status(hcabi_time_set_periodic(first, HCABI_MS(10), HCABI_TEST_VECTOR_BELOW_MIN),
+		     HCABI_ERR_INVALID_PARAM, "TIME-040.1",
+		     "SET_PERIODIC(+1 ms, 10 ms, vector %u) while periodic",
+		     HCABI_TEST_VECTOR_BELOW_MIN);
 	check_status(hcabi_time_set_periodic(first, HCABI_MS(10), 0x100 | PV_B),
 		     HCABI_ERR_INVALID_PARAM, "TIME-040.2",
 		     "SET_PERIODIC(+1 ms, 10 ms, vector 0x%x) while periodic", 0x100 | PV_B);
@@ -188,13 +200,16 @@ HCABI_TEST(time_periodic_args, "TIME.set_periodic_validation",
 		     "nothing arrived on vector 0x%x of the rejected calls", PV_B);
 	pv_cancel(PV_A, "after the rejected calls");
 
-	/* boundaries: vectors 32 and 255, the shortest and the longest period
-	 * (first tick never: nothing fires) */
-	check_status(hcabi_time_set_periodic(~0ull, HCABI_TIMER_MIN_PERIOD, HCABI_VECTOR_MIN),
+	/* boundaries: the smallest and the largest valid vector, the shortest
+	 * and the longest period (first tick never: nothing fires) */
+	check_status(hcabi_time_set_periodic(~0ull, HCABI_TIMER_MIN_PERIOD, HCABI_TEST_VECTOR_MIN),
 		     HCABI_SUCCESS, "TIME-040.1",
-		     "SET_PERIODIC(never, HCABI_TIMER_MIN_PERIOD, vector 32)");
-	check_status(hcabi_time_set_periodic(~0ull, ~0ull, 255), HCABI_SUCCESS, "TIME-040.2",
-		     "SET_PERIODIC(never, 2^64-1 ns, vector 255)");
+		     "SET_PERIODIC(never, HCABI_TIMER_MIN_PERIOD, vector %u, the smallest valid)",
+		     HCABI_TEST_VECTOR_MIN);
+	check_status(hcabi_time_set_periodic(~0ull, ~0ull, HCABI_TEST_VECTOR_MAX), HCABI_SUCCESS,
+		     TIME_MAX_REQ("TIME-040.1", "TIME-040.2"),
+		     "SET_PERIODIC(never, 2^64-1 ns, vector %u, the largest valid)",
+		     HCABI_TEST_VECTOR_MAX);
 	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 1, "TIME-042.2",
 		  "CANCEL_TIMER of that periodic timer");
 }

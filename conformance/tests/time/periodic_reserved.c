@@ -4,12 +4,12 @@
  * TIME-040, GEN-002.1 (and TIME-041, TIME-042 for the valid call).
  *
  * What: with nothing armed (CANCEL_TIMER first), SET_PERIODIC(first = now +
- * 1 ms, period 1 ms, vector 0x5B | 1 << b) for every reserved bit b of
+ * 1 ms, period 1 ms, vector PR_VEC | 1 << b) for every reserved bit b of
  * `vector`, 8 through 63, alone: each is INVALID_PARAM with RDX = 0 (TIME-040,
  * GEN-002.1), and right after it CANCEL_TIMER returns SUCCESS with 0: the call
  * armed nothing (it would return 1 for an armed timer, TIME-030, TIME-042). Then,
  * with interrupts enabled for 50 ms (fifty periods of what a wrong call would
- * have armed), nothing arrives on vector 0x5B. A valid call with the same
+ * have armed), nothing arrives on vector PR_VEC. A valid call with the same
  * first tick, period and vector (bits 63:8 clear) is then SUCCESS and ticks,
  * so that a hypervisor rejecting every call does not pass.
  * Why: `vector` is an argument new in 1.1, and an implementation that
@@ -21,9 +21,9 @@
  * tries each bit, and checks "nothing armed" through CANCEL_TIMER's value,
  * not only through interrupts that may come late.
  */
-#include "hcabi_test.h"
+#include "time_common.h"
 
-#define PR_VEC 0x5Bu /* the other TIME tests use 0x50..0x5A */
+#define PR_VEC HCABI_TEST_VECTOR(0)
 #define PR_WAIT HCABI_SEC(10)
 
 static volatile uint64_t pr_ticks;

@@ -4,11 +4,15 @@
  * check names the part it checks).
  *
  * What:
- *  - TIME-020: vectors 0, 31 and with any of bits 63:8 set are
- *    INVALID_PARAM, and leave an armed timer as it was: it still fires, on
- *    its own vector, not before its deadline; vectors 32 and 255 are valid;
+ *  - TIME-020: vectors 0, 1, one below the valid range and one above it
+ *    (x86-64 31 and 256, i.e. bit 8; arm64 15 and 23, ARM64-021) and with any
+ *    of bits 63:8 set are INVALID_PARAM, and leave an armed timer as it was:
+ *    it still fires, on its own vector, not before its deadline; the
+ *    smallest and the largest valid vector (x86-64 32 and 255, arm64 16 and
+ *    22) are valid;
  *  - TIME-021: an armed timer makes its vector pending in this vCPU's LAPIC
- *    (visible in IRR with interrupts disabled), is delivered exactly once
+ *    (visible in IRR with interrupts disabled; arm64: its redistributor,
+ *    ARM64-022), is delivered exactly once
  *    (nothing more within 500 ms), and only on the vCPU that armed it: with
  *    two vCPUs, vCPU 1 arms its own timer while vCPU 0 watches with
  *    interrupts enabled, and the other way round;
@@ -33,7 +37,14 @@ HCABI_TEST(time_timer_vectors, "TIME.set_timer_vector_validation",
 	   "TIME-020.1,TIME-020.2,TIME-020.3,TIME-030.2,X86-005", HCABI_FID_TIME_SET_TIMER_SINCE)
 {
 	static const uint64_t bad[] = {
-	    0, 1, 31, 0x100 | TV_B, (1ull << 63) | TV_B, ~0ull, 0xFFFFFFFF00000000ull | TV_B};
+	    0,
+	    1,
+	    HCABI_TEST_VECTOR_BELOW_MIN,
+	    HCABI_TEST_VECTOR_ABOVE_MAX,
+	    0x100 | TV_B,
+	    (1ull << 63) | TV_B,
+	    ~0ull,
+	    0xFFFFFFFF00000000ull | TV_B};
 	uint64_t deadline;
 
 	time_setup();
@@ -54,11 +65,12 @@ HCABI_TEST(time_timer_vectors, "TIME.set_timer_vector_validation",
 		     "its deadline was left unchanged (fired at or after it)");
 	check_eq_u64(hits(0, TV_B)->count, 0, "TIME-020.3", "nothing arrived on vector 0x%x", TV_B);
 
-	/* boundaries 32 and 255 are valid vectors */
-	check_status(hcabi_time_set_timer(~0ull, HCABI_VECTOR_MIN), HCABI_SUCCESS, "TIME-020.1",
-		     "SET_TIMER(never, vector 32)");
-	check_status(hcabi_time_set_timer(~0ull, 255), HCABI_SUCCESS, "TIME-020.2",
-		     "SET_TIMER(never, vector 255)");
+	/* the smallest and the largest valid vector */
+	check_status(hcabi_time_set_timer(~0ull, HCABI_TEST_VECTOR_MIN), HCABI_SUCCESS, "TIME-020.1",
+		     "SET_TIMER(never, vector %u, the smallest valid)", HCABI_TEST_VECTOR_MIN);
+	check_status(hcabi_time_set_timer(~0ull, HCABI_TEST_VECTOR_MAX), HCABI_SUCCESS,
+		     TIME_MAX_REQ("TIME-020.1", "TIME-020.2"),
+		     "SET_TIMER(never, vector %u, the largest valid)", HCABI_TEST_VECTOR_MAX);
 	check_ret(hcabi_time_cancel_timer(), HCABI_SUCCESS, 1, "TIME-030.2",
 		  "CANCEL_TIMER of that far-future timer");
 }
