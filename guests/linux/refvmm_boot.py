@@ -372,7 +372,8 @@ def run(args: argparse.Namespace) -> int:
             w = want[b.name]
             print(f"PASS: {b.name}: Linux {cache.release} booted on refvmm with {b.vcpus} vCPU(s), "
                   f"HCABI {w.spec_version}: hcabi.ko loaded, sysfs [{w.extensions}], console in and out "
-                  f"through hvc0, the hcabi clocksource, powered off with code {b.code}")
+                  f"through hvc0, the hcabi clocksource, "
+                  + ("rebooted through SYSTEM.REBOOT" if b.reboot else f"powered off with code {b.code}"))
     return 1 if failed else 0
 
 
