@@ -16,6 +16,8 @@
  *   trace=N   single-step the first N instructions of every vCPU that
  *             VCPU.START starts (KVM_SET_GUEST_DEBUG), recording each RIP;
  *             the guest sees RFLAGS.TF while it is stepped;
+ *   nocoalesce  every COM1 THR write exits, as on a KVM without coalesced
+ *             port I/O (coalesce.c): to compare, or to rule it out;
  * e.g. HCABI_REFVMM_DIAG=rip,trace=64.
  */
 #define _GNU_SOURCE
@@ -50,6 +52,7 @@ struct diag_vcpu {
 
 static struct diag_vcpu diag[HCABI__MAX_VCPUS];
 static bool want_rip;
+static bool no_coalesce;
 static uint32_t want_trace;
 
 void hcabi__diag_init(void)
@@ -64,13 +67,20 @@ void hcabi__diag_init(void)
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "rip"))
 			want_rip = true;
+		else if (!strcmp(tok, "nocoalesce"))
+			no_coalesce = true;
 		else if (!strncmp(tok, "trace=", 6)) {
 			unsigned long n = strtoul(tok + 6, NULL, 0);
 			want_trace = n > TRACE_MAX ? TRACE_MAX : (uint32_t)n;
 		} else
-			hcabi__log("warning: HCABI_REFVMM_DIAG: unknown item '%s' (rip, trace=N)",
+			hcabi__log("warning: HCABI_REFVMM_DIAG: unknown item '%s' (rip, trace=N, nocoalesce)",
 				   tok);
 	}
+}
+
+bool hcabi__diag_no_coalesce(void)
+{
+	return no_coalesce;
 }
 
 static struct diag_vcpu *of(const struct hcabi__vcpu *v)

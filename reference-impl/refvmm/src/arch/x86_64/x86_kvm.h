@@ -9,6 +9,7 @@
  *   vcpu_regs.c  vCPU creation and register state: PVH entry, VCPU.START
  *                boot state, TLB flush
  *   exits.c      KVM_RUN, kicks, decoding exits, answering hypercalls
+ *   coalesce.c   KVM's coalesced port I/O ring (COM1's THR writes without an exit)
  *   pvh.c        ELF64 loader and PVH start info (no KVM: unit-tested)
  *   diag.c       the guest-fault report
  */
@@ -26,6 +27,8 @@ struct hcabi__arch_vm {
 	size_t run_size;
 	struct kvm_cpuid2 *cpuid; /* base table, APIC IDs patched per vCPU */
 	uint64_t xcr0_init;	  /* XCR0 every vCPU starts with, see hcabi__x86_build_cpuid() */
+	/* coalesce.c: KVM's coalesced I/O ring, in vCPU 0's mapping; NULL: unused */
+	struct kvm_coalesced_mmio_ring *coalesced_ring;
 };
 
 struct hcabi__arch_vcpu {
