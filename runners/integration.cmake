@@ -30,6 +30,8 @@
 #                           preserve tests' own assembly, so compiled guest code is not wrecked
 #                           (a callee-saved register such as RBX would be, on the calls the
 #                           guest runtime makes through abi.h's wrappers)
+#   conform.fault.arm64     the three kinds at once on refvmm arm64 (the arm64 image, one
+#                           boot), each caught by an ARM64 binding test (below)
 #
 # Plain QEMU, which has no HCABI:
 #
@@ -93,27 +95,33 @@ list(GET conform_versions -1 integ_newest)
 # every test of the binding areas (the images x86 and general)
 set(integ_x86_filters --filter "X86.*" --filter "DISC.*" --filter "GEN.*" --filter "STATUS.*" --filter "VER.*")
 
-# hcabi_conform_expect_fail(NAME FAULT F OUT DIR LABEL L [RUN_ARGS ...]
+# hcabi_conform_expect_fail(NAME FAULT F... OUT DIR LABEL L [RUN_ARGS ...]
 #                           FAIL TEST=REQ... [MESSAGE TEST=TEXT...] FILTERS --filter ...)
 # The one expected-failure run (here and in decisions.cmake): refvmm with the
-# test-only --inject-fault=F boots the FILTERS' image once, nested; the run must end
-# NON-CONFORMANT with exactly the FAIL tests failing on exactly their requirements,
-# the MESSAGE texts in their checks, and the fault recorded in the report
-# (integration_check.py fault). Logs in DIR, the JSON report DIR.json.
+# test-only --inject-fault=F (each F, in one boot) boots the FILTERS' image once,
+# nested; the run must end NON-CONFORMANT with exactly the FAIL tests failing on
+# exactly their requirements, the MESSAGE texts in their checks, and the faults
+# recorded in the report (integration_check.py fault). Logs in DIR, the JSON report
+# DIR.json.
 function(hcabi_conform_expect_fail name)
-  cmake_parse_arguments(PARSE_ARGV 1 E "" "FAULT;OUT;LABEL" "RUN_ARGS;FAIL;MESSAGE;FILTERS")
+  cmake_parse_arguments(PARSE_ARGV 1 E "" "OUT;LABEL" "FAULT;RUN_ARGS;FAIL;MESSAGE;FILTERS")
   set(checks "")
+  set(faults "")
   foreach(f IN LISTS E_FAIL)
     list(APPEND checks --fail "${f}")
   endforeach()
   foreach(m IN LISTS E_MESSAGE)
     list(APPEND checks --message "${m}")
   endforeach()
+  foreach(f IN LISTS E_FAULT)
+    list(APPEND checks "--vmm-arg=--inject-fault=${f}")
+    list(APPEND faults "--refvmm-arg=--inject-fault=${f}")
+  endforeach()
   add_test(NAME ${name}
     COMMAND "${HCABI_PYTHON}" "${integ_check}" fault --report "${E_OUT}.json"
-            ${checks} "--vmm-arg=--inject-fault=${E_FAULT}"
+            ${checks}
             -- ${integ_run} ${E_RUN_ARGS} --out "${E_OUT}" --json "${E_OUT}.json"
-               "--refvmm-arg=--inject-fault=${E_FAULT}" ${E_FILTERS})
+               ${faults} ${E_FILTERS})
   set_tests_properties(${name} PROPERTIES
     RESOURCE_LOCK hcabi_nested
     ENVIRONMENT "${integ_nested_env}"
@@ -142,6 +150,41 @@ hcabi_conform_fault_test(clobber "TIME.GET_WALLCLOCK:clobber:r11"
   MESSAGE "X86.preserve_gprs=TIME.GET_WALLCLOCK via VMCALL: R11 was"
           "X86.preserve_gprs=TIME.GET_WALLCLOCK via VMMCALL: R11 was"
   FILTERS ${integ_x86_filters})
+
+# The same on arm64 (docs/arm64.md, "Binding tests and fault injection"): refvmm
+# arm64, nested, boots the arm64 image once with three faults, each caught by the
+# arm64 binding test that checks what it breaks:
+#   CONSOLE.WRITE returns INVALID_PARAM (-3) for a valid write: ARM64.argument_registers
+#     fails ARM64-007 (x0). -3 is what every call with x1[63:32] set must return, so
+#     ARM64.function_id_upper_bits is not disturbed
+#   BASE.PROBE_FUNCTION's value XOR 0x100: ARM64.result_registers fails ARM64-008 (x1);
+#     and since faults apply after every other step, the INVALID_PARAM calls of
+#     PROBE_FUNCTION with x1[63:32] set return x1 = 0x100: ARM64.function_id_upper_bits
+#     fails ARM64-009 (x1 is 0 with an error status)
+#   TIME.GET_WALLCLOCK clobbers x7 (refvmm arm64 takes the clobber's register number
+#     0..15 as x0..x15; x7 is a call's last argument register, which GET_WALLCLOCK
+#     does not take): ARM64.preserve_gprs fails ARM64-010. The image calls
+#     GET_WALLCLOCK only through hcabi_raw_call, which declares x2..x7 changed, and the
+#     binding tests' own assembly, so compiled guest code is not wrecked
+# Not defined where refvmm arm64 and the arm64 images are not built (no cross
+# compiler) or qemu-system-aarch64 is missing.
+if(TARGET hcabi-refvmm-arm64 AND TARGET hcabi-conformance-arm64 AND HCABI_QEMU_AARCH64)
+  hcabi_conform_expect_fail(conform.fault.arm64
+    FAULT "CONSOLE.WRITE:status:-3" "BASE.PROBE_FUNCTION:value:0x100" "TIME.GET_WALLCLOCK:clobber:7"
+    OUT "${integ_dir}/fault-arm64" LABEL integration
+    RUN_ARGS --arch arm64
+    FAIL "ARM64.argument_registers=ARM64-007"
+         "ARM64.result_registers=ARM64-008"
+         "ARM64.function_id_upper_bits=ARM64-009"
+         "ARM64.preserve_gprs=ARM64-010"
+    MESSAGE "ARM64.argument_registers=CONSOLE.WRITE(line, length in x3): x0 (status)"
+            "ARM64.result_registers=PROBE_FUNCTION(PROBE_FUNCTION): x0 0, x1 1: x1 (value)"
+            "ARM64.function_id_upper_bits=(BASE.PROBE_FUNCTION): x1 after the error"
+            "ARM64.preserve_gprs=TIME.GET_WALLCLOCK via HVC #0: x7 was"
+    FILTERS --filter "ARM64.*")
+  set_tests_properties(conform.fault.arm64 PROPERTIES
+    LABELS "nested;conformance;integration;arm64")
+endif()
 
 # Plain QEMU: every image of the suite, each must end by itself within 30 s (about
 # 0.5 s under TCG on 2 cores); --timeout bounds a hang.

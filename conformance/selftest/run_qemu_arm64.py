@@ -51,7 +51,7 @@ RUNS = (
 ABSENCE = "HCABI is not present: HVC #0 with x0 = HCABI_ARM64_DISCOVER_ID (0xC6004800) did not return x0 = 0 and x1 = 'HCA1' (ARM64-017)"
 
 # the self-test's verdicts: selftest.c's (run_tcg.py's shared ones), then
-# arch/arm64/selftest_arm64.c
+# arch/arm64/selftest_arm64.c and selftest_el0.c
 SELFTEST_VERDICTS = {
     **SHARED_SELFTEST_VERDICTS,
     "SELF.expect_undef": "pass",
@@ -61,6 +61,7 @@ SELFTEST_VERDICTS = {
     "SELF.gic_self_ppi": "pass",
     "SELF.unexpected_exception": "error",
     "SELF.secondary_cpu": "pass",
+    "SELF.el0_runner": "pass",  # arch/arm64/selftest_el0.c
 }
 SELFTEST_MACHINES = ("virt,gic-version=3", "virt,virtualization=on,gic-version=3")
 

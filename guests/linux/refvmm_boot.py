@@ -63,10 +63,16 @@ MEMORY = "256M"
 # it the search for ACPI tables refvmm does not have (the MP table says
 # what there is). Nothing else is skipped: PCI, i8042, RTC are probed as
 # they are. mitigations=off: speculation mitigations only cost time in a
-# throw-away VM; panic=-1: a panic reboots at once (a triple fault on
-# refvmm, status 6) instead of hanging until --timeout. loglevel=7: the
-# whole boot log, for whoever reads a failure.
-CMDLINE = "console=ttyS0 loglevel=7 panic=-1 mitigations=off no_timer_check acpi=off"
+# throw-away VM; panic=-1: a panic reboots at once (through the keyboard
+# controller's reset line: refvmm --no-reboot ends with status 10) instead
+# of hanging until --timeout; unknown_nmi_panic: the NMI refvmm's
+# --timeout-nmi sends a CPU that hangs with interrupts off makes Linux print
+# that CPU's stack (and panic). loglevel=7: the whole boot log, for whoever
+# reads a failure.
+CMDLINE = ("console=ttyS0 loglevel=7 panic=-1 mitigations=off no_timer_check acpi=off "
+           "unknown_nmi_panic")
+# refvmm's --timeout-nmi: time for that stack to reach the serial console
+NMI_GRACE = 30
 
 
 @dataclasses.dataclass(frozen=True)
@@ -223,7 +229,7 @@ def kernel_headers(release: str) -> Path:
 def job_line(boot: Boot, refvmm: str, vmlinux: Path, initrd: Path, console: Path, seconds: int) -> str:
     # --no-reboot: a panic's reboot (panic=-1) ends refvmm at once, status 10
     argv = [refvmm, "--vcpus", str(boot.vcpus), "--memory", MEMORY, "--timeout", str(seconds),
-            "--no-reboot", "--initrd", str(initrd), "--console-input", str(console),
+            "--timeout-nmi", str(NMI_GRACE), "--no-reboot", "--initrd", str(initrd), "--console-input", str(console),
             "--cmdline", f"{CMDLINE} hcabitest.name={boot.name} hcabitest.code={boot.code}"]
     if boot.spec_version:
         argv += ["--spec-version", boot.spec_version]
@@ -231,28 +237,49 @@ def job_line(boot: Boot, refvmm: str, vmlinux: Path, initrd: Path, console: Path
 
 
 # The nested platform's own fault (docs/performance.md, "Replayed interrupt
-# deliveries under nested TCG"): QEMU's emulated SVM delivers an interrupt a
-# second time at the first instruction of its entry stub, where IF is already
-# 0 -- which no CPU does. Linux dies of it when the first delivery came from
-# user mode (the replay finds GS not yet swapped). Its Oops shows exactly
-# that frame: RIP at offset 0 of an interrupt entry, IF clear.
-_REPLAY_RIP = re.compile(r"RIP: 0010:(asm_(?:sysvec_\w+|common_interrupt|spurious_interrupt))\+0x0/")
+# deliveries under nested TCG"): QEMU's emulated SVM now and then delivers an
+# interrupt a second time while the first delivery's handler runs with IF = 0
+# -- which no CPU does. Linux dies of it in one of two ways: the replay hits
+# the first instruction of the entry stub after a delivery from user mode (GS
+# not yet swapped: an Oops), or it comes later in the handler, whose second
+# run then spins forever on the interrupt's descriptor lock that the first
+# holds (a hang: refvmm's --timeout-nmi makes Linux, with unknown_nmi_panic,
+# print that CPU's stack). Either way the kernel's trace shows the proof: an
+# interrupt entry (asm_common_interrupt, asm_sysvec_*, ...) whose interrupted
+# frame, printed right after it, has IF clear in EFLAGS; or the Oops's own
+# RIP at offset 0 of an interrupt entry, IF clear.
+_IRQ_ENTRY = r"asm_(?:sysvec_\w+|common_interrupt|spurious_interrupt)"
+_ENTRY_ON_TRACE = re.compile(r"^(?:\[[^\]]*\])?\s+(" + _IRQ_ENTRY + r")\+0x[0-9a-f]+/0x[0-9a-f]+\s*$")
+_REPLAY_RIP = re.compile(r"RIP: 0010:(" + _IRQ_ENTRY + r")\+0x0/")
+_KERNEL_RIP = re.compile(r"RIP: 0010:(\S+)")
 _EFLAGS = re.compile(r"EFLAGS: ([0-9a-f]+)")
 
 
+def _if_clear_after(lines: list[str], i: int) -> bool:
+    """The EFLAGS printed within 3 lines after line i has IF clear."""
+    for later in lines[i + 1:i + 4]:
+        f = _EFLAGS.search(later)
+        if f:
+            return not int(f.group(1), 16) & 0x200
+    return False
+
+
 def platform_replay(serial: str) -> str | None:
-    """The interrupt entry a replayed delivery hit, if the boot's log shows
-    one; None otherwise."""
+    """Where the kernel's trace shows an interrupt delivered with IF = 0, if
+    the boot's log has one; None otherwise."""
     lines = serial.replace("\r", "").splitlines()
     for i, line in enumerate(lines):
         m = _REPLAY_RIP.search(line)
+        if m and _if_clear_after(lines, i):
+            return f"a second delivery at {m.group(1)}+0x0"
+        m = _ENTRY_ON_TRACE.search(line)
         if not m:
             continue
-        for later in lines[i + 1:i + 4]:
-            f = _EFLAGS.search(later)
-            if f:
-                if not int(f.group(1), 16) & 0x200:
-                    return m.group(1)
+        for j in (i + 1, i + 2):
+            r = _KERNEL_RIP.search(lines[j]) if j < len(lines) else None
+            if r:
+                if _if_clear_after(lines, j):
+                    return f"{m.group(1)} entered at {r.group(1)}"
                 break
     return None
 
@@ -283,9 +310,7 @@ def run(args: argparse.Namespace) -> int:
     initrd.write_bytes(busybox_initramfs(cache.busybox, out / "hcabi" / "hcabi.ko", INIT))
     want = expectations(root, args.impl_version)
     jobs = out / "jobs.txt"
-    # the 2-vCPU boot hangs now and then nested (early in the kernel's init,
-    # not understood yet: docs/linux-guest.md); it runs when asked (--smp)
-    chosen = [b for b in BOOTS if b.vcpus == 1 or args.smp]
+    chosen = list(BOOTS)
     for b in chosen:
         (out / f"{b.name}.input").write_text(b.console_input() + "\n")
     boots = {b.name: b for b in chosen}
@@ -298,8 +323,9 @@ def run(args: argparse.Namespace) -> int:
             for b in to_boot:
                 fh.write(job_line(b, args.refvmm, vmlinux, initrd, out / f"{b.name}.input", args.timeout))
         cmd = [sys.executable, str(root / "scripts" / "hcabi-nested"), "--cache", args.cache,
-               "--out", str(nested), "--job-timeout", str(args.timeout + 60),
-               "--timeout", str(len(to_boot) * (args.timeout + 60) + 300), "--holder", args.holder, str(jobs)]
+               "--out", str(nested), "--job-timeout", str(args.timeout + NMI_GRACE + 60),
+               "--timeout", str(len(to_boot) * (args.timeout + NMI_GRACE + 60) + 300),
+               "--holder", args.holder, str(jobs)]
         print("+", shlex.join(cmd), flush=True)
         launcher = subprocess.run(cmd)
         if launcher.returncode != 0:
@@ -312,7 +338,7 @@ def run(args: argparse.Namespace) -> int:
             hit = platform_replay(serial)
             if hit and judge(b, want[b.name], status, serial, stderr):
                 print(f"NOTE: {b.name}: Linux died of the nested platform's replayed interrupt delivery "
-                      f"(a second delivery at {hit}+0x0 with IF=0; docs/performance.md): booting it again "
+                      f"({hit} with IF=0, which no CPU does; docs/performance.md): booting it again "
                       f"({nested}/{b.name}.serial)")
                 again.append(b)
         to_boot = again
@@ -345,7 +371,6 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--refvmm", required=True, help="the static hcabi-refvmm to boot Linux on")
     ap.add_argument("--impl-version", required=True, help="BASE.GET_IMPL_VERSION refvmm reports, 0x-hex")
     ap.add_argument("--holder", default="", help="the nested launcher's --holder ('' for none)")
-    ap.add_argument("--smp", action="store_true", help="also boot on 2 vCPUs (pinned to 1.0)")
     ap.add_argument("--timeout", type=int, default=240, help="refvmm's --timeout of each boot (default 240 s)")
     args = ap.parse_args(argv)
     if not (Path(args.root) / "abi.h").is_file():

@@ -161,6 +161,27 @@ bool hcabi_fn_deterministic(uint32_t id)
 	}
 }
 
+const uint64_t hcabi_upper_halves[3] = {1ull << 32, 1ull << 63, 0xFFFFFFFF00000000ull};
+
+bool hcabi_fn_rejectable(const struct hcabi_fn *fn)
+{
+	return !(fn->flags & HCABI_FN_NO_RETURN) || fn->id == HCABI_FID_VCPU_STOP;
+}
+
+bool hcabi_call_clean_and_dirty(const struct hcabi_fn *fn, struct hcabi_ret *clean,
+				struct hcabi_ret *dirty)
+{
+	uint64_t c[6], d[6];
+
+	if ((fn->flags & HCABI_FN_NO_RETURN) || !hcabi_fn_deterministic(fn->id))
+		return false;
+	hcabi_harmless_args(fn->id, c, 0);
+	hcabi_harmless_args(fn->id, d, 0xF00DF00D00000000ull);
+	*clean = hcabi_raw_call(fn->id, c, false);
+	*dirty = hcabi_raw_call(fn->id, d, false);
+	return true;
+}
+
 static const struct {
 	uint32_t eid;
 	uint64_t number;

@@ -42,19 +42,15 @@ static void on_timer(struct hcabi_frame *f, unsigned v)
 
 HCABI_TEST(x86_rax_upper, "X86.rax_upper_bits", "X86-002.1,X86-002.2,STATUS-002,X86-005", HCABI_VERSION_1_0)
 {
-	static const uint64_t highs[] = {1ull << 32, 1ull << 63, 0xFFFFFFFF00000000ull};
+	const uint64_t *highs = hcabi_upper_halves;
 
 	for (size_t i = 0; i < hcabi_num_fns; i++) {
 		const struct hcabi_fn *fn = &hcabi_fns[i];
 		uint64_t args[6];
-		/* SYSTEM.* is not called: an implementation that ignored
-		 * RAX[63:32] would end the VM here, taking the rest of the
-		 * image with it. VCPU.STOP on the only running vCPU is DENIED
-		 * at worst. */
-		if ((fn->flags & HCABI_FN_NO_RETURN) && fn->id != HCABI_FID_VCPU_STOP)
+		if (!hcabi_fn_rejectable(fn))
 			continue;
 		hcabi_harmless_args(fn->id, args, 0);
-		for (size_t h = 0; h < HCABI_ARRAY_SIZE(highs); h++)
+		for (size_t h = 0; h < HCABI_ARRAY_SIZE(hcabi_upper_halves); h++)
 			check_status(hcabi_raw_call(highs[h] | fn->id, args, h & 1),
 				     HCABI_ERR_INVALID_PARAM, "X86-002.1", "RAX=0x%016llx (%s.%s)",
 				     (unsigned long long)(highs[h] | fn->id), fn->ext, fn->name);
@@ -122,14 +118,9 @@ HCABI_TEST(x86_arg_registers, "X86.argument_registers", "X86-003.1,X86-003.2,X86
 	/* no-argument functions ignore all six */
 	for (size_t i = 0; i < hcabi_num_fns; i++) {
 		const struct hcabi_fn *fn = &hcabi_fns[i];
-		uint64_t clean[6], dirty[6];
 		struct hcabi_ret r1, r2;
-		if ((fn->flags & HCABI_FN_NO_RETURN) || !hcabi_fn_deterministic(fn->id))
+		if (!hcabi_call_clean_and_dirty(fn, &r1, &r2))
 			continue;
-		hcabi_harmless_args(fn->id, clean, 0);
-		hcabi_harmless_args(fn->id, dirty, 0xF00DF00D00000000ull);
-		r1 = hcabi_raw_call(fn->id, clean, false);
-		r2 = hcabi_raw_call(fn->id, dirty, false);
 		check_true(r1.status == r2.status && r1.value == r2.value, "X86-003.2",
 			   "%s.%s (%u argument%s): registers past the count zero or poisoned give "
 			   "the same result (status %lld/%lld value 0x%llx/0x%llx)",

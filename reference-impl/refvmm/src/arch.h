@@ -64,6 +64,12 @@ void hcabi__arch_thread_leave(struct hcabi__vcpu *v);
  * needed. */
 void hcabi__arch_vcpu_kick(struct hcabi__vcpu *v);
 
+/* --timeout-nmi, on v's own thread between two runs: if v's guest code runs
+ * with interrupts disabled (a vCPU that spins there cannot be interrupted
+ * to say where it is), queue an NMI for it (x86: KVM_NMI) and log where it
+ * was; a backend without a guest NMI only logs. */
+void hcabi__arch_vcpu_nmi_if_masked(struct hcabi__vcpu *v);
+
 /* Log what is known of vCPU v when the VM was ended from outside
  * (--timeout: where its guest code was, its last exits); v's thread has
  * been joined. */
@@ -102,9 +108,11 @@ int hcabi__arch_hcall_return(struct hcabi__vcpu *v, const struct hcabi_ref_ret *
 
 /* ---- devices ------------------------------------------------------------- */
 /* Serve an access to one of the backend's own devices (x86-64: the CMOS
- * RTC, rtc.c); false when none is there. Called by devices.c on the
- * accessing vCPU's thread. */
-bool hcabi__arch_device_io(const struct hcabi__io *io);
+ * RTC and the keyboard controller's reset line, pcports.c); false when none
+ * is there. A device that resets the machine fills *req (ended, reboot or,
+ * with --no-reboot, status 10). Called by devices.c on the accessing vCPU's
+ * thread, with req->ended already false. */
+bool hcabi__arch_device_io(const struct hcabi__io *io, struct hcabi__end *req);
 
 /* ---- coalesced writes --------------------------------------------------- */
 /* Writes the platform collects without an exit, for the neutral part to

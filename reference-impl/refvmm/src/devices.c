@@ -21,7 +21,7 @@
  *    0xcfc: the address does not read back, so there is no PCI), POST
  *    port 0x80.
  *  - The backend's own devices (hcabi__arch_device_io; x86-64: the CMOS
- *    RTC at 0x70/0x71).
+ *    RTC at 0x70/0x71, the reset line behind the absent i8042).
  *  - MMIO outside RAM and outside the in-kernel devices (local APIC, I/O
  *    APIC): nothing is there; the access ends the VM as a guest fault
  *    (status 6) naming the address, rather than returning made-up values a
@@ -310,7 +310,7 @@ void hcabi__device_io(const struct hcabi__io *io, struct hcabi__end *req)
 			 status);
 		return;
 	}
-	if (hcabi__arch_device_io(io))
+	if (hcabi__arch_device_io(io, req))
 		return;
 	if (io->bus == HCABI__BUS_MMIO) {
 		struct hcabi__vcpu *self = hcabi__current_vcpu();

@@ -138,6 +138,24 @@ bool hcabi__vm_run(struct hcabi__vm *vm, uint64_t deadline_ns, struct hcabi__end
 			pthread_mutex_lock(&vm->lock);
 			break;
 		}
+		if (deadline_ns && now >= deadline_ns && vm->opts->timeout_nmi_s > 0 &&
+		    !vm->timed_out) {
+			/* each running vCPU looks at itself between two runs */
+			vm->timed_out = true;
+			for (uint32_t i = 0; i < vm->nvcpus; i++) {
+				struct hcabi__vcpu *v = &vm->vcpus[i];
+				if (v->thread_started && !v->exited) {
+					v->nmi_req = true;
+					hcabi__vcpu_poke_locked(v);
+				}
+			}
+			hcabi__log("--timeout %g s expired: an NMI to each vCPU that runs with "
+				   "interrupts off, %g s more for the guest to say where "
+				   "(--timeout-nmi)",
+				   vm->opts->timeout_s, vm->opts->timeout_nmi_s);
+			deadline_ns = now + (uint64_t)(vm->opts->timeout_nmi_s * 1e9);
+			continue;
+		}
 		if (deadline_ns && now >= deadline_ns) {
 			pthread_mutex_unlock(&vm->lock);
 			hcabi__vm_end(vm, HCABI__EXIT_TIMEOUT, false,

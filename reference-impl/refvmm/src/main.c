@@ -4,7 +4,7 @@
  *
  * The command line and the exit statuses are a contract (docs/internals.md):
  *   0 SYSTEM.SHUTDOWN, odd = isa-debug-exit, 2 usage, 4 host error,
- *   6 guest fault, 8 --timeout, 10 SYSTEM.REBOOT with --no-reboot,
+ *   6 guest fault, 8 --timeout, 10 SYSTEM.REBOOT or a reset with --no-reboot,
  *   12 SYSTEM.CRASH; the last line on stderr says what happened.
  * A reboot without --no-reboot tears the whole VM down (KVM VM, vCPUs,
  * guest RAM, the core) and boots the image again; --timeout counts from
@@ -45,8 +45,11 @@ static const char usage_text[] =
     "  --spec-version X.Y    HCABI version to expose (default: the newest)\n"
     "  --timeout SECONDS     stop the guest after SECONDS of wall-clock time\n"
     "                        (default 0: never)\n"
-    "  --no-reboot           SYSTEM.REBOOT ends refvmm (status 10) instead of\n"
-    "                        rebooting the guest\n"
+    "  --timeout-nmi SECONDS when --timeout expires, first send an NMI to each\n"
+    "                        vCPU that runs with interrupts off and give the\n"
+    "                        guest SECONDS more to say where it hangs\n"
+    "  --no-reboot           SYSTEM.REBOOT or a reset of the platform ends\n"
+    "                        refvmm (status 10) instead of rebooting the guest\n"
     "  --extensions LIST     provide only these extensions: comma-separated,\n"
     "                        case-insensitive names as in the registry (e.g.\n"
     "                        BASE,CONSOLE,TIME,SYSTEM) or profile names (core,\n"
@@ -121,6 +124,7 @@ enum {
 	OPT_INITRD,
 	OPT_SPEC,
 	OPT_TIMEOUT,
+	OPT_TIMEOUT_NMI,
 	OPT_NO_REBOOT,
 	OPT_FAULT,
 	OPT_EXTENSIONS,
@@ -137,6 +141,7 @@ static const struct option long_opts[] = {
     {"initrd", required_argument, NULL, OPT_INITRD},
     {"spec-version", required_argument, NULL, OPT_SPEC},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"timeout-nmi", required_argument, NULL, OPT_TIMEOUT_NMI},
     {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
     {"inject-fault", required_argument, NULL, OPT_FAULT},
     {"extensions", required_argument, NULL, OPT_EXTENSIONS},
@@ -243,14 +248,16 @@ static void parse_args(int argc, char **argv, struct hcabi__opts *o)
 				    optarg, n >> 16, n & 0xffff);
 			}
 			break;
-		case OPT_TIMEOUT: {
+		case OPT_TIMEOUT:
+		case OPT_TIMEOUT_NMI: {
+			const char *name = c == OPT_TIMEOUT ? "--timeout" : "--timeout-nmi";
 			double t;
 			errno = 0;
 			t = strtod(optarg, &end);
 			if (errno || end == optarg || *end || !isfinite(t) || t < 0 || t > 1e9)
-				usage_error("--timeout wants a number of seconds, not '%s'",
+				usage_error("%s wants a number of seconds, not '%s'", name,
 					    optarg);
-			o->timeout_s = t;
+			*(c == OPT_TIMEOUT ? &o->timeout_s : &o->timeout_nmi_s) = t;
 			break;
 		}
 		case OPT_NO_REBOOT:
@@ -278,6 +285,8 @@ static void parse_args(int argc, char **argv, struct hcabi__opts *o)
 		usage_error("no guest image given");
 	if (optind + 1 < argc)
 		usage_error("unexpected argument '%s' after the image", argv[optind + 1]);
+	if (o->timeout_nmi_s > 0 && !(o->timeout_s > 0))
+		usage_error("--timeout-nmi needs --timeout");
 	o->image_path = argv[optind];
 	if (extensions)
 		parse_extensions(extensions, o);

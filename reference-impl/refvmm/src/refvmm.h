@@ -60,6 +60,7 @@ struct hcabi__opts {
 	const char *initrd_path; /* --initrd; NULL: none */
 	uint32_t spec_version; /* 0 = newest */
 	double timeout_s;      /* 0 = none */
+	double timeout_nmi_s;  /* --timeout-nmi: 0 = none */
 	bool no_reboot;
 	uint64_t serial_limit;
 	const char *console_input_path; /* --console-input; NULL: no input */
@@ -130,6 +131,7 @@ struct hcabi__vcpu {
 	/* vm->lock */
 	enum hcabi__vcpu_state state;
 	bool kick_pending; /* VCPU.KICK remembered */
+	bool nmi_req;	   /* --timeout-nmi: look at it from its own thread */
 	bool wake_pending; /* an interrupt was injected */
 	uint64_t flush_req, flush_ack;
 	/* A vCPU started by VCPU.START waits at this gate (caller index + 1)
@@ -178,6 +180,9 @@ struct hcabi__vm {
 	pthread_cond_t main_cv; /* main thread: end, thread exits */
 	struct hcabi__end end;
 	volatile int ending; /* mirror of end.ended, read lock-free */
+	/* --timeout expired and --timeout-nmi gave the guest time to say where
+	 * it hangs: whatever ends the VM now ends it as the timeout. */
+	bool timed_out;
 
 	pthread_mutex_t timer_lock;
 	pthread_cond_t timer_cv; /* CLOCK_MONOTONIC */

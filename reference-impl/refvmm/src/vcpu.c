@@ -88,16 +88,21 @@ static int handle_hcall(struct hcabi__vcpu *v, const struct hcabi_ref_call *call
 	return HC_END;
 }
 
-/* Serve TLB flush requests; false when the VM is ending. */
+/* Serve TLB flush requests and --timeout-nmi's look; false when the VM is
+ * ending. */
 static bool service_requests(struct hcabi__vcpu *v)
 {
 	struct hcabi__vm *vm = v->vm;
-	bool ok;
+	bool ok, nmi;
 
 	pthread_mutex_lock(&vm->lock);
 	hcabi__serve_flushes_locked(v);
+	nmi = v->nmi_req;
+	v->nmi_req = false;
 	ok = !vm->ending;
 	pthread_mutex_unlock(&vm->lock);
+	if (ok && nmi)
+		hcabi__arch_vcpu_nmi_if_masked(v);
 	return ok;
 }
 

@@ -56,6 +56,15 @@ void hcabi__vm_end(struct hcabi__vm *vm, int status, bool reboot, const char *fm
 		va_start(ap, fmt);
 		vsnprintf(vm->end.msg, sizeof(vm->end.msg), fmt, ap);
 		va_end(ap);
+		if (vm->timed_out && status != HCABI__EXIT_TIMEOUT) {
+			/* the guest's own end after the NMI: said, but the run
+			 * timed out (the exit status says so) */
+			hcabi__log("after --timeout: %s", vm->end.msg);
+			vm->end.reboot = false;
+			vm->end.status = HCABI__EXIT_TIMEOUT;
+			snprintf(vm->end.msg, sizeof(vm->end.msg),
+				 "timeout: --timeout %g s expired", vm->opts->timeout_s);
+		}
 		vm->ending = 1;
 		for (uint32_t i = 0; i < vm->nvcpus; i++)
 			hcabi__vcpu_poke_locked(&vm->vcpus[i]);

@@ -1,17 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cpu.c - the boot of vCPU 0 (after boot.S), the per-vCPU blocks
- * (TPIDR_EL1 points at each vCPU's) and the start of secondary vCPUs;
- * the device tree is dt.c's.
+ * cpu.c - the boot of vCPU 0 (after boot.S), what each vCPU sets up for
+ * itself (TPIDR_EL1 points at its per-vCPU block, lib/percpu.c) and the
+ * start of secondary vCPUs; the device tree is dt.c's.
  */
 #include "hcabi_guest.h"
 #include "hcabi_internal.h"
-
-#define STACK_SIZE (32 * 1024)
-
-struct hcabi_cpu hcabi__cpus[HCABI_MAX_CPUS];
-/* vCPU 0 runs on the boot stack of boot.S; the others on these. */
-static uint8_t ap_stacks[HCABI_MAX_CPUS][STACK_SIZE] __attribute__((aligned(16)));
 
 static unsigned boot_el;
 static struct hcabi_vcpu_boot_state_arm64 boot_states[HCABI_MAX_CPUS] __attribute__((aligned(64)));
@@ -19,17 +13,6 @@ static struct hcabi_vcpu_boot_state_arm64 boot_states[HCABI_MAX_CPUS] __attribut
 unsigned hcabi_boot_el(void)
 {
 	return boot_el;
-}
-
-struct hcabi_cpu *hcabi__cpu_prepare(unsigned index)
-{
-	struct hcabi_cpu *c = &hcabi__cpus[index];
-	memset(c, 0, sizeof(*c));
-	c->self = c;
-	c->index = index;
-	c->expect_vector = -1;
-	c->stack_top = ap_stacks[index] + STACK_SIZE;
-	return c;
 }
 
 /* Everything a vCPU sets up for itself: vCPU 0 at boot (its MMU already

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cpu.c - per-vCPU setup: GS-based per-CPU data, the shared IDT, one TSS
- * per vCPU (RSP0 stack for interrupts taken at CPL 3, IST1 stack for #DF,
- * NMI and #MC), x87/SSE/AVX enable, and the boot of vCPU 0.
+ * cpu.c - per-vCPU setup: GS-based per-CPU data (the block of
+ * lib/percpu.c), the shared IDT, one TSS per vCPU (RSP0 stack for
+ * interrupts taken at CPL 3, IST1 stack for #DF, NMI and #MC), x87/SSE/AVX
+ * enable, and the boot of vCPU 0.
  */
 #include "hcabi_guest.h"
 #include "hcabi_internal.h"
 
-#define STACK_SIZE (32 * 1024)
 #define IST_SIZE (8 * 1024)
 #define RSP0_SIZE (16 * 1024)
 #define USER_STACK_SIZE (16 * 1024)
@@ -23,11 +23,8 @@ struct hcabi__idt_entry {
 };
 _Static_assert(sizeof(struct hcabi__idt_entry) == 16, "IDT entry layout");
 
-struct hcabi_cpu hcabi__cpus[HCABI_MAX_CPUS];
 static struct hcabi_tss tss[HCABI_MAX_CPUS] __attribute__((aligned(128)));
 static struct hcabi__idt_entry idt[256] __attribute__((aligned(16)));
-/* vCPU 0 runs on the boot stack of boot.S; the others on these. */
-static uint8_t ap_stacks[HCABI_MAX_CPUS][STACK_SIZE] __attribute__((aligned(16)));
 static uint8_t ist_stacks[HCABI_MAX_CPUS][IST_SIZE] __attribute__((aligned(16)));
 static uint8_t rsp0_stacks[HCABI_MAX_CPUS][RSP0_SIZE] __attribute__((aligned(16)));
 static uint8_t user_stacks[HCABI_MAX_CPUS][USER_STACK_SIZE] __attribute__((aligned(16)));
@@ -174,26 +171,18 @@ static void fpu_init(void)
 	__asm__ __volatile__("fninit\n\tldmxcsr %0" ::"m"(mxcsr));
 }
 
-/* Fill a vCPU's per-CPU block (before it runs). */
-struct hcabi_cpu *hcabi__cpu_prepare(unsigned index)
-{
-	struct hcabi_cpu *c = &hcabi__cpus[index];
-	memset(c, 0, sizeof(*c));
-	c->self = c;
-	c->index = index;
-	c->expect_vector = -1;
-	c->stack_top = ap_stacks[index] + STACK_SIZE;
-	c->ist_top = ist_stacks[index] + IST_SIZE;
-	c->rsp0_top = rsp0_stacks[index] + RSP0_SIZE;
-	c->user_stack_top = user_stacks[index] + USER_STACK_SIZE;
-	c->tss = &tss[index];
-	return c;
-}
-
 /* Everything a vCPU sets up for itself, vCPU 0 at boot and the others
- * when VCPU.START enters hcabi__ap_entry. */
+ * when VCPU.START enters hcabi__ap_entry: its block (lib/percpu.c, filled
+ * before it ran) gets its own stacks for interrupts, #DF/NMI/#MC and CPL 3
+ * and its TSS, then the tables that use them. */
 void hcabi__cpu_init(struct hcabi_cpu *c)
 {
+	unsigned i = (unsigned)c->index;
+
+	c->ist_top = ist_stacks[i] + IST_SIZE;
+	c->rsp0_top = rsp0_stacks[i] + RSP0_SIZE;
+	c->user_stack_top = user_stacks[i] + USER_STACK_SIZE;
+	c->tss = &tss[i];
 	hcabi_wrmsr(HCABI_MSR_GS_BASE, (uint64_t)(uintptr_t)c);
 	load_tables(c);
 	fpu_init();

@@ -56,6 +56,23 @@ void hcabi_harmless_args(uint32_t id, uint64_t args[6], uint64_t poison);
  * compared value for value. */
 bool hcabi_fn_deterministic(uint32_t id);
 
+/* Function words with bits 63:32 set (the binding's INVALID_PARAM whatever
+ * bits 31:0 name: X86-002, ARM64-003): these upper halves, ORed in. */
+extern const uint64_t hcabi_upper_halves[3];
+/* Whether a test may call fn with a function word or arguments the
+ * implementation must reject: every function that returns, and VCPU.STOP
+ * (on the only running vCPU DENIED at worst); not SYSTEM.*, which would end
+ * the VM, taking the rest of the image with it, if the rule were broken. */
+bool hcabi_fn_rejectable(const struct hcabi_fn *fn);
+
+/* The argument registers past a function's count must be ignored (X86-003.2,
+ * ARM64-006): for a function that returns and whose value is the same for
+ * identical calls (hcabi_fn_deterministic), call it twice with its harmless
+ * arguments, the slots past its count zero (*clean) and then poisoned
+ * (*dirty); the two must be equal. False (nothing called) for the others. */
+bool hcabi_call_clean_and_dirty(const struct hcabi_fn *fn, struct hcabi_ret *clean,
+				struct hcabi_ret *dirty);
+
 /* The extension version number the registry gives extension eid at spec
  * version `spec` (0 if it does not exist then). For a spec newer than this
  * suite, the newest number the suite knows. */

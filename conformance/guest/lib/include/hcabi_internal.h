@@ -10,10 +10,10 @@
 
 extern struct hcabi_cpu hcabi__cpus[HCABI_MAX_CPUS];
 
-/* cpu.c: fill vCPU index's per-vCPU block (stacks, TSS) before it runs;
- * everything a vCPU sets up for itself (descriptor tables, FPU/SIMD, the
- * interrupt controller) */
+/* percpu.c: fill vCPU index's per-vCPU block (its stack) before it runs */
 struct hcabi_cpu *hcabi__cpu_prepare(unsigned index);
+/* cpu.c: everything a vCPU sets up for itself (x86-64: its interrupt
+ * stacks and TSS; descriptor tables, FPU/SIMD, the interrupt controller) */
 void hcabi__cpu_init(struct hcabi_cpu *c);
 
 /* paging.c */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * kvm_host.c - the Linux KVM plumbing every backend shares (kvm_host.h).
+ * kvm_host.c - the Linux KVM plumbing every backend shares (kvm_host.h):
+ * what is the same on every architecture of the capability check, the VM,
+ * its RAM and vCPUs, and the kick.
  *
  * The kick: a vCPU thread blocked in KVM_RUN is interrupted by a signal
  * (no SA_RESTART, so KVM_RUN returns -EINTR), and the handler also sets
@@ -12,6 +14,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -31,7 +34,8 @@ int hcabi__kvm_ioctl(int fd, unsigned long req, void *arg)
 	return r;
 }
 
-int hcabi__kvm_open(const char *nested_hint, char *err, size_t errlen)
+/* /dev/kvm; -1 + err (saying how to run refvmm nested when there is none) */
+static int kvm_open(char *err, size_t errlen)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
@@ -39,12 +43,121 @@ int hcabi__kvm_open(const char *nested_hint, char *err, size_t errlen)
 			return hcabi__fail(err, errlen,
 					   "no /dev/kvm: KVM is not available on this host (run refvmm "
 					   "nested with %s)",
-					   nested_hint);
+					   HCABI__KVM_NESTED_HINT);
 		return hcabi__fail(err, errlen, "cannot open /dev/kvm: %s", strerror(errno));
 	}
 	return fd;
 }
 
+/* ---- capabilities ---------------------------------------------------------- */
+int hcabi__kvm_probe(const struct hcabi__kvm_cap *need, size_t n, char *err, size_t errlen)
+{
+	int fd = kvm_open(err, errlen);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (r != KVM_API_VERSION) {
+		close(fd);
+		return hcabi__fail(err, errlen, "unsupported KVM API version %d", r);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (ioctl(fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0) {
+			close(fd);
+			return hcabi__fail(err, errlen, "KVM lacks %s", need[i].name);
+		}
+	}
+	return fd;
+}
+
+uint32_t hcabi__kvm_max_vcpus(int kvm_fd)
+{
+	int r = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (r <= 0)
+		r = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (r <= 0)
+		r = 4;
+	return (uint32_t)r;
+}
+
+/* ---- the VM and its RAM ------------------------------------------------------ */
+int hcabi__kvm_vm_open(struct hcabi__vm *vm, char *err, size_t errlen)
+{
+	static const struct hcabi__kvm_own_vm own_init = HCABI__KVM_OWN_VM_INIT;
+	struct hcabi__arch_vm *a = calloc(1, sizeof(*a));
+	int r;
+
+	if (!a)
+		return hcabi__fail(err, errlen, "out of memory");
+	a->kvm_fd = a->vm_fd = -1;
+	a->own = own_init;
+	vm->arch = a;
+	a->kvm_fd = kvm_open(err, errlen);
+	if (a->kvm_fd < 0)
+		return -1;
+	a->vm_fd = hcabi__kvm_ioctl(a->kvm_fd, KVM_CREATE_VM, NULL);
+	if (a->vm_fd < 0)
+		return hcabi__fail(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
+	r = ioctl(a->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (r <= 0)
+		return hcabi__fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+	a->run_size = (size_t)r;
+	return 0;
+}
+
+int hcabi__kvm_ram_map(struct hcabi__vm *vm, char *err, size_t errlen)
+{
+	struct kvm_userspace_memory_region mr;
+
+	vm->ram_base = HCABI__ARCH_RAM_BASE;
+	vm->ram_size = vm->opts->mem_size;
+	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->ram == MAP_FAILED) {
+		vm->ram = NULL;
+		return hcabi__fail(err, errlen, "cannot map %llu bytes of guest RAM: %s",
+				   (unsigned long long)vm->ram_size, strerror(errno));
+	}
+	memset(&mr, 0, sizeof(mr));
+	mr.slot = 0;
+	mr.guest_phys_addr = vm->ram_base;
+	mr.memory_size = vm->ram_size;
+	mr.userspace_addr = (uint64_t)(uintptr_t)vm->ram;
+	if (hcabi__kvm_ioctl(vm->arch->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
+		return hcabi__fail(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+	return 0;
+}
+
+void hcabi__kvm_vm_close(struct hcabi__vm *vm)
+{
+	struct hcabi__arch_vm *a = vm->arch;
+
+	for (uint32_t i = 0; vm->vcpus && i < vm->nvcpus; i++) {
+		struct hcabi__arch_vcpu *c = vm->vcpus[i].arch;
+		if (!c)
+			continue;
+		if (c->run)
+			munmap(c->run, a->run_size);
+		if (c->fd >= 0)
+			close(c->fd);
+		free(c);
+		vm->vcpus[i].arch = NULL;
+	}
+	if (a) {
+		if (a->vm_fd >= 0)
+			close(a->vm_fd);
+		if (a->kvm_fd >= 0)
+			close(a->kvm_fd);
+		free(a);
+		vm->arch = NULL;
+	}
+	if (vm->ram)
+		munmap(vm->ram, vm->ram_size);
+	vm->ram = NULL;
+}
+
+/* ---- vCPUs and the kick ------------------------------------------------------ */
 static __thread struct kvm_run *volatile tls_run;
 
 static void kick_handler(int sig)
@@ -69,37 +182,42 @@ static void install_kick_handler(void)
 	done = true;
 }
 
-int hcabi__kvm_vcpu_open(int vm_fd, uint32_t index, size_t run_size, int *fd,
-			 struct kvm_run **run, char *err, size_t errlen)
+int hcabi__kvm_vcpu_open(struct hcabi__vcpu *v, char *err, size_t errlen)
 {
+	struct hcabi__arch_vm *a = v->vm->arch;
+	struct hcabi__arch_vcpu *c = calloc(1, sizeof(*c));
+	uint32_t i = v->index;
 	void *page;
 
+	if (!c)
+		return hcabi__fail(err, errlen, "out of memory");
+	c->fd = -1;
+	v->arch = c;
 	install_kick_handler();
-	*run = NULL;
-	*fd = hcabi__kvm_ioctl(vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)index);
-	if (*fd < 0)
-		return hcabi__fail(err, errlen, "KVM_CREATE_VCPU %u: %s", index, strerror(errno));
-	page = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	c->fd = hcabi__kvm_ioctl(a->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)i);
+	if (c->fd < 0)
+		return hcabi__fail(err, errlen, "KVM_CREATE_VCPU %u: %s", i, strerror(errno));
+	page = mmap(NULL, a->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
 	if (page == MAP_FAILED)
-		return hcabi__fail(err, errlen, "mmap of vcpu %u: %s", index, strerror(errno));
-	*run = page;
+		return hcabi__fail(err, errlen, "mmap of vcpu %u: %s", i, strerror(errno));
+	c->run = page;
 	return 0;
 }
 
-void hcabi__kvm_vcpu_close(int fd, struct kvm_run *run, size_t run_size)
+/* arch.h's thread_enter and thread_leave: while the calling thread runs v,
+ * a kick's signal sets v's immediate_exit. */
+void hcabi__arch_thread_enter(struct hcabi__vcpu *v)
 {
-	if (run)
-		munmap(run, run_size);
-	if (fd >= 0)
-		close(fd);
+	tls_run = v->arch->run;
 }
 
-void hcabi__kvm_thread_runs(struct kvm_run *run)
+void hcabi__arch_thread_leave(struct hcabi__vcpu *v)
 {
-	tls_run = run;
+	(void)v;
+	tls_run = NULL;
 }
 
-void hcabi__kvm_kick(pthread_t t)
+void hcabi__arch_vcpu_kick(struct hcabi__vcpu *v)
 {
-	pthread_kill(t, KICK_SIGNAL);
+	pthread_kill(v->thread, KICK_SIGNAL);
 }

@@ -10,6 +10,10 @@
  *   "exit N"      isa-debug-exit N     -> status (N << 1) | 1
  *   "mmio"        a 4-byte read at 0xd0000000, where no device is
  *                                      -> status 6, "guest fault: MMIO read ..."
+ *   "kbdreset"    reads the i8042's status (prints it: 0xff, absent), writes
+ *                 command 0xaa (ignored), then 0xfe (the reset line) to 0x64
+ *                                      -> status 10 with --no-reboot, else a
+ *                                         new boot
  * A bad start info ends with isa-debug-exit 0x30 (status 97).
  */
 #include "arch/x86_64/hcabi_pvh.h"
@@ -73,6 +77,14 @@ void guest_main(uint64_t si_gpa)
 		debug_exit((uint8_t)number(cmd + 4));
 	else if (starts(cmd, "mmio"))
 		(void)*(volatile uint32_t *)0xd0000000ul;
+	else if (starts(cmd, "kbdreset")) {
+		puts_serial("sysend: i8042 status ");
+		put_hex(hcabi_inb(0x64));
+		puts_serial("\n");
+		hcabi_outb(0x64, 0xaa); /* self-test: no controller answers, nothing happens */
+		puts_serial("sysend: i8042 command 0xaa ignored\n");
+		hcabi_outb(0x64, 0xfe);
+	}
 	puts_serial("sysend: the call returned\n");
 	debug_exit(0x31);
 }

@@ -2,10 +2,11 @@
 /*
  * arm64_kvm.h - the arm64 KVM backend's own declarations, shared by its
  * files only (the neutral part sees arch.h):
- *   kvm_vm.c     /dev/kvm and its capabilities, the VM, guest RAM, the SMCCC
- *                filter, the in-kernel GICv3, interrupt injection (PPIs)
+ *   kvm_own.h    what a VM and a vCPU hold besides kvm_host.h's common part
+ *   kvm_vm.c     KVM's capabilities, the VM, the SMCCC filter, the in-kernel
+ *                GICv3, interrupt injection (PPIs)
  *   vcpu_regs.c  vCPUs: creation (PSCI 0.2, secondaries powered off), ONE_REG,
- *                the boot and the VCPU.START state, kicks
+ *                the boot and the VCPU.START state
  *   exits.c      KVM_RUN, decoding exits, the PL011, PSCI power events,
  *                answering hypercalls (and discovery)
  *   pl011.c      the console UART
@@ -31,22 +32,6 @@
 #define HCABI__A64_UART_BASE 0x09000000ull
 #define HCABI__A64_UART_SIZE 0x1000ull
 #define HCABI__A64_UART_SPI 1u /* its interrupt (unused: polled) */
-
-struct hcabi__arch_vm {
-	int kvm_fd;
-	int vm_fd;
-	int gic_fd;
-	size_t run_size;
-	struct kvm_vcpu_init init; /* the vCPU features, POWER_OFF not included */
-	uint64_t dtb_gpa;
-};
-
-struct hcabi__arch_vcpu {
-	int fd;
-	struct kvm_run *run;
-	uint64_t mpidr; /* MPIDR_EL1 as KVM gives it */
-};
-
 
 /* vcpu_regs.c: ONE_REG of x<n> / pc */
 int hcabi__a64_get_x(struct hcabi__vcpu *v, unsigned n, uint64_t *val);

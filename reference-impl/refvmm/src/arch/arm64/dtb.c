@@ -57,7 +57,7 @@ static void cpus(struct hcabi__fdtw *w, const struct hcabi__vm *vm)
 	for (uint32_t i = 0; i < vm->nvcpus; i++) {
 		/* ARM64-031: the i-th node is vCPU i; reg = Aff2.Aff1.Aff0
 		 * (Aff3 is 0 for KVM's MPIDRs up to 4096 vCPUs) */
-		uint32_t aff = (uint32_t)(vm->vcpus[i].arch->mpidr & 0xffffffu);
+		uint32_t aff = (uint32_t)(vm->vcpus[i].arch->own.mpidr & 0xffffffu);
 		snprintf(name, sizeof(name), "cpu@%x", aff);
 		hcabi__fdtw_begin(w, name);
 		hcabi__fdtw_str(w, "device_type", "cpu");

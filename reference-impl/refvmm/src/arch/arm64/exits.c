@@ -32,22 +32,6 @@
 
 #define POISON_BASE 0xdeadbadc0ffee000ull
 
-void hcabi__arch_thread_enter(struct hcabi__vcpu *v)
-{
-	hcabi__kvm_thread_runs(v->arch->run);
-}
-
-void hcabi__arch_thread_leave(struct hcabi__vcpu *v)
-{
-	(void)v;
-	hcabi__kvm_thread_runs(NULL);
-}
-
-void hcabi__arch_vcpu_kick(struct hcabi__vcpu *v)
-{
-	hcabi__kvm_kick(v->thread);
-}
-
 /* The registry's argument count of a function (0 for an unknown ID: the
  * core answers NOT_SUPPORTED without looking at arguments). */
 static unsigned nargs_of(uint32_t fid)
@@ -218,7 +202,10 @@ void hcabi__arch_vcpu_run(struct hcabi__vcpu *v, struct hcabi__exit *ex)
 
 /* ---- answering hypercalls ----------------------------------------------------- */
 /* Test-only fault injection: poison x<i> for bit i of mask (enum
- * hcabi_ref_gpr's numbers, taken as x0..x15 on arm64). */
+ * hcabi_ref_gpr's numbers, taken as x0..x15 on arm64), after x0 and x1
+ * hold the results. The register names the core parses (rcx, r11, ...)
+ * are x86-64's: on arm64 a clobber names its register by number,
+ * --inject-fault FUNC:clobber:7 for x7 (docs/arm64.md). */
 static int clobber(struct hcabi__vcpu *v, uint32_t mask)
 {
 	for (unsigned i = 0; i < 16; i++)
@@ -250,9 +237,10 @@ int hcabi__arch_hcall_return(struct hcabi__vcpu *v, const struct hcabi_ref_ret *
 
 /* The backend's devices (the PL011) are served in the MMIO exit itself,
  * before an access reaches devices.c: nothing more is here. */
-bool hcabi__arch_device_io(const struct hcabi__io *io)
+bool hcabi__arch_device_io(const struct hcabi__io *io, struct hcabi__end *req)
 {
 	(void)io;
+	(void)req;
 	return false;
 }
 
@@ -262,6 +250,13 @@ bool hcabi__arch_vcpu_hw_started(struct hcabi__vcpu *v)
 {
 	(void)v;
 	return false;
+}
+
+/* arm64 has no NMI a VMM can raise in a guest (the GIC's pseudo-NMI is the
+ * guest's own use of interrupt priorities). */
+void hcabi__arch_vcpu_nmi_if_masked(struct hcabi__vcpu *v)
+{
+	hcabi__log("diag: vcpu %u: no NMI on arm64 (--timeout-nmi)", v->index);
 }
 
 /* --timeout ended the VM: where vCPU v's guest code was (one ONE_REG read;

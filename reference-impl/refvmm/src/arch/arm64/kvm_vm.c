@@ -15,12 +15,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "arm64_kvm.h"
@@ -31,10 +28,7 @@ _Static_assert(HCABI_ARM64_CALL_ID == HCABI_ARM64_DISCOVER_ID + 1,
 /* ---- capabilities ---------------------------------------------------------- */
 int hcabi__arch_probe(uint32_t *max_vcpus, char *err, size_t errlen)
 {
-	static const struct {
-		int cap;
-		const char *name;
-	} need[] = {
+	static const struct hcabi__kvm_cap need[] = {
 	    {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
 	    {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
 	    {KVM_CAP_ONE_REG, "KVM_CAP_ONE_REG"},
@@ -42,28 +36,11 @@ int hcabi__arch_probe(uint32_t *max_vcpus, char *err, size_t errlen)
 	    {KVM_CAP_ARM_PSCI_0_2, "KVM_CAP_ARM_PSCI_0_2"},
 	    {KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE"},
 	};
-	int fd = hcabi__kvm_open("scripts/hcabi-nested --arch arm64", err, errlen);
-	int r;
+	int fd = hcabi__kvm_probe(need, sizeof(need) / sizeof(need[0]), err, errlen);
 
 	if (fd < 0)
 		return -1;
-	r = ioctl(fd, KVM_GET_API_VERSION, 0);
-	if (r != KVM_API_VERSION) {
-		close(fd);
-		return hcabi__fail(err, errlen, "unsupported KVM API version %d", r);
-	}
-	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		if (ioctl(fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0) {
-			close(fd);
-			return hcabi__fail(err, errlen, "KVM lacks %s", need[i].name);
-		}
-	}
-	r = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
-	if (r <= 0)
-		r = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
-	if (r <= 0)
-		r = 4;
-	*max_vcpus = (uint32_t)r;
+	*max_vcpus = hcabi__kvm_max_vcpus(fd);
 	close(fd);
 	return 0;
 }
@@ -94,46 +71,16 @@ static int set_smccc_filter(struct hcabi__arch_vm *a, char *err, size_t errlen)
 
 int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 {
-	struct kvm_userspace_memory_region mr;
-	struct hcabi__arch_vm *a = calloc(1, sizeof(*a));
-	int r;
+	struct hcabi__arch_vm *a;
 
-	if (!a)
-		return hcabi__fail(err, errlen, "out of memory");
-	a->kvm_fd = a->vm_fd = a->gic_fd = -1;
-	vm->arch = a;
-	a->kvm_fd = hcabi__kvm_open("scripts/hcabi-nested --arch arm64", err, errlen);
-	if (a->kvm_fd < 0)
+	if (hcabi__kvm_vm_open(vm, err, errlen) < 0)
 		return -1;
-	do {
-		a->vm_fd = ioctl(a->kvm_fd, KVM_CREATE_VM, 0);
-	} while (a->vm_fd < 0 && errno == EINTR);
-	if (a->vm_fd < 0)
-		return hcabi__fail(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
-	r = ioctl(a->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (r <= 0)
-		return hcabi__fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
-	a->run_size = (size_t)r;
-	if (hcabi__kvm_ioctl(a->vm_fd, KVM_ARM_PREFERRED_TARGET, &a->init) < 0)
+	a = vm->arch;
+	if (hcabi__kvm_ioctl(a->vm_fd, KVM_ARM_PREFERRED_TARGET, &a->own.init) < 0)
 		return hcabi__fail(err, errlen, "KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
-	a->init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
-
-	vm->ram_base = HCABI__ARCH_RAM_BASE;
-	vm->ram_size = vm->opts->mem_size;
-	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->ram == MAP_FAILED) {
-		vm->ram = NULL;
-		return hcabi__fail(err, errlen, "cannot map %llu bytes of guest RAM: %s",
-				   (unsigned long long)vm->ram_size, strerror(errno));
-	}
-	memset(&mr, 0, sizeof(mr));
-	mr.slot = 0;
-	mr.guest_phys_addr = vm->ram_base;
-	mr.memory_size = vm->ram_size;
-	mr.userspace_addr = (uint64_t)(uintptr_t)vm->ram;
-	if (hcabi__kvm_ioctl(a->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
-		return hcabi__fail(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+	a->own.init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
+	if (hcabi__kvm_ram_map(vm, err, errlen) < 0)
+		return -1;
 	/* An MMIO access KVM cannot decode (no syndrome: a load/store pair,
 	 * writeback) exits as KVM_EXIT_ARM_NISV with its address, a guest
 	 * fault refvmm names (exits.c), not a bare ENOSYS from KVM_RUN. */
@@ -157,44 +104,24 @@ int hcabi__a64_gic_create(struct hcabi__vm *vm, char *err, size_t errlen)
 	struct hcabi__arch_vm *a = vm->arch;
 	struct kvm_create_device cd = {.type = KVM_DEV_TYPE_ARM_VGIC_V3};
 	uint64_t dist = HCABI__A64_GICD_BASE, redist = HCABI__A64_GICR_BASE;
+	int gic;
 
 	if (hcabi__kvm_ioctl(a->vm_fd, KVM_CREATE_DEVICE, &cd) < 0)
 		return hcabi__fail(err, errlen, "KVM_CREATE_DEVICE (GICv3): %s", strerror(errno));
-	a->gic_fd = (int)cd.fd;
-	if (gic_attr(a->gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &dist) < 0 ||
-	    gic_attr(a->gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &redist) <
-		0)
+	gic = a->own.gic_fd = (int)cd.fd;
+	if (gic_attr(gic, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &dist) < 0 ||
+	    gic_attr(gic, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &redist) < 0)
 		return hcabi__fail(err, errlen, "placing the GICv3: %s", strerror(errno));
-	if (gic_attr(a->gic_fd, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL) < 0)
+	if (gic_attr(gic, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL) < 0)
 		return hcabi__fail(err, errlen, "initialising the GICv3: %s", strerror(errno));
 	return 0;
 }
 
 void hcabi__arch_vm_destroy(struct hcabi__vm *vm)
 {
-	struct hcabi__arch_vm *a = vm->arch;
-
-	for (uint32_t i = 0; vm->vcpus && i < vm->nvcpus; i++) {
-		struct hcabi__arch_vcpu *c = vm->vcpus[i].arch;
-		if (!c)
-			continue;
-		hcabi__kvm_vcpu_close(c->fd, c->run, a->run_size);
-		free(c);
-		vm->vcpus[i].arch = NULL;
-	}
-	if (a) {
-		if (a->gic_fd >= 0)
-			close(a->gic_fd);
-		if (a->vm_fd >= 0)
-			close(a->vm_fd);
-		if (a->kvm_fd >= 0)
-			close(a->kvm_fd);
-		free(a);
-		vm->arch = NULL;
-	}
-	if (vm->ram)
-		munmap(vm->ram, vm->ram_size);
-	vm->ram = NULL;
+	if (vm->arch && vm->arch->own.gic_fd >= 0)
+		close(vm->arch->own.gic_fd);
+	hcabi__kvm_vm_close(vm);
 }
 
 /* ---- the interrupt controller ---------------------------------------------- */
@@ -227,22 +154,22 @@ int hcabi__arch_inject_irq(struct hcabi__vm *vm, uint32_t index, uint8_t vector)
 bool hcabi__arch_irq_pending(struct hcabi__vcpu *v)
 {
 	struct hcabi__arch_vm *a = v->vm->arch;
-	uint64_t m = v->arch->mpidr;
+	uint64_t m = v->arch->own.mpidr;
 	/* KVM_DEV_ARM_VGIC_V3_MPIDR: Aff3.Aff2.Aff1.Aff0 in bits 63:32 */
 	uint64_t who = ((((m >> 32) & 0xff) << 24) | (m & 0xffffffu))
 		       << KVM_DEV_ARM_VGIC_V3_MPIDR_SHIFT;
 	uint32_t pend = 0, en = 0;
 	struct kvm_device_attr da = {.group = KVM_DEV_ARM_VGIC_GRP_REDIST_REGS};
 
-	if (a->gic_fd < 0)
+	if (a->own.gic_fd < 0)
 		return false;
 	da.attr = who | (0x10000u + 0x200u); /* SGI_base + GICR_ISPENDR0 */
 	da.addr = (uint64_t)(uintptr_t)&pend;
-	if (ioctl(a->gic_fd, KVM_GET_DEVICE_ATTR, &da) < 0)
+	if (ioctl(a->own.gic_fd, KVM_GET_DEVICE_ATTR, &da) < 0)
 		return false;
 	da.attr = who | (0x10000u + 0x100u); /* SGI_base + GICR_ISENABLER0 */
 	da.addr = (uint64_t)(uintptr_t)&en;
-	if (ioctl(a->gic_fd, KVM_GET_DEVICE_ATTR, &da) < 0)
+	if (ioctl(a->own.gic_fd, KVM_GET_DEVICE_ATTR, &da) < 0)
 		return false;
 	return (pend & en) != 0;
 }

@@ -9,10 +9,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 
 #include "arm64_kvm.h"
 
@@ -60,7 +58,7 @@ uint64_t hcabi__a64_pc(struct hcabi__vcpu *v)
  * it; POWER_OFF is not part of the features KVM compares then. */
 static int vcpu_init(struct hcabi__vcpu *v, bool power_off)
 {
-	struct kvm_vcpu_init init = v->vm->arch->init;
+	struct kvm_vcpu_init init = v->vm->arch->own.init;
 	if (power_off)
 		init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
 	return hcabi__kvm_ioctl(v->arch->fd, KVM_ARM_VCPU_INIT, &init);
@@ -68,21 +66,15 @@ static int vcpu_init(struct hcabi__vcpu *v, bool power_off)
 
 int hcabi__arch_vcpu_create(struct hcabi__vcpu *v, char *err, size_t errlen)
 {
-	struct hcabi__arch_vm *a = v->vm->arch;
-	struct hcabi__arch_vcpu *c = calloc(1, sizeof(*c));
 	uint32_t i = v->index;
 
-	if (!c)
-		return hcabi__fail(err, errlen, "out of memory");
-	c->fd = -1;
-	v->arch = c;
-	if (hcabi__kvm_vcpu_open(a->vm_fd, i, a->run_size, &c->fd, &c->run, err, errlen) < 0)
+	if (hcabi__kvm_vcpu_open(v, err, errlen) < 0)
 		return -1;
 	/* vCPU 0 boots; the others wait for VCPU.START (the core's view too) */
 	if (vcpu_init(v, i != 0) < 0)
 		return hcabi__fail(err, errlen, "KVM_ARM_VCPU_INIT on vcpu %u: %s", i,
 				   strerror(errno));
-	if (get_reg(v, REG_MPIDR, &c->mpidr) < 0)
+	if (get_reg(v, REG_MPIDR, &v->arch->own.mpidr) < 0)
 		return hcabi__fail(err, errlen, "reading MPIDR_EL1 of vcpu %u: %s", i,
 				   strerror(errno));
 	return 0;
@@ -132,10 +124,10 @@ int hcabi__arch_boot(struct hcabi__vm *vm, const struct hcabi__image *img, const
 	n = hcabi__a64_build_dtb(vm, cmdline, vm->ram + dtb_off, DTB_MAX, err, errlen);
 	if (!n)
 		return -1;
-	vm->arch->dtb_gpa = vm->ram_base + dtb_off;
+	vm->arch->own.dtb_gpa = vm->ram_base + dtb_off;
 	if (hcabi__a64_gic_create(vm, err, errlen) < 0)
 		return -1;
-	if (set_reg(v0, REG_PC, entry) < 0 || hcabi__a64_set_x(v0, 0, vm->arch->dtb_gpa) < 0)
+	if (set_reg(v0, REG_PC, entry) < 0 || hcabi__a64_set_x(v0, 0, vm->arch->own.dtb_gpa) < 0)
 		return hcabi__fail(err, errlen, "setting the boot registers: %s", strerror(errno));
 	return 0;
 }

@@ -62,14 +62,14 @@ bool hcabi__arch_coalesce(struct hcabi__vm *vm, enum hcabi__bus bus, uint64_t ad
 	struct hcabi__arch_vm *a = vm->arch;
 	struct kvm_coalesced_mmio_zone zone = {.addr = addr, .size = size};
 
-	if (on && !a->coalesced_ring) {
+	if (on && !a->own.coalesced_ring) {
 		struct kvm_coalesced_mmio_ring *ring = find_ring(vm);
 		if (!ring)
 			return false;
 		/* the vCPU threads read it without a lock (hcabi__arch_coalesced_next) */
-		__atomic_store_n(&a->coalesced_ring, ring, __ATOMIC_RELEASE);
+		__atomic_store_n(&a->own.coalesced_ring, ring, __ATOMIC_RELEASE);
 	}
-	if (!a->coalesced_ring)
+	if (!a->own.coalesced_ring)
 		return false;
 	zone.pio = bus == HCABI__BUS_PIO;
 	return hcabi__kvm_ioctl(a->vm_fd,
@@ -80,7 +80,7 @@ bool hcabi__arch_coalesce(struct hcabi__vm *vm, enum hcabi__bus bus, uint64_t ad
 bool hcabi__arch_coalesced_next(struct hcabi__vm *vm, struct hcabi__io *io)
 {
 	struct kvm_coalesced_mmio_ring *ring =
-	    __atomic_load_n(&vm->arch->coalesced_ring, __ATOMIC_ACQUIRE);
+	    __atomic_load_n(&vm->arch->own.coalesced_ring, __ATOMIC_ACQUIRE);
 	struct kvm_coalesced_mmio *e;
 	uint32_t first, last;
 
@@ -103,7 +103,7 @@ bool hcabi__arch_coalesced_next(struct hcabi__vm *vm, struct hcabi__io *io)
 
 void hcabi__arch_coalesced_done(struct hcabi__vm *vm)
 {
-	struct kvm_coalesced_mmio_ring *ring = vm->arch->coalesced_ring;
+	struct kvm_coalesced_mmio_ring *ring = vm->arch->own.coalesced_ring;
 	uint32_t first = ring->first;
 
 	/* release: the replay (the sink's write) before KVM may reuse the entry,

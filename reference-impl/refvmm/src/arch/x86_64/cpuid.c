@@ -52,7 +52,7 @@ static struct kvm_cpuid2 *merge_cpuid(struct hcabi__vm *vm, struct kvm_cpuid2 *s
 		 * there (X86-008). On a real host KVM intercepts XSETBV and a
 		 * guest still sets whatever it wants. */
 		if (e.function == 0xd && e.index == 0)
-			vm->arch->xcr0_init = 1u | (e.eax & 0x6u);
+			vm->arch->own.xcr0_init = 1u | (e.eax & 0x6u);
 		c->entries[n++] = e;
 	}
 	for (uint32_t leaf = 0x40000000u; leaf <= 0x400000ffu; leaf++) {

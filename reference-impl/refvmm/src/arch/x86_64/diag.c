@@ -16,9 +16,12 @@
  *   trace=N   single-step the first N instructions of every vCPU that
  *             VCPU.START starts (KVM_SET_GUEST_DEBUG), recording each RIP;
  *             the guest sees RFLAGS.TF while it is stepped;
+ *   stack=N   when the VM ends on --timeout or a signal, also print the N
+ *             quadwords at each vCPU's RSP (through its page tables), where a
+ *             guest kernel's return addresses say how it came to be there;
  *   nocoalesce  every COM1 THR write exits, as on a KVM without coalesced
  *             port I/O (coalesce.c): to compare, or to rule it out;
- * e.g. HCABI_REFVMM_DIAG=rip,trace=64.
+ * e.g. HCABI_REFVMM_DIAG=rip,trace=64,stack=64.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,6 +34,8 @@
 
 #define RING 16u
 #define TRACE_MAX 256u
+#define STACK_MAX 512u
+#define RFLAGS_IF (1ull << 9)
 
 struct diag_exit {
 	uint32_t reason;
@@ -54,6 +59,7 @@ static struct diag_vcpu diag[HCABI__MAX_VCPUS];
 static bool want_rip;
 static bool no_coalesce;
 static uint32_t want_trace;
+static uint32_t want_stack;
 
 void hcabi__diag_init(void)
 {
@@ -72,9 +78,12 @@ void hcabi__diag_init(void)
 		else if (!strncmp(tok, "trace=", 6)) {
 			unsigned long n = strtoul(tok + 6, NULL, 0);
 			want_trace = n > TRACE_MAX ? TRACE_MAX : (uint32_t)n;
+		} else if (!strncmp(tok, "stack=", 6)) {
+			unsigned long n = strtoul(tok + 6, NULL, 0);
+			want_stack = n > STACK_MAX ? STACK_MAX : (uint32_t)n;
 		} else
-			hcabi__log("warning: HCABI_REFVMM_DIAG: unknown item '%s' (rip, trace=N, nocoalesce)",
-				   tok);
+			hcabi__log("warning: HCABI_REFVMM_DIAG: unknown item '%s' "
+				   "(rip, trace=N, stack=N, nocoalesce)", tok);
 	}
 }
 
@@ -160,8 +169,10 @@ static bool ram_u64(const struct hcabi__vm *vm, uint64_t gpa, uint64_t *out)
 }
 
 /* Walk 4-level long-mode page tables in guest RAM as they are now; writes
- * "pml4e=... pdpte=... pde=... pte=... -> gpa" into buf. */
-static void walk(const struct hcabi__vm *vm, uint64_t cr3, uint64_t va, char *buf, size_t len)
+ * "pml4e=... pdpte=... pde=... pte=... -> gpa" into buf and, when the walk
+ * ends in a page, its guest-physical address into *out. */
+static bool walk(const struct hcabi__vm *vm, uint64_t cr3, uint64_t va, char *buf, size_t len,
+		 uint64_t *out)
 {
 	static const char *const names[4] = {"pml4e", "pdpte", "pde", "pte"};
 	uint64_t table = cr3 & 0x000ffffffffff000ull, e = 0;
@@ -174,26 +185,27 @@ static void walk(const struct hcabi__vm *vm, uint64_t cr3, uint64_t va, char *bu
 		if (!ram_u64(vm, gpa, &e)) {
 			snprintf(buf + n, len - n, "%s@0x%llx outside RAM", names[level],
 				 (unsigned long long)gpa);
-			return;
+			return false;
 		}
 		n += (size_t)snprintf(buf + n, len - n, "%s=0x%llx ", names[level],
 				      (unsigned long long)e);
 		if (n >= len)
-			return;
+			return false;
 		if (!(e & 1)) {
 			snprintf(buf + n, len - n, "-> not present");
-			return;
+			return false;
 		}
 		if (level > 0 && level < 3 && (e & 0x80)) {
 			uint64_t mask = (1ull << shift) - 1;
-			snprintf(buf + n, len - n, "-> 0x%llx",
-				 (unsigned long long)((e & 0x000ffffffffff000ull & ~mask) |
-						      (va & mask)));
-			return;
+			*out = (e & 0x000ffffffffff000ull & ~mask) | (va & mask);
+			snprintf(buf + n, len - n, "-> 0x%llx", (unsigned long long)*out);
+			return true;
 		}
 		table = e & 0x000ffffffffff000ull;
 	}
-	snprintf(buf + n, len - n, "-> 0x%llx", (unsigned long long)(table | (va & 0xfff)));
+	*out = table | (va & 0xfff);
+	snprintf(buf + n, len - n, "-> 0x%llx", (unsigned long long)*out);
+	return true;
 }
 
 static const char *reason_name(uint32_t r)
@@ -273,7 +285,8 @@ void hcabi__diag_fault(struct hcabi__vcpu *v)
 			   bs->gdtr_limit, (unsigned long long)bs->idtr_base, bs->idtr_limit,
 			   bs->cs, bs->ds);
 		for (int i = 0; i < 4; i++) {
-			walk(vm, bs->cr3, va[i], w, sizeof(w));
+			uint64_t gpa;
+			walk(vm, bs->cr3, va[i], w, sizeof(w), &gpa);
 			hcabi__log("diag: vcpu %u: now in RAM, %s 0x%llx: %s", v->index, what[i],
 				   (unsigned long long)va[i], w);
 		}
@@ -289,6 +302,56 @@ void hcabi__diag_fault(struct hcabi__vcpu *v)
 					      (unsigned long long)d->trace[i]);
 		hcabi__log("%s", line);
 	}
+}
+
+/* Four quadwords a line, each line's first address given; stops at the
+ * first page the walk cannot find. */
+static void log_stack(const struct hcabi__vcpu *v, uint64_t rsp)
+{
+	struct kvm_sregs sr;
+	char w[256], line[160];
+	uint64_t gpa, q;
+
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_GET_SREGS, &sr) < 0) {
+		hcabi__log("diag: vcpu %u: stack unreadable: %s", v->index, strerror(errno));
+		return;
+	}
+	for (uint32_t i = 0; i < want_stack; i += 4) {
+		size_t n = (size_t)snprintf(line, sizeof(line), "diag: vcpu %u: stack 0x%llx:",
+					    v->index, (unsigned long long)(rsp + 8ull * i));
+		for (uint32_t k = i; k < i + 4 && k < want_stack; k++) {
+			uint64_t va = rsp + 8ull * k;
+			if (!walk(v->vm, sr.cr3, va, w, sizeof(w), &gpa) ||
+			    !ram_u64(v->vm, gpa, &q)) {
+				hcabi__log("%s (0x%llx: %s)", line, (unsigned long long)va, w);
+				return;
+			}
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " %016llx",
+					      (unsigned long long)q);
+		}
+		hcabi__log("%s", line);
+	}
+}
+
+void hcabi__arch_vcpu_nmi_if_masked(struct hcabi__vcpu *v)
+{
+	struct kvm_regs r;
+	struct kvm_mp_state mp;
+
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_GET_REGS, &r) < 0 ||
+	    hcabi__kvm_ioctl(v->arch->fd, KVM_GET_MP_STATE, &mp) < 0) {
+		hcabi__log("diag: vcpu %u: registers unreadable: %s", v->index, strerror(errno));
+		return;
+	}
+	/* halted or waiting for SIPI: nothing spins */
+	if (mp.mp_state != KVM_MP_STATE_RUNNABLE || (r.rflags & RFLAGS_IF))
+		return;
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_NMI, NULL) < 0) {
+		hcabi__log("diag: vcpu %u: KVM_NMI: %s", v->index, strerror(errno));
+		return;
+	}
+	hcabi__log("diag: vcpu %u runs with interrupts off at rip=0x%llx: NMI sent", v->index,
+		   (unsigned long long)r.rip);
 }
 
 void hcabi__arch_vcpu_report(struct hcabi__vcpu *v)
@@ -310,4 +373,6 @@ void hcabi__arch_vcpu_report(struct hcabi__vcpu *v)
 		   (unsigned long long)r.rflags, mp.mp_state,
 		   (unsigned long long)d->exits_since_start);
 	log_last_exits(v, d);
+	if (want_stack)
+		log_stack(v, r.rsp);
 }

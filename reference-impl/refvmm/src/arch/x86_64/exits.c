@@ -62,22 +62,6 @@
 #define DR6_ACTIVE_LOW 0xffff0ff0ull /* the fixed-1 and active-low bits */
 #define DR6_BS (1ull << 14)
 
-void hcabi__arch_thread_enter(struct hcabi__vcpu *v)
-{
-	hcabi__kvm_thread_runs(v->arch->run);
-}
-
-void hcabi__arch_thread_leave(struct hcabi__vcpu *v)
-{
-	(void)v;
-	hcabi__kvm_thread_runs(NULL);
-}
-
-void hcabi__arch_vcpu_kick(struct hcabi__vcpu *v)
-{
-	hcabi__kvm_kick(v->thread);
-}
-
 /* UINT64_MAX: unreadable */
 static uint64_t vcpu_rip(struct hcabi__vcpu *v)
 {

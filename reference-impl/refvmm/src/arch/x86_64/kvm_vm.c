@@ -14,12 +14,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "x86_kvm.h"
@@ -32,10 +30,7 @@
 /* ---- capabilities ---------------------------------------------------------- */
 int hcabi__arch_probe(uint32_t *max_vcpus, char *err, size_t errlen)
 {
-	static const struct {
-		int cap;
-		const char *name;
-	} need[] = {
+	static const struct hcabi__kvm_cap need[] = {
 	    {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
 	    {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
 	    {KVM_CAP_SIGNAL_MSI, "KVM_CAP_SIGNAL_MSI"},
@@ -44,22 +39,11 @@ int hcabi__arch_probe(uint32_t *max_vcpus, char *err, size_t errlen)
 	    {KVM_CAP_PIT2, "KVM_CAP_PIT2"},
 	};
 	int sync;
-	int fd = hcabi__kvm_open("scripts/hcabi-nested", err, errlen);
+	int fd = hcabi__kvm_probe(need, sizeof(need) / sizeof(need[0]), err, errlen);
 	int r;
 
 	if (fd < 0)
 		return -1;
-	r = ioctl(fd, KVM_GET_API_VERSION, 0);
-	if (r != KVM_API_VERSION) {
-		close(fd);
-		return hcabi__fail(err, errlen, "unsupported KVM API version %d", r);
-	}
-	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		if (ioctl(fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0) {
-			close(fd);
-			return hcabi__fail(err, errlen, "KVM lacks %s", need[i].name);
-		}
-	}
 	/* the registers come with every exit (exits.c: the hypercall path) */
 	sync = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
 	if (sync < 0 || !(sync & KVM_SYNC_X86_REGS)) {
@@ -78,12 +62,7 @@ int hcabi__arch_probe(uint32_t *max_vcpus, char *err, size_t errlen)
 		close(fd);
 		return hcabi__fail(err, errlen, "KVM lacks KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL");
 	}
-	r = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
-	if (r <= 0)
-		r = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
-	if (r <= 0)
-		r = 4;
-	*max_vcpus = (uint32_t)r;
+	*max_vcpus = hcabi__kvm_max_vcpus(fd);
 	close(fd);
 	return 0;
 }
@@ -91,52 +70,22 @@ int hcabi__arch_probe(uint32_t *max_vcpus, char *err, size_t errlen)
 /* ---- the VM ---------------------------------------------------------------- */
 int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 {
-	struct kvm_userspace_memory_region mr;
 	struct kvm_xen_hvm_config xc;
 	struct kvm_pit_config pit;
 	struct kvm_reinject_control reinject;
-	struct hcabi__arch_vm *a = calloc(1, sizeof(*a));
-	int r;
+	struct hcabi__arch_vm *a;
 
-	if (!a)
-		return hcabi__fail(err, errlen, "out of memory");
-	a->kvm_fd = a->vm_fd = -1;
-	vm->arch = a;
-	a->kvm_fd = hcabi__kvm_open("scripts/hcabi-nested", err, errlen);
-	if (a->kvm_fd < 0)
+	if (hcabi__kvm_vm_open(vm, err, errlen) < 0)
 		return -1;
-	do {
-		a->vm_fd = ioctl(a->kvm_fd, KVM_CREATE_VM, 0);
-	} while (a->vm_fd < 0 && errno == EINTR);
-	if (a->vm_fd < 0)
-		return hcabi__fail(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
-	r = ioctl(a->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (r <= 0)
-		return hcabi__fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
-	a->run_size = (size_t)r;
-
-	vm->ram_base = HCABI__ARCH_RAM_BASE;
-	vm->ram_size = vm->opts->mem_size;
-	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->ram == MAP_FAILED) {
-		vm->ram = NULL;
-		return hcabi__fail(err, errlen, "cannot map %llu bytes of guest RAM: %s",
-				   (unsigned long long)vm->ram_size, strerror(errno));
-	}
+	a = vm->arch;
 	/* Needed on Intel hosts without unrestricted guest; above our RAM. */
 	(void)ioctl(a->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul);
 	if (ioctl(a->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0) {
 		uint64_t idmap = 0xfffbc000ull;
 		(void)ioctl(a->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
 	}
-	memset(&mr, 0, sizeof(mr));
-	mr.slot = 0;
-	mr.guest_phys_addr = vm->ram_base;
-	mr.memory_size = vm->ram_size;
-	mr.userspace_addr = (uint64_t)(uintptr_t)vm->ram;
-	if (hcabi__kvm_ioctl(a->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
-		return hcabi__fail(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+	if (hcabi__kvm_ram_map(vm, err, errlen) < 0)
+		return -1;
 	/* the PC's interrupt controllers: a local APIC per vCPU, the I/O APIC
 	 * (the MP table's, mptable.c) and the two 8259 PICs */
 	if (hcabi__kvm_ioctl(a->vm_fd, KVM_CREATE_IRQCHIP, NULL) < 0)
@@ -162,36 +111,17 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 		return hcabi__fail(err, errlen, "KVM_XEN_HVM_CONFIG (hypercall intercept): %s",
 				   strerror(errno));
 
-	a->cpuid = hcabi__x86_build_cpuid(vm);
-	if (!a->cpuid)
+	a->own.cpuid = hcabi__x86_build_cpuid(vm);
+	if (!a->own.cpuid)
 		return hcabi__fail(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 	return 0;
 }
 
 void hcabi__arch_vm_destroy(struct hcabi__vm *vm)
 {
-	struct hcabi__arch_vm *a = vm->arch;
-
-	for (uint32_t i = 0; vm->vcpus && i < vm->nvcpus; i++) {
-		struct hcabi__arch_vcpu *c = vm->vcpus[i].arch;
-		if (!c)
-			continue;
-		hcabi__kvm_vcpu_close(c->fd, c->run, a->run_size);
-		free(c);
-		vm->vcpus[i].arch = NULL;
-	}
-	if (a) {
-		free(a->cpuid);
-		if (a->vm_fd >= 0)
-			close(a->vm_fd);
-		if (a->kvm_fd >= 0)
-			close(a->kvm_fd);
-		free(a);
-		vm->arch = NULL;
-	}
-	if (vm->ram)
-		munmap(vm->ram, vm->ram_size);
-	vm->ram = NULL;
+	if (vm->arch)
+		free(vm->arch->own.cpuid);
+	hcabi__kvm_vm_close(vm);
 }
 
 /* ---- the interrupt controller ---------------------------------------------- */
@@ -208,9 +138,7 @@ int hcabi__arch_inject_irq(struct hcabi__vm *vm, uint32_t index, uint8_t vector)
 	msi.address_hi = 0;
 	/* fixed delivery, edge, assert */
 	msi.data = vector | (1u << 14);
-	do {
-		r = ioctl(vm->arch->vm_fd, KVM_SIGNAL_MSI, &msi);
-	} while (r < 0 && errno == EINTR);
+	r = hcabi__kvm_ioctl(vm->arch->vm_fd, KVM_SIGNAL_MSI, &msi);
 	/* r > 0: delivered; 0: coalesced or refused by the LAPIC (e.g. the
 	 * guest disabled it); -1/EPERM: no LAPIC matched. The guest's
 	 * configuration decides those, as on hardware. */

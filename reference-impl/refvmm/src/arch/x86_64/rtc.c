@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "arch.h"
+#include "pcports.h"
 
 #define RTC_INDEX_PORT 0x70u
 #define RTC_DATA_PORT 0x71u
@@ -78,8 +78,7 @@ static uint8_t rtc_read(uint8_t reg)
 	}
 }
 
-/* The backend's own devices (arch.h): on x86-64, the RTC. */
-bool hcabi__arch_device_io(const struct hcabi__io *io)
+bool hcabi__x86_rtc_io(const struct hcabi__io *io)
 {
 	if (io->bus != HCABI__BUS_PIO || io->size != 1 ||
 	    (io->addr != RTC_INDEX_PORT && io->addr != RTC_DATA_PORT))

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 
 #include "diag.h"
 #include "layout.h"
@@ -65,7 +64,7 @@ static int set_xcr0(struct hcabi__vcpu *v)
 	memset(&xcrs, 0, sizeof(xcrs));
 	xcrs.nr_xcrs = 1;
 	xcrs.xcrs[0].xcr = 0;
-	xcrs.xcrs[0].value = v->vm->arch->xcr0_init ? v->vm->arch->xcr0_init : 1;
+	xcrs.xcrs[0].value = v->vm->arch->own.xcr0_init ? v->vm->arch->own.xcr0_init : 1;
 	return hcabi__kvm_ioctl(v->arch->fd, KVM_SET_XCRS, &xcrs);
 }
 
@@ -171,7 +170,7 @@ int hcabi__arch_vcpu_reset(struct hcabi__vcpu *v, const struct hcabi_vcpu_boot_s
 	s.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
 	s.cr8 = 0;
 	s.efer = EFER_LME | EFER_LMA | EFER_NXE;
-	s.apic_base = v->arch->apic_base_init;
+	s.apic_base = v->arch->own.apic_base_init;
 	memset(s.interrupt_bitmap, 0, sizeof(s.interrupt_bitmap));
 	if (hcabi__kvm_ioctl(v->arch->fd, KVM_SET_SREGS, &s) < 0)
 		return -1;
@@ -204,7 +203,7 @@ int hcabi__arch_vcpu_reset(struct hcabi__vcpu *v, const struct hcabi_vcpu_boot_s
 	(void)hcabi__kvm_ioctl(v->arch->fd, KVM_SET_MSRS, &msrs);
 
 	/* A started vCPU has a power-on local APIC and nothing in flight. */
-	if (hcabi__kvm_ioctl(v->arch->fd, KVM_SET_LAPIC, &v->arch->lapic_init) < 0)
+	if (hcabi__kvm_ioctl(v->arch->fd, KVM_SET_LAPIC, &v->arch->own.lapic_init) < 0)
 		return -1;
 	memset(&ev, 0, sizeof(ev));
 	ev.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
@@ -249,22 +248,18 @@ bool hcabi__arch_vcpu_hw_started(struct hcabi__vcpu *v)
 /* ---- creation and boot -------------------------------------------------------- */
 int hcabi__arch_vcpu_create(struct hcabi__vcpu *v, char *err, size_t errlen)
 {
-	struct hcabi__arch_vm *a = v->vm->arch;
-	struct hcabi__arch_vcpu *c = calloc(1, sizeof(*c));
+	struct hcabi__arch_vcpu *c;
 	struct kvm_sregs s;
 	struct kvm_enable_cap cap;
 	uint32_t i = v->index;
 
-	if (!c)
-		return hcabi__fail(err, errlen, "out of memory");
-	c->fd = -1;
-	v->arch = c;
-	if (hcabi__kvm_vcpu_open(a->vm_fd, i, a->run_size, &c->fd, &c->run, err, errlen) < 0)
+	if (hcabi__kvm_vcpu_open(v, err, errlen) < 0)
 		return -1;
+	c = v->arch;
 	/* every exit brings the general registers and the events along: a
 	 * hypercall is completed in them (exits.c) */
 	c->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS;
-	if (hcabi__x86_set_vcpu_cpuid(v, a->cpuid) < 0)
+	if (hcabi__x86_set_vcpu_cpuid(v, v->vm->arch->own.cpuid) < 0)
 		return hcabi__fail(err, errlen, "KVM_SET_CPUID2 on vcpu %u: %s", i,
 				   strerror(errno));
 	/* KVM's paravirt MSRs (kvmclock, steal time, ...) follow the CPUID
@@ -273,11 +268,11 @@ int hcabi__arch_vcpu_create(struct hcabi__vcpu *v, char *err, size_t errlen)
 	cap.cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID;
 	cap.args[0] = 1;
 	(void)hcabi__kvm_ioctl(c->fd, KVM_ENABLE_CAP, &cap);
-	if (hcabi__kvm_ioctl(c->fd, KVM_GET_LAPIC, &c->lapic_init) < 0)
+	if (hcabi__kvm_ioctl(c->fd, KVM_GET_LAPIC, &c->own.lapic_init) < 0)
 		return hcabi__fail(err, errlen, "KVM_GET_LAPIC on vcpu %u: %s", i, strerror(errno));
 	if (hcabi__kvm_ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
 		return hcabi__fail(err, errlen, "KVM_GET_SREGS on vcpu %u: %s", i, strerror(errno));
-	c->apic_base_init = s.apic_base;
+	c->own.apic_base_init = s.apic_base;
 	return 0;
 }
 

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kvm_own.h - what the arm64 backend keeps in a VM and a vCPU besides what
+ * every KVM backend has (every backend provides this header in
+ * src/arch/<arch>/; kvm_host.h embeds the two structures as `own`).
+ */
+#ifndef HCABI_REFVMM_KVM_OWN_H
+#define HCABI_REFVMM_KVM_OWN_H
+
+#include <linux/kvm.h>
+#include <stdint.h>
+
+/* How to run refvmm where there is no /dev/kvm (the error says so). */
+#define HCABI__KVM_NESTED_HINT "scripts/hcabi-nested --arch arm64"
+
+struct hcabi__kvm_own_vm {
+	int gic_fd;		   /* the in-kernel GICv3; -1: none yet */
+	struct kvm_vcpu_init init; /* the vCPU features, POWER_OFF not included */
+	uint64_t dtb_gpa;
+};
+/* A new VM's `own` before the backend fills it: no GIC. */
+#define HCABI__KVM_OWN_VM_INIT {.gic_fd = -1}
+
+struct hcabi__kvm_own_vcpu {
+	uint64_t mpidr; /* MPIDR_EL1 as KVM gives it */
+};
+
+#endif
