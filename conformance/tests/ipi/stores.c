@@ -28,7 +28,7 @@ static struct {
 		uint64_t w;
 		uint8_t pad[56];
 	} line[ST_WORDS] __attribute__((aligned(64)));
-	uint64_t acks, bad, bad_round, bad_word, bad_value, stop;
+	uint64_t acks, bad, bad_round, bad_word, bad_value, stop, ready;
 } st;
 
 static uint64_t st_pattern(uint64_t round, unsigned word)
@@ -58,6 +58,7 @@ static void st_task(void *arg)
 {
 	(void)arg;
 	hcabi_irq_enable();
+	hcabi_atomic_store(&st.ready, 1);
 	while (!hcabi_atomic_load(&st.stop))
 		hcabi_pause();
 	hcabi_irq_disable();
@@ -74,6 +75,14 @@ HCABI_TEST(ipi_stores_visible, "IPI.send_stores_visible_to_handler",
 	hcabi_irq_register(ST_VEC, st_handler);
 	if (!test_start_on_cpu(1, st_task, 0))
 		return;
+	/* START returns before vCPU 1 has enabled its local APIC, which drops a
+	 * fixed interrupt until then (as on hardware): send once it runs the task */
+	if (!wait_for_u64(&st.ready, 1, HCABI_SEC(30))) {
+		test_error("vCPU 1 did not start the task within 30 s");
+		hcabi_atomic_store(&st.stop, 1);
+		(void)test_wait_cpu(1, HCABI_SEC(30));
+		return;
+	}
 	for (r = 1; r <= ST_ROUNDS; r++) {
 		for (unsigned i = 0; i < ST_WORDS; i++)
 			st.line[i].w = st_pattern(r, i);

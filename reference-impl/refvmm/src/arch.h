@@ -114,6 +114,25 @@ int hcabi__arch_hcall_return(struct hcabi__vcpu *v, const struct hcabi_ref_ret *
  * thread, with req->ended already false. */
 bool hcabi__arch_device_io(const struct hcabi__io *io, struct hcabi__end *req);
 
+/* ---- coalesced writes --------------------------------------------------- */
+/* Writes the platform collects without an exit, for the neutral part to
+ * replay in order before it handles any exit (devices.c; x86-64: KVM's
+ * coalesced port I/O, coalesce.c). Collect the guest's writes that fall
+ * wholly within [addr, addr + size) on `bus` from now on (on), or let them
+ * exit again (off; what was collected stays to be taken). false when the
+ * platform cannot: then every such write exits, as without this. Called
+ * with the caller's replay lock held; any thread. */
+bool hcabi__arch_coalesce(struct hcabi__vm *vm, enum hcabi__bus bus, uint64_t addr,
+			  uint32_t size, bool on);
+/* The oldest collected write not yet replayed, in *io (a write, count 1;
+ * io->data valid until hcabi__arch_coalesced_done); false when none is
+ * left. Lock-free and cheap (every exit asks). */
+bool hcabi__arch_coalesced_next(struct hcabi__vm *vm, struct hcabi__io *io);
+/* The write hcabi__arch_coalesced_next gave has been replayed: drop it. Only
+ * after the replay, so that a caller that finds nothing left knows every
+ * write collected before has been replayed. */
+void hcabi__arch_coalesced_done(struct hcabi__vm *vm);
+
 /* ---- interrupts ---------------------------------------------------------- */
 /* Raise `vector` at vCPU `index` in the interrupt controller. enum
  * hcabi_ref_perr (a vector the guest's controller refuses is POK). */

@@ -9,7 +9,9 @@
  *    Linux's 8250 driver waits for before it writes more than its console's
  *    polled output), MSR's loopback, the other registers read back what was
  *    written. Nothing is ever received: console input is HCABI's
- *    CONSOLE.READ. (COM1 on IRQ 4 on x86-64.)
+ *    CONSOLE.READ. (COM1 on IRQ 4 on x86-64.) While its THRE interrupt is
+ *    off, the platform collects THR writes without an exit where it can
+ *    (below, "coalesced THR writes"), and they are replayed here in order.
  *  - QEMU's isa-debug-exit: writing v ends refvmm with status (v << 1) | 1.
  *    The device asks for the end; the vCPU loop ends the VM.
  *  - Every other port: reads return all-ones, writes are ignored. That is
@@ -180,6 +182,90 @@ static void uart_access(const struct hcabi__io *io, unsigned off)
 	pthread_mutex_unlock(&uart.lock);
 }
 
+/* ---- coalesced THR writes ----------------------------------------------------
+ * A byte written to THR is one exit to refvmm, ~37 us nested: most of what
+ * the guests' polled console costs. Where the platform can collect writes
+ * without an exit (arch.h; x86-64: KVM's coalesced port I/O), THR writes
+ * go to its ring and are replayed through uart_access, the path an exit
+ * takes, in the order the guest made them:
+ *  - before any exit of any vCPU is handled (vcpu.c: an LSR read, an LCR or
+ *    IER write, isa-debug-exit, a hypercall that writes CONSOLE output or
+ *    ends the VM, a fault) and when the VM ends (lifecycle.c: also every
+ *    100 ms meanwhile, for a guest that writes and then only computes or
+ *    halts). So a byte never overtakes one written before it by the same
+ *    vCPU, or by another vCPU before that one's exit: one ring holds every
+ *    vCPU's writes in the order KVM took them.
+ *  - replay_lock is held from taking a write until it is replayed, and the
+ *    platform drops it only after: a vCPU that finds the ring empty knows
+ *    that every write taken before has reached the sink.
+ *  - DLAB: with LCR.DLAB set, THR's port is DLL. A write collected then is
+ *    replayed before the LCR write that clears DLAB is handled (that is an
+ *    exit), so uart_access sees the LCR it was written under.
+ *  - The rule: collect only while IER.THRI is clear. With THRI set (Linux's
+ *    8250 driver outside its polled console), each THR write must drop and
+ *    raise the THRE interrupt as it happens, which only an exit can do. An
+ *    IER write that sets THRI replays the ring, stops collection, then
+ *    replays what other vCPUs wrote meanwhile; one that clears it starts
+ *    collection again. Linux's console write clears IER around each
+ *    message and restores it after: two more ioctls per message.
+ * Without the platform's support every write exits, as before; the
+ * serial output limit and console input are not involved. */
+static struct {
+	pthread_mutex_t replay_lock; /* before uart.lock */
+	bool on;		     /* THR writes collected (replay_lock) */
+	bool unable;		     /* the platform cannot (replay_lock) */
+} thr_ring = {.replay_lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* replay_lock held */
+static void replay_locked(struct hcabi__vm *vm)
+{
+	struct hcabi__io io;
+
+	while (hcabi__arch_coalesced_next(vm, &io)) {
+		/* only THR's port is ever registered */
+		if (io.bus == HCABI__ARCH_UART_BUS && io.addr == HCABI__ARCH_UART_BASE &&
+		    io.size == 1)
+			uart_access(&io, 0);
+		hcabi__arch_coalesced_done(vm);
+	}
+}
+
+void hcabi__devices_replay(struct hcabi__vm *vm)
+{
+	struct hcabi__io io;
+
+	/* the usual case, lock-free: nothing collected, or all of it replayed */
+	if (!hcabi__arch_coalesced_next(vm, &io))
+		return;
+	pthread_mutex_lock(&thr_ring.replay_lock);
+	replay_locked(vm);
+	pthread_mutex_unlock(&thr_ring.replay_lock);
+}
+
+/* Collect THR writes exactly while IER.THRI is clear (the rule above). */
+static void thr_ring_follow_ier(struct hcabi__vm *vm)
+{
+	bool want;
+
+	pthread_mutex_lock(&thr_ring.replay_lock);
+	pthread_mutex_lock(&uart.lock);
+	want = !(uart.ier & IER_THRI);
+	pthread_mutex_unlock(&uart.lock);
+	if (want != thr_ring.on && !thr_ring.unable) {
+		if (hcabi__arch_coalesce(vm, HCABI__ARCH_UART_BUS, HCABI__ARCH_UART_BASE, 1,
+					 want))
+			thr_ring.on = want;
+		else if (want)
+			thr_ring.unable = true; /* not on this host: every write exits */
+		else
+			hcabi__log("warning: cannot stop collecting COM1 THR writes: %s",
+				   strerror(errno));
+		if (!want) /* what other vCPUs wrote until the zone went */
+			replay_locked(vm);
+	}
+	pthread_mutex_unlock(&thr_ring.replay_lock);
+}
+
 void hcabi__devices_reset(void)
 {
 	pthread_mutex_lock(&uart.lock);
@@ -188,6 +274,14 @@ void hcabi__devices_reset(void)
 	uart.thr_ipending = false;
 	uart.line = false; /* a new VM's interrupt controllers start with every line low */
 	pthread_mutex_unlock(&uart.lock);
+	pthread_mutex_lock(&thr_ring.replay_lock);
+	thr_ring.on = thr_ring.unable = false; /* a new VM collects nothing yet */
+	pthread_mutex_unlock(&thr_ring.replay_lock);
+}
+
+void hcabi__devices_start(struct hcabi__vm *vm)
+{
+	thr_ring_follow_ier(vm);
 }
 
 /* ---- the address map ------------------------------------------------------ */
@@ -196,7 +290,11 @@ void hcabi__device_io(const struct hcabi__io *io, struct hcabi__end *req)
 	req->ended = false;
 	if (io->bus == HCABI__ARCH_UART_BUS && io->addr >= HCABI__ARCH_UART_BASE &&
 	    io->addr < HCABI__ARCH_UART_BASE + 8 && io->size == 1) {
-		uart_access(io, (unsigned)(io->addr - HCABI__ARCH_UART_BASE));
+		struct hcabi__vcpu *self = hcabi__current_vcpu();
+		unsigned off = (unsigned)(io->addr - HCABI__ARCH_UART_BASE);
+		uart_access(io, off);
+		if (off == 1 && io->write && self)
+			thr_ring_follow_ier(self->vm);
 		return;
 	}
 	if (io->bus == HCABI__ARCH_DEBUG_EXIT_BUS && io->addr == HCABI__ARCH_DEBUG_EXIT_ADDR &&

@@ -98,6 +98,7 @@ int hcabi__vm_create(struct hcabi__vm *vm, const struct hcabi__opts *opts,
 			return -1;
 	if (hcabi__arch_boot(vm, image, opts->cmdline, err, errlen) < 0)
 		return -1;
+	hcabi__devices_start(vm);
 	vm->vcpus[0].state = HCABI__VCPU_RUNNING;
 	return 0;
 }
@@ -170,6 +171,7 @@ bool hcabi__vm_run(struct hcabi__vm *vm, uint64_t deadline_ns, struct hcabi__end
 		ts = hcabi__to_ts(wake);
 		pthread_cond_timedwait(&vm->main_cv, &vm->lock, &ts);
 		pthread_mutex_unlock(&vm->lock);
+		hcabi__devices_replay(vm); /* a guest that wrote, then made no exit */
 		hcabi__serial_flush();
 		pthread_mutex_lock(&vm->lock);
 	}
@@ -210,6 +212,7 @@ bool hcabi__vm_run(struct hcabi__vm *vm, uint64_t deadline_ns, struct hcabi__end
 		for (uint32_t i = 0; i < vm->nvcpus; i++)
 			hcabi__arch_vcpu_report(&vm->vcpus[i]);
 	hcabi__timer_stop(vm);
+	hcabi__devices_replay(vm); /* before the last line refvmm prints */
 	hcabi__serial_flush();
 	return true;
 }

@@ -252,6 +252,12 @@ struct hcabi__io {
 void hcabi__device_io(const struct hcabi__io *io, struct hcabi__end *req);
 /* Put the devices in their power-on state for a new VM (boot, reboot). */
 void hcabi__devices_reset(void);
+/* The VM's vCPUs exist: let the platform collect COM1's THR writes where
+ * it can (devices.c, "coalesced THR writes"). */
+void hcabi__devices_start(struct hcabi__vm *vm);
+/* Replay the device writes the platform collected without an exit, in
+ * order; before any exit is handled and when the VM ends. Any thread. */
+void hcabi__devices_replay(struct hcabi__vm *vm);
 
 /* ---- the core's platform callbacks (platform.c) -------------------------- */
 extern const struct hcabi_platform_ops hcabi__platform_ops;

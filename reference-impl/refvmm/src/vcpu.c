@@ -113,6 +113,8 @@ static bool handle_exit(struct hcabi__vcpu *v, const struct hcabi__exit *ex)
 	struct hcabi__vm *vm = v->vm;
 	struct hcabi__end req;
 
+	/* output collected without an exit goes first, whatever this exit is */
+	hcabi__devices_replay(vm);
 	switch (ex->event) {
 	case HCABI__EV_NONE:
 		break;

@@ -228,7 +228,6 @@ static void check_cpl3(const char *name, char *entry, char *insn, bool is_vmcall
 
 /* ---- SMP -------------------------------------------------------------------- */
 static uint8_t ap_stack[8192] __attribute__((aligned(16)));
-static struct hcabi_vcpu_boot_state bs __attribute__((aligned(64)));
 static volatile uint64_t ap_seen_arg, ap_id, ap_cr0, ap_cr4, ap_efer, ap_cs, ap_ds, ap_ss,
     ap_rflags, ap_mode;
 static volatile uint64_t ap_ipi_count, ap_go_spin, ap_spinning;
@@ -295,30 +294,10 @@ static bool wait_stopped(unsigned vcpu)
 	return true;
 }
 
-static bool start_ap(const char *name, uint64_t arg)
+static bool start_ap1(const char *name, uint64_t arg)
 {
-	struct hcabi_ret r;
-	bs.rip = (uint64_t)(uintptr_t)ap_entry;
-	bs.rsp = (uint64_t)(uintptr_t)(ap_stack + sizeof(ap_stack));
-	bs.cr3 = (uint64_t)(uintptr_t)pml4;
-	bs.arg = arg;
-	bs.gdtr_base = (uint64_t)(uintptr_t)gdt;
-	bs.gdtr_limit = 7 * 8 - 1;
-	{
-		struct {
-			uint16_t limit;
-			uint64_t base;
-		} __attribute__((packed)) d;
-		__asm__ __volatile__("sidt %0" : "=m"(d));
-		bs.idtr_base = d.base;
-		bs.idtr_limit = d.limit;
-	}
-	bs.cs = 0x08;
-	bs.ds = 0x10;
-	bs.flags = 0;
-	bs.reserved0 = 0;
-	r = hcabi_vmcall2(HCABI_FID_VCPU_START, 1, (uint64_t)(uintptr_t)&bs);
-	return expect(name, "VCPU.START status", (uint64_t)r.status, 0);
+	return expect(name, "VCPU.START status",
+		      (uint64_t)start_ap(1, ap_stack + sizeof(ap_stack), arg), 0);
 }
 
 static void check_smp(void)
@@ -331,7 +310,7 @@ static void check_smp(void)
 	good &=
 	    expect(name, "vCPU 1 initially stopped",
 		   hcabi_vmcall1(HCABI_FID_VCPU_GET_STATUS, 1).value, HCABI_VCPU_STATUS_STOPPED);
-	if (!start_ap(name, 0x5eed))
+	if (!start_ap1(name, 0x5eed))
 		return;
 	if (!wait_for(&ap_seen_arg, 0x5eed, 5000000000ull)) {
 		bad(name, "vCPU 1 did not run", ap_seen_arg, 0x5eed);
@@ -351,7 +330,7 @@ static void check_smp(void)
 
 	name = "smp.restart";
 	ap_seen_arg = 0;
-	if (!start_ap(name, 0xbeef))
+	if (!start_ap1(name, 0xbeef))
 		return;
 	if (wait_for(&ap_seen_arg, 0xbeef, 5000000000ull) && wait_stopped(1))
 		ok(name);
@@ -367,7 +346,7 @@ static void check_ipi_and_tlb(void)
 	ap_ipi_count = 0;
 	ap_spinning = 0;
 	ap_go_spin = 1;
-	if (!start_ap(name, (1ull << 32) | 0x77))
+	if (!start_ap1(name, (1ull << 32) | 0x77))
 		return;
 	if (!wait_for(&ap_spinning, 1, 5000000000ull)) {
 		bad(name, "vCPU 1 did not come up", 0, 1);

@@ -64,6 +64,11 @@ void lapic_eoi(void);
 
 uint64_t now_ns(void);
 
+/* VCPU.START vCPU `index` at ap_entry, which calls ap_main(arg), on the
+ * stack ending at stack_top, with this vCPU's page tables, GDT and IDT;
+ * returns the status. */
+int64_t start_ap(uint32_t index, void *stack_top, uint64_t arg);
+
 extern uint8_t pml4[];
 extern uint64_t gdt[];
 extern uint8_t boot_stack_top[];

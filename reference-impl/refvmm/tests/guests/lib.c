@@ -134,6 +134,30 @@ uint64_t now_ns(void)
 	return hcabi_vmcall0(HCABI_FID_TIME_GET_MONOTONIC).value;
 }
 
+int64_t start_ap(uint32_t index, void *stack_top, uint64_t arg)
+{
+	static struct hcabi_vcpu_boot_state bs __attribute__((aligned(64)));
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) d;
+
+	__asm__ __volatile__("sidt %0" : "=m"(d));
+	bs.rip = (uint64_t)(uintptr_t)ap_entry;
+	bs.rsp = (uint64_t)(uintptr_t)stack_top;
+	bs.cr3 = (uint64_t)(uintptr_t)pml4;
+	bs.arg = arg;
+	bs.gdtr_base = (uint64_t)(uintptr_t)gdt;
+	bs.gdtr_limit = 7 * 8 - 1;
+	bs.idtr_base = d.base;
+	bs.idtr_limit = d.limit;
+	bs.cs = 0x08;
+	bs.ds = 0x10;
+	bs.flags = 0;
+	bs.reserved0 = 0;
+	return hcabi_vmcall2(HCABI_FID_VCPU_START, index, (uint64_t)(uintptr_t)&bs).status;
+}
+
 /* Guests that start no AP need no ap_main. */
 __attribute__((weak)) void ap_main(uint64_t arg)
 {

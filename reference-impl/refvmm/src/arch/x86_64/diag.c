@@ -19,6 +19,8 @@
  *   stack=N   when the VM ends on --timeout or a signal, also print the N
  *             quadwords at each vCPU's RSP (through its page tables), where a
  *             guest kernel's return addresses say how it came to be there;
+ *   nocoalesce  every COM1 THR write exits, as on a KVM without coalesced
+ *             port I/O (coalesce.c): to compare, or to rule it out;
  * e.g. HCABI_REFVMM_DIAG=rip,trace=64,stack=64.
  */
 #define _GNU_SOURCE
@@ -55,6 +57,7 @@ struct diag_vcpu {
 
 static struct diag_vcpu diag[HCABI__MAX_VCPUS];
 static bool want_rip;
+static bool no_coalesce;
 static uint32_t want_trace;
 static uint32_t want_stack;
 
@@ -70,6 +73,8 @@ void hcabi__diag_init(void)
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "rip"))
 			want_rip = true;
+		else if (!strcmp(tok, "nocoalesce"))
+			no_coalesce = true;
 		else if (!strncmp(tok, "trace=", 6)) {
 			unsigned long n = strtoul(tok + 6, NULL, 0);
 			want_trace = n > TRACE_MAX ? TRACE_MAX : (uint32_t)n;
@@ -78,8 +83,13 @@ void hcabi__diag_init(void)
 			want_stack = n > STACK_MAX ? STACK_MAX : (uint32_t)n;
 		} else
 			hcabi__log("warning: HCABI_REFVMM_DIAG: unknown item '%s' "
-				   "(rip, trace=N, stack=N)", tok);
+				   "(rip, trace=N, stack=N, nocoalesce)", tok);
 	}
+}
+
+bool hcabi__diag_no_coalesce(void)
+{
+	return no_coalesce;
 }
 
 static struct diag_vcpu *of(const struct hcabi__vcpu *v)

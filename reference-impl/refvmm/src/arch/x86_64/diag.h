@@ -9,6 +9,8 @@
 
 /* Read HCABI_REFVMM_DIAG; once, before any vCPU runs. */
 void hcabi__diag_init(void);
+/* HCABI_REFVMM_DIAG=nocoalesce: collect no writes (coalesce.c). */
+bool hcabi__diag_no_coalesce(void);
 /* vCPU v was put into boot state bs by VCPU.START (its thread parked). */
 void hcabi__diag_started(struct hcabi__vcpu *v, const struct hcabi_vcpu_boot_state *bs);
 /* v's thread: KVM_RUN returned an exit (before it is handled). */

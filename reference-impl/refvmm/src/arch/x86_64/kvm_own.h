@@ -16,6 +16,8 @@
 struct hcabi__kvm_own_vm {
 	struct kvm_cpuid2 *cpuid; /* base table, APIC IDs patched per vCPU */
 	uint64_t xcr0_init;	  /* XCR0 every vCPU starts with, see hcabi__x86_build_cpuid() */
+	/* coalesce.c: KVM's coalesced I/O ring, in vCPU 0's mapping; NULL: unused */
+	struct kvm_coalesced_mmio_ring *coalesced_ring;
 };
 /* A new VM's `own` before the backend fills it (nothing: all zero). */
 #define HCABI__KVM_OWN_VM_INIT {0}

@@ -9,6 +9,7 @@
  *   vcpu_regs.c  vCPU creation and register state: PVH entry, VCPU.START
  *                boot state, TLB flush
  *   exits.c      KVM_RUN, decoding exits, answering hypercalls
+ *   coalesce.c   KVM's coalesced port I/O ring (COM1's THR writes without an exit)
  *   pvh.c        ELF64 loader and PVH start info (no KVM: unit-tested)
  *   diag.c       the guest-fault report
  */
