@@ -8,9 +8,8 @@
  *   vcpu_regs.c  vCPUs: creation (PSCI 0.2, secondaries powered off), ONE_REG,
  *                the boot and the VCPU.START state
  *   exits.c      KVM_RUN, decoding exits, the PL011, PSCI power events,
- *                answering hypercalls (and discovery)
+ *                answering hypercalls (and discovery); no coalesced writes
  *   pl011.c      the console UART
- *   coalesce.c   no coalesced writes (arch.h): every write exits
  *   image.c      the arm64 Image loader (image.h; no KVM: unit-tested)
  *   fdt_write.c  a small flattened-device-tree writer (no KVM)
  *   dtb.c        the device tree refvmm gives the guest

@@ -266,3 +266,29 @@ void hcabi__arch_vcpu_report(struct hcabi__vcpu *v)
 	hcabi__log("diag: vcpu %u at the end: pc=0x%llx", v->index,
 		   (unsigned long long)hcabi__a64_pc(v));
 }
+
+/* No coalesced writes (arch.h): the console is the backend's own PL011
+ * (pl011.c), not devices.c's 16550, so nothing asks, and every write
+ * exits. */
+bool hcabi__arch_coalesce(struct hcabi__vm *vm, enum hcabi__bus bus, uint64_t addr,
+			  uint32_t size, bool on)
+{
+	(void)vm;
+	(void)bus;
+	(void)addr;
+	(void)size;
+	(void)on;
+	return false;
+}
+
+bool hcabi__arch_coalesced_next(struct hcabi__vm *vm, struct hcabi__io *io)
+{
+	(void)vm;
+	(void)io;
+	return false;
+}
+
+void hcabi__arch_coalesced_done(struct hcabi__vm *vm)
+{
+	(void)vm;
+}
