@@ -180,6 +180,9 @@ struct hcabi__vm {
 	pthread_cond_t main_cv; /* main thread: end, thread exits */
 	struct hcabi__end end;
 	volatile int ending; /* mirror of end.ended, read lock-free */
+	/* hcabi__vm_hold: every vCPU thread but the holder's stays out of guest
+	 * mode (vm->lock) */
+	bool held;
 	/* --timeout expired and --timeout-nmi gave the guest time to say where
 	 * it hangs: whatever ends the VM now ends it as the timeout. */
 	bool timed_out;
@@ -223,6 +226,14 @@ void hcabi__vm_end(struct hcabi__vm *vm, int status, bool reboot, const char *fm
 void hcabi__vcpu_poke_locked(struct hcabi__vcpu *v);
 /* Wake everything that waits on vm->lock (state changes, acks). */
 void hcabi__notify_all_locked(struct hcabi__vm *vm);
+/* Hold every vCPU thread but the caller's out of guest mode, for a backend
+ * access to in-kernel state that KVM refuses while any vCPU runs (arm64:
+ * the redistributor's registers): waits for another hold to end, then
+ * kicks the others; they wait before their next entry until
+ * hcabi__vm_release. A vCPU may still be on its way out when this returns:
+ * the access retries while KVM says EBUSY. Any thread; vm->lock not held. */
+void hcabi__vm_hold(struct hcabi__vm *vm);
+void hcabi__vm_release(struct hcabi__vm *vm);
 /* Serve the TLB-flush requests aimed at `self` (NULL: none) until none is
  * left or the VM ends; vm->lock held (dropped while flushing). */
 void hcabi__serve_flushes_locked(struct hcabi__vcpu *self);

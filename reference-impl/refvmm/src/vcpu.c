@@ -97,6 +97,8 @@ static bool service_requests(struct hcabi__vcpu *v)
 
 	pthread_mutex_lock(&vm->lock);
 	hcabi__serve_flushes_locked(v);
+	while (vm->held && !vm->ending) /* hcabi__vm_hold */
+		pthread_cond_wait(&v->cv, &vm->lock);
 	nmi = v->nmi_req;
 	v->nmi_req = false;
 	ok = !vm->ending;

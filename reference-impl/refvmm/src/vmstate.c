@@ -37,6 +37,28 @@ void hcabi__notify_all_locked(struct hcabi__vm *vm)
 	pthread_cond_broadcast(&vm->main_cv);
 }
 
+void hcabi__vm_hold(struct hcabi__vm *vm)
+{
+	struct hcabi__vcpu *self = hcabi__current_vcpu();
+
+	pthread_mutex_lock(&vm->lock);
+	while (vm->held && !vm->ending)
+		pthread_cond_wait(self ? &self->cv : &vm->main_cv, &vm->lock);
+	vm->held = true;
+	for (uint32_t i = 0; i < vm->nvcpus; i++)
+		if (&vm->vcpus[i] != self)
+			hcabi__vcpu_poke_locked(&vm->vcpus[i]);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void hcabi__vm_release(struct hcabi__vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->held = false;
+	hcabi__notify_all_locked(vm);
+	pthread_mutex_unlock(&vm->lock);
+}
+
 void hcabi__vcpu_poke_locked(struct hcabi__vcpu *v)
 {
 	if (v->thread_started && !v->exited)

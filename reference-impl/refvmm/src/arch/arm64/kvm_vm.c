@@ -125,53 +125,87 @@ void hcabi__arch_vm_destroy(struct hcabi__vm *vm)
 }
 
 /* ---- the interrupt controller ---------------------------------------------- */
-static int irq_line(struct hcabi__vm *vm, uint32_t index, uint8_t intid, int level)
+#define GICR_SGI_BASE 0x10000u
+#define GICR_ISENABLER0 (GICR_SGI_BASE + 0x100u)
+#define GICR_ISPENDR0 (GICR_SGI_BASE + 0x200u)
+/* What a user write of GICR_ISPENDR0 keeps: it sets the whole pending
+ * state, a 0 bit clearing a latch. SGIs and HCABI's PPIs are kept as read
+ * (both are latches only: refvmm drives no PPI line); the other PPIs (the
+ * timers', the PMU's) are written 0, which clears no more than a latch,
+ * so that the level KVM drives on them is never latched for good. */
+#define ISPENDR0_KEEP (0xffffu | (((1u << (HCABI_ARM64_VECTOR_MAX + 1u)) - 1u) & \
+				  ~((1u << HCABI_ARM64_VECTOR_MIN) - 1u)))
+
+#define EBUSY_TRIES 50000u /* 100 us apart: 5 s */
+
+/* KVM's access to vCPU index's redistributor register at offset off. It
+ * takes every vCPU's lock, so it fails with EBUSY while a vCPU is in
+ * KVM_RUN (or in another vCPU ioctl): tried up to `tries` times. */
+static int redist_reg(struct hcabi__vm *vm, uint32_t index, uint32_t off, uint32_t *val, bool write,
+		      unsigned tries)
 {
-	struct kvm_irq_level l;
-	memset(&l, 0, sizeof(l));
-	l.irq = (KVM_ARM_IRQ_TYPE_PPI << KVM_ARM_IRQ_TYPE_SHIFT) |
-		((index & 0xffu) << KVM_ARM_IRQ_VCPU_SHIFT) |
-		(((index >> 8) & 0xfu) << KVM_ARM_IRQ_VCPU2_SHIFT) | intid;
-	l.level = (uint32_t)level;
-	return hcabi__kvm_ioctl(vm->arch->vm_fd, KVM_IRQ_LINE, &l);
+	uint64_t m = vm->vcpus[index].arch->own.mpidr;
+	/* KVM_DEV_ARM_VGIC_V3_MPIDR: Aff3.Aff2.Aff1.Aff0 in bits 63:32 */
+	struct kvm_device_attr da = {
+	    .group = KVM_DEV_ARM_VGIC_GRP_REDIST_REGS,
+	    .attr = (((((m >> 32) & 0xff) << 24) | (m & 0xffffffu)) << KVM_DEV_ARM_VGIC_V3_MPIDR_SHIFT) | off,
+	    .addr = (uint64_t)(uintptr_t)val,
+	};
+
+	for (unsigned n = 0; n < tries && !vm->ending; n++) {
+		if (n)
+			usleep(100);
+		if (ioctl(vm->arch->own.gic_fd, write ? KVM_SET_DEVICE_ATTR : KVM_GET_DEVICE_ATTR, &da) == 0)
+			return 0;
+		if (errno != EBUSY)
+			return -1;
+	}
+	errno = vm->ending ? ECANCELED : EBUSY;
+	return -1;
 }
 
 /* ARM64-022: the PPI made pending in the target's redistributor as an
- * edge: the line raised and lowered again (the guest configures HCABI's
- * PPIs edge-triggered, so lowering it keeps the pending state and the next
- * injection is a new edge). The core validated the INTID (ARM64-021). */
+ * edge. KVM treats every PPI as level-sensitive and ignores GICR_ICFGR1 for
+ * them, so raising and lowering its line (KVM_IRQ_LINE) would withdraw the
+ * interrupt before the guest takes it; instead refvmm sets the pending
+ * latch, as a GICR_ISPENDR0 write does, which KVM clears when the guest
+ * acknowledges the interrupt. That access needs every vCPU out of KVM_RUN
+ * (hcabi__vm_hold). The core validated the INTID (ARM64-021). */
 int hcabi__arch_inject_irq(struct hcabi__vm *vm, uint32_t index, uint8_t vector)
 {
-	if (vector < 16 || vector > 31)
-		return HCABI_REF_POK; /* not a PPI: the GIC has no such line */
-	if (irq_line(vm, index, vector, 1) < 0 || irq_line(vm, index, vector, 0) < 0)
+	uint32_t pend = 0;
+	int r;
+
+	if (vector < HCABI_ARM64_VECTOR_MIN || vector > HCABI_ARM64_VECTOR_MAX)
+		return HCABI_REF_POK; /* not one of HCABI's PPIs: nothing to raise */
+	hcabi__vm_hold(vm);
+	r = redist_reg(vm, index, GICR_ISPENDR0, &pend, false, EBUSY_TRIES);
+	if (r == 0) {
+		pend = (pend & ISPENDR0_KEEP) | (1u << vector);
+		r = redist_reg(vm, index, GICR_ISPENDR0, &pend, true, EBUSY_TRIES);
+	}
+	hcabi__vm_release(vm);
+	if (r < 0 && !vm->ending) {
+		hcabi__log("error: PPI %u for vcpu %u: GICR_ISPENDR0: %s", vector, index,
+			   strerror(errno));
 		return HCABI_REF_PERR_HOST;
+	}
 	return HCABI_REF_POK;
 }
 
 /* Is an enabled SGI or PPI pending in v's redistributor (GICR_ISPENDR0 &
- * GICR_ISENABLER0, through KVM's redistributor register access)? */
+ * GICR_ISENABLER0)? Asked by VCPU.BLOCK every 10 ms for interrupts that do
+ * not come through refvmm (the guest's own SGIs); it does not hold the
+ * other vCPUs for that, so while one runs the answer is "no" until a later
+ * try (an interrupt refvmm injects ends the block by itself). */
 bool hcabi__arch_irq_pending(struct hcabi__vcpu *v)
 {
-	struct hcabi__arch_vm *a = v->vm->arch;
-	uint64_t m = v->arch->own.mpidr;
-	/* KVM_DEV_ARM_VGIC_V3_MPIDR: Aff3.Aff2.Aff1.Aff0 in bits 63:32 */
-	uint64_t who = ((((m >> 32) & 0xff) << 24) | (m & 0xffffffu))
-		       << KVM_DEV_ARM_VGIC_V3_MPIDR_SHIFT;
 	uint32_t pend = 0, en = 0;
-	struct kvm_device_attr da = {.group = KVM_DEV_ARM_VGIC_GRP_REDIST_REGS};
 
-	if (a->own.gic_fd < 0)
+	if (v->vm->arch->own.gic_fd < 0)
 		return false;
-	da.attr = who | (0x10000u + 0x200u); /* SGI_base + GICR_ISPENDR0 */
-	da.addr = (uint64_t)(uintptr_t)&pend;
-	if (ioctl(a->own.gic_fd, KVM_GET_DEVICE_ATTR, &da) < 0)
-		return false;
-	da.attr = who | (0x10000u + 0x100u); /* SGI_base + GICR_ISENABLER0 */
-	da.addr = (uint64_t)(uintptr_t)&en;
-	if (ioctl(a->own.gic_fd, KVM_GET_DEVICE_ATTR, &da) < 0)
-		return false;
-	return (pend & en) != 0;
+	return redist_reg(v->vm, v->index, GICR_ISPENDR0, &pend, false, 1) == 0 &&
+	       redist_reg(v->vm, v->index, GICR_ISENABLER0, &en, false, 1) == 0 && (pend & en) != 0;
 }
 
 /* One RAM range, the one KVM memory slot (the device tree's /memory says
