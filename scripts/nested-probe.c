@@ -261,26 +261,29 @@ static int hold_vcpu(int vm, int *hw_disabled, int *sw_disabled)
 	if (vcpu < 0)
 		return -1;
 
-	struct {
+	/* struct kvm_msrs ends in a flexible array: its one entry follows it
+	 * in a byte buffer (a struct holding both is a GNU extension) */
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
+		uint8_t bytes[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
 	} msrs;
+	struct kvm_msr_entry *msr = (struct kvm_msr_entry *)(msrs.bytes + sizeof(struct kvm_msrs));
 	memset(&msrs, 0, sizeof msrs);
 	msrs.hdr.nmsrs = 1;
-	msrs.e.index = MSR_IA32_APICBASE;
+	msr->index = MSR_IA32_APICBASE;
 	if (ioctl(vcpu, KVM_GET_MSRS, &msrs) != 1) {
 		report("apic_hw_disabled", 0, "fail(KVM_GET_MSRS IA32_APIC_BASE: %s)",
 		       strerror(errno));
 	} else {
-		uint64_t base = msrs.e.data;
-		msrs.e.data = base & ~APICBASE_ENABLE;
+		uint64_t base = msr->data;
+		msr->data = base & ~APICBASE_ENABLE;
 		int rc = ioctl(vcpu, KVM_SET_MSRS, &msrs);
-		msrs.e.data = 0;
+		msr->data = 0;
 		int rd = ioctl(vcpu, KVM_GET_MSRS, &msrs);
-		*hw_disabled = rc == 1 && rd == 1 && !(msrs.e.data & APICBASE_ENABLE);
+		*hw_disabled = rc == 1 && rd == 1 && !(msr->data & APICBASE_ENABLE);
 		report("apic_hw_disabled", *hw_disabled, "%s(IA32_APIC_BASE 0x%llx -> 0x%llx)",
 		       *hw_disabled ? "ok" : "fail", (unsigned long long)base,
-		       (unsigned long long)msrs.e.data);
+		       (unsigned long long)msr->data);
 	}
 
 	struct kvm_lapic_state lapic;
