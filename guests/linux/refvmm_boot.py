@@ -253,7 +253,7 @@ def job_line(boot: Boot, refvmm: str, vmlinux: Path, initrd: Path, console: Path
 # deliveries under nested TCG"): QEMU's emulated SVM now and then delivers an
 # interrupt a second time while the first delivery's handler runs with IF = 0
 # -- which no CPU does. Linux dies of it in one of two ways: the replay hits
-# the first instruction of the entry stub after a delivery from user mode (GS
+# the first instruction of the interrupt entry code after a delivery from user mode (GS
 # not yet swapped: an Oops), or it comes later in the handler, whose second
 # run then spins forever on the interrupt's descriptor lock that the first
 # holds (a hang: refvmm's --timeout-nmi makes Linux, with unknown_nmi_panic,

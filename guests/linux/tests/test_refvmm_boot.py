@@ -144,7 +144,7 @@ def test_a_payload_of_the_wrong_size_is_refused(tmp_path: Path) -> None:
 
 # ---- the nested platform's replayed interrupt delivery -------------------------------------
 
-# cut from a real nested run (2 vCPUs): the replay hit the APIC timer's stub
+# cut from a real nested run (2 vCPUs): the replay hit the APIC timer's entry code
 REPLAY = """[    4.792200]  sysvec_apic_timer_interrupt+0xe/0x90
 [    4.792200]  asm_sysvec_apic_timer_interrupt+0x1a/0x20
 [    4.792200] RIP: 0010:asm_sysvec_apic_timer_interrupt+0x0/0x20
@@ -159,9 +159,9 @@ def test_a_replayed_delivery_is_recognised() -> None:
     want = "asm_sysvec_apic_timer_interrupt entered at asm_sysvec_apic_timer_interrupt+0x0/0x20"
     assert rb.platform_replay(REPLAY) == want
     assert rb.platform_replay(REPLAY.replace("\n", "\r\n")) == want
-    # later in the stub, IF still clear: the interrupted frame printed after the entry says so
+    # later in the entry code, IF still clear: the interrupted frame printed after the entry says so
     assert rb.platform_replay(REPLAY.replace("+0x0/0x20", "+0x4/0x20")) == want.replace("+0x0", "+0x4")
-    # the Oops's own frame at a stub's first instruction, no trace line before it
+    # the Oops's own frame at an entry's first instruction, no trace line before it
     assert rb.platform_replay(REPLAY.replace(" asm_sysvec_apic_timer_interrupt+0x1a", " foo+0x1a")) == \
         "a second delivery at asm_sysvec_apic_timer_interrupt+0x0"
 

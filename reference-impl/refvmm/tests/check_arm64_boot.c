@@ -41,6 +41,7 @@ static const char *write_image(const struct hdr *h)
 	FILE *f;
 	int fd;
 
+	/* mkstemp() replaces the six X with a unique name */
 	snprintf(path, sizeof(path), "/tmp/check-arm64-image-XXXXXX");
 	fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
