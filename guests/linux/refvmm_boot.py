@@ -385,8 +385,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--refvmm", required=True, help="the static hcabi-refvmm to boot Linux on")
     ap.add_argument("--impl-version", required=True, help="BASE.GET_IMPL_VERSION refvmm reports, 0x-hex")
     ap.add_argument("--holder", default="", help="the nested launcher's --holder ('' for none)")
-    # a boot takes 10-30 s nested; a hang costs this plus NMI_GRACE before it is booted again
-    ap.add_argument("--timeout", type=int, default=120, help="refvmm's --timeout of each boot (default 120 s)")
+    # a boot takes 10-30 s nested, but the reboot boot once took 120-150 s (its shutdown
+    # reading the hcabi clocksource, an exit per read); a hang costs this plus NMI_GRACE
+    ap.add_argument("--timeout", type=int, default=240, help="refvmm's --timeout of each boot (default 240 s)")
     args = ap.parse_args(argv)
     if not (Path(args.root) / "abi.h").is_file():
         ap.error(f"--root {args.root}: no abi.h there")
