@@ -44,6 +44,9 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# from here only this script writes to the console: a kernel message could
+# land inside one of its lines (seen with 2 vCPUs); the log stays in dmesg
+dmesg -n 1
 say() {{ echo "{TAG} $*"; }}
 fail() {{ # end the VM through isa-debug-exit (port 0xf4): refvmm exits 3
     say "FAIL $*"
