@@ -297,12 +297,43 @@ def platform_replay(serial: str) -> str | None:
     return None
 
 
+# The nested platform's other fault: the nested hypervisor's own kernel (the L1
+# Linux that runs refvmm under QEMU) reports that one of its CPUs stayed in the
+# kernel, in refvmm's task, for minutes without scheduling. A userspace VMM
+# cannot do that: the CPU was in KVM_RUN, running the guest under QEMU's
+# emulated SVM, and the L1's own timer interrupt did not take it out (the
+# first interrupt that did, refvmm's kick at --timeout, also ended the stall:
+# the guest then finished at once). The L1's watchdog line is the proof.
+_HOST_STALL = re.compile(r"soft lockup - CPU#\d+ stuck for (\d+)s! \[hcabi-refvmm:\d+\]")
+
+
+def host_stall(nested_log: str, name: str) -> str | None:
+    """The L1 kernel's soft-lockup report in refvmm's task during job `name`
+    of the launcher's log, if there is one; None otherwise."""
+    inside = False
+    for line in nested_log.replace("\r", "").splitlines():
+        if line.endswith(f"job {name}: start"):
+            inside = True
+        elif inside and f"job {name}: status " in line:
+            return None
+        elif inside:
+            m = _HOST_STALL.search(line)
+            if m:
+                return f"the nested hypervisor's kernel stuck {m.group(1)} s in refvmm's KVM_RUN"
+    return None
+
+
 def read_result(nested: Path, name: str) -> tuple[int | None, str, str]:
     def text(ext: str) -> str:
         p = nested / f"{name}.{ext}"
         return p.read_bytes().decode("utf-8", "replace") if p.exists() else ""
     st = text("status").strip()
     return (int(st) if st.lstrip("-").isdigit() else None), text("serial"), text("stderr")
+
+
+def log_text(nested: Path) -> str:
+    p = nested / "hcabi-nested.log"
+    return p.read_bytes().decode("utf-8", "replace") if p.exists() else ""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -348,11 +379,19 @@ def run(args: argparse.Namespace) -> int:
         for b in to_boot:
             results[b.name], where[b.name] = read_result(nested, b.name), nested
             status, serial, stderr = results[b.name]
+            if not judge(b, want[b.name], status, serial, stderr):
+                continue
             hit = platform_replay(serial)
-            if hit and judge(b, want[b.name], status, serial, stderr):
+            stall = host_stall(log_text(nested), b.name)
+            if hit:
                 print(f"NOTE: {b.name}: Linux died of the nested platform's replayed interrupt delivery "
                       f"({hit} with IF=0, which no CPU does; docs/performance.md): booting it again "
                       f"({nested}/{b.name}.serial)")
+                again.append(b)
+            elif stall:
+                print(f"NOTE: {b.name}: the nested platform stopped running the guest ({stall}, "
+                      f"which a userspace VMM cannot cause; docs/linux-guest.md): booting it again "
+                      f"({nested}/hcabi-nested.log)")
                 again.append(b)
         to_boot = again
         if not to_boot:

@@ -221,3 +221,26 @@ def test_anything_else_is_not_the_platform(changes: list[tuple[str, str]]) -> No
         text = text.replace(old, new)
     assert rb.platform_replay(text) is None
     assert rb.platform_replay(SERIAL) is None
+
+
+# the launcher's log of a real nested run (7 December 2026): the 2-vCPU boot's
+# guest finished only once refvmm's kick at --timeout reached its vCPU
+STALLED_LOG = """hcabi-nested-init: job vcpus1: start\r
+hcabi-nested-init: job vcpus1: status 0 after 10840 ms (killed=0)\r
+hcabi-nested-init: job vcpus2_1.0: start\r
+[  255.737022] watchdog: BUG: soft lockup - CPU#0 stuck for 223s! [hcabi-refvmm:191]\r
+hcabi-nested-init: job vcpus2_1.0: status 8 after 248760 ms (killed=0)\r
+hcabi-nested-init: job reboot_1.1: start\r
+hcabi-nested-init: job reboot_1.1: status 10 after 12750 ms (killed=0)\r
+"""
+
+
+def test_the_host_kernel_stuck_in_refvmm_is_the_platform() -> None:
+    assert rb.host_stall(STALLED_LOG, "vcpus2_1.0") == \
+        "the nested hypervisor's kernel stuck 223 s in refvmm's KVM_RUN"
+    # only during that job's run
+    assert rb.host_stall(STALLED_LOG, "vcpus1") is None
+    assert rb.host_stall(STALLED_LOG, "reboot_1.1") is None
+    # another task's lockup, or none, says nothing of refvmm's guest
+    assert rb.host_stall(STALLED_LOG.replace("[hcabi-refvmm:191]", "[kworker/0:1:12]"), "vcpus2_1.0") is None
+    assert rb.host_stall(STALLED_LOG.replace("soft lockup", "rcu stall"), "vcpus2_1.0") is None
