@@ -128,17 +128,20 @@ static void interrupt(struct hcabi_cpu *c, struct hcabi_frame *f)
 		redirect_longjmp(f, c->user_ctx, 1);
 		return;
 	}
+	if (vec != HCABI_VEC_SPURIOUS && hcabi__irq_filter_replays() &&
+	    (!hcabi_frame_irq_enabled(f) || !hcabi_intc_in_service(vec))) {
+		/* A platform replay (hcabi_irq_replays): a LAPIC delivers a
+		 * fixed interrupt neither into IF = 0 code nor without setting
+		 * the vector's in-service bit, which stays set until the EOI.
+		 * Neither counted nor EOIed: the delivery it repeats, whose
+		 * acceptance set that bit, ends with its own handler's EOI.
+		 * Not printed here: the interrupted code may hold the console. */
+		__atomic_add_fetch(&c->irq_replays, 1, __ATOMIC_SEQ_CST);
+		return;
+	}
 	__atomic_add_fetch(&c->irq_count[vec], 1, __ATOMIC_SEQ_CST);
 	if (vec == HCABI_VEC_SPURIOUS)
 		return;
-	if (!hcabi_frame_irq_enabled(f) && hcabi__irq_filter_replays()) {
-		/* no LAPIC delivers into IF = 0 code: a platform replay (see
-		 * hcabi_irq_replays); EOI it like the delivery it repeats. Not
-		 * printed here: the interrupted code may hold the console. */
-		__atomic_add_fetch(&c->irq_replays, 1, __ATOMIC_SEQ_CST);
-		hcabi_intc_eoi();
-		return;
-	}
 	handler = hcabi__irq_handler(vec);
 	if (handler)
 		handler(f, vec);

@@ -75,12 +75,14 @@ typedef void (*hcabi_irq_handler)(struct hcabi_frame *frame, unsigned vector);
 static inline bool hcabi_frame_irq_enabled(const struct hcabi_frame *frame);
 void hcabi_irq_register(unsigned vector, hcabi_irq_handler handler);
 void hcabi_irq_unregister(unsigned vector);
-/* Interrupts of each vector seen by this vCPU since boot (replays
- * included). */
+/* Interrupts of each vector taken by this vCPU since boot (the platform's
+ * replays, below, are not counted here while they are filtered). */
 uint64_t hcabi_irq_count(unsigned cpu, unsigned vector);
-/* Deliveries into code running with interrupts disabled, which no
- * interrupt controller made (hcabi_x86.h says when they happen): counted
- * here, not handed to the handler, unless hcabi_irq_filter_replays(false). */
+/* Deliveries that no interrupt controller made (hcabi_x86.h says when they
+ * happen): into code running with interrupts disabled, or (x86-64) of a
+ * vector the LAPIC does not have in service. Counted here, neither in
+ * hcabi_irq_count nor handed to the handler, unless
+ * hcabi_irq_filter_replays(false). */
 uint64_t hcabi_irq_replays(unsigned cpu);
 void hcabi_irq_filter_replays(bool on);
 /* Expected exceptions: the next exception with this vector (HCABI_EXC_ANY:

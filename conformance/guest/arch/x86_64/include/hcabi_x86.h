@@ -227,9 +227,12 @@ static inline bool hcabi_frame_irq_enabled(const struct hcabi_frame *f)
  * RFLAGS.IF = 1. Under nested KVM on QEMU's TCG the virtualization layer
  * below the VMM sometimes delivers an interrupt a second time, nested at the
  * first instruction of the first delivery's handler, i.e. into code running
- * with IF = 0 (pure xAPIC ICR IPIs show it too: docs/performance.md). The
- * runtime does not pass such a delivery to the handler, so a test counting
- * deliveries counts what the hypervisor sent, and counts it here instead.
+ * with IF = 0 (pure xAPIC ICR IPIs show it too: docs/performance.md), or
+ * right after that handler's EOI and IRET: then IF = 1, but the vector is no
+ * longer in service, which a LAPIC delivery always leaves it until the EOI.
+ * The runtime does not pass such a delivery to the handler, nor counts it in
+ * hcabi_irq_count, so a test counting deliveries counts what the hypervisor
+ * sent; it counts it here instead.
  * hcabi_irq_filter_replays(false) (hcabi_arch.h) hands them to the handlers
  * again (the stress guest reports them itself).
  */
@@ -274,7 +277,7 @@ struct hcabi_cpu {
 	void *user_ctx;	 /* struct hcabi_jmpbuf * of hcabi_run_user */
 	uint64_t user_result;
 	uint64_t irq_count[HCABI_IRQ_VECTORS];
-	uint64_t irq_replays; /* deliveries into IF = 0 code (hcabi_irq_replays) */
+	uint64_t irq_replays; /* the platform's replays (hcabi_irq_replays) */
 	/* SMP task */
 	void (*volatile task_fn)(void *);
 	void *volatile task_arg;
