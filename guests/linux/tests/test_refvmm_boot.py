@@ -72,6 +72,19 @@ def test_hvc0_output_inside_a_ttys0_line_is_found_and_cut_out() -> None:
     assert rb.judge(BOOT, WANT, 0, torn, STDERR) == []
 
 
+def test_hvc0_text_before_a_ttys0_line_and_its_line_end_after_it() -> None:
+    """Seen nested with 2 vCPUs: the UART still drained /init's earlier line
+    when hvc0's text came out; the tty's "\r\n" (a second write) came after."""
+    torn = SERIAL.replace("hvc0-says-hello vcpus1\n", "").replace(
+        "hcabi-linux: hvc-read rc=0", "hvc0-says-hello vcpus1hcabi-linux: hvc-read rc=0").replace(
+        "hcabi-linux: clocksource available", "\r\nhcabi-linux: clocksource available")
+    assert "hvc0-says-hello vcpus1hcabi-linux" in torn
+    assert rb.judge(BOOT, WANT, 0, torn, STDERR) == []
+    # the text itself must still come whole
+    broken = torn.replace("hvc0-says-hello vcpus1", "hvc0-says-hel")
+    assert any("/dev/hvc0" in p for p in rb.judge(BOOT, WANT, 0, broken, STDERR))
+
+
 def test_the_wrong_shutdown_code_or_status_fails() -> None:
     assert rb.judge(BOOT, WANT, 0, SERIAL, "hcabi-refvmm: shutdown code=0\n")
     assert rb.judge(BOOT, WANT, 6, SERIAL, STDERR)
