@@ -89,6 +89,11 @@ void hcabi__write_all(int fd, const void *buf, size_t len);
 int hcabi__fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Read a whole regular file of at most max bytes (what: the option or
+ * role named in errors) into *data, *size; 0, or -1 + err. */
+int hcabi__read_whole_file(const char *path, const char *what, uint64_t max, uint8_t **data,
+			   size_t *size, char *err, size_t errlen);
+
 /* ---- the serial sink and console input (console.c) -------------------- */
 /* Lives across reboots. */
 int hcabi__serial_open(const char *path, uint64_t limit, const char **err);

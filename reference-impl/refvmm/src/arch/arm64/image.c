@@ -6,12 +6,8 @@
  * base + text_offset; the entry is its first byte. No KVM here.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "arch.h"
 #include "image.h"
@@ -64,36 +60,15 @@ static int check_header(struct hcabi__image *img, const char *path, uint64_t ram
 	return 0;
 }
 
-static int read_file(struct hcabi__image *img, const char *path, char *err, size_t errlen)
+/* An Image file is at most RAM-sized (check_header says whether it fits). */
+static int read_file(struct hcabi__image *img, const char *path, uint64_t ram_size, char *err,
+		     size_t errlen)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	uint64_t got = 0;
+	size_t size = 0;
 
-	if (fd < 0)
-		return hcabi__fail(err, errlen, "cannot open image %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
-		close(fd);
-		return hcabi__fail(err, errlen, "%s: not a regular, non-empty file", path);
-	}
-	img->size = (uint64_t)st.st_size;
-	img->data = malloc(img->size);
-	if (!img->data) {
-		close(fd);
-		return hcabi__fail(err, errlen, "out of memory reading %s", path);
-	}
-	while (got < img->size) {
-		ssize_t n = read(fd, img->data + got, img->size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			return hcabi__fail(err, errlen, "cannot read image %s: %s", path,
-					   n < 0 ? strerror(errno) : "short file");
-		}
-		got += (uint64_t)n;
-	}
-	close(fd);
+	if (hcabi__read_whole_file(path, "image", ram_size, &img->data, &size, err, errlen) != 0)
+		return -1;
+	img->size = size;
 	return 0;
 }
 
@@ -111,7 +86,7 @@ struct hcabi__image *hcabi__arch_image_load(const char *path, const char *initrd
 		hcabi__fail(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (read_file(img, path, err, errlen) != 0 ||
+	if (read_file(img, path, ram_size, err, errlen) != 0 ||
 	    check_header(img, path, ram_size, err, errlen) != 0) {
 		hcabi__arch_image_free(img);
 		return NULL;

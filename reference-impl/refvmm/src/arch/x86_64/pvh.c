@@ -203,51 +203,6 @@ int hcabi__image_parse(struct hcabi__image *img, uint64_t ram_size, char *err, s
 	return 0;
 }
 
-int hcabi__read_whole_file(const char *path, const char *what, uint64_t max, uint8_t **data,
-			   size_t *size, char *err, size_t errlen)
-{
-	struct stat st;
-	size_t got = 0;
-	uint8_t *buf;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return hcabi__fail(err, errlen, "cannot open %s %s: %s", what, path,
-				   strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return hcabi__fail(err, errlen, "%s %s is not a regular file", what, path);
-	}
-	if ((uint64_t)st.st_size > max) {
-		close(fd);
-		return hcabi__fail(err, errlen, "%s %s is too large (%lld bytes)", what, path,
-				   (long long)st.st_size);
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		close(fd);
-		return hcabi__fail(err, errlen, "out of memory reading %s", path);
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int e = n < 0 ? errno : EIO;
-			close(fd);
-			free(buf);
-			return hcabi__fail(err, errlen, "cannot read %s %s: %s", what, path,
-					   strerror(e));
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	*data = buf;
-	*size = got;
-	return 0;
-}
-
 int hcabi__image_load_file(struct hcabi__image *img, const char *path, uint64_t ram_size, char *err,
 			   size_t errlen)
 {

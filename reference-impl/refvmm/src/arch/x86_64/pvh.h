@@ -25,10 +25,6 @@ int hcabi__image_load_file(struct hcabi__image *img, const char *path, uint64_t 
  * test). */
 int hcabi__image_parse(struct hcabi__image *img, uint64_t ram_size, char *err, size_t errlen);
 void hcabi__image_free(struct hcabi__image *img);
-/* Read a whole regular file of at most max bytes (what: the option or
- * role named in errors) into *data, *size; 0, or -1 + err. */
-int hcabi__read_whole_file(const char *path, const char *what, uint64_t max, uint8_t **data,
-			   size_t *size, char *err, size_t errlen);
 /* Copy the PT_LOAD segments into guest RAM and build the PVH start info
  * (cmdline, E820 memmap of layout.c, the initial RAM disk as its module,
  * page-aligned at the top of RAM). Returns the start info GPA or 0 on
