@@ -18,20 +18,25 @@ import os
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .debian import run_tool
+from .debian import AptError, run_tool
 
 
 @dataclasses.dataclass(frozen=True)
 class AptView:
     opts: tuple[str, ...]  # before the apt-get/apt-cache command: ("-c", CONF) for a private apt
     private: bool
+    lists: Optional[Path] = None  # a private apt's package lists
 
     def can_update(self) -> bool:
         """The system's lists need root; a private apt's are its own."""
         return self.private or os.geteuid() == 0
 
     def update(self) -> None:
-        run_tool(["apt-get", *self.opts, "update", "-qq"], "apt-get update" + (" (private)" if self.private else ""))
+        what = "apt-get update" + (" (private)" if self.private else "")
+        run_tool(["apt-get", *self.opts, "update", "-qq"], what)
+        # apt-get update only warns when the archive cannot be reached
+        if self.lists is not None and not any(self.lists.glob("*_Packages*")):
+            raise AptError(f"{what} fetched no package index (is Debian's archive reachable?)")
 
 
 def host_debian_arch() -> str:
@@ -81,6 +86,6 @@ def apt_for(
         (root / "sources.list").write_text("".join(f"{line}\n" for line in sources))
     conf = root / "apt.conf"
     conf.write_text(private_apt_conf(debian_arch, root, bool(sources)))
-    view = AptView(("-c", str(conf)), True)
+    view = AptView(("-c", str(conf)), True, root / "lists")
     view.update()
     return view

@@ -94,7 +94,13 @@ def test_private_apt_conf(tmp_path: Path) -> None:
 
 def test_apt_for_native_and_foreign(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ran: list[list[str]] = []
-    monkeypatch.setattr(aptconf, "run_tool", lambda cmd, what, cwd=None: ran.append(list(cmd)) or "")
+
+    def update(cmd: list[str], what: str, cwd: Path | None = None) -> str:
+        ran.append(list(cmd))
+        (tmp_path / "apt-arm64" / "lists" / "deb_main_binary-arm64_Packages").touch()  # what apt fetched
+        return ""
+
+    monkeypatch.setattr(aptconf, "run_tool", update)
     native = aptconf.apt_for("amd64", tmp_path, host_arch="amd64")
     assert native == aptconf.AptView((), False) and ran == []
     foreign = aptconf.apt_for("arm64", tmp_path, host_arch="amd64")

@@ -59,7 +59,14 @@ def test_riscv64_kernel_choice() -> None:
 
 def test_private_apt_with_its_own_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ran: list[list[str]] = []
-    monkeypatch.setattr(aptconf, "run_tool", lambda cmd, what, cwd=None: ran.append(list(cmd)) or "")
+
+    def update(cmd: list[str], what: str, cwd: Path | None = None) -> str:
+        ran.append(list(cmd))
+        lists = Path(cmd[2]).parent / "lists"
+        (lists / "deb.debian.org_debian_dists_trixie_main_binary-riscv64_Packages.lz4").touch()
+        return ""
+
+    monkeypatch.setattr(aptconf, "run_tool", update)
     view = aptconf.apt_for("riscv64", tmp_path, host_arch="amd64", sources=RISCV64.apt_sources)
     root = tmp_path / "apt-riscv64"
     assert view.private and ran == [["apt-get", "-c", str(root / "apt.conf"), "update", "-qq"]]
@@ -68,6 +75,13 @@ def test_private_apt_with_its_own_sources(tmp_path: Path, monkeypatch: pytest.Mo
     assert f'Dir::Etc::SourceList "{root}/sources.list";' in text and 'APT::Architecture "riscv64";' in text
     # sources given for the host's own architecture still make a private apt
     assert aptconf.apt_for("amd64", tmp_path, host_arch="amd64", sources=("deb x y z",)).private
+
+
+def test_private_apt_that_fetched_nothing_is_an_apt_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """apt-get update exits 0 when the archive is unreachable: no index is what tells."""
+    monkeypatch.setattr(aptconf, "run_tool", lambda cmd, what, cwd=None: "")
+    with pytest.raises(AptError, match=r"^apt-get update \(private\) fetched no package index \(is Debian's archive reachable\?\)$"):
+        aptconf.apt_for("riscv64", tmp_path, host_arch="amd64", sources=RISCV64.apt_sources)
 
 
 @pytest.mark.skipif(shutil.which("apt-config") is None, reason="apt not installed")
