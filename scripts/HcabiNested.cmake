@@ -31,12 +31,14 @@
 #     [EXPECT_STDERR "<job>=<regex>" ...]     <job>.stderr must match
 #     [EXPECT_SERIAL_FILE "<job>=<path>" ...] <job>.serial must equal the file
 #     [TIMEOUT <seconds>] [LABELS <label>...] [ARCH <arch>]   launcher's --arch (default x86_64)
-#     [HOLDER "<program> [args...]" | NO_HOLDER])  default: HCABI_NESTED_HOLDER
+#     [HOLDER "<program> [args...]" | NO_HOLDER]  default: HCABI_NESTED_HOLDER
+#     [SKIP_UNFETCHABLE])  skipped (CTest SKIP, one line why) when Debian's
+#                          archive cannot give the packages of ARCH's cache
 # Job arguments are shell words (quote with '...'); generator expressions work
 # ($<TARGET_FILE:...>); any argument that is an existing file is copied into
-# the guest.  Values must not contain ';'.  The test is labelled "nested" and
-# always counts as failed (never skipped) when the environment fails: CI must
-# not go green without having run it.
+# the guest.  Values must not contain ';'.  The test is labelled "nested" and,
+# but for SKIP_UNFETCHABLE, always counts as failed (never skipped) when the
+# environment fails: CI must not go green without having run it.
 
 include_guard(GLOBAL)
 
@@ -52,7 +54,7 @@ set(HCABI_NESTED_HOLDER "'$<TARGET_FILE:hcabi-nested-probe>' --hold" CACHE STRIN
     "--holder of scripts/hcabi-nested in nested tests (a generator expression; empty: none)")
 
 function(hcabi_add_nested_test)
-    cmake_parse_arguments(PARSE_ARGV 0 T "NO_HOLDER" "NAME;TIMEOUT;HOLDER;ARCH"
+    cmake_parse_arguments(PARSE_ARGV 0 T "NO_HOLDER;SKIP_UNFETCHABLE" "NAME;TIMEOUT;HOLDER;ARCH"
         "JOBS;EXPECT_STATUS;EXPECT_SERIAL;EXPECT_STDERR;EXPECT_SERIAL_FILE;LABELS")
     if(NOT T_NAME OR NOT T_JOBS)
         message(FATAL_ERROR "hcabi_add_nested_test: NAME and JOBS are required")
@@ -74,6 +76,9 @@ function(hcabi_add_nested_test)
     set(arch_args "")
     if(T_ARCH)
         set(arch_args --arch "${T_ARCH}")
+    endif()
+    if(T_SKIP_UNFETCHABLE)
+        list(APPEND arch_args --skip-unfetchable)
     endif()
 
     string(MAKE_C_IDENTIFIER "${T_NAME}" dirname)
@@ -114,4 +119,7 @@ function(hcabi_add_nested_test)
             --jobs "${dir}/jobs-$<CONFIG>.txt"
             --expect "${dir}/expect-$<CONFIG>.txt")
     set_tests_properties(${T_NAME} PROPERTIES LABELS "nested;${T_LABELS}" TIMEOUT ${T_TIMEOUT})
+    if(T_SKIP_UNFETCHABLE)
+        set_tests_properties(${T_NAME} PROPERTIES SKIP_RETURN_CODE 77)
+    endif()
 endfunction()

@@ -5,6 +5,7 @@ check its results against an expectation file.
     hcabi_nested_ctest.py --out DIR --jobs JOBFILE --expect EXPECTFILE
                           [--cache DIR] [--timeout S] [--launcher PATH]
                           [--holder 'PROGRAM [ARGS]'] [--arch ARCH]
+                          [--skip-unfetchable]
 
 EXPECTFILE has one expectation per line, fields separated by a tab:
 
@@ -15,9 +16,12 @@ EXPECTFILE has one expectation per line, fields separated by a tab:
 
 --holder goes to the launcher as is ('' for none); without it the launcher
 uses $HCABI_NESTED_HOLDER.  --arch goes to the launcher as is.
+--skip-unfetchable fills the architecture's part of the cache first and, if
+apt cannot give a package (Debian's archive unreachable), says so in one
+line and exits 77, CTest's SKIP_RETURN_CODE of such a test.
 
 Exit status: 0 every expectation holds, 1 one does not (or the launcher did
-not exit 0), 2 usage.  scripts/HcabiNested.cmake writes both files for
+not exit 0), 2 usage, 77 skipped.  scripts/HcabiNested.cmake writes both files for
 hcabi_add_nested_test().
 """
 
@@ -32,6 +36,24 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 HERE = Path(__file__).resolve().parent
+EXIT_SKIP = 77
+
+
+def unfetchable(cache: Optional[str], arch: str) -> Optional[str]:
+    """Why ``arch``'s part of the cache cannot be filled from Debian's archive,
+    or None when it is filled (now or before).  Other failures are the
+    launcher's to report, as a failure."""
+    sys.path[:0] = [str(HERE), str(HERE.parent / "runners")]
+    from hcabi_nested.arch import ARCHES
+    from hcabi_nested.cache import ensure_cache
+    from hcabi_nested.cli import DEFAULT_CACHE
+    from hcabi_nested.debian import AptError
+
+    try:
+        ensure_cache(Path(cache) if cache else DEFAULT_CACHE, ARCHES[arch])
+    except AptError as exc:
+        return str(exc)
+    return None
 
 
 def parse_expect(text: str, source: str) -> list[tuple[str, str, str]]:
@@ -81,6 +103,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--timeout")
     ap.add_argument("--holder")
     ap.add_argument("--arch")
+    ap.add_argument("--skip-unfetchable", action="store_true")
     ap.add_argument("--out", required=True)
     ap.add_argument("--jobs", required=True)
     ap.add_argument("--expect", required=True)
@@ -90,6 +113,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"hcabi_nested_ctest: {exc}", file=sys.stderr)
         return 2
+    why = unfetchable(args.cache, args.arch or "x86_64") if args.skip_unfetchable else None
+    if why:
+        print(f"SKIP: the packages cannot be fetched: {why}")
+        return EXIT_SKIP
     cmd = [sys.executable, args.launcher, "--out", args.out]
     if args.arch:
         cmd += ["--arch", args.arch]

@@ -44,7 +44,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "nested-probe-report.h"
+#include "nested-probe-kvm.h"
 
 #ifndef __aarch64__
 #error "nested-probe-arm64.c is for arm64 (aarch64-linux-gnu-gcc)"
@@ -70,16 +70,6 @@
 #define CORE_REG(name) \
 	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(name))
 
-static int finish(const char *why)
-{
-	if (!first_failure) {
-		printf("nested-probe: result=ok\n");
-		return 0;
-	}
-	printf("nested-probe: result=fail: %s (%s)\n", why ? why : first_failure, first_failure);
-	return 1;
-}
-
 static int get_reg(int vcpu, uint64_t id, uint64_t *value)
 {
 	struct kvm_one_reg r = {.id = id, .addr = (uint64_t)(uintptr_t)value};
@@ -90,20 +80,6 @@ static int set_reg(int vcpu, uint64_t id, uint64_t value)
 {
 	struct kvm_one_reg r = {.id = id, .addr = (uint64_t)(uintptr_t)&value};
 	return ioctl(vcpu, KVM_SET_ONE_REG, &r);
-}
-
-/* KVM_RUN until an exit other than an interrupted run; -1 on error. */
-static int run(int vcpu, struct kvm_run *kr)
-{
-	for (int i = 0; i < 100; i++) {
-		if (ioctl(vcpu, KVM_RUN, 0) == 0)
-			return 0;
-		if (errno != EINTR && errno != EAGAIN)
-			return -1;
-	}
-	errno = ETIMEDOUT;
-	(void)kr;
-	return -1;
 }
 
 /* The guest: x0 = PROBE_CALL, x1 = PROBE_INPUT, HVC #0, store x0 at MMIO_ADDR. */
@@ -120,23 +96,9 @@ static const uint32_t guest_code[] = {
 
 static int hypercall(int kvm, int vm)
 {
-	uint8_t *mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED) {
-		report("hypercall", 0, "fail(mmap: %s)", strerror(errno));
+	int vcpu = probe_vcpu(vm, "hypercall", guest_code, sizeof guest_code, GUEST_BASE, GUEST_MEM);
+	if (vcpu < 0)
 		return -1;
-	}
-	memcpy(mem, guest_code, sizeof guest_code);
-	struct kvm_userspace_memory_region region = {
-	    .slot = 0, .guest_phys_addr = GUEST_BASE, .memory_size = GUEST_MEM, .userspace_addr = (uintptr_t)mem};
-	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		report("hypercall", 0, "fail(KVM_SET_USER_MEMORY_REGION: %s)", strerror(errno));
-		return -1;
-	}
-	int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	if (vcpu < 0) {
-		report("hypercall", 0, "fail(KVM_CREATE_VCPU: %s)", strerror(errno));
-		return -1;
-	}
 	struct kvm_vcpu_init init;
 	memset(&init, 0, sizeof init);
 	if (ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
@@ -160,7 +122,7 @@ static int hypercall(int kvm, int vm)
 		report("hypercall", 0, "fail(mmap kvm_run: %s)", strerror(errno));
 		return -1;
 	}
-	if (run(vcpu, kr) < 0) {
+	if (probe_run(vcpu) < 0) {
 		report("hypercall", 0, "fail(KVM_RUN: %s)", strerror(errno));
 		return -1;
 	}
@@ -186,7 +148,7 @@ static int hypercall(int kvm, int vm)
 		report("hypercall", 0, "fail(KVM_SET_ONE_REG x0: %s)", strerror(errno));
 		return -1;
 	}
-	if (run(vcpu, kr) < 0) {
+	if (probe_run(vcpu) < 0) {
 		report("hypercall", 0, "fail(second KVM_RUN: %s)", strerror(errno));
 		return -1;
 	}
@@ -211,20 +173,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: nested-probe-arm64 (no arguments)\n");
 		return 2;
 	}
-	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0) {
-		report("open", 0, "fail(/dev/kvm: %s)", strerror(errno));
-		return finish("no /dev/kvm");
-	}
-	int api = ioctl(kvm, KVM_GET_API_VERSION, 0);
-	report("api_version", api == 12, "%d", api);
-
-	int vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	if (vm < 0) {
-		report("create_vm", 0, "fail(%s)", strerror(errno));
-		return finish("KVM_CREATE_VM failed");
-	}
-	report("create_vm", 1, "ok");
+	int kvm;
+	int vm = probe_vm(&kvm);
+	if (vm < 0)
+		return probe_finish(NULL);
 
 	int psci = ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_PSCI_0_2);
 	report("psci_0_2", psci > 0, "%d", psci);
@@ -255,5 +207,5 @@ int main(int argc, char **argv)
 		hypercall(kvm, vm);
 	else
 		report("hypercall", 0, "skipped(nothing is forwarded)");
-	return finish(NULL);
+	return probe_finish(NULL);
 }

@@ -1,7 +1,8 @@
 /*
- * nested-probe-report.h: the "nested-probe: KEY=VALUE" lines that both nested
- * probes print (nested-probe.c for x86-64, nested-probe-arm64.c), and the
- * count of failed checks behind their last line.  Included by each probe's
+ * nested-probe-report.h: the "nested-probe: KEY=VALUE" lines that the nested
+ * probes print (nested-probe.c for x86-64, nested-probe-arm64.c,
+ * nested-probe-riscv64.c), and the count of failed checks behind their last
+ * line.  Included by each probe's
  * single source file, so everything here is static.
  */
 #ifndef HCABI__NESTED_PROBE_REPORT_H

@@ -77,7 +77,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "nested-probe-report.h"
+#include "nested-probe-kvm.h"
 
 #define PROBE_INPUT 0x48434131u /* "HCA1" */
 #define PROBE_RESULT 0x5a5a1234u
@@ -303,24 +303,10 @@ static int hold_vcpu(int vm, int *hw_disabled, int *sw_disabled)
 static int hold(void)
 {
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	/* blocked before anything is held: a signal from now on is taken by
-	 * sigwaitinfo() below, after the VM exists */
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	probe_hold_signals(&set);
 
-	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0) {
-		report("open", 0, "fail(/dev/kvm: %s)", strerror(errno));
-		return finish();
-	}
-	int vm;
-	do {
-		vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	} while (vm < 0 && errno == EINTR);
-	report("create_vm", vm >= 0, "%s", vm >= 0 ? "ok" : strerror(errno));
+	int kvm;
+	int vm = probe_vm(&kvm);
 	if (vm < 0)
 		return finish();
 
@@ -348,15 +334,7 @@ static int hold(void)
 		printf("nested-probe: hold=partial failures=%d\n", failures);
 	printf("nested-probe: hold=ready keys=%s\n", keys);
 	fflush(stdout);
-
-	siginfo_t si;
-	int sig;
-	do {
-		sig = sigwaitinfo(&set, &si);
-	} while (sig < 0 && errno == EINTR);
-	printf("nested-probe: hold=released signal=%d\n", sig);
-	fflush(stdout);
-	return 0;
+	return probe_hold_until_signal(&set);
 }
 
 static int usage(const char *arg)

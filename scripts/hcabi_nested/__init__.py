@@ -5,8 +5,11 @@ A stock Debian 6.12 kernel (bookworm-backports; it has CONFIG_KVM_XEN) boots
 in ``qemu-system-x86_64 -accel tcg -cpu max``; TCG emulates AMD SVM with
 nested paging, so kvm-amd loads inside and /dev/kvm appears there.  With
 ``--arch arm64`` the same kernel's arm64 build boots in ``qemu-system-aarch64
--M virt,virtualization=on`` at EL2, where its built-in KVM comes up.  One boot
-runs a whole batch of jobs, one after the other.
+-M virt,virtualization=on`` at EL2, where its built-in KVM comes up; with
+``--arch riscv64`` trixie's riscv64 6.12 kernel boots in bookworm-backports'
+``qemu-system-riscv64`` 10.0 (unpacked into the cache, see qemudebs) with the
+H extension and AIA, and loads kvm.ko.  One boot runs a whole batch of jobs,
+one after the other.
 
 The contract is docs/internals.md, section "The nested launcher".  This
 package holds all the logic so that tests can import it; ``scripts/hcabi-nested``
@@ -16,7 +19,8 @@ each, and what each imports (no module imports one above it in this list):
     cli        the command line, main()                  -> vm, holder, jobs, arch
     vm         one batch: QEMU, the stream, the results  -> initramfs, cache, results, holder, jobs, arch
     initramfs  the guest's /init and the initramfs        -> cache, cpio, results, holder, jobs, arch
-    cache      the download cache (kernel, modules, busybox), per architecture  -> aptconf, debian, elf, arch
+    cache      the download cache (kernel, modules, busybox), per architecture  -> qemudebs, aptconf, debian, elf, arch
+    qemudebs   QEMU and its firmware from Debian packages, unpacked (riscv64)  -> aptconf, debian, arch
     aptconf    the system's apt, or a private one for a foreign architecture  -> debian
     debian     Debian packages: versions, apt, dpkg, module files  -> arch
     results    the results stream: its constants, the host's decoder  -> holder

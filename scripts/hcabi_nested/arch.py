@@ -40,6 +40,15 @@ class Arch:
     channel_features: Features  # the results channel
     kvm_features: dict[str, Features]  # KVM, per CPU vendor the guest may see
     kvm_shell: Callable[[dict[str, list[str]]], str]  # guest sh: set vendor and mods, or die
+    kernel_suites: tuple[str, ...] = ("bookworm-backports",)  # the kernel from these if they have one
+    kernel_file: str = "vmlinuz"  # the package's boot/KERNEL_FILE-RELEASE that -kernel takes
+    # A private apt's own source lines (one-line style); empty: the system's sources.
+    apt_sources: tuple[str, ...] = ()
+    # QEMU from Debian packages of the host's architecture, fetched into the cache
+    # and run from there (never installed); empty: the system's qemu_binary.
+    qemu_debs: tuple[str, ...] = ()
+    qemu_suite: str = ""  # the suite those packages come from
+    bios_member: str = ""  # -bios: this file of the unpacked qemu_debs ("": QEMU's default)
 
 
 def _x86_kvm_shell(kvm_modules: dict[str, list[str]]) -> str:
@@ -130,4 +139,56 @@ ARM64 = Arch(
     kvm_shell=_arm64_kvm_shell,
 )  # fmt: skip
 
-ARCHES: dict[str, Arch] = {a.name: a for a in (X86_64, ARM64)}
+def _riscv64_kvm_shell(kvm_modules: dict[str, list[str]]) -> str:
+    # KVM is a module (CONFIG_KVM=m): it loads only if the hart has the H
+    # extension, which /proc/cpuinfo's isa line names as the single letter h
+    # after rv64 (QEMU's rv64 CPU has it on by default).
+    mods = " ".join(kvm_modules.get("riscv64", []))
+    isa = "grep -m1 '^isa' /proc/cpuinfo"
+    return (f"{isa} | grep -q '^isa[[:space:]]*:[[:space:]]*rv64[a-gi-z]*h' ||\n"
+            f'    die "the virtual CPU lacks the H extension: $({isa} | oneline)"\n'
+            f'vendor=riscv64 mods="{mods}"')
+
+
+# Debian's archive for the private apt of riscv64 (Debian 13 is its first
+# release), signed by the trixie keys of the system's debian-archive-keyring.
+_TRIXIE_KEYS = "signed-by=/usr/share/keyrings/debian-archive-keyring.gpg"
+
+RISCV64 = Arch(
+    name="riscv64",
+    debian_arch="riscv64",
+    elf_machine=243,  # EM_RISCV
+    kernel_package_re=re.compile(r"^linux-image-6\.12\.\d+\+deb13(?:\.\d+)?-riscv64(?:-unsigned)?$"),
+    kernel_hint="linux-image-6.12.*+deb13-riscv64",
+    kernel_env="HCABI_NESTED_RISCV64_KERNEL_PACKAGE",
+    busybox_member="usr/bin/busybox",  # trixie's busybox-static (bookworm's is at bin/busybox)
+    cache_subdir="riscv64",
+    qemu_binary="qemu-system-riscv64",
+    qemu_package="qemu-system-riscv",  # QEMU 10.0 split it out of qemu-system-misc
+    qemu_env="HCABI_NESTED_RISCV64_QEMU",
+    # aia=aplic-imsic: the interrupt controller KVM's in-kernel AIA device
+    # (and the binding's IMSIC vectors) needs; it locks the nested kernel up
+    # on QEMU 7.2, so QEMU 10.0 from bookworm-backports (qemu_debs).  rv64
+    # has the H extension.  Single-threaded TCG like the others.
+    machine_args=("-M", "virt,aia=aplic-imsic", "-cpu", "rv64", "-accel", "tcg,thread=single"),
+    append="console=ttyS0 quiet loglevel=3 panic=-1 rodata=off",
+    # virt has PCIe; Debian's riscv64 kernel has VIRTIO_PCI and VIRTIO_CONSOLE
+    # built in but VIRTIO_MMIO (virtio-serial-device's transport) as a module.
+    channel_controller="virtio-serial-pci",
+    required_builtin=("CONFIG_BLK_DEV_INITRD", "CONFIG_DEVTMPFS", "CONFIG_SERIAL_8250_CONSOLE",
+                      "CONFIG_SERIAL_OF_PLATFORM", "CONFIG_TMPFS", "CONFIG_RISCV_APLIC", "CONFIG_RISCV_IMSIC"),
+    channel_features=(("CONFIG_VIRTIO_PCI", "virtio_pci"), ("CONFIG_VIRTIO_CONSOLE", "virtio_console")),
+    kvm_features={"riscv64": (("CONFIG_KVM", "kvm"),)},
+    kvm_shell=_riscv64_kvm_shell,
+    kernel_suites=("trixie", "trixie-security"),
+    kernel_file="vmlinux",  # an Image (with a PE header) despite the name; -kernel takes it
+    apt_sources=(f"deb [{_TRIXIE_KEYS}] http://deb.debian.org/debian trixie main",
+                 f"deb [{_TRIXIE_KEYS}] http://deb.debian.org/debian-security trixie-security main"),
+    # the emulator and OpenSBI 1.5's fw_dynamic.bin (its qemu-system-riscv
+    # links /usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin to opensbi's file)
+    qemu_debs=("qemu-system-riscv", "opensbi"),
+    qemu_suite="bookworm-backports",
+    bios_member="usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin",
+)  # fmt: skip
+
+ARCHES: dict[str, Arch] = {a.name: a for a in (X86_64, ARM64, RISCV64)}

@@ -1,7 +1,8 @@
-"""The download cache: the kernel, its modules and busybox, fetched once from
-Debian's archive with apt, checked against manifest.json on every use.  Each
-architecture has its own part of the cache, with its own manifest.json: x86-64
-the cache folder itself (as before there were two), arm64 its ``arm64/``."""
+"""The download cache: the kernel, its modules and busybox (and for riscv64
+QEMU and its firmware, see qemudebs), fetched once from Debian's archive with
+apt, checked against manifest.json on every use.  Each architecture has its
+own part of the cache, with its own manifest.json: x86-64 the cache folder
+itself (as before there were two), the others ``arm64/``, ``riscv64/``."""
 
 from __future__ import annotations
 
@@ -25,9 +26,10 @@ from hcabi_conform.errors import EnvError
 from . import PROG
 from .aptconf import apt_for
 from .arch import X86_64, Arch
-from .debian import (BUSYBOX_PACKAGE, PREFERRED_SUITE, Candidate, apt_download, choose_kernel, deb_extract, deb_field,
+from .debian import (BUSYBOX_PACKAGE, Candidate, apt_download, choose_kernel, deb_extract, deb_field,
                      decompress_module, find_kernel_candidates, module_order, norm_module_name, parse_kconfig, run_tool)
 from .elf import elf_interpreter, elf_machine, modinfo
+from .qemudebs import fetch_qemu
 
 CACHE_FORMAT = 1
 
@@ -36,7 +38,7 @@ CACHE_FORMAT = 1
 MANIFEST_SHAPE = {"format": int, "arch?": str,
                   "kernel": {"release": str, "vmlinuz": str, "modules_dir": str, "channel_modules": [str],
                              "kvm_modules": {str: [str]}, "package?": str},
-                  "busybox": {"binary": str}, "sha256": {str: str}}
+                  "busybox": {"binary": str}, "qemu?": {"binary": str, "bios": str}, "sha256": {str: str}}
 
 
 def _sha256(path: Path) -> str:
@@ -66,6 +68,17 @@ class CacheInfo:
     @property
     def release(self) -> str:
         return self.manifest["kernel"]["release"]
+
+    @property
+    def qemu(self) -> Optional[Path]:
+        """The cached QEMU (Arch.qemu_debs), None where the system's is used."""
+        q = self.manifest.get("qemu")
+        return self.root / q["binary"] if q else None
+
+    @property
+    def bios(self) -> Optional[Path]:
+        q = self.manifest.get("qemu")
+        return self.root / q["bios"] if q and q["bios"] else None
 
 
 def _log(msg: str) -> None:
@@ -99,6 +112,8 @@ def _load_root(cache: Path, arch: Arch) -> Optional[CacheInfo]:
     except hl.InputError as exc:
         raise EnvError(f"{exc}{fix}") from None
     if manifest.get("arch", X86_64.name) != arch.name:
+        return None
+    if bool(arch.qemu_debs) != ("qemu" in manifest):  # its QEMU is part of the entry
         return None
     want = os.environ.get(arch.kernel_env)
     if want and manifest["kernel"].get("package") != want:
@@ -138,21 +153,22 @@ def _populate_cache(cache: Path, arch: Arch) -> CacheInfo:
     override = os.environ.get(arch.kernel_env)
     with tempfile.TemporaryDirectory(prefix="populate-", dir=cache) as tmps:
         tmp = Path(tmps)
-        apt = apt_for(arch.debian_arch, tmp)
+        apt = apt_for(arch.debian_arch, tmp, sources=arch.apt_sources)
         if override:
             cand = Candidate(override, "", f"({arch.kernel_env})")
             from_backports = True
         else:
             cands = find_kernel_candidates(arch, apt.opts)
-            if not any(c.suite == PREFERRED_SUITE for c in cands) and not apt.private and apt.can_update():
-                _log("no 6.12 kernel in the bookworm-backports index; running apt-get update")
+            if not any(c.suite in arch.kernel_suites for c in cands) and not apt.private and apt.can_update():
+                _log(f"no 6.12 kernel in the {'/'.join(arch.kernel_suites)} index; running apt-get update")
                 apt.update()
                 cands = find_kernel_candidates(arch, apt.opts)
             cand, from_backports = choose_kernel(cands, arch)
         if not from_backports:
-            _log(f"bookworm-backports offers no 6.12 kernel; using {cand.package} {cand.version} from {cand.suite}")
+            _log(f"{'/'.join(arch.kernel_suites)} offers no 6.12 kernel; using {cand.package} {cand.version} from {cand.suite}")
         spec = f"{cand.package}={cand.version}" if cand.version else cand.package
         what = f" ({arch.debian_arch}, with a private apt configuration)" if apt.private else ""
+        what += f", then {', '.join(arch.qemu_debs)} ({arch.qemu_suite})" if arch.qemu_debs else ""
         _log(f"downloading {spec} ({cand.suite}) and {BUSYBOX_PACKAGE}{what} into {cache}")
         try:
             kdeb = apt_download(spec, tmp, apt.opts)
@@ -172,11 +188,11 @@ def _populate_cache(cache: Path, arch: Arch) -> CacheInfo:
         deb_extract(bdeb, bx)
 
         # the kernel
-        vmlinuz = sorted(kx.glob("boot/vmlinuz-*"))
+        vmlinuz = sorted(kx.glob(f"boot/{arch.kernel_file}-*"))
         configs = sorted(kx.glob("boot/config-*"))
         if len(vmlinuz) != 1 or len(configs) != 1:
-            raise EnvError(f"{kdeb.name} does not hold exactly one boot/vmlinuz-* and boot/config-*")
-        release = vmlinuz[0].name[len("vmlinuz-") :]
+            raise EnvError(f"{kdeb.name} does not hold exactly one boot/{arch.kernel_file}-* and boot/config-*")
+        release = vmlinuz[0].name[len(arch.kernel_file) + 1 :]
         config = parse_kconfig(configs[0].read_text(errors="replace"))
         for sym in arch.required_builtin:
             if config.get(sym) != "y":
@@ -245,13 +261,16 @@ def _populate_cache(cache: Path, arch: Arch) -> CacheInfo:
         if elf_machine(head) != arch.elf_machine:
             raise EnvError(f"{bdeb.name}'s busybox is not an {arch.name} program")
         shutil.copyfile(bb, stage / bdir_rel / "busybox")
-        for rel in (kdir_rel, bdir_rel):
+        qemu = fetch_qemu(arch, tmp, stage)
+        qdir_rel = [qemu["binary"].split("/", 1)[0]] if qemu else []
+        for rel in [kdir_rel, bdir_rel, *qdir_rel]:
             dest = cache / rel
             if dest.exists():
                 shutil.rmtree(dest)
             os.replace(stage / rel, dest)
         files = [f"{kdir_rel}/vmlinuz", f"{bdir_rel}/busybox"]
         files += [f"{kdir_rel}/modules/{m}.ko" for m in sorted(blobs)]
+        files += [qemu[k] for k in ("binary", "bios") if qemu and qemu[k]]
         manifest = {
             "format": CACHE_FORMAT,
             "arch": arch.name,
@@ -276,10 +295,13 @@ def _populate_cache(cache: Path, arch: Arch) -> CacheInfo:
             },
             "sha256": {rel: _sha256(cache / rel) for rel in files},
         }
+        if qemu:
+            manifest["qemu"] = qemu
         tmpmf = cache / "manifest.json.tmp"
         tmpmf.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         os.replace(tmpmf, cache / "manifest.json")
-    _log(f"cached kernel {release} ({cand.package} {kver}, {cand.suite}) and busybox {bver}")
+    with_qemu = f" and {qemu['version']}" if qemu else ""
+    _log(f"cached kernel {release} ({cand.package} {kver}, {cand.suite}), busybox {bver}{with_qemu}")
     info2 = _load_root(cache, arch)
     if info2 is None:
         raise EnvError(f"the cache {cache} failed its own check right after it was written")

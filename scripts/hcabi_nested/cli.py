@@ -13,7 +13,7 @@ from hcabi_conform.cli import _positive_float  # the runner's own: seconds, posi
 from hcabi_conform.errors import HcabiError, UsageError
 
 from . import PROG
-from .arch import ARCHES, ARM64, DEFAULT_ARCH, X86_64
+from .arch import ARCHES, ARM64, DEFAULT_ARCH, RISCV64, X86_64
 from .holder import HOLDER_ENV, parse_holder
 from .jobs import parse_jobfile
 from .vm import run_batch
@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
         "OUT/hcabi-nested.log keeps the guest console. Exit status: 0 every job ran, 2 usage, 4 environment failure. "
         f"Environment: {X86_64.qemu_env} (QEMU binary), {X86_64.kernel_env} (kernel package to use), "
         f"{ARM64.qemu_env} and {ARM64.kernel_env} (the same for --arch {ARM64.name}), "
+        f"{RISCV64.qemu_env} and {RISCV64.kernel_env} (the same for --arch {RISCV64.name}, whose QEMU otherwise comes "
+        f"from {RISCV64.qemu_suite} into the cache), "
         f"{HOLDER_ENV} (default of --holder).",
     )
     p.add_argument(

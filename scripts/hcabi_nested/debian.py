@@ -15,8 +15,12 @@ from hcabi_conform.errors import EnvError
 
 from .arch import X86_64, Arch
 
-PREFERRED_SUITE = "bookworm-backports"
 BUSYBOX_PACKAGE = "busybox-static"
+
+
+class AptError(EnvError):
+    """apt could not give a package: the archive unreachable, or no such package
+    or version in its index.  Nested tests that may skip for that catch it."""
 
 
 def _order(c: str) -> int:
@@ -97,16 +101,19 @@ def parse_madison(text: str) -> list[Candidate]:
 
 
 def choose_kernel(cands: Iterable[Candidate], arch: Arch = X86_64) -> tuple[Candidate, bool]:
-    """The newest generic 6.12 kernel of ``arch``, from bookworm-backports if
-    it has one (second value True), else from any suite (False).  At equal
-    versions the signed package wins over the -unsigned one.  Deterministic."""
+    """The newest generic 6.12 kernel of ``arch``, from its kernel_suites
+    (bookworm-backports for x86-64 and arm64) if they have one (second value
+    True), else from any suite (False).  At equal versions the signed package
+    wins over the -unsigned one.  Deterministic."""
     usable = [c for c in cands if arch.kernel_package_re.match(c.package)]
     if not usable:
-        raise EnvError(
+        if arch.apt_sources:  # a private apt with its own sources: nothing to add
+            raise AptError(f"Debian's {'/'.join(arch.kernel_suites)} index has no {arch.kernel_hint} package")
+        raise AptError(
             f"apt knows no {arch.kernel_hint} package; add bookworm-backports to the apt sources "
             "and run apt-get update (scripts/setup-debian.sh does both)"
         )
-    preferred = [c for c in usable if c.suite == PREFERRED_SUITE]
+    preferred = [c for c in usable if c.suite in arch.kernel_suites]
     pool = preferred or usable
 
     def key(c: Candidate) -> tuple:
@@ -132,7 +139,7 @@ def run_tool(cmd: Sequence[str], what: str, cwd: Optional[Path] = None) -> str:
             if ln.strip() and not ln.startswith("W: Download is performed unsandboxed")
         ]
         detail = lines[-1] if lines else f"exit status {proc.returncode}"
-        raise EnvError(f"{what} failed: {detail}")
+        raise (AptError if Path(cmd[0]).name.startswith("apt") else EnvError)(f"{what} failed: {detail}")
     return proc.stdout
 
 

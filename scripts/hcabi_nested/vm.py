@@ -33,13 +33,15 @@ POWEROFF_GRACE = 20.0
 
 def qemu_command(
     qemu: str, kernel: Path, initrd: Path, console_log: Path, results: Path, memory_mib: int, smp: int,
-    arch: Arch = X86_64,
+    arch: Arch = X86_64, bios: Optional[Path] = None,
 ) -> list[str]:
     # The accelerator, machine and CPU are the architecture's (arch.py says
-    # why each); the rest is the same everywhere.
+    # why each), and so is the firmware, where the cache has one; the rest is
+    # the same everywhere.
     return [
         qemu,
         *arch.machine_args,
+        *(("-bios", str(bios)) if bios else ()),
         "-smp", str(smp),
         "-m", str(memory_mib),
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
@@ -111,9 +113,11 @@ def run_batch(args: argparse.Namespace, jobs: list[Job]) -> int:
             _warn(f"the holder cannot run in the nested VM: {why}; running the jobs without it")
         else:
             guest_holder = rewrite_holder(holder_argv, plan)
-    qemu = shutil.which(os.environ.get(arch.qemu_env, arch.qemu_binary))
-    if not qemu:
-        raise EnvError(f"{arch.qemu_binary} not found; install {arch.qemu_package} (scripts/setup-debian.sh)")
+    qemu: Optional[str] = None
+    if arch.qemu_env in os.environ or not arch.qemu_debs:  # else the cache's (arch.qemu_debs), below
+        qemu = shutil.which(os.environ.get(arch.qemu_env, arch.qemu_binary))
+        if not qemu:
+            raise EnvError(f"{arch.qemu_binary} not found; install {arch.qemu_package} (scripts/setup-debian.sh)")
     try:
         out.mkdir(parents=True, exist_ok=True)
         for j in jobs:  # results of an earlier run must not pass for this one's
@@ -123,6 +127,7 @@ def run_batch(args: argparse.Namespace, jobs: list[Job]) -> int:
         raise EnvError(f"cannot prepare {out}: {exc.strerror}") from None
 
     cache = ensure_cache(Path(args.cache), arch)
+    qemu = qemu or str(cache.qemu)
     job_timeout = max(1, int(min(args.job_timeout, args.timeout)))
     console_log = out / "hcabi-nested.log"
     with tempfile.TemporaryDirectory(prefix="hcabi-nested-") as tmps:
@@ -133,7 +138,8 @@ def run_batch(args: argparse.Namespace, jobs: list[Job]) -> int:
         except OSError as exc:
             raise EnvError(f"cannot build the initramfs: {exc.filename}: {exc.strerror}") from None
         results.touch()
-        cmd = qemu_command(qemu, cache.kernel, initrd, console_log, results, args.memory, DEFAULT_SMP, arch)
+        cmd = qemu_command(qemu, cache.kernel, initrd, console_log, results, args.memory, DEFAULT_SMP, arch,
+                           cache.bios)
         with_holder = f" with holder {shlex.join(holder_argv)}" if guest_holder and holder_argv else ""
         _say(f"booting kernel {cache.release} under TCG for {len(jobs)} job(s){with_holder}")
         t0 = time.monotonic()

@@ -39,7 +39,7 @@ def elf_for(machine: int) -> bytes:
 
 
 def test_the_table() -> None:
-    assert DEFAULT_ARCH == "x86_64" and set(ARCHES) == {"x86_64", "arm64"}
+    assert DEFAULT_ARCH == "x86_64" and set(ARCHES) == {"x86_64", "arm64", "riscv64"}
     assert (ARM64.debian_arch, ARM64.elf_machine, ARM64.qemu_binary, ARM64.qemu_package) == (
         "arm64", 183, "qemu-system-aarch64", "qemu-system-arm")
     assert (X86_64.debian_arch, X86_64.elf_machine, X86_64.qemu_binary) == ("amd64", 62, "qemu-system-x86_64")
@@ -47,7 +47,7 @@ def test_the_table() -> None:
     assert ARM64.kvm_features == {"arm64": (("CONFIG_KVM", "kvm"),)}
     assert "CONFIG_KVM_XEN" not in ARM64.required_builtin and "CONFIG_KVM_XEN" in X86_64.required_builtin
     # each architecture its own variables, so that setting one's does not break the other
-    assert len({a.kernel_env for a in ARCHES.values()}) == len({a.qemu_env for a in ARCHES.values()}) == 2
+    assert len({a.kernel_env for a in ARCHES.values()}) == len({a.qemu_env for a in ARCHES.values()}) == 3
     assert X86_64.kernel_env == "HCABI_NESTED_KERNEL_PACKAGE" and X86_64.qemu_env == "HCABI_NESTED_QEMU"
 
 
@@ -94,7 +94,13 @@ def test_private_apt_conf(tmp_path: Path) -> None:
 
 def test_apt_for_native_and_foreign(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ran: list[list[str]] = []
-    monkeypatch.setattr(aptconf, "run_tool", lambda cmd, what, cwd=None: ran.append(list(cmd)) or "")
+
+    def update(cmd: list[str], what: str, cwd: Path | None = None) -> str:
+        ran.append(list(cmd))
+        (tmp_path / "apt-arm64" / "lists" / "deb_main_binary-arm64_Packages").touch()  # what apt fetched
+        return ""
+
+    monkeypatch.setattr(aptconf, "run_tool", update)
     native = aptconf.apt_for("amd64", tmp_path, host_arch="amd64")
     assert native == aptconf.AptView((), False) and ran == []
     foreign = aptconf.apt_for("arm64", tmp_path, host_arch="amd64")
