@@ -379,6 +379,10 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
         missing = [f"--{k.replace('_', '-')}" for k in X86_ONLY if getattr(a, k) is None]
         if missing:
             ap.error(f"--arch x86_64 needs {', '.join(missing)}")
+    # before a nested boot, not after it: what it would boot must exist
+    for opt, path in (("--refvmm", a.refvmm), ("--bench-image", a.bench_image)):
+        if not os.path.isfile(path):
+            ap.error(f"{opt} {path}: no such file (build it first: the bench targets do)")
     return a
 
 

@@ -170,11 +170,23 @@ def test_guest_finished_per_architecture() -> None:
     assert hb.guest_finished("hcabi-bench: done\n", 0, arm) == "the guest printed no results"
 
 
-def test_options_per_architecture(capsys) -> None:  # type: ignore[no-untyped-def]
-    a = hb.parse_args(["--arch", "arm64", "--refvmm", "r", "--bench-image", "b.bin", "--out", "o"])
+def test_options_per_architecture(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    r, b = tmp_path / "hcabi-refvmm", tmp_path / "hcabi-bench.bin"
+    r.write_text("")
+    b.write_text("")
+    a = hb.parse_args(["--arch", "arm64", "--refvmm", str(r), "--bench-image", str(b), "--out", "o"])
     assert a.arch == "arm64" and a.build_dir is None and a.dispatch is None
     try:
-        hb.parse_args(["--refvmm", "r", "--bench-image", "b.elf", "--out", "o", "--dispatch", "d"])
+        hb.parse_args(["--arch", "arm64", "--refvmm", str(r), "--bench-image", str(tmp_path / "none.bin"), "--out", "o"])
+    except SystemExit as e:
+        assert e.code == 2
+    else:
+        raise AssertionError("a missing image was accepted")
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"hcabi-bench: error: --bench-image {tmp_path / 'none.bin'}: no such file (build it first: the bench targets do) (see --help)"
+    ]
+    try:
+        hb.parse_args(["--refvmm", str(r), "--bench-image", str(b), "--out", "o", "--dispatch", "d"])
     except SystemExit as e:
         assert e.code == 2
     else:
