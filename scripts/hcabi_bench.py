@@ -390,7 +390,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     a = parse_args(argv)
     arch = ARCHES[a.arch]
     out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        print(f"{PROG}: error: --out {out}: {e.strerror or e}", file=sys.stderr)
+        return 2
     ok = True
     res: dict[str, Any] = {"arch": arch.name, "bare_exit": arch.bare_exit, "build_type": a.build_type or "(none: no -O)",
                            "host": os.uname().nodename, "cpus": os.cpu_count()}  # fmt: skip

@@ -198,3 +198,11 @@ def test_options_per_architecture(capsys, tmp_path) -> None:  # type: ignore[no-
     except SystemExit as e:
         assert e.code == 2
     assert "argument --arch: invalid choice: 'riscv64'" in capsys.readouterr().err
+
+
+def test_an_out_folder_that_cannot_be_made_is_one_line(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    r, b, f = tmp_path / "hcabi-refvmm", tmp_path / "hcabi-bench.bin", tmp_path / "a-file"
+    for p in (r, b, f):
+        p.write_text("")
+    assert hb.main(["--arch", "arm64", "--refvmm", str(r), "--bench-image", str(b), "--out", str(f / "out")]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"hcabi-bench: error: --out {f / 'out'}: Not a directory"]
