@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dt.c - the device tree the boot protocol passed in x0 (the VMM's
- * description of the machine): kept once, read through lib/fdt.c, with what
- * the runtime asks of it here (the command line, the CPUs); mmu.c, intc.c,
- * psci.c and serial.c read their own nodes through hcabi_fdt().
+ * dt.c - the device tree the boot protocol passed in (arm64: x0, riscv64:
+ * a1; the VMM's description of the machine): kept once, read through
+ * fdt.c, with what the runtime asks of it here (the command line, the
+ * CPUs); each architecture's files read their own nodes through hcabi_fdt().
  */
-#include "hcabi_fdt.h"
+#include "hcabi_dt.h"
 #include "hcabi_guest.h"
 #include "hcabi_internal.h"
 
 static struct hcabi_fdt fdt;
 
-/* x0 at boot: a device tree if it is 8-byte aligned and its header holds. */
+/* The boot's device tree address: one if it is 8-byte aligned and its header holds. */
 bool hcabi__dt_init(uint64_t dtb)
 {
 	return dtb && !(dtb & 7) && hcabi_fdt_init(&fdt, (const void *)(uintptr_t)dtb);
@@ -54,7 +54,7 @@ unsigned hcabi_dt_cpu_count(void)
 	return n;
 }
 
-int64_t hcabi_dt_cpu_mpidr(unsigned cpu)
+int64_t hcabi_dt_cpu_reg(unsigned cpu)
 {
 	uint64_t reg, size;
 	int node = dt_cpu(cpu);
