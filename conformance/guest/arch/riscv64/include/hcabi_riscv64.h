@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "abi.h"
+#include "hcabi_dt.h"
 #include "hcabi_riscv64_defs.h"
 
 /*
