@@ -11,7 +11,8 @@
 
 static struct hcabi_fdt fdt;
 
-/* The boot's device tree address: one if it is 8-byte aligned and its header holds. */
+/* dtb, the address the boot protocol passed: a device tree if it is 8-byte
+ * aligned and its header holds. */
 bool hcabi__dt_init(uint64_t dtb)
 {
 	return dtb && !(dtb & 7) && hcabi_fdt_init(&fdt, (const void *)(uintptr_t)dtb);
