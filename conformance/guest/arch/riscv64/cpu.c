@@ -53,10 +53,7 @@ int64_t hcabi_riscv64_hart_start(unsigned cpu, void (*fn)(void *), void *arg)
 
 	if (hart < 0)
 		return HCABI_ERR_INVALID_PARAM; /* SBI_ERR_INVALID_PARAM: the same number */
-	c = hcabi__cpu_prepare(cpu);
-	c->task_fn = fn;
-	c->task_arg = arg;
-	hcabi_atomic_store(&c->task_state, HCABI__TASK_STARTING);
+	c = hcabi__task_prepare(cpu, fn, arg);
 	hcabi_mb();
 	return hcabi_sbi_call(HCABI_SBI_EXT_HSM, HCABI_SBI_HSM_HART_START, (uint64_t)hart,
 			      (uint64_t)(uintptr_t)hcabi__ap_entry, (uint64_t)(uintptr_t)c)
@@ -65,17 +62,7 @@ int64_t hcabi_riscv64_hart_start(unsigned cpu, void (*fn)(void *), void *arg)
 
 bool hcabi_riscv64_hart_wait(unsigned cpu, uint64_t timeout_ns)
 {
-	uint64_t start = hcabi_now_ns();
-
-	if (cpu == 0 || cpu >= HCABI_MAX_CPUS)
-		return false;
-	while (hcabi_atomic_load(&hcabi__cpus[cpu].task_state) != HCABI__TASK_DONE) {
-		if (hcabi_now_ns() - start > timeout_ns)
-			return false;
-		hcabi_pause();
-	}
-	hcabi_atomic_store(&hcabi__cpus[cpu].task_state, HCABI__TASK_IDLE);
-	return true;
+	return hcabi__task_wait_done(cpu, timeout_ns);
 }
 
 /* /cpus timebase-frequency (one or two cells). */
