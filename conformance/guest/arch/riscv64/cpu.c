@@ -19,10 +19,7 @@ void hcabi__cpu_init(struct hcabi_cpu *c)
 	hcabi_intc_enable();
 }
 
-/* The hart of vCPU `cpu`: the binding makes them equal (the hart ID is the
- * HCABI index); under OpenSBI another hart than 0 may win the boot, and
- * then it and hart 0 swap places. */
-static int64_t hart_of(unsigned cpu)
+int64_t hcabi_riscv64_hart_of(unsigned cpu)
 {
 	int64_t id = hcabi_dt_cpu_reg(cpu);
 
@@ -48,7 +45,7 @@ int64_t hcabi_arch_vcpu_start(unsigned cpu, struct hcabi_cpu *c)
 
 int64_t hcabi_riscv64_hart_start(unsigned cpu, void (*fn)(void *), void *arg)
 {
-	int64_t hart = cpu > 0 && cpu < HCABI_MAX_CPUS && cpu < hcabi_dt_cpu_count() ? hart_of(cpu) : -1;
+	int64_t hart = cpu > 0 && cpu < HCABI_MAX_CPUS && cpu < hcabi_dt_cpu_count() ? hcabi_riscv64_hart_of(cpu) : -1;
 	struct hcabi_cpu *c;
 
 	if (hart < 0)

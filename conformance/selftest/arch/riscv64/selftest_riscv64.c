@@ -163,15 +163,16 @@ SELF(secondary, "SELF.secondary_cpu")
 	hcabi_irq_register(HCABI_RISCV64_VECTOR_MIN, count_irq);
 	sec.counter = 0;
 	st = hcabi_riscv64_hart_start(1, sec_task, 0);
-	if (!check_eq_u64(st, 0, "-", "SBI HSM hart_start of vCPU 1 (hart %lld)",
-			  (long long)hcabi_dt_cpu_reg(1)))
+	if (!check_eq_u64(st, 0, "-", "SBI HSM hart_start of vCPU 1 (hart %lld; vCPU 0 is hart %llu)",
+			  (long long)hcabi_riscv64_hart_of(1),
+			  (unsigned long long)hcabi_this_cpu()->hartid))
 		return;
 	for (unsigned i = 0; i < SEC_ADDS; i++)
 		hcabi_atomic_add(&sec.counter, 1);
 	if (!check_true(hcabi_riscv64_hart_wait(1, HCABI_SEC(10)), "-", "vCPU 1 ran its task"))
 		return;
 	check_eq_u64(sec.index, 1, "-", "its per-vCPU block (sscratch) says vCPU 1");
-	check_eq_u64(sec.hartid, hcabi_dt_cpu_reg(1), "-", "its hart ID came in a0");
+	check_eq_u64(sec.hartid, hcabi_riscv64_hart_of(1), "-", "its hart ID came in a0");
 	check_eq_u64(sec.msis, 1, "-", "an MSI to its own interrupt file, taken once");
 	check_eq_u64(sec.counter, 2 * SEC_ADDS, "-", "atomic adds of both harts at once, none lost");
 }

@@ -269,6 +269,10 @@ struct hcabi_ret hcabi_sbi_call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_
 void hcabi_sbi_shutdown(void);
 
 /* ---- vCPUs without HCABI (cpu.c) ---- */
+/* The hart of vCPU `cpu` (-1: none): the binding makes them equal (the hart
+ * ID is the HCABI index), but under OpenSBI another hart than 0 may win the
+ * boot (the lottery of its cold boot), and then it and hart 0 trade places. */
+int64_t hcabi_riscv64_hart_of(unsigned cpu);
 /* Run fn(arg) on vCPU `cpu`, started by SBI HSM hart_start on the path
  * VCPU.START takes (hcabi__ap_entry, hcabi__ap_main: its own per-vCPU
  * block, traps, IMSIC interrupt file): the self-test's check of that path
