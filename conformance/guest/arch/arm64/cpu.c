@@ -2,7 +2,7 @@
 /*
  * cpu.c - the boot of vCPU 0 (after boot.S), what each vCPU sets up for
  * itself (TPIDR_EL1 points at its per-vCPU block, lib/percpu.c) and the
- * start of secondary vCPUs; the device tree is dt.c's.
+ * start of secondary vCPUs; the device tree is lib/dt.c's.
  */
 #include "hcabi_guest.h"
 #include "hcabi_internal.h"

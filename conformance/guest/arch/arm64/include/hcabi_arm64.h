@@ -251,7 +251,7 @@ struct hcabi_jmpbuf {
 	uint64_t fp, lr, sp;
 };
 
-/* ---- the boot (boot.S, cpu.c; the device tree: dt.c) ---- */
+/* ---- the boot (boot.S, cpu.c; the device tree: lib/dt.c) ---- */
 /* The exception level the image was entered at (1 or 2); the device tree
  * the boot protocol passed in x0 is hcabi_dt.h's. */
 unsigned hcabi_boot_el(void);
