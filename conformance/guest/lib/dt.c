@@ -38,7 +38,8 @@ static int dt_cpu(unsigned index)
 	int cpus = fdt.blob ? hcabi_fdt_path(&fdt, "/cpus", 5) : HCABI_FDT_NONE, d = 0;
 	unsigned n = 0;
 
-	for (int node = cpus == HCABI_FDT_NONE ? HCABI_FDT_NONE : hcabi_fdt_next_node(&fdt, cpus, &d);
+	for (int node = cpus == HCABI_FDT_NONE ? HCABI_FDT_NONE
+					       : hcabi_fdt_next_node(&fdt, cpus, &d);
 	     node != HCABI_FDT_NONE && d > 0; node = hcabi_fdt_next_node(&fdt, node, &d)) {
 		const char *type = hcabi_fdt_prop_str(&fdt, node, "device_type");
 		if (d == 1 && type && !strcmp(type, "cpu") && n++ == index)
@@ -59,6 +60,6 @@ int64_t hcabi_dt_cpu_reg(unsigned cpu)
 {
 	uint64_t reg, size;
 	int node = dt_cpu(cpu);
-	return node != HCABI_FDT_NONE && hcabi_fdt_reg(&fdt, node, 0, &reg, &size) ? (int64_t)reg : -1;
+	return node != HCABI_FDT_NONE && hcabi_fdt_reg(&fdt, node, 0, &reg, &size) ? (int64_t)reg
+										   : -1;
 }
-

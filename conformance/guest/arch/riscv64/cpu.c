@@ -9,7 +9,8 @@
 #include "hcabi_guest.h"
 #include "hcabi_internal.h"
 
-static struct hcabi_vcpu_boot_state_riscv64 boot_states[HCABI_MAX_CPUS] __attribute__((aligned(64)));
+static struct hcabi_vcpu_boot_state_riscv64 boot_states[HCABI_MAX_CPUS]
+    __attribute__((aligned(64)));
 uint64_t hcabi__timebase_hz;
 static uint64_t boot_hart;
 
@@ -45,7 +46,9 @@ int64_t hcabi_arch_vcpu_start(unsigned cpu, struct hcabi_cpu *c)
 
 int64_t hcabi_riscv64_hart_start(unsigned cpu, void (*fn)(void *), void *arg)
 {
-	int64_t hart = cpu > 0 && cpu < HCABI_MAX_CPUS && cpu < hcabi_dt_cpu_count() ? hcabi_riscv64_hart_of(cpu) : -1;
+	int64_t hart = cpu > 0 && cpu < HCABI_MAX_CPUS && cpu < hcabi_dt_cpu_count()
+			   ? hcabi_riscv64_hart_of(cpu)
+			   : -1;
 	struct hcabi_cpu *c;
 
 	if (hart < 0)
@@ -67,7 +70,8 @@ static uint64_t read_timebase(void)
 {
 	const struct hcabi_fdt *f = hcabi_fdt();
 	uint32_t len = 0;
-	const uint8_t *v = f ? hcabi_fdt_prop(f, hcabi_fdt_path(f, "/cpus", 5), "timebase-frequency", &len) : 0;
+	const uint8_t *v =
+	    f ? hcabi_fdt_prop(f, hcabi_fdt_path(f, "/cpus", 5), "timebase-frequency", &len) : 0;
 
 	if (v && len == 4)
 		return hcabi_fdt32(v);
@@ -97,9 +101,10 @@ void hcabi__boot(uint64_t hartid, uint64_t dtb)
 		     (unsigned long long)hartid, (unsigned long long)dtb,
 		     (unsigned long long)hcabi_ram_end(), (unsigned long long)hcabi__timebase_hz);
 	if (hartid != 0)
-		hcabi_printf("warning: the boot hart is %llu, not 0: vCPU 0 and hart 0 trade places "
-			     "(the binding's hart ID is the vCPU index)",
-			     (unsigned long long)hartid);
+		hcabi_printf(
+		    "warning: the boot hart is %llu, not 0: vCPU 0 and hart 0 trade places "
+		    "(the binding's hart ID is the vCPU index)",
+		    (unsigned long long)hartid);
 	hcabi__cpu_init(c);
 	hcabi__start();
 }

@@ -26,9 +26,10 @@ bool hcabi_arch_find_hcabi(struct hcabi_discovery *d)
 		return false;
 	}
 	if (r.status != 0 || r.value != HCABI_CPUID_INTERFACE_SIGNATURE) {
-		hcabi_printf("discovery: SBI probe_extension(0x%x) returned a0=0x%llx a1=0x%llx: no HCABI",
-			     (unsigned)HCABI_RISCV64_SBI_EID, (unsigned long long)r.status,
-			     (unsigned long long)r.value);
+		hcabi_printf(
+		    "discovery: SBI probe_extension(0x%x) returned a0=0x%llx a1=0x%llx: no HCABI",
+		    (unsigned)HCABI_RISCV64_SBI_EID, (unsigned long long)r.status,
+		    (unsigned long long)r.value);
 		return false;
 	}
 	d->base = HCABI_RISCV64_SBI_EID;

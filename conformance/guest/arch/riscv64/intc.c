@@ -19,11 +19,11 @@
 #define IMSIC_PAGE 0x1000ull
 #define SETEIPNUM_LE 0x000
 
-static bool probed, present;		/* an S-level IMSIC, and its CSRs */
+static bool probed, present;		      /* an S-level IMSIC, and its CSRs */
 static uint64_t imsic_base[4], imsic_size[4]; /* its reg regions */
 static unsigned imsic_regions;
 static int imsic_node = HCABI_FDT_NONE;
-static uint64_t page[HCABI_MAX_CPUS];	 /* each hart's interrupt file */
+static uint64_t page[HCABI_MAX_CPUS];	/* each hart's interrupt file */
 static unsigned active[HCABI_MAX_CPUS]; /* the identity being handled, 0: none */
 
 static uint64_t ireg_read(unsigned sel)
@@ -71,7 +71,8 @@ static uint32_t hart_intc_phandle(const struct hcabi_fdt *f, uint64_t hart)
 		uint32_t len = 0;
 		const void *ph;
 		if (d == 1) {
-			cpu_depth_node = hcabi_fdt_reg(f, n, 0, &reg, &size) && reg == hart ? n : HCABI_FDT_NONE;
+			cpu_depth_node =
+			    hcabi_fdt_reg(f, n, 0, &reg, &size) && reg == hart ? n : HCABI_FDT_NONE;
 			continue;
 		}
 		if (d != 2 || cpu_depth_node == HCABI_FDT_NONE ||
@@ -151,7 +152,8 @@ unsigned hcabi__intc_claim(void)
 	if (!present || cpu >= HCABI_MAX_CPUS)
 		return 0;
 	/* the highest-priority (lowest) pending and enabled identity, cleared */
-	__asm__ __volatile__("csrrw %0, " HCABI__CSTR(HCABI_CSR_STOPEI) ", zero" : "=r"(top)::"memory");
+	__asm__ __volatile__("csrrw %0, " HCABI__CSTR(HCABI_CSR_STOPEI) ", zero"
+			     : "=r"(top)::"memory");
 	active[cpu] = (unsigned)(top >> 16) & 0x7FF;
 	return active[cpu];
 }

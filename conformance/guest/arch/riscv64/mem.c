@@ -52,7 +52,8 @@ void hcabi__mem_init(void)
 		const char *type = hcabi_fdt_prop_str(f, n, "device_type");
 		if (!type || strcmp(type, "memory"))
 			continue;
-		for (unsigned i = 0; mem_n < HCABI_MEM_RANGES_MAX && hcabi_fdt_reg(f, n, i, &b, &s); i++)
+		for (unsigned i = 0; mem_n < HCABI_MEM_RANGES_MAX && hcabi_fdt_reg(f, n, i, &b, &s);
+		     i++)
 			if (s && b + s > b) {
 				mem_base[mem_n] = b;
 				mem_size[mem_n] = s;

@@ -27,8 +27,8 @@ struct hcabi_ret hcabi_raw_call(uint64_t rax, const uint64_t args[6], bool vmmca
 	 * breaks that rule fails the tests that check it rather than the test
 	 * code. */
 	__asm__ __volatile__("ecall"
-			     : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5),
-			       "+r"(a6), "+r"(a7)
+			     : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5), "+r"(a6),
+			       "+r"(a7)
 			     :
 			     : "memory");
 	r.status = (int64_t)a0;

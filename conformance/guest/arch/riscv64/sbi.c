@@ -31,5 +31,6 @@ struct hcabi_ret hcabi_sbi_call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_
 void hcabi_sbi_shutdown(void)
 {
 	/* returns only if SRST is absent or failed */
-	(void)hcabi_sbi_call(HCABI_SBI_EXT_SRST, HCABI_SBI_SRST_RESET, HCABI_SBI_SRST_SHUTDOWN, 0, 0);
+	(void)hcabi_sbi_call(HCABI_SBI_EXT_SRST, HCABI_SBI_SRST_RESET, HCABI_SBI_SRST_SHUTDOWN, 0,
+			     0);
 }

@@ -13,7 +13,7 @@
 #define LSR_THRE (1u << 5)
 #define QEMU_VIRT_UART 0x10000000ull
 
-static uint64_t uart; /* 0: no console */
+static uint64_t uart;  /* 0: no console */
 static unsigned shift; /* reg-shift */
 
 static bool uart_node(const struct hcabi_fdt *f, int node)
@@ -54,7 +54,8 @@ void hcabi_serial_write(const char *s, size_t len)
 		return;
 	for (size_t i = 0; i < len; i++) {
 		/* bounded: a stuck UART must not hang the guest */
-		for (unsigned n = 0; n < 100000 && !(hcabi_mmio_read8(uart + (UART_LSR << shift)) & LSR_THRE); n++)
+		for (unsigned n = 0;
+		     n < 100000 && !(hcabi_mmio_read8(uart + (UART_LSR << shift)) & LSR_THRE); n++)
 			hcabi_pause();
 		hcabi_mmio_write8(uart + (UART_THR << shift), (uint8_t)s[i]);
 	}

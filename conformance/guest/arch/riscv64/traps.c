@@ -62,8 +62,8 @@ static unsigned skippable_len(unsigned code, uint64_t pc)
 {
 	uint16_t lo = *(const volatile uint16_t *)(uintptr_t)pc;
 
-	if (code != HCABI_EXC_ECALL_S && code != HCABI_EXC_ECALL_U && code != HCABI_EXC_BREAKPOINT &&
-	    code != HCABI_EXC_ILLEGAL)
+	if (code != HCABI_EXC_ECALL_S && code != HCABI_EXC_ECALL_U &&
+	    code != HCABI_EXC_BREAKPOINT && code != HCABI_EXC_ILLEGAL)
 		return 0;
 	return (lo & 3) == 3 ? 4 : 2; /* 16-bit (C) or 32-bit encoding */
 }

@@ -24,7 +24,8 @@ SELF(expect_illegal, "SELF.expect_illegal")
 			     "1:\t.hword 0\n" /* an all-zero 16-bit parcel: illegal */
 			     "2:"
 			     : "=&r"(addr), "=&r"(after)::"memory");
-	check_true(exception_end(&info), "-", "an all-zero parcel raised the expected illegal-instruction exception");
+	check_true(exception_end(&info), "-",
+		   "an all-zero parcel raised the expected illegal-instruction exception");
 	check_eq_u64(info.vector, HCABI_EXC_ILLEGAL, "-", "scause code");
 	check_eq_u64(info.frame.pc, addr, "-", "sepc points at the instruction");
 	check_true(info.frame.status & HCABI_SSTATUS_SPP, "-", "taken from S-mode (sstatus.SPP)");
@@ -33,7 +34,8 @@ SELF(expect_illegal, "SELF.expect_illegal")
 	__asm__ __volatile__("lla %0, 1f\n1:\t.word 0xC0101073\n\t" /* csrrw x0, time, x0 */
 			     : "=r"(addr)::"memory");
 	check_true(exception_end(&info), "-", "a write of the read-only time CSR raised it too");
-	check_eq_u64(info.frame.pc, addr, "-", "sepc points at the 32-bit instruction, resumed after it");
+	check_eq_u64(info.frame.pc, addr, "-",
+		     "sepc points at the 32-bit instruction, resumed after it");
 	check_true(!exception_end(0), "-", "a second exception_end reports nothing");
 }
 
@@ -106,7 +108,8 @@ SELF(imsic, "SELF.imsic_self_msi")
 	hcabi_intc_self_ipi(vec);
 	for (int i = 0; i < 100000 && !hcabi_intc_pending(vec); i++)
 		hcabi_pause();
-	check_true(hcabi_intc_pending(vec), "-", "identity %u pending in eip0, interrupts off", vec);
+	check_true(hcabi_intc_pending(vec), "-", "identity %u pending in eip0, interrupts off",
+		   vec);
 	check_eq_u64(irq_hits, 0, "-", "not taken while sstatus.SIE is clear");
 	hcabi_irq_enable();
 	for (int i = 0; i < 1000000 && !irq_hits; i++)
@@ -163,9 +166,9 @@ SELF(secondary, "SELF.secondary_cpu")
 	hcabi_irq_register(HCABI_RISCV64_VECTOR_MIN, count_irq);
 	sec.counter = 0;
 	st = hcabi_riscv64_hart_start(1, sec_task, 0);
-	if (!check_eq_u64(st, 0, "-", "SBI HSM hart_start of vCPU 1 (hart %lld; vCPU 0 is hart %llu)",
-			  (long long)hcabi_riscv64_hart_of(1),
-			  (unsigned long long)hcabi_this_cpu()->hartid))
+	if (!check_eq_u64(
+		st, 0, "-", "SBI HSM hart_start of vCPU 1 (hart %lld; vCPU 0 is hart %llu)",
+		(long long)hcabi_riscv64_hart_of(1), (unsigned long long)hcabi_this_cpu()->hartid))
 		return;
 	for (unsigned i = 0; i < SEC_ADDS; i++)
 		hcabi_atomic_add(&sec.counter, 1);
@@ -174,5 +177,6 @@ SELF(secondary, "SELF.secondary_cpu")
 	check_eq_u64(sec.index, 1, "-", "its per-vCPU block (sscratch) says vCPU 1");
 	check_eq_u64(sec.hartid, hcabi_riscv64_hart_of(1), "-", "its hart ID came in a0");
 	check_eq_u64(sec.msis, 1, "-", "an MSI to its own interrupt file, taken once");
-	check_eq_u64(sec.counter, 2 * SEC_ADDS, "-", "atomic adds of both harts at once, none lost");
+	check_eq_u64(sec.counter, 2 * SEC_ADDS, "-",
+		     "atomic adds of both harts at once, none lost");
 }

@@ -41,7 +41,7 @@ enum {
 	HCABI_EXC_STORE_PAGE = 15,
 	HCABI_EXC_ANY = 0x100, /* expect_exception(): whichever exception comes */
 };
-#define HCABI_IRQ_FIRST 0u	/* handlers may be registered from here ... */
+#define HCABI_IRQ_FIRST 0u    /* handlers may be registered from here ... */
 #define HCABI_IRQ_VECTORS 64u /* ... to here: the IMSIC identities 0..63 */
 
 /* ---- CSRs (by name or number) ---- */
@@ -50,23 +50,23 @@ enum {
 #define hcabi_csr_read(csr)                                                                        \
 	({                                                                                         \
 		uint64_t v__;                                                                      \
-		__asm__ __volatile__("csrr %0, " HCABI__CSTR(csr) : "=r"(v__)::"memory");           \
+		__asm__ __volatile__("csrr %0, " HCABI__CSTR(csr) : "=r"(v__)::"memory");          \
 		v__;                                                                               \
 	})
 #define hcabi_csr_write(csr, v)                                                                    \
 	do {                                                                                       \
 		uint64_t v__ = (uint64_t)(v);                                                      \
-		__asm__ __volatile__("csrw " HCABI__CSTR(csr) ", %0" ::"rK"(v__) : "memory");       \
+		__asm__ __volatile__("csrw " HCABI__CSTR(csr) ", %0" ::"rK"(v__) : "memory");      \
 	} while (0)
 #define hcabi_csr_set(csr, v)                                                                      \
 	do {                                                                                       \
 		uint64_t v__ = (uint64_t)(v);                                                      \
-		__asm__ __volatile__("csrs " HCABI__CSTR(csr) ", %0" ::"rK"(v__) : "memory");       \
+		__asm__ __volatile__("csrs " HCABI__CSTR(csr) ", %0" ::"rK"(v__) : "memory");      \
 	} while (0)
 #define hcabi_csr_clear(csr, v)                                                                    \
 	do {                                                                                       \
 		uint64_t v__ = (uint64_t)(v);                                                      \
-		__asm__ __volatile__("csrc " HCABI__CSTR(csr) ", %0" ::"rK"(v__) : "memory");       \
+		__asm__ __volatile__("csrc " HCABI__CSTR(csr) ", %0" ::"rK"(v__) : "memory");      \
 	} while (0)
 
 /* ---- MMIO ---- */
@@ -105,7 +105,10 @@ static inline void hcabi_irq_disable(void)
 static inline uint64_t hcabi_irq_save(void)
 {
 	uint64_t f;
-	__asm__ __volatile__("csrrci %0, sstatus, %1" : "=r"(f) : "K"(HCABI_SSTATUS_SIE) : "memory");
+	__asm__ __volatile__("csrrci %0, sstatus, %1"
+			     : "=r"(f)
+			     : "K"(HCABI_SSTATUS_SIE)
+			     : "memory");
 	return f;
 }
 
@@ -179,7 +182,7 @@ _Static_assert(sizeof(struct hcabi_frame) == HCABI__FRAME_SIZE, "HCABI__FRAME_SI
 _Static_assert(__builtin_offsetof(struct hcabi_frame, pc) == HCABI__FRAME_PC, "HCABI__FRAME_PC");
 _Static_assert(__builtin_offsetof(struct hcabi_frame, tval) == HCABI__FRAME_TVAL,
 	       "HCABI__FRAME_TVAL");
-#define HCABI_FRAME_REG(f, n) ((f)->x[(n) - 1]) /* xn, n = 1..31 */
+#define HCABI_FRAME_REG(f, n) ((f)->x[(n)-1]) /* xn, n = 1..31 */
 
 static inline bool hcabi_frame_irq_enabled(const struct hcabi_frame *f)
 {
@@ -206,22 +209,23 @@ struct hcabi_exc_info {
 /* Inside an asm statement, before the instruction that may fault: where to
  * resume if an expected exception happens (uses t5 and t6). */
 #define HCABI_ASM_FIXUP(label)                                                                     \
-	"csrr t6, sscratch\n\tlla t5, " label "\n\tsd t5, " HCABI__CSTR(                           \
-	    HCABI__CPU_OFF_FIXUP) "(t6)\n\t"
-#define HCABI_ASM_FIXUP_CLEAR "csrr t6, sscratch\n\tsd zero, " HCABI__CSTR(HCABI__CPU_OFF_FIXUP) "(t6)\n\t"
+	"csrr t6, sscratch\n\tlla t5, " label                                                      \
+	"\n\tsd t5, " HCABI__CSTR(HCABI__CPU_OFF_FIXUP) "(t6)\n\t"
+#define HCABI_ASM_FIXUP_CLEAR                                                                      \
+	"csrr t6, sscratch\n\tsd zero, " HCABI__CSTR(HCABI__CPU_OFF_FIXUP) "(t6)\n\t"
 
 /* ---- per-vCPU data (sscratch points at it) ---- */
 struct hcabi_cpu {
-	struct hcabi_cpu *self; /* 0 */
-	uint64_t index;		/* 8: vCPU index (VCPU.GET_ID), which is its hart ID */
-	uint64_t fixup;		/* 16: HCABI_ASM_FIXUP target, 0 = none */
-	uint8_t *stack_top;	/* 24: where hcabi__ap_entry puts sp */
-	uint64_t hartid;	/* 32: a0 at entry (S-mode cannot read mhartid) */
+	struct hcabi_cpu *self;	    /* 0 */
+	uint64_t index;		    /* 8: vCPU index (VCPU.GET_ID), which is its hart ID */
+	uint64_t fixup;		    /* 16: HCABI_ASM_FIXUP target, 0 = none */
+	uint8_t *stack_top;	    /* 24: where hcabi__ap_entry puts sp */
+	uint64_t hartid;	    /* 32: a0 at entry (S-mode cannot read mhartid) */
 	volatile int expect_vector; /* -1 = none */
 	int trap_depth;
 	struct hcabi_exc_info exc;
 	void *abort_ctx; /* struct hcabi_jmpbuf * to resume at on an unexpected exception */
-	void *user_ctx;	 /* of code run in U-mode: none yet, always NULL (the framework clears it) */
+	void *user_ctx; /* of code run in U-mode: none yet, always NULL (the framework clears it) */
 	uint64_t irq_count[HCABI_IRQ_VECTORS];
 	uint64_t irq_replays;
 	/* SMP task */
