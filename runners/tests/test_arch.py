@@ -132,12 +132,18 @@ def _job(tmp_path: Path, arch_file: str = "hcabi-conf-base.bin") -> BootJob:
 
 def test_qemu_argv_per_architecture(tmp_path: Path) -> None:
     """arm64: docs/arm64.md's command (virt, PL011 on stdio, no isa-debug-exit);
+    riscv64: docs/riscv64.md's (virt with the S-level IMSICs, QEMU's OpenSBI);
     x86-64: unchanged (q35, isa-debug-exit)."""
     job = _job(tmp_path)
     nonce = "hcabi.nonce=" + "ab" * 16
     assert Qemu("qemu-system-aarch64", False, arch="arm64").command(job) == [
         "qemu-system-aarch64", "-accel", "tcg", "-M", "virt", "-cpu", "max", "-smp", "2", "-m", "64",
         "-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio", "-kernel", str(job.image_path), "-append", nonce,
+    ]  # fmt: skip
+    assert Qemu("qemu-system-riscv64", False, arch="riscv64").command(job) == [
+        "qemu-system-riscv64", "-accel", "tcg", "-M", "virt,aia=aplic-imsic", "-cpu", "rv64", "-bios", "default",
+        "-smp", "2", "-m", "64", "-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio",
+        "-kernel", str(job.image_path), "-append", nonce,
     ]  # fmt: skip
     assert Qemu("qemu-system-x86_64", False).command(job) == [
         "qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-cpu", "max", "-smp", "2", "-m", "64",
@@ -150,6 +156,7 @@ def test_qemu_argv_per_architecture(tmp_path: Path) -> None:
     assert Qemu("q", False, arch="arm64").classify(1, stderr).kind == "exited"
     assert Qemu("q", False).classify(1, stderr).kind == "exit"
     assert Qemu("q", False, arch="arm64").classify(0, stderr).kind == "exited"
+    assert Qemu("q", False, arch="riscv64").classify(1, stderr).kind == "exited"  # SBI SRST, no debug exit
 
 
 def _target(arm: Arm64Suite, monkeypatch: pytest.MonkeyPatch, *words: str) -> Any:
