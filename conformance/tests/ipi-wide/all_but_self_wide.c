@@ -32,7 +32,7 @@
 #include "../vcpu/vcpu_common.h"
 
 #define W_BIT HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK
-#define W_VEC 0x47u
+#define W_VEC HCABI_TEST_VECTOR(0)
 #define W_LOW 64u  /* the second group's first vCPU */
 #define W_HIGH 65u /* and its second */
 #define W_LAST 63u /* the first group's last */
@@ -51,7 +51,7 @@ enum {
 
 static struct vcpu_raw w_sender, w_receiver;
 static unsigned w_sender_cpu, w_receiver_cpu; /* this round's roles */
-static struct hcabi_vcpu_boot_state w_bs[2] __attribute__((aligned(64)));
+static vcpu_bs w_bs[2] __attribute__((aligned(64)));
 
 /* Deliveries of W_VEC passed to the handler, per vCPU taking part: the
  * runtime passes none of the platform's replays (hcabi_irq_replays), so
@@ -107,7 +107,7 @@ static void w_receive(struct vcpu_raw *ctx)
 	hcabi_atomic_store(&ctx->data[D_DONE], 1);
 }
 
-static bool w_start(struct vcpu_raw *ctx, struct hcabi_vcpu_boot_state *bs, unsigned cpu,
+static bool w_start(struct vcpu_raw *ctx, vcpu_bs *bs, unsigned cpu,
 		    void (*fn)(struct vcpu_raw *))
 {
 	vcpu_raw_prepare(ctx, cpu, fn);
