@@ -271,6 +271,17 @@ uint64_t hcabi_ram_end(void);
  * none is left. */
 uint64_t hcabi_alloc_page(void);
 
+/* The level-3 descriptor of a 4 KiB page of normal memory at pa, read-write
+ * at EL1, never executable; global, or not (nG: tagged with the ASID). */
+uint64_t hcabi_arm64_page_desc(uint64_t pa, bool global);
+/* Map the 4 KiB page at va (below 2^39, above the first 4 GiB) to pa
+ * (hcabi_arm64_page_desc) through a level-2 and a level-3 table of its own:
+ * va's 1 GiB must be an unused device block of the identity map (not RAM),
+ * which becomes such a table, or one made so before. Returns the level-3
+ * entry, which the caller may rewrite (without TLB maintenance: the TLB
+ * tests), or NULL (no page left, or va's 1 GiB is not usable). */
+volatile uint64_t *hcabi_arm64_map_page(uint64_t va, uint64_t pa, bool global);
+
 /* ---- PSCI (psci.c), through the conduit the device tree names ---- */
 /* SYSTEM_OFF; returns if PSCI is absent or refused. */
 void hcabi_psci_system_off(void);
