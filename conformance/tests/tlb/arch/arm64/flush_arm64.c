@@ -13,9 +13,10 @@
  *    base), and a non-global one (nG) read under ASID 5 while the caller
  *    runs with ASID 0, by page and with npages 0;
  *  - remote: vCPU 1 reads the page over and over (its TLB holding the
- *    translation); vCPU 0 changes the entry, calls FLUSH naming vCPU 1 and
- *    raises a flag; vCPU 1's next read must return the new frame. The same
- *    four rounds, the non-global ones with vCPU 1 under ASID 5;
+ *    translation); vCPU 0 changes the entry, calls FLUSH naming vCPU 1 (by
+ *    page) or vCPU 1 and itself (npages 0) and raises a flag; vCPU 1's next
+ *    read must return the new frame. The same four rounds, the non-global
+ *    ones with vCPU 1 under ASID 5;
  *  - canonical: ranges holding an address whose bits 63:48 are not all
  *    equal are INVALID_PARAM (ARM64-034); what a range that is canonical on
  *    arm64 but outside x86-64's 48-bit halves (2^47, 0xFFFF000000000000)
@@ -187,9 +188,11 @@ HCABI_TEST(tlb_a64_remote, "TLB.arm64_flush_remote",
 		}
 		a64_set_stale(rm.pte, new_, R->global);
 		delay_ns(HCABI_MS(5)); /* vCPU 1 keeps reading through its TLB */
-		check_ret(R->all ? hcabi_tlb_flush(1, 1, 0x1234, 0)
+		/* npages 0 names the caller too: two running targets */
+		check_ret(R->all ? hcabi_tlb_flush(3, 0, 0x1234, 0)
 				 : hcabi_tlb_flush(1ull << 1, 0, A64_VA_REMOTE, 1),
-			  HCABI_SUCCESS, 0, R->req, "FLUSH(vCPU 1: %s)", R->what);
+			  HCABI_SUCCESS, 0, R->req, "FLUSH(%s: %s)",
+			  R->all ? "the caller and vCPU 1" : "vCPU 1", R->what);
 		hcabi_atomic_store(&rm.flushed, i + 1);
 		if (!wait_for_u64(&rm.done, i + 1, HCABI_SEC(30))) {
 			test_error("round %u: vCPU 1 did not read again within 30 s", i);

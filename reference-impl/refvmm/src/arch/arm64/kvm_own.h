@@ -18,17 +18,20 @@ struct hcabi__kvm_own_vm {
 	int gic_fd;		   /* the in-kernel GICv3; -1: none yet */
 	struct kvm_vcpu_init init; /* the vCPU features, POWER_OFF not included */
 	uint64_t dtb_gpa;
-	/* TLB.FLUSH (vcpu_regs.c): the memslot it toggles, and which flush
-	 * requests a finished toggle covered */
+	/* TLB.FLUSH (vcpu_regs.c): the memslot it toggles; toggles begun
+	 * (each one's number), and the number of the last one that finished */
 	struct kvm_userspace_memory_region flush_slot;
 	pthread_mutex_t flush_lock;
-	uint64_t flush_asked, flush_covered;
+	uint64_t flush_begun, flush_done;
 };
 /* A new VM's `own` before the backend fills it: no GIC. */
 #define HCABI__KVM_OWN_VM_INIT {.gic_fd = -1, .flush_lock = PTHREAD_MUTEX_INITIALIZER}
 
 struct hcabi__kvm_own_vcpu {
 	uint64_t mpidr; /* MPIDR_EL1 as KVM gives it */
+	/* inside a TLB.FLUSH or BATCH call (exits.c), and the VM's
+	 * flush_begun when it began: a toggle numbered above covers it */
+	uint64_t in_flush_call, flush_entry;
 };
 
 #endif

@@ -106,8 +106,10 @@ int hcabi__arch_vcpu_reset(struct hcabi__vcpu *v, const struct hcabi_vcpu_boot_s
  * returns: every stage-1 entry of every vCPU of the VM, of every ASID,
  * global ones included, more than TLB.FLUSH asks. refvmm does that on a
  * slot of one page of its own (not in the device tree), then turns the
- * logging off again (no flush). One toggle covers every request made
- * before it began: requests of several targets at once share one. */
+ * logging off again (no flush). One toggle flushes the whole VM, so one per
+ * TLB.FLUSH call is enough: the core asks target by target, and a toggle
+ * that began after every TLB.FLUSH or BATCH call in progress began covers
+ * the requests of all of them. */
 int hcabi__a64_flush_slot_create(struct hcabi__vm *vm, char *err, size_t errlen)
 {
 	struct kvm_userspace_memory_region *mr = &vm->arch->own.flush_slot;
@@ -130,16 +132,34 @@ int hcabi__a64_flush_slot_create(struct hcabi__vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+/* Whether the last finished toggle began after every call that may have
+ * asked for this flush began: those inside TLB.FLUSH or BATCH (exits.c). */
+static bool flush_covered(const struct hcabi__vm *vm)
+{
+	uint64_t done = vm->arch->own.flush_done;
+	bool any = false;
+
+	for (uint32_t i = 0; i < vm->nvcpus; i++) {
+		const struct hcabi__kvm_own_vcpu *o = &vm->vcpus[i].arch->own;
+		if (!__atomic_load_n(&o->in_flush_call, __ATOMIC_SEQ_CST))
+			continue;
+		any = true;
+		if (done <= __atomic_load_n(&o->flush_entry, __ATOMIC_SEQ_CST))
+			return false;
+	}
+	return any;
+}
+
 int hcabi__arch_vcpu_flush_tlb(struct hcabi__vcpu *v)
 {
 	struct hcabi__kvm_own_vm *own = &v->vm->arch->own;
 	struct kvm_userspace_memory_region mr;
-	uint64_t ticket = __atomic_add_fetch(&own->flush_asked, 1, __ATOMIC_SEQ_CST), began;
+	uint64_t n;
 	int r = 0;
 
 	pthread_mutex_lock(&own->flush_lock);
-	if (own->flush_covered < ticket) {
-		began = __atomic_load_n(&own->flush_asked, __ATOMIC_SEQ_CST);
+	if (!flush_covered(v->vm)) {
+		n = __atomic_add_fetch(&own->flush_begun, 1, __ATOMIC_SEQ_CST);
 		mr = own->flush_slot;
 		mr.flags = KVM_MEM_LOG_DIRTY_PAGES;
 		r = hcabi__kvm_ioctl(v->vm->arch->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr);
@@ -147,7 +167,7 @@ int hcabi__arch_vcpu_flush_tlb(struct hcabi__vcpu *v)
 		if (hcabi__kvm_ioctl(v->vm->arch->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
 			r = -1;
 		if (r == 0)
-			own->flush_covered = began;
+			own->flush_done = n;
 	}
 	pthread_mutex_unlock(&own->flush_lock);
 	return r;
