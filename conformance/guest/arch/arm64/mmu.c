@@ -160,6 +160,22 @@ void hcabi__mmu_clean_tables(void)
 	hcabi__clean_to_poc(&tcr, sizeof(tcr));
 }
 
+void hcabi_arm64_clean_for_start(const void *p, size_t len)
+{
+	hcabi__clean_to_poc(p, len);
+	hcabi__mmu_clean_tables();
+}
+
+void hcabi_arm64_drop_cached(const void *p, size_t len)
+{
+	uint64_t line = 4ull << ((hcabi_read_sysreg(ctr_el0) >> 16) & 0xF); /* DminLine */
+	uint64_t a = (uint64_t)(uintptr_t)p & ~(line - 1), end = (uint64_t)(uintptr_t)p + len;
+
+	for (; a < end; a += line)
+		__asm__ __volatile__("dc civac, %0" ::"r"(a) : "memory");
+	__asm__ __volatile__("dsb ish" ::: "memory");
+}
+
 /* The calling vCPU's MMU on with the identity map (once per vCPU). */
 void hcabi__mmu_enable(void)
 {

@@ -282,6 +282,14 @@ uint64_t hcabi_arm64_page_desc(uint64_t pa, bool global);
  * tests), or NULL (no page left, or va's 1 GiB is not usable). */
 volatile uint64_t *hcabi_arm64_map_page(uint64_t va, uint64_t pa, bool global);
 
+/* For a vCPU a test starts itself with VCPU.START (its MMU off, ARM64-027)
+ * before it runs hcabi__cpu_init: clean [p, p + len), which it reads, and
+ * the identity map's tables to the point of coherency; and, on that vCPU
+ * once its MMU is on, clean and invalidate [p, p + len), which it wrote
+ * uncached, so that no vCPU keeps reading an older cached copy. */
+void hcabi_arm64_clean_for_start(const void *p, size_t len);
+void hcabi_arm64_drop_cached(const void *p, size_t len);
+
 /* ---- PSCI (psci.c), through the conduit the device tree names ---- */
 /* SYSTEM_OFF; returns if PSCI is absent or refused. */
 void hcabi_psci_system_off(void);

@@ -18,17 +18,12 @@ _Static_assert(__builtin_offsetof(struct vcpu_raw, stack) + VCPU_RAW_STACK == 17
 
 void vcpu_arch_enter(struct vcpu_raw *ctx)
 {
-	uint64_t line = 4ull << ((hcabi_read_sysreg(ctr_el0) >> 16) & 0xF); /* DminLine */
-	uint64_t a = (uint64_t)(uintptr_t)ctx & ~(line - 1);
-
 	/* TPIDR_EL1, the MMU with vCPU 0's tables, this vCPU's redistributor */
 	hcabi__cpu_init(&ctx->cpu);
 	/* What raw_entry.S wrote with the MMU off went to memory past any
 	 * cached copy of those lines (vCPU 0's from vcpu_raw_prepare): drop
 	 * the copies, so that vCPU 0 reads what was recorded. */
-	for (; a < (uint64_t)(uintptr_t)&ctx->entries; a += line)
-		__asm__ __volatile__("dc civac, %0" ::"r"(a) : "memory");
-	__asm__ __volatile__("dsb ish" ::: "memory");
+	hcabi_arm64_drop_cached(ctx, __builtin_offsetof(struct vcpu_raw, entries));
 	hcabi_atomic_add(&ctx->entries, 1);
 }
 
@@ -42,7 +37,6 @@ void vcpu_raw_boot_state(vcpu_bs *bs, struct vcpu_raw *ctx, uint64_t cr3)
 	/* what the started vCPU reads with its MMU off: ctx (cleaned, so that
 	 * the lines it writes are not overwritten by a later write-back of
 	 * vCPU 0's copies) and the runtime's page tables */
-	hcabi__clean_to_poc(ctx, __builtin_offsetof(struct vcpu_raw, stack));
-	hcabi__clean_to_poc(bs, sizeof(*bs));
-	hcabi__mmu_clean_tables();
+	hcabi_arm64_clean_for_start(ctx, __builtin_offsetof(struct vcpu_raw, stack));
+	hcabi_arm64_clean_for_start(bs, sizeof(*bs));
 }
