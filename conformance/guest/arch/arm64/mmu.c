@@ -142,14 +142,24 @@ void hcabi__mmu_init(void)
 	hcabi__mmu_enable();
 }
 
-void hcabi__clean_to_poc(const void *p, size_t len)
+/* Clean (and invalidate) the data cache lines of [p, p + len) to the point
+ * of coherency. */
+static void dcache_to_poc(const void *p, size_t len, bool invalidate)
 {
 	uint64_t line = 4ull << ((hcabi_read_sysreg(ctr_el0) >> 16) & 0xF); /* DminLine */
 	uint64_t a = (uint64_t)(uintptr_t)p & ~(line - 1), end = (uint64_t)(uintptr_t)p + len;
 
 	for (; a < end; a += line)
-		__asm__ __volatile__("dc cvac, %0" ::"r"(a) : "memory");
+		if (invalidate)
+			__asm__ __volatile__("dc civac, %0" ::"r"(a) : "memory");
+		else
+			__asm__ __volatile__("dc cvac, %0" ::"r"(a) : "memory");
 	__asm__ __volatile__("dsb sy" ::: "memory");
+}
+
+void hcabi__clean_to_poc(const void *p, size_t len)
+{
+	dcache_to_poc(p, len, false);
 }
 
 void hcabi__mmu_clean_tables(void)
@@ -168,12 +178,7 @@ void hcabi_arm64_clean_for_start(const void *p, size_t len)
 
 void hcabi_arm64_drop_cached(const void *p, size_t len)
 {
-	uint64_t line = 4ull << ((hcabi_read_sysreg(ctr_el0) >> 16) & 0xF); /* DminLine */
-	uint64_t a = (uint64_t)(uintptr_t)p & ~(line - 1), end = (uint64_t)(uintptr_t)p + len;
-
-	for (; a < end; a += line)
-		__asm__ __volatile__("dc civac, %0" ::"r"(a) : "memory");
-	__asm__ __volatile__("dsb ish" ::: "memory");
+	dcache_to_poc(p, len, true);
 }
 
 /* The calling vCPU's MMU on with the identity map (once per vCPU). */
