@@ -73,13 +73,23 @@ for f in spec_version impl_id impl_version extensions cpuid_base signature; do
     say "sysfs $f=$(cat /sys/hypervisor/hcabi/$f)"
 done
 [ -c /dev/hvc0 ] || fail "no /dev/hvc0"
+# The console's output (the UART, drained by its interrupts after write()
+# returns) and hvc0's (CONSOLE.WRITE) meet in refvmm's output: each tty is
+# drained before the other one writes, or their lines tear each other (seen
+# with 2 vCPUs). stty sets its modes with TCSADRAIN: it returns once the
+# tty's output is out.
+stty ixon </dev/console
 # one open for the whole exchange: input that arrives while the tty is open
 # waits in its buffer; a last close would drop it
 exec 3<>/dev/hvc0
 stty -echo <&3
 read -r -t 60 line <&3
-say "hvc-read rc=$? line=[$line]"
+rc=$?
+stty -echo <&3
+say "hvc-read rc=$rc line=[$line]"
+stty ixon </dev/console
 printf 'hvc0-says-hello %s\\n' "$name" >&3
+stty -echo <&3
 exec 3>&-
 cs=/sys/devices/system/clocksource/clocksource0
 say "clocksource available=$(cat $cs/available_clocksource)"
