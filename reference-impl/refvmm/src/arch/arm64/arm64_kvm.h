@@ -11,8 +11,8 @@
  *                answering hypercalls (and discovery); no coalesced writes
  *   pl011.c      the console UART
  *   image.c      the arm64 Image loader (image.h; no KVM: unit-tested)
- *   fdt_write.c  a small flattened-device-tree writer (no KVM)
- *   dtb.c        the device tree refvmm gives the guest
+ *   dtb.c        the device tree refvmm gives the guest (with the neutral
+ *                ../fdt_write.c, a small flattened-device-tree writer)
  */
 #ifndef HCABI_REFVMM_ARM64_KVM_H
 #define HCABI_REFVMM_ARM64_KVM_H
