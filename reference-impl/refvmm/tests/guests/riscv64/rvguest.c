@@ -17,13 +17,13 @@
 #define SBI_ERR_NOT_SUPPORTED (-2l)
 #define OTHER_EXPERIMENTAL_EID 0x08000000ul
 #define START_ARG 0x1234567890abcdefull
-#define IPI_VECTOR 5u
 /* the S-level AIA CSRs (Ssaia) and the IMSIC registers behind siselect */
 #define CSR_SISELECT 0x150
 #define CSR_SIREG 0x151
 #define CSR_STOPEI 0x15c
 #define IMSIC_EIDELIVERY 0x70u
 #define IMSIC_EITHRESHOLD 0x72u
+#define IMSIC_EIP0 0x80u
 #define IMSIC_EIE0 0xc0u
 
 #define STR_(x) #x
@@ -66,22 +66,38 @@ static void puthex(uint64_t v)
 		putc_uart("0123456789abcdef"[(v >> i) & 0xf]);
 }
 
-static void check(int ok, const char *name, const char *what, uint64_t got)
+static void putdec(unsigned v)
 {
+	if (v >= 10)
+		putdec(v / 10);
+	putc_uart((char)('0' + v % 10));
+}
+
+/* "ok NAME" or "FAIL NAME: WHAT got 0x..."; NAME is name.vec when vec is
+ * not 0. */
+static void check_vec(int ok, const char *name, unsigned vec, const char *what, uint64_t got)
+{
+	puts_uart(ok ? "ok " : "FAIL ");
+	puts_uart(name);
+	if (vec) {
+		putc_uart('.');
+		putdec(vec);
+	}
 	if (ok) {
-		puts_uart("ok ");
-		puts_uart(name);
 		putc_uart('\n');
 		return;
 	}
 	failures++;
-	puts_uart("FAIL ");
-	puts_uart(name);
 	puts_uart(": ");
 	puts_uart(what);
 	puts_uart(" got ");
 	puthex(got);
 	putc_uart('\n');
+}
+
+static void check(int ok, const char *name, const char *what, uint64_t got)
+{
+	check_vec(ok, name, 0, what, got);
 }
 
 static struct hcabi_ret sbi(uint64_t eid, uint64_t fid, uint64_t a0, uint64_t a1)
@@ -94,20 +110,32 @@ static struct hcabi_ret sbi(uint64_t eid, uint64_t fid, uint64_t a0, uint64_t a1
 	return (struct hcabi_ret){.status = (int64_t)r_a0, .value = r_a1};
 }
 
-/* IPI.SEND to itself makes identity IPI_VECTOR pending in its own S-level
- * IMSIC file (RV64-019), which it claims through stopei with interrupts off. */
+/* IPI.SEND to itself makes identity `vec` pending in its own S-level IMSIC
+ * file (RV64-019): eip0 shows it, and it is claimed through stopei with
+ * interrupts off. The edges of RV64-018's range and one between. */
+static const uint8_t ipi_vectors[] = {HCABI_RISCV64_VECTOR_MIN, 5, 31, 32, 33, 62, HCABI_RISCV64_VECTOR_MAX};
+
 static void ipi_self(void)
 {
-	uint64_t top = 0;
-	struct hcabi_ret r;
+	uint64_t enable = 0;
 
+	for (unsigned i = 0; i < sizeof(ipi_vectors); i++)
+		enable |= 1ull << ipi_vectors[i];
 	imsic_write(IMSIC_EIDELIVERY, 1);
 	imsic_write(IMSIC_EITHRESHOLD, 0);
-	imsic_write(IMSIC_EIE0, 1ull << IPI_VECTOR);
-	r = hcabi_ipi_send(1, 0, IPI_VECTOR);
-	check(r.status == HCABI_SUCCESS, "ipi.send", "status", (uint64_t)r.status);
-	CSR_SWAP(CSR_STOPEI, top); /* read and claim */
-	check((top >> 16) == IPI_VECTOR, "ipi.imsic", "stopei identity", top >> 16);
+	imsic_write(IMSIC_EIE0, enable);
+	for (unsigned i = 0; i < sizeof(ipi_vectors); i++) {
+		unsigned vec = ipi_vectors[i];
+		uint64_t pend, top = 0;
+		struct hcabi_ret r = hcabi_ipi_send(1, 0, vec);
+
+		check_vec(r.status == HCABI_SUCCESS, "ipi.send", vec, "status", (uint64_t)r.status);
+		CSR_WRITE(CSR_SISELECT, IMSIC_EIP0);
+		CSR_READ(CSR_SIREG, pend);
+		check_vec(pend == 1ull << vec, "ipi.eip", vec, "eip0", pend);
+		CSR_SWAP(CSR_STOPEI, top); /* read and claim */
+		check_vec((top >> 16) == vec, "ipi.stopei", vec, "stopei identity", top >> 16);
+	}
 }
 
 void rv_secondary(uint64_t hartid, uint64_t arg, uint64_t others);
