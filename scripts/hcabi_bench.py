@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """hcabi_bench.py: the benchmarks behind `cmake --build BUILD --target bench`
-(docs/performance.md). Measures, in one run on this machine:
+and `--target bench-arm64` (docs/performance.md). Measures, in one run on this
+machine:
 
   (a) a null HCABI call (BASE.GET_SPEC_VERSION) / a bare exit to the VMM's
-      userspace (`out` to an unused port), from the same guest
-      (conformance/bench/bench.c, hcabi-bench.elf, under hcabi-refvmm);
+      userspace, from the same guest (conformance/bench/bench.c,
+      hcabi-bench.elf or .bin, under hcabi-refvmm of the same architecture):
+      x86-64 `out` to an unused port, arm64 an MMIO write refvmm drops;
   (b) per call: one BATCH.EXECUTE of 64 entries / 64 separate calls (same guest);
   (c) the core's in-process cost per call (hcabi_bench_dispatch: hcabi_ref_dispatch
       in a loop against a minimal platform), on this host and, when the guest
@@ -12,11 +14,20 @@
   (d) the wall time of the whole conformance run (runners/hcabi-conform run),
       split into booting and testing from its JSON report's `timing`.
 
-refvmm runs where the refvmm tests run it: directly when /dev/kvm is usable
-the way refvmm needs (reference-impl/refvmm/tests/refvmm_jobs.py decides, with a
-probe boot), else in one nested-KVM boot (scripts/hcabi-nested) with the
-launcher's holder. hcabi-conform picks direct or nested itself. The figures go
-to stdout and to OUT/results.json. Standard library only.
+--arch x86_64 (the default): refvmm runs where the refvmm tests run it:
+directly when /dev/kvm is usable the way refvmm needs
+(reference-impl/refvmm/tests/refvmm_jobs.py decides, with a probe boot), else
+in one nested-KVM boot (scripts/hcabi-nested) with the launcher's holder.
+hcabi-conform picks direct or nested itself.
+
+--arch arm64: (a) and (b) only, refvmm arm64 always nested (this host's KVM
+runs its own architecture's guests): one boot of the launcher with --arch
+arm64 and no holder, as `hcabi-conform run --arch arm64` boots it. (c) and (d)
+are x86-64's (the dispatcher is a host program; the arm64 suite's own wall
+time is `hcabi-conform run --arch arm64`'s).
+
+The figures go to stdout and to OUT/results.json, which names the
+architecture (`arch`) and its bare exit (`bare_exit`). Standard library only.
 
 Each ratio is printed with its spread: of the medians of the rounds, of the
 fastest and of the slowest rounds. How busy the machine was over the run
@@ -31,6 +42,7 @@ error: the exit status is 0 when every measurement ran, 1 when one failed.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -50,6 +62,7 @@ sys.path.insert(1, str(REPO / "runners"))
 from hcabi_conform.launcher_log import parse_launcher_log  # noqa: E402  (the launcher's per-job times)
 
 import hcabi_busy  # noqa: E402
+import hcabi_load as hl  # noqa: E402
 
 GOAL_NULL_RATIO = 1.10
 GOAL_BATCH_RATIO = 1 / 48
@@ -62,6 +75,26 @@ RESULT_RE = re.compile(
 # arguments of their own)
 SYS_JOB = ["sh", "-c", "cat /proc/loadavg /proc/stat"]
 from hcabi_nested.vm import DEFAULT_SMP as NESTED_CPUS  # noqa: E402  (the nested VM's vCPUs)
+
+
+@dataclasses.dataclass(frozen=True)
+class BenchArch:
+    """What the bench guest of one architecture measures and how it ends
+    (conformance/bench/bench_arch.h and arch/<arch>/bench_arch.c)."""
+
+    name: str
+    bare_exit: str  # the `result name=` of the bare exit to userspace: ratio (a)'s denominator
+    kernel_exit: str  # the exit the hypervisor's kernel answers itself (a reference point)
+    counter: str  # what cycles_per_op counts
+    done_status: int  # refvmm's exit status when the guest ended with hcabi_exit(0)
+
+
+ARCHES = {
+    # isa-debug-exit 0: status 1
+    "x86_64": BenchArch("x86_64", "out_port", "cpuid", "TSC cycles", 1),
+    # SYSTEM.SHUTDOWN(0): status 0 (so is a failed run's SHUTDOWN(1): the `done` line decides)
+    "arm64": BenchArch("arm64", "mmio_write", "smccc_version", "timer ticks", 0),
+}
 
 
 def say(msg: str) -> None:
@@ -160,21 +193,32 @@ def run_dispatch(exe: str, ms: int) -> Optional[dict[str, Any]]:
     return json.loads(p.stdout)
 
 
+def bench_job(a: argparse.Namespace) -> list[str]:
+    """refvmm booting the bench guest (the same arguments on every architecture)."""
+    return [a.refvmm, "--serial", "-", "--vcpus", "1", "--memory", "64M", "--timeout", "900", "--cmdline", f"iters={a.iters} rounds={a.rounds}", a.bench_image]
+
+
+def write_jobs(out: Path, lines: list[tuple[str, list[str]]]) -> tuple[Path, Path]:
+    """The job file (the launcher's format) and the folder its results go to."""
+    jobs_dir = out / "jobs"
+    jobs_dir.mkdir(parents=True, exist_ok=True)
+    jobfile = out / "jobs.txt"
+    jobfile.write_text("".join(f"{name}\t{shlex.join(argv)}\n" for name, argv in lines), encoding="utf-8")
+    return jobs_dir, jobfile
+
+
 def run_guest_jobs(a: argparse.Namespace, out: Path) -> tuple[Optional[str], dict[str, Path], dict[str, float]]:
     """The bench guest (and a smoke boot, and the dispatcher where refvmm runs)
     through refvmm_jobs.py: direct or nested, as the refvmm tests decide."""
-    jobs_dir = out / "jobs"
-    jobs_dir.mkdir(parents=True, exist_ok=True)
     refvmm = a.refvmm
     lines = [
         ("sys-before", SYS_JOB),
-        ("bench", [refvmm, "--serial", "-", "--vcpus", "1", "--memory", "64M", "--timeout", "900", "--cmdline", f"iters={a.iters} rounds={a.rounds}", a.bench_image]),
+        ("bench", bench_job(a)),
         ("smoke", [refvmm, "--serial", "-", "--vcpus", "1", "--memory", "64M", "--timeout", "120", a.smoke_image]),
         ("dispatch", [a.dispatch, "--json", "--ms", str(a.dispatch_ms)]),
         ("sys-after", SYS_JOB),
     ]
-    jobfile = out / "jobs.txt"
-    jobfile.write_text("".join(f"{name}\t{shlex.join(argv)}\n" for name, argv in lines), encoding="utf-8")
+    jobs_dir, jobfile = write_jobs(out, lines)
     cmd = [sys.executable, str(REPO / "reference-impl" / "refvmm" / "tests" / "refvmm_jobs.py"), "run",
            "--refvmm", refvmm, "--probe-image", a.probe_image, "--jobs", str(jobfile), "--out", str(jobs_dir),
            "--timeout", "1500", "--job-timeout", "1000"]  # fmt: skip
@@ -193,6 +237,40 @@ def run_guest_jobs(a: argparse.Namespace, out: Path) -> tuple[Optional[str], dic
     mode = mode_file.read_text().strip() if mode_file.exists() else None
     # nested: the launcher says how long each job took inside the nested VM
     return mode, {name: jobs_dir / name for name, _ in lines}, parse_launcher_log(p.stdout).jobs
+
+
+def run_guest_jobs_nested(a: argparse.Namespace, out: Path) -> tuple[Optional[str], dict[str, Path], dict[str, float]]:
+    """The bench guest of a foreign architecture (arm64 on an x86-64 host):
+    always nested, one launcher boot with --arch and no holder (the holder is
+    an x86-64 program), as `hcabi-conform run --arch arm64` boots refvmm."""
+    lines = [("sys-before", SYS_JOB), ("bench", bench_job(a)), ("sys-after", SYS_JOB)]
+    jobs_dir, jobfile = write_jobs(out, lines)
+    launcher = a.launcher or str(REPO / "scripts" / "hcabi-nested")
+    cmd = [sys.executable, launcher, "--arch", a.arch, "--holder=", "--timeout", "1500", "--job-timeout", "1000",
+           "--out", str(jobs_dir)]  # fmt: skip
+    if a.cache:
+        cmd += ["--cache", a.cache]
+    cmd.append(str(jobfile))
+    say("running the bench guest: " + shlex.join(cmd))
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+    sys.stdout.write(p.stdout)
+    say(f"nested {a.arch} jobs done in {time.monotonic() - t0:.1f} s (exit {p.returncode})")
+    return "nested", {name: jobs_dir / name for name, _ in lines}, parse_launcher_log(p.stdout).jobs
+
+
+def guest_finished(text: str, status: Optional[int], arch: BenchArch) -> Optional[str]:
+    """None when the bench guest ran to its end with every call right, else
+    why not (its serial output and refvmm's exit status)."""
+    if status != arch.done_status:
+        return f"refvmm ended with status {status} (expected {arch.done_status})"
+    if re.search(r"^hcabi-bench: FAIL", text, re.M):
+        return "the guest reported a failure"
+    if not re.search(r"^hcabi-bench: done\s*$", text, re.M):
+        return "the guest did not print its `done` line"
+    if not parse_bench_serial(text):
+        return "the guest printed no results"
+    return None
 
 
 def job_status(base: Path) -> Optional[int]:
@@ -240,21 +318,24 @@ def ratio(x: Optional[float], y: Optional[float]) -> Optional[float]:
 
 
 def format_report(res: dict[str, Any]) -> list[str]:
-    """The figures as printed, from results.json's content."""
+    """The figures as printed, from results.json's content (a file from
+    before `arch` was recorded is x86-64's)."""
     lines: list[str] = []
+    arch = ARCHES[res.get("arch", "x86_64")]
     guest = res.get("guest_ns") or {}
-    for name in ("out_port", "null_call", "separate64", "batch64", "cpuid", "get_mono"):
+    width = max(11, len(arch.bare_exit), len(arch.kernel_exit))
+    for name in (arch.bare_exit, "null_call", "separate64", "batch64", arch.kernel_exit, "get_mono"):
         if name in guest:
             r = guest[name]
             slowest = f", slowest {r['ns_max']}" if "ns_max" in r else ""
             lines.append(
-                f"  guest  {name:<11} {r['ns_per_op']:>9} ns/op  (fastest {r['ns_min']}{slowest}; {r['cycles_per_op']} TSC cycles; "
+                f"  guest  {name:<{width}} {r['ns_per_op']:>9} ns/op  (fastest {r['ns_min']}{slowest}; {r['cycles_per_op']} {arch.counter}; "
                 f"median of {r['rounds']} rounds of {r['iters']})"
             )
     rn, rb = res.get("ratio_null_over_exit"), res.get("ratio_batch64_over_separate")
     if rn:
         g = guest
-        lines.append(format_ratio("(a) null call / bare exit to userspace", rn, g["null_call"]["ns_per_op"], g["out_port"]["ns_per_op"], GOAL_NULL_RATIO, False))
+        lines.append(format_ratio(f"(a) {arch.name}: null call / bare exit to userspace ({arch.bare_exit})", rn, g["null_call"]["ns_per_op"], g[arch.bare_exit]["ns_per_op"], GOAL_NULL_RATIO, False))
     if rb:
         g = guest
         lines.append(format_ratio("(b) BATCH of 64, per call / separate call", rb, g["batch64"]["ns_per_op"], g["separate64"]["ns_per_op"], GOAL_BATCH_RATIO, True))
@@ -270,17 +351,23 @@ def format_report(res: dict[str, Any]) -> list[str]:
     return lines
 
 
-def main(argv: Optional[list[str]] = None) -> int:
-    ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--refvmm", required=True)
-    ap.add_argument("--bench-image", required=True)
-    ap.add_argument("--smoke-image", required=True)
-    ap.add_argument("--dispatch", required=True, help="hcabi_bench_dispatch")
-    ap.add_argument("--probe-image", required=True, help="a guest that spins (refvmm_jobs.py's direct-KVM probe)")
-    ap.add_argument("--launcher")
-    ap.add_argument("--cache")
-    ap.add_argument("--holder", help="the nested launcher's --holder")
+# the options only x86-64's run uses: (c), (d) and refvmm_jobs.py's probe
+X86_ONLY = ("build_dir", "smoke_image", "dispatch", "probe_image")
+
+
+def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
+    ap = hl.Parser(prog=PROG, description=__doc__.split("\n\n")[0])
+    ap.add_argument("--arch", choices=sorted(ARCHES), default="x86_64",
+                    help="the architecture of refvmm and the bench guest (default: %(default)s); arm64 measures (a) and (b)")
+    ap.add_argument("--build-dir", help="the build directory hcabi-conform runs ((d); x86_64)")
+    ap.add_argument("--refvmm", required=True, help="hcabi-refvmm of --arch")
+    ap.add_argument("--bench-image", required=True, help="the bench guest of --arch (hcabi-bench.elf, .bin)")
+    ap.add_argument("--smoke-image", help="hcabi-smoke.elf (x86_64)")
+    ap.add_argument("--dispatch", help="hcabi_bench_dispatch (x86_64)")
+    ap.add_argument("--probe-image", help="a guest that spins (refvmm_jobs.py's direct-KVM probe; x86_64)")
+    ap.add_argument("--launcher", help="scripts/hcabi-nested")
+    ap.add_argument("--cache", help="the nested launcher's download cache")
+    ap.add_argument("--holder", help="the nested launcher's --holder (x86_64; arm64 runs without one)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--iters", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=7)
@@ -288,43 +375,67 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--build-type", default="", help="CMAKE_BUILD_TYPE, for the record")
     ap.add_argument("--skip-conform", action="store_true", help="leave out (d)")
     a = ap.parse_args(argv)
+    if a.arch == "x86_64":
+        missing = [f"--{k.replace('_', '-')}" for k in X86_ONLY if getattr(a, k) is None]
+        if missing:
+            ap.error(f"--arch x86_64 needs {', '.join(missing)}")
+    # before a nested boot, not after it: what it would boot must exist
+    for opt, path in (("--refvmm", a.refvmm), ("--bench-image", a.bench_image)):
+        if not os.path.isfile(path):
+            ap.error(f"{opt} {path}: no such file (build it first: the bench targets do)")
+    return a
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    a = parse_args(argv)
+    arch = ARCHES[a.arch]
     out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        print(f"{PROG}: error: --out {out}: {e.strerror or e}", file=sys.stderr)
+        return 2
     ok = True
-    res: dict[str, Any] = {"build_type": a.build_type or "(none: no -O)", "host": os.uname().nodename, "cpus": os.cpu_count()}
+    res: dict[str, Any] = {"arch": arch.name, "bare_exit": arch.bare_exit, "build_type": a.build_type or "(none: no -O)",
+                           "host": os.uname().nodename, "cpus": os.cpu_count()}  # fmt: skip
     host_before = hcabi_busy.snapshot()
 
-    # (c) on this host
-    host_dispatch = run_dispatch(a.dispatch, a.dispatch_ms)
-    ok &= host_dispatch is not None
-    res["dispatch_host_ns"] = host_dispatch["results"] if host_dispatch else None
-
-    # (a), (b), and (c) where refvmm runs
-    mode, jobs, job_seconds = run_guest_jobs(a, out)
+    if arch.name == "x86_64":
+        # (c) on this host
+        host_dispatch = run_dispatch(a.dispatch, a.dispatch_ms)
+        ok &= host_dispatch is not None
+        res["dispatch_host_ns"] = host_dispatch["results"] if host_dispatch else None
+        # (a), (b), and (c) where refvmm runs
+        mode, jobs, job_seconds = run_guest_jobs(a, out)
+    else:
+        mode, jobs, job_seconds = run_guest_jobs_nested(a, out)
     res["refvmm_mode"] = mode
     bench_serial = jobs["bench"].with_suffix(".serial")
     text = bench_serial.read_text("utf-8", "replace") if bench_serial.exists() else ""
     guest = parse_bench_serial(text)
-    if job_status(jobs["bench"]) != 1 or "done" not in text or not guest:
-        say(f"error: the bench guest did not finish (status {job_status(jobs['bench'])}; see {bench_serial})")
+    why = guest_finished(text, job_status(jobs["bench"]), arch)
+    if why:
+        say(f"error: the bench guest did not finish: {why} (see {bench_serial})")
         ok = False
     res["guest_ns"] = guest
-    if mode == "nested" and job_status(jobs["dispatch"]) == 0:
+    if "dispatch" in jobs and mode == "nested" and job_status(jobs["dispatch"]) == 0:
         try:
             res["dispatch_nested_ns"] = json.loads(jobs["dispatch"].with_suffix(".serial").read_text())["results"]
         except (OSError, ValueError, KeyError):
             res["dispatch_nested_ns"] = None
-    res["smoke_boot_status"] = job_status(jobs["smoke"])
-    # one refvmm run of the quickest image (boot, discovery, a few calls, exit):
-    # what booting an image costs inside the nested VM
-    res["smoke_job_s"] = job_seconds.get("smoke")
+    if "smoke" in jobs:
+        res["smoke_boot_status"] = job_status(jobs["smoke"])
+        # one refvmm run of the quickest image (boot, discovery, a few calls, exit):
+        # what booting an image costs inside the nested VM
+        res["smoke_job_s"] = job_seconds.get("smoke")
+    res["bench_job_s"] = job_seconds.get("bench")
 
     # the spread of each ratio: medians, fastest and slowest rounds
-    res["ratio_null_over_exit"] = spread(guest, "null_call", "out_port")
+    res["ratio_null_over_exit"] = spread(guest, "null_call", arch.bare_exit)
     res["ratio_batch64_over_separate"] = spread(guest, "batch64", "separate64")
 
     # (d)
-    if not a.skip_conform:
+    if arch.name == "x86_64" and not a.skip_conform:
         conform = run_conform(a, out)
         ok &= conform is not None
         res["conform"] = conform
@@ -343,7 +454,8 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     # the report
     print()
-    say(f"results ({'refvmm ' + mode if mode else 'refvmm ?'}; build type {res['build_type']}; {res['cpus']} CPUs); also in {out / 'results.json'}")
+    say(f"results ({arch.name}; {'refvmm ' + mode if mode else 'refvmm ?'}; build type {res['build_type']}; {res['cpus']} CPUs); "
+        f"also in {out / 'results.json'}")  # fmt: skip
     for line in format_report(res):
         print(line)
     if res["machine"]["warning"]:

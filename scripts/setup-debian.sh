@@ -25,7 +25,7 @@ clang libclang-rt-14-dev clang-format
 check
 asciidoctor ruby-asciidoctor-pdf man-db
 python3 python3-jsonschema python3-pytest
-qemu-system-x86 qemu-system-arm busybox-static
+qemu-system-x86 qemu-system-arm qemu-system-misc busybox-static
 cpio xz-utils zstd kmod dpkg apt
 debhelper lintian
 linux-source-6.12

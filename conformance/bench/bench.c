@@ -1,53 +1,62 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench.c - hcabi-bench.elf: what an HCABI call costs, measured from the
- * guest (not a conformance test: no verdict about the hypervisor; run by
- * `cmake --build BUILD --target bench`, docs/performance.md).
+ * bench.c - hcabi-bench: what an HCABI call costs, measured from the guest
+ * (not a conformance test: no verdict about the hypervisor; run by
+ * `cmake --build BUILD --target bench` for x86-64 and `--target bench-arm64`
+ * for arm64, docs/performance.md).
  *
  * On one vCPU, in R rounds (interleaved, so that a slow phase of the host
  * hits every kind alike), each of N iterations:
  *
- *   out_port     `outb` to an unused port (0x80 by default): an exit to the
+ *   BARE         the architecture's bare exit (bench_arch.h): an exit to the
  *                VMM's userspace that the VMM ignores -- the bare cost of a
- *                round trip from the guest to userspace and back;
- *   null_call    BASE.GET_SPEC_VERSION with VMCALL: the same round trip plus
- *                the VMM's hypercall path (register reads and writes, the
- *                core's dispatch);
+ *                round trip from the guest to userspace and back. x86-64:
+ *                `outb` to an unused port (0x80 by default), named out_port;
+ *                arm64: an MMIO write refvmm drops, named mmio_write;
+ *   null_call    BASE.GET_SPEC_VERSION (VMCALL, HVC): the same round trip
+ *                plus the VMM's hypercall path (register reads and writes,
+ *                the core's dispatch);
  *   batch64      one BATCH.EXECUTE of 64 BASE.GET_SPEC_VERSION entries (per
  *                call: the time / 64);
  *   separate64   64 separate BASE.GET_SPEC_VERSION calls (per call: the
  *                time / 64);
- *   cpuid        CPUID leaf 0: an exit the KVM kernel answers itself, no
- *                userspace (a reference point);
+ *   KERNEL       an exit the hypervisor's kernel answers itself, no
+ *                userspace (a reference point): x86-64 CPUID leaf 0, named
+ *                cpuid; arm64 HVC SMCCC_VERSION, named smccc_version;
  *   get_mono     TIME.GET_MONOTONIC.
  *
  * Times come from TIME.GET_MONOTONIC (ns) read around each batch of N
- * iterations (two extra calls per N, noted in the output), and TSC cycles
- * from RDTSC. Per kind the median, the fastest and the slowest of the R
- * rounds are reported (the spread: these machines are shared, and one
- * figure alone hides how much other work moved it); ratios are printed in
- * thousandths, of the medians (no floating point in the guest):
+ * iterations (two extra calls per N, noted in the output), and the
+ * architecture's counter (x86-64 TSC cycles, arm64 generic-timer ticks).
+ * Per kind the median, the fastest and the slowest of the R rounds are
+ * reported (the spread: these machines are shared, and one figure alone
+ * hides how much other work moved it); ratios are printed in thousandths, of
+ * the medians (no floating point in the guest):
  *
  *   hcabi-bench: result name=NAME ns_per_op=X ns_min=Y ns_max=W cycles_per_op=Z iters=N rounds=R
- *   hcabi-bench: ratio name=null_call/out_port milli=M
+ *   hcabi-bench: ratio name=null_call/BARE milli=M
  *   hcabi-bench: ratio name=batch64/separate64 milli=M
  *   hcabi-bench: done
  *
- * Command line (PVH): iters=N (default 2000), rounds=R (default 7, at most
- * 15), port=P (default 128, i.e. 0x80). Ends through isa-debug-exit 0 (VMM
- * status 1), or 1 (status 3) when a call fails.
+ * Command line: iters=N (default 2000), rounds=R (default 7, at most 15),
+ * and the architecture's (x86-64: port=P, default 128, i.e. 0x80). Ends
+ * through hcabi_exit: 0 when every call returned what it must, 1 when one
+ * did not (x86-64: isa-debug-exit, VMM status 1 or 3; arm64:
+ * SYSTEM.SHUTDOWN with that code, VMM status 0 either way, so the
+ * `done` line is what says it finished).
  */
+#include "bench_arch.h"
 #include "hcabi_guest.h"
 #include "hcabi_ram.h"
 
 #define MAX_ROUNDS 15u
 #define BATCH_N 64u
 
-enum kind { K_OUT, K_NULL, K_BATCH, K_SEP, K_CPUID, K_MONO, K__N };
-static const char *const kind_name[K__N] = {"out_port", "null_call", "batch64",
-					    "separate64", "cpuid", "get_mono"};
+enum kind { K_BARE, K_NULL, K_BATCH, K_SEP, K_KERNEL, K_MONO, K__N };
+static const char *const kind_name[K__N] = {hcabi__bench_exit_name, "null_call", "batch64",
+					    "separate64", hcabi__bench_kernel_name, "get_mono"};
 
-static uint64_t iters = 2000, rounds = 7, port = 0x80;
+static uint64_t iters = 2000, rounds = 7;
 static struct hcabi_batch_entry table[BATCH_N] __attribute__((aligned(64)));
 static uint64_t ns[K__N][MAX_ROUNDS], cyc[K__N][MAX_ROUNDS];
 static volatile uint64_t sink;
@@ -61,9 +70,6 @@ static void parse_cmdline(void)
 		iters = v;
 	if (hcabi_parse_u64(hcabi_cmdline_value("rounds"), &v) && v >= 1 && v <= MAX_ROUNDS)
 		rounds = v;
-	if (hcabi_parse_u64(hcabi_cmdline_value("port"), &v) && v < 0x10000 && v != 0xf4 &&
-	    (v < 0x3f8 || v > 0x3ff))
-		port = v;
 }
 
 static void check(struct hcabi_ret r, uint64_t value, const char *what)
@@ -84,16 +90,14 @@ static void run_kind(enum kind k, uint64_t n, uint64_t *out_ns, uint64_t *out_cy
 	struct hcabi_ret r;
 
 	t0 = hcabi_now_ns();
-	c0 = hcabi_rdtsc();
+	c0 = hcabi__bench_ticks();
 	switch (k) {
-	case K_OUT:
-		for (uint64_t i = 0; i < n; i++)
-			__asm__ __volatile__("outb %%al, %%dx" ::"a"((uint8_t)i), "d"((uint16_t)port)
-					     : "memory");
+	case K_BARE:
+		hcabi__bench_bare_exits(n);
 		break;
 	case K_NULL:
 		for (uint64_t i = 0; i < n; i++) {
-			r = hcabi_vmcall0(HCABI_FID_BASE_GET_SPEC_VERSION);
+			r = hcabi_call0(HCABI_FID_BASE_GET_SPEC_VERSION);
 			if (r.value != spec)
 				check(r, spec, "GET_SPEC_VERSION");
 		}
@@ -108,14 +112,13 @@ static void run_kind(enum kind k, uint64_t n, uint64_t *out_ns, uint64_t *out_cy
 	case K_SEP:
 		for (uint64_t i = 0; i < n; i++)
 			for (unsigned j = 0; j < BATCH_N; j++) {
-				r = hcabi_vmcall0(HCABI_FID_BASE_GET_SPEC_VERSION);
+				r = hcabi_call0(HCABI_FID_BASE_GET_SPEC_VERSION);
 				if (r.value != spec)
 					check(r, spec, "GET_SPEC_VERSION");
 			}
 		break;
-	case K_CPUID:
-		for (uint64_t i = 0; i < n; i++)
-			sink += hcabi_cpuid(0, 0).eax;
+	case K_KERNEL:
+		sink += hcabi__bench_kernel_exits(n);
 		break;
 	case K_MONO:
 		for (uint64_t i = 0; i < n; i++)
@@ -124,7 +127,7 @@ static void run_kind(enum kind k, uint64_t n, uint64_t *out_ns, uint64_t *out_cy
 	default:
 		break;
 	}
-	c1 = hcabi_rdtsc();
+	c1 = hcabi__bench_ticks();
 	t1 = hcabi_now_ns();
 	*out_ns = t1 - t0;
 	*out_cyc = c1 - c0;
@@ -193,11 +196,15 @@ void hcabi_main(void)
 		memset(&table[i], 0, sizeof(table[i]));
 		table[i].function_id = HCABI_FID_BASE_GET_SPEC_VERSION;
 	}
-	hcabi_printf("hcabi-bench: iters=%llu rounds=%llu port=0x%llx (per round: %llu batches of "
-		     "64, %llu x 64 separate calls)",
+	hcabi_printf("hcabi-bench: iters=%llu rounds=%llu (per round: %llu batches of 64, %llu x 64 "
+		     "separate calls)",
 		     (unsigned long long)iters, (unsigned long long)rounds,
-		     (unsigned long long)port, (unsigned long long)kind_iters(K_BATCH),
-		     (unsigned long long)kind_iters(K_SEP));
+		     (unsigned long long)kind_iters(K_BATCH), (unsigned long long)kind_iters(K_SEP));
+	if (!hcabi__bench_arch_setup()) {
+		hcabi_printf("hcabi-bench: FAIL: the kernel exit (%s) is not answered by the hypervisor",
+			     hcabi__bench_kernel_name);
+		hcabi_exit(1);
+	}
 	/* warm up: fault in the pages, let the VMCALL be rewritten if needed */
 	for (unsigned k = 0; k < K__N; k++)
 		run_kind((enum kind)k, 16, &ns[k][0], &cyc[k][0]);
@@ -215,9 +222,9 @@ void hcabi_main(void)
 			     (unsigned long long)(median(cyc[k], (unsigned)rounds) / ops),
 			     (unsigned long long)ops, (unsigned long long)rounds);
 	}
-	if (per[K_OUT])
-		hcabi_printf("hcabi-bench: ratio name=null_call/out_port milli=%llu",
-			     (unsigned long long)(per[K_NULL] * 1000 / per[K_OUT]));
+	if (per[K_BARE])
+		hcabi_printf("hcabi-bench: ratio name=null_call/%s milli=%llu", hcabi__bench_exit_name,
+			     (unsigned long long)(per[K_NULL] * 1000 / per[K_BARE]));
 	if (per[K_SEP])
 		hcabi_printf("hcabi-bench: ratio name=batch64/separate64 milli=%llu",
 			     (unsigned long long)(per[K_BATCH] * 1000 / per[K_SEP]));

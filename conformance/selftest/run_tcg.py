@@ -26,8 +26,8 @@ import time
 import zlib
 from pathlib import Path
 
-# the self-test's verdicts: selftest.c (every architecture's; run_qemu_arm64.py
-# takes these too), then arch/x86_64/selftest_x86.c
+# the self-test's verdicts: selftest.c (every architecture's; run_qemu_arm64.py and
+# run_qemu_riscv64.py take these too), then arch/x86_64/selftest_x86.c
 SHARED_SELFTEST_VERDICTS = {
     "SELF.printf": "pass",
     "SELF.crc32": "pass",

@@ -99,7 +99,7 @@ def build_parser() -> Parser:
         help="for --target ref: pass ARG to every hcabi-refvmm, before the image (repeatable; "
         "write --refvmm-arg=--inject-fault=FUNC:KIND:PARAM for a value that starts with '-')",
     )  # fmt: skip
-    run.add_argument("--qemu", metavar="BINARY", help="QEMU binary for --target qemu (default: qemu-system-x86_64, qemu-system-aarch64 for --arch arm64)")
+    run.add_argument("--qemu", metavar="BINARY", help="QEMU binary for --target qemu (default: qemu-system-x86_64, qemu-system-aarch64 for --arch arm64, qemu-system-riscv64 for --arch riscv64)")
     run.add_argument("--qemu-accel", choices=("auto", "kvm", "tcg"), default="auto", help="for --target qemu: auto (kvm if QEMU can run a VM on /dev/kvm, else tcg), kvm, tcg")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     run.add_argument("-v", "--verbose", action="store_true", help="print each VMM command line as it is run, and every failing requirement and reason")

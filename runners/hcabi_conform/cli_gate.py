@@ -35,7 +35,7 @@ def _gate_inputs(args: argparse.Namespace) -> tuple[Paths, RequirementsManifest]
 def _judge(rep: LoadedReport, args: argparse.Namespace, paths: Paths, manifest: RequirementsManifest) -> tuple[GateDecision, Optional[TestsManifest]]:
     """The decision, and the suite it was judged with. A report of another
     architecture is rejected for that alone, before that architecture's
-    suite is needed (it may not be built, riscv64 has none)."""
+    suite is needed (it may not be built)."""
     if rep.arch != paths.arch:
         dec = GateDecision(args.require, args.profile or rep.profile, arch=paths.arch)
         dec.reject(arch_mismatch(rep.arch, paths.arch))

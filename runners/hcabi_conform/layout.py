@@ -17,7 +17,8 @@ override it.
 
 Per architecture (--arch): the x86-64 suite is BUILD/conformance/; another
 architecture's is a build directory of its own inside BUILD
-(BUILD/conformance-arm64/conformance/, ARCH_SUITES), and its refvmm is
+(BUILD/conformance-arm64/conformance/, BUILD/conformance-riscv64/conformance/:
+ARCH_SUITES), and its refvmm is
 REFVMM_PATHS' path in BUILD. The installed data directory is laid out the same
 way (installed-layout.json's `suites` may name other places).
 """
@@ -37,8 +38,8 @@ LAYOUT_FILE = PACKAGE_DIR / "installed-layout.json"
 # The architectures whose conformance images the project builds, and where each
 # one's suite (conformance/tests.json, conformance/images/) is inside a build
 # directory: "" is the build directory itself. An architecture of the registry
-# that is not here has no images yet (riscv64).
-ARCH_SUITES = {"x86_64": "", "arm64": "conformance-arm64"}
+# that is not here has no images yet.
+ARCH_SUITES = {"x86_64": "", "arm64": "conformance-arm64", "riscv64": "conformance-riscv64"}
 # hcabi-refvmm of each architecture, inside a build directory
 REFVMM_PATHS = {
     "x86_64": "reference-impl/refvmm/hcabi-refvmm",

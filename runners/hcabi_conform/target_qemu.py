@@ -4,7 +4,9 @@ CLI's choice between -accel kvm and tcg).
 
 Per architecture (--arch): x86-64 boots the PVH ELF images on q35 and
 leaves through isa-debug-exit; arm64 boots the Image files on `virt` as a
-Linux kernel (docs/arm64.md) and leaves by PSCI SYSTEM_OFF (QEMU exits 0)."""
+Linux kernel (docs/arm64.md) and leaves by PSCI SYSTEM_OFF (QEMU exits 0);
+riscv64 likewise on `virt` with the AIA's IMSICs, through QEMU's OpenSBI, and
+leaves by SBI SRST (docs/riscv64.md)."""
 
 from __future__ import annotations
 
@@ -39,7 +41,12 @@ def classify_qemu(rc: int, stderr: Path, debug_exit: bool = True) -> Ending:
 
 # Each architecture's QEMU: its binary and machine; only x86-64 has isa-debug-exit
 QEMU_BINARIES = {"x86_64": "qemu-system-x86_64", "arm64": "qemu-system-aarch64", "riscv64": "qemu-system-riscv64"}
-QEMU_MACHINES = {"x86_64": ["-machine", "q35", "-cpu", "max"], "arm64": ["-M", "virt", "-cpu", "max"]}
+QEMU_MACHINES = {
+    "x86_64": ["-machine", "q35", "-cpu", "max"],
+    "arm64": ["-M", "virt", "-cpu", "max"],
+    # docs/riscv64.md: S-level IMSICs (the binding's interrupt vectors), QEMU's own OpenSBI
+    "riscv64": ["-M", "virt,aia=aplic-imsic", "-cpu", "rv64", "-bios", "default"],
+}
 QEMU_MACHINE = QEMU_MACHINES["x86_64"]  # the KVM probe's (KVM is for the host's own architecture)
 
 
@@ -122,9 +129,9 @@ class Qemu(ProcessTarget):
         return info
 
     def command(self, job: BootJob) -> list[str]:
-        if self.arch == "arm64":  # docs/arm64.md: the Linux arm64 Image protocol on virt, PL011 on stdio
+        if self.arch != "x86_64":  # docs/arm64.md, docs/riscv64.md: the Linux Image protocol on virt, the UART on stdio
             return [
-                self.binary, "-accel", self.mode, *QEMU_MACHINES["arm64"],
+                self.binary, "-accel", self.mode, *QEMU_MACHINES[self.arch],
                 "-smp", str(job.image.vcpus), "-m", str(job.image.memory_mib),
                 "-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio",
                 "-kernel", str(job.image_path), "-append", job.cmdline,

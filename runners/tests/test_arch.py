@@ -112,11 +112,17 @@ def test_an_x86_build_is_not_taken_for_arm64(tmp_path: Path) -> None:
     assert res.rc == 4 and "holds x86_64 images, not arm64 ones" in one_line_error(res)
 
 
-def test_riscv64_has_no_images_yet(arm: Arm64Suite) -> None:
-    for command in (["run", "--target", "qemu"], ["list"], ["coverage"]):
-        res = run_cli(*command, "--arch", "riscv64", *arm.x86.common())
+def test_an_x86_build_is_not_taken_for_riscv64(tmp_path: Path) -> None:
+    """No BUILD/conformance-riscv64: the x86-64 images are refused as riscv64
+    ones, in one line, exit 4, whatever the command."""
+    suite = Suite(tmp_path).write()
+    (suite.images_dir / "hcabi-conf-base.elf").write_bytes(_elf(62))
+    for command in (["list"], ["run", "--target", "qemu"], ["coverage"]):
+        res = run_cli(*command, "--arch", "riscv64", *suite.common())
         assert res.rc == 4, res.out + res.err
-        assert one_line_error(res) == "hcabi-conform: error: --arch riscv64: there are no riscv64 conformance images yet (the suite is built for x86_64, arm64 only)"
+        assert one_line_error(res) == (
+            f"hcabi-conform: error: --arch riscv64: {suite.images_dir} holds x86_64 images, not riscv64 ones ({suite.build / 'conformance-riscv64'} is not built)"
+        )
 
 
 def _job(tmp_path: Path, arch_file: str = "hcabi-conf-base.bin") -> BootJob:
@@ -126,12 +132,18 @@ def _job(tmp_path: Path, arch_file: str = "hcabi-conf-base.bin") -> BootJob:
 
 def test_qemu_argv_per_architecture(tmp_path: Path) -> None:
     """arm64: docs/arm64.md's command (virt, PL011 on stdio, no isa-debug-exit);
+    riscv64: docs/riscv64.md's (virt with the S-level IMSICs, QEMU's OpenSBI);
     x86-64: unchanged (q35, isa-debug-exit)."""
     job = _job(tmp_path)
     nonce = "hcabi.nonce=" + "ab" * 16
     assert Qemu("qemu-system-aarch64", False, arch="arm64").command(job) == [
         "qemu-system-aarch64", "-accel", "tcg", "-M", "virt", "-cpu", "max", "-smp", "2", "-m", "64",
         "-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio", "-kernel", str(job.image_path), "-append", nonce,
+    ]  # fmt: skip
+    assert Qemu("qemu-system-riscv64", False, arch="riscv64").command(job) == [
+        "qemu-system-riscv64", "-accel", "tcg", "-M", "virt,aia=aplic-imsic", "-cpu", "rv64", "-bios", "default",
+        "-smp", "2", "-m", "64", "-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio",
+        "-kernel", str(job.image_path), "-append", nonce,
     ]  # fmt: skip
     assert Qemu("qemu-system-x86_64", False).command(job) == [
         "qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-cpu", "max", "-smp", "2", "-m", "64",
@@ -144,6 +156,7 @@ def test_qemu_argv_per_architecture(tmp_path: Path) -> None:
     assert Qemu("q", False, arch="arm64").classify(1, stderr).kind == "exited"
     assert Qemu("q", False).classify(1, stderr).kind == "exit"
     assert Qemu("q", False, arch="arm64").classify(0, stderr).kind == "exited"
+    assert Qemu("q", False, arch="riscv64").classify(1, stderr).kind == "exited"  # SBI SRST, no debug exit
 
 
 def _target(arm: Arm64Suite, monkeypatch: pytest.MonkeyPatch, *words: str) -> Any:
@@ -341,7 +354,9 @@ def test_layout_per_architecture(tmp_path: Path) -> None:
     build = tmp_path / "build"
     assert here.refvmm_for(build, "arm64") == build / "refvmm-arm64" / "hcabi-refvmm"
     assert here.refvmm_for(build) == build / "reference-impl" / "refvmm" / "hcabi-refvmm"
-    assert here.suite_for(build, "riscv64") is None
+    assert here.suite_for(build, "riscv64") == build  # not built, like arm64 below
+    (build / "conformance-riscv64" / "conformance").mkdir(parents=True)
+    assert here.suite_for(build, "riscv64") == build / "conformance-riscv64"
     assert here.suite_for(build, "arm64") == build  # not built: the build directory itself (then checked by its images)
     (build / "conformance-arm64" / "conformance").mkdir(parents=True)
     assert here.suite_for(build, "arm64") == build / "conformance-arm64"

@@ -116,6 +116,93 @@ def test_report_lines_from_results() -> None:
            "machine": {"assessed": [{"where": "host", "cpus": 2, "load_per_cpu_start": 0.1}]}}  # fmt: skip
     lines = hb.format_report(res)
     assert lines[0] == "  guest  out_port        37323 ns/op  (fastest 36810, slowest 40100; 96963 TSC cycles; median of 7 rounds of 2000)"
-    assert any(ln.startswith("  (a) null call / bare exit to userspace = 39186 / 37323 ns = 1.050") for ln in lines)
+    assert any(ln.startswith("  (a) x86_64: null call / bare exit to userspace (out_port) = 39186 / 37323 ns = 1.050") for ln in lines)
     assert any(ln.startswith("  (b) BATCH of 64, per call / separate call = 800 / 39805 ns = 1/49.8") for ln in lines)
     assert lines[-1] == "  machine, host: load 0.10/CPU at the start (2 CPUs)"
+
+
+ARM64_SERIAL = """\
+hcabi-bench: starting
+hcabi-bench: bare exit: MMIO write to 0x9000100 (PL011 + 0x100, dropped by the VMM); kernel exit: HVC SMCCC_VERSION (answered 0x10001)
+hcabi-bench: result name=mmio_write ns_per_op=50000 ns_min=40000 ns_max=80000 cycles_per_op=3125 iters=2000 rounds=7
+hcabi-bench: result name=null_call ns_per_op=150000 ns_min=100000 ns_max=200000 cycles_per_op=9375 iters=2000 rounds=7
+hcabi-bench: result name=separate64 ns_per_op=160000 ns_min=110000 ns_max=210000 cycles_per_op=10000 iters=1984 rounds=7
+hcabi-bench: result name=batch64 ns_per_op=3000 ns_min=2500 ns_max=4000 cycles_per_op=187 iters=16000 rounds=7
+hcabi-bench: result name=smccc_version ns_per_op=20000 ns_min=15000 ns_max=30000 cycles_per_op=1250 iters=2000 rounds=7
+hcabi-bench: ratio name=null_call/mmio_write milli=3000
+hcabi-bench: done
+"""
+
+
+def test_arm64_report_names_its_bare_exit_counter_and_architecture() -> None:
+    arch = hb.ARCHES["arm64"]
+    g = hb.parse_bench_serial(ARM64_SERIAL)
+    a = hb.spread(g, "null_call", arch.bare_exit)
+    assert a == {"median": 3.0, "fastest": 2.5, "slowest": 2.5}
+    # the x86-64 denominator is absent from an arm64 run: no ratio from it
+    assert hb.spread(g, "null_call", hb.ARCHES["x86_64"].bare_exit) is None
+    res = {"arch": "arm64", "guest_ns": g, "ratio_null_over_exit": a, "machine": {"assessed": []}}
+    lines = hb.format_report(res)
+    assert lines[0] == "  guest  mmio_write        50000 ns/op  (fastest 40000, slowest 80000; 3125 timer ticks; median of 7 rounds of 2000)"
+    assert lines[4] == "  guest  smccc_version     20000 ns/op  (fastest 15000, slowest 30000; 1250 timer ticks; median of 7 rounds of 2000)"
+    assert lines[5] == (
+        "  (a) arm64: null call / bare exit to userspace (mmio_write) = 150000 / 50000 ns = 3.000 on the medians "
+        "(fastest rounds 2.500, slowest rounds 2.500)  goal <= 1.100 on the medians and the fastest rounds: NOT met"
+    )
+    # a results.json from before `arch` was recorded is x86-64's
+    assert hb.format_report({"guest_ns": hb.parse_bench_serial(SERIAL)})[0].startswith("  guest  out_port    ")
+
+
+def test_guest_finished_per_architecture() -> None:
+    x86, arm = hb.ARCHES["x86_64"], hb.ARCHES["arm64"]
+    assert hb.guest_finished(SERIAL, 1, x86) is None
+    assert hb.guest_finished(ARM64_SERIAL, 0, arm) is None
+    # arm64 ends through SYSTEM.SHUTDOWN: status 0 whatever the code, so the lines decide
+    assert hb.guest_finished(ARM64_SERIAL, 1, arm) == "refvmm ended with status 1 (expected 0)"
+    assert hb.guest_finished(SERIAL, 0, x86) == "refvmm ended with status 0 (expected 1)"
+    assert hb.guest_finished(SERIAL, None, x86) == "refvmm ended with status None (expected 1)"
+    failed = ARM64_SERIAL.replace("hcabi-bench: done", "hcabi-bench: FAIL: a call returned a wrong result")
+    assert hb.guest_finished(failed, 0, arm) == "the guest reported a failure"
+    cut = ARM64_SERIAL.replace("hcabi-bench: done\n", "")
+    assert hb.guest_finished(cut, 0, arm) == "the guest did not print its `done` line"
+    # `done` inside another line is not the guest's end
+    assert hb.guest_finished(cut + "hcabi-refvmm: jobs done\n", 0, arm) == "the guest did not print its `done` line"
+    assert hb.guest_finished("hcabi-bench: done\n", 0, arm) == "the guest printed no results"
+
+
+def test_options_per_architecture(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    r, b = tmp_path / "hcabi-refvmm", tmp_path / "hcabi-bench.bin"
+    r.write_text("")
+    b.write_text("")
+    a = hb.parse_args(["--arch", "arm64", "--refvmm", str(r), "--bench-image", str(b), "--out", "o"])
+    assert a.arch == "arm64" and a.build_dir is None and a.dispatch is None
+    try:
+        hb.parse_args(["--arch", "arm64", "--refvmm", str(r), "--bench-image", str(tmp_path / "none.bin"), "--out", "o"])
+    except SystemExit as e:
+        assert e.code == 2
+    else:
+        raise AssertionError("a missing image was accepted")
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"hcabi-bench: error: --bench-image {tmp_path / 'none.bin'}: no such file (build it first: the bench targets do) (see --help)"
+    ]
+    try:
+        hb.parse_args(["--refvmm", str(r), "--bench-image", str(b), "--out", "o", "--dispatch", "d"])
+    except SystemExit as e:
+        assert e.code == 2
+    else:
+        raise AssertionError("x86_64 without its options was accepted")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["hcabi-bench: error: --arch x86_64 needs --build-dir, --smoke-image, --probe-image (see --help)"]
+    try:
+        hb.parse_args(["--arch", "riscv64", "--refvmm", "r", "--bench-image", "b", "--out", "o"])
+    except SystemExit as e:
+        assert e.code == 2
+    assert "argument --arch: invalid choice: 'riscv64'" in capsys.readouterr().err
+
+
+def test_an_out_folder_that_cannot_be_made_is_one_line(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    r, b, f = tmp_path / "hcabi-refvmm", tmp_path / "hcabi-bench.bin", tmp_path / "a-file"
+    for p in (r, b, f):
+        p.write_text("")
+    assert hb.main(["--arch", "arm64", "--refvmm", str(r), "--bench-image", str(b), "--out", str(f / "out")]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"hcabi-bench: error: --out {f / 'out'}: Not a directory"]

@@ -312,7 +312,8 @@ HCABI_NORETURN void hcabi_test_suite_end(void)
 	for (unsigned cpu = 0; cpu < HCABI_MAX_CPUS; cpu++)
 		if (hcabi_irq_replays(cpu))
 			hcabi_printf("note: vCPU %u took %llu platform replay(s) of an interrupt "
-				     "(delivered into IF = 0 code; not passed to handlers)",
+				     "(no interrupt controller made it: hcabi_arch.h; not counted, "
+				     "not passed to handlers)",
 				     cpu, (unsigned long long)hcabi_irq_replays(cpu));
 	hcabi_proto("suite-end pass=%u fail=%u skip=%u error=%u", totals.pass, totals.fail,
 		    totals.skip, totals.error);

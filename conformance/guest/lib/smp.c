@@ -39,16 +39,37 @@ int64_t hcabi_smp_start(unsigned cpu, void (*fn)(void *), void *arg)
 	c = &hcabi__cpus[cpu];
 	if (hcabi_atomic_load(&c->task_state) != HCABI__TASK_IDLE)
 		return HCABI_ERR_ALREADY_STARTED;
-	c = hcabi__cpu_prepare(cpu);
-	c->task_fn = fn;
-	c->task_arg = arg;
-	hcabi_atomic_store(&c->task_state, HCABI__TASK_STARTING);
-
+	c = hcabi__task_prepare(cpu, fn, arg);
 	hcabi_mb();
 	st = hcabi_arch_vcpu_start(cpu, c);
 	if (st != HCABI_SUCCESS)
 		hcabi_atomic_store(&c->task_state, HCABI__TASK_IDLE);
 	return st;
+}
+
+struct hcabi_cpu *hcabi__task_prepare(unsigned cpu, void (*fn)(void *), void *arg)
+{
+	struct hcabi_cpu *c = hcabi__cpu_prepare(cpu);
+
+	c->task_fn = fn;
+	c->task_arg = arg;
+	hcabi_atomic_store(&c->task_state, HCABI__TASK_STARTING);
+	return c;
+}
+
+bool hcabi__task_wait_done(unsigned cpu, uint64_t timeout_ns)
+{
+	uint64_t start = hcabi_now_ns();
+
+	if (cpu == 0 || cpu >= HCABI_MAX_CPUS)
+		return false;
+	while (hcabi_atomic_load(&hcabi__cpus[cpu].task_state) != HCABI__TASK_DONE) {
+		if (hcabi_now_ns() - start > timeout_ns)
+			return false;
+		hcabi_pause();
+	}
+	hcabi_atomic_store(&hcabi__cpus[cpu].task_state, HCABI__TASK_IDLE);
+	return true;
 }
 
 /* C entry of a started vCPU (the architecture's hcabi__ap_entry). */

@@ -2,7 +2,7 @@
 /*
  * cpu.c - the boot of vCPU 0 (after boot.S), what each vCPU sets up for
  * itself (TPIDR_EL1 points at its per-vCPU block, lib/percpu.c) and the
- * start of secondary vCPUs; the device tree is dt.c's.
+ * start of secondary vCPUs; the device tree is lib/dt.c's.
  */
 #include "hcabi_guest.h"
 #include "hcabi_internal.h"
@@ -48,10 +48,7 @@ int64_t hcabi_arm64_cpu_on(unsigned cpu, void (*fn)(void *), void *arg)
 
 	if (mpidr < 0)
 		return -2; /* PSCI INVALID_PARAMETERS */
-	c = hcabi__cpu_prepare(cpu);
-	c->task_fn = fn;
-	c->task_arg = arg;
-	hcabi_atomic_store(&c->task_state, HCABI__TASK_STARTING);
+	c = hcabi__task_prepare(cpu, fn, arg);
 	hcabi__clean_to_poc(c, sizeof(*c));
 	hcabi__mmu_clean_tables();
 	return hcabi_psci_cpu_on((uint64_t)mpidr, (uint64_t)(uintptr_t)hcabi__ap_entry,
@@ -60,17 +57,7 @@ int64_t hcabi_arm64_cpu_on(unsigned cpu, void (*fn)(void *), void *arg)
 
 bool hcabi_arm64_cpu_wait(unsigned cpu, uint64_t timeout_ns)
 {
-	uint64_t start = hcabi_now_ns();
-
-	if (cpu == 0 || cpu >= HCABI_MAX_CPUS)
-		return false;
-	while (hcabi_atomic_load(&hcabi__cpus[cpu].task_state) != HCABI__TASK_DONE) {
-		if (hcabi_now_ns() - start > timeout_ns)
-			return false;
-		hcabi_pause();
-	}
-	hcabi_atomic_store(&hcabi__cpus[cpu].task_state, HCABI__TASK_IDLE);
-	return true;
+	return hcabi__task_wait_done(cpu, timeout_ns);
 }
 
 void hcabi__boot(uint64_t dtb, uint64_t el)

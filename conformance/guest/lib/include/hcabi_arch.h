@@ -6,7 +6,7 @@
  * itself is abi.h's (hcabi_call0 .. hcabi_call6).
  *
  * An architecture's header (hcabi_x86.h for x86-64, hcabi_arm64.h for
- * arm64) defines the inline
+ * arm64, hcabi_riscv64.h for riscv64) defines the inline
  * functions declared here, the per-vCPU block `struct hcabi_cpu`, the trap
  * frame `struct hcabi_frame`, HCABI_MAX_CPUS, and whatever only its own
  * binding tests use (CPUID, MSRs, descriptor tables, page tables, CPL 3).
@@ -29,6 +29,8 @@
 #include "hcabi_x86.h"
 #elif defined(__aarch64__)
 #include "hcabi_arm64.h"
+#elif defined(__riscv) && __riscv_xlen == 64
+#include "hcabi_riscv64.h"
 #else
 #error "the conformance guest runtime has no backend for this architecture"
 #endif

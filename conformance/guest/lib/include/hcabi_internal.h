@@ -36,6 +36,13 @@ enum hcabi__task_state {
 	HCABI__TASK_RUNNING,  /* the task function runs */
 	HCABI__TASK_DONE,     /* the task returned; the vCPU is stopping */
 };
+/* smp.c: vCPU cpu's per-vCPU block made ready to run fn(arg) once started
+ * (HCABI__TASK_STARTING); and, for a task started without HCABI (the
+ * self-tests' PSCI CPU_ON, SBI HSM hart_start), the wait (up to
+ * timeout_ns) until fn has returned, after which the vCPU, halted for
+ * good, counts as idle */
+struct hcabi_cpu *hcabi__task_prepare(unsigned cpu, void (*fn)(void *), void *arg);
+bool hcabi__task_wait_done(unsigned cpu, uint64_t timeout_ns);
 
 /* Hooks the test framework provides (weak defaults in trapstate.c): an
  * unexpected exception (message ready; the runtime then resumes at the

@@ -6,7 +6,7 @@
  * TIME.SET_TIMER, TIME.SET_PERIODIC and IPI.SEND take a `vector` in bits
  * 7:0 of an argument; which values are valid, and what interrupt a valid
  * one is, is the binding's: x86-64, local APIC vectors 32..255; arm64, GICv3
- * PPIs 16..22 (ARM64-020, ARM64-021). The architecture's part
+ * PPIs 16..22 (ARM64-020, ARM64-021); riscv64, IMSIC identities 1..63. The architecture's part
  * (arch/<arch>/include/hcabi_<arch>_vectors.h) takes those numbers from
  * abi.h's generated constants and defines
  *
@@ -47,6 +47,8 @@
 #include "hcabi_x86_vectors.h"
 #elif defined(__aarch64__)
 #include "hcabi_arm64_vectors.h"
+#elif defined(__riscv) && __riscv_xlen == 64
+#include "hcabi_riscv64_vectors.h"
 #else
 #error "hcabi_vectors.h: no test vectors for this architecture"
 #endif

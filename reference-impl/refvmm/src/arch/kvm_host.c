@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -220,4 +221,23 @@ void hcabi__arch_thread_leave(struct hcabi__vcpu *v)
 void hcabi__arch_vcpu_kick(struct hcabi__vcpu *v)
 {
 	pthread_kill(v->thread, KICK_SIGNAL);
+}
+
+void hcabi__kvm_exit_what(const struct kvm_run *run, char *what, size_t n)
+{
+	switch (run->exit_reason) {
+	case KVM_EXIT_INTERNAL_ERROR:
+		snprintf(what, n, "KVM internal error (suberror %u)", run->internal.suberror);
+		return;
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(what, n, "VM entry failed (hardware reason 0x%llx)",
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		return;
+	case KVM_EXIT_SYSTEM_EVENT:
+		snprintf(what, n, "unhandled system event %u", run->system_event.type);
+		return;
+	default:
+		snprintf(what, n, "unhandled KVM exit reason %u", run->exit_reason);
+		return;
+	}
 }

@@ -66,4 +66,9 @@ void hcabi__kvm_vm_close(struct hcabi__vm *vm);
  * once. 0, or -1 + err (hcabi__kvm_vm_close releases what there is). */
 int hcabi__kvm_vcpu_open(struct hcabi__vcpu *v, char *err, size_t errlen);
 
+/* What an exit that no backend handles itself says, for the backend's
+ * fault report: KVM_EXIT_INTERNAL_ERROR, KVM_EXIT_FAIL_ENTRY, a system
+ * event the backend does not serve, any other reason. */
+void hcabi__kvm_exit_what(const struct kvm_run *run, char *what, size_t n);
+
 #endif

@@ -15,8 +15,7 @@
 #include <stdint.h>
 
 #include "hcabi_arm64_defs.h"
-
-struct hcabi_fdt;
+#include "hcabi_dt.h"
 
 /*
  * Exceptions. The `vector` of hcabi_arch.h's exception interface is the
@@ -252,13 +251,10 @@ struct hcabi_jmpbuf {
 	uint64_t fp, lr, sp;
 };
 
-/* ---- the boot (boot.S, cpu.c; the device tree: dt.c) ---- */
-/* The exception level the image was entered at (1 or 2), and the device
- * tree the boot protocol passed in x0 (already checked: NULL if unusable). */
+/* ---- the boot (boot.S, cpu.c; the device tree: lib/dt.c) ---- */
+/* The exception level the image was entered at (1 or 2); the device tree
+ * the boot protocol passed in x0 is hcabi_dt.h's. */
 unsigned hcabi_boot_el(void);
-const struct hcabi_fdt *hcabi_fdt(void);
-/* Take x0 at boot as the device tree; false when it is not one. */
-bool hcabi__dt_init(uint64_t dtb);
 
 /* ---- RAM and the identity map (mmu.c) ---- */
 /* Every byte of the guest-physical space the MMU reaches is mapped at its
@@ -278,10 +274,11 @@ void hcabi_psci_system_off(void);
 int64_t hcabi_psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context);
 
 /* ---- vCPUs without HCABI (cpu.c) ---- */
-/* The vCPUs of the device tree's /cpus (at most HCABI_MAX_CPUS), and the
- * MPIDR affinity of vCPU `cpu` (its reg), or -1. */
-unsigned hcabi_dt_cpu_count(void);
-int64_t hcabi_dt_cpu_mpidr(unsigned cpu);
+/* The MPIDR affinity of vCPU `cpu` (its reg in /cpus), or -1. */
+static inline int64_t hcabi_dt_cpu_mpidr(unsigned cpu)
+{
+	return hcabi_dt_cpu_reg(cpu);
+}
 /* Run fn(arg) on vCPU `cpu`, started by PSCI CPU_ON on the path VCPU.START
  * takes (hcabi__ap_entry, hcabi__ap_main: its own MMU, GIC redistributor,
  * per-vCPU block): the self-test's check of that path under a hypervisor

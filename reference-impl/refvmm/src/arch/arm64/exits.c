@@ -143,7 +143,7 @@ static void system_event(struct hcabi__vcpu *v, struct hcabi__exit *ex)
 			 e->reboot ? "" : " (--no-reboot)");
 		break;
 	default:
-		snprintf(what, sizeof(what), "unhandled system event %u", run->system_event.type);
+		hcabi__kvm_exit_what(run, what, sizeof(what));
 		fault(v, ex, what);
 		return;
 	}
@@ -177,16 +177,6 @@ void hcabi__arch_vcpu_run(struct hcabi__vcpu *v, struct hcabi__exit *ex)
 		return;
 	case KVM_EXIT_INTR:
 		return;
-	case KVM_EXIT_INTERNAL_ERROR:
-		snprintf(what, sizeof(what), "KVM internal error (suberror %u)",
-			 run->internal.suberror);
-		fault(v, ex, what);
-		return;
-	case KVM_EXIT_FAIL_ENTRY:
-		snprintf(what, sizeof(what), "VM entry failed (reason 0x%llx)",
-			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-		fault(v, ex, what);
-		return;
 	case KVM_EXIT_ARM_NISV:
 		snprintf(what, sizeof(what),
 			 "MMIO access KVM cannot decode (no syndrome) at 0x%llx",
@@ -194,7 +184,7 @@ void hcabi__arch_vcpu_run(struct hcabi__vcpu *v, struct hcabi__exit *ex)
 		fault(v, ex, what);
 		return;
 	default:
-		snprintf(what, sizeof(what), "unhandled KVM exit reason %u", run->exit_reason);
+		hcabi__kvm_exit_what(run, what, sizeof(what));
 		fault(v, ex, what);
 		return;
 	}

@@ -193,9 +193,7 @@ void hcabi__arch_vcpu_run(struct hcabi__vcpu *v, struct hcabi__exit *ex)
 	case KVM_EXIT_DEBUG:
 		if (hcabi__diag_debug_exit(v))
 			return;
-		snprintf(what, sizeof(what), "unhandled KVM exit reason %u", run->exit_reason);
-		fault(v, ex, what);
-		return;
+		break;
 	case KVM_EXIT_HLT:
 	case KVM_EXIT_INTR:
 	case KVM_EXIT_IRQ_WINDOW_OPEN:
@@ -203,25 +201,11 @@ void hcabi__arch_vcpu_run(struct hcabi__vcpu *v, struct hcabi__exit *ex)
 	case KVM_EXIT_SHUTDOWN:
 		fault(v, ex, "triple fault (KVM_EXIT_SHUTDOWN)");
 		return;
-	case KVM_EXIT_INTERNAL_ERROR:
-		snprintf(what, sizeof(what), "KVM internal error (suberror %u)",
-			 run->internal.suberror);
-		fault(v, ex, what);
-		return;
-	case KVM_EXIT_FAIL_ENTRY:
-		snprintf(what, sizeof(what), "VM entry failed (hardware reason 0x%llx)",
-			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-		fault(v, ex, what);
-		return;
-	case KVM_EXIT_SYSTEM_EVENT:
-		snprintf(what, sizeof(what), "unhandled system event %u", run->system_event.type);
-		fault(v, ex, what);
-		return;
 	default:
-		snprintf(what, sizeof(what), "unhandled KVM exit reason %u", run->exit_reason);
-		fault(v, ex, what);
-		return;
+		break;
 	}
+	hcabi__kvm_exit_what(run, what, sizeof(what));
+	fault(v, ex, what);
 }
 
 /* ---- answering hypercalls ----------------------------------------------------- */

@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dt.c - the device tree the boot protocol passed in x0 (the VMM's
- * description of the machine): kept once, read through lib/fdt.c, with what
- * the runtime asks of it here (the command line, the CPUs); mmu.c, intc.c,
- * psci.c and serial.c read their own nodes through hcabi_fdt().
+ * dt.c - the device tree the boot protocol passed in (arm64: x0, riscv64:
+ * a1; the VMM's description of the machine): kept once, read through
+ * fdt.c, with what the runtime asks of it here (the command line, the
+ * CPUs); each architecture's files read their own nodes through hcabi_fdt().
  */
-#include "hcabi_fdt.h"
+#include "hcabi_dt.h"
 #include "hcabi_guest.h"
 #include "hcabi_internal.h"
 
 static struct hcabi_fdt fdt;
 
-/* x0 at boot: a device tree if it is 8-byte aligned and its header holds. */
+/* dtb, the address the boot protocol passed: a device tree if it is 8-byte
+ * aligned and its header holds. */
 bool hcabi__dt_init(uint64_t dtb)
 {
 	return dtb && !(dtb & 7) && hcabi_fdt_init(&fdt, (const void *)(uintptr_t)dtb);
@@ -37,7 +38,8 @@ static int dt_cpu(unsigned index)
 	int cpus = fdt.blob ? hcabi_fdt_path(&fdt, "/cpus", 5) : HCABI_FDT_NONE, d = 0;
 	unsigned n = 0;
 
-	for (int node = cpus == HCABI_FDT_NONE ? HCABI_FDT_NONE : hcabi_fdt_next_node(&fdt, cpus, &d);
+	for (int node = cpus == HCABI_FDT_NONE ? HCABI_FDT_NONE
+					       : hcabi_fdt_next_node(&fdt, cpus, &d);
 	     node != HCABI_FDT_NONE && d > 0; node = hcabi_fdt_next_node(&fdt, node, &d)) {
 		const char *type = hcabi_fdt_prop_str(&fdt, node, "device_type");
 		if (d == 1 && type && !strcmp(type, "cpu") && n++ == index)
@@ -54,10 +56,10 @@ unsigned hcabi_dt_cpu_count(void)
 	return n;
 }
 
-int64_t hcabi_dt_cpu_mpidr(unsigned cpu)
+int64_t hcabi_dt_cpu_reg(unsigned cpu)
 {
 	uint64_t reg, size;
 	int node = dt_cpu(cpu);
-	return node != HCABI_FDT_NONE && hcabi_fdt_reg(&fdt, node, 0, &reg, &size) ? (int64_t)reg : -1;
+	return node != HCABI_FDT_NONE && hcabi_fdt_reg(&fdt, node, 0, &reg, &size) ? (int64_t)reg
+										   : -1;
 }
-
