@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * check_riscv64_boot.c - refvmm riscv64's Image loader on the host
- * (src/arch/riscv64/image.c, no KVM): the header's checks (magic2
+ * (src/arch/riscv64/image.c's format for src/arch/linux_image.c, no KVM):
+ * the header's checks (magic2
  * "RSC\x05", a load address 2 MiB aligned, little-endian, image_size
  * covering the file and fitting in RAM) and the placement at RAM base +
  * text_offset.
@@ -14,7 +15,7 @@
 #include <unistd.h>
 
 #include "arch.h"
-#include "image.h"
+#include "linux_image.h"
 
 #define RAM (8ull << 20)
 #define MAGIC2 0x05435352u	 /* "RSC\x05" */
@@ -68,7 +69,7 @@ START_TEST(image_loads_at_text_offset)
 	ck_assert_msg(img != NULL, "%s", err);
 	ck_assert_uint_eq(img->text_offset, 0x200000);
 	ck_assert_uint_eq(img->image_size, 0x3000);
-	ck_assert_uint_eq(hcabi__rv64_image_install(img, ram, RAM, err, sizeof(err)),
+	ck_assert_uint_eq(hcabi__image_install(img, ram, RAM, err, sizeof(err)),
 			  0x80200000ull);
 	ck_assert_mem_eq(ram + 0x200000, img->data, 4096);
 	ck_assert_uint_eq(ram[0x200000 - 1], 0);    /* nothing before */

@@ -40,19 +40,7 @@
 
 static void fault(struct hcabi__vcpu *v, struct hcabi__exit *ex, const char *what)
 {
-	uint64_t pc = hcabi__rv64_pc(v);
-	ex->event = HCABI__EV_FAULT;
-	if (pc == UINT64_MAX)
-		snprintf(ex->what, sizeof(ex->what), "%s on vcpu %u (pc unknown)", what, v->index);
-	else
-		snprintf(ex->what, sizeof(ex->what), "%s on vcpu %u at pc=0x%llx", what, v->index,
-			 (unsigned long long)pc);
-}
-
-static void host_error(struct hcabi__vcpu *v, struct hcabi__exit *ex, const char *what)
-{
-	ex->event = HCABI__EV_HOST_ERROR;
-	snprintf(ex->what, sizeof(ex->what), "%s on vcpu %u: %s", what, v->index, strerror(errno));
+	hcabi__kvm_fault(v, ex, what, hcabi__rv64_pc(v));
 }
 
 /* Every MMIO access goes to devices.c (the 16550 console; elsewhere a
@@ -98,34 +86,6 @@ static void decode_sbi(struct hcabi__vcpu *v, struct hcabi__exit *ex)
 	run->riscv_sbi.ret[1] = 0;
 }
 
-/* SBI SRST system_reset, which KVM turns into system events. */
-static void system_event(struct hcabi__vcpu *v, struct hcabi__exit *ex)
-{
-	struct kvm_run *run = v->arch->run;
-	struct hcabi__end *e = &ex->end;
-	char what[80];
-
-	memset(e, 0, sizeof(*e));
-	e->ended = true;
-	switch (run->system_event.type) {
-	case KVM_SYSTEM_EVENT_SHUTDOWN:
-		e->status = HCABI__EXIT_SHUTDOWN;
-		snprintf(e->msg, sizeof(e->msg), "SBI SRST shutdown from vcpu %u", v->index);
-		break;
-	case KVM_SYSTEM_EVENT_RESET:
-		e->reboot = !v->vm->opts->no_reboot;
-		e->status = e->reboot ? -1 : HCABI__EXIT_REBOOT;
-		snprintf(e->msg, sizeof(e->msg), "SBI SRST reboot from vcpu %u%s", v->index,
-			 e->reboot ? "" : " (--no-reboot)");
-		break;
-	default:
-		snprintf(what, sizeof(what), "unhandled system event %u", run->system_event.type);
-		fault(v, ex, what);
-		return;
-	}
-	ex->event = HCABI__EV_END;
-}
-
 void hcabi__arch_vcpu_run(struct hcabi__vcpu *v, struct hcabi__exit *ex)
 {
 	struct kvm_run *run = v->arch->run;
@@ -138,7 +98,7 @@ void hcabi__arch_vcpu_run(struct hcabi__vcpu *v, struct hcabi__exit *ex)
 	if (r < 0) {
 		if (errno == EINTR || errno == EAGAIN)
 			return;
-		host_error(v, ex, "KVM_RUN");
+		hcabi__kvm_host_error(v, ex, "KVM_RUN");
 		return;
 	}
 	switch (run->exit_reason) {
@@ -148,8 +108,11 @@ void hcabi__arch_vcpu_run(struct hcabi__vcpu *v, struct hcabi__exit *ex)
 	case KVM_EXIT_RISCV_SBI:
 		decode_sbi(v, ex);
 		return;
-	case KVM_EXIT_SYSTEM_EVENT:
-		system_event(v, ex);
+	case KVM_EXIT_SYSTEM_EVENT: /* SBI SRST system_reset, KVM's */
+		if (hcabi__kvm_system_event(v, ex, "SBI SRST shutdown", "SBI SRST reboot"))
+			return;
+		hcabi__kvm_exit_what(run, what, sizeof(what));
+		fault(v, ex, what);
 		return;
 	case KVM_EXIT_INTR:
 		return;
@@ -158,13 +121,8 @@ void hcabi__arch_vcpu_run(struct hcabi__vcpu *v, struct hcabi__exit *ex)
 			 run->riscv_csr.csr_num);
 		fault(v, ex, what);
 		return;
-	case KVM_EXIT_INTERNAL_ERROR:
-		snprintf(what, sizeof(what), "KVM internal error (suberror %u)",
-			 run->internal.suberror);
-		fault(v, ex, what);
-		return;
 	default:
-		snprintf(what, sizeof(what), "unhandled KVM exit reason %u", run->exit_reason);
+		hcabi__kvm_exit_what(run, what, sizeof(what));
 		fault(v, ex, what);
 		return;
 	}
@@ -228,28 +186,4 @@ void hcabi__arch_vcpu_report(struct hcabi__vcpu *v)
 {
 	hcabi__log("diag: vcpu %u at the end: pc=0x%llx", v->index,
 		   (unsigned long long)hcabi__rv64_pc(v));
-}
-
-/* No coalesced writes (arch.h): every UART write exits. */
-bool hcabi__arch_coalesce(struct hcabi__vm *vm, enum hcabi__bus bus, uint64_t addr,
-			  uint32_t size, bool on)
-{
-	(void)vm;
-	(void)bus;
-	(void)addr;
-	(void)size;
-	(void)on;
-	return false;
-}
-
-bool hcabi__arch_coalesced_next(struct hcabi__vm *vm, struct hcabi__io *io)
-{
-	(void)vm;
-	(void)io;
-	return false;
-}
-
-void hcabi__arch_coalesced_done(struct hcabi__vm *vm)
-{
-	(void)vm;
 }

@@ -1,111 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * image.c - the riscv64 Image loader: the flat image with the 64-byte
- * header of Linux's Documentation/arch/riscv/boot-image-header.rst,
- * checked (magic2 "RSC\x05" at offset 56, text_offset, image_size, the
- * little-endian flag) and copied to RAM base + text_offset, which the boot
- * protocol wants 2 MiB aligned (Documentation/arch/riscv/boot.rst); the
- * entry is its first byte. No KVM here.
+ * image.c - the riscv64 Image (Linux's
+ * Documentation/arch/riscv/boot-image-header.rst): the shared Linux Image
+ * loader (../linux_image.c) with riscv64's magic2 "RSC\x05" and the load
+ * address 2 MiB aligned, as Documentation/arch/riscv/boot.rst wants it on
+ * rv64. No KVM here.
  */
-#define _GNU_SOURCE
-#include <stdlib.h>
-#include <string.h>
-
 #include "arch.h"
-#include "image.h"
+#include "linux_image.h"
 
-#define IMAGE_HEADER_SIZE 64u
-#define IMAGE_MAGIC2 0x05435352u    /* "RSC\x05", at offset 56 */
-#define IMAGE_FLAG_BE (1ull << 0)   /* flags bit 0: big-endian kernel */
-#define IMAGE_TEXT_ALIGN 0x200000ull /* PMD_SIZE on rv64 */
-
-static uint64_t le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-/* The header's rules, against a VM of ram_size bytes. */
-static int check_header(struct hcabi__image *img, const char *path, uint64_t ram_size,
-			char *err, size_t errlen)
-{
-	const uint8_t *h = img->data;
-	uint64_t end;
-
-	if (img->size < IMAGE_HEADER_SIZE || le(h + 56, 4) != IMAGE_MAGIC2)
-		return hcabi__fail(err, errlen,
-				   "%s: not a riscv64 Image (no \"RSC\\x05\" magic at offset 56)",
-				   path);
-	img->text_offset = le(h + 8, 8);
-	img->image_size = le(h + 16, 8);
-	if (le(h + 24, 8) & IMAGE_FLAG_BE)
-		return hcabi__fail(err, errlen, "%s: a big-endian Image is not supported", path);
-	if ((HCABI__ARCH_RAM_BASE + img->text_offset) % IMAGE_TEXT_ALIGN)
-		return hcabi__fail(err, errlen, "%s: text_offset 0x%llx is not 2 MiB aligned", path,
-				   (unsigned long long)img->text_offset);
-	if (img->image_size == 0)
-		img->image_size = img->size;
-	if (img->image_size < img->size)
-		return hcabi__fail(err, errlen, "%s: image_size 0x%llx is below the file size 0x%llx",
-				   path, (unsigned long long)img->image_size,
-				   (unsigned long long)img->size);
-	end = img->text_offset + img->image_size;
-	if (end < img->text_offset || end > ram_size)
-		return hcabi__fail(err, errlen,
-				   "%s: the image (text_offset 0x%llx + image_size 0x%llx) does not "
-				   "fit in %llu bytes of RAM",
-				   path, (unsigned long long)img->text_offset,
-				   (unsigned long long)img->image_size, (unsigned long long)ram_size);
-	return 0;
-}
+static const struct hcabi__image_format riscv64_image = {
+    .arch = "riscv64",
+    .magic = 0x05435352u, /* "RSC\x05" (magic2; the 8-byte magic is deprecated) */
+    .magic_text = "RSC\\x05",
+    .load_align = 0x200000u, /* PMD_SIZE on rv64 */
+    .align_text = "2 MiB aligned",
+};
 
 struct hcabi__image *hcabi__arch_image_load(const char *path, const char *initrd_path,
 					    uint64_t ram_size, char *err, size_t errlen)
 {
-	struct hcabi__image *img;
-	size_t size = 0;
-
-	if (initrd_path) { /* the device tree's linux,initrd-* would carry it: not yet */
-		hcabi__fail(err, errlen, "--initrd: not supported on riscv64 yet");
-		return NULL;
-	}
-	img = calloc(1, sizeof(*img));
-	if (!img) {
-		hcabi__fail(err, errlen, "out of memory");
-		return NULL;
-	}
-	/* an Image file is at most RAM-sized (check_header says whether it fits) */
-	if (hcabi__read_whole_file(path, "image", ram_size, &img->data, &size, err, errlen) != 0) {
-		hcabi__arch_image_free(img);
-		return NULL;
-	}
-	img->size = size;
-	if (check_header(img, path, ram_size, err, errlen) != 0) {
-		hcabi__arch_image_free(img);
-		return NULL;
-	}
-	return img;
-}
-
-void hcabi__arch_image_free(struct hcabi__image *img)
-{
-	if (!img)
-		return;
-	free(img->data);
-	free(img);
-}
-
-uint64_t hcabi__rv64_image_install(const struct hcabi__image *img, uint8_t *ram,
-				   uint64_t ram_size, char *err, size_t errlen)
-{
-	/* checked against this size at load (main.c passes --memory) */
-	if (img->text_offset + img->image_size > ram_size) {
-		hcabi__fail(err, errlen, "the image does not fit in RAM");
-		return 0;
-	}
-	/* BSS and the rest of image_size are zero: fresh anonymous RAM */
-	memcpy(ram + img->text_offset, img->data, img->size);
-	return HCABI__ARCH_RAM_BASE + img->text_offset;
+	return hcabi__image_load(&riscv64_image, path, initrd_path, ram_size, err, errlen);
 }

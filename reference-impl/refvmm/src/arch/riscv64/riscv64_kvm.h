@@ -10,7 +10,7 @@
  *   exits.c      KVM_RUN, decoding exits, forwarded SBI calls (HCABI's
  *                calls, discovery), SBI SRST system events, answering
  *                hypercalls; no coalesced writes
- *   image.c      the riscv64 Image loader (image.h; no KVM)
+ *   image.c      the riscv64 Image format (for ../linux_image.c; no KVM)
  *   dtb.c        the device tree refvmm gives the guest (with the neutral
  *                ../fdt_write.c)
  * The console is devices.c's 16550 (arch_defs.h): MMIO exits.
@@ -19,9 +19,9 @@
 #define HCABI_REFVMM_RISCV64_KVM_H
 
 #include "arch.h"
-#include "image.h"
 #include "kvm_host.h"
 #include "kvm_riscv64_uapi.h"
+#include "linux_image.h"
 
 /* QEMU virt's addresses (hw/riscv/virt.c, -M virt,aia=aplic-imsic): the
  * S-level IMSIC interrupt files, one 4 KiB page per hart (the contract of

@@ -32,38 +32,26 @@ _Static_assert(KVM_REG_RISCV_CORE_REG(regs.a0) == CORE_A0 &&
 		       KVM_REG_RISCV_CORE_REG(regs.t6) == CORE_LAST,
 	       "struct kvm_riscv_core: pc, then x1..x31");
 
-static int get_reg(struct hcabi__vcpu *v, uint64_t id, uint64_t *val)
-{
-	struct kvm_one_reg r = {.id = id, .addr = (uint64_t)(uintptr_t)val};
-	return hcabi__kvm_ioctl(v->arch->fd, KVM_GET_ONE_REG, &r);
-}
-
-static int set_reg(struct hcabi__vcpu *v, uint64_t id, uint64_t val)
-{
-	struct kvm_one_reg r = {.id = id, .addr = (uint64_t)(uintptr_t)&val};
-	return hcabi__kvm_ioctl(v->arch->fd, KVM_SET_ONE_REG, &r);
-}
-
 int hcabi__rv64_get_core(struct hcabi__vcpu *v, unsigned n, uint64_t *val)
 {
-	return get_reg(v, CORE_REG(n), val);
+	return hcabi__kvm_get_one_reg(v, CORE_REG(n), val);
 }
 
 int hcabi__rv64_set_core(struct hcabi__vcpu *v, unsigned n, uint64_t val)
 {
-	return set_reg(v, CORE_REG(n), val);
+	return hcabi__kvm_set_one_reg(v, CORE_REG(n), val);
 }
 
 uint64_t hcabi__rv64_pc(struct hcabi__vcpu *v)
 {
 	uint64_t pc;
-	return get_reg(v, ONE_REG_PC, &pc) < 0 ? UINT64_MAX : pc;
+	return hcabi__kvm_get_one_reg(v, ONE_REG_PC, &pc) < 0 ? UINT64_MAX : pc;
 }
 
 uint64_t hcabi__rv64_timebase(struct hcabi__vcpu *v)
 {
 	uint64_t hz;
-	return get_reg(v, ONE_REG_TIMEBASE, &hz) < 0 ? 0 : hz;
+	return hcabi__kvm_get_one_reg(v, ONE_REG_TIMEBASE, &hz) < 0 ? 0 : hz;
 }
 
 int hcabi__arch_vcpu_create(struct hcabi__vcpu *v, char *err, size_t errlen)
@@ -73,7 +61,7 @@ int hcabi__arch_vcpu_create(struct hcabi__vcpu *v, char *err, size_t errlen)
 	/* vCPU id = index: the hart ID (RV64-027), which KVM's SBI HSM uses */
 	if (hcabi__kvm_vcpu_open(v, err, errlen) < 0)
 		return -1;
-	if (get_reg(v, ONE_REG_ISA, &v->arch->own.isa) < 0)
+	if (hcabi__kvm_get_one_reg(v, ONE_REG_ISA, &v->arch->own.isa) < 0)
 		return hcabi__fail(err, errlen, "reading the ISA of vcpu %u: %s", i, strerror(errno));
 	return 0;
 }
@@ -89,12 +77,16 @@ static int start_state(struct hcabi__vcpu *v, uint64_t pc, uint64_t a1)
 	};
 
 	for (unsigned n = 1; n <= CORE_LAST; n++)
-		if (set_reg(v, CORE_REG(n), n == CORE_A0 ? v->index : n == CORE_A1 ? a1 : 0) < 0)
+		if (hcabi__kvm_set_one_reg(v, CORE_REG(n),
+					   n == CORE_A0   ? v->index
+					   : n == CORE_A1 ? a1
+							  : 0) < 0)
 			return -1;
 	for (size_t i = 0; i < sizeof(csrs) / sizeof(csrs[0]); i++)
-		if (set_reg(v, csrs[i], 0) < 0)
+		if (hcabi__kvm_set_one_reg(v, csrs[i], 0) < 0)
 			return -1;
-	if (set_reg(v, ONE_REG_MODE, KVM_RISCV_MODE_S) < 0 || set_reg(v, ONE_REG_PC, pc) < 0)
+	if (hcabi__kvm_set_one_reg(v, ONE_REG_MODE, KVM_RISCV_MODE_S) < 0 ||
+	    hcabi__kvm_set_one_reg(v, ONE_REG_PC, pc) < 0)
 		return -1;
 	/* KVM completes the last forwarded SBI call (a0, a1, pc + 4) or MMIO
 	 * load at the next KVM_RUN if kvm_run still names that exit: a vCPU
@@ -148,7 +140,7 @@ int hcabi__arch_boot(struct hcabi__vm *vm, const struct hcabi__image *img, const
 		return hcabi__fail(err, errlen,
 				   "no room for the device tree after the image in %llu bytes of RAM",
 				   (unsigned long long)vm->ram_size);
-	entry = hcabi__rv64_image_install(img, vm->ram, vm->ram_size, err, errlen);
+	entry = hcabi__image_install(img, vm->ram, vm->ram_size, err, errlen);
 	if (!entry)
 		return -1;
 	/* the AIA first: the device tree gives its identity count */
