@@ -46,4 +46,15 @@
 #define KVM_DEV_RISCV_AIA_CTRL_INIT 0
 #endif
 
+/* the same header: a vCPU's IMSIC file registers (iselect 0x70..0xff) as
+ * AIA device attributes */
+#ifndef KVM_DEV_RISCV_AIA_GRP_IMSIC
+#define KVM_DEV_RISCV_AIA_GRP_IMSIC 4
+#define KVM_DEV_RISCV_AIA_IMSIC_ISEL_BITS 12
+#define KVM_DEV_RISCV_AIA_IMSIC_ISEL_MASK ((1U << KVM_DEV_RISCV_AIA_IMSIC_ISEL_BITS) - 1)
+#define KVM_DEV_RISCV_AIA_IMSIC_MKATTR(__vcpu, __isel)                                            \
+	(((__vcpu) << KVM_DEV_RISCV_AIA_IMSIC_ISEL_BITS) |                                        \
+	 ((__isel) & KVM_DEV_RISCV_AIA_IMSIC_ISEL_MASK))
+#endif
+
 #endif

@@ -148,15 +148,27 @@ int hcabi__arch_inject_irq(struct hcabi__vm *vm, uint32_t index, uint8_t vector)
 	return HCABI_REF_POK;
 }
 
-/* Is an interrupt pending for v? Not modelled: KVM keeps the IMSIC file's
- * pending and enable bits in the kernel (reading them takes every vCPU's
- * lock), so VCPU.BLOCK is not woken by interrupts that do not come
- * through refvmm (the guest's own IPIs); one that refvmm injects ends the
- * block by itself. */
+/* The AIA's IMSIC registers (the AIA specification's iselect numbers) */
+#define IMSIC_EIP0 0x80u
+#define IMSIC_EIE0 0xc0u
+
+/* Is an enabled identity 1..63 pending in v's IMSIC file (eip0 & eie0:
+ * HCABI's vectors, RV64-017)? Asked by VCPU.BLOCK every 10 ms for
+ * interrupts that do not come through refvmm (the guest's own IPIs,
+ * written to an IMSIC page). KVM reads the file through the AIA device
+ * without a vCPU's lock, from its hardware file where it has one. */
 bool hcabi__arch_irq_pending(struct hcabi__vcpu *v)
 {
-	(void)v;
-	return false;
+	int aia = v->vm->arch->own.aia_fd;
+	unsigned long eip = 0, eie = 0;
+
+	if (aia < 0)
+		return false;
+	return aia_attr(aia, false, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+			KVM_DEV_RISCV_AIA_IMSIC_MKATTR(v->index, IMSIC_EIP0), &eip) == 0 &&
+	       aia_attr(aia, false, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+			KVM_DEV_RISCV_AIA_IMSIC_MKATTR(v->index, IMSIC_EIE0), &eie) == 0 &&
+	       (eip & eie) != 0;
 }
 
 /* One RAM range, the one KVM memory slot (the device tree's /memory says

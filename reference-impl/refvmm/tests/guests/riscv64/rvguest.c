@@ -17,6 +17,10 @@
 #define SBI_ERR_NOT_SUPPORTED (-2l)
 #define OTHER_EXPERIMENTAL_EID 0x08000000ul
 #define START_ARG 0x1234567890abcdefull
+#define IMSIC_PAGE0 0x28000000ul /* hart 0's S-level interrupt file */
+#define MSI_VECTOR 7u
+#define BLOCK_SHORT_NS 50000000ull /* 50 ms */
+#define BLOCK_LONG_NS 10000000000ull /* 10 s */
 /* the S-level AIA CSRs (Ssaia) and the IMSIC registers behind siselect */
 #define CSR_SISELECT 0x150
 #define CSR_SIREG 0x151
@@ -138,6 +142,33 @@ static void ipi_self(void)
 	}
 }
 
+/* VCPU.BLOCK ends for an interrupt that does not come through refvmm: the
+ * guest's own MSI, a write of identity MSI_VECTOR to its IMSIC page (what
+ * another hart's IPI is; refvmm reads the file's eip0 & eie0); without one
+ * it times out. */
+static void block_on_own_msi(void)
+{
+	volatile uint32_t *page = (volatile uint32_t *)IMSIC_PAGE0; /* seteipnum_le */
+	struct hcabi_ret r, t0, t1;
+	uint64_t top = 0;
+
+	imsic_write(IMSIC_EIE0, 1ull << MSI_VECTOR);
+	(void)hcabi_vcpu_block(0); /* the wake-up ipi_self's interrupts left remembered */
+	r = hcabi_vcpu_block(BLOCK_SHORT_NS);
+	check(r.status == HCABI_SUCCESS && r.value == HCABI_BLOCK_TIMED_OUT, "block.timeout", "value",
+	      r.value);
+	*page = MSI_VECTOR;
+	__asm__ __volatile__("fence" ::: "memory");
+	t0 = hcabi_time_get_monotonic();
+	r = hcabi_vcpu_block(BLOCK_LONG_NS);
+	t1 = hcabi_time_get_monotonic();
+	check(r.status == HCABI_SUCCESS && r.value == HCABI_BLOCK_WOKEN, "block.msi", "value", r.value);
+	check(t1.value - t0.value < BLOCK_LONG_NS / 2, "block.msi.soon", "ns blocked",
+	      t1.value - t0.value);
+	CSR_SWAP(CSR_STOPEI, top);
+	check((top >> 16) == MSI_VECTOR, "block.msi.stopei", "stopei identity", top >> 16);
+}
+
 void rv_secondary(uint64_t hartid, uint64_t arg, uint64_t others);
 
 void rv_secondary(uint64_t hartid, uint64_t arg, uint64_t others)
@@ -187,6 +218,7 @@ void rv_main(uint64_t hartid, const uint32_t *dtb)
 	      (uint64_t)r.status);
 
 	ipi_self();
+	block_on_own_msi();
 
 	/* VCPU.START of vCPU 1 (RV64-021..026), which reports and stops */
 	boot_state.entry = (uint64_t)(uintptr_t)secondary_entry;
