@@ -48,14 +48,15 @@ def main(argv: Optional[list] = None) -> int:
                     help="coverage: print, per atomic requirement, the checks that cite it (test, file:line, message)")
     ap.add_argument("--json", type=Path, metavar="FILE", help="coverage: write that table as JSON to FILE")
     ap.add_argument("--arch", choices=("x86_64", "arm64", "riscv64"), default="x86_64",
-                    help="coverage: the architecture whose requirements count: its binding's and the "
+                    help="the architecture whose tests count (a folder's arch/ARCH/ is only that "
+                         "architecture's) and, for coverage, whose requirements: its binding's and the "
                          "architecture-neutral ones it does not replace (default: %(default)s)")
     args = ap.parse_args(argv)
     if (args.report or args.json) and args.mode != "coverage":
         ap.error("--report and --json are options of the coverage mode")
     try:
         reg = load_registry(args.requirements, args.abi)
-        images, tests = scan(args.tests_dir, reg, read_implied(args.framework_header))
+        images, tests = scan(args.tests_dir, reg, read_implied(args.framework_header), args.arch)
     except (ManifestError, ChecksError) as exc:
         print(f"hcabi_tests_manifest: error: {exc}", file=sys.stderr)
         return 1

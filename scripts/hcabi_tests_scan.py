@@ -443,16 +443,25 @@ def read_abi_versions(abi: Path) -> tuple[dict, dict]:
     return versions, aliases
 
 
-def scan(tests_dir: Path, reg: Registry, implied: Optional[dict] = None) -> tuple[list, list]:
+def for_arch(folder: Path, path: Path, arch: Optional[str]) -> bool:
+    """Whether path, in an image folder, is built for `arch` (None: every architecture):
+    the folder's arch/<name>/ holds what only architecture <name> compiles."""
+    parts = path.relative_to(folder).parts
+    return arch is None or len(parts) < 3 or parts[0] != "arch" or parts[1] == arch
+
+
+def scan(tests_dir: Path, reg: Registry, implied: Optional[dict] = None,
+         arch: Optional[str] = None) -> tuple[list, list]:
     """Images and tests of tests_dir; `implied` maps a framework helper to the
-    requirements it checks for its caller (read_implied; None: no helper)."""
+    requirements it checks for its caller (read_implied; None: no helper); `arch`:
+    only what that architecture compiles (None: every architecture's)."""
     images: dict = {}
     tests: list = []
     if not tests_dir.is_dir():
         raise ManifestError(f"{tests_dir}: no such directory")
     for folder in sorted(p for p in tests_dir.iterdir() if p.is_dir()):
         image = folder.name
-        sources = sorted(p for p in folder.rglob("*.c") if p.is_file())
+        sources = sorted(p for p in folder.rglob("*.c") if p.is_file() and for_arch(folder, p, arch))
         if not sources:
             continue
         if not IMAGE_NAME_RE.match(image):
@@ -460,7 +469,7 @@ def scan(tests_dir: Path, reg: Registry, implied: Optional[dict] = None) -> tupl
         first = len(tests)
         for src in sources:
             scan_file(src, image, reg, images, tests)
-        attach_checks(folder, tests[first:], implied or {})
+        attach_checks(folder, tests[first:], implied or {}, arch)
         if image not in images:
             raise ManifestError(
                 f"{folder}: image {image!r} has no HCABI_IMAGE(...) declaration "
@@ -476,10 +485,11 @@ def scan(tests_dir: Path, reg: Registry, implied: Optional[dict] = None) -> tupl
     return imgs, tests
 
 
-def attach_checks(folder: Path, tests: list, implied: dict) -> None:
-    """Fill each test's `checks` from the sources and headers of its folder."""
+def attach_checks(folder: Path, tests: list, implied: dict, arch: Optional[str] = None) -> None:
+    """Fill each test's `checks` from the sources and headers of its folder (those `arch` builds)."""
     texts = {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".c", ".h")):
+    for path in sorted(p for p in folder.rglob("*")
+                       if p.is_file() and p.suffix in (".c", ".h") and for_arch(folder, p, arch)):
         try:
             texts[path] = strip_comments(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:

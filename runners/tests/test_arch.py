@@ -137,7 +137,7 @@ def test_qemu_argv_per_architecture(tmp_path: Path) -> None:
     job = _job(tmp_path)
     nonce = "hcabi.nonce=" + "ab" * 16
     assert Qemu("qemu-system-aarch64", False, arch="arm64").command(job) == [
-        "qemu-system-aarch64", "-accel", "tcg", "-M", "virt", "-cpu", "max", "-smp", "2", "-m", "64",
+        "qemu-system-aarch64", "-accel", "tcg", "-M", "virt,gic-version=3", "-cpu", "max", "-smp", "2", "-m", "64",
         "-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio", "-kernel", str(job.image_path), "-append", nonce,
     ]  # fmt: skip
     assert Qemu("qemu-system-riscv64", False, arch="riscv64").command(job) == [
@@ -208,7 +208,7 @@ def test_qemu_target_on_arm64_says_hcabi_is_absent(arm: Arm64Suite) -> None:
     assert all(b["evidence"]["verified"] for b in rep["boots"]) and len(rep["boots"]) == len(arm.images)
     assert "X86-001" not in rep["requirements"] and rep["requirements"]["ARM64-001"]["status"] == "fail"
     argvs = [json.loads(line) for line in argv_log.read_text().splitlines()]
-    assert all(a[:5] == ["-accel", "tcg", "-M", "virt", "-cpu"] and "isa-debug-exit,iobase=0xf4,iosize=0x04" not in " ".join(a) for a in argvs)
+    assert all(a[:5] == ["-accel", "tcg", "-M", "virt,gic-version=3", "-cpu"] and "isa-debug-exit,iobase=0xf4,iosize=0x04" not in " ".join(a) for a in argvs)
     # the default logs directory is the architecture's own
     assert (arm.x86.build / "conform-out-arm64" / "base.serial").is_file()
 

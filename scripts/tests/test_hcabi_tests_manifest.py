@@ -374,6 +374,28 @@ class ManifestTest(unittest.TestCase):
             self.assertEqual(cli.main(common + ["--image", "x86"]), 1)
         self.assertIn("--image x86: no such image", err.getvalue())
 
+    def test_main_lists_an_architectures_own_part_of_a_folder_only_for_it(self) -> None:
+        """A folder's arch/ARCH/ is only ARCH's: --arch arm64 lists the tests and checks
+        of base/arch/arm64/ and not those of base/arch/x86_64/ (nor the other way round),
+        and the folder's other files for both."""
+        self.write("base/image.c", IMAGE)
+        self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-001", HCABI_VERSION_1_0) {}\n')
+        self.write("base/arch/x86_64/x.c",
+                   'HCABI_TEST(x, "BASE.x", "X86-001", HCABI_VERSION_1_0) { check_true(1, "X86-001", "x"); }\n')
+        self.write("base/arch/arm64/y.c",
+                   'HCABI_TEST(y, "BASE.y", "BASE-002", HCABI_VERSION_1_0) { check_true(1, "BASE-002", "y"); }\n')
+        out = self.root / "build" / "tests.json"
+        common = ["generate", "--tests-dir", str(self.tests), "--requirements",
+                  str(self.root / "requirements.json"), "--abi", str(self.root / "abi.h"), "--out", str(out)]
+        listed = {}
+        for arch in ("x86_64", "arm64"):
+            self.assertEqual(cli.main(common + ["--arch", arch]), 0)
+            listed[arch] = {t["name"]: t["checks"] for t in json.loads(out.read_text())["tests"]}
+        self.assertEqual(listed["x86_64"], {"BASE.t": [], "BASE.x": ["X86-001"]})
+        self.assertEqual(listed["arm64"], {"BASE.t": [], "BASE.y": ["BASE-002"]})
+        reg = m.load_registry(self.root / "requirements.json", self.root / "abi.h")
+        self.assertEqual(sorted(t.name for t in m.scan(self.tests, reg)[1]), ["BASE.t", "BASE.x", "BASE.y"])
+
     def test_main_check_fails_on_a_whole_citation_of_a_requirement_with_parts(self) -> None:
         self.parted()
         self.write("base/image.c", IMAGE)

@@ -6,10 +6,10 @@
  * What: in a VM of 66 vCPUs, two rounds. In the first, vCPU 0 starts vCPUs
  * 65 (a receiver) and 64 (the caller) with the VCPU tests' raw boot states;
  * every other vCPU is stopped. With interrupts disabled everywhere, the
- * caller calls SEND(mask 0, base 0, vector 0x100 | 0x47): it returns SUCCESS
- * with 0 and nothing is pending in the caller's IRR; once the caller's "sent"
- * flag is seen, vCPU 0 (first group) and the receiver (the caller's group)
- * each have 0x47 pending (before-return semantics). Then each enables
+ * caller calls SEND(mask 0, base 0, all_but_self | W_VEC): it returns SUCCESS
+ * with 0 and nothing is pending in the caller's interrupt controller; once
+ * the caller's "sent" flag is seen, vCPU 0 (first group) and the receiver
+ * (the caller's group) each have W_VEC pending (before-return semantics). Then each enables
  * interrupts for 100 ms: vCPU 0 and the receiver take it exactly once, the
  * caller never. Both stop; the second round swaps the roles (caller 65,
  * receiver 64), so the caller is in turn the first and the second vCPU of
@@ -32,7 +32,7 @@
 #include "../vcpu/vcpu_common.h"
 
 #define W_BIT HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK
-#define W_VEC 0x47u
+#define W_VEC HCABI_TEST_VECTOR(0)
 #define W_LOW 64u  /* the second group's first vCPU */
 #define W_HIGH 65u /* and its second */
 #define W_LAST 63u /* the first group's last */
@@ -40,18 +40,18 @@
 
 /* data[] of each raw context */
 enum {
-	D_READY,  /* the vCPU runs, its LAPIC enabled */
+	D_READY,  /* the vCPU runs, its interrupt controller enabled */
 	D_STATUS, /* the sender: SEND's status */
 	D_VALUE,  /* the sender: SEND's value */
 	D_SENT,	  /* the sender: SEND returned */
-	D_IRR,	  /* 0x47 pending in this vCPU's IRR (after SEND returned) */
-	D_TAKEN,  /* interrupts of 0x47 taken in the 100 ms watch */
+	D_IRR,	  /* W_VEC pending here (after SEND returned) */
+	D_TAKEN,  /* interrupts of W_VEC taken in the 100 ms watch */
 	D_DONE,	  /* the watch is over */
 };
 
 static struct vcpu_raw w_sender, w_receiver;
 static unsigned w_sender_cpu, w_receiver_cpu; /* this round's roles */
-static struct hcabi_vcpu_boot_state w_bs[2] __attribute__((aligned(64)));
+static vcpu_bs w_bs[2] __attribute__((aligned(64)));
 
 /* Deliveries of W_VEC passed to the handler, per vCPU taking part: the
  * runtime passes none of the platform's replays (hcabi_irq_replays), so
@@ -107,7 +107,7 @@ static void w_receive(struct vcpu_raw *ctx)
 	hcabi_atomic_store(&ctx->data[D_DONE], 1);
 }
 
-static bool w_start(struct vcpu_raw *ctx, struct hcabi_vcpu_boot_state *bs, unsigned cpu,
+static bool w_start(struct vcpu_raw *ctx, vcpu_bs *bs, unsigned cpu,
 		    void (*fn)(struct vcpu_raw *))
 {
 	vcpu_raw_prepare(ctx, cpu, fn);
@@ -115,7 +115,7 @@ static bool w_start(struct vcpu_raw *ctx, struct hcabi_vcpu_boot_state *bs, unsi
 	if (!check_ret(vcpu_start_raw(cpu, bs), HCABI_SUCCESS, 0, "VCPU-024.2", "START(%u)", cpu))
 		return false;
 	return check_true(wait_for_u64(&ctx->data[D_READY], 1, W_WAIT), "VCPU-024.2",
-			  "vCPU %u ran its entry point and enabled its LAPIC", cpu);
+			  "vCPU %u ran its entry point and enabled its interrupt controller", cpu);
 }
 
 /* One round: `sender` calls SEND all_but_self, `receiver` and vCPU 0 must
@@ -151,7 +151,7 @@ static bool w_round(unsigned sender, unsigned receiver)
 		  "SEND(mask 0, base 0, vector 0x100 | 0x%x) on vCPU %u of %llu", W_VEC, sender,
 		  (unsigned long long)vcpu_count());
 	check_true(!w_sender.data[D_IRR], "IPI-004.5",
-		   "nothing pending in the caller's (vCPU %u) IRR when SEND returned", sender);
+		   "nothing pending in the caller's (vCPU %u) interrupt controller when SEND returned", sender);
 	check_eq_u64(w_sender.data[D_TAKEN], 0, "IPI-004.5",
 		     "interrupts the caller (vCPU %u) took: none", sender);
 	check_true(irr0, "IPI-004.3",

@@ -12,10 +12,6 @@
  *    gva canonical in no paging mode (TLB-001.3), a range that wraps
  *    around 2^64, and a page count so large that npages * 4096 overflows
  *    (TLB-001.4) are INVALID_PARAM;
- *  - a range that only 5-level paging makes canonical (in the hole of
- *    48-bit addresses, or reaching into it) is INVALID_PARAM or SUCCESS
- *    with 0 before 1.2, where "canonical" had no width; from 1.2 it is
- *    INVALID_PARAM (TLB-006, decisions.c);
  *  - the valid edges are accepted: the last lower-half page, the first
  *    upper-half page, and, with npages 0, a gva that would be invalid (it is
  *    ignored then), each citing the part whose edge it is;
@@ -118,38 +114,6 @@ HCABI_TEST(tlb_flush_bad_range, "TLB.flush_bad_range", "TLB-001.2,TLB-001.3,TLB-
 			  good[i].req, "FLUSH(the caller, gva 0x%llx, npages %llu: %s)",
 			  (unsigned long long)good[i].gva, (unsigned long long)good[i].npages,
 			  good[i].what);
-}
-
-/*
- * A range that only 5-level paging makes canonical (the hole of 48-bit
- * addresses: from 2^47 to 2^64 - 2^47). 1.0 and 1.1 say "canonical" without
- * a width, so both INVALID_PARAM (48 bits, or the caller's 4-level paging)
- * and SUCCESS with 0 (57 bits) conform there. From 1.2 TLB-006 gives
- * "canonical" its width, so this test requires INVALID_PARAM (and
- * TLB.flush_canonical_48_bits checks the same ranges against TLB-006).
- */
-HCABI_TEST(tlb_flush_range_57, "TLB.flush_range_canonical_57_only", "TLB-001.3,X86-005",
-	   HCABI_FID_TLB_FLUSH_SINCE)
-{
-	uint64_t self = 1ull << hcabi_cpu_index();
-	bool width_decided = hcabi_spec() >= HCABI_VERSION_1_2;
-
-	for (size_t i = 0; i < tlb_canonical_57_only_count; i++) {
-		const struct tlb_range *c = &tlb_canonical_57_only[i];
-		struct hcabi_ret r = hcabi_tlb_flush(self, 0, c->gva, c->npages);
-		if (width_decided || r.status == HCABI_ERR_INVALID_PARAM)
-			check_status(r, HCABI_ERR_INVALID_PARAM, "TLB-001.3",
-				     "FLUSH(the caller, gva 0x%llx, npages 0x%llx: %s): not "
-				     "canonical in 48 bits",
-				     (unsigned long long)c->gva, (unsigned long long)c->npages,
-				     c->what);
-		else
-			check_ret(r, HCABI_SUCCESS, 0, "TLB-001.3",
-				  "FLUSH(the caller, gva 0x%llx, npages 0x%llx: %s): INVALID_PARAM "
-				  "or, canonical in 57 bits, SUCCESS with 0",
-				  (unsigned long long)c->gva, (unsigned long long)c->npages,
-				  c->what);
-	}
 }
 
 HCABI_TEST(tlb_flush_mask_zero, "TLB.flush_mask_zero_and_stopped",

@@ -36,9 +36,9 @@
  */
 #include "vcpu_common.h"
 
-#define VEC_WAKE 0x71u
-#define VEC_TIMER 0x72u
-#define VEC_BACKSTOP 0x73u
+#define VEC_WAKE HCABI_TEST_VECTOR(1)
+#define VEC_TIMER HCABI_TEST_VECTOR(2)
+#define VEC_BACKSTOP HCABI_TEST_VECTOR(3)
 
 HCABI_TEST(vcpu_block_zero, "VCPU.block_timeout_zero", "VCPU-062.3,X86-005",
 	   HCABI_FID_VCPU_BLOCK_SINCE)

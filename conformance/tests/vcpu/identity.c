@@ -5,13 +5,16 @@
  * What:
  *  - on vCPU 0 (the boot vCPU) GET_ID returns SUCCESS with 0; on every
  *    other vCPU, started in turn, it returns the index START named, which is
- *    below the count, distinct for each vCPU, and equal to the vCPU's
- *    initial local APIC ID (CPUID.1:EBX[31:24]) (VCPU-001);
+ *    below the count, distinct for each vCPU, and the vCPU's hardware ID
+ *    belongs with it: x86-64, it equals the initial local APIC ID
+ *    (CPUID.1:EBX[31:24]) (VCPU-001.5); arm64, the MPIDR_EL1 affinity is the
+ *    `reg` of the GET_ID-th cpu node of the device tree, which has as many
+ *    as GET_COUNT (ARM64-031) (arch/<arch>/identity_arch.c);
  *  - GET_COUNT returns SUCCESS with a count of at least 1, the same on 50
  *    calls in a row, on every vCPU, and before and after vCPUs were started
  *    and stopped (stopped vCPUs count) (VCPU-010).
  * Why: guests index per-CPU data by this ID and address IPIs (IPI.SEND,
- * TLB.FLUSH) and the LAPIC by it; a count that changes would make a guest
+ * TLB.FLUSH) and the interrupt controller by it; a count that changes would make a guest
  * size its tables wrong.
  */
 #include "vcpu_common.h"
@@ -20,7 +23,7 @@
 
 static struct {
 	struct hcabi_ret id, count;
-	uint32_t apic_id;
+	uint64_t hw_id;
 	unsigned count_mismatch;
 	bool ran;
 } seen[ID_MAX_CPUS];
@@ -34,7 +37,7 @@ static void identify(void)
 		return;
 	seen[me].ran = true;
 	seen[me].id = hcabi_vcpu_get_id();
-	seen[me].apic_id = hcabi_cpuid(1, 0).ebx >> 24;
+	seen[me].hw_id = vcpu_hw_id();
 	seen[me].count = c0;
 	for (int i = 0; i < 50; i++) {
 		struct hcabi_ret c = hcabi_vcpu_get_count();
@@ -50,8 +53,8 @@ static void identify_task(void *arg)
 }
 
 HCABI_TEST(vcpu_get_id, "VCPU.get_id",
-	   "VCPU-001.1,VCPU-001.2,VCPU-001.3,VCPU-001.4,VCPU-001.5,VCPU-010.1,VCPU-010.2,VCPU-010."
-	   "3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   "VCPU-001.1,VCPU-001.2,VCPU-001.3,VCPU-001.4,VCPU-001.5,ARM64-031,VCPU-010.1,VCPU-010.2,"
+	   "VCPU-010.3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
 	   HCABI_FID_VCPU_GET_ID_SINCE)
 {
 	uint64_t n, count0;
@@ -70,8 +73,7 @@ HCABI_TEST(vcpu_get_id, "VCPU.get_id",
 	check_eq_u64(seen[0].count_mismatch, 0, "VCPU-010.3",
 		     "50 more GET_COUNT calls on vCPU 0 that differed");
 	check_ret(seen[0].id, HCABI_SUCCESS, 0, "VCPU-001.4", "GET_ID on vCPU 0, the boot vCPU");
-	check_eq_u64(seen[0].apic_id, seen[0].id.value, "VCPU-001.5",
-		     "vCPU 0's initial APIC ID (CPUID.1:EBX[31:24]) = its GET_ID");
+	vcpu_check_hw_id(0, seen[0].hw_id, seen[0].id.value, count0);
 
 	n = count0 < ID_MAX_CPUS ? count0 : ID_MAX_CPUS;
 	for (unsigned cpu = 1; cpu < n && cpu < hcabi_smp_count(); cpu++) {
@@ -81,8 +83,7 @@ HCABI_TEST(vcpu_get_id, "VCPU.get_id",
 			  "GET_ID on the vCPU that START(%u) started", cpu);
 		check_true(seen[cpu].id.value < count0, "VCPU-001.2",
 			   "vCPU %u's ID is below the count %llu", cpu, (unsigned long long)count0);
-		check_eq_u64(seen[cpu].apic_id, seen[cpu].id.value, "VCPU-001.5",
-			     "vCPU %u: initial APIC ID (CPUID.1:EBX[31:24]) = GET_ID", cpu);
+		vcpu_check_hw_id(cpu, seen[cpu].hw_id, seen[cpu].id.value, count0);
 		check_ret(seen[cpu].count, HCABI_SUCCESS, count0, "VCPU-010.3",
 			  "GET_COUNT on vCPU %u = vCPU 0's", cpu);
 		check_eq_u64(seen[cpu].count_mismatch, 0, "VCPU-010.3",

@@ -25,7 +25,7 @@ HCABI_TEST(vcpu_index_limits, "VCPU.index_and_address_limits",
 	   "VCPU-020,VCPU-021.2,VCPU-040,VCPU-070.1,VCPU-070.2,X86-005", HCABI_FID_VCPU_START_SINCE)
 {
 	uint64_t n = vcpu_count(), last = n - 1, top = hcabi_ram_top();
-	struct hcabi_vcpu_boot_state bs;
+	vcpu_bs bs;
 	struct hcabi_ret r;
 
 	if (!test_require_cpus(2))
@@ -54,7 +54,7 @@ HCABI_TEST(vcpu_index_limits, "VCPU.index_and_address_limits",
 		check_ret(r, HCABI_SUCCESS, 0, "VCPU-020", "START(%llu = count - 1)",
 			  (unsigned long long)last);
 	} else {
-		struct hcabi_vcpu_boot_state *at_top = hcabi_gpa_ptr(top - sizeof(bs));
+		vcpu_bs *at_top = hcabi_gpa_ptr(top - sizeof(bs));
 		memcpy(at_top, &bs, sizeof(bs));
 		hcabi_mb();
 		r = hcabi_vcpu_start(last, top - sizeof(bs));

@@ -1,26 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * raw.c - the C side of the VCPU tests' own vCPU starts (see vcpu_common.h
- * and raw_entry.S), and the start bookkeeping. No tests here.
+ * and arch/<arch>/raw_entry.S), and the start bookkeeping. No tests here.
  */
 #include "vcpu_common.h"
 
 uint64_t vcpu_started_mask = 1; /* vCPU 0 runs the boot code */
 
-/* Entered from raw_entry.S on the started vCPU, RDI = ctx. */
+/* Entered from raw_entry.S on the started vCPU, with ctx (the boot state's arg). */
 void vcpu_raw_main(struct vcpu_raw *ctx);
 void vcpu_raw_main(struct vcpu_raw *ctx)
 {
 	struct hcabi_jmpbuf jb;
 	struct hcabi_ret r;
 
-	hcabi_wrmsr(HCABI_MSR_GS_BASE, (uint64_t)(uintptr_t)&ctx->cpu);
+	vcpu_arch_enter(ctx);
 	ctx->cpu.abort_ctx = &jb;
 	if (hcabi_setjmp(&jb) == 0) {
-		/* its own TSS: #DF, NMI and #MC get a stack (IST1) and are
-		 * reported instead of ending in a triple fault */
-		if (ctx->gdt[HCABI_GDT_FIXED])
-			__asm__ __volatile__("ltr %0" ::"r"(VCPU_RAW_SEL_TSS) : "memory");
 		if (ctx->fn)
 			ctx->fn(ctx);
 	} else {
@@ -35,8 +31,24 @@ void vcpu_raw_main(struct vcpu_raw *ctx)
 	/* VCPU-030: never here unless STOP failed */
 	ctx->stop_status = r.status;
 	hcabi_atomic_store(&ctx->after_stop, 1);
-	for (;;)
-		__asm__ __volatile__("cli; hlt");
+	hcabi_arch_halt();
+}
+
+bool vcpu_not_started(unsigned cpu, struct vcpu_raw *ctx, const char *req, const char *what)
+{
+	struct hcabi_ret r = hcabi_vcpu_get_status(cpu);
+	bool ok = r.status == HCABI_SUCCESS && r.value == HCABI_VCPU_STATUS_STOPPED &&
+		  !hcabi_atomic_load(&ctx->entries);
+	check_true(ok, req, "%s: vCPU %u was not started (status %llu, entries %llu)", what, cpu,
+		   (unsigned long long)r.value, (unsigned long long)ctx->entries);
+	if (!ok && !vcpu_wait_state(cpu, HCABI_VCPU_STATUS_STOPPED, HCABI_SEC(10))) {
+		check_true(false, "VCPU-030.2",
+			   "vCPU %u, started by a call that should have failed, did not stop with "
+			   "VCPU.STOP within 10 s",
+			   cpu);
+		return false;
+	}
+	return true;
 }
 
 void vcpu_raw_prepare(struct vcpu_raw *ctx, unsigned index, void (*fn)(struct vcpu_raw *))
@@ -47,25 +59,6 @@ void vcpu_raw_prepare(struct vcpu_raw *ctx, unsigned index, void (*fn)(struct vc
 	ctx->cpu.expect_vector = -1;
 	ctx->fn = fn;
 	hcabi_mb();
-}
-
-void vcpu_raw_boot_state(struct hcabi_vcpu_boot_state *bs, struct vcpu_raw *ctx, uint64_t cr3)
-{
-	struct hcabi_dtr gdtr = hcabi_sgdt();
-	struct hcabi_dtr own = {VCPU_RAW_GDT_LIMIT, (uint64_t)(uintptr_t)ctx->gdt};
-	uint64_t ist = (uint64_t)(uintptr_t)(ctx->ist + sizeof(ctx->ist));
-
-	/* the runtime's fixed descriptors, then an available 64-bit TSS */
-	memcpy(ctx->gdt, (const void *)(uintptr_t)gdtr.base, HCABI_GDT_FIXED * 8);
-	hcabi_tss_init(&ctx->tss, ist, ist);
-	hcabi_gdt_set_tss(ctx->gdt, HCABI_GDT_FIXED, &ctx->tss);
-	hcabi_mb();
-
-	hcabi_boot_state_init(bs, (uint64_t)(uintptr_t)vcpu_raw_entry,
-			      (uint64_t)(uintptr_t)(ctx->stack + sizeof(ctx->stack)),
-			      (uint64_t)(uintptr_t)ctx, &own, NULL);
-	if (cr3)
-		bs->cr3 = cr3;
 }
 
 bool vcpu_raw_wait_entered(struct vcpu_raw *ctx, uint64_t n, uint64_t timeout_ns)
@@ -117,7 +110,7 @@ bool vcpu_start_task(unsigned cpu, void (*fn)(void *), void *arg)
 	return ok;
 }
 
-struct hcabi_ret vcpu_start_raw(unsigned cpu, const struct hcabi_vcpu_boot_state *bs)
+struct hcabi_ret vcpu_start_raw(unsigned cpu, const vcpu_bs *bs)
 {
 	struct hcabi_ret r = hcabi_vcpu_start(cpu, (uint64_t)(uintptr_t)bs);
 	if (r.status == HCABI_SUCCESS && cpu < 64)

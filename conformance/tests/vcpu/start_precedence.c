@@ -5,7 +5,8 @@
  *
  * What: START naming the caller (running) with a boot state 4 bytes past
  * 8-byte alignment is INVALID_ADDRESS, and with an aligned boot state whose
- * `flags` is not zero is INVALID_PARAM, both with RDX = 0, not
+ * own rules are broken (x86-64: `flags` not zero; arm64: `reserved` not
+ * zero) is INVALID_PARAM, both with a value of 0, not
  * ALREADY_STARTED (VCPU-026).
  * Why: VCPU-021/VCPU-022 and VCPU-023 do not say which wins in 1.0 and
  * 1.1, so start.c only combines a bad argument with a stopped target. From
@@ -19,15 +20,15 @@ static uint8_t bs_area[128] __attribute__((aligned(64)));
 HCABI_TEST(vcpu_start_args_before_state, "VCPU.start_arguments_before_state", "VCPU-026,X86-005",
 	   HCABI_VERSION_1_2)
 {
-	struct hcabi_vcpu_boot_state *bs = (struct hcabi_vcpu_boot_state *)bs_area;
+	vcpu_bs *bs = (vcpu_bs *)bs_area;
 	unsigned me = hcabi_cpu_index();
 
 	for (size_t i = 0; i < sizeof(bs_area); i++)
 		bs_area[i] = 0;
-	bs->flags = 1; /* VCPU-022: not zero */
+	VCPU_BS_INVALIDATE(bs);
 	check_status(hcabi_vcpu_start(me, hcabi_gpa(bs_area) + 4), HCABI_ERR_INVALID_ADDRESS,
 		     "VCPU-026", "START(the caller, vCPU %u: running, boot state misaligned by 4)",
 		     me);
 	check_status(hcabi_vcpu_start(me, hcabi_gpa(bs)), HCABI_ERR_INVALID_PARAM, "VCPU-026",
-		     "START(the caller, vCPU %u: running, boot state flags 1)", me);
+		     "START(the caller, vCPU %u: running, an invalid boot state)", me);
 }

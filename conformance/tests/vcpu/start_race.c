@@ -11,9 +11,11 @@
  *    the general rule that calls on one object take effect one after the
  *    other (GEN-004);
  *  - while vCPU 0 is inside START, another vCPU changes the boot state:
- *    first `flags` to a non-zero (invalid) value, then `arg` to a second
- *    context. Stores are seen in order on x86, so every single read of the
- *    64 bytes that finds the new `arg` also finds the invalid `flags`. A
+ *    first a field the binding requires zero (x86-64 `flags`, arm64
+ *    `reserved[0]`) to a non-zero (invalid) value, then `arg` to a second
+ *    context. The stores are seen in that order (sequentially consistent
+ *    atomics), so every single read of the 64 bytes, in address order,
+ *    that finds the new `arg` also finds the invalid field. A
  *    hypervisor that reads the boot state once therefore either starts the
  *    vCPU with the first `arg` (SUCCESS) or rejects it (INVALID_PARAM,
  *    nothing started); a vCPU that enters with the second `arg` was started
@@ -31,7 +33,7 @@
 #define RR_ROUNDS 12u
 
 static struct vcpu_raw race_ctx, race_other;
-static struct hcabi_vcpu_boot_state race_bs __attribute__((aligned(64)));
+static vcpu_bs race_bs __attribute__((aligned(64)));
 
 static struct {
 	uint64_t rounds, ready[SR_ROUNDS], go[SR_ROUNDS], done[SR_ROUNDS];
@@ -162,7 +164,7 @@ static void rr_task(void *arg)
 		uint64_t t0 = hcabi_now_ns();
 		while (hcabi_now_ns() - t0 < rr.delay_ns)
 			hcabi_pause();
-		hcabi_atomic_store(&race_bs.flags, 0xFFFFFFFFu);
+		VCPU_BS_INVALIDATE(&race_bs);
 		hcabi_atomic_store(&race_bs.arg, hcabi_gpa(&race_other));
 		hcabi_atomic_store(&rr.changed, r + 1);
 	}
@@ -207,7 +209,7 @@ HCABI_TEST(vcpu_start_read_once_raced, "VCPU.start_boot_state_changed_during_cal
 					   "VCPU-025",
 					   "round %u (change %llu us after the call began): START "
 					   "returned SUCCESS; entries with the validated arg %llu, "
-					   "with the arg written after it (beside flags != 0) %llu",
+					   "with the arg written after it (beside an invalid field) %llu",
 					   r, (unsigned long long)(rr.delay_ns / 1000),
 					   (unsigned long long)race_ctx.entries,
 					   (unsigned long long)race_other.entries);
@@ -215,8 +217,8 @@ HCABI_TEST(vcpu_start_read_once_raced, "VCPU.start_boot_state_changed_during_cal
 					break;
 			}
 			if (race_ctx.entries == 1)
-				check_eq_u64(race_ctx.gpr[R_RDI], hcabi_gpa(&race_ctx), "VCPU-025",
-					     "round %u: RDI = the arg that was validated", r);
+				check_eq_u64(VCPU_ENTRY_ARG(&race_ctx), hcabi_gpa(&race_ctx), "VCPU-025",
+					     "round %u: " VCPU_ARG_REG " = the arg that was validated", r);
 		} else {
 			rejected++;
 			if (ret.status != HCABI_ERR_INVALID_PARAM || ret.value != 0 ||

@@ -25,7 +25,7 @@
  */
 #include "vcpu_common.h"
 
-#define VEC_OLD_TIMER 0x74u
+#define VEC_OLD_TIMER HCABI_TEST_VECTOR(4)
 /* The old timer's deadline: the restart comes about 0.4 s after it is armed
  * nested (a 300 ms wait included), so 1.5 s leaves room on a loaded machine;
  * a restart after it is logged, and the check still sees a timer that a
@@ -34,8 +34,8 @@
 #define WATCH_PAST_NS HCABI_SEC(1)
 
 static struct vcpu_raw raw_a, raw_b;
-static struct hcabi_vcpu_boot_state bs_a __attribute__((aligned(64)));
-static struct hcabi_vcpu_boot_state bs_b __attribute__((aligned(64)));
+static vcpu_bs bs_a __attribute__((aligned(64)));
+static vcpu_bs bs_b __attribute__((aligned(64)));
 
 static void fn_arm_timer(struct vcpu_raw *ctx)
 {
@@ -107,7 +107,7 @@ HCABI_TEST(vcpu_stop, "VCPU.stop_and_restart",
 	if (!check_true(vcpu_raw_wait_entered(&raw_b, 1, HCABI_SEC(10)), "VCPU-032",
 			"vCPU 1 entered from the new boot state"))
 		return;
-	check_eq_u64(raw_b.gpr[R_RDI], hcabi_gpa(&raw_b), "VCPU-032", "RDI = the new arg");
+	check_eq_u64(VCPU_ENTRY_ARG(&raw_b), hcabi_gpa(&raw_b), "VCPU-032", VCPU_ARG_REG " = the new arg");
 	if (!vcpu_raw_wait_stopped(&raw_b, 1, HCABI_SEC(30))) {
 		check_true(false, "VCPU-030.2",
 			   "vCPU 1 called VCPU.STOP again and was not STOPPED within 30 s");

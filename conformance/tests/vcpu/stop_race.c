@@ -29,7 +29,7 @@
 #define STR_ROUNDS 200u
 
 static struct vcpu_raw str_ctx[3]; /* [0] resumes vCPU 0; [1], [2] the racers */
-static struct hcabi_vcpu_boot_state str_bs[3] __attribute__((aligned(64)));
+static vcpu_bs str_bs[3] __attribute__((aligned(64)));
 static struct hcabi_jmpbuf str_resume;
 static struct hcabi_cpu *str_cpu0;
 

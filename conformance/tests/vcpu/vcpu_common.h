@@ -3,11 +3,11 @@
  * vcpu_common.h - helpers of the VCPU tests.
  *
  * - "raw" starts: VCPU.START with a boot state the test builds, entering
- *   raw_entry.S, which records the registers the vCPU starts with into a
- *   struct vcpu_raw; vcpu_raw_main (raw.c) then runs the test's function
- *   with the runtime's trap handling (GS points at the struct's own
- *   struct hcabi_cpu) and stops the vCPU with VCPU.STOP, recording whether
- *   that returned. The runtime's hcabi_smp_start is not used for these, because
+ *   arch/<arch>/raw_entry.S, which records the registers the vCPU starts
+ *   with into a struct vcpu_raw; vcpu_raw_main (raw.c) then runs the test's
+ *   function with the runtime's trap handling (the per-vCPU pointer at the
+ *   struct's own struct hcabi_cpu) and stops the vCPU with VCPU.STOP,
+ *   recording whether that returned. The runtime's hcabi_smp_start is not used for these, because
  *   its boot state and its task wrapper hide exactly what is checked.
  * - a record of which vCPUs the image has started, so that "never started"
  *   (VCPU-041) can be checked whatever order the tests run in.
@@ -18,29 +18,29 @@
 
 #include "hcabi_test.h"
 #include "hcabi_ram.h"
+#include "hcabi_vectors.h"
 
 #define VCPU_RAW_STACK 16384u
-#define VCPU_RAW_IST 4096u
-/* The raw vCPUs' own GDT: the runtime's five fixed descriptors (null, kernel
- * code 0x08, kernel data 0x10, user data, user code), then a TSS descriptor
- * (selector VCPU_RAW_SEL_TSS) for the raw vCPU's own TSS, whose IST1 stack
- * takes #DF, NMI and #MC (the runtime's IDT sends them there), so that such
- * an exception is reported instead of ending in a triple fault. Its own
- * address and a limit unlike the runtime's make "GDTR as given" visible. */
-#define VCPU_RAW_GDT_ENTRIES (HCABI_GDT_FIXED + 2)
-#define VCPU_RAW_GDT_LIMIT ((uint16_t)(VCPU_RAW_GDT_ENTRIES * 8 - 1))
-#define VCPU_RAW_SEL_TSS ((uint16_t)(HCABI_GDT_FIXED * 8))
+
+/* The architecture's part (arch/<arch>/vcpu_arch.h, compiled and listed
+ * only for that architecture): vcpu_bs, the binding's boot state;
+ * VCPU_ARCH_ENTRY_FIELDS, the registers the entry records first
+ * (raw_entry.S, at fixed offsets from the start of struct vcpu_raw);
+ * VCPU_ARCH_CTX_FIELDS, what else a raw vCPU needs of its own;
+ * VCPU_ENTRY_ARG(ctx) and VCPU_ARG_REG, the register the boot state's arg
+ * arrives in; VCPU_BS_INVALIDATE(bs), a boot state made invalid by its own
+ * rules with one atomic store. */
+#if defined(__x86_64__)
+#include "arch/x86_64/vcpu_arch.h"
+#elif defined(__aarch64__)
+#include "arch/arm64/vcpu_arch.h"
+#else
+#error "the VCPU tests have no raw start for this architecture"
+#endif
 
 struct vcpu_raw {
 	/* written by raw_entry.S at the first instructions (offsets fixed) */
-	uint64_t gpr[16]; /* rax rbx rcx rdx rsi rdi rbp rsp r8 .. r15 */
-	uint64_t rflags, cr0, cr3, cr4, efer, apic_base;
-	uint16_t sel[6]; /* cs ds es fs gs ss */
-	uint32_t pad0;
-	uint8_t gdtr[16]; /* limit (2 bytes), base (8 bytes) */
-	uint8_t idtr[16];
-	uint32_t mxcsr;
-	uint16_t fcw, pad1;
+	VCPU_ARCH_ENTRY_FIELDS
 	uint64_t entries; /* times the entry ran with this struct */
 	/* the C side */
 	struct hcabi_cpu cpu;
@@ -50,30 +50,27 @@ struct vcpu_raw {
 	uint64_t before_stop, after_stop; /* around VCPU.STOP */
 	int64_t stop_status;
 	bool faulted;
-	uint64_t gdt[VCPU_RAW_GDT_ENTRIES] __attribute__((aligned(16)));
-	struct hcabi_tss tss __attribute__((aligned(16)));
-	uint8_t ist[VCPU_RAW_IST] __attribute__((aligned(16)));
+	VCPU_ARCH_CTX_FIELDS
 	uint8_t stack[VCPU_RAW_STACK] __attribute__((aligned(16)));
 };
-_Static_assert(__builtin_offsetof(struct vcpu_raw, rflags) == 128, "raw_entry.S O_RFLAGS");
-_Static_assert(__builtin_offsetof(struct vcpu_raw, apic_base) == 168, "raw_entry.S O_APIC_BASE");
-_Static_assert(__builtin_offsetof(struct vcpu_raw, sel) == 176, "raw_entry.S O_SEL");
-_Static_assert(__builtin_offsetof(struct vcpu_raw, gdtr) == 192, "raw_entry.S O_GDTR");
-_Static_assert(__builtin_offsetof(struct vcpu_raw, idtr) == 208, "raw_entry.S O_IDTR");
-_Static_assert(__builtin_offsetof(struct vcpu_raw, mxcsr) == 224, "raw_entry.S O_MXCSR");
-_Static_assert(__builtin_offsetof(struct vcpu_raw, fcw) == 228, "raw_entry.S O_FCW");
-_Static_assert(__builtin_offsetof(struct vcpu_raw, entries) == 232, "raw_entry.S O_ENTRIES");
-
-enum { R_RAX, R_RBX, R_RCX, R_RDX, R_RSI, R_RDI, R_RBP, R_RSP, R_R8 };
 
 void vcpu_raw_entry(void);
 
 /* Reset ctx for a start of vCPU `index` that will run fn (NULL: stop at
  * once). */
 void vcpu_raw_prepare(struct vcpu_raw *ctx, unsigned index, void (*fn)(struct vcpu_raw *));
-/* A valid boot state entering vcpu_raw_entry with ctx: the runtime's page
- * tables (or cr3 if not 0) and IDT, and ctx's own GDT (built here). */
-void vcpu_raw_boot_state(struct hcabi_vcpu_boot_state *bs, struct vcpu_raw *ctx, uint64_t cr3);
+/* A valid boot state entering vcpu_raw_entry with ctx (arch/<arch>/raw_arch.c;
+ * x86-64: the runtime's page tables, or cr3 if not 0, and IDT, and ctx's
+ * own GDT, built here; elsewhere cr3 must be 0). */
+void vcpu_raw_boot_state(vcpu_bs *bs, struct vcpu_raw *ctx, uint64_t cr3);
+/* On the started vCPU, before the test's function: make it usable by the
+ * runtime (per-vCPU block ctx->cpu, traps; arm64 also the MMU) (raw_arch.c). */
+void vcpu_arch_enter(struct vcpu_raw *ctx);
+/* After a call that must not have started vCPU cpu (ctx's boot state):
+ * check (citing req) it is still stopped; if it was started anyway, wait
+ * for it to stop (so the next case starts clean). False if it cannot be
+ * made to stop. */
+bool vcpu_not_started(unsigned cpu, struct vcpu_raw *ctx, const char *req, const char *what);
 /* Wait until ctx's vCPU ran its entry (entries >= n), up to timeout_ns. */
 bool vcpu_raw_wait_entered(struct vcpu_raw *ctx, uint64_t n, uint64_t timeout_ns);
 /* Wait until ctx's vCPU called VCPU.STOP and GET_STATUS reports vCPU
@@ -88,34 +85,17 @@ extern uint64_t vcpu_started_mask;
 bool vcpu_run_on(unsigned cpu, void (*fn)(void *), void *arg);
 bool vcpu_start_task(unsigned cpu, void (*fn)(void *), void *arg);
 /* VCPU.START, recording a successful start. */
-struct hcabi_ret vcpu_start_raw(unsigned cpu, const struct hcabi_vcpu_boot_state *bs);
+struct hcabi_ret vcpu_start_raw(unsigned cpu, const vcpu_bs *bs);
 
 /* Poll GET_STATUS(cpu) until it reports `state`, up to timeout_ns. */
 bool vcpu_wait_state(unsigned cpu, uint64_t state, uint64_t timeout_ns);
 
-/* ---- VCPU-024.3: the state a started vCPU begins with (start_state.c) ----
- * Shared by VCPU.START's first start (start.c) and a restart after the vCPU
- * changed that state and stopped itself (restart.c). */
-
-/* CR0, CR4 and EFER bits a started vCPU has (VCPU-024.3). */
-#define VCPU_CR0_WP (1ull << 16)
-#define VCPU_CR0_BITS                                                                              \
-	((1ull << 0) | (1ull << 1) | (1ull << 4) | (1ull << 5) | VCPU_CR0_WP | (1ull << 31))
-#define VCPU_CR4_OSXMMEXCPT (1ull << 10)
-#define VCPU_CR4_BITS ((1ull << 5) | (1ull << 9) | VCPU_CR4_OSXMMEXCPT)
-#define VCPU_EFER_BITS ((1ull << 8) | (1ull << 10) | (1ull << 11))
-
-/* Check what ctx's vCPU recorded at its entry against the boot state bs
- * START was given: RDI = arg (VCPU-024.4); RSP, CR3, CS, DS..SS, GDTR and
- * IDTR as given, every other general-purpose register zero, RFLAGS 0x2,
- * the CR0, CR4 and EFER bits above, MXCSR 0x1F80 (VCPU-024.3). `when`
- * prefixes every message ("" or "restart: "). The x87, XMM and LAPIC state
- * are the callers' (what each can make distinctive differs). */
-void vcpu_check_start_state(const struct vcpu_raw *ctx, const struct hcabi_vcpu_boot_state *bs,
-			    const char *when);
-/* A copy of the runtime's page tables (their PML4 page), so that a CR3 "as
- * given" is distinctive; 0 (after test_error) when out of pages. */
-uint64_t vcpu_cr3_copy(void);
+/* VCPU-001.5, ARM64-031: the calling vCPU's hardware ID (x86-64: its initial
+ * APIC ID; arm64: its MPIDR_EL1 affinity), and the check that vCPU `cpu`'s
+ * (hw_id) belongs with its GET_ID `id` in a VM of `count` vCPUs
+ * (arch/<arch>/identity_arch.c). */
+uint64_t vcpu_hw_id(void);
+void vcpu_check_hw_id(unsigned cpu, uint64_t hw_id, uint64_t id, uint64_t count);
 
 /* Consume a kick remembered for the caller, if any. */
 static inline void vcpu_drain_kick(void)

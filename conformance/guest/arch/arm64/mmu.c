@@ -28,6 +28,9 @@
 #define D_ATTR(i) ((uint64_t)(i) << 2)
 #define D_SH_INNER (3ull << 8)
 #define D_AF (1ull << 10)
+#define D_NG (1ull << 11)
+#define D_PAGE 3ull /* at level 3 */
+#define D_ADDR 0x0000FFFFFFFFF000ull
 #define D_PXN (1ull << 53)
 #define D_UXN (1ull << 54)
 #define ATTR_DEVICE 0 /* MAIR attr0: device-nGnRE */
@@ -49,7 +52,7 @@ static uint64_t mem_base[HCABI_MEM_RANGES_MAX], mem_size[HCABI_MEM_RANGES_MAX];
 static unsigned mem_n;
 static bool mem_from_dt; /* else QEMU virt's default, assumed */
 static uint64_t ram_end, next_free, fdt_start, fdt_end;
-static struct hcabi_spinlock page_lock;
+static struct hcabi_spinlock page_lock, map_lock;
 
 extern char __image_start[], _end[];
 
@@ -139,14 +142,24 @@ void hcabi__mmu_init(void)
 	hcabi__mmu_enable();
 }
 
-void hcabi__clean_to_poc(const void *p, size_t len)
+/* Clean (and invalidate) the data cache lines of [p, p + len) to the point
+ * of coherency. */
+static void dcache_to_poc(const void *p, size_t len, bool invalidate)
 {
 	uint64_t line = 4ull << ((hcabi_read_sysreg(ctr_el0) >> 16) & 0xF); /* DminLine */
 	uint64_t a = (uint64_t)(uintptr_t)p & ~(line - 1), end = (uint64_t)(uintptr_t)p + len;
 
 	for (; a < end; a += line)
-		__asm__ __volatile__("dc cvac, %0" ::"r"(a) : "memory");
+		if (invalidate)
+			__asm__ __volatile__("dc civac, %0" ::"r"(a) : "memory");
+		else
+			__asm__ __volatile__("dc cvac, %0" ::"r"(a) : "memory");
 	__asm__ __volatile__("dsb sy" ::: "memory");
+}
+
+void hcabi__clean_to_poc(const void *p, size_t len)
+{
+	dcache_to_poc(p, len, false);
 }
 
 void hcabi__mmu_clean_tables(void)
@@ -155,6 +168,17 @@ void hcabi__mmu_clean_tables(void)
 	hcabi__clean_to_poc(l1, sizeof(l1));
 	hcabi__clean_to_poc(l2, sizeof(l2));
 	hcabi__clean_to_poc(&tcr, sizeof(tcr));
+}
+
+void hcabi_arm64_clean_for_start(const void *p, size_t len)
+{
+	hcabi__clean_to_poc(p, len);
+	hcabi__mmu_clean_tables();
+}
+
+void hcabi_arm64_drop_cached(const void *p, size_t len)
+{
+	dcache_to_poc(p, len, true);
 }
 
 /* The calling vCPU's MMU on with the identity map (once per vCPU). */
@@ -187,4 +211,54 @@ uint64_t hcabi_alloc_page(void)
 	if (page)
 		memset((void *)(uintptr_t)page, 0, PAGE);
 	return page;
+}
+
+uint64_t hcabi_arm64_page_desc(uint64_t pa, bool global)
+{
+	return (pa & D_ADDR) | D_PAGE | D_ATTR(ATTR_NORMAL) | D_SH_INNER | D_AF | D_PXN | D_UXN |
+	       (global ? 0 : D_NG);
+}
+
+/* The next-level table of a table descriptor. */
+static uint64_t *next_table(uint64_t desc)
+{
+	return (uint64_t *)(uintptr_t)(desc & D_ADDR);
+}
+
+volatile uint64_t *hcabi_arm64_map_page(uint64_t va, uint64_t pa, bool global)
+{
+	uint64_t i1 = va >> 30, i2 = (va >> 21) & 511, i3 = (va >> 12) & 511, t;
+	volatile uint64_t *pte = 0;
+	uint64_t *t2;
+
+	if (va >> 39 || i1 < LOW_END / GB1)
+		return 0;
+	hcabi_spin_lock(&map_lock);
+	if (l1[i1] == ((i1 * GB1) | DESC_DEVICE) && !is_ram(i1 * GB1, GB1)) {
+		/* the identity map's unused device block becomes a table: break
+		 * before make, on every vCPU */
+		if (!(t = hcabi_alloc_page()))
+			goto out;
+		l1[i1] = 0;
+		__asm__ __volatile__("dsb ishst\n\ttlbi vmalle1is\n\tdsb ish" ::: "memory");
+		l1[i1] = t | D_TABLE;
+	} else if ((l1[i1] & 3) != D_TABLE) {
+		goto out;
+	}
+	t2 = next_table(l1[i1]);
+	if (!(t2[i2] & 1)) {
+		if (!(t = hcabi_alloc_page()))
+			goto out;
+		t2[i2] = t | D_TABLE;
+	} else if ((t2[i2] & 3) != D_TABLE) {
+		goto out;
+	}
+	pte = &next_table(t2[i2])[i3];
+	*pte = hcabi_arm64_page_desc(pa, global);
+	/* the translation va had before (none, or another of these pages) */
+	__asm__ __volatile__("dsb ishst\n\ttlbi vaae1is, %0\n\tdsb ish\n\tisb" ::"r"(va >> 12)
+			     : "memory");
+out:
+	hcabi_spin_unlock(&map_lock);
+	return pte;
 }

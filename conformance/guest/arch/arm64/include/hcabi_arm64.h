@@ -267,6 +267,25 @@ uint64_t hcabi_ram_end(void);
  * none is left. */
 uint64_t hcabi_alloc_page(void);
 
+/* The level-3 descriptor of a 4 KiB page of normal memory at pa, read-write
+ * at EL1, never executable; global, or not (nG: tagged with the ASID). */
+uint64_t hcabi_arm64_page_desc(uint64_t pa, bool global);
+/* Map the 4 KiB page at va (below 2^39, above the first 4 GiB) to pa
+ * (hcabi_arm64_page_desc) through a level-2 and a level-3 table of its own:
+ * va's 1 GiB must be an unused device block of the identity map (not RAM),
+ * which becomes such a table, or one made so before. Returns the level-3
+ * entry, which the caller may rewrite (without TLB maintenance: the TLB
+ * tests), or NULL (no page left, or va's 1 GiB is not usable). */
+volatile uint64_t *hcabi_arm64_map_page(uint64_t va, uint64_t pa, bool global);
+
+/* For a vCPU a test starts itself with VCPU.START (its MMU off, ARM64-027)
+ * before it runs hcabi__cpu_init: clean [p, p + len), which it reads, and
+ * the identity map's tables to the point of coherency; and, on that vCPU
+ * once its MMU is on, clean and invalidate [p, p + len), which it wrote
+ * uncached, so that no vCPU keeps reading an older cached copy. */
+void hcabi_arm64_clean_for_start(const void *p, size_t len);
+void hcabi_arm64_drop_cached(const void *p, size_t len);
+
 /* ---- PSCI (psci.c), through the conduit the device tree names ---- */
 /* SYSTEM_OFF; returns if PSCI is absent or refused. */
 void hcabi_psci_system_off(void);

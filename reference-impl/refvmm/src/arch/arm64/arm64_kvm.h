@@ -33,6 +33,14 @@
 #define HCABI__A64_UART_SIZE 0x1000ull
 #define HCABI__A64_UART_SPI 1u /* its interrupt (unused: polled) */
 
+/* The page TLB.FLUSH's memslot maps (vcpu_regs.c): just below RAM, where
+ * nothing else is and the device tree names nothing. */
+#define HCABI__A64_FLUSH_SLOT 1u
+#define HCABI__A64_FLUSH_GPA (HCABI__ARCH_RAM_BASE - 0x10000ull)
+
+/* vcpu_regs.c: the memslot TLB.FLUSH toggles; -1 + err */
+int hcabi__a64_flush_slot_create(struct hcabi__vm *vm, char *err, size_t errlen);
+
 /* vcpu_regs.c: ONE_REG of x<n> / pc */
 int hcabi__a64_get_x(struct hcabi__vcpu *v, unsigned n, uint64_t *val);
 int hcabi__a64_set_x(struct hcabi__vcpu *v, unsigned n, uint64_t val);

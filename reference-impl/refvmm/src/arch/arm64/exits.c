@@ -104,6 +104,15 @@ static void decode_hcall(struct hcabi__vcpu *v, struct hcabi__exit *ex)
 		host_error(v, ex, "reading x1");
 		return;
 	}
+	/* TLB.FLUSH asks for flushes, BATCH may: note when the call began
+	 * (vcpu_regs.c, one flush per call) */
+	if (call->function_id == HCABI_FID_TLB_FLUSH || call->function_id == HCABI_FID_BATCH_EXECUTE) {
+		struct hcabi__kvm_own_vcpu *o = &v->arch->own;
+		__atomic_store_n(&o->flush_entry,
+				 __atomic_load_n(&v->vm->arch->own.flush_begun, __ATOMIC_SEQ_CST),
+				 __ATOMIC_SEQ_CST);
+		__atomic_store_n(&o->in_flush_call, 1, __ATOMIC_SEQ_CST);
+	}
 	n = nargs_of((uint32_t)call->function_id);
 	for (unsigned i = 0; i < n; i++) {
 		if (hcabi__a64_get_x(v, 2 + i, &call->args[i]) < 0) {
@@ -183,6 +192,7 @@ static int clobber(struct hcabi__vcpu *v, uint32_t mask)
 int hcabi__arch_hcall_return(struct hcabi__vcpu *v, const struct hcabi_ref_ret *ret, char *err,
 			     size_t errlen)
 {
+	__atomic_store_n(&v->arch->own.in_flush_call, 0, __ATOMIC_SEQ_CST);
 	switch (ret->action) {
 	case HCABI_REF_ACTION_RESUME:
 		/* ARM64-004: x0 = status, x1 = value; the PC is past the HVC */

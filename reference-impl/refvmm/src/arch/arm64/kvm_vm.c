@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "arm64_kvm.h"
@@ -79,7 +80,8 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 	if (hcabi__kvm_ioctl(a->vm_fd, KVM_ARM_PREFERRED_TARGET, &a->own.init) < 0)
 		return hcabi__fail(err, errlen, "KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
 	a->own.init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
-	if (hcabi__kvm_ram_map(vm, err, errlen) < 0)
+	if (hcabi__kvm_ram_map(vm, err, errlen) < 0 ||
+	    hcabi__a64_flush_slot_create(vm, err, errlen) < 0)
 		return -1;
 	/* An MMIO access KVM cannot decode (no syndrome: a load/store pair,
 	 * writeback) exits as KVM_EXIT_ARM_NISV with its address, a guest
@@ -121,6 +123,10 @@ void hcabi__arch_vm_destroy(struct hcabi__vm *vm)
 {
 	if (vm->arch && vm->arch->own.gic_fd >= 0)
 		close(vm->arch->own.gic_fd);
+	/* no vCPU runs any more: TLB.FLUSH's page can go before the VM */
+	if (vm->arch && vm->arch->own.flush_slot.userspace_addr)
+		munmap((void *)(uintptr_t)vm->arch->own.flush_slot.userspace_addr,
+		       vm->arch->own.flush_slot.memory_size);
 	hcabi__kvm_vm_close(vm);
 }
 

@@ -3,14 +3,16 @@
  * vcpu_regs.c - arm64 vCPUs of hcabi-refvmm: creating them (PSCI 0.2;
  * every vCPU but 0 powered off, waiting for VCPU.START), their registers
  * through ONE_REG (one ioctl per register: docs/arm64.md gives the cost),
- * the boot of vCPU 0 by the Linux arm64 protocol, and the VCPU.START boot
- * state (ARM64-026..030).
+ * the boot of vCPU 0 by the Linux arm64 protocol, the VCPU.START boot
+ * state (ARM64-026..030) and TLB.FLUSH (ARM64-033).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "arm64_kvm.h"
 
@@ -94,13 +96,81 @@ int hcabi__arch_vcpu_reset(struct hcabi__vcpu *v, const struct hcabi_vcpu_boot_s
 	return hcabi__kvm_ioctl(v->arch->fd, KVM_SET_MP_STATE, &mp);
 }
 
-/* Not modelled yet: KVM on arm64 gives userspace no TLB invalidation of a
- * vCPU (docs/arm64.md: TLB.FLUSH on arm64). A vCPU started again was reset
- * by KVM_ARM_VCPU_INIT with its MMU off. */
+/* TLB.FLUSH (ARM64-033). KVM gives userspace no TLB invalidation of a
+ * vCPU, but turning dirty logging on for a memslot write-protects the slot
+ * and flushes: kvm_arch_commit_memory_region -> kvm_mmu_wp_memory_region ->
+ * kvm_flush_remote_tlbs_memslot (Linux 6.12, arch/arm64/kvm/mmu.c), whose
+ * stage-2 range invalidation ends with TLBI VMALLE1IS for the VM's VMID
+ * (hyp/vhe/tlb.c and hyp/nvhe/tlb.c __kvm_tlb_flush_vmid_range; without
+ * FEAT_TLBIRANGE __kvm_tlb_flush_vmid, TLBI VMALLS12E1IS) before the ioctl
+ * returns: every stage-1 entry of every vCPU of the VM, of every ASID,
+ * global ones included, more than TLB.FLUSH asks. refvmm does that on a
+ * slot of one page of its own (not in the device tree), then turns the
+ * logging off again (no flush). One toggle flushes the whole VM, so one per
+ * TLB.FLUSH call is enough: the core asks target by target, and a toggle
+ * that began after every TLB.FLUSH or BATCH call in progress began covers
+ * the requests of all of them. */
+int hcabi__a64_flush_slot_create(struct hcabi__vm *vm, char *err, size_t errlen)
+{
+	struct kvm_userspace_memory_region *mr = &vm->arch->own.flush_slot;
+	long page = sysconf(_SC_PAGESIZE);
+	void *mem;
+
+	if (page <= 0 || page > 0x10000)
+		return hcabi__fail(err, errlen, "host page size %ld: TLB.FLUSH's slot needs at most "
+						"64 KiB", page);
+	mem = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return hcabi__fail(err, errlen, "TLB.FLUSH's page: %s", strerror(errno));
+	mr->slot = HCABI__A64_FLUSH_SLOT;
+	mr->guest_phys_addr = HCABI__A64_FLUSH_GPA;
+	mr->memory_size = (uint64_t)page;
+	mr->userspace_addr = (uint64_t)(uintptr_t)mem;
+	if (hcabi__kvm_ioctl(vm->arch->vm_fd, KVM_SET_USER_MEMORY_REGION, mr) < 0)
+		return hcabi__fail(err, errlen, "KVM_SET_USER_MEMORY_REGION (TLB.FLUSH's slot): %s",
+				   strerror(errno));
+	return 0;
+}
+
+/* Whether the last finished toggle began after every call that may have
+ * asked for this flush began: those inside TLB.FLUSH or BATCH (exits.c). */
+static bool flush_covered(const struct hcabi__vm *vm)
+{
+	uint64_t done = vm->arch->own.flush_done;
+	bool any = false;
+
+	for (uint32_t i = 0; i < vm->nvcpus; i++) {
+		const struct hcabi__kvm_own_vcpu *o = &vm->vcpus[i].arch->own;
+		if (!__atomic_load_n(&o->in_flush_call, __ATOMIC_SEQ_CST))
+			continue;
+		any = true;
+		if (done <= __atomic_load_n(&o->flush_entry, __ATOMIC_SEQ_CST))
+			return false;
+	}
+	return any;
+}
+
 int hcabi__arch_vcpu_flush_tlb(struct hcabi__vcpu *v)
 {
-	(void)v;
-	return 0;
+	struct hcabi__kvm_own_vm *own = &v->vm->arch->own;
+	struct kvm_userspace_memory_region mr;
+	uint64_t n;
+	int r = 0;
+
+	pthread_mutex_lock(&own->flush_lock);
+	if (!flush_covered(v->vm)) {
+		n = __atomic_add_fetch(&own->flush_begun, 1, __ATOMIC_SEQ_CST);
+		mr = own->flush_slot;
+		mr.flags = KVM_MEM_LOG_DIRTY_PAGES;
+		r = hcabi__kvm_ioctl(v->vm->arch->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr);
+		mr.flags = 0;
+		if (hcabi__kvm_ioctl(v->vm->arch->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
+			r = -1;
+		if (r == 0)
+			own->flush_done = n;
+	}
+	pthread_mutex_unlock(&own->flush_lock);
+	return r;
 }
 
 /* The Linux arm64 boot protocol: the Image at RAM base + text_offset, the

@@ -21,7 +21,7 @@
  * mappings (the top 2 GiB hold the kernel image in Linux) keep stale
  * translations.
  */
-#include "tlb_common.h"
+#include "tlb_x86.h"
 
 #define TOP_VA1 0xFFFFFFFFFFFFF000ull /* the last page */
 #define TOP_VA2 0xFFFFFFFFFFFFE000ull /* the one below */

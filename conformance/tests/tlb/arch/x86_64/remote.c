@@ -22,7 +22,7 @@
  * do not keep stale entries at all, so there the test checks the required
  * outcome only; on hardware it catches a flush that did not happen.
  */
-#include "tlb_common.h"
+#include "tlb_x86.h"
 
 enum tlb_change { CHANGE_PTE, CHANGE_PTE_GLOBAL, CHANGE_PDE };
 
