@@ -118,8 +118,10 @@ bool hcabi__arch_vcpu_hw_started(struct hcabi__vcpu *v)
 }
 
 /* Not modelled: KVM on riscv64 gives userspace no TLB invalidation of a
- * vCPU (no ioctl or ONE_REG does it; docs/refvmm.md), as on arm64. A vCPU
- * started again has satp 0. */
+ * vCPU (no ioctl or ONE_REG does it), and arm64's memslot toggle flushes
+ * only that slot's guest-physical range here (HFENCE.GVMA by address in
+ * Linux 6.12's kvm_flush_remote_tlbs_memslot), not the VS-stage entries
+ * of other pages (docs/refvmm.md). A vCPU started again has satp 0. */
 int hcabi__arch_vcpu_flush_tlb(struct hcabi__vcpu *v)
 {
 	(void)v;
