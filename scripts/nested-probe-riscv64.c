@@ -66,7 +66,8 @@
 
 /*
  * Debian 12's cross headers (linux-libc-dev-riscv64-cross) are Linux 6.1;
- * the in-kernel AIA device came in 6.5.  kvm_riscv64_uapi.h adds what they
+ * the in-kernel AIA device came in 6.5.  kvm_riscv64_uapi.h (refvmm's riscv64
+ * backend's, reference-impl/refvmm/src/arch/riscv64/) adds what they
  * lack (copied from Linux 6.12's uapi headers, under #ifndef).
  */
 #include "kvm_riscv64_uapi.h"

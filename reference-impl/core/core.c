@@ -100,7 +100,8 @@ static const char *check_config(const struct hcabi_ref_config *cfg, bool provide
 	     (cfg->cpuid_base - HCABI_CPUID_BASE) % HCABI_CPUID_BASE_STRIDE != 0 ||
 	     cfg->cpuid_base > HCABI_CPUID_BASE + 0xFF * HCABI_CPUID_BASE_STRIDE))
 		return "cpuid_base is not one of 0x40000000, 0x40000100, ... 0x4000FF00 (DISC-002)";
-	if (cfg->arch != HCABI_REF_ARCH_X86_64 && cfg->arch != HCABI_REF_ARCH_ARM64)
+	if (cfg->arch != HCABI_REF_ARCH_X86_64 && cfg->arch != HCABI_REF_ARCH_ARM64 &&
+	    cfg->arch != HCABI_REF_ARCH_RISCV64)
 		return "arch is not an enum hcabi_ref_arch";
 	return hcabi__core_select_extensions(
 	    cfg, cfg->spec_version ? cfg->spec_version : hcabi_ref_newest_version(), provide);

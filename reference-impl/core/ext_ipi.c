@@ -49,7 +49,7 @@ static int64_t ipi_handler(const struct hcabi__core_req *req, struct hcabi__core
 		bool all_but_self = (req->args[2] & HCABI_IPI_SEND_VECTOR_ALL_BUT_SELF_MASK) != 0;
 		bool ok = true;
 
-		/* IPI-001: an invalid vector (below 32; arm64: ARM64-021), or a target index that
+		/* IPI-001: an invalid vector (below 32; ARM64-021, RV64-018), or a target index that
 		 * overflows or is not below the count: nothing is sent. The
 		 * vector is checked even when the mask is 0 (IPI-005, since
 		 * 1.2; 1.1 allowed either order, and the test-only fault

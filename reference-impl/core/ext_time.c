@@ -41,7 +41,7 @@ static int64_t time_handler(const struct hcabi__core_req *req, struct hcabi__cor
 		uint64_t deadline = req->args[0];
 		uint8_t vector = (uint8_t)(req->args[1] & HCABI_TIME_SET_TIMER_VECTOR_VECTOR_MASK); /* 63:8: GEN-002, centrally */
 
-		/* TIME-020: an invalid vector (below 32; arm64: ARM64-021)
+		/* TIME-020: an invalid vector (below 32; ARM64-021, RV64-018)
 		 * leaves the timer unchanged. */
 		if (!hcabi__core_vector_valid(ref, vector))
 			return HCABI_ERR_INVALID_PARAM;
@@ -61,7 +61,7 @@ static int64_t time_handler(const struct hcabi__core_req *req, struct hcabi__cor
 		uint64_t period = req->args[1];
 		uint8_t vector = (uint8_t)(req->args[2] & HCABI_TIME_SET_PERIODIC_VECTOR_VECTOR_MASK); /* 63:8: GEN-002, centrally */
 
-		/* TIME-040: an invalid vector (ARM64-021 on arm64) or a period below the minimum
+		/* TIME-040: an invalid vector (ARM64-021, RV64-018) or a period below the minimum
 		 * leaves the timer unchanged (reserved vector bits: centrally). */
 		if (!hcabi__core_vector_valid(ref, vector) || period < HCABI_TIMER_MIN_PERIOD)
 			return HCABI_ERR_INVALID_PARAM;

@@ -86,11 +86,12 @@ static bool canonical(uint64_t a)
 	return top == 0 || top == 0x1FFFFu;
 }
 
-/* VCPU-022: the boot state's own rules (x86-64). On arm64 the only rule
- * is ARM64-025, checked while decoding: the struct carries no more. */
+/* VCPU-022: the boot state's own rules (x86-64). On arm64 and riscv64 the
+ * only rule is ARM64-025 / RV64-022, checked while decoding: the struct
+ * carries no more. */
 static bool boot_state_valid(struct hcabi_ref *ref, const struct hcabi_vcpu_boot_state *bs)
 {
-	if (ref->arch == HCABI_REF_ARCH_ARM64)
+	if (ref->arch == HCABI_REF_ARCH_ARM64 || ref->arch == HCABI_REF_ARCH_RISCV64)
 		return true;
 	if (bs->flags != 0 || bs->reserved0 != 0) /* GEN-002 reserved fields */
 		return false;
@@ -105,10 +106,24 @@ static bool boot_state_valid(struct hcabi_ref *ref, const struct hcabi_vcpu_boot
 	return true;
 }
 
-/* ARM64-024: on arm64 the 64 bytes are a struct hcabi_vcpu_boot_state_arm64,
- * handed to the platform as entry in rip and arg in arg (hcabi_ref.h,
- * vcpu_start). false: a reserved word is not zero (ARM64-025). */
-static bool decode_boot_state_arm64(const uint8_t raw[64], struct hcabi_vcpu_boot_state *bs)
+/* The arm64 and riscv64 structs share one layout: entry, arg, six reserved
+ * words; one decoder serves both. */
+_Static_assert(offsetof(struct hcabi_vcpu_boot_state_arm64, entry) ==
+			   offsetof(struct hcabi_vcpu_boot_state_riscv64, entry) &&
+		       offsetof(struct hcabi_vcpu_boot_state_arm64, arg) ==
+			   offsetof(struct hcabi_vcpu_boot_state_riscv64, arg) &&
+		       offsetof(struct hcabi_vcpu_boot_state_arm64, reserved) ==
+			   offsetof(struct hcabi_vcpu_boot_state_riscv64, reserved) &&
+		       sizeof(struct hcabi_vcpu_boot_state_arm64) ==
+			   sizeof(struct hcabi_vcpu_boot_state_riscv64),
+	       "the arm64 and riscv64 boot states have one layout");
+
+/* ARM64-024 / RV64-021: on arm64 the 64 bytes are a struct
+ * hcabi_vcpu_boot_state_arm64, on riscv64 a struct
+ * hcabi_vcpu_boot_state_riscv64, handed to the platform as entry in rip and
+ * arg in arg (hcabi_ref.h, vcpu_start). false: a reserved word is not zero
+ * (ARM64-025, RV64-022). */
+static bool decode_boot_state_entry_arg(const uint8_t raw[64], struct hcabi_vcpu_boot_state *bs)
 {
 	bool reserved_zero = true;
 
@@ -123,12 +138,13 @@ static bool decode_boot_state_arm64(const uint8_t raw[64], struct hcabi_vcpu_boo
 }
 
 /* The boot state of ref->arch's binding; false: invalid by the struct's
- * own reserved fields (ARM64-025; x86-64's are checked by VCPU-022). */
+ * own reserved fields (ARM64-025, RV64-022; x86-64's are checked by
+ * VCPU-022). */
 static bool decode_boot_state(const struct hcabi_ref *ref, const uint8_t raw[64],
 			      struct hcabi_vcpu_boot_state *bs)
 {
-	if (ref->arch == HCABI_REF_ARCH_ARM64)
-		return decode_boot_state_arm64(raw, bs);
+	if (ref->arch == HCABI_REF_ARCH_ARM64 || ref->arch == HCABI_REF_ARCH_RISCV64)
+		return decode_boot_state_entry_arg(raw, bs);
 	memset(bs, 0, sizeof(*bs));
 	bs->rip = hcabi__core_get_le(raw + 0, 8);
 	bs->rsp = hcabi__core_get_le(raw + 8, 8);
@@ -172,7 +188,7 @@ static int64_t vcpu_start(struct hcabi_ref *ref, uint64_t target, uint64_t gpa)
 		hcabi__core_count_host_error(ref);
 		return HCABI_ERR_INVALID_ADDRESS;
 	}
-	/* VCPU-022; ARM64-025 on arm64 */
+	/* VCPU-022; ARM64-025 on arm64, RV64-022 on riscv64 */
 	if (!decode_boot_state(ref, raw, &bs) || !boot_state_valid(ref, &bs))
 		return HCABI_ERR_INVALID_PARAM;
 	/* Test-only fault "reread": read the boot state again after the

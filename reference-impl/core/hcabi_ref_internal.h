@@ -208,7 +208,7 @@ int64_t hcabi__core_check_gpa(const struct hcabi_ref *ref, uint64_t gpa, uint64_
 void hcabi__core_put_le(uint8_t *p, uint64_t v, unsigned bytes);
 uint64_t hcabi__core_get_le(const uint8_t *p, unsigned bytes);
 
-/* ARM64-021 / IPI-001, TIME-020, TIME-040: is `vector` a valid HCABI
+/* ARM64-021, RV64-018 / IPI-001, TIME-020, TIME-040: is `vector` a valid HCABI
  * interrupt vector in the binding of ref->arch (binding.c)? */
 bool hcabi__core_vector_valid(const struct hcabi_ref *ref, uint8_t vector);
 

@@ -84,8 +84,10 @@ def make_target(args: argparse.Namespace, paths: Paths, out_dir: Path) -> Target
         return RefDirect(paths.refvmm, args.refvmm_arg)
     launcher = Path(args.launcher) if args.launcher else layout.current().nested_launcher
     why = "--ref-mode nested" if args.ref_mode == "nested" else foreign or probe.reason
-    # the holder keeps the nested kernel from patching its static keys at every boot (an x86-64 program)
-    holder = [str(paths.nested_probe), "--hold"] if paths.nested_probe.is_file() and arch == "x86_64" else None
+    # the holder keeps the nested kernel from patching its static keys at every boot (the
+    # architecture's own probe: x86-64's, riscv64's)
+    probe = paths.nested_probe
+    holder = [str(probe), "--hold"] if probe is not None and probe.is_file() else None
     # the launcher's download cache: $HCABI_NESTED_CACHE (CMake passes its own to tests), else BUILD/nested-cache
     cache = Path(os.environ["HCABI_NESTED_CACHE"]) if os.environ.get("HCABI_NESTED_CACHE") else paths.build / "nested-cache"
     return RefNested(launcher, paths.refvmm, cache, out_dir, why, holder, args.refvmm_arg, arch)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, Optional
 
 from . import layout
 from .errors import EnvError, UsageError
@@ -44,6 +44,12 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
+# The nested probe of each architecture whose `--hold` is the launcher's holder
+# (an idle KVM VM kept for a whole nested boot: cli_run.py), in BUILD/scripts.
+# arm64 runs without one.
+NESTED_PROBES = {"x86_64": "hcabi-nested-probe", "riscv64": "hcabi-nested-probe-riscv64"}
+
+
 @dataclass
 class Paths:
     """Where inputs and outputs live, from --build-dir, --manifest and --arch
@@ -76,9 +82,11 @@ class Paths:
         return layout.current().refvmm_for(self.build, self.arch)
 
     @property
-    def nested_probe(self) -> Path:
-        """The nested launcher's holder, run as `hcabi-nested-probe --hold`."""
-        return self.build / "scripts" / "hcabi-nested-probe"
+    def nested_probe(self) -> Optional[Path]:
+        """The nested launcher's holder of this architecture, run as `PROBE --hold`
+        (NESTED_PROBES); None where there is none."""
+        name = NESTED_PROBES.get(self.arch)
+        return self.build / "scripts" / name if name else None
 
     def load_suite(self) -> TestsManifest:
         """This architecture's tests manifest, refused (EnvError) when its

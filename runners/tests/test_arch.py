@@ -396,3 +396,13 @@ def test_a_bundle_is_replayed_with_its_architecture_s_images(arm: Arm64Suite, re
     assert res.rc == 0 and "ACCEPTED: " in res.out and "architecture arm64" in res.out, res.out + res.err
     res = run_cli("gate", "--bundle", str(bundle), "--require", "1.1", *arm.x86.common())
     assert res.rc == 3 and "the report is of architecture arm64, not x86_64" in res.out, res.out + res.err
+
+
+def test_each_architecture_has_its_own_nested_holder(tmp_path: Path) -> None:
+    """The launcher's holder is the architecture's own probe (`PROBE --hold`):
+    x86-64's and riscv64's in BUILD/scripts; arm64 has none, so an x86-64
+    probe never holds an arm64 or riscv64 boot."""
+    paths = {arch: cli.Paths(tmp_path, tmp_path / "m.json", arch) for arch in ("x86_64", "arm64", "riscv64")}
+    assert paths["x86_64"].nested_probe == tmp_path / "scripts" / "hcabi-nested-probe"
+    assert paths["riscv64"].nested_probe == tmp_path / "scripts" / "hcabi-nested-probe-riscv64"
+    assert paths["arm64"].nested_probe is None

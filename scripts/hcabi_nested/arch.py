@@ -169,8 +169,12 @@ RISCV64 = Arch(
     # aia=aplic-imsic: the interrupt controller KVM's in-kernel AIA device
     # (and the binding's IMSIC vectors) needs; it locks the nested kernel up
     # on QEMU 7.2, so QEMU 10.0 from bookworm-backports (qemu_debs).  rv64
-    # has the H extension.  Single-threaded TCG like the others.
-    machine_args=("-M", "virt,aia=aplic-imsic", "-cpu", "rv64", "-accel", "tcg,thread=single"),
+    # has the H extension.  Single-threaded TCG like the others.  aia-guests=7
+    # (QEMU's most): guest interrupt files on each hart, so that KVM gives a
+    # vCPU a real IMSIC file; its trap-and-emulate file (the only one without
+    # them) keeps only bits 31:0 of eip0/eie0 in Linux 6.12 (a 32-bit lr/sc),
+    # which loses identities 32..63 (docs/refvmm.md, "The riscv64 backend").
+    machine_args=("-M", "virt,aia=aplic-imsic,aia-guests=7", "-cpu", "rv64", "-accel", "tcg,thread=single"),
     append="console=ttyS0 quiet loglevel=3 panic=-1 rodata=off",
     # virt has PCIe; Debian's riscv64 kernel has VIRTIO_PCI and VIRTIO_CONSOLE
     # built in but VIRTIO_MMIO (virtio-serial-device's transport) as a module.

@@ -124,7 +124,9 @@ struct hcabi_platform_ops {
 	 * an error (the core then leaves the target stopped). On arm64
 	 * (hcabi_ref_config.arch) the guest's struct
 	 * hcabi_vcpu_boot_state_arm64 arrives in the same structure: its
-	 * `entry` in bs->rip, its `arg` in bs->arg, every other field 0. */
+	 * `entry` in bs->rip, its `arg` in bs->arg, every other field 0; so
+	 * does riscv64's struct hcabi_vcpu_boot_state_riscv64 (the platform
+	 * puts the hart ID in a0 itself, RV64-025). */
 	int (*vcpu_start)(void *ctx, uint32_t vcpu, const struct hcabi_vcpu_boot_state *bs);
 	/* Block the calling vCPU's thread (vcpu is the caller) until it is
 	 * kicked, an interrupt is injected into it, or the monotonic clock
@@ -249,15 +251,18 @@ struct hcabi_ref_config {
 	/* The binding the guest uses (enum hcabi_ref_arch; 0, the default, is
 	 * x86-64). It decides the rules that differ by architecture: the
 	 * valid interrupt vectors (x86-64 HCABI_VECTOR_MIN..255; arm64
-	 * HCABI_ARM64_VECTOR_MIN..MAX, ARM64-021) and VCPU.START's boot state
+	 * HCABI_ARM64_VECTOR_MIN..MAX, ARM64-021; riscv64
+	 * HCABI_RISCV64_VECTOR_MIN..MAX, RV64-018) and VCPU.START's boot state
 	 * (x86-64 struct hcabi_vcpu_boot_state, VCPU-022; arm64 struct
-	 * hcabi_vcpu_boot_state_arm64, ARM64-024/025). */
+	 * hcabi_vcpu_boot_state_arm64, ARM64-024/025; riscv64 struct
+	 * hcabi_vcpu_boot_state_riscv64, RV64-021/022). */
 	uint32_t arch;
 };
 
 enum hcabi_ref_arch {
 	HCABI_REF_ARCH_X86_64 = 0,
 	HCABI_REF_ARCH_ARM64 = 1,
+	HCABI_REF_ARCH_RISCV64 = 2,
 };
 
 #define HCABI_REF_MAX_VCPUS 256u

@@ -2,23 +2,52 @@
 /*
  * check_arch.c - the rules that differ by binding (hcabi_ref_config.arch):
  * the valid interrupt vectors (x86-64 32..255; arm64 PPIs 16..22,
- * ARM64-021) and VCPU.START's boot state (x86-64 VCPU-022; arm64
- * ARM64-024/025). The other units run under x86-64 and show its
- * behaviour unchanged.
+ * ARM64-021; riscv64 IMSIC identities 1..63, RV64-018) and VCPU.START's
+ * boot state (x86-64 VCPU-022; arm64 ARM64-024/025; riscv64
+ * RV64-021/022). The arm64 and riscv64 test cases run the same tests with
+ * their own binding (`bind`); the other units run under x86-64 and show
+ * its behaviour unchanged.
  */
 #include "harness.h"
 
 #define ENTRY 0x40280000ull
 #define ARG 0x1234567890abcdefull
 
+/* The binding a test case runs under: its arch and its vector range. */
+struct binding {
+	uint32_t arch;
+	uint8_t vmin, vmax;
+	const uint8_t *bad; /* invalid vectors, nbad of them */
+	unsigned nbad;
+};
+
+/* ARM64-021: below 16 and above 22 invalid, x86-64's 32..255 included. */
+static const uint8_t arm64_bad[] = {0, 1, 15, 23, 27, 31, 32, 0x40, 0xFF};
+/* RV64-018: 0 (no interrupt) and 64..255 invalid, x86-64's 32..255 above 63 included. */
+static const uint8_t riscv64_bad[] = {0, 64, 65, 0x80, 0xFE, 0xFF};
+
+static const struct binding arm64 = {HCABI_REF_ARCH_ARM64, HCABI_ARM64_VECTOR_MIN,
+				     HCABI_ARM64_VECTOR_MAX, arm64_bad, sizeof(arm64_bad)};
+static const struct binding riscv64 = {HCABI_REF_ARCH_RISCV64, HCABI_RISCV64_VECTOR_MIN,
+				       HCABI_RISCV64_VECTOR_MAX, riscv64_bad, sizeof(riscv64_bad)};
+static const struct binding *bind;
+
 static void arm64_setup(void)
 {
-	hx_open_arch(4, HCABI_REF_ARCH_ARM64);
+	bind = &arm64;
+	hx_open_arch(4, bind->arch);
 }
 
-/* A struct hcabi_vcpu_boot_state_arm64 at HX_BOOT_STATE; reserved word
- * `bad` (0..5) is non-zero when bad >= 0. */
-static void put_arm64_boot_state(uint64_t entry, uint64_t arg, int bad)
+static void riscv64_setup(void)
+{
+	bind = &riscv64;
+	hx_open_arch(4, bind->arch);
+}
+
+/* The 64-byte boot state of arm64 or riscv64 (one layout: ext_vcpu.c
+ * asserts it) at HX_BOOT_STATE; reserved word `bad` (0..5) is non-zero
+ * when bad >= 0. */
+static void put_boot_state(uint64_t entry, uint64_t arg, int bad)
 {
 	struct hcabi_vcpu_boot_state_arm64 bs;
 	uint8_t b[64];
@@ -35,21 +64,22 @@ static void put_arm64_boot_state(uint64_t entry, uint64_t arg, int bad)
 	fake_put(hx.fake, HX_BOOT_STATE, b, sizeof(b));
 }
 
-/* VCPU.START of `target` from vCPU 0 with a valid arm64 boot state (hx_start
- * writes an x86-64 one, which arm64 refuses: ARM64-025). */
-static void arm64_start(uint32_t target)
+/* VCPU.START of `target` from vCPU 0 with a valid arm64/riscv64 boot state
+ * (hx_start writes an x86-64 one, which they refuse: ARM64-025, RV64-022). */
+static void start_vcpu(uint32_t target)
 {
 	struct hcabi_ref_ret r;
 
-	put_arm64_boot_state(ENTRY, target, -1);
+	put_boot_state(ENTRY, target, -1);
 	r = CALL(0, HCABI_FID_VCPU_START, target, HX_BOOT_STATE);
 	CK_OK(r, 0);
 }
 
-/* ARM64-021: 16..22 valid for TIME.SET_TIMER, SET_PERIODIC and IPI.SEND. */
-START_TEST(arm64_vectors_valid)
+/* ARM64-021: 16..22 (RV64-018: 1..63) valid for TIME.SET_TIMER,
+ * SET_PERIODIC and IPI.SEND. */
+START_TEST(vectors_valid)
 {
-	uint8_t vec = (uint8_t)(HCABI_ARM64_VECTOR_MIN + (unsigned)_i);
+	uint8_t vec = (uint8_t)(bind->vmin + (unsigned)_i);
 	struct hcabi_ref_ret r = CALL(1, HCABI_FID_TIME_SET_TIMER, 777, vec);
 
 	CK_OK(r, 0);
@@ -57,22 +87,21 @@ START_TEST(arm64_vectors_valid)
 	r = CALL(1, HCABI_FID_TIME_SET_PERIODIC, 0, HCABI_TIMER_MIN_PERIOD, vec);
 	CK_OK(r, 0);
 	ck_assert_uint_eq(hx.fake->timer_vector[1], vec);
-	arm64_start(2);
+	start_vcpu(2);
 	r = CALL(0, HCABI_FID_IPI_SEND, 0x4, 0, vec); /* vCPU 2 */
 	CK_OK(r, 0);
 	ck_assert_uint_eq(hx.fake->irqs[2][vec], 1);
 }
 END_TEST
 
-/* ARM64-021: below 16 and above 22 invalid, x86-64's 32..255 included:
- * INVALID_PARAM with no effect. */
-static const uint8_t arm64_bad[] = {0, 1, 15, 23, 27, 31, 32, 0x40, 0xFF};
-START_TEST(arm64_vectors_invalid)
+/* ARM64-021, RV64-018: the binding's invalid vectors: INVALID_PARAM with
+ * no effect. */
+START_TEST(vectors_invalid)
 {
-	uint8_t vec = arm64_bad[_i];
+	uint8_t vec = bind->bad[_i];
 	struct hcabi_ref_ret r;
 
-	arm64_start(1);
+	start_vcpu(1);
 	fake_clear(hx.fake);
 	r = CALL(1, HCABI_FID_TIME_SET_TIMER, 777, vec);
 	CK_REFUSED(r, HCABI_ERR_INVALID_PARAM);
@@ -100,15 +129,15 @@ START_TEST(x86_vectors_unchanged)
 }
 END_TEST
 
-/* ARM64-024: the arm64 struct is read, and reaches the platform as entry
+/* ARM64-024, RV64-021: the arm64 (riscv64) struct is read, and reaches the platform as entry
  * in rip and arg in arg, all else zero; x86-64's checks (VCPU-022: a
  * page-aligned cr3 in RAM, non-null selectors) do not apply. */
-START_TEST(arm64_boot_state)
+START_TEST(boot_state)
 {
 	struct hcabi_ref_ret r;
 	const struct hcabi_vcpu_boot_state *bs = &hx.fake->boot[3];
 
-	put_arm64_boot_state(ENTRY, ARG, -1);
+	put_boot_state(ENTRY, ARG, -1);
 	r = CALL(0, HCABI_FID_VCPU_START, 3, HX_BOOT_STATE);
 	CK_OK(r, 0);
 	ck_assert_uint_eq(hx.fake->start_count[3], 1);
@@ -121,12 +150,12 @@ START_TEST(arm64_boot_state)
 }
 END_TEST
 
-/* ARM64-025: any reserved word non-zero: INVALID_PARAM, nothing started. */
-START_TEST(arm64_boot_state_reserved)
+/* ARM64-025, RV64-022: any reserved word non-zero: INVALID_PARAM, nothing started. */
+START_TEST(boot_state_reserved)
 {
 	struct hcabi_ref_ret r;
 
-	put_arm64_boot_state(ENTRY, ARG, _i);
+	put_boot_state(ENTRY, ARG, _i);
 	fake_clear(hx.fake);
 	r = CALL(0, HCABI_FID_VCPU_START, 1, HX_BOOT_STATE);
 	CK_STATUS(r, HCABI_ERR_INVALID_PARAM); /* the read is its only platform call */
@@ -142,7 +171,7 @@ START_TEST(x86_boot_state_unchanged)
 {
 	struct hcabi_ref_ret r;
 
-	put_arm64_boot_state(ENTRY, ARG, -1);
+	put_boot_state(ENTRY, ARG, -1);
 	fake_clear(hx.fake);
 	r = CALL(0, HCABI_FID_VCPU_START, 1, HX_BOOT_STATE);
 	CK_STATUS(r, HCABI_ERR_INVALID_PARAM);
@@ -165,6 +194,12 @@ START_TEST(config_arch)
 	ref = hcabi_ref_create(&cfg, &err);
 	ck_assert_ptr_nonnull(ref);
 	hcabi_ref_destroy(ref);
+	cfg.arch = HCABI_REF_ARCH_RISCV64;
+	ref = hcabi_ref_create(&cfg, &err);
+	ck_assert_ptr_nonnull(ref);
+	hcabi_ref_destroy(ref);
+	cfg.arch = HCABI_REF_ARCH_RISCV64 + 1;
+	ck_assert_ptr_null(hcabi_ref_create(&cfg, &err));
 }
 END_TEST
 
@@ -172,16 +207,26 @@ static Suite *arch_suite(void)
 {
 	Suite *s = suite_create("arch");
 	/* not hx_tcase: its fixture is x86-64's */
-	TCase *tc = tcase_create("arm64");
+	static const struct {
+		const char *name;
+		void (*setup)(void);
+		const struct binding *b;
+	} cases[] = {{"arm64", arm64_setup, &arm64}, {"riscv64", riscv64_setup, &riscv64}};
 	unsigned nvalid = HCABI_ARM64_VECTOR_MAX - HCABI_ARM64_VECTOR_MIN + 1;
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, arm64_setup, hx_teardown);
-	tcase_set_timeout(tc, 10);
-	suite_add_tcase(s, tc);
-	tcase_add_loop_test(tc, arm64_vectors_valid, 0, (int)nvalid);
-	tcase_add_loop_test(tc, arm64_vectors_invalid, 0, (int)sizeof(arm64_bad));
-	tcase_add_test(tc, arm64_boot_state);
-	tcase_add_loop_test(tc, arm64_boot_state_reserved, 0, 6);
+	for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		const struct binding *b = cases[c].b;
+
+		tc = tcase_create(cases[c].name);
+		tcase_add_checked_fixture(tc, cases[c].setup, hx_teardown);
+		tcase_set_timeout(tc, 10);
+		suite_add_tcase(s, tc);
+		tcase_add_loop_test(tc, vectors_valid, 0, (int)(b->vmax - b->vmin + 1));
+		tcase_add_loop_test(tc, vectors_invalid, 0, (int)b->nbad);
+		tcase_add_test(tc, boot_state);
+		tcase_add_loop_test(tc, boot_state_reserved, 0, 6);
+	}
 	tc = hx_tcase(s, "x86_64", 10);
 	tcase_add_loop_test(tc, x86_vectors_unchanged, 0, (int)nvalid);
 	tcase_add_test(tc, x86_boot_state_unchanged);

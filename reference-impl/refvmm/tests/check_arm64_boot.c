@@ -16,48 +16,12 @@
 #include "arch.h"
 #include "fdt_write.h"
 #include "image.h"
+#include "image_file.h"
 
 #define RAM (8ull << 20)
 
 /* ---- the Image loader ----------------------------------------------------------- */
-struct hdr {
-	uint64_t text_offset, image_size, flags;
-	uint32_t magic;
-};
-
 static const struct hdr good = {0x200000, 0x3000, 0x2, 0x644d5241u};
-
-static void put_le(uint8_t *p, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* A 4 KiB Image file with header h; its path (static buffer). */
-static const char *write_image(const struct hdr *h)
-{
-	static char path[64];
-	uint8_t b[4096];
-	FILE *f;
-	int fd;
-
-	/* mkstemp() replaces the six X with a unique name */
-	snprintf(path, sizeof(path), "/tmp/check-arm64-image-XXXXXX");
-	fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	for (unsigned i = 0; i < sizeof(b); i++)
-		b[i] = (uint8_t)(i * 7 + 1);
-	put_le(b + 8, h->text_offset, 8);
-	put_le(b + 16, h->image_size, 8);
-	put_le(b + 24, h->flags, 8);
-	put_le(b + 56, h->magic, 4);
-	f = fopen(path, "wb");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(b, 1, sizeof(b), f), sizeof(b));
-	fclose(f);
-	return path;
-}
 
 START_TEST(image_loads_at_text_offset)
 {

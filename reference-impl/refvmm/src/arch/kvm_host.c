@@ -2,7 +2,8 @@
 /*
  * kvm_host.c - the Linux KVM plumbing every backend shares (kvm_host.h):
  * what is the same on every architecture of the capability check, the VM,
- * its RAM and vCPUs, and the kick.
+ * its RAM and vCPUs, the kick, ONE_REG, and the exits that read the same
+ * everywhere (faults, host errors, the platform's system events).
  *
  * The kick: a vCPU thread blocked in KVM_RUN is interrupted by a signal
  * (no SA_RESTART, so KVM_RUN returns -EINTR), and the handler also sets
@@ -240,4 +241,58 @@ void hcabi__kvm_exit_what(const struct kvm_run *run, char *what, size_t n)
 		snprintf(what, n, "unhandled KVM exit reason %u", run->exit_reason);
 		return;
 	}
+}
+
+int hcabi__kvm_get_one_reg(struct hcabi__vcpu *v, uint64_t id, uint64_t *val)
+{
+	struct kvm_one_reg r = {.id = id, .addr = (uint64_t)(uintptr_t)val};
+	return hcabi__kvm_ioctl(v->arch->fd, KVM_GET_ONE_REG, &r);
+}
+
+int hcabi__kvm_set_one_reg(struct hcabi__vcpu *v, uint64_t id, uint64_t val)
+{
+	struct kvm_one_reg r = {.id = id, .addr = (uint64_t)(uintptr_t)&val};
+	return hcabi__kvm_ioctl(v->arch->fd, KVM_SET_ONE_REG, &r);
+}
+
+void hcabi__kvm_fault(struct hcabi__vcpu *v, struct hcabi__exit *ex, const char *what,
+		      uint64_t pc)
+{
+	ex->event = HCABI__EV_FAULT;
+	if (pc == UINT64_MAX)
+		snprintf(ex->what, sizeof(ex->what), "%s on vcpu %u (pc unknown)", what, v->index);
+	else
+		snprintf(ex->what, sizeof(ex->what), "%s on vcpu %u at pc=0x%llx", what, v->index,
+			 (unsigned long long)pc);
+}
+
+void hcabi__kvm_host_error(struct hcabi__vcpu *v, struct hcabi__exit *ex, const char *what)
+{
+	ex->event = HCABI__EV_HOST_ERROR;
+	snprintf(ex->what, sizeof(ex->what), "%s on vcpu %u: %s", what, v->index, strerror(errno));
+}
+
+bool hcabi__kvm_system_event(struct hcabi__vcpu *v, struct hcabi__exit *ex, const char *off,
+			     const char *reset)
+{
+	struct hcabi__end *e = &ex->end;
+
+	memset(e, 0, sizeof(*e));
+	e->ended = true;
+	switch (v->arch->run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		e->status = HCABI__EXIT_SHUTDOWN;
+		snprintf(e->msg, sizeof(e->msg), "%s from vcpu %u", off, v->index);
+		break;
+	case KVM_SYSTEM_EVENT_RESET:
+		e->reboot = !v->vm->opts->no_reboot;
+		e->status = e->reboot ? -1 : HCABI__EXIT_REBOOT;
+		snprintf(e->msg, sizeof(e->msg), "%s from vcpu %u%s", reset, v->index,
+			 e->reboot ? "" : " (--no-reboot)");
+		break;
+	default:
+		return false;
+	}
+	ex->event = HCABI__EV_END;
+	return true;
 }

@@ -71,4 +71,24 @@ int hcabi__kvm_vcpu_open(struct hcabi__vcpu *v, char *err, size_t errlen);
  * event the backend does not serve, any other reason. */
 void hcabi__kvm_exit_what(const struct kvm_run *run, char *what, size_t n);
 
+/* A register of v through ONE_REG (the only way to one on arm64, riscv64's
+ * way to every register kvm_run does not carry). 0, or -1 (errno). */
+int hcabi__kvm_get_one_reg(struct hcabi__vcpu *v, uint64_t id, uint64_t *val);
+int hcabi__kvm_set_one_reg(struct hcabi__vcpu *v, uint64_t id, uint64_t val);
+
+/* The exits of a backend whose vCPU state is its program counter (arm64,
+ * riscv64): ex says the guest faulted with `what` on v at `pc`
+ * (UINT64_MAX: unknown), or that the host failed at `what` (errno). */
+void hcabi__kvm_fault(struct hcabi__vcpu *v, struct hcabi__exit *ex, const char *what,
+		      uint64_t pc);
+void hcabi__kvm_host_error(struct hcabi__vcpu *v, struct hcabi__exit *ex, const char *what);
+
+/* A platform's way out that KVM itself turns into KVM_EXIT_SYSTEM_EVENT
+ * (arm64's PSCI SYSTEM_OFF / SYSTEM_RESET, riscv64's SBI SRST), named
+ * `off` and `reset` in refvmm's last line: shutdown ends the VM with
+ * status 0, reset reboots it (status 10 with --no-reboot). Fills ex
+ * (HCABI__EV_END); false for another event type, left to the backend. */
+bool hcabi__kvm_system_event(struct hcabi__vcpu *v, struct hcabi__exit *ex, const char *off,
+			     const char *reset);
+
 #endif

@@ -10,9 +10,10 @@
  *   exits.c      KVM_RUN, decoding exits, the PL011, PSCI power events,
  *                answering hypercalls (and discovery); no coalesced writes
  *   pl011.c      the console UART
- *   image.c      the arm64 Image loader (image.h; no KVM: unit-tested)
- *   fdt_write.c  a small flattened-device-tree writer (no KVM)
- *   dtb.c        the device tree refvmm gives the guest
+ *   image.c      the arm64 Image format (image.h; with the shared
+ *                ../linux_image.c; no KVM: unit-tested)
+ *   dtb.c        the device tree refvmm gives the guest (with the neutral
+ *                ../fdt_write.c, a small flattened-device-tree writer)
  */
 #ifndef HCABI_REFVMM_ARM64_KVM_H
 #define HCABI_REFVMM_ARM64_KVM_H

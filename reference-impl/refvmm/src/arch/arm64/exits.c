@@ -49,19 +49,12 @@ static unsigned nargs_of(uint32_t fid)
 
 static void fault(struct hcabi__vcpu *v, struct hcabi__exit *ex, const char *what)
 {
-	uint64_t pc = hcabi__a64_pc(v);
-	ex->event = HCABI__EV_FAULT;
-	if (pc == UINT64_MAX)
-		snprintf(ex->what, sizeof(ex->what), "%s on vcpu %u (pc unknown)", what, v->index);
-	else
-		snprintf(ex->what, sizeof(ex->what), "%s on vcpu %u at pc=0x%llx", what, v->index,
-			 (unsigned long long)pc);
+	hcabi__kvm_fault(v, ex, what, hcabi__a64_pc(v));
 }
 
 static void host_error(struct hcabi__vcpu *v, struct hcabi__exit *ex, const char *what)
 {
-	ex->event = HCABI__EV_HOST_ERROR;
-	snprintf(ex->what, sizeof(ex->what), "%s on vcpu %u: %s", what, v->index, strerror(errno));
+	hcabi__kvm_host_error(v, ex, what);
 }
 
 static void decode_mmio(struct hcabi__vcpu *v, struct hcabi__exit *ex)
@@ -134,29 +127,12 @@ static void decode_hcall(struct hcabi__vcpu *v, struct hcabi__exit *ex)
  * events: the guest's way out when it does not end through SYSTEM. */
 static void system_event(struct hcabi__vcpu *v, struct hcabi__exit *ex)
 {
-	struct kvm_run *run = v->arch->run;
-	struct hcabi__end *e = &ex->end;
 	char what[80];
 
-	memset(e, 0, sizeof(*e));
-	e->ended = true;
-	switch (run->system_event.type) {
-	case KVM_SYSTEM_EVENT_SHUTDOWN:
-		e->status = HCABI__EXIT_SHUTDOWN;
-		snprintf(e->msg, sizeof(e->msg), "PSCI SYSTEM_OFF from vcpu %u", v->index);
-		break;
-	case KVM_SYSTEM_EVENT_RESET:
-		e->reboot = !v->vm->opts->no_reboot;
-		e->status = e->reboot ? -1 : HCABI__EXIT_REBOOT;
-		snprintf(e->msg, sizeof(e->msg), "PSCI SYSTEM_RESET from vcpu %u%s", v->index,
-			 e->reboot ? "" : " (--no-reboot)");
-		break;
-	default:
-		hcabi__kvm_exit_what(run, what, sizeof(what));
-		fault(v, ex, what);
+	if (hcabi__kvm_system_event(v, ex, "PSCI SYSTEM_OFF", "PSCI SYSTEM_RESET"))
 		return;
-	}
-	ex->event = HCABI__EV_END;
+	hcabi__kvm_exit_what(v->arch->run, what, sizeof(what));
+	fault(v, ex, what);
 }
 
 void hcabi__arch_vcpu_run(struct hcabi__vcpu *v, struct hcabi__exit *ex)
@@ -265,30 +241,4 @@ void hcabi__arch_vcpu_report(struct hcabi__vcpu *v)
 {
 	hcabi__log("diag: vcpu %u at the end: pc=0x%llx", v->index,
 		   (unsigned long long)hcabi__a64_pc(v));
-}
-
-/* No coalesced writes (arch.h): the console is the backend's own PL011
- * (pl011.c), not devices.c's 16550, so nothing asks, and every write
- * exits. */
-bool hcabi__arch_coalesce(struct hcabi__vm *vm, enum hcabi__bus bus, uint64_t addr,
-			  uint32_t size, bool on)
-{
-	(void)vm;
-	(void)bus;
-	(void)addr;
-	(void)size;
-	(void)on;
-	return false;
-}
-
-bool hcabi__arch_coalesced_next(struct hcabi__vm *vm, struct hcabi__io *io)
-{
-	(void)vm;
-	(void)io;
-	return false;
-}
-
-void hcabi__arch_coalesced_done(struct hcabi__vm *vm)
-{
-	(void)vm;
 }

@@ -1,116 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * image.c - the arm64 Image loader: the flat image with the 64-byte header
- * of Linux's Documentation/arch/arm64/booting.rst, checked (magic
- * "ARM\x64", text_offset, image_size, little-endian flag) and copied to RAM
- * base + text_offset; the entry is its first byte. No KVM here.
+ * image.c - the arm64 Image (Linux's Documentation/arch/arm64/booting.rst):
+ * the shared Linux Image loader (../linux_image.c) with arm64's magic
+ * "ARM\x64" and a page-aligned text_offset. No KVM here.
  */
-#define _GNU_SOURCE
-#include <stdlib.h>
-#include <string.h>
-
 #include "arch.h"
 #include "image.h"
 
-#define IMAGE_HEADER_SIZE 64u
-#define IMAGE_MAGIC 0x644d5241u	   /* "ARM\x64", at offset 56 */
-#define IMAGE_FLAG_BE (1ull << 0)  /* flags bit 0: big-endian kernel */
-#define IMAGE_TEXT_ALIGN 0x1000ull /* text_offset is page-aligned */
-
-static uint64_t le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-/* The header's rules, against a VM of ram_size bytes. */
-static int check_header(struct hcabi__image *img, const char *path, uint64_t ram_size,
-			char *err, size_t errlen)
-{
-	const uint8_t *h = img->data;
-	uint64_t end;
-
-	if (img->size < IMAGE_HEADER_SIZE || le(h + 56, 4) != IMAGE_MAGIC)
-		return hcabi__fail(err, errlen,
-				   "%s: not an arm64 Image (no \"ARM\\x64\" magic at offset 56)",
-				   path);
-	img->text_offset = le(h + 8, 8);
-	img->image_size = le(h + 16, 8);
-	if (le(h + 24, 8) & IMAGE_FLAG_BE)
-		return hcabi__fail(err, errlen, "%s: a big-endian Image is not supported", path);
-	if (img->text_offset % IMAGE_TEXT_ALIGN)
-		return hcabi__fail(err, errlen, "%s: text_offset 0x%llx is not page-aligned", path,
-				   (unsigned long long)img->text_offset);
-	/* image_size 0: an old kernel; it takes at least the file */
-	if (img->image_size == 0)
-		img->image_size = img->size;
-	if (img->image_size < img->size)
-		return hcabi__fail(err, errlen, "%s: image_size 0x%llx is below the file size 0x%llx",
-				   path, (unsigned long long)img->image_size,
-				   (unsigned long long)img->size);
-	end = img->text_offset + img->image_size;
-	if (end < img->text_offset || end > ram_size)
-		return hcabi__fail(err, errlen,
-				   "%s: the image (text_offset 0x%llx + image_size 0x%llx) does not "
-				   "fit in %llu bytes of RAM",
-				   path, (unsigned long long)img->text_offset,
-				   (unsigned long long)img->image_size, (unsigned long long)ram_size);
-	return 0;
-}
-
-/* An Image file is at most RAM-sized (check_header says whether it fits). */
-static int read_file(struct hcabi__image *img, const char *path, uint64_t ram_size, char *err,
-		     size_t errlen)
-{
-	size_t size = 0;
-
-	if (hcabi__read_whole_file(path, "image", ram_size, &img->data, &size, err, errlen) != 0)
-		return -1;
-	img->size = size;
-	return 0;
-}
+static const struct hcabi__image_format arm64_image = {
+    .arch = "arm64",
+    .magic = 0x644d5241u, /* "ARM\x64" */
+    .magic_text = "ARM\\x64",
+    .load_align = 0x1000u, /* text_offset page-aligned; RAM base is */
+    .align_text = "page-aligned",
+};
 
 struct hcabi__image *hcabi__arch_image_load(const char *path, const char *initrd_path,
 					    uint64_t ram_size, char *err, size_t errlen)
 {
-	struct hcabi__image *img;
-
-	if (initrd_path) { /* the device tree's linux,initrd-* would carry it: not yet */
-		hcabi__fail(err, errlen, "--initrd: not supported on arm64 yet");
-		return NULL;
-	}
-	img = calloc(1, sizeof(*img));
-	if (!img) {
-		hcabi__fail(err, errlen, "out of memory");
-		return NULL;
-	}
-	if (read_file(img, path, ram_size, err, errlen) != 0 ||
-	    check_header(img, path, ram_size, err, errlen) != 0) {
-		hcabi__arch_image_free(img);
-		return NULL;
-	}
-	return img;
-}
-
-void hcabi__arch_image_free(struct hcabi__image *img)
-{
-	if (!img)
-		return;
-	free(img->data);
-	free(img);
+	return hcabi__image_load(&arm64_image, path, initrd_path, ram_size, err, errlen);
 }
 
 uint64_t hcabi__a64_image_install(const struct hcabi__image *img, uint8_t *ram,
 				  uint64_t ram_size, char *err, size_t errlen)
 {
-	/* checked against this size at load (main.c passes --memory) */
-	if (img->text_offset + img->image_size > ram_size) {
-		hcabi__fail(err, errlen, "the image does not fit in RAM");
-		return 0;
-	}
-	/* BSS and the rest of image_size are zero: fresh anonymous RAM */
-	memcpy(ram + img->text_offset, img->data, img->size);
-	return HCABI__ARCH_RAM_BASE + img->text_offset;
+	return hcabi__image_install(img, ram, ram_size, err, errlen);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fdt_write.h - a small writer of flattened device trees (the devicetree
- * specification's DTB format, version 17), enough for the tree refvmm
- * gives an arm64 guest (dtb.c). No KVM, no allocation: the caller's buffers.
+ * specification's DTB format, version 17), enough for the trees refvmm
+ * gives an arm64 and a riscv64 guest (arch/<arch>/dtb.c). No KVM, no
+ * allocation: the caller's buffers.
  * An overflow is remembered and reported by hcabi__fdtw_finish.
  */
 #ifndef HCABI_REFVMM_FDT_WRITE_H

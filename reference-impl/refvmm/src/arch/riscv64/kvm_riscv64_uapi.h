@@ -2,9 +2,9 @@
 /*
  * kvm_riscv64_uapi.h - <linux/kvm.h> for riscv64, completed where Debian 12's
  * cross headers (linux-libc-dev-riscv64-cross, Linux 6.1) lack what came
- * later: the in-kernel AIA device (Linux 6.5).  Used by the nested riscv64
- * KVM probe (scripts/nested-probe-riscv64.c); refvmm's riscv64 backend, when
- * it comes, is its natural home (like arm64's kvm_arm64_uapi.h).
+ * later: the in-kernel AIA device (Linux 6.5). Shared by hcabi-refvmm's
+ * riscv64 backend and the nested riscv64 KVM probe
+ * (scripts/nested-probe-riscv64.c), as arm64's kvm_arm64_uapi.h is.
  *
  * Each definition below is copied from Linux 6.12's uapi headers (the KVM
  * ABI: fixed once released) and used only where the headers lack it.
@@ -44,6 +44,17 @@
 
 #define KVM_DEV_RISCV_AIA_GRP_CTRL 2
 #define KVM_DEV_RISCV_AIA_CTRL_INIT 0
+#endif
+
+/* the same header: a vCPU's IMSIC file registers (iselect 0x70..0xff) as
+ * AIA device attributes */
+#ifndef KVM_DEV_RISCV_AIA_GRP_IMSIC
+#define KVM_DEV_RISCV_AIA_GRP_IMSIC 4
+#define KVM_DEV_RISCV_AIA_IMSIC_ISEL_BITS 12
+#define KVM_DEV_RISCV_AIA_IMSIC_ISEL_MASK ((1U << KVM_DEV_RISCV_AIA_IMSIC_ISEL_BITS) - 1)
+#define KVM_DEV_RISCV_AIA_IMSIC_MKATTR(__vcpu, __isel)                                            \
+	(((__vcpu) << KVM_DEV_RISCV_AIA_IMSIC_ISEL_BITS) |                                        \
+	 ((__isel) & KVM_DEV_RISCV_AIA_IMSIC_ISEL_MASK))
 #endif
 
 #endif
