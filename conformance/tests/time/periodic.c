@@ -133,7 +133,7 @@ HCABI_TEST(time_periodic_args, "TIME.set_periodic_validation",
 {
 	static const uint64_t bad_vectors[] = {
 	    0,
-	    1,
+	    HCABI_TEST_VECTOR_LOW,
 	    HCABI_TEST_VECTOR_BELOW_MIN,
 	    HCABI_TEST_VECTOR_ABOVE_MAX,
 	    0x100 | PV_B,

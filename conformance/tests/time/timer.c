@@ -38,7 +38,7 @@ HCABI_TEST(time_timer_vectors, "TIME.set_timer_vector_validation",
 {
 	static const uint64_t bad[] = {
 	    0,
-	    1,
+	    HCABI_TEST_VECTOR_LOW,
 	    HCABI_TEST_VECTOR_BELOW_MIN,
 	    HCABI_TEST_VECTOR_ABOVE_MAX,
 	    0x100 | TV_B,

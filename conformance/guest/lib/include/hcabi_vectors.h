@@ -23,6 +23,8 @@
  *                                (hcabi_irq_register) is called with it
  *   HCABI_TEST_VECTOR_BELOW_MIN  one below the smallest valid vector (x86-64
  *                                31, arm64 15): invalid
+ *   HCABI_TEST_VECTOR_LOW        a vector well below the valid range (1, or
+ *                                0 where the range starts at 1): invalid
  *   HCABI_TEST_VECTOR_ABOVE_MAX  one above the largest (x86-64 256: bit 8,
  *                                outside the 8-bit field, a reserved bit or,
  *                                in IPI.SEND from 1.1, all_but_self with
@@ -56,6 +58,10 @@
 #define HCABI_TEST_VECTOR(k) (HCABI_TEST_VECTOR_FIRST + (unsigned)(k))
 #define HCABI_TEST_VECTOR_BELOW_MIN (HCABI_TEST_VECTOR_MIN - 1u)
 #define HCABI_TEST_VECTOR_ABOVE_MAX (HCABI_TEST_VECTOR_MAX + 1u)
+/* A vector well below the valid range, where there is room for one: x86-64
+ * and arm64 1 (an exception's vector; an SGI); riscv64's range starts at 1,
+ * so there it is 0 as well. */
+#define HCABI_TEST_VECTOR_LOW (HCABI_TEST_VECTOR_MIN > 2u ? 1u : 0u)
 
 _Static_assert(HCABI_TEST_VECTOR_MIN >= 1u && HCABI_TEST_VECTOR_MIN <= HCABI_TEST_VECTOR_MAX,
 	       "a valid range with a vector below it");
