@@ -15,6 +15,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* The six characters mkstemp() requires at the end of its template and
+ * replaces with a unique name. */
+#define MKSTEMP_UNIQUE_SUFFIX "XXXXXX"
+
 struct hdr {
 	uint64_t text_offset, image_size, flags;
 	uint32_t magic; /* at offset 56 */
@@ -34,8 +38,7 @@ static const char *write_image(const struct hdr *h)
 	FILE *f;
 	int fd;
 
-	/* mkstemp() replaces the six X with a unique name */
-	snprintf(path, sizeof(path), "/tmp/check-image-XXXXXX");
+	snprintf(path, sizeof(path), "/tmp/check-image-" MKSTEMP_UNIQUE_SUFFIX);
 	fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
