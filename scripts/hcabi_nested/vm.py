@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -29,6 +30,8 @@ from .results import PORT_NAME, Event, JobResult, ResultDecoder
 DEFAULT_SMP = 2
 # After the guest says "done", how long QEMU may take to power off before we kill it.
 POWEROFF_GRACE = 20.0
+# A boot that ends before its init starts is booted once more (run_batch).
+BOOT_ATTEMPTS = 2
 
 
 def qemu_command(
@@ -100,6 +103,119 @@ def _warn(msg: str) -> None:
     print(f"{PROG}: warning: {msg}", file=sys.stderr, flush=True)
 
 
+@dataclass
+class Boot:
+    """What one QEMU run of a batch left: the jobs' results and its fate."""
+
+    returncode: int
+    decoder: ResultDecoder
+    completed: dict[str, JobResult]
+    problems: list[str]
+    kvm_fail: Optional[str]
+    kvm_up_at: Optional[float]
+    running: Optional[str]
+    timed_out: bool
+    done_at: Optional[float]
+    holder_state: str
+    qemu_stderr: str
+    elapsed: float
+
+    def never_started(self) -> bool:
+        """QEMU ended by itself before the initramfs's init said a word."""
+        return not self.decoder.started and not self.timed_out and self.kvm_fail is None
+
+
+def boot_once(
+    cmd: list[str], results: Path, out: Path, jobs: list[Job], job_timeout: int, deadline: float,
+    with_holder: bool, console_log: Path,
+) -> Boot:
+    """Run QEMU once, writing each job's files as its results arrive."""
+    t0 = time.monotonic()
+    qerr = tempfile.TemporaryFile()
+    try:
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=qerr, stderr=qerr, preexec_fn=_pdeathsig
+        )
+    except OSError as exc:
+        raise EnvError(f"cannot start {cmd[0]}: {exc.strerror}") from None
+    decoder = ResultDecoder()
+    completed: dict[str, JobResult] = {}
+    problems: list[str] = []
+    kvm_fail: Optional[str] = None
+    kvm_up_at: Optional[float] = None
+    running: Optional[str] = None
+    timed_out = False
+    done_at: Optional[float] = None
+    holder_state = "not started" if with_holder else "none"
+
+    def handle(events: list[Event]) -> None:
+        nonlocal kvm_fail, kvm_up_at, running, done_at, holder_state
+        for ev in events:
+            now = time.monotonic() - t0
+            if ev.kind == "kvm-ok":
+                kvm_up_at = now
+                _say(launcher_log.kvm_up(now, ev.text))
+            elif ev.kind == "kvm-fail":
+                kvm_fail = ev.text
+            elif ev.kind == "holder-up":
+                holder_state = "up"
+                _say(launcher_log.holder_up(now, ev.text))
+            elif ev.kind == "holder-failed":
+                holder_state = "failed"
+                _warn(f"the holder did not come up: {ev.text}; running the jobs without it (see {console_log})")
+            elif ev.kind == "holder-lost":
+                holder_state = "lost"
+                _warn(f"the holder ended before the last job: {ev.text} (see {console_log})")
+            elif ev.kind == "holder-stopped":
+                holder_state = "stopped" if holder_state == "up" else holder_state
+            elif ev.kind == "job-start":
+                running = ev.text
+                _say(launcher_log.job_started(ev.text))
+            elif ev.kind == "result" and ev.result:
+                r = ev.result
+                if r.name not in {j.name for j in jobs} or r.name in completed:
+                    problems.append(f"unexpected result for job {r.name}")
+                    continue
+                write_result(out, r, job_timeout)
+                completed[r.name] = r
+                running = None
+                _say(launcher_log.job_done(r.name, r.status, r.elapsed_ms / 1000, r.killed))
+            elif ev.kind == "done":
+                done_at = time.monotonic()
+            elif ev.kind == "problem":
+                problems.append(ev.text)
+                _say(f"warning: {ev.text}")
+
+    try:
+        with open(results, "rb") as rf:
+            while True:
+                handle(decoder.feed(rf.read()))
+                if proc.poll() is not None:
+                    handle(decoder.feed(rf.read()))
+                    break
+                now = time.monotonic()
+                if now > deadline:
+                    timed_out = True
+                    break
+                if done_at is not None and now - done_at > POWEROFF_GRACE:
+                    break
+                time.sleep(0.05)
+            handle(decoder.finish())
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    qerr.seek(0)
+    qemu_stderr = qerr.read().decode("utf-8", "replace").strip()
+    qerr.close()
+    return Boot(proc.returncode, decoder, completed, problems, kvm_fail, kvm_up_at, running, timed_out, done_at,
+                holder_state, qemu_stderr, time.monotonic() - t0)
+
+
 def run_batch(args: argparse.Namespace, jobs: list[Job]) -> int:
     out = Path(args.out)
     arch = ARCHES[getattr(args, "arch", DEFAULT_ARCH)]
@@ -137,128 +253,60 @@ def run_batch(args: argparse.Namespace, jobs: list[Job]) -> int:
             initrd.write_bytes(build_initramfs(cache, guest_jobs, plan, job_timeout, guest_holder, arch))
         except OSError as exc:
             raise EnvError(f"cannot build the initramfs: {exc.filename}: {exc.strerror}") from None
-        results.touch()
         cmd = qemu_command(qemu, cache.kernel, initrd, console_log, results, args.memory, DEFAULT_SMP, arch,
                            cache.bios)
         with_holder = f" with holder {shlex.join(holder_argv)}" if guest_holder and holder_argv else ""
-        _say(f"booting kernel {cache.release} under TCG for {len(jobs)} job(s){with_holder}")
-        t0 = time.monotonic()
-        qerr = open(tmp / "qemu.stderr", "w+b")
-        try:
-            proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=qerr, stderr=qerr, preexec_fn=_pdeathsig
-            )
-        except OSError as exc:
-            raise EnvError(f"cannot start {qemu}: {exc.strerror}") from None
-        decoder = ResultDecoder()
-        completed: dict[str, JobResult] = {}
-        problems: list[str] = []
-        kvm_fail: Optional[str] = None
-        kvm_up_at: Optional[float] = None
-        running: Optional[str] = None
-        timed_out = False
-        done_at: Optional[float] = None
-        holder_state = "none" if guest_holder is None else "not started"
+        deadline = time.monotonic() + args.timeout
+        for attempt in range(1, BOOT_ATTEMPTS + 1):
+            results.write_bytes(b"")
+            _say(f"booting kernel {cache.release} under TCG for {len(jobs)} job(s){with_holder}")
+            boot = boot_once(cmd, results, out, jobs, job_timeout, deadline, guest_holder is not None, console_log)
+            if not boot.never_started() or attempt == BOOT_ATTEMPTS:
+                break
+            # No job ran, so nothing of a job's hypervisor was exercised: the
+            # nested platform failed (its kernel reset or stopped early), and
+            # a second boot is a fair one. Its console is kept for the cause.
+            earlier = console_log.with_name(f"{console_log.stem}.boot{attempt}.log")
+            try:
+                os.replace(console_log, earlier)
+            except OSError:
+                earlier = console_log
+            _warn(f"the nested VM ended (QEMU exit status {boot.returncode}) before its init started; "
+                  f"booting it again (that boot's console: {earlier})")
 
-        def handle(events: list[Event]) -> None:
-            nonlocal kvm_fail, kvm_up_at, running, done_at, holder_state
-            for ev in events:
-                now = time.monotonic() - t0
-                if ev.kind == "kvm-ok":
-                    kvm_up_at = now
-                    _say(launcher_log.kvm_up(now, ev.text))
-                elif ev.kind == "kvm-fail":
-                    kvm_fail = ev.text
-                elif ev.kind == "holder-up":
-                    holder_state = "up"
-                    _say(launcher_log.holder_up(now, ev.text))
-                elif ev.kind == "holder-failed":
-                    holder_state = "failed"
-                    _warn(f"the holder did not come up: {ev.text}; running the jobs without it (see {console_log})")
-                elif ev.kind == "holder-lost":
-                    holder_state = "lost"
-                    _warn(f"the holder ended before the last job: {ev.text} (see {console_log})")
-                elif ev.kind == "holder-stopped":
-                    holder_state = "stopped" if holder_state == "up" else holder_state
-                elif ev.kind == "job-start":
-                    running = ev.text
-                    _say(launcher_log.job_started(ev.text))
-                elif ev.kind == "result" and ev.result:
-                    r = ev.result
-                    if r.name not in {j.name for j in jobs} or r.name in completed:
-                        problems.append(f"unexpected result for job {r.name}")
-                        continue
-                    write_result(out, r, job_timeout)
-                    completed[r.name] = r
-                    running = None
-                    _say(launcher_log.job_done(r.name, r.status, r.elapsed_ms / 1000, r.killed))
-                elif ev.kind == "done":
-                    done_at = time.monotonic()
-                elif ev.kind == "problem":
-                    problems.append(ev.text)
-                    _say(f"warning: {ev.text}")
-
-        try:
-            with open(results, "rb") as rf:
-                while True:
-                    handle(decoder.feed(rf.read()))
-                    if proc.poll() is not None:
-                        handle(decoder.feed(rf.read()))
-                        break
-                    now = time.monotonic()
-                    if now - t0 > args.timeout:
-                        timed_out = True
-                        break
-                    if done_at is not None and now - done_at > POWEROFF_GRACE:
-                        break
-                    time.sleep(0.05)
-                handle(decoder.finish())
-        finally:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-        elapsed = time.monotonic() - t0
-        qerr.seek(0)
-        qemu_stderr = qerr.read().decode("utf-8", "replace").strip()
-        qerr.close()
-
-    boot = f", KVM up after {kvm_up_at:.1f} s" if kvm_up_at is not None else ""
-    killed = [n for n, r in completed.items() if r.killed]
+    completed, killed = boot.completed, [n for n, r in boot.completed.items() if r.killed]
     missing = [j.name for j in jobs if j.name not in completed]
-    if kvm_fail is None and not missing and not killed and decoder.done:
+    if boot.kvm_fail is None and not missing and not killed and boot.decoder.done:
         held = {"stopped": ", holder held KVM throughout", "failed": ", WITHOUT the holder (it failed)",
-                "lost": ", holder LOST during the batch"}.get(holder_state, "")  # fmt: skip
-        _say(launcher_log.batch_ran(len(jobs), elapsed, f"{boot}{held}; results in {out}"))
+                "lost": ", holder LOST during the batch"}.get(boot.holder_state, "")  # fmt: skip
+        up = f", KVM up after {boot.kvm_up_at:.1f} s" if boot.kvm_up_at is not None else ""
+        _say(launcher_log.batch_ran(len(jobs), boot.elapsed, f"{up}{held}; results in {out}"))
         return 0
 
     # Something went wrong in the environment: say what, clearly.
-    if kvm_fail is not None:
-        reason = f"KVM could not be brought up inside the nested VM: {kvm_fail}"
-    elif timed_out:
-        where = f" while job {running} ran" if running else ""
+    if boot.kvm_fail is not None:
+        reason = f"KVM could not be brought up inside the nested VM: {boot.kvm_fail}"
+    elif boot.timed_out:
+        where = f" while job {boot.running} ran" if boot.running else ""
         reason = f"the nested VM exceeded --timeout {args.timeout:g} s{where}"
     elif killed:
         reason = f"job(s) {', '.join(killed)} exceeded --job-timeout {job_timeout} s"
-    elif not decoder.started:
-        reason = f"the nested VM ended (QEMU exit status {proc.returncode}) before its init started"
+    elif not boot.decoder.started:
+        reason = f"the nested VM ended (QEMU exit status {boot.returncode}) before its init started"
     elif missing:
-        where = f" during job {running}" if running else ""
-        reason = f"the nested VM ended (QEMU exit status {proc.returncode}){where} before finishing"
+        where = f" during job {boot.running}" if boot.running else ""
+        reason = f"the nested VM ended (QEMU exit status {boot.returncode}){where} before finishing"
     else:
         reason = "the results stream was incomplete"
     print(f"{launcher_log.ERROR_PREFIX}: {reason}; {len(completed) - len(killed)} of {len(jobs)} job(s) completed", file=sys.stderr)
     if missing:
         print(f"{PROG}: no results for: {', '.join(missing)}", file=sys.stderr)
-    for p in problems[:10]:
+    for p in boot.problems[:10]:
         print(f"{PROG}: {p}", file=sys.stderr)
-    if guest_holder is not None and holder_state not in ("up", "stopped"):
-        print(f"{PROG}: holder: {holder_state}", file=sys.stderr)
-    if qemu_stderr and not timed_out and done_at is None:
-        print(f"{PROG}: QEMU said: {qemu_stderr.splitlines()[-1]}", file=sys.stderr)
+    if guest_holder is not None and boot.holder_state not in ("up", "stopped"):
+        print(f"{PROG}: holder: {boot.holder_state}", file=sys.stderr)
+    if boot.qemu_stderr and not boot.timed_out and boot.done_at is None:
+        print(f"{PROG}: QEMU said: {boot.qemu_stderr.splitlines()[-1]}", file=sys.stderr)
     tail = _tail(console_log)
     if tail:
         print(f"{PROG}: last lines of {console_log}:", file=sys.stderr)
