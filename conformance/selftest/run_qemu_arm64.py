@@ -46,6 +46,7 @@ ARM64 = Arch(
         "SELF.memory": "pass",
         "SELF.clock": "pass",
         "SELF.gic_self_ppi": "pass",
+        "SELF.replay_filter": "pass",
         "SELF.unexpected_exception": "error",
         "SELF.secondary_cpu": "pass",
         "SELF.el0_runner": "pass",  # arch/arm64/selftest_el0.c

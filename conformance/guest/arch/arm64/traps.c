@@ -114,19 +114,21 @@ static void exception(struct hcabi_cpu *c, struct hcabi_frame *f)
 
 static void interrupt(struct hcabi_cpu *c, struct hcabi_frame *f)
 {
-	unsigned intid = hcabi__intc_ack();
+	unsigned intid;
 	hcabi_irq_handler handler;
 
+	if (!hcabi_frame_irq_enabled(f) && hcabi__irq_filter_replays()) {
+		/* Taken with IRQs masked: no GIC delivers that (hcabi_irq_replays).
+		 * Not acknowledged: an interrupt the GIC does have pending stays
+		 * pending, and is taken once the code unmasks IRQs. */
+		__atomic_add_fetch(&c->irq_replays, 1, __ATOMIC_SEQ_CST);
+		return;
+	}
+	intid = hcabi__intc_ack();
 	if (intid >= 1020)
 		return; /* spurious: nothing to end */
 	if (intid < HCABI_IRQ_VECTORS)
 		__atomic_add_fetch(&c->irq_count[intid], 1, __ATOMIC_SEQ_CST);
-	if (!hcabi_frame_irq_enabled(f) && hcabi__irq_filter_replays()) {
-		/* taken with IRQs masked: no GIC delivers that (hcabi_irq_replays) */
-		__atomic_add_fetch(&c->irq_replays, 1, __ATOMIC_SEQ_CST);
-		hcabi_intc_eoi();
-		return;
-	}
 	handler = hcabi__irq_handler(intid);
 	if (handler)
 		handler(f, intid);
@@ -134,8 +136,6 @@ static void interrupt(struct hcabi_cpu *c, struct hcabi_frame *f)
 		hcabi__on_unexpected_irq(hcabi_cpu_index(), intid);
 	hcabi_intc_eoi();
 }
-
-void hcabi__trap(struct hcabi_frame *f);
 
 void hcabi__trap(struct hcabi_frame *f)
 {

@@ -24,6 +24,11 @@ void hcabi__ap_entry(void);
 HCABI_NORETURN void hcabi__enter_user(uint64_t (*fn)(uint64_t), uint64_t arg, uint64_t rsp,
 				      uint64_t rflags);
 
+/* traps.c: every exception and interrupt entry, with the frame its
+ * entry code saved (entry.S); the self-tests call it with a frame of their
+ * own to play an entry the platform makes only by fault */
+void hcabi__trap(struct hcabi_frame *f);
+
 /* start.c: the neutral runtime on vCPU 0 once the CPU is set up (never
  * returns) */
 HCABI_NORETURN void hcabi__start(void);
