@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """hcabi_bench.py: the benchmarks behind `cmake --build BUILD --target bench`
-and `--target bench-arm64` (docs/performance.md). Measures, in one run on this
+and `--target bench-arm64`, `bench-riscv64` (docs/performance.md). Measures, in one run on this
 machine:
 
   (a) a null HCABI call (BASE.GET_SPEC_VERSION) / a bare exit to the VMM's
       userspace, from the same guest (conformance/bench/bench.c,
       hcabi-bench.elf or .bin, under hcabi-refvmm of the same architecture):
-      x86-64 `out` to an unused port, arm64 an MMIO write refvmm drops;
+      x86-64 `out` to an unused port, arm64 an MMIO write refvmm drops,
+      riscv64 an MMIO write to the 16550's scratch register;
   (b) per call: one BATCH.EXECUTE of 64 entries / 64 separate calls (same guest);
   (c) the core's in-process cost per call (hcabi_bench_dispatch: hcabi_ref_dispatch
       in a loop against a minimal platform), on this host and, when the guest
@@ -20,11 +21,11 @@ directly when /dev/kvm is usable the way refvmm needs
 in one nested-KVM boot (scripts/hcabi-nested) with the launcher's holder.
 hcabi-conform picks direct or nested itself.
 
---arch arm64: (a) and (b) only, refvmm arm64 always nested (this host's KVM
-runs its own architecture's guests): one boot of the launcher with --arch
-arm64 and no holder, as `hcabi-conform run --arch arm64` boots it. (c) and (d)
-are x86-64's (the dispatcher is a host program; the arm64 suite's own wall
-time is `hcabi-conform run --arch arm64`'s).
+--arch arm64, --arch riscv64: (a) and (b) only, refvmm of that architecture
+always nested (this host's KVM runs its own architecture's guests): one boot
+of the launcher with --arch and no holder, as `hcabi-conform run --arch` boots
+it. (c) and (d) are x86-64's (the dispatcher is a host program; the suite's
+own wall time there is `hcabi-conform run --arch`'s).
 
 The figures go to stdout and to OUT/results.json, which names the
 architecture (`arch`) and its bare exit (`bare_exit`). Standard library only.
@@ -94,6 +95,8 @@ ARCHES = {
     "x86_64": BenchArch("x86_64", "out_port", "cpuid", "TSC cycles", 1),
     # SYSTEM.SHUTDOWN(0): status 0 (so is a failed run's SHUTDOWN(1): the `done` line decides)
     "arm64": BenchArch("arm64", "mmio_write", "smccc_version", "timer ticks", 0),
+    # the same: SYSTEM.SHUTDOWN(0)
+    "riscv64": BenchArch("riscv64", "mmio_write", "sbi_spec_version", "timer ticks", 0),
 }
 
 
@@ -240,7 +243,7 @@ def run_guest_jobs(a: argparse.Namespace, out: Path) -> tuple[Optional[str], dic
 
 
 def run_guest_jobs_nested(a: argparse.Namespace, out: Path) -> tuple[Optional[str], dict[str, Path], dict[str, float]]:
-    """The bench guest of a foreign architecture (arm64 on an x86-64 host):
+    """The bench guest of a foreign architecture (arm64, riscv64 on an x86-64 host):
     always nested, one launcher boot with --arch and no holder (the holder is
     an x86-64 program), as `hcabi-conform run --arch arm64` boots refvmm."""
     lines = [("sys-before", SYS_JOB), ("bench", bench_job(a)), ("sys-after", SYS_JOB)]
@@ -358,7 +361,7 @@ X86_ONLY = ("build_dir", "smoke_image", "dispatch", "probe_image")
 def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     ap = hl.Parser(prog=PROG, description=__doc__.split("\n\n")[0])
     ap.add_argument("--arch", choices=sorted(ARCHES), default="x86_64",
-                    help="the architecture of refvmm and the bench guest (default: %(default)s); arm64 measures (a) and (b)")
+                    help="the architecture of refvmm and the bench guest (default: %(default)s); arm64 and riscv64 measure (a) and (b)")
     ap.add_argument("--build-dir", help="the build directory hcabi-conform runs ((d); x86_64)")
     ap.add_argument("--refvmm", required=True, help="hcabi-refvmm of --arch")
     ap.add_argument("--bench-image", required=True, help="the bench guest of --arch (hcabi-bench.elf, .bin)")
@@ -367,7 +370,7 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     ap.add_argument("--probe-image", help="a guest that spins (refvmm_jobs.py's direct-KVM probe; x86_64)")
     ap.add_argument("--launcher", help="scripts/hcabi-nested")
     ap.add_argument("--cache", help="the nested launcher's download cache")
-    ap.add_argument("--holder", help="the nested launcher's --holder (x86_64; arm64 runs without one)")
+    ap.add_argument("--holder", help="the nested launcher's --holder (x86_64; arm64 and riscv64 run without one)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--iters", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=7)

@@ -48,6 +48,11 @@ void hcabi_serial_init(void)
 	/* no console: output is dropped */
 }
 
+uint64_t hcabi_riscv64_uart_reg(unsigned reg)
+{
+	return uart ? uart + ((uint64_t)reg << shift) : 0;
+}
+
 void hcabi_serial_write(const char *s, size_t len)
 {
 	if (!uart)

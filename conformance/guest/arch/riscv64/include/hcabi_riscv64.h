@@ -266,6 +266,12 @@ uint64_t hcabi_ram_end(void);
  * none is left. */
 uint64_t hcabi_alloc_page(void);
 
+/* ---- the console (serial.c) ---- */
+/* The address of the console UART's register `reg` (16550 numbering; the
+ * device tree's reg-shift applied), 0 when there is no console: the bench
+ * guest's bare exit writes the scratch register. */
+uint64_t hcabi_riscv64_uart_reg(unsigned reg);
+
 /* ---- SBI (sbi.c) ---- */
 /* One SBI call: a7 = ext, a6 = fid, a0..a2; SBI's error in status, value. */
 struct hcabi_ret hcabi_sbi_call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2);

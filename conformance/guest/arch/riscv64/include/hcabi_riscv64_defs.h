@@ -55,6 +55,8 @@
 
 /* SBI (the RISC-V Supervisor Binary Interface, v2.0): extension IDs (a7)
  * and function IDs (a6) the runtime calls */
+#define HCABI_SBI_EXT_BASE 0x10
+#define HCABI_SBI_BASE_GET_SPEC_VERSION 0
 #define HCABI_SBI_EXT_HSM 0x48534D
 #define HCABI_SBI_HSM_HART_START 0
 #define HCABI_SBI_EXT_SRST 0x53525354
