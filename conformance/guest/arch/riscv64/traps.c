@@ -126,17 +126,18 @@ static void interrupt(struct hcabi_cpu *c, struct hcabi_frame *f)
 
 	if ((f->cause & 0xFF) != HCABI_IRQ_S_EXTERNAL)
 		fatal(f, "an interrupt the runtime never enables");
+	if (!hcabi_frame_irq_enabled(f) && hcabi__irq_filter_replays()) {
+		/* Taken with interrupts off: no hart does that (hcabi_irq_replays).
+		 * Nothing claimed: an identity the IMSIC does have pending stays
+		 * pending, and is taken once the code enables interrupts. */
+		__atomic_add_fetch(&c->irq_replays, 1, __ATOMIC_SEQ_CST);
+		return;
+	}
 	/* every pending identity, highest priority first */
 	while ((id = hcabi__intc_claim()) != 0) {
 		hcabi_irq_handler handler;
 		if (id < HCABI_IRQ_VECTORS)
 			__atomic_add_fetch(&c->irq_count[id], 1, __ATOMIC_SEQ_CST);
-		if (!hcabi_frame_irq_enabled(f) && hcabi__irq_filter_replays()) {
-			/* taken with interrupts off: no hart delivers that (hcabi_irq_replays) */
-			__atomic_add_fetch(&c->irq_replays, 1, __ATOMIC_SEQ_CST);
-			hcabi_intc_eoi();
-			continue;
-		}
 		handler = hcabi__irq_handler(id);
 		if (handler)
 			handler(f, id);
@@ -145,8 +146,6 @@ static void interrupt(struct hcabi_cpu *c, struct hcabi_frame *f)
 		hcabi_intc_eoi();
 	}
 }
-
-void hcabi__trap(struct hcabi_frame *f);
 
 void hcabi__trap(struct hcabi_frame *f)
 {

@@ -84,7 +84,9 @@ uint64_t hcabi_irq_count(unsigned cpu, unsigned vector);
  * happen): into code running with interrupts disabled, or (x86-64) of a
  * vector the LAPIC does not have in service. Counted here, neither in
  * hcabi_irq_count nor handed to the handler, unless
- * hcabi_irq_filter_replays(false). */
+ * hcabi_irq_filter_replays(false). On arm64 and riscv64 such an entry does
+ * not acknowledge (claim) anything, so an interrupt the controller has
+ * pending is taken, once, when the code enables interrupts. */
 uint64_t hcabi_irq_replays(unsigned cpu);
 void hcabi_irq_filter_replays(bool on);
 /* Expected exceptions: the next exception with this vector (HCABI_EXC_ANY:
