@@ -123,6 +123,47 @@ SELF(uncited, "SELF.uncited_check")
 	check_true(true, "X86-005", "a check naming a requirement the test does not cite");
 }
 
+static volatile uint64_t replay_hits;
+static void count_replay_hit(struct hcabi_frame *f, unsigned v)
+{
+	(void)f;
+	(void)v;
+	replay_hits++;
+}
+
+void selftest_replay_filter(unsigned vector, void (*play)(unsigned vector), bool pending_first)
+{
+	uint64_t replays = hcabi_irq_replays(0), count = hcabi_irq_count(0, vector);
+
+	hcabi_irq_register(vector, count_replay_hit);
+	replay_hits = 0;
+	if (pending_first) {
+		hcabi_intc_self_ipi(vector);
+		for (int i = 0; i < 100000 && !hcabi_intc_pending(vector); i++)
+			hcabi_pause();
+		check_true(hcabi_intc_pending(vector), "-", "vector %u pending, interrupts off",
+			   vector);
+	}
+	play(vector);
+	check_eq_u64(hcabi_irq_replays(0) - replays, 1, "-", "the played entry counted as a replay");
+	check_eq_u64(replay_hits, 0, "-", "its handler not called");
+	check_eq_u64(hcabi_irq_count(0, vector) - count, 0, "-", "not in the vector's count");
+	if (pending_first)
+		check_true(hcabi_intc_pending(vector) && !hcabi_intc_in_service(vector), "-",
+			   "the vector still pending, not taken from the controller");
+	else
+		hcabi_intc_self_ipi(vector);
+	hcabi_irq_enable();
+	for (int i = 0; i < 1000000 && !replay_hits; i++)
+		hcabi_pause();
+	hcabi_irq_disable();
+	check_eq_u64(replay_hits, 1, "-", "the controller's delivery handled, once");
+	check_eq_u64(hcabi_irq_count(0, vector) - count, 1, "-", "and counted once");
+	check_eq_u64(hcabi_irq_replays(0) - replays, 1, "-", "and not a replay");
+	check_true(!hcabi_intc_in_service(vector), "-", "not in service after its one EOI");
+	hcabi_irq_unregister(vector);
+}
+
 /* Without HCABI nothing is advertised: the skip names what it needed. */
 SELF(needs, "SELF.needs")
 {

@@ -14,4 +14,13 @@
  * calling vCPU and no test registers a handler for (SELF.unexpected_irq). */
 extern const unsigned selftest_spare_vector;
 
+/* SELF.replay_filter, each architecture's: `play(vector)` makes an
+ * interrupt entry that no controller makes (the runtime's replay rule,
+ * hcabi_irq_replays). With `pending_first`, a self-IPI of `vector` is made
+ * pending (interrupts off) before the entry is played, and must still be
+ * pending after it: the played entry took nothing from the controller.
+ * Then the real delivery of `vector` must be handled, counted once and not
+ * be a replay. */
+void selftest_replay_filter(unsigned vector, void (*play)(unsigned vector), bool pending_first);
+
 #endif /* HCABI_SELFTEST_H */

@@ -124,36 +124,20 @@ SELF(imsic, "SELF.imsic_self_msi")
 
 /* The runtime's replay filter (hcabi_riscv64.h): an interrupt entry into
  * code that has interrupts off (sstatus.SPIE clear in the frame), which no
- * hart makes, is counted as a replay and claims nothing, so that an
- * identity the IMSIC does have pending is neither handled there nor lost:
- * it is taken, once, when the code enables interrupts. The entry is played
- * with a frame of the test's own. */
-SELF(replay_filter, "SELF.replay_filter")
+ * hart makes, is a replay and claims nothing, so that an identity the IMSIC
+ * does have pending is taken, once, when the code enables interrupts. The
+ * entry is played with a frame of the test's own. */
+static void irq_entry_with_spie_clear(unsigned vector)
 {
-	const unsigned vec = HCABI_RISCV64_VECTOR_MIN;
-	uint64_t replays = hcabi_irq_replays(0), count = hcabi_irq_count(0, vec);
 	struct hcabi_frame played = { .cause = HCABI_SCAUSE_IRQ | HCABI_IRQ_S_EXTERNAL };
 
-	hcabi_irq_register(vec, count_irq);
-	irq_hits = 0;
-	hcabi_intc_self_ipi(vec);
-	for (int i = 0; i < 100000 && !hcabi_intc_pending(vec); i++)
-		hcabi_pause();
-	check_true(hcabi_intc_pending(vec), "-", "identity %u pending, interrupts off", vec);
+	(void)vector;
 	hcabi__trap(&played);
-	check_eq_u64(hcabi_irq_replays(0) - replays, 1, "-",
-		     "an interrupt entry with sstatus.SPIE clear is a replay");
-	check_eq_u64(irq_hits, 0, "-", "its handler not called");
-	check_eq_u64(hcabi_irq_count(0, vec) - count, 0, "-", "not in the identity's count");
-	check_true(hcabi_intc_pending(vec), "-", "the identity still pending, not claimed");
-	hcabi_irq_enable();
-	for (int i = 0; i < 1000000 && !irq_hits; i++)
-		hcabi_pause();
-	hcabi_irq_disable();
-	check_eq_u64(irq_hits, 1, "-", "taken once after enabling");
-	check_eq_u64(hcabi_irq_count(0, vec) - count, 1, "-", "and counted once");
-	check_eq_u64(hcabi_irq_replays(0) - replays, 1, "-", "and not a replay");
-	hcabi_irq_unregister(vec);
+}
+
+SELF(replay_filter, "SELF.replay_filter")
+{
+	selftest_replay_filter(HCABI_RISCV64_VECTOR_MIN, irq_entry_with_spie_clear, true);
 }
 
 /* Ends as an error on purpose (run_qemu_riscv64.py): the report names the
