@@ -42,6 +42,14 @@ def _comment(text: str) -> str:
     return "/* " + "\n * ".join(lines) + " */"
 
 
+# The compiler's predefined macros that select each architecture's block (and the
+# architecture's part of spec/generated/binding_reqs.h).
+ARCH_CONDITION = {
+    "x86_64": "defined(__x86_64__)",
+    "arm64": "defined(__aarch64__)",
+    "riscv64": "defined(__riscv) && defined(__riscv_xlen) && __riscv_xlen == 64",
+}
+
 # The topics each architecture's block cites (cite): what its comments are about.
 CITED = {
     "x86_64": ("call", "function_id", "arguments", "result", "preserved"),
@@ -56,7 +64,7 @@ def _params(n: int) -> str:
 
 def _x86(o: list[str], reg: hr.Registry) -> None:
     c = lambda *t: cite(reg, "x86_64", *t)  # noqa: E731
-    o.append("#if defined(__x86_64__) && !defined(HCABI_NO_CALL_WRAPPERS)")
+    o.append(f"#if {ARCH_CONDITION['x86_64']} && !defined(HCABI_NO_CALL_WRAPPERS)")
     o.append(_comment(f"""Registers per the binding ({c("call", "function_id", "arguments", "result")}):
         VMCALL or VMMCALL, function ID in RAX, arguments in RDI, RSI, RDX, R10, R8, R9; status in
         RAX, value in RDX. Everything else is preserved ({c("preserved")}) except the arithmetic
@@ -119,7 +127,7 @@ def _ret(status: str, value: str) -> list[str]:
 
 def _arm64(o: list[str], reg: hr.Registry) -> None:
     c = lambda *t: cite(reg, "arm64", *t)  # noqa: E731
-    o.append("#if defined(__aarch64__) && !defined(HCABI_NO_CALL_WRAPPERS)")
+    o.append(f"#if {ARCH_CONDITION['arm64']} && !defined(HCABI_NO_CALL_WRAPPERS)")
     o.append(_comment(f"""Registers per the binding ({c("call", "function_id", "arguments", "result")}):
         HVC #0 with x0 = HCABI_ARM64_CALL_ID, x1 = the function ID, arguments in x2..x7; status in
         x0, value in x1. Every other general register, SP, FP/SIMD/SVE state and DAIF are preserved
@@ -159,7 +167,7 @@ def _arm64(o: list[str], reg: hr.Registry) -> None:
 
 def _riscv64(o: list[str], reg: hr.Registry) -> None:
     c = lambda *t: cite(reg, "riscv64", *t)  # noqa: E731
-    o.append("#if defined(__riscv) && defined(__riscv_xlen) && __riscv_xlen == 64 && !defined(HCABI_NO_CALL_WRAPPERS)")
+    o.append(f"#if {ARCH_CONDITION['riscv64']} && !defined(HCABI_NO_CALL_WRAPPERS)")
     o.append(_comment(f"""Registers per the binding ({c("call", "function_id", "arguments", "result")}),
         SBI's calling convention: ECALL with a7 = HCABI_RISCV64_SBI_EID, a6 = the function ID,
         arguments in a0..a5; status in a0, value in a1. Every other register and the FP and vector

@@ -11,13 +11,7 @@ from __future__ import annotations
 
 import hcabi_registry as hr
 from hcabi_gen_abi import _c_banner
-
-# The compiler's predefined macros that select each architecture's block.
-ARCH_CONDITION = {
-    "x86_64": "defined(__x86_64__)",
-    "arm64": "defined(__aarch64__)",
-    "riscv64": "defined(__riscv) && defined(__riscv_xlen) && __riscv_xlen == 64",
-}
+from hcabi_gen_abi_calls import ARCH_CONDITION
 
 
 def gen_binding_reqs_h(reg: hr.Registry) -> str:
