@@ -515,11 +515,11 @@ struct hcabi_ret {
 };
 
 #if defined(__x86_64__) && !defined(HCABI_NO_CALL_WRAPPERS)
-/* Registers per the binding (X86-003/X86-004): function ID in RAX, arguments in
- * RDI, RSI, RDX, R10, R8, R9; status in RAX, value in RDX. Everything else is
- * preserved (X86-006..X86-008) except the arithmetic flags ("cc"). The hypervisor
- * may read and write guest memory ("memory"). R8-R10 have no constraint letter,
- * so they are loaded explicitly and declared clobbered by those loads. */
+/* Registers per the binding (X86-001..X86-004): VMCALL or VMMCALL, function ID in RAX,
+ * arguments in RDI, RSI, RDX, R10, R8, R9; status in RAX, value in RDX. Everything else
+ * is preserved (X86-006..X86-008) except the arithmetic flags ("cc"). The hypervisor
+ * may read and write guest memory ("memory"). R8-R10 have no constraint letter, so they
+ * are loaded explicitly and declared clobbered by those loads. */
 static inline struct hcabi_ret hcabi_vmcall0(uint32_t function_id)
 {
 	uint64_t rax = function_id;
@@ -749,12 +749,12 @@ static inline struct hcabi_ret hcabi_vmmcall6(uint32_t function_id, uint64_t a0,
 #endif /* __x86_64__ && !HCABI_NO_CALL_WRAPPERS */
 
 #if defined(__aarch64__) && !defined(HCABI_NO_CALL_WRAPPERS)
-/* Registers per the binding (ARM64-002..ARM64-004): HVC #0 with x0 = HCABI_ARM64_CALL_ID,
- * x1 = the function ID, arguments in x2..x7; status in x0, value in x1. Every other
- * general register, SP, FP/SIMD/SVE state and DAIF are preserved (ARM64-005, ARM64-006);
- * NZCV is undefined after a call ("cc"). The hypervisor may read and write guest
- * memory ("memory"). Explicit register variables: AArch64 has no constraint letter
- * per register. */
+/* Registers per the binding (ARM64-001, ARM64-003, ARM64-005, ARM64-007, ARM64-008):
+ * HVC #0 with x0 = HCABI_ARM64_CALL_ID, x1 = the function ID, arguments in x2..x7;
+ * status in x0, value in x1. Every other general register, SP, FP/SIMD/SVE state and
+ * DAIF are preserved (ARM64-010, ARM64-012, ARM64-013); NZCV is undefined after a call
+ * ("cc"). The hypervisor may read and write guest memory ("memory"). Explicit register
+ * variables: AArch64 has no constraint letter per register. */
 static inline struct hcabi_ret hcabi_hvc0(uint32_t function_id)
 {
 	register uint64_t x0 __asm__("x0") = HCABI_ARM64_CALL_ID;
@@ -867,11 +867,12 @@ static inline struct hcabi_ret hcabi_hvc6(uint32_t function_id, uint64_t a0, uin
 	ret.value = x1;
 	return ret;
 }
-/* Discovery (ARM64-010): x0..x3 after HVC #0 with x0 = HCABI_ARM64_DISCOVER_ID. HCABI is
- * present only if they are 0, HCABI_CPUID_INTERFACE_SIGNATURE, 0, 0. The hypervisor
- * may not implement HCABI, so this call assumes only SMCCC's rule for an unknown fast
- * call: x4..x17 may be corrupted. Where no EL2 exists, HVC is an undefined
- * instruction: the guest's exception handler must take that as "absent" (ARM64-012). */
+/* Discovery (ARM64-017, ARM64-018): x0..x3 after HVC #0 with x0 =
+ * HCABI_ARM64_DISCOVER_ID. HCABI is present only if they are 0,
+ * HCABI_CPUID_INTERFACE_SIGNATURE, 0, 0. The hypervisor may not implement HCABI, so
+ * this call assumes only SMCCC's rule for an unknown fast call: x4..x17 may be
+ * corrupted. Where no EL2 exists, HVC is an undefined instruction: the guest's
+ * exception handler must take that as "absent" (the arm64 binding chapter, Discovery). */
 static inline void hcabi_hvc_discover(uint64_t regs[4])
 {
 	register uint64_t x0 __asm__("x0") = HCABI_ARM64_DISCOVER_ID;
@@ -887,7 +888,7 @@ static inline void hcabi_hvc_discover(uint64_t regs[4])
 	regs[2] = x2;
 	regs[3] = x3;
 }
-/* 1 if the hypervisor implements HCABI (ARM64-010), else 0. */
+/* 1 if the hypervisor implements HCABI (ARM64-017, ARM64-018), else 0. */
 static inline int hcabi_discover(void)
 {
 	uint64_t r[4];
@@ -905,11 +906,11 @@ static inline int hcabi_discover(void)
 #endif /* __aarch64__ && !HCABI_NO_CALL_WRAPPERS */
 
 #if defined(__riscv) && defined(__riscv_xlen) && __riscv_xlen == 64 && !defined(HCABI_NO_CALL_WRAPPERS)
-/* Registers per the binding (RV64-002..RV64-004), SBI's calling convention: ECALL with
- * a7 = HCABI_RISCV64_SBI_EID, a6 = the function ID, arguments in a0..a5; status in a0,
- * value in a1. Every other register and the FP and vector state are preserved
- * (RV64-005); RISC-V has no flags. The hypervisor may read and write guest memory
- * ("memory"). */
+/* Registers per the binding (RV64-001, RV64-002, RV64-004, RV64-006, RV64-007), SBI's
+ * calling convention: ECALL with a7 = HCABI_RISCV64_SBI_EID, a6 = the function ID,
+ * arguments in a0..a5; status in a0, value in a1. Every other register and the FP and
+ * vector state are preserved (RV64-009, RV64-011); RISC-V has no flags. The hypervisor
+ * may read and write guest memory ("memory"). */
 static inline struct hcabi_ret hcabi_ecall0(uint32_t function_id)
 {
 	register uint64_t r_a0 __asm__("a0");
@@ -1025,7 +1026,7 @@ static inline struct hcabi_ret hcabi_ecall6(uint32_t function_id, uint64_t a0, u
 	ret.value = r_a1;
 	return ret;
 }
-/* SBI Base sbi_probe_extension(eid): status (SBI error) and value (RV64-010). */
+/* SBI Base sbi_probe_extension(eid): status (SBI error) and value (RV64-015). */
 static inline struct hcabi_ret hcabi_sbi_probe_extension(uint64_t eid)
 {
 	register uint64_t r_a0 __asm__("a0") = eid;
@@ -1041,7 +1042,7 @@ static inline struct hcabi_ret hcabi_sbi_probe_extension(uint64_t eid)
 	ret.value = r_a1;
 	return ret;
 }
-/* 1 if the hypervisor implements HCABI (RV64-010), else 0. */
+/* 1 if the hypervisor implements HCABI (RV64-015), else 0. */
 static inline int hcabi_discover(void)
 {
 	struct hcabi_ret r = hcabi_sbi_probe_extension(HCABI_RISCV64_SBI_EID);

@@ -7,6 +7,8 @@ Outputs (all committed, all carrying a DO NOT EDIT banner):
                                    history, changes-since appendix and document attributes
                                    (hcabi_gen_history.py)
   spec/generated/requirements.json the manifest the conformance tooling reads
+  spec/generated/binding_reqs.h    the requirement ID of each binding topic a check names,
+                                   per architecture (hcabi_gen_binding_reqs.py)
   CHANGELOG                        one section per version
 
 The documents of older versions and the change-marked ones are written at build time,
@@ -27,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hcabi_gen_abi as gabi  # noqa: E402
 import hcabi_gen_adoc as gadoc  # noqa: E402
+import hcabi_gen_binding_reqs as gbreqs  # noqa: E402
 import hcabi_gen_history as ghist  # noqa: E402
 import hcabi_load as hl  # noqa: E402
 import hcabi_registry as hr  # noqa: E402
@@ -57,6 +60,7 @@ def spec_files(view: View, released: set[str]) -> dict[str, str]:
         [gadoc.banner()] + [f"include::ext-{e.name.lower()}.adoc[]\n" for e in view.extensions()])
     files["changes-since.adoc"] = ghist.gen_changes_since(view.reg, view.versions())
     files["requirements.json"] = ghist.gen_manifest(view)
+    files["binding_reqs.h"] = gbreqs.gen_binding_reqs_h(view.reg)
     return files
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hcabi_registry as hr  # noqa: E402
-from hcabi_gen_abi_calls import gen_call_wrappers  # noqa: E402
+from hcabi_gen_abi_calls import cite, gen_call_wrappers  # noqa: E402
 
 GENERATOR = "scripts/hcabi_gen.py"
 SOURCE = "the registry in spec/registry/ (hcabi.toml and extensions/)"
@@ -134,7 +134,7 @@ def gen_abi_h(reg: hr.Registry) -> str:
  * hcabi_<extension>_<function> are defined when compiling for x86-64, arm64
  * (AArch64) or riscv64, unless HCABI_NO_CALL_WRAPPERS is defined. On x86-64
  * they use VMCALL, or VMMCALL when HCABI_USE_VMMCALL is defined (a conforming
- * hypervisor accepts both, X86-001); hcabi_vmcallN/hcabi_vmmcallN name the
+ * hypervisor accepts both, @CALL@); hcabi_vmcallN/hcabi_vmmcallN name the
  * instruction explicitly. On arm64 they use HVC #0 (hcabi_hvcN), on riscv64
  * ECALL (hcabi_ecallN); there hcabi_discover() tells whether HCABI is present.
  * The constants and structures named ARM64_/RISCV64_ and _arm64/_riscv64
@@ -171,7 +171,7 @@ def gen_abi_h(reg: hr.Registry) -> str:
 #ifdef __cplusplus
 extern "C" {
 #endif
-""")
+""".replace("@CALL@", cite(reg, "x86_64", "call")))
     # Versions
     o.append("/* ---- Versions: (major << 16) | minor ---- */")
     o.append("#define HCABI_VERSION(major, minor) ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))")

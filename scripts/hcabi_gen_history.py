@@ -187,6 +187,9 @@ def gen_manifest(view: View) -> str:
         "binding_areas": list(hr.BINDING_AREAS),
         # the requirement areas of each architecture's binding; every other area is neutral
         "architectures": {arch: list(areas) for arch, areas in hr.ARCH_AREAS.items()},
+        # per architecture, the C macro of spec/generated/binding_reqs.h -> the requirement ID
+        # it holds there (the binding topics a check names)
+        "binding_macros": reg.binding_macros(),
         "statuses": [{"name": s["name"], "value": s["value"]} for s in reg.statuses],
         "extensions": [{
             "name": e.name, "eid": e.eid, "since": e.since, "title": e.title,

@@ -17,7 +17,7 @@ from typing import Any
 import hcabi_load as hl
 from hcabi_registry_check import check
 from hcabi_registry_model import (  # noqa: F401 - re-exported: the tools import hcabi_registry only
-    ARCH_AREAS, ARCHES, BINDING_AREAS, C_TYPES, DEFAULT_ARCH, TYPE_SIZES, Arg, ArgField, Constant, Extension, Function, Part, Registry,
+    ARCH_AREAS, ARCHES, BINDING_AREAS, BINDING_TOPICS, C_TYPES, DEFAULT_ARCH, TYPE_SIZES, Arg, ArgField, Constant, Extension, Function, Part, Registry,
     RegistryError, Requirement, StatusUse, Struct, StructField, area_arch, parse_version, version_code)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -148,7 +148,7 @@ def _build(doc: dict[str, Any]) -> Registry:
             requirements.append(Requirement(
                 id=r["id"], text=r["text"].strip(), area=r.get("area") or ARCH_AREAS[arch][0], since=r["since"],
                 file=file, section=r["section"], parts=_parts(r), applies_with=tuple(r.get("applies_with", [])),
-                replaces=tuple(r.get("replaces", [])), maps=tuple(r.get("maps", []))))
+                replaces=tuple(r.get("replaces", [])), maps=tuple(r.get("maps", [])), topic=r.get("topic")))
         if arch is not None:
             constants += [Constant(c["name"], c["value"], c["since"], c["doc"], None, arch)
                           for c in bdoc.get("constant", [])]
@@ -191,7 +191,8 @@ def _build(doc: dict[str, Any]) -> Registry:
             for r in f["requirement"]:
                 req = Requirement(id=r["id"], text=r["text"].strip(), area=r.get("area", ext.name),
                                   since=r.get("since", fn.since), file=ext.file, function=fn.qualname,
-                                  parts=_parts(r), applies_with=tuple(r.get("applies_with", [])))
+                                  parts=_parts(r), applies_with=tuple(r.get("applies_with", [])),
+                                  topic=r.get("topic"))
                 fn.requirements.append(req)
                 requirements.append(req)
             ext.functions.append(fn)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import hcabi_load as hl
-from hcabi_registry_model import BINDING_AREAS, TYPE_SIZES, Function, Registry, Requirement, Struct, parse_version
+from hcabi_registry_model import ARCHES, BINDING_AREAS, BINDING_TOPICS, TYPE_SIZES, Function, Registry, Requirement, Struct, parse_version
 
 STRUCT_MAX = 1 << 20  # bytes: no structure of the ABI comes near
 
@@ -122,6 +122,7 @@ def check(reg: Registry) -> list[str]:
                 p.append(f"{r.file}: requirement {r.id}: {what}applies_with names its own extension "
                          f"{r.area}, whose requirements apply only where it is provided anyway")
     _check_bindings(p, reg, all_consts)
+    _check_topics(p, reg)
     return p
 
 
@@ -159,6 +160,30 @@ def _check_bindings(p: list[str], reg: Registry, consts: list) -> None:
                         p.append(f"{r.file}: requirement {r.id}: replaces {key}, which "
                                  f"{replaced[(covered[0], r.arch or '')]} already replaces on {r.arch}")
                     replaced[(key, r.arch or "")] = r.id
+
+
+def _check_topics(p: list[str], reg: Registry) -> None:
+    """A `topic` is one of BINDING_TOPICS, on a binding requirement; once any requirement has
+    one, every binding gives each topic, a topic a check names to exactly one requirement
+    without parts (tests cite atomic IDs)."""
+    with_topic = [r for r in reg.requirements if r.topic is not None]
+    for r in with_topic:
+        if r.topic not in BINDING_TOPICS:
+            p.append(f"{r.file}: requirement {r.id}: unknown topic {r.topic!r} (known: {', '.join(BINDING_TOPICS)})")
+        elif r.arch is None:
+            p.append(f"{r.file}: requirement {r.id}: topic {r.topic!r}: only a requirement of an architecture's "
+                     "binding has a topic")
+    if not with_topic:
+        return  # a registry from before topics (a frozen release)
+    for arch in (a for a in ARCHES if a in reg.arches()):
+        where = next((f for f in reg.files if f.endswith(f"bindings/{arch}.toml")), reg.files[0])
+        for topic, (what, macro) in BINDING_TOPICS.items():
+            ids = [r for r in with_topic if r.topic == topic and r.arch == arch]
+            if not ids:
+                p.append(f"{where}: the {arch} binding has no requirement with topic {topic!r} ({what})")
+            elif macro and (len(ids) > 1 or ids[0].parts):
+                p.append(f"{ids[0].file}: requirement {ids[0].id}: topic {topic!r} is one atomic requirement's, "
+                         f"but the {arch} binding gives it to {', '.join(r.id + (' (parts)' if r.parts else '') for r in ids)}")
 
 
 def _check_parts(p: list[str], r: Requirement) -> None:

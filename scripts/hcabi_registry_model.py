@@ -21,6 +21,22 @@ ARCH_AREAS = {"x86_64": ("X86", "DISC"), "arm64": ("ARM64",), "riscv64": ("RV64"
 ARCHES = tuple(ARCH_AREAS)
 DEFAULT_ARCH = "x86_64"
 
+# What a binding requirement's `topic` may name: the parts of a call that every binding
+# states in its own words, each with what it means and, for a topic a check names (one
+# requirement per binding), the C macro of the generated spec/generated/binding_reqs.h
+# that holds its ID on the architecture compiled for (None: a topic of several
+# requirements, which only generated comments cite). A registry that gives any
+# requirement a topic gives every binding each of these (scripts/hcabi_registry_check.py).
+BINDING_TOPICS: dict[str, tuple[str, str | None]] = {
+    "call": ("the instruction and what makes it an HCABI call", None),
+    "function_id": ("where the function ID travels", None),
+    "arguments": ("where the arguments travel", None),
+    "result": ("where the status and the value return", None),
+    "value_zero": ("the value is zero with any error status", "HCABI_REQ_VALUE_ZERO"),
+    "preserved": ("the registers and state a call preserves", None),
+    "discovery": ("how a guest tells that HCABI is there", None),
+}
+
 
 def area_arch(area: str) -> str | None:
     """The architecture whose binding a requirement area belongs to; None: neutral."""
@@ -80,6 +96,7 @@ class Requirement:
     # and items (Registry.has_item keys) whose x86-64 words it gives its meaning
     replaces: tuple[str, ...] = ()
     maps: tuple[str, ...] = ()
+    topic: str | None = None  # a binding requirement: a key of BINDING_TOPICS
 
     @property
     def arch(self) -> str | None:
@@ -264,6 +281,24 @@ class Registry:
         found = {r.arch for r in self.requirements} | {c.arch for c in self.constants}
         found |= {s.arch for e in self.extensions for s in e.structs}
         return {a for a in found if a is not None}
+
+    def topic_ids(self, arch: str, topic: str) -> list[str]:
+        """The IDs of `arch`'s binding requirements with `topic` (BINDING_TOPICS), in
+        registry order; RegistryError (one line) if that binding has none."""
+        ids = [r.id for r in self.requirements if r.topic == topic and r.arch == arch]
+        if not ids:
+            raise RegistryError([f"the {arch} binding has no requirement with topic {topic!r} "
+                                 f"({BINDING_TOPICS.get(topic, ('not a known topic',))[0]})"])
+        return ids
+
+    def binding_macros(self) -> dict[str, dict[str, str]]:
+        """arch -> {C macro: requirement ID} for the topics a check names (BINDING_TOPICS),
+        for every architecture with a binding; empty where the registry has no topics."""
+        if not any(r.topic for r in self.requirements):
+            return {}
+        return {arch: {macro: self.topic_ids(arch, topic)[0]
+                       for topic, (_, macro) in BINDING_TOPICS.items() if macro}
+                for arch in ARCHES if arch in self.arches()}
 
     def atomic_ids(self) -> dict[str, Requirement]:
         """Every requirement and part ID -> the requirement it belongs to."""

@@ -53,11 +53,14 @@ def tested_by(reg: hr.Registry, root: Path) -> dict[str, list[TestRef]]:
         reqs[r.id] = r.since
         for p in parts_of(r):
             reqs[p["id"]] = r.since  # a part holds from its parent's version
+    # every architecture's tests; a binding macro in a citation (HCABI_REQ_VALUE_ZERO) read
+    # as the default architecture's requirement, as tm.scan does without an architecture
     treg = tm.Registry(requirements=reqs, extensions={e.name for e in reg.extensions},
-                       areas=set(hr.BINDING_AREAS))
+                       areas=set(hr.BINDING_AREAS), macros=reg.binding_macros())
     treg.versions, treg.aliases = tm.read_abi_versions(root / "abi.h")
     header = root / "conformance" / "guest" / "lib" / "include" / "hcabi_test.h"
-    _, tests = tm.scan(root / "conformance" / "tests", treg, read_implied(header))
+    implied = read_implied(header, treg.macros.get(tm.DEFAULT_ARCH, {}))
+    _, tests = tm.scan(root / "conformance" / "tests", treg, implied)
     out: dict[str, list[TestRef]] = {}
     for t in tests:
         for rid in t.requirements:

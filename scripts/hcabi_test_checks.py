@@ -12,7 +12,8 @@ body reaches by name, transitively (helpers, tasks passed to
 test_run_on_cpu, tables of cases with a `req` field), plus the requirements
 the framework's helpers check on the caller's behalf: the HCABI_IMPLIED_<helper>
 macros of conformance/guest/lib/include/hcabi_test.h, for every such helper
-the reachable code calls. The result over-approximates (a table shared by
+the reachable code calls (a binding macro there, HCABI_REQ_VALUE_ZERO, is the
+requirement of the architecture scanned). The result over-approximates (a table shared by
 two tests counts for both; a name is resolved in the test's own file first,
 else in every file of the folder that defines it), never under-approximates
 for code written in the suite's style: requirement IDs as literals, no
@@ -200,9 +201,11 @@ def _function_item(path: Path, head: str, body: str) -> Item:
     return Item(path, _function_name(head), body)
 
 
-def read_implied(header: Path) -> dict[str, list[str]]:
+def read_implied(header: Path, binding: dict | None = None) -> dict[str, list[str]]:
     """helper name -> the requirement IDs it checks on the caller's behalf,
-    from the HCABI_IMPLIED_<helper> macros of the framework header."""
+    from the HCABI_IMPLIED_<helper> macros of the framework header; `binding`:
+    the binding macros of the architecture scanned (macro -> requirement ID,
+    spec/generated/binding_reqs.h), which the header's macros may name."""
     try:
         text = header.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -219,9 +222,12 @@ def read_implied(header: Path) -> dict[str, list[str]]:
                 out.append(tok[1:-1])
             elif tok in macros:
                 out.append(expand(tok, seen | {name}))
+            elif tok in (binding or {}):
+                out.append(binding[tok])
             else:
                 raise ChecksError(
-                    f"{header}: {name}: {tok!r} is neither a string literal nor a macro of the header"
+                    f"{header}: {name}: {tok!r} is neither a string literal nor a macro of the header "
+                    "or a binding macro of the requirements manifest"
                 )
         return "".join(out)
 

@@ -56,7 +56,8 @@ def main(argv: Optional[list] = None) -> int:
         ap.error("--report and --json are options of the coverage mode")
     try:
         reg = load_registry(args.requirements, args.abi)
-        images, tests = scan(args.tests_dir, reg, read_implied(args.framework_header), args.arch)
+        implied = read_implied(args.framework_header, reg.macros.get(args.arch, {}))
+        images, tests = scan(args.tests_dir, reg, implied, args.arch)
     except (ManifestError, ChecksError) as exc:
         print(f"hcabi_tests_manifest: error: {exc}", file=sys.stderr)
         return 1

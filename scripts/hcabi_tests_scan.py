@@ -6,8 +6,10 @@ framework (conformance/guest/lib/include/hcabi_test.h)::
 
     HCABI_IMAGE(.vcpus = 2, .memory_mib = 64, .ends = HCABI_ENDS_EXIT);
     HCABI_TEST(ident, "EXT.name", "REQ-001,REQ-002", HCABI_FID_..._SINCE)
+    HCABI_TEST(ident, "EXT.name", "REQ-001," HCABI_REQ_VALUE_ZERO, HCABI_FID_..._SINCE)
 
-and writes BUILD/conformance/tests.json, which the runner reads::
+(a binding macro of spec/generated/binding_reqs.h stands for the requirement of the
+architecture scanned, from the requirements manifest's "binding_macros"), and writes BUILD/conformance/tests.json, which the runner reads::
 
     {"images": [{"name": "base", "file": "hcabi-conf-base.elf", "vcpus": 1,
                  "memory_mib": 64, "ends": "exit"}, ...],
@@ -57,6 +59,7 @@ ENDS = {
     "HCABI_ENDS_REBOOT": "reboot",
     "HCABI_ENDS_CRASH": "crash",
 }
+DEFAULT_ARCH = "x86_64"  # the architecture scanned when none is named
 IMAGE_DEFAULTS = {"vcpus": 1, "memory_mib": 64, "ends": "exit"}
 IMAGE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 TEST_NAME_RE = re.compile(r"^([A-Z][A-Z0-9_]*)\.([A-Za-z0-9_][A-Za-z0-9_.:-]{0,110})$")
@@ -138,6 +141,7 @@ class Registry:
     parent: dict = field(default_factory=dict)  # a part -> its requirement
     arch: dict = field(default_factory=dict)  # id -> the architecture whose binding holds it (absent: neutral)
     not_on: dict = field(default_factory=dict)  # a neutral id -> the architectures whose binding replaces it
+    macros: dict = field(default_factory=dict)  # arch -> {binding macro (binding_reqs.h): requirement ID}
 
     def atomic(self, on: Optional[str] = None) -> list:
         """What tests must check: every part, and every requirement without parts; with
@@ -236,6 +240,28 @@ def string_arg(arg: str, loc: Loc, what: str) -> str:
     return value
 
 
+LIST_TOKEN_RE = re.compile(r'\s*(?:"((?:[^"\\\n]|\\.)*)"|([A-Za-z_]\w*))')
+
+
+def reqs_arg(arg: str, loc: Loc, macros: dict) -> str:
+    """The requirement list: adjacent string literals and binding macros (`macros`: the
+    architecture's, macro -> requirement ID), as the compiler concatenates them."""
+    out, pos, end = [], 0, len(arg.rstrip())
+    while pos < end:
+        m = LIST_TOKEN_RE.match(arg, pos)
+        if not m:
+            raise ManifestError(f"{loc}: the requirement list must be string literals and binding macros, got {arg!r}")
+        if m.group(2) is not None and m.group(2) not in macros:
+            raise ManifestError(f"{loc}: {m.group(2)} in the requirement list is no binding macro of the "
+                                f"requirements manifest (known: {', '.join(sorted(macros)) or 'none'})")
+        out.append(macros[m.group(2)] if m.group(2) is not None else m.group(1))
+        pos = m.end()
+    value = "".join(out)
+    if "\\" in value:
+        raise ManifestError(f"{loc}: the requirement list must not contain escapes: {arg!r}")
+    return value
+
+
 def line_of(text: str, index: int) -> int:
     return text.count("\n", 0, index) + 1
 
@@ -243,7 +269,7 @@ def line_of(text: str, index: int) -> int:
 DECL_RE = re.compile(r"\bHCABI_(TEST|IMAGE)\b")
 
 
-def scan_file(path: Path, image: str, reg: Registry, images: dict, tests: list) -> None:
+def scan_file(path: Path, image: str, reg: Registry, images: dict, tests: list, macros: Optional[dict] = None) -> None:
     try:
         raw = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -261,7 +287,7 @@ def scan_file(path: Path, image: str, reg: Registry, images: dict, tests: list) 
             raise ManifestError(f"{loc}: HCABI_{m.group(1)} without an argument list")
         if m.group(1) == "TEST":
             args, _ = split_args(text, rest + 1, loc, "HCABI_TEST")
-            tests.append(parse_test(args, image, loc, reg))
+            tests.append(parse_test(args, image, loc, reg, macros or {}))
         else:
             args, _ = split_args(text, rest + 1, loc, "HCABI_IMAGE")
             if image in images:
@@ -272,13 +298,13 @@ def scan_file(path: Path, image: str, reg: Registry, images: dict, tests: list) 
             images[image] = parse_image(args, image, loc)
 
 
-def parse_test(args: list, image: str, loc: Loc, reg: Registry) -> Test:
+def parse_test(args: list, image: str, loc: Loc, reg: Registry, macros: Optional[dict] = None) -> Test:
     if len(args) != 4:
         raise ManifestError(
             f"{loc}: HCABI_TEST takes 4 arguments (ident, \"EXT.name\", \"REQ,...\", since), "
             f"got {len(args)}"
         )
-    ident, name_arg, reqs_arg, since_arg = args
+    ident, name_arg, reqs_text_arg, since_arg = args
     if not IDENT_RE.match(ident):
         raise ManifestError(f"{loc}: HCABI_TEST identifier {ident!r} is not a C identifier")
     name = string_arg(name_arg, loc, "the test name")
@@ -295,7 +321,7 @@ def parse_test(args: list, image: str, loc: Loc, reg: Registry) -> Test:
             f"{loc}: test {name}: {ext!r} is neither a registry extension nor a binding area "
             f"(known: {known})"
         )
-    reqs_text = string_arg(reqs_arg, loc, "the requirement list")
+    reqs_text = reqs_arg(reqs_text_arg, loc, macros or {})
     reqs = [r.strip() for r in reqs_text.split(",")]
     if not reqs_text.strip() or any(not r for r in reqs):
         raise ManifestError(f"{loc}: test {name}: empty requirement ID in {reqs_text!r}")
@@ -410,12 +436,13 @@ def load_registry(requirements: Path, abi: Path) -> Registry:
                 parent[p["id"]] = r["id"]
                 groups.setdefault(r["id"], []).append(p["id"])
         exts = {e["name"] for e in data["extensions"]}
+        macros = {arch: dict(table) for arch, table in (data.get("binding_macros") or {}).items()}
         areas = set(data.get("binding_areas") or [])
         if not areas:
             areas = {r["area"] for r in data["requirements"]} - exts
     except (KeyError, TypeError) as exc:
         raise ManifestError(f"{requirements}: unexpected structure ({exc})") from None
-    reg = Registry(reqs, exts, areas, groups=groups, parent=parent, arch=arch, not_on=not_on)
+    reg = Registry(reqs, exts, areas, groups=groups, parent=parent, arch=arch, not_on=not_on, macros=macros)
     reg.versions, reg.aliases = read_abi_versions(abi)
     return reg
 
@@ -468,7 +495,7 @@ def scan(tests_dir: Path, reg: Registry, implied: Optional[dict] = None,
             raise ManifestError(f"{folder}: {image!r} is not a valid image name (lower case, digits, . _ -)")
         first = len(tests)
         for src in sources:
-            scan_file(src, image, reg, images, tests)
+            scan_file(src, image, reg, images, tests, reg.macros.get(arch or DEFAULT_ARCH, {}))
         attach_checks(folder, tests[first:], implied or {}, arch)
         if image not in images:
             raise ManifestError(

@@ -5,20 +5,20 @@
  */
 #include "hcabi_ref_internal.h"
 
-#define LOWER_HALF_END UINT64_C(0x0000800000000000)   /* first non-canonical */
-#define UPPER_HALF_START UINT64_C(0xFFFF800000000000) /* first upper canonical */
-/* The same with 57-bit linear addresses (5-level paging): only the test-only
- * fault "other" uses them. */
+/* The canonical halves with 57-bit linear addresses (5-level paging): only
+ * the test-only fault "other" uses them; the binding's own rule is
+ * hcabi__core_range_canonical's. */
 #define LOWER_HALF_END_57 UINT64_C(0x0100000000000000)
 #define UPPER_HALF_START_57 UINT64_C(0xFF00000000000000)
 
 /* TLB-001: [gva, gva + npages * 4096) page aligned, wholly canonical (in one
- * half of the 48-bit address space, whatever the caller's paging mode:
- * TLB-006, since 1.2) and not overflowing. A range that ends exactly at
+ * half of the address space as the binding defines it: x86-64 48-bit,
+ * whatever the caller's paging mode, TLB-006, since 1.2; arm64 ARM64-034;
+ * riscv64 RV64-030) and not overflowing. A range that ends exactly at
  * 2^64 (its last byte 0xFFFF_FFFF_FFFF_FFFF) does not overflow. `other`:
  * the test-only fault's reading, which 1.1 allowed and 1.2 rejects (an end
  * at 2^64 overflows, and canonical means canonical in 57 bits). */
-static bool range_valid(uint64_t gva, uint64_t npages, bool other)
+static bool range_valid(const struct hcabi_ref *ref, uint64_t gva, uint64_t npages, bool other)
 {
 	uint64_t size, last;
 
@@ -36,7 +36,7 @@ static bool range_valid(uint64_t gva, uint64_t npages, bool other)
 		return false;
 	if (other)
 		return last < LOWER_HALF_END_57 || gva >= UPPER_HALF_START_57;
-	return last < LOWER_HALF_END || gva >= UPPER_HALF_START;
+	return hcabi__core_range_canonical(ref, gva, last);
 }
 
 static int64_t tlb_handler(const struct hcabi__core_req *req, struct hcabi__core_res *res)
@@ -59,7 +59,7 @@ static int64_t tlb_handler(const struct hcabi__core_req *req, struct hcabi__core
 		}
 		if (!hcabi__core_targets_valid(ref, mask, base))
 			return HCABI_ERR_INVALID_PARAM;
-		if (npages != 0 && !range_valid(gva, npages, other))
+		if (npages != 0 && !range_valid(ref, gva, npages, other))
 			return HCABI_ERR_INVALID_PARAM;
 		if (npages == 0)
 			gva = 0;

@@ -211,6 +211,9 @@ uint64_t hcabi__core_get_le(const uint8_t *p, unsigned bytes);
 /* ARM64-021, RV64-018 / IPI-001, TIME-020, TIME-040: is `vector` a valid HCABI
  * interrupt vector in the binding of ref->arch (binding.c)? */
 bool hcabi__core_vector_valid(const struct hcabi_ref *ref, uint8_t vector);
+/* TLB-006, ARM64-034, RV64-030: does [first, last] lie wholly in one
+ * canonical half of the address space of ref->arch's binding (binding.c)? */
+bool hcabi__core_range_canonical(const struct hcabi_ref *ref, uint64_t first, uint64_t last);
 
 /* Profiles (extset.c): which extensions cfg provides at `version`; an
  * error message for a bad list, else NULL. */

@@ -99,6 +99,20 @@ def test_each_architecture_lists_its_own_suite(arm: Arm64Suite) -> None:
     assert direct == a64
 
 
+def test_coverage_lists_a_citation_of_another_binding(arm: Arm64Suite) -> None:
+    """An arm64 test citing the x86-64 binding's requirement (as the value-zero rule's
+    tests once cited X86-005 everywhere) credits it in arm64 reports: listed."""
+    assert "foreign" not in run_cli("coverage", "--arch", "arm64", *arm.x86.common()).out
+    arm.tests[-1] = {**ARM64_TEST, "requirements": ["ARM64-001", "X86-001"]}
+    (arm.dir / "conformance" / "tests.json").write_text(json.dumps({"images": arm.images, "tests": arm.tests}))
+    res = run_cli("coverage", "--arch", "arm64", *arm.x86.common())
+    assert res.rc == 0, res.out
+    assert ("foreign (listed, not a gap): test ARM64.hvc cites X86-001, a requirement of the x86_64 binding, "
+            "which does not apply on arm64") in res.out
+    data = json.loads(run_cli("coverage", "--arch", "arm64", "--json", *arm.x86.common()).out)
+    assert data["foreign"] == [{"test": "ARM64.hvc", "requirement": "X86-001", "arch": "x86_64"}]
+
+
 def test_an_x86_build_is_not_taken_for_arm64(tmp_path: Path) -> None:
     """No BUILD/conformance-arm64: the x86-64 images are refused, in one line, exit 4."""
     suite = Suite(tmp_path).write()

@@ -31,6 +31,8 @@ REQUIREMENTS = {
         {"id": "TIME-001", "area": "TIME", "since": "1.0"},
         {"id": "TIME-040", "area": "TIME", "since": "1.1"},
     ],
+    # what the framework header's HCABI_IMPLIED_* name through HCABI_REQ_VALUE_ZERO
+    "binding_macros": {arch: {"HCABI_REQ_VALUE_ZERO": "X86-001"} for arch in ("x86_64", "arm64", "riscv64")},
 }
 
 ABI_H = """
@@ -310,6 +312,34 @@ class ManifestTest(unittest.TestCase):
         header.write_text("/* nothing */\n")
         with self.assertRaises(cli.ChecksError):
             cli.read_implied(header)
+
+    def test_a_binding_macro_is_the_requirement_of_the_architecture_scanned(self) -> None:
+        """HCABI_REQ_VALUE_ZERO (spec/generated/binding_reqs.h) in a test's list and in an
+        implied list is X86-005 on x86-64 and ARM64-009 on arm64: an arm64 manifest never
+        cites the x86-64 binding's requirement."""
+        reqs = dict(REQUIREMENTS, architectures={"x86_64": ["X86"], "arm64": ["ARM64"]},
+                    binding_macros={"x86_64": {"HCABI_REQ_VALUE_ZERO": "X86-005"},
+                                    "arm64": {"HCABI_REQ_VALUE_ZERO": "ARM64-009"}})
+        reqs["binding_areas"] = ["X86", "GEN", "ARM64"]
+        reqs["requirements"] = REQUIREMENTS["requirements"] + [
+            {"id": "X86-005", "area": "X86", "since": "1.0"}, {"id": "ARM64-009", "area": "ARM64", "since": "1.0"}]
+        (self.root / "requirements.json").write_text(json.dumps(reqs))
+        self.write("base/image.c", IMAGE)
+        self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-001," HCABI_REQ_VALUE_ZERO, HCABI_VERSION_1_0)\n'
+                               '{ check_status(r, 0, "BASE-001", "x"); }\n')
+        header = self.root / "hcabi_test.h"
+        header.write_text("#define HCABI_IMPLIED_check_status HCABI_REQ_VALUE_ZERO\n")
+        common = ["--tests-dir", str(self.tests), "--requirements", str(self.root / "requirements.json"),
+                  "--abi", str(self.root / "abi.h"), "--framework-header", str(header)]
+        for arch, rid in (("x86_64", "X86-005"), ("arm64", "ARM64-009")):
+            out = self.root / arch / "tests.json"
+            with unittest.mock.patch("sys.stderr", io.StringIO()):
+                self.assertEqual(cli.main(["generate", "--arch", arch, "--out", str(out)] + common), 0)
+                self.assertEqual(cli.main(["check", "--arch", arch] + common), 0)
+            test = json.loads(out.read_text())["tests"][0]
+            self.assertEqual((test["requirements"], test["checks"]), (["BASE-001", rid], sorted(["BASE-001", rid])))
+        self.write("base/a.c", 'HCABI_TEST(t, "BASE.t", "BASE-001," HCABI_REQ_NOPE, HCABI_VERSION_1_0) {}\n')
+        self.assertIn("a.c:1: HCABI_REQ_NOPE in the requirement list is no binding macro", self.error())
 
     def test_main_check_fails_on_an_uncited_check(self) -> None:
         self.write("base/image.c", IMAGE)

@@ -506,3 +506,72 @@ def test_rejects_binding_requirement_with_an_area(reg: Path) -> None:
     f = reg / "bindings" / "arm64.toml"
     edit(f, 'id = "ARM64-001"\n', 'id = "ARM64-001"\narea = "X86"\n')
     assert_rejected(validate(reg), f, "requirement[0]")
+
+
+# ---------------------------------------------------------------------------
+# Binding topics (`topic`): the generated files look requirement IDs up by them.
+
+ID_OR_RANGE = re.compile(r"\b([A-Z][A-Z0-9]*)-(\d{3})(?:\.\.\1-(\d{3}))?\b")
+ARCH_BLOCK = {"x86_64": "__x86_64__", "arm64": "__aarch64__", "riscv64": "__riscv"}
+
+
+def cited_ids(text: str, arch: str) -> set[str]:
+    """The requirement IDs abi.h's call-wrapper block of `arch` names (FIRST..LAST expanded)."""
+    start = text.index(f"#if defined({ARCH_BLOCK[arch]})")
+    block = text[start:text.index(f"#endif /* {ARCH_BLOCK[arch]}", start)]
+    return {f"{a}-{n:03d}" for a, lo, hi in ID_OR_RANGE.findall(block)
+            for n in range(int(lo), int(hi or lo) + 1)}
+
+
+def test_abi_h_cites_the_registry_entries_of_each_topic() -> None:
+    """Each architecture's call wrappers name exactly its binding's requirements of the
+    topics their comments are about: an ID typed into the generator, or one of another
+    topic, fails here."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import hcabi_gen_abi_calls as calls
+    import hcabi_registry as hr
+    model = hr.load(REGISTRY)
+    text = ABI_H.read_text()
+    for arch, topics in calls.CITED.items():
+        want = {rid for t in topics for rid in model.topic_ids(arch, t)}
+        assert cited_ids(text, arch) == want, arch
+    assert model.topic_ids("riscv64", "discovery") == ["RV64-015"]  # the slip this test was written for
+
+
+def test_a_moved_topic_moves_the_citation(reg: Path, tmp_path: Path) -> None:
+    edit(reg / "bindings" / "riscv64.toml", 'id = "RV64-015"\nsection = "discovery"\ntopic = "discovery"\n',
+         'id = "RV64-015"\nsection = "discovery"\n')
+    edit(reg / "bindings" / "riscv64.toml", 'id = "RV64-016"\nsection = "discovery"\n',
+         'id = "RV64-016"\nsection = "discovery"\ntopic = "discovery"\n')
+    out = tmp_path / "out"
+    out.mkdir()
+    r = validate(reg, GENERATE, "--root", str(out))
+    assert r.returncode == 0, r.stderr
+    got = cited_ids((out / "abi.h").read_text(), "riscv64")
+    assert "RV64-016" in got and "RV64-015" not in got
+    assert '#define HCABI_REQ_VALUE_ZERO "RV64-008"' in (out / "spec" / "generated" / "binding_reqs.h").read_text()
+
+
+def test_rejects_an_unknown_topic(reg: Path) -> None:
+    f = reg / "bindings" / "arm64.toml"
+    edit(f, 'topic = "value_zero"', 'topic = "value_is_zero"')
+    assert_rejected(validate(reg), f, "requirement ARM64-009", "unknown topic 'value_is_zero'")
+
+
+def test_rejects_a_binding_without_a_topic(reg: Path) -> None:
+    f = reg / "bindings" / "arm64.toml"
+    edit(f, 'topic = "value_zero"\n', "")
+    assert_rejected(validate(reg), f, "arm64 binding has no requirement with topic 'value_zero'")
+
+
+def test_rejects_a_check_topic_given_twice(reg: Path) -> None:
+    f = reg / "bindings" / "riscv64.toml"
+    edit(f, 'id = "RV64-007"\nsection = "registers"\ntopic = "result"\n',
+         'id = "RV64-007"\nsection = "registers"\ntopic = "value_zero"\n')
+    assert_rejected(validate(reg), f, "requirement RV64-007", "RV64-007, RV64-008")
+
+
+def test_rejects_a_topic_on_a_neutral_requirement(reg: Path) -> None:
+    f = reg / "hcabi.toml"
+    edit(f, 'id = "GEN-004"\n', 'id = "GEN-004"\ntopic = "call"\n')
+    assert_rejected(validate(reg), f, "requirement GEN-004", "only a requirement of an architecture's binding")

@@ -103,9 +103,10 @@ void hcabi__show_pass_once(unsigned bit, const char *req, const char *text)
 		record_check(true, req, text);
 }
 
-/* X86-005: every error status comes with RDX = 0; a violation is its own
+/* HCABI_REQ_VALUE_ZERO (the binding's requirement, binding_reqs.h): every
+ * error status comes with the value 0 (RDX, x1, a1); a violation is its own
  * failed check, so the failure names the right rule. */
-static void check_rdx_zero(struct hcabi_ret r, const char *what)
+static void check_value_zero(struct hcabi_ret r, const char *what)
 {
 	char text[320];
 
@@ -113,21 +114,21 @@ static void check_rdx_zero(struct hcabi_ret r, const char *what)
 		return;
 	if (r.value != 0) {
 		hcabi_snprintf(text, sizeof(text),
-			       "%s: RDX=0x%llx with error status %lld (must be 0)", what,
+			       "%s: value=0x%llx with error status %lld (must be 0)", what,
 			       (unsigned long long)r.value, (long long)r.status);
-		record_check(false, HCABI_REQ_RDX_ZERO, text);
+		record_check(false, HCABI_REQ_VALUE_ZERO, text);
 	} else {
 		hcabi_snprintf(text, sizeof(text),
-			       "%s: RDX=0 with error status %lld (first error of the test; later "
-			       "ones are reported only if RDX is not 0)",
+			       "%s: value=0 with error status %lld (first error of the test; later "
+			       "ones are reported only if the value is not 0)",
 			       what, (long long)r.status);
-		hcabi__show_pass_once(HCABI__SHOWN_RDX_ZERO, HCABI_REQ_RDX_ZERO, text);
+		hcabi__show_pass_once(HCABI__SHOWN_VALUE_ZERO, HCABI_REQ_VALUE_ZERO, text);
 	}
 }
 
 /* A check of a call's result: "WHAT: status=...(...) value=0x..." when ok,
- * "WHAT: got status=... value=..., want WANT" when not; then X86-005's
- * rule for RDX. */
+ * "WHAT: got status=... value=..., want WANT" when not; then the
+ * binding's rule for the value (check_value_zero). */
 static bool check_call(struct hcabi_ret r, bool ok, const char *want, const char *req,
 		       const char *fmt, va_list ap)
 {
@@ -139,7 +140,7 @@ static bool check_call(struct hcabi_ret r, bool ok, const char *want, const char
 		check_true(true, req, "%s: %s", what, suffix);
 	else
 		check_true(false, req, "%s: got %s, want %s", what, suffix, want);
-	check_rdx_zero(r, what);
+	check_value_zero(r, what);
 	return ok;
 }
 
@@ -222,7 +223,7 @@ bool check_status_allowed(struct hcabi_ret r, uint32_t mask, const char *req, co
 	describe_ret(suffix, sizeof(suffix), r);
 	check_true(ok, req, "%s: %s%s (allowed mask 0x%x)", what, suffix,
 		   ok ? " is allowed" : " is not in the function's status table", mask);
-	check_rdx_zero(r, what);
+	check_value_zero(r, what);
 	return ok;
 }
 

@@ -12,7 +12,7 @@
 #include "base_common.h"
 
 HCABI_TEST(base_impl_id, "BASE.get_impl_id",
-	   "BASE-010.1,BASE-010.2,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   "BASE-010.1,BASE-010.2,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO ",STATUS-004",
 	   HCABI_FID_BASE_GET_IMPL_ID_SINCE)
 {
 	struct base_repeat rep = {.function_id = HCABI_FID_BASE_GET_IMPL_ID};
@@ -35,7 +35,8 @@ HCABI_TEST(base_impl_id, "BASE.get_impl_id",
 }
 
 HCABI_TEST(base_impl_version, "BASE.get_impl_version",
-	   "BASE-020,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004", HCABI_FID_BASE_GET_IMPL_VERSION_SINCE)
+	   "BASE-020,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO ",STATUS-004",
+	   HCABI_FID_BASE_GET_IMPL_VERSION_SINCE)
 {
 	struct base_repeat rep = {.function_id = HCABI_FID_BASE_GET_IMPL_VERSION};
 	struct hcabi_ret r = hcabi_base_get_impl_version();

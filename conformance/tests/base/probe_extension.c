@@ -20,8 +20,8 @@
  */
 #include "base_common.h"
 
-HCABI_TEST(base_probe_ext_reserved, "BASE.probe_extension_reserved_bits", "BASE-030,X86-005",
-	   HCABI_FID_BASE_PROBE_EXTENSION_SINCE)
+HCABI_TEST(base_probe_ext_reserved, "BASE.probe_extension_reserved_bits",
+	   "BASE-030," HCABI_REQ_VALUE_ZERO, HCABI_FID_BASE_PROBE_EXTENSION_SINCE)
 {
 	static const uint64_t eids[] = {
 	    1ull << 16,
@@ -49,7 +49,8 @@ static const struct {
 };
 
 HCABI_TEST(base_probe_ext_registry, "BASE.probe_extension_registry",
-	   "BASE-031,BASE-033.1,BASE-033.2,X86-005", HCABI_FID_BASE_PROBE_EXTENSION_SINCE)
+	   "BASE-031,BASE-033.1,BASE-033.2," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_BASE_PROBE_EXTENSION_SINCE)
 {
 	uint32_t spec = hcabi_spec();
 	struct hcabi_ret r = hcabi_base_probe_extension(HCABI_EID_BASE);
@@ -86,7 +87,7 @@ HCABI_TEST(base_probe_ext_registry, "BASE.probe_extension_registry",
 	}
 }
 
-HCABI_TEST(base_probe_ext_unknown, "BASE.probe_extension_unknown", "BASE-032,X86-005",
+HCABI_TEST(base_probe_ext_unknown, "BASE.probe_extension_unknown", "BASE-032," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_BASE_PROBE_EXTENSION_SINCE)
 {
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(base_unknown_standard); i++) {

@@ -15,8 +15,8 @@
  */
 #include "base_common.h"
 
-HCABI_TEST(base_probe_fn_reserved, "BASE.probe_function_reserved_bits", "BASE-040,X86-005",
-	   HCABI_FID_BASE_PROBE_FUNCTION_SINCE)
+HCABI_TEST(base_probe_fn_reserved, "BASE.probe_function_reserved_bits",
+	   "BASE-040," HCABI_REQ_VALUE_ZERO, HCABI_FID_BASE_PROBE_FUNCTION_SINCE)
 {
 	static const uint64_t ids[] = {
 	    1ull << 32,
@@ -31,8 +31,8 @@ HCABI_TEST(base_probe_fn_reserved, "BASE.probe_function_reserved_bits", "BASE-04
 			     "PROBE_FUNCTION(0x%llx)", (unsigned long long)ids[i]);
 }
 
-HCABI_TEST(base_probe_fn_registry, "BASE.probe_function_registry", "BASE-041.1,BASE-041.2,X86-005",
-	   HCABI_FID_BASE_PROBE_FUNCTION_SINCE)
+HCABI_TEST(base_probe_fn_registry, "BASE.probe_function_registry",
+	   "BASE-041.1,BASE-041.2," HCABI_REQ_VALUE_ZERO, HCABI_FID_BASE_PROBE_FUNCTION_SINCE)
 {
 	uint32_t spec = hcabi_spec();
 
@@ -46,7 +46,7 @@ HCABI_TEST(base_probe_fn_registry, "BASE.probe_function_registry", "BASE-041.1,B
 	}
 }
 
-HCABI_TEST(base_probe_fn_unknown, "BASE.probe_function_unknown", "BASE-041.2,X86-005",
+HCABI_TEST(base_probe_fn_unknown, "BASE.probe_function_unknown", "BASE-041.2," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_BASE_PROBE_FUNCTION_SINCE)
 {
 	static const uint32_t registry_eids[] = {

@@ -13,7 +13,8 @@
  */
 #include "base_common.h"
 
-HCABI_TEST(base_spec_version, "BASE.get_spec_version", "BASE-001.1,BASE-001.2,BASE-001.3,X86-005",
+HCABI_TEST(base_spec_version, "BASE.get_spec_version",
+	   "BASE-001.1,BASE-001.2,BASE-001.3," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_BASE_GET_SPEC_VERSION_SINCE)
 {
 	struct hcabi_ret r = hcabi_base_get_spec_version();
@@ -38,7 +39,8 @@ HCABI_TEST(base_spec_version, "BASE.get_spec_version", "BASE-001.1,BASE-001.2,BA
 }
 
 HCABI_TEST(base_spec_version_stable, "BASE.get_spec_version_stable",
-	   "BASE-002,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004", HCABI_FID_BASE_GET_SPEC_VERSION_SINCE)
+	   "BASE-002,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO ",STATUS-004",
+	   HCABI_FID_BASE_GET_SPEC_VERSION_SINCE)
 {
 	struct base_repeat rep = {.function_id = HCABI_FID_BASE_GET_SPEC_VERSION};
 

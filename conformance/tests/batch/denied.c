@@ -41,7 +41,7 @@ static void run_denied(uint64_t fn, uint64_t a0, uint64_t a1, unsigned argc, con
 }
 
 HCABI_TEST(batch_denied_block, "BATCH.denied_vcpu_block",
-	   "BATCH-004.1,BATCH-004.2,BATCH-002.3,BATCH-003.1,BATCH-003.3,X86-005",
+	   "BATCH-004.1,BATCH-004.2,BATCH-002.3,BATCH-003.1,BATCH-003.3," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	static const uint64_t timeouts[] = {HCABI_SEC(30), HCABI_BLOCK_FOREVER, 0};
@@ -62,7 +62,7 @@ HCABI_TEST(batch_denied_block, "BATCH.denied_vcpu_block",
 }
 
 HCABI_TEST(batch_denied_nested, "BATCH.denied_nested_execute",
-	   "BATCH-004.1,BATCH-004.2,BATCH-002.3,BATCH-003.1,BATCH-003.3,X86-005",
+	   "BATCH-004.1,BATCH-004.2,BATCH-002.3,BATCH-003.1,BATCH-003.3," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	static const uint64_t counts[] = {1, 0};
@@ -100,8 +100,8 @@ static void stop_task(void *arg)
 }
 
 HCABI_TEST(batch_denied_stop, "BATCH.denied_vcpu_stop",
-	   "BATCH-004.1,BATCH-004.2,BATCH-003.1,BATCH-003.3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
-	   HCABI_FID_BATCH_EXECUTE_SINCE)
+	   "BATCH-004.1,BATCH-004.2,BATCH-003.1,BATCH-003.3,VCPU-024.2,VCPU-030.2,"
+	   HCABI_REQ_VALUE_ZERO ",STATUS-004", HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	uint64_t t0;
 	bool done;

@@ -40,7 +40,7 @@ static bool table_untouched(void)
 	return true;
 }
 
-HCABI_TEST(batch_count_zero, "BATCH.execute_count_zero", "BATCH-001.5,X86-005",
+HCABI_TEST(batch_count_zero, "BATCH.execute_count_zero", "BATCH-001.5," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	const uint64_t gpas[] = {hcabi_gpa(table), 0, hcabi_gpa(table) + 1, hcabi_ram_top(), ~0ull};
@@ -54,8 +54,8 @@ HCABI_TEST(batch_count_zero, "BATCH.execute_count_zero", "BATCH-001.5,X86-005",
 	check_true(!batch_kick_pending(), "BATCH-001.5", "count 0 executed nothing (no kick)");
 }
 
-HCABI_TEST(batch_count_max, "BATCH.execute_count_max", "BATCH-001.1,BATCH-001.4,X86-005",
-	   HCABI_FID_BATCH_EXECUTE_SINCE)
+HCABI_TEST(batch_count_max, "BATCH.execute_count_max",
+	   "BATCH-001.1,BATCH-001.4," HCABI_REQ_VALUE_ZERO, HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	static const uint64_t counts[] = {HCABI_BATCH_MAX_ENTRIES + 1, 128, 1ull << 32, 1ull << 63,
 					  ~0ull};
@@ -93,7 +93,8 @@ HCABI_TEST(batch_count_max, "BATCH.execute_count_max", "BATCH-001.1,BATCH-001.4,
 }
 
 HCABI_TEST(batch_bad_address, "BATCH.execute_bad_address",
-	   "BATCH-001.2,BATCH-001.3,BATCH-001.4,X86-005", HCABI_FID_BATCH_EXECUTE_SINCE)
+	   "BATCH-001.2,BATCH-001.3,BATCH-001.4," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	uint64_t top = hcabi_ram_top(), hole = hcabi_ram_hole();
 	uint64_t base = hcabi_gpa(table);

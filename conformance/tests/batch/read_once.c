@@ -153,7 +153,7 @@ static void variant_steal(void)
 }
 
 HCABI_TEST(batch_read_once, "BATCH.table_read_once",
-	   "BATCH-005,BATCH-002.2,MEM-010.2,X86-005,BASE-032,BASE-033.1",
+	   "BATCH-005,BATCH-002.2,MEM-010.2," HCABI_REQ_VALUE_ZERO ",BASE-032,BASE-033.1",
 	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	bool mem = hcabi_has_ext(HCABI_EID_MEM), steal = hcabi_has_ext(HCABI_EID_STEAL);

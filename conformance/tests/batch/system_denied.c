@@ -19,7 +19,8 @@
 static struct hcabi_batch_entry table[3] __attribute__((aligned(64)));
 
 HCABI_TEST(batch_denied_system, "BATCH.denied_system",
-	   "BATCH-004.1,BATCH-004.2,BATCH-003.1,X86-005", HCABI_FID_BATCH_EXECUTE_SINCE)
+	   "BATCH-004.1,BATCH-004.2,BATCH-003.1," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_BATCH_EXECUTE_SINCE)
 {
 	static const struct {
 		uint32_t fn;

@@ -16,8 +16,8 @@
 
 static struct hcabi_batch_entry table[3] __attribute__((aligned(64)));
 
-HCABI_TEST(batch_denied_reserved, "BATCH.denied_before_reserved_bits", "BATCH-006,X86-005",
-	   HCABI_VERSION_1_2)
+HCABI_TEST(batch_denied_reserved, "BATCH.denied_before_reserved_bits",
+	   "BATCH-006," HCABI_REQ_VALUE_ZERO, HCABI_VERSION_1_2)
 {
 	struct hcabi_ret r;
 

@@ -76,7 +76,7 @@ static long long supplied_input(void)
 }
 
 HCABI_TEST(console_read_pending_input, "CONSOLE.read_pending_input",
-	   "CONSOLE-025,CONSOLE-026,CONSOLE-027,X86-005", HCABI_VERSION_1_2)
+	   "CONSOLE-025,CONSOLE-026,CONSOLE-027," HCABI_REQ_VALUE_ZERO, HCABI_VERSION_1_2)
 {
 	static const uint64_t lens[] = {1, 2, 3, 1, 5, 8};
 	long long supplied = supplied_input();
@@ -133,7 +133,7 @@ HCABI_TEST(console_read_pending_input, "CONSOLE.read_pending_input",
 
 HCABI_TEST(console_read_input, "CONSOLE.read_input",
 	   "CONSOLE-020.1,CONSOLE-020.2,CONSOLE-020.3,CONSOLE-021.1,CONSOLE-021.2,CONSOLE-021.3,"
-	   "CONSOLE-022,X86-005",
+	   "CONSOLE-022," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_CONSOLE_READ_SINCE)
 {
 	static const uint64_t lens[] = {1, 7, 30, 2, 64, 13, 100};

@@ -24,7 +24,8 @@
 static uint8_t data[3 * 4096] __attribute__((aligned(4096)));
 
 HCABI_TEST(console_write_output, "CONSOLE.write_output",
-	   "CONSOLE-001.1,CONSOLE-001.2,CONSOLE-003.1,CONSOLE-003.2,CONSOLE-003.3,CONSOLE-003.4,X86-005",
+	   "CONSOLE-001.1,CONSOLE-001.2,CONSOLE-003.1,CONSOLE-003.2,CONSOLE-003.3,CONSOLE-003.4,"
+	   HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_CONSOLE_WRITE_SINCE)
 {
 	static const unsigned pieces[] = {1, 7, 100, 513, 2, 1024, 33, 320};
@@ -71,7 +72,7 @@ HCABI_TEST(console_write_output, "CONSOLE.write_output",
 }
 
 HCABI_TEST(console_write_byte_output, "CONSOLE.write_byte_output",
-	   "CONSOLE-010.1,CONSOLE-010.2,CONSOLE-010.3,CONSOLE-010.4,X86-005",
+	   "CONSOLE-010.1,CONSOLE-010.2,CONSOLE-010.3,CONSOLE-010.4," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_CONSOLE_WRITE_BYTE_SINCE)
 {
 	unsigned ok = 0, rejected = 0, tried = 0;

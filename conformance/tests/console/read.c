@@ -59,7 +59,8 @@ static void read_into(const char *what, uint8_t *p, uint64_t len, uint64_t guard
 		   bad < 0 ? "" : " (a poisoned byte changed)");
 }
 
-HCABI_TEST(console_read, "CONSOLE.read_no_wait", "CONSOLE-020.2,CONSOLE-020.3,CONSOLE-022,X86-005",
+HCABI_TEST(console_read, "CONSOLE.read_no_wait",
+	   "CONSOLE-020.2,CONSOLE-020.3,CONSOLE-022," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_CONSOLE_READ_SINCE)
 {
 	uint64_t end = hcabi_ram_end();
@@ -89,7 +90,7 @@ HCABI_TEST(console_read, "CONSOLE.read_no_wait", "CONSOLE-020.2,CONSOLE-020.3,CO
 }
 
 HCABI_TEST(console_read_addresses, "CONSOLE.read_bad_addresses",
-	   "CONSOLE-021.1,CONSOLE-021.2,X86-005", HCABI_FID_CONSOLE_READ_SINCE)
+	   "CONSOLE-021.1,CONSOLE-021.2," HCABI_REQ_VALUE_ZERO, HCABI_FID_CONSOLE_READ_SINCE)
 {
 	uint64_t end = hcabi_ram_end();
 	const struct {

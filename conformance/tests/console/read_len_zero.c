@@ -11,8 +11,8 @@
 #include "hcabi_test.h"
 #include "hcabi_ram.h"
 
-HCABI_TEST(console_read_len_zero, "CONSOLE.read_len_zero_any_address", "CONSOLE-023,X86-005",
-	   HCABI_VERSION_1_2)
+HCABI_TEST(console_read_len_zero, "CONSOLE.read_len_zero_any_address",
+	   "CONSOLE-023," HCABI_REQ_VALUE_ZERO, HCABI_VERSION_1_2)
 {
 	const uint64_t gpas[] = {hcabi_ram_top(), 1ull << 63, 0xFFFFFFFFFFFFFFF0ull};
 

@@ -40,7 +40,7 @@ static void fill_text(char *p, size_t n, const char *tag)
 		p[n - 1] = '\n';
 }
 
-HCABI_TEST(console_write_counts, "CONSOLE.write_counts", "CONSOLE-001.2,X86-005",
+HCABI_TEST(console_write_counts, "CONSOLE.write_counts", "CONSOLE-001.2," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_CONSOLE_WRITE_SINCE)
 {
 	static const char line[] = "hcabi-console-test: one line through CONSOLE.WRITE\n";
@@ -70,7 +70,7 @@ HCABI_TEST(console_write_counts, "CONSOLE.write_counts", "CONSOLE-001.2,X86-005"
 	}
 }
 
-HCABI_TEST(console_write_pages, "CONSOLE.write_page_crossing", "CONSOLE-002,X86-005",
+HCABI_TEST(console_write_pages, "CONSOLE.write_page_crossing", "CONSOLE-002," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_CONSOLE_WRITE_SINCE)
 {
 	static const struct {
@@ -97,7 +97,8 @@ HCABI_TEST(console_write_pages, "CONSOLE.write_page_crossing", "CONSOLE-002,X86-
 }
 
 HCABI_TEST(console_write_addresses, "CONSOLE.write_bad_addresses",
-	   "CONSOLE-003.1,CONSOLE-003.2,CONSOLE-003.4,X86-005", HCABI_FID_CONSOLE_WRITE_SINCE)
+	   "CONSOLE-003.1,CONSOLE-003.2,CONSOLE-003.4," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_CONSOLE_WRITE_SINCE)
 {
 	uint64_t end = hcabi_ram_end();
 	const struct {

@@ -12,8 +12,8 @@
  */
 #include "hcabi_test.h"
 
-HCABI_TEST(console_write_byte, "CONSOLE.write_byte", "CONSOLE-010.2,CONSOLE-010.3,X86-005",
-	   HCABI_FID_CONSOLE_WRITE_BYTE_SINCE)
+HCABI_TEST(console_write_byte, "CONSOLE.write_byte",
+	   "CONSOLE-010.2,CONSOLE-010.3," HCABI_REQ_VALUE_ZERO, HCABI_FID_CONSOLE_WRITE_BYTE_SINCE)
 {
 	static const char line[] = "hcabi-console-test: byte by byte\n";
 	static const uint64_t bad[] = {0x100 | 'X', (1ull << 31) | 'X', (1ull << 63) | 'X', ~0ull,

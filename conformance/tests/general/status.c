@@ -94,7 +94,8 @@ static bool invalid_args(uint32_t id, uint64_t a[6])
 	}
 }
 
-HCABI_TEST(status_tables, "STATUS.function_status_tables", "STATUS-001,X86-005", HCABI_VERSION_1_0)
+HCABI_TEST(status_tables, "STATUS.function_status_tables", "STATUS-001," HCABI_REQ_VALUE_ZERO,
+	   HCABI_VERSION_1_0)
 {
 	for (size_t i = 0; i < hcabi_num_fns; i++) {
 		const struct hcabi_fn *fn = &hcabi_fns[i];
@@ -119,7 +120,8 @@ HCABI_TEST(status_tables, "STATUS.function_status_tables", "STATUS-001,X86-005",
 		hcabi_steal_set_shmem(HCABI_STEAL_DISABLE);
 }
 
-HCABI_TEST(status_unknown_eid, "STATUS.unknown_extension", "STATUS-002,X86-005", HCABI_VERSION_1_0)
+HCABI_TEST(status_unknown_eid, "STATUS.unknown_extension", "STATUS-002," HCABI_REQ_VALUE_ZERO,
+	   HCABI_VERSION_1_0)
 {
 	static const uint32_t eids[] = {0x00FF, 0x0100, 0x7FFF, 0x8000, 0xA5A5,
 					0xBFFF, 0xC000, 0xE123, 0xFFFF};
@@ -151,7 +153,8 @@ HCABI_TEST(status_unknown_eid, "STATUS.unknown_extension", "STATUS-002,X86-005",
 	}
 }
 
-HCABI_TEST(status_unknown_fid, "STATUS.unknown_function", "STATUS-003,X86-005", HCABI_VERSION_1_0)
+HCABI_TEST(status_unknown_fid, "STATUS.unknown_function", "STATUS-003," HCABI_REQ_VALUE_ZERO,
+	   HCABI_VERSION_1_0)
 {
 	static const uint32_t eids[] = {
 #define EXT(name, eid, since) eid,
@@ -189,7 +192,7 @@ static void on_timer(struct hcabi_frame *f, unsigned v)
 	timer_hits++;
 }
 
-HCABI_TEST(status_no_effect, "STATUS.failed_calls_no_effect", "STATUS-004,X86-005",
+HCABI_TEST(status_no_effect, "STATUS.failed_calls_no_effect", "STATUS-004," HCABI_REQ_VALUE_ZERO,
 	   HCABI_VERSION_1_0)
 {
 	bool any = false;

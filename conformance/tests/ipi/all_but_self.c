@@ -193,7 +193,8 @@ static unsigned abs_cpus(void)
 }
 
 HCABI_TEST(ipi_all_but_self, "IPI.send_all_but_self",
-	   "IPI-004.3,IPI-004.4,IPI-004.5,VCPU-024.2,VCPU-030.2,X86-005,VCPU-041.1,STATUS-004",
+	   "IPI-004.3,IPI-004.4,IPI-004.5,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO
+	   ",VCPU-041.1,STATUS-004",
 	   HCABI_VERSION_1_1)
 {
 	unsigned n = abs_cpus();
@@ -222,7 +223,8 @@ HCABI_TEST(ipi_all_but_self, "IPI.send_all_but_self",
 }
 
 HCABI_TEST(ipi_all_but_self_args, "IPI.send_all_but_self_args",
-	   "IPI-004.1,IPI-004.2,IPI-001.1,IPI-001.2,IPI-001.4,GEN-002.1,VCPU-024.2,VCPU-030.2,X86-005,"
+	   "IPI-004.1,IPI-004.2,IPI-001.1,IPI-001.2,IPI-001.4,GEN-002.1,VCPU-024.2,VCPU-030.2,"
+	   HCABI_REQ_VALUE_ZERO ","
 	   "VCPU-041.1,STATUS-004",
 	   HCABI_VERSION_1_1)
 {
@@ -304,7 +306,8 @@ static void late_task(void *arg)
 }
 
 HCABI_TEST(ipi_all_but_self_stopped, "IPI.send_all_but_self_stopped",
-	   "IPI-004.3,IPI-004.4,IPI-004.5,IPI-003.1,VCPU-024.2,VCPU-030.2,X86-005,VCPU-041.1,STATUS-004",
+	   "IPI-004.3,IPI-004.4,IPI-004.5,IPI-003.1,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO
+	   ",VCPU-041.1,STATUS-004",
 	   HCABI_VERSION_1_1)
 {
 	unsigned n = abs_cpus(), running;

@@ -29,7 +29,7 @@
  */
 #include "ipi_common.h"
 
-HCABI_TEST(ipi_send_self, "IPI.send_self_pending", "IPI-002.1,IPI-002.2,X86-005",
+HCABI_TEST(ipi_send_self, "IPI.send_self_pending", "IPI-002.1,IPI-002.2," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned me = hcabi_cpu_index();
@@ -137,7 +137,8 @@ static void subset_task(void *arg)
 }
 
 HCABI_TEST(ipi_send_subset, "IPI.send_subset_exactly_once",
-	   "IPI-002.1,IPI-002.2,IPI-002.3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   "IPI-002.1,IPI-002.2,IPI-002.3,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO
+	   ",STATUS-004",
 	   HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned n, started = 0;
@@ -230,7 +231,8 @@ static void stopped_task(void *arg)
 }
 
 HCABI_TEST(ipi_send_stopped, "IPI.send_stopped_targets",
-	   "IPI-003.1,VCPU-024.2,VCPU-030.2,X86-005,VCPU-041.1,STATUS-004", HCABI_FID_IPI_SEND_SINCE)
+	   "IPI-003.1,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO ",VCPU-041.1,STATUS-004",
+	   HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned n, me = hcabi_cpu_index();
 	uint64_t all, a;

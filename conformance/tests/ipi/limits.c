@@ -46,7 +46,7 @@ static void ipi_edge_to_self(unsigned v, const char *req, const char *which)
 }
 
 HCABI_TEST(ipi_vector_edges, "IPI.send_vector_edges",
-	   "IPI-001.1,IPI-001.3,IPI-002.1,IPI-002.2,IPI-003.1,X86-005",
+	   "IPI-001.1,IPI-001.3,IPI-002.1,IPI-002.2,IPI-003.1," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned n = ipi_vcpu_count();

@@ -14,8 +14,8 @@
  */
 #include "ipi_common.h"
 
-HCABI_TEST(ipi_mask_zero_bad_vector, "IPI.send_mask_zero_bad_vector", "IPI-005,IPI-006,X86-005",
-	   HCABI_VERSION_1_2)
+HCABI_TEST(ipi_mask_zero_bad_vector, "IPI.send_mask_zero_bad_vector",
+	   "IPI-005,IPI-006," HCABI_REQ_VALUE_ZERO, HCABI_VERSION_1_2)
 {
 	uint64_t vectors[4] = {0, HCABI_TEST_VECTOR_LOW, HCABI_TEST_VECTOR_BELOW_MIN};
 	static const uint64_t bases[] = {0, 5};

@@ -65,7 +65,8 @@ static void st_task(void *arg)
 }
 
 HCABI_TEST(ipi_stores_visible, "IPI.send_stores_visible_to_handler",
-	   "IPI-007,IPI-002.1,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004", HCABI_VERSION_1_2)
+	   "IPI-007,IPI-002.1,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO ",STATUS-004",
+	   HCABI_VERSION_1_2)
 {
 	unsigned r;
 

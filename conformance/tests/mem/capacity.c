@@ -14,8 +14,8 @@
  */
 #include "mem_common.h"
 
-HCABI_TEST(mem_layout_capacity, "MEM.get_layout_checks_written_entries", "MEM-013,X86-005",
-	   HCABI_VERSION_1_2)
+HCABI_TEST(mem_layout_capacity, "MEM.get_layout_checks_written_entries",
+	   "MEM-013," HCABI_REQ_VALUE_ZERO, HCABI_VERSION_1_2)
 {
 	static const uint64_t extra[] = {1, 1000, (1ull << 62)};
 	uint64_t top = hcabi_ram_top(), total, gpa;

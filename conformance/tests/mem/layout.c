@@ -60,8 +60,8 @@ static unsigned full_n(void)
 	return full_total < LAYOUT_MAX ? (unsigned)full_total : LAYOUT_MAX;
 }
 
-HCABI_TEST(mem_layout_count, "MEM.get_layout_count_only", "MEM-010.2,MEM-010.3,MEM-010.4,X86-005",
-	   HCABI_FID_MEM_GET_LAYOUT_SINCE)
+HCABI_TEST(mem_layout_count, "MEM.get_layout_count_only",
+	   "MEM-010.2,MEM-010.3,MEM-010.4," HCABI_REQ_VALUE_ZERO, HCABI_FID_MEM_GET_LAYOUT_SINCE)
 {
 	const uint64_t gpas[] = {
 	    hcabi_gpa(buf) + 1,
@@ -104,7 +104,7 @@ static void layout_task(void *arg)
 
 HCABI_TEST(mem_layout_ranges, "MEM.get_layout_ranges",
 	   "MEM-010.1,MEM-010.2,MEM-011.1,MEM-011.2,MEM-011.3,MEM-011.4,MEM-011.5,MEM-011.6,"
-	   "MEM-011.7,GEN-003,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   "MEM-011.7,GEN-003,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO ",STATUS-004",
 	   HCABI_FID_MEM_GET_LAYOUT_SINCE)
 {
 	const struct hcabi_ram_map *map = hcabi_ram_map();
@@ -178,8 +178,8 @@ HCABI_TEST(mem_layout_ranges, "MEM.get_layout_ranges",
 	}
 }
 
-HCABI_TEST(mem_layout_partial, "MEM.get_layout_partial", "MEM-010.1,MEM-010.2,MEM-011.6,X86-005",
-	   HCABI_FID_MEM_GET_LAYOUT_SINCE)
+HCABI_TEST(mem_layout_partial, "MEM.get_layout_partial",
+	   "MEM-010.1,MEM-010.2,MEM-011.6," HCABI_REQ_VALUE_ZERO, HCABI_FID_MEM_GET_LAYOUT_SINCE)
 {
 	uint64_t maxes[8];
 	size_t k = 0;
@@ -218,7 +218,7 @@ HCABI_TEST(mem_layout_partial, "MEM.get_layout_partial", "MEM-010.1,MEM-010.2,ME
 }
 
 HCABI_TEST(mem_layout_bad_address, "MEM.get_layout_bad_address",
-	   "MEM-012.1,MEM-012.2,MEM-012.3,X86-005", HCABI_FID_MEM_GET_LAYOUT_SINCE)
+	   "MEM-012.1,MEM-012.2,MEM-012.3," HCABI_REQ_VALUE_ZERO, HCABI_FID_MEM_GET_LAYOUT_SINCE)
 {
 	uint64_t top = hcabi_ram_top(), hole = hcabi_ram_hole();
 	bool top_free = hcabi_top_page_free();

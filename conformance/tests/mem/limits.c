@@ -17,7 +17,8 @@
  */
 #include "mem_common.h"
 
-HCABI_TEST(mem_end_of_ram, "MEM.end_of_ram_valid", "MEM-001.3,MEM-001.4,MEM-002,MEM-012.2,X86-005",
+HCABI_TEST(mem_end_of_ram, "MEM.end_of_ram_valid",
+	   "MEM-001.3,MEM-001.4,MEM-002,MEM-012.2," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t top = hcabi_ram_top(), total, gpa;

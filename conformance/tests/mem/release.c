@@ -47,7 +47,8 @@ static uint8_t pattern(unsigned page)
 }
 
 HCABI_TEST(mem_release_bad_args, "MEM.release_bad_args",
-	   "MEM-001.1,MEM-001.2,MEM-001.3,MEM-001.4,X86-005", HCABI_FID_MEM_RELEASE_SINCE)
+	   "MEM-001.1,MEM-001.2,MEM-001.3,MEM-001.4," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t top = hcabi_ram_top(), hole = hcabi_ram_hole();
 	uint64_t p = alloc_pages(1);
@@ -182,7 +183,8 @@ static void check_task(void *arg)
 }
 
 HCABI_TEST(mem_release_zero, "MEM.release_reads_zero",
-	   "MEM-002,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004", HCABI_FID_MEM_RELEASE_SINCE)
+	   "MEM-002,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO ",STATUS-004",
+	   HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t p = alloc_pages(5), mid;
 	bool other = hcabi_smp_count() >= 2 && hcabi_has_ext(HCABI_EID_VCPU);
@@ -228,7 +230,7 @@ HCABI_TEST(mem_release_zero, "MEM.release_reads_zero",
 }
 
 HCABI_TEST(mem_release_write, "MEM.release_write_back",
-	   "MEM-003.1,MEM-003.2,MEM-002,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   "MEM-003.1,MEM-003.2,MEM-002,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO ",STATUS-004",
 	   HCABI_FID_MEM_RELEASE_SINCE)
 {
 	uint64_t p = alloc_pages(2);

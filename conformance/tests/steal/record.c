@@ -56,7 +56,8 @@ static bool snap_reserved_zero(const struct steal_snap *s)
 }
 
 HCABI_TEST(steal_register, "STEAL.set_shmem_initialises",
-	   "STEAL-002.1,STEAL-002.2,STEAL-002.3,STEAL-004,X86-005", HCABI_FID_STEAL_SET_SHMEM_SINCE)
+	   "STEAL-002.1,STEAL-002.2,STEAL-002.3,STEAL-004," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0), *b = steal_rec(&recs, 2);
 	struct hcabi_ret r;
@@ -116,7 +117,8 @@ struct call_kind {
 };
 
 HCABI_TEST(steal_update_every_call, "STEAL.update_every_call",
-	   "STEAL-003.1,STEAL-003.3,STEAL-004,X86-005", HCABI_FID_STEAL_SET_SHMEM_SINCE)
+	   "STEAL-003.1,STEAL-003.3,STEAL-004," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0);
 #define KIND(w, r, a0, e)                                                                          \
@@ -238,7 +240,8 @@ static void reader_task(void *arg)
 }
 
 HCABI_TEST(steal_concurrent_reader, "STEAL.concurrent_reader",
-	   "STEAL-003.1,STEAL-003.2,GEN-003,STEAL-004,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   "STEAL-003.1,STEAL-003.2,GEN-003,STEAL-004,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO
+	   ",STATUS-004",
 	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0);

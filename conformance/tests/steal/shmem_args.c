@@ -24,7 +24,8 @@
 static struct steal_records recs;
 
 HCABI_TEST(steal_bad_address, "STEAL.set_shmem_bad_address",
-	   "STEAL-001.1,STEAL-001.2,STEAL-001.3,X86-005", HCABI_FID_STEAL_SET_SHMEM_SINCE)
+	   "STEAL-001.1,STEAL-001.2,STEAL-001.3," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	uint64_t b = hcabi_gpa(steal_rec(&recs, 1)), top = hcabi_ram_top(), hole = hcabi_ram_hole();
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0);

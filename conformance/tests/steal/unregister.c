@@ -43,7 +43,7 @@ static void calls_for(uint64_t ns)
 
 HCABI_TEST(steal_move_disable, "STEAL.move_and_disable",
 	   "STEAL-005.1,STEAL-005.2,STEAL-002.1,STEAL-002.2,STEAL-002.3,STEAL-003.1,STEAL-003.3,"
-	   "X86-005",
+	   HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0), *b = steal_rec(&recs, 1);
@@ -123,7 +123,8 @@ static void ap_own_record(void *arg)
 }
 
 HCABI_TEST(steal_per_vcpu, "STEAL.per_vcpu_records",
-	   "STEAL-003.1,STEAL-003.3,STEAL-005.1,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   "STEAL-003.1,STEAL-003.3,STEAL-005.1,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO
+	   ",STATUS-004",
 	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0);
@@ -198,7 +199,7 @@ static void stopped_record_quiet(volatile struct hcabi_steal_time *d, const char
 #define STOP_REC_1_2 2u /* STEAL.stop_unregisters */
 
 HCABI_TEST(steal_stop, "STEAL.stopped_vcpu_record",
-	   "STEAL-002.1,STEAL-002.2,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   "STEAL-002.1,STEAL-002.2,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO ",STATUS-004",
 	   HCABI_FID_STEAL_SET_SHMEM_SINCE)
 {
 	volatile struct hcabi_steal_time *d = steal_rec(&recs, STOP_REC_1_0);
@@ -218,7 +219,7 @@ HCABI_TEST(steal_stop, "STEAL.stopped_vcpu_record",
 }
 
 HCABI_TEST(steal_stop_unregisters, "STEAL.stop_unregisters",
-	   "STEAL-006,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004", HCABI_VERSION_1_2)
+	   "STEAL-006,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO ",STATUS-004", HCABI_VERSION_1_2)
 {
 	volatile struct hcabi_steal_time *d = steal_rec(&recs, STOP_REC_1_2);
 

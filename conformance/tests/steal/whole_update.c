@@ -18,7 +18,7 @@
 
 static struct steal_records recs;
 
-HCABI_TEST(steal_sequence_own, "STEAL.sequence_not_read_back", "STEAL-007,X86-005",
+HCABI_TEST(steal_sequence_own, "STEAL.sequence_not_read_back", "STEAL-007," HCABI_REQ_VALUE_ZERO,
 	   HCABI_VERSION_1_2)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 0);
@@ -42,8 +42,8 @@ out:
 	steal_unregister();
 }
 
-HCABI_TEST(steal_whole_update, "STEAL.update_rewrites_whole_record", "STEAL-008,X86-005",
-	   HCABI_VERSION_1_2)
+HCABI_TEST(steal_whole_update, "STEAL.update_rewrites_whole_record",
+	   "STEAL-008," HCABI_REQ_VALUE_ZERO, HCABI_VERSION_1_2)
 {
 	volatile struct hcabi_steal_time *a = steal_rec(&recs, 1);
 

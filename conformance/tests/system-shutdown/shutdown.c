@@ -31,8 +31,8 @@ static void busy_task(void *arg)
 		(void)hcabi_base_get_spec_version();
 }
 
-HCABI_TEST(system_shutdown_reserved, "SYSTEM.shutdown_reserved_bits", "SYSTEM-001.1,X86-005",
-	   HCABI_FID_SYSTEM_SHUTDOWN_SINCE)
+HCABI_TEST(system_shutdown_reserved, "SYSTEM.shutdown_reserved_bits",
+	   "SYSTEM-001.1," HCABI_REQ_VALUE_ZERO, HCABI_FID_SYSTEM_SHUTDOWN_SINCE)
 {
 	static const uint64_t codes[] = {
 	    0x100, 0x1FF, 0x8000, 1ull << 32, 1ull << 63, ~0ull, 0xFFFFFFFFFFFFFF2Aull};

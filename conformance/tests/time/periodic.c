@@ -128,7 +128,7 @@ static uint64_t pv_cancel(unsigned vector, const char *what)
 /* ---- TIME-040.1 to .4 -------------------------------------------------------------------- */
 
 HCABI_TEST(time_periodic_args, "TIME.set_periodic_validation",
-	   "TIME-040.1,TIME-040.2,TIME-040.3,TIME-040.4,TIME-042.2,X86-005",
+	   "TIME-040.1,TIME-040.2,TIME-040.3,TIME-040.4,TIME-042.2," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	static const uint64_t bad_vectors[] = {
@@ -230,7 +230,8 @@ static void watch_task(void *arg)
 }
 
 HCABI_TEST(time_periodic_grid, "TIME.periodic_ticks_on_grid",
-	   "TIME-041.1,TIME-041.2,TIME-042.2,TIME-042.3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   "TIME-041.1,TIME-041.2,TIME-042.2,TIME-042.3,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO
+	   ",STATUS-004",
 	   HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	const uint64_t period = HCABI_MS(20);
@@ -313,7 +314,8 @@ out:
 /* ---- TIME-042: runs until cancelled or replaced ------------------------------------- */
 
 HCABI_TEST(time_periodic_cancel, "TIME.periodic_until_cancel",
-	   "TIME-042.1,TIME-042.2,TIME-042.3,TIME-030.3,X86-005", HCABI_FID_TIME_SET_PERIODIC_SINCE)
+	   "TIME-042.1,TIME-042.2,TIME-042.3,TIME-030.3," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	uint64_t most;
 	bool ok;
@@ -338,7 +340,8 @@ HCABI_TEST(time_periodic_cancel, "TIME.periodic_until_cancel",
 }
 
 HCABI_TEST(time_periodic_replaced, "TIME.periodic_replaced",
-	   "TIME-042.1,TIME-042.2,TIME-030.3,X86-005", HCABI_FID_TIME_SET_PERIODIC_SINCE)
+	   "TIME-042.1,TIME-042.2,TIME-030.3," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	uint64_t a_most, deadline;
 	uint64_t a_count;
@@ -421,7 +424,8 @@ static void stop_watch_task(void *arg)
 }
 
 HCABI_TEST(time_periodic_stop, "TIME.periodic_cancelled_by_stop",
-	   "TIME-042.1,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004", HCABI_FID_TIME_SET_PERIODIC_SINCE)
+	   "TIME-042.1,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO ",STATUS-004",
+	   HCABI_FID_TIME_SET_PERIODIC_SINCE)
 {
 	if (!test_require_cpus(2))
 		return;

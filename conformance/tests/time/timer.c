@@ -34,7 +34,8 @@
 #include "time_common.h"
 
 HCABI_TEST(time_timer_vectors, "TIME.set_timer_vector_validation",
-	   "TIME-020.1,TIME-020.2,TIME-020.3,TIME-030.2,X86-005", HCABI_FID_TIME_SET_TIMER_SINCE)
+	   "TIME-020.1,TIME-020.2,TIME-020.3,TIME-030.2," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_TIME_SET_TIMER_SINCE)
 {
 	static const uint64_t bad[] = {
 	    0,
@@ -101,7 +102,8 @@ static void remote_task(void *arg)
 }
 
 HCABI_TEST(time_timer_fires, "TIME.timer_fires_once_here",
-	   "TIME-021.1,TIME-021.2,TIME-021.3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   "TIME-021.1,TIME-021.2,TIME-021.3,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO
+	   ",STATUS-004",
 	   HCABI_FID_TIME_SET_TIMER_SINCE)
 {
 	uint64_t deadline, start;
@@ -162,7 +164,7 @@ HCABI_TEST(time_timer_fires, "TIME.timer_fires_once_here",
 		     "vCPU 0's timer did not fire on vCPU 1");
 }
 
-HCABI_TEST(time_timer_not_early, "TIME.timer_not_before_deadline", "TIME-022,X86-005",
+HCABI_TEST(time_timer_not_early, "TIME.timer_not_before_deadline", "TIME-022," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_TIME_SET_TIMER_SINCE)
 {
 	static const uint64_t delays[] = {HCABI_MS(1), HCABI_MS(20), HCABI_MS(100)};
@@ -184,7 +186,7 @@ HCABI_TEST(time_timer_not_early, "TIME.timer_not_before_deadline", "TIME-022,X86
 	}
 }
 
-HCABI_TEST(time_timer_past, "TIME.timer_past_deadline", "TIME-023,X86-005",
+HCABI_TEST(time_timer_past, "TIME.timer_past_deadline", "TIME-023," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_TIME_SET_TIMER_SINCE)
 {
 	uint64_t t = now();
@@ -236,8 +238,8 @@ static bool arm_then_rearm(uint64_t first_ns, unsigned v1, uint64_t second_ns, u
 	return false;
 }
 
-HCABI_TEST(time_timer_rearm, "TIME.timer_rearm_replaces", "TIME-024.1,TIME-024.2,X86-005",
-	   HCABI_FID_TIME_SET_TIMER_SINCE)
+HCABI_TEST(time_timer_rearm, "TIME.timer_rearm_replaces",
+	   "TIME-024.1,TIME-024.2," HCABI_REQ_VALUE_ZERO, HCABI_FID_TIME_SET_TIMER_SINCE)
 {
 	uint64_t late;
 
@@ -262,7 +264,8 @@ HCABI_TEST(time_timer_rearm, "TIME.timer_rearm_replaces", "TIME-024.1,TIME-024.2
 	check_eq_u64(hits(0, TV_C)->count, 1, "TIME-024.2", "C fired once");
 }
 
-HCABI_TEST(time_cancel, "TIME.cancel_timer", "TIME-030.1,TIME-030.2,TIME-030.3,X86-005",
+HCABI_TEST(time_cancel, "TIME.cancel_timer",
+	   "TIME-030.1,TIME-030.2,TIME-030.3," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_TIME_CANCEL_TIMER_SINCE)
 {
 	uint64_t deadline, start;

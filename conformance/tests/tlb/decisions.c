@@ -17,8 +17,8 @@
  */
 #include "tlb_common.h"
 
-HCABI_TEST(tlb_mask_zero_bad_range, "TLB.flush_mask_zero_bad_range", "TLB-004,X86-005",
-	   HCABI_VERSION_1_2)
+HCABI_TEST(tlb_mask_zero_bad_range, "TLB.flush_mask_zero_bad_range",
+	   "TLB-004," HCABI_REQ_VALUE_ZERO, HCABI_VERSION_1_2)
 {
 	static const struct {
 		uint64_t gva, npages;
@@ -36,7 +36,8 @@ HCABI_TEST(tlb_mask_zero_bad_range, "TLB.flush_mask_zero_bad_range", "TLB-004,X8
 			     cases[i].what);
 }
 
-HCABI_TEST(tlb_flush_top_page, "TLB.flush_top_page_accepted", "TLB-005,X86-005", HCABI_VERSION_1_2)
+HCABI_TEST(tlb_flush_top_page, "TLB.flush_top_page_accepted", "TLB-005," HCABI_REQ_VALUE_ZERO,
+	   HCABI_VERSION_1_2)
 {
 	check_ret(hcabi_tlb_flush(1ull << hcabi_cpu_index(), 0, 0xFFFFFFFFFFFFF000ull, 1),
 		  HCABI_SUCCESS, 0, "TLB-005",

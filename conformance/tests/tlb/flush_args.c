@@ -33,7 +33,8 @@ struct flush_case {
 	const char *what;
 };
 
-HCABI_TEST(tlb_flush_bad_mask, "TLB.flush_bad_mask", "TLB-001.1,X86-005", HCABI_FID_TLB_FLUSH_SINCE)
+HCABI_TEST(tlb_flush_bad_mask, "TLB.flush_bad_mask", "TLB-001.1," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_TLB_FLUSH_SINCE)
 {
 	unsigned n = tlb_vcpu_count();
 	unsigned me = hcabi_cpu_index();
@@ -70,8 +71,8 @@ HCABI_TEST(tlb_flush_bad_mask, "TLB.flush_bad_mask", "TLB-001.1,X86-005", HCABI_
 		    cases[i].what, n);
 }
 
-HCABI_TEST(tlb_flush_bad_range, "TLB.flush_bad_range", "TLB-001.2,TLB-001.3,TLB-001.4,X86-005",
-	   HCABI_FID_TLB_FLUSH_SINCE)
+HCABI_TEST(tlb_flush_bad_range, "TLB.flush_bad_range",
+	   "TLB-001.2,TLB-001.3,TLB-001.4," HCABI_REQ_VALUE_ZERO, HCABI_FID_TLB_FLUSH_SINCE)
 {
 	uint64_t self = 1ull << hcabi_cpu_index();
 	const struct range_case {
@@ -117,7 +118,7 @@ HCABI_TEST(tlb_flush_bad_range, "TLB.flush_bad_range", "TLB-001.2,TLB-001.3,TLB-
 }
 
 HCABI_TEST(tlb_flush_mask_zero, "TLB.flush_mask_zero_and_stopped",
-	   "TLB-003.1,TLB-003.3,X86-005,VCPU-041.1", HCABI_FID_TLB_FLUSH_SINCE)
+	   "TLB-003.1,TLB-003.3," HCABI_REQ_VALUE_ZERO ",VCPU-041.1", HCABI_FID_TLB_FLUSH_SINCE)
 {
 	static const uint64_t bases[] = {0, 1, 64, 1ull << 32, ~0ull};
 	unsigned n = tlb_vcpu_count(), me = hcabi_cpu_index();

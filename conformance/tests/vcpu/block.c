@@ -40,7 +40,7 @@
 #define VEC_TIMER HCABI_TEST_VECTOR(2)
 #define VEC_BACKSTOP HCABI_TEST_VECTOR(3)
 
-HCABI_TEST(vcpu_block_zero, "VCPU.block_timeout_zero", "VCPU-062.3,X86-005",
+HCABI_TEST(vcpu_block_zero, "VCPU.block_timeout_zero", "VCPU-062.3," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_VCPU_BLOCK_SINCE)
 {
 	vcpu_drain_kick();
@@ -49,7 +49,7 @@ HCABI_TEST(vcpu_block_zero, "VCPU.block_timeout_zero", "VCPU-062.3,X86-005",
 			  "BLOCK(0) with nothing pending (call %d)", i + 1);
 }
 
-HCABI_TEST(vcpu_block_timeout, "VCPU.block_timeout", "VCPU-062.1,VCPU-062.2,X86-005",
+HCABI_TEST(vcpu_block_timeout, "VCPU.block_timeout", "VCPU-062.1,VCPU-062.2," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_VCPU_BLOCK_SINCE)
 {
 	static const uint64_t timeouts[] = {HCABI_MS(1), HCABI_MS(10), HCABI_MS(100),
@@ -89,7 +89,8 @@ static void remembered_task(void *arg)
 }
 
 HCABI_TEST(vcpu_kick_remembered, "VCPU.kick_remembered",
-	   "VCPU-061.1,VCPU-061.2,VCPU-061.3,VCPU-070.3,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   "VCPU-061.1,VCPU-061.2,VCPU-061.3,VCPU-070.3,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO
+	   ",STATUS-004",
 	   HCABI_FID_VCPU_KICK_SINCE)
 {
 	unsigned me = hcabi_cpu_index();
@@ -182,7 +183,7 @@ static void block_kicked_by_1(uint64_t timeout, const char *what)
 
 HCABI_TEST(vcpu_kick_wakes, "VCPU.kick_wakes_block",
 	   "VCPU-060.1,VCPU-063,VCPU-041.1,VCPU-041.2,VCPU-070.3,TIME-021.1,VCPU-024.2,VCPU-030.2,"
-	   "X86-005,STATUS-004",
+	   HCABI_REQ_VALUE_ZERO ",STATUS-004",
 	   HCABI_FID_VCPU_KICK_SINCE)
 {
 	if (!test_require_cpus(2))
@@ -267,7 +268,8 @@ static uint64_t take(unsigned v, uint64_t before)
 }
 
 HCABI_TEST(vcpu_block_interrupt, "VCPU.block_woken_by_interrupt",
-	   "VCPU-060.2,VCPU-060.3,VCPU-024.2,VCPU-030.2,VCPU-063,X86-005,STATUS-004",
+	   "VCPU-060.2,VCPU-060.3,VCPU-024.2,VCPU-030.2,VCPU-063," HCABI_REQ_VALUE_ZERO
+	   ",STATUS-004",
 	   HCABI_FID_VCPU_BLOCK_SINCE)
 {
 	bool ipi = hcabi_has_ext(HCABI_EID_IPI), time = hcabi_has_ext(HCABI_EID_TIME);
@@ -365,8 +367,8 @@ HCABI_TEST(vcpu_block_interrupt, "VCPU.block_woken_by_interrupt",
  * first BLOCK consumed whatever record of the send the hypervisor kept, so
  * the later ones can only look at the interrupt controller itself. The 1 ms
  * BLOCK checks the status only: TIMED_OUT there, however fast, is wrong. */
-HCABI_TEST(vcpu_block_irr_pending, "VCPU.block_interrupt_still_pending", "VCPU-060.2,X86-005",
-	   HCABI_FID_VCPU_BLOCK_SINCE)
+HCABI_TEST(vcpu_block_irr_pending, "VCPU.block_interrupt_still_pending",
+	   "VCPU-060.2," HCABI_REQ_VALUE_ZERO, HCABI_FID_VCPU_BLOCK_SINCE)
 {
 	uint64_t before, t0, t1;
 	struct hcabi_ret r;
@@ -419,7 +421,8 @@ static void block0_task(void *arg)
 }
 
 HCABI_TEST(vcpu_kick_bad_target, "VCPU.kick_bad_target",
-	   "VCPU-070.1,VCPU-070.2,STATUS-004,VCPU-024.2,VCPU-030.2,X86-005,VCPU-041.1",
+	   "VCPU-070.1,VCPU-070.2,STATUS-004,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO
+	   ",VCPU-041.1",
 	   HCABI_FID_VCPU_KICK_SINCE)
 {
 	uint64_t n = vcpu_count();

@@ -15,7 +15,7 @@
  */
 #include "vcpu_common.h"
 
-HCABI_TEST(vcpu_status_bad_index, "VCPU.get_status_bad_index", "VCPU-040,X86-005",
+HCABI_TEST(vcpu_status_bad_index, "VCPU.get_status_bad_index", "VCPU-040," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_VCPU_GET_STATUS_SINCE)
 {
 	uint64_t n = vcpu_count();
@@ -42,7 +42,8 @@ static void running_task(void *arg)
 }
 
 HCABI_TEST(vcpu_status_states, "VCPU.get_status_states",
-	   "VCPU-041.1,VCPU-041.3,VCPU-041.4,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   "VCPU-041.1,VCPU-041.3,VCPU-041.4,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO
+	   ",STATUS-004",
 	   HCABI_FID_VCPU_GET_STATUS_SINCE)
 {
 	uint64_t n = vcpu_count();

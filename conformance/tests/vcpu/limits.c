@@ -22,7 +22,8 @@
 static struct vcpu_raw lim_ctx;
 
 HCABI_TEST(vcpu_index_limits, "VCPU.index_and_address_limits",
-	   "VCPU-020,VCPU-021.2,VCPU-040,VCPU-070.1,VCPU-070.2,X86-005", HCABI_FID_VCPU_START_SINCE)
+	   "VCPU-020,VCPU-021.2,VCPU-040,VCPU-070.1,VCPU-070.2," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_VCPU_START_SINCE)
 {
 	uint64_t n = vcpu_count(), last = n - 1, top = hcabi_ram_top();
 	vcpu_bs bs;

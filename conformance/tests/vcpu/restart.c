@@ -71,7 +71,8 @@ static bool rst_spin(volatile uint64_t *p, uint64_t timeout_ns)
 }
 
 HCABI_TEST(vcpu_restart_stress, "VCPU.restart_stress",
-	   "VCPU-032,VCPU-023,VCPU-024.2,VCPU-030.2,X86-005", HCABI_FID_VCPU_START_SINCE)
+	   "VCPU-032,VCPU-023,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_VCPU_START_SINCE)
 {
 	uint64_t raced = 0, busy_max = 0;
 	struct hcabi_ret ret;

@@ -12,7 +12,8 @@
  */
 #include "vcpu_common.h"
 
-HCABI_TEST(vcpu_yield, "VCPU.yield", "VCPU-050.1,VCPU-050.2,X86-005", HCABI_FID_VCPU_YIELD_SINCE)
+HCABI_TEST(vcpu_yield, "VCPU.yield", "VCPU-050.1,VCPU-050.2," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_VCPU_YIELD_SINCE)
 {
 	uint64_t n = vcpu_count();
 	const uint64_t good[] = {HCABI_VCPU_ANY, hcabi_cpu_index(), n - 1, n > 1 ? 1 : 0};

@@ -31,7 +31,7 @@ static void fn_block(struct vcpu_raw *ctx)
 	ctx->data[1] = r.value;
 }
 
-HCABI_TEST(vcpu_start_bad_index, "VCPU.start_bad_index", "VCPU-020,X86-005",
+HCABI_TEST(vcpu_start_bad_index, "VCPU.start_bad_index", "VCPU-020," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_VCPU_START_SINCE)
 {
 	uint64_t n = vcpu_count();
@@ -51,7 +51,8 @@ HCABI_TEST(vcpu_start_bad_index, "VCPU.start_bad_index", "VCPU-020,X86-005",
 }
 
 HCABI_TEST(vcpu_start_bad_address, "VCPU.start_bad_address",
-	   "VCPU-021.1,VCPU-021.2,VCPU-030.2,STATUS-004,X86-005", HCABI_FID_VCPU_START_SINCE)
+	   "VCPU-021.1,VCPU-021.2,VCPU-030.2,STATUS-004," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_VCPU_START_SINCE)
 {
 	uint64_t top = hcabi_ram_top(), hole = hcabi_ram_hole();
 	struct addr_case {
@@ -95,7 +96,7 @@ HCABI_TEST(vcpu_start_bad_address, "VCPU.start_bad_address",
 }
 
 HCABI_TEST(vcpu_start_already, "VCPU.start_already_started",
-	   "VCPU-023,VCPU-024.2,VCPU-030.2,X86-005", HCABI_FID_VCPU_START_SINCE)
+	   "VCPU-023,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO, HCABI_FID_VCPU_START_SINCE)
 {
 	struct hcabi_ret r;
 

@@ -17,8 +17,8 @@
 
 static uint8_t bs_area[128] __attribute__((aligned(64)));
 
-HCABI_TEST(vcpu_start_args_before_state, "VCPU.start_arguments_before_state", "VCPU-026,X86-005",
-	   HCABI_VERSION_1_2)
+HCABI_TEST(vcpu_start_args_before_state, "VCPU.start_arguments_before_state",
+	   "VCPU-026," HCABI_REQ_VALUE_ZERO, HCABI_VERSION_1_2)
 {
 	vcpu_bs *bs = (vcpu_bs *)bs_area;
 	unsigned me = hcabi_cpu_index();

@@ -171,7 +171,8 @@ static void rr_task(void *arg)
 }
 
 HCABI_TEST(vcpu_start_read_once_raced, "VCPU.start_boot_state_changed_during_call",
-	   "VCPU-025,VCPU-022.1,VCPU-024.2,VCPU-030.2,STATUS-004,X86-005", HCABI_FID_VCPU_START_SINCE)
+	   "VCPU-025,VCPU-022.1,VCPU-024.2,VCPU-030.2,STATUS-004," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_VCPU_START_SINCE)
 {
 	static const uint64_t delays_us[] = {0, 20, 100, 500, 2000, 5000};
 	unsigned ok = 0, rejected = 0;

@@ -23,7 +23,7 @@ static void task(void *arg)
 }
 
 HCABI_TEST(vcpu_start_stopped, "VCPU.start_stopped_succeeds",
-	   "VCPU-027,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004", HCABI_VERSION_1_2)
+	   "VCPU-027,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO ",STATUS-004", HCABI_VERSION_1_2)
 {
 	uint64_t n = vcpu_count();
 	unsigned started = 0;

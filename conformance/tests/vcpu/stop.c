@@ -65,7 +65,8 @@ static void nothing_task(void *arg)
 }
 
 HCABI_TEST(vcpu_stop, "VCPU.stop_and_restart",
-	   "VCPU-030.1,VCPU-030.2,VCPU-030.3,VCPU-032,VCPU-024.2,X86-005,STATUS-004",
+	   "VCPU-030.1,VCPU-030.2,VCPU-030.3,VCPU-032,VCPU-024.2," HCABI_REQ_VALUE_ZERO
+	   ",STATUS-004",
 	   HCABI_FID_VCPU_STOP_SINCE)
 {
 	bool time = hcabi_has_ext(HCABI_EID_TIME);
@@ -131,7 +132,7 @@ HCABI_TEST(vcpu_stop, "VCPU.stop_and_restart",
 }
 
 HCABI_TEST(vcpu_stop_last, "VCPU.stop_last_running_denied",
-	   "VCPU-031.1,VCPU-031.2,X86-005,VCPU-041.1", HCABI_FID_VCPU_STOP_SINCE)
+	   "VCPU-031.1,VCPU-031.2," HCABI_REQ_VALUE_ZERO ",VCPU-041.1", HCABI_FID_VCPU_STOP_SINCE)
 {
 	uint64_t n = vcpu_count();
 	unsigned me = hcabi_cpu_index();

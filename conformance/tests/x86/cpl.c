@@ -126,7 +126,7 @@ static void one(bool vmmcall, bool have_time)
 		    insn);
 }
 
-HCABI_TEST(x86_cpl3, "X86.cpl3_ud", "X86-009.1,X86-009.2,X86-005", HCABI_VERSION_1_0)
+HCABI_TEST(x86_cpl3, "X86.cpl3_ud", "X86-009.1,X86-009.2," HCABI_REQ_VALUE_ZERO, HCABI_VERSION_1_0)
 {
 	bool have_time = hcabi_has_ext(HCABI_EID_TIME);
 

@@ -14,8 +14,8 @@
 #include "hcabi_test.h"
 #include "hcabi_calls.h"
 
-HCABI_TEST(x86_rax_upper_unknown, "X86.rax_upper_before_unknown_function", "X86-010,X86-005",
-	   HCABI_VERSION_1_2)
+HCABI_TEST(x86_rax_upper_unknown, "X86.rax_upper_before_unknown_function",
+	   "X86-010," HCABI_REQ_VALUE_ZERO, HCABI_VERSION_1_2)
 {
 	static const uint64_t highs[] = {1ull << 32, 1ull << 40, 1ull << 63};
 	static const uint32_t fns[] = {0x7FFF0000u, 0x7FFE1234u};

@@ -4,7 +4,8 @@
  * the valid interrupt vectors (x86-64 32..255; arm64 PPIs 16..22,
  * ARM64-021; riscv64 IMSIC identities 1..63, RV64-018) and VCPU.START's
  * boot state (x86-64 VCPU-022; arm64 ARM64-024/025; riscv64
- * RV64-021/022). The arm64 and riscv64 test cases run the same tests with
+ * RV64-021/022), and the canonical addresses of TLB.FLUSH (x86-64
+ * TLB-006, arm64 ARM64-034, riscv64 RV64-030). The arm64 and riscv64 test cases run the same tests with
  * their own binding (`bind`); the other units run under x86-64 and show
  * its behaviour unchanged.
  */
@@ -13,13 +14,47 @@
 #define ENTRY 0x40280000ull
 #define ARG 0x1234567890abcdefull
 
-/* The binding a test case runs under: its arch and its vector range. */
+/* A TLB.FLUSH range at an edge of the canonical halves, and whether the
+ * binding accepts it. */
+struct va_case {
+	uint64_t gva, npages;
+	bool valid;
+};
+
+/* The binding a test case runs under: its arch, its vector range and its
+ * canonical edges. */
 struct binding {
 	uint32_t arch;
 	uint8_t vmin, vmax;
 	const uint8_t *bad; /* invalid vectors, nbad of them */
 	unsigned nbad;
+	const struct va_case *va; /* nva of them */
+	unsigned nva;
 };
+
+/* TLB-006 (x86-64) and RV64-030 (riscv64, as Sv48): bits 63:47 all equal.
+ * Each table fails under another binding's rule: 0x0000800000000000 is
+ * canonical on arm64, 0x0000FFFFFFFFF000 is not here. */
+static const struct va_case x86_64_va[] = {
+    {0x00007FFFFFFFF000ull, 1, true},  /* the largest lower page */
+    {0x0000800000000000ull, 1, false}, /* the smallest address above it */
+    {0x00007FFFFFFFF000ull, 2, false}, /* runs out of the lower half */
+    {0xFFFF800000000000ull, 1, true},  /* the smallest upper page */
+    {0xFFFF7FFFFFFFF000ull, 1, false}, /* the largest page below it */
+    {0x0000FFFFFFFFF000ull, 1, false}, /* arm64's largest lower page */
+    {0xFFFF000000000000ull, 1, false}, /* arm64's smallest upper page */
+};
+/* ARM64-034: bits 63:48 all zero or all one. */
+static const struct va_case arm64_va[] = {
+    {0x0000FFFFFFFFF000ull, 1, true},  /* the largest lower page */
+    {0x0001000000000000ull, 1, false}, /* the smallest address above it */
+    {0x0000FFFFFFFFF000ull, 2, false}, /* runs out of the lower half */
+    {0xFFFF000000000000ull, 1, true},  /* the smallest upper page */
+    {0xFFFEFFFFFFFFF000ull, 1, false}, /* the largest page below it */
+    {0x0000800000000000ull, 1, true},  /* not canonical on x86-64 */
+    {0xFFFF7FFFFFFFF000ull, 1, true},  /* not canonical on x86-64 */
+};
+#define NVA(t) (unsigned)(sizeof(t) / sizeof((t)[0]))
 
 /* ARM64-021: below 16 and above 22 invalid, x86-64's 32..255 included. */
 static const uint8_t arm64_bad[] = {0, 1, 15, 23, 27, 31, 32, 0x40, 0xFF};
@@ -27,9 +62,11 @@ static const uint8_t arm64_bad[] = {0, 1, 15, 23, 27, 31, 32, 0x40, 0xFF};
 static const uint8_t riscv64_bad[] = {0, 64, 65, 0x80, 0xFE, 0xFF};
 
 static const struct binding arm64 = {HCABI_REF_ARCH_ARM64, HCABI_ARM64_VECTOR_MIN,
-				     HCABI_ARM64_VECTOR_MAX, arm64_bad, sizeof(arm64_bad)};
+				     HCABI_ARM64_VECTOR_MAX, arm64_bad, sizeof(arm64_bad),
+				     arm64_va, NVA(arm64_va)};
 static const struct binding riscv64 = {HCABI_REF_ARCH_RISCV64, HCABI_RISCV64_VECTOR_MIN,
-				       HCABI_RISCV64_VECTOR_MAX, riscv64_bad, sizeof(riscv64_bad)};
+				       HCABI_RISCV64_VECTOR_MAX, riscv64_bad, sizeof(riscv64_bad),
+				       x86_64_va, NVA(x86_64_va)}; /* RV64-030: x86-64's rule */
 static const struct binding *bind;
 
 static void arm64_setup(void)
@@ -110,6 +147,36 @@ START_TEST(vectors_invalid)
 	r = CALL(0, HCABI_FID_IPI_SEND, 0x2, 0, vec);
 	CK_REFUSED(r, HCABI_ERR_INVALID_PARAM);
 	ck_assert_uint_eq(hx.fake->irqs[1][vec], 0);
+}
+END_TEST
+
+/* TLB.FLUSH of a range at a canonical edge of `va` (one page: the caller,
+ * vCPU 0): accepted and flushed, or INVALID_PARAM with no flush. */
+static void flush_edge(const struct va_case *c)
+{
+	struct hcabi_ref_ret r;
+
+	fake_clear(hx.fake);
+	r = CALL(0, HCABI_FID_TLB_FLUSH, 1, 0, c->gva, c->npages);
+	if (c->valid) {
+		CK_OK(r, 0);
+		ck_assert_uint_eq(fake_count(hx.fake, FOP_TLB_FLUSH, 0), 1);
+	} else {
+		CK_REFUSED(r, HCABI_ERR_INVALID_PARAM);
+	}
+}
+
+/* ARM64-034, RV64-030: the binding's canonical edges. */
+START_TEST(tlb_canonical_edges)
+{
+	flush_edge(&bind->va[_i]);
+}
+END_TEST
+
+/* TLB-006: x86-64's, under the default binding. */
+START_TEST(x86_tlb_canonical_edges)
+{
+	flush_edge(&x86_64_va[_i]);
 }
 END_TEST
 
@@ -226,10 +293,12 @@ static Suite *arch_suite(void)
 		tcase_add_loop_test(tc, vectors_invalid, 0, (int)b->nbad);
 		tcase_add_test(tc, boot_state);
 		tcase_add_loop_test(tc, boot_state_reserved, 0, 6);
+		tcase_add_loop_test(tc, tlb_canonical_edges, 0, (int)b->nva);
 	}
 	tc = hx_tcase(s, "x86_64", 10);
 	tcase_add_loop_test(tc, x86_vectors_unchanged, 0, (int)nvalid);
 	tcase_add_test(tc, x86_boot_state_unchanged);
+	tcase_add_loop_test(tc, x86_tlb_canonical_edges, 0, (int)NVA(x86_64_va));
 	tcase_add_test(tc, config_arch);
 	return s;
 }

@@ -92,7 +92,7 @@ void hcabi__test_error(const char *fmt, ...) HCABI_PRINTF(1, 2);
 /* A requirement a helper checks on the test's behalf, shown passing once
  * per test (the bit: which one). */
 enum {
-	HCABI__SHOWN_RDX_ZERO = 1u << 0,
+	HCABI__SHOWN_VALUE_ZERO = 1u << 0,
 	HCABI__SHOWN_VCPU_START = 1u << 1,
 	HCABI__SHOWN_VCPU_STOP = 1u << 2,
 };

@@ -38,6 +38,9 @@
 #define HCABI_TEST_H
 
 #include "hcabi_guest.h"
+/* HCABI_REQ_VALUE_ZERO & co.: the requirement ID of a rule each binding states in its
+ * own words, for the architecture compiled for (generated from the registry). */
+#include "spec/generated/binding_reqs.h"
 
 struct hcabi_test {
 	const char *name;
@@ -85,23 +88,24 @@ extern const struct hcabi_image_decl hcabi_image;
  * Requirements some helpers check on the calling test's behalf. A test that
  * calls the helper cites them, like any requirement its own checks name.
  * scripts/hcabi_tests_manifest.py reads the HCABI_IMPLIED_<helper> lines
- * (string literals and names of the macros here, one line each) to require
- * exactly that. */
-#define HCABI_REQ_RDX_ZERO "X86-005"	 /* RDX is 0 with any error status */
+ * (string literals and names of the macros here or of binding_reqs.h, one line
+ * each) to require exactly that. A binding's rule is cited by its macro
+ * (HCABI_REQ_VALUE_ZERO: the value is 0 with any error status, a requirement of
+ * each binding), in the test's list too: "TLB-001.1," HCABI_REQ_VALUE_ZERO. */
 #define HCABI_REQ_VCPU_START "VCPU-024.2"	 /* START succeeds and the vCPU runs */
 #define HCABI_REQ_VCPU_STOP "VCPU-030.2"	 /* STOP stops the vCPU (GET_STATUS) */
 #define HCABI_REQ_NO_EFFECT "STATUS-004" /* a failed START starts nothing */
-#define HCABI_IMPLIED_check_status HCABI_REQ_RDX_ZERO
-#define HCABI_IMPLIED_check_ret HCABI_REQ_RDX_ZERO
-#define HCABI_IMPLIED_check_status_allowed HCABI_REQ_RDX_ZERO
+#define HCABI_IMPLIED_check_status HCABI_REQ_VALUE_ZERO
+#define HCABI_IMPLIED_check_ret HCABI_REQ_VALUE_ZERO
+#define HCABI_IMPLIED_check_status_allowed HCABI_REQ_VALUE_ZERO
 #define HCABI_REQS_VCPU_TASK HCABI_REQ_VCPU_START "," HCABI_REQ_VCPU_STOP "," HCABI_REQ_NO_EFFECT
 #define HCABI_IMPLIED_test_start_on_cpu HCABI_REQS_VCPU_TASK
 #define HCABI_IMPLIED_test_wait_cpu HCABI_REQ_VCPU_START "," HCABI_REQ_VCPU_STOP
 #define HCABI_IMPLIED_test_run_on_cpu HCABI_REQS_VCPU_TASK
 
 bool check_true(bool ok, const char *req, const char *fmt, ...) HCABI_PRINTF(3, 4);
-/* Exact status. On an error status also RDX == 0 (X86-005: reported as its
- * own failed check when violated). */
+/* Exact status. On an error status also the value 0 (HCABI_REQ_VALUE_ZERO:
+ * reported as its own failed check when violated). */
 bool check_status(struct hcabi_ret r, int64_t status, const char *req, const char *fmt, ...)
     HCABI_PRINTF(4, 5);
 /* Exact status and value. */

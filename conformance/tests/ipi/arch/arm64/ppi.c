@@ -52,7 +52,8 @@ static int64_t a64_gicr_bytes(unsigned *regions)
 }
 
 HCABI_TEST(ipi_a64_ppis, "IPI.arm64_vectors_are_ppis",
-	   "ARM64-020,ARM64-021,ARM64-022,ARM64-023,X86-005", HCABI_FID_IPI_SEND_SINCE)
+	   "ARM64-020,ARM64-021,ARM64-022,ARM64-023," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_IPI_SEND_SINCE)
 {
 	unsigned me = hcabi_cpu_index(), n = ipi_vcpu_count(), regions = 0, refused = 0;
 	int64_t gicr = a64_gicr_bytes(&regions);

@@ -77,7 +77,8 @@ static uint64_t a64_read_many(uint64_t va)
 }
 
 HCABI_TEST(tlb_a64_self, "TLB.arm64_flush_self",
-	   "ARM64-032,ARM64-033,TLB-002.1,TLB-002.2,TLB-003.2,X86-005", HCABI_FID_TLB_FLUSH_SINCE)
+	   "ARM64-032,ARM64-033,TLB-002.1,TLB-002.2,TLB-003.2," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_TLB_FLUSH_SINCE)
 {
 	unsigned me = hcabi_cpu_index();
 	volatile uint64_t *pte;
@@ -161,7 +162,8 @@ static void rm_task(void *arg)
 }
 
 HCABI_TEST(tlb_a64_remote, "TLB.arm64_flush_remote",
-	   "ARM64-032,ARM64-033,TLB-002.1,TLB-002.2,VCPU-024.2,VCPU-030.2,STATUS-004,X86-005",
+	   "ARM64-032,ARM64-033,TLB-002.1,TLB-002.2,VCPU-024.2,VCPU-030.2,STATUS-004,"
+	   HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_TLB_FLUSH_SINCE)
 {
 	uint64_t stale = 0;
@@ -217,7 +219,7 @@ HCABI_TEST(tlb_a64_remote, "TLB.arm64_flush_remote",
 
 /* ---- canonical ---- */
 
-HCABI_TEST(tlb_a64_canonical, "TLB.arm64_flush_canonical", "ARM64-034,X86-005",
+HCABI_TEST(tlb_a64_canonical, "TLB.arm64_flush_canonical", "ARM64-034," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_TLB_FLUSH_SINCE)
 {
 	uint64_t self = 1ull << hcabi_cpu_index();

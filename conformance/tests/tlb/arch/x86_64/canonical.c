@@ -31,7 +31,8 @@ static const struct tlb_range {
 };
 static const size_t tlb_canonical_57_only_count = HCABI_ARRAY_SIZE(tlb_canonical_57_only);
 
-HCABI_TEST(tlb_canonical_48, "TLB.flush_canonical_48_bits", "TLB-006,X86-005", HCABI_VERSION_1_2)
+HCABI_TEST(tlb_canonical_48, "TLB.flush_canonical_48_bits", "TLB-006," HCABI_REQ_VALUE_ZERO,
+	   HCABI_VERSION_1_2)
 {
 	uint64_t self = 1ull << hcabi_cpu_index();
 
@@ -51,8 +52,8 @@ HCABI_TEST(tlb_canonical_48, "TLB.flush_canonical_48_bits", "TLB-006,X86-005", H
  * "canonical" its width, so this test requires INVALID_PARAM (and
  * TLB.flush_canonical_48_bits checks the same ranges against TLB-006).
  */
-HCABI_TEST(tlb_flush_range_57, "TLB.flush_range_canonical_57_only", "TLB-001.3,X86-005",
-	   HCABI_FID_TLB_FLUSH_SINCE)
+HCABI_TEST(tlb_flush_range_57, "TLB.flush_range_canonical_57_only",
+	   "TLB-001.3," HCABI_REQ_VALUE_ZERO, HCABI_FID_TLB_FLUSH_SINCE)
 {
 	uint64_t self = 1ull << hcabi_cpu_index();
 	bool width_decided = hcabi_spec() >= HCABI_VERSION_1_2;

@@ -78,7 +78,8 @@ static void remote_task(void *arg)
 }
 
 HCABI_TEST(tlb_flush_remote, "TLB.flush_remote",
-	   "TLB-002.1,TLB-002.2,TLB-003.1,VCPU-024.2,VCPU-030.2,X86-005,STATUS-004",
+	   "TLB-002.1,TLB-002.2,TLB-003.1,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO
+	   ",STATUS-004",
 	   HCABI_FID_TLB_FLUSH_SINCE)
 {
 	uint64_t a, b, pt1, pt2, old, new_, all;
@@ -207,7 +208,7 @@ HCABI_TEST(tlb_flush_remote, "TLB.flush_remote",
 		test_error("vCPU 1 timed out waiting for vCPU 0");
 }
 
-HCABI_TEST(tlb_flush_self, "TLB.flush_self", "TLB-002.1,TLB-002.2,TLB-003.2,X86-005",
+HCABI_TEST(tlb_flush_self, "TLB.flush_self", "TLB-002.1,TLB-002.2,TLB-003.2," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_TLB_FLUSH_SINCE)
 {
 	unsigned me = hcabi_cpu_index();

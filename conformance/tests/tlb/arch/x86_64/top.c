@@ -45,8 +45,8 @@ static bool top_stage(volatile uint64_t *pte, uint64_t va, uint64_t old, uint64_
 	return true;
 }
 
-HCABI_TEST(tlb_flush_top, "TLB.flush_top_of_address_space", "TLB-001.4,TLB-002.1,X86-005",
-	   HCABI_FID_TLB_FLUSH_SINCE)
+HCABI_TEST(tlb_flush_top, "TLB.flush_top_of_address_space",
+	   "TLB-001.4,TLB-002.1," HCABI_REQ_VALUE_ZERO, HCABI_FID_TLB_FLUSH_SINCE)
 {
 	uint64_t self = 1ull << hcabi_cpu_index(), a, b;
 	volatile uint64_t *pte1, *pte2;

@@ -28,7 +28,8 @@ static struct vcpu_raw a64_a, a64_b;
 static vcpu_bs a64_bs __attribute__((aligned(64)));
 
 HCABI_TEST(vcpu_a64_bad_state, "VCPU.arm64_start_bad_state",
-	   "ARM64-024,ARM64-025,GEN-002.2,VCPU-030.2,STATUS-004,X86-005", HCABI_FID_VCPU_START_SINCE)
+	   "ARM64-024,ARM64-025,GEN-002.2,VCPU-030.2,STATUS-004," HCABI_REQ_VALUE_ZERO,
+	   HCABI_FID_VCPU_START_SINCE)
 {
 	const struct {
 		unsigned at;
@@ -76,7 +77,7 @@ static bool a64_start_and_check(struct vcpu_raw *ctx, const char *when)
 
 HCABI_TEST(vcpu_a64_start_state, "VCPU.arm64_start_register_state",
 	   "ARM64-024,ARM64-026,ARM64-027,ARM64-028,ARM64-029,ARM64-030,VCPU-024.1,VCPU-041.1,"
-	   "VCPU-030.2,X86-005",
+	   "VCPU-030.2," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_VCPU_START_SINCE)
 {
 	if (!test_require_cpus(2))
@@ -106,7 +107,7 @@ static void a64_dirty(struct vcpu_raw *ctx)
 
 HCABI_TEST(vcpu_a64_restart_state, "VCPU.arm64_restart_register_state",
 	   "ARM64-024,ARM64-026,ARM64-027,ARM64-028,ARM64-029,ARM64-030,VCPU-024.1,VCPU-032,"
-	   "VCPU-030.2,X86-005",
+	   "VCPU-030.2," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_VCPU_START_SINCE)
 {
 	if (!test_require_cpus(2))

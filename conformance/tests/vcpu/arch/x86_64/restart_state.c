@@ -176,7 +176,8 @@ static bool rs_restart(void)
 	return true;
 }
 
-HCABI_TEST(vcpu_restart_state, "VCPU.restart_register_state", "VCPU-024.2,VCPU-024.3,VCPU-024.4,VCPU-032,VCPU-030.2,X86-005",
+HCABI_TEST(vcpu_restart_state, "VCPU.restart_register_state",
+	   "VCPU-024.2,VCPU-024.3,VCPU-024.4,VCPU-032,VCPU-030.2," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_VCPU_START_SINCE)
 {
 	struct vcpu_raw *b = &rs_b;
@@ -205,8 +206,8 @@ HCABI_TEST(vcpu_restart_state, "VCPU.restart_register_state", "VCPU-024.2,VCPU-0
 /* PAT after a power-on reset: WB, WT, UC-, UC in entries 0-3 and 4-7. */
 #define RS_PAT_RESET 0x0007040600070406ull
 
-HCABI_TEST(vcpu_restart_msrs, "VCPU.restart_msrs_reset", "VCPU-028,VCPU-024.2,VCPU-032,VCPU-030.2,X86-005",
-	   HCABI_VERSION_1_2)
+HCABI_TEST(vcpu_restart_msrs, "VCPU.restart_msrs_reset",
+	   "VCPU-028,VCPU-024.2,VCPU-032,VCPU-030.2," HCABI_REQ_VALUE_ZERO, HCABI_VERSION_1_2)
 {
 	if (!rs_restart())
 		return;

@@ -34,7 +34,7 @@ static vcpu_bs bs __attribute__((aligned(64)));
 
 HCABI_TEST(vcpu_start_bad_state, "VCPU.start_bad_state",
 	   "VCPU-022.1,VCPU-022.2,VCPU-022.3,VCPU-022.4,VCPU-022.5,VCPU-022.6,GEN-002.2,VCPU-030.2,"
-	   "STATUS-004,X86-005",
+	   "STATUS-004," HCABI_REQ_VALUE_ZERO,
 	   HCABI_FID_VCPU_START_SINCE)
 {
 	enum { F_FLAGS, F_RES0, F_CS, F_DS, F_CR3, F_RIP };
@@ -102,8 +102,8 @@ HCABI_TEST(vcpu_start_bad_state, "VCPU.start_bad_state",
 }
 
 HCABI_TEST(vcpu_start_state, "VCPU.start_register_state",
-	   "VCPU-024.1,VCPU-024.2,VCPU-024.3,VCPU-024.4,VCPU-041.1,VCPU-030.2,X86-005",
-	   HCABI_FID_VCPU_START_SINCE)
+	   "VCPU-024.1,VCPU-024.2,VCPU-024.3,VCPU-024.4,VCPU-041.1,VCPU-030.2,"
+	   HCABI_REQ_VALUE_ZERO, HCABI_FID_VCPU_START_SINCE)
 {
 	uint64_t cr3copy;
 	struct hcabi_ret r, st;
@@ -142,8 +142,8 @@ HCABI_TEST(vcpu_start_state, "VCPU.start_register_state",
 	check_true(!raw_a.faulted, "VCPU-024.3", "vCPU 1 ran its code without an exception");
 }
 
-HCABI_TEST(vcpu_start_read_once, "VCPU.start_reads_boot_state_once", "VCPU-025,VCPU-030.2,X86-005",
-	   HCABI_FID_VCPU_START_SINCE)
+HCABI_TEST(vcpu_start_read_once, "VCPU.start_reads_boot_state_once",
+	   "VCPU-025,VCPU-030.2," HCABI_REQ_VALUE_ZERO, HCABI_FID_VCPU_START_SINCE)
 {
 	uint64_t cr3copy, want_rsp;
 	struct hcabi_ret r;
