@@ -10,10 +10,11 @@
  * at the next KVM_RUN KVM writes them and moves the PC past the ECALL
  * (RV64-006, RV64-007, RV64-010), changing nothing else (RV64-009).
  * Discovery (Base probe_extension of HCABI_RISCV64_SBI_EID) is answered
- * here, not by the core: a0 = 0, a1 = the signature (RV64-015). Any other
+ * here, not by the core: a0 = 0, a1 = the signature (RV64-015). refvmm's
+ * own HCABI__RV64_TRAMP_EID ends a TLB.FLUSH trampoline (tlb.c). Any other
  * forwarded call (another experimental or vendor extension, SBI v0.1's
- * console) is answered SBI_ERR_NOT_SUPPORTED, and a probe of another such
- * extension 0: absent.
+ * console, the trampoline's EID outside a trampoline) is answered
+ * SBI_ERR_NOT_SUPPORTED, and a probe of another such extension 0: absent.
  *
  * An ECALL in U-mode is the guest's own system call: the hypervisor
  * delegates it to the guest kernel, KVM never sees it (RV64-013/014), so
