@@ -11,4 +11,6 @@
 #include "../vcpu/arch/x86_64/raw_arch.c"
 #elif defined(__aarch64__)
 #include "../vcpu/arch/arm64/raw_arch.c"
+#elif defined(__riscv)
+#include "../vcpu/arch/riscv64/raw_arch.c"
 #endif

@@ -9,7 +9,8 @@
  *    belongs with it: x86-64, it equals the initial local APIC ID
  *    (CPUID.1:EBX[31:24]) (VCPU-001.5); arm64, the MPIDR_EL1 affinity is the
  *    `reg` of the GET_ID-th cpu node of the device tree, which has as many
- *    as GET_COUNT (ARM64-031) (arch/<arch>/identity_arch.c);
+ *    as GET_COUNT (ARM64-031); riscv64, the hart ID is the `reg` of that
+ *    node and equals GET_ID (RV64-027) (arch/<arch>/identity_arch.c);
  *  - GET_COUNT returns SUCCESS with a count of at least 1, the same on 50
  *    calls in a row, on every vCPU, and before and after vCPUs were started
  *    and stopped (stopped vCPUs count) (VCPU-010).
@@ -53,8 +54,8 @@ static void identify_task(void *arg)
 }
 
 HCABI_TEST(vcpu_get_id, "VCPU.get_id",
-	   "VCPU-001.1,VCPU-001.2,VCPU-001.3,VCPU-001.4,VCPU-001.5,ARM64-031,VCPU-010.1,VCPU-010.2,"
-	   "VCPU-010.3,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO ",STATUS-004",
+	   "VCPU-001.1,VCPU-001.2,VCPU-001.3,VCPU-001.4,VCPU-001.5,ARM64-031,RV64-027,VCPU-010.1,"
+	   "VCPU-010.2,VCPU-010.3,VCPU-024.2,VCPU-030.2," HCABI_REQ_VALUE_ZERO ",STATUS-004",
 	   HCABI_FID_VCPU_GET_ID_SINCE)
 {
 	uint64_t n, count0;

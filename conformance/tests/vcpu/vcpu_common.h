@@ -34,6 +34,8 @@
 #include "arch/x86_64/vcpu_arch.h"
 #elif defined(__aarch64__)
 #include "arch/arm64/vcpu_arch.h"
+#elif defined(__riscv) && __riscv_xlen == 64
+#include "arch/riscv64/vcpu_arch.h"
 #else
 #error "the VCPU tests have no raw start for this architecture"
 #endif
@@ -90,10 +92,10 @@ struct hcabi_ret vcpu_start_raw(unsigned cpu, const vcpu_bs *bs);
 /* Poll GET_STATUS(cpu) until it reports `state`, up to timeout_ns. */
 bool vcpu_wait_state(unsigned cpu, uint64_t state, uint64_t timeout_ns);
 
-/* VCPU-001.5, ARM64-031: the calling vCPU's hardware ID (x86-64: its initial
- * APIC ID; arm64: its MPIDR_EL1 affinity), and the check that vCPU `cpu`'s
- * (hw_id) belongs with its GET_ID `id` in a VM of `count` vCPUs
- * (arch/<arch>/identity_arch.c). */
+/* VCPU-001.5, ARM64-031, RV64-027: the calling vCPU's hardware ID (x86-64:
+ * its initial APIC ID; arm64: its MPIDR_EL1 affinity; riscv64: its hart
+ * ID), and the check that vCPU `cpu`'s (hw_id) belongs with its GET_ID `id`
+ * in a VM of `count` vCPUs (arch/<arch>/identity_arch.c). */
 uint64_t vcpu_hw_id(void);
 void vcpu_check_hw_id(unsigned cpu, uint64_t hw_id, uint64_t id, uint64_t count);
 

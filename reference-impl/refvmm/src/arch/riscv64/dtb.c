@@ -75,7 +75,9 @@ static void cpus(struct hcabi__fdtw *w, const struct hcabi__vm *vm)
 
 static void soc(struct hcabi__fdtw *w, const struct hcabi__vm *vm)
 {
-	static uint32_t irqs[2 * HCABI__MAX_VCPUS];
+	/* <intc phandle, 9> per hart, big-endian: more cells than
+	 * hcabi__fdtw_cells takes */
+	static uint8_t irqs[8 * HCABI__MAX_VCPUS];
 
 	hcabi__fdtw_begin(w, "soc");
 	hcabi__fdtw_u32(w, "#address-cells", 2);
@@ -86,11 +88,12 @@ static void soc(struct hcabi__fdtw *w, const struct hcabi__vm *vm)
 	hcabi__fdtw_begin(w, "interrupt-controller@28000000");
 	hcabi__fdtw_str(w, "compatible", "riscv,imsics");
 	reg(w, HCABI__RV64_IMSIC_BASE, HCABI__RV64_IMSIC_STRIDE * vm->nvcpus);
-	for (uint32_t i = 0; i < vm->nvcpus; i++) {
-		irqs[2 * i] = PHANDLE_INTC(i);
-		irqs[2 * i + 1] = IRQ_S_EXT;
-	}
-	hcabi__fdtw_cells(w, "interrupts-extended", irqs, 2 * (size_t)vm->nvcpus);
+	for (uint32_t i = 0; i < vm->nvcpus; i++)
+		for (unsigned b = 0; b < 4; b++) {
+			irqs[8 * i + b] = (uint8_t)(PHANDLE_INTC(i) >> (24 - 8 * b));
+			irqs[8 * i + 4 + b] = (uint8_t)(IRQ_S_EXT >> (24 - 8 * b));
+		}
+	hcabi__fdtw_prop(w, "interrupts-extended", irqs, 8 * (size_t)vm->nvcpus);
 	hcabi__fdtw_u32(w, "riscv,num-ids", vm->arch->own.nr_ids);
 	hcabi__fdtw_u32(w, "#interrupt-cells", 0);
 	hcabi__fdtw_prop(w, "interrupt-controller", NULL, 0);

@@ -10,10 +10,11 @@
  * at the next KVM_RUN KVM writes them and moves the PC past the ECALL
  * (RV64-006, RV64-007, RV64-010), changing nothing else (RV64-009).
  * Discovery (Base probe_extension of HCABI_RISCV64_SBI_EID) is answered
- * here, not by the core: a0 = 0, a1 = the signature (RV64-015). Any other
+ * here, not by the core: a0 = 0, a1 = the signature (RV64-015). refvmm's
+ * own HCABI__RV64_TRAMP_EID ends a TLB.FLUSH trampoline (tlb.c). Any other
  * forwarded call (another experimental or vendor extension, SBI v0.1's
- * console) is answered SBI_ERR_NOT_SUPPORTED, and a probe of another such
- * extension 0: absent.
+ * console, the trampoline's EID outside a trampoline) is answered
+ * SBI_ERR_NOT_SUPPORTED, and a probe of another such extension 0: absent.
  *
  * An ECALL in U-mode is the guest's own system call: the hypervisor
  * delegates it to the guest kernel, KVM never sees it (RV64-013/014), so
@@ -37,6 +38,8 @@
 
 #define POISON_BASE 0xdeadbadc0ffee000ull
 #define SBI_ERR_NOT_SUPPORTED (-2ll)
+
+static int clobber(struct hcabi__vcpu *v, uint32_t mask);
 
 static void fault(struct hcabi__vcpu *v, struct hcabi__exit *ex, const char *what)
 {
@@ -70,8 +73,23 @@ static void decode_sbi(struct hcabi__vcpu *v, struct hcabi__exit *ex)
 		call->function_id = run->riscv_sbi.function_id;
 		for (unsigned i = 0; i < 6; i++)
 			call->args[i] = run->riscv_sbi.args[i];
+		/* TLB.FLUSH asks for flushes, BATCH may: one RFENCE at the
+		 * end of the call if any was asked for (tlb.c) */
+		if (call->function_id == HCABI_FID_TLB_FLUSH ||
+		    call->function_id == HCABI_FID_BATCH_EXECUTE)
+			hcabi__rv64_flush_call_begin(v);
 		ex->event = HCABI__EV_HCALL;
 		return;
+	}
+	if (run->riscv_sbi.extension_id == HCABI__RV64_TRAMP_EID) {
+		uint32_t mask = 0;
+		int r = hcabi__rv64_tramp_exit(v, &mask);
+		if (r < 0 || (r > 0 && mask && clobber(v, mask) < 0)) {
+			hcabi__kvm_host_error(v, ex, "ending TLB.FLUSH's trampoline");
+			return;
+		}
+		if (r > 0)
+			return; /* EV_NONE: back after the caller's ECALL */
 	}
 	if (run->riscv_sbi.extension_id == HCABI_RISCV64_SBI_BASE_EID &&
 	    run->riscv_sbi.function_id == HCABI_RISCV64_SBI_PROBE_EXTENSION_FID) {
@@ -147,9 +165,19 @@ int hcabi__arch_hcall_return(struct hcabi__vcpu *v, const struct hcabi_ref_ret *
 			     size_t errlen)
 {
 	struct kvm_run *run = v->arch->run;
+	bool flush = hcabi__rv64_flush_call_end(v);
 
 	switch (ret->action) {
 	case HCABI_REF_ACTION_RESUME:
+		/* RV64-029: the flushes the call asked for, before it returns
+		 * (tlb.c), which then gives the results */
+		if (flush &&
+		    hcabi__rv64_tramp_enter(v, ret->status, ret->value, ret->clobber_gprs) < 0)
+			return hcabi__fail(err, errlen,
+					   "sending vcpu %u to TLB.FLUSH's trampoline: %s",
+					   v->index, strerror(errno));
+		if (flush)
+			return 0;
 		/* RV64-006/007: a0 = status, a1 = value, at the next KVM_RUN */
 		run->riscv_sbi.ret[0] = (unsigned long)ret->status;
 		run->riscv_sbi.ret[1] = ret->value;

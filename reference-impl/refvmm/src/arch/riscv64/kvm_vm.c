@@ -59,7 +59,9 @@ int hcabi__arch_vm_create(struct hcabi__vm *vm, char *err, size_t errlen)
 		return hcabi__fail(err, errlen,
 				   "KVM offers no in-kernel AIA (KVM_CAP_IRQCHIP): refvmm needs its "
 				   "IMSIC (a host with Ssaia; QEMU: -M virt,aia=aplic-imsic)");
-	return hcabi__kvm_ram_map(vm, err, errlen);
+	if (hcabi__kvm_ram_map(vm, err, errlen) < 0)
+		return -1;
+	return hcabi__rv64_tramp_create(vm, err, errlen);
 }
 
 static int aia_attr(int fd, bool set, uint32_t group, uint64_t attr, void *val)
@@ -121,6 +123,7 @@ void hcabi__arch_vm_destroy(struct hcabi__vm *vm)
 {
 	if (vm->arch && vm->arch->own.aia_fd >= 0)
 		close(vm->arch->own.aia_fd);
+	hcabi__rv64_tramp_destroy(vm);
 	hcabi__kvm_vm_close(vm);
 }
 

@@ -10,6 +10,7 @@
  *   exits.c      KVM_RUN, decoding exits, forwarded SBI calls (HCABI's
  *                calls, discovery), SBI SRST system events, answering
  *                hypercalls; no coalesced writes
+ *   tlb.c        TLB.FLUSH: the caller's SBI RFENCE through a trampoline
  *   image.c      the riscv64 Image format (for ../linux_image.c; no KVM)
  *   dtb.c        the device tree refvmm gives the guest (with the neutral
  *                ../fdt_write.c)
@@ -41,6 +42,21 @@ uint64_t hcabi__rv64_timebase(struct hcabi__vcpu *v);
 
 /* kvm_vm.c: the in-kernel AIA, once every vCPU exists; -1 + err */
 int hcabi__rv64_aia_create(struct hcabi__vm *vm, char *err, size_t errlen);
+
+/* tlb.c: the trampoline page (at VM creation; -1 + err) and its end */
+int hcabi__rv64_tramp_create(struct hcabi__vm *vm, char *err, size_t errlen);
+void hcabi__rv64_tramp_destroy(struct hcabi__vm *vm);
+/* tlb.c, from exits.c: a TLB.FLUSH or BATCH call of v begins; it ends
+ * (true: a flush was requested meanwhile, so v must go to the trampoline
+ * with the call's results: hcabi__rv64_tramp_enter, -1 on a host error);
+ * the trampoline's last ECALL (hcabi__rv64_tramp_exit: 1 handled, with
+ * the kept clobber mask; 0 not v's; -1 a host error) */
+void hcabi__rv64_flush_call_begin(struct hcabi__vcpu *v);
+bool hcabi__rv64_flush_call_end(struct hcabi__vcpu *v);
+int hcabi__rv64_tramp_enter(struct hcabi__vcpu *v, int64_t status, uint64_t value,
+			    uint32_t clobber);
+int hcabi__rv64_tramp_exit(struct hcabi__vcpu *v, uint32_t *clobber);
+#define HCABI__RV64_TRAMP_EID 0x08484342ull
 
 /* dtb.c: build the device tree into `buf` (cap bytes); its size, or 0 +
  * err. */

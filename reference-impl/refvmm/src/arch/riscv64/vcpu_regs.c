@@ -117,17 +117,6 @@ bool hcabi__arch_vcpu_hw_started(struct hcabi__vcpu *v)
 	       mp.mp_state == KVM_MP_STATE_RUNNABLE;
 }
 
-/* Not modelled: KVM on riscv64 gives userspace no TLB invalidation of a
- * vCPU (no ioctl or ONE_REG does it), and arm64's memslot toggle flushes
- * only that slot's guest-physical range here (HFENCE.GVMA by address in
- * Linux 6.12's kvm_flush_remote_tlbs_memslot), not the VS-stage entries
- * of other pages (docs/refvmm.md). A vCPU started again has satp 0. */
-int hcabi__arch_vcpu_flush_tlb(struct hcabi__vcpu *v)
-{
-	(void)v;
-	return 0;
-}
-
 /* The Linux riscv64 boot protocol: the Image at RAM base + text_offset,
  * entered in S-mode with a0 = the hart ID (0), a1 = the device tree's
  * address, satp = 0, interrupts off; and the AIA (every vCPU exists now,
