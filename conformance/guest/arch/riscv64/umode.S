@@ -42,37 +42,9 @@ hcabi__umode_enter:
 	li t0, HCABI_SSTATUS_SPP | HCABI_SSTATUS_SPIE
 	csrc sstatus, t0
 	mv t6, a0
-	ld x1, C_IN + 0(t6)
-	ld x2, C_IN + 8(t6)
-	ld x3, C_IN + 16(t6)
-	ld x4, C_IN + 24(t6)
-	ld x5, C_IN + 32(t6)
-	ld x6, C_IN + 40(t6)
-	ld x7, C_IN + 48(t6)
-	ld x8, C_IN + 56(t6)
-	ld x9, C_IN + 64(t6)
-	ld x10, C_IN + 72(t6)
-	ld x11, C_IN + 80(t6)
-	ld x12, C_IN + 88(t6)
-	ld x13, C_IN + 96(t6)
-	ld x14, C_IN + 104(t6)
-	ld x15, C_IN + 112(t6)
-	ld x16, C_IN + 120(t6)
-	ld x17, C_IN + 128(t6)
-	ld x18, C_IN + 136(t6)
-	ld x19, C_IN + 144(t6)
-	ld x20, C_IN + 152(t6)
-	ld x21, C_IN + 160(t6)
-	ld x22, C_IN + 168(t6)
-	ld x23, C_IN + 176(t6)
-	ld x24, C_IN + 184(t6)
-	ld x25, C_IN + 192(t6)
-	ld x26, C_IN + 200(t6)
-	ld x27, C_IN + 208(t6)
-	ld x28, C_IN + 216(t6)
-	ld x29, C_IN + 224(t6)
-	ld x30, C_IN + 232(t6)
-	ld x31, C_IN + 240(t6)
+	.irp n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	ld x\n, C_IN + 8 * \n - 8(t6)
+	.endr
 	sret
 	.size hcabi__umode_enter, . - hcabi__umode_enter
 
@@ -81,36 +53,9 @@ hcabi__umode_enter:
 	.globl hcabi__umode_vector
 hcabi__umode_vector:
 	csrrw t6, sscratch, t6          /* t6 = ctx; sscratch = the code's t6 */
-	sd x1, C_OUT + 0(t6)
-	sd x2, C_OUT + 8(t6)
-	sd x3, C_OUT + 16(t6)
-	sd x4, C_OUT + 24(t6)
-	sd x5, C_OUT + 32(t6)
-	sd x6, C_OUT + 40(t6)
-	sd x7, C_OUT + 48(t6)
-	sd x8, C_OUT + 56(t6)
-	sd x9, C_OUT + 64(t6)
-	sd x10, C_OUT + 72(t6)
-	sd x11, C_OUT + 80(t6)
-	sd x12, C_OUT + 88(t6)
-	sd x13, C_OUT + 96(t6)
-	sd x14, C_OUT + 104(t6)
-	sd x15, C_OUT + 112(t6)
-	sd x16, C_OUT + 120(t6)
-	sd x17, C_OUT + 128(t6)
-	sd x18, C_OUT + 136(t6)
-	sd x19, C_OUT + 144(t6)
-	sd x20, C_OUT + 152(t6)
-	sd x21, C_OUT + 160(t6)
-	sd x22, C_OUT + 168(t6)
-	sd x23, C_OUT + 176(t6)
-	sd x24, C_OUT + 184(t6)
-	sd x25, C_OUT + 192(t6)
-	sd x26, C_OUT + 200(t6)
-	sd x27, C_OUT + 208(t6)
-	sd x28, C_OUT + 216(t6)
-	sd x29, C_OUT + 224(t6)
-	sd x30, C_OUT + 232(t6)
+	.irp n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30
+	sd x\n, C_OUT + 8 * \n - 8(t6)
+	.endr
 	csrr t0, sscratch
 	sd t0, C_OUT + 240(t6)          /* x31 */
 	csrr t0, sepc
