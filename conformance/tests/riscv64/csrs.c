@@ -9,12 +9,14 @@
  * logged and the CSR left out); all must be equal. The CSRs that only a
  * trap writes (sepc, scause, stval: none is taken meanwhile, interrupts are
  * disabled) hold test patterns during the test, and so do the sstatus bits
- * that change nothing while satp is 0 (SUM, MXR) and sie (every S-level
+ * that change nothing here (SUM, MXR: no page is a U-mode one, every page is
+ * readable) and sie (every S-level
  * source enabled, taken by no one with sstatus.SIE clear), so that a
  * hypervisor that resets one to its boot value is seen too; the runtime's
- * values are put back after. stvec, sscratch (the runtime's trap vector
- * and per-vCPU block) and satp (0: the runtime runs untranslated) keep
- * theirs.
+ * values are put back after. satp holds an Sv39 identity map with ASID
+ * 0x5A meanwhile (the runtime runs untranslated, satp 0, otherwise), so a
+ * hypervisor that loses a guest's translation is seen. stvec and sscratch
+ * (the runtime's trap vector and per-vCPU block) keep theirs.
  * Why: a guest kernel keeps its trap vector, per-CPU pointer, page tables
  * and interrupt enables in these CSRs; one changed behind its back breaks
  * it later, far from the call. sstatus.SIE in particular: a call must
@@ -44,6 +46,29 @@ static const char *const csr_names[CSR_COUNT] = {"sstatus", "sie",   "stvec", "s
 #define SENVCFG 0x10A	 /* by number: older assemblers do not know it */
 
 static bool have_senvcfg;
+static uint64_t satp_pattern; /* identity_satp()'s, 0: none */
+
+#define SATP_SV39 (8ull << 60)
+#define SATP_ASID(a) ((uint64_t)(a) << 44)
+#define PTE_VRWX_GAD 0xEFull /* V, R, W, X, G, A, D: a global leaf, never faulting */
+
+/* An Sv39 identity map of the first 256 GiB in 1 GiB leaves (RAM, the
+ * console and the IMSIC files all lie there), with ASID 0x5A: what satp
+ * reads after it is written (0: the hart has no Sv39, the write had no
+ * effect), or 0 when no page is free. */
+static uint64_t identity_satp(void)
+{
+	uint64_t root = hcabi_alloc_page();
+
+	if (!root)
+		return 0;
+	for (uint64_t i = 0; i < 256; i++)
+		((volatile uint64_t *)(uintptr_t)root)[i] = (i << 28) | PTE_VRWX_GAD;
+	__asm__ __volatile__("fence rw, rw" ::: "memory");
+	hcabi_csr_write(satp, SATP_SV39 | SATP_ASID(0x5A) | (root >> 12));
+	__asm__ __volatile__("sfence.vma" ::: "memory");
+	return hcabi_csr_read(satp);
+}
 
 static void read_all(uint64_t v[CSR_COUNT])
 {
@@ -58,9 +83,13 @@ static void read_all(uint64_t v[CSR_COUNT])
 	v[CSR_SENVCFG] = have_senvcfg ? hcabi_csr_read(SENVCFG) : 0;
 }
 
-/* The patterns (sepc, scause, stval, sie, sstatus.SUM and MXR). */
+/* The patterns (sepc, scause, stval, sie, sstatus.SUM and MXR, satp). */
 static void write_patterns(void)
 {
+	if (satp_pattern) {
+		hcabi_csr_write(satp, satp_pattern);
+		__asm__ __volatile__("sfence.vma" ::: "memory");
+	}
 	hcabi_csr_write(sepc, 0xFFFFFFC012345678ull);
 	hcabi_csr_write(scause, 0x000000000000000Dull); /* load page fault */
 	hcabi_csr_write(stval, 0x0000DEADBEEF0000ull);
@@ -84,6 +113,9 @@ HCABI_TEST(rv_preserve_csrs, "RV64.preserve_supervisor_csrs", "RV64-012", HCABI_
 		compared--;
 	}
 	read_all(saved);
+	satp_pattern = identity_satp();
+	if (!satp_pattern)
+		test_log("no Sv39 (or no free page): satp stays 0 during the test");
 	write_patterns();
 	for (size_t i = 0; i < hcabi_num_fns; i++) {
 		const struct hcabi_fn *fn = &hcabi_fns[i];
@@ -131,5 +163,7 @@ HCABI_TEST(rv_preserve_csrs, "RV64.preserve_supervisor_csrs", "RV64-012", HCABI_
 	hcabi_csr_write(stval, saved[CSR_STVAL]);
 	hcabi_csr_write(sie, saved[CSR_SIE]);
 	hcabi_csr_clear(sstatus, (HCABI_SSTATUS_SUM | SSTATUS_MXR) & ~saved[CSR_SSTATUS]);
+	hcabi_csr_write(satp, saved[CSR_SATP]);
+	__asm__ __volatile__("sfence.vma" ::: "memory");
 	hcabi_irq_restore(flags);
 }
