@@ -24,6 +24,7 @@
  */
 #include "hcabi_test.h"
 #include "hcabi_calls.h"
+#include "hcabi_riscv64_sv39.h"
 
 enum csr {
 	CSR_SSTATUS,
@@ -48,10 +49,6 @@ static const char *const csr_names[CSR_COUNT] = {"sstatus", "sie",   "stvec", "s
 static bool have_senvcfg;
 static uint64_t satp_pattern; /* identity_satp()'s, 0: none */
 
-#define SATP_SV39 (8ull << 60)
-#define SATP_ASID(a) ((uint64_t)(a) << 44)
-#define PTE_VRWX_GAD 0xEFull /* V, R, W, X, G, A, D: a global leaf, never faulting */
-
 /* An Sv39 identity map of the first 256 GiB in 1 GiB leaves (RAM, the
  * console and the IMSIC files all lie there), with ASID 0x5A: what satp
  * reads after it is written (0: the hart has no Sv39, the write had no
@@ -62,10 +59,9 @@ static uint64_t identity_satp(void)
 
 	if (!root)
 		return 0;
-	for (uint64_t i = 0; i < 256; i++)
-		((volatile uint64_t *)(uintptr_t)root)[i] = (i << 28) | PTE_VRWX_GAD;
+	hcabi_sv39_identity((uint64_t *)(uintptr_t)root);
 	__asm__ __volatile__("fence rw, rw" ::: "memory");
-	hcabi_csr_write(satp, SATP_SV39 | SATP_ASID(0x5A) | (root >> 12));
+	hcabi_csr_write(satp, hcabi_sv39_satp(root, 0x5A));
 	__asm__ __volatile__("sfence.vma" ::: "memory");
 	return hcabi_csr_read(satp);
 }
