@@ -35,7 +35,7 @@ RISCV64 = Arch(
     power_off="SBI SRST",
     runs=(Run("qemu", None, (), "riscv64: entered on hart "),),  # hart 0 unless OpenSBI let another win
     # the self-test's verdicts: selftest.c's (run_tcg.py's shared ones), then
-    # arch/riscv64/selftest_riscv64.c
+    # arch/riscv64/selftest_riscv64.c, selftest_umode.c
     selftest_verdicts={
         **SHARED_SELFTEST_VERDICTS,
         "SELF.expect_illegal": "pass",
@@ -46,6 +46,7 @@ RISCV64 = Arch(
         "SELF.replay_filter": "pass",
         "SELF.unexpected_exception": "error",
         "SELF.secondary_cpu": "pass",
+        "SELF.umode_runner": "pass",
     },
     selftest_machines=("virt,aia=aplic-imsic",),
     unexpected="illegal instruction (scause 2) scause=0x2 sepc=0x",

@@ -6,8 +6,9 @@
  * Every trap saves x1..x31, sepc, sstatus, scause and stval on the current
  * stack and calls hcabi__trap(frame) (traps.c); the handler may change the
  * frame (pc, sstatus, registers), which is then restored and returned to
- * with sret. The runtime runs in S-mode only: a trap from U-mode would
- * arrive on U-mode's stack, and none is made (traps.c reports one).
+ * with sret. Code runs in U-mode only inside hcabi_run_umode, whose own
+ * vector (umode.S) takes its traps: one here would arrive on U-mode's stack
+ * (traps.c reports it).
  */
 #include "hcabi_riscv64_defs.h"
 

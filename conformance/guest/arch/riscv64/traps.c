@@ -8,7 +8,8 @@
  * (scause, sepc, stval reported), after which the hart resumes at its abort
  * context (the test runner, or the SMP task wrapper); without one (boot,
  * discovery) the image prints a FATAL line with the same and ends: never a
- * silent hang. A trap from U-mode and any interrupt but the supervisor
+ * silent hang. A trap from U-mode (but for hcabi_run_umode's, which its
+ * own vector in umode.S takes) and any interrupt but the supervisor
  * external one are fatal.
  *
  * Interrupts: supervisor external (scause interrupt 9), the IMSIC's; each
@@ -85,7 +86,7 @@ static void exception(struct hcabi_cpu *c, struct hcabi_frame *f)
 	if (c->trap_depth > 2)
 		fatal(f, "exception while handling an exception");
 	if (!(f->status & HCABI_SSTATUS_SPP))
-		fatal(f, "a trap from U-mode, which the runtime never enters");
+		fatal(f, "a trap from U-mode outside hcabi_run_umode, whose own vector takes them");
 	if (c->expect_vector == (int)code || c->expect_vector == HCABI_EXC_ANY) {
 		unsigned len;
 		c->expect_vector = -1;

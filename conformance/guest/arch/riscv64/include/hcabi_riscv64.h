@@ -225,7 +225,7 @@ struct hcabi_cpu {
 	int trap_depth;
 	struct hcabi_exc_info exc;
 	void *abort_ctx; /* struct hcabi_jmpbuf * to resume at on an unexpected exception */
-	void *user_ctx; /* of code run in U-mode: none yet, always NULL (the framework clears it) */
+	void *user_ctx;	 /* unused: hcabi_run_umode keeps its context in sscratch; always NULL */
 	uint64_t irq_count[HCABI_IRQ_VECTORS];
 	uint64_t irq_replays;
 	/* SMP task */
