@@ -186,6 +186,37 @@ if(TARGET hcabi-refvmm-arm64 AND TARGET hcabi-conformance-arm64 AND HCABI_QEMU_A
     LABELS "nested;conformance;integration;arm64")
 endif()
 
+# conform.fault.riscv64: the same three kinds of fault on refvmm riscv64 (nested), the
+# riscv64 image, one boot:
+#   CONSOLE.WRITE returns -3: RV64.argument_registers fails RV64-006 (a0, the status)
+#   BASE.PROBE_FUNCTION's value XOR 0x100: RV64.result_registers and RV64.extension_id
+#     fail RV64-007 (a1); the INVALID_PARAM calls with a6[63:32] set return a1 = 0x100:
+#     RV64.function_id_upper_bits fails RV64-008 (a1 is 0 with an error status)
+#   TIME.GET_WALLCLOCK clobbers x12 = a2 (refvmm riscv64 takes the clobber's register
+#     number as xN; a2 is an argument register GET_WALLCLOCK does not take):
+#     RV64.preserve_gprs fails RV64-009. The image calls GET_WALLCLOCK only through
+#     hcabi_raw_call and the binding tests' own assembly, as on arm64
+# Not defined where refvmm riscv64 and the riscv64 images are not built.
+if(TARGET hcabi-refvmm-riscv64 AND TARGET hcabi-conformance-riscv64)
+  hcabi_conform_expect_fail(conform.fault.riscv64
+    FAULT "CONSOLE.WRITE:status:-3" "BASE.PROBE_FUNCTION:value:0x100" "TIME.GET_WALLCLOCK:clobber:12"
+    OUT "${integ_dir}/fault-riscv64" LABEL integration
+    RUN_ARGS --arch riscv64
+    FAIL "RV64.argument_registers=RV64-006"
+         "RV64.result_registers=RV64-007"
+         "RV64.extension_id=RV64-007"
+         "RV64.function_id_upper_bits=RV64-008"
+         "RV64.preserve_gprs=RV64-009"
+    MESSAGE "RV64.argument_registers=CONSOLE.WRITE(line, length in a1): a0 (status)"
+            "RV64.result_registers=PROBE_FUNCTION(PROBE_FUNCTION): a0 0, a1 1: a1 (value)"
+            "RV64.extension_id=PROBE_FUNCTION(PROBE_FUNCTION): a1 (value)"
+            "RV64.function_id_upper_bits=(BASE.PROBE_FUNCTION): a1 after the error"
+            "RV64.preserve_gprs=TIME.GET_WALLCLOCK: a2 (x12) was"
+    FILTERS --filter "RV64.*")
+  set_tests_properties(conform.fault.riscv64 PROPERTIES
+    LABELS "nested;conformance;integration;riscv64")
+endif()
+
 # Plain QEMU: every image of the suite, each must end by itself within 30 s (about
 # 0.5 s under TCG on 2 cores); --timeout bounds a hang.
 add_test(NAME conform.qemu.absent
