@@ -164,6 +164,20 @@ void binding_arg_registers(const struct binding_names *n, const struct binding_a
 	}
 }
 
+/* The function id, which the implementation does not provide (why):
+ * NOT_SUPPORTED under req, the value 0 under req_zero. */
+static void unknown_call(const struct binding_names *n, const char *req_zero, uint32_t id,
+			 const char *req, const char *why)
+{
+	uint64_t p[6] = {0xFFFFFFFFFFFFFFFFull, 0xDEADBEEF, 1, 2, 3, 4};
+	struct hcabi_ret r = hcabi_raw_call(id, p, false);
+
+	check_eq_u64((uint64_t)r.status, (uint64_t)(int64_t)HCABI_ERR_NOT_SUPPORTED, req,
+		     "%s=0x%08x (%s): %s", n->id, id, why, n->status);
+	check_eq_u64(r.value, 0, req_zero, "%s=0x%08x: %s with the error status", n->id, id,
+		     n->value);
+}
+
 void binding_result_registers(const struct binding_names *n,
 			      const struct binding_unknown_reqs *q)
 {
@@ -189,28 +203,14 @@ void binding_result_registers(const struct binding_names *n,
 	 * (sign-extended -2), value 0 whatever the argument registers held */
 	static const uint32_t eids[] = {0x7FFF, 0xBFFF, 0xFFFF};
 	for (size_t i = 0; i < HCABI_ARRAY_SIZE(eids); i++) {
-		uint64_t p[6] = {0xFFFFFFFFFFFFFFFFull, 0xDEADBEEF, 1, 2, 3, 4};
-		uint32_t id = HCABI_FUNCTION_ID(eids[i], 0x1234);
 		struct hcabi_ret pr = hcabi_base_probe_extension(eids[i]);
 		if (pr.status != HCABI_SUCCESS || pr.value != 0) {
 			test_log("EID 0x%04x is provided (or its probe failed): not used", eids[i]);
 			continue;
 		}
-		r = hcabi_raw_call(id, p, false);
-		check_eq_u64((uint64_t)r.status, (uint64_t)(int64_t)HCABI_ERR_NOT_SUPPORTED,
-			     q->unknown_ext, "%s=0x%08x (EID not provided): %s", n->id, id,
-			     n->status);
-		check_eq_u64(r.value, 0, q->result.zero, "%s=0x%08x: %s with the error status",
-			     n->id, id, n->value);
+		unknown_call(n, q->result.zero, HCABI_FUNCTION_ID(eids[i], 0x1234), q->unknown_ext,
+			     "EID not provided");
 	}
-	{
-		uint64_t p[6] = {0xFFFFFFFFFFFFFFFFull, 0xDEADBEEF, 1, 2, 3, 4};
-		uint32_t id = HCABI_FUNCTION_ID(HCABI_EID_BASE, 0xFFFF);
-		r = hcabi_raw_call(id, p, false);
-		check_eq_u64((uint64_t)r.status, (uint64_t)(int64_t)HCABI_ERR_NOT_SUPPORTED,
-			     q->unknown_fn, "%s=0x%08x (BASE has no FID 0xffff): %s", n->id, id,
-			     n->status);
-		check_eq_u64(r.value, 0, q->result.zero, "%s=0x%08x: %s with the error status",
-			     n->id, id, n->value);
-	}
+	unknown_call(n, q->result.zero, HCABI_FUNCTION_ID(HCABI_EID_BASE, 0xFFFF), q->unknown_fn,
+		     "BASE has no FID 0xffff");
 }
