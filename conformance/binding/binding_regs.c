@@ -18,8 +18,7 @@ void binding_check_exact(const struct binding_names *n, const struct binding_res
 			     n->value);
 }
 
-void binding_upper_bits_each_fn(const struct binding_names *n,
-				const struct binding_upper_reqs *q)
+void binding_upper_bits_each_fn(const struct binding_names *n, const struct binding_upper_reqs *q)
 {
 	char what[96];
 
@@ -128,8 +127,8 @@ void binding_arg_registers(const struct binding_names *n, const struct binding_a
 			   "%s.%s: %c%u..%s zero, then poisoned: status %lld/%lld value "
 			   "0x%llx/0x%llx",
 			   fn->ext, fn->name, a[0][0], n->arg0 + fn->argc, a[5],
-			   (long long)r1.status, (long long)r2.status,
-			   (unsigned long long)r1.value, (unsigned long long)r2.value);
+			   (long long)r1.status, (long long)r2.status, (unsigned long long)r1.value,
+			   (unsigned long long)r2.value);
 	}
 
 	/* the second: CONSOLE.WRITE's length */
@@ -140,7 +139,8 @@ void binding_arg_registers(const struct binding_names *n, const struct binding_a
 		    n->arch, a[1]);
 		uint64_t w[6] = {(uint64_t)(uintptr_t)line, len, 1, 2, 3, 4};
 		hcabi_snprintf(what, sizeof(what), "CONSOLE.WRITE(line, length in %s)", a[1]);
-		binding_check_exact(n, &q->result, hcabi_raw_call(HCABI_FID_CONSOLE_WRITE, w, false),
+		binding_check_exact(n, &q->result,
+				    hcabi_raw_call(HCABI_FID_CONSOLE_WRITE, w, false),
 				    HCABI_SUCCESS, len, what);
 		check_true(true, q->order, "CONSOLE.WRITE took its length from %s", a[1]);
 	}
@@ -178,8 +178,7 @@ static void unknown_call(const struct binding_names *n, const char *req_zero, ui
 		     n->value);
 }
 
-void binding_result_registers(const struct binding_names *n,
-			      const struct binding_unknown_reqs *q)
+void binding_result_registers(const struct binding_names *n, const struct binding_unknown_reqs *q)
 {
 	uint64_t a[6] = {1ull << 16, 0, 0, 0, 0, 0};
 	struct hcabi_ret r = hcabi_raw_call(HCABI_FID_BASE_PROBE_EXTENSION, a, false);
@@ -193,11 +192,10 @@ void binding_result_registers(const struct binding_names *n,
 		       n->value);
 	binding_check_exact(n, &q->result, r, HCABI_SUCCESS, hcabi_disc.spec, what);
 	a[0] = HCABI_FID_BASE_PROBE_FUNCTION;
-	hcabi_snprintf(what, sizeof(what), "PROBE_FUNCTION(PROBE_FUNCTION): %s 0, %s 1",
-		       n->status, n->value);
-	binding_check_exact(n, &q->result,
-			    hcabi_raw_call(HCABI_FID_BASE_PROBE_FUNCTION, a, false), HCABI_SUCCESS,
-			    1, what);
+	hcabi_snprintf(what, sizeof(what), "PROBE_FUNCTION(PROBE_FUNCTION): %s 0, %s 1", n->status,
+		       n->value);
+	binding_check_exact(n, &q->result, hcabi_raw_call(HCABI_FID_BASE_PROBE_FUNCTION, a, false),
+			    HCABI_SUCCESS, 1, what);
 
 	/* unknown functions through the binding's call ID: NOT_SUPPORTED
 	 * (sign-extended -2), value 0 whatever the argument registers held */

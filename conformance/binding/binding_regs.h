@@ -15,12 +15,12 @@
 
 /* The registers of a binding, as its messages name them. */
 struct binding_names {
-	const char *arch;   /* "arm64": CONSOLE.WRITE's line */
-	const char *status; /* the status register: "x0" */
-	const char *value;  /* the value register: "x1" */
-	const char *id;     /* the function ID register: "x1" */
-	const char *arg[6]; /* the argument registers, in order: "x2" .. "x7" */
-	unsigned arg0;      /* the number of arg[0]: 2 (x2) */
+	const char *arch;    /* "arm64": CONSOLE.WRITE's line */
+	const char *status;  /* the status register: "x0" */
+	const char *value;   /* the value register: "x1" */
+	const char *id;	     /* the function ID register: "x1" */
+	const char *arg[6];  /* the argument registers, in order: "x2" .. "x7" */
+	unsigned arg0;	     /* the number of arg[0]: 2 (x2) */
 	uint64_t vector_min; /* the lowest valid interrupt vector */
 };
 
@@ -56,8 +56,7 @@ void binding_check_exact(const struct binding_names *n, const struct binding_res
  * each of hcabi_upper_halves in the function ID register's bits 63:32:
  * INVALID_PARAM, the value 0 (the loop of the function_id_upper_bits
  * tests). */
-void binding_upper_bits_each_fn(const struct binding_names *n,
-				const struct binding_upper_reqs *q);
+void binding_upper_bits_each_fn(const struct binding_names *n, const struct binding_upper_reqs *q);
 
 /* Arguments from the argument registers in order, those past a function's
  * count ignored (the body of the argument_registers tests). */
@@ -66,7 +65,6 @@ void binding_arg_registers(const struct binding_names *n, const struct binding_a
 /* The status signed in the status register, the value in the value
  * register, an unknown extension or function NOT_SUPPORTED with value 0
  * (the body of the result_registers tests). */
-void binding_result_registers(const struct binding_names *n,
-			      const struct binding_unknown_reqs *q);
+void binding_result_registers(const struct binding_names *n, const struct binding_unknown_reqs *q);
 
 #endif

@@ -25,8 +25,8 @@ void binding_each_call_preserves(const struct binding_state *S)
 				bad = (int)k;
 		if (bad >= 0) {
 			check_true(false, S->req, "%s.%s: %s was 0x%llx, is 0x%llx after", fn->ext,
-				   fn->name, S->name((unsigned)bad), (unsigned long long)before[bad],
-				   (unsigned long long)after[bad]);
+				   fn->name, S->name((unsigned)bad),
+				   (unsigned long long)before[bad], (unsigned long long)after[bad]);
 			S->rewrite(); /* the next call is judged on its own */
 		} else {
 			check_true(true, S->req, "%s.%s: %s unchanged (status %lld)", fn->ext,

@@ -18,12 +18,12 @@
 
 /* The registers a call must leave as they were. */
 struct binding_state {
-	unsigned count;                  /* at most BINDING_STATE_MAX */
-	void (*read_all)(uint64_t *v);   /* v[0 .. count - 1] */
-	void (*rewrite)(void);           /* the test's patterns again, after a call changed one */
+	unsigned count;			 /* at most BINDING_STATE_MAX */
+	void (*read_all)(uint64_t *v);	 /* v[0 .. count - 1] */
+	void (*rewrite)(void);		 /* the test's patterns again, after a call changed one */
 	const char *(*name)(unsigned k); /* register k's name */
-	const char *req;                 /* the requirement every check cites */
-	const char *unchanged;           /* what a passing check says: "the 17 system registers" */
+	const char *req;		 /* the requirement every check cites */
+	const char *unchanged;		 /* what a passing check says: "the 17 system registers" */
 };
 
 /* Every function that returns (HCABI_FN_NO_RETURN: not called) with

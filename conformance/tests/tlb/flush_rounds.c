@@ -53,7 +53,8 @@ void tlb_rounds_self(const struct tlb_rounds_arch *A, uint64_t va, const char *r
 		check_eq_u64(v, tlb_read(new_), R->req,
 			     "%s: the caller reads the new frame after FLUSH", R->what);
 		if (!R->all)
-			check_eq_u64(v, tlb_read(new_), A->req_gva, "%s: %s", R->what, A->gva_named);
+			check_eq_u64(v, tlb_read(new_), A->req_gva, "%s: %s", R->what,
+				     A->gva_named);
 	}
 	test_log("the stale translation was still seen before the flush in %llu of %u rounds",
 		 (unsigned long long)stale, TLB_ROUNDS);

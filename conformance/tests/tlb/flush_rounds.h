@@ -30,7 +30,7 @@ struct tlb_round {
 /* What an architecture does for the rounds. */
 struct tlb_rounds_arch {
 	const struct tlb_round *rounds; /* TLB_ROUNDS of them */
-	uint64_t asid;                  /* the non-global rounds' ASID */
+	uint64_t asid;			/* the non-global rounds' ASID */
 	/* the page table entry of va, first mapped to frame pa; NULL: out of pages */
 	volatile uint64_t *(*map)(uint64_t va, uint64_t pa);
 	void (*set_asid)(uint64_t asid);
@@ -42,7 +42,7 @@ struct tlb_rounds_arch {
 	/* on vCPU 1 before and after its rounds (NULL: nothing) */
 	void (*remote_enter)(void), (*remote_leave)(void);
 	const char *req_gva, *gva_named; /* the by-page rounds: gva named the address */
-	const char *req_all;              /* the remote npages 0 rounds: every address */
+	const char *req_all;		 /* the remote npages 0 rounds: every address */
 };
 
 /* The rounds on the caller at va; req_flush: FLUSH's own status and value. */
