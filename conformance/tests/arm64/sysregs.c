@@ -15,8 +15,7 @@
  * per-CPU pointers and thread pointers in these registers; one changed
  * behind its back breaks it later, far from the call.
  */
-#include "hcabi_test.h"
-#include "hcabi_calls.h"
+#include "binding_state.h"
 
 enum sr {
 	SR_SCTLR,
@@ -98,40 +97,30 @@ static void write_patterned(const uint64_t v[SR_COUNT])
 	hcabi_isb();
 }
 
+static uint64_t want[SR_COUNT]; /* the values under test: patterns, or the runtime's */
+
+static void rewrite_want(void)
+{
+	write_patterned(want);
+}
+
+static const char *sr_name(unsigned k)
+{
+	return srs[k].name;
+}
+
 HCABI_TEST(a64_preserve_sysregs, "ARM64.preserve_system_registers", "ARM64-014", HCABI_VERSION_1_0)
 {
-	uint64_t saved[SR_COUNT], want[SR_COUNT], before[SR_COUNT], after[SR_COUNT];
+	static const struct binding_state state = {
+	    SR_COUNT, read_all, rewrite_want, sr_name, "ARM64-014", "the 17 system registers"};
+	uint64_t saved[SR_COUNT];
 	uint64_t flags = hcabi_irq_save();
 
 	read_all(saved);
 	for (int i = 0; i < SR_COUNT; i++)
 		want[i] = srs[i].pattern ? srs[i].pattern : saved[i];
 	write_patterned(want);
-	for (size_t i = 0; i < hcabi_num_fns; i++) {
-		const struct hcabi_fn *fn = &hcabi_fns[i];
-		uint64_t args[6];
-		struct hcabi_ret r;
-		int bad = -1;
-		if (fn->flags & HCABI_FN_NO_RETURN)
-			continue;
-		hcabi_harmless_args(fn->id, args, 0x5C5C5C5C00000000ull);
-		read_all(before);
-		r = hcabi_raw_call(fn->id, args, false);
-		read_all(after);
-		for (int k = 0; k < SR_COUNT && bad < 0; k++)
-			if (after[k] != before[k])
-				bad = k;
-		if (bad >= 0) {
-			check_true(false, "ARM64-014", "%s.%s: %s was 0x%llx, is 0x%llx after",
-				   fn->ext, fn->name, srs[bad].name,
-				   (unsigned long long)before[bad], (unsigned long long)after[bad]);
-			write_patterned(want); /* the next call is judged on its own */
-		} else {
-			check_true(true, "ARM64-014",
-				   "%s.%s: the 17 system registers unchanged (status %lld)",
-				   fn->ext, fn->name, (long long)r.status);
-		}
-	}
+	binding_each_call_preserves(&state);
 	write_patterned(saved);
 	hcabi_irq_restore(flags);
 }

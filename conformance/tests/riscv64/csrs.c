@@ -22,8 +22,7 @@
  * it later, far from the call. sstatus.SIE in particular: a call must
  * neither enable nor disable interrupts.
  */
-#include "hcabi_test.h"
-#include "hcabi_calls.h"
+#include "binding_state.h"
 #include "hcabi_riscv64_sv39.h"
 
 enum csr {
@@ -93,10 +92,15 @@ static void write_patterns(void)
 	hcabi_csr_set(sstatus, HCABI_SSTATUS_SUM | SSTATUS_MXR);
 }
 
+static const char *csr_name(unsigned k)
+{
+	return csr_names[k];
+}
+
 HCABI_TEST(rv_preserve_csrs, "RV64.preserve_supervisor_csrs", "RV64-012", HCABI_VERSION_1_0)
 {
 	uint64_t flags = hcabi_irq_save();
-	uint64_t saved[CSR_COUNT], before[CSR_COUNT], after[CSR_COUNT];
+	uint64_t saved[CSR_COUNT];
 	struct hcabi_exc_info info;
 	unsigned compared = CSR_COUNT;
 
@@ -113,30 +117,12 @@ HCABI_TEST(rv_preserve_csrs, "RV64.preserve_supervisor_csrs", "RV64-012", HCABI_
 	if (!satp_pattern)
 		test_log("no Sv39 (or no free page): satp stays 0 during the test");
 	write_patterns();
-	for (size_t i = 0; i < hcabi_num_fns; i++) {
-		const struct hcabi_fn *fn = &hcabi_fns[i];
-		uint64_t args[6];
-		struct hcabi_ret r;
-		int bad = -1;
-		if (fn->flags & HCABI_FN_NO_RETURN)
-			continue;
-		hcabi_harmless_args(fn->id, args, 0x5C5C5C5C00000000ull);
-		read_all(before);
-		r = hcabi_raw_call(fn->id, args, false);
-		read_all(after);
-		for (int k = 0; k < CSR_COUNT && bad < 0; k++)
-			if (after[k] != before[k])
-				bad = k;
-		if (bad >= 0) {
-			check_true(false, "RV64-012", "%s.%s: %s was 0x%llx, is 0x%llx after",
-				   fn->ext, fn->name, csr_names[bad],
-				   (unsigned long long)before[bad], (unsigned long long)after[bad]);
-			write_patterns(); /* the next call is judged on its own */
-		} else {
-			check_true(true, "RV64-012",
-				   "%s.%s: the %u supervisor CSRs unchanged (status %lld)", fn->ext,
-				   fn->name, compared, (long long)r.status);
-		}
+	{
+		char unchanged[40];
+		const struct binding_state state = {CSR_COUNT, read_all, write_patterns, csr_name,
+						    "RV64-012", unchanged};
+		hcabi_snprintf(unchanged, sizeof(unchanged), "the %u supervisor CSRs", compared);
+		binding_each_call_preserves(&state);
 	}
 	/* sstatus.SIE set around a call: still set after (interrupts may be
 	 * taken, none is expected) */

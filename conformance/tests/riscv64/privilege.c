@@ -20,23 +20,8 @@
  * write the console or shut the VM down.
  */
 #include "rv_asm.h"
+#include "binding_user.h"
 #include "hcabi_riscv64_umode.h"
-
-static uint8_t victim[4096] __attribute__((aligned(4096)));
-
-static void fill_victim(void)
-{
-	for (unsigned i = 0; i < sizeof(victim); i++)
-		victim[i] = (uint8_t)(0xA5 ^ (i * 31));
-}
-
-static bool victim_intact(void)
-{
-	for (unsigned i = 0; i < sizeof(victim); i++)
-		if (victim[i] != (uint8_t)(0xA5 ^ (i * 31)))
-			return false;
-	return true;
-}
 
 /* One ECALL in U-mode with a6 = fid and a0..a2 = args; the trap and the
  * registers checked (RV64-014). */
@@ -83,33 +68,18 @@ static void ecall_in_umode(uint32_t fid, uint64_t a0, uint64_t a1, uint64_t a2, 
 		check_true(true, "RV64-014", "%s: x1..x31 as before the ECALL", what);
 }
 
+/* ecall_in_umode with a2 = 0 (for binding_user_calls_no_effect). */
+static void umode_call(uint32_t fid, uint64_t a0, uint64_t a1, const char *what)
+{
+	ecall_in_umode(fid, a0, a1, 0, what);
+}
+
 HCABI_TEST(rv_umode_ecall, "RV64.umode_ecall_is_the_guests", "RV64-013,RV64-014", HCABI_VERSION_1_0)
 {
-	bool any = false;
+	static const struct binding_user user = {umode_call, "in U-mode", "RV64-013",
+						   HCABI_RISCV64_VECTOR_MIN};
+	bool any = binding_user_calls_no_effect(&user);
 
-	if (hcabi_has_ext(HCABI_EID_MEM)) {
-		uint64_t gpa = (uint64_t)(uintptr_t)victim;
-		any = true;
-		fill_victim();
-		ecall_in_umode(HCABI_FID_MEM_RELEASE, gpa, 1, 0, "MEM.RELEASE(a page, 1)");
-		check_true(victim_intact(), "RV64-013",
-			   "the page MEM.RELEASE named in U-mode still holds its pattern (released "
-			   "pages read as zero)");
-	}
-	if (hcabi_has_ext(HCABI_EID_TIME)) {
-		struct hcabi_ret now = hcabi_time_get_monotonic();
-		struct hcabi_ret c;
-		any = true;
-		hcabi_time_cancel_timer();
-		ecall_in_umode(HCABI_FID_TIME_SET_TIMER, now.value + HCABI_MS(60000),
-			       HCABI_RISCV64_VECTOR_MIN, 0, "TIME.SET_TIMER(in 60 s, vector 1)");
-		c = hcabi_time_cancel_timer();
-		check_true(
-		    c.status == HCABI_SUCCESS && c.value == 0, "RV64-013",
-		    "CANCEL_TIMER after SET_TIMER in U-mode: status %lld value %llu (0: nothing "
-		    "was armed)",
-		    (long long)c.status, (unsigned long long)c.value);
-	}
 	if (hcabi_has_ext(HCABI_EID_IPI)) {
 		unsigned me = hcabi_cpu_index();
 		uint64_t flags = hcabi_irq_save();

@@ -34,30 +34,18 @@
  * Why: a guest frees a page after a shootdown; a vCPU that still reaches
  * it through a stale entry, of any ASID, corrupts memory.
  */
-#include "../../tlb_common.h"
+#include "../../flush_rounds.h"
 
 #include "hcabi_riscv64_sv39.h"
 
 #define RV_GIB 255u /* the root entry the test pages hang from */
 #define RV_VA_SELF ((uint64_t)RV_GIB << 30)
 #define RV_VA_REMOTE (RV_VA_SELF + 0x1000)
-#define RV_ASID 5ull
-#define RV_ROUNDS 4u
 #define RV_PAT 0xA5A5A5A500000000ull
 
 static uint64_t rv_root[HCABI_SV39_ENTRIES] __attribute__((aligned(4096)));
 static uint64_t rv_l1[HCABI_SV39_ENTRIES] __attribute__((aligned(4096)));
 static uint64_t rv_l0[HCABI_SV39_ENTRIES] __attribute__((aligned(4096)));
-
-static const struct rv_round {
-	bool global, all; /* a global leaf; npages 0 */
-	const char *req, *what;
-} rv_rounds[RV_ROUNDS] = {
-    {true, false, "TLB-002.1", "a global leaf, by page"},
-    {true, true, "TLB-002.2", "a global leaf, npages 0"},
-    {false, false, "RV64-029", "a non-global leaf of ASID 5, by page"},
-    {false, true, "RV64-029", "a non-global leaf of ASID 5, npages 0"},
-};
 
 /* The tables: the identity map, and GiB RV_GIB through rv_l1 and rv_l0
  * (the two test pages, invalid until a round maps them). */
@@ -71,8 +59,10 @@ static void rv_tables(void)
 	hcabi_mb();
 }
 
-static volatile uint64_t *rv_leaf(uint64_t va)
+/* The leaf of va (the rounds map it; a round's first write makes it valid). */
+static volatile uint64_t *rv_leaf(uint64_t va, uint64_t pa)
 {
+	(void)pa;
 	return &rv_l0[(va >> 12) & 511];
 }
 
@@ -97,25 +87,18 @@ static void rv_paging_off(void)
 
 /* Point the leaf of va at frame pa with the fence a guest would make (the
  * mapping every round starts from) ... */
-static void rv_set_clean(uint64_t va, uint64_t pa, bool global)
+static void rv_set_clean(volatile uint64_t *leaf, uint64_t va, uint64_t pa, bool global)
 {
-	*rv_leaf(va) = hcabi_sv39_pte(pa, HCABI_PTE_LEAF_RWX | (global ? HCABI_PTE_G : 0));
+	*leaf = hcabi_sv39_pte(pa, HCABI_PTE_LEAF_RWX | (global ? HCABI_PTE_G : 0));
 	__asm__ __volatile__("sfence.vma %0, zero" ::"r"(va) : "memory");
 }
 
 /* ... and without any (what FLUSH must make visible). */
-static void rv_set_stale(uint64_t va, uint64_t pa, bool global)
+static void rv_set_stale(volatile uint64_t *leaf, uint64_t va, uint64_t pa, bool global)
 {
-	*rv_leaf(va) = hcabi_sv39_pte(pa, HCABI_PTE_LEAF_RWX | (global ? HCABI_PTE_G : 0));
+	(void)va;
+	*leaf = hcabi_sv39_pte(pa, HCABI_PTE_LEAF_RWX | (global ? HCABI_PTE_G : 0));
 	hcabi_mb();
-}
-
-static uint64_t rv_read_many(uint64_t va)
-{
-	uint64_t v = 0;
-	for (int k = 0; k < 1000; k++)
-		v = tlb_read(va);
-	return v;
 }
 
 /* TLB.FLUSH with a2..a7 as the call leaves them in out[0..5] (a4 and a5
@@ -162,51 +145,27 @@ static struct hcabi_ret rv_flush_checked(uint64_t mask, uint64_t base, uint64_t 
 	return r;
 }
 
-static void rv_self(void)
-{
-	unsigned me = hcabi_cpu_index();
-	uint64_t fr[2], stale = 0;
+static const struct tlb_round rv_rounds[TLB_ROUNDS] = {
+    {true, false, "TLB-002.1", "a global leaf, by page"},
+    {true, true, "TLB-002.2", "a global leaf, npages 0"},
+    {false, false, "RV64-029", "a non-global leaf of ASID 5, by page"},
+    {false, true, "RV64-029", "a non-global leaf of ASID 5, npages 0"},
+};
 
-	if (!tlb_frames(&fr[0], &fr[1])) {
-		test_error("out of pages for the test mapping");
-		return;
-	}
-	for (unsigned i = 0; i < RV_ROUNDS; i++) {
-		const struct rv_round *R = &rv_rounds[i];
-		uint64_t old = fr[i & 1], new_ = fr[!(i & 1)], v;
-
-		rv_set_clean(RV_VA_SELF, old, R->global);
-		if (!R->global)
-			rv_asid(RV_ASID);
-		v = rv_read_many(RV_VA_SELF);
-		rv_asid(0);
-		if (v != tlb_read(old)) {
-			test_error("%s: the page does not read as the old frame", R->what);
-			return;
-		}
-		rv_set_stale(RV_VA_SELF, new_, R->global);
-		if (!R->global)
-			rv_asid(RV_ASID);
-		if (tlb_read(RV_VA_SELF) == tlb_read(old))
-			stale++;
-		rv_asid(0);
-		check_ret(R->all ? rv_flush_checked(1, me, 0x1234, 0)
-				 : rv_flush_checked(1ull << me, 0, RV_VA_SELF, 1),
-			  HCABI_SUCCESS, 0, "TLB-003.2", "FLUSH(the caller: %s)", R->what);
-		if (!R->global)
-			rv_asid(RV_ASID);
-		v = tlb_read(RV_VA_SELF);
-		rv_asid(0);
-		check_eq_u64(v, tlb_read(new_), R->req,
-			     "%s: the caller reads the new frame after FLUSH", R->what);
-		if (!R->all)
-			check_eq_u64(v, tlb_read(new_), "RV64-028",
-				     "%s: gva named the virtual address, translated through satp",
-				     R->what);
-	}
-	test_log("the stale translation was still seen before the flush in %llu of %u rounds",
-		 (unsigned long long)stale, RV_ROUNDS);
-}
+static const struct tlb_rounds_arch rv_arch = {
+    .rounds = rv_rounds,
+    .asid = 5,
+    .map = rv_leaf,
+    .set_asid = rv_asid,
+    .set_clean = rv_set_clean,
+    .set_stale = rv_set_stale,
+    .flush = rv_flush_checked,
+    .remote_enter = rv_paging_on,
+    .remote_leave = rv_paging_off,
+    .req_gva = "RV64-028",
+    .gva_named = "gva named the virtual address, translated through satp",
+    .req_all = "RV64-029",
+};
 
 HCABI_TEST(tlb_rv_self, "TLB.riscv64_flush_self",
 	   "RV64-028,RV64-029,RV64-009,RV64-012,TLB-002.1,TLB-002.2,TLB-003.2," HCABI_REQ_VALUE_ZERO,
@@ -214,102 +173,8 @@ HCABI_TEST(tlb_rv_self, "TLB.riscv64_flush_self",
 {
 	rv_tables();
 	rv_paging_on();
-	rv_self();
+	tlb_rounds_self(&rv_arch, RV_VA_SELF, "TLB-003.2");
 	rv_paging_off();
-}
-
-/* ---- remote ---- */
-
-static struct {
-	uint64_t frames[2];
-	uint64_t round, ready, flushed, done, timed_out;
-	uint64_t seen[RV_ROUNDS], stale[RV_ROUNDS];
-} rm;
-
-/* On vCPU 1, with translation on: each round, read the page (under ASID 5
- * for a non-global leaf) until vCPU 0 has flushed, then once more. */
-static void rm_rounds(void)
-{
-	for (unsigned i = 0; i < RV_ROUNDS; i++) {
-		uint64_t old = rm.frames[i & 1], v;
-
-		if (!wait_for_u64(&rm.round, i + 1, HCABI_SEC(30))) {
-			rm.timed_out = 1;
-			return;
-		}
-		if (!rv_rounds[i].global)
-			rv_asid(RV_ASID);
-		(void)rv_read_many(RV_VA_REMOTE);
-		hcabi_atomic_store(&rm.ready, i + 1);
-		v = tlb_read(RV_VA_REMOTE);
-		while (hcabi_atomic_load(&rm.flushed) < i + 1) {
-			v = tlb_read(RV_VA_REMOTE);
-			hcabi_pause();
-		}
-		rm.stale[i] = v == tlb_read(old);
-		rm.seen[i] = tlb_read(RV_VA_REMOTE);
-		rv_asid(0);
-		hcabi_atomic_store(&rm.done, i + 1);
-	}
-}
-
-static void rm_task(void *arg)
-{
-	(void)arg;
-	rv_paging_on();
-	rm_rounds();
-	rv_paging_off();
-}
-
-static void rv_remote(void)
-{
-	uint64_t stale = 0;
-
-	memset(&rm, 0, sizeof(rm));
-	if (!tlb_frames(&rm.frames[0], &rm.frames[1])) {
-		test_error("out of pages for the test mapping");
-		return;
-	}
-	if (!test_start_on_cpu(1, rm_task, 0))
-		return;
-	for (unsigned i = 0; i < RV_ROUNDS && !rm.timed_out; i++) {
-		const struct rv_round *R = &rv_rounds[i];
-		uint64_t old = rm.frames[i & 1], new_ = rm.frames[!(i & 1)];
-
-		rv_set_clean(RV_VA_REMOTE, old, R->global);
-		hcabi_atomic_store(&rm.round, i + 1);
-		if (!wait_for_u64(&rm.ready, i + 1, HCABI_SEC(30))) {
-			test_error("round %u: vCPU 1 did not read the page within 30 s", i);
-			break;
-		}
-		rv_set_stale(RV_VA_REMOTE, new_, R->global);
-		delay_ns(HCABI_MS(5)); /* vCPU 1 keeps reading through its TLB */
-		/* npages 0 names the caller too: two running targets */
-		check_ret(R->all ? rv_flush_checked(3, 0, 0x1234, 0)
-				 : rv_flush_checked(1ull << 1, 0, RV_VA_REMOTE, 1),
-			  HCABI_SUCCESS, 0, R->req, "FLUSH(%s: %s)",
-			  R->all ? "the caller and vCPU 1" : "vCPU 1", R->what);
-		hcabi_atomic_store(&rm.flushed, i + 1);
-		if (!wait_for_u64(&rm.done, i + 1, HCABI_SEC(30))) {
-			test_error("round %u: vCPU 1 did not read again within 30 s", i);
-			break;
-		}
-		stale += rm.stale[i];
-		check_eq_u64(rm.seen[i], tlb_read(new_), R->req,
-			     "%s: vCPU 1 reads the new frame after FLUSH", R->what);
-		if (!R->all)
-			check_eq_u64(rm.seen[i], tlb_read(new_), "RV64-028",
-				     "%s: gva named the virtual address, translated through satp",
-				     R->what);
-		else
-			check_eq_u64(rm.seen[i], tlb_read(new_), "RV64-029",
-				     "%s: every address flushed on vCPU 1", R->what);
-	}
-	hcabi_atomic_store(&rm.round, RV_ROUNDS + 1);
-	hcabi_atomic_store(&rm.flushed, RV_ROUNDS + 1);
-	(void)test_wait_cpu(1, HCABI_SEC(30));
-	test_log("vCPU 1 still saw the stale translation until the flush in %llu of %u rounds",
-		 (unsigned long long)stale, RV_ROUNDS);
 }
 
 HCABI_TEST(tlb_rv_remote, "TLB.riscv64_flush_remote",
@@ -321,7 +186,7 @@ HCABI_TEST(tlb_rv_remote, "TLB.riscv64_flush_remote",
 		return;
 	rv_tables();
 	rv_paging_on();
-	rv_remote();
+	tlb_rounds_remote(&rv_arch, RV_VA_REMOTE);
 	rv_paging_off();
 }
 
