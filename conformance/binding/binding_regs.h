@@ -42,10 +42,10 @@ struct binding_unknown_reqs {
 };
 
 /* ... and of the function ID's upper bits: INVALID_PARAM, then the value 0
- * (where the status is an error only, unless zero_always). */
+ * where the status is an error (a wrong SUCCESS fails the status check
+ * alone: the value rule is about errors). */
 struct binding_upper_reqs {
 	const char *invalid, *zero;
-	bool zero_always;
 };
 
 /* Status and value of r, each checked exactly under its own requirement. */

@@ -46,7 +46,7 @@ static void check_exact(struct hcabi_ret r, int64_t status, uint64_t value, cons
 HCABI_TEST(a64_fid_upper, "ARM64.function_id_upper_bits",
 	   "ARM64-003,ARM64-004,ARM64-007,ARM64-008,ARM64-009", HCABI_VERSION_1_0)
 {
-	static const struct binding_upper_reqs each = {"ARM64-003", "ARM64-009", true};
+	static const struct binding_upper_reqs each = {"ARM64-003", "ARM64-009"};
 
 	binding_upper_bits_each_fn(&a64_names, &each);
 	{

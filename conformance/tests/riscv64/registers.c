@@ -89,7 +89,7 @@ HCABI_TEST(rv_extension_id, "RV64.extension_id", "RV64-001,RV64-007", HCABI_VERS
 HCABI_TEST(rv_fid_upper, "RV64.function_id_upper_bits", "RV64-002,RV64-003,RV64-008",
 	   HCABI_VERSION_1_0)
 {
-	static const struct binding_upper_reqs each = {"RV64-002", "RV64-008", false};
+	static const struct binding_upper_reqs each = {"RV64-002", "RV64-008"};
 
 	binding_upper_bits_each_fn(&rv_names, &each);
 	{
