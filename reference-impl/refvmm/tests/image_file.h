@@ -10,14 +10,10 @@
 #define HCABI_REFVMM_TEST_IMAGE_FILE_H
 
 #include <check.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <unistd.h>
-
-/* The six characters mkstemp() requires at the end of its template and
- * replaces with a unique name. */
-#define MKSTEMP_UNIQUE_SUFFIX "XXXXXX"
 
 struct hdr {
 	uint64_t text_offset, image_size, flags;
@@ -34,12 +30,14 @@ static void put_le(uint8_t *p, uint64_t v, unsigned n)
 static const char *write_image(const struct hdr *h)
 {
 	static char path[64];
+	static unsigned made; /* files this test process made so far */
 	uint8_t b[4096];
 	FILE *f;
 	int fd;
 
-	snprintf(path, sizeof(path), "/tmp/check-image-" MKSTEMP_UNIQUE_SUFFIX);
-	fd = mkstemp(path);
+	/* unique per process and call; O_EXCL refuses a file that exists */
+	snprintf(path, sizeof(path), "/tmp/check-image-%ld-%u", (long)getpid(), made++);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	for (unsigned i = 0; i < sizeof(b); i++)
