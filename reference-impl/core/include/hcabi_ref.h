@@ -130,12 +130,17 @@ struct hcabi_platform_ops {
 	int (*vcpu_start)(void *ctx, uint32_t vcpu, const struct hcabi_vcpu_boot_state *bs);
 	/* Block the calling vCPU's thread (vcpu is the caller) until it is
 	 * kicked, an interrupt is injected into it, or the monotonic clock
-	 * reaches deadline_ns (UINT64_MAX: no deadline). A kick, or an
-	 * inject_irq()/timer interrupt, that arrives while the vCPU is not
-	 * blocked is remembered (several as one) and ends the next block at
-	 * once; that block consumes it. This holds even when deadline_ns has
-	 * already passed (BLOCK with timeout 0): a remembered kick is then
-	 * consumed and reported, otherwise the call returns at once.
+	 * reaches deadline_ns (UINT64_MAX: no deadline). A kick that arrives
+	 * while the vCPU is not blocked is remembered (several as one) and
+	 * ends the next block at once; that block consumes it. An
+	 * inject_irq()/timer interrupt that arrived while the vCPU was not
+	 * blocked ends the next block at once if it is still pending in the
+	 * vCPU's interrupt controller (a platform without one to look at may
+	 * remember it like a kick); one the guest has already taken must not
+	 * end a later block (VCPU-060 names every wake-up source). This holds
+	 * even when deadline_ns has already passed (BLOCK with timeout 0): a
+	 * remembered kick is then consumed and reported, otherwise the call
+	 * returns at once.
 	 * Returns (VCPU-060..062):
 	 *   1 (HCABI_BLOCK_WOKEN)      ended by a kick or an interrupt,
 	 *                              remembered or new;

@@ -11,10 +11,11 @@
  *  - interrupts: the backend's interrupt controller (hcabi__inject_irq);
  *  - timers: timer.c;
  *  - block/kick: the vCPU thread waits on its condition variable; a kick
- *    and an injected interrupt are remembered until the next block, which
- *    they end at once; an interrupt found pending in the interrupt
- *    controller (other sources: the guest's own IPIs; checked at the start
- *    and every 10 ms) ends it too;
+ *    is remembered until the next block, which it ends at once; an
+ *    interrupt injected during the block ends it, and one found pending in
+ *    the interrupt controller (injected before the block and not taken, or
+ *    the guest's own IPIs; checked at the start and every 10 ms) too; one
+ *    the guest took before the block does not;
  *  - TLB flush: a request to the target's thread (vmstate.c); the caller
  *    waits, serving flush requests aimed at itself meanwhile;
  *  - steal: run_delay of the vCPU thread from /proc/self/task/TID/schedstat.
@@ -161,8 +162,12 @@ static int op_vcpu_start(void *ctx, uint32_t index, const struct hcabi_vcpu_boot
 	return HCABI_REF_POK;
 }
 
-/* 1: woken (a kick or an interrupt, remembered or new, or one found
- * pending in the LAPIC); 0: deadline reached with nothing pending. */
+/* 1: woken (a kick, remembered or new; an interrupt injected while
+ * blocked; one found pending in the interrupt controller at the start or
+ * every 10 ms); 0: deadline reached with nothing pending. `blocking` makes
+ * hcabi__inject_irq() record a wake (vmstate.c); what this block saw or
+ * was sent while blocking ends with it, so no wake is left behind for the
+ * next BLOCK to end early on (VCPU-060 names every wake-up source). */
 static int op_vcpu_block(void *ctx, uint32_t index, uint64_t deadline_ns)
 {
 	struct hcabi__vm *vm = ctx;
@@ -173,27 +178,23 @@ static int op_vcpu_block(void *ctx, uint32_t index, uint64_t deadline_ns)
 	if (!t)
 		return HCABI_REF_PERR_STATE;
 	pthread_mutex_lock(&vm->lock);
-	if (t->kick_pending || t->wake_pending) {
+	if (t->kick_pending) { /* VCPU-061: remembered, consumed here */
 		t->kick_pending = false;
-		t->wake_pending = false;
 		pthread_mutex_unlock(&vm->lock);
 		return 1;
 	}
+	t->blocking = true;
+	t->wake_pending = false;
 	pthread_mutex_unlock(&vm->lock);
-	/* Interrupts from elsewhere (the guest's own LAPIC IPIs) end it too. */
+	/* Interrupts injected before the call and not taken, and those from
+	 * elsewhere (the guest's own LAPIC IPIs), end it too. */
 	if (t == self && hcabi__arch_irq_pending(t))
-		return 1;
+		woken = 1;
 
 	pthread_mutex_lock(&vm->lock);
-	for (;;) {
+	while (!woken) {
 		uint64_t now, until;
-		if (vm->ending) {
-			woken = 1;
-			break;
-		}
-		if (t->kick_pending || t->wake_pending) {
-			t->kick_pending = false;
-			t->wake_pending = false;
+		if (vm->ending || t->kick_pending || t->wake_pending) {
 			woken = 1;
 			break;
 		}
@@ -215,13 +216,16 @@ static int op_vcpu_block(void *ctx, uint32_t index, uint64_t deadline_ns)
 				pthread_mutex_unlock(&vm->lock);
 				p = hcabi__arch_irq_pending(t);
 				pthread_mutex_lock(&vm->lock);
-				if (p) {
+				if (p)
 					woken = 1;
-					break;
-				}
 			}
 		}
 	}
+	/* A kick or an injection that came while blocking ended this BLOCK
+	 * (or came as it ended for another reason): not remembered. */
+	t->blocking = false;
+	t->kick_pending = false;
+	t->wake_pending = false;
 	pthread_mutex_unlock(&vm->lock);
 	return woken;
 }

@@ -137,7 +137,12 @@ struct hcabi__vcpu {
 	enum hcabi__vcpu_state state;
 	bool kick_pending; /* VCPU.KICK remembered */
 	bool nmi_req;	   /* --timeout-nmi: look at it from its own thread */
-	bool wake_pending; /* an interrupt was injected */
+	/* An interrupt was injected while the vCPU was inside BLOCK
+	 * (`blocking`); one injected outside is not remembered: the next
+	 * BLOCK finds it in the interrupt controller if the guest has not
+	 * taken it, and must not end for it if it has (VCPU-060). */
+	bool wake_pending;
+	bool blocking;
 	uint64_t flush_req, flush_ack;
 	/* A vCPU started by VCPU.START waits at this gate (caller index + 1)
 	 * until the caller's hypercall has left the core, so that the core's

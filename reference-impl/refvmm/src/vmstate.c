@@ -125,9 +125,15 @@ int hcabi__inject_irq(struct hcabi__vm *vm, uint32_t index, uint8_t vector)
 	r = hcabi__arch_inject_irq(vm, index, vector);
 	if (r != HCABI_REF_POK)
 		return r;
+	/* Set after the interrupt controller holds the vector, so a BLOCK
+	 * that saw the vector there and ended has cleared `blocking` (or
+	 * clears wake_pending as it leaves): the wake is never left behind
+	 * for a later BLOCK to find (platform.c). */
 	pthread_mutex_lock(&vm->lock);
-	t->wake_pending = true;
-	pthread_cond_broadcast(&t->cv);
+	if (t->blocking) {
+		t->wake_pending = true;
+		pthread_cond_broadcast(&t->cv);
+	}
 	pthread_mutex_unlock(&vm->lock);
 	return HCABI_REF_POK;
 }
