@@ -10,7 +10,8 @@
 #      from there);
 #   2. runs apt-get update only when a source was added, a package is missing,
 #      or apt has no bookworm-backports index yet;
-#   3. installs the missing packages.
+#   3. installs the missing packages;
+#   4. installs the headers of the kernel the nested launcher boots.
 # The nested launcher downloads its kernel and busybox into its own cache on
 # first use (scripts/hcabi-nested --help); set HCABI_SETUP_NESTED_CACHE=DIR to
 # fill that cache here instead.
@@ -80,18 +81,6 @@ if [ "$need_update" -eq 1 ]; then
     quietly apt-get update
 fi
 
-# The kernel headers guests/linux builds against: the newest 6.12 amd64
-# headers, the same kernel the nested launcher picks (hcabi_nested/debian.py),
-# so the module it builds loads into that kernel. Never a pinned version:
-# bookworm-backports keeps only its newest kernel.
-headers=$(apt-cache pkgnames linux-headers-6.12. 2>/dev/null \
-    | grep -E '^linux-headers-6\.12\.[0-9]+\+deb12(\.[0-9]+)?-amd64$' | sort -V | tail -n 1)
-if [ -z "$headers" ]; then
-    say "warning: apt knows no linux-headers-6.12.*-amd64 (bookworm-backports): the Linux guest tests will skip"
-elif [ "$(dpkg-query -W -f='${Status}' "$headers" 2>/dev/null)" != "install ok installed" ]; then
-    missing="$missing $headers"
-fi
-
 # 3. install
 if [ -n "$missing" ]; then
     say "installing:$missing"
@@ -101,12 +90,34 @@ else
     say "all packages already installed"
 fi
 
+# 4. The kernel headers guests/linux builds against: those of the kernel the
+# nested launcher boots, so that the module it builds loads into that kernel.
+# The launcher's own choice (hcabi_nested/debian.py: the newest generic 6.12
+# of bookworm-backports, else of any suite; HCABI_NESTED_KERNEL_PACKAGE
+# overrides it), not the newest headers apt knows: bookworm-security's 6.12
+# kernels are newer than backports' and are never booted nested. Never a
+# pinned version: bookworm-backports keeps only its newest kernel.
+here=$(cd "$(dirname "$0")" && pwd)
+kernel=${HCABI_NESTED_KERNEL_PACKAGE:-$(/usr/bin/python3 -c 'import sys; sys.path[:0] = [sys.argv[1], sys.argv[1] + "/../runners"]
+from hcabi_conform.errors import EnvError
+from hcabi_nested.debian import choose_kernel, find_kernel_candidates
+try:
+    print(choose_kernel(find_kernel_candidates())[0].package)
+except EnvError as e:
+    sys.exit("setup-debian: warning: %s" % e)' "$here" || true)}
+headers=$(printf '%s\n' "$kernel" | sed -n -E 's/^linux-image-(6\.12\..*-amd64)(-unsigned)?$/linux-headers-\1/p')
+if [ -z "$headers" ]; then
+    say "warning: no 6.12 amd64 kernel for the nested launcher (bookworm-backports): the Linux guest tests will skip"
+elif [ "$(dpkg-query -W -f='${Status}' "$headers" 2>/dev/null)" != "install ok installed" ]; then
+    say "installing $headers (the nested launcher's kernel, $kernel)"
+    quietly apt-get install -y -o Dpkg::Use-Pty=0 "$headers"
+fi
+
 # The interpreter the harness and the tests use must see Debian's modules.
 /usr/bin/python3 -c 'import jsonschema, pytest' 2>/dev/null \
     || die "/usr/bin/python3 cannot import jsonschema and pytest"
 
 if [ -n "${HCABI_SETUP_NESTED_CACHE:-}" ]; then
-    here=$(cd "$(dirname "$0")" && pwd)
     say "filling the nested launcher's cache in $HCABI_SETUP_NESTED_CACHE"
     /usr/bin/python3 -c 'import sys; sys.path[:0] = [sys.argv[1], sys.argv[1] + "/../runners"]
 from pathlib import Path
