@@ -22,7 +22,9 @@
  *    come before the grid point of its rank. At least one tick arrives, and
  *    never more ticks than grid points passed by the time CANCEL_TIMER
  *    returned. vCPU 1, watching with interrupts enabled, gets none of them.
- *    A first tick in the past (first = 0) fires at once;
+ *    A first tick in the past (first = 0) fires at once. With period
+ *    2^64 - 1 from now only tick 0 fires: tick 1's time lies beyond the
+ *    clock's range (watched for 500 ms);
  *  - TIME-042: the timer keeps firing (at least two ticks) until cancelled;
  *    CANCEL_TIMER returns SUCCESS with 1 while it is periodic and 0 the next
  *    time; after CANCEL_TIMER returned, no tick becomes pending: the count
@@ -299,6 +301,20 @@ HCABI_TEST(time_periodic_grid, "TIME.periodic_ticks_on_grid",
 		check_true(pv_wait(pv_count(0, PV_A), 1), "TIME-041.1",
 			   "its first tick, already due, fired");
 	pv_cancel(PV_A, "first tick in the past");
+
+	/* the grid ends at 2^64 - 1: with period 2^64 - 1 from now, tick 1's
+	 * time lies beyond the clock's range; it never falls due (a sum that
+	 * wraps would make it due at once, again and again) */
+	pv_setup();
+	if (check_status(hcabi_time_set_periodic(pv_now(), ~0ull, PV_A), HCABI_SUCCESS,
+			 "TIME-041.1", "SET_PERIODIC(first = now, period 2^64 - 1 ns)") &&
+	    check_true(pv_wait(pv_count(0, PV_A), 1), "TIME-041.1", "its tick 0 fired")) {
+		pv_quiet(PV_QUIET);
+		check_eq_u64(*pv_count(0, PV_A), 1, "TIME-041.2",
+			     "ticks in the 500 ms after tick 0, period 2^64 - 1 ns: tick 1 lies "
+			     "beyond 2^64 - 1 ns of the monotonic clock (plus tick 0)");
+	}
+	pv_cancel(PV_A, "period 2^64 - 1 ns");
 
 out:
 	if (watching) {
