@@ -20,7 +20,9 @@
  *    one sent by vCPU 1 while vCPU 0 is blocked, and a TIME.SET_TIMER
  *    interrupt each end BLOCK(30 s) with WOKEN; the vector is then pending in
  *    the IRR and is taken once interrupts are enabled; with interrupts
- *    enabled, a timer interrupt also ends the wait (VCPU-060);
+ *    enabled, a timer interrupt also ends the wait (VCPU-060; a timer that
+ *    came before BLOCK was entered, and was taken first, is told apart by
+ *    when its handler ran and tried again further out);
  *  - 16 rounds each of vCPU 1's IPI and of a timer landing as vCPU 0 enters
  *    BLOCK(30 s): WOKEN, the interrupt taken once, and then BLOCK(0) finds
  *    nothing pending: TIMED_OUT (no wake-up left behind, VCPU-060, 062.3);
