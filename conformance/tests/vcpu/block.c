@@ -234,7 +234,10 @@ HCABI_TEST(vcpu_kick_wakes, "VCPU.kick_wakes_block",
 
 /* ---- interrupts end a BLOCK, whatever RFLAGS.IF ---- */
 
+/* vCPU 1 sends VEC_WAKE to vCPU 0 `delay` ns after it first sees vCPU 0
+ * BLOCKED. */
 static struct {
+	uint64_t delay;
 	bool saw_blocked;
 	struct hcabi_ret send;
 } ipier;
@@ -243,7 +246,30 @@ static void ipi_task(void *arg)
 {
 	(void)arg;
 	ipier.saw_blocked = vcpu_wait_state(0, HCABI_VCPU_STATUS_BLOCKED, HCABI_SEC(20));
+	delay_ns(ipier.delay);
 	ipier.send = hcabi_ipi_send(1, 0, VEC_WAKE);
+}
+
+/* The start of the tests where an interrupt ends vCPU 0's BLOCK: false
+ * (after an error or a skip naming both extensions) when neither kind of
+ * interrupt can be made; else VEC_WAKE and VEC_TIMER are handled and no
+ * kick is left over. */
+static bool block_irq_setup(bool ipi, bool time)
+{
+	if (hcabi_cpu_index() != 0) {
+		test_error("the test runs on vCPU 0");
+		return false;
+	}
+	if (!ipi && !time) {
+		/* either makes an interrupt pending: the skip names both */
+		test_require_ext(HCABI_EID_IPI);
+		test_require_ext(HCABI_EID_TIME);
+		return false;
+	}
+	hcabi_irq_register(VEC_WAKE, vcpu_irq_nop);
+	hcabi_irq_register(VEC_TIMER, vcpu_irq_nop);
+	vcpu_drain_kick();
+	return true;
 }
 
 /* The vectors pending in the calling vCPU's interrupt controller, for a
@@ -300,8 +326,9 @@ static void block_timer_enabled(void)
 		struct hcabi_ret r;
 
 		timer_taken_at = 0;
-		if (!check_ret(hcabi_time_set_timer(hcabi_now_ns() + lead, VEC_TIMER), HCABI_SUCCESS,
-			       0, "VCPU-060.3", "TIME.SET_TIMER(now + %u ms)", lead_ms[i]))
+		if (!check_ret(hcabi_time_set_timer(hcabi_now_ns() + lead, VEC_TIMER),
+			       HCABI_SUCCESS, 0, "VCPU-060.3", "TIME.SET_TIMER(now + %u ms)",
+			       lead_ms[i]))
 			return;
 		hcabi_irq_enable();
 		r = hcabi_vcpu_block(wait);
@@ -335,19 +362,8 @@ HCABI_TEST(vcpu_block_interrupt, "VCPU.block_woken_by_interrupt",
 	uint64_t before, deadline;
 	struct hcabi_ret r;
 
-	if (hcabi_cpu_index() != 0) {
-		test_error("the test runs on vCPU 0");
+	if (!block_irq_setup(ipi, time))
 		return;
-	}
-	if (!ipi && !time) {
-		/* either makes an interrupt pending: the skip names both */
-		test_require_ext(HCABI_EID_IPI);
-		test_require_ext(HCABI_EID_TIME);
-		return;
-	}
-	hcabi_irq_register(VEC_WAKE, vcpu_irq_nop);
-	hcabi_irq_register(VEC_TIMER, vcpu_irq_nop);
-	vcpu_drain_kick();
 
 	if (ipi) {
 		/* already pending when BLOCK is called, interrupts disabled */
@@ -422,31 +438,19 @@ HCABI_TEST(vcpu_block_interrupt, "VCPU.block_woken_by_interrupt",
  * record is written, leaves the record behind for the next BLOCK, which
  * then ends without a cause. */
 #define WAKE_ROUNDS 16
-
-static struct {
-	uint64_t delay;
-	bool saw_blocked;
-	struct hcabi_ret send;
-} late;
-
-static void late_ipi_task(void *arg)
-{
-	(void)arg;
-	late.saw_blocked = vcpu_wait_state(0, HCABI_VCPU_STATUS_BLOCKED, HCABI_SEC(20));
-	delay_ns(late.delay);
-	late.send = hcabi_ipi_send(1, 0, VEC_WAKE);
-}
+#define WAKE_PHASE_US(i) (((i) % 8) * 50) /* the round's lag, 0 to 350 us */
 
 /* The interrupt that ended round `i`'s BLOCK is taken once; then nothing is
  * left to end BLOCK(0). False once a check failed (the rounds stop). */
 static bool wake_consumed(unsigned v, uint64_t before, const char *req, const char *what, int i)
 {
-	return check_eq_u64(take(v, before), 1, req, "%s round %d: the interrupt taken once enabled",
-			    what, i) &&
-	       check_ret(hcabi_vcpu_block(0), HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-062.3",
-			 "%s round %d: BLOCK(0) once the interrupt that ended BLOCK(30 s) was taken: "
-			 "nothing is pending",
-			 what, i);
+	return check_eq_u64(take(v, before), 1, req,
+			    "%s round %d: the interrupt taken once enabled", what, i) &&
+	       check_ret(
+		   hcabi_vcpu_block(0), HCABI_SUCCESS, HCABI_BLOCK_TIMED_OUT, "VCPU-062.3",
+		   "%s round %d: BLOCK(0) once the interrupt that ended BLOCK(30 s) was taken: "
+		   "nothing is pending",
+		   what, i);
 }
 
 HCABI_TEST(vcpu_block_wake_not_left, "VCPU.block_wake_not_left_behind",
@@ -459,45 +463,37 @@ HCABI_TEST(vcpu_block_wake_not_left, "VCPU.block_wake_not_left_behind",
 	uint64_t before;
 	struct hcabi_ret r;
 
-	if (hcabi_cpu_index() != 0) {
-		test_error("the test runs on vCPU 0");
+	if (!block_irq_setup(ipi, time))
 		return;
-	}
-	if (!ipi && !time) {
-		test_require_ext(HCABI_EID_IPI);
-		test_require_ext(HCABI_EID_TIME);
-		return;
-	}
-	hcabi_irq_register(VEC_WAKE, vcpu_irq_nop);
-	hcabi_irq_register(VEC_TIMER, vcpu_irq_nop);
-	vcpu_drain_kick();
 
 	for (int i = 0; ipi && i < WAKE_ROUNDS; i++) {
-		memset(&late, 0, sizeof(late));
-		late.delay = (uint64_t)(i % 8) * 50000u;
+		memset(&ipier, 0, sizeof(ipier));
+		ipier.delay = (uint64_t)WAKE_PHASE_US(i) * 1000u;
 		before = hcabi_irq_count(0, VEC_WAKE);
-		if (!vcpu_start_task(1, late_ipi_task, 0))
+		if (!vcpu_start_task(1, ipi_task, 0))
 			return;
 		r = hcabi_vcpu_block(HCABI_SEC(30));
 		if (!test_wait_cpu(1, HCABI_SEC(40)))
 			return;
-		if (!check_ret(late.send, HCABI_SUCCESS, 0, "VCPU-060.2",
+		if (!check_ret(ipier.send, HCABI_SUCCESS, 0, "VCPU-060.2",
 			       "IPI round %d: IPI.SEND(vCPU 0) from vCPU 1", i) ||
 		    !check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060.2",
-			       "IPI round %d: BLOCK(30 s) ended by vCPU 1's IPI, RFLAGS.IF = 0", i) ||
+			       "IPI round %d: BLOCK(30 s) ended by vCPU 1's IPI, RFLAGS.IF = 0",
+			       i) ||
 		    !wake_consumed(VEC_WAKE, before, "VCPU-060.2", "IPI", i))
 			return;
 	}
 	for (int i = 0; time && i < WAKE_ROUNDS; i++) {
 		before = hcabi_irq_count(0, VEC_TIMER);
-		if (!check_ret(hcabi_time_set_timer(hcabi_now_ns() + (uint64_t)(i % 8) * 50000u,
-						    VEC_TIMER),
+		if (!check_ret(hcabi_time_set_timer(
+				   hcabi_now_ns() + (uint64_t)WAKE_PHASE_US(i) * 1000u, VEC_TIMER),
 			       HCABI_SUCCESS, 0, "VCPU-060.3",
-			       "timer round %d: TIME.SET_TIMER(now + %d us)", i, (i % 8) * 50))
+			       "timer round %d: TIME.SET_TIMER(now + %d us)", i, WAKE_PHASE_US(i)))
 			return;
 		r = hcabi_vcpu_block(HCABI_SEC(30));
 		if (!check_ret(r, HCABI_SUCCESS, HCABI_BLOCK_WOKEN, "VCPU-060.3",
-			       "timer round %d: BLOCK(30 s) ended by the timer, RFLAGS.IF = 0", i) ||
+			       "timer round %d: BLOCK(30 s) ended by the timer, RFLAGS.IF = 0",
+			       i) ||
 		    !wake_consumed(VEC_TIMER, before, "VCPU-060.3", "timer", i))
 			return;
 	}
