@@ -33,7 +33,9 @@ def parse_args(argv: Optional[list[str]]) -> object:
     p.add_argument("--source", type=Path, default=here, help="source tree (default: this script's checkout)")
     p.add_argument("--build-dir", type=Path, help="build with the images, tests.json and the nested probe (default: SOURCE/build)")
     p.add_argument("--work", type=Path, help="scratch directory: source copy, build, binaries, logs (default: BUILD/mutation)")
-    p.add_argument("--results", type=Path, help="results JSON, resumed from (default: WORK/results.json, WORK/results-CONFIG.json)")
+    p.add_argument("--results-dir", type=Path, help="where each configuration's results file lives, kept with the sources so that a run "
+                   "on another machine resumes (default: SOURCE/docs/mutation-results)")
+    p.add_argument("--results", type=Path, help="results JSON, resumed from (default: RESULTS_DIR/results.json, RESULTS_DIR/results-CONFIG.json)")
     p.add_argument("--config", choices=sorted(C.CONFIGS), default="default",
                    help="how refvmm boots the images: " + "; ".join(f"{c.name}: {c.why}" for c in C.CONFIGS.values()))
     p.add_argument("--files", action="append", default=[], metavar="GLOB", help="files to mutate, relative to SOURCE (repeatable)")
@@ -46,13 +48,16 @@ def parse_args(argv: Optional[list[str]]) -> object:
     p.add_argument("--plan", action="store_true", help="what a run of the selection would boot (cached coverage map, baseline times), no build or boot")
     p.add_argument("--jobs-per-batch", type=int, default=30, help="refvmm boots per nested launcher invocation (default 30)")
     p.add_argument("--shared-images", help="comma-separated images for the files every call goes through (all but core/ext_*.c; default: every image)")
+    p.add_argument("--parallel", type=int, help="nested launchers at once, one CPU each (default: 2 on 2 or more CPUs, else 1)")
     p.add_argument("--lock", type=Path, help="flock this file around each nested boot (none by default)")
     p.add_argument("--timeout", type=float, default=30.0, help="refvmm --timeout per boot, seconds (default 30)")
     p.add_argument("--no-coverage", action="store_true", help="no coverage map: boot every image the file's name selects (the old rule)")
     p.add_argument("--cache", type=Path, help="nested kernel cache (default: $HCABI_NESTED_CACHE, else BUILD/nested-cache)")
     a = p.parse_args(argv)
-    if a.jobs_per_batch < 1 or (a.max is not None and a.max < 0) or (a.sample is not None and a.sample < 1) or a.timeout <= 0:
-        p.error("--jobs-per-batch, --sample and --timeout must be positive, --max not negative")
+    if a.parallel is None:
+        a.parallel = max(1, min(2, len(os.sched_getaffinity(0))))
+    if a.jobs_per_batch < 1 or a.parallel < 1 or (a.max is not None and a.max < 0) or (a.sample is not None and a.sample < 1) or a.timeout <= 0:
+        p.error("--jobs-per-batch, --parallel, --sample and --timeout must be positive, --max not negative")
     bad = [o for o in a.ops.split(",") if o not in gen.OPERATORS]
     if bad:
         p.error(f"--ops: unknown operator {bad[0]!r} (known: {', '.join(gen.OPERATORS)})")
@@ -62,7 +67,8 @@ def parse_args(argv: Optional[list[str]]) -> object:
     a.work = (a.work or a.build_dir / "mutation").resolve()
     a.explicit_results = a.results is not None
     a.config = C.CONFIGS[a.config]
-    a.results = (a.results or C.results_path(a.work, a.config)).resolve()
+    a.results_dir = (a.results_dir or a.source / "docs" / "mutation-results").resolve()
+    a.results = (a.results or C.results_path(a.results_dir, a.config)).resolve()
     env_cache = os.environ.get("HCABI_NESTED_CACHE")
     a.cache = (a.cache or (Path(env_cache) if env_cache else a.build_dir / "nested-cache")).resolve()
     a.lock = a.lock.resolve() if a.lock else None
@@ -143,14 +149,14 @@ def _main(a: object) -> int:
 def report(a: object, mutants: list[gen.Mutant], files: list[str]) -> str:
     """--report: the table of the results of today's source only (a stored
     result of an edit that moved or changed is not a result for anything
-    here), every configuration's results file in WORK combined unless
+    here), every configuration's results file in RESULTS_DIR combined unless
     --results names one."""
     ops = set(a.ops.split(","))
     chosen = [m for m in mutants if m.op in ops]
     if a.explicit_results:
         sources = {a.config.name: a.results}
     else:
-        sources = {n: C.results_path(a.work, c) for n, c in C.CONFIGS.items() if C.results_path(a.work, c).exists()}
+        sources = {n: C.results_path(a.results_dir, c) for n, c in C.CONFIGS.items() if C.results_path(a.results_dir, c).exists()}
         sources = sources or {a.config.name: a.results}
     per_config = {}
     for name, path in sources.items():

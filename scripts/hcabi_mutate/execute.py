@@ -131,7 +131,7 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
     original_sha = R.sha256(original)
     probe = a.build_dir / "scripts" / "hcabi-nested-probe"
     nested = R.Nested(a.source / "scripts" / "hcabi-nested", a.cache, shlex.join([str(probe), "--hold"]) if probe.is_file() else None,
-                      images_dir, a.lock, a.timeout, config=a.config)  # fmt: skip
+                      images_dir, a.lock, a.timeout, config=a.config, parallel=a.parallel)  # fmt: skip
     cmap = coverage_map(a, scratch, manifest, nested, images_dir) if chosen else None
     base = data.get("baseline")
     digest = R.images_digest(images_dir, manifest)

@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -220,6 +221,7 @@ class Nested:
     took: dict[str, float] = field(default_factory=dict)  # image -> the baseline boot's seconds
     config: Config = CONFIGS["default"]  # how refvmm boots every job (configs.py)
     _keys: dict[str, bytes] = field(default_factory=dict)  # image -> its evidence key
+    parallel: int = 1  # launcher invocations at once (--parallel)
 
     def job_timeout(self, image: str) -> float:
         """A hung mutant must not cost the full --timeout on every image:
@@ -245,7 +247,29 @@ class Nested:
         return cover.guest_argv(argv) if job.coverage else argv
 
     def run(self, jobs: list[Job], out: Path) -> Path:
-        """One launcher invocation for every job; returns its log."""
+        """The jobs in `parallel` launcher invocations at once (each nested VM
+        emulates its vCPUs on one host thread, so one uses one CPU), split by
+        the baseline's boot times; every job's files end in `out`. Returns
+        the launchers' combined log."""
+        out.mkdir(parents=True, exist_ok=True)
+        groups = split_jobs(jobs, self.parallel, self.took)
+        if len(groups) == 1:
+            with locked(self.lock):
+                return self._launch(jobs, out)
+        dirs = [out / f"nested-{k}" for k in range(len(groups))]
+        with locked(self.lock), ThreadPoolExecutor(len(groups)) as pool:
+            logs = list(pool.map(self._launch, groups, dirs))
+        for group, where in zip(groups, dirs):
+            for job in group:
+                for suffix in (".serial", ".stderr", ".status"):
+                    if (where / f"{job.name}{suffix}").exists():
+                        os.replace(where / f"{job.name}{suffix}", out / f"{job.name}{suffix}")
+        log = out / "launcher.log"
+        log.write_bytes(b"".join(path.read_bytes() for path in logs if path.exists()))
+        return log
+
+    def _launch(self, jobs: list[Job], out: Path) -> Path:
+        """One launcher invocation for `jobs`, its files in `out`; returns its log."""
         out.mkdir(parents=True, exist_ok=True)
         jobfile = out / "jobs.txt"
         jobfile.write_text("".join(f"{j.name}\t{shlex.join(self.argv(j, out))}\n" for j in jobs), encoding="utf-8")
@@ -259,12 +283,28 @@ class Nested:
             argv.append(f"--holder={self.holder}")
         argv.append(str(jobfile))
         log = out / "launcher.log"
-        with locked(self.lock), open(log, "wb") as f:
+        with open(log, "wb") as f:
             try:
                 subprocess.run(argv, stdout=f, stderr=subprocess.STDOUT, timeout=total + 60, check=False, cwd=out)
             except subprocess.TimeoutExpired:
                 f.write(b"hcabi-mutate: the launcher did not finish in time\n")
         return log
+
+
+def split_jobs(jobs: list[Job], count: int, took: dict[str, float]) -> list[list[Job]]:
+    """At most `count` non-empty groups of about equal boot time (longest
+    first onto the lightest group; an image without a baseline time counts
+    10 s), each in the jobs' own order."""
+    count = max(1, min(count, len(jobs)))
+    if count == 1:
+        return [jobs]
+    load = [0.0] * count
+    owner: dict[int, int] = {}
+    for i in sorted(range(len(jobs)), key=lambda i: -took.get(jobs[i].image.name, 10.0)):
+        k = load.index(min(load))
+        owner[i] = k
+        load[k] += took.get(jobs[i].image.name, 10.0)
+    return [[j for i, j in enumerate(jobs) if owner[i] == k] for k in range(count)]
 
 
 _TOOK = re.compile(r"^hcabi-nested: ([A-Za-z0-9_][A-Za-z0-9_.+-]*): status -?[0-9]+ \(([0-9.]+) s\)$")
@@ -371,6 +411,7 @@ def load_results(path: Path) -> dict:
 
 
 def save_results(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, path)

@@ -381,7 +381,7 @@ def test_report_combines_the_configurations_found_in_work(tmp_path: Path) -> Non
     for name, statuses in (("results.json", ("survived", "not-reached")), ("results-v1.0.json", ("killed", "survived"))):
         res = {"format": 1, "baseline": None, "mutants": {i: R.entry_for(today[i], status=s) for i, s in zip(ids, statuses)}}
         (tmp_path / name).write_text(json.dumps(res))
-    p = cli("--report", "--files", "ext_system.c", "--work", str(tmp_path))
+    p = cli("--report", "--files", "ext_system.c", "--results-dir", str(tmp_path))
     assert p.returncode == 0, p.stderr
     assert "| **all** | 1 | 0 | 1 | 0 | 0 | 0 | 50.0% |" in p.stdout
     assert "configurations combined (a mutant killed in any is killed): default: 2, v1.0: 2" in p.stdout
@@ -398,6 +398,6 @@ def test_a_results_file_of_another_configuration_is_refused(tmp_path: Path) -> N
 
 def test_a_new_configuration_starts_its_own_results_file(tmp_path: Path) -> None:
     (tmp_path / "results.json").write_text(json.dumps({"format": 1, "baseline": None, "mutants": {}}))
-    p = cli("--plan", "--config", "core", "--files", "ext_system.c", "--work", str(tmp_path), "--build-dir", str(tmp_path))
+    p = cli("--plan", "--config", "core", "--files", "ext_system.c", "--results-dir", str(tmp_path), "--work", str(tmp_path), "--build-dir", str(tmp_path))
     # past the results files (the default's is not the core run's): on to the missing build
     assert p.returncode == 4 and "tests.json" in p.stderr and "--config" not in p.stderr

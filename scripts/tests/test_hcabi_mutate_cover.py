@@ -267,3 +267,48 @@ def test_the_images_digest_follows_every_image(tmp_path: Path) -> None:
     assert R.images_digest(tmp_path, M()) == d  # type: ignore[arg-type]
     (tmp_path / "b.elf").write_bytes(b"3")
     assert R.images_digest(tmp_path, M()) != d  # type: ignore[arg-type]
+
+
+# ---- two nested launchers at once ------------------------------------------------------------
+
+
+def test_jobs_split_by_the_baselines_times() -> None:
+    from hcabi_conform.manifests import ImageSpec
+
+    imgs = {n: ImageSpec(n, f"{n}.elf", 1, 64, "exit") for n in ("vcpu", "time", "base", "tlb")}
+    jobs = [R.Job(f"j{i}.{n}", "m", imgs[n], Path("r")) for i, n in enumerate(("base", "vcpu", "tlb", "time"))]
+    took = {"vcpu": 8.0, "time": 6.0, "base": 2.0, "tlb": 1.0}
+    groups = R.split_jobs(jobs, 2, took)
+    # longest first onto the lighter group: vcpu, time, base (onto time's), tlb; each group in the jobs' order
+    assert [[j.image.name for j in g] for g in groups] == [["vcpu", "tlb"], ["base", "time"]]
+    assert R.split_jobs(jobs, 1, took) == [jobs] and len(R.split_jobs(jobs[:1], 2, took)) == 1
+
+
+def test_parallel_launchers_leave_every_jobs_files_in_one_folder(tmp_path: Path) -> None:
+    from hcabi_conform.manifests import ImageSpec
+
+    # A stand-in launcher: for each job of its job file, NAME.serial and NAME.status in its --out.
+    launcher = tmp_path / "launcher"
+    launcher.write_text(
+        "import pathlib, sys\n"
+        "out = pathlib.Path(sys.argv[sys.argv.index('--out') + 1])\n"
+        "for line in pathlib.Path(sys.argv[-1]).read_text().splitlines():\n"
+        "    name = line.split('\\t')[0]\n"
+        "    (out / (name + '.serial')).write_text('serial of ' + name)\n"
+        "    (out / (name + '.status')).write_text('0')\n"
+        "    print(f'hcabi-nested: {name}: status 0 (1.5 s)')\n"
+    )
+    (tmp_path / "images").mkdir()
+    imgs = {n: ImageSpec(n, f"{n}.elf", 1, 64, "exit") for n in ("a", "b", "c")}
+    for img in imgs.values():
+        (tmp_path / "images" / img.file).write_bytes(b"\x7fELF")
+    nested = R.Nested(launcher, tmp_path, None, tmp_path / "images", None, 30.0, {"a": 3.0, "b": 2.0, "c": 1.0}, parallel=2)
+    nested._keys.update({n: b"k" * 32 for n in imgs})  # no real images here
+    jobs = [R.Job(f"j{i}.{n}", "m", imgs[n], tmp_path / "refvmm") for i, n in enumerate(imgs)]
+    out = tmp_path / "out"
+    log = nested.run(jobs, out)
+    for job in jobs:
+        assert (out / f"{job.name}.serial").read_text() == f"serial of {job.name}"
+        assert R.job_ending(out, job).kind != "host-error"
+    assert sorted(R.durations(log)) == ["j0.a", "j1.b", "j2.c"]
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["nested-0", "nested-1"]
