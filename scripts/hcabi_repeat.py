@@ -58,6 +58,7 @@ def build_parser() -> Parser:
     p.add_argument("--filter", action="append", default=[], metavar="GLOB", help="only tests whose name matches (repeatable), as hcabi-conform run")
     p.add_argument("--image", action="append", default=[], metavar="NAME", help="only this image's tests (repeatable)")
     p.add_argument("--runs-per-batch", type=_positive_int, metavar="K", help="nested: runs whose boots share one nested launcher invocation (default: as many as fit in about 8 minutes)")
+    p.add_argument("--parallel", type=_positive_int, default=1, metavar="N", help="nested: launcher invocations at once per batch, one CPU each, as hcabi-conform run's two batches (default 1)")
     p.add_argument("--lock", metavar="FILE", help="hold an exclusive flock on FILE during each batch of boots, released between batches")
     p.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="per-boot timeout (default: the runner's, 60 direct, 300 nested)")
     p.add_argument("--ref-mode", choices=("auto", "direct", "nested"), default="auto", help="auto (direct if /dev/kvm is usable), direct, nested")
@@ -251,7 +252,7 @@ def run_batch(
 
     with held(args.lock, args.quiet):
         start = time.monotonic()
-        target.run(jobs, 1, done)
+        target.run(jobs, args.parallel, done)
         took = time.monotonic() - start
     return [outcomes[n] for n in run_numbers], took
 

@@ -122,6 +122,19 @@ def test_all_runs_pass_in_batches_with_unique_job_names(suite: "fx.Suite", capsy
     assert rep["runs"] == 3 and rep["runs_with_non_pass"] == [] and rep["longest_clean_streak"] == 3
 
 
+def test_parallel_splits_each_batch_over_two_launchers(suite: "fx.Suite", capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = run_main(suite, "--runs", "2", "--runs-per-batch", "2", "--parallel", "2", "--image", "base", "--image", "time", capsys=capsys)
+    assert rc == 0, err
+    assert out.strip() == "2 runs, 0 with a non-pass (longest streak: 2 consecutive clean runs)"
+    names = []
+    for k in (0, 1):
+        inv = json.loads((suite.out / "batch-000" / f"nested-{k}" / "invocation.json").read_text())
+        names.append([line.split("\t")[0] for line in inv["jobs"].splitlines()])
+    assert sorted(names[0] + names[1]) == ["r0001.base", "r0001.time", "r0002.base", "r0002.time"]
+    assert names[0] and names[1]
+    assert (suite.out / "run-0002" / "time.serial").is_file()
+
+
 def test_a_failing_test_is_reported_for_every_run_it_failed(suite: "fx.Suite", capsys: pytest.CaptureFixture[str]) -> None:
     steps = fx.passing_steps("base", suite.tests)
     for step in steps:
