@@ -139,6 +139,20 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
                and base.get("images_digest") == digest and base.get("config", "default") == a.config.name)  # fmt: skip
     if base_ok:
         nested.took = {i: b["seconds"] for i, b in base["images"].items() if "seconds" in b}
+    elif chosen and data.get("partial") and same_inputs(base, digest, a.config.name):
+        # Only the binary's hash differs (another build folder or machine:
+        # its paths are in the debug information). Boot the baseline first:
+        # if it judges every image as the stored one did, the boots of
+        # unfinished mutants were judged against the same results and stay.
+        boot_baseline(a, nested, manifest, images_dir, original, original_sha, data)
+        data["baseline"]["images_digest"] = digest
+        base_ok = same_results(base, data["baseline"])
+        log("the new baseline judges every image as the stored one: unfinished mutants keep their boots" if base_ok
+            else "the new baseline differs from the stored one: unfinished mutants boot again")  # fmt: skip
+        if not base_ok:
+            data["partial"] = {}
+            base_ok = True  # the baseline just booted is the one to judge by
+        R.save_results(a.results, data)
     else:  # boots of unfinished mutants were made with other images or another baseline
         data["partial"] = {}
     # Which images, before building: a mutant nothing reaches is not built.
@@ -227,6 +241,21 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
     print(table(data, {m.id for m in chosen}))
     print(f"\nresults: {a.results}")
     return 0
+
+
+def same_inputs(base: object, digest: str, config: str) -> bool:
+    """A stored baseline of the same images, boot arguments and configuration."""
+    return (isinstance(base, dict) and base.get("boot_args") == R.BOOT_ARGS and base.get("images_digest") == digest
+            and base.get("config", "default") == config and isinstance(base.get("images"), dict))  # fmt: skip
+
+
+def same_results(old: dict, new: dict) -> bool:
+    """Every image judged alike: the same tests with the same statuses, and
+    the same verified evidence (boot times aside)."""
+    def judged(base: dict) -> dict:
+        return {i: (b.get("verified"), b.get("tests")) for i, b in base.get("images", {}).items()}
+
+    return judged(old) == judged(new)
 
 
 def record(p: rounds.Pending, v: dict, data: dict, by_id: dict[str, gen.Mutant]) -> None:

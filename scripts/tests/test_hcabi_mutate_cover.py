@@ -312,3 +312,21 @@ def test_parallel_launchers_leave_every_jobs_files_in_one_folder(tmp_path: Path)
         assert R.job_ending(out, job).kind != "host-error"
     assert sorted(R.durations(log)) == ["j0.a", "j1.b", "j2.c"]
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["nested-0", "nested-1"]
+
+
+# ---- a baseline booted again elsewhere ---------------------------------------------------------
+
+
+def test_unfinished_boots_survive_a_rebuilt_binary_only_when_the_baseline_judges_alike() -> None:
+    from hcabi_mutate import execute as E
+
+    old = {"boot_args": R.BOOT_ARGS, "images_digest": "d", "config": "default", "sha256": "a",
+           "images": {"base": {"verified": True, "seconds": 3.0, "tests": {"BASE.x": "pass"}}}}  # fmt: skip
+    assert E.same_inputs(old, "d", "default")
+    assert not E.same_inputs(old, "other images", "default") and not E.same_inputs(old, "d", "core")
+    assert not E.same_inputs({**old, "boot_args": R.BOOT_ARGS - 1}, "d", "default") and not E.same_inputs(None, "d", "default")
+    # boot times differ from run to run; what each test said must not
+    new = {**old, "sha256": "b", "images": {"base": {"verified": True, "seconds": 4.5, "tests": {"BASE.x": "pass"}}}}
+    assert E.same_results(old, new)
+    assert not E.same_results(old, {**new, "images": {"base": {"verified": True, "tests": {"BASE.x": "fail"}}}})
+    assert not E.same_results(old, {**new, "images": {"base": {"verified": False, "tests": {"BASE.x": "pass"}}}})
