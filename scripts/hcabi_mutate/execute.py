@@ -135,17 +135,19 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
     cmap = coverage_map(a, scratch, manifest, nested, images_dir) if chosen else None
     base = data.get("baseline")
     digest = R.images_digest(images_dir, manifest)
+    sources = R.images_source_digest(a.source)
     base_ok = (isinstance(base, dict) and base.get("sha256") == original_sha and base.get("boot_args") == R.BOOT_ARGS
                and base.get("images_digest") == digest and base.get("config", "default") == a.config.name)  # fmt: skip
     if base_ok:
         nested.took = {i: b["seconds"] for i, b in base["images"].items() if "seconds" in b}
-    elif chosen and data.get("partial") and same_inputs(base, digest, a.config.name):
-        # Only the binary's hash differs (another build folder or machine:
-        # its paths are in the debug information). Boot the baseline first:
+    elif chosen and data.get("partial") and same_inputs(base, digest, sources, a.config.name):
+        # Only the build differs (another folder or machine: refvmm's paths
+        # are in its debug information, each image has an evidence key of its
+        # own), not the sources. Boot the baseline first:
         # if it judges every image as the stored one did, the boots of
         # unfinished mutants were judged against the same results and stay.
         boot_baseline(a, nested, manifest, images_dir, original, original_sha, data)
-        data["baseline"]["images_digest"] = digest
+        data["baseline"]["images_digest"], data["baseline"]["images_source"] = digest, sources
         base_ok = same_results(base, data["baseline"])
         log("the new baseline judges every image as the stored one: unfinished mutants keep their boots" if base_ok
             else "the new baseline differs from the stored one: unfinished mutants boot again")  # fmt: skip
@@ -194,7 +196,7 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
     log(f"built {len(plans)} mutant(s) in {R.time.monotonic() - started:.0f} s")
     if pending and not base_ok:
         boot_baseline(a, nested, manifest, images_dir, original, original_sha, data)
-        data["baseline"]["images_digest"] = digest
+        data["baseline"]["images_digest"], data["baseline"]["images_source"] = digest, sources
         R.save_results(a.results, data)
     active = []
     for p in pending:
@@ -243,9 +245,11 @@ def execute(a: object, chosen: list[gen.Mutant], data: dict) -> int:
     return 0
 
 
-def same_inputs(base: object, digest: str, config: str) -> bool:
-    """A stored baseline of the same images, boot arguments and configuration."""
-    return (isinstance(base, dict) and base.get("boot_args") == R.BOOT_ARGS and base.get("images_digest") == digest
+def same_inputs(base: object, digest: str, sources: str, config: str) -> bool:
+    """A stored baseline of the same images (these files, or a build of the
+    same sources), boot arguments and configuration."""
+    same_images = base.get("images_digest") == digest or base.get("images_source") == sources if isinstance(base, dict) else False
+    return (same_images and base.get("boot_args") == R.BOOT_ARGS
             and base.get("config", "default") == config and isinstance(base.get("images"), dict))  # fmt: skip
 
 

@@ -163,6 +163,22 @@ def images_digest(images_dir: Path, manifest: TestsManifest) -> str:
     return h.hexdigest()
 
 
+# What the images are built from. Two builds of the same sources differ in
+# their bytes (each build embeds an evidence key of its own), so a baseline
+# booted elsewhere is recognised by its images' sources, not their hash.
+IMAGE_SOURCES = ("conformance", "spec/registry", "abi.h")
+
+
+def images_source_digest(source: Path) -> str:
+    h = hashlib.sha256()
+    for top in IMAGE_SOURCES:
+        root = source / top
+        files = [root] if root.is_file() else sorted(f for f in root.rglob("*") if f.is_file() and "__pycache__" not in f.parts)
+        for f in files:
+            h.update(f.relative_to(source).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def build_mutant(scratch: Scratch, mutant: Mutant, out: Path) -> tuple[str, Optional[Path]]:
     """Apply `mutant` to its file in the scratch copy, rebuild, keep the
     binary as `out`, and put the original back whatever happens.

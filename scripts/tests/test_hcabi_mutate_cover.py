@@ -322,11 +322,30 @@ def test_unfinished_boots_survive_a_rebuilt_binary_only_when_the_baseline_judges
 
     old = {"boot_args": R.BOOT_ARGS, "images_digest": "d", "config": "default", "sha256": "a",
            "images": {"base": {"verified": True, "seconds": 3.0, "tests": {"BASE.x": "pass"}}}}  # fmt: skip
-    assert E.same_inputs(old, "d", "default")
-    assert not E.same_inputs(old, "other images", "default") and not E.same_inputs(old, "d", "core")
-    assert not E.same_inputs({**old, "boot_args": R.BOOT_ARGS - 1}, "d", "default") and not E.same_inputs(None, "d", "default")
+    assert E.same_inputs(old, "d", "s", "default")
+    assert not E.same_inputs(old, "other images", "s", "default") and not E.same_inputs(old, "d", "s", "core")
+    assert not E.same_inputs({**old, "boot_args": R.BOOT_ARGS - 1}, "d", "s", "default") and not E.same_inputs(None, "d", "s", "default")
+    # another build of the same sources: image files differ (each build's evidence key), sources do not
+    assert E.same_inputs({**old, "images_source": "s"}, "other images", "s", "default")
+    assert not E.same_inputs({**old, "images_source": "s"}, "other images", "changed sources", "default")
     # boot times differ from run to run; what each test said must not
     new = {**old, "sha256": "b", "images": {"base": {"verified": True, "seconds": 4.5, "tests": {"BASE.x": "pass"}}}}
     assert E.same_results(old, new)
     assert not E.same_results(old, {**new, "images": {"base": {"verified": True, "tests": {"BASE.x": "fail"}}}})
     assert not E.same_results(old, {**new, "images": {"base": {"verified": False, "tests": {"BASE.x": "pass"}}}})
+
+
+def test_the_images_source_digest_follows_the_sources_not_the_build(tmp_path: Path) -> None:
+    (tmp_path / "conformance" / "tests").mkdir(parents=True)
+    (tmp_path / "spec" / "registry").mkdir(parents=True)
+    (tmp_path / "conformance" / "tests" / "t.c").write_text("int x;")
+    (tmp_path / "spec" / "registry" / "r.toml").write_text("a = 1")
+    (tmp_path / "abi.h").write_text("#define A 1")
+    first = R.images_source_digest(tmp_path)
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "img.elf").write_bytes(b"another key")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "results.json").write_text("{}")
+    assert R.images_source_digest(tmp_path) == first
+    (tmp_path / "conformance" / "tests" / "t.c").write_text("int y;")
+    assert R.images_source_digest(tmp_path) != first
