@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional
 
+from hcabi_conform import balance
 from hcabi_conform.boot import interpret_boot
 from hcabi_conform.evidence import EvidenceContext, console_input, image_key, new_nonce
 from hcabi_conform.manifests import ImageSpec, TestsManifest
@@ -308,19 +309,10 @@ class Nested:
 
 
 def split_jobs(jobs: list[Job], count: int, took: dict[str, float]) -> list[list[Job]]:
-    """At most `count` non-empty groups of about equal boot time (longest
-    first onto the lightest group; an image without a baseline time counts
-    10 s), each in the jobs' own order."""
-    count = max(1, min(count, len(jobs)))
-    if count == 1:
-        return [jobs]
-    load = [0.0] * count
-    owner: dict[int, int] = {}
-    for i in sorted(range(len(jobs)), key=lambda i: -took.get(jobs[i].image.name, 10.0)):
-        k = load.index(min(load))
-        owner[i] = k
-        load[k] += took.get(jobs[i].image.name, 10.0)
-    return [[j for i, j in enumerate(jobs) if owner[i] == k] for k in range(count)]
+    """At most `count` non-empty groups of about equal boot time, by the
+    baseline's times, as the runner splits a conformance run (balance.py)."""
+    groups = balance.split([j.image.name for j in jobs], count, took)
+    return [[jobs[i] for i in g] for g in groups if g]
 
 
 _TOOK = re.compile(r"^hcabi-nested: ([A-Za-z0-9_][A-Za-z0-9_.+-]*): status -?[0-9]+ \(([0-9.]+) s\)$")
